@@ -1,0 +1,323 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.ts';
+
+/** What a request handler may know about the connection a frame came from. */
+export interface ConnectionContext {
+  /** Kafka-style connection id: `localHost:localPort-remoteHost:remotePort-index`. */
+  readonly id: string;
+  /** The client's IP address (no port), as ACLs and group member hosts use it. */
+  readonly remoteAddress: string;
+  readonly listenerName: string;
+  /** Closes the connection at once, dropping responses not yet written. */
+  close(): void;
+}
+
+/**
+ * Handles one request frame (without its size prefix). Returns the response frame (header and
+ * body) in chunks, which the connection prefixes with their total size, or null for no response
+ * (acks=0 produce). Throwing CloseConnectionError closes the connection without a reply.
+ */
+export type RequestHandler = (
+  frame: Buffer,
+  connection: ConnectionContext,
+) => Promise<Buffer[] | null> | Buffer[] | null;
+
+/** Thrown by a handler when Kafka would close the connection (unknown API key or version, bad header). */
+export class CloseConnectionError extends Error {
+  constructor(message = 'closing connection', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CloseConnectionError';
+  }
+}
+
+export interface ConnectionOptions {
+  readonly id: string;
+  readonly listenerName: string;
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+  /** socket.request.max.bytes: a larger (or negative) size prefix closes the connection. */
+  readonly maxRequestBytes: number;
+  /** Reading stops while this many requests await their responses. */
+  readonly maxInFlightRequests: number;
+  /** Reading stops while more than this many response bytes wait in the socket's buffer. */
+  readonly maxWriteBufferBytes: number;
+  readonly onClose?: (connection: Connection) => void;
+}
+
+/** A request's place in the response order. */
+interface ResponseSlot {
+  settled: boolean;
+  response: Buffer[] | null;
+  /** The handler asked to close: close once every earlier response has been written. */
+  closeAfter: boolean;
+}
+
+const SIZE_PREFIX_BYTES = 4;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One client connection: splits the byte stream into size-prefixed frames, hands each to the
+ * handler at once (so many may be in flight), and writes the responses strictly in request order.
+ * Invariants: `slots` holds one entry per dispatched request whose response is not yet written,
+ * oldest first; nothing is parsed or read while `shouldPause()` holds.
+ */
+export class Connection implements ConnectionContext {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly listenerName: string;
+  readonly #socket: Socket;
+  readonly #options: ConnectionOptions;
+  readonly #logger: Logger;
+  /** Received bytes not yet consumed; the first chunk is consumed up to #headOffset. */
+  readonly #chunks: Buffer[] = [];
+  #headOffset = 0;
+  #bufferedBytes = 0;
+  /** Size of the frame being assembled, or -1 while its size prefix is still to be read. */
+  #frameSize = -1;
+  readonly #slots: ResponseSlot[] = [];
+  #readPaused = false;
+  #processing = false;
+  #closeRequested = false;
+  #closed = false;
+  #requestsReceived = 0;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.id = options.id;
+    this.listenerName = options.listenerName;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.#logger = options.logger.child({ connectionId: options.id });
+    // Kafka sets TCP_NODELAY: responses are written whole, so Nagle only adds latency.
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#maybeResume());
+    socket.on('error', (error) => this.#logger.debug({ err: error }, 'socket error'));
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#chunks.length = 0;
+      this.#bufferedBytes = 0;
+      this.#slots.length = 0;
+      this.#logger.debug('connection closed');
+      options.onClose?.(this);
+    });
+  }
+
+  /** Frames read so far (for tests and metrics). */
+  get requestsReceived(): number {
+    return this.#requestsReceived;
+  }
+
+  /** Requests dispatched whose responses are not yet written. */
+  get inFlightRequests(): number {
+    return this.#slots.length;
+  }
+
+  /** True while back-pressure keeps the connection from reading. */
+  get readPaused(): boolean {
+    return this.#readPaused;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closeRequested = true;
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closeRequested) return;
+    this.#chunks.push(chunk);
+    this.#bufferedBytes += chunk.length;
+    this.#processFrames();
+  }
+
+  #shouldPause(): boolean {
+    return (
+      this.#closeRequested ||
+      this.#slots.length >= this.#options.maxInFlightRequests ||
+      this.#socket.writableLength > this.#options.maxWriteBufferBytes
+    );
+  }
+
+  #processFrames(): void {
+    // A handler that answers synchronously re-enters through #flush; the outer loop carries on.
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (!this.#shouldPause()) {
+        if (this.#frameSize < 0) {
+          if (this.#bufferedBytes < SIZE_PREFIX_BYTES) break;
+          const size = this.#readSizePrefix();
+          // Checked before anything is allocated or awaited: a bogus prefix costs nothing.
+          if (size < 0 || size > this.#options.maxRequestBytes) {
+            this.#logger.warn(
+              { size, maxRequestBytes: this.#options.maxRequestBytes, remoteAddress: this.remoteAddress },
+              'invalid request size, closing connection',
+            );
+            this.close();
+            return;
+          }
+          this.#frameSize = size;
+        }
+        if (this.#bufferedBytes < this.#frameSize) break;
+        const frame = this.#take(this.#frameSize);
+        this.#frameSize = -1;
+        this.#dispatch(frame);
+      }
+    } finally {
+      this.#processing = false;
+    }
+    this.#updateReading();
+  }
+
+  #updateReading(): void {
+    if (this.#closed) return;
+    if (this.#shouldPause()) {
+      if (!this.#readPaused) {
+        this.#readPaused = true;
+        this.#socket.pause();
+      }
+    } else if (this.#readPaused) {
+      this.#readPaused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #maybeResume(): void {
+    if (this.#closed || this.#shouldPause()) return;
+    // Frames already buffered go first; #processFrames resumes the socket if still below the limits.
+    this.#processFrames();
+  }
+
+  #readSizePrefix(): number {
+    const head = this.#chunks[0]!;
+    if (head.length - this.#headOffset >= SIZE_PREFIX_BYTES) {
+      const size = head.readInt32BE(this.#headOffset);
+      this.#consume(SIZE_PREFIX_BYTES);
+      return size;
+    }
+    return this.#take(SIZE_PREFIX_BYTES).readInt32BE(0);
+  }
+
+  /** Removes `length` bytes from the front: a view when they sit in one chunk, else one copy. */
+  #take(length: number): Buffer {
+    if (length === 0) return EMPTY;
+    const head = this.#chunks[0]!;
+    if (head.length - this.#headOffset >= length) {
+      const view = head.subarray(this.#headOffset, this.#headOffset + length);
+      this.#consume(length);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(length);
+    let written = 0;
+    while (written < length) {
+      const chunk = this.#chunks[0]!;
+      const n = Math.min(chunk.length - this.#headOffset, length - written);
+      chunk.copy(out, written, this.#headOffset, this.#headOffset + n);
+      written += n;
+      this.#consume(n);
+    }
+    return out;
+  }
+
+  #consume(length: number): void {
+    this.#bufferedBytes -= length;
+    this.#headOffset += length;
+    while (this.#chunks.length > 0 && this.#headOffset >= this.#chunks[0]!.length) {
+      this.#headOffset -= this.#chunks[0]!.length;
+      this.#chunks.shift();
+    }
+  }
+
+  #dispatch(frame: Buffer): void {
+    const slot: ResponseSlot = { settled: false, response: null, closeAfter: false };
+    this.#slots.push(slot);
+    this.#requestsReceived += 1;
+    let result: Promise<Buffer[] | null> | Buffer[] | null;
+    try {
+      result = this.#options.handler(frame, this);
+    } catch (error) {
+      this.#fail(slot, error);
+      return;
+    }
+    if (result !== null && typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<Buffer[] | null>).then(
+        (response) => this.#complete(slot, response),
+        (error: unknown) => this.#fail(slot, error),
+      );
+    } else {
+      this.#complete(slot, result as Buffer[] | null);
+    }
+  }
+
+  #complete(slot: ResponseSlot, response: Buffer[] | null): void {
+    if (this.#closed) return;
+    slot.settled = true;
+    slot.response = response;
+    this.#flush();
+  }
+
+  #fail(slot: ResponseSlot, error: unknown): void {
+    if (this.#closed) return;
+    if (error instanceof CloseConnectionError) {
+      this.#logger.info({ reason: error.message, remoteAddress: this.remoteAddress }, 'closing connection');
+    } else {
+      this.#logger.error({ err: error, remoteAddress: this.remoteAddress }, 'request handler failed, closing connection');
+    }
+    // Stop reading now; earlier requests still get their responses before the close.
+    this.#closeRequested = true;
+    slot.settled = true;
+    slot.closeAfter = true;
+    this.#flush();
+  }
+
+  /** Writes every response at the head of the queue that is ready, in one corked batch. */
+  #flush(): void {
+    const socket = this.#socket;
+    const writes: Buffer[] = [];
+    let close = false;
+    while (this.#slots.length > 0 && this.#slots[0]!.settled) {
+      const slot = this.#slots.shift()!;
+      if (slot.closeAfter) {
+        close = true;
+        break;
+      }
+      if (slot.response === null) continue;
+      let size = 0;
+      for (const chunk of slot.response) size += chunk.length;
+      const prefix = Buffer.allocUnsafe(SIZE_PREFIX_BYTES);
+      prefix.writeInt32BE(size, 0);
+      writes.push(prefix);
+      for (const chunk of slot.response) if (chunk.length > 0) writes.push(chunk);
+    }
+    if (writes.length > 0 && socket.writable) {
+      socket.cork();
+      const last = writes.length - 1;
+      for (let i = 0; i < last; i++) socket.write(writes[i]!);
+      // Resume once this batch reached the kernel: 'drain' alone does not fire when
+      // maxWriteBufferBytes is below the socket's own high-water mark.
+      socket.write(writes[last]!, () => this.#maybeResume());
+      socket.uncork();
+    }
+    if (close) {
+      this.#endAndClose();
+      return;
+    }
+    if (this.#readPaused) this.#maybeResume();
+  }
+
+  /** Half-closes after the queued responses are written, then destroys the socket. */
+  #endAndClose(): void {
+    this.#slots.length = 0;
+    const socket = this.#socket;
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(() => socket.destroy());
+  }
+}

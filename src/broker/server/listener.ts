@@ -1,0 +1,115 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { Connection } from './connection.ts';
+import type { RequestHandler } from './connection.ts';
+
+export interface ListenerOptions {
+  /** Kafka listener name, e.g. PLAINTEXT. */
+  readonly listenerName: string;
+  /** Empty string binds every interface, as in Kafka's `PLAINTEXT://:9092`. */
+  readonly host: string;
+  /** 0 picks a free port; read the bound one from `port` after `listen()`. */
+  readonly port: number;
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+  /** socket.request.max.bytes (Kafka's default 100 MiB). */
+  readonly maxRequestBytes?: number;
+  /** Per connection; Kafka itself handles one at a time, clients pipeline a few. */
+  readonly maxInFlightRequests?: number;
+  /** Per connection: response bytes the broker buffers for a slow reader before it stops reading. */
+  readonly maxWriteBufferBytes?: number;
+}
+
+export const DEFAULT_MAX_REQUEST_BYTES = 104857600;
+export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 100;
+export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Accepts connections on one host:port and hands each a Connection that frames requests. */
+export class Listener {
+  readonly listenerName: string;
+  readonly #options: ListenerOptions;
+  readonly #logger: Logger;
+  readonly #server: Server;
+  readonly #connections = new Set<Connection>();
+  #nextConnectionIndex = 0;
+  #listening = false;
+
+  constructor(options: ListenerOptions) {
+    this.listenerName = options.listenerName;
+    this.#options = options;
+    this.#logger = options.logger.child({ listener: options.listenerName });
+    this.#server = createServer((socket) => this.#accept(socket));
+    this.#server.on('error', (error) => this.#logger.error({ err: error }, 'listener error'));
+  }
+
+  /** Binds and starts accepting; rejects if the address is in use or not available. */
+  listen(): Promise<void> {
+    const { host, port } = this.#options;
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.#server.once('error', onError);
+      this.#server.listen({ host: host === '' ? undefined : host, port }, () => {
+        this.#server.off('error', onError);
+        this.#listening = true;
+        this.#logger.info({ host: this.host, port: this.port }, 'listening');
+        resolve();
+      });
+    });
+  }
+
+  /** The bound port (the chosen one when configured with port 0). */
+  get port(): number {
+    return this.#address().port;
+  }
+
+  /** The bound address. */
+  get host(): string {
+    return this.#address().address;
+  }
+
+  /** Open connections, for shutdown, metrics and tests. */
+  get connections(): ReadonlySet<Connection> {
+    return this.#connections;
+  }
+
+  /** Stops accepting, destroys every connection, and resolves once the server is closed. */
+  close(): Promise<void> {
+    if (!this.#listening) return Promise.resolve();
+    this.#listening = false;
+    return new Promise((resolve) => {
+      this.#server.close(() => {
+        this.#logger.info('listener closed');
+        resolve();
+      });
+      for (const connection of this.#connections) connection.close();
+    });
+  }
+
+  #address(): AddressInfo {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error(`listener ${this.listenerName} is not listening`);
+    return address;
+  }
+
+  #accept(socket: Socket): void {
+    if (!this.#listening) {
+      socket.destroy();
+      return;
+    }
+    const index = this.#nextConnectionIndex++;
+    const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
+    const connection = new Connection(socket, {
+      id,
+      listenerName: this.listenerName,
+      handler: this.#options.handler,
+      logger: this.#logger,
+      maxRequestBytes: this.#options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      maxInFlightRequests: this.#options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+      maxWriteBufferBytes: this.#options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
+      onClose: (closed) => this.#connections.delete(closed),
+    });
+    this.#connections.add(connection);
+    this.#logger.debug({ connectionId: id }, 'connection accepted');
+  }
+}
