@@ -1,0 +1,52 @@
+/**
+ * Positional, synchronous file I/O. The broker is single-threaded: sync pread/pwrite on small
+ * batches is fast, and it keeps appends to a log ordered without locks.
+ */
+import fs from 'node:fs';
+import { ioError } from './errors.ts';
+
+/** Reads exactly `length` bytes at `position` into `buffer`, or fewer only at end of file; returns bytes read. */
+export function readFully(fd: number, buffer: Buffer, position: number, length = buffer.length, path = 'file'): number {
+  let done = 0;
+  try {
+    while (done < length) {
+      const n = fs.readSync(fd, buffer, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+  } catch (cause) {
+    throw ioError('read', path, cause);
+  }
+  return done;
+}
+
+/** Writes all of `buffer` at `position`: regular files may accept a write in pieces. */
+export function writeFully(fd: number, buffer: Buffer, position: number, path = 'file'): void {
+  let done = 0;
+  try {
+    while (done < buffer.length) {
+      done += fs.writeSync(fd, buffer, done, buffer.length - done, position + done);
+    }
+  } catch (cause) {
+    throw ioError('write', path, cause);
+  }
+}
+
+/** Opens for read and write, creating the file if needed, never truncating it. */
+export function openReadWrite(path: string): number {
+  try {
+    return fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  } catch (cause) {
+    throw ioError('open', path, cause);
+  }
+}
+
+/** int64 offset as a number without a BigInt allocation (offsets stay far below 2^53). */
+export function readInt64(buffer: Buffer, position: number): number {
+  return buffer.readInt32BE(position) * 0x1_0000_0000 + buffer.readUInt32BE(position + 4);
+}
+
+/** Kafka names segment files by their base offset, zero-padded to 20 digits. */
+export function offsetFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
