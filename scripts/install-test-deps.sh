@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine; prints nothing when all is present.
+# Idempotent: node_modules is (re)installed only when missing or older than the lockfile, and apt is
+# touched only when a Debian tool is missing (apt-get update at most once per run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[install-test-deps] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    log "need root to run: $*"; return 1
+  fi
+}
+
+# npm writes node_modules/.package-lock.json after every install, so a lockfile or package.json
+# newer than it means node_modules no longer matches what the project declares.
+node_modules_stale() {
+  [ ! -d node_modules ] && return 0
+  [ ! -f node_modules/.package-lock.json ] && return 0
+  [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
+  [ package.json -nt node_modules/.package-lock.json ] && return 0
+  return 1
+}
+
+if node_modules_stale; then
+  if [ -f package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  else
+    log "npm install"
+    npm install --no-audit --no-fund --loglevel=error >&2
+  fi
+fi
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    log "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Debian bookworm's kcat is built on librdkafka 2.0.2, the librdkafka version the broker targets.
+command -v kcat >/dev/null 2>&1 || apt_install kcat

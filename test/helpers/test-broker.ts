@@ -1,0 +1,134 @@
+/**
+ * Broker lifecycle for end-to-end tests: the real broker, in-process (fast) or as a child process
+ * (for kill -9), each on 127.0.0.1 with its own temp data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startBroker } from '../../src/broker/broker.ts';
+import { fetchApiVersions } from './raw-kafka.ts';
+import { makeTempDir, removeTempDir } from './temp-dir.ts';
+import { waitFor } from './wait-for.ts';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+export type KafkaConfigOverrides = Record<string, string>;
+
+export interface TestBroker {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, as clients take it. */
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  /** Closes the broker; the data directory stays (restart tests reuse it). */
+  close(): Promise<void>;
+}
+
+/** Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir. */
+export async function startTestBroker(overrides: KafkaConfigOverrides = {}, dataDir?: string): Promise<TestBroker> {
+  const dir = dataDir ?? await makeTempDir('samsa-broker-');
+  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides });
+  let closed = false;
+  return {
+    host: broker.host,
+    port: broker.port,
+    bootstrap: `${broker.host}:${broker.port}`,
+    dataDir: dir,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await broker.close();
+    },
+  };
+}
+
+/** A port that was free a moment ago (the child binds it itself; tests tolerate the tiny race). */
+export async function findFreePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface BrokerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly host: string;
+  readonly port: number;
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  /** stdout + stderr so far, for failure messages. */
+  output(): string;
+  /** SIGKILL: no shutdown hook runs, nothing unflushed survives in the broker's memory. */
+  kill9(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node src/cli/main.ts broker` as a child process and waits until it answers ApiVersions.
+ * `overrides` become `--override key=value` flags on top of listeners and log.dirs.
+ */
+export async function startBrokerProcess(dataDir: string, overrides: KafkaConfigOverrides = {}, { startTimeoutMs = 30_000 } = {}): Promise<BrokerProcess> {
+  const host = '127.0.0.1';
+  const port = await findFreePort();
+  const config: KafkaConfigOverrides = { listeners: `PLAINTEXT://${host}:${port}`, 'log.dirs': dataDir, ...overrides };
+  const args = [join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'broker'];
+  for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    // Keep the tail only: a chatty broker must not grow the test's memory without bound.
+    output = (output + chunk.toString('utf8')).slice(-64 * 1024);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  let exited = child.exitCode !== null;
+  const exit = once(child, 'exit').then(() => { exited = true; });
+  const handle: BrokerProcess = {
+    child,
+    pid: child.pid ?? -1,
+    host,
+    port,
+    bootstrap: `${host}:${port}`,
+    dataDir,
+    output: () => output,
+    async kill9() {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exit;
+    },
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error(`broker exited with code ${child.exitCode}`);
+      return (await fetchApiVersions(host, port)).length > 0;
+    }, startTimeoutMs, { intervalMs: 100, what: `broker process on port ${port}` });
+  } catch (error) {
+    await handle.kill9();
+    throw new Error(`${(error as Error).message}\n--- broker output ---\n${output}`, { cause: error });
+  }
+  return handle;
+}
+
+/** A temp data dir plus cleanup, for tests that run several brokers over the same directory. */
+export async function withTempDataDir<T>(body: (dataDir: string) => Promise<T>): Promise<T> {
+  const dir = await makeTempDir('samsa-data-');
+  try {
+    return await body(dir);
+  } finally {
+    await removeTempDir(dir);
+  }
+}
