@@ -1,0 +1,211 @@
+import { ErrorCode, KafkaError } from '../errors.ts';
+import {
+  ATTRIBUTES_OFFSET, BatchHeader, COMPRESSION_CODEC_MASK, CRC_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_MASK,
+} from './batch-header.ts';
+import { isKnownCompressionType } from './compression/index.ts';
+import { computeBatchCrc } from './crc32c.ts';
+import { NO_TIMESTAMP, writeInt64 } from './record-batch-builder.ts';
+import type { TimestampType } from './record-batch-builder.ts';
+
+/**
+ * The produce path's checks on the batches of one partition, once per batch and from the header
+ * alone: records are never decoded here, compressed or not. Kafka's equivalents are
+ * ByteBufferLogInputStream (framing, magic), ProduceRequest.validateRecords (magic 2 only),
+ * UnifiedLog.analyzeAndValidateRecords (baseOffset 0, size, CRC) and LogValidator (counts,
+ * control batches, sequences, timestamps). Kafka checks timestamps per record; a header only has
+ * baseTimestamp (the first record's) and maxTimestamp, so those two are what is checked.
+ */
+
+/** Kafka's AppendOrigin: the client-only rules do not apply to batches the coordinators write. */
+export type AppendOrigin = 'client' | 'coordinator';
+
+export interface ValidateBatchesOptions {
+  /** max.message.bytes of the topic: the largest batch, header included. */
+  maxMessageBytes: number;
+  /** message.timestamp.type of the topic. */
+  timestampType: TimestampType;
+  now: number;
+  /** message.timestamp.before.max.ms / message.timestamp.after.max.ms */
+  timestampDiffMs: { before: number; after: number };
+  origin?: AppendOrigin;
+}
+
+export interface ValidatedBatch {
+  position: number;
+  sizeInBytes: number;
+  recordsCount: number;
+  lastOffsetDelta: number;
+  compression: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  /** baseSequence + lastOffsetDelta, wrapping past int32 max as Kafka's sequences do; -1 without one. */
+  lastSequence: number;
+  isTransactional: boolean;
+  isControl: boolean;
+  maxTimestamp: number;
+}
+
+export interface ValidationResult {
+  batchCount: number;
+  recordCount: number;
+  sizeInBytes: number;
+  /** For LogAppendTime this is `now`, what assignOffsets will stamp. */
+  maxTimestamp: number;
+  /**
+   * Offset of the max timestamp relative to the first offset this append gets, at batch
+   * granularity: the last offset of the batch holding maxTimestamp (0 for LogAppendTime).
+   */
+  offsetOfMaxTimestamp: number;
+  batches: ValidatedBatch[];
+}
+
+const MAX_INT32 = 0x7fffffff;
+
+export function validateBatches(records: Buffer, options: ValidateBatchesOptions): ValidationResult {
+  const fromClient = (options.origin ?? 'client') === 'client';
+  const createTime = options.timestampType === 'CreateTime';
+  const batches: ValidatedBatch[] = [];
+  let recordCount = 0;
+  let maxTimestamp = NO_TIMESTAMP;
+  let offsetOfMaxTimestamp = -1;
+  let position = 0;
+  if (records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no record batch for the partition');
+
+  while (position < records.length) {
+    const remaining = records.length - position;
+    if (remaining < LOG_OVERHEAD) throw corrupt(`${remaining} trailing bytes after the last batch`);
+    const header = new BatchHeader(records, position);
+    const batchLength = header.batchLength;
+    if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) throw corrupt(`batchLength ${batchLength} is too small`);
+    const sizeInBytes = LOG_OVERHEAD + batchLength;
+    if (sizeInBytes > remaining) throw corrupt(`batch of ${sizeInBytes} bytes is truncated at ${remaining}`);
+
+    const magic = header.magic;
+    if (magic === 0 || magic === 1) {
+      // Produce v3+ carries magic 2 only (ProduceRequest.validateRecords); other values are garbage.
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `magic ${magic} batches are not accepted`);
+    }
+    if (magic !== 2) throw corrupt(`invalid magic ${magic}`);
+    if (fromClient && header.baseOffset !== 0) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `baseOffset of a produced batch must be 0, not ${header.baseOffset}`);
+    }
+    if (sizeInBytes > options.maxMessageBytes) {
+      throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE,
+        `batch of ${sizeInBytes} bytes is larger than max.message.bytes ${options.maxMessageBytes}`);
+    }
+    if (computeBatchCrc(records, position, sizeInBytes) !== header.crc) throw corrupt('CRC-32C mismatch');
+
+    const recordsCount = header.recordsCount;
+    const lastOffsetDelta = header.lastOffsetDelta;
+    if (fromClient) {
+      if (recordsCount <= 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid recordsCount ${recordsCount}`);
+      if (lastOffsetDelta !== recordsCount - 1) {
+        throw new KafkaError(ErrorCode.INVALID_RECORD,
+          `lastOffsetDelta ${lastOffsetDelta} does not match recordsCount ${recordsCount}`);
+      }
+      if (header.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+    } else if (recordsCount < 0 || lastOffsetDelta < 0) {
+      throw corrupt(`invalid recordsCount ${recordsCount} / lastOffsetDelta ${lastOffsetDelta}`);
+    }
+    const producerId = header.producerId;
+    const baseSequence = header.baseSequence;
+    if (fromClient && producerId >= 0 && baseSequence < 0) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `invalid baseSequence ${baseSequence} for producerId ${producerId}`);
+    }
+    const attributes = header.attributes;
+    const compression = attributes & COMPRESSION_CODEC_MASK;
+    if (!isKnownCompressionType(compression)) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type id ${compression}`);
+    }
+    const batchMaxTimestamp = header.maxTimestamp;
+    if (createTime) {
+      checkTimestamp(header.baseTimestamp, options);
+      checkTimestamp(batchMaxTimestamp, options);
+      if (batchMaxTimestamp > maxTimestamp) {
+        maxTimestamp = batchMaxTimestamp;
+        offsetOfMaxTimestamp = recordCount + lastOffsetDelta;
+      }
+    }
+
+    batches.push({
+      position,
+      sizeInBytes,
+      recordsCount,
+      lastOffsetDelta,
+      compression,
+      producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence,
+      lastSequence: baseSequence < 0 ? -1 : incrementSequence(baseSequence, lastOffsetDelta),
+      isTransactional: header.isTransactional,
+      isControl: header.isControl,
+      maxTimestamp: batchMaxTimestamp,
+    });
+    recordCount += lastOffsetDelta + 1;
+    position += sizeInBytes;
+  }
+
+  if (!createTime) {
+    maxTimestamp = options.now;
+    offsetOfMaxTimestamp = 0;
+  }
+  return { batchCount: batches.length, recordCount, sizeInBytes: records.length, maxTimestamp, offsetOfMaxTimestamp, batches };
+}
+
+function checkTimestamp(timestamp: number, options: ValidateBatchesOptions): void {
+  if (timestamp === NO_TIMESTAMP) return;
+  const { now, timestampDiffMs } = options;
+  if (timestamp < now - timestampDiffMs.before || timestamp > now + timestampDiffMs.after) {
+    throw new KafkaError(ErrorCode.INVALID_TIMESTAMP,
+      `timestamp ${timestamp} is out of range [${now - timestampDiffMs.before}, ${now + timestampDiffMs.after}]`);
+  }
+}
+
+function incrementSequence(sequence: number, increment: number): number {
+  return sequence > MAX_INT32 - increment ? increment - (MAX_INT32 - sequence) - 1 : sequence + increment;
+}
+
+/**
+ * Gives the validated batches their offsets by patching each header in place, and returns the
+ * next offset. baseOffset and partitionLeaderEpoch sit outside the CRC, so for CreateTime the
+ * producer's bytes stay as they were. For LogAppendTime (logAppendTimeMs given) the timestamp-type
+ * bit and maxTimestamp change, and both are inside the CRC, so it is recomputed, as Kafka does.
+ * A CreateTime topic clears a LogAppendTime bit a producer may have set.
+ */
+export function assignOffsets(
+  records: Buffer, baseOffset: number, partitionLeaderEpoch: number, logAppendTimeMs?: number,
+): number {
+  let nextOffset = baseOffset;
+  let position = 0;
+  while (records.length - position >= RECORD_BATCH_OVERHEAD) {
+    const header = new BatchHeader(records, position);
+    const sizeInBytes = header.sizeInBytes;
+    if (sizeInBytes < RECORD_BATCH_OVERHEAD || sizeInBytes > records.length - position) {
+      throw corrupt('assignOffsets needs batches that validateBatches accepted');
+    }
+    writeInt64(records, position, nextOffset);
+    records.writeInt32BE(partitionLeaderEpoch, position + PARTITION_LEADER_EPOCH_OFFSET);
+    const attributes = header.attributes;
+    let newAttributes = attributes;
+    if (logAppendTimeMs !== undefined) {
+      newAttributes = attributes | TIMESTAMP_TYPE_MASK;
+      if (newAttributes !== attributes || header.maxTimestamp !== logAppendTimeMs) {
+        records.writeInt16BE(newAttributes, position + ATTRIBUTES_OFFSET);
+        writeInt64(records, position + MAX_TIMESTAMP_OFFSET, logAppendTimeMs);
+        records.writeUInt32BE(computeBatchCrc(records, position, sizeInBytes), position + CRC_OFFSET);
+      }
+    } else if ((attributes & TIMESTAMP_TYPE_MASK) !== 0) {
+      records.writeInt16BE(attributes & ~TIMESTAMP_TYPE_MASK, position + ATTRIBUTES_OFFSET);
+      records.writeUInt32BE(computeBatchCrc(records, position, sizeInBytes), position + CRC_OFFSET);
+    }
+    nextOffset += header.lastOffsetDelta + 1;
+    position += sizeInBytes;
+  }
+  return nextOffset;
+}
+
+function corrupt(reason: string): KafkaError {
+  return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${reason}`);
+}
