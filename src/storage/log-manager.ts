@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ioError, StorageError } from './errors.ts';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
+import { ensureMetaProperties } from './meta-properties.ts';
+import { PartitionLog } from './partition-log.ts';
+
+export interface LogManagerOptions {
+  /** log.dirs */
+  readonly logDirs: readonly string[];
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Config for logs found at start whose topic `configForTopic` does not know. */
+  readonly defaultConfig?: LogConfig;
+  /** Topic configs live in the metadata store; this lets logs loaded at start use them. */
+  readonly configForTopic?: (topic: string) => LogConfig | undefined;
+  readonly now?: () => number;
+  readonly randomUUID?: () => string;
+}
+
+const DELETE_SUFFIX = '-delete';
+
+/**
+ * Owns the log dirs and the partition logs in them. Each log dir holds `meta.properties` and one
+ * directory per partition, `<topic>-<partition>` (topic names may contain '-', so the partition is
+ * what follows the last one). A deleted log's directory is renamed to
+ * `<topic>-<partition>.<uuid>-delete` at once, then removed in the background, as Kafka does;
+ * leftovers of such deletes are removed at the next start.
+ */
+export class LogManager {
+  readonly logDirs: readonly string[];
+  private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
+  private readonly options: LogManagerOptions;
+  private readonly pendingDeletes = new Set<Promise<void>>();
+
+  private constructor(options: LogManagerOptions) {
+    this.options = options;
+    this.logDirs = options.logDirs.map((dir) => path.resolve(dir));
+  }
+
+  /** Checks or writes meta.properties in every log dir, then opens (and recovers) every partition log. */
+  static open(options: LogManagerOptions): LogManager {
+    if (options.logDirs.length === 0) throw new StorageError('log.dirs is empty');
+    const manager = new LogManager(options);
+    try {
+      for (const logDir of manager.logDirs) manager.loadLogDir(logDir);
+    } catch (error) {
+      manager.closeAll();
+      throw error;
+    }
+    return manager;
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(key(topic, partition))?.log;
+  }
+
+  /** Every open log, e.g. for the broker's periodic flush.ms check. */
+  allLogs(): PartitionLog[] {
+    return [...this.logs.values()].map((entry) => entry.log);
+  }
+
+  /** The log of topic-partition; an existing log takes `config` as its new config. */
+  getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): PartitionLog {
+    const existing = this.getLog(topic, partition);
+    if (existing !== undefined) {
+      existing.updateConfig(config);
+      return existing;
+    }
+    return this.createLog(topic, partition, config);
+  }
+
+  /** Creates the log on the log dir holding the fewest partitions. */
+  createLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): PartitionLog {
+    if (!/^[a-zA-Z0-9._-]+$/.test(topic) || !Number.isInteger(partition) || partition < 0) {
+      throw new StorageError(`invalid topic-partition ${topic}-${partition}`);
+    }
+    if (this.logs.has(key(topic, partition))) throw new StorageError(`log ${topic}-${partition} already exists`);
+    const counts = new Map(this.logDirs.map((dir) => [dir, 0]));
+    for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
+    const logDir = this.logDirs.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
+    const log = PartitionLog.open({ dir: path.join(logDir, key(topic, partition)), topic, partition, config, now: this.options.now });
+    this.logs.set(key(topic, partition), { log, logDir });
+    return log;
+  }
+
+  /**
+   * Closes the log and renames its directory out of the way at once, so a new log of the same
+   * name can be created; the returned promise settles when the files are gone.
+   */
+  deleteLog(topic: string, partition: number): Promise<void> {
+    const entry = this.logs.get(key(topic, partition));
+    if (entry === undefined) return Promise.resolve();
+    this.logs.delete(key(topic, partition));
+    entry.log.close();
+    const uuid = (this.options.randomUUID ?? randomUUID)().replaceAll('-', '');
+    const doomed = path.join(entry.logDir, `${key(topic, partition)}.${uuid}${DELETE_SUFFIX}`);
+    try {
+      fs.renameSync(entry.log.dir, doomed);
+    } catch (cause) {
+      return Promise.reject(ioError('rename for delete', entry.log.dir, cause));
+    }
+    return this.removeInBackground(doomed);
+  }
+
+  flushAll(): void {
+    for (const { log } of this.logs.values()) log.flush();
+  }
+
+  /** flush.ms: fsyncs the logs whose unflushed records are older than their flushMs. */
+  flushDirtyLogs(nowMs = (this.options.now ?? Date.now)()): void {
+    for (const { log } of this.logs.values()) log.flushIfDue(nowMs);
+  }
+
+  /** Flushes and closes every log; waits for background deletes to finish. */
+  async closeAll(): Promise<void> {
+    let failure: unknown;
+    for (const { log } of this.logs.values()) {
+      try {
+        log.flush();
+        log.close();
+      } catch (error) {
+        failure ??= error;
+        log.close();
+      }
+    }
+    this.logs.clear();
+    await Promise.allSettled([...this.pendingDeletes]);
+    if (failure !== undefined) throw failure;
+  }
+
+  private get defaultConfig(): LogConfig {
+    return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
+  }
+
+  private loadLogDir(logDir: string): void {
+    let entries: fs.Dirent[];
+    try {
+      fs.mkdirSync(logDir, { recursive: true });
+      ensureMetaProperties(logDir, { clusterId: this.options.clusterId, nodeId: this.options.nodeId });
+      entries = fs.readdirSync(logDir, { withFileTypes: true });
+    } catch (cause) {
+      throw ioError('load log dir', logDir, cause);
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name.endsWith(DELETE_SUFFIX)) {
+        void this.removeInBackground(path.join(logDir, entry.name)).catch(() => undefined);
+        continue;
+      }
+      const parsed = parseTopicPartition(entry.name);
+      if (parsed === undefined) continue;
+      const { topic, partition } = parsed;
+      const existing = this.logs.get(entry.name);
+      if (existing !== undefined) {
+        throw new StorageError(`duplicate log directories for ${entry.name}: ${existing.logDir} and ${logDir}`);
+      }
+      const config = this.options.configForTopic?.(topic) ?? this.defaultConfig;
+      const log = PartitionLog.open({ dir: path.join(logDir, entry.name), topic, partition, config, now: this.options.now });
+      this.logs.set(entry.name, { log, logDir });
+    }
+  }
+
+  private removeInBackground(dir: string): Promise<void> {
+    const removal = fs.promises.rm(dir, { recursive: true, force: true })
+      .catch((cause: unknown) => { throw ioError('remove', dir, cause); })
+      .finally(() => this.pendingDeletes.delete(removal));
+    this.pendingDeletes.add(removal);
+    return removal;
+  }
+}
+
+/** `<topic>-<partition>`, split at the last '-'; undefined for names that are not partition dirs. */
+export function parseTopicPartition(name: string): { topic: string; partition: number } | undefined {
+  const dash = name.lastIndexOf('-');
+  if (dash <= 0) return undefined;
+  const digits = name.slice(dash + 1);
+  if (!/^\d+$/.test(digits)) return undefined;
+  return { topic: name.slice(0, dash), partition: Number(digits) };
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}

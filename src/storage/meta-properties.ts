@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InconsistentClusterIdError, ioError, StorageError } from './errors.ts';
+import { syncDirectory } from './partition-log.ts';
+
+export const META_PROPERTIES = 'meta.properties';
+
+export interface MetaProperties {
+  readonly clusterId: string;
+  readonly nodeId: number;
+}
+
+/**
+ * Kafka's `meta.properties` in each log dir: a Java properties file naming the cluster and node
+ * that own the directory (`version=1`, `node.id`, `cluster.id`; version 0, from ZooKeeper-era
+ * Kafka, says `broker.id`). Written on first start; on later starts a different cluster id or
+ * node id means the directory belongs to another broker, and the start fails.
+ */
+export function ensureMetaProperties(logDir: string, expected: MetaProperties): void {
+  const file = path.join(logDir, META_PROPERTIES);
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read', file, cause);
+  }
+  if (text === undefined) {
+    writeMetaProperties(logDir, expected);
+    return;
+  }
+  const stored = parseProperties(text);
+  const version = stored.get('version');
+  const nodeId = version === '0' ? stored.get('broker.id') : stored.get('node.id');
+  if ((version !== '0' && version !== '1') || nodeId === undefined || !/^-?\d+$/.test(nodeId)) {
+    throw new StorageError(`${file} is not a valid meta.properties (version ${version})`);
+  }
+  const clusterId = stored.get('cluster.id');
+  if (clusterId !== undefined && clusterId !== expected.clusterId) {
+    throw new InconsistentClusterIdError(`cluster id ${expected.clusterId} does not match ${clusterId} stored in ${file}`);
+  }
+  if (Number(nodeId) !== expected.nodeId) {
+    throw new StorageError(`node id ${expected.nodeId} does not match node id ${nodeId} stored in ${file}`);
+  }
+}
+
+export function writeMetaProperties(logDir: string, meta: MetaProperties): void {
+  const file = path.join(logDir, META_PROPERTIES);
+  const temporary = `${file}.tmp`;
+  const text = `#\n#Written by Samsa\ncluster.id=${meta.clusterId}\nnode.id=${meta.nodeId}\nversion=1\n`;
+  try {
+    const fd = fs.openSync(temporary, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+  } catch (cause) {
+    throw ioError('write', file, cause);
+  }
+  syncDirectory(logDir);
+}
+
+/** Enough of java.util.Properties for the files Kafka writes: `key=value` lines, `#`/`!` comments. */
+export function parseProperties(text: string): Map<string, string> {
+  const properties = new Map<string, string>();
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const separator = line.search(/[=:]/);
+    if (separator < 0) properties.set(line, '');
+    else properties.set(line.slice(0, separator).trim(), line.slice(separator + 1).trim());
+  }
+  return properties;
+}
