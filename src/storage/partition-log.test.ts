@@ -243,3 +243,17 @@ test('property: any batch sizes and segment sizes read back exactly, from any of
 function lastLogFile(dir: string): string {
   return path.join(dir, fs.readdirSync(dir).filter((name) => name.endsWith('.log')).sort().at(-1) as string);
 }
+
+test('after a stop without close (kill -9) the log reopens whole, preallocated index and all', () => {
+  const dir = tempDir();
+  const config = { segmentBytes: 1200, indexIntervalBytes: 150, maxIndexSize: 4096 };
+  const crashed = openLog(dir, config);
+  const values = fill(crashed, 30);
+  const active = crashed.segmentBaseOffsets.at(-1) as number;
+  assert.equal(fs.statSync(path.join(crashed.dir, `${String(active).padStart(20, '0')}.index`)).size, 4096);
+  const reopened = openLog(dir, config);
+  assert.equal(reopened.truncatedBytesOnOpen, 0);
+  assert.deepEqual(readAll(reopened, 0, 1).map((r) => r.value), values);
+  reopened.close();
+  crashed.close();
+});
