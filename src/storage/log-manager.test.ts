@@ -96,3 +96,25 @@ test('flush.ms: flushDirtyLogs flushes logs whose last flush is old enough', asy
   assert.equal(log.flushIfDue(2500), false, 'nothing left to flush');
   await manager.closeAll();
 });
+
+test('closeAll leaves .kafka_cleanshutdown; a start without it recovers torn tails', async () => {
+  const [logDir] = tempDirs(1);
+  const manager = LogManager.open({ logDirs: [logDir], ...identity });
+  const log = manager.createLog('t', 0);
+  for (let i = 0; i < 3; i++) log.appendAsLeader(buildBatch({ records: [{ value: `v${i}` }] }), 0);
+  await manager.closeAll();
+  assert.ok(fs.existsSync(path.join(logDir, '.kafka_cleanshutdown')));
+
+  const clean = LogManager.open({ logDirs: [logDir], ...identity });
+  assert.equal(fs.existsSync(path.join(logDir, '.kafka_cleanshutdown')), false, 'removed once logs may be written');
+  assert.equal(clean.getLog('t', 0)?.logEndOffset, 3);
+  clean.getLog('t', 0)?.close(); // a crash: no marker written
+  const file = path.join(logDir, 't-0', '00000000000000000000.log');
+  fs.truncateSync(file, fs.statSync(file).size - 5);
+
+  const recovered = LogManager.open({ logDirs: [logDir], ...identity });
+  const reopened = recovered.getLog('t', 0);
+  assert.equal(reopened?.logEndOffset, 2);
+  assert.deepEqual(readRecords(reopened.read(0, 1000).records).map((r) => r.value), ['v0', 'v1']);
+  await recovered.closeAll();
+});

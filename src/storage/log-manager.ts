@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ioError, StorageError } from './errors.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PartitionLog } from './partition-log.ts';
+import { PartitionLog, syncDirectory } from './partition-log.ts';
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -20,6 +20,8 @@ export interface LogManagerOptions {
 }
 
 const DELETE_SUFFIX = '-delete';
+/** Kafka's marker of a clean shutdown: its presence lets the next start skip log recovery. */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 
 /**
  * Owns the log dirs and the partition logs in them. Each log dir holds `meta.properties` and one
@@ -27,6 +29,9 @@ const DELETE_SUFFIX = '-delete';
  * what follows the last one). A deleted log's directory is renamed to
  * `<topic>-<partition>.<uuid>-delete` at once, then removed in the background, as Kafka does;
  * leftovers of such deletes are removed at the next start.
+ *
+ * `closeAll()` leaves `.kafka_cleanshutdown` in every log dir once all logs are flushed; a start
+ * without it (a crash, kill -9) recovers the last segment of every log batch by batch.
  */
 export class LogManager {
   readonly logDirs: readonly string[];
@@ -46,7 +51,7 @@ export class LogManager {
     try {
       for (const logDir of manager.logDirs) manager.loadLogDir(logDir);
     } catch (error) {
-      manager.closeAll();
+      for (const { log } of manager.logs.values()) log.close();
       throw error;
     }
     return manager;
@@ -128,6 +133,14 @@ export class LogManager {
     this.logs.clear();
     await Promise.allSettled([...this.pendingDeletes]);
     if (failure !== undefined) throw failure;
+    for (const logDir of this.logDirs) {
+      try {
+        fs.writeFileSync(path.join(logDir, CLEAN_SHUTDOWN_FILE), '');
+        syncDirectory(logDir);
+      } catch (cause) {
+        throw ioError('write clean shutdown marker in', logDir, cause);
+      }
+    }
   }
 
   private get defaultConfig(): LogConfig {
@@ -143,6 +156,8 @@ export class LogManager {
     } catch (cause) {
       throw ioError('load log dir', logDir, cause);
     }
+    const marker = path.join(logDir, CLEAN_SHUTDOWN_FILE);
+    const cleanShutdown = fs.existsSync(marker);
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       if (entry.name.endsWith(DELETE_SUFFIX)) {
@@ -157,8 +172,14 @@ export class LogManager {
         throw new StorageError(`duplicate log directories for ${entry.name}: ${existing.logDir} and ${logDir}`);
       }
       const config = this.options.configForTopic?.(topic) ?? this.defaultConfig;
-      const log = PartitionLog.open({ dir: path.join(logDir, entry.name), topic, partition, config, now: this.options.now });
+      const dir = path.join(logDir, entry.name);
+      const log = PartitionLog.open({ dir, topic, partition, config, now: this.options.now, recover: !cleanShutdown });
       this.logs.set(entry.name, { log, logDir });
+    }
+    // From here on the logs may be written: a crash before the next clean close must recover.
+    if (cleanShutdown) {
+      fs.rmSync(marker, { force: true });
+      syncDirectory(logDir);
     }
   }
 

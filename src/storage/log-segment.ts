@@ -30,7 +30,7 @@ const INT32_MAX = 0x7fff_ffff;
 const HEADER_PREFIX = MAX_TIMESTAMP_OFFSET + 8;
 /** Recovery reads the log in chunks this big, so CRC checks do not cost a syscall per batch. */
 const RECOVERY_CHUNK = 1 << 20;
-const NO_TIMESTAMP: TimestampAndOffset = { timestamp: -1, offset: -1 };
+const NO_TIMESTAMP: TimestampAndOffset = Object.freeze({ timestamp: -1, offset: -1 });
 
 /**
  * One segment of a partition log: `<baseOffset, 20 digits>.log` plus its `.index`, Kafka's layout.
@@ -83,7 +83,14 @@ export class LogSegment {
       fs.closeSync(fd);
       throw ioError('stat', logPath, cause);
     }
-    const { index, corrupt } = OffsetIndex.open(indexPath, baseOffset, config.maxIndexSize, bytes);
+    let opened: ReturnType<typeof OffsetIndex.open>;
+    try {
+      opened = OffsetIndex.open(indexPath, baseOffset, config.maxIndexSize, bytes);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+    const { index, corrupt } = opened;
     const segment = new LogSegment(baseOffset, logPath, fd, bytes, index, config);
     const rebuild = recover || corrupt || (!indexExisted && bytes > 0);
     return { segment, truncatedBytes: rebuild ? segment.recover() : 0 };

@@ -31,6 +31,11 @@ export interface PartitionLogOptions {
   readonly config: LogConfig;
   /** Clock for flush.ms; Date.now unless a test controls time. */
   readonly now?: () => number;
+  /**
+   * Whether to check every batch of the last segment (default true). Only a clean shutdown
+   * (LogManager's `.kafka_cleanshutdown` marker) makes skipping it safe.
+   */
+  readonly recover?: boolean;
 }
 
 const SEGMENT_LOG_FILE = /^(\d{20})\.log$/;
@@ -83,11 +88,12 @@ export class PartitionLog {
       throw ioError('open log dir', dir, cause);
     }
     const baseOffsets: number[] = [];
+    const present = new Set(names);
     for (const name of names) {
       const match = SEGMENT_LOG_FILE.exec(name);
       if (match !== null) baseOffsets.push(Number(match[1]));
       // Leftovers of an interrupted delete or an index without its log.
-      else if (name.endsWith('.deleted') || (name.endsWith('.index') && !names.includes(name.replace(/\.index$/, '.log')))) {
+      else if (name.endsWith('.deleted') || (name.endsWith('.index') && !present.has(name.replace(/\.index$/, '.log')))) {
         fs.rmSync(path.join(dir, name), { force: true });
       }
     }
@@ -96,7 +102,7 @@ export class PartitionLog {
     let truncated = 0;
     try {
       baseOffsets.forEach((baseOffset, i) => {
-        const opened = LogSegment.open(dir, baseOffset, config, i === baseOffsets.length - 1);
+        const opened = LogSegment.open(dir, baseOffset, config, options.recover !== false && i === baseOffsets.length - 1);
         segments.push(opened.segment);
         truncated += opened.truncatedBytes;
       });
