@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: produce and fetch throughput of a broker process, driven by kcat (librdkafka).
+ *
+ * For each record size it writes N records to a file, produces them with `kcat -P -l` into a
+ * one-partition topic, then reads them back with `kcat -C -o beginning -e` to /dev/null. It reports
+ * records/s, MB/s (10^6 bytes of record values) and the broker's CPU seconds per GB (utime + stime
+ * from /proc/<pid>/stat, before and after each phase), prints a table and writes
+ * bench/results/latest.json.
+ *
+ * Options: --records-100b N, --records-1kb N (defaults 1,000,000 and 200,000), --quick (a tenth).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import kafkajs from 'kafkajs';
+import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
+import { createCpuClock } from './process-cpu.ts';
+import { machineInfo } from './machine-info.ts';
+
+const { Kafka, logLevel } = kafkajs;
+
+interface PhaseResult {
+  recordSize: number;
+  phase: 'produce' | 'fetch';
+  records: number;
+  bytes: number;
+  seconds: number;
+  recordsPerSecond: number;
+  megabytesPerSecond: number;
+  brokerCpuSeconds: number;
+  brokerCpuSecondsPerGB: number;
+}
+
+async function writeRecordsFile(path: string, count: number, size: number): Promise<void> {
+  const out = createWriteStream(path);
+  const filler = 'x'.repeat(size);
+  for (let i = 0; i < count; i++) {
+    // Each line is one record value of exactly `size` bytes (the newline is kcat's delimiter).
+    const prefix = `${i}:`;
+    if (!out.write(prefix + filler.slice(prefix.length) + '\n')) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Runs kcat to completion; stdout is discarded (that is the fetch sink). */
+async function runKcat(args: string[]): Promise<void> {
+  const child = spawn('kcat', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited with ${code}:\n${stderr}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'records-100b': { type: 'string' },
+      'records-1kb': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const scale = values.quick ? 0.1 : 1;
+  const plans = [
+    { recordSize: 100, records: Number(values['records-100b'] ?? Math.round(1_000_000 * scale)) },
+    { recordSize: 1024, records: Number(values['records-1kb'] ?? Math.round(200_000 * scale)) },
+  ];
+
+  const clock = createCpuClock();
+  const workDir = await makeTempDir('samsa-bench-');
+  const dataDir = join(workDir, 'data');
+  await mkdir(dataDir);
+  const broker = await startBrokerProcess(dataDir, {});
+  const results: PhaseResult[] = [];
+  try {
+    const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    for (const { recordSize, records } of plans) {
+      const topic = `bench-${recordSize}b`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      const file = join(workDir, `${topic}.txt`);
+      await writeRecordsFile(file, records, recordSize);
+      const bytes = records * recordSize;
+
+      const measure = async (phase: PhaseResult['phase'], args: string[]): Promise<void> => {
+        const cpuBefore = clock.cpuSeconds(broker.pid);
+        const start = process.hrtime.bigint();
+        await runKcat(args);
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
+        results.push({
+          recordSize, phase, records, bytes, seconds,
+          recordsPerSecond: records / seconds,
+          megabytesPerSecond: bytes / 1e6 / seconds,
+          brokerCpuSeconds,
+          brokerCpuSecondsPerGB: brokerCpuSeconds / (bytes / 1e9),
+        });
+      };
+
+      await measure('produce', ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', file,
+        '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2000000']);
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const highWatermark = Number(offsets[0]?.high ?? 0);
+      if (highWatermark !== records) throw new Error(`${topic}: high watermark ${highWatermark} after producing ${records} records`);
+
+      await measure('fetch', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q']);
+    }
+    await admin.disconnect();
+  } catch (error) {
+    process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
+    throw error;
+  } finally {
+    await broker.stop();
+    await removeTempDir(workDir);
+  }
+
+  const machine = machineInfo();
+  const rows = results.map((r) => [
+    `${r.recordSize} B`, r.phase, r.records.toLocaleString('en-US'), r.seconds.toFixed(2),
+    Math.round(r.recordsPerSecond).toLocaleString('en-US'), r.megabytesPerSecond.toFixed(1),
+    r.brokerCpuSeconds.toFixed(2), r.brokerCpuSecondsPerGB.toFixed(1),
+  ]);
+  const header = ['record', 'phase', 'records', 'seconds', 'records/s', 'MB/s', 'broker CPU s', 'CPU s/GB'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]): string => '| ' + cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ') + ' |';
+  console.log(`${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.kcat}`);
+  console.log(line(header));
+  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
+  for (const row of rows) console.log(line(row));
+
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), commit, machine, results }, null, 2) + '\n');
+  console.log(`wrote ${join('bench', 'results', 'latest.json')}`);
+}
+
+await main();
