@@ -122,6 +122,7 @@ export class LogManager {
   async closeAll(): Promise<void> {
     let failure: unknown;
     for (const { log } of this.logs.values()) {
+      if (log.isClosed) continue;
       try {
         log.flush();
         log.close();

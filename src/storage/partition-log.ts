@@ -121,6 +121,7 @@ export class PartitionLog {
   get size(): number { return this.segments.reduce((sum, segment) => sum + segment.size, 0); }
   get segmentBaseOffsets(): number[] { return this.segments.map((segment) => segment.baseOffset); }
   get logConfig(): LogConfig { return this.config; }
+  get isClosed(): boolean { return this.closed; }
 
   /** Topic config changes apply to the next roll, append and flush. */
   updateConfig(config: LogConfig): void {
