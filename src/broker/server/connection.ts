@@ -16,6 +16,7 @@ export interface ConnectionContext {
  * Handles one request frame (without its size prefix). Returns the response frame (header and
  * body) in chunks, which the connection prefixes with their total size, or null for no response
  * (acks=0 produce). Throwing CloseConnectionError closes the connection without a reply.
+ * The frame may be a view into a larger socket read: copy any bytes kept beyond the request.
  */
 export type RequestHandler = (
   frame: Buffer,
@@ -314,7 +315,8 @@ export class Connection implements ConnectionContext {
   #endAndClose(): void {
     this.#slots.length = 0;
     const socket = this.#socket;
-    if (!socket.writable) {
+    // A client that is not reading would keep a half-closed socket (and its buffer) forever.
+    if (!socket.writable || socket.writableLength > this.#options.maxWriteBufferBytes) {
       socket.destroy();
       return;
     }
