@@ -6,7 +6,7 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ErrorCode, KafkaError } from '../../errors.ts';
 import { CompressionType } from '../batch-header.ts';
-import { compress, decompress } from './index.ts';
+import { compress, compressAsync, decompress, decompressAsync } from './index.ts';
 import { XERIAL_MAGIC } from './snappy.ts';
 
 const CODECS = [CompressionType.none, CompressionType.gzip, CompressionType.snappy, CompressionType.lz4, CompressionType.zstd];
@@ -118,4 +118,16 @@ test('unknown codec ids are UNSUPPORTED_COMPRESSION_TYPE', () => {
     assert.throws(() => compress(type, Buffer.alloc(1)), (e) => e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     assert.throws(() => decompress(type, Buffer.alloc(1), 10), (e) => e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   }
+});
+
+test('async variants agree with the sync ones and keep the cap', async () => {
+  const data = Buffer.from('async compression '.repeat(5000));
+  for (const type of CODECS) {
+    const compressed = await compressAsync(type, data);
+    assert.deepEqual(await decompressAsync(type, compressed, data.length), data);
+    assert.deepEqual(decompress(type, compressed, data.length), data);
+    await assert.rejects(decompressAsync(type, compressed, 1000), isCorrupt);
+  }
+  await assert.rejects(decompressAsync(CompressionType.gzip, Buffer.from('nope'), 1000), isCorrupt);
+  await assert.rejects(decompressAsync(7, Buffer.from('nope'), 1000), (e) => e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
 });

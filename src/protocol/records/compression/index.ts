@@ -1,6 +1,10 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip, zstdCompress as zstdCompressCallback, zstdDecompress as zstdDecompressCallback } from 'node:zlib';
+import { compressFrame } from 'lz4-napi';
 import { CompressionType } from '../batch-header.ts';
 import { ErrorCode, KafkaError } from '../../errors.ts';
 import { gzipCompress, gzipDecompress } from './gzip.ts';
+import { corrupt } from './limits.ts';
 import { lz4Compress, lz4Decompress } from './lz4.ts';
 import { snappyCompress, snappyDecompress } from './snappy.ts';
 import { zstdCompress, zstdDecompress } from './zstd.ts';
@@ -31,6 +35,35 @@ export function decompress(type: number, data: Buffer, maxBytes: number): Buffer
     case CompressionType.lz4: return lz4Decompress(data, maxBytes);
     case CompressionType.zstd: return zstdDecompress(data, maxBytes);
     default: throw unsupported(type);
+  }
+}
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+const zstdCompressAsync = promisify(zstdCompressCallback);
+const zstdDecompressAsync = promisify(zstdDecompressCallback);
+
+/** Like compress, but gzip, zstd and lz4 run on libuv's thread pool (for producers batching off the event loop). */
+export async function compressAsync(type: number, data: Buffer): Promise<Buffer> {
+  switch (type) {
+    case CompressionType.gzip: return gzipAsync(data);
+    case CompressionType.zstd: return zstdCompressAsync(data);
+    case CompressionType.lz4: return compressFrame(data);
+    default: return compress(type, data);
+  }
+}
+
+/** Like decompress, with the same maxBytes cap; gzip and zstd run on the thread pool. */
+export async function decompressAsync(type: number, data: Buffer, maxBytes: number): Promise<Buffer> {
+  const options = { maxOutputLength: Math.max(1, maxBytes) };
+  try {
+    switch (type) {
+      case CompressionType.gzip: return await gunzipAsync(data, options);
+      case CompressionType.zstd: return await zstdDecompressAsync(data, options);
+      default: return decompress(type, data, maxBytes);
+    }
+  } catch (error) {
+    throw corrupt(compressionName(type), error);
   }
 }
 
