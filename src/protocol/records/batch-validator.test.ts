@@ -140,10 +140,12 @@ test('assignOffsets with LogAppendTime stamps the time and re-signs the batch', 
 
 test('fuzz: random and mutated input throws only KafkaError', () => {
   const check = (input: Buffer) => {
-    try {
-      validateBatches(input, OPTIONS);
-    } catch (error) {
-      assert.ok(error instanceof KafkaError, String(error));
+    for (const options of [OPTIONS, { ...OPTIONS, recordLevel: { requireKeys: true, maxDecompressedBytes: 1 << 20 } }]) {
+      try {
+        validateBatches(input, options);
+      } catch (error) {
+        assert.ok(error instanceof KafkaError, String(error));
+      }
     }
   };
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(Buffer.from(bytes))), { numRuns: 3000 });
@@ -157,4 +159,26 @@ test('fuzz: random and mutated input throws only KafkaError', () => {
       check(cut % 4 === 0 ? batch.subarray(0, cut % batch.length) : batch);
     },
   ), { numRuns: 3000 });
+});
+
+test('opt-in record-level checks: keys for compacted topics, per-record timestamps, offset deltas', () => {
+  const recordLevel = { requireKeys: true };
+  for (const compression of [CompressionType.none, CompressionType.zstd]) {
+    validateBatches(batchOf(3, { compression }), { ...OPTIONS, recordLevel });
+    const keyless = buildRecordBatch([{ key: null, value: Buffer.from('v'), timestamp: NOW }], { compression });
+    validateBatches(keyless, OPTIONS);
+    fails(ErrorCode.INVALID_RECORD, () => validateBatches(keyless, { ...OPTIONS, recordLevel }));
+    // The first record is older than allowed, which the header alone cannot show.
+    const early = buildRecordBatch([
+      { key: Buffer.from('a'), value: null, timestamp: NOW },
+      { key: Buffer.from('b'), value: null, timestamp: NOW - 10_000_000 },
+    ], { compression });
+    validateBatches(early, OPTIONS);
+    fails(ErrorCode.INVALID_TIMESTAMP, () => validateBatches(early, { ...OPTIONS, recordLevel: {} }));
+    const gappy = buildRecordBatch([
+      { key: Buffer.from('a'), value: null, timestamp: NOW, offsetDelta: 0 },
+      { key: Buffer.from('b'), value: null, timestamp: NOW, offsetDelta: 5 },
+    ], { compression, lastOffsetDelta: 1 });
+    fails(ErrorCode.INVALID_RECORD, () => validateBatches(gappy, { ...OPTIONS, recordLevel: {} }));
+  }
 });

@@ -6,6 +6,7 @@ import {
 import { isKnownCompressionType } from './compression/index.ts';
 import { computeBatchCrc } from './crc32c.ts';
 import { NO_TIMESTAMP, writeInt64 } from './record-batch-builder.ts';
+import { decodeRecordBatch } from './record-batch.ts';
 import type { TimestampType } from './record-batch-builder.ts';
 
 /**
@@ -29,6 +30,12 @@ export interface ValidateBatchesOptions {
   /** message.timestamp.before.max.ms / message.timestamp.after.max.ms */
   timestampDiffMs: { before: number; after: number };
   origin?: AppendOrigin;
+  /**
+   * Opt-in record-level checks, which decode every record (decompressing if needed): per-record
+   * timestamps, offsetDeltas 0..n-1, and keys where the topic is compacted. Off by default: the
+   * produce path stays per batch unless a topic's config asks for more.
+   */
+  recordLevel?: { requireKeys?: boolean; maxDecompressedBytes?: number };
 }
 
 export interface ValidatedBatch {
@@ -119,6 +126,7 @@ export function validateBatches(records: Buffer, options: ValidateBatchesOptions
     if (!isKnownCompressionType(compression)) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type id ${compression}`);
     }
+    if (options.recordLevel) validateRecords(records, position, createTime, options);
     const batchMaxTimestamp = header.maxTimestamp;
     if (createTime) {
       checkTimestamp(header.baseTimestamp, options);
@@ -152,6 +160,21 @@ export function validateBatches(records: Buffer, options: ValidateBatchesOptions
     offsetOfMaxTimestamp = 0;
   }
   return { batchCount: batches.length, recordCount, sizeInBytes: records.length, maxTimestamp, offsetOfMaxTimestamp, batches };
+}
+
+function validateRecords(records: Buffer, position: number, createTime: boolean, options: ValidateBatchesOptions): void {
+  const { requireKeys = false, maxDecompressedBytes } = options.recordLevel ?? {};
+  const batch = decodeRecordBatch(records, position, { verifyCrc: false, maxDecompressedBytes });
+  for (let i = 0; i < batch.records.length; i++) {
+    const record = batch.records[i]!;
+    if (record.offsetDelta !== i) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `record ${i} has offsetDelta ${record.offsetDelta}`);
+    }
+    if (requireKeys && record.key === null && !batch.isControl) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, 'a compacted topic cannot accept a record without a key');
+    }
+    if (createTime) checkTimestamp(record.timestamp, options);
+  }
 }
 
 function checkTimestamp(timestamp: number, options: ValidateBatchesOptions): void {
