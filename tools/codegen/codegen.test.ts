@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_OUT_DIR, DEFAULT_SPEC_DIR, generate } from './main.ts';
+import { HEADER_LINE } from './emit-message.ts';
+import { kebabCase } from './names.ts';
+import { readSpecs } from './spec.ts';
+import { absentCondition, parseVersions, versionCondition } from './versions.ts';
+
+test('the committed generated code is what the generator writes now (run `npm run codegen` if not)', () => {
+  const fresh = generate(readSpecs(DEFAULT_SPEC_DIR));
+  const committed = readdirSync(DEFAULT_OUT_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  assert.deepEqual(committed, [...fresh.keys()]);
+  for (const [name, text] of fresh) {
+    assert.ok(readFileSync(join(DEFAULT_OUT_DIR, name), 'utf8') === text, `${name} is stale`);
+  }
+});
+
+test('generation is deterministic and every file is marked generated', () => {
+  const first = generate(readSpecs(DEFAULT_SPEC_DIR));
+  const second = generate(readSpecs(DEFAULT_SPEC_DIR));
+  assert.deepEqual([...first.entries()], [...second.entries()]);
+  for (const [name, text] of first) assert.ok(text.startsWith(`${HEADER_LINE}\n`), name);
+  for (const name of ['produce.ts', 'fetch.ts', 'api-versions.ts', 'metadata.ts', 'describe-configs.ts',
+    'request-header.ts', 'response-header.ts', 'api-keys.ts', 'consumer-protocol-subscription.ts',
+    'consumer-protocol-assignment.ts']) {
+    assert.ok(first.has(name), name);
+  }
+});
+
+test('no prose from the specs reaches the generated code', () => {
+  const fresh = generate(readSpecs(DEFAULT_SPEC_DIR));
+  const produce = fresh.get('produce.ts')!;
+  assert.ok(!produce.includes('The transactional ID'), 'about text leaked');
+});
+
+test('version ranges and conditions', () => {
+  assert.deepEqual(parseVersions('3', 'x'), { min: 3, max: 3 });
+  assert.deepEqual(parseVersions('1-4', 'x'), { min: 1, max: 4 });
+  assert.deepEqual(parseVersions('2+', 'x'), { min: 2, max: Infinity });
+  assert.ok(parseVersions('none', 'x').min > parseVersions('none', 'x').max);
+  assert.throws(() => parseVersions('1-', 'x'));
+  const context = { min: 0, max: 11 };
+  assert.equal(versionCondition({ min: 0, max: Infinity }, context), 'true');
+  assert.equal(versionCondition({ min: 3, max: Infinity }, context), 'version >= 3');
+  assert.equal(versionCondition({ min: 2, max: 5 }, context), 'version >= 2 && version <= 5');
+  assert.equal(versionCondition({ min: 12, max: Infinity }, context), 'false');
+  assert.equal(absentCondition({ min: 3, max: Infinity }, context), 'version < 3');
+  assert.equal(absentCondition({ min: 2, max: 5 }, context), '(version < 2 || version > 5)');
+  assert.equal(absentCondition({ min: 0, max: Infinity }, context), 'false');
+});
+
+test('names', () => {
+  assert.equal(kebabCase('ApiVersions'), 'api-versions');
+  assert.equal(kebabCase('DescribeConfigs'), 'describe-configs');
+  assert.equal(kebabCase('OffsetForLeaderEpoch'), 'offset-for-leader-epoch');
+});
+
+test('nested structs are named after their message and know where they can appear', () => {
+  const specs = readSpecs(DEFAULT_SPEC_DIR);
+  const fetch = specs.find((s) => s.name === 'FetchResponse')!;
+  const names = fetch.structs.map((s) => s.typeName);
+  assert.ok(names.includes('FetchResponsePartitionData'));
+  const aborted = fetch.structs.find((s) => s.name === 'AbortedTransaction')!;
+  assert.equal(aborted.context.min, 4);
+  const metadata = specs.find((s) => s.name === 'MetadataResponse')!;
+  assert.ok(metadata.structs.some((s) => s.typeName === 'MetadataResponseMetadataResponseTopic'));
+});
