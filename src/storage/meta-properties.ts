@@ -43,6 +43,21 @@ export function ensureMetaProperties(logDir: string, expected: MetaProperties): 
   }
 }
 
+/** The cluster id stored in the first log dir that has one: what a restarted broker keeps using. */
+export function storedClusterId(logDirs: readonly string[]): string | undefined {
+  for (const logDir of logDirs) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(logDir, META_PROPERTIES), 'utf8');
+    } catch {
+      continue;
+    }
+    const clusterId = parseProperties(text).get('cluster.id');
+    if (clusterId !== undefined) return clusterId;
+  }
+  return undefined;
+}
+
 export function writeMetaProperties(logDir: string, meta: MetaProperties): void {
   const file = path.join(logDir, META_PROPERTIES);
   const temporary = `${file}.tmp`;

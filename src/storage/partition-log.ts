@@ -1,3 +1,4 @@
+import { assignOffsets } from '../protocol/records/batch-validator.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
@@ -131,19 +132,13 @@ export class PartitionLog {
   /**
    * Appends validated batches as the leader: each batch's baseOffset is patched to the next
    * offsets in turn and its partitionLeaderEpoch to `leaderEpoch` (both outside the CRC), in place,
-   * so the producer's bytes are what gets stored and served.
+   * so the producer's bytes are what gets stored and served. With LogAppendTime the batch's
+   * timestamp type and maxTimestamp change too, and its CRC is recomputed, as Kafka does.
    */
   appendAsLeader(batches: Buffer, leaderEpoch: number, logAppendTime = -1): LogAppendInfo {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
-    let next = firstOffset;
-    for (let position = 0; position < batches.length;) {
-      const header = this.checkedHeader(batches, position);
-      header.baseOffset = next;
-      header.partitionLeaderEpoch = leaderEpoch;
-      next += header.lastOffsetDelta + 1;
-      position += header.sizeInBytes;
-    }
+    const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
     this.appendToSegments(batches, firstOffset, next - 1);
     return { firstOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this.logStartOffset };
   }

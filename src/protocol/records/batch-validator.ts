@@ -226,6 +226,7 @@ export function assignOffsets(
     nextOffset += header.lastOffsetDelta + 1;
     position += sizeInBytes;
   }
+  if (position !== records.length) throw corrupt(`${records.length - position} malformed bytes after the last batch`);
   return nextOffset;
 }
 

@@ -1,0 +1,21 @@
+import type { ApiVersionsResponseApiVersion } from '../protocol/generated/api-versions.ts';
+import type { MetadataStore } from './cluster/metadata-store.ts';
+import type { TopicAdmin } from './cluster/topic-admin.ts';
+import type { BrokerConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { ReplicaManager } from './replica/replica-manager.ts';
+import type { Time } from './time.ts';
+
+/** Everything a handler may use, built once by broker.ts. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  /** Where clients reach this broker: the advertised listener, with the bound port when port 0 was asked. */
+  readonly advertisedListener: { readonly host: string; readonly port: number };
+  readonly apiVersions: readonly ApiVersionsResponseApiVersion[];
+  readonly metadata: MetadataStore;
+  readonly topicAdmin: TopicAdmin;
+  readonly replicaManager: ReplicaManager;
+  readonly logger: Logger;
+  readonly time: Time;
+}

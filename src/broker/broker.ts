@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { randomUuid } from '../protocol/primitives/uuid.ts';
+import { LogManager } from '../storage/log-manager.ts';
+import { storedClusterId } from '../storage/meta-properties.ts';
+import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
+import { TopicAdmin } from './cluster/topic-admin.ts';
+import { partitionSettings } from './cluster/topic-settings.ts';
+import {
+  generateClusterId,
+  parseBrokerConfig,
+  resolveAdvertisedListeners,
+  type BrokerConfig,
+  type BrokerConfigInput,
+} from './config.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { handlers } from './handlers/index.ts';
+import { supportedApiVersions } from './handlers/api-versions.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { ReplicaManager } from './replica/replica-manager.ts';
+import { RequestDispatcher } from './request-dispatcher.ts';
+import { Listener } from './server/listener.ts';
+import { systemTime, type Time } from './time.ts';
+
+export interface Broker {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Host and port of the first listener, as bound (port 0 in the config becomes the real port). */
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, answers nothing more, flushes and closes every log. */
+  close(): Promise<void>;
+}
+
+export interface BrokerDependencies {
+  readonly logger?: Logger;
+  readonly time?: Time;
+}
+
+/** How often the broker checks flush.ms; Kafka's log.flush.scheduler.interval.ms plays this part. */
+const FLUSH_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * The composition root: builds storage, metadata, the replica manager, the handlers and the
+ * listeners from one parsed config, and starts them in that order. Nothing else wires parts
+ * together, and nothing but this file imports broker/server.
+ */
+export async function startBroker(input: BrokerConfigInput = {}, dependencies: BrokerDependencies = {}): Promise<Broker> {
+  const config = parseBrokerConfig(input);
+  const time = dependencies.time ?? systemTime;
+  const logger = (dependencies.logger ?? createLogger({ level: logLevelFromEnvironment(), name: 'samsa' })).child({
+    nodeId: config.nodeId,
+  });
+
+  const clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
+  const metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+  const logManager = LogManager.open({
+    logDirs: config.logDirs,
+    nodeId: config.nodeId,
+    clusterId,
+    configForTopic: (topic) => {
+      const known = metadata.topic(topic);
+      return known === undefined ? undefined : partitionSettings(config, known.configs).log;
+    },
+    now: () => time.now(),
+  });
+  const replicaManager = new ReplicaManager(logManager, time);
+  const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
+  await topicAdmin.loadTopics();
+
+  const endpoints = config.listeners;
+  let advertisedListener = { host: '127.0.0.1', port: 0 };
+  const context: BrokerContext = {
+    config,
+    nodeId: config.nodeId,
+    get advertisedListener() {
+      return advertisedListener;
+    },
+    apiVersions: supportedApiVersions(handlers),
+    metadata,
+    topicAdmin,
+    replicaManager,
+    logger,
+    time,
+  };
+  const dispatcher = new RequestDispatcher(handlers, context);
+  const listeners = endpoints.map(
+    (endpoint) =>
+      new Listener({
+        listenerName: endpoint.name,
+        host: endpoint.host,
+        port: endpoint.port,
+        handler: (frame, connection) => dispatcher.dispatch(frame, connection.id),
+        logger,
+        maxRequestBytes: config.socketRequestMaxBytes,
+        maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),
+      }),
+  );
+  try {
+    for (const listener of listeners) await listener.listen();
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    await replicaManager.close();
+    await metadata.close();
+    throw error;
+  }
+  const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
+  const advertised = resolveAdvertisedListeners(config, boundPorts);
+  advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
+
+  const flushTimer = setInterval(() => logManager.flushDirtyLogs(time.now()), FLUSH_CHECK_INTERVAL_MS);
+  flushTimer.unref();
+
+  logger.info(
+    { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs },
+    'broker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    nodeId: config.nodeId,
+    clusterId,
+    host: listeners[0]!.host,
+    port: listeners[0]!.port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(flushTimer);
+        await Promise.all(listeners.map((listener) => listener.close()));
+        await replicaManager.close();
+        await metadata.close();
+        logger.info('broker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function logLevelFromEnvironment(): 'info' | 'silent' | 'debug' | 'warn' | 'error' {
+  const level = process.env['SAMSA_LOG_LEVEL'];
+  return level === 'silent' || level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
+}

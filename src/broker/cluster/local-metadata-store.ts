@@ -1,0 +1,112 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
+
+/**
+ * The single-node metadata store: one JSON file, `samsa-metadata.json`, in the first log directory.
+ *
+ * File format: { "version": 1, "clusterId": string, "topics": TopicMetadata[] }.
+ * Every change writes a temporary file, fsyncs it and renames it over the old one, so after a crash
+ * the file holds either the state before or the state after a change, never a torn mix.
+ * Changes are serialised through one promise chain so two concurrent admin requests cannot
+ * interleave their writes.
+ */
+export class LocalMetadataStore implements MetadataStore {
+  readonly clusterId: string;
+  private readonly path: string;
+  private readonly byName = new Map<string, TopicMetadata>();
+  private readonly byId = new Map<string, TopicMetadata>();
+  private writes: Promise<void> = Promise.resolve();
+
+  private constructor(path: string, clusterId: string, topics: readonly TopicMetadata[]) {
+    this.path = path;
+    this.clusterId = clusterId;
+    for (const topic of topics) this.index(topic);
+  }
+
+  static async open(dir: string, clusterId: string): Promise<LocalMetadataStore> {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'samsa-metadata.json');
+    let topics: TopicMetadata[] = [];
+    try {
+      const saved = JSON.parse(await readFile(path, 'utf8')) as { version: number; clusterId: string; topics: TopicMetadata[] };
+      if (saved.version !== 1) throw new Error(`${path}: unknown metadata version ${saved.version}`);
+      if (saved.clusterId !== clusterId) {
+        throw new Error(`${path}: cluster id ${saved.clusterId} does not match this broker's ${clusterId}`);
+      }
+      topics = saved.topics;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return new LocalMetadataStore(path, clusterId, topics);
+  }
+
+  topics(): readonly TopicMetadata[] {
+    return [...this.byName.values()];
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.byId.get(topicId);
+  }
+
+  createTopic(topic: TopicMetadata): Promise<void> {
+    if (this.byName.has(topic.name)) throw new Error(`topic ${topic.name} exists`);
+    this.index(topic);
+    return this.save();
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    const topic = this.byName.get(name);
+    if (topic === undefined) return Promise.resolve();
+    this.byName.delete(name);
+    this.byId.delete(topic.topicId);
+    return this.save();
+  }
+
+  setPartitionCount(name: string, partitionCount: number): Promise<void> {
+    return this.replace(name, { partitionCount });
+  }
+
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.replace(name, { configs: { ...configs } });
+  }
+
+  async close(): Promise<void> {
+    await this.writes;
+  }
+
+  private replace(name: string, change: Partial<TopicMetadata>): Promise<void> {
+    const topic = this.byName.get(name);
+    if (topic === undefined) throw new Error(`unknown topic ${name}`);
+    this.index({ ...topic, ...change });
+    return this.save();
+  }
+
+  private index(topic: TopicMetadata): void {
+    const frozen = Object.freeze({ ...topic, configs: Object.freeze({ ...topic.configs }) });
+    this.byName.set(topic.name, frozen);
+    this.byId.set(topic.topicId, frozen);
+  }
+
+  /** Snapshots the state now and queues its write behind earlier ones. */
+  private save(): Promise<void> {
+    const body = JSON.stringify({ version: 1, clusterId: this.clusterId, topics: this.topics() }, null, 1);
+    const write = this.writes.then(async () => {
+      const temporary = `${this.path}.tmp`;
+      const file = await open(temporary, 'w');
+      try {
+        await file.writeFile(body);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, this.path);
+    });
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+}

@@ -1,0 +1,172 @@
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { BrokerConfig } from '../config.ts';
+import type { ReplicaManager } from '../replica/replica-manager.ts';
+import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
+import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
+import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
+
+export interface NewTopic {
+  readonly name: string;
+  /** -1 takes num.partitions. */
+  readonly numPartitions: number;
+  /** -1 takes default.replication.factor. */
+  readonly replicationFactor: number;
+  /** Manual replica assignment: partition index -> broker ids; replaces the two counts. */
+  readonly assignments?: ReadonlyMap<number, readonly number[]>;
+  readonly configs: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * Creating, deleting and growing topics and changing their configs: what Kafka's controller does
+ * for the admin APIs. Every check happens before anything changes, so a refused request leaves no
+ * trace; validateOnly runs the checks alone.
+ */
+export class TopicAdmin {
+  private readonly metadata: MetadataStore;
+  private readonly replicaManager: ReplicaManager;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly newTopicId: () => string;
+  private readonly brokerIds: readonly number[];
+
+  constructor(options: {
+    metadata: MetadataStore;
+    replicaManager: ReplicaManager;
+    config: BrokerConfig;
+    logger: Logger;
+    newTopicId: () => string;
+  }) {
+    this.metadata = options.metadata;
+    this.replicaManager = options.replicaManager;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.newTopicId = options.newTopicId;
+    this.brokerIds = [options.config.nodeId];
+  }
+
+  /** Opens the partitions of every known topic: what a broker does at start. */
+  async loadTopics(): Promise<void> {
+    for (const topic of this.metadata.topics()) {
+      await this.replicaManager.openPartitions(topic, partitionSettings(this.config, topic.configs));
+    }
+  }
+
+  async createTopic(request: NewTopic, validateOnly = false): Promise<TopicMetadata> {
+    const { name } = request;
+    validateTopicName(name);
+    if (this.metadata.topic(name) !== undefined) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    }
+    const collision = collidingTopicName(name, this.metadata.topics().map((topic) => topic.name));
+    if (collision !== undefined) {
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision}`);
+    }
+    const { partitionCount, replicationFactor } = this.placement(request);
+    const configs = checkTopicConfigs(request.configs);
+    const topic: TopicMetadata = { name, topicId: this.newTopicId(), partitionCount, replicationFactor, configs };
+    if (validateOnly) return topic;
+    await this.metadata.createTopic(topic);
+    await this.replicaManager.openPartitions(topic, partitionSettings(this.config, configs));
+    this.logger.info({ topic: name, topicId: topic.topicId, partitionCount, replicationFactor, configs }, 'topic created');
+    return topic;
+  }
+
+  async deleteTopic(name: string): Promise<TopicMetadata> {
+    const topic = this.existing(name);
+    if (!this.config.deleteTopicEnable) {
+      throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled (delete.topic.enable=false)');
+    }
+    if (isInternalTopic(name)) {
+      throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic ${name} cannot be deleted`);
+    }
+    await this.metadata.deleteTopic(name);
+    await this.replicaManager.deletePartitions(name);
+    this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
+    return topic;
+  }
+
+  async createPartitions(
+    name: string,
+    count: number,
+    assignments: readonly (readonly number[])[] | null,
+    validateOnly: boolean,
+  ): Promise<void> {
+    const topic = this.existing(name);
+    if (count < topic.partitionCount) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitionCount} partitions, which is higher than the requested ${count}.`);
+    }
+    if (count === topic.partitionCount) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitionCount} partitions.`);
+    }
+    if (assignments !== null) {
+      if (assignments.length !== count - topic.partitionCount) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitionCount} but ${assignments.length} assignments provided.`);
+      }
+      for (const replicas of assignments) this.checkReplicas(replicas, topic.replicationFactor);
+    }
+    if (validateOnly) return;
+    await this.metadata.setPartitionCount(name, count);
+    await this.replicaManager.openPartitions(this.existing(name), partitionSettings(this.config, topic.configs));
+    this.logger.info({ topic: name, from: topic.partitionCount, to: count }, 'partitions created');
+  }
+
+  /** Replaces a topic's overrides (AlterConfigs) or applies a computed set (IncrementalAlterConfigs). */
+  async setTopicConfigs(name: string, configs: Readonly<Record<string, string | null>>, validateOnly: boolean): Promise<void> {
+    const topic = this.existing(name);
+    const checked = checkTopicConfigs(configs);
+    if (validateOnly) return;
+    await this.metadata.setTopicConfigs(name, checked);
+    await this.replicaManager.openPartitions({ ...topic, configs: checked }, partitionSettings(this.config, checked));
+    this.logger.info({ topic: name, configs: checked }, 'topic configs changed');
+  }
+
+  existing(name: string): TopicMetadata {
+    const topic = this.metadata.topic(name);
+    if (topic === undefined) {
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${name}`);
+    }
+    return topic;
+  }
+
+  private placement(request: NewTopic): { partitionCount: number; replicationFactor: number } {
+    if (request.assignments !== undefined && request.assignments.size > 0) {
+      if (request.numPartitions !== -1 || request.replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      const indexes = [...request.assignments.keys()].sort((a, b) => a - b);
+      if (indexes.some((index, position) => index !== position)) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+      }
+      const replicationFactor = request.assignments.get(0)!.length;
+      for (const replicas of request.assignments.values()) this.checkReplicas(replicas, replicationFactor);
+      return { partitionCount: indexes.length, replicationFactor };
+    }
+    const partitionCount = request.numPartitions === -1 ? this.config.numPartitions : request.numPartitions;
+    const replicationFactor = request.replicationFactor === -1 ? this.config.defaultReplicationFactor : request.replicationFactor;
+    if (partitionCount <= 0) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    }
+    if (replicationFactor <= 0) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    }
+    if (replicationFactor > this.brokerIds.length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${this.brokerIds.length}.`);
+    }
+    return { partitionCount, replicationFactor };
+  }
+
+  private checkReplicas(replicas: readonly number[], replicationFactor: number): void {
+    if (replicas.length === 0 || replicas.length !== replicationFactor) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas');
+    }
+    if (new Set(replicas).size !== replicas.length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')}`);
+    }
+    for (const id of replicas) {
+      if (!this.brokerIds.includes(id)) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker id ${id} in replica assignment`);
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { createPartitionsRequest, createPartitionsResponse } from '../../protocol/generated/create-partitions.ts';
+import type { CreatePartitionsResponseCreatePartitionsTopicResult } from '../../protocol/generated/create-partitions.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/** CreatePartitions: grow a topic's partition count; it never shrinks. */
+export const createPartitionsHandler = defineHandler({
+  request: createPartitionsRequest,
+  response: createPartitionsResponse,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(request, context) {
+    const results: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
+    for (const topic of request.topics) {
+      try {
+        const assignments = topic.assignments === null ? null : topic.assignments.map((a) => a.brokerIds);
+        await context.broker.topicAdmin.createPartitions(topic.name, topic.count, assignments, request.validateOnly);
+        results.push({ name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (error) {
+        results.push({ name: topic.name, ...errorAnswer(error, context) });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});

@@ -1,0 +1,57 @@
+import { createTopicsRequest, createTopicsResponse } from '../../protocol/generated/create-topics.ts';
+import type { CreateTopicsResponseCreatableTopicResult } from '../../protocol/generated/create-topics.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { describeTopicConfigs } from '../cluster/topic-settings.ts';
+import { defineHandler } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/**
+ * CreateTopics: each topic succeeds or fails on its own; a name given twice in one request fails
+ * every time it appears (INVALID_REQUEST), as Kafka does. From v5 a success describes the topic's
+ * partition count, replication factor and effective configs.
+ */
+export const createTopicsHandler = defineHandler({
+  request: createTopicsRequest,
+  response: createTopicsResponse,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(request, context) {
+    const { broker } = context;
+    const counts = new Map<string, number>();
+    for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+    const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+    for (const requested of request.topics) {
+      const { name } = requested;
+      try {
+        if (counts.get(name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Create topics request from client contains the topic ${name} more than once`);
+        const configs: Record<string, string | null> = {};
+        for (const config of requested.configs) configs[config.name] = config.value;
+        const assignments = new Map(requested.assignments.map((a) => [a.partitionIndex, a.brokerIds]));
+        const topic = await broker.topicAdmin.createTopic(
+          { name, numPartitions: requested.numPartitions, replicationFactor: requested.replicationFactor, assignments, configs },
+          request.validateOnly ?? false,
+        );
+        topics.push({
+          name,
+          topicId: request.validateOnly ? ZERO_UUID : topic.topicId,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          numPartitions: topic.partitionCount,
+          replicationFactor: topic.replicationFactor,
+          configs: describeTopicConfigs(broker.config, topic.configs).map((config) => ({
+            name: config.name,
+            value: config.value,
+            readOnly: config.readOnly,
+            configSource: config.configSource,
+            isSensitive: config.isSensitive,
+          })),
+        });
+      } catch (error) {
+        const { errorCode, errorMessage } = errorAnswer(error, context);
+        topics.push({ name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

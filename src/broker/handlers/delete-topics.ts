@@ -1,0 +1,36 @@
+import { deleteTopicsRequest, deleteTopicsResponse } from '../../protocol/generated/delete-topics.ts';
+import type { DeleteTopicsResponseDeletableTopicResult } from '../../protocol/generated/delete-topics.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { defineHandler } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/** DeleteTopics: by name (v0-5) or by name or topic id (v6+); each topic answers for itself. */
+export const deleteTopicsHandler = defineHandler({
+  request: deleteTopicsRequest,
+  response: deleteTopicsResponse,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(request, context) {
+    const { broker } = context;
+    const wanted = context.apiVersion >= 6
+      ? (request.topics ?? []).map((topic) => ({ name: topic.name ?? null, topicId: topic.topicId ?? ZERO_UUID }))
+      : (request.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+    const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
+    for (const { name, topicId } of wanted) {
+      try {
+        let target = name;
+        if (target === null) {
+          target = broker.metadata.topicById(topicId)?.name ?? null;
+          if (target === null) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
+        }
+        const deleted = await broker.topicAdmin.deleteTopic(target);
+        responses.push({ name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (error) {
+        const { errorCode, errorMessage } = errorAnswer(error, context);
+        responses.push({ name, topicId, errorCode, errorMessage });
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

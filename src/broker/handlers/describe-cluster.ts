@@ -1,0 +1,28 @@
+import { describeClusterRequest, describeClusterResponse } from '../../protocol/generated/describe-cluster.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+/** DescribeCluster endpoint types (v1+): 1 = brokers; 2 = controllers, which a broker does not serve. */
+const BROKER_ENDPOINT_TYPE = 1;
+
+export const describeClusterHandler = defineHandler({
+  request: describeClusterRequest,
+  response: describeClusterResponse,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(request, context) {
+    const { broker } = context;
+    const endpointType = request.endpointType ?? BROKER_ENDPOINT_TYPE;
+    const base = { throttleTimeMs: 0, clusterAuthorizedOperations: -2147483648, endpointType, clusterId: broker.metadata.clusterId, controllerId: broker.nodeId };
+    if (endpointType !== BROKER_ENDPOINT_TYPE) {
+      return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Brokers answer for broker endpoints only', controllerId: -1, brokers: [] };
+    }
+    const self = broker.advertisedListener;
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      brokers: [{ brokerId: broker.nodeId, host: self.host, port: self.port, rack: null }],
+    };
+  },
+});

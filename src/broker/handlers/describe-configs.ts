@@ -1,0 +1,65 @@
+import { describeConfigsRequest, describeConfigsResponse } from '../../protocol/generated/describe-configs.ts';
+import type {
+  DescribeConfigsResponseDescribeConfigsResourceResult,
+  DescribeConfigsResponseDescribeConfigsResult,
+} from '../../protocol/generated/describe-configs.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { describeBrokerConfigs } from '../cluster/broker-settings.ts';
+import { describeTopicConfigs, type DescribedConfig } from '../cluster/topic-settings.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+import { ConfigResourceType, checkBrokerResource } from './config-resource.ts';
+
+/**
+ * DescribeConfigs for topics (every topic config with its effective value and source) and for this
+ * broker (its static configuration). Synonyms from v1 when asked for; config types from v3.
+ */
+export const describeConfigsHandler = defineHandler({
+  request: describeConfigsRequest,
+  response: describeConfigsResponse,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(request, context) {
+    const results: DescribeConfigsResponseDescribeConfigsResult[] = request.resources.map((resource) => {
+      const { resourceType, resourceName } = resource;
+      try {
+        const all = describe(resourceType, resourceName, context);
+        const keys = resource.configurationKeys;
+        const chosen = keys === null ? all : all.filter((config) => keys.includes(config.name));
+        const configs = chosen.map((config) => toResult(config, context.apiVersion, request.includeSynonyms ?? false));
+        return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName, configs };
+      } catch (error) {
+        return { ...errorAnswer(error, context), resourceType, resourceName, configs: [] };
+      }
+    });
+    return { throttleTimeMs: 0, results };
+  },
+});
+
+function describe(resourceType: number, resourceName: string, context: RequestContext): DescribedConfig[] {
+  const { broker } = context;
+  switch (resourceType) {
+    case ConfigResourceType.TOPIC:
+      return describeTopicConfigs(broker.config, broker.topicAdmin.existing(resourceName).configs);
+    case ConfigResourceType.BROKER:
+      checkBrokerResource(resourceName, broker.nodeId);
+      return describeBrokerConfigs(broker.config);
+    default:
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
+  }
+}
+
+function toResult(config: DescribedConfig, apiVersion: number, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResourceResult {
+  return {
+    name: config.name,
+    value: config.value,
+    readOnly: config.readOnly,
+    // v0 says isDefault; v1 replaced it with configSource.
+    isDefault: apiVersion === 0 && config.isDefault,
+    configSource: config.configSource,
+    isSensitive: config.isSensitive,
+    synonyms: includeSynonyms ? config.synonyms : [],
+    configType: config.configType,
+    documentation: null,
+  };
+}

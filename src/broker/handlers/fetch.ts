@@ -1,0 +1,131 @@
+import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
+import type {
+  FetchRequest,
+  FetchResponse,
+  FetchResponseFetchableTopicResponse,
+  FetchResponsePartitionData,
+} from '../../protocol/generated/fetch.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/** Topic ids replace names from Fetch v13 on. */
+const FIRST_TOPIC_ID_VERSION = 13;
+
+/**
+ * Fetch: serve the stored batches, the producer's own bytes, from each requested offset. When
+ * fewer than minBytes are ready the request waits in the fetch purgatory until an append makes
+ * enough data ready or maxWaitMs passes; it is woken by appends, never by polling.
+ *
+ * Fetch sessions (KIP-227) are answered sessionless, as Kafka allows: a full fetch gets session id
+ * 0, which tells the client to keep sending full fetches.
+ */
+export const fetchHandler = defineHandler({
+  request: fetchRequest,
+  response: fetchResponse,
+  minVersion: 4,
+  maxVersion: 17,
+  handle(request, context) {
+    if (request.sessionId !== 0 || (request.sessionEpoch ?? -1) > 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const first = readAll(request, context);
+    if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
+      return first.response;
+    }
+    return new Promise<FetchResponse>((resolve) => {
+      let latest = first;
+      context.broker.replicaManager.fetchPurgatory.tryCompleteElseWatch(
+        {
+          tryComplete: () => {
+            latest = readAll(request, context);
+            return latest.bytes >= request.minBytes || latest.errors;
+          },
+          onComplete: () => resolve(latest.response),
+        },
+        first.keys,
+        request.maxWaitMs,
+      );
+    });
+  },
+});
+
+interface FetchRound {
+  readonly response: FetchResponse;
+  readonly bytes: number;
+  readonly errors: boolean;
+  readonly keys: string[];
+}
+
+/**
+ * One pass over the requested partitions, within the response's maxBytes. The first partition that
+ * has data returns at least one whole batch even when it is larger than the limits (KIP-74), so a
+ * consumer can always make progress.
+ */
+function readAll(request: FetchRequest, context: RequestContext): FetchRound {
+  const { broker, apiVersion } = context;
+  const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
+  let remaining = request.maxBytes ?? 0x7fffffff;
+  let bytes = 0;
+  let errors = false;
+  const keys: string[] = [];
+  const responses: FetchResponseFetchableTopicResponse[] = [];
+  for (const topic of request.topics) {
+    const name = byTopicId ? broker.metadata.topicById(topic.topicId ?? ZERO_UUID)?.name : topic.topic;
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const requested of topic.partitions) {
+      const index = requested.partition;
+      try {
+        if (name === undefined) {
+          throw new KafkaError(
+            byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            `Unknown topic ${byTopicId ? topic.topicId : topic.topic}`,
+          );
+        }
+        const partition = broker.replicaManager.leaderPartition(name, index);
+        checkLeaderEpoch(requested.currentLeaderEpoch ?? -1, partition.leaderEpoch, partition.key);
+        keys.push(partition.key);
+        const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
+        const read = partition.read(Number(requested.fetchOffset), maxBytes, bytes === 0);
+        bytes += read.records.length;
+        remaining = Math.max(0, remaining - read.records.length);
+        partitions.push({
+          partitionIndex: index,
+          errorCode: ErrorCode.NONE,
+          highWatermark: BigInt(read.highWatermark),
+          lastStableOffset: BigInt(read.lastStableOffset),
+          logStartOffset: BigInt(read.logStartOffset),
+          abortedTransactions: request.isolationLevel === 1 ? [] : null,
+          preferredReadReplica: -1,
+          records: read.records,
+        });
+      } catch (error) {
+        errors = true;
+        partitions.push({
+          partitionIndex: index,
+          errorCode: errorAnswer(error, context).errorCode,
+          highWatermark: -1n,
+          lastStableOffset: -1n,
+          logStartOffset: -1n,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: EMPTY,
+        });
+      }
+    }
+    responses.push({ topic: topic.topic ?? name ?? '', topicId: topic.topicId ?? ZERO_UUID, partitions });
+  }
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, errors, keys };
+}
+
+/** KIP-320: a client that knows a newer epoch than ours talks to a stale leader, an older one is fenced. */
+export function checkLeaderEpoch(requested: number, current: number, key: string): void {
+  if (requested === -1 || requested === current) return;
+  if (requested > current) {
+    throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${requested} of ${key} is newer than ${current}`);
+  }
+  throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${requested} of ${key} is older than ${current}`);
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,32 @@
+import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
+import type { BrokerContext } from '../broker-context.ts';
+
+/** What a handler knows about the request beyond its body. */
+export interface RequestContext {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string;
+  readonly connectionId: string;
+  readonly broker: BrokerContext;
+}
+
+/**
+ * One Kafka API: its codecs, the versions Samsa serves, and the function that answers it.
+ * A handler returns the response body, or null when the protocol sends none (Produce with acks=0).
+ * Handlers turn KafkaErrors into the error code of what they concern (a partition, a topic);
+ * anything they throw escapes as a broken request and closes the connection.
+ */
+export interface ApiHandler<Request = any, Response = any> {
+  readonly request: MessageCodec<Request>;
+  readonly response: MessageCodec<Response>;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(request: Request, context: RequestContext): Promise<Response | null> | Response | null;
+}
+
+export function defineHandler<Request, Response>(handler: ApiHandler<Request, Response>): ApiHandler<Request, Response> {
+  if (handler.minVersion < handler.request.minVersion || handler.maxVersion > handler.request.maxVersion) {
+    throw new Error(`${handler.request.name}: versions ${handler.minVersion}-${handler.maxVersion} outside the spec's`);
+  }
+  return Object.freeze(handler);
+}

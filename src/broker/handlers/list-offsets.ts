@@ -1,0 +1,75 @@
+import { listOffsetsRequest, listOffsetsResponse } from '../../protocol/generated/list-offsets.ts';
+import type {
+  ListOffsetsResponseListOffsetsPartitionResponse,
+  ListOffsetsResponseListOffsetsTopicResponse,
+} from '../../protocol/generated/list-offsets.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import type { Partition } from '../replica/partition.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+import { checkLeaderEpoch } from './fetch.ts';
+
+/** ListOffsetsRequest's special timestamps. */
+const LATEST_TIMESTAMP = -1n;
+const EARLIEST_TIMESTAMP = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL_TIMESTAMP = -4n;
+const LATEST_TIERED_TIMESTAMP = -5n;
+
+/**
+ * ListOffsets: the earliest (log start) and latest (high watermark, or last stable offset for
+ * read_committed) offsets, the first offset whose timestamp is at or after a given time, and the
+ * offset of the largest timestamp (v7+).
+ */
+export const listOffsetsHandler = defineHandler({
+  request: listOffsetsRequest,
+  response: listOffsetsResponse,
+  minVersion: 1,
+  maxVersion: 10,
+  handle(request, context) {
+    const topics: ListOffsetsResponseListOffsetsTopicResponse[] = request.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((requested): ListOffsetsResponseListOffsetsPartitionResponse => {
+        const partitionIndex = requested.partitionIndex;
+        try {
+          const partition = context.broker.replicaManager.leaderPartition(topic.name, partitionIndex);
+          checkLeaderEpoch(requested.currentLeaderEpoch ?? -1, partition.leaderEpoch, partition.key);
+          const found = offsetFor(partition, requested.timestamp, context);
+          return {
+            partitionIndex,
+            errorCode: ErrorCode.NONE,
+            timestamp: BigInt(found.timestamp),
+            offset: BigInt(found.offset),
+            // The field exists from v4 and the codec refuses a non-default value before that.
+            leaderEpoch: found.offset === -1 || context.apiVersion < 4 ? -1 : partition.leaderEpoch,
+          };
+        } catch (error) {
+          const { errorCode } = errorAnswer(error, context);
+          return { partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        }
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+function offsetFor(partition: Partition, timestamp: bigint, context: RequestContext): { offset: number; timestamp: number } {
+  switch (timestamp) {
+    case LATEST_TIMESTAMP:
+    case LATEST_TIERED_TIMESTAMP:
+      return { offset: partition.highWatermark, timestamp: -1 };
+    case EARLIEST_TIMESTAMP:
+    case EARLIEST_LOCAL_TIMESTAMP:
+      return { offset: partition.logStartOffset, timestamp: -1 };
+    case MAX_TIMESTAMP:
+      if (context.apiVersion < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'max timestamp needs ListOffsets v7');
+      return partition.log.maxTimestampAndOffset() ?? { offset: -1, timestamp: -1 };
+    default: {
+      if (timestamp < 0n) throw new KafkaError(ErrorCode.INVALID_REQUEST, `no special timestamp ${timestamp}`);
+      const found = partition.log.offsetForTimestamp(Number(timestamp));
+      // Only offsets below the high watermark are visible to consumers.
+      if (found === undefined || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      return found;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { metadataRequest, metadataResponse } from '../../protocol/generated/metadata.ts';
+import type { MetadataResponseMetadataResponseTopic } from '../../protocol/generated/metadata.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import type { TopicMetadata } from '../cluster/metadata-store.ts';
+import { isInternalTopic } from '../cluster/topic-names.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/**
+ * Metadata: brokers, the controller and topics with their partitions' leaders and replicas.
+ * A null topic list (or an empty one in v0) asks for every topic. Unknown topics are created when
+ * auto.create.topics.enable is on and the request allows it (always before v4), as Kafka does.
+ */
+export const metadataHandler = defineHandler({
+  request: metadataRequest,
+  response: metadataResponse,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(request, context) {
+    const { broker, apiVersion } = context;
+    const everything = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+    const topics: MetadataResponseMetadataResponseTopic[] = [];
+    if (everything) {
+      for (const topic of broker.metadata.topics()) topics.push(describeTopic(topic, context));
+    } else {
+      const allowAutoCreate = (apiVersion < 4 || request.allowAutoTopicCreation !== false) && broker.config.autoCreateTopicsEnable;
+      for (const requested of request.topics ?? []) {
+        const byId = requested.name === null || requested.name === undefined;
+        const known = byId ? broker.metadata.topicById(requested.topicId ?? ZERO_UUID) : broker.metadata.topic(requested.name!);
+        if (known !== undefined) {
+          topics.push(describeTopic(known, context));
+        } else if (byId) {
+          topics.push(missingTopic(null, requested.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+        } else if (allowAutoCreate) {
+          topics.push(await autoCreate(requested.name!, context));
+        } else {
+          topics.push(missingTopic(requested.name!, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        }
+      }
+    }
+    const self = broker.advertisedListener;
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: self.host, port: self.port, rack: null }],
+      clusterId: broker.metadata.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+    };
+  },
+});
+
+async function autoCreate(name: string, context: RequestContext): Promise<MetadataResponseMetadataResponseTopic> {
+  try {
+    const topic = await context.broker.topicAdmin.createTopic({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+    return describeTopic(topic, context);
+  } catch (error) {
+    const { errorCode } = errorAnswer(error, context);
+    // Another request may have created it meanwhile; then it simply exists.
+    const existing = context.broker.metadata.topic(name);
+    if (existing !== undefined) return describeTopic(existing, context);
+    return missingTopic(name, ZERO_UUID, errorCode);
+  }
+}
+
+function describeTopic(topic: TopicMetadata, context: RequestContext): MetadataResponseMetadataResponseTopic {
+  const { broker } = context;
+  const partitions = [];
+  for (let index = 0; index < topic.partitionCount; index++) {
+    const partition = broker.replicaManager.partition(topic.name, index);
+    const errorCode = partition === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE;
+    partitions.push({
+      errorCode,
+      partitionIndex: index,
+      leaderId: partition === undefined ? -1 : broker.nodeId,
+      leaderEpoch: partition?.leaderEpoch ?? -1,
+      replicaNodes: [broker.nodeId],
+      isrNodes: partition === undefined ? [] : [broker.nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: isInternalTopic(topic.name),
+    partitions,
+  };
+}
+
+function missingTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [] };
+}

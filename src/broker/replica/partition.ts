@@ -1,0 +1,103 @@
+import type { PartitionLog } from '../../storage/partition-log.ts';
+import { validateBatches } from '../../protocol/records/batch-validator.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import type { Time } from '../time.ts';
+
+/** What a produce to this partition is checked against: topic configs over broker defaults. */
+export interface PartitionValidation {
+  readonly maxMessageBytes: number;
+  readonly timestampType: 'CreateTime' | 'LogAppendTime';
+  readonly timestampBeforeMaxMs: number;
+  readonly timestampAfterMaxMs: number;
+  readonly minInSyncReplicas: number;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+}
+
+export interface ReadResult {
+  readonly records: Buffer;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly lastStableOffset: number;
+}
+
+/**
+ * A partition this broker leads. In the single-node mode every replica is this one, so the high
+ * watermark is the log end offset once an append has returned (and been flushed when the topic's
+ * flush policy asks for it). Records at or above the high watermark are never served.
+ */
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  readonly key: string;
+  readonly log: PartitionLog;
+  leaderEpoch = 0;
+  validation: PartitionValidation;
+  private readonly time: Time;
+
+  constructor(topic: string, index: number, log: PartitionLog, validation: PartitionValidation, time: Time) {
+    this.topic = topic;
+    this.index = index;
+    this.key = `${topic}-${index}`;
+    this.log = log;
+    this.validation = validation;
+    this.time = time;
+  }
+
+  get highWatermark(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** Single node: the leader is the only replica, and always in sync. */
+  get inSyncReplicaCount(): number {
+    return 1;
+  }
+
+  get minInSyncReplicas(): number {
+    return this.validation.minInSyncReplicas;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  /** Validates the producer's batches once, then the log assigns offsets in place and appends. */
+  appendRecordsAsLeader(records: Buffer): AppendResult {
+    const now = this.time.now();
+    const { validation } = this;
+    validateBatches(records, {
+      maxMessageBytes: validation.maxMessageBytes,
+      timestampType: validation.timestampType,
+      now,
+      timestampDiffMs: { before: validation.timestampBeforeMaxMs, after: validation.timestampAfterMaxMs },
+    });
+    const logAppendTimeMs = validation.timestampType === 'LogAppendTime' ? now : -1;
+    const appended = this.log.appendAsLeader(records, this.leaderEpoch, logAppendTimeMs);
+    return {
+      baseOffset: appended.firstOffset,
+      lastOffset: appended.lastOffset,
+      logAppendTimeMs,
+      logStartOffset: this.log.logStartOffset,
+    };
+  }
+
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
+    const highWatermark = this.highWatermark;
+    if (fetchOffset < this.log.logStartOffset || fetchOffset > highWatermark) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${highWatermark}] of ${this.key}`,
+      );
+    }
+    const records = fetchOffset === highWatermark ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch).records;
+    return { records, highWatermark, logStartOffset: this.log.logStartOffset, lastStableOffset: highWatermark };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,79 @@
+import type { LogManager } from '../../storage/log-manager.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import type { Time } from '../time.ts';
+import type { TopicMetadata } from '../cluster/metadata-store.ts';
+import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
+import { Partition, type PartitionValidation } from './partition.ts';
+import type { LogConfig } from '../../storage/log-config.ts';
+
+/** Topic-level settings a partition needs, resolved from topic overrides over broker defaults. */
+export interface PartitionSettings {
+  readonly log: LogConfig;
+  readonly validation: PartitionValidation;
+}
+
+/**
+ * The partitions this broker hosts, and the purgatory where fetches wait for data.
+ * Appends wake waiting fetches on the partitions they touched.
+ */
+export class ReplicaManager {
+  readonly fetchPurgatory: DelayedOperationPurgatory;
+  private readonly logManager: LogManager;
+  private readonly time: Time;
+  private readonly partitions = new Map<string, Partition>();
+
+  constructor(logManager: LogManager, time: Time) {
+    this.logManager = logManager;
+    this.time = time;
+    this.fetchPurgatory = new DelayedOperationPurgatory(time);
+  }
+
+  /** Opens (or creates) the logs of a topic's partitions [0, partitionCount). */
+  async openPartitions(topic: TopicMetadata, settings: PartitionSettings): Promise<void> {
+    for (let index = 0; index < topic.partitionCount; index++) {
+      const key = `${topic.name}-${index}`;
+      const existing = this.partitions.get(key);
+      if (existing !== undefined) {
+        existing.validation = settings.validation;
+        existing.log.updateConfig(settings.log);
+        continue;
+      }
+      const log = await this.logManager.getOrCreateLog(topic.name, index, settings.log);
+      this.partitions.set(key, new Partition(topic.name, index, log, settings.validation, this.time));
+    }
+  }
+
+  async deletePartitions(topicName: string): Promise<void> {
+    for (const [key, partition] of [...this.partitions]) {
+      if (partition.topic !== topicName) continue;
+      this.partitions.delete(key);
+      await this.logManager.deleteLog(topicName, partition.index);
+    }
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(`${topic}-${index}`);
+  }
+
+  /** The partition, or UNKNOWN_TOPIC_OR_PARTITION as Kafka answers for one it does not host. */
+  leaderPartition(topic: string, index: number): Partition {
+    const partition = this.partitions.get(`${topic}-${index}`);
+    if (partition === undefined) {
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topic}-${index}`);
+    }
+    return partition;
+  }
+
+  appendRecords(topic: string, index: number, records: Buffer) {
+    const partition = this.leaderPartition(topic, index);
+    const result = partition.appendRecordsAsLeader(records);
+    this.fetchPurgatory.checkAndComplete(partition.key);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.fetchPurgatory.completeAll();
+    this.partitions.clear();
+    await this.logManager.closeAll();
+  }
+}

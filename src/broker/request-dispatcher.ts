@@ -1,0 +1,95 @@
+import { DecodeError, Reader } from '../protocol/primitives/reader.ts';
+import { Writer } from '../protocol/primitives/writer.ts';
+import { requestHeader, requestHeaderVersion } from '../protocol/generated/request-header.ts';
+import { responseHeader, responseHeaderVersion } from '../protocol/generated/response-header.ts';
+import { ApiKey } from '../protocol/generated/api-keys.ts';
+import { apiVersionsResponse } from '../protocol/generated/api-versions.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { ApiHandler, RequestContext } from './handlers/handler.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { supportedApiVersions } from './handlers/api-versions.ts';
+
+/**
+ * Thrown for a request Kafka would not answer: an unknown API key or version, a header or body
+ * that does not parse. The connection layer closes the connection on any thrown error, which is
+ * what Kafka does for broken framing; other connections carry on.
+ */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+}
+
+/**
+ * Turns one request frame into one response frame body (header + body, without the size prefix):
+ * reads the API key and version, decodes the header and body with the generated codecs, calls the
+ * handler and encodes its answer with the response header version the API version asks for.
+ */
+export class RequestDispatcher {
+  private readonly handlers: ReadonlyMap<number, ApiHandler>;
+  private readonly broker: BrokerContext;
+
+  constructor(handlers: readonly ApiHandler[], broker: BrokerContext) {
+    this.handlers = new Map(handlers.map((handler) => [handler.request.apiKey, handler]));
+    this.broker = broker;
+  }
+
+  async dispatch(frame: Buffer, connectionId: string): Promise<Buffer[] | null> {
+    if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const handler = this.handlers.get(apiKey);
+    if (handler === undefined) throw new InvalidRequestError(`unknown API key ${apiKey}`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(frame.readInt32BE(4));
+      throw new InvalidRequestError(`${handler.request.name} version ${apiVersion} is not supported`);
+    }
+
+    const reader = new Reader(frame);
+    let request: unknown;
+    let header;
+    try {
+      header = requestHeader.decode(reader, requestHeaderVersion(apiKey, apiVersion));
+      request = handler.request.decode(reader, apiVersion);
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        throw new InvalidRequestError(`malformed ${handler.request.name} v${apiVersion}: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!reader.isAtEnd()) {
+      throw new InvalidRequestError(`${reader.remaining} bytes left over after ${handler.request.name} v${apiVersion}`);
+    }
+
+    const context: RequestContext = {
+      apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId ?? '',
+      connectionId,
+      broker: this.broker,
+    };
+    const response = await handler.handle(request, context);
+    if (response === null) return null;
+    return encodeResponse(handler, apiVersion, header.correlationId, response);
+  }
+
+  /**
+   * KIP-511: a client may send ApiVersions at a version newer than ours. Kafka answers with a v0
+   * body carrying UNSUPPORTED_VERSION and its supported ranges, so the client can retry lower.
+   */
+  private unsupportedApiVersions(correlationId: number): Buffer[] {
+    const writer = new Writer();
+    responseHeader.encode(writer, { correlationId }, 0);
+    apiVersionsResponse.encode(
+      writer,
+      { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApiVersions([...this.handlers.values()]) },
+      0,
+    );
+    return writer.toBuffers();
+  }
+}
+
+function encodeResponse(handler: ApiHandler, apiVersion: number, correlationId: number, response: unknown): Buffer[] {
+  const writer = new Writer();
+  responseHeader.encode(writer, { correlationId }, responseHeaderVersion(handler.request.apiKey, apiVersion));
+  handler.response.encode(writer, response, apiVersion);
+  return writer.toBuffers();
+}
