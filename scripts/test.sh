@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 # node_modules/.bin holds Node 24 (the `node` package); the system node may be older.
 export PATH="$PWD/node_modules/.bin:$PATH"
+# Brokers started by the tests log at info by default; warnings and errors are what a CI log needs.
+export SAMSA_LOG_LEVEL="${SAMSA_LOG_LEVEL:-warn}"
 
 echo "== tsc -p tsconfig.json"
 tsc -p tsconfig.json

@@ -32,7 +32,7 @@ before(async () => {
     'socket.request.max.bytes': String(SOCKET_REQUEST_MAX_BYTES),
     'message.max.bytes': String(MESSAGE_MAX_BYTES),
     'auto.create.topics.enable': 'false',
-  });
+  }, undefined, { silent: true });
   const admin = kafka().admin();
   await admin.connect();
   try {

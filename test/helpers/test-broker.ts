@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
+import { createSilentLogger } from '../../src/broker/logger.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
@@ -25,10 +26,13 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-/** Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir. */
-export async function startTestBroker(overrides: KafkaConfigOverrides = {}, dataDir?: string): Promise<TestBroker> {
+/**
+ * Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir.
+ * `silent` drops the broker's log, for tests whose bad input makes it log errors on purpose.
+ */
+export async function startTestBroker(overrides: KafkaConfigOverrides = {}, dataDir?: string, { silent = false } = {}): Promise<TestBroker> {
   const dir = dataDir ?? await makeTempDir('samsa-broker-');
-  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides });
+  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, silent ? { logger: createSilentLogger() } : {});
   let closed = false;
   return {
     host: broker.host,
