@@ -1,4 +1,4 @@
-import { branchExpression, type Choice } from './branches.ts';
+import { branchExpression, renderExpression, signature, type Choice, type Expression } from './branches.ts';
 import { dependsOnFlexible } from './emit-encoder.ts';
 import { defaultExpression, fixedVersions } from './emit-types.ts';
 import { minElementSize } from './min-size.ts';
@@ -34,6 +34,8 @@ function readValue(field: FieldSpec, versions: VersionRange, message: MessageSpe
   const type = field.type;
   if (type.kind === 'array') {
     const minSize = minElementSize(type.element, versions, message);
+    // The reader assumes items of at least one byte; a zero-size item would need a different bound.
+    if (minSize < 1) throw new Error(`${message.name}.${field.name}: array items can be empty`);
     const sizeArgument = minSize > 1 ? `, ${minSize}` : '';
     return `r.${method('Array', choice)}(${elementReader(type.element, choice.flexible)}${sizeArgument})`;
   }
@@ -44,20 +46,22 @@ function readValue(field: FieldSpec, versions: VersionRange, message: MessageSpe
   return primitiveRead(type.name, choice);
 }
 
-function fixedFieldExpression(field: FieldSpec, owner: StructSpec, message: MessageSpec): string {
+function fixedFieldExpression(field: FieldSpec, owner: StructSpec, message: MessageSpec): Expression {
   const fixed = fixedVersions(field);
   const present = versionCondition(fixed, owner.context);
   if (present === 'false') return defaultExpression(field);
   const flexCondition = dependsOnFlexible(field.type) ? versionCondition(field.flexibleVersions, fixed) : 'false';
   const nullCondition = versionCondition(field.nullableVersions, fixed);
   const read = branchExpression(flexCondition, nullCondition, (c) => readValue(field, fixed, message, c));
-  return present === 'true' ? read : `${present} ? ${read} : ${defaultExpression(field)}`;
+  return present === 'true' ? read : { condition: present, then: read, otherwise: defaultExpression(field) };
 }
 
 export function emitReader(struct: StructSpec, message: MessageSpec): string {
   const body: string[] = [`const value: ${struct.typeName} = {`];
   for (const field of struct.fields) {
-    body.push(`  ${field.property}: ${fixedFieldExpression(field, struct, message)},`);
+    const prefix = `  ${field.property}: `;
+    const text = `${prefix}${renderExpression(fixedFieldExpression(field, struct, message), '  ', prefix.length + 2)},`;
+    body.push(...text.split('\n'));
   }
   body.push('};');
   const flexibleContext = intersect(struct.context, message.flexibleVersions);
@@ -77,9 +81,13 @@ export function emitReader(struct: StructSpec, message: MessageSpec): string {
         const read = branchExpression('true', nullCondition, (c) => readValue(field, field.taggedVersions, message, c));
         section.push(`    case ${field.tag}:`);
         if (when === 'true') {
-          section.push(`      value.${field.property} = ${read};`, '      return true;');
+          section.push(...`      value.${field.property} = ${renderExpression(read, '      ', 80)};`.split('\n'), '      return true;');
         } else {
-          section.push(`      if (!(${when})) return false;`, `      value.${field.property} = ${read};`, '      return true;');
+          section.push(
+            `      if (!(${when})) return false;`,
+            ...`      value.${field.property} = ${renderExpression(read, '      ', 80)};`.split('\n'),
+            '      return true;',
+          );
         }
       }
       section.push('    default:', '      return false;', '  }', '});');
@@ -91,7 +99,7 @@ export function emitReader(struct: StructSpec, message: MessageSpec): string {
   const uses = (name: string): boolean => body.some((l) => new RegExp(`\\b${name}\\b`).test(l));
   const params = [`${uses('r') ? 'r' : '_r'}: Reader`, `${uses('version') ? 'version' : '_version'}: number`];
   return [
-    `function read${struct.typeName}(${params.join(', ')}): ${struct.typeName} {`,
+    signature(`read${struct.typeName}`, params, struct.typeName),
     ...body.map((l) => `  ${l}`),
     '}',
   ].join('\n');

@@ -1,4 +1,4 @@
-import { branchStatements, type Choice } from './branches.ts';
+import { branchStatements, signature, type Choice } from './branches.ts';
 import { defaultExpression, fixedVersions, isDefaultExpression } from './emit-types.ts';
 import type { FieldSpec, FieldType, MessageSpec, StructSpec } from './spec.ts';
 import { absentCondition, covers, intersect, isEmpty, versionCondition, type VersionRange } from './versions.ts';
@@ -147,7 +147,7 @@ export function emitWriter(struct: StructSpec, message: MessageSpec): string {
   const uses = (name: string): boolean => lines.some((l) => new RegExp(`\\b${name}\\b`).test(l));
   const params = [`w: Writer`, `${uses('v') ? 'v' : '_v'}: ${struct.typeName}`, `${uses('version') ? 'version' : '_version'}: number`];
   return [
-    `function write${struct.typeName}(${params.join(', ')}): void {`,
+    signature(`write${struct.typeName}`, params, 'void'),
     ...lines.map((l) => `  ${l}`),
     '}',
   ].join('\n');

@@ -48,10 +48,10 @@ function writeAddOffsetsToTxnRequest(w: Writer, v: AddOffsetsToTxnRequest, versi
 
 function readAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxnRequest {
   const value: AddOffsetsToTxnRequest = {
-    transactionalId: (version >= 3 ? r.compactString() : r.string()),
+    transactionalId: version >= 3 ? r.compactString() : r.string(),
     producerId: r.int64(),
     producerEpoch: r.int16(),
-    groupId: (version >= 3 ? r.compactString() : r.string()),
+    groupId: version >= 3 ? r.compactString() : r.string(),
   };
   if (version >= 3) {
     r.skipTaggedFields();

@@ -86,7 +86,11 @@ function writeAddPartitionsToTxnRequest(w: Writer, v: AddPartitionsToTxnRequest,
   }
 }
 
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, v: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction, version: number): void {
+function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(
+  w: Writer,
+  v: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction,
+  version: number,
+): void {
   w.compactString(v.transactionalId);
   w.int64(v.producerId);
   w.int16(v.producerEpoch);
@@ -95,7 +99,11 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, 
   w.unsignedVarint(0);
 }
 
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: AddPartitionsToTxnRequestAddPartitionsToTxnTopic, version: number): void {
+function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(
+  w: Writer,
+  v: AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.name);
   } else {
@@ -113,11 +121,17 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: Add
 
 function readAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
   const value: AddPartitionsToTxnRequest = {
-    transactions: version >= 4 ? r.compactArray((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version), 14) : [],
+    transactions: version >= 4
+      ? r.compactArray((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version), 14)
+      : [],
     v3AndBelowTransactionalId: version <= 3 ? (version >= 3 ? r.compactString() : r.string()) : "",
     v3AndBelowProducerId: version <= 3 ? r.int64() : 0n,
     v3AndBelowProducerEpoch: version <= 3 ? r.int16() : 0,
-    v3AndBelowTopics: version <= 3 ? (version >= 3 ? r.compactArray((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version), 3) : r.array((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version), 3)) : [],
+    v3AndBelowTopics: version <= 3
+      ? (version >= 3
+        ? r.compactArray((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version), 3)
+        : r.array((r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version), 3))
+      : [],
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -125,7 +139,10 @@ function readAddPartitionsToTxnRequest(r: Reader, version: number): AddPartition
   return value;
 }
 
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
+function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(
+  r: Reader,
+  version: number,
+): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   const value: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction = {
     transactionalId: r.compactString(),
     producerId: r.int64(),
@@ -137,10 +154,13 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v
   return value;
 }
 
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(
+  r: Reader,
+  version: number,
+): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   const value: AddPartitionsToTxnRequestAddPartitionsToTxnTopic = {
-    name: (version >= 3 ? r.compactString() : r.string()),
-    partitions: (version >= 3 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    name: version >= 3 ? r.compactString() : r.string(),
+    partitions: version >= 3 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -210,13 +230,21 @@ function writeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTxnRespons
   }
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, v: AddPartitionsToTxnResponseAddPartitionsToTxnResult, version: number): void {
+function writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(
+  w: Writer,
+  v: AddPartitionsToTxnResponseAddPartitionsToTxnResult,
+  version: number,
+): void {
   w.compactString(v.transactionalId);
   w.compactArray(v.topicResults, (w, item) => writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, v: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult, version: number): void {
+function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(
+  w: Writer,
+  v: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.name);
   } else {
@@ -232,7 +260,11 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
   }
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, v: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult, version: number): void {
+function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(
+  w: Writer,
+  v: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.partitionErrorCode);
   if (version >= 3) {
@@ -244,8 +276,14 @@ function readAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitio
   const value: AddPartitionsToTxnResponse = {
     throttleTimeMs: r.int32(),
     errorCode: version >= 4 ? r.int16() : 0,
-    resultsByTransaction: version >= 4 ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version), 3) : [],
-    resultsByTopicV3AndBelow: version <= 3 ? (version >= 3 ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version), 3) : r.array((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version), 3)) : [],
+    resultsByTransaction: version >= 4
+      ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version), 3)
+      : [],
+    resultsByTopicV3AndBelow: version <= 3
+      ? (version >= 3
+        ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version), 3)
+        : r.array((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version), 3))
+      : [],
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -253,7 +291,10 @@ function readAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitio
   return value;
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(
+  r: Reader,
+  version: number,
+): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   const value: AddPartitionsToTxnResponseAddPartitionsToTxnResult = {
     transactionalId: r.compactString(),
     topicResults: r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version), 3),
@@ -262,10 +303,15 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, versi
   return value;
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(
+  r: Reader,
+  version: number,
+): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   const value: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult = {
-    name: (version >= 3 ? r.compactString() : r.string()),
-    resultsByPartition: (version >= 3 ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version), 6) : r.array((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version), 6)),
+    name: version >= 3 ? r.compactString() : r.string(),
+    resultsByPartition: version >= 3
+      ? r.compactArray((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version), 6)
+      : r.array((r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version), 6),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -273,7 +319,10 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
   return value;
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(
+  r: Reader,
+  version: number,
+): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   const value: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult = {
     partitionIndex: r.int32(),
     partitionErrorCode: r.int16(),

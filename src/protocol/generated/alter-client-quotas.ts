@@ -54,7 +54,11 @@ function writeAlterClientQuotasRequest(w: Writer, v: AlterClientQuotasRequest, v
   }
 }
 
-function writeAlterClientQuotasRequestEntryData(w: Writer, v: AlterClientQuotasRequestEntryData, version: number): void {
+function writeAlterClientQuotasRequestEntryData(
+  w: Writer,
+  v: AlterClientQuotasRequestEntryData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactArray(v.entity, (w, item) => writeAlterClientQuotasRequestEntityData(w, item, version));
   } else {
@@ -70,7 +74,11 @@ function writeAlterClientQuotasRequestEntryData(w: Writer, v: AlterClientQuotasR
   }
 }
 
-function writeAlterClientQuotasRequestEntityData(w: Writer, v: AlterClientQuotasRequestEntityData, version: number): void {
+function writeAlterClientQuotasRequestEntityData(
+  w: Writer,
+  v: AlterClientQuotasRequestEntityData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.entityType);
   } else {
@@ -86,7 +94,11 @@ function writeAlterClientQuotasRequestEntityData(w: Writer, v: AlterClientQuotas
   }
 }
 
-function writeAlterClientQuotasRequestOpData(w: Writer, v: AlterClientQuotasRequestOpData, version: number): void {
+function writeAlterClientQuotasRequestOpData(
+  w: Writer,
+  v: AlterClientQuotasRequestOpData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.key);
   } else {
@@ -101,7 +113,9 @@ function writeAlterClientQuotasRequestOpData(w: Writer, v: AlterClientQuotasRequ
 
 function readAlterClientQuotasRequest(r: Reader, version: number): AlterClientQuotasRequest {
   const value: AlterClientQuotasRequest = {
-    entries: (version >= 1 ? r.compactArray((r) => readAlterClientQuotasRequestEntryData(r, version), 3) : r.array((r) => readAlterClientQuotasRequestEntryData(r, version), 3)),
+    entries: version >= 1
+      ? r.compactArray((r) => readAlterClientQuotasRequestEntryData(r, version), 3)
+      : r.array((r) => readAlterClientQuotasRequestEntryData(r, version), 3),
     validateOnly: r.bool(),
   };
   if (version >= 1) {
@@ -110,10 +124,17 @@ function readAlterClientQuotasRequest(r: Reader, version: number): AlterClientQu
   return value;
 }
 
-function readAlterClientQuotasRequestEntryData(r: Reader, version: number): AlterClientQuotasRequestEntryData {
+function readAlterClientQuotasRequestEntryData(
+  r: Reader,
+  version: number,
+): AlterClientQuotasRequestEntryData {
   const value: AlterClientQuotasRequestEntryData = {
-    entity: (version >= 1 ? r.compactArray((r) => readAlterClientQuotasRequestEntityData(r, version), 3) : r.array((r) => readAlterClientQuotasRequestEntityData(r, version), 3)),
-    ops: (version >= 1 ? r.compactArray((r) => readAlterClientQuotasRequestOpData(r, version), 11) : r.array((r) => readAlterClientQuotasRequestOpData(r, version), 11)),
+    entity: version >= 1
+      ? r.compactArray((r) => readAlterClientQuotasRequestEntityData(r, version), 3)
+      : r.array((r) => readAlterClientQuotasRequestEntityData(r, version), 3),
+    ops: version >= 1
+      ? r.compactArray((r) => readAlterClientQuotasRequestOpData(r, version), 11)
+      : r.array((r) => readAlterClientQuotasRequestOpData(r, version), 11),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -121,10 +142,13 @@ function readAlterClientQuotasRequestEntryData(r: Reader, version: number): Alte
   return value;
 }
 
-function readAlterClientQuotasRequestEntityData(r: Reader, version: number): AlterClientQuotasRequestEntityData {
+function readAlterClientQuotasRequestEntityData(
+  r: Reader,
+  version: number,
+): AlterClientQuotasRequestEntityData {
   const value: AlterClientQuotasRequestEntityData = {
-    entityType: (version >= 1 ? r.compactString() : r.string()),
-    entityName: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    entityType: version >= 1 ? r.compactString() : r.string(),
+    entityName: version >= 1 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -134,7 +158,7 @@ function readAlterClientQuotasRequestEntityData(r: Reader, version: number): Alt
 
 function readAlterClientQuotasRequestOpData(r: Reader, version: number): AlterClientQuotasRequestOpData {
   const value: AlterClientQuotasRequestOpData = {
-    key: (version >= 1 ? r.compactString() : r.string()),
+    key: version >= 1 ? r.compactString() : r.string(),
     value: r.float64(),
     remove: r.bool(),
   };
@@ -188,7 +212,11 @@ function writeAlterClientQuotasResponse(w: Writer, v: AlterClientQuotasResponse,
   }
 }
 
-function writeAlterClientQuotasResponseEntryData(w: Writer, v: AlterClientQuotasResponseEntryData, version: number): void {
+function writeAlterClientQuotasResponseEntryData(
+  w: Writer,
+  v: AlterClientQuotasResponseEntryData,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 1) {
     w.compactNullableString(v.errorMessage);
@@ -205,7 +233,11 @@ function writeAlterClientQuotasResponseEntryData(w: Writer, v: AlterClientQuotas
   }
 }
 
-function writeAlterClientQuotasResponseEntityData(w: Writer, v: AlterClientQuotasResponseEntityData, version: number): void {
+function writeAlterClientQuotasResponseEntityData(
+  w: Writer,
+  v: AlterClientQuotasResponseEntityData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.entityType);
   } else {
@@ -224,7 +256,9 @@ function writeAlterClientQuotasResponseEntityData(w: Writer, v: AlterClientQuota
 function readAlterClientQuotasResponse(r: Reader, version: number): AlterClientQuotasResponse {
   const value: AlterClientQuotasResponse = {
     throttleTimeMs: r.int32(),
-    entries: (version >= 1 ? r.compactArray((r) => readAlterClientQuotasResponseEntryData(r, version), 5) : r.array((r) => readAlterClientQuotasResponseEntryData(r, version), 5)),
+    entries: version >= 1
+      ? r.compactArray((r) => readAlterClientQuotasResponseEntryData(r, version), 5)
+      : r.array((r) => readAlterClientQuotasResponseEntryData(r, version), 5),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -232,11 +266,16 @@ function readAlterClientQuotasResponse(r: Reader, version: number): AlterClientQ
   return value;
 }
 
-function readAlterClientQuotasResponseEntryData(r: Reader, version: number): AlterClientQuotasResponseEntryData {
+function readAlterClientQuotasResponseEntryData(
+  r: Reader,
+  version: number,
+): AlterClientQuotasResponseEntryData {
   const value: AlterClientQuotasResponseEntryData = {
     errorCode: r.int16(),
-    errorMessage: (version >= 1 ? r.compactNullableString() : r.nullableString()),
-    entity: (version >= 1 ? r.compactArray((r) => readAlterClientQuotasResponseEntityData(r, version), 3) : r.array((r) => readAlterClientQuotasResponseEntityData(r, version), 3)),
+    errorMessage: version >= 1 ? r.compactNullableString() : r.nullableString(),
+    entity: version >= 1
+      ? r.compactArray((r) => readAlterClientQuotasResponseEntityData(r, version), 3)
+      : r.array((r) => readAlterClientQuotasResponseEntityData(r, version), 3),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -244,10 +283,13 @@ function readAlterClientQuotasResponseEntryData(r: Reader, version: number): Alt
   return value;
 }
 
-function readAlterClientQuotasResponseEntityData(r: Reader, version: number): AlterClientQuotasResponseEntityData {
+function readAlterClientQuotasResponseEntityData(
+  r: Reader,
+  version: number,
+): AlterClientQuotasResponseEntityData {
   const value: AlterClientQuotasResponseEntityData = {
-    entityType: (version >= 1 ? r.compactString() : r.string()),
-    entityName: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    entityType: version >= 1 ? r.compactString() : r.string(),
+    entityName: version >= 1 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 1) {
     r.skipTaggedFields();

@@ -49,7 +49,11 @@ function writeAlterConfigsRequest(w: Writer, v: AlterConfigsRequest, version: nu
   }
 }
 
-function writeAlterConfigsRequestAlterConfigsResource(w: Writer, v: AlterConfigsRequestAlterConfigsResource, version: number): void {
+function writeAlterConfigsRequestAlterConfigsResource(
+  w: Writer,
+  v: AlterConfigsRequestAlterConfigsResource,
+  version: number,
+): void {
   w.int8(v.resourceType);
   if (version >= 2) {
     w.compactString(v.resourceName);
@@ -66,7 +70,11 @@ function writeAlterConfigsRequestAlterConfigsResource(w: Writer, v: AlterConfigs
   }
 }
 
-function writeAlterConfigsRequestAlterableConfig(w: Writer, v: AlterConfigsRequestAlterableConfig, version: number): void {
+function writeAlterConfigsRequestAlterableConfig(
+  w: Writer,
+  v: AlterConfigsRequestAlterableConfig,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -84,7 +92,9 @@ function writeAlterConfigsRequestAlterableConfig(w: Writer, v: AlterConfigsReque
 
 function readAlterConfigsRequest(r: Reader, version: number): AlterConfigsRequest {
   const value: AlterConfigsRequest = {
-    resources: (version >= 2 ? r.compactArray((r) => readAlterConfigsRequestAlterConfigsResource(r, version), 4) : r.array((r) => readAlterConfigsRequestAlterConfigsResource(r, version), 4)),
+    resources: version >= 2
+      ? r.compactArray((r) => readAlterConfigsRequestAlterConfigsResource(r, version), 4)
+      : r.array((r) => readAlterConfigsRequestAlterConfigsResource(r, version), 4),
     validateOnly: r.bool(),
   };
   if (version >= 2) {
@@ -93,11 +103,16 @@ function readAlterConfigsRequest(r: Reader, version: number): AlterConfigsReques
   return value;
 }
 
-function readAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): AlterConfigsRequestAlterConfigsResource {
+function readAlterConfigsRequestAlterConfigsResource(
+  r: Reader,
+  version: number,
+): AlterConfigsRequestAlterConfigsResource {
   const value: AlterConfigsRequestAlterConfigsResource = {
     resourceType: r.int8(),
-    resourceName: (version >= 2 ? r.compactString() : r.string()),
-    configs: (version >= 2 ? r.compactArray((r) => readAlterConfigsRequestAlterableConfig(r, version), 3) : r.array((r) => readAlterConfigsRequestAlterableConfig(r, version), 3)),
+    resourceName: version >= 2 ? r.compactString() : r.string(),
+    configs: version >= 2
+      ? r.compactArray((r) => readAlterConfigsRequestAlterableConfig(r, version), 3)
+      : r.array((r) => readAlterConfigsRequestAlterableConfig(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -105,10 +120,13 @@ function readAlterConfigsRequestAlterConfigsResource(r: Reader, version: number)
   return value;
 }
 
-function readAlterConfigsRequestAlterableConfig(r: Reader, version: number): AlterConfigsRequestAlterableConfig {
+function readAlterConfigsRequestAlterableConfig(
+  r: Reader,
+  version: number,
+): AlterConfigsRequestAlterableConfig {
   const value: AlterConfigsRequestAlterableConfig = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    value: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    name: version >= 2 ? r.compactString() : r.string(),
+    value: version >= 2 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -156,7 +174,11 @@ function writeAlterConfigsResponse(w: Writer, v: AlterConfigsResponse, version: 
   }
 }
 
-function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: AlterConfigsResponseAlterConfigsResourceResponse, version: number): void {
+function writeAlterConfigsResponseAlterConfigsResourceResponse(
+  w: Writer,
+  v: AlterConfigsResponseAlterConfigsResourceResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactNullableString(v.errorMessage);
@@ -177,7 +199,9 @@ function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: Alt
 function readAlterConfigsResponse(r: Reader, version: number): AlterConfigsResponse {
   const value: AlterConfigsResponse = {
     throttleTimeMs: r.int32(),
-    responses: (version >= 2 ? r.compactArray((r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6) : r.array((r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6)),
+    responses: version >= 2
+      ? r.compactArray((r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6)
+      : r.array((r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -185,12 +209,15 @@ function readAlterConfigsResponse(r: Reader, version: number): AlterConfigsRespo
   return value;
 }
 
-function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): AlterConfigsResponseAlterConfigsResourceResponse {
+function readAlterConfigsResponseAlterConfigsResourceResponse(
+  r: Reader,
+  version: number,
+): AlterConfigsResponseAlterConfigsResourceResponse {
   const value: AlterConfigsResponseAlterConfigsResourceResponse = {
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
     resourceType: r.int8(),
-    resourceName: (version >= 2 ? r.compactString() : r.string()),
+    resourceName: version >= 2 ? r.compactString() : r.string(),
   };
   if (version >= 2) {
     r.skipTaggedFields();

@@ -36,25 +36,40 @@ export const alterPartitionReassignmentsRequest: MessageCodec<AlterPartitionReas
   },
 };
 
-function writeAlterPartitionReassignmentsRequest(w: Writer, v: AlterPartitionReassignmentsRequest, version: number): void {
+function writeAlterPartitionReassignmentsRequest(
+  w: Writer,
+  v: AlterPartitionReassignmentsRequest,
+  version: number,
+): void {
   w.int32(v.timeoutMs);
   w.compactArray(v.topics, (w, item) => writeAlterPartitionReassignmentsRequestReassignableTopic(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: AlterPartitionReassignmentsRequestReassignableTopic, version: number): void {
+function writeAlterPartitionReassignmentsRequestReassignableTopic(
+  w: Writer,
+  v: AlterPartitionReassignmentsRequestReassignableTopic,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeAlterPartitionReassignmentsRequestReassignablePartition(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, v: AlterPartitionReassignmentsRequestReassignablePartition, _version: number): void {
+function writeAlterPartitionReassignmentsRequestReassignablePartition(
+  w: Writer,
+  v: AlterPartitionReassignmentsRequestReassignablePartition,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.compactNullableArray(v.replicas, (w, item) => w.int32(item));
   w.unsignedVarint(0);
 }
 
-function readAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
+function readAlterPartitionReassignmentsRequest(
+  r: Reader,
+  version: number,
+): AlterPartitionReassignmentsRequest {
   const value: AlterPartitionReassignmentsRequest = {
     timeoutMs: r.int32(),
     topics: r.compactArray((r) => readAlterPartitionReassignmentsRequestReassignableTopic(r, version), 3),
@@ -63,7 +78,10 @@ function readAlterPartitionReassignmentsRequest(r: Reader, version: number): Alt
   return value;
 }
 
-function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignableTopic {
+function readAlterPartitionReassignmentsRequestReassignableTopic(
+  r: Reader,
+  version: number,
+): AlterPartitionReassignmentsRequestReassignableTopic {
   const value: AlterPartitionReassignmentsRequestReassignableTopic = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readAlterPartitionReassignmentsRequestReassignablePartition(r, version), 6),
@@ -72,7 +90,10 @@ function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, vers
   return value;
 }
 
-function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, _version: number): AlterPartitionReassignmentsRequestReassignablePartition {
+function readAlterPartitionReassignmentsRequestReassignablePartition(
+  r: Reader,
+  _version: number,
+): AlterPartitionReassignmentsRequestReassignablePartition {
   const value: AlterPartitionReassignmentsRequestReassignablePartition = {
     partitionIndex: r.int32(),
     replicas: r.compactNullableArray((r) => r.int32(), 4),
@@ -115,7 +136,11 @@ export const alterPartitionReassignmentsResponse: MessageCodec<AlterPartitionRea
   },
 };
 
-function writeAlterPartitionReassignmentsResponse(w: Writer, v: AlterPartitionReassignmentsResponse, version: number): void {
+function writeAlterPartitionReassignmentsResponse(
+  w: Writer,
+  v: AlterPartitionReassignmentsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -123,20 +148,31 @@ function writeAlterPartitionReassignmentsResponse(w: Writer, v: AlterPartitionRe
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, v: AlterPartitionReassignmentsResponseReassignableTopicResponse, version: number): void {
+function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(
+  w: Writer,
+  v: AlterPartitionReassignmentsResponseReassignableTopicResponse,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, v: AlterPartitionReassignmentsResponseReassignablePartitionResponse, _version: number): void {
+function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(
+  w: Writer,
+  v: AlterPartitionReassignmentsResponseReassignablePartitionResponse,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   w.unsignedVarint(0);
 }
 
-function readAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
+function readAlterPartitionReassignmentsResponse(
+  r: Reader,
+  version: number,
+): AlterPartitionReassignmentsResponse {
   const value: AlterPartitionReassignmentsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
@@ -147,7 +183,10 @@ function readAlterPartitionReassignmentsResponse(r: Reader, version: number): Al
   return value;
 }
 
-function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
+function readAlterPartitionReassignmentsResponseReassignableTopicResponse(
+  r: Reader,
+  version: number,
+): AlterPartitionReassignmentsResponseReassignableTopicResponse {
   const value: AlterPartitionReassignmentsResponseReassignableTopicResponse = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version), 8),
@@ -156,7 +195,10 @@ function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Rea
   return value;
 }
 
-function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, _version: number): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
+function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(
+  r: Reader,
+  _version: number,
+): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
   const value: AlterPartitionReassignmentsResponseReassignablePartitionResponse = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -55,7 +55,11 @@ function writeAlterPartitionRequest(w: Writer, v: AlterPartitionRequest, version
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionRequestTopicData(w: Writer, v: AlterPartitionRequestTopicData, version: number): void {
+function writeAlterPartitionRequestTopicData(
+  w: Writer,
+  v: AlterPartitionRequestTopicData,
+  version: number,
+): void {
   if (version <= 1) {
     w.compactString((v.topicName ?? ""));
   }
@@ -66,7 +70,11 @@ function writeAlterPartitionRequestTopicData(w: Writer, v: AlterPartitionRequest
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionRequestPartitionData(w: Writer, v: AlterPartitionRequestPartitionData, version: number): void {
+function writeAlterPartitionRequestPartitionData(
+  w: Writer,
+  v: AlterPartitionRequestPartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int32(v.leaderEpoch);
   if (version <= 2) {
@@ -91,7 +99,11 @@ function writeAlterPartitionRequestPartitionData(w: Writer, v: AlterPartitionReq
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionRequestBrokerState(w: Writer, v: AlterPartitionRequestBrokerState, _version: number): void {
+function writeAlterPartitionRequestBrokerState(
+  w: Writer,
+  v: AlterPartitionRequestBrokerState,
+  _version: number,
+): void {
   w.int32(v.brokerId);
   w.int64(v.brokerEpoch);
   w.unsignedVarint(0);
@@ -117,12 +129,17 @@ function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPa
   return value;
 }
 
-function readAlterPartitionRequestPartitionData(r: Reader, version: number): AlterPartitionRequestPartitionData {
+function readAlterPartitionRequestPartitionData(
+  r: Reader,
+  version: number,
+): AlterPartitionRequestPartitionData {
   const value: AlterPartitionRequestPartitionData = {
     partitionIndex: r.int32(),
     leaderEpoch: r.int32(),
     newIsr: version <= 2 ? r.compactArray((r) => r.int32(), 4) : [],
-    newIsrWithEpochs: version >= 3 ? r.compactArray((r) => readAlterPartitionRequestBrokerState(r, version), 13) : [],
+    newIsrWithEpochs: version >= 3
+      ? r.compactArray((r) => readAlterPartitionRequestBrokerState(r, version), 13)
+      : [],
     leaderRecoveryState: version >= 1 ? r.int8() : 0,
     partitionEpoch: r.int32(),
   };
@@ -184,7 +201,11 @@ function writeAlterPartitionResponse(w: Writer, v: AlterPartitionResponse, versi
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionResponseTopicData(w: Writer, v: AlterPartitionResponseTopicData, version: number): void {
+function writeAlterPartitionResponseTopicData(
+  w: Writer,
+  v: AlterPartitionResponseTopicData,
+  version: number,
+): void {
   if (version <= 1) {
     w.compactString((v.topicName ?? ""));
   }
@@ -195,7 +216,11 @@ function writeAlterPartitionResponseTopicData(w: Writer, v: AlterPartitionRespon
   w.unsignedVarint(0);
 }
 
-function writeAlterPartitionResponsePartitionData(w: Writer, v: AlterPartitionResponsePartitionData, version: number): void {
+function writeAlterPartitionResponsePartitionData(
+  w: Writer,
+  v: AlterPartitionResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.int32(v.leaderId);
@@ -228,7 +253,10 @@ function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterP
   return value;
 }
 
-function readAlterPartitionResponsePartitionData(r: Reader, version: number): AlterPartitionResponsePartitionData {
+function readAlterPartitionResponsePartitionData(
+  r: Reader,
+  version: number,
+): AlterPartitionResponsePartitionData {
   const value: AlterPartitionResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

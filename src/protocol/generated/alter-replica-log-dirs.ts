@@ -46,7 +46,11 @@ function writeAlterReplicaLogDirsRequest(w: Writer, v: AlterReplicaLogDirsReques
   }
 }
 
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, v: AlterReplicaLogDirsRequestAlterReplicaLogDir, version: number): void {
+function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(
+  w: Writer,
+  v: AlterReplicaLogDirsRequestAlterReplicaLogDir,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.path);
   } else {
@@ -62,7 +66,11 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, v: AlterRe
   }
 }
 
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, v: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic, version: number): void {
+function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(
+  w: Writer,
+  v: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -80,7 +88,9 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, v: Al
 
 function readAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
   const value: AlterReplicaLogDirsRequest = {
-    dirs: (version >= 2 ? r.compactArray((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version), 3) : r.array((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version), 3)),
+    dirs: version >= 2
+      ? r.compactArray((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version), 3)
+      : r.array((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -88,10 +98,15 @@ function readAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplic
   return value;
 }
 
-function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
+function readAlterReplicaLogDirsRequestAlterReplicaLogDir(
+  r: Reader,
+  version: number,
+): AlterReplicaLogDirsRequestAlterReplicaLogDir {
   const value: AlterReplicaLogDirsRequestAlterReplicaLogDir = {
-    path: (version >= 2 ? r.compactString() : r.string()),
-    topics: (version >= 2 ? r.compactArray((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version), 3) : r.array((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version), 3)),
+    path: version >= 2 ? r.compactString() : r.string(),
+    topics: version >= 2
+      ? r.compactArray((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version), 3)
+      : r.array((r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -99,10 +114,13 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: nu
   return value;
 }
 
-function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
+function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(
+  r: Reader,
+  version: number,
+): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   const value: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    name: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -153,7 +171,11 @@ function writeAlterReplicaLogDirsResponse(w: Writer, v: AlterReplicaLogDirsRespo
   }
 }
 
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, v: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult, version: number): void {
+function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(
+  w: Writer,
+  v: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.topicName);
   } else {
@@ -169,7 +191,11 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer
   }
 }
 
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, v: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult, version: number): void {
+function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(
+  w: Writer,
+  v: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 2) {
@@ -180,7 +206,9 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Wr
 function readAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
   const value: AlterReplicaLogDirsResponse = {
     throttleTimeMs: r.int32(),
-    results: (version >= 2 ? r.compactArray((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version), 3) : r.array((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version), 3)),
+    results: version >= 2
+      ? r.compactArray((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version), 3)
+      : r.array((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -188,10 +216,15 @@ function readAlterReplicaLogDirsResponse(r: Reader, version: number): AlterRepli
   return value;
 }
 
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
+function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(
+  r: Reader,
+  version: number,
+): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   const value: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult = {
-    topicName: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version), 6) : r.array((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version), 6)),
+    topicName: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2
+      ? r.compactArray((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version), 6)
+      : r.array((r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version), 6),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -199,7 +232,10 @@ function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader,
   return value;
 }
 
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
+function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(
+  r: Reader,
+  version: number,
+): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
   const value: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

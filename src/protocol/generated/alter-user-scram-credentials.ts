@@ -39,19 +39,31 @@ export const alterUserScramCredentialsRequest: MessageCodec<AlterUserScramCreden
   },
 };
 
-function writeAlterUserScramCredentialsRequest(w: Writer, v: AlterUserScramCredentialsRequest, version: number): void {
+function writeAlterUserScramCredentialsRequest(
+  w: Writer,
+  v: AlterUserScramCredentialsRequest,
+  version: number,
+): void {
   w.compactArray(v.deletions, (w, item) => writeAlterUserScramCredentialsRequestScramCredentialDeletion(w, item, version));
   w.compactArray(v.upsertions, (w, item) => writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, v: AlterUserScramCredentialsRequestScramCredentialDeletion, _version: number): void {
+function writeAlterUserScramCredentialsRequestScramCredentialDeletion(
+  w: Writer,
+  v: AlterUserScramCredentialsRequestScramCredentialDeletion,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int8(v.mechanism);
   w.unsignedVarint(0);
 }
 
-function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, v: AlterUserScramCredentialsRequestScramCredentialUpsertion, _version: number): void {
+function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(
+  w: Writer,
+  v: AlterUserScramCredentialsRequestScramCredentialUpsertion,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int8(v.mechanism);
   w.int32(v.iterations);
@@ -69,7 +81,10 @@ function readAlterUserScramCredentialsRequest(r: Reader, version: number): Alter
   return value;
 }
 
-function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, _version: number): AlterUserScramCredentialsRequestScramCredentialDeletion {
+function readAlterUserScramCredentialsRequestScramCredentialDeletion(
+  r: Reader,
+  _version: number,
+): AlterUserScramCredentialsRequestScramCredentialDeletion {
   const value: AlterUserScramCredentialsRequestScramCredentialDeletion = {
     name: r.compactString(),
     mechanism: r.int8(),
@@ -78,7 +93,10 @@ function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, 
   return value;
 }
 
-function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader, _version: number): AlterUserScramCredentialsRequestScramCredentialUpsertion {
+function readAlterUserScramCredentialsRequestScramCredentialUpsertion(
+  r: Reader,
+  _version: number,
+): AlterUserScramCredentialsRequestScramCredentialUpsertion {
   const value: AlterUserScramCredentialsRequestScramCredentialUpsertion = {
     name: r.compactString(),
     mechanism: r.int8(),
@@ -117,20 +135,31 @@ export const alterUserScramCredentialsResponse: MessageCodec<AlterUserScramCrede
   },
 };
 
-function writeAlterUserScramCredentialsResponse(w: Writer, v: AlterUserScramCredentialsResponse, version: number): void {
+function writeAlterUserScramCredentialsResponse(
+  w: Writer,
+  v: AlterUserScramCredentialsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.compactArray(v.results, (w, item) => writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, v: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult, _version: number): void {
+function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(
+  w: Writer,
+  v: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult,
+  _version: number,
+): void {
   w.compactString(v.user);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   w.unsignedVarint(0);
 }
 
-function readAlterUserScramCredentialsResponse(r: Reader, version: number): AlterUserScramCredentialsResponse {
+function readAlterUserScramCredentialsResponse(
+  r: Reader,
+  version: number,
+): AlterUserScramCredentialsResponse {
   const value: AlterUserScramCredentialsResponse = {
     throttleTimeMs: r.int32(),
     results: r.compactArray((r) => readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version), 5),
@@ -139,7 +168,10 @@ function readAlterUserScramCredentialsResponse(r: Reader, version: number): Alte
   return value;
 }
 
-function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, _version: number): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(
+  r: Reader,
+  _version: number,
+): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
   const value: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult = {
     user: r.compactString(),
     errorCode: r.int16(),

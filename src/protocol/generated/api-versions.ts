@@ -131,7 +131,11 @@ function writeApiVersionsResponse(w: Writer, v: ApiVersionsResponse, version: nu
   }
 }
 
-function writeApiVersionsResponseApiVersion(w: Writer, v: ApiVersionsResponseApiVersion, version: number): void {
+function writeApiVersionsResponseApiVersion(
+  w: Writer,
+  v: ApiVersionsResponseApiVersion,
+  version: number,
+): void {
   w.int16(v.apiKey);
   w.int16(v.minVersion);
   w.int16(v.maxVersion);
@@ -140,14 +144,22 @@ function writeApiVersionsResponseApiVersion(w: Writer, v: ApiVersionsResponseApi
   }
 }
 
-function writeApiVersionsResponseSupportedFeatureKey(w: Writer, v: ApiVersionsResponseSupportedFeatureKey, _version: number): void {
+function writeApiVersionsResponseSupportedFeatureKey(
+  w: Writer,
+  v: ApiVersionsResponseSupportedFeatureKey,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int16(v.minVersion);
   w.int16(v.maxVersion);
   w.unsignedVarint(0);
 }
 
-function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: ApiVersionsResponseFinalizedFeatureKey, _version: number): void {
+function writeApiVersionsResponseFinalizedFeatureKey(
+  w: Writer,
+  v: ApiVersionsResponseFinalizedFeatureKey,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int16(v.maxVersionLevel);
   w.int16(v.minVersionLevel);
@@ -157,7 +169,9 @@ function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: ApiVersionsRe
 function readApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
   const value: ApiVersionsResponse = {
     errorCode: r.int16(),
-    apiKeys: (version >= 3 ? r.compactArray((r) => readApiVersionsResponseApiVersion(r, version), 6) : r.array((r) => readApiVersionsResponseApiVersion(r, version), 6)),
+    apiKeys: version >= 3
+      ? r.compactArray((r) => readApiVersionsResponseApiVersion(r, version), 6)
+      : r.array((r) => readApiVersionsResponseApiVersion(r, version), 6),
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     supportedFeatures: [],
     finalizedFeaturesEpoch: -1n,
@@ -199,7 +213,10 @@ function readApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersi
   return value;
 }
 
-function readApiVersionsResponseSupportedFeatureKey(r: Reader, _version: number): ApiVersionsResponseSupportedFeatureKey {
+function readApiVersionsResponseSupportedFeatureKey(
+  r: Reader,
+  _version: number,
+): ApiVersionsResponseSupportedFeatureKey {
   const value: ApiVersionsResponseSupportedFeatureKey = {
     name: r.compactString(),
     minVersion: r.int16(),
@@ -209,7 +226,10 @@ function readApiVersionsResponseSupportedFeatureKey(r: Reader, _version: number)
   return value;
 }
 
-function readApiVersionsResponseFinalizedFeatureKey(r: Reader, _version: number): ApiVersionsResponseFinalizedFeatureKey {
+function readApiVersionsResponseFinalizedFeatureKey(
+  r: Reader,
+  _version: number,
+): ApiVersionsResponseFinalizedFeatureKey {
   const value: ApiVersionsResponseFinalizedFeatureKey = {
     name: r.compactString(),
     maxVersionLevel: r.int16(),

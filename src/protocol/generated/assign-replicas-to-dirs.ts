@@ -48,19 +48,31 @@ function writeAssignReplicasToDirsRequest(w: Writer, v: AssignReplicasToDirsRequ
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: AssignReplicasToDirsRequestDirectoryData, version: number): void {
+function writeAssignReplicasToDirsRequestDirectoryData(
+  w: Writer,
+  v: AssignReplicasToDirsRequestDirectoryData,
+  version: number,
+): void {
   w.uuid(v.id);
   w.compactArray(v.topics, (w, item) => writeAssignReplicasToDirsRequestTopicData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsRequestTopicData(w: Writer, v: AssignReplicasToDirsRequestTopicData, version: number): void {
+function writeAssignReplicasToDirsRequestTopicData(
+  w: Writer,
+  v: AssignReplicasToDirsRequestTopicData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeAssignReplicasToDirsRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsRequestPartitionData(w: Writer, v: AssignReplicasToDirsRequestPartitionData, _version: number): void {
+function writeAssignReplicasToDirsRequestPartitionData(
+  w: Writer,
+  v: AssignReplicasToDirsRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.unsignedVarint(0);
 }
@@ -75,7 +87,10 @@ function readAssignReplicasToDirsRequest(r: Reader, version: number): AssignRepl
   return value;
 }
 
-function readAssignReplicasToDirsRequestDirectoryData(r: Reader, version: number): AssignReplicasToDirsRequestDirectoryData {
+function readAssignReplicasToDirsRequestDirectoryData(
+  r: Reader,
+  version: number,
+): AssignReplicasToDirsRequestDirectoryData {
   const value: AssignReplicasToDirsRequestDirectoryData = {
     id: r.uuid(),
     topics: r.compactArray((r) => readAssignReplicasToDirsRequestTopicData(r, version), 18),
@@ -84,7 +99,10 @@ function readAssignReplicasToDirsRequestDirectoryData(r: Reader, version: number
   return value;
 }
 
-function readAssignReplicasToDirsRequestTopicData(r: Reader, version: number): AssignReplicasToDirsRequestTopicData {
+function readAssignReplicasToDirsRequestTopicData(
+  r: Reader,
+  version: number,
+): AssignReplicasToDirsRequestTopicData {
   const value: AssignReplicasToDirsRequestTopicData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readAssignReplicasToDirsRequestPartitionData(r, version), 5),
@@ -93,7 +111,10 @@ function readAssignReplicasToDirsRequestTopicData(r: Reader, version: number): A
   return value;
 }
 
-function readAssignReplicasToDirsRequestPartitionData(r: Reader, _version: number): AssignReplicasToDirsRequestPartitionData {
+function readAssignReplicasToDirsRequestPartitionData(
+  r: Reader,
+  _version: number,
+): AssignReplicasToDirsRequestPartitionData {
   const value: AssignReplicasToDirsRequestPartitionData = {
     partitionIndex: r.int32(),
   };
@@ -138,26 +159,42 @@ export const assignReplicasToDirsResponse: MessageCodec<AssignReplicasToDirsResp
   },
 };
 
-function writeAssignReplicasToDirsResponse(w: Writer, v: AssignReplicasToDirsResponse, version: number): void {
+function writeAssignReplicasToDirsResponse(
+  w: Writer,
+  v: AssignReplicasToDirsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactArray(v.directories, (w, item) => writeAssignReplicasToDirsResponseDirectoryData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: AssignReplicasToDirsResponseDirectoryData, version: number): void {
+function writeAssignReplicasToDirsResponseDirectoryData(
+  w: Writer,
+  v: AssignReplicasToDirsResponseDirectoryData,
+  version: number,
+): void {
   w.uuid(v.id);
   w.compactArray(v.topics, (w, item) => writeAssignReplicasToDirsResponseTopicData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsResponseTopicData(w: Writer, v: AssignReplicasToDirsResponseTopicData, version: number): void {
+function writeAssignReplicasToDirsResponseTopicData(
+  w: Writer,
+  v: AssignReplicasToDirsResponseTopicData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeAssignReplicasToDirsResponsePartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeAssignReplicasToDirsResponsePartitionData(w: Writer, v: AssignReplicasToDirsResponsePartitionData, _version: number): void {
+function writeAssignReplicasToDirsResponsePartitionData(
+  w: Writer,
+  v: AssignReplicasToDirsResponsePartitionData,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.unsignedVarint(0);
@@ -173,7 +210,10 @@ function readAssignReplicasToDirsResponse(r: Reader, version: number): AssignRep
   return value;
 }
 
-function readAssignReplicasToDirsResponseDirectoryData(r: Reader, version: number): AssignReplicasToDirsResponseDirectoryData {
+function readAssignReplicasToDirsResponseDirectoryData(
+  r: Reader,
+  version: number,
+): AssignReplicasToDirsResponseDirectoryData {
   const value: AssignReplicasToDirsResponseDirectoryData = {
     id: r.uuid(),
     topics: r.compactArray((r) => readAssignReplicasToDirsResponseTopicData(r, version), 18),
@@ -182,7 +222,10 @@ function readAssignReplicasToDirsResponseDirectoryData(r: Reader, version: numbe
   return value;
 }
 
-function readAssignReplicasToDirsResponseTopicData(r: Reader, version: number): AssignReplicasToDirsResponseTopicData {
+function readAssignReplicasToDirsResponseTopicData(
+  r: Reader,
+  version: number,
+): AssignReplicasToDirsResponseTopicData {
   const value: AssignReplicasToDirsResponseTopicData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readAssignReplicasToDirsResponsePartitionData(r, version), 7),
@@ -191,7 +234,10 @@ function readAssignReplicasToDirsResponseTopicData(r: Reader, version: number): 
   return value;
 }
 
-function readAssignReplicasToDirsResponsePartitionData(r: Reader, _version: number): AssignReplicasToDirsResponsePartitionData {
+function readAssignReplicasToDirsResponsePartitionData(
+  r: Reader,
+  _version: number,
+): AssignReplicasToDirsResponsePartitionData {
   const value: AssignReplicasToDirsResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -69,7 +69,11 @@ function writeBeginQuorumEpochRequest(w: Writer, v: BeginQuorumEpochRequest, ver
   }
 }
 
-function writeBeginQuorumEpochRequestTopicData(w: Writer, v: BeginQuorumEpochRequestTopicData, version: number): void {
+function writeBeginQuorumEpochRequestTopicData(
+  w: Writer,
+  v: BeginQuorumEpochRequestTopicData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.topicName);
   } else {
@@ -85,7 +89,11 @@ function writeBeginQuorumEpochRequestTopicData(w: Writer, v: BeginQuorumEpochReq
   }
 }
 
-function writeBeginQuorumEpochRequestPartitionData(w: Writer, v: BeginQuorumEpochRequestPartitionData, version: number): void {
+function writeBeginQuorumEpochRequestPartitionData(
+  w: Writer,
+  v: BeginQuorumEpochRequestPartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   if (version >= 1) {
     w.uuid((v.voterDirectoryId ?? ZERO_UUID));
@@ -97,7 +105,11 @@ function writeBeginQuorumEpochRequestPartitionData(w: Writer, v: BeginQuorumEpoc
   }
 }
 
-function writeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, v: BeginQuorumEpochRequestLeaderEndpoint, _version: number): void {
+function writeBeginQuorumEpochRequestLeaderEndpoint(
+  w: Writer,
+  v: BeginQuorumEpochRequestLeaderEndpoint,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -106,10 +118,14 @@ function writeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, v: BeginQuorumEpo
 
 function readBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpochRequest {
   const value: BeginQuorumEpochRequest = {
-    clusterId: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    clusterId: version >= 1 ? r.compactNullableString() : r.nullableString(),
     voterId: version >= 1 ? r.int32() : -1,
-    topics: (version >= 1 ? r.compactArray((r) => readBeginQuorumEpochRequestTopicData(r, version), 3) : r.array((r) => readBeginQuorumEpochRequestTopicData(r, version), 3)),
-    leaderEndpoints: version >= 1 ? r.compactArray((r) => readBeginQuorumEpochRequestLeaderEndpoint(r, version), 5) : [],
+    topics: version >= 1
+      ? r.compactArray((r) => readBeginQuorumEpochRequestTopicData(r, version), 3)
+      : r.array((r) => readBeginQuorumEpochRequestTopicData(r, version), 3),
+    leaderEndpoints: version >= 1
+      ? r.compactArray((r) => readBeginQuorumEpochRequestLeaderEndpoint(r, version), 5)
+      : [],
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -119,8 +135,10 @@ function readBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpo
 
 function readBeginQuorumEpochRequestTopicData(r: Reader, version: number): BeginQuorumEpochRequestTopicData {
   const value: BeginQuorumEpochRequestTopicData = {
-    topicName: (version >= 1 ? r.compactString() : r.string()),
-    partitions: (version >= 1 ? r.compactArray((r) => readBeginQuorumEpochRequestPartitionData(r, version), 12) : r.array((r) => readBeginQuorumEpochRequestPartitionData(r, version), 12)),
+    topicName: version >= 1 ? r.compactString() : r.string(),
+    partitions: version >= 1
+      ? r.compactArray((r) => readBeginQuorumEpochRequestPartitionData(r, version), 12)
+      : r.array((r) => readBeginQuorumEpochRequestPartitionData(r, version), 12),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -128,7 +146,10 @@ function readBeginQuorumEpochRequestTopicData(r: Reader, version: number): Begin
   return value;
 }
 
-function readBeginQuorumEpochRequestPartitionData(r: Reader, version: number): BeginQuorumEpochRequestPartitionData {
+function readBeginQuorumEpochRequestPartitionData(
+  r: Reader,
+  version: number,
+): BeginQuorumEpochRequestPartitionData {
   const value: BeginQuorumEpochRequestPartitionData = {
     partitionIndex: r.int32(),
     voterDirectoryId: version >= 1 ? r.uuid() : ZERO_UUID,
@@ -141,7 +162,10 @@ function readBeginQuorumEpochRequestPartitionData(r: Reader, version: number): B
   return value;
 }
 
-function readBeginQuorumEpochRequestLeaderEndpoint(r: Reader, _version: number): BeginQuorumEpochRequestLeaderEndpoint {
+function readBeginQuorumEpochRequestLeaderEndpoint(
+  r: Reader,
+  _version: number,
+): BeginQuorumEpochRequestLeaderEndpoint {
   const value: BeginQuorumEpochRequestLeaderEndpoint = {
     name: r.compactString(),
     host: r.compactString(),
@@ -213,7 +237,11 @@ function writeBeginQuorumEpochResponse(w: Writer, v: BeginQuorumEpochResponse, v
   }
 }
 
-function writeBeginQuorumEpochResponseTopicData(w: Writer, v: BeginQuorumEpochResponseTopicData, version: number): void {
+function writeBeginQuorumEpochResponseTopicData(
+  w: Writer,
+  v: BeginQuorumEpochResponseTopicData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.topicName);
   } else {
@@ -229,7 +257,11 @@ function writeBeginQuorumEpochResponseTopicData(w: Writer, v: BeginQuorumEpochRe
   }
 }
 
-function writeBeginQuorumEpochResponsePartitionData(w: Writer, v: BeginQuorumEpochResponsePartitionData, version: number): void {
+function writeBeginQuorumEpochResponsePartitionData(
+  w: Writer,
+  v: BeginQuorumEpochResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.int32(v.leaderId);
@@ -239,7 +271,11 @@ function writeBeginQuorumEpochResponsePartitionData(w: Writer, v: BeginQuorumEpo
   }
 }
 
-function writeBeginQuorumEpochResponseNodeEndpoint(w: Writer, v: BeginQuorumEpochResponseNodeEndpoint, _version: number): void {
+function writeBeginQuorumEpochResponseNodeEndpoint(
+  w: Writer,
+  v: BeginQuorumEpochResponseNodeEndpoint,
+  _version: number,
+): void {
   w.int32(v.nodeId);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -249,7 +285,9 @@ function writeBeginQuorumEpochResponseNodeEndpoint(w: Writer, v: BeginQuorumEpoc
 function readBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEpochResponse {
   const value: BeginQuorumEpochResponse = {
     errorCode: r.int16(),
-    topics: (version >= 1 ? r.compactArray((r) => readBeginQuorumEpochResponseTopicData(r, version), 3) : r.array((r) => readBeginQuorumEpochResponseTopicData(r, version), 3)),
+    topics: version >= 1
+      ? r.compactArray((r) => readBeginQuorumEpochResponseTopicData(r, version), 3)
+      : r.array((r) => readBeginQuorumEpochResponseTopicData(r, version), 3),
     nodeEndpoints: [],
   };
   if (version >= 1) {
@@ -266,10 +304,15 @@ function readBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEp
   return value;
 }
 
-function readBeginQuorumEpochResponseTopicData(r: Reader, version: number): BeginQuorumEpochResponseTopicData {
+function readBeginQuorumEpochResponseTopicData(
+  r: Reader,
+  version: number,
+): BeginQuorumEpochResponseTopicData {
   const value: BeginQuorumEpochResponseTopicData = {
-    topicName: (version >= 1 ? r.compactString() : r.string()),
-    partitions: (version >= 1 ? r.compactArray((r) => readBeginQuorumEpochResponsePartitionData(r, version), 14) : r.array((r) => readBeginQuorumEpochResponsePartitionData(r, version), 14)),
+    topicName: version >= 1 ? r.compactString() : r.string(),
+    partitions: version >= 1
+      ? r.compactArray((r) => readBeginQuorumEpochResponsePartitionData(r, version), 14)
+      : r.array((r) => readBeginQuorumEpochResponsePartitionData(r, version), 14),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -277,7 +320,10 @@ function readBeginQuorumEpochResponseTopicData(r: Reader, version: number): Begi
   return value;
 }
 
-function readBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {
+function readBeginQuorumEpochResponsePartitionData(
+  r: Reader,
+  version: number,
+): BeginQuorumEpochResponsePartitionData {
   const value: BeginQuorumEpochResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
@@ -290,7 +336,10 @@ function readBeginQuorumEpochResponsePartitionData(r: Reader, version: number): 
   return value;
 }
 
-function readBeginQuorumEpochResponseNodeEndpoint(r: Reader, _version: number): BeginQuorumEpochResponseNodeEndpoint {
+function readBeginQuorumEpochResponseNodeEndpoint(
+  r: Reader,
+  _version: number,
+): BeginQuorumEpochResponseNodeEndpoint {
   const value: BeginQuorumEpochResponseNodeEndpoint = {
     nodeId: r.int32(),
     host: r.compactString(),

@@ -68,7 +68,11 @@ function writeBrokerRegistrationRequest(w: Writer, v: BrokerRegistrationRequest,
   w.unsignedVarint(0);
 }
 
-function writeBrokerRegistrationRequestListener(w: Writer, v: BrokerRegistrationRequestListener, _version: number): void {
+function writeBrokerRegistrationRequestListener(
+  w: Writer,
+  v: BrokerRegistrationRequestListener,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -76,7 +80,11 @@ function writeBrokerRegistrationRequestListener(w: Writer, v: BrokerRegistration
   w.unsignedVarint(0);
 }
 
-function writeBrokerRegistrationRequestFeature(w: Writer, v: BrokerRegistrationRequestFeature, _version: number): void {
+function writeBrokerRegistrationRequestFeature(
+  w: Writer,
+  v: BrokerRegistrationRequestFeature,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int16(v.minSupportedVersion);
   w.int16(v.maxSupportedVersion);
@@ -99,7 +107,10 @@ function readBrokerRegistrationRequest(r: Reader, version: number): BrokerRegist
   return value;
 }
 
-function readBrokerRegistrationRequestListener(r: Reader, _version: number): BrokerRegistrationRequestListener {
+function readBrokerRegistrationRequestListener(
+  r: Reader,
+  _version: number,
+): BrokerRegistrationRequestListener {
   const value: BrokerRegistrationRequestListener = {
     name: r.compactString(),
     host: r.compactString(),

@@ -26,7 +26,11 @@ export const consumerGroupDescribeRequest: MessageCodec<ConsumerGroupDescribeReq
   },
 };
 
-function writeConsumerGroupDescribeRequest(w: Writer, v: ConsumerGroupDescribeRequest, _version: number): void {
+function writeConsumerGroupDescribeRequest(
+  w: Writer,
+  v: ConsumerGroupDescribeRequest,
+  _version: number,
+): void {
   w.compactArray(v.groupIds, (w, item) => w.compactString(item));
   w.bool(v.includeAuthorizedOperations);
   w.unsignedVarint(0);
@@ -97,13 +101,21 @@ export const consumerGroupDescribeResponse: MessageCodec<ConsumerGroupDescribeRe
   },
 };
 
-function writeConsumerGroupDescribeResponse(w: Writer, v: ConsumerGroupDescribeResponse, version: number): void {
+function writeConsumerGroupDescribeResponse(
+  w: Writer,
+  v: ConsumerGroupDescribeResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.compactArray(v.groups, (w, item) => writeConsumerGroupDescribeResponseDescribedGroup(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: ConsumerGroupDescribeResponseDescribedGroup, version: number): void {
+function writeConsumerGroupDescribeResponseDescribedGroup(
+  w: Writer,
+  v: ConsumerGroupDescribeResponseDescribedGroup,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   w.compactString(v.groupId);
@@ -116,7 +128,11 @@ function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: Consumer
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupDescribeResponseMember(w: Writer, v: ConsumerGroupDescribeResponseMember, version: number): void {
+function writeConsumerGroupDescribeResponseMember(
+  w: Writer,
+  v: ConsumerGroupDescribeResponseMember,
+  version: number,
+): void {
   w.compactString(v.memberId);
   w.compactNullableString(v.instanceId);
   w.compactNullableString(v.rackId);
@@ -130,12 +146,20 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, v: ConsumerGroupDes
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupDescribeResponseAssignment(w: Writer, v: ConsumerGroupDescribeResponseAssignment, version: number): void {
+function writeConsumerGroupDescribeResponseAssignment(
+  w: Writer,
+  v: ConsumerGroupDescribeResponseAssignment,
+  version: number,
+): void {
   w.compactArray(v.topicPartitions, (w, item) => writeConsumerGroupDescribeResponseTopicPartitions(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, v: ConsumerGroupDescribeResponseTopicPartitions, _version: number): void {
+function writeConsumerGroupDescribeResponseTopicPartitions(
+  w: Writer,
+  v: ConsumerGroupDescribeResponseTopicPartitions,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactString(v.topicName);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
@@ -151,7 +175,10 @@ function readConsumerGroupDescribeResponse(r: Reader, version: number): Consumer
   return value;
 }
 
-function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: number): ConsumerGroupDescribeResponseDescribedGroup {
+function readConsumerGroupDescribeResponseDescribedGroup(
+  r: Reader,
+  version: number,
+): ConsumerGroupDescribeResponseDescribedGroup {
   const value: ConsumerGroupDescribeResponseDescribedGroup = {
     errorCode: r.int16(),
     errorMessage: r.compactNullableString(),
@@ -167,7 +194,10 @@ function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: num
   return value;
 }
 
-function readConsumerGroupDescribeResponseMember(r: Reader, version: number): ConsumerGroupDescribeResponseMember {
+function readConsumerGroupDescribeResponseMember(
+  r: Reader,
+  version: number,
+): ConsumerGroupDescribeResponseMember {
   const value: ConsumerGroupDescribeResponseMember = {
     memberId: r.compactString(),
     instanceId: r.compactNullableString(),
@@ -184,7 +214,10 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
   return value;
 }
 
-function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number): ConsumerGroupDescribeResponseAssignment {
+function readConsumerGroupDescribeResponseAssignment(
+  r: Reader,
+  version: number,
+): ConsumerGroupDescribeResponseAssignment {
   const value: ConsumerGroupDescribeResponseAssignment = {
     topicPartitions: r.compactArray((r) => readConsumerGroupDescribeResponseTopicPartitions(r, version), 19),
   };
@@ -192,7 +225,10 @@ function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number)
   return value;
 }
 
-function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, _version: number): ConsumerGroupDescribeResponseTopicPartitions {
+function readConsumerGroupDescribeResponseTopicPartitions(
+  r: Reader,
+  _version: number,
+): ConsumerGroupDescribeResponseTopicPartitions {
   const value: ConsumerGroupDescribeResponseTopicPartitions = {
     topicId: r.uuid(),
     topicName: r.compactString(),

@@ -39,7 +39,11 @@ export const consumerGroupHeartbeatRequest: MessageCodec<ConsumerGroupHeartbeatR
   },
 };
 
-function writeConsumerGroupHeartbeatRequest(w: Writer, v: ConsumerGroupHeartbeatRequest, version: number): void {
+function writeConsumerGroupHeartbeatRequest(
+  w: Writer,
+  v: ConsumerGroupHeartbeatRequest,
+  version: number,
+): void {
   w.compactString(v.groupId);
   w.compactString(v.memberId);
   w.int32(v.memberEpoch);
@@ -58,7 +62,11 @@ function writeConsumerGroupHeartbeatRequest(w: Writer, v: ConsumerGroupHeartbeat
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, v: ConsumerGroupHeartbeatRequestTopicPartitions, _version: number): void {
+function writeConsumerGroupHeartbeatRequestTopicPartitions(
+  w: Writer,
+  v: ConsumerGroupHeartbeatRequestTopicPartitions,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -81,7 +89,10 @@ function readConsumerGroupHeartbeatRequest(r: Reader, version: number): Consumer
   return value;
 }
 
-function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, _version: number): ConsumerGroupHeartbeatRequestTopicPartitions {
+function readConsumerGroupHeartbeatRequestTopicPartitions(
+  r: Reader,
+  _version: number,
+): ConsumerGroupHeartbeatRequestTopicPartitions {
   const value: ConsumerGroupHeartbeatRequestTopicPartitions = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => r.int32(), 4),
@@ -125,7 +136,11 @@ export const consumerGroupHeartbeatResponse: MessageCodec<ConsumerGroupHeartbeat
   },
 };
 
-function writeConsumerGroupHeartbeatResponse(w: Writer, v: ConsumerGroupHeartbeatResponse, version: number): void {
+function writeConsumerGroupHeartbeatResponse(
+  w: Writer,
+  v: ConsumerGroupHeartbeatResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -141,12 +156,20 @@ function writeConsumerGroupHeartbeatResponse(w: Writer, v: ConsumerGroupHeartbea
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, v: ConsumerGroupHeartbeatResponseAssignment, version: number): void {
+function writeConsumerGroupHeartbeatResponseAssignment(
+  w: Writer,
+  v: ConsumerGroupHeartbeatResponseAssignment,
+  version: number,
+): void {
   w.compactArray(v.topicPartitions, (w, item) => writeConsumerGroupHeartbeatResponseTopicPartitions(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, v: ConsumerGroupHeartbeatResponseTopicPartitions, _version: number): void {
+function writeConsumerGroupHeartbeatResponseTopicPartitions(
+  w: Writer,
+  v: ConsumerGroupHeartbeatResponseTopicPartitions,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -166,7 +189,10 @@ function readConsumerGroupHeartbeatResponse(r: Reader, version: number): Consume
   return value;
 }
 
-function readConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number): ConsumerGroupHeartbeatResponseAssignment {
+function readConsumerGroupHeartbeatResponseAssignment(
+  r: Reader,
+  version: number,
+): ConsumerGroupHeartbeatResponseAssignment {
   const value: ConsumerGroupHeartbeatResponseAssignment = {
     topicPartitions: r.compactArray((r) => readConsumerGroupHeartbeatResponseTopicPartitions(r, version), 18),
   };
@@ -174,7 +200,10 @@ function readConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number
   return value;
 }
 
-function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, _version: number): ConsumerGroupHeartbeatResponseTopicPartitions {
+function readConsumerGroupHeartbeatResponseTopicPartitions(
+  r: Reader,
+  _version: number,
+): ConsumerGroupHeartbeatResponseTopicPartitions {
   const value: ConsumerGroupHeartbeatResponseTopicPartitions = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => r.int32(), 4),

@@ -36,7 +36,11 @@ function writeConsumerProtocolAssignment(w: Writer, v: ConsumerProtocolAssignmen
   w.nullableBytes(v.userData);
 }
 
-function writeConsumerProtocolAssignmentTopicPartition(w: Writer, v: ConsumerProtocolAssignmentTopicPartition, _version: number): void {
+function writeConsumerProtocolAssignmentTopicPartition(
+  w: Writer,
+  v: ConsumerProtocolAssignmentTopicPartition,
+  _version: number,
+): void {
   w.string(v.topic);
   w.array(v.partitions, (w, item) => w.int32(item));
 }
@@ -49,7 +53,10 @@ function readConsumerProtocolAssignment(r: Reader, version: number): ConsumerPro
   return value;
 }
 
-function readConsumerProtocolAssignmentTopicPartition(r: Reader, _version: number): ConsumerProtocolAssignmentTopicPartition {
+function readConsumerProtocolAssignmentTopicPartition(
+  r: Reader,
+  _version: number,
+): ConsumerProtocolAssignmentTopicPartition {
   const value: ConsumerProtocolAssignmentTopicPartition = {
     topic: r.string(),
     partitions: r.array((r) => r.int32(), 4),

@@ -34,7 +34,11 @@ export const consumerProtocolSubscription: MessageCodec<ConsumerProtocolSubscrip
   },
 };
 
-function writeConsumerProtocolSubscription(w: Writer, v: ConsumerProtocolSubscription, version: number): void {
+function writeConsumerProtocolSubscription(
+  w: Writer,
+  v: ConsumerProtocolSubscription,
+  version: number,
+): void {
   w.array(v.topics, (w, item) => w.string(item));
   w.nullableBytes(v.userData);
   if (version >= 1) {
@@ -48,7 +52,11 @@ function writeConsumerProtocolSubscription(w: Writer, v: ConsumerProtocolSubscri
   }
 }
 
-function writeConsumerProtocolSubscriptionTopicPartition(w: Writer, v: ConsumerProtocolSubscriptionTopicPartition, _version: number): void {
+function writeConsumerProtocolSubscriptionTopicPartition(
+  w: Writer,
+  v: ConsumerProtocolSubscriptionTopicPartition,
+  _version: number,
+): void {
   w.string(v.topic);
   w.array(v.partitions, (w, item) => w.int32(item));
 }
@@ -57,14 +65,19 @@ function readConsumerProtocolSubscription(r: Reader, version: number): ConsumerP
   const value: ConsumerProtocolSubscription = {
     topics: r.array((r) => r.string(), 2),
     userData: r.nullableBytes(),
-    ownedPartitions: version >= 1 ? r.array((r) => readConsumerProtocolSubscriptionTopicPartition(r, version), 6) : [],
+    ownedPartitions: version >= 1
+      ? r.array((r) => readConsumerProtocolSubscriptionTopicPartition(r, version), 6)
+      : [],
     generationId: version >= 2 ? r.int32() : -1,
     rackId: version >= 3 ? r.nullableString() : null,
   };
   return value;
 }
 
-function readConsumerProtocolSubscriptionTopicPartition(r: Reader, _version: number): ConsumerProtocolSubscriptionTopicPartition {
+function readConsumerProtocolSubscriptionTopicPartition(
+  r: Reader,
+  _version: number,
+): ConsumerProtocolSubscriptionTopicPartition {
   const value: ConsumerProtocolSubscriptionTopicPartition = {
     topic: r.string(),
     partitions: r.array((r) => r.int32(), 4),

@@ -85,7 +85,11 @@ function writeControlledShutdownResponse(w: Writer, v: ControlledShutdownRespons
   }
 }
 
-function writeControlledShutdownResponseRemainingPartition(w: Writer, v: ControlledShutdownResponseRemainingPartition, version: number): void {
+function writeControlledShutdownResponseRemainingPartition(
+  w: Writer,
+  v: ControlledShutdownResponseRemainingPartition,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.topicName);
   } else {
@@ -100,7 +104,9 @@ function writeControlledShutdownResponseRemainingPartition(w: Writer, v: Control
 function readControlledShutdownResponse(r: Reader, version: number): ControlledShutdownResponse {
   const value: ControlledShutdownResponse = {
     errorCode: r.int16(),
-    remainingPartitions: (version >= 3 ? r.compactArray((r) => readControlledShutdownResponseRemainingPartition(r, version), 6) : r.array((r) => readControlledShutdownResponseRemainingPartition(r, version), 6)),
+    remainingPartitions: version >= 3
+      ? r.compactArray((r) => readControlledShutdownResponseRemainingPartition(r, version), 6)
+      : r.array((r) => readControlledShutdownResponseRemainingPartition(r, version), 6),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -108,9 +114,12 @@ function readControlledShutdownResponse(r: Reader, version: number): ControlledS
   return value;
 }
 
-function readControlledShutdownResponseRemainingPartition(r: Reader, version: number): ControlledShutdownResponseRemainingPartition {
+function readControlledShutdownResponseRemainingPartition(
+  r: Reader,
+  version: number,
+): ControlledShutdownResponseRemainingPartition {
   const value: ControlledShutdownResponseRemainingPartition = {
-    topicName: (version >= 3 ? r.compactString() : r.string()),
+    topicName: version >= 3 ? r.compactString() : r.string(),
     partitionIndex: r.int32(),
   };
   if (version >= 3) {

@@ -42,7 +42,11 @@ export const controllerRegistrationRequest: MessageCodec<ControllerRegistrationR
   },
 };
 
-function writeControllerRegistrationRequest(w: Writer, v: ControllerRegistrationRequest, version: number): void {
+function writeControllerRegistrationRequest(
+  w: Writer,
+  v: ControllerRegistrationRequest,
+  version: number,
+): void {
   w.int32(v.controllerId);
   w.uuid(v.incarnationId);
   w.bool(v.zkMigrationReady);
@@ -51,7 +55,11 @@ function writeControllerRegistrationRequest(w: Writer, v: ControllerRegistration
   w.unsignedVarint(0);
 }
 
-function writeControllerRegistrationRequestListener(w: Writer, v: ControllerRegistrationRequestListener, _version: number): void {
+function writeControllerRegistrationRequestListener(
+  w: Writer,
+  v: ControllerRegistrationRequestListener,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -59,7 +67,11 @@ function writeControllerRegistrationRequestListener(w: Writer, v: ControllerRegi
   w.unsignedVarint(0);
 }
 
-function writeControllerRegistrationRequestFeature(w: Writer, v: ControllerRegistrationRequestFeature, _version: number): void {
+function writeControllerRegistrationRequestFeature(
+  w: Writer,
+  v: ControllerRegistrationRequestFeature,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.int16(v.minSupportedVersion);
   w.int16(v.maxSupportedVersion);
@@ -78,7 +90,10 @@ function readControllerRegistrationRequest(r: Reader, version: number): Controll
   return value;
 }
 
-function readControllerRegistrationRequestListener(r: Reader, _version: number): ControllerRegistrationRequestListener {
+function readControllerRegistrationRequestListener(
+  r: Reader,
+  _version: number,
+): ControllerRegistrationRequestListener {
   const value: ControllerRegistrationRequestListener = {
     name: r.compactString(),
     host: r.compactString(),
@@ -89,7 +104,10 @@ function readControllerRegistrationRequestListener(r: Reader, _version: number):
   return value;
 }
 
-function readControllerRegistrationRequestFeature(r: Reader, _version: number): ControllerRegistrationRequestFeature {
+function readControllerRegistrationRequestFeature(
+  r: Reader,
+  _version: number,
+): ControllerRegistrationRequestFeature {
   const value: ControllerRegistrationRequestFeature = {
     name: r.compactString(),
     minSupportedVersion: r.int16(),
@@ -121,7 +139,11 @@ export const controllerRegistrationResponse: MessageCodec<ControllerRegistration
   },
 };
 
-function writeControllerRegistrationResponse(w: Writer, v: ControllerRegistrationResponse, _version: number): void {
+function writeControllerRegistrationResponse(
+  w: Writer,
+  v: ControllerRegistrationResponse,
+  _version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);

@@ -46,7 +46,11 @@ function writeCreateAclsRequest(w: Writer, v: CreateAclsRequest, version: number
   }
 }
 
-function writeCreateAclsRequestAclCreation(w: Writer, v: CreateAclsRequestAclCreation, version: number): void {
+function writeCreateAclsRequestAclCreation(
+  w: Writer,
+  v: CreateAclsRequestAclCreation,
+  version: number,
+): void {
   w.int8(v.resourceType);
   if (version >= 2) {
     w.compactString(v.resourceName);
@@ -78,7 +82,9 @@ function writeCreateAclsRequestAclCreation(w: Writer, v: CreateAclsRequestAclCre
 
 function readCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
   const value: CreateAclsRequest = {
-    creations: (version >= 2 ? r.compactArray((r) => readCreateAclsRequestAclCreation(r, version), 8) : r.array((r) => readCreateAclsRequestAclCreation(r, version), 8)),
+    creations: version >= 2
+      ? r.compactArray((r) => readCreateAclsRequestAclCreation(r, version), 8)
+      : r.array((r) => readCreateAclsRequestAclCreation(r, version), 8),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -89,10 +95,10 @@ function readCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
 function readCreateAclsRequestAclCreation(r: Reader, version: number): CreateAclsRequestAclCreation {
   const value: CreateAclsRequestAclCreation = {
     resourceType: r.int8(),
-    resourceName: (version >= 2 ? r.compactString() : r.string()),
+    resourceName: version >= 2 ? r.compactString() : r.string(),
     resourcePatternType: version >= 1 ? r.int8() : 3,
-    principal: (version >= 2 ? r.compactString() : r.string()),
-    host: (version >= 2 ? r.compactString() : r.string()),
+    principal: version >= 2 ? r.compactString() : r.string(),
+    host: version >= 2 ? r.compactString() : r.string(),
     operation: r.int8(),
     permissionType: r.int8(),
   };
@@ -140,7 +146,11 @@ function writeCreateAclsResponse(w: Writer, v: CreateAclsResponse, version: numb
   }
 }
 
-function writeCreateAclsResponseAclCreationResult(w: Writer, v: CreateAclsResponseAclCreationResult, version: number): void {
+function writeCreateAclsResponseAclCreationResult(
+  w: Writer,
+  v: CreateAclsResponseAclCreationResult,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactNullableString(v.errorMessage);
@@ -155,7 +165,9 @@ function writeCreateAclsResponseAclCreationResult(w: Writer, v: CreateAclsRespon
 function readCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
   const value: CreateAclsResponse = {
     throttleTimeMs: r.int32(),
-    results: (version >= 2 ? r.compactArray((r) => readCreateAclsResponseAclCreationResult(r, version), 4) : r.array((r) => readCreateAclsResponseAclCreationResult(r, version), 4)),
+    results: version >= 2
+      ? r.compactArray((r) => readCreateAclsResponseAclCreationResult(r, version), 4)
+      : r.array((r) => readCreateAclsResponseAclCreationResult(r, version), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -163,10 +175,13 @@ function readCreateAclsResponse(r: Reader, version: number): CreateAclsResponse 
   return value;
 }
 
-function readCreateAclsResponseAclCreationResult(r: Reader, version: number): CreateAclsResponseAclCreationResult {
+function readCreateAclsResponseAclCreationResult(
+  r: Reader,
+  version: number,
+): CreateAclsResponseAclCreationResult {
   const value: CreateAclsResponseAclCreationResult = {
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 2) {
     r.skipTaggedFields();

@@ -33,7 +33,11 @@ export const createDelegationTokenRequest: MessageCodec<CreateDelegationTokenReq
   },
 };
 
-function writeCreateDelegationTokenRequest(w: Writer, v: CreateDelegationTokenRequest, version: number): void {
+function writeCreateDelegationTokenRequest(
+  w: Writer,
+  v: CreateDelegationTokenRequest,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactNullableString((v.ownerPrincipalType === undefined ? "" : v.ownerPrincipalType));
   }
@@ -57,7 +61,11 @@ function writeCreateDelegationTokenRequest(w: Writer, v: CreateDelegationTokenRe
   }
 }
 
-function writeCreateDelegationTokenRequestCreatableRenewers(w: Writer, v: CreateDelegationTokenRequestCreatableRenewers, version: number): void {
+function writeCreateDelegationTokenRequestCreatableRenewers(
+  w: Writer,
+  v: CreateDelegationTokenRequestCreatableRenewers,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.principalType);
   } else {
@@ -77,7 +85,9 @@ function readCreateDelegationTokenRequest(r: Reader, version: number): CreateDel
   const value: CreateDelegationTokenRequest = {
     ownerPrincipalType: version >= 3 ? r.compactNullableString() : "",
     ownerPrincipalName: version >= 3 ? r.compactNullableString() : "",
-    renewers: (version >= 2 ? r.compactArray((r) => readCreateDelegationTokenRequestCreatableRenewers(r, version), 3) : r.array((r) => readCreateDelegationTokenRequestCreatableRenewers(r, version), 3)),
+    renewers: version >= 2
+      ? r.compactArray((r) => readCreateDelegationTokenRequestCreatableRenewers(r, version), 3)
+      : r.array((r) => readCreateDelegationTokenRequestCreatableRenewers(r, version), 3),
     maxLifetimeMs: r.int64(),
   };
   if (version >= 2) {
@@ -86,10 +96,13 @@ function readCreateDelegationTokenRequest(r: Reader, version: number): CreateDel
   return value;
 }
 
-function readCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: number): CreateDelegationTokenRequestCreatableRenewers {
+function readCreateDelegationTokenRequestCreatableRenewers(
+  r: Reader,
+  version: number,
+): CreateDelegationTokenRequestCreatableRenewers {
   const value: CreateDelegationTokenRequestCreatableRenewers = {
-    principalType: (version >= 2 ? r.compactString() : r.string()),
-    principalName: (version >= 2 ? r.compactString() : r.string()),
+    principalType: version >= 2 ? r.compactString() : r.string(),
+    principalName: version >= 2 ? r.compactString() : r.string(),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -127,7 +140,11 @@ export const createDelegationTokenResponse: MessageCodec<CreateDelegationTokenRe
   },
 };
 
-function writeCreateDelegationTokenResponse(w: Writer, v: CreateDelegationTokenResponse, version: number): void {
+function writeCreateDelegationTokenResponse(
+  w: Writer,
+  v: CreateDelegationTokenResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactString(v.principalType);
@@ -173,15 +190,15 @@ function writeCreateDelegationTokenResponse(w: Writer, v: CreateDelegationTokenR
 function readCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
   const value: CreateDelegationTokenResponse = {
     errorCode: r.int16(),
-    principalType: (version >= 2 ? r.compactString() : r.string()),
-    principalName: (version >= 2 ? r.compactString() : r.string()),
+    principalType: version >= 2 ? r.compactString() : r.string(),
+    principalName: version >= 2 ? r.compactString() : r.string(),
     tokenRequesterPrincipalType: version >= 3 ? r.compactString() : "",
     tokenRequesterPrincipalName: version >= 3 ? r.compactString() : "",
     issueTimestampMs: r.int64(),
     expiryTimestampMs: r.int64(),
     maxTimestampMs: r.int64(),
-    tokenId: (version >= 2 ? r.compactString() : r.string()),
-    hmac: (version >= 2 ? r.compactBytes() : r.bytes()),
+    tokenId: version >= 2 ? r.compactString() : r.string(),
+    hmac: version >= 2 ? r.compactBytes() : r.bytes(),
     throttleTimeMs: r.int32(),
   };
   if (version >= 2) {

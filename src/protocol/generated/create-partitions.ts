@@ -50,7 +50,11 @@ function writeCreatePartitionsRequest(w: Writer, v: CreatePartitionsRequest, ver
   }
 }
 
-function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: CreatePartitionsRequestCreatePartitionsTopic, version: number): void {
+function writeCreatePartitionsRequestCreatePartitionsTopic(
+  w: Writer,
+  v: CreatePartitionsRequestCreatePartitionsTopic,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -67,7 +71,11 @@ function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: CreateP
   }
 }
 
-function writeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, v: CreatePartitionsRequestCreatePartitionsAssignment, version: number): void {
+function writeCreatePartitionsRequestCreatePartitionsAssignment(
+  w: Writer,
+  v: CreatePartitionsRequestCreatePartitionsAssignment,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactArray(v.brokerIds, (w, item) => w.int32(item));
   } else {
@@ -80,7 +88,9 @@ function writeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, v: Cr
 
 function readCreatePartitionsRequest(r: Reader, version: number): CreatePartitionsRequest {
   const value: CreatePartitionsRequest = {
-    topics: (version >= 2 ? r.compactArray((r) => readCreatePartitionsRequestCreatePartitionsTopic(r, version), 7) : r.array((r) => readCreatePartitionsRequestCreatePartitionsTopic(r, version), 7)),
+    topics: version >= 2
+      ? r.compactArray((r) => readCreatePartitionsRequestCreatePartitionsTopic(r, version), 7)
+      : r.array((r) => readCreatePartitionsRequestCreatePartitionsTopic(r, version), 7),
     timeoutMs: r.int32(),
     validateOnly: r.bool(),
   };
@@ -90,11 +100,16 @@ function readCreatePartitionsRequest(r: Reader, version: number): CreatePartitio
   return value;
 }
 
-function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsTopic {
+function readCreatePartitionsRequestCreatePartitionsTopic(
+  r: Reader,
+  version: number,
+): CreatePartitionsRequestCreatePartitionsTopic {
   const value: CreatePartitionsRequestCreatePartitionsTopic = {
-    name: (version >= 2 ? r.compactString() : r.string()),
+    name: version >= 2 ? r.compactString() : r.string(),
     count: r.int32(),
-    assignments: (version >= 2 ? r.compactNullableArray((r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, version), 2) : r.nullableArray((r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, version), 2)),
+    assignments: version >= 2
+      ? r.compactNullableArray((r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, version), 2)
+      : r.nullableArray((r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, version), 2),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -102,9 +117,12 @@ function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: nu
   return value;
 }
 
-function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsAssignment {
+function readCreatePartitionsRequestCreatePartitionsAssignment(
+  r: Reader,
+  version: number,
+): CreatePartitionsRequestCreatePartitionsAssignment {
   const value: CreatePartitionsRequestCreatePartitionsAssignment = {
-    brokerIds: (version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    brokerIds: version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -151,7 +169,11 @@ function writeCreatePartitionsResponse(w: Writer, v: CreatePartitionsResponse, v
   }
 }
 
-function writeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, v: CreatePartitionsResponseCreatePartitionsTopicResult, version: number): void {
+function writeCreatePartitionsResponseCreatePartitionsTopicResult(
+  w: Writer,
+  v: CreatePartitionsResponseCreatePartitionsTopicResult,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -171,7 +193,9 @@ function writeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, v: 
 function readCreatePartitionsResponse(r: Reader, version: number): CreatePartitionsResponse {
   const value: CreatePartitionsResponse = {
     throttleTimeMs: r.int32(),
-    results: (version >= 2 ? r.compactArray((r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, version), 5) : r.array((r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, version), 5)),
+    results: version >= 2
+      ? r.compactArray((r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, version), 5)
+      : r.array((r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, version), 5),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -179,11 +203,14 @@ function readCreatePartitionsResponse(r: Reader, version: number): CreatePartiti
   return value;
 }
 
-function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, version: number): CreatePartitionsResponseCreatePartitionsTopicResult {
+function readCreatePartitionsResponseCreatePartitionsTopicResult(
+  r: Reader,
+  version: number,
+): CreatePartitionsResponseCreatePartitionsTopicResult {
   const value: CreatePartitionsResponseCreatePartitionsTopicResult = {
-    name: (version >= 2 ? r.compactString() : r.string()),
+    name: version >= 2 ? r.compactString() : r.string(),
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 2) {
     r.skipTaggedFields();

@@ -64,7 +64,11 @@ function writeCreateTopicsRequest(w: Writer, v: CreateTopicsRequest, version: nu
   }
 }
 
-function writeCreateTopicsRequestCreatableTopic(w: Writer, v: CreateTopicsRequestCreatableTopic, version: number): void {
+function writeCreateTopicsRequestCreatableTopic(
+  w: Writer,
+  v: CreateTopicsRequestCreatableTopic,
+  version: number,
+): void {
   if (version >= 5) {
     w.compactString(v.name);
   } else {
@@ -87,7 +91,11 @@ function writeCreateTopicsRequestCreatableTopic(w: Writer, v: CreateTopicsReques
   }
 }
 
-function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, v: CreateTopicsRequestCreatableReplicaAssignment, version: number): void {
+function writeCreateTopicsRequestCreatableReplicaAssignment(
+  w: Writer,
+  v: CreateTopicsRequestCreatableReplicaAssignment,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   if (version >= 5) {
     w.compactArray(v.brokerIds, (w, item) => w.int32(item));
@@ -99,7 +107,11 @@ function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, v: Create
   }
 }
 
-function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, v: CreateTopicsRequestCreatableTopicConfig, version: number): void {
+function writeCreateTopicsRequestCreatableTopicConfig(
+  w: Writer,
+  v: CreateTopicsRequestCreatableTopicConfig,
+  version: number,
+): void {
   if (version >= 5) {
     w.compactString(v.name);
   } else {
@@ -117,7 +129,9 @@ function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, v: CreateTopics
 
 function readCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
   const value: CreateTopicsRequest = {
-    topics: (version >= 5 ? r.compactArray((r) => readCreateTopicsRequestCreatableTopic(r, version), 10) : r.array((r) => readCreateTopicsRequestCreatableTopic(r, version), 10)),
+    topics: version >= 5
+      ? r.compactArray((r) => readCreateTopicsRequestCreatableTopic(r, version), 10)
+      : r.array((r) => readCreateTopicsRequestCreatableTopic(r, version), 10),
     timeoutMs: r.int32(),
     validateOnly: version >= 1 ? r.bool() : false,
   };
@@ -127,13 +141,20 @@ function readCreateTopicsRequest(r: Reader, version: number): CreateTopicsReques
   return value;
 }
 
-function readCreateTopicsRequestCreatableTopic(r: Reader, version: number): CreateTopicsRequestCreatableTopic {
+function readCreateTopicsRequestCreatableTopic(
+  r: Reader,
+  version: number,
+): CreateTopicsRequestCreatableTopic {
   const value: CreateTopicsRequestCreatableTopic = {
-    name: (version >= 5 ? r.compactString() : r.string()),
+    name: version >= 5 ? r.compactString() : r.string(),
     numPartitions: r.int32(),
     replicationFactor: r.int16(),
-    assignments: (version >= 5 ? r.compactArray((r) => readCreateTopicsRequestCreatableReplicaAssignment(r, version), 6) : r.array((r) => readCreateTopicsRequestCreatableReplicaAssignment(r, version), 6)),
-    configs: (version >= 5 ? r.compactArray((r) => readCreateTopicsRequestCreatableTopicConfig(r, version), 3) : r.array((r) => readCreateTopicsRequestCreatableTopicConfig(r, version), 3)),
+    assignments: version >= 5
+      ? r.compactArray((r) => readCreateTopicsRequestCreatableReplicaAssignment(r, version), 6)
+      : r.array((r) => readCreateTopicsRequestCreatableReplicaAssignment(r, version), 6),
+    configs: version >= 5
+      ? r.compactArray((r) => readCreateTopicsRequestCreatableTopicConfig(r, version), 3)
+      : r.array((r) => readCreateTopicsRequestCreatableTopicConfig(r, version), 3),
   };
   if (version >= 5) {
     r.skipTaggedFields();
@@ -141,10 +162,13 @@ function readCreateTopicsRequestCreatableTopic(r: Reader, version: number): Crea
   return value;
 }
 
-function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: number): CreateTopicsRequestCreatableReplicaAssignment {
+function readCreateTopicsRequestCreatableReplicaAssignment(
+  r: Reader,
+  version: number,
+): CreateTopicsRequestCreatableReplicaAssignment {
   const value: CreateTopicsRequestCreatableReplicaAssignment = {
     partitionIndex: r.int32(),
-    brokerIds: (version >= 5 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    brokerIds: version >= 5 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 5) {
     r.skipTaggedFields();
@@ -152,10 +176,13 @@ function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: n
   return value;
 }
 
-function readCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number): CreateTopicsRequestCreatableTopicConfig {
+function readCreateTopicsRequestCreatableTopicConfig(
+  r: Reader,
+  version: number,
+): CreateTopicsRequestCreatableTopicConfig {
   const value: CreateTopicsRequestCreatableTopicConfig = {
-    name: (version >= 5 ? r.compactString() : r.string()),
-    value: (version >= 5 ? r.compactNullableString() : r.nullableString()),
+    name: version >= 5 ? r.compactString() : r.string(),
+    value: version >= 5 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 5) {
     r.skipTaggedFields();
@@ -217,7 +244,11 @@ function writeCreateTopicsResponse(w: Writer, v: CreateTopicsResponse, version: 
   }
 }
 
-function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: CreateTopicsResponseCreatableTopicResult, version: number): void {
+function writeCreateTopicsResponseCreatableTopicResult(
+  w: Writer,
+  v: CreateTopicsResponseCreatableTopicResult,
+  version: number,
+): void {
   if (version >= 5) {
     w.compactString(v.name);
   } else {
@@ -251,7 +282,11 @@ function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: CreateTopic
   }
 }
 
-function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: CreateTopicsResponseCreatableTopicConfigs, _version: number): void {
+function writeCreateTopicsResponseCreatableTopicConfigs(
+  w: Writer,
+  v: CreateTopicsResponseCreatableTopicConfigs,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactNullableString(v.value);
   w.bool(v.readOnly);
@@ -263,7 +298,9 @@ function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: CreateTopi
 function readCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
   const value: CreateTopicsResponse = {
     throttleTimeMs: version >= 2 ? r.int32() : 0,
-    topics: (version >= 5 ? r.compactArray((r) => readCreateTopicsResponseCreatableTopicResult(r, version), 4) : r.array((r) => readCreateTopicsResponseCreatableTopicResult(r, version), 4)),
+    topics: version >= 5
+      ? r.compactArray((r) => readCreateTopicsResponseCreatableTopicResult(r, version), 4)
+      : r.array((r) => readCreateTopicsResponseCreatableTopicResult(r, version), 4),
   };
   if (version >= 5) {
     r.skipTaggedFields();
@@ -271,16 +308,21 @@ function readCreateTopicsResponse(r: Reader, version: number): CreateTopicsRespo
   return value;
 }
 
-function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number): CreateTopicsResponseCreatableTopicResult {
+function readCreateTopicsResponseCreatableTopicResult(
+  r: Reader,
+  version: number,
+): CreateTopicsResponseCreatableTopicResult {
   const value: CreateTopicsResponseCreatableTopicResult = {
-    name: (version >= 5 ? r.compactString() : r.string()),
+    name: version >= 5 ? r.compactString() : r.string(),
     topicId: version >= 7 ? r.uuid() : ZERO_UUID,
     errorCode: r.int16(),
     errorMessage: version >= 1 ? (version >= 5 ? r.compactNullableString() : r.nullableString()) : "",
     topicConfigErrorCode: 0,
     numPartitions: version >= 5 ? r.int32() : -1,
     replicationFactor: version >= 5 ? r.int16() : -1,
-    configs: version >= 5 ? r.compactNullableArray((r) => readCreateTopicsResponseCreatableTopicConfigs(r, version), 6) : [],
+    configs: version >= 5
+      ? r.compactNullableArray((r) => readCreateTopicsResponseCreatableTopicConfigs(r, version), 6)
+      : [],
   };
   if (version >= 5) {
     r.taggedFields((r, tag) => {
@@ -296,7 +338,10 @@ function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number
   return value;
 }
 
-function readCreateTopicsResponseCreatableTopicConfigs(r: Reader, _version: number): CreateTopicsResponseCreatableTopicConfigs {
+function readCreateTopicsResponseCreatableTopicConfigs(
+  r: Reader,
+  _version: number,
+): CreateTopicsResponseCreatableTopicConfigs {
   const value: CreateTopicsResponseCreatableTopicConfigs = {
     name: r.compactString(),
     value: r.compactNullableString(),

@@ -46,7 +46,11 @@ function writeDeleteAclsRequest(w: Writer, v: DeleteAclsRequest, version: number
   }
 }
 
-function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: DeleteAclsRequestDeleteAclsFilter, version: number): void {
+function writeDeleteAclsRequestDeleteAclsFilter(
+  w: Writer,
+  v: DeleteAclsRequestDeleteAclsFilter,
+  version: number,
+): void {
   w.int8(v.resourceTypeFilter);
   if (version >= 2) {
     w.compactNullableString(v.resourceNameFilter);
@@ -78,7 +82,9 @@ function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: DeleteAclsRequestD
 
 function readDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   const value: DeleteAclsRequest = {
-    filters: (version >= 2 ? r.compactArray((r) => readDeleteAclsRequestDeleteAclsFilter(r, version), 8) : r.array((r) => readDeleteAclsRequestDeleteAclsFilter(r, version), 8)),
+    filters: version >= 2
+      ? r.compactArray((r) => readDeleteAclsRequestDeleteAclsFilter(r, version), 8)
+      : r.array((r) => readDeleteAclsRequestDeleteAclsFilter(r, version), 8),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -86,13 +92,16 @@ function readDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   return value;
 }
 
-function readDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): DeleteAclsRequestDeleteAclsFilter {
+function readDeleteAclsRequestDeleteAclsFilter(
+  r: Reader,
+  version: number,
+): DeleteAclsRequestDeleteAclsFilter {
   const value: DeleteAclsRequestDeleteAclsFilter = {
     resourceTypeFilter: r.int8(),
-    resourceNameFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    resourceNameFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
     patternTypeFilter: version >= 1 ? r.int8() : 3,
-    principalFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
-    hostFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    principalFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
+    hostFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
     operation: r.int8(),
     permissionType: r.int8(),
   };
@@ -153,7 +162,11 @@ function writeDeleteAclsResponse(w: Writer, v: DeleteAclsResponse, version: numb
   }
 }
 
-function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: DeleteAclsResponseDeleteAclsFilterResult, version: number): void {
+function writeDeleteAclsResponseDeleteAclsFilterResult(
+  w: Writer,
+  v: DeleteAclsResponseDeleteAclsFilterResult,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactNullableString(v.errorMessage);
@@ -170,7 +183,11 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: DeleteAclsR
   }
 }
 
-function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsResponseDeleteAclsMatchingAcl, version: number): void {
+function writeDeleteAclsResponseDeleteAclsMatchingAcl(
+  w: Writer,
+  v: DeleteAclsResponseDeleteAclsMatchingAcl,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactNullableString(v.errorMessage);
@@ -209,7 +226,9 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsRe
 function readDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
   const value: DeleteAclsResponse = {
     throttleTimeMs: r.int32(),
-    filterResults: (version >= 2 ? r.compactArray((r) => readDeleteAclsResponseDeleteAclsFilterResult(r, version), 5) : r.array((r) => readDeleteAclsResponseDeleteAclsFilterResult(r, version), 5)),
+    filterResults: version >= 2
+      ? r.compactArray((r) => readDeleteAclsResponseDeleteAclsFilterResult(r, version), 5)
+      : r.array((r) => readDeleteAclsResponseDeleteAclsFilterResult(r, version), 5),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -217,11 +236,16 @@ function readDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse 
   return value;
 }
 
-function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number): DeleteAclsResponseDeleteAclsFilterResult {
+function readDeleteAclsResponseDeleteAclsFilterResult(
+  r: Reader,
+  version: number,
+): DeleteAclsResponseDeleteAclsFilterResult {
   const value: DeleteAclsResponseDeleteAclsFilterResult = {
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
-    matchingAcls: (version >= 2 ? r.compactArray((r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, version), 11) : r.array((r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, version), 11)),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
+    matchingAcls: version >= 2
+      ? r.compactArray((r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, version), 11)
+      : r.array((r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, version), 11),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -229,15 +253,18 @@ function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number
   return value;
 }
 
-function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number): DeleteAclsResponseDeleteAclsMatchingAcl {
+function readDeleteAclsResponseDeleteAclsMatchingAcl(
+  r: Reader,
+  version: number,
+): DeleteAclsResponseDeleteAclsMatchingAcl {
   const value: DeleteAclsResponseDeleteAclsMatchingAcl = {
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
     resourceType: r.int8(),
-    resourceName: (version >= 2 ? r.compactString() : r.string()),
+    resourceName: version >= 2 ? r.compactString() : r.string(),
     patternType: version >= 1 ? r.int8() : 3,
-    principal: (version >= 2 ? r.compactString() : r.string()),
-    host: (version >= 2 ? r.compactString() : r.string()),
+    principal: version >= 2 ? r.compactString() : r.string(),
+    host: version >= 2 ? r.compactString() : r.string(),
     operation: r.int8(),
     permissionType: r.int8(),
   };

@@ -38,7 +38,7 @@ function writeDeleteGroupsRequest(w: Writer, v: DeleteGroupsRequest, version: nu
 
 function readDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
   const value: DeleteGroupsRequest = {
-    groupsNames: (version >= 2 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string())),
+    groupsNames: version >= 2 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string()),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -84,7 +84,11 @@ function writeDeleteGroupsResponse(w: Writer, v: DeleteGroupsResponse, version: 
   }
 }
 
-function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, v: DeleteGroupsResponseDeletableGroupResult, version: number): void {
+function writeDeleteGroupsResponseDeletableGroupResult(
+  w: Writer,
+  v: DeleteGroupsResponseDeletableGroupResult,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.groupId);
   } else {
@@ -99,7 +103,9 @@ function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, v: DeleteGroup
 function readDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
   const value: DeleteGroupsResponse = {
     throttleTimeMs: r.int32(),
-    results: (version >= 2 ? r.compactArray((r) => readDeleteGroupsResponseDeletableGroupResult(r, version), 4) : r.array((r) => readDeleteGroupsResponseDeletableGroupResult(r, version), 4)),
+    results: version >= 2
+      ? r.compactArray((r) => readDeleteGroupsResponseDeletableGroupResult(r, version), 4)
+      : r.array((r) => readDeleteGroupsResponseDeletableGroupResult(r, version), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -107,9 +113,12 @@ function readDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsRespo
   return value;
 }
 
-function readDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
+function readDeleteGroupsResponseDeletableGroupResult(
+  r: Reader,
+  version: number,
+): DeleteGroupsResponseDeletableGroupResult {
   const value: DeleteGroupsResponseDeletableGroupResult = {
-    groupId: (version >= 2 ? r.compactString() : r.string()),
+    groupId: version >= 2 ? r.compactString() : r.string(),
     errorCode: r.int16(),
   };
   if (version >= 2) {

@@ -48,7 +48,11 @@ function writeDeleteRecordsRequest(w: Writer, v: DeleteRecordsRequest, version: 
   }
 }
 
-function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: DeleteRecordsRequestDeleteRecordsTopic, version: number): void {
+function writeDeleteRecordsRequestDeleteRecordsTopic(
+  w: Writer,
+  v: DeleteRecordsRequestDeleteRecordsTopic,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -64,7 +68,11 @@ function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: DeleteRecords
   }
 }
 
-function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, v: DeleteRecordsRequestDeleteRecordsPartition, version: number): void {
+function writeDeleteRecordsRequestDeleteRecordsPartition(
+  w: Writer,
+  v: DeleteRecordsRequestDeleteRecordsPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.offset);
   if (version >= 2) {
@@ -74,7 +82,9 @@ function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, v: DeleteRec
 
 function readDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequest {
   const value: DeleteRecordsRequest = {
-    topics: (version >= 2 ? r.compactArray((r) => readDeleteRecordsRequestDeleteRecordsTopic(r, version), 3) : r.array((r) => readDeleteRecordsRequestDeleteRecordsTopic(r, version), 3)),
+    topics: version >= 2
+      ? r.compactArray((r) => readDeleteRecordsRequestDeleteRecordsTopic(r, version), 3)
+      : r.array((r) => readDeleteRecordsRequestDeleteRecordsTopic(r, version), 3),
     timeoutMs: r.int32(),
   };
   if (version >= 2) {
@@ -83,10 +93,15 @@ function readDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequ
   return value;
 }
 
-function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsTopic {
+function readDeleteRecordsRequestDeleteRecordsTopic(
+  r: Reader,
+  version: number,
+): DeleteRecordsRequestDeleteRecordsTopic {
   const value: DeleteRecordsRequestDeleteRecordsTopic = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => readDeleteRecordsRequestDeleteRecordsPartition(r, version), 12) : r.array((r) => readDeleteRecordsRequestDeleteRecordsPartition(r, version), 12)),
+    name: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2
+      ? r.compactArray((r) => readDeleteRecordsRequestDeleteRecordsPartition(r, version), 12)
+      : r.array((r) => readDeleteRecordsRequestDeleteRecordsPartition(r, version), 12),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -94,7 +109,10 @@ function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number):
   return value;
 }
 
-function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsPartition {
+function readDeleteRecordsRequestDeleteRecordsPartition(
+  r: Reader,
+  version: number,
+): DeleteRecordsRequestDeleteRecordsPartition {
   const value: DeleteRecordsRequestDeleteRecordsPartition = {
     partitionIndex: r.int32(),
     offset: r.int64(),
@@ -149,7 +167,11 @@ function writeDeleteRecordsResponse(w: Writer, v: DeleteRecordsResponse, version
   }
 }
 
-function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: DeleteRecordsResponseDeleteRecordsTopicResult, version: number): void {
+function writeDeleteRecordsResponseDeleteRecordsTopicResult(
+  w: Writer,
+  v: DeleteRecordsResponseDeleteRecordsTopicResult,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -165,7 +187,11 @@ function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: Delete
   }
 }
 
-function writeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, v: DeleteRecordsResponseDeleteRecordsPartitionResult, version: number): void {
+function writeDeleteRecordsResponseDeleteRecordsPartitionResult(
+  w: Writer,
+  v: DeleteRecordsResponseDeleteRecordsPartitionResult,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.lowWatermark);
   w.int16(v.errorCode);
@@ -177,7 +203,9 @@ function writeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, v: De
 function readDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsResponse {
   const value: DeleteRecordsResponse = {
     throttleTimeMs: r.int32(),
-    topics: (version >= 2 ? r.compactArray((r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, version), 3) : r.array((r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, version), 3)),
+    topics: version >= 2
+      ? r.compactArray((r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, version), 3)
+      : r.array((r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -185,10 +213,15 @@ function readDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsRes
   return value;
 }
 
-function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsTopicResult {
+function readDeleteRecordsResponseDeleteRecordsTopicResult(
+  r: Reader,
+  version: number,
+): DeleteRecordsResponseDeleteRecordsTopicResult {
   const value: DeleteRecordsResponseDeleteRecordsTopicResult = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version), 14) : r.array((r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version), 14)),
+    name: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2
+      ? r.compactArray((r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version), 14)
+      : r.array((r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version), 14),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -196,7 +229,10 @@ function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: n
   return value;
 }
 
-function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsPartitionResult {
+function readDeleteRecordsResponseDeleteRecordsPartitionResult(
+  r: Reader,
+  version: number,
+): DeleteRecordsResponseDeleteRecordsPartitionResult {
   const value: DeleteRecordsResponseDeleteRecordsPartitionResult = {
     partitionIndex: r.int32(),
     lowWatermark: r.int64(),

@@ -35,19 +35,31 @@ export const deleteShareGroupStateRequest: MessageCodec<DeleteShareGroupStateReq
   },
 };
 
-function writeDeleteShareGroupStateRequest(w: Writer, v: DeleteShareGroupStateRequest, version: number): void {
+function writeDeleteShareGroupStateRequest(
+  w: Writer,
+  v: DeleteShareGroupStateRequest,
+  version: number,
+): void {
   w.compactString(v.groupId);
   w.compactArray(v.topics, (w, item) => writeDeleteShareGroupStateRequestDeleteStateData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: DeleteShareGroupStateRequestDeleteStateData, version: number): void {
+function writeDeleteShareGroupStateRequestDeleteStateData(
+  w: Writer,
+  v: DeleteShareGroupStateRequestDeleteStateData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeDeleteShareGroupStateRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDeleteShareGroupStateRequestPartitionData(w: Writer, v: DeleteShareGroupStateRequestPartitionData, _version: number): void {
+function writeDeleteShareGroupStateRequestPartitionData(
+  w: Writer,
+  v: DeleteShareGroupStateRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.unsignedVarint(0);
 }
@@ -61,7 +73,10 @@ function readDeleteShareGroupStateRequest(r: Reader, version: number): DeleteSha
   return value;
 }
 
-function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: number): DeleteShareGroupStateRequestDeleteStateData {
+function readDeleteShareGroupStateRequestDeleteStateData(
+  r: Reader,
+  version: number,
+): DeleteShareGroupStateRequestDeleteStateData {
   const value: DeleteShareGroupStateRequestDeleteStateData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readDeleteShareGroupStateRequestPartitionData(r, version), 5),
@@ -70,7 +85,10 @@ function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: num
   return value;
 }
 
-function readDeleteShareGroupStateRequestPartitionData(r: Reader, _version: number): DeleteShareGroupStateRequestPartitionData {
+function readDeleteShareGroupStateRequestPartitionData(
+  r: Reader,
+  _version: number,
+): DeleteShareGroupStateRequestPartitionData {
   const value: DeleteShareGroupStateRequestPartitionData = {
     partition: r.int32(),
   };
@@ -109,18 +127,30 @@ export const deleteShareGroupStateResponse: MessageCodec<DeleteShareGroupStateRe
   },
 };
 
-function writeDeleteShareGroupStateResponse(w: Writer, v: DeleteShareGroupStateResponse, version: number): void {
+function writeDeleteShareGroupStateResponse(
+  w: Writer,
+  v: DeleteShareGroupStateResponse,
+  version: number,
+): void {
   w.compactArray(v.results, (w, item) => writeDeleteShareGroupStateResponseDeleteStateResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: DeleteShareGroupStateResponseDeleteStateResult, version: number): void {
+function writeDeleteShareGroupStateResponseDeleteStateResult(
+  w: Writer,
+  v: DeleteShareGroupStateResponseDeleteStateResult,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeDeleteShareGroupStateResponsePartitionResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDeleteShareGroupStateResponsePartitionResult(w: Writer, v: DeleteShareGroupStateResponsePartitionResult, _version: number): void {
+function writeDeleteShareGroupStateResponsePartitionResult(
+  w: Writer,
+  v: DeleteShareGroupStateResponsePartitionResult,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -135,7 +165,10 @@ function readDeleteShareGroupStateResponse(r: Reader, version: number): DeleteSh
   return value;
 }
 
-function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version: number): DeleteShareGroupStateResponseDeleteStateResult {
+function readDeleteShareGroupStateResponseDeleteStateResult(
+  r: Reader,
+  version: number,
+): DeleteShareGroupStateResponseDeleteStateResult {
   const value: DeleteShareGroupStateResponseDeleteStateResult = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readDeleteShareGroupStateResponsePartitionResult(r, version), 8),
@@ -144,7 +177,10 @@ function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version: 
   return value;
 }
 
-function readDeleteShareGroupStateResponsePartitionResult(r: Reader, _version: number): DeleteShareGroupStateResponsePartitionResult {
+function readDeleteShareGroupStateResponsePartitionResult(
+  r: Reader,
+  _version: number,
+): DeleteShareGroupStateResponsePartitionResult {
   const value: DeleteShareGroupStateResponsePartitionResult = {
     partition: r.int32(),
     errorCode: r.int16(),

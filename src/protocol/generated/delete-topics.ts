@@ -53,7 +53,11 @@ function writeDeleteTopicsRequest(w: Writer, v: DeleteTopicsRequest, version: nu
   }
 }
 
-function writeDeleteTopicsRequestDeleteTopicState(w: Writer, v: DeleteTopicsRequestDeleteTopicState, _version: number): void {
+function writeDeleteTopicsRequestDeleteTopicState(
+  w: Writer,
+  v: DeleteTopicsRequestDeleteTopicState,
+  _version: number,
+): void {
   w.compactNullableString(v.name);
   w.uuid(v.topicId);
   w.unsignedVarint(0);
@@ -62,7 +66,9 @@ function writeDeleteTopicsRequestDeleteTopicState(w: Writer, v: DeleteTopicsRequ
 function readDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   const value: DeleteTopicsRequest = {
     topics: version >= 6 ? r.compactArray((r) => readDeleteTopicsRequestDeleteTopicState(r, version), 18) : [],
-    topicNames: version <= 5 ? (version >= 4 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string())) : [],
+    topicNames: version <= 5
+      ? (version >= 4 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string()))
+      : [],
     timeoutMs: r.int32(),
   };
   if (version >= 4) {
@@ -71,7 +77,10 @@ function readDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsReques
   return value;
 }
 
-function readDeleteTopicsRequestDeleteTopicState(r: Reader, _version: number): DeleteTopicsRequestDeleteTopicState {
+function readDeleteTopicsRequestDeleteTopicState(
+  r: Reader,
+  _version: number,
+): DeleteTopicsRequestDeleteTopicState {
   const value: DeleteTopicsRequestDeleteTopicState = {
     name: r.compactNullableString(),
     topicId: r.uuid(),
@@ -122,7 +131,11 @@ function writeDeleteTopicsResponse(w: Writer, v: DeleteTopicsResponse, version: 
   }
 }
 
-function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: DeleteTopicsResponseDeletableTopicResult, version: number): void {
+function writeDeleteTopicsResponseDeletableTopicResult(
+  w: Writer,
+  v: DeleteTopicsResponseDeletableTopicResult,
+  version: number,
+): void {
   if (version >= 4) {
     if (version >= 6) {
       w.compactNullableString(v.name);
@@ -151,7 +164,9 @@ function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: DeleteTopic
 function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
   const value: DeleteTopicsResponse = {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
-    responses: (version >= 4 ? r.compactArray((r) => readDeleteTopicsResponseDeletableTopicResult(r, version), 4) : r.array((r) => readDeleteTopicsResponseDeletableTopicResult(r, version), 4)),
+    responses: version >= 4
+      ? r.compactArray((r) => readDeleteTopicsResponseDeletableTopicResult(r, version), 4)
+      : r.array((r) => readDeleteTopicsResponseDeletableTopicResult(r, version), 4),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -159,9 +174,14 @@ function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsRespo
   return value;
 }
 
-function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
+function readDeleteTopicsResponseDeletableTopicResult(
+  r: Reader,
+  version: number,
+): DeleteTopicsResponseDeletableTopicResult {
   const value: DeleteTopicsResponseDeletableTopicResult = {
-    name: (version >= 4 ? (version >= 6 ? r.compactNullableString() : r.compactString()) : (version >= 6 ? r.nullableString() : r.string())),
+    name: version >= 4
+      ? (version >= 6 ? r.compactNullableString() : r.compactString())
+      : (version >= 6 ? r.nullableString() : r.string()),
     topicId: version >= 6 ? r.uuid() : ZERO_UUID,
     errorCode: r.int16(),
     errorMessage: version >= 5 ? r.compactNullableString() : null,

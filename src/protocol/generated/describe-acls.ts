@@ -64,10 +64,10 @@ function writeDescribeAclsRequest(w: Writer, v: DescribeAclsRequest, version: nu
 function readDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
   const value: DescribeAclsRequest = {
     resourceTypeFilter: r.int8(),
-    resourceNameFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    resourceNameFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
     patternTypeFilter: version >= 1 ? r.int8() : 3,
-    principalFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
-    hostFilter: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    principalFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
+    hostFilter: version >= 2 ? r.compactNullableString() : r.nullableString(),
     operation: r.int8(),
     permissionType: r.int8(),
   };
@@ -132,7 +132,11 @@ function writeDescribeAclsResponse(w: Writer, v: DescribeAclsResponse, version: 
   }
 }
 
-function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAclsResponseDescribeAclsResource, version: number): void {
+function writeDescribeAclsResponseDescribeAclsResource(
+  w: Writer,
+  v: DescribeAclsResponseDescribeAclsResource,
+  version: number,
+): void {
   w.int8(v.resourceType);
   if (version >= 2) {
     w.compactString(v.resourceName);
@@ -155,7 +159,11 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAcl
   }
 }
 
-function writeDescribeAclsResponseAclDescription(w: Writer, v: DescribeAclsResponseAclDescription, version: number): void {
+function writeDescribeAclsResponseAclDescription(
+  w: Writer,
+  v: DescribeAclsResponseAclDescription,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.principal);
   } else {
@@ -177,8 +185,10 @@ function readDescribeAclsResponse(r: Reader, version: number): DescribeAclsRespo
   const value: DescribeAclsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
-    resources: (version >= 2 ? r.compactArray((r) => readDescribeAclsResponseDescribeAclsResource(r, version), 5) : r.array((r) => readDescribeAclsResponseDescribeAclsResource(r, version), 5)),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
+    resources: version >= 2
+      ? r.compactArray((r) => readDescribeAclsResponseDescribeAclsResource(r, version), 5)
+      : r.array((r) => readDescribeAclsResponseDescribeAclsResource(r, version), 5),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -186,12 +196,17 @@ function readDescribeAclsResponse(r: Reader, version: number): DescribeAclsRespo
   return value;
 }
 
-function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number): DescribeAclsResponseDescribeAclsResource {
+function readDescribeAclsResponseDescribeAclsResource(
+  r: Reader,
+  version: number,
+): DescribeAclsResponseDescribeAclsResource {
   const value: DescribeAclsResponseDescribeAclsResource = {
     resourceType: r.int8(),
-    resourceName: (version >= 2 ? r.compactString() : r.string()),
+    resourceName: version >= 2 ? r.compactString() : r.string(),
     patternType: version >= 1 ? r.int8() : 3,
-    acls: (version >= 2 ? r.compactArray((r) => readDescribeAclsResponseAclDescription(r, version), 5) : r.array((r) => readDescribeAclsResponseAclDescription(r, version), 5)),
+    acls: version >= 2
+      ? r.compactArray((r) => readDescribeAclsResponseAclDescription(r, version), 5)
+      : r.array((r) => readDescribeAclsResponseAclDescription(r, version), 5),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -199,10 +214,13 @@ function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number
   return value;
 }
 
-function readDescribeAclsResponseAclDescription(r: Reader, version: number): DescribeAclsResponseAclDescription {
+function readDescribeAclsResponseAclDescription(
+  r: Reader,
+  version: number,
+): DescribeAclsResponseAclDescription {
   const value: DescribeAclsResponseAclDescription = {
-    principal: (version >= 2 ? r.compactString() : r.string()),
-    host: (version >= 2 ? r.compactString() : r.string()),
+    principal: version >= 2 ? r.compactString() : r.string(),
+    host: version >= 2 ? r.compactString() : r.string(),
     operation: r.int8(),
     permissionType: r.int8(),
   };

@@ -44,7 +44,11 @@ function writeDescribeClientQuotasRequest(w: Writer, v: DescribeClientQuotasRequ
   }
 }
 
-function writeDescribeClientQuotasRequestComponentData(w: Writer, v: DescribeClientQuotasRequestComponentData, version: number): void {
+function writeDescribeClientQuotasRequestComponentData(
+  w: Writer,
+  v: DescribeClientQuotasRequestComponentData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.entityType);
   } else {
@@ -63,7 +67,9 @@ function writeDescribeClientQuotasRequestComponentData(w: Writer, v: DescribeCli
 
 function readDescribeClientQuotasRequest(r: Reader, version: number): DescribeClientQuotasRequest {
   const value: DescribeClientQuotasRequest = {
-    components: (version >= 1 ? r.compactArray((r) => readDescribeClientQuotasRequestComponentData(r, version), 4) : r.array((r) => readDescribeClientQuotasRequestComponentData(r, version), 4)),
+    components: version >= 1
+      ? r.compactArray((r) => readDescribeClientQuotasRequestComponentData(r, version), 4)
+      : r.array((r) => readDescribeClientQuotasRequestComponentData(r, version), 4),
     strict: r.bool(),
   };
   if (version >= 1) {
@@ -72,11 +78,14 @@ function readDescribeClientQuotasRequest(r: Reader, version: number): DescribeCl
   return value;
 }
 
-function readDescribeClientQuotasRequestComponentData(r: Reader, version: number): DescribeClientQuotasRequestComponentData {
+function readDescribeClientQuotasRequestComponentData(
+  r: Reader,
+  version: number,
+): DescribeClientQuotasRequestComponentData {
   const value: DescribeClientQuotasRequestComponentData = {
-    entityType: (version >= 1 ? r.compactString() : r.string()),
+    entityType: version >= 1 ? r.compactString() : r.string(),
     matchType: r.int8(),
-    match: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    match: version >= 1 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -122,7 +131,11 @@ export const describeClientQuotasResponse: MessageCodec<DescribeClientQuotasResp
   },
 };
 
-function writeDescribeClientQuotasResponse(w: Writer, v: DescribeClientQuotasResponse, version: number): void {
+function writeDescribeClientQuotasResponse(
+  w: Writer,
+  v: DescribeClientQuotasResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   if (version >= 1) {
@@ -140,7 +153,11 @@ function writeDescribeClientQuotasResponse(w: Writer, v: DescribeClientQuotasRes
   }
 }
 
-function writeDescribeClientQuotasResponseEntryData(w: Writer, v: DescribeClientQuotasResponseEntryData, version: number): void {
+function writeDescribeClientQuotasResponseEntryData(
+  w: Writer,
+  v: DescribeClientQuotasResponseEntryData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactArray(v.entity, (w, item) => writeDescribeClientQuotasResponseEntityData(w, item, version));
   } else {
@@ -156,7 +173,11 @@ function writeDescribeClientQuotasResponseEntryData(w: Writer, v: DescribeClient
   }
 }
 
-function writeDescribeClientQuotasResponseEntityData(w: Writer, v: DescribeClientQuotasResponseEntityData, version: number): void {
+function writeDescribeClientQuotasResponseEntityData(
+  w: Writer,
+  v: DescribeClientQuotasResponseEntityData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.entityType);
   } else {
@@ -172,7 +193,11 @@ function writeDescribeClientQuotasResponseEntityData(w: Writer, v: DescribeClien
   }
 }
 
-function writeDescribeClientQuotasResponseValueData(w: Writer, v: DescribeClientQuotasResponseValueData, version: number): void {
+function writeDescribeClientQuotasResponseValueData(
+  w: Writer,
+  v: DescribeClientQuotasResponseValueData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.key);
   } else {
@@ -188,8 +213,10 @@ function readDescribeClientQuotasResponse(r: Reader, version: number): DescribeC
   const value: DescribeClientQuotasResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
-    errorMessage: (version >= 1 ? r.compactNullableString() : r.nullableString()),
-    entries: (version >= 1 ? r.compactNullableArray((r) => readDescribeClientQuotasResponseEntryData(r, version), 3) : r.nullableArray((r) => readDescribeClientQuotasResponseEntryData(r, version), 3)),
+    errorMessage: version >= 1 ? r.compactNullableString() : r.nullableString(),
+    entries: version >= 1
+      ? r.compactNullableArray((r) => readDescribeClientQuotasResponseEntryData(r, version), 3)
+      : r.nullableArray((r) => readDescribeClientQuotasResponseEntryData(r, version), 3),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -197,10 +224,17 @@ function readDescribeClientQuotasResponse(r: Reader, version: number): DescribeC
   return value;
 }
 
-function readDescribeClientQuotasResponseEntryData(r: Reader, version: number): DescribeClientQuotasResponseEntryData {
+function readDescribeClientQuotasResponseEntryData(
+  r: Reader,
+  version: number,
+): DescribeClientQuotasResponseEntryData {
   const value: DescribeClientQuotasResponseEntryData = {
-    entity: (version >= 1 ? r.compactArray((r) => readDescribeClientQuotasResponseEntityData(r, version), 3) : r.array((r) => readDescribeClientQuotasResponseEntityData(r, version), 3)),
-    values: (version >= 1 ? r.compactArray((r) => readDescribeClientQuotasResponseValueData(r, version), 10) : r.array((r) => readDescribeClientQuotasResponseValueData(r, version), 10)),
+    entity: version >= 1
+      ? r.compactArray((r) => readDescribeClientQuotasResponseEntityData(r, version), 3)
+      : r.array((r) => readDescribeClientQuotasResponseEntityData(r, version), 3),
+    values: version >= 1
+      ? r.compactArray((r) => readDescribeClientQuotasResponseValueData(r, version), 10)
+      : r.array((r) => readDescribeClientQuotasResponseValueData(r, version), 10),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -208,10 +242,13 @@ function readDescribeClientQuotasResponseEntryData(r: Reader, version: number): 
   return value;
 }
 
-function readDescribeClientQuotasResponseEntityData(r: Reader, version: number): DescribeClientQuotasResponseEntityData {
+function readDescribeClientQuotasResponseEntityData(
+  r: Reader,
+  version: number,
+): DescribeClientQuotasResponseEntityData {
   const value: DescribeClientQuotasResponseEntityData = {
-    entityType: (version >= 1 ? r.compactString() : r.string()),
-    entityName: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    entityType: version >= 1 ? r.compactString() : r.string(),
+    entityName: version >= 1 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -219,9 +256,12 @@ function readDescribeClientQuotasResponseEntityData(r: Reader, version: number):
   return value;
 }
 
-function readDescribeClientQuotasResponseValueData(r: Reader, version: number): DescribeClientQuotasResponseValueData {
+function readDescribeClientQuotasResponseValueData(
+  r: Reader,
+  version: number,
+): DescribeClientQuotasResponseValueData {
   const value: DescribeClientQuotasResponseValueData = {
-    key: (version >= 1 ? r.compactString() : r.string()),
+    key: version >= 1 ? r.compactString() : r.string(),
     value: r.float64(),
   };
   if (version >= 1) {

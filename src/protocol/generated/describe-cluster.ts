@@ -97,7 +97,11 @@ function writeDescribeClusterResponse(w: Writer, v: DescribeClusterResponse, ver
   w.unsignedVarint(0);
 }
 
-function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, v: DescribeClusterResponseDescribeClusterBroker, _version: number): void {
+function writeDescribeClusterResponseDescribeClusterBroker(
+  w: Writer,
+  v: DescribeClusterResponseDescribeClusterBroker,
+  _version: number,
+): void {
   w.int32(v.brokerId);
   w.compactString(v.host);
   w.int32(v.port);
@@ -120,7 +124,10 @@ function readDescribeClusterResponse(r: Reader, version: number): DescribeCluste
   return value;
 }
 
-function readDescribeClusterResponseDescribeClusterBroker(r: Reader, _version: number): DescribeClusterResponseDescribeClusterBroker {
+function readDescribeClusterResponseDescribeClusterBroker(
+  r: Reader,
+  _version: number,
+): DescribeClusterResponseDescribeClusterBroker {
   const value: DescribeClusterResponseDescribeClusterBroker = {
     brokerId: r.int32(),
     host: r.compactString(),

@@ -56,7 +56,11 @@ function writeDescribeConfigsRequest(w: Writer, v: DescribeConfigsRequest, versi
   }
 }
 
-function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: DescribeConfigsRequestDescribeConfigsResource, version: number): void {
+function writeDescribeConfigsRequestDescribeConfigsResource(
+  w: Writer,
+  v: DescribeConfigsRequestDescribeConfigsResource,
+  version: number,
+): void {
   w.int8(v.resourceType);
   if (version >= 4) {
     w.compactString(v.resourceName);
@@ -75,7 +79,9 @@ function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: Descri
 
 function readDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
   const value: DescribeConfigsRequest = {
-    resources: (version >= 4 ? r.compactArray((r) => readDescribeConfigsRequestDescribeConfigsResource(r, version), 4) : r.array((r) => readDescribeConfigsRequestDescribeConfigsResource(r, version), 4)),
+    resources: version >= 4
+      ? r.compactArray((r) => readDescribeConfigsRequestDescribeConfigsResource(r, version), 4)
+      : r.array((r) => readDescribeConfigsRequestDescribeConfigsResource(r, version), 4),
     includeSynonyms: version >= 1 ? r.bool() : false,
     includeDocumentation: version >= 3 ? r.bool() : false,
   };
@@ -85,11 +91,16 @@ function readDescribeConfigsRequest(r: Reader, version: number): DescribeConfigs
   return value;
 }
 
-function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: number): DescribeConfigsRequestDescribeConfigsResource {
+function readDescribeConfigsRequestDescribeConfigsResource(
+  r: Reader,
+  version: number,
+): DescribeConfigsRequestDescribeConfigsResource {
   const value: DescribeConfigsRequestDescribeConfigsResource = {
     resourceType: r.int8(),
-    resourceName: (version >= 4 ? r.compactString() : r.string()),
-    configurationKeys: (version >= 4 ? r.compactNullableArray((r) => r.compactString()) : r.nullableArray((r) => r.string())),
+    resourceName: version >= 4 ? r.compactString() : r.string(),
+    configurationKeys: version >= 4
+      ? r.compactNullableArray((r) => r.compactString())
+      : r.nullableArray((r) => r.string()),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -156,7 +167,11 @@ function writeDescribeConfigsResponse(w: Writer, v: DescribeConfigsResponse, ver
   }
 }
 
-function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: DescribeConfigsResponseDescribeConfigsResult, version: number): void {
+function writeDescribeConfigsResponseDescribeConfigsResult(
+  w: Writer,
+  v: DescribeConfigsResponseDescribeConfigsResult,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 4) {
     w.compactNullableString(v.errorMessage);
@@ -179,7 +194,11 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: Describ
   }
 }
 
-function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v: DescribeConfigsResponseDescribeConfigsResourceResult, version: number): void {
+function writeDescribeConfigsResponseDescribeConfigsResourceResult(
+  w: Writer,
+  v: DescribeConfigsResponseDescribeConfigsResourceResult,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.name);
   } else {
@@ -221,7 +240,11 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
   }
 }
 
-function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v: DescribeConfigsResponseDescribeConfigsSynonym, version: number): void {
+function writeDescribeConfigsResponseDescribeConfigsSynonym(
+  w: Writer,
+  v: DescribeConfigsResponseDescribeConfigsSynonym,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.name);
   } else {
@@ -241,7 +264,9 @@ function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v: Descri
 function readDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
   const value: DescribeConfigsResponse = {
     throttleTimeMs: r.int32(),
-    results: (version >= 4 ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsResult(r, version), 7) : r.array((r) => readDescribeConfigsResponseDescribeConfigsResult(r, version), 7)),
+    results: version >= 4
+      ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsResult(r, version), 7)
+      : r.array((r) => readDescribeConfigsResponseDescribeConfigsResult(r, version), 7),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -249,13 +274,18 @@ function readDescribeConfigsResponse(r: Reader, version: number): DescribeConfig
   return value;
 }
 
-function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResult {
+function readDescribeConfigsResponseDescribeConfigsResult(
+  r: Reader,
+  version: number,
+): DescribeConfigsResponseDescribeConfigsResult {
   const value: DescribeConfigsResponseDescribeConfigsResult = {
     errorCode: r.int16(),
-    errorMessage: (version >= 4 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 4 ? r.compactNullableString() : r.nullableString(),
     resourceType: r.int8(),
-    resourceName: (version >= 4 ? r.compactString() : r.string()),
-    configs: (version >= 4 ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, version), 7) : r.array((r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, version), 7)),
+    resourceName: version >= 4 ? r.compactString() : r.string(),
+    configs: version >= 4
+      ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, version), 7)
+      : r.array((r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, version), 7),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -263,15 +293,22 @@ function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: nu
   return value;
 }
 
-function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
+function readDescribeConfigsResponseDescribeConfigsResourceResult(
+  r: Reader,
+  version: number,
+): DescribeConfigsResponseDescribeConfigsResourceResult {
   const value: DescribeConfigsResponseDescribeConfigsResourceResult = {
-    name: (version >= 4 ? r.compactString() : r.string()),
-    value: (version >= 4 ? r.compactNullableString() : r.nullableString()),
+    name: version >= 4 ? r.compactString() : r.string(),
+    value: version >= 4 ? r.compactNullableString() : r.nullableString(),
     readOnly: r.bool(),
     isDefault: version <= 0 ? r.bool() : false,
     configSource: version >= 1 ? r.int8() : -1,
     isSensitive: r.bool(),
-    synonyms: version >= 1 ? (version >= 4 ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, version), 4) : r.array((r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, version), 4)) : [],
+    synonyms: version >= 1
+      ? (version >= 4
+        ? r.compactArray((r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, version), 4)
+        : r.array((r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, version), 4))
+      : [],
     configType: version >= 3 ? r.int8() : 0,
     documentation: version >= 3 ? (version >= 4 ? r.compactNullableString() : r.nullableString()) : "",
   };
@@ -281,10 +318,13 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
   return value;
 }
 
-function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsSynonym {
+function readDescribeConfigsResponseDescribeConfigsSynonym(
+  r: Reader,
+  version: number,
+): DescribeConfigsResponseDescribeConfigsSynonym {
   const value: DescribeConfigsResponseDescribeConfigsSynonym = {
-    name: (version >= 4 ? r.compactString() : r.string()),
-    value: (version >= 4 ? r.compactNullableString() : r.nullableString()),
+    name: version >= 4 ? r.compactString() : r.string(),
+    value: version >= 4 ? r.compactNullableString() : r.nullableString(),
     source: r.int8(),
   };
   if (version >= 4) {

@@ -30,7 +30,11 @@ export const describeDelegationTokenRequest: MessageCodec<DescribeDelegationToke
   },
 };
 
-function writeDescribeDelegationTokenRequest(w: Writer, v: DescribeDelegationTokenRequest, version: number): void {
+function writeDescribeDelegationTokenRequest(
+  w: Writer,
+  v: DescribeDelegationTokenRequest,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactNullableArray(v.owners, (w, item) => writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, item, version));
   } else {
@@ -41,7 +45,11 @@ function writeDescribeDelegationTokenRequest(w: Writer, v: DescribeDelegationTok
   }
 }
 
-function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, v: DescribeDelegationTokenRequestDescribeDelegationTokenOwner, version: number): void {
+function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(
+  w: Writer,
+  v: DescribeDelegationTokenRequestDescribeDelegationTokenOwner,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.principalType);
   } else {
@@ -59,7 +67,9 @@ function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writ
 
 function readDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
   const value: DescribeDelegationTokenRequest = {
-    owners: (version >= 2 ? r.compactNullableArray((r) => readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version), 3) : r.nullableArray((r) => readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version), 3)),
+    owners: version >= 2
+      ? r.compactNullableArray((r) => readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version), 3)
+      : r.nullableArray((r) => readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -67,10 +77,13 @@ function readDescribeDelegationTokenRequest(r: Reader, version: number): Describ
   return value;
 }
 
-function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, version: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(
+  r: Reader,
+  version: number,
+): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   const value: DescribeDelegationTokenRequestDescribeDelegationTokenOwner = {
-    principalType: (version >= 2 ? r.compactString() : r.string()),
-    principalName: (version >= 2 ? r.compactString() : r.string()),
+    principalType: version >= 2 ? r.compactString() : r.string(),
+    principalName: version >= 2 ? r.compactString() : r.string(),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -118,7 +131,11 @@ export const describeDelegationTokenResponse: MessageCodec<DescribeDelegationTok
   },
 };
 
-function writeDescribeDelegationTokenResponse(w: Writer, v: DescribeDelegationTokenResponse, version: number): void {
+function writeDescribeDelegationTokenResponse(
+  w: Writer,
+  v: DescribeDelegationTokenResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactArray(v.tokens, (w, item) => writeDescribeDelegationTokenResponseDescribedDelegationToken(w, item, version));
@@ -131,7 +148,11 @@ function writeDescribeDelegationTokenResponse(w: Writer, v: DescribeDelegationTo
   }
 }
 
-function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, v: DescribeDelegationTokenResponseDescribedDelegationToken, version: number): void {
+function writeDescribeDelegationTokenResponseDescribedDelegationToken(
+  w: Writer,
+  v: DescribeDelegationTokenResponseDescribedDelegationToken,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.principalType);
   } else {
@@ -177,7 +198,11 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
   }
 }
 
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, v: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer, version: number): void {
+function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(
+  w: Writer,
+  v: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.principalType);
   } else {
@@ -196,7 +221,9 @@ function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: 
 function readDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
   const value: DescribeDelegationTokenResponse = {
     errorCode: r.int16(),
-    tokens: (version >= 2 ? r.compactArray((r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, version), 30) : r.array((r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, version), 30)),
+    tokens: version >= 2
+      ? r.compactArray((r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, version), 30)
+      : r.array((r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, version), 30),
     throttleTimeMs: r.int32(),
   };
   if (version >= 2) {
@@ -205,18 +232,23 @@ function readDescribeDelegationTokenResponse(r: Reader, version: number): Descri
   return value;
 }
 
-function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationToken {
+function readDescribeDelegationTokenResponseDescribedDelegationToken(
+  r: Reader,
+  version: number,
+): DescribeDelegationTokenResponseDescribedDelegationToken {
   const value: DescribeDelegationTokenResponseDescribedDelegationToken = {
-    principalType: (version >= 2 ? r.compactString() : r.string()),
-    principalName: (version >= 2 ? r.compactString() : r.string()),
+    principalType: version >= 2 ? r.compactString() : r.string(),
+    principalName: version >= 2 ? r.compactString() : r.string(),
     tokenRequesterPrincipalType: version >= 3 ? r.compactString() : "",
     tokenRequesterPrincipalName: version >= 3 ? r.compactString() : "",
     issueTimestamp: r.int64(),
     expiryTimestamp: r.int64(),
     maxTimestamp: r.int64(),
-    tokenId: (version >= 2 ? r.compactString() : r.string()),
-    hmac: (version >= 2 ? r.compactBytes() : r.bytes()),
-    renewers: (version >= 2 ? r.compactArray((r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version), 3) : r.array((r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version), 3)),
+    tokenId: version >= 2 ? r.compactString() : r.string(),
+    hmac: version >= 2 ? r.compactBytes() : r.bytes(),
+    renewers: version >= 2
+      ? r.compactArray((r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version), 3)
+      : r.array((r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -224,10 +256,13 @@ function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, 
   return value;
 }
 
-function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
+function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(
+  r: Reader,
+  version: number,
+): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
   const value: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer = {
-    principalType: (version >= 2 ? r.compactString() : r.string()),
-    principalName: (version >= 2 ? r.compactString() : r.string()),
+    principalType: version >= 2 ? r.compactString() : r.string(),
+    principalName: version >= 2 ? r.compactString() : r.string(),
   };
   if (version >= 2) {
     r.skipTaggedFields();

@@ -45,7 +45,7 @@ function writeDescribeGroupsRequest(w: Writer, v: DescribeGroupsRequest, version
 
 function readDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
   const value: DescribeGroupsRequest = {
-    groups: (version >= 5 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string())),
+    groups: version >= 5 ? r.compactArray((r) => r.compactString()) : r.array((r) => r.string()),
     includeAuthorizedOperations: version >= 3 ? r.bool() : false,
   };
   if (version >= 5) {
@@ -108,7 +108,11 @@ function writeDescribeGroupsResponse(w: Writer, v: DescribeGroupsResponse, versi
   }
 }
 
-function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroupsResponseDescribedGroup, version: number): void {
+function writeDescribeGroupsResponseDescribedGroup(
+  w: Writer,
+  v: DescribeGroupsResponseDescribedGroup,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 5) {
     w.compactString(v.groupId);
@@ -146,7 +150,11 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroupsR
   }
 }
 
-function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, v: DescribeGroupsResponseDescribedGroupMember, version: number): void {
+function writeDescribeGroupsResponseDescribedGroupMember(
+  w: Writer,
+  v: DescribeGroupsResponseDescribedGroupMember,
+  version: number,
+): void {
   if (version >= 5) {
     w.compactString(v.memberId);
   } else {
@@ -187,7 +195,9 @@ function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, v: DescribeG
 function readDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
   const value: DescribeGroupsResponse = {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
-    groups: (version >= 5 ? r.compactArray((r) => readDescribeGroupsResponseDescribedGroup(r, version), 12) : r.array((r) => readDescribeGroupsResponseDescribedGroup(r, version), 12)),
+    groups: version >= 5
+      ? r.compactArray((r) => readDescribeGroupsResponseDescribedGroup(r, version), 12)
+      : r.array((r) => readDescribeGroupsResponseDescribedGroup(r, version), 12),
   };
   if (version >= 5) {
     r.skipTaggedFields();
@@ -195,14 +205,19 @@ function readDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsR
   return value;
 }
 
-function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
+function readDescribeGroupsResponseDescribedGroup(
+  r: Reader,
+  version: number,
+): DescribeGroupsResponseDescribedGroup {
   const value: DescribeGroupsResponseDescribedGroup = {
     errorCode: r.int16(),
-    groupId: (version >= 5 ? r.compactString() : r.string()),
-    groupState: (version >= 5 ? r.compactString() : r.string()),
-    protocolType: (version >= 5 ? r.compactString() : r.string()),
-    protocolData: (version >= 5 ? r.compactString() : r.string()),
-    members: (version >= 5 ? r.compactArray((r) => readDescribeGroupsResponseDescribedGroupMember(r, version), 7) : r.array((r) => readDescribeGroupsResponseDescribedGroupMember(r, version), 7)),
+    groupId: version >= 5 ? r.compactString() : r.string(),
+    groupState: version >= 5 ? r.compactString() : r.string(),
+    protocolType: version >= 5 ? r.compactString() : r.string(),
+    protocolData: version >= 5 ? r.compactString() : r.string(),
+    members: version >= 5
+      ? r.compactArray((r) => readDescribeGroupsResponseDescribedGroupMember(r, version), 7)
+      : r.array((r) => readDescribeGroupsResponseDescribedGroupMember(r, version), 7),
     authorizedOperations: version >= 3 ? r.int32() : -2147483648,
   };
   if (version >= 5) {
@@ -211,14 +226,17 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
   return value;
 }
 
-function readDescribeGroupsResponseDescribedGroupMember(r: Reader, version: number): DescribeGroupsResponseDescribedGroupMember {
+function readDescribeGroupsResponseDescribedGroupMember(
+  r: Reader,
+  version: number,
+): DescribeGroupsResponseDescribedGroupMember {
   const value: DescribeGroupsResponseDescribedGroupMember = {
-    memberId: (version >= 5 ? r.compactString() : r.string()),
+    memberId: version >= 5 ? r.compactString() : r.string(),
     groupInstanceId: version >= 4 ? (version >= 5 ? r.compactNullableString() : r.nullableString()) : null,
-    clientId: (version >= 5 ? r.compactString() : r.string()),
-    clientHost: (version >= 5 ? r.compactString() : r.string()),
-    memberMetadata: (version >= 5 ? r.compactBytes() : r.bytes()),
-    memberAssignment: (version >= 5 ? r.compactBytes() : r.bytes()),
+    clientId: version >= 5 ? r.compactString() : r.string(),
+    clientHost: version >= 5 ? r.compactString() : r.string(),
+    memberMetadata: version >= 5 ? r.compactBytes() : r.bytes(),
+    memberAssignment: version >= 5 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 5) {
     r.skipTaggedFields();

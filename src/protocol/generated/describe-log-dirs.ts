@@ -41,7 +41,11 @@ function writeDescribeLogDirsRequest(w: Writer, v: DescribeLogDirsRequest, versi
   }
 }
 
-function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, v: DescribeLogDirsRequestDescribableLogDirTopic, version: number): void {
+function writeDescribeLogDirsRequestDescribableLogDirTopic(
+  w: Writer,
+  v: DescribeLogDirsRequestDescribableLogDirTopic,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.topic);
   } else {
@@ -59,7 +63,9 @@ function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, v: Describ
 
 function readDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
   const value: DescribeLogDirsRequest = {
-    topics: (version >= 2 ? r.compactNullableArray((r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, version), 3) : r.nullableArray((r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, version), 3)),
+    topics: version >= 2
+      ? r.compactNullableArray((r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, version), 3)
+      : r.nullableArray((r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -67,10 +73,13 @@ function readDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirs
   return value;
 }
 
-function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
+function readDescribeLogDirsRequestDescribableLogDirTopic(
+  r: Reader,
+  version: number,
+): DescribeLogDirsRequestDescribableLogDirTopic {
   const value: DescribeLogDirsRequestDescribableLogDirTopic = {
-    topic: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    topic: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -135,7 +144,11 @@ function writeDescribeLogDirsResponse(w: Writer, v: DescribeLogDirsResponse, ver
   }
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: DescribeLogDirsResponseDescribeLogDirsResult, version: number): void {
+function writeDescribeLogDirsResponseDescribeLogDirsResult(
+  w: Writer,
+  v: DescribeLogDirsResponseDescribeLogDirsResult,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 2) {
     w.compactString(v.logDir);
@@ -156,7 +169,11 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: Describ
   }
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: DescribeLogDirsResponseDescribeLogDirsTopic, version: number): void {
+function writeDescribeLogDirsResponseDescribeLogDirsTopic(
+  w: Writer,
+  v: DescribeLogDirsResponseDescribeLogDirsTopic,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -172,7 +189,11 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: Describe
   }
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, v: DescribeLogDirsResponseDescribeLogDirsPartition, version: number): void {
+function writeDescribeLogDirsResponseDescribeLogDirsPartition(
+  w: Writer,
+  v: DescribeLogDirsResponseDescribeLogDirsPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.partitionSize);
   w.int64(v.offsetLag);
@@ -186,7 +207,9 @@ function readDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDir
   const value: DescribeLogDirsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: version >= 3 ? r.int16() : 0,
-    results: (version >= 2 ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, version), 5) : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, version), 5)),
+    results: version >= 2
+      ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, version), 5)
+      : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, version), 5),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -194,11 +217,16 @@ function readDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDir
   return value;
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
+function readDescribeLogDirsResponseDescribeLogDirsResult(
+  r: Reader,
+  version: number,
+): DescribeLogDirsResponseDescribeLogDirsResult {
   const value: DescribeLogDirsResponseDescribeLogDirsResult = {
     errorCode: r.int16(),
-    logDir: (version >= 2 ? r.compactString() : r.string()),
-    topics: (version >= 2 ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, version), 3) : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, version), 3)),
+    logDir: version >= 2 ? r.compactString() : r.string(),
+    topics: version >= 2
+      ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, version), 3)
+      : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, version), 3),
     totalBytes: version >= 4 ? r.int64() : -1n,
     usableBytes: version >= 4 ? r.int64() : -1n,
   };
@@ -208,10 +236,15 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
   return value;
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
+function readDescribeLogDirsResponseDescribeLogDirsTopic(
+  r: Reader,
+  version: number,
+): DescribeLogDirsResponseDescribeLogDirsTopic {
   const value: DescribeLogDirsResponseDescribeLogDirsTopic = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, version), 21) : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, version), 21)),
+    name: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2
+      ? r.compactArray((r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, version), 21)
+      : r.array((r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, version), 21),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -219,7 +252,10 @@ function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: num
   return value;
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {
+function readDescribeLogDirsResponseDescribeLogDirsPartition(
+  r: Reader,
+  version: number,
+): DescribeLogDirsResponseDescribeLogDirsPartition {
   const value: DescribeLogDirsResponseDescribeLogDirsPartition = {
     partitionIndex: r.int32(),
     partitionSize: r.int64(),

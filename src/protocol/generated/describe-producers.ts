@@ -35,7 +35,11 @@ function writeDescribeProducersRequest(w: Writer, v: DescribeProducersRequest, v
   w.unsignedVarint(0);
 }
 
-function writeDescribeProducersRequestTopicRequest(w: Writer, v: DescribeProducersRequestTopicRequest, _version: number): void {
+function writeDescribeProducersRequestTopicRequest(
+  w: Writer,
+  v: DescribeProducersRequestTopicRequest,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitionIndexes, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -49,7 +53,10 @@ function readDescribeProducersRequest(r: Reader, version: number): DescribeProdu
   return value;
 }
 
-function readDescribeProducersRequestTopicRequest(r: Reader, _version: number): DescribeProducersRequestTopicRequest {
+function readDescribeProducersRequestTopicRequest(
+  r: Reader,
+  _version: number,
+): DescribeProducersRequestTopicRequest {
   const value: DescribeProducersRequestTopicRequest = {
     name: r.compactString(),
     partitionIndexes: r.compactArray((r) => r.int32(), 4),
@@ -106,13 +113,21 @@ function writeDescribeProducersResponse(w: Writer, v: DescribeProducersResponse,
   w.unsignedVarint(0);
 }
 
-function writeDescribeProducersResponseTopicResponse(w: Writer, v: DescribeProducersResponseTopicResponse, version: number): void {
+function writeDescribeProducersResponseTopicResponse(
+  w: Writer,
+  v: DescribeProducersResponseTopicResponse,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeDescribeProducersResponsePartitionResponse(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDescribeProducersResponsePartitionResponse(w: Writer, v: DescribeProducersResponsePartitionResponse, version: number): void {
+function writeDescribeProducersResponsePartitionResponse(
+  w: Writer,
+  v: DescribeProducersResponsePartitionResponse,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -120,7 +135,11 @@ function writeDescribeProducersResponsePartitionResponse(w: Writer, v: DescribeP
   w.unsignedVarint(0);
 }
 
-function writeDescribeProducersResponseProducerState(w: Writer, v: DescribeProducersResponseProducerState, _version: number): void {
+function writeDescribeProducersResponseProducerState(
+  w: Writer,
+  v: DescribeProducersResponseProducerState,
+  _version: number,
+): void {
   w.int64(v.producerId);
   w.int32(v.producerEpoch);
   w.int32(v.lastSequence);
@@ -139,7 +158,10 @@ function readDescribeProducersResponse(r: Reader, version: number): DescribeProd
   return value;
 }
 
-function readDescribeProducersResponseTopicResponse(r: Reader, version: number): DescribeProducersResponseTopicResponse {
+function readDescribeProducersResponseTopicResponse(
+  r: Reader,
+  version: number,
+): DescribeProducersResponseTopicResponse {
   const value: DescribeProducersResponseTopicResponse = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readDescribeProducersResponsePartitionResponse(r, version), 9),
@@ -148,7 +170,10 @@ function readDescribeProducersResponseTopicResponse(r: Reader, version: number):
   return value;
 }
 
-function readDescribeProducersResponsePartitionResponse(r: Reader, version: number): DescribeProducersResponsePartitionResponse {
+function readDescribeProducersResponsePartitionResponse(
+  r: Reader,
+  version: number,
+): DescribeProducersResponsePartitionResponse {
   const value: DescribeProducersResponsePartitionResponse = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
@@ -159,7 +184,10 @@ function readDescribeProducersResponsePartitionResponse(r: Reader, version: numb
   return value;
 }
 
-function readDescribeProducersResponseProducerState(r: Reader, _version: number): DescribeProducersResponseProducerState {
+function readDescribeProducersResponseProducerState(
+  r: Reader,
+  _version: number,
+): DescribeProducersResponseProducerState {
   const value: DescribeProducersResponseProducerState = {
     producerId: r.int64(),
     producerEpoch: r.int32(),

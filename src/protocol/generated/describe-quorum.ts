@@ -40,13 +40,21 @@ function writeDescribeQuorumRequest(w: Writer, v: DescribeQuorumRequest, version
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumRequestTopicData(w: Writer, v: DescribeQuorumRequestTopicData, version: number): void {
+function writeDescribeQuorumRequestTopicData(
+  w: Writer,
+  v: DescribeQuorumRequestTopicData,
+  version: number,
+): void {
   w.compactString(v.topicName);
   w.compactArray(v.partitions, (w, item) => writeDescribeQuorumRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumRequestPartitionData(w: Writer, v: DescribeQuorumRequestPartitionData, _version: number): void {
+function writeDescribeQuorumRequestPartitionData(
+  w: Writer,
+  v: DescribeQuorumRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.unsignedVarint(0);
 }
@@ -68,7 +76,10 @@ function readDescribeQuorumRequestTopicData(r: Reader, version: number): Describ
   return value;
 }
 
-function readDescribeQuorumRequestPartitionData(r: Reader, _version: number): DescribeQuorumRequestPartitionData {
+function readDescribeQuorumRequestPartitionData(
+  r: Reader,
+  _version: number,
+): DescribeQuorumRequestPartitionData {
   const value: DescribeQuorumRequestPartitionData = {
     partitionIndex: r.int32(),
   };
@@ -149,13 +160,21 @@ function writeDescribeQuorumResponse(w: Writer, v: DescribeQuorumResponse, versi
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumResponseTopicData(w: Writer, v: DescribeQuorumResponseTopicData, version: number): void {
+function writeDescribeQuorumResponseTopicData(
+  w: Writer,
+  v: DescribeQuorumResponseTopicData,
+  version: number,
+): void {
   w.compactString(v.topicName);
   w.compactArray(v.partitions, (w, item) => writeDescribeQuorumResponsePartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumResponsePartitionData(w: Writer, v: DescribeQuorumResponsePartitionData, version: number): void {
+function writeDescribeQuorumResponsePartitionData(
+  w: Writer,
+  v: DescribeQuorumResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 2) {
@@ -169,7 +188,11 @@ function writeDescribeQuorumResponsePartitionData(w: Writer, v: DescribeQuorumRe
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumResponseReplicaState(w: Writer, v: DescribeQuorumResponseReplicaState, version: number): void {
+function writeDescribeQuorumResponseReplicaState(
+  w: Writer,
+  v: DescribeQuorumResponseReplicaState,
+  version: number,
+): void {
   w.int32(v.replicaId);
   if (version >= 2) {
     w.uuid((v.replicaDirectoryId ?? ZERO_UUID));
@@ -191,7 +214,11 @@ function writeDescribeQuorumResponseNode(w: Writer, v: DescribeQuorumResponseNod
   w.unsignedVarint(0);
 }
 
-function writeDescribeQuorumResponseListener(w: Writer, v: DescribeQuorumResponseListener, _version: number): void {
+function writeDescribeQuorumResponseListener(
+  w: Writer,
+  v: DescribeQuorumResponseListener,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -218,7 +245,10 @@ function readDescribeQuorumResponseTopicData(r: Reader, version: number): Descri
   return value;
 }
 
-function readDescribeQuorumResponsePartitionData(r: Reader, version: number): DescribeQuorumResponsePartitionData {
+function readDescribeQuorumResponsePartitionData(
+  r: Reader,
+  version: number,
+): DescribeQuorumResponsePartitionData {
   const value: DescribeQuorumResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
@@ -233,7 +263,10 @@ function readDescribeQuorumResponsePartitionData(r: Reader, version: number): De
   return value;
 }
 
-function readDescribeQuorumResponseReplicaState(r: Reader, version: number): DescribeQuorumResponseReplicaState {
+function readDescribeQuorumResponseReplicaState(
+  r: Reader,
+  version: number,
+): DescribeQuorumResponseReplicaState {
   const value: DescribeQuorumResponseReplicaState = {
     replicaId: r.int32(),
     replicaDirectoryId: version >= 2 ? r.uuid() : ZERO_UUID,

@@ -36,7 +36,11 @@ export const describeTopicPartitionsRequest: MessageCodec<DescribeTopicPartition
   },
 };
 
-function writeDescribeTopicPartitionsRequest(w: Writer, v: DescribeTopicPartitionsRequest, version: number): void {
+function writeDescribeTopicPartitionsRequest(
+  w: Writer,
+  v: DescribeTopicPartitionsRequest,
+  version: number,
+): void {
   w.compactArray(v.topics, (w, item) => writeDescribeTopicPartitionsRequestTopicRequest(w, item, version));
   w.int32(v.responsePartitionLimit);
   if (v.cursor === null) {
@@ -48,12 +52,20 @@ function writeDescribeTopicPartitionsRequest(w: Writer, v: DescribeTopicPartitio
   w.unsignedVarint(0);
 }
 
-function writeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: DescribeTopicPartitionsRequestTopicRequest, _version: number): void {
+function writeDescribeTopicPartitionsRequestTopicRequest(
+  w: Writer,
+  v: DescribeTopicPartitionsRequestTopicRequest,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.unsignedVarint(0);
 }
 
-function writeDescribeTopicPartitionsRequestCursor(w: Writer, v: DescribeTopicPartitionsRequestCursor, _version: number): void {
+function writeDescribeTopicPartitionsRequestCursor(
+  w: Writer,
+  v: DescribeTopicPartitionsRequestCursor,
+  _version: number,
+): void {
   w.compactString(v.topicName);
   w.int32(v.partitionIndex);
   w.unsignedVarint(0);
@@ -69,7 +81,10 @@ function readDescribeTopicPartitionsRequest(r: Reader, version: number): Describ
   return value;
 }
 
-function readDescribeTopicPartitionsRequestTopicRequest(r: Reader, _version: number): DescribeTopicPartitionsRequestTopicRequest {
+function readDescribeTopicPartitionsRequestTopicRequest(
+  r: Reader,
+  _version: number,
+): DescribeTopicPartitionsRequestTopicRequest {
   const value: DescribeTopicPartitionsRequestTopicRequest = {
     name: r.compactString(),
   };
@@ -77,7 +92,10 @@ function readDescribeTopicPartitionsRequestTopicRequest(r: Reader, _version: num
   return value;
 }
 
-function readDescribeTopicPartitionsRequestCursor(r: Reader, _version: number): DescribeTopicPartitionsRequestCursor {
+function readDescribeTopicPartitionsRequestCursor(
+  r: Reader,
+  _version: number,
+): DescribeTopicPartitionsRequestCursor {
   const value: DescribeTopicPartitionsRequestCursor = {
     topicName: r.compactString(),
     partitionIndex: r.int32(),
@@ -134,7 +152,11 @@ export const describeTopicPartitionsResponse: MessageCodec<DescribeTopicPartitio
   },
 };
 
-function writeDescribeTopicPartitionsResponse(w: Writer, v: DescribeTopicPartitionsResponse, version: number): void {
+function writeDescribeTopicPartitionsResponse(
+  w: Writer,
+  v: DescribeTopicPartitionsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.compactArray(v.topics, (w, item) => writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, item, version));
   if (v.nextCursor === null) {
@@ -146,7 +168,11 @@ function writeDescribeTopicPartitionsResponse(w: Writer, v: DescribeTopicPartiti
   w.unsignedVarint(0);
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic, version: number): void {
+function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(
+  w: Writer,
+  v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.compactNullableString(v.name);
   w.uuid(v.topicId);
@@ -156,7 +182,11 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   w.unsignedVarint(0);
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition, _version: number): void {
+function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(
+  w: Writer,
+  v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition,
+  _version: number,
+): void {
   w.int16(v.errorCode);
   w.int32(v.partitionIndex);
   w.int32(v.leaderId);
@@ -169,7 +199,11 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePart
   w.unsignedVarint(0);
 }
 
-function writeDescribeTopicPartitionsResponseCursor(w: Writer, v: DescribeTopicPartitionsResponseCursor, _version: number): void {
+function writeDescribeTopicPartitionsResponseCursor(
+  w: Writer,
+  v: DescribeTopicPartitionsResponseCursor,
+  _version: number,
+): void {
   w.compactString(v.topicName);
   w.int32(v.partitionIndex);
   w.unsignedVarint(0);
@@ -185,7 +219,10 @@ function readDescribeTopicPartitionsResponse(r: Reader, version: number): Descri
   return value;
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(
+  r: Reader,
+  version: number,
+): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
   const value: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic = {
     errorCode: r.int16(),
     name: r.compactNullableString(),
@@ -198,7 +235,10 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
   return value;
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, _version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(
+  r: Reader,
+  _version: number,
+): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
   const value: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition = {
     errorCode: r.int16(),
     partitionIndex: r.int32(),
@@ -214,7 +254,10 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   return value;
 }
 
-function readDescribeTopicPartitionsResponseCursor(r: Reader, _version: number): DescribeTopicPartitionsResponseCursor {
+function readDescribeTopicPartitionsResponseCursor(
+  r: Reader,
+  _version: number,
+): DescribeTopicPartitionsResponseCursor {
   const value: DescribeTopicPartitionsResponseCursor = {
     topicName: r.compactString(),
     partitionIndex: r.int32(),

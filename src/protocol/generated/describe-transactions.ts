@@ -75,13 +75,21 @@ export const describeTransactionsResponse: MessageCodec<DescribeTransactionsResp
   },
 };
 
-function writeDescribeTransactionsResponse(w: Writer, v: DescribeTransactionsResponse, version: number): void {
+function writeDescribeTransactionsResponse(
+  w: Writer,
+  v: DescribeTransactionsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.compactArray(v.transactionStates, (w, item) => writeDescribeTransactionsResponseTransactionState(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDescribeTransactionsResponseTransactionState(w: Writer, v: DescribeTransactionsResponseTransactionState, version: number): void {
+function writeDescribeTransactionsResponseTransactionState(
+  w: Writer,
+  v: DescribeTransactionsResponseTransactionState,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.compactString(v.transactionalId);
   w.compactString(v.transactionState);
@@ -93,7 +101,11 @@ function writeDescribeTransactionsResponseTransactionState(w: Writer, v: Describ
   w.unsignedVarint(0);
 }
 
-function writeDescribeTransactionsResponseTopicData(w: Writer, v: DescribeTransactionsResponseTopicData, _version: number): void {
+function writeDescribeTransactionsResponseTopicData(
+  w: Writer,
+  v: DescribeTransactionsResponseTopicData,
+  _version: number,
+): void {
   w.compactString(v.topic);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -108,7 +120,10 @@ function readDescribeTransactionsResponse(r: Reader, version: number): DescribeT
   return value;
 }
 
-function readDescribeTransactionsResponseTransactionState(r: Reader, version: number): DescribeTransactionsResponseTransactionState {
+function readDescribeTransactionsResponseTransactionState(
+  r: Reader,
+  version: number,
+): DescribeTransactionsResponseTransactionState {
   const value: DescribeTransactionsResponseTransactionState = {
     errorCode: r.int16(),
     transactionalId: r.compactString(),
@@ -123,7 +138,10 @@ function readDescribeTransactionsResponseTransactionState(r: Reader, version: nu
   return value;
 }
 
-function readDescribeTransactionsResponseTopicData(r: Reader, _version: number): DescribeTransactionsResponseTopicData {
+function readDescribeTransactionsResponseTopicData(
+  r: Reader,
+  _version: number,
+): DescribeTransactionsResponseTopicData {
   const value: DescribeTransactionsResponseTopicData = {
     topic: r.compactString(),
     partitions: r.compactArray((r) => r.int32(), 4),

@@ -29,17 +29,28 @@ export const describeUserScramCredentialsRequest: MessageCodec<DescribeUserScram
   },
 };
 
-function writeDescribeUserScramCredentialsRequest(w: Writer, v: DescribeUserScramCredentialsRequest, version: number): void {
+function writeDescribeUserScramCredentialsRequest(
+  w: Writer,
+  v: DescribeUserScramCredentialsRequest,
+  version: number,
+): void {
   w.compactNullableArray(v.users, (w, item) => writeDescribeUserScramCredentialsRequestUserName(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeDescribeUserScramCredentialsRequestUserName(w: Writer, v: DescribeUserScramCredentialsRequestUserName, _version: number): void {
+function writeDescribeUserScramCredentialsRequestUserName(
+  w: Writer,
+  v: DescribeUserScramCredentialsRequestUserName,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.unsignedVarint(0);
 }
 
-function readDescribeUserScramCredentialsRequest(r: Reader, version: number): DescribeUserScramCredentialsRequest {
+function readDescribeUserScramCredentialsRequest(
+  r: Reader,
+  version: number,
+): DescribeUserScramCredentialsRequest {
   const value: DescribeUserScramCredentialsRequest = {
     users: r.compactNullableArray((r) => readDescribeUserScramCredentialsRequestUserName(r, version), 2),
   };
@@ -47,7 +58,10 @@ function readDescribeUserScramCredentialsRequest(r: Reader, version: number): De
   return value;
 }
 
-function readDescribeUserScramCredentialsRequestUserName(r: Reader, _version: number): DescribeUserScramCredentialsRequestUserName {
+function readDescribeUserScramCredentialsRequestUserName(
+  r: Reader,
+  _version: number,
+): DescribeUserScramCredentialsRequestUserName {
   const value: DescribeUserScramCredentialsRequestUserName = {
     name: r.compactString(),
   };
@@ -90,7 +104,11 @@ export const describeUserScramCredentialsResponse: MessageCodec<DescribeUserScra
   },
 };
 
-function writeDescribeUserScramCredentialsResponse(w: Writer, v: DescribeUserScramCredentialsResponse, version: number): void {
+function writeDescribeUserScramCredentialsResponse(
+  w: Writer,
+  v: DescribeUserScramCredentialsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -98,7 +116,11 @@ function writeDescribeUserScramCredentialsResponse(w: Writer, v: DescribeUserScr
   w.unsignedVarint(0);
 }
 
-function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, v: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult, version: number): void {
+function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(
+  w: Writer,
+  v: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult,
+  version: number,
+): void {
   w.compactString(v.user);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -106,13 +128,20 @@ function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRe
   w.unsignedVarint(0);
 }
 
-function writeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, v: DescribeUserScramCredentialsResponseCredentialInfo, _version: number): void {
+function writeDescribeUserScramCredentialsResponseCredentialInfo(
+  w: Writer,
+  v: DescribeUserScramCredentialsResponseCredentialInfo,
+  _version: number,
+): void {
   w.int8(v.mechanism);
   w.int32(v.iterations);
   w.unsignedVarint(0);
 }
 
-function readDescribeUserScramCredentialsResponse(r: Reader, version: number): DescribeUserScramCredentialsResponse {
+function readDescribeUserScramCredentialsResponse(
+  r: Reader,
+  version: number,
+): DescribeUserScramCredentialsResponse {
   const value: DescribeUserScramCredentialsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
@@ -123,7 +152,10 @@ function readDescribeUserScramCredentialsResponse(r: Reader, version: number): D
   return value;
 }
 
-function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, version: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(
+  r: Reader,
+  version: number,
+): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
   const value: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult = {
     user: r.compactString(),
     errorCode: r.int16(),
@@ -134,7 +166,10 @@ function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRes
   return value;
 }
 
-function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, _version: number): DescribeUserScramCredentialsResponseCredentialInfo {
+function readDescribeUserScramCredentialsResponseCredentialInfo(
+  r: Reader,
+  _version: number,
+): DescribeUserScramCredentialsResponseCredentialInfo {
   const value: DescribeUserScramCredentialsResponseCredentialInfo = {
     mechanism: r.int8(),
     iterations: r.int32(),

@@ -50,7 +50,11 @@ function writeElectLeadersRequest(w: Writer, v: ElectLeadersRequest, version: nu
   }
 }
 
-function writeElectLeadersRequestTopicPartitions(w: Writer, v: ElectLeadersRequestTopicPartitions, version: number): void {
+function writeElectLeadersRequestTopicPartitions(
+  w: Writer,
+  v: ElectLeadersRequestTopicPartitions,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.topic);
   } else {
@@ -69,7 +73,9 @@ function writeElectLeadersRequestTopicPartitions(w: Writer, v: ElectLeadersReque
 function readElectLeadersRequest(r: Reader, version: number): ElectLeadersRequest {
   const value: ElectLeadersRequest = {
     electionType: version >= 1 ? r.int8() : 0,
-    topicPartitions: (version >= 2 ? r.compactNullableArray((r) => readElectLeadersRequestTopicPartitions(r, version), 3) : r.nullableArray((r) => readElectLeadersRequestTopicPartitions(r, version), 3)),
+    topicPartitions: version >= 2
+      ? r.compactNullableArray((r) => readElectLeadersRequestTopicPartitions(r, version), 3)
+      : r.nullableArray((r) => readElectLeadersRequestTopicPartitions(r, version), 3),
     timeoutMs: r.int32(),
   };
   if (version >= 2) {
@@ -78,10 +84,13 @@ function readElectLeadersRequest(r: Reader, version: number): ElectLeadersReques
   return value;
 }
 
-function readElectLeadersRequestTopicPartitions(r: Reader, version: number): ElectLeadersRequestTopicPartitions {
+function readElectLeadersRequestTopicPartitions(
+  r: Reader,
+  version: number,
+): ElectLeadersRequestTopicPartitions {
   const value: ElectLeadersRequestTopicPartitions = {
-    topic: (version >= 2 ? r.compactString() : r.string()),
-    partitions: (version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    topic: version >= 2 ? r.compactString() : r.string(),
+    partitions: version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -140,7 +149,11 @@ function writeElectLeadersResponse(w: Writer, v: ElectLeadersResponse, version: 
   }
 }
 
-function writeElectLeadersResponseReplicaElectionResult(w: Writer, v: ElectLeadersResponseReplicaElectionResult, version: number): void {
+function writeElectLeadersResponseReplicaElectionResult(
+  w: Writer,
+  v: ElectLeadersResponseReplicaElectionResult,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.topic);
   } else {
@@ -156,7 +169,11 @@ function writeElectLeadersResponseReplicaElectionResult(w: Writer, v: ElectLeade
   }
 }
 
-function writeElectLeadersResponsePartitionResult(w: Writer, v: ElectLeadersResponsePartitionResult, version: number): void {
+function writeElectLeadersResponsePartitionResult(
+  w: Writer,
+  v: ElectLeadersResponsePartitionResult,
+  version: number,
+): void {
   w.int32(v.partitionId);
   w.int16(v.errorCode);
   if (version >= 2) {
@@ -173,7 +190,9 @@ function readElectLeadersResponse(r: Reader, version: number): ElectLeadersRespo
   const value: ElectLeadersResponse = {
     throttleTimeMs: r.int32(),
     errorCode: version >= 1 ? r.int16() : 0,
-    replicaElectionResults: (version >= 2 ? r.compactArray((r) => readElectLeadersResponseReplicaElectionResult(r, version), 3) : r.array((r) => readElectLeadersResponseReplicaElectionResult(r, version), 3)),
+    replicaElectionResults: version >= 2
+      ? r.compactArray((r) => readElectLeadersResponseReplicaElectionResult(r, version), 3)
+      : r.array((r) => readElectLeadersResponseReplicaElectionResult(r, version), 3),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -181,10 +200,15 @@ function readElectLeadersResponse(r: Reader, version: number): ElectLeadersRespo
   return value;
 }
 
-function readElectLeadersResponseReplicaElectionResult(r: Reader, version: number): ElectLeadersResponseReplicaElectionResult {
+function readElectLeadersResponseReplicaElectionResult(
+  r: Reader,
+  version: number,
+): ElectLeadersResponseReplicaElectionResult {
   const value: ElectLeadersResponseReplicaElectionResult = {
-    topic: (version >= 2 ? r.compactString() : r.string()),
-    partitionResult: (version >= 2 ? r.compactArray((r) => readElectLeadersResponsePartitionResult(r, version), 8) : r.array((r) => readElectLeadersResponsePartitionResult(r, version), 8)),
+    topic: version >= 2 ? r.compactString() : r.string(),
+    partitionResult: version >= 2
+      ? r.compactArray((r) => readElectLeadersResponsePartitionResult(r, version), 8)
+      : r.array((r) => readElectLeadersResponsePartitionResult(r, version), 8),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -192,11 +216,14 @@ function readElectLeadersResponseReplicaElectionResult(r: Reader, version: numbe
   return value;
 }
 
-function readElectLeadersResponsePartitionResult(r: Reader, version: number): ElectLeadersResponsePartitionResult {
+function readElectLeadersResponsePartitionResult(
+  r: Reader,
+  version: number,
+): ElectLeadersResponsePartitionResult {
   const value: ElectLeadersResponsePartitionResult = {
     partitionId: r.int32(),
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 2) {
     r.skipTaggedFields();

@@ -70,7 +70,11 @@ function writeEndQuorumEpochRequest(w: Writer, v: EndQuorumEpochRequest, version
   }
 }
 
-function writeEndQuorumEpochRequestTopicData(w: Writer, v: EndQuorumEpochRequestTopicData, version: number): void {
+function writeEndQuorumEpochRequestTopicData(
+  w: Writer,
+  v: EndQuorumEpochRequestTopicData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.topicName);
   } else {
@@ -86,7 +90,11 @@ function writeEndQuorumEpochRequestTopicData(w: Writer, v: EndQuorumEpochRequest
   }
 }
 
-function writeEndQuorumEpochRequestPartitionData(w: Writer, v: EndQuorumEpochRequestPartitionData, version: number): void {
+function writeEndQuorumEpochRequestPartitionData(
+  w: Writer,
+  v: EndQuorumEpochRequestPartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
@@ -101,13 +109,21 @@ function writeEndQuorumEpochRequestPartitionData(w: Writer, v: EndQuorumEpochReq
   }
 }
 
-function writeEndQuorumEpochRequestReplicaInfo(w: Writer, v: EndQuorumEpochRequestReplicaInfo, _version: number): void {
+function writeEndQuorumEpochRequestReplicaInfo(
+  w: Writer,
+  v: EndQuorumEpochRequestReplicaInfo,
+  _version: number,
+): void {
   w.int32(v.candidateId);
   w.uuid(v.candidateDirectoryId);
   w.unsignedVarint(0);
 }
 
-function writeEndQuorumEpochRequestLeaderEndpoint(w: Writer, v: EndQuorumEpochRequestLeaderEndpoint, _version: number): void {
+function writeEndQuorumEpochRequestLeaderEndpoint(
+  w: Writer,
+  v: EndQuorumEpochRequestLeaderEndpoint,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -116,9 +132,13 @@ function writeEndQuorumEpochRequestLeaderEndpoint(w: Writer, v: EndQuorumEpochRe
 
 function readEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRequest {
   const value: EndQuorumEpochRequest = {
-    clusterId: (version >= 1 ? r.compactNullableString() : r.nullableString()),
-    topics: (version >= 1 ? r.compactArray((r) => readEndQuorumEpochRequestTopicData(r, version), 3) : r.array((r) => readEndQuorumEpochRequestTopicData(r, version), 3)),
-    leaderEndpoints: version >= 1 ? r.compactArray((r) => readEndQuorumEpochRequestLeaderEndpoint(r, version), 5) : [],
+    clusterId: version >= 1 ? r.compactNullableString() : r.nullableString(),
+    topics: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochRequestTopicData(r, version), 3)
+      : r.array((r) => readEndQuorumEpochRequestTopicData(r, version), 3),
+    leaderEndpoints: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochRequestLeaderEndpoint(r, version), 5)
+      : [],
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -128,8 +148,10 @@ function readEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRe
 
 function readEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuorumEpochRequestTopicData {
   const value: EndQuorumEpochRequestTopicData = {
-    topicName: (version >= 1 ? r.compactString() : r.string()),
-    partitions: (version >= 1 ? r.compactArray((r) => readEndQuorumEpochRequestPartitionData(r, version), 14) : r.array((r) => readEndQuorumEpochRequestPartitionData(r, version), 14)),
+    topicName: version >= 1 ? r.compactString() : r.string(),
+    partitions: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochRequestPartitionData(r, version), 14)
+      : r.array((r) => readEndQuorumEpochRequestPartitionData(r, version), 14),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -137,13 +159,18 @@ function readEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuor
   return value;
 }
 
-function readEndQuorumEpochRequestPartitionData(r: Reader, version: number): EndQuorumEpochRequestPartitionData {
+function readEndQuorumEpochRequestPartitionData(
+  r: Reader,
+  version: number,
+): EndQuorumEpochRequestPartitionData {
   const value: EndQuorumEpochRequestPartitionData = {
     partitionIndex: r.int32(),
     leaderId: r.int32(),
     leaderEpoch: r.int32(),
     preferredSuccessors: version <= 0 ? r.array((r) => r.int32(), 4) : [],
-    preferredCandidates: version >= 1 ? r.compactArray((r) => readEndQuorumEpochRequestReplicaInfo(r, version), 21) : [],
+    preferredCandidates: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochRequestReplicaInfo(r, version), 21)
+      : [],
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -160,7 +187,10 @@ function readEndQuorumEpochRequestReplicaInfo(r: Reader, _version: number): EndQ
   return value;
 }
 
-function readEndQuorumEpochRequestLeaderEndpoint(r: Reader, _version: number): EndQuorumEpochRequestLeaderEndpoint {
+function readEndQuorumEpochRequestLeaderEndpoint(
+  r: Reader,
+  _version: number,
+): EndQuorumEpochRequestLeaderEndpoint {
   const value: EndQuorumEpochRequestLeaderEndpoint = {
     name: r.compactString(),
     host: r.compactString(),
@@ -232,7 +262,11 @@ function writeEndQuorumEpochResponse(w: Writer, v: EndQuorumEpochResponse, versi
   }
 }
 
-function writeEndQuorumEpochResponseTopicData(w: Writer, v: EndQuorumEpochResponseTopicData, version: number): void {
+function writeEndQuorumEpochResponseTopicData(
+  w: Writer,
+  v: EndQuorumEpochResponseTopicData,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.topicName);
   } else {
@@ -248,7 +282,11 @@ function writeEndQuorumEpochResponseTopicData(w: Writer, v: EndQuorumEpochRespon
   }
 }
 
-function writeEndQuorumEpochResponsePartitionData(w: Writer, v: EndQuorumEpochResponsePartitionData, version: number): void {
+function writeEndQuorumEpochResponsePartitionData(
+  w: Writer,
+  v: EndQuorumEpochResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.int32(v.leaderId);
@@ -258,7 +296,11 @@ function writeEndQuorumEpochResponsePartitionData(w: Writer, v: EndQuorumEpochRe
   }
 }
 
-function writeEndQuorumEpochResponseNodeEndpoint(w: Writer, v: EndQuorumEpochResponseNodeEndpoint, _version: number): void {
+function writeEndQuorumEpochResponseNodeEndpoint(
+  w: Writer,
+  v: EndQuorumEpochResponseNodeEndpoint,
+  _version: number,
+): void {
   w.int32(v.nodeId);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -268,7 +310,9 @@ function writeEndQuorumEpochResponseNodeEndpoint(w: Writer, v: EndQuorumEpochRes
 function readEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochResponse {
   const value: EndQuorumEpochResponse = {
     errorCode: r.int16(),
-    topics: (version >= 1 ? r.compactArray((r) => readEndQuorumEpochResponseTopicData(r, version), 3) : r.array((r) => readEndQuorumEpochResponseTopicData(r, version), 3)),
+    topics: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochResponseTopicData(r, version), 3)
+      : r.array((r) => readEndQuorumEpochResponseTopicData(r, version), 3),
     nodeEndpoints: [],
   };
   if (version >= 1) {
@@ -287,8 +331,10 @@ function readEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochR
 
 function readEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuorumEpochResponseTopicData {
   const value: EndQuorumEpochResponseTopicData = {
-    topicName: (version >= 1 ? r.compactString() : r.string()),
-    partitions: (version >= 1 ? r.compactArray((r) => readEndQuorumEpochResponsePartitionData(r, version), 14) : r.array((r) => readEndQuorumEpochResponsePartitionData(r, version), 14)),
+    topicName: version >= 1 ? r.compactString() : r.string(),
+    partitions: version >= 1
+      ? r.compactArray((r) => readEndQuorumEpochResponsePartitionData(r, version), 14)
+      : r.array((r) => readEndQuorumEpochResponsePartitionData(r, version), 14),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -296,7 +342,10 @@ function readEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuo
   return value;
 }
 
-function readEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {
+function readEndQuorumEpochResponsePartitionData(
+  r: Reader,
+  version: number,
+): EndQuorumEpochResponsePartitionData {
   const value: EndQuorumEpochResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
@@ -309,7 +358,10 @@ function readEndQuorumEpochResponsePartitionData(r: Reader, version: number): En
   return value;
 }
 
-function readEndQuorumEpochResponseNodeEndpoint(r: Reader, _version: number): EndQuorumEpochResponseNodeEndpoint {
+function readEndQuorumEpochResponseNodeEndpoint(
+  r: Reader,
+  _version: number,
+): EndQuorumEpochResponseNodeEndpoint {
   const value: EndQuorumEpochResponseNodeEndpoint = {
     nodeId: r.int32(),
     host: r.compactString(),

@@ -44,7 +44,7 @@ function writeEndTxnRequest(w: Writer, v: EndTxnRequest, version: number): void 
 
 function readEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   const value: EndTxnRequest = {
-    transactionalId: (version >= 3 ? r.compactString() : r.string()),
+    transactionalId: version >= 3 ? r.compactString() : r.string(),
     producerId: r.int64(),
     producerEpoch: r.int16(),
     committed: r.bool(),

@@ -26,7 +26,11 @@ export const expireDelegationTokenRequest: MessageCodec<ExpireDelegationTokenReq
   },
 };
 
-function writeExpireDelegationTokenRequest(w: Writer, v: ExpireDelegationTokenRequest, version: number): void {
+function writeExpireDelegationTokenRequest(
+  w: Writer,
+  v: ExpireDelegationTokenRequest,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactBytes(v.hmac);
   } else {
@@ -40,7 +44,7 @@ function writeExpireDelegationTokenRequest(w: Writer, v: ExpireDelegationTokenRe
 
 function readExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
   const value: ExpireDelegationTokenRequest = {
-    hmac: (version >= 2 ? r.compactBytes() : r.bytes()),
+    hmac: version >= 2 ? r.compactBytes() : r.bytes(),
     expiryTimePeriodMs: r.int64(),
   };
   if (version >= 2) {
@@ -71,7 +75,11 @@ export const expireDelegationTokenResponse: MessageCodec<ExpireDelegationTokenRe
   },
 };
 
-function writeExpireDelegationTokenResponse(w: Writer, v: ExpireDelegationTokenResponse, version: number): void {
+function writeExpireDelegationTokenResponse(
+  w: Writer,
+  v: ExpireDelegationTokenResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.int64(v.expiryTimestampMs);
   w.int32(v.throttleTimeMs);

@@ -62,13 +62,21 @@ function writeFetchSnapshotRequest(w: Writer, v: FetchSnapshotRequest, version: 
   w.taggedFields(tagged);
 }
 
-function writeFetchSnapshotRequestTopicSnapshot(w: Writer, v: FetchSnapshotRequestTopicSnapshot, version: number): void {
+function writeFetchSnapshotRequestTopicSnapshot(
+  w: Writer,
+  v: FetchSnapshotRequestTopicSnapshot,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeFetchSnapshotRequestPartitionSnapshot(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: FetchSnapshotRequestPartitionSnapshot, version: number): void {
+function writeFetchSnapshotRequestPartitionSnapshot(
+  w: Writer,
+  v: FetchSnapshotRequestPartitionSnapshot,
+  version: number,
+): void {
   w.int32(v.partition);
   w.int32(v.currentLeaderEpoch);
   writeFetchSnapshotRequestSnapshotId(w, v.snapshotId, version);
@@ -83,7 +91,11 @@ function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: FetchSnapshotR
   w.taggedFields(tagged);
 }
 
-function writeFetchSnapshotRequestSnapshotId(w: Writer, v: FetchSnapshotRequestSnapshotId, _version: number): void {
+function writeFetchSnapshotRequestSnapshotId(
+  w: Writer,
+  v: FetchSnapshotRequestSnapshotId,
+  _version: number,
+): void {
   w.int64(v.endOffset);
   w.int32(v.epoch);
   w.unsignedVarint(0);
@@ -108,7 +120,10 @@ function readFetchSnapshotRequest(r: Reader, version: number): FetchSnapshotRequ
   return value;
 }
 
-function readFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): FetchSnapshotRequestTopicSnapshot {
+function readFetchSnapshotRequestTopicSnapshot(
+  r: Reader,
+  version: number,
+): FetchSnapshotRequestTopicSnapshot {
   const value: FetchSnapshotRequestTopicSnapshot = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readFetchSnapshotRequestPartitionSnapshot(r, version), 30),
@@ -117,7 +132,10 @@ function readFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): Fetc
   return value;
 }
 
-function readFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): FetchSnapshotRequestPartitionSnapshot {
+function readFetchSnapshotRequestPartitionSnapshot(
+  r: Reader,
+  version: number,
+): FetchSnapshotRequestPartitionSnapshot {
   const value: FetchSnapshotRequestPartitionSnapshot = {
     partition: r.int32(),
     currentLeaderEpoch: r.int32(),
@@ -218,13 +236,21 @@ function writeFetchSnapshotResponse(w: Writer, v: FetchSnapshotResponse, version
   w.taggedFields(tagged);
 }
 
-function writeFetchSnapshotResponseTopicSnapshot(w: Writer, v: FetchSnapshotResponseTopicSnapshot, version: number): void {
+function writeFetchSnapshotResponseTopicSnapshot(
+  w: Writer,
+  v: FetchSnapshotResponseTopicSnapshot,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeFetchSnapshotResponsePartitionSnapshot(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: FetchSnapshotResponsePartitionSnapshot, version: number): void {
+function writeFetchSnapshotResponsePartitionSnapshot(
+  w: Writer,
+  v: FetchSnapshotResponsePartitionSnapshot,
+  version: number,
+): void {
   w.int32(v.index);
   w.int16(v.errorCode);
   writeFetchSnapshotResponseSnapshotId(w, v.snapshotId, version);
@@ -241,19 +267,31 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: FetchSnapshot
   w.taggedFields(tagged);
 }
 
-function writeFetchSnapshotResponseSnapshotId(w: Writer, v: FetchSnapshotResponseSnapshotId, _version: number): void {
+function writeFetchSnapshotResponseSnapshotId(
+  w: Writer,
+  v: FetchSnapshotResponseSnapshotId,
+  _version: number,
+): void {
   w.int64(v.endOffset);
   w.int32(v.epoch);
   w.unsignedVarint(0);
 }
 
-function writeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, v: FetchSnapshotResponseLeaderIdAndEpoch, _version: number): void {
+function writeFetchSnapshotResponseLeaderIdAndEpoch(
+  w: Writer,
+  v: FetchSnapshotResponseLeaderIdAndEpoch,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
 }
 
-function writeFetchSnapshotResponseNodeEndpoint(w: Writer, v: FetchSnapshotResponseNodeEndpoint, _version: number): void {
+function writeFetchSnapshotResponseNodeEndpoint(
+  w: Writer,
+  v: FetchSnapshotResponseNodeEndpoint,
+  _version: number,
+): void {
   w.int32(v.nodeId);
   w.compactString(v.host);
   w.uint16(v.port);
@@ -280,7 +318,10 @@ function readFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotRes
   return value;
 }
 
-function readFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): FetchSnapshotResponseTopicSnapshot {
+function readFetchSnapshotResponseTopicSnapshot(
+  r: Reader,
+  version: number,
+): FetchSnapshotResponseTopicSnapshot {
   const value: FetchSnapshotResponseTopicSnapshot = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readFetchSnapshotResponsePartitionSnapshot(r, version), 37),
@@ -289,7 +330,10 @@ function readFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): Fet
   return value;
 }
 
-function readFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number): FetchSnapshotResponsePartitionSnapshot {
+function readFetchSnapshotResponsePartitionSnapshot(
+  r: Reader,
+  version: number,
+): FetchSnapshotResponsePartitionSnapshot {
   const value: FetchSnapshotResponsePartitionSnapshot = {
     index: r.int32(),
     errorCode: r.int16(),
@@ -320,7 +364,10 @@ function readFetchSnapshotResponseSnapshotId(r: Reader, _version: number): Fetch
   return value;
 }
 
-function readFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, _version: number): FetchSnapshotResponseLeaderIdAndEpoch {
+function readFetchSnapshotResponseLeaderIdAndEpoch(
+  r: Reader,
+  _version: number,
+): FetchSnapshotResponseLeaderIdAndEpoch {
   const value: FetchSnapshotResponseLeaderIdAndEpoch = {
     leaderId: r.int32(),
     leaderEpoch: r.int32(),
@@ -329,7 +376,10 @@ function readFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, _version: number):
   return value;
 }
 
-function readFetchSnapshotResponseNodeEndpoint(r: Reader, _version: number): FetchSnapshotResponseNodeEndpoint {
+function readFetchSnapshotResponseNodeEndpoint(
+  r: Reader,
+  _version: number,
+): FetchSnapshotResponseNodeEndpoint {
   const value: FetchSnapshotResponseNodeEndpoint = {
     nodeId: r.int32(),
     host: r.compactString(),

@@ -214,8 +214,14 @@ function readFetchRequest(r: Reader, version: number): FetchRequest {
     isolationLevel: version >= 4 ? r.int8() : 0,
     sessionId: version >= 7 ? r.int32() : 0,
     sessionEpoch: version >= 7 ? r.int32() : -1,
-    topics: (version >= 12 ? r.compactArray((r) => readFetchRequestFetchTopic(r, version), 3) : r.array((r) => readFetchRequestFetchTopic(r, version), 3)),
-    forgottenTopicsData: version >= 7 ? (version >= 12 ? r.compactArray((r) => readFetchRequestForgottenTopic(r, version), 3) : r.array((r) => readFetchRequestForgottenTopic(r, version), 3)) : [],
+    topics: version >= 12
+      ? r.compactArray((r) => readFetchRequestFetchTopic(r, version), 3)
+      : r.array((r) => readFetchRequestFetchTopic(r, version), 3),
+    forgottenTopicsData: version >= 7
+      ? (version >= 12
+        ? r.compactArray((r) => readFetchRequestForgottenTopic(r, version), 3)
+        : r.array((r) => readFetchRequestForgottenTopic(r, version), 3))
+      : [],
     rackId: version >= 11 ? (version >= 12 ? r.compactString() : r.string()) : "",
   };
   if (version >= 12) {
@@ -249,7 +255,9 @@ function readFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFet
   const value: FetchRequestFetchTopic = {
     topic: version <= 12 ? (version >= 12 ? r.compactString() : r.string()) : "",
     topicId: version >= 13 ? r.uuid() : ZERO_UUID,
-    partitions: (version >= 12 ? r.compactArray((r) => readFetchRequestFetchPartition(r, version), 16) : r.array((r) => readFetchRequestFetchPartition(r, version), 16)),
+    partitions: version >= 12
+      ? r.compactArray((r) => readFetchRequestFetchPartition(r, version), 16)
+      : r.array((r) => readFetchRequestFetchPartition(r, version), 16),
   };
   if (version >= 12) {
     r.skipTaggedFields();
@@ -286,7 +294,7 @@ function readFetchRequestForgottenTopic(r: Reader, version: number): FetchReques
   const value: FetchRequestForgottenTopic = {
     topic: version <= 12 ? (version >= 12 ? r.compactString() : r.string()) : "",
     topicId: version >= 13 ? r.uuid() : ZERO_UUID,
-    partitions: (version >= 12 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    partitions: version >= 12 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 12) {
     r.skipTaggedFields();
@@ -403,7 +411,11 @@ function writeFetchResponse(w: Writer, v: FetchResponse, version: number): void 
   }
 }
 
-function writeFetchResponseFetchableTopicResponse(w: Writer, v: FetchResponseFetchableTopicResponse, version: number): void {
+function writeFetchResponseFetchableTopicResponse(
+  w: Writer,
+  v: FetchResponseFetchableTopicResponse,
+  version: number,
+): void {
   if (version <= 12) {
     if (version >= 12) {
       w.compactString((v.topic ?? ""));
@@ -491,7 +503,11 @@ function writeFetchResponseEpochEndOffset(w: Writer, v: FetchResponseEpochEndOff
   w.unsignedVarint(0);
 }
 
-function writeFetchResponseLeaderIdAndEpoch(w: Writer, v: FetchResponseLeaderIdAndEpoch, _version: number): void {
+function writeFetchResponseLeaderIdAndEpoch(
+  w: Writer,
+  v: FetchResponseLeaderIdAndEpoch,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
@@ -503,7 +519,11 @@ function writeFetchResponseSnapshotId(w: Writer, v: FetchResponseSnapshotId, _ve
   w.unsignedVarint(0);
 }
 
-function writeFetchResponseAbortedTransaction(w: Writer, v: FetchResponseAbortedTransaction, version: number): void {
+function writeFetchResponseAbortedTransaction(
+  w: Writer,
+  v: FetchResponseAbortedTransaction,
+  version: number,
+): void {
   w.int64(v.producerId);
   w.int64(v.firstOffset);
   if (version >= 12) {
@@ -524,7 +544,9 @@ function readFetchResponse(r: Reader, version: number): FetchResponse {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     errorCode: version >= 7 ? r.int16() : 0,
     sessionId: version >= 7 ? r.int32() : 0,
-    responses: (version >= 12 ? r.compactArray((r) => readFetchResponseFetchableTopicResponse(r, version), 3) : r.array((r) => readFetchResponseFetchableTopicResponse(r, version), 3)),
+    responses: version >= 12
+      ? r.compactArray((r) => readFetchResponseFetchableTopicResponse(r, version), 3)
+      : r.array((r) => readFetchResponseFetchableTopicResponse(r, version), 3),
     nodeEndpoints: [],
   };
   if (version >= 12) {
@@ -542,11 +564,16 @@ function readFetchResponse(r: Reader, version: number): FetchResponse {
   return value;
 }
 
-function readFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
+function readFetchResponseFetchableTopicResponse(
+  r: Reader,
+  version: number,
+): FetchResponseFetchableTopicResponse {
   const value: FetchResponseFetchableTopicResponse = {
     topic: version <= 12 ? (version >= 12 ? r.compactString() : r.string()) : "",
     topicId: version >= 13 ? r.uuid() : ZERO_UUID,
-    partitions: (version >= 12 ? r.compactArray((r) => readFetchResponsePartitionData(r, version), 18) : r.array((r) => readFetchResponsePartitionData(r, version), 18)),
+    partitions: version >= 12
+      ? r.compactArray((r) => readFetchResponsePartitionData(r, version), 18)
+      : r.array((r) => readFetchResponsePartitionData(r, version), 18),
   };
   if (version >= 12) {
     r.skipTaggedFields();
@@ -564,9 +591,13 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
     divergingEpoch: defaultFetchResponseEpochEndOffset(),
     currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
     snapshotId: defaultFetchResponseSnapshotId(),
-    abortedTransactions: version >= 4 ? (version >= 12 ? r.compactNullableArray((r) => readFetchResponseAbortedTransaction(r, version), 16) : r.nullableArray((r) => readFetchResponseAbortedTransaction(r, version), 16)) : [],
+    abortedTransactions: version >= 4
+      ? (version >= 12
+        ? r.compactNullableArray((r) => readFetchResponseAbortedTransaction(r, version), 16)
+        : r.nullableArray((r) => readFetchResponseAbortedTransaction(r, version), 16))
+      : [],
     preferredReadReplica: version >= 11 ? r.int32() : -1,
-    records: (version >= 12 ? r.compactNullableBytes() : r.nullableBytes()),
+    records: version >= 12 ? r.compactNullableBytes() : r.nullableBytes(),
   };
   if (version >= 12) {
     r.taggedFields((r, tag) => {

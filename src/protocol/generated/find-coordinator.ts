@@ -152,7 +152,11 @@ function writeFindCoordinatorResponse(w: Writer, v: FindCoordinatorResponse, ver
   }
 }
 
-function writeFindCoordinatorResponseCoordinator(w: Writer, v: FindCoordinatorResponseCoordinator, _version: number): void {
+function writeFindCoordinatorResponseCoordinator(
+  w: Writer,
+  v: FindCoordinatorResponseCoordinator,
+  _version: number,
+): void {
   w.compactString(v.key);
   w.int32(v.nodeId);
   w.compactString(v.host);
@@ -166,11 +170,15 @@ function readFindCoordinatorResponse(r: Reader, version: number): FindCoordinato
   const value: FindCoordinatorResponse = {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     errorCode: version <= 3 ? r.int16() : 0,
-    errorMessage: version >= 1 && version <= 3 ? (version >= 3 ? r.compactNullableString() : r.nullableString()) : "",
+    errorMessage: version >= 1 && version <= 3
+      ? (version >= 3 ? r.compactNullableString() : r.nullableString())
+      : "",
     nodeId: version <= 3 ? r.int32() : 0,
     host: version <= 3 ? (version >= 3 ? r.compactString() : r.string()) : "",
     port: version <= 3 ? r.int32() : 0,
-    coordinators: version >= 4 ? r.compactArray((r) => readFindCoordinatorResponseCoordinator(r, version), 14) : [],
+    coordinators: version >= 4
+      ? r.compactArray((r) => readFindCoordinatorResponseCoordinator(r, version), 14)
+      : [],
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -178,7 +186,10 @@ function readFindCoordinatorResponse(r: Reader, version: number): FindCoordinato
   return value;
 }
 
-function readFindCoordinatorResponseCoordinator(r: Reader, _version: number): FindCoordinatorResponseCoordinator {
+function readFindCoordinatorResponseCoordinator(
+  r: Reader,
+  _version: number,
+): FindCoordinatorResponseCoordinator {
   const value: FindCoordinatorResponseCoordinator = {
     key: r.compactString(),
     nodeId: r.int32(),

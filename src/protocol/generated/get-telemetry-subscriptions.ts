@@ -25,7 +25,11 @@ export const getTelemetrySubscriptionsRequest: MessageCodec<GetTelemetrySubscrip
   },
 };
 
-function writeGetTelemetrySubscriptionsRequest(w: Writer, v: GetTelemetrySubscriptionsRequest, _version: number): void {
+function writeGetTelemetrySubscriptionsRequest(
+  w: Writer,
+  v: GetTelemetrySubscriptionsRequest,
+  _version: number,
+): void {
   w.uuid(v.clientInstanceId);
   w.unsignedVarint(0);
 }
@@ -66,7 +70,11 @@ export const getTelemetrySubscriptionsResponse: MessageCodec<GetTelemetrySubscri
   },
 };
 
-function writeGetTelemetrySubscriptionsResponse(w: Writer, v: GetTelemetrySubscriptionsResponse, _version: number): void {
+function writeGetTelemetrySubscriptionsResponse(
+  w: Writer,
+  v: GetTelemetrySubscriptionsResponse,
+  _version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.uuid(v.clientInstanceId);
@@ -79,7 +87,10 @@ function writeGetTelemetrySubscriptionsResponse(w: Writer, v: GetTelemetrySubscr
   w.unsignedVarint(0);
 }
 
-function readGetTelemetrySubscriptionsResponse(r: Reader, _version: number): GetTelemetrySubscriptionsResponse {
+function readGetTelemetrySubscriptionsResponse(
+  r: Reader,
+  _version: number,
+): GetTelemetrySubscriptionsResponse {
   const value: GetTelemetrySubscriptionsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),

@@ -57,9 +57,9 @@ function writeHeartbeatRequest(w: Writer, v: HeartbeatRequest, version: number):
 
 function readHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
   const value: HeartbeatRequest = {
-    groupId: (version >= 4 ? r.compactString() : r.string()),
+    groupId: version >= 4 ? r.compactString() : r.string(),
     generationId: r.int32(),
-    memberId: (version >= 4 ? r.compactString() : r.string()),
+    memberId: version >= 4 ? r.compactString() : r.string(),
     groupInstanceId: version >= 3 ? (version >= 4 ? r.compactNullableString() : r.nullableString()) : null,
   };
   if (version >= 4) {

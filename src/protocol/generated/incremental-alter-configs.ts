@@ -38,7 +38,11 @@ export const incrementalAlterConfigsRequest: MessageCodec<IncrementalAlterConfig
   },
 };
 
-function writeIncrementalAlterConfigsRequest(w: Writer, v: IncrementalAlterConfigsRequest, version: number): void {
+function writeIncrementalAlterConfigsRequest(
+  w: Writer,
+  v: IncrementalAlterConfigsRequest,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactArray(v.resources, (w, item) => writeIncrementalAlterConfigsRequestAlterConfigsResource(w, item, version));
   } else {
@@ -50,7 +54,11 @@ function writeIncrementalAlterConfigsRequest(w: Writer, v: IncrementalAlterConfi
   }
 }
 
-function writeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: IncrementalAlterConfigsRequestAlterConfigsResource, version: number): void {
+function writeIncrementalAlterConfigsRequestAlterConfigsResource(
+  w: Writer,
+  v: IncrementalAlterConfigsRequestAlterConfigsResource,
+  version: number,
+): void {
   w.int8(v.resourceType);
   if (version >= 1) {
     w.compactString(v.resourceName);
@@ -67,7 +75,11 @@ function writeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: I
   }
 }
 
-function writeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, v: IncrementalAlterConfigsRequestAlterableConfig, version: number): void {
+function writeIncrementalAlterConfigsRequestAlterableConfig(
+  w: Writer,
+  v: IncrementalAlterConfigsRequestAlterableConfig,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.name);
   } else {
@@ -86,7 +98,9 @@ function writeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, v: Increm
 
 function readIncrementalAlterConfigsRequest(r: Reader, version: number): IncrementalAlterConfigsRequest {
   const value: IncrementalAlterConfigsRequest = {
-    resources: (version >= 1 ? r.compactArray((r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, version), 4) : r.array((r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, version), 4)),
+    resources: version >= 1
+      ? r.compactArray((r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, version), 4)
+      : r.array((r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, version), 4),
     validateOnly: r.bool(),
   };
   if (version >= 1) {
@@ -95,11 +109,16 @@ function readIncrementalAlterConfigsRequest(r: Reader, version: number): Increme
   return value;
 }
 
-function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): IncrementalAlterConfigsRequestAlterConfigsResource {
+function readIncrementalAlterConfigsRequestAlterConfigsResource(
+  r: Reader,
+  version: number,
+): IncrementalAlterConfigsRequestAlterConfigsResource {
   const value: IncrementalAlterConfigsRequestAlterConfigsResource = {
     resourceType: r.int8(),
-    resourceName: (version >= 1 ? r.compactString() : r.string()),
-    configs: (version >= 1 ? r.compactArray((r) => readIncrementalAlterConfigsRequestAlterableConfig(r, version), 4) : r.array((r) => readIncrementalAlterConfigsRequestAlterableConfig(r, version), 4)),
+    resourceName: version >= 1 ? r.compactString() : r.string(),
+    configs: version >= 1
+      ? r.compactArray((r) => readIncrementalAlterConfigsRequestAlterableConfig(r, version), 4)
+      : r.array((r) => readIncrementalAlterConfigsRequestAlterableConfig(r, version), 4),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -107,11 +126,14 @@ function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, versi
   return value;
 }
 
-function readIncrementalAlterConfigsRequestAlterableConfig(r: Reader, version: number): IncrementalAlterConfigsRequestAlterableConfig {
+function readIncrementalAlterConfigsRequestAlterableConfig(
+  r: Reader,
+  version: number,
+): IncrementalAlterConfigsRequestAlterableConfig {
   const value: IncrementalAlterConfigsRequestAlterableConfig = {
-    name: (version >= 1 ? r.compactString() : r.string()),
+    name: version >= 1 ? r.compactString() : r.string(),
     configOperation: r.int8(),
-    value: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    value: version >= 1 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -147,7 +169,11 @@ export const incrementalAlterConfigsResponse: MessageCodec<IncrementalAlterConfi
   },
 };
 
-function writeIncrementalAlterConfigsResponse(w: Writer, v: IncrementalAlterConfigsResponse, version: number): void {
+function writeIncrementalAlterConfigsResponse(
+  w: Writer,
+  v: IncrementalAlterConfigsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   if (version >= 1) {
     w.compactArray(v.responses, (w, item) => writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, item, version));
@@ -159,7 +185,11 @@ function writeIncrementalAlterConfigsResponse(w: Writer, v: IncrementalAlterConf
   }
 }
 
-function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: IncrementalAlterConfigsResponseAlterConfigsResourceResponse, version: number): void {
+function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(
+  w: Writer,
+  v: IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 1) {
     w.compactNullableString(v.errorMessage);
@@ -180,7 +210,9 @@ function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Wri
 function readIncrementalAlterConfigsResponse(r: Reader, version: number): IncrementalAlterConfigsResponse {
   const value: IncrementalAlterConfigsResponse = {
     throttleTimeMs: r.int32(),
-    responses: (version >= 1 ? r.compactArray((r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6) : r.array((r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6)),
+    responses: version >= 1
+      ? r.compactArray((r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6)
+      : r.array((r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version), 6),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -188,12 +220,15 @@ function readIncrementalAlterConfigsResponse(r: Reader, version: number): Increm
   return value;
 }
 
-function readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+function readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(
+  r: Reader,
+  version: number,
+): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   const value: IncrementalAlterConfigsResponseAlterConfigsResourceResponse = {
     errorCode: r.int16(),
-    errorMessage: (version >= 1 ? r.compactNullableString() : r.nullableString()),
+    errorMessage: version >= 1 ? r.compactNullableString() : r.nullableString(),
     resourceType: r.int8(),
-    resourceName: (version >= 1 ? r.compactString() : r.string()),
+    resourceName: version >= 1 ? r.compactString() : r.string(),
   };
   if (version >= 1) {
     r.skipTaggedFields();

@@ -54,7 +54,7 @@ function writeInitProducerIdRequest(w: Writer, v: InitProducerIdRequest, version
 
 function readInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
   const value: InitProducerIdRequest = {
-    transactionalId: (version >= 2 ? r.compactNullableString() : r.nullableString()),
+    transactionalId: version >= 2 ? r.compactNullableString() : r.nullableString(),
     transactionTimeoutMs: r.int32(),
     producerId: version >= 3 ? r.int64() : -1n,
     producerEpoch: version >= 3 ? r.int16() : -1,

@@ -37,19 +37,31 @@ export const initializeShareGroupStateRequest: MessageCodec<InitializeShareGroup
   },
 };
 
-function writeInitializeShareGroupStateRequest(w: Writer, v: InitializeShareGroupStateRequest, version: number): void {
+function writeInitializeShareGroupStateRequest(
+  w: Writer,
+  v: InitializeShareGroupStateRequest,
+  version: number,
+): void {
   w.compactString(v.groupId);
   w.compactArray(v.topics, (w, item) => writeInitializeShareGroupStateRequestInitializeStateData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: InitializeShareGroupStateRequestInitializeStateData, version: number): void {
+function writeInitializeShareGroupStateRequestInitializeStateData(
+  w: Writer,
+  v: InitializeShareGroupStateRequestInitializeStateData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeInitializeShareGroupStateRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeInitializeShareGroupStateRequestPartitionData(w: Writer, v: InitializeShareGroupStateRequestPartitionData, _version: number): void {
+function writeInitializeShareGroupStateRequestPartitionData(
+  w: Writer,
+  v: InitializeShareGroupStateRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int32(v.stateEpoch);
   w.int64(v.startOffset);
@@ -65,7 +77,10 @@ function readInitializeShareGroupStateRequest(r: Reader, version: number): Initi
   return value;
 }
 
-function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, version: number): InitializeShareGroupStateRequestInitializeStateData {
+function readInitializeShareGroupStateRequestInitializeStateData(
+  r: Reader,
+  version: number,
+): InitializeShareGroupStateRequestInitializeStateData {
   const value: InitializeShareGroupStateRequestInitializeStateData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readInitializeShareGroupStateRequestPartitionData(r, version), 17),
@@ -74,7 +89,10 @@ function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, vers
   return value;
 }
 
-function readInitializeShareGroupStateRequestPartitionData(r: Reader, _version: number): InitializeShareGroupStateRequestPartitionData {
+function readInitializeShareGroupStateRequestPartitionData(
+  r: Reader,
+  _version: number,
+): InitializeShareGroupStateRequestPartitionData {
   const value: InitializeShareGroupStateRequestPartitionData = {
     partition: r.int32(),
     stateEpoch: r.int32(),
@@ -115,25 +133,40 @@ export const initializeShareGroupStateResponse: MessageCodec<InitializeShareGrou
   },
 };
 
-function writeInitializeShareGroupStateResponse(w: Writer, v: InitializeShareGroupStateResponse, version: number): void {
+function writeInitializeShareGroupStateResponse(
+  w: Writer,
+  v: InitializeShareGroupStateResponse,
+  version: number,
+): void {
   w.compactArray(v.results, (w, item) => writeInitializeShareGroupStateResponseInitializeStateResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, v: InitializeShareGroupStateResponseInitializeStateResult, version: number): void {
+function writeInitializeShareGroupStateResponseInitializeStateResult(
+  w: Writer,
+  v: InitializeShareGroupStateResponseInitializeStateResult,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeInitializeShareGroupStateResponsePartitionResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeInitializeShareGroupStateResponsePartitionResult(w: Writer, v: InitializeShareGroupStateResponsePartitionResult, _version: number): void {
+function writeInitializeShareGroupStateResponsePartitionResult(
+  w: Writer,
+  v: InitializeShareGroupStateResponsePartitionResult,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   w.unsignedVarint(0);
 }
 
-function readInitializeShareGroupStateResponse(r: Reader, version: number): InitializeShareGroupStateResponse {
+function readInitializeShareGroupStateResponse(
+  r: Reader,
+  version: number,
+): InitializeShareGroupStateResponse {
   const value: InitializeShareGroupStateResponse = {
     results: r.compactArray((r) => readInitializeShareGroupStateResponseInitializeStateResult(r, version), 18),
   };
@@ -141,7 +174,10 @@ function readInitializeShareGroupStateResponse(r: Reader, version: number): Init
   return value;
 }
 
-function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, version: number): InitializeShareGroupStateResponseInitializeStateResult {
+function readInitializeShareGroupStateResponseInitializeStateResult(
+  r: Reader,
+  version: number,
+): InitializeShareGroupStateResponseInitializeStateResult {
   const value: InitializeShareGroupStateResponseInitializeStateResult = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readInitializeShareGroupStateResponsePartitionResult(r, version), 8),
@@ -150,7 +186,10 @@ function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v
   return value;
 }
 
-function readInitializeShareGroupStateResponsePartitionResult(r: Reader, _version: number): InitializeShareGroupStateResponsePartitionResult {
+function readInitializeShareGroupStateResponsePartitionResult(
+  r: Reader,
+  _version: number,
+): InitializeShareGroupStateResponsePartitionResult {
   const value: InitializeShareGroupStateResponsePartitionResult = {
     partition: r.int32(),
     errorCode: r.int16(),

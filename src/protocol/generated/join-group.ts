@@ -80,7 +80,11 @@ function writeJoinGroupRequest(w: Writer, v: JoinGroupRequest, version: number):
   }
 }
 
-function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: JoinGroupRequestJoinGroupRequestProtocol, version: number): void {
+function writeJoinGroupRequestJoinGroupRequestProtocol(
+  w: Writer,
+  v: JoinGroupRequestJoinGroupRequestProtocol,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.name);
   } else {
@@ -98,13 +102,15 @@ function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: JoinGroupRe
 
 function readJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
   const value: JoinGroupRequest = {
-    groupId: (version >= 6 ? r.compactString() : r.string()),
+    groupId: version >= 6 ? r.compactString() : r.string(),
     sessionTimeoutMs: r.int32(),
     rebalanceTimeoutMs: version >= 1 ? r.int32() : -1,
-    memberId: (version >= 6 ? r.compactString() : r.string()),
+    memberId: version >= 6 ? r.compactString() : r.string(),
     groupInstanceId: version >= 5 ? (version >= 6 ? r.compactNullableString() : r.nullableString()) : null,
-    protocolType: (version >= 6 ? r.compactString() : r.string()),
-    protocols: (version >= 6 ? r.compactArray((r) => readJoinGroupRequestJoinGroupRequestProtocol(r, version), 3) : r.array((r) => readJoinGroupRequestJoinGroupRequestProtocol(r, version), 3)),
+    protocolType: version >= 6 ? r.compactString() : r.string(),
+    protocols: version >= 6
+      ? r.compactArray((r) => readJoinGroupRequestJoinGroupRequestProtocol(r, version), 3)
+      : r.array((r) => readJoinGroupRequestJoinGroupRequestProtocol(r, version), 3),
     reason: version >= 8 ? r.compactNullableString() : null,
   };
   if (version >= 6) {
@@ -113,10 +119,13 @@ function readJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
   return value;
 }
 
-function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
+function readJoinGroupRequestJoinGroupRequestProtocol(
+  r: Reader,
+  version: number,
+): JoinGroupRequestJoinGroupRequestProtocol {
   const value: JoinGroupRequestJoinGroupRequestProtocol = {
-    name: (version >= 6 ? r.compactString() : r.string()),
-    metadata: (version >= 6 ? r.compactBytes() : r.bytes()),
+    name: version >= 6 ? r.compactString() : r.string(),
+    metadata: version >= 6 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -206,7 +215,11 @@ function writeJoinGroupResponse(w: Writer, v: JoinGroupResponse, version: number
   }
 }
 
-function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: JoinGroupResponseJoinGroupResponseMember, version: number): void {
+function writeJoinGroupResponseJoinGroupResponseMember(
+  w: Writer,
+  v: JoinGroupResponseJoinGroupResponseMember,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.memberId);
   } else {
@@ -235,11 +248,15 @@ function readJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
     errorCode: r.int16(),
     generationId: r.int32(),
     protocolType: version >= 7 ? r.compactNullableString() : null,
-    protocolName: (version >= 6 ? (version >= 7 ? r.compactNullableString() : r.compactString()) : (version >= 7 ? r.nullableString() : r.string())),
-    leader: (version >= 6 ? r.compactString() : r.string()),
+    protocolName: version >= 6
+      ? (version >= 7 ? r.compactNullableString() : r.compactString())
+      : (version >= 7 ? r.nullableString() : r.string()),
+    leader: version >= 6 ? r.compactString() : r.string(),
     skipAssignment: version >= 9 ? r.bool() : false,
-    memberId: (version >= 6 ? r.compactString() : r.string()),
-    members: (version >= 6 ? r.compactArray((r) => readJoinGroupResponseJoinGroupResponseMember(r, version), 4) : r.array((r) => readJoinGroupResponseJoinGroupResponseMember(r, version), 4)),
+    memberId: version >= 6 ? r.compactString() : r.string(),
+    members: version >= 6
+      ? r.compactArray((r) => readJoinGroupResponseJoinGroupResponseMember(r, version), 4)
+      : r.array((r) => readJoinGroupResponseJoinGroupResponseMember(r, version), 4),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -247,11 +264,14 @@ function readJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
   return value;
 }
 
-function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
+function readJoinGroupResponseJoinGroupResponseMember(
+  r: Reader,
+  version: number,
+): JoinGroupResponseJoinGroupResponseMember {
   const value: JoinGroupResponseJoinGroupResponseMember = {
-    memberId: (version >= 6 ? r.compactString() : r.string()),
+    memberId: version >= 6 ? r.compactString() : r.string(),
     groupInstanceId: version >= 5 ? (version >= 6 ? r.compactNullableString() : r.nullableString()) : null,
-    metadata: (version >= 6 ? r.compactBytes() : r.bytes()),
+    metadata: version >= 6 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 6) {
     r.skipTaggedFields();

@@ -104,7 +104,11 @@ function writeLeaderAndIsrRequest(w: Writer, v: LeaderAndIsrRequest, version: nu
   }
 }
 
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrPartitionState, version: number): void {
+function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(
+  w: Writer,
+  v: LeaderAndIsrRequestLeaderAndIsrPartitionState,
+  version: number,
+): void {
   if (version <= 1) {
     w.string((v.topicName ?? ""));
   }
@@ -149,7 +153,11 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: Leader
   }
 }
 
-function writeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrTopicState, version: number): void {
+function writeLeaderAndIsrRequestLeaderAndIsrTopicState(
+  w: Writer,
+  v: LeaderAndIsrRequestLeaderAndIsrTopicState,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.topicName);
   } else {
@@ -168,7 +176,11 @@ function writeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, v: LeaderAndI
   }
 }
 
-function writeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrLiveLeader, version: number): void {
+function writeLeaderAndIsrRequestLeaderAndIsrLiveLeader(
+  w: Writer,
+  v: LeaderAndIsrRequestLeaderAndIsrLiveLeader,
+  version: number,
+): void {
   w.int32(v.brokerId);
   if (version >= 4) {
     w.compactString(v.hostName);
@@ -188,9 +200,17 @@ function readLeaderAndIsrRequest(r: Reader, version: number): LeaderAndIsrReques
     controllerEpoch: r.int32(),
     brokerEpoch: version >= 2 ? r.int64() : -1n,
     type: version >= 5 ? r.int8() : 0,
-    ungroupedPartitionStates: version <= 1 ? r.array((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 30) : [],
-    topicStates: version >= 2 ? (version >= 4 ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, version), 3) : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, version), 3)) : [],
-    liveLeaders: (version >= 4 ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version), 10) : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version), 10)),
+    ungroupedPartitionStates: version <= 1
+      ? r.array((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 30)
+      : [],
+    topicStates: version >= 2
+      ? (version >= 4
+        ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, version), 3)
+        : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, version), 3))
+      : [],
+    liveLeaders: version >= 4
+      ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version), 10)
+      : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version), 10),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -198,18 +218,25 @@ function readLeaderAndIsrRequest(r: Reader, version: number): LeaderAndIsrReques
   return value;
 }
 
-function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+function readLeaderAndIsrRequestLeaderAndIsrPartitionState(
+  r: Reader,
+  version: number,
+): LeaderAndIsrRequestLeaderAndIsrPartitionState {
   const value: LeaderAndIsrRequestLeaderAndIsrPartitionState = {
     topicName: version <= 1 ? r.string() : "",
     partitionIndex: r.int32(),
     controllerEpoch: r.int32(),
     leader: r.int32(),
     leaderEpoch: r.int32(),
-    isr: (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    isr: version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
     partitionEpoch: r.int32(),
-    replicas: (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
-    addingReplicas: version >= 3 ? (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)) : [],
-    removingReplicas: version >= 3 ? (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)) : [],
+    replicas: version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
+    addingReplicas: version >= 3
+      ? (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4))
+      : [],
+    removingReplicas: version >= 3
+      ? (version >= 4 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4))
+      : [],
     isNew: version >= 1 ? r.bool() : false,
     leaderRecoveryState: version >= 6 ? r.int8() : 0,
   };
@@ -219,11 +246,16 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   return value;
 }
 
-function readLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrTopicState {
+function readLeaderAndIsrRequestLeaderAndIsrTopicState(
+  r: Reader,
+  version: number,
+): LeaderAndIsrRequestLeaderAndIsrTopicState {
   const value: LeaderAndIsrRequestLeaderAndIsrTopicState = {
-    topicName: (version >= 4 ? r.compactString() : r.string()),
+    topicName: version >= 4 ? r.compactString() : r.string(),
     topicId: version >= 5 ? r.uuid() : ZERO_UUID,
-    partitionStates: (version >= 4 ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 26) : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 26)),
+    partitionStates: version >= 4
+      ? r.compactArray((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 26)
+      : r.array((r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version), 26),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -231,10 +263,13 @@ function readLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: numbe
   return value;
 }
 
-function readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
+function readLeaderAndIsrRequestLeaderAndIsrLiveLeader(
+  r: Reader,
+  version: number,
+): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
   const value: LeaderAndIsrRequestLeaderAndIsrLiveLeader = {
     brokerId: r.int32(),
-    hostName: (version >= 4 ? r.compactString() : r.string()),
+    hostName: version >= 4 ? r.compactString() : r.string(),
     port: r.int32(),
   };
   if (version >= 4) {
@@ -299,7 +334,11 @@ function writeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponse, version: 
   }
 }
 
-function writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, v: LeaderAndIsrResponseLeaderAndIsrPartitionError, version: number): void {
+function writeLeaderAndIsrResponseLeaderAndIsrPartitionError(
+  w: Writer,
+  v: LeaderAndIsrResponseLeaderAndIsrPartitionError,
+  version: number,
+): void {
   if (version <= 4) {
     if (version >= 4) {
       w.compactString((v.topicName ?? ""));
@@ -314,7 +353,11 @@ function writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, v: Leade
   }
 }
 
-function writeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, v: LeaderAndIsrResponseLeaderAndIsrTopicError, version: number): void {
+function writeLeaderAndIsrResponseLeaderAndIsrTopicError(
+  w: Writer,
+  v: LeaderAndIsrResponseLeaderAndIsrTopicError,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitionErrors, (w, item) => writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, item, version));
   w.unsignedVarint(0);
@@ -323,8 +366,14 @@ function writeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, v: LeaderAnd
 function readLeaderAndIsrResponse(r: Reader, version: number): LeaderAndIsrResponse {
   const value: LeaderAndIsrResponse = {
     errorCode: r.int16(),
-    partitionErrors: version <= 4 ? (version >= 4 ? r.compactArray((r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version), 8) : r.array((r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version), 8)) : [],
-    topics: version >= 5 ? r.compactArray((r) => readLeaderAndIsrResponseLeaderAndIsrTopicError(r, version), 18) : [],
+    partitionErrors: version <= 4
+      ? (version >= 4
+        ? r.compactArray((r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version), 8)
+        : r.array((r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version), 8))
+      : [],
+    topics: version >= 5
+      ? r.compactArray((r) => readLeaderAndIsrResponseLeaderAndIsrTopicError(r, version), 18)
+      : [],
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -332,7 +381,10 @@ function readLeaderAndIsrResponse(r: Reader, version: number): LeaderAndIsrRespo
   return value;
 }
 
-function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrPartitionError {
+function readLeaderAndIsrResponseLeaderAndIsrPartitionError(
+  r: Reader,
+  version: number,
+): LeaderAndIsrResponseLeaderAndIsrPartitionError {
   const value: LeaderAndIsrResponseLeaderAndIsrPartitionError = {
     topicName: version <= 4 ? (version >= 4 ? r.compactString() : r.string()) : "",
     partitionIndex: r.int32(),
@@ -344,7 +396,10 @@ function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: 
   return value;
 }
 
-function readLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrTopicError {
+function readLeaderAndIsrResponseLeaderAndIsrTopicError(
+  r: Reader,
+  version: number,
+): LeaderAndIsrResponseLeaderAndIsrTopicError {
   const value: LeaderAndIsrResponseLeaderAndIsrTopicError = {
     topicId: r.uuid(),
     partitionErrors: r.compactArray((r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version), 7),

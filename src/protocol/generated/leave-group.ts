@@ -60,7 +60,11 @@ function writeLeaveGroupRequest(w: Writer, v: LeaveGroupRequest, version: number
   }
 }
 
-function writeLeaveGroupRequestMemberIdentity(w: Writer, v: LeaveGroupRequestMemberIdentity, version: number): void {
+function writeLeaveGroupRequestMemberIdentity(
+  w: Writer,
+  v: LeaveGroupRequestMemberIdentity,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.memberId);
   } else {
@@ -81,9 +85,13 @@ function writeLeaveGroupRequestMemberIdentity(w: Writer, v: LeaveGroupRequestMem
 
 function readLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
   const value: LeaveGroupRequest = {
-    groupId: (version >= 4 ? r.compactString() : r.string()),
+    groupId: version >= 4 ? r.compactString() : r.string(),
     memberId: version <= 2 ? r.string() : "",
-    members: version >= 3 ? (version >= 4 ? r.compactArray((r) => readLeaveGroupRequestMemberIdentity(r, version), 3) : r.array((r) => readLeaveGroupRequestMemberIdentity(r, version), 3)) : [],
+    members: version >= 3
+      ? (version >= 4
+        ? r.compactArray((r) => readLeaveGroupRequestMemberIdentity(r, version), 3)
+        : r.array((r) => readLeaveGroupRequestMemberIdentity(r, version), 3))
+      : [],
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -93,8 +101,8 @@ function readLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
 
 function readLeaveGroupRequestMemberIdentity(r: Reader, version: number): LeaveGroupRequestMemberIdentity {
   const value: LeaveGroupRequestMemberIdentity = {
-    memberId: (version >= 4 ? r.compactString() : r.string()),
-    groupInstanceId: (version >= 4 ? r.compactNullableString() : r.nullableString()),
+    memberId: version >= 4 ? r.compactString() : r.string(),
+    groupInstanceId: version >= 4 ? r.compactNullableString() : r.nullableString(),
     reason: version >= 5 ? r.compactNullableString() : null,
   };
   if (version >= 4) {
@@ -151,7 +159,11 @@ function writeLeaveGroupResponse(w: Writer, v: LeaveGroupResponse, version: numb
   }
 }
 
-function writeLeaveGroupResponseMemberResponse(w: Writer, v: LeaveGroupResponseMemberResponse, version: number): void {
+function writeLeaveGroupResponseMemberResponse(
+  w: Writer,
+  v: LeaveGroupResponseMemberResponse,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.memberId);
   } else {
@@ -172,7 +184,11 @@ function readLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse 
   const value: LeaveGroupResponse = {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     errorCode: r.int16(),
-    members: version >= 3 ? (version >= 4 ? r.compactArray((r) => readLeaveGroupResponseMemberResponse(r, version), 5) : r.array((r) => readLeaveGroupResponseMemberResponse(r, version), 5)) : [],
+    members: version >= 3
+      ? (version >= 4
+        ? r.compactArray((r) => readLeaveGroupResponseMemberResponse(r, version), 5)
+        : r.array((r) => readLeaveGroupResponseMemberResponse(r, version), 5))
+      : [],
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -182,8 +198,8 @@ function readLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse 
 
 function readLeaveGroupResponseMemberResponse(r: Reader, version: number): LeaveGroupResponseMemberResponse {
   const value: LeaveGroupResponseMemberResponse = {
-    memberId: (version >= 4 ? r.compactString() : r.string()),
-    groupInstanceId: (version >= 4 ? r.compactNullableString() : r.nullableString()),
+    memberId: version >= 4 ? r.compactString() : r.string(),
+    groupInstanceId: version >= 4 ? r.compactNullableString() : r.nullableString(),
     errorCode: r.int16(),
   };
   if (version >= 4) {

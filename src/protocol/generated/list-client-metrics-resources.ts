@@ -24,11 +24,18 @@ export const listClientMetricsResourcesRequest: MessageCodec<ListClientMetricsRe
   },
 };
 
-function writeListClientMetricsResourcesRequest(w: Writer, _v: ListClientMetricsResourcesRequest, _version: number): void {
+function writeListClientMetricsResourcesRequest(
+  w: Writer,
+  _v: ListClientMetricsResourcesRequest,
+  _version: number,
+): void {
   w.unsignedVarint(0);
 }
 
-function readListClientMetricsResourcesRequest(r: Reader, _version: number): ListClientMetricsResourcesRequest {
+function readListClientMetricsResourcesRequest(
+  r: Reader,
+  _version: number,
+): ListClientMetricsResourcesRequest {
   const value: ListClientMetricsResourcesRequest = {
   };
   r.skipTaggedFields();
@@ -61,19 +68,30 @@ export const listClientMetricsResourcesResponse: MessageCodec<ListClientMetricsR
   },
 };
 
-function writeListClientMetricsResourcesResponse(w: Writer, v: ListClientMetricsResourcesResponse, version: number): void {
+function writeListClientMetricsResourcesResponse(
+  w: Writer,
+  v: ListClientMetricsResourcesResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactArray(v.clientMetricsResources, (w, item) => writeListClientMetricsResourcesResponseClientMetricsResource(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, v: ListClientMetricsResourcesResponseClientMetricsResource, _version: number): void {
+function writeListClientMetricsResourcesResponseClientMetricsResource(
+  w: Writer,
+  v: ListClientMetricsResourcesResponseClientMetricsResource,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.unsignedVarint(0);
 }
 
-function readListClientMetricsResourcesResponse(r: Reader, version: number): ListClientMetricsResourcesResponse {
+function readListClientMetricsResourcesResponse(
+  r: Reader,
+  version: number,
+): ListClientMetricsResourcesResponse {
   const value: ListClientMetricsResourcesResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
@@ -83,7 +101,10 @@ function readListClientMetricsResourcesResponse(r: Reader, version: number): Lis
   return value;
 }
 
-function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader, _version: number): ListClientMetricsResourcesResponseClientMetricsResource {
+function readListClientMetricsResourcesResponseClientMetricsResource(
+  r: Reader,
+  _version: number,
+): ListClientMetricsResourcesResponseClientMetricsResource {
   const value: ListClientMetricsResourcesResponseClientMetricsResource = {
     name: r.compactString(),
   };

@@ -99,7 +99,11 @@ function writeListGroupsResponse(w: Writer, v: ListGroupsResponse, version: numb
   }
 }
 
-function writeListGroupsResponseListedGroup(w: Writer, v: ListGroupsResponseListedGroup, version: number): void {
+function writeListGroupsResponseListedGroup(
+  w: Writer,
+  v: ListGroupsResponseListedGroup,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.groupId);
   } else {
@@ -125,7 +129,9 @@ function readListGroupsResponse(r: Reader, version: number): ListGroupsResponse 
   const value: ListGroupsResponse = {
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     errorCode: r.int16(),
-    groups: (version >= 3 ? r.compactArray((r) => readListGroupsResponseListedGroup(r, version), 3) : r.array((r) => readListGroupsResponseListedGroup(r, version), 3)),
+    groups: version >= 3
+      ? r.compactArray((r) => readListGroupsResponseListedGroup(r, version), 3)
+      : r.array((r) => readListGroupsResponseListedGroup(r, version), 3),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -135,8 +141,8 @@ function readListGroupsResponse(r: Reader, version: number): ListGroupsResponse 
 
 function readListGroupsResponseListedGroup(r: Reader, version: number): ListGroupsResponseListedGroup {
   const value: ListGroupsResponseListedGroup = {
-    groupId: (version >= 3 ? r.compactString() : r.string()),
-    protocolType: (version >= 3 ? r.compactString() : r.string()),
+    groupId: version >= 3 ? r.compactString() : r.string(),
+    protocolType: version >= 3 ? r.compactString() : r.string(),
     groupState: version >= 4 ? r.compactString() : "",
     groupType: version >= 5 ? r.compactString() : "",
   };

@@ -61,7 +61,11 @@ function writeListOffsetsRequest(w: Writer, v: ListOffsetsRequest, version: numb
   }
 }
 
-function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: ListOffsetsRequestListOffsetsTopic, version: number): void {
+function writeListOffsetsRequestListOffsetsTopic(
+  w: Writer,
+  v: ListOffsetsRequestListOffsetsTopic,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.name);
   } else {
@@ -77,7 +81,11 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: ListOffsetsReques
   }
 }
 
-function writeListOffsetsRequestListOffsetsPartition(w: Writer, v: ListOffsetsRequestListOffsetsPartition, version: number): void {
+function writeListOffsetsRequestListOffsetsPartition(
+  w: Writer,
+  v: ListOffsetsRequestListOffsetsPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   if (version >= 4) {
     w.int32((v.currentLeaderEpoch ?? -1));
@@ -98,7 +106,9 @@ function readListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest 
   const value: ListOffsetsRequest = {
     replicaId: r.int32(),
     isolationLevel: version >= 2 ? r.int8() : 0,
-    topics: (version >= 6 ? r.compactArray((r) => readListOffsetsRequestListOffsetsTopic(r, version), 3) : r.array((r) => readListOffsetsRequestListOffsetsTopic(r, version), 3)),
+    topics: version >= 6
+      ? r.compactArray((r) => readListOffsetsRequestListOffsetsTopic(r, version), 3)
+      : r.array((r) => readListOffsetsRequestListOffsetsTopic(r, version), 3),
     timeoutMs: version >= 10 ? r.int32() : 0,
   };
   if (version >= 6) {
@@ -107,10 +117,15 @@ function readListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest 
   return value;
 }
 
-function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
+function readListOffsetsRequestListOffsetsTopic(
+  r: Reader,
+  version: number,
+): ListOffsetsRequestListOffsetsTopic {
   const value: ListOffsetsRequestListOffsetsTopic = {
-    name: (version >= 6 ? r.compactString() : r.string()),
-    partitions: (version >= 6 ? r.compactArray((r) => readListOffsetsRequestListOffsetsPartition(r, version), 12) : r.array((r) => readListOffsetsRequestListOffsetsPartition(r, version), 12)),
+    name: version >= 6 ? r.compactString() : r.string(),
+    partitions: version >= 6
+      ? r.compactArray((r) => readListOffsetsRequestListOffsetsPartition(r, version), 12)
+      : r.array((r) => readListOffsetsRequestListOffsetsPartition(r, version), 12),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -118,7 +133,10 @@ function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): Lis
   return value;
 }
 
-function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
+function readListOffsetsRequestListOffsetsPartition(
+  r: Reader,
+  version: number,
+): ListOffsetsRequestListOffsetsPartition {
   const value: ListOffsetsRequestListOffsetsPartition = {
     partitionIndex: r.int32(),
     currentLeaderEpoch: version >= 4 ? r.int32() : -1,
@@ -180,7 +198,11 @@ function writeListOffsetsResponse(w: Writer, v: ListOffsetsResponse, version: nu
   }
 }
 
-function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: ListOffsetsResponseListOffsetsTopicResponse, version: number): void {
+function writeListOffsetsResponseListOffsetsTopicResponse(
+  w: Writer,
+  v: ListOffsetsResponseListOffsetsTopicResponse,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.name);
   } else {
@@ -196,7 +218,11 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: ListOffs
   }
 }
 
-function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: ListOffsetsResponseListOffsetsPartitionResponse, version: number): void {
+function writeListOffsetsResponseListOffsetsPartitionResponse(
+  w: Writer,
+  v: ListOffsetsResponseListOffsetsPartitionResponse,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version <= 0) {
@@ -231,7 +257,9 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: List
 function readListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
   const value: ListOffsetsResponse = {
     throttleTimeMs: version >= 2 ? r.int32() : 0,
-    topics: (version >= 6 ? r.compactArray((r) => readListOffsetsResponseListOffsetsTopicResponse(r, version), 3) : r.array((r) => readListOffsetsResponseListOffsetsTopicResponse(r, version), 3)),
+    topics: version >= 6
+      ? r.compactArray((r) => readListOffsetsResponseListOffsetsTopicResponse(r, version), 3)
+      : r.array((r) => readListOffsetsResponseListOffsetsTopicResponse(r, version), 3),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -239,10 +267,15 @@ function readListOffsetsResponse(r: Reader, version: number): ListOffsetsRespons
   return value;
 }
 
-function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
+function readListOffsetsResponseListOffsetsTopicResponse(
+  r: Reader,
+  version: number,
+): ListOffsetsResponseListOffsetsTopicResponse {
   const value: ListOffsetsResponseListOffsetsTopicResponse = {
-    name: (version >= 6 ? r.compactString() : r.string()),
-    partitions: (version >= 6 ? r.compactArray((r) => readListOffsetsResponseListOffsetsPartitionResponse(r, version), 10) : r.array((r) => readListOffsetsResponseListOffsetsPartitionResponse(r, version), 10)),
+    name: version >= 6 ? r.compactString() : r.string(),
+    partitions: version >= 6
+      ? r.compactArray((r) => readListOffsetsResponseListOffsetsPartitionResponse(r, version), 10)
+      : r.array((r) => readListOffsetsResponseListOffsetsPartitionResponse(r, version), 10),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -250,7 +283,10 @@ function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: num
   return value;
 }
 
-function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
+function readListOffsetsResponseListOffsetsPartitionResponse(
+  r: Reader,
+  version: number,
+): ListOffsetsResponseListOffsetsPartitionResponse {
   const value: ListOffsetsResponseListOffsetsPartitionResponse = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -31,19 +31,30 @@ export const listPartitionReassignmentsRequest: MessageCodec<ListPartitionReassi
   },
 };
 
-function writeListPartitionReassignmentsRequest(w: Writer, v: ListPartitionReassignmentsRequest, version: number): void {
+function writeListPartitionReassignmentsRequest(
+  w: Writer,
+  v: ListPartitionReassignmentsRequest,
+  version: number,
+): void {
   w.int32(v.timeoutMs);
   w.compactNullableArray(v.topics, (w, item) => writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, v: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics, _version: number): void {
+function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(
+  w: Writer,
+  v: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitionIndexes, (w, item) => w.int32(item));
   w.unsignedVarint(0);
 }
 
-function readListPartitionReassignmentsRequest(r: Reader, version: number): ListPartitionReassignmentsRequest {
+function readListPartitionReassignmentsRequest(
+  r: Reader,
+  version: number,
+): ListPartitionReassignmentsRequest {
   const value: ListPartitionReassignmentsRequest = {
     timeoutMs: r.int32(),
     topics: r.compactNullableArray((r) => readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version), 3),
@@ -52,7 +63,10 @@ function readListPartitionReassignmentsRequest(r: Reader, version: number): List
   return value;
 }
 
-function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, _version: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(
+  r: Reader,
+  _version: number,
+): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
   const value: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics = {
     name: r.compactString(),
     partitionIndexes: r.compactArray((r) => r.int32(), 4),
@@ -96,7 +110,11 @@ export const listPartitionReassignmentsResponse: MessageCodec<ListPartitionReass
   },
 };
 
-function writeListPartitionReassignmentsResponse(w: Writer, v: ListPartitionReassignmentsResponse, version: number): void {
+function writeListPartitionReassignmentsResponse(
+  w: Writer,
+  v: ListPartitionReassignmentsResponse,
+  version: number,
+): void {
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -104,13 +122,21 @@ function writeListPartitionReassignmentsResponse(w: Writer, v: ListPartitionReas
   w.unsignedVarint(0);
 }
 
-function writeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, v: ListPartitionReassignmentsResponseOngoingTopicReassignment, version: number): void {
+function writeListPartitionReassignmentsResponseOngoingTopicReassignment(
+  w: Writer,
+  v: ListPartitionReassignmentsResponseOngoingTopicReassignment,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, v: ListPartitionReassignmentsResponseOngoingPartitionReassignment, _version: number): void {
+function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(
+  w: Writer,
+  v: ListPartitionReassignmentsResponseOngoingPartitionReassignment,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.compactArray(v.replicas, (w, item) => w.int32(item));
   w.compactArray(v.addingReplicas, (w, item) => w.int32(item));
@@ -118,7 +144,10 @@ function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: 
   w.unsignedVarint(0);
 }
 
-function readListPartitionReassignmentsResponse(r: Reader, version: number): ListPartitionReassignmentsResponse {
+function readListPartitionReassignmentsResponse(
+  r: Reader,
+  version: number,
+): ListPartitionReassignmentsResponse {
   const value: ListPartitionReassignmentsResponse = {
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
@@ -129,7 +158,10 @@ function readListPartitionReassignmentsResponse(r: Reader, version: number): Lis
   return value;
 }
 
-function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, version: number): ListPartitionReassignmentsResponseOngoingTopicReassignment {
+function readListPartitionReassignmentsResponseOngoingTopicReassignment(
+  r: Reader,
+  version: number,
+): ListPartitionReassignmentsResponseOngoingTopicReassignment {
   const value: ListPartitionReassignmentsResponseOngoingTopicReassignment = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version), 8),
@@ -138,7 +170,10 @@ function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reade
   return value;
 }
 
-function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, _version: number): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
+function readListPartitionReassignmentsResponseOngoingPartitionReassignment(
+  r: Reader,
+  _version: number,
+): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
   const value: ListPartitionReassignmentsResponseOngoingPartitionReassignment = {
     partitionIndex: r.int32(),
     replicas: r.compactArray((r) => r.int32(), 4),

@@ -86,7 +86,11 @@ function writeListTransactionsResponse(w: Writer, v: ListTransactionsResponse, v
   w.unsignedVarint(0);
 }
 
-function writeListTransactionsResponseTransactionState(w: Writer, v: ListTransactionsResponseTransactionState, _version: number): void {
+function writeListTransactionsResponseTransactionState(
+  w: Writer,
+  v: ListTransactionsResponseTransactionState,
+  _version: number,
+): void {
   w.compactString(v.transactionalId);
   w.int64(v.producerId);
   w.compactString(v.transactionState);
@@ -104,7 +108,10 @@ function readListTransactionsResponse(r: Reader, version: number): ListTransacti
   return value;
 }
 
-function readListTransactionsResponseTransactionState(r: Reader, _version: number): ListTransactionsResponseTransactionState {
+function readListTransactionsResponseTransactionState(
+  r: Reader,
+  _version: number,
+): ListTransactionsResponseTransactionState {
   const value: ListTransactionsResponseTransactionState = {
     transactionalId: r.compactString(),
     producerId: r.int64(),

@@ -71,7 +71,11 @@ function writeMetadataRequest(w: Writer, v: MetadataRequest, version: number): v
   }
 }
 
-function writeMetadataRequestMetadataRequestTopic(w: Writer, v: MetadataRequestMetadataRequestTopic, version: number): void {
+function writeMetadataRequestMetadataRequestTopic(
+  w: Writer,
+  v: MetadataRequestMetadataRequestTopic,
+  version: number,
+): void {
   if (version >= 10) {
     w.uuid((v.topicId ?? ZERO_UUID));
   }
@@ -95,7 +99,13 @@ function writeMetadataRequestMetadataRequestTopic(w: Writer, v: MetadataRequestM
 
 function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   const value: MetadataRequest = {
-    topics: (version >= 9 ? (version >= 1 ? r.compactNullableArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2) : r.compactArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2)) : (version >= 1 ? r.nullableArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2) : r.array((r) => readMetadataRequestMetadataRequestTopic(r, version), 2))),
+    topics: version >= 9
+      ? (version >= 1
+        ? r.compactNullableArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2)
+        : r.compactArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2))
+      : (version >= 1
+        ? r.nullableArray((r) => readMetadataRequestMetadataRequestTopic(r, version), 2)
+        : r.array((r) => readMetadataRequestMetadataRequestTopic(r, version), 2)),
     allowAutoTopicCreation: version >= 4 ? r.bool() : true,
     includeClusterAuthorizedOperations: version >= 8 && version <= 10 ? r.bool() : false,
     includeTopicAuthorizedOperations: version >= 8 ? r.bool() : false,
@@ -106,10 +116,15 @@ function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   return value;
 }
 
-function readMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
+function readMetadataRequestMetadataRequestTopic(
+  r: Reader,
+  version: number,
+): MetadataRequestMetadataRequestTopic {
   const value: MetadataRequestMetadataRequestTopic = {
     topicId: version >= 10 ? r.uuid() : ZERO_UUID,
-    name: (version >= 9 ? (version >= 10 ? r.compactNullableString() : r.compactString()) : (version >= 10 ? r.nullableString() : r.string())),
+    name: version >= 9
+      ? (version >= 10 ? r.compactNullableString() : r.compactString())
+      : (version >= 10 ? r.nullableString() : r.string()),
   };
   if (version >= 9) {
     r.skipTaggedFields();
@@ -203,7 +218,11 @@ function writeMetadataResponse(w: Writer, v: MetadataResponse, version: number):
   }
 }
 
-function writeMetadataResponseMetadataResponseBroker(w: Writer, v: MetadataResponseMetadataResponseBroker, version: number): void {
+function writeMetadataResponseMetadataResponseBroker(
+  w: Writer,
+  v: MetadataResponseMetadataResponseBroker,
+  version: number,
+): void {
   w.int32(v.nodeId);
   if (version >= 9) {
     w.compactString(v.host);
@@ -223,7 +242,11 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, v: MetadataRespo
   }
 }
 
-function writeMetadataResponseMetadataResponseTopic(w: Writer, v: MetadataResponseMetadataResponseTopic, version: number): void {
+function writeMetadataResponseMetadataResponseTopic(
+  w: Writer,
+  v: MetadataResponseMetadataResponseTopic,
+  version: number,
+): void {
   w.int16(v.errorCode);
   if (version >= 9) {
     if (version >= 12) {
@@ -260,7 +283,11 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: MetadataRespon
   }
 }
 
-function writeMetadataResponseMetadataResponsePartition(w: Writer, v: MetadataResponseMetadataResponsePartition, version: number): void {
+function writeMetadataResponseMetadataResponsePartition(
+  w: Writer,
+  v: MetadataResponseMetadataResponsePartition,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.int32(v.partitionIndex);
   w.int32(v.leaderId);
@@ -292,10 +319,14 @@ function writeMetadataResponseMetadataResponsePartition(w: Writer, v: MetadataRe
 function readMetadataResponse(r: Reader, version: number): MetadataResponse {
   const value: MetadataResponse = {
     throttleTimeMs: version >= 3 ? r.int32() : 0,
-    brokers: (version >= 9 ? r.compactArray((r) => readMetadataResponseMetadataResponseBroker(r, version), 10) : r.array((r) => readMetadataResponseMetadataResponseBroker(r, version), 10)),
+    brokers: version >= 9
+      ? r.compactArray((r) => readMetadataResponseMetadataResponseBroker(r, version), 10)
+      : r.array((r) => readMetadataResponseMetadataResponseBroker(r, version), 10),
     clusterId: version >= 2 ? (version >= 9 ? r.compactNullableString() : r.nullableString()) : null,
     controllerId: version >= 1 ? r.int32() : -1,
-    topics: (version >= 9 ? r.compactArray((r) => readMetadataResponseMetadataResponseTopic(r, version), 8) : r.array((r) => readMetadataResponseMetadataResponseTopic(r, version), 8)),
+    topics: version >= 9
+      ? r.compactArray((r) => readMetadataResponseMetadataResponseTopic(r, version), 8)
+      : r.array((r) => readMetadataResponseMetadataResponseTopic(r, version), 8),
     clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.int32() : -2147483648,
   };
   if (version >= 9) {
@@ -304,10 +335,13 @@ function readMetadataResponse(r: Reader, version: number): MetadataResponse {
   return value;
 }
 
-function readMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
+function readMetadataResponseMetadataResponseBroker(
+  r: Reader,
+  version: number,
+): MetadataResponseMetadataResponseBroker {
   const value: MetadataResponseMetadataResponseBroker = {
     nodeId: r.int32(),
-    host: (version >= 9 ? r.compactString() : r.string()),
+    host: version >= 9 ? r.compactString() : r.string(),
     port: r.int32(),
     rack: version >= 1 ? (version >= 9 ? r.compactNullableString() : r.nullableString()) : null,
   };
@@ -317,13 +351,20 @@ function readMetadataResponseMetadataResponseBroker(r: Reader, version: number):
   return value;
 }
 
-function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
+function readMetadataResponseMetadataResponseTopic(
+  r: Reader,
+  version: number,
+): MetadataResponseMetadataResponseTopic {
   const value: MetadataResponseMetadataResponseTopic = {
     errorCode: r.int16(),
-    name: (version >= 9 ? (version >= 12 ? r.compactNullableString() : r.compactString()) : (version >= 12 ? r.nullableString() : r.string())),
+    name: version >= 9
+      ? (version >= 12 ? r.compactNullableString() : r.compactString())
+      : (version >= 12 ? r.nullableString() : r.string()),
     topicId: version >= 10 ? r.uuid() : ZERO_UUID,
     isInternal: version >= 1 ? r.bool() : false,
-    partitions: (version >= 9 ? r.compactArray((r) => readMetadataResponseMetadataResponsePartition(r, version), 18) : r.array((r) => readMetadataResponseMetadataResponsePartition(r, version), 18)),
+    partitions: version >= 9
+      ? r.compactArray((r) => readMetadataResponseMetadataResponsePartition(r, version), 18)
+      : r.array((r) => readMetadataResponseMetadataResponsePartition(r, version), 18),
     topicAuthorizedOperations: version >= 8 ? r.int32() : -2147483648,
   };
   if (version >= 9) {
@@ -332,15 +373,20 @@ function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): 
   return value;
 }
 
-function readMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
+function readMetadataResponseMetadataResponsePartition(
+  r: Reader,
+  version: number,
+): MetadataResponseMetadataResponsePartition {
   const value: MetadataResponseMetadataResponsePartition = {
     errorCode: r.int16(),
     partitionIndex: r.int32(),
     leaderId: r.int32(),
     leaderEpoch: version >= 7 ? r.int32() : -1,
-    replicaNodes: (version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
-    isrNodes: (version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
-    offlineReplicas: version >= 5 ? (version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)) : [],
+    replicaNodes: version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
+    isrNodes: version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
+    offlineReplicas: version >= 5
+      ? (version >= 9 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4))
+      : [],
   };
   if (version >= 9) {
     r.skipTaggedFields();

@@ -80,7 +80,11 @@ function writeOffsetCommitRequest(w: Writer, v: OffsetCommitRequest, version: nu
   }
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: OffsetCommitRequestOffsetCommitRequestTopic, version: number): void {
+function writeOffsetCommitRequestOffsetCommitRequestTopic(
+  w: Writer,
+  v: OffsetCommitRequestOffsetCommitRequestTopic,
+  version: number,
+): void {
   if (version >= 8) {
     w.compactString(v.name);
   } else {
@@ -96,7 +100,11 @@ function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: OffsetCo
   }
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: OffsetCommitRequestOffsetCommitRequestPartition, version: number): void {
+function writeOffsetCommitRequestOffsetCommitRequestPartition(
+  w: Writer,
+  v: OffsetCommitRequestOffsetCommitRequestPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   if (version >= 6) {
@@ -120,12 +128,14 @@ function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: Offs
 
 function readOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
   const value: OffsetCommitRequest = {
-    groupId: (version >= 8 ? r.compactString() : r.string()),
+    groupId: version >= 8 ? r.compactString() : r.string(),
     generationIdOrMemberEpoch: version >= 1 ? r.int32() : -1,
     memberId: version >= 1 ? (version >= 8 ? r.compactString() : r.string()) : "",
     groupInstanceId: version >= 7 ? (version >= 8 ? r.compactNullableString() : r.nullableString()) : null,
     retentionTimeMs: version >= 2 && version <= 4 ? r.int64() : -1n,
-    topics: (version >= 8 ? r.compactArray((r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, version), 3) : r.array((r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, version), 3)),
+    topics: version >= 8
+      ? r.compactArray((r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, version), 3)
+      : r.array((r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, version), 3),
   };
   if (version >= 8) {
     r.skipTaggedFields();
@@ -133,10 +143,15 @@ function readOffsetCommitRequest(r: Reader, version: number): OffsetCommitReques
   return value;
 }
 
-function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+function readOffsetCommitRequestOffsetCommitRequestTopic(
+  r: Reader,
+  version: number,
+): OffsetCommitRequestOffsetCommitRequestTopic {
   const value: OffsetCommitRequestOffsetCommitRequestTopic = {
-    name: (version >= 8 ? r.compactString() : r.string()),
-    partitions: (version >= 8 ? r.compactArray((r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, version), 14) : r.array((r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, version), 14)),
+    name: version >= 8 ? r.compactString() : r.string(),
+    partitions: version >= 8
+      ? r.compactArray((r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, version), 14)
+      : r.array((r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, version), 14),
   };
   if (version >= 8) {
     r.skipTaggedFields();
@@ -144,13 +159,16 @@ function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: num
   return value;
 }
 
-function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
+function readOffsetCommitRequestOffsetCommitRequestPartition(
+  r: Reader,
+  version: number,
+): OffsetCommitRequestOffsetCommitRequestPartition {
   const value: OffsetCommitRequestOffsetCommitRequestPartition = {
     partitionIndex: r.int32(),
     committedOffset: r.int64(),
     committedLeaderEpoch: version >= 6 ? r.int32() : -1,
     commitTimestamp: version >= 1 && version <= 1 ? r.int64() : -1n,
-    committedMetadata: (version >= 8 ? r.compactNullableString() : r.nullableString()),
+    committedMetadata: version >= 8 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 8) {
     r.skipTaggedFields();
@@ -203,7 +221,11 @@ function writeOffsetCommitResponse(w: Writer, v: OffsetCommitResponse, version: 
   }
 }
 
-function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: OffsetCommitResponseOffsetCommitResponseTopic, version: number): void {
+function writeOffsetCommitResponseOffsetCommitResponseTopic(
+  w: Writer,
+  v: OffsetCommitResponseOffsetCommitResponseTopic,
+  version: number,
+): void {
   if (version >= 8) {
     w.compactString(v.name);
   } else {
@@ -219,7 +241,11 @@ function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: Offset
   }
 }
 
-function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: OffsetCommitResponseOffsetCommitResponsePartition, version: number): void {
+function writeOffsetCommitResponseOffsetCommitResponsePartition(
+  w: Writer,
+  v: OffsetCommitResponseOffsetCommitResponsePartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 8) {
@@ -230,7 +256,9 @@ function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: Of
 function readOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
   const value: OffsetCommitResponse = {
     throttleTimeMs: version >= 3 ? r.int32() : 0,
-    topics: (version >= 8 ? r.compactArray((r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, version), 3) : r.array((r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, version), 3)),
+    topics: version >= 8
+      ? r.compactArray((r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, version), 3)
+      : r.array((r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, version), 3),
   };
   if (version >= 8) {
     r.skipTaggedFields();
@@ -238,10 +266,15 @@ function readOffsetCommitResponse(r: Reader, version: number): OffsetCommitRespo
   return value;
 }
 
-function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+function readOffsetCommitResponseOffsetCommitResponseTopic(
+  r: Reader,
+  version: number,
+): OffsetCommitResponseOffsetCommitResponseTopic {
   const value: OffsetCommitResponseOffsetCommitResponseTopic = {
-    name: (version >= 8 ? r.compactString() : r.string()),
-    partitions: (version >= 8 ? r.compactArray((r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, version), 6) : r.array((r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, version), 6)),
+    name: version >= 8 ? r.compactString() : r.string(),
+    partitions: version >= 8
+      ? r.compactArray((r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, version), 6)
+      : r.array((r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, version), 6),
   };
   if (version >= 8) {
     r.skipTaggedFields();
@@ -249,7 +282,10 @@ function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: n
   return value;
 }
 
-function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
+function readOffsetCommitResponseOffsetCommitResponsePartition(
+  r: Reader,
+  version: number,
+): OffsetCommitResponseOffsetCommitResponsePartition {
   const value: OffsetCommitResponseOffsetCommitResponsePartition = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -40,12 +40,20 @@ function writeOffsetDeleteRequest(w: Writer, v: OffsetDeleteRequest, version: nu
   w.array(v.topics, (w, item) => writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, item, version));
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: OffsetDeleteRequestOffsetDeleteRequestTopic, version: number): void {
+function writeOffsetDeleteRequestOffsetDeleteRequestTopic(
+  w: Writer,
+  v: OffsetDeleteRequestOffsetDeleteRequestTopic,
+  version: number,
+): void {
   w.string(v.name);
   w.array(v.partitions, (w, item) => writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, item, version));
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, v: OffsetDeleteRequestOffsetDeleteRequestPartition, _version: number): void {
+function writeOffsetDeleteRequestOffsetDeleteRequestPartition(
+  w: Writer,
+  v: OffsetDeleteRequestOffsetDeleteRequestPartition,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
 }
 
@@ -57,7 +65,10 @@ function readOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteReques
   return value;
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+function readOffsetDeleteRequestOffsetDeleteRequestTopic(
+  r: Reader,
+  version: number,
+): OffsetDeleteRequestOffsetDeleteRequestTopic {
   const value: OffsetDeleteRequestOffsetDeleteRequestTopic = {
     name: r.string(),
     partitions: r.array((r) => readOffsetDeleteRequestOffsetDeleteRequestPartition(r, version), 4),
@@ -65,7 +76,10 @@ function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: num
   return value;
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, _version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+function readOffsetDeleteRequestOffsetDeleteRequestPartition(
+  r: Reader,
+  _version: number,
+): OffsetDeleteRequestOffsetDeleteRequestPartition {
   const value: OffsetDeleteRequestOffsetDeleteRequestPartition = {
     partitionIndex: r.int32(),
   };
@@ -110,12 +124,20 @@ function writeOffsetDeleteResponse(w: Writer, v: OffsetDeleteResponse, version: 
   w.array(v.topics, (w, item) => writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, item, version));
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: OffsetDeleteResponseOffsetDeleteResponseTopic, version: number): void {
+function writeOffsetDeleteResponseOffsetDeleteResponseTopic(
+  w: Writer,
+  v: OffsetDeleteResponseOffsetDeleteResponseTopic,
+  version: number,
+): void {
   w.string(v.name);
   w.array(v.partitions, (w, item) => writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, item, version));
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, v: OffsetDeleteResponseOffsetDeleteResponsePartition, _version: number): void {
+function writeOffsetDeleteResponseOffsetDeleteResponsePartition(
+  w: Writer,
+  v: OffsetDeleteResponseOffsetDeleteResponsePartition,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
 }
@@ -129,7 +151,10 @@ function readOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteRespo
   return value;
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+function readOffsetDeleteResponseOffsetDeleteResponseTopic(
+  r: Reader,
+  version: number,
+): OffsetDeleteResponseOffsetDeleteResponseTopic {
   const value: OffsetDeleteResponseOffsetDeleteResponseTopic = {
     name: r.string(),
     partitions: r.array((r) => readOffsetDeleteResponseOffsetDeleteResponsePartition(r, version), 6),
@@ -137,7 +162,10 @@ function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: n
   return value;
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, _version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+function readOffsetDeleteResponseOffsetDeleteResponsePartition(
+  r: Reader,
+  _version: number,
+): OffsetDeleteResponseOffsetDeleteResponsePartition {
   const value: OffsetDeleteResponseOffsetDeleteResponsePartition = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -91,7 +91,11 @@ function writeOffsetFetchRequest(w: Writer, v: OffsetFetchRequest, version: numb
   }
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: OffsetFetchRequestOffsetFetchRequestTopic, version: number): void {
+function writeOffsetFetchRequestOffsetFetchRequestTopic(
+  w: Writer,
+  v: OffsetFetchRequestOffsetFetchRequestTopic,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.name);
   } else {
@@ -107,7 +111,11 @@ function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: OffsetFetc
   }
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: OffsetFetchRequestOffsetFetchRequestGroup, version: number): void {
+function writeOffsetFetchRequestOffsetFetchRequestGroup(
+  w: Writer,
+  v: OffsetFetchRequestOffsetFetchRequestGroup,
+  version: number,
+): void {
   w.compactString(v.groupId);
   if (version >= 9) {
     w.compactNullableString((v.memberId ?? null));
@@ -117,7 +125,11 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: OffsetFetc
   w.unsignedVarint(0);
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: OffsetFetchRequestOffsetFetchRequestTopics, _version: number): void {
+function writeOffsetFetchRequestOffsetFetchRequestTopics(
+  w: Writer,
+  v: OffsetFetchRequestOffsetFetchRequestTopics,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitionIndexes, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -126,8 +138,18 @@ function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: OffsetFet
 function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
   const value: OffsetFetchRequest = {
     groupId: version <= 7 ? (version >= 6 ? r.compactString() : r.string()) : "",
-    topics: version <= 7 ? (version >= 6 ? (version >= 2 ? r.compactNullableArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3) : r.compactArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3)) : (version >= 2 ? r.nullableArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3) : r.array((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3))) : [],
-    groups: version >= 8 ? r.compactArray((r) => readOffsetFetchRequestOffsetFetchRequestGroup(r, version), 3) : [],
+    topics: version <= 7
+      ? (version >= 6
+        ? (version >= 2
+          ? r.compactNullableArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3)
+          : r.compactArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3))
+        : (version >= 2
+          ? r.nullableArray((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3)
+          : r.array((r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version), 3)))
+      : [],
+    groups: version >= 8
+      ? r.compactArray((r) => readOffsetFetchRequestOffsetFetchRequestGroup(r, version), 3)
+      : [],
     requireStable: version >= 7 ? r.bool() : false,
   };
   if (version >= 6) {
@@ -136,10 +158,13 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
   return value;
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function readOffsetFetchRequestOffsetFetchRequestTopic(
+  r: Reader,
+  version: number,
+): OffsetFetchRequestOffsetFetchRequestTopic {
   const value: OffsetFetchRequestOffsetFetchRequestTopic = {
-    name: (version >= 6 ? r.compactString() : r.string()),
-    partitionIndexes: (version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    name: version >= 6 ? r.compactString() : r.string(),
+    partitionIndexes: version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -147,7 +172,10 @@ function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: numbe
   return value;
 }
 
-function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
+function readOffsetFetchRequestOffsetFetchRequestGroup(
+  r: Reader,
+  version: number,
+): OffsetFetchRequestOffsetFetchRequestGroup {
   const value: OffsetFetchRequestOffsetFetchRequestGroup = {
     groupId: r.compactString(),
     memberId: version >= 9 ? r.compactNullableString() : null,
@@ -158,7 +186,10 @@ function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: numbe
   return value;
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, _version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function readOffsetFetchRequestOffsetFetchRequestTopics(
+  r: Reader,
+  _version: number,
+): OffsetFetchRequestOffsetFetchRequestTopics {
   const value: OffsetFetchRequestOffsetFetchRequestTopics = {
     name: r.compactString(),
     partitionIndexes: r.compactArray((r) => r.int32(), 4),
@@ -250,7 +281,11 @@ function writeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, version: nu
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: OffsetFetchResponseOffsetFetchResponseTopic, version: number): void {
+function writeOffsetFetchResponseOffsetFetchResponseTopic(
+  w: Writer,
+  v: OffsetFetchResponseOffsetFetchResponseTopic,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.name);
   } else {
@@ -266,7 +301,11 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: OffsetFe
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: OffsetFetchResponseOffsetFetchResponsePartition, version: number): void {
+function writeOffsetFetchResponseOffsetFetchResponsePartition(
+  w: Writer,
+  v: OffsetFetchResponseOffsetFetchResponsePartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   if (version >= 5) {
@@ -283,20 +322,32 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: Offs
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: OffsetFetchResponseOffsetFetchResponseGroup, version: number): void {
+function writeOffsetFetchResponseOffsetFetchResponseGroup(
+  w: Writer,
+  v: OffsetFetchResponseOffsetFetchResponseGroup,
+  version: number,
+): void {
   w.compactString(v.groupId);
   w.compactArray(v.topics, (w, item) => writeOffsetFetchResponseOffsetFetchResponseTopics(w, item, version));
   w.int16(v.errorCode);
   w.unsignedVarint(0);
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: OffsetFetchResponseOffsetFetchResponseTopics, version: number): void {
+function writeOffsetFetchResponseOffsetFetchResponseTopics(
+  w: Writer,
+  v: OffsetFetchResponseOffsetFetchResponseTopics,
+  version: number,
+): void {
   w.compactString(v.name);
   w.compactArray(v.partitions, (w, item) => writeOffsetFetchResponseOffsetFetchResponsePartitions(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: OffsetFetchResponseOffsetFetchResponsePartitions, _version: number): void {
+function writeOffsetFetchResponseOffsetFetchResponsePartitions(
+  w: Writer,
+  v: OffsetFetchResponseOffsetFetchResponsePartitions,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   w.int32(v.committedLeaderEpoch);
@@ -308,9 +359,15 @@ function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: Off
 function readOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
   const value: OffsetFetchResponse = {
     throttleTimeMs: version >= 3 ? r.int32() : 0,
-    topics: version <= 7 ? (version >= 6 ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, version), 3) : r.array((r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, version), 3)) : [],
+    topics: version <= 7
+      ? (version >= 6
+        ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, version), 3)
+        : r.array((r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, version), 3))
+      : [],
     errorCode: version >= 2 && version <= 7 ? r.int16() : 0,
-    groups: version >= 8 ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponseGroup(r, version), 5) : [],
+    groups: version >= 8
+      ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponseGroup(r, version), 5)
+      : [],
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -318,10 +375,15 @@ function readOffsetFetchResponse(r: Reader, version: number): OffsetFetchRespons
   return value;
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function readOffsetFetchResponseOffsetFetchResponseTopic(
+  r: Reader,
+  version: number,
+): OffsetFetchResponseOffsetFetchResponseTopic {
   const value: OffsetFetchResponseOffsetFetchResponseTopic = {
-    name: (version >= 6 ? r.compactString() : r.string()),
-    partitions: (version >= 6 ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, version), 16) : r.array((r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, version), 16)),
+    name: version >= 6 ? r.compactString() : r.string(),
+    partitions: version >= 6
+      ? r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, version), 16)
+      : r.array((r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, version), 16),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -329,12 +391,15 @@ function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: num
   return value;
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function readOffsetFetchResponseOffsetFetchResponsePartition(
+  r: Reader,
+  version: number,
+): OffsetFetchResponseOffsetFetchResponsePartition {
   const value: OffsetFetchResponseOffsetFetchResponsePartition = {
     partitionIndex: r.int32(),
     committedOffset: r.int64(),
     committedLeaderEpoch: version >= 5 ? r.int32() : -1,
-    metadata: (version >= 6 ? r.compactNullableString() : r.nullableString()),
+    metadata: version >= 6 ? r.compactNullableString() : r.nullableString(),
     errorCode: r.int16(),
   };
   if (version >= 6) {
@@ -343,7 +408,10 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version:
   return value;
 }
 
-function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
+function readOffsetFetchResponseOffsetFetchResponseGroup(
+  r: Reader,
+  version: number,
+): OffsetFetchResponseOffsetFetchResponseGroup {
   const value: OffsetFetchResponseOffsetFetchResponseGroup = {
     groupId: r.compactString(),
     topics: r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponseTopics(r, version), 3),
@@ -353,7 +421,10 @@ function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: num
   return value;
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function readOffsetFetchResponseOffsetFetchResponseTopics(
+  r: Reader,
+  version: number,
+): OffsetFetchResponseOffsetFetchResponseTopics {
   const value: OffsetFetchResponseOffsetFetchResponseTopics = {
     name: r.compactString(),
     partitions: r.compactArray((r) => readOffsetFetchResponseOffsetFetchResponsePartitions(r, version), 20),
@@ -362,7 +433,10 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: nu
   return value;
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, _version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function readOffsetFetchResponseOffsetFetchResponsePartitions(
+  r: Reader,
+  _version: number,
+): OffsetFetchResponseOffsetFetchResponsePartitions {
   const value: OffsetFetchResponseOffsetFetchResponsePartitions = {
     partitionIndex: r.int32(),
     committedOffset: r.int64(),

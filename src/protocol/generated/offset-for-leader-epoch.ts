@@ -51,7 +51,11 @@ function writeOffsetForLeaderEpochRequest(w: Writer, v: OffsetForLeaderEpochRequ
   }
 }
 
-function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, v: OffsetForLeaderEpochRequestOffsetForLeaderTopic, version: number): void {
+function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(
+  w: Writer,
+  v: OffsetForLeaderEpochRequestOffsetForLeaderTopic,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.topic);
   } else {
@@ -67,7 +71,11 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, v: Offs
   }
 }
 
-function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, v: OffsetForLeaderEpochRequestOffsetForLeaderPartition, version: number): void {
+function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(
+  w: Writer,
+  v: OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  version: number,
+): void {
   w.int32(v.partition);
   if (version >= 2) {
     w.int32((v.currentLeaderEpoch ?? -1));
@@ -81,7 +89,9 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, v: 
 function readOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
   const value: OffsetForLeaderEpochRequest = {
     replicaId: version >= 3 ? r.int32() : -2,
-    topics: (version >= 4 ? r.compactArray((r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version), 3) : r.array((r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version), 3)),
+    topics: version >= 4
+      ? r.compactArray((r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version), 3)
+      : r.array((r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version), 3),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -89,10 +99,15 @@ function readOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForL
   return value;
 }
 
-function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(
+  r: Reader,
+  version: number,
+): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   const value: OffsetForLeaderEpochRequestOffsetForLeaderTopic = {
-    topic: (version >= 4 ? r.compactString() : r.string()),
-    partitions: (version >= 4 ? r.compactArray((r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version), 8) : r.array((r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version), 8)),
+    topic: version >= 4 ? r.compactString() : r.string(),
+    partitions: version >= 4
+      ? r.compactArray((r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version), 8)
+      : r.array((r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version), 8),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -100,7 +115,10 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version:
   return value;
 }
 
-function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(
+  r: Reader,
+  version: number,
+): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
   const value: OffsetForLeaderEpochRequestOffsetForLeaderPartition = {
     partition: r.int32(),
     currentLeaderEpoch: version >= 2 ? r.int32() : -1,
@@ -145,7 +163,11 @@ export const offsetForLeaderEpochResponse: MessageCodec<OffsetForLeaderEpochResp
   },
 };
 
-function writeOffsetForLeaderEpochResponse(w: Writer, v: OffsetForLeaderEpochResponse, version: number): void {
+function writeOffsetForLeaderEpochResponse(
+  w: Writer,
+  v: OffsetForLeaderEpochResponse,
+  version: number,
+): void {
   if (version >= 2) {
     w.int32((v.throttleTimeMs ?? 0));
   }
@@ -159,7 +181,11 @@ function writeOffsetForLeaderEpochResponse(w: Writer, v: OffsetForLeaderEpochRes
   }
 }
 
-function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, v: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult, version: number): void {
+function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(
+  w: Writer,
+  v: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.topic);
   } else {
@@ -175,7 +201,11 @@ function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, 
   }
 }
 
-function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, v: OffsetForLeaderEpochResponseEpochEndOffset, version: number): void {
+function writeOffsetForLeaderEpochResponseEpochEndOffset(
+  w: Writer,
+  v: OffsetForLeaderEpochResponseEpochEndOffset,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.int32(v.partition);
   if (version >= 1) {
@@ -190,7 +220,9 @@ function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, v: OffsetFor
 function readOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
   const value: OffsetForLeaderEpochResponse = {
     throttleTimeMs: version >= 2 ? r.int32() : 0,
-    topics: (version >= 4 ? r.compactArray((r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version), 3) : r.array((r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version), 3)),
+    topics: version >= 4
+      ? r.compactArray((r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version), 3)
+      : r.array((r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version), 3),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -198,10 +230,15 @@ function readOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetFor
   return value;
 }
 
-function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, version: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(
+  r: Reader,
+  version: number,
+): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   const value: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult = {
-    topic: (version >= 4 ? r.compactString() : r.string()),
-    partitions: (version >= 4 ? r.compactArray((r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, version), 14) : r.array((r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, version), 14)),
+    topic: version >= 4 ? r.compactString() : r.string(),
+    partitions: version >= 4
+      ? r.compactArray((r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, version), 14)
+      : r.array((r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, version), 14),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -209,7 +246,10 @@ function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, v
   return value;
 }
 
-function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: number): OffsetForLeaderEpochResponseEpochEndOffset {
+function readOffsetForLeaderEpochResponseEpochEndOffset(
+  r: Reader,
+  version: number,
+): OffsetForLeaderEpochResponseEpochEndOffset {
   const value: OffsetForLeaderEpochResponseEpochEndOffset = {
     errorCode: r.int16(),
     partition: r.int32(),

@@ -62,7 +62,11 @@ function writeProduceRequest(w: Writer, v: ProduceRequest, version: number): voi
   }
 }
 
-function writeProduceRequestTopicProduceData(w: Writer, v: ProduceRequestTopicProduceData, version: number): void {
+function writeProduceRequestTopicProduceData(
+  w: Writer,
+  v: ProduceRequestTopicProduceData,
+  version: number,
+): void {
   if (version >= 9) {
     w.compactString(v.name);
   } else {
@@ -78,7 +82,11 @@ function writeProduceRequestTopicProduceData(w: Writer, v: ProduceRequestTopicPr
   }
 }
 
-function writeProduceRequestPartitionProduceData(w: Writer, v: ProduceRequestPartitionProduceData, version: number): void {
+function writeProduceRequestPartitionProduceData(
+  w: Writer,
+  v: ProduceRequestPartitionProduceData,
+  version: number,
+): void {
   w.int32(v.index);
   if (version >= 9) {
     w.compactNullableBytes(v.records);
@@ -95,7 +103,9 @@ function readProduceRequest(r: Reader, version: number): ProduceRequest {
     transactionalId: version >= 3 ? (version >= 9 ? r.compactNullableString() : r.nullableString()) : null,
     acks: r.int16(),
     timeoutMs: r.int32(),
-    topicData: (version >= 9 ? r.compactArray((r) => readProduceRequestTopicProduceData(r, version), 3) : r.array((r) => readProduceRequestTopicProduceData(r, version), 3)),
+    topicData: version >= 9
+      ? r.compactArray((r) => readProduceRequestTopicProduceData(r, version), 3)
+      : r.array((r) => readProduceRequestTopicProduceData(r, version), 3),
   };
   if (version >= 9) {
     r.skipTaggedFields();
@@ -105,8 +115,10 @@ function readProduceRequest(r: Reader, version: number): ProduceRequest {
 
 function readProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
   const value: ProduceRequestTopicProduceData = {
-    name: (version >= 9 ? r.compactString() : r.string()),
-    partitionData: (version >= 9 ? r.compactArray((r) => readProduceRequestPartitionProduceData(r, version), 6) : r.array((r) => readProduceRequestPartitionProduceData(r, version), 6)),
+    name: version >= 9 ? r.compactString() : r.string(),
+    partitionData: version >= 9
+      ? r.compactArray((r) => readProduceRequestPartitionProduceData(r, version), 6)
+      : r.array((r) => readProduceRequestPartitionProduceData(r, version), 6),
   };
   if (version >= 9) {
     r.skipTaggedFields();
@@ -114,10 +126,13 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
   return value;
 }
 
-function readProduceRequestPartitionProduceData(r: Reader, version: number): ProduceRequestPartitionProduceData {
+function readProduceRequestPartitionProduceData(
+  r: Reader,
+  version: number,
+): ProduceRequestPartitionProduceData {
   const value: ProduceRequestPartitionProduceData = {
     index: r.int32(),
-    records: (version >= 9 ? r.compactNullableBytes() : r.nullableBytes()),
+    records: version >= 9 ? r.compactNullableBytes() : r.nullableBytes(),
   };
   if (version >= 9) {
     r.skipTaggedFields();
@@ -204,7 +219,11 @@ function writeProduceResponse(w: Writer, v: ProduceResponse, version: number): v
   }
 }
 
-function writeProduceResponseTopicProduceResponse(w: Writer, v: ProduceResponseTopicProduceResponse, version: number): void {
+function writeProduceResponseTopicProduceResponse(
+  w: Writer,
+  v: ProduceResponseTopicProduceResponse,
+  version: number,
+): void {
   if (version >= 9) {
     w.compactString(v.name);
   } else {
@@ -220,7 +239,11 @@ function writeProduceResponseTopicProduceResponse(w: Writer, v: ProduceResponseT
   }
 }
 
-function writeProduceResponsePartitionProduceResponse(w: Writer, v: ProduceResponsePartitionProduceResponse, version: number): void {
+function writeProduceResponsePartitionProduceResponse(
+  w: Writer,
+  v: ProduceResponsePartitionProduceResponse,
+  version: number,
+): void {
   w.int32(v.index);
   w.int16(v.errorCode);
   w.int64(v.baseOffset);
@@ -257,7 +280,11 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, v: ProduceRespo
   }
 }
 
-function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: ProduceResponseBatchIndexAndErrorMessage, version: number): void {
+function writeProduceResponseBatchIndexAndErrorMessage(
+  w: Writer,
+  v: ProduceResponseBatchIndexAndErrorMessage,
+  version: number,
+): void {
   w.int32(v.batchIndex);
   if (version >= 9) {
     w.compactNullableString(v.batchIndexErrorMessage);
@@ -269,7 +296,11 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: ProduceResp
   }
 }
 
-function writeProduceResponseLeaderIdAndEpoch(w: Writer, v: ProduceResponseLeaderIdAndEpoch, _version: number): void {
+function writeProduceResponseLeaderIdAndEpoch(
+  w: Writer,
+  v: ProduceResponseLeaderIdAndEpoch,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
@@ -285,7 +316,9 @@ function writeProduceResponseNodeEndpoint(w: Writer, v: ProduceResponseNodeEndpo
 
 function readProduceResponse(r: Reader, version: number): ProduceResponse {
   const value: ProduceResponse = {
-    responses: (version >= 9 ? r.compactArray((r) => readProduceResponseTopicProduceResponse(r, version), 3) : r.array((r) => readProduceResponseTopicProduceResponse(r, version), 3)),
+    responses: version >= 9
+      ? r.compactArray((r) => readProduceResponseTopicProduceResponse(r, version), 3)
+      : r.array((r) => readProduceResponseTopicProduceResponse(r, version), 3),
     throttleTimeMs: version >= 1 ? r.int32() : 0,
     nodeEndpoints: [],
   };
@@ -304,10 +337,15 @@ function readProduceResponse(r: Reader, version: number): ProduceResponse {
   return value;
 }
 
-function readProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
+function readProduceResponseTopicProduceResponse(
+  r: Reader,
+  version: number,
+): ProduceResponseTopicProduceResponse {
   const value: ProduceResponseTopicProduceResponse = {
-    name: (version >= 9 ? r.compactString() : r.string()),
-    partitionResponses: (version >= 9 ? r.compactArray((r) => readProduceResponsePartitionProduceResponse(r, version), 14) : r.array((r) => readProduceResponsePartitionProduceResponse(r, version), 14)),
+    name: version >= 9 ? r.compactString() : r.string(),
+    partitionResponses: version >= 9
+      ? r.compactArray((r) => readProduceResponsePartitionProduceResponse(r, version), 14)
+      : r.array((r) => readProduceResponsePartitionProduceResponse(r, version), 14),
   };
   if (version >= 9) {
     r.skipTaggedFields();
@@ -315,14 +353,21 @@ function readProduceResponseTopicProduceResponse(r: Reader, version: number): Pr
   return value;
 }
 
-function readProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
+function readProduceResponsePartitionProduceResponse(
+  r: Reader,
+  version: number,
+): ProduceResponsePartitionProduceResponse {
   const value: ProduceResponsePartitionProduceResponse = {
     index: r.int32(),
     errorCode: r.int16(),
     baseOffset: r.int64(),
     logAppendTimeMs: version >= 2 ? r.int64() : -1n,
     logStartOffset: version >= 5 ? r.int64() : -1n,
-    recordErrors: version >= 8 ? (version >= 9 ? r.compactArray((r) => readProduceResponseBatchIndexAndErrorMessage(r, version), 6) : r.array((r) => readProduceResponseBatchIndexAndErrorMessage(r, version), 6)) : [],
+    recordErrors: version >= 8
+      ? (version >= 9
+        ? r.compactArray((r) => readProduceResponseBatchIndexAndErrorMessage(r, version), 6)
+        : r.array((r) => readProduceResponseBatchIndexAndErrorMessage(r, version), 6))
+      : [],
     errorMessage: version >= 8 ? (version >= 9 ? r.compactNullableString() : r.nullableString()) : null,
     currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
   };
@@ -341,10 +386,13 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
   return value;
 }
 
-function readProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
+function readProduceResponseBatchIndexAndErrorMessage(
+  r: Reader,
+  version: number,
+): ProduceResponseBatchIndexAndErrorMessage {
   const value: ProduceResponseBatchIndexAndErrorMessage = {
     batchIndex: r.int32(),
-    batchIndexErrorMessage: (version >= 9 ? r.compactNullableString() : r.nullableString()),
+    batchIndexErrorMessage: version >= 9 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 9) {
     r.skipTaggedFields();

@@ -36,25 +36,40 @@ export const readShareGroupStateSummaryRequest: MessageCodec<ReadShareGroupState
   },
 };
 
-function writeReadShareGroupStateSummaryRequest(w: Writer, v: ReadShareGroupStateSummaryRequest, version: number): void {
+function writeReadShareGroupStateSummaryRequest(
+  w: Writer,
+  v: ReadShareGroupStateSummaryRequest,
+  version: number,
+): void {
   w.compactString(v.groupId);
   w.compactArray(v.topics, (w, item) => writeReadShareGroupStateSummaryRequestReadStateSummaryData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v: ReadShareGroupStateSummaryRequestReadStateSummaryData, version: number): void {
+function writeReadShareGroupStateSummaryRequestReadStateSummaryData(
+  w: Writer,
+  v: ReadShareGroupStateSummaryRequestReadStateSummaryData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeReadShareGroupStateSummaryRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, v: ReadShareGroupStateSummaryRequestPartitionData, _version: number): void {
+function writeReadShareGroupStateSummaryRequestPartitionData(
+  w: Writer,
+  v: ReadShareGroupStateSummaryRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
 }
 
-function readReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
+function readReadShareGroupStateSummaryRequest(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateSummaryRequest {
   const value: ReadShareGroupStateSummaryRequest = {
     groupId: r.compactString(),
     topics: r.compactArray((r) => readReadShareGroupStateSummaryRequestReadStateSummaryData(r, version), 18),
@@ -63,7 +78,10 @@ function readReadShareGroupStateSummaryRequest(r: Reader, version: number): Read
   return value;
 }
 
-function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, version: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
+function readReadShareGroupStateSummaryRequestReadStateSummaryData(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateSummaryRequestReadStateSummaryData {
   const value: ReadShareGroupStateSummaryRequestReadStateSummaryData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readReadShareGroupStateSummaryRequestPartitionData(r, version), 9),
@@ -72,7 +90,10 @@ function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, ve
   return value;
 }
 
-function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, _version: number): ReadShareGroupStateSummaryRequestPartitionData {
+function readReadShareGroupStateSummaryRequestPartitionData(
+  r: Reader,
+  _version: number,
+): ReadShareGroupStateSummaryRequestPartitionData {
   const value: ReadShareGroupStateSummaryRequestPartitionData = {
     partition: r.int32(),
     leaderEpoch: r.int32(),
@@ -114,18 +135,30 @@ export const readShareGroupStateSummaryResponse: MessageCodec<ReadShareGroupStat
   },
 };
 
-function writeReadShareGroupStateSummaryResponse(w: Writer, v: ReadShareGroupStateSummaryResponse, version: number): void {
+function writeReadShareGroupStateSummaryResponse(
+  w: Writer,
+  v: ReadShareGroupStateSummaryResponse,
+  version: number,
+): void {
   w.compactArray(v.results, (w, item) => writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, v: ReadShareGroupStateSummaryResponseReadStateSummaryResult, version: number): void {
+function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(
+  w: Writer,
+  v: ReadShareGroupStateSummaryResponseReadStateSummaryResult,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeReadShareGroupStateSummaryResponsePartitionResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, v: ReadShareGroupStateSummaryResponsePartitionResult, _version: number): void {
+function writeReadShareGroupStateSummaryResponsePartitionResult(
+  w: Writer,
+  v: ReadShareGroupStateSummaryResponsePartitionResult,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -134,7 +167,10 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, v: Re
   w.unsignedVarint(0);
 }
 
-function readReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
+function readReadShareGroupStateSummaryResponse(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateSummaryResponse {
   const value: ReadShareGroupStateSummaryResponse = {
     results: r.compactArray((r) => readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version), 18),
   };
@@ -142,7 +178,10 @@ function readReadShareGroupStateSummaryResponse(r: Reader, version: number): Rea
   return value;
 }
 
-function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, version: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+function readReadShareGroupStateSummaryResponseReadStateSummaryResult(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   const value: ReadShareGroupStateSummaryResponseReadStateSummaryResult = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readReadShareGroupStateSummaryResponsePartitionResult(r, version), 20),
@@ -151,7 +190,10 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
   return value;
 }
 
-function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, _version: number): ReadShareGroupStateSummaryResponsePartitionResult {
+function readReadShareGroupStateSummaryResponsePartitionResult(
+  r: Reader,
+  _version: number,
+): ReadShareGroupStateSummaryResponsePartitionResult {
   const value: ReadShareGroupStateSummaryResponsePartitionResult = {
     partition: r.int32(),
     errorCode: r.int16(),

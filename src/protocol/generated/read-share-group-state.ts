@@ -42,13 +42,21 @@ function writeReadShareGroupStateRequest(w: Writer, v: ReadShareGroupStateReques
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateRequestReadStateData(w: Writer, v: ReadShareGroupStateRequestReadStateData, version: number): void {
+function writeReadShareGroupStateRequestReadStateData(
+  w: Writer,
+  v: ReadShareGroupStateRequestReadStateData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeReadShareGroupStateRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateRequestPartitionData(w: Writer, v: ReadShareGroupStateRequestPartitionData, _version: number): void {
+function writeReadShareGroupStateRequestPartitionData(
+  w: Writer,
+  v: ReadShareGroupStateRequestPartitionData,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
@@ -63,7 +71,10 @@ function readReadShareGroupStateRequest(r: Reader, version: number): ReadShareGr
   return value;
 }
 
-function readReadShareGroupStateRequestReadStateData(r: Reader, version: number): ReadShareGroupStateRequestReadStateData {
+function readReadShareGroupStateRequestReadStateData(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateRequestReadStateData {
   const value: ReadShareGroupStateRequestReadStateData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readReadShareGroupStateRequestPartitionData(r, version), 9),
@@ -72,7 +83,10 @@ function readReadShareGroupStateRequestReadStateData(r: Reader, version: number)
   return value;
 }
 
-function readReadShareGroupStateRequestPartitionData(r: Reader, _version: number): ReadShareGroupStateRequestPartitionData {
+function readReadShareGroupStateRequestPartitionData(
+  r: Reader,
+  _version: number,
+): ReadShareGroupStateRequestPartitionData {
   const value: ReadShareGroupStateRequestPartitionData = {
     partition: r.int32(),
     leaderEpoch: r.int32(),
@@ -127,13 +141,21 @@ function writeReadShareGroupStateResponse(w: Writer, v: ReadShareGroupStateRespo
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateResponseReadStateResult(w: Writer, v: ReadShareGroupStateResponseReadStateResult, version: number): void {
+function writeReadShareGroupStateResponseReadStateResult(
+  w: Writer,
+  v: ReadShareGroupStateResponseReadStateResult,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeReadShareGroupStateResponsePartitionResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateResponsePartitionResult(w: Writer, v: ReadShareGroupStateResponsePartitionResult, version: number): void {
+function writeReadShareGroupStateResponsePartitionResult(
+  w: Writer,
+  v: ReadShareGroupStateResponsePartitionResult,
+  version: number,
+): void {
   w.int32(v.partition);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -143,7 +165,11 @@ function writeReadShareGroupStateResponsePartitionResult(w: Writer, v: ReadShare
   w.unsignedVarint(0);
 }
 
-function writeReadShareGroupStateResponseStateBatch(w: Writer, v: ReadShareGroupStateResponseStateBatch, _version: number): void {
+function writeReadShareGroupStateResponseStateBatch(
+  w: Writer,
+  v: ReadShareGroupStateResponseStateBatch,
+  _version: number,
+): void {
   w.int64(v.firstOffset);
   w.int64(v.lastOffset);
   w.int8(v.deliveryState);
@@ -159,7 +185,10 @@ function readReadShareGroupStateResponse(r: Reader, version: number): ReadShareG
   return value;
 }
 
-function readReadShareGroupStateResponseReadStateResult(r: Reader, version: number): ReadShareGroupStateResponseReadStateResult {
+function readReadShareGroupStateResponseReadStateResult(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateResponseReadStateResult {
   const value: ReadShareGroupStateResponseReadStateResult = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readReadShareGroupStateResponsePartitionResult(r, version), 21),
@@ -168,7 +197,10 @@ function readReadShareGroupStateResponseReadStateResult(r: Reader, version: numb
   return value;
 }
 
-function readReadShareGroupStateResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateResponsePartitionResult {
+function readReadShareGroupStateResponsePartitionResult(
+  r: Reader,
+  version: number,
+): ReadShareGroupStateResponsePartitionResult {
   const value: ReadShareGroupStateResponsePartitionResult = {
     partition: r.int32(),
     errorCode: r.int16(),
@@ -181,7 +213,10 @@ function readReadShareGroupStateResponsePartitionResult(r: Reader, version: numb
   return value;
 }
 
-function readReadShareGroupStateResponseStateBatch(r: Reader, _version: number): ReadShareGroupStateResponseStateBatch {
+function readReadShareGroupStateResponseStateBatch(
+  r: Reader,
+  _version: number,
+): ReadShareGroupStateResponseStateBatch {
   const value: ReadShareGroupStateResponseStateBatch = {
     firstOffset: r.int64(),
     lastOffset: r.int64(),

@@ -40,7 +40,7 @@ function writeRenewDelegationTokenRequest(w: Writer, v: RenewDelegationTokenRequ
 
 function readRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
   const value: RenewDelegationTokenRequest = {
-    hmac: (version >= 2 ? r.compactBytes() : r.bytes()),
+    hmac: version >= 2 ? r.compactBytes() : r.bytes(),
     renewPeriodMs: r.int64(),
   };
   if (version >= 2) {
@@ -71,7 +71,11 @@ export const renewDelegationTokenResponse: MessageCodec<RenewDelegationTokenResp
   },
 };
 
-function writeRenewDelegationTokenResponse(w: Writer, v: RenewDelegationTokenResponse, version: number): void {
+function writeRenewDelegationTokenResponse(
+  w: Writer,
+  v: RenewDelegationTokenResponse,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.int64(v.expiryTimestampMs);
   w.int32(v.throttleTimeMs);

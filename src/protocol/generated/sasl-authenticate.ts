@@ -38,7 +38,7 @@ function writeSaslAuthenticateRequest(w: Writer, v: SaslAuthenticateRequest, ver
 
 function readSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
   const value: SaslAuthenticateRequest = {
-    authBytes: (version >= 2 ? r.compactBytes() : r.bytes()),
+    authBytes: version >= 2 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -92,8 +92,8 @@ function writeSaslAuthenticateResponse(w: Writer, v: SaslAuthenticateResponse, v
 function readSaslAuthenticateResponse(r: Reader, version: number): SaslAuthenticateResponse {
   const value: SaslAuthenticateResponse = {
     errorCode: r.int16(),
-    errorMessage: (version >= 2 ? r.compactNullableString() : r.nullableString()),
-    authBytes: (version >= 2 ? r.compactBytes() : r.bytes()),
+    errorMessage: version >= 2 ? r.compactNullableString() : r.nullableString(),
+    authBytes: version >= 2 ? r.compactBytes() : r.bytes(),
     sessionLifetimeMs: version >= 1 ? r.int64() : 0n,
   };
   if (version >= 2) {

@@ -52,19 +52,31 @@ function writeShareAcknowledgeRequest(w: Writer, v: ShareAcknowledgeRequest, ver
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: ShareAcknowledgeRequestAcknowledgeTopic, version: number): void {
+function writeShareAcknowledgeRequestAcknowledgeTopic(
+  w: Writer,
+  v: ShareAcknowledgeRequestAcknowledgeTopic,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeShareAcknowledgeRequestAcknowledgePartition(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, v: ShareAcknowledgeRequestAcknowledgePartition, version: number): void {
+function writeShareAcknowledgeRequestAcknowledgePartition(
+  w: Writer,
+  v: ShareAcknowledgeRequestAcknowledgePartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.compactArray(v.acknowledgementBatches, (w, item) => writeShareAcknowledgeRequestAcknowledgementBatch(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, v: ShareAcknowledgeRequestAcknowledgementBatch, _version: number): void {
+function writeShareAcknowledgeRequestAcknowledgementBatch(
+  w: Writer,
+  v: ShareAcknowledgeRequestAcknowledgementBatch,
+  _version: number,
+): void {
   w.int64(v.firstOffset);
   w.int64(v.lastOffset);
   w.compactArray(v.acknowledgeTypes, (w, item) => w.int8(item));
@@ -82,7 +94,10 @@ function readShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowled
   return value;
 }
 
-function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgeTopic {
+function readShareAcknowledgeRequestAcknowledgeTopic(
+  r: Reader,
+  version: number,
+): ShareAcknowledgeRequestAcknowledgeTopic {
   const value: ShareAcknowledgeRequestAcknowledgeTopic = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readShareAcknowledgeRequestAcknowledgePartition(r, version), 6),
@@ -91,7 +106,10 @@ function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number)
   return value;
 }
 
-function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgePartition {
+function readShareAcknowledgeRequestAcknowledgePartition(
+  r: Reader,
+  version: number,
+): ShareAcknowledgeRequestAcknowledgePartition {
   const value: ShareAcknowledgeRequestAcknowledgePartition = {
     partitionIndex: r.int32(),
     acknowledgementBatches: r.compactArray((r) => readShareAcknowledgeRequestAcknowledgementBatch(r, version), 18),
@@ -100,7 +118,10 @@ function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: num
   return value;
 }
 
-function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, _version: number): ShareAcknowledgeRequestAcknowledgementBatch {
+function readShareAcknowledgeRequestAcknowledgementBatch(
+  r: Reader,
+  _version: number,
+): ShareAcknowledgeRequestAcknowledgementBatch {
   const value: ShareAcknowledgeRequestAcknowledgementBatch = {
     firstOffset: r.int64(),
     lastOffset: r.int64(),
@@ -167,13 +188,21 @@ function writeShareAcknowledgeResponse(w: Writer, v: ShareAcknowledgeResponse, v
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v: ShareAcknowledgeResponseShareAcknowledgeTopicResponse, version: number): void {
+function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(
+  w: Writer,
+  v: ShareAcknowledgeResponseShareAcknowledgeTopicResponse,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeShareAcknowledgeResponsePartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeResponsePartitionData(w: Writer, v: ShareAcknowledgeResponsePartitionData, version: number): void {
+function writeShareAcknowledgeResponsePartitionData(
+  w: Writer,
+  v: ShareAcknowledgeResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -181,13 +210,21 @@ function writeShareAcknowledgeResponsePartitionData(w: Writer, v: ShareAcknowled
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, v: ShareAcknowledgeResponseLeaderIdAndEpoch, _version: number): void {
+function writeShareAcknowledgeResponseLeaderIdAndEpoch(
+  w: Writer,
+  v: ShareAcknowledgeResponseLeaderIdAndEpoch,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
 }
 
-function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, v: ShareAcknowledgeResponseNodeEndpoint, _version: number): void {
+function writeShareAcknowledgeResponseNodeEndpoint(
+  w: Writer,
+  v: ShareAcknowledgeResponseNodeEndpoint,
+  _version: number,
+): void {
   w.int32(v.nodeId);
   w.compactString(v.host);
   w.int32(v.port);
@@ -207,7 +244,10 @@ function readShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowle
   return value;
 }
 
-function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, version: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(
+  r: Reader,
+  version: number,
+): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   const value: ShareAcknowledgeResponseShareAcknowledgeTopicResponse = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readShareAcknowledgeResponsePartitionData(r, version), 17),
@@ -216,7 +256,10 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, ve
   return value;
 }
 
-function readShareAcknowledgeResponsePartitionData(r: Reader, version: number): ShareAcknowledgeResponsePartitionData {
+function readShareAcknowledgeResponsePartitionData(
+  r: Reader,
+  version: number,
+): ShareAcknowledgeResponsePartitionData {
   const value: ShareAcknowledgeResponsePartitionData = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
@@ -227,7 +270,10 @@ function readShareAcknowledgeResponsePartitionData(r: Reader, version: number): 
   return value;
 }
 
-function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, _version: number): ShareAcknowledgeResponseLeaderIdAndEpoch {
+function readShareAcknowledgeResponseLeaderIdAndEpoch(
+  r: Reader,
+  _version: number,
+): ShareAcknowledgeResponseLeaderIdAndEpoch {
   const value: ShareAcknowledgeResponseLeaderIdAndEpoch = {
     leaderId: r.int32(),
     leaderEpoch: r.int32(),
@@ -236,7 +282,10 @@ function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, _version: numbe
   return value;
 }
 
-function readShareAcknowledgeResponseNodeEndpoint(r: Reader, _version: number): ShareAcknowledgeResponseNodeEndpoint {
+function readShareAcknowledgeResponseNodeEndpoint(
+  r: Reader,
+  _version: number,
+): ShareAcknowledgeResponseNodeEndpoint {
   const value: ShareAcknowledgeResponseNodeEndpoint = {
     nodeId: r.int32(),
     host: r.compactString(),

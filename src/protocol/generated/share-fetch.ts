@@ -72,21 +72,33 @@ function writeShareFetchRequestFetchTopic(w: Writer, v: ShareFetchRequestFetchTo
   w.unsignedVarint(0);
 }
 
-function writeShareFetchRequestFetchPartition(w: Writer, v: ShareFetchRequestFetchPartition, version: number): void {
+function writeShareFetchRequestFetchPartition(
+  w: Writer,
+  v: ShareFetchRequestFetchPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int32(v.partitionMaxBytes);
   w.compactArray(v.acknowledgementBatches, (w, item) => writeShareFetchRequestAcknowledgementBatch(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareFetchRequestAcknowledgementBatch(w: Writer, v: ShareFetchRequestAcknowledgementBatch, _version: number): void {
+function writeShareFetchRequestAcknowledgementBatch(
+  w: Writer,
+  v: ShareFetchRequestAcknowledgementBatch,
+  _version: number,
+): void {
   w.int64(v.firstOffset);
   w.int64(v.lastOffset);
   w.compactArray(v.acknowledgeTypes, (w, item) => w.int8(item));
   w.unsignedVarint(0);
 }
 
-function writeShareFetchRequestForgottenTopic(w: Writer, v: ShareFetchRequestForgottenTopic, _version: number): void {
+function writeShareFetchRequestForgottenTopic(
+  w: Writer,
+  v: ShareFetchRequestForgottenTopic,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -126,7 +138,10 @@ function readShareFetchRequestFetchPartition(r: Reader, version: number): ShareF
   return value;
 }
 
-function readShareFetchRequestAcknowledgementBatch(r: Reader, _version: number): ShareFetchRequestAcknowledgementBatch {
+function readShareFetchRequestAcknowledgementBatch(
+  r: Reader,
+  _version: number,
+): ShareFetchRequestAcknowledgementBatch {
   const value: ShareFetchRequestAcknowledgementBatch = {
     firstOffset: r.int64(),
     lastOffset: r.int64(),
@@ -212,13 +227,21 @@ function writeShareFetchResponse(w: Writer, v: ShareFetchResponse, version: numb
   w.unsignedVarint(0);
 }
 
-function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: ShareFetchResponseShareFetchableTopicResponse, version: number): void {
+function writeShareFetchResponseShareFetchableTopicResponse(
+  w: Writer,
+  v: ShareFetchResponseShareFetchableTopicResponse,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeShareFetchResponsePartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareFetchResponsePartitionData(w: Writer, v: ShareFetchResponsePartitionData, version: number): void {
+function writeShareFetchResponsePartitionData(
+  w: Writer,
+  v: ShareFetchResponsePartitionData,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -230,20 +253,32 @@ function writeShareFetchResponsePartitionData(w: Writer, v: ShareFetchResponsePa
   w.unsignedVarint(0);
 }
 
-function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, v: ShareFetchResponseLeaderIdAndEpoch, _version: number): void {
+function writeShareFetchResponseLeaderIdAndEpoch(
+  w: Writer,
+  v: ShareFetchResponseLeaderIdAndEpoch,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.unsignedVarint(0);
 }
 
-function writeShareFetchResponseAcquiredRecords(w: Writer, v: ShareFetchResponseAcquiredRecords, _version: number): void {
+function writeShareFetchResponseAcquiredRecords(
+  w: Writer,
+  v: ShareFetchResponseAcquiredRecords,
+  _version: number,
+): void {
   w.int64(v.firstOffset);
   w.int64(v.lastOffset);
   w.int16(v.deliveryCount);
   w.unsignedVarint(0);
 }
 
-function writeShareFetchResponseNodeEndpoint(w: Writer, v: ShareFetchResponseNodeEndpoint, _version: number): void {
+function writeShareFetchResponseNodeEndpoint(
+  w: Writer,
+  v: ShareFetchResponseNodeEndpoint,
+  _version: number,
+): void {
   w.int32(v.nodeId);
   w.compactString(v.host);
   w.int32(v.port);
@@ -263,7 +298,10 @@ function readShareFetchResponse(r: Reader, version: number): ShareFetchResponse 
   return value;
 }
 
-function readShareFetchResponseShareFetchableTopicResponse(r: Reader, version: number): ShareFetchResponseShareFetchableTopicResponse {
+function readShareFetchResponseShareFetchableTopicResponse(
+  r: Reader,
+  version: number,
+): ShareFetchResponseShareFetchableTopicResponse {
   const value: ShareFetchResponseShareFetchableTopicResponse = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readShareFetchResponsePartitionData(r, version), 22),
@@ -287,7 +325,10 @@ function readShareFetchResponsePartitionData(r: Reader, version: number): ShareF
   return value;
 }
 
-function readShareFetchResponseLeaderIdAndEpoch(r: Reader, _version: number): ShareFetchResponseLeaderIdAndEpoch {
+function readShareFetchResponseLeaderIdAndEpoch(
+  r: Reader,
+  _version: number,
+): ShareFetchResponseLeaderIdAndEpoch {
   const value: ShareFetchResponseLeaderIdAndEpoch = {
     leaderId: r.int32(),
     leaderEpoch: r.int32(),
@@ -296,7 +337,10 @@ function readShareFetchResponseLeaderIdAndEpoch(r: Reader, _version: number): Sh
   return value;
 }
 
-function readShareFetchResponseAcquiredRecords(r: Reader, _version: number): ShareFetchResponseAcquiredRecords {
+function readShareFetchResponseAcquiredRecords(
+  r: Reader,
+  _version: number,
+): ShareFetchResponseAcquiredRecords {
   const value: ShareFetchResponseAcquiredRecords = {
     firstOffset: r.int64(),
     lastOffset: r.int64(),

@@ -100,7 +100,11 @@ function writeShareGroupDescribeResponse(w: Writer, v: ShareGroupDescribeRespons
   w.unsignedVarint(0);
 }
 
-function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: ShareGroupDescribeResponseDescribedGroup, version: number): void {
+function writeShareGroupDescribeResponseDescribedGroup(
+  w: Writer,
+  v: ShareGroupDescribeResponseDescribedGroup,
+  version: number,
+): void {
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   w.compactString(v.groupId);
@@ -113,7 +117,11 @@ function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: ShareGroupD
   w.unsignedVarint(0);
 }
 
-function writeShareGroupDescribeResponseMember(w: Writer, v: ShareGroupDescribeResponseMember, version: number): void {
+function writeShareGroupDescribeResponseMember(
+  w: Writer,
+  v: ShareGroupDescribeResponseMember,
+  version: number,
+): void {
   w.compactString(v.memberId);
   w.compactNullableString(v.rackId);
   w.int32(v.memberEpoch);
@@ -124,12 +132,20 @@ function writeShareGroupDescribeResponseMember(w: Writer, v: ShareGroupDescribeR
   w.unsignedVarint(0);
 }
 
-function writeShareGroupDescribeResponseAssignment(w: Writer, v: ShareGroupDescribeResponseAssignment, version: number): void {
+function writeShareGroupDescribeResponseAssignment(
+  w: Writer,
+  v: ShareGroupDescribeResponseAssignment,
+  version: number,
+): void {
   w.compactArray(v.topicPartitions, (w, item) => writeShareGroupDescribeResponseTopicPartitions(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareGroupDescribeResponseTopicPartitions(w: Writer, v: ShareGroupDescribeResponseTopicPartitions, _version: number): void {
+function writeShareGroupDescribeResponseTopicPartitions(
+  w: Writer,
+  v: ShareGroupDescribeResponseTopicPartitions,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactString(v.topicName);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
@@ -145,7 +161,10 @@ function readShareGroupDescribeResponse(r: Reader, version: number): ShareGroupD
   return value;
 }
 
-function readShareGroupDescribeResponseDescribedGroup(r: Reader, version: number): ShareGroupDescribeResponseDescribedGroup {
+function readShareGroupDescribeResponseDescribedGroup(
+  r: Reader,
+  version: number,
+): ShareGroupDescribeResponseDescribedGroup {
   const value: ShareGroupDescribeResponseDescribedGroup = {
     errorCode: r.int16(),
     errorMessage: r.compactNullableString(),
@@ -175,7 +194,10 @@ function readShareGroupDescribeResponseMember(r: Reader, version: number): Share
   return value;
 }
 
-function readShareGroupDescribeResponseAssignment(r: Reader, version: number): ShareGroupDescribeResponseAssignment {
+function readShareGroupDescribeResponseAssignment(
+  r: Reader,
+  version: number,
+): ShareGroupDescribeResponseAssignment {
   const value: ShareGroupDescribeResponseAssignment = {
     topicPartitions: r.compactArray((r) => readShareGroupDescribeResponseTopicPartitions(r, version), 19),
   };
@@ -183,7 +205,10 @@ function readShareGroupDescribeResponseAssignment(r: Reader, version: number): S
   return value;
 }
 
-function readShareGroupDescribeResponseTopicPartitions(r: Reader, _version: number): ShareGroupDescribeResponseTopicPartitions {
+function readShareGroupDescribeResponseTopicPartitions(
+  r: Reader,
+  _version: number,
+): ShareGroupDescribeResponseTopicPartitions {
   const value: ShareGroupDescribeResponseTopicPartitions = {
     topicId: r.uuid(),
     topicName: r.compactString(),

@@ -101,12 +101,20 @@ function writeShareGroupHeartbeatResponse(w: Writer, v: ShareGroupHeartbeatRespo
   w.unsignedVarint(0);
 }
 
-function writeShareGroupHeartbeatResponseAssignment(w: Writer, v: ShareGroupHeartbeatResponseAssignment, version: number): void {
+function writeShareGroupHeartbeatResponseAssignment(
+  w: Writer,
+  v: ShareGroupHeartbeatResponseAssignment,
+  version: number,
+): void {
   w.compactArray(v.topicPartitions, (w, item) => writeShareGroupHeartbeatResponseTopicPartitions(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, v: ShareGroupHeartbeatResponseTopicPartitions, _version: number): void {
+function writeShareGroupHeartbeatResponseTopicPartitions(
+  w: Writer,
+  v: ShareGroupHeartbeatResponseTopicPartitions,
+  _version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => w.int32(item));
   w.unsignedVarint(0);
@@ -126,7 +134,10 @@ function readShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroup
   return value;
 }
 
-function readShareGroupHeartbeatResponseAssignment(r: Reader, version: number): ShareGroupHeartbeatResponseAssignment {
+function readShareGroupHeartbeatResponseAssignment(
+  r: Reader,
+  version: number,
+): ShareGroupHeartbeatResponseAssignment {
   const value: ShareGroupHeartbeatResponseAssignment = {
     topicPartitions: r.compactArray((r) => readShareGroupHeartbeatResponseTopicPartitions(r, version), 18),
   };
@@ -134,7 +145,10 @@ function readShareGroupHeartbeatResponseAssignment(r: Reader, version: number): 
   return value;
 }
 
-function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, _version: number): ShareGroupHeartbeatResponseTopicPartitions {
+function readShareGroupHeartbeatResponseTopicPartitions(
+  r: Reader,
+  _version: number,
+): ShareGroupHeartbeatResponseTopicPartitions {
   const value: ShareGroupHeartbeatResponseTopicPartitions = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => r.int32(), 4),

@@ -98,12 +98,20 @@ function writeStopReplicaRequest(w: Writer, v: StopReplicaRequest, version: numb
   }
 }
 
-function writeStopReplicaRequestStopReplicaPartitionV0(w: Writer, v: StopReplicaRequestStopReplicaPartitionV0, _version: number): void {
+function writeStopReplicaRequestStopReplicaPartitionV0(
+  w: Writer,
+  v: StopReplicaRequestStopReplicaPartitionV0,
+  _version: number,
+): void {
   w.string(v.topicName);
   w.int32(v.partitionIndex);
 }
 
-function writeStopReplicaRequestStopReplicaTopicV1(w: Writer, v: StopReplicaRequestStopReplicaTopicV1, version: number): void {
+function writeStopReplicaRequestStopReplicaTopicV1(
+  w: Writer,
+  v: StopReplicaRequestStopReplicaTopicV1,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.name);
   } else {
@@ -119,13 +127,21 @@ function writeStopReplicaRequestStopReplicaTopicV1(w: Writer, v: StopReplicaRequ
   }
 }
 
-function writeStopReplicaRequestStopReplicaTopicState(w: Writer, v: StopReplicaRequestStopReplicaTopicState, version: number): void {
+function writeStopReplicaRequestStopReplicaTopicState(
+  w: Writer,
+  v: StopReplicaRequestStopReplicaTopicState,
+  version: number,
+): void {
   w.compactString(v.topicName);
   w.compactArray(v.partitionStates, (w, item) => writeStopReplicaRequestStopReplicaPartitionState(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeStopReplicaRequestStopReplicaPartitionState(w: Writer, v: StopReplicaRequestStopReplicaPartitionState, _version: number): void {
+function writeStopReplicaRequestStopReplicaPartitionState(
+  w: Writer,
+  v: StopReplicaRequestStopReplicaPartitionState,
+  _version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int32(v.leaderEpoch);
   w.bool(v.deletePartition);
@@ -139,9 +155,17 @@ function readStopReplicaRequest(r: Reader, version: number): StopReplicaRequest 
     controllerEpoch: r.int32(),
     brokerEpoch: version >= 1 ? r.int64() : -1n,
     deletePartitions: version <= 2 ? r.bool() : false,
-    ungroupedPartitions: version <= 0 ? r.array((r) => readStopReplicaRequestStopReplicaPartitionV0(r, version), 6) : [],
-    topics: version >= 1 && version <= 2 ? (version >= 2 ? r.compactArray((r) => readStopReplicaRequestStopReplicaTopicV1(r, version), 3) : r.array((r) => readStopReplicaRequestStopReplicaTopicV1(r, version), 3)) : [],
-    topicStates: version >= 3 ? r.compactArray((r) => readStopReplicaRequestStopReplicaTopicState(r, version), 3) : [],
+    ungroupedPartitions: version <= 0
+      ? r.array((r) => readStopReplicaRequestStopReplicaPartitionV0(r, version), 6)
+      : [],
+    topics: version >= 1 && version <= 2
+      ? (version >= 2
+        ? r.compactArray((r) => readStopReplicaRequestStopReplicaTopicV1(r, version), 3)
+        : r.array((r) => readStopReplicaRequestStopReplicaTopicV1(r, version), 3))
+      : [],
+    topicStates: version >= 3
+      ? r.compactArray((r) => readStopReplicaRequestStopReplicaTopicState(r, version), 3)
+      : [],
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -149,7 +173,10 @@ function readStopReplicaRequest(r: Reader, version: number): StopReplicaRequest 
   return value;
 }
 
-function readStopReplicaRequestStopReplicaPartitionV0(r: Reader, _version: number): StopReplicaRequestStopReplicaPartitionV0 {
+function readStopReplicaRequestStopReplicaPartitionV0(
+  r: Reader,
+  _version: number,
+): StopReplicaRequestStopReplicaPartitionV0 {
   const value: StopReplicaRequestStopReplicaPartitionV0 = {
     topicName: r.string(),
     partitionIndex: r.int32(),
@@ -157,10 +184,13 @@ function readStopReplicaRequestStopReplicaPartitionV0(r: Reader, _version: numbe
   return value;
 }
 
-function readStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number): StopReplicaRequestStopReplicaTopicV1 {
+function readStopReplicaRequestStopReplicaTopicV1(
+  r: Reader,
+  version: number,
+): StopReplicaRequestStopReplicaTopicV1 {
   const value: StopReplicaRequestStopReplicaTopicV1 = {
-    name: (version >= 2 ? r.compactString() : r.string()),
-    partitionIndexes: (version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    name: version >= 2 ? r.compactString() : r.string(),
+    partitionIndexes: version >= 2 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -168,7 +198,10 @@ function readStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number): S
   return value;
 }
 
-function readStopReplicaRequestStopReplicaTopicState(r: Reader, version: number): StopReplicaRequestStopReplicaTopicState {
+function readStopReplicaRequestStopReplicaTopicState(
+  r: Reader,
+  version: number,
+): StopReplicaRequestStopReplicaTopicState {
   const value: StopReplicaRequestStopReplicaTopicState = {
     topicName: r.compactString(),
     partitionStates: r.compactArray((r) => readStopReplicaRequestStopReplicaPartitionState(r, version), 10),
@@ -177,7 +210,10 @@ function readStopReplicaRequestStopReplicaTopicState(r: Reader, version: number)
   return value;
 }
 
-function readStopReplicaRequestStopReplicaPartitionState(r: Reader, _version: number): StopReplicaRequestStopReplicaPartitionState {
+function readStopReplicaRequestStopReplicaPartitionState(
+  r: Reader,
+  _version: number,
+): StopReplicaRequestStopReplicaPartitionState {
   const value: StopReplicaRequestStopReplicaPartitionState = {
     partitionIndex: r.int32(),
     leaderEpoch: r.int32(),
@@ -226,7 +262,11 @@ function writeStopReplicaResponse(w: Writer, v: StopReplicaResponse, version: nu
   }
 }
 
-function writeStopReplicaResponseStopReplicaPartitionError(w: Writer, v: StopReplicaResponseStopReplicaPartitionError, version: number): void {
+function writeStopReplicaResponseStopReplicaPartitionError(
+  w: Writer,
+  v: StopReplicaResponseStopReplicaPartitionError,
+  version: number,
+): void {
   if (version >= 2) {
     w.compactString(v.topicName);
   } else {
@@ -242,7 +282,9 @@ function writeStopReplicaResponseStopReplicaPartitionError(w: Writer, v: StopRep
 function readStopReplicaResponse(r: Reader, version: number): StopReplicaResponse {
   const value: StopReplicaResponse = {
     errorCode: r.int16(),
-    partitionErrors: (version >= 2 ? r.compactArray((r) => readStopReplicaResponseStopReplicaPartitionError(r, version), 8) : r.array((r) => readStopReplicaResponseStopReplicaPartitionError(r, version), 8)),
+    partitionErrors: version >= 2
+      ? r.compactArray((r) => readStopReplicaResponseStopReplicaPartitionError(r, version), 8)
+      : r.array((r) => readStopReplicaResponseStopReplicaPartitionError(r, version), 8),
   };
   if (version >= 2) {
     r.skipTaggedFields();
@@ -250,9 +292,12 @@ function readStopReplicaResponse(r: Reader, version: number): StopReplicaRespons
   return value;
 }
 
-function readStopReplicaResponseStopReplicaPartitionError(r: Reader, version: number): StopReplicaResponseStopReplicaPartitionError {
+function readStopReplicaResponseStopReplicaPartitionError(
+  r: Reader,
+  version: number,
+): StopReplicaResponseStopReplicaPartitionError {
   const value: StopReplicaResponseStopReplicaPartitionError = {
-    topicName: (version >= 2 ? r.compactString() : r.string()),
+    topicName: version >= 2 ? r.compactString() : r.string(),
     partitionIndex: r.int32(),
     errorCode: r.int16(),
   };

@@ -72,7 +72,11 @@ function writeSyncGroupRequest(w: Writer, v: SyncGroupRequest, version: number):
   }
 }
 
-function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: SyncGroupRequestSyncGroupRequestAssignment, version: number): void {
+function writeSyncGroupRequestSyncGroupRequestAssignment(
+  w: Writer,
+  v: SyncGroupRequestSyncGroupRequestAssignment,
+  version: number,
+): void {
   if (version >= 4) {
     w.compactString(v.memberId);
   } else {
@@ -90,13 +94,15 @@ function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: SyncGroup
 
 function readSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
   const value: SyncGroupRequest = {
-    groupId: (version >= 4 ? r.compactString() : r.string()),
+    groupId: version >= 4 ? r.compactString() : r.string(),
     generationId: r.int32(),
-    memberId: (version >= 4 ? r.compactString() : r.string()),
+    memberId: version >= 4 ? r.compactString() : r.string(),
     groupInstanceId: version >= 3 ? (version >= 4 ? r.compactNullableString() : r.nullableString()) : null,
     protocolType: version >= 5 ? r.compactNullableString() : null,
     protocolName: version >= 5 ? r.compactNullableString() : null,
-    assignments: (version >= 4 ? r.compactArray((r) => readSyncGroupRequestSyncGroupRequestAssignment(r, version), 3) : r.array((r) => readSyncGroupRequestSyncGroupRequestAssignment(r, version), 3)),
+    assignments: version >= 4
+      ? r.compactArray((r) => readSyncGroupRequestSyncGroupRequestAssignment(r, version), 3)
+      : r.array((r) => readSyncGroupRequestSyncGroupRequestAssignment(r, version), 3),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -104,10 +110,13 @@ function readSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
   return value;
 }
 
-function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
+function readSyncGroupRequestSyncGroupRequestAssignment(
+  r: Reader,
+  version: number,
+): SyncGroupRequestSyncGroupRequestAssignment {
   const value: SyncGroupRequestSyncGroupRequestAssignment = {
-    memberId: (version >= 4 ? r.compactString() : r.string()),
-    assignment: (version >= 4 ? r.compactBytes() : r.bytes()),
+    memberId: version >= 4 ? r.compactString() : r.string(),
+    assignment: version >= 4 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 4) {
     r.skipTaggedFields();
@@ -164,7 +173,7 @@ function readSyncGroupResponse(r: Reader, version: number): SyncGroupResponse {
     errorCode: r.int16(),
     protocolType: version >= 5 ? r.compactNullableString() : null,
     protocolName: version >= 5 ? r.compactNullableString() : null,
-    assignment: (version >= 4 ? r.compactBytes() : r.bytes()),
+    assignment: version >= 4 ? r.compactBytes() : r.bytes(),
   };
   if (version >= 4) {
     r.skipTaggedFields();

@@ -85,7 +85,11 @@ function writeTxnOffsetCommitRequest(w: Writer, v: TxnOffsetCommitRequest, versi
   }
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, version: number): void {
+function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(
+  w: Writer,
+  v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.name);
   } else {
@@ -101,7 +105,11 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: Tx
   }
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition, version: number): void {
+function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(
+  w: Writer,
+  v: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int64(v.committedOffset);
   if (version >= 2) {
@@ -119,14 +127,16 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v
 
 function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
   const value: TxnOffsetCommitRequest = {
-    transactionalId: (version >= 3 ? r.compactString() : r.string()),
-    groupId: (version >= 3 ? r.compactString() : r.string()),
+    transactionalId: version >= 3 ? r.compactString() : r.string(),
+    groupId: version >= 3 ? r.compactString() : r.string(),
     producerId: r.int64(),
     producerEpoch: r.int16(),
     generationId: version >= 3 ? r.int32() : -1,
     memberId: version >= 3 ? r.compactString() : "",
     groupInstanceId: version >= 3 ? r.compactNullableString() : null,
-    topics: (version >= 3 ? r.compactArray((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version), 3) : r.array((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version), 3)),
+    topics: version >= 3
+      ? r.compactArray((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version), 3)
+      : r.array((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version), 3),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -134,10 +144,15 @@ function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommit
   return value;
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(
+  r: Reader,
+  version: number,
+): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   const value: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = {
-    name: (version >= 3 ? r.compactString() : r.string()),
-    partitions: (version >= 3 ? r.compactArray((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version), 14) : r.array((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version), 14)),
+    name: version >= 3 ? r.compactString() : r.string(),
+    partitions: version >= 3
+      ? r.compactArray((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version), 14)
+      : r.array((r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version), 14),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -145,12 +160,15 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, versio
   return value;
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(
+  r: Reader,
+  version: number,
+): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   const value: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition = {
     partitionIndex: r.int32(),
     committedOffset: r.int64(),
     committedLeaderEpoch: version >= 2 ? r.int32() : -1,
-    committedMetadata: (version >= 3 ? r.compactNullableString() : r.nullableString()),
+    committedMetadata: version >= 3 ? r.compactNullableString() : r.nullableString(),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -201,7 +219,11 @@ function writeTxnOffsetCommitResponse(w: Writer, v: TxnOffsetCommitResponse, ver
   }
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic, version: number): void {
+function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(
+  w: Writer,
+  v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic,
+  version: number,
+): void {
   if (version >= 3) {
     w.compactString(v.name);
   } else {
@@ -217,7 +239,11 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: 
   }
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, v: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition, version: number): void {
+function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(
+  w: Writer,
+  v: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 3) {
@@ -228,7 +254,9 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer,
 function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
   const value: TxnOffsetCommitResponse = {
     throttleTimeMs: r.int32(),
-    topics: (version >= 3 ? r.compactArray((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version), 3) : r.array((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version), 3)),
+    topics: version >= 3
+      ? r.compactArray((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version), 3)
+      : r.array((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version), 3),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -236,10 +264,15 @@ function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommi
   return value;
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(
+  r: Reader,
+  version: number,
+): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   const value: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = {
-    name: (version >= 3 ? r.compactString() : r.string()),
-    partitions: (version >= 3 ? r.compactArray((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version), 6) : r.array((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version), 6)),
+    name: version >= 3 ? r.compactString() : r.string(),
+    partitions: version >= 3
+      ? r.compactArray((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version), 6)
+      : r.array((r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version), 6),
   };
   if (version >= 3) {
     r.skipTaggedFields();
@@ -247,7 +280,10 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, vers
   return value;
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(
+  r: Reader,
+  version: number,
+): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   const value: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),

@@ -46,7 +46,11 @@ function writeUpdateFeaturesRequest(w: Writer, v: UpdateFeaturesRequest, version
   w.unsignedVarint(0);
 }
 
-function writeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, v: UpdateFeaturesRequestFeatureUpdateKey, version: number): void {
+function writeUpdateFeaturesRequestFeatureUpdateKey(
+  w: Writer,
+  v: UpdateFeaturesRequestFeatureUpdateKey,
+  version: number,
+): void {
   w.compactString(v.feature);
   w.int16(v.maxVersionLevel);
   if (version <= 0) {
@@ -74,7 +78,10 @@ function readUpdateFeaturesRequest(r: Reader, version: number): UpdateFeaturesRe
   return value;
 }
 
-function readUpdateFeaturesRequestFeatureUpdateKey(r: Reader, version: number): UpdateFeaturesRequestFeatureUpdateKey {
+function readUpdateFeaturesRequestFeatureUpdateKey(
+  r: Reader,
+  version: number,
+): UpdateFeaturesRequestFeatureUpdateKey {
   const value: UpdateFeaturesRequestFeatureUpdateKey = {
     feature: r.compactString(),
     maxVersionLevel: r.int16(),
@@ -124,7 +131,11 @@ function writeUpdateFeaturesResponse(w: Writer, v: UpdateFeaturesResponse, versi
   w.unsignedVarint(0);
 }
 
-function writeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: UpdateFeaturesResponseUpdatableFeatureResult, _version: number): void {
+function writeUpdateFeaturesResponseUpdatableFeatureResult(
+  w: Writer,
+  v: UpdateFeaturesResponseUpdatableFeatureResult,
+  _version: number,
+): void {
   w.compactString(v.feature);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -136,13 +147,18 @@ function readUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesR
     throttleTimeMs: r.int32(),
     errorCode: r.int16(),
     errorMessage: r.compactNullableString(),
-    results: version <= 1 ? r.compactArray((r) => readUpdateFeaturesResponseUpdatableFeatureResult(r, version), 5) : [],
+    results: version <= 1
+      ? r.compactArray((r) => readUpdateFeaturesResponseUpdatableFeatureResult(r, version), 5)
+      : [],
   };
   r.skipTaggedFields();
   return value;
 }
 
-function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, _version: number): UpdateFeaturesResponseUpdatableFeatureResult {
+function readUpdateFeaturesResponseUpdatableFeatureResult(
+  r: Reader,
+  _version: number,
+): UpdateFeaturesResponseUpdatableFeatureResult {
   const value: UpdateFeaturesResponseUpdatableFeatureResult = {
     feature: r.compactString(),
     errorCode: r.int16(),

@@ -114,7 +114,11 @@ function writeUpdateMetadataRequest(w: Writer, v: UpdateMetadataRequest, version
   }
 }
 
-function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, v: UpdateMetadataRequestUpdateMetadataPartitionState, version: number): void {
+function writeUpdateMetadataRequestUpdateMetadataPartitionState(
+  w: Writer,
+  v: UpdateMetadataRequestUpdateMetadataPartitionState,
+  version: number,
+): void {
   if (version <= 4) {
     w.string((v.topicName ?? ""));
   }
@@ -145,7 +149,11 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, v: Up
   }
 }
 
-function writeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, v: UpdateMetadataRequestUpdateMetadataTopicState, version: number): void {
+function writeUpdateMetadataRequestUpdateMetadataTopicState(
+  w: Writer,
+  v: UpdateMetadataRequestUpdateMetadataTopicState,
+  version: number,
+): void {
   if (version >= 6) {
     w.compactString(v.topicName);
   } else {
@@ -164,7 +172,11 @@ function writeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, v: Update
   }
 }
 
-function writeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: UpdateMetadataRequestUpdateMetadataBroker, version: number): void {
+function writeUpdateMetadataRequestUpdateMetadataBroker(
+  w: Writer,
+  v: UpdateMetadataRequestUpdateMetadataBroker,
+  version: number,
+): void {
   w.int32(v.id);
   if (version <= 0) {
     w.string((v.v0Host ?? ""));
@@ -189,7 +201,11 @@ function writeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: UpdateMeta
   }
 }
 
-function writeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, v: UpdateMetadataRequestUpdateMetadataEndpoint, version: number): void {
+function writeUpdateMetadataRequestUpdateMetadataEndpoint(
+  w: Writer,
+  v: UpdateMetadataRequestUpdateMetadataEndpoint,
+  version: number,
+): void {
   w.int32(v.port);
   if (version >= 6) {
     w.compactString(v.host);
@@ -216,9 +232,17 @@ function readUpdateMetadataRequest(r: Reader, version: number): UpdateMetadataRe
     type: 0,
     controllerEpoch: r.int32(),
     brokerEpoch: version >= 5 ? r.int64() : -1n,
-    ungroupedPartitionStates: version <= 4 ? r.array((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 30) : [],
-    topicStates: version >= 5 ? (version >= 6 ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, version), 3) : r.array((r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, version), 3)) : [],
-    liveBrokers: (version >= 6 ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataBroker(r, version), 7) : r.array((r) => readUpdateMetadataRequestUpdateMetadataBroker(r, version), 7)),
+    ungroupedPartitionStates: version <= 4
+      ? r.array((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 30)
+      : [],
+    topicStates: version >= 5
+      ? (version >= 6
+        ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, version), 3)
+        : r.array((r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, version), 3))
+      : [],
+    liveBrokers: version >= 6
+      ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataBroker(r, version), 7)
+      : r.array((r) => readUpdateMetadataRequestUpdateMetadataBroker(r, version), 7),
   };
   if (version >= 6) {
     r.taggedFields((r, tag) => {
@@ -235,17 +259,22 @@ function readUpdateMetadataRequest(r: Reader, version: number): UpdateMetadataRe
   return value;
 }
 
-function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataPartitionState {
+function readUpdateMetadataRequestUpdateMetadataPartitionState(
+  r: Reader,
+  version: number,
+): UpdateMetadataRequestUpdateMetadataPartitionState {
   const value: UpdateMetadataRequestUpdateMetadataPartitionState = {
     topicName: version <= 4 ? r.string() : "",
     partitionIndex: r.int32(),
     controllerEpoch: r.int32(),
     leader: r.int32(),
     leaderEpoch: r.int32(),
-    isr: (version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    isr: version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
     zkVersion: r.int32(),
-    replicas: (version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
-    offlineReplicas: version >= 4 ? (version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)) : [],
+    replicas: version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
+    offlineReplicas: version >= 4
+      ? (version >= 6 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4))
+      : [],
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -253,11 +282,16 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
   return value;
 }
 
-function readUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataTopicState {
+function readUpdateMetadataRequestUpdateMetadataTopicState(
+  r: Reader,
+  version: number,
+): UpdateMetadataRequestUpdateMetadataTopicState {
   const value: UpdateMetadataRequestUpdateMetadataTopicState = {
-    topicName: (version >= 6 ? r.compactString() : r.string()),
+    topicName: version >= 6 ? r.compactString() : r.string(),
     topicId: version >= 7 ? r.uuid() : ZERO_UUID,
-    partitionStates: (version >= 6 ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 24) : r.array((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 24)),
+    partitionStates: version >= 6
+      ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 24)
+      : r.array((r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, version), 24),
   };
   if (version >= 6) {
     r.skipTaggedFields();
@@ -265,12 +299,19 @@ function readUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: n
   return value;
 }
 
-function readUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataBroker {
+function readUpdateMetadataRequestUpdateMetadataBroker(
+  r: Reader,
+  version: number,
+): UpdateMetadataRequestUpdateMetadataBroker {
   const value: UpdateMetadataRequestUpdateMetadataBroker = {
     id: r.int32(),
     v0Host: version <= 0 ? r.string() : "",
     v0Port: version <= 0 ? r.int32() : 0,
-    endpoints: version >= 1 ? (version >= 6 ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, version), 8) : r.array((r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, version), 8)) : [],
+    endpoints: version >= 1
+      ? (version >= 6
+        ? r.compactArray((r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, version), 8)
+        : r.array((r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, version), 8))
+      : [],
     rack: version >= 2 ? (version >= 6 ? r.compactNullableString() : r.nullableString()) : "",
   };
   if (version >= 6) {
@@ -279,10 +320,13 @@ function readUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: numbe
   return value;
 }
 
-function readUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataEndpoint {
+function readUpdateMetadataRequestUpdateMetadataEndpoint(
+  r: Reader,
+  version: number,
+): UpdateMetadataRequestUpdateMetadataEndpoint {
   const value: UpdateMetadataRequestUpdateMetadataEndpoint = {
     port: r.int32(),
-    host: (version >= 6 ? r.compactString() : r.string()),
+    host: version >= 6 ? r.compactString() : r.string(),
     listener: version >= 3 ? (version >= 6 ? r.compactString() : r.string()) : "",
     securityProtocol: r.int16(),
   };

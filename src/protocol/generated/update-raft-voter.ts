@@ -52,14 +52,22 @@ function writeUpdateRaftVoterRequest(w: Writer, v: UpdateRaftVoterRequest, versi
   w.unsignedVarint(0);
 }
 
-function writeUpdateRaftVoterRequestListener(w: Writer, v: UpdateRaftVoterRequestListener, _version: number): void {
+function writeUpdateRaftVoterRequestListener(
+  w: Writer,
+  v: UpdateRaftVoterRequestListener,
+  _version: number,
+): void {
   w.compactString(v.name);
   w.compactString(v.host);
   w.uint16(v.port);
   w.unsignedVarint(0);
 }
 
-function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, v: UpdateRaftVoterRequestKRaftVersionFeature, _version: number): void {
+function writeUpdateRaftVoterRequestKRaftVersionFeature(
+  w: Writer,
+  v: UpdateRaftVoterRequestKRaftVersionFeature,
+  _version: number,
+): void {
   w.int16(v.minSupportedVersion);
   w.int16(v.maxSupportedVersion);
   w.unsignedVarint(0);
@@ -88,7 +96,10 @@ function readUpdateRaftVoterRequestListener(r: Reader, _version: number): Update
   return value;
 }
 
-function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, _version: number): UpdateRaftVoterRequestKRaftVersionFeature {
+function readUpdateRaftVoterRequestKRaftVersionFeature(
+  r: Reader,
+  _version: number,
+): UpdateRaftVoterRequestKRaftVersionFeature {
   const value: UpdateRaftVoterRequestKRaftVersionFeature = {
     minSupportedVersion: r.int16(),
     maxSupportedVersion: r.int16(),
@@ -139,7 +150,11 @@ function writeUpdateRaftVoterResponse(w: Writer, v: UpdateRaftVoterResponse, ver
   w.taggedFields(tagged);
 }
 
-function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, v: UpdateRaftVoterResponseCurrentLeader, _version: number): void {
+function writeUpdateRaftVoterResponseCurrentLeader(
+  w: Writer,
+  v: UpdateRaftVoterResponseCurrentLeader,
+  _version: number,
+): void {
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
   w.compactString(v.host);
@@ -165,7 +180,10 @@ function readUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVote
   return value;
 }
 
-function readUpdateRaftVoterResponseCurrentLeader(r: Reader, _version: number): UpdateRaftVoterResponseCurrentLeader {
+function readUpdateRaftVoterResponseCurrentLeader(
+  r: Reader,
+  _version: number,
+): UpdateRaftVoterResponseCurrentLeader {
   const value: UpdateRaftVoterResponseCurrentLeader = {
     leaderId: r.int32(),
     leaderEpoch: r.int32(),

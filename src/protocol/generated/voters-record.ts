@@ -65,7 +65,11 @@ function writeVotersRecordEndpoint(w: Writer, v: VotersRecordEndpoint, _version:
   w.unsignedVarint(0);
 }
 
-function writeVotersRecordKRaftVersionFeature(w: Writer, v: VotersRecordKRaftVersionFeature, _version: number): void {
+function writeVotersRecordKRaftVersionFeature(
+  w: Writer,
+  v: VotersRecordKRaftVersionFeature,
+  _version: number,
+): void {
   w.int16(v.minSupportedVersion);
   w.int16(v.maxSupportedVersion);
   w.unsignedVarint(0);

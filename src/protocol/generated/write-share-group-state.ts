@@ -52,13 +52,21 @@ function writeWriteShareGroupStateRequest(w: Writer, v: WriteShareGroupStateRequ
   w.unsignedVarint(0);
 }
 
-function writeWriteShareGroupStateRequestWriteStateData(w: Writer, v: WriteShareGroupStateRequestWriteStateData, version: number): void {
+function writeWriteShareGroupStateRequestWriteStateData(
+  w: Writer,
+  v: WriteShareGroupStateRequestWriteStateData,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeWriteShareGroupStateRequestPartitionData(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeWriteShareGroupStateRequestPartitionData(w: Writer, v: WriteShareGroupStateRequestPartitionData, version: number): void {
+function writeWriteShareGroupStateRequestPartitionData(
+  w: Writer,
+  v: WriteShareGroupStateRequestPartitionData,
+  version: number,
+): void {
   w.int32(v.partition);
   w.int32(v.stateEpoch);
   w.int32(v.leaderEpoch);
@@ -67,7 +75,11 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, v: WriteShareG
   w.unsignedVarint(0);
 }
 
-function writeWriteShareGroupStateRequestStateBatch(w: Writer, v: WriteShareGroupStateRequestStateBatch, _version: number): void {
+function writeWriteShareGroupStateRequestStateBatch(
+  w: Writer,
+  v: WriteShareGroupStateRequestStateBatch,
+  _version: number,
+): void {
   w.int64(v.firstOffset);
   w.int64(v.lastOffset);
   w.int8(v.deliveryState);
@@ -84,7 +96,10 @@ function readWriteShareGroupStateRequest(r: Reader, version: number): WriteShare
   return value;
 }
 
-function readWriteShareGroupStateRequestWriteStateData(r: Reader, version: number): WriteShareGroupStateRequestWriteStateData {
+function readWriteShareGroupStateRequestWriteStateData(
+  r: Reader,
+  version: number,
+): WriteShareGroupStateRequestWriteStateData {
   const value: WriteShareGroupStateRequestWriteStateData = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readWriteShareGroupStateRequestPartitionData(r, version), 22),
@@ -93,7 +108,10 @@ function readWriteShareGroupStateRequestWriteStateData(r: Reader, version: numbe
   return value;
 }
 
-function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number): WriteShareGroupStateRequestPartitionData {
+function readWriteShareGroupStateRequestPartitionData(
+  r: Reader,
+  version: number,
+): WriteShareGroupStateRequestPartitionData {
   const value: WriteShareGroupStateRequestPartitionData = {
     partition: r.int32(),
     stateEpoch: r.int32(),
@@ -105,7 +123,10 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
   return value;
 }
 
-function readWriteShareGroupStateRequestStateBatch(r: Reader, _version: number): WriteShareGroupStateRequestStateBatch {
+function readWriteShareGroupStateRequestStateBatch(
+  r: Reader,
+  _version: number,
+): WriteShareGroupStateRequestStateBatch {
   const value: WriteShareGroupStateRequestStateBatch = {
     firstOffset: r.int64(),
     lastOffset: r.int64(),
@@ -147,18 +168,30 @@ export const writeShareGroupStateResponse: MessageCodec<WriteShareGroupStateResp
   },
 };
 
-function writeWriteShareGroupStateResponse(w: Writer, v: WriteShareGroupStateResponse, version: number): void {
+function writeWriteShareGroupStateResponse(
+  w: Writer,
+  v: WriteShareGroupStateResponse,
+  version: number,
+): void {
   w.compactArray(v.results, (w, item) => writeWriteShareGroupStateResponseWriteStateResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: WriteShareGroupStateResponseWriteStateResult, version: number): void {
+function writeWriteShareGroupStateResponseWriteStateResult(
+  w: Writer,
+  v: WriteShareGroupStateResponseWriteStateResult,
+  version: number,
+): void {
   w.uuid(v.topicId);
   w.compactArray(v.partitions, (w, item) => writeWriteShareGroupStateResponsePartitionResult(w, item, version));
   w.unsignedVarint(0);
 }
 
-function writeWriteShareGroupStateResponsePartitionResult(w: Writer, v: WriteShareGroupStateResponsePartitionResult, _version: number): void {
+function writeWriteShareGroupStateResponsePartitionResult(
+  w: Writer,
+  v: WriteShareGroupStateResponsePartitionResult,
+  _version: number,
+): void {
   w.int32(v.partition);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
@@ -173,7 +206,10 @@ function readWriteShareGroupStateResponse(r: Reader, version: number): WriteShar
   return value;
 }
 
-function readWriteShareGroupStateResponseWriteStateResult(r: Reader, version: number): WriteShareGroupStateResponseWriteStateResult {
+function readWriteShareGroupStateResponseWriteStateResult(
+  r: Reader,
+  version: number,
+): WriteShareGroupStateResponseWriteStateResult {
   const value: WriteShareGroupStateResponseWriteStateResult = {
     topicId: r.uuid(),
     partitions: r.compactArray((r) => readWriteShareGroupStateResponsePartitionResult(r, version), 8),
@@ -182,7 +218,10 @@ function readWriteShareGroupStateResponseWriteStateResult(r: Reader, version: nu
   return value;
 }
 
-function readWriteShareGroupStateResponsePartitionResult(r: Reader, _version: number): WriteShareGroupStateResponsePartitionResult {
+function readWriteShareGroupStateResponsePartitionResult(
+  r: Reader,
+  _version: number,
+): WriteShareGroupStateResponsePartitionResult {
   const value: WriteShareGroupStateResponsePartitionResult = {
     partition: r.int32(),
     errorCode: r.int16(),

@@ -49,7 +49,11 @@ function writeWriteTxnMarkersRequest(w: Writer, v: WriteTxnMarkersRequest, versi
   }
 }
 
-function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, v: WriteTxnMarkersRequestWritableTxnMarker, version: number): void {
+function writeWriteTxnMarkersRequestWritableTxnMarker(
+  w: Writer,
+  v: WriteTxnMarkersRequestWritableTxnMarker,
+  version: number,
+): void {
   w.int64(v.producerId);
   w.int16(v.producerEpoch);
   w.bool(v.transactionResult);
@@ -64,7 +68,11 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, v: WriteTxnMark
   }
 }
 
-function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, v: WriteTxnMarkersRequestWritableTxnMarkerTopic, version: number): void {
+function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(
+  w: Writer,
+  v: WriteTxnMarkersRequestWritableTxnMarkerTopic,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.name);
   } else {
@@ -82,7 +90,9 @@ function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, v: WriteTx
 
 function readWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
   const value: WriteTxnMarkersRequest = {
-    markers: (version >= 1 ? r.compactArray((r) => readWriteTxnMarkersRequestWritableTxnMarker(r, version), 17) : r.array((r) => readWriteTxnMarkersRequestWritableTxnMarker(r, version), 17)),
+    markers: version >= 1
+      ? r.compactArray((r) => readWriteTxnMarkersRequestWritableTxnMarker(r, version), 17)
+      : r.array((r) => readWriteTxnMarkersRequestWritableTxnMarker(r, version), 17),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -90,12 +100,17 @@ function readWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkers
   return value;
 }
 
-function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
+function readWriteTxnMarkersRequestWritableTxnMarker(
+  r: Reader,
+  version: number,
+): WriteTxnMarkersRequestWritableTxnMarker {
   const value: WriteTxnMarkersRequestWritableTxnMarker = {
     producerId: r.int64(),
     producerEpoch: r.int16(),
     transactionResult: r.bool(),
-    topics: (version >= 1 ? r.compactArray((r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version), 3) : r.array((r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version), 3)),
+    topics: version >= 1
+      ? r.compactArray((r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version), 3)
+      : r.array((r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version), 3),
     coordinatorEpoch: r.int32(),
   };
   if (version >= 1) {
@@ -104,10 +119,13 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
   return value;
 }
 
-function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
+function readWriteTxnMarkersRequestWritableTxnMarkerTopic(
+  r: Reader,
+  version: number,
+): WriteTxnMarkersRequestWritableTxnMarkerTopic {
   const value: WriteTxnMarkersRequestWritableTxnMarkerTopic = {
-    name: (version >= 1 ? r.compactString() : r.string()),
-    partitionIndexes: (version >= 1 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4)),
+    name: version >= 1 ? r.compactString() : r.string(),
+    partitionIndexes: version >= 1 ? r.compactArray((r) => r.int32(), 4) : r.array((r) => r.int32(), 4),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -161,7 +179,11 @@ function writeWriteTxnMarkersResponse(w: Writer, v: WriteTxnMarkersResponse, ver
   }
 }
 
-function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, v: WriteTxnMarkersResponseWritableTxnMarkerResult, version: number): void {
+function writeWriteTxnMarkersResponseWritableTxnMarkerResult(
+  w: Writer,
+  v: WriteTxnMarkersResponseWritableTxnMarkerResult,
+  version: number,
+): void {
   w.int64(v.producerId);
   if (version >= 1) {
     w.compactArray(v.topics, (w, item) => writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, item, version));
@@ -173,7 +195,11 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, v: Write
   }
 }
 
-function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, v: WriteTxnMarkersResponseWritableTxnMarkerTopicResult, version: number): void {
+function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(
+  w: Writer,
+  v: WriteTxnMarkersResponseWritableTxnMarkerTopicResult,
+  version: number,
+): void {
   if (version >= 1) {
     w.compactString(v.name);
   } else {
@@ -189,7 +215,11 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, v: 
   }
 }
 
-function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, v: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult, version: number): void {
+function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(
+  w: Writer,
+  v: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult,
+  version: number,
+): void {
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 1) {
@@ -199,7 +229,9 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer,
 
 function readWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
   const value: WriteTxnMarkersResponse = {
-    markers: (version >= 1 ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version), 10) : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version), 10)),
+    markers: version >= 1
+      ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version), 10)
+      : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version), 10),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -207,10 +239,15 @@ function readWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarker
   return value;
 }
 
-function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
+function readWriteTxnMarkersResponseWritableTxnMarkerResult(
+  r: Reader,
+  version: number,
+): WriteTxnMarkersResponseWritableTxnMarkerResult {
   const value: WriteTxnMarkersResponseWritableTxnMarkerResult = {
     producerId: r.int64(),
-    topics: (version >= 1 ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version), 3) : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version), 3)),
+    topics: version >= 1
+      ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version), 3)
+      : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version), 3),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -218,10 +255,15 @@ function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: 
   return value;
 }
 
-function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
+function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(
+  r: Reader,
+  version: number,
+): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   const value: WriteTxnMarkersResponseWritableTxnMarkerTopicResult = {
-    name: (version >= 1 ? r.compactString() : r.string()),
-    partitions: (version >= 1 ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version), 6) : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version), 6)),
+    name: version >= 1 ? r.compactString() : r.string(),
+    partitions: version >= 1
+      ? r.compactArray((r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version), 6)
+      : r.array((r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version), 6),
   };
   if (version >= 1) {
     r.skipTaggedFields();
@@ -229,7 +271,10 @@ function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, vers
   return value;
 }
 
-function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
+function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(
+  r: Reader,
+  version: number,
+): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
   const value: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult = {
     partitionIndex: r.int32(),
     errorCode: r.int16(),
