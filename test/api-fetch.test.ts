@@ -1,0 +1,194 @@
+/**
+ * Fetch as a consumer sees it: long polling woken by a produce, minBytes/maxWaitMs, the maxBytes
+ * and partitionMaxBytes limits with KIP-74's first-batch rule, mid-batch offsets, the offset range
+ * errors, unknown topics by name and id, and sessionless answers to fetch sessions (KIP-227).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorCode } from '../src/protocol/errors.ts';
+import { ZERO_UUID } from '../src/protocol/primitives/uuid.ts';
+import { KafkaApiClient } from './helpers/kafka-api-client.ts';
+import { Api, batchOf, batchesOf, createTopic, fetchBody, onlyPartition, produce } from './helpers/kafka-apis.ts';
+import { removeTempDir } from './helpers/temp-dir.ts';
+import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+
+const VERSIONS = [4, 11, 12, 13, 17];
+
+let broker: TestBroker;
+let client: KafkaApiClient;
+const clients: KafkaApiClient[] = [];
+
+before(async () => {
+  broker = await startTestBroker({ 'auto.create.topics.enable': 'false' });
+  client = await open();
+});
+
+after(async () => {
+  for (const each of clients) each.close();
+  await broker?.close();
+  if (broker) await removeTempDir(broker.dataDir);
+});
+
+async function open(): Promise<KafkaApiClient> {
+  const opened = await KafkaApiClient.open(broker.host, broker.port);
+  clients.push(opened);
+  return opened;
+}
+
+/** A fresh one-partition topic; returns its name and id. */
+async function freshTopic(name: string, configs: Record<string, string> = {}): Promise<{ topic: string; topicId: string }> {
+  const created = await createTopic(client, name, { configs });
+  assert.equal(created.errorCode, ErrorCode.NONE, `create ${name}: ${created.errorMessage}`);
+  assert.ok(created.topicId && created.topicId !== ZERO_UUID);
+  return { topic: name, topicId: created.topicId };
+}
+
+/** Names by name before v13, by id from v13 on. */
+function address(version: number, topic: { topic: string; topicId: string }): { topic?: string; topicId?: string } {
+  return version >= 13 ? { topicId: topic.topicId } : { topic: topic.topic };
+}
+
+for (const version of VERSIONS) {
+  test(`Fetch v${version}: a long poll on an empty partition returns as soon as a produce arrives`, { timeout: 20_000 }, async () => {
+    const topic = await freshTopic(`fetch-long-poll-v${version}`);
+    const consumer = await open();
+    const pending = consumer.send(Api.fetch, version, fetchBody({ ...address(version, topic), maxWaitMs: 5000, minBytes: 1 }));
+    // The fetch must still be parked with nothing to return: no response has arrived before the produce.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(consumer.connection.pendingFrames, 0, 'the fetch returned before anything was produced');
+    const produced = await produce(client, topic.topic, 0, batchOf(['woken']));
+    assert.equal(produced.errorCode, ErrorCode.NONE);
+    const response = await pending.response(10_000);
+    assert.equal(response.errorCode ?? 0, ErrorCode.NONE);
+    const partition = onlyPartition(response);
+    assert.equal(partition.errorCode, ErrorCode.NONE);
+    assert.equal(partition.highWatermark, 1n);
+    const batches = batchesOf(partition);
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0]!.records[0]!.value?.toString(), 'woken');
+    if (version >= 13) assert.equal(response.responses[0]!.topicId, topic.topicId);
+    else assert.equal(response.responses[0]!.topic, topic.topic);
+  });
+
+  test(`Fetch v${version}: fetching at the high watermark returns no records and no error`, { timeout: 20_000 }, async () => {
+    const topic = await freshTopic(`fetch-at-hw-v${version}`);
+    assert.equal((await produce(client, topic.topic, 0, batchOf(['a', 'b', 'c']))).errorCode, ErrorCode.NONE);
+    const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address(version, topic), fetchOffset: 3n })));
+    assert.equal(partition.errorCode, ErrorCode.NONE);
+    assert.equal(partition.highWatermark, 3n);
+    assert.equal(partition.records?.length ?? 0, 0);
+  });
+}
+
+test('minBytes larger than the log and a short maxWaitMs return what there is after the wait', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('fetch-min-bytes');
+  const empty = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 200 })));
+  assert.equal(empty.errorCode, ErrorCode.NONE);
+  assert.equal(empty.records?.length ?? 0, 0);
+  assert.equal((await produce(client, topic.topic, 0, batchOf(['partial']))).errorCode, ErrorCode.NONE);
+  const partial = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 200 })));
+  assert.equal(partial.errorCode, ErrorCode.NONE);
+  const batches = batchesOf(partial);
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]!.records[0]!.value?.toString(), 'partial');
+});
+
+/** Five batches of one ~1000-byte record each; returns their sizes. */
+async function fiveBatches(topic: string): Promise<number[]> {
+  const sizes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const batch = batchOf([`${i}`.padEnd(1000, 'x')]);
+    sizes.push(batch.length);
+    assert.equal((await produce(client, topic, 0, batch)).errorCode, ErrorCode.NONE);
+  }
+  return sizes;
+}
+
+for (const limit of ['maxBytes', 'partitionMaxBytes'] as const) {
+  test(`a small ${limit} returns fewer whole batches`, { timeout: 20_000 }, async () => {
+    const topic = await freshTopic(`fetch-limit-${limit}`);
+    const sizes = await fiveBatches(topic.topic);
+    const budget = sizes[0]! + sizes[1]! + Math.floor(sizes[2]! / 2);
+    for (const version of [4, 12]) {
+      const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ topic: topic.topic, [limit]: budget })));
+      assert.equal(partition.errorCode, ErrorCode.NONE);
+      assert.ok((partition.records?.length ?? 0) <= budget, `v${version}: ${partition.records?.length} bytes over a ${budget}-byte limit`);
+      const batches = batchesOf(partition);
+      assert.deepEqual(batches.map((batch) => batch.baseOffset), [0, 1], `v${version}`);
+    }
+    const all = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic })));
+    assert.equal(batchesOf(all).length, 5);
+  });
+
+  test(`a ${limit} smaller than the first batch still returns that whole batch (KIP-74)`, { timeout: 20_000 }, async () => {
+    const topic = await freshTopic(`fetch-kip74-${limit}`);
+    const sizes = await fiveBatches(topic.topic);
+    for (const version of [4, 12, 17]) {
+      const body = fetchBody({ ...address(version, topic), fetchOffset: 1n, [limit]: 100 });
+      const partition = onlyPartition(await client.call(Api.fetch, version, body));
+      assert.equal(partition.errorCode, ErrorCode.NONE);
+      const batches = batchesOf(partition);
+      assert.equal(batches.length, 1, `v${version}: one whole batch`);
+      assert.equal(batches[0]!.baseOffset, 1);
+      assert.equal(batches[0]!.sizeInBytes, sizes[1]);
+    }
+  });
+}
+
+test('a fetch from the middle of a batch returns the whole batch', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('fetch-mid-batch');
+  assert.equal((await produce(client, topic.topic, 0, batchOf(['zero', 'one']))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(client, topic.topic, 0, batchOf(['two', 'three', 'four', 'five']))).errorCode, ErrorCode.NONE);
+  for (const version of VERSIONS) {
+    const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address(version, topic), fetchOffset: 4n })));
+    assert.equal(partition.errorCode, ErrorCode.NONE);
+    const batches = batchesOf(partition);
+    assert.equal(batches.length, 1, `v${version}`);
+    assert.equal(batches[0]!.baseOffset, 2);
+    assert.ok(batches[0]!.baseOffset < 4);
+    assert.deepEqual(batches[0]!.records.map((record) => record.offset), [2, 3, 4, 5]);
+    assert.equal(partition.highWatermark, 6n);
+  }
+});
+
+test('fetching above the high watermark or below the log start offset is OFFSET_OUT_OF_RANGE', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('fetch-out-of-range');
+  assert.equal((await produce(client, topic.topic, 0, batchOf(['a', 'b']))).errorCode, ErrorCode.NONE);
+  for (const version of VERSIONS) {
+    for (const fetchOffset of [3n, 1000n, -1n]) {
+      const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address(version, topic), fetchOffset })));
+      assert.equal(partition.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, `v${version} fetchOffset ${fetchOffset}`);
+      assert.equal(partition.records?.length ?? 0, 0);
+    }
+  }
+});
+
+test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION by name and UNKNOWN_TOPIC_ID by id (v13+)', { timeout: 20_000 }, async () => {
+  for (const version of [4, 11, 12]) {
+    const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ topic: 'fetch-no-such-topic' })));
+    assert.equal(partition.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `v${version}`);
+  }
+  for (const version of [13, 17]) {
+    const response = await client.call(Api.fetch, version, fetchBody({ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }));
+    assert.equal(onlyPartition(response).errorCode, ErrorCode.UNKNOWN_TOPIC_ID, `v${version}`);
+    assert.equal(response.responses[0]!.topicId, 'AAAAAAAAAAAAAAAAAAAAAQ');
+  }
+  const topic = await freshTopic('fetch-unknown-partition');
+  const partition = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, partition: 7 })));
+  assert.equal(partition.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
+
+test('a sessionful fetch gets FETCH_SESSION_ID_NOT_FOUND; a full fetch with epoch 0 gets session id 0', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('fetch-sessions');
+  assert.equal((await produce(client, topic.topic, 0, batchOf(['s']))).errorCode, ErrorCode.NONE);
+  for (const version of [11, 12, 17]) {
+    const sessionful = await client.call(Api.fetch, version, {
+      ...fetchBody({ ...address(version, topic) }), sessionId: 12345, sessionEpoch: 1,
+    });
+    assert.equal(sessionful.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND, `v${version}`);
+    const full = await client.call(Api.fetch, version, { ...fetchBody({ ...address(version, topic) }), sessionId: 0, sessionEpoch: 0 });
+    assert.equal(full.errorCode, ErrorCode.NONE, `v${version}`);
+    assert.equal(full.sessionId, 0, `v${version}: a sessionless broker answers session id 0`);
+    assert.equal(batchesOf(onlyPartition(full)).length, 1);
+  }
+});
