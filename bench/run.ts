@@ -7,7 +7,7 @@
  * from /proc/<pid>/stat, before and after each phase), prints a table and writes
  * bench/results/latest.json.
  *
- * Options: --records-100b N, --records-1kb N (defaults 1,000,000 and 200,000), --quick (a tenth).
+ * Options: --records-100b N, --records-1kb N (defaults 2,000,000 and 500,000: 200 MB and 512 MB of values), --quick (a tenth).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
   });
   const scale = values.quick ? 0.1 : 1;
   const plans = [
-    { recordSize: 100, records: Number(values['records-100b'] ?? Math.round(1_000_000 * scale)) },
-    { recordSize: 1024, records: Number(values['records-1kb'] ?? Math.round(200_000 * scale)) },
+    { recordSize: 100, records: Number(values['records-100b'] ?? Math.round(2_000_000 * scale)) },
+    { recordSize: 1024, records: Number(values['records-1kb'] ?? Math.round(500_000 * scale)) },
   ];
 
   const clock = createCpuClock();
