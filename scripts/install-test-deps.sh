@@ -13,25 +13,15 @@ as_root() {
   fi
 }
 
-# npm writes node_modules/.package-lock.json after every install, so a lockfile or package.json
-# newer than it means node_modules no longer matches what the project declares.
+# npm writes node_modules/.package-lock.json after every install, so a lockfile newer than it means
+# node_modules no longer matches what the project declares. (package.json alone is not checked: an
+# edit to its scripts must not make every test run reinstall; a dependency change moves the lockfile.)
 node_modules_stale() {
   [ ! -d node_modules ] && return 0
   [ ! -f node_modules/.package-lock.json ] && return 0
   [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
-  [ package.json -nt node_modules/.package-lock.json ] && return 0
   return 1
 }
-
-if node_modules_stale; then
-  if [ -f package-lock.json ]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error >&2
-  else
-    log "npm install"
-    npm install --no-audit --no-fund --loglevel=error >&2
-  fi
-fi
 
 apt_updated=0
 apt_install() {
@@ -43,6 +33,19 @@ apt_install() {
   log "apt-get install $*"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+
+# npm brings the rest: the `node` dev dependency puts Node 24 in node_modules/.bin.
+command -v npm >/dev/null 2>&1 || apt_install npm
+
+if node_modules_stale; then
+  if [ -f package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  else
+    log "npm install"
+    npm install --no-audit --no-fund --loglevel=error >&2
+  fi
+fi
 
 # Debian bookworm's kcat is built on librdkafka 2.0.2, the librdkafka version the broker targets.
 command -v kcat >/dev/null 2>&1 || apt_install kcat
