@@ -4,6 +4,7 @@ import type {
   ListOffsetsResponseListOffsetsTopicResponse,
 } from '../../protocol/generated/list-offsets.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import type { Partition } from '../replica/partition.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
@@ -63,13 +64,29 @@ function offsetFor(partition: Partition, timestamp: bigint, context: RequestCont
       return { offset: partition.logStartOffset, timestamp: -1 };
     case MAX_TIMESTAMP:
       if (context.apiVersion < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'max timestamp needs ListOffsets v7');
-      return partition.log.maxTimestampAndOffset() ?? { offset: -1, timestamp: -1 };
+      const max = partition.log.maxTimestampAndOffset();
+      if (max.offset === -1 || max.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      return recordIn(partition, max.offset, (recordTimestamp) => recordTimestamp === max.timestamp) ?? max;
     default: {
       if (timestamp < 0n) throw new KafkaError(ErrorCode.INVALID_REQUEST, `no special timestamp ${timestamp}`);
       const found = partition.log.offsetForTimestamp(Number(timestamp));
       // Only offsets below the high watermark are visible to consumers.
       if (found === undefined || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
-      return found;
+      return recordIn(partition, found.offset, (recordTimestamp) => recordTimestamp >= Number(timestamp)) ?? found;
     }
   }
+}
+
+/**
+ * Storage answers timestamp questions per batch (it never decompresses). The exact record, the
+ * first in the batch holding `offset` whose timestamp matches, needs the records themselves: a
+ * full decode of that one batch, off the produce and fetch paths (KAFKA-16310 for max timestamp).
+ */
+function recordIn(partition: Partition, offset: number, matches: (timestamp: number) => boolean) {
+  const { records } = partition.log.read(offset, 1, true);
+  if (records.length === 0) return undefined;
+  for (const record of decodeRecordBatch(records).records) {
+    if (matches(record.timestamp)) return { offset: record.offset, timestamp: record.timestamp };
+  }
+  return undefined;
 }
