@@ -11,7 +11,7 @@ import { InvalidRequestError } from '../request-dispatcher.ts';
  * patching the producer's bytes) and answer with the base offset. With one replica per partition,
  * acks=1 and acks=-1 are both satisfied once the append (and any flush the topic's policy asks for)
  * has returned. v0-2 are advertised because librdkafka 2.0.2 only compresses when Produce v0 is in
- * range (KAFKA-18659); their magic 0/1 message sets are refused per partition.
+ * range (KAFKA-18659); requests at those versions are refused per partition with UNSUPPORTED_VERSION.
  */
 export const produceHandler = defineHandler({
   request: produceRequest,
@@ -82,10 +82,11 @@ function checkRecordsForVersion(records: Buffer | null, apiVersion: number): voi
   if (records === null || records.length < RECORD_BATCH_OVERHEAD) {
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Produce request carries no complete record batch');
   }
-  const header = new BatchHeader(records);
-  if (apiVersion < 3 || header.magic !== 2) {
-    throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'Samsa stores only magic v2 record batches');
+  if (apiVersion < 3) {
+    // v0-2 carry magic 0/1 message sets; like Kafka 4 they are advertised but not served.
+    throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `Produce v${apiVersion} is advertised for old clients' probes only; use v3 or later`);
   }
+  const header = new BatchHeader(records);
   if (header.sizeInBytes < records.length) {
     throw new KafkaError(ErrorCode.INVALID_RECORD, 'Produce v3+ must carry exactly one record batch per partition');
   }
