@@ -192,3 +192,42 @@ test('a sessionful fetch gets FETCH_SESSION_ID_NOT_FOUND; a full fetch with epoc
     assert.equal(batchesOf(onlyPartition(full)).length, 1);
   }
 });
+
+test('a long poll that nothing wakes returns empty, without error, once maxWaitMs has passed', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('fetch-expires');
+  for (const version of [4, 12, 17]) {
+    const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address(version, topic), maxWaitMs: 200, minBytes: 1 })));
+    assert.equal(partition.errorCode, ErrorCode.NONE, `v${version}`);
+    assert.equal(partition.highWatermark, 0n);
+    assert.equal(partition.records?.length ?? 0, 0);
+  }
+});
+
+test('across partitions: a produce to any requested partition wakes the fetch; maxBytes spent on the first leaves the next empty', { timeout: 20_000 }, async () => {
+  const created = await createTopic(client, 'fetch-two-partitions', { numPartitions: 2 });
+  assert.equal(created.errorCode, ErrorCode.NONE);
+  const twoPartitions = (fetchOffset: bigint, maxBytes: number, maxWaitMs: number) => ({
+    ...fetchBody({ topic: 'fetch-two-partitions', maxBytes, maxWaitMs }),
+    topics: [{ topic: 'fetch-two-partitions', partitions: [0, 1].map((partition) => ({
+      partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes: 1024 * 1024,
+    })) }],
+  });
+  const consumer = await open();
+  const pending = consumer.send(Api.fetch, 12, twoPartitions(0n, 0x7fffffff, 5000));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(consumer.connection.pendingFrames, 0, 'the fetch returned before anything was produced');
+  assert.equal((await produce(client, 'fetch-two-partitions', 1, batchOf(['second partition']))).errorCode, ErrorCode.NONE);
+  const woken = await pending.response(10_000);
+  const [first, second] = woken.responses[0]!.partitions;
+  assert.equal(first!.records?.length ?? 0, 0);
+  assert.equal(batchesOf(second!)[0]!.records[0]!.value?.toString(), 'second partition');
+  // Partition 0 now holds a batch bigger than maxBytes: it is returned whole (KIP-74) and partition 1 gets nothing.
+  assert.equal((await produce(client, 'fetch-two-partitions', 0, batchOf(['z'.repeat(500)]))).errorCode, ErrorCode.NONE);
+  const limited = await client.call(Api.fetch, 12, twoPartitions(0n, 100, 0));
+  const [full, starved] = limited.responses[0]!.partitions;
+  assert.equal(full!.errorCode, ErrorCode.NONE);
+  assert.equal(batchesOf(full!).length, 1);
+  assert.equal(starved!.errorCode, ErrorCode.NONE);
+  assert.equal(batchesOf(starved!).length, 0, 'the response limit is spent on the first partition');
+  assert.equal(starved!.highWatermark, 1n);
+});
