@@ -99,6 +99,14 @@ test('DescribeConfigs lists every topic config: Kafka defaults, broker config, o
     assert.deepEqual(sourceAndValue(configs.get('cleanup.policy')), [Source.DEFAULT_CONFIG, 'delete'], `v${version}`);
     assert.equal(configs.get('cleanup.policy')!.readOnly, false);
     assert.equal(configs.get('cleanup.policy')!.isSensitive, false);
+    if (version >= 3) {
+      // ConfigType: INT 3, LONG 5, LIST 7, STRING 2.
+      assert.deepEqual(['min.insync.replicas', 'retention.ms', 'cleanup.policy', 'message.timestamp.type'].map((name) => configs.get(name)?.configType), [3, 5, 7, 2]);
+    }
+    assert.equal(configs.get('retention.ms')?.value, '1234', `v${version}: from log.retention.ms`);
+  }
+  for (const version of [1, 4]) {
+    const configs = await describe(topic, { version, keys: ['retention.ms'] });
     assert.deepEqual(sourceAndValue(configs.get('retention.ms')), [Source.STATIC_BROKER_CONFIG, '1234'], `v${version}: from log.retention.ms`);
   }
 });

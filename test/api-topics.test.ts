@@ -277,3 +277,35 @@ test('DescribeCluster v0 and v1 list this broker and the cluster id', { timeout:
   assert.equal(cluster.clusterId, described.clusterId);
   assert.deepEqual(cluster.brokers.map((each) => each.port), [broker.port]);
 });
+
+test('a deleted and re-created topic is a new, empty topic with a new id', { timeout: 30_000 }, async () => {
+  const first = await createTopic(client, 'reborn', { numPartitions: 1 });
+  assert.equal(first.errorCode, ErrorCode.NONE);
+  for (let i = 0; i < 3; i++) assert.equal((await produce(client, 'reborn', 0, batchOf([`old-${i}`]))).errorCode, ErrorCode.NONE);
+  await admin.deleteTopics({ topics: ['reborn'] });
+  const gone = await client.call(Api.fetch, 12, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: 'reborn', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  assert.equal(gone.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const second = await createTopic(client, 'reborn', { numPartitions: 2 });
+  assert.equal(second.errorCode, ErrorCode.NONE);
+  assert.notEqual(second.topicId, first.topicId);
+  const described = await metadata(client, ['reborn']);
+  assert.equal(described.topics[0]!.topicId, second.topicId);
+  assert.equal(described.topics[0]!.partitions.length, 2);
+  const produced = await produce(client, 'reborn', 0, batchOf(['new']));
+  assert.equal(produced.errorCode, ErrorCode.NONE);
+  assert.equal(produced.baseOffset, 0n, 'nothing of the old log survives');
+});
+
+test('CreatePartitions validateOnly checks and changes nothing', { timeout: 20_000 }, async () => {
+  assert.equal((await createTopic(client, 'grow-validate', { numPartitions: 2 })).errorCode, ErrorCode.NONE);
+  const checked = await client.call(Api.createPartitions, 3, {
+    topics: [{ name: 'grow-validate', count: 4, assignments: null }], timeoutMs: 10_000, validateOnly: true,
+  });
+  assert.equal(checked.results[0]!.errorCode, ErrorCode.NONE);
+  assert.equal((await metadata(client, ['grow-validate'])).topics[0]!.partitions.length, 2);
+  assert.deepEqual((await partitionDirectories('grow-validate')).sort(), ['grow-validate-0', 'grow-validate-1']);
+});
