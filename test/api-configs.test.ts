@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import type { DescribeConfigsResponseDescribeConfigsResourceResult } from '../src/protocol/generated/describe-configs.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
-import { Api, ResourceType, batchOf, batchesOf, createTopic, fetchBody, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
+import { Api, ResourceType, batchOf, batchesOf, createTopic, fetchBody, listOffset, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 
@@ -265,6 +265,11 @@ test('message.timestamp.type=LogAppendTime: fetched batches carry the broker\'s 
   assert.equal(batch.timestampType, 'LogAppendTime');
   assert.equal(batch.maxTimestamp, appendTime);
   assert.equal(batch.records.length, 2);
+  // Seeking by time uses the append time too: the producer's CreateTime is gone.
+  const byTime = await listOffset(client, topic, BigInt(createTime));
+  assert.deepEqual([byTime.errorCode, byTime.offset, byTime.timestamp], [ErrorCode.NONE, 0n, BigInt(appendTime)]);
+  const newest = await listOffset(client, topic, -3n);
+  assert.deepEqual([newest.errorCode, newest.timestamp], [ErrorCode.NONE, BigInt(appendTime)]);
   const createTimeTopic = await freshTopic('configs-create-time');
   const kept = await produce(client, createTimeTopic, 0, batchOf(['one'], createTime));
   assert.equal(kept.logAppendTimeMs, -1n);
