@@ -2,6 +2,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import {
   ConfigError,
   configValueToString,
+  parseBrokerConfig,
   resolveTopicConfig,
   topicConfigDefinitions,
   validateTopicConfig,
@@ -75,20 +76,26 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
 
 /** Every topic config with its effective value and where it comes from, in Kafka's order. */
 export function describeTopicConfigs(config: BrokerConfig, overrides: Readonly<Record<string, string>>): DescribedConfig[] {
+  // A broker value that differs from what an empty server.properties gives was set by the operator:
+  // Kafka reports it, and topics inheriting it, as STATIC_BROKER_CONFIG.
+  const kafkaDefaults = parseBrokerConfig({});
   return topicConfigDefinitions.map((definition) => {
     const override = overrides[definition.name];
     const brokerValue = configValueToString(definition.defaultFrom(config));
+    const brokerSource = brokerValue === configValueToString(definition.defaultFrom(kafkaDefaults))
+      ? ConfigSource.DEFAULT_CONFIG
+      : ConfigSource.STATIC_BROKER_CONFIG;
     const synonyms: DescribedConfig['synonyms'] = [];
     if (override !== undefined) synonyms.push({ name: definition.name, value: override, source: ConfigSource.TOPIC_CONFIG });
     if (definition.brokerConfig !== null) {
-      synonyms.push({ name: definition.brokerConfig, value: brokerValue, source: ConfigSource.DEFAULT_CONFIG });
+      synonyms.push({ name: definition.brokerConfig, value: brokerValue, source: brokerSource });
     }
     return {
       name: definition.name,
       value: override ?? brokerValue,
       readOnly: false,
-      isDefault: override === undefined,
-      configSource: override === undefined ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG,
+      isDefault: override === undefined && brokerSource === ConfigSource.DEFAULT_CONFIG,
+      configSource: override === undefined ? brokerSource : ConfigSource.TOPIC_CONFIG,
       isSensitive: false,
       configType: configTypeCode(definition.type),
       synonyms,
