@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import type { ProduceResponse } from '../src/protocol/generated/produce.ts';
 import { CompressionType } from '../src/protocol/records/batch-header.ts';
+import { buildRecordBatch } from '../src/protocol/records/record-batch-builder.ts';
 import { KafkaApiClient, type PendingRequest } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, batchesOf, createTopic, fetchBody, listOffset, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
@@ -177,4 +178,22 @@ test('an acks=0 produce that fails closes its connection, as Kafka does, so the 
   assert.equal(await connection.connection.waitClosed(10_000), true);
   assert.equal(connection.connection.pendingFrames, 0);
   assert.equal((await metadata(client, null)).brokers.length, 1, 'the broker keeps serving others');
+});
+
+test('a compacted topic refuses records without a key (INVALID_RECORD), compressed or not, and keeps keyed ones', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('produce-compacted', { 'cleanup.policy': 'compact' });
+  const keyless = (compression: CompressionType) =>
+    buildRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('a'), timestamp: Date.now() }, { key: null, value: Buffer.from('b'), timestamp: Date.now() }], { compression });
+  for (const compression of [CompressionType.none, CompressionType.gzip]) {
+    const refused = await produce(client, topic, 0, keyless(compression));
+    assert.equal(refused.errorCode, ErrorCode.INVALID_RECORD, `codec ${compression}`);
+  }
+  const keyed = await produce(client, topic, 0, batchOf(['kept']));
+  assert.equal(keyed.errorCode, ErrorCode.NONE);
+  assert.deepEqual(await values(topic), ['kept']);
+  // compact,delete is compacted too; a delete-only topic takes keyless records.
+  const both = await freshTopic('produce-compact-delete', { 'cleanup.policy': 'compact,delete' });
+  assert.equal((await produce(client, both, 0, keyless(CompressionType.none))).errorCode, ErrorCode.INVALID_RECORD);
+  const plain = await freshTopic('produce-delete-only');
+  assert.equal((await produce(client, plain, 0, keyless(CompressionType.none))).errorCode, ErrorCode.NONE);
 });

@@ -70,6 +70,7 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       timestampBeforeMaxMs: topic.messageTimestampBeforeMaxMs,
       timestampAfterMaxMs: topic.messageTimestampAfterMaxMs,
       minInSyncReplicas: topic.minInsyncReplicas,
+      compacted: topic.cleanupPolicy.includes('compact'),
     },
   };
 }

@@ -10,6 +10,8 @@ export interface PartitionValidation {
   readonly timestampBeforeMaxMs: number;
   readonly timestampAfterMaxMs: number;
   readonly minInSyncReplicas: number;
+  /** cleanup.policy includes compact: every record needs a key, so records are checked one by one. */
+  readonly compacted: boolean;
 }
 
 export interface AppendResult {
@@ -76,6 +78,8 @@ export class Partition {
       timestampType: validation.timestampType,
       now,
       timestampDiffMs: { before: validation.timestampBeforeMaxMs, after: validation.timestampAfterMaxMs },
+      // The one produce case that decodes records: compaction cannot keep a record without a key.
+      recordLevel: validation.compacted ? { requireKeys: true } : undefined,
     });
     const logAppendTimeMs = validation.timestampType === 'LogAppendTime' ? now : -1;
     const appended = this.log.appendAsLeader(records, this.leaderEpoch, logAppendTimeMs);
