@@ -17,7 +17,8 @@ import { handlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
-import { RequestDispatcher } from './request-dispatcher.ts';
+import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
+import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
 
@@ -90,7 +91,11 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
         listenerName: endpoint.name,
         host: endpoint.host,
         port: endpoint.port,
-        handler: (frame, connection) => dispatcher.dispatch(frame, connection.id),
+        // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
+        handler: (frame, connection) =>
+          dispatcher.dispatch(frame, connection.id).catch((error: unknown) => {
+            throw error instanceof InvalidRequestError ? new CloseConnectionError(error.message, { cause: error }) : error;
+          }),
         logger,
         maxRequestBytes: config.socketRequestMaxBytes,
         maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),

@@ -7,6 +7,7 @@ import { alterConfigsRequest, alterConfigsResponse } from '../../src/protocol/ge
 import { createPartitionsRequest, createPartitionsResponse } from '../../src/protocol/generated/create-partitions.ts';
 import { createTopicsRequest, createTopicsResponse } from '../../src/protocol/generated/create-topics.ts';
 import type { CreateTopicsResponseCreatableTopicResult } from '../../src/protocol/generated/create-topics.ts';
+import { deleteRecordsRequest, deleteRecordsResponse } from '../../src/protocol/generated/delete-records.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from '../../src/protocol/generated/delete-topics.ts';
 import { describeClusterRequest, describeClusterResponse } from '../../src/protocol/generated/describe-cluster.ts';
 import { describeConfigsRequest, describeConfigsResponse } from '../../src/protocol/generated/describe-configs.ts';
@@ -29,6 +30,7 @@ export const Api = {
   metadata: api(metadataRequest, metadataResponse),
   createTopics: api(createTopicsRequest, createTopicsResponse),
   deleteTopics: api(deleteTopicsRequest, deleteTopicsResponse),
+  deleteRecords: api(deleteRecordsRequest, deleteRecordsResponse),
   createPartitions: api(createPartitionsRequest, createPartitionsResponse),
   describeCluster: api(describeClusterRequest, describeClusterResponse),
   describeConfigs: api(describeConfigsRequest, describeConfigsResponse),

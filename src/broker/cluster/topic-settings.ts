@@ -71,6 +71,7 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       timestampAfterMaxMs: topic.messageTimestampAfterMaxMs,
       minInSyncReplicas: topic.minInsyncReplicas,
       compacted: topic.cleanupPolicy.includes('compact'),
+      deletable: topic.cleanupPolicy.includes('delete'),
     },
   };
 }

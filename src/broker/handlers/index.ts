@@ -2,6 +2,7 @@ import type { ApiHandler } from './handler.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
+import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
@@ -23,6 +24,7 @@ export const handlers: readonly ApiHandler[] = [
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   createPartitionsHandler,

@@ -12,6 +12,8 @@ export interface PartitionValidation {
   readonly minInSyncReplicas: number;
   /** cleanup.policy includes compact: every record needs a key, so records are checked one by one. */
   readonly compacted: boolean;
+  /** cleanup.policy includes delete: records may be removed by retention and DeleteRecords. */
+  readonly deletable: boolean;
 }
 
 export interface AppendResult {
@@ -89,6 +91,22 @@ export class Partition {
       logAppendTimeMs,
       logStartOffset: this.log.logStartOffset,
     };
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (-1 = the high watermark); whole
+   * segments below it go. Returns the new low watermark.
+   */
+  deleteRecordsBefore(offset: number): number {
+    if (!this.validation.deletable) {
+      throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Records of partition ${this.key} can not be deleted due to the configured policy`);
+    }
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Cannot delete records of ${this.key} before ${offset}: the high watermark is ${this.highWatermark}`);
+    }
+    this.log.maybeIncrementLogStartOffset(target, 'DeleteRecords');
+    return this.log.logStartOffset;
   }
 
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {

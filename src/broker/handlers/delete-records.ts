@@ -1,0 +1,30 @@
+import { deleteRecordsRequest, deleteRecordsResponse } from '../../protocol/generated/delete-records.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+import { errorAnswer } from './error-code.ts';
+
+/**
+ * DeleteRecords: each partition's log start offset moves up to the given offset (-1 = the high
+ * watermark); consumers can no longer read below it and ListOffsets earliest follows it.
+ */
+export const deleteRecordsHandler = defineHandler({
+  request: deleteRecordsRequest,
+  response: deleteRecordsResponse,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(request, context) {
+    const topics = request.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map(({ partitionIndex, offset }) => {
+        try {
+          const partition = context.broker.replicaManager.leaderPartition(topic.name, partitionIndex);
+          const lowWatermark = partition.deleteRecordsBefore(Number(offset));
+          return { partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
+        } catch (error) {
+          return { partitionIndex, lowWatermark: -1n, errorCode: errorAnswer(error, context).errorCode };
+        }
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
+  },
+});
