@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { storedClusterId } from '../storage/meta-properties.ts';
+import { LogRetention } from '../storage/log-retention.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
@@ -113,8 +114,12 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const advertised = resolveAdvertisedListeners(config, boundPorts);
   advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
 
-  const flushTimer = setInterval(() => logManager.flushDirtyLogs(time.now()), FLUSH_CHECK_INTERVAL_MS);
-  flushTimer.unref();
+  const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
+  const timers = [
+    setInterval(() => logManager.flushDirtyLogs(time.now()), FLUSH_CHECK_INTERVAL_MS),
+    setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs),
+  ];
+  for (const timer of timers) timer.unref();
 
   logger.info(
     { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs },
@@ -130,7 +135,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     port: listeners[0]!.port,
     close() {
       closing ??= (async () => {
-        clearInterval(flushTimer);
+        for (const timer of timers) clearInterval(timer);
         await Promise.all(listeners.map((listener) => listener.close()));
         await replicaManager.close();
         await metadata.close();

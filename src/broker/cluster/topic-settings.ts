@@ -63,6 +63,9 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       maxIndexSize: topic.segmentIndexBytes,
       flushMessages: topic.flushMessages,
       flushMs: topic.flushMs,
+      segmentMs: topic.segmentMs,
+      segmentJitterMs: topic.segmentJitterMs,
+      fileDeleteDelayMs: topic.fileDeleteDelayMs,
     },
     validation: {
       maxMessageBytes: topic.maxMessageBytes,
@@ -72,6 +75,11 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       minInSyncReplicas: topic.minInsyncReplicas,
       compacted: topic.cleanupPolicy.includes('compact'),
       deletable: topic.cleanupPolicy.includes('delete'),
+    },
+    retention: {
+      retentionMs: topic.retentionMs,
+      retentionBytes: topic.retentionBytes,
+      deletePolicy: topic.cleanupPolicy.includes('delete'),
     },
   };
 }

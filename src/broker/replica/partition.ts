@@ -2,6 +2,8 @@ import type { PartitionLog } from '../../storage/partition-log.ts';
 import { validateBatches } from '../../protocol/records/batch-validator.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
+import type { RetentionConfig } from '../../storage/log-retention.ts';
+import type { LogConfig } from '../../storage/log-config.ts';
 
 /** What a produce to this partition is checked against: topic configs over broker defaults. */
 export interface PartitionValidation {
@@ -14,6 +16,13 @@ export interface PartitionValidation {
   readonly compacted: boolean;
   /** cleanup.policy includes delete: records may be removed by retention and DeleteRecords. */
   readonly deletable: boolean;
+}
+
+/** Topic-level settings a partition needs, resolved from topic overrides over broker defaults. */
+export interface PartitionSettings {
+  readonly log: LogConfig;
+  readonly validation: PartitionValidation;
+  readonly retention: RetentionConfig;
 }
 
 export interface AppendResult {
@@ -42,20 +51,34 @@ export class Partition {
   readonly key: string;
   readonly log: PartitionLog;
   leaderEpoch = 0;
-  validation: PartitionValidation;
+  private settings: PartitionSettings;
   private readonly time: Time;
 
-  constructor(topic: string, index: number, log: PartitionLog, validation: PartitionValidation, time: Time) {
+  constructor(topic: string, index: number, log: PartitionLog, settings: PartitionSettings, time: Time) {
     this.topic = topic;
     this.index = index;
     this.key = `${topic}-${index}`;
     this.log = log;
-    this.validation = validation;
+    this.settings = settings;
     this.time = time;
   }
 
   get highWatermark(): number {
     return this.log.logEndOffset;
+  }
+
+  get validation(): PartitionValidation {
+    return this.settings.validation;
+  }
+
+  get retention(): RetentionConfig {
+    return this.settings.retention;
+  }
+
+  /** A topic config change: applies to the next append, roll, flush and retention check. */
+  applySettings(settings: PartitionSettings): void {
+    this.settings = settings;
+    this.log.updateConfig(settings.log);
   }
 
   /** Single node: the leader is the only replica, and always in sync. */

@@ -3,14 +3,10 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { TopicMetadata } from '../cluster/metadata-store.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
-import { Partition, type PartitionValidation } from './partition.ts';
-import type { LogConfig } from '../../storage/log-config.ts';
+import { Partition, type PartitionSettings } from './partition.ts';
+import type { RetentionTarget } from '../../storage/log-retention.ts';
 
-/** Topic-level settings a partition needs, resolved from topic overrides over broker defaults. */
-export interface PartitionSettings {
-  readonly log: LogConfig;
-  readonly validation: PartitionValidation;
-}
+export type { PartitionSettings } from './partition.ts';
 
 /**
  * The partitions this broker hosts, and the purgatory where fetches wait for data.
@@ -34,12 +30,11 @@ export class ReplicaManager {
       const key = `${topic.name}-${index}`;
       const existing = this.partitions.get(key);
       if (existing !== undefined) {
-        existing.validation = settings.validation;
-        existing.log.updateConfig(settings.log);
+        existing.applySettings(settings);
         continue;
       }
       const log = await this.logManager.getOrCreateLog(topic.name, index, settings.log);
-      this.partitions.set(key, new Partition(topic.name, index, log, settings.validation, this.time));
+      this.partitions.set(key, new Partition(topic.name, index, log, settings, this.time));
     }
   }
 
@@ -69,6 +64,13 @@ export class ReplicaManager {
     const result = partition.appendRecordsAsLeader(records);
     this.fetchPurgatory.checkAndComplete(partition.key);
     return result;
+  }
+
+  /** What the periodic retention check walks: every hosted log with its topic's retention settings. */
+  *retentionTargets(): Iterable<RetentionTarget> {
+    for (const partition of this.partitions.values()) {
+      yield { log: partition.log, config: partition.retention, highWatermark: partition.highWatermark };
+    }
   }
 
   async close(): Promise<void> {
