@@ -8,6 +8,10 @@
  * bench/results/latest.json.
  *
  * Options: --records-100b N, --records-1kb N (defaults 2,000,000 and 500,000: 200 MB and 512 MB of values), --quick (a tenth).
+ *
+ * Then the storage section (bench/storage.ts: PartitionLog and LogManager alone, no network):
+ * --skip-storage leaves it out, --storage-only runs nothing else; its sizes take --append-mb,
+ * --recovery-mb, --clean-mb, --partitions and --bench-dir (see bench/storage.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +24,7 @@ import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
+import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -62,8 +67,22 @@ async function main(): Promise<void> {
       'records-100b': { type: 'string' },
       'records-1kb': { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'skip-storage': { type: 'boolean', default: false },
+      'storage-only': { type: 'boolean', default: false },
+      ...storageBenchArgs,
     },
   });
+  if (!values['storage-only']) await networkBench(values);
+  if (!values['skip-storage']) {
+    const options = storageOptions(values, values.quick);
+    console.log('\nStorage alone (bench/storage.ts):');
+    const rows = await runStorageBench(options);
+    printStorageTable(rows);
+    await writeStorageResults(options, rows);
+  }
+}
+
+async function networkBench(values: { 'records-100b'?: string; 'records-1kb'?: string; quick: boolean }): Promise<void> {
   const scale = values.quick ? 0.1 : 1;
   const plans = [
     { recordSize: 100, records: Number(values['records-100b'] ?? Math.round(2_000_000 * scale)) },
