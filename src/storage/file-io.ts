@@ -50,3 +50,16 @@ export function readInt64(buffer: Buffer, position: number): number {
 export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
+
+/** Makes file creations, renames and deletions in `dir` durable. */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (cause) {
+    throw ioError('fsync dir', dir, cause);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import { ioError, StorageError } from './errors.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
 import { PartitionLog, syncDirectory } from './partition-log.ts';
+import type { Scheduler } from './scheduler.ts';
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -17,6 +19,8 @@ export interface LogManagerOptions {
   readonly configForTopic?: (topic: string) => LogConfig | undefined;
   readonly now?: () => number;
   readonly randomUUID?: () => string;
+  /** Delayed removal of deleted segments; Node timers unless a test controls time. */
+  readonly scheduler?: Scheduler;
 }
 
 const DELETE_SUFFIX = '-delete';
@@ -30,8 +34,12 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
  * `<topic>-<partition>.<uuid>-delete` at once, then removed in the background, as Kafka does;
  * leftovers of such deletes are removed at the next start.
  *
- * `closeAll()` leaves `.kafka_cleanshutdown` in every log dir once all logs are flushed; a start
- * without it (a crash, kill -9) recovers the last segment of every log batch by batch.
+ * Each log dir also holds Kafka's `recovery-point-offset-checkpoint` (per log, the offset below
+ * which everything was fsynced) and `log-start-offset-checkpoint` (per log, where DeleteRecords or
+ * retention moved its start). `closeAll()` flushes every log, writes both, and leaves
+ * `.kafka_cleanshutdown`: a start with the marker checks nothing; a start without it (a crash,
+ * kill -9) checks every segment from each log's recovery point on. Missing or unreadable
+ * checkpoints read as 0: everything is checked, nothing fails the start.
  */
 export class LogManager {
   readonly logDirs: readonly string[];
@@ -85,7 +93,7 @@ export class LogManager {
     const counts = new Map(this.logDirs.map((dir) => [dir, 0]));
     for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
     const logDir = this.logDirs.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
-    const log = PartitionLog.open({ dir: path.join(logDir, key(topic, partition)), topic, partition, config, now: this.options.now });
+    const log = PartitionLog.open({ ...this.logOptions(logDir), dir: path.join(logDir, key(topic, partition)), topic, partition, config });
     this.logs.set(key(topic, partition), { log, logDir });
     return log;
   }
@@ -99,6 +107,14 @@ export class LogManager {
     if (entry === undefined) return Promise.resolve();
     this.logs.delete(key(topic, partition));
     entry.log.close();
+    try {
+      // A stale entry would give a re-created log of the same name the old start offset, or a
+      // recovery point that skips checking its unflushed tail.
+      this.checkpointLogStartOffsetsIn(entry.logDir);
+      this.checkpointRecoveryPointsIn(entry.logDir);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const uuid = (this.options.randomUUID ?? randomUUID)().replaceAll('-', '');
     const doomed = path.join(entry.logDir, `${key(topic, partition)}.${uuid}${DELETE_SUFFIX}`);
     try {
@@ -107,6 +123,19 @@ export class LogManager {
       return Promise.reject(ioError('rename for delete', entry.log.dir, cause));
     }
     return this.removeInBackground(doomed);
+  }
+
+  /** Writes log-start-offset-checkpoint in every log dir (also done whenever a log start offset moves). */
+  checkpointLogStartOffsets(): void {
+    for (const logDir of this.logDirs) this.checkpointLogStartOffsetsIn(logDir);
+  }
+
+  /**
+   * Writes recovery-point-offset-checkpoint in every log dir (log.flush.offset.checkpoint.interval.ms
+   * and at shutdown): on an unclean start only segments from each log's recovery point are checked.
+   */
+  checkpointRecoveryPoints(): void {
+    for (const logDir of this.logDirs) this.checkpointRecoveryPointsIn(logDir);
   }
 
   flushAll(): void {
@@ -125,12 +154,18 @@ export class LogManager {
       if (log.isClosed) continue;
       try {
         log.flush();
-        log.close();
       } catch (error) {
         failure ??= error;
-        log.close();
       }
     }
+    for (const checkpoint of [() => this.checkpointLogStartOffsets(), () => this.checkpointRecoveryPoints()]) {
+      try {
+        checkpoint();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    for (const { log } of this.logs.values()) log.close();
     this.logs.clear();
     await Promise.allSettled([...this.pendingDeletes]);
     if (failure !== undefined) throw failure;
@@ -148,6 +183,31 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
+  private logOptions(logDir: string): { now?: () => number; scheduler?: Scheduler; onLogStartOffsetChanged: () => void } {
+    return {
+      now: this.options.now,
+      scheduler: this.options.scheduler,
+      onLogStartOffsetChanged: () => this.checkpointLogStartOffsetsIn(logDir),
+    };
+  }
+
+  private checkpointLogStartOffsetsIn(logDir: string): void {
+    this.writeCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT, (log) => log.logStartOffset);
+  }
+
+  private checkpointRecoveryPointsIn(logDir: string): void {
+    this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT, (log) => log.recoveryPoint);
+  }
+
+  private writeCheckpoint(logDir: string, name: string, offsetOf: (log: PartitionLog) => number): void {
+    const entries = [];
+    for (const entry of this.logs.values()) {
+      if (entry.logDir !== logDir || entry.log.isClosed) continue;
+      entries.push({ topic: entry.log.topic, partition: entry.log.partition, offset: offsetOf(entry.log) });
+    }
+    writeOffsetCheckpoint(path.join(logDir, name), entries);
+  }
+
   private loadLogDir(logDir: string): void {
     let entries: fs.Dirent[];
     try {
@@ -159,6 +219,8 @@ export class LogManager {
     }
     const marker = path.join(logDir, CLEAN_SHUTDOWN_FILE);
     const cleanShutdown = fs.existsSync(marker);
+    const logStartOffsets = readOffsetCheckpoint(path.join(logDir, LOG_START_OFFSET_CHECKPOINT)).offsets;
+    const recoveryPoints = readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT)).offsets;
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       if (entry.name.endsWith(DELETE_SUFFIX)) {
@@ -174,7 +236,10 @@ export class LogManager {
       }
       const config = this.options.configForTopic?.(topic) ?? this.defaultConfig;
       const dir = path.join(logDir, entry.name);
-      const log = PartitionLog.open({ dir, topic, partition, config, now: this.options.now, recover: !cleanShutdown });
+      const log = PartitionLog.open({
+        ...this.logOptions(logDir), dir, topic, partition, config, recover: !cleanShutdown,
+        logStartOffset: logStartOffsets.get(entry.name), recoveryPoint: recoveryPoints.get(entry.name) ?? 0,
+      });
       this.logs.set(entry.name, { log, logDir });
     }
     // From here on the logs may be written: a crash before the next clean close must recover.

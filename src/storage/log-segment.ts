@@ -71,7 +71,7 @@ export class LogSegment {
    * Opens an existing segment. With `recover`, or when its index is missing or corrupt, every
    * batch is checked and the index rebuilt; `truncatedBytes` says how much torn tail was cut off.
    */
-  static open(dir: string, baseOffset: number, config: SegmentConfig, recover: boolean): { segment: LogSegment; truncatedBytes: number } {
+  static open(dir: string, baseOffset: number, config: SegmentConfig, recover: boolean): { segment: LogSegment; truncatedBytes: number; batchesChecked: number } {
     const logPath = path.join(dir, offsetFileName(baseOffset, '.log'));
     const indexPath = path.join(dir, offsetFileName(baseOffset, '.index'));
     const indexExisted = fs.existsSync(indexPath);
@@ -93,7 +93,9 @@ export class LogSegment {
     const { index, corrupt } = opened;
     const segment = new LogSegment(baseOffset, logPath, fd, bytes, index, config);
     const rebuild = recover || corrupt || (!indexExisted && bytes > 0);
-    return { segment, truncatedBytes: rebuild ? segment.recover() : 0 };
+    if (!rebuild) return { segment, truncatedBytes: 0, batchesChecked: 0 };
+    const { truncatedBytes, batchesChecked } = segment.recover();
+    return { segment, truncatedBytes, batchesChecked };
   }
 
   /** Creates an empty segment; stale files of the same name (from an earlier truncation) are emptied. */
@@ -189,17 +191,17 @@ export class LogSegment {
   }
 
   /** Earliest record with timestamp >= targetTimestamp, scanning batch headers from the start. */
-  offsetForTimestamp(targetTimestamp: number): TimestampAndOffset | undefined {
+  offsetForTimestamp(targetTimestamp: number, minOffset = 0): TimestampAndOffset | undefined {
     let found: BatchPosition | undefined;
     this.scanHeaders((batch, maxTimestamp) => {
-      if (maxTimestamp < targetTimestamp) return true;
+      if (maxTimestamp < targetTimestamp || batch.lastOffset < minOffset) return true;
       found = batch;
       return false;
     });
     if (found === undefined) return undefined;
     const batch = Buffer.allocUnsafe(found.size);
     readFully(this.fd, batch, found.position, found.size, this.logPath);
-    return firstRecordAtOrAfter(batch, found.baseOffset, targetTimestamp);
+    return firstRecordAtOrAfter(batch, found.baseOffset, targetTimestamp, minOffset);
   }
 
   /** Largest batch maxTimestamp here and the last offset of its batch; timestamp -1 when empty. */
@@ -223,8 +225,9 @@ export class LogSegment {
    * Checks every batch (length, magic, CRC-32C, increasing offsets), cuts the file at the first that
    * fails, and rebuilds the index and the max timestamp from what remains. Returns bytes cut.
    */
-  recover(): number {
+  recover(): { truncatedBytes: number; batchesChecked: number } {
     this.index.reset();
+    let batchesChecked = 0;
     this.bytesSinceLastIndexEntry = 0;
     let best = NO_TIMESTAMP;
     let next = this.baseOffset;
@@ -241,6 +244,7 @@ export class LogSegment {
       if (position + size > chunkStart + chunk.length) ({ chunk, chunkStart } = this.readChunk(position, size));
       const at = position - chunkStart;
       const batch = chunk.subarray(at, at + size);
+      batchesChecked += 1;
       if (crc32c(batch.subarray(CRC_OFFSET + 4)) !== batch.readUInt32BE(CRC_OFFSET)) break;
       const baseOffset = readInt64(batch, 0);
       const delta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
@@ -260,7 +264,7 @@ export class LogSegment {
     if (removed > 0) this.truncateToPosition(position);
     this.next = next;
     this.maxTimestampSoFar = best;
-    return removed;
+    return { truncatedBytes: removed, batchesChecked };
   }
 
   /** The segment stops being the active one: give the index file back its unused space. */
@@ -296,6 +300,24 @@ export class LogSegment {
     this.close();
     fs.rmSync(this.logPath, { force: true });
     fs.rmSync(this.index.path, { force: true });
+  }
+
+  /**
+   * Closes the segment and renames its files to `<name>.deleted` (Kafka's async delete): readers
+   * can no longer find it, and the files go when the caller removes the returned paths.
+   */
+  renameForDelete(): string[] {
+    this.close();
+    const renamed: string[] = [];
+    for (const file of [this.logPath, this.index.path]) {
+      try {
+        fs.renameSync(file, `${file}.deleted`);
+        renamed.push(`${file}.deleted`);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('rename for delete', file, cause);
+      }
+    }
+    return renamed;
   }
 
   private truncateToPosition(position: number): void {

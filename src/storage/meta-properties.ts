@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InconsistentClusterIdError, ioError, StorageError } from './errors.ts';
-import { syncDirectory } from './partition-log.ts';
+import { syncDirectory } from './file-io.ts';
 
 export const META_PROPERTIES = 'meta.properties';
 

@@ -1,11 +1,11 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
-import fs from 'node:fs';
-import path from 'node:path';
-import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
-import { CorruptRecordError, ioError, OffsetOutOfRangeError, StorageError } from './errors.ts';
-import { readInt64 } from './file-io.ts';
-import type { LogConfig } from './log-config.ts';
+import { OffsetOutOfRangeError, StorageError } from './errors.ts';
+import { syncDirectory } from './file-io.ts';
+import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
+import { loadSegments, type LoadedSegments } from './log-loader.ts';
 import { LogSegment } from './log-segment.ts';
+import { timerScheduler, type Scheduler } from './scheduler.ts';
+import { DeletedFileRemover, floorIndex, followerBatchRange } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
 export interface LogAppendInfo {
@@ -33,13 +33,31 @@ export interface PartitionLogOptions {
   /** Clock for flush.ms; Date.now unless a test controls time. */
   readonly now?: () => number;
   /**
-   * Whether to check every batch of the last segment (default true). Only a clean shutdown
-   * (LogManager's `.kafka_cleanshutdown` marker) makes skipping it safe.
+   * Whether to check batches on open (default true). Only a clean shutdown (LogManager's
+   * `.kafka_cleanshutdown` marker) makes skipping every check safe.
    */
   readonly recover?: boolean;
+  /** From recovery-point-offset-checkpoint: everything below was fsynced. 0 (check all) when absent. */
+  readonly recoveryPoint?: number;
+  /** The log start offset kept in log-start-offset-checkpoint; the first segment's baseOffset when absent. */
+  readonly logStartOffset?: number;
+  /** Runs the removal of `.deleted` files after file.delete.delay.ms; Node timers unless a test controls time. */
+  readonly scheduler?: Scheduler;
+  /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
+  readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
 }
 
-const SEGMENT_LOG_FILE = /^(\d{20})\.log$/;
+/** One segment as retention sees it (oldest first in segmentSummaries()). */
+export interface SegmentSummary {
+  readonly baseOffset: number;
+  /** The next segment's baseOffset, or the log end offset for the active segment. */
+  readonly nextOffset: number;
+  readonly sizeInBytes: number;
+  /** Largest batch maxTimestamp in the segment, -1 if it has none. */
+  readonly largestTimestamp: number;
+  readonly isActive: boolean;
+}
+
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
@@ -55,78 +73,127 @@ export class PartitionLog {
   readonly dir: string;
   readonly topic: string;
   readonly partition: number;
-  /** Bytes cut from the last segment's torn tail when the log was opened. */
+  /** Bytes cut from torn tails (and segments after a cut) when the log was opened. */
   readonly truncatedBytesOnOpen: number;
-  private config: LogConfig;
+  /** Segments and batches checked when the log was opened: none after a clean shutdown. */
+  readonly recoveredSegmentsOnOpen: number;
+  readonly recoveredBatchesOnOpen: number;
+  private config: FullLogConfig;
   private readonly now: () => number;
+  private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
+  /** Kafka's logStartOffset: never below the first segment's baseOffset, may lie inside it. */
+  private startOffset: number;
+  private readonly deletedFiles: DeletedFileRemover;
   private readonly segments: LogSegment[];
   /** Segments rolled since the last flush: they still need their fsync. */
   private unflushedSegments: LogSegment[] = [];
   private dirChanged = false;
   private unflushedMessages = 0;
   private lastFlushMs: number;
+  /** Kafka's recovery point: every offset below it is on disk; advanced by flush(). */
+  private flushedOffset: number;
   private closed = false;
 
-  private constructor(options: PartitionLogOptions, segments: LogSegment[], truncatedBytes: number) {
+  private constructor(options: PartitionLogOptions, loaded: LoadedSegments) {
+    const segments = loaded.segments;
     this.dir = options.dir;
     this.topic = options.topic;
     this.partition = options.partition;
-    this.config = options.config;
+    this.config = logConfig(options.config);
     this.now = options.now ?? Date.now;
+    this.deletedFiles = new DeletedFileRemover(options.scheduler ?? timerScheduler);
+    this.onLogStartOffsetChanged = options.onLogStartOffsetChanged;
     this.segments = segments;
-    this.truncatedBytesOnOpen = truncatedBytes;
+    this.startOffset = segments[0].baseOffset;
+    this.truncatedBytesOnOpen = loaded.truncatedBytes;
+    this.recoveredSegmentsOnOpen = loaded.recoveredSegments;
+    this.recoveredBatchesOnOpen = loaded.recoveredBatches;
+    this.flushedOffset = this.logEndOffset;
     this.lastFlushMs = this.now();
   }
 
-  /** Opens the log in `dir`, creating the directory and a first segment at offset 0 if needed. */
+  /**
+   * Opens the log in `dir`, creating the directory and a first segment at offset 0 if needed.
+   * After an unclean stop every segment from the recovery point on is checked batch by batch
+   * (all of them without a recovery point); after a clean one (`recover: false`) none is.
+   */
   static open(options: PartitionLogOptions): PartitionLog {
-    const { dir, config } = options;
-    let names: string[];
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      names = fs.readdirSync(dir);
-    } catch (cause) {
-      throw ioError('open log dir', dir, cause);
-    }
-    const baseOffsets: number[] = [];
-    const present = new Set(names);
-    for (const name of names) {
-      const match = SEGMENT_LOG_FILE.exec(name);
-      if (match !== null) baseOffsets.push(Number(match[1]));
-      // Leftovers of an interrupted delete or an index without its log.
-      else if (name.endsWith('.deleted') || (name.endsWith('.index') && !present.has(name.replace(/\.index$/, '.log')))) {
-        fs.rmSync(path.join(dir, name), { force: true });
-      }
-    }
-    baseOffsets.sort((a, b) => a - b);
-    const segments: LogSegment[] = [];
-    let truncated = 0;
-    try {
-      baseOffsets.forEach((baseOffset, i) => {
-        const opened = LogSegment.open(dir, baseOffset, config, options.recover !== false && i === baseOffsets.length - 1);
-        segments.push(opened.segment);
-        truncated += opened.truncatedBytes;
-      });
-      if (segments.length === 0) segments.push(LogSegment.create(dir, 0, config));
-    } catch (error) {
-      for (const segment of segments) segment.close();
-      throw error;
-    }
+    const recoverFrom = options.recover === false ? undefined : (options.recoveryPoint ?? 0);
+    const loaded = loadSegments(options.dir, logConfig(options.config), recoverFrom);
+    const segments = loaded.segments;
     segments[segments.length - 1].onBecomeActive();
-    return new PartitionLog(options, segments, truncated);
+    const log = new PartitionLog(options, loaded);
+    const checkpointed = options.logStartOffset ?? 0;
+    if (checkpointed > log.logEndOffset) {
+      // Records up to the checkpointed start were deleted, then the unflushed tail was lost: start
+      // empty at the checkpointed offset rather than serve offsets that were deleted.
+      log.truncateFullyAndStartAt(checkpointed);
+    } else if (checkpointed > log.startOffset) {
+      log.startOffset = checkpointed;
+    }
+    return log;
   }
 
-  get logStartOffset(): number { return this.segments[0].baseOffset; }
+  get logStartOffset(): number { return this.startOffset; }
   get logEndOffset(): number { return this.activeSegment.nextOffset; }
   /** Bytes of all segments' .log files. */
   get size(): number { return this.segments.reduce((sum, segment) => sum + segment.size, 0); }
   get segmentBaseOffsets(): number[] { return this.segments.map((segment) => segment.baseOffset); }
   get logConfig(): LogConfig { return this.config; }
+  /** Offsets below this are fsynced: what recovery-point-offset-checkpoint records. */
+  get recoveryPoint(): number { return this.flushedOffset; }
   get isClosed(): boolean { return this.closed; }
 
   /** Topic config changes apply to the next roll, append and flush. */
   updateConfig(config: LogConfig): void {
-    this.config = config;
+    this.config = logConfig(config);
+  }
+
+  /** Every segment, oldest first, for retention. */
+  segmentSummaries(): SegmentSummary[] {
+    this.ensureOpen();
+    const last = this.segments.length - 1;
+    return this.segments.map((segment, i) => ({
+      baseOffset: segment.baseOffset,
+      nextOffset: i === last ? segment.nextOffset : this.segments[i + 1].baseOffset,
+      sizeInBytes: segment.size,
+      largestTimestamp: segment.maxTimestampAndOffset().timestamp,
+      isActive: i === last,
+    }));
+  }
+
+  /**
+   * Deletes the `count` oldest segments (retention). The active segment is never deleted: asked to
+   * delete every segment, the log first rolls when the active one holds data, as Kafka does when
+   * all segments expired. logStartOffset moves to the first remaining segment. Returns how many went.
+   */
+  deleteOldestSegments(count: number, reason: string): number {
+    this.ensureOpen();
+    let deletable = Math.min(Math.floor(count), this.segments.length);
+    if (deletable <= 0) return 0;
+    if (deletable === this.segments.length) {
+      if (this.activeSegment.size > 0) this.roll(this.logEndOffset);
+      else deletable -= 1;
+    }
+    if (deletable <= 0) return 0;
+    this.deleteSegmentsAsync(this.segments.splice(0, deletable), reason);
+    this.advanceLogStartOffset(this.segments[0].baseOffset);
+    return deletable;
+  }
+
+  /**
+   * DeleteRecords: moves logStartOffset up to `offset` (never down) and deletes the segments that
+   * lie entirely below it. Returns whether it moved. Reads below it then fail OFFSET_OUT_OF_RANGE.
+   */
+  maybeIncrementLogStartOffset(offset: number, reason: string): boolean {
+    this.ensureOpen();
+    if (offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset, this.name);
+    if (offset <= this.startOffset) return false;
+    let below = 0;
+    while (below < this.segments.length - 1 && this.segments[below + 1].baseOffset <= offset) below += 1;
+    if (below > 0) this.deleteSegmentsAsync(this.segments.splice(0, below), reason);
+    this.advanceLogStartOffset(offset);
+    return true;
   }
 
   /**
@@ -147,18 +214,7 @@ export class PartitionLog {
   appendAsFollower(batches: Buffer): LogAppendInfo {
     this.ensureOpen();
     if (batches.length === 0) return { firstOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
-    let expected = this.logEndOffset;
-    const firstOffset = readInt64(batches, 0);
-    let lastOffset = firstOffset;
-    for (let position = 0; position < batches.length;) {
-      const header = this.checkedHeader(batches, position);
-      if (header.baseOffset < expected) {
-        throw new CorruptRecordError(`batch at offset ${header.baseOffset} does not follow offset ${expected - 1} in ${this.name}`);
-      }
-      lastOffset = header.lastOffset;
-      expected = lastOffset + 1;
-      position += header.sizeInBytes;
-    }
+    const { firstOffset, lastOffset } = followerBatchRange(batches, this.logEndOffset, this.name);
     this.appendToSegments(batches, firstOffset, lastOffset);
     return { firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset };
   }
@@ -178,7 +234,7 @@ export class PartitionLog {
     const limit = maxOffset ?? logEndOffset;
     let records = EMPTY;
     if (fetchOffset < logEndOffset && fetchOffset < limit) {
-      for (let i = this.floorSegment(fetchOffset); i < this.segments.length; i++) {
+      for (let i = floorIndex(this.segments, fetchOffset); i < this.segments.length; i++) {
         const found = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, limit);
         if (found !== undefined) {
           records = found;
@@ -192,9 +248,10 @@ export class PartitionLog {
   /** ListOffsets by timestamp: the earliest record with timestamp >= target, segment by segment. */
   offsetForTimestamp(targetTimestamp: number): TimestampAndOffset | undefined {
     this.ensureOpen();
-    for (const segment of this.segments) {
+    for (let i = floorIndex(this.segments, this.startOffset); i < this.segments.length; i++) {
+      const segment = this.segments[i];
       if (segment.maxTimestampAndOffset().timestamp < targetTimestamp) continue;
-      const found = segment.offsetForTimestamp(targetTimestamp);
+      const found = segment.offsetForTimestamp(targetTimestamp, this.startOffset);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -218,11 +275,17 @@ export class PartitionLog {
   truncateTo(offset: number): void {
     this.ensureOpen();
     if (offset >= this.logEndOffset) return;
+    if (offset < this.startOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    this.flushedOffset = Math.min(this.flushedOffset, offset);
     while (this.segments.length > 0 && this.activeSegment.baseOffset >= offset) {
       this.deleteSegment(this.segments.pop() as LogSegment);
     }
     if (this.segments.length === 0) {
       this.segments.push(LogSegment.create(this.dir, offset, this.config));
+      this.startOffset = offset;
       this.dirChanged = true;
     } else {
       this.activeSegment.truncateTo(offset);
@@ -242,6 +305,7 @@ export class PartitionLog {
     }
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();
+    this.flushedOffset = this.logEndOffset;
   }
 
   /** flush.ms: fsyncs if there are unflushed records and the last flush is at least flushMs old. */
@@ -255,6 +319,21 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     for (const segment of this.segments) segment.close();
+    // Deleted segments need no grace period once nobody can read them.
+    this.deletedFiles.removeAllNow();
+  }
+
+  /** Removes every segment and starts empty at `offset`, which becomes logStartOffset too. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.ensureOpen();
+    while (this.segments.length > 0) this.deleteSegment(this.segments.pop() as LogSegment);
+    this.segments.push(LogSegment.create(this.dir, offset, this.config));
+    this.activeSegment.onBecomeActive();
+    this.dirChanged = true;
+    const moved = this.startOffset !== offset;
+    this.startOffset = offset;
+    this.flushedOffset = Math.min(this.flushedOffset, offset);
+    if (moved) this.onLogStartOffsetChanged?.(this);
   }
 
   private get activeSegment(): LogSegment { return this.segments[this.segments.length - 1]; }
@@ -284,53 +363,82 @@ export class PartitionLog {
     this.dirChanged = true;
   }
 
+  private advanceLogStartOffset(offset: number): void {
+    if (offset <= this.startOffset) return;
+    this.startOffset = offset;
+    this.onLogStartOffsetChanged?.(this);
+  }
+
+  /** Renames the segments' files to `.deleted` now and removes them after file.delete.delay.ms. */
+  private deleteSegmentsAsync(doomed: LogSegment[], reason: string): void {
+    void reason; // kept for the caller's log line, as in Kafka's deleteSegments(reason)
+    const files: string[] = [];
+    for (const segment of doomed) {
+      this.unflushedSegments = this.unflushedSegments.filter((s) => s !== segment);
+      files.push(...segment.renameForDelete());
+    }
+    this.dirChanged = true;
+    this.deletedFiles.removeLater(files, this.config.fileDeleteDelayMs);
+  }
+
   private deleteSegment(segment: LogSegment): void {
     this.unflushedSegments = this.unflushedSegments.filter((s) => s !== segment);
     segment.delete();
     this.dirChanged = true;
   }
 
-  /** Index of the last segment whose baseOffset <= offset (0 when none is). */
-  private floorSegment(offset: number): number {
-    let low = 0;
-    let high = this.segments.length - 1;
-    let found = 0;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      if (this.segments[mid].baseOffset <= offset) {
-        found = mid;
-        low = mid + 1;
-      } else {
-        high = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  /** The header at `position`, after the checks that keep a walk over `batches` in bounds. */
-  private checkedHeader(batches: Buffer, position: number): BatchHeader {
-    const header = new BatchHeader(batches, position);
-    if (batches.length - position < RECORD_BATCH_OVERHEAD || header.sizeInBytes < RECORD_BATCH_OVERHEAD
-      || position + header.sizeInBytes > batches.length || header.magic !== 2 || header.lastOffsetDelta < 0) {
-      throw new CorruptRecordError(`malformed record batch at byte ${position} of an append to ${this.name}`);
-    }
-    return header;
-  }
-
   private ensureOpen(): void {
     if (this.closed) throw new StorageError(`log ${this.name} is closed`);
   }
+
+  // --- compaction hooks ---
+  // Owned by the log cleaner (src/storage/cleaner/): PartitionLog's side of CleanableLog. The
+  // cleaner reads non-active segments through views and swaps in cleaned segments; the files of
+  // a swap (`.cleaned`, `.swap`) are its business, and recoverCleanerFiles(dir) finishes an
+  // interrupted swap before the log's segments are listed on open.
+
+  /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
+  cleanerView(): import('./cleaner/cleanable-log.ts').CleanerView {
+    this.ensureOpen();
+    const segments = this.segments.slice(0, -1).map((segment) => ({
+      baseOffset: segment.baseOffset,
+      size: segment.size,
+      nextOffset: segment.nextOffset,
+      maxTimestamp: segment.maxTimestampAndOffset().timestamp,
+      indexEntries: segment.index.entries,
+      read: (startOffset: number, maxBytes: number) => segment.read(startOffset, maxBytes, true),
+      handle: segment,
+    }));
+    return { segments, activeBaseOffset: this.segments[this.segments.length - 1].baseOffset };
+  }
+
+  /**
+   * Replaces the consecutive non-active segments `old` by the cleaned segment of `swap` (same
+   * baseOffset as old[0]). The swap file is durable before this runs, so a crash anywhere in here
+   * leaves old or new segments once recoverCleanerFiles has run.
+   */
+  replaceWithCleaned(
+    old: readonly import('./cleaner/cleanable-log.ts').CleanableSegment[],
+    swap: import('./cleaner/cleanable-log.ts').SegmentSwap,
+  ): void {
+    this.ensureOpen();
+    const first = old.length === 0 ? -1 : this.segments.indexOf(old[0].handle as LogSegment);
+    const replaceable = first >= 0 && first + old.length < this.segments.length
+      && swap.baseOffset === this.segments[first].baseOffset
+      && old.every((view, i) => this.segments[first + i] === view.handle);
+    if (!replaceable) {
+      swap.discard();
+      throw new StorageError(`segments of ${this.name} changed while they were being cleaned`);
+    }
+    for (const segment of this.segments.slice(first, first + old.length)) this.deleteSegment(segment);
+    swap.install();
+    // Its index is missing, so opening rebuilds it from the cleaned batches.
+    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false);
+    segment.onBecomeInactive();
+    this.segments.splice(first, old.length, segment);
+  }
+  // --- end of compaction hooks ---
 }
 
-/** Makes file creations and deletions in `dir` durable. */
-export function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (cause) {
-    throw ioError('fsync dir', dir, cause);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
+/** Kept here for existing importers; lives in file-io.ts. */
+export { syncDirectory } from './file-io.ts';

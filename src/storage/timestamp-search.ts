@@ -17,10 +17,10 @@ export interface TimestampAndOffset {
  * which lives in protocol/records: for them the answer is the batch's first offset and its
  * maxTimestamp, which never skips a matching record.
  */
-export function firstRecordAtOrAfter(batch: Buffer, baseOffset: number, targetTimestamp: number): TimestampAndOffset {
+export function firstRecordAtOrAfter(batch: Buffer, baseOffset: number, targetTimestamp: number, minOffset = 0): TimestampAndOffset {
   const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET);
   const maxTimestamp = readInt64(batch, MAX_TIMESTAMP_OFFSET);
-  const whole = { timestamp: maxTimestamp, offset: baseOffset };
+  const whole = { timestamp: maxTimestamp, offset: Math.max(baseOffset, minOffset) };
   if ((attributes & TIMESTAMP_TYPE_MASK) !== 0 || (attributes & COMPRESSION_CODEC_MASK) !== 0) return whole;
   const baseTimestamp = readInt64(batch, BASE_TIMESTAMP_OFFSET);
   const count = batch.readInt32BE(RECORDS_COUNT_OFFSET);
@@ -32,7 +32,7 @@ export function firstRecordAtOrAfter(batch: Buffer, baseOffset: number, targetTi
     cursor.position += 1; // record attributes, unused
     const timestamp = baseTimestamp + readVarint(batch, cursor);
     const offsetDelta = readVarint(batch, cursor);
-    if (timestamp >= targetTimestamp) return { timestamp, offset: baseOffset + offsetDelta };
+    if (timestamp >= targetTimestamp && baseOffset + offsetDelta >= minOffset) return { timestamp, offset: baseOffset + offsetDelta };
     cursor.position = recordEnd;
   }
   return whole;

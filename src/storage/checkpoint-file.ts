@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ioError } from './errors.ts';
+
+/** Kafka's checkpoint file names in every log dir. */
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+
+export interface PartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
+ *   line 1: version, "0"
+ *   line 2: number of entries
+ *   then one line per partition: "<topic> <partition> <offset>" (topic names have no spaces)
+ * Written to `<file>.tmp`, fsynced, renamed over the file and the directory fsynced, so a crash
+ * leaves either the old or the new file, never a mix.
+ */
+export function writeOffsetCheckpoint(file: string, entries: Iterable<PartitionOffset>): void {
+  const lines: string[] = [];
+  for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
+  const text = `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
+  const temporary = `${file}.tmp`;
+  try {
+    const fd = fs.openSync(temporary, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+    const dirFd = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  } catch (cause) {
+    throw ioError('write checkpoint', file, cause);
+  }
+}
+
+/**
+ * Entries keyed `<topic>-<partition>`. A missing, unreadable or malformed file reads as empty:
+ * callers then treat every offset as 0 (recover everything, start at the first segment), which is
+ * always safe, so a damaged checkpoint never stops the broker from starting.
+ */
+export function readOffsetCheckpoint(file: string): { offsets: Map<string, number>; valid: boolean } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { offsets: new Map(), valid: false };
+  }
+  const offsets = parseOffsetCheckpoint(text);
+  return offsets === undefined ? { offsets: new Map(), valid: false } : { offsets, valid: true };
+}
+
+export function parseOffsetCheckpoint(text: string): Map<string, number> | undefined {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length < 2 || lines[0] !== '0' || !/^\d+$/.test(lines[1])) return undefined;
+  const count = Number(lines[1]);
+  if (lines.length !== count + 2) return undefined;
+  const offsets = new Map<string, number>();
+  for (const line of lines.slice(2)) {
+    const match = /^(\S+) (\d+) (\d+)$/.exec(line);
+    if (match === null) return undefined;
+    const offset = Number(match[3]);
+    if (!Number.isSafeInteger(offset)) return undefined;
+    offsets.set(`${match[1]}-${Number(match[2])}`, offset);
+  }
+  return offsets;
+}
