@@ -1,0 +1,353 @@
+import { BATCH_LENGTH_OFFSET, CONTROL_FLAG_MASK, ATTRIBUTES_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET } from '../../protocol/records/batch-header.ts';
+import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
+import { readInt64 } from '../file-io.ts';
+import { filterBatch, type FilterContext } from './batch-filter.ts';
+import type { CleanableLog, CleanableSegment } from './cleanable-log.ts';
+import type { CleanerConfig } from './cleaner-config.ts';
+import { OffsetMap } from './offset-map.ts';
+import { CleanedSegmentWriter } from './segment-swap.ts';
+
+const INT32_MAX = 0x7fff_ffff;
+const INDEX_ENTRY_SIZE = 8;
+
+/** Where a log's dirty section lies now, and how dirty it is (Kafka's LogToClean). */
+export interface CleanableRange {
+  readonly firstDirtyOffset: number;
+  /** The dirty section ends here: the active segment, or the first segment with records younger than min.compaction.lag.ms. */
+  readonly firstUncleanableOffset: number;
+  readonly cleanBytes: number;
+  readonly dirtyBytes: number;
+  /** dirtyBytes / (cleanBytes + dirtyBytes); 0 for an empty log. */
+  readonly dirtyRatio: number;
+  /** max.compaction.lag.ms has passed for the oldest dirty record: clean whatever the ratio. */
+  readonly needCompactionNow: boolean;
+}
+
+export interface CleanResult {
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstDirtyOffset: number;
+  /** The new cleaner checkpoint: everything below it has been deduplicated. */
+  readonly endOffset: number;
+  readonly recordsRead: number;
+  readonly recordsRemoved: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly segmentsSwapped: number;
+  /** Earliest time a tombstone kept by this pass may be removed; -1 if it kept none. */
+  readonly deleteHorizonMs: number;
+  /** The log closed or its segments changed under the job: nothing was checkpointed. */
+  readonly aborted: boolean;
+}
+
+/**
+ * The dirty section of `log` given its cleaner checkpoint (Kafka's cleanableOffsets): from the
+ * checkpoint (or logStartOffset, if the checkpoint is missing or outside the log) up to the active
+ * segment, cut at the first segment holding a record younger than now - min.compaction.lag.ms.
+ */
+export function cleanableRange(log: CleanableLog, checkpoint: number | undefined, config: CleanerConfig, nowMs: number): CleanableRange {
+  const { segments, activeBaseOffset } = log.cleanerView();
+  const logStartOffset = log.logStartOffset;
+  let firstDirtyOffset = checkpoint ?? logStartOffset;
+  if (firstDirtyOffset < logStartOffset || firstDirtyOffset > log.logEndOffset) firstDirtyOffset = logStartOffset;
+  firstDirtyOffset = Math.min(firstDirtyOffset, activeBaseOffset);
+  let firstUncleanableOffset = activeBaseOffset;
+  if (config.minCompactionLagMs > 0) {
+    const youngest = nowMs - config.minCompactionLagMs;
+    const young = segments.find((s) => s.nextOffset > firstDirtyOffset && s.maxTimestamp > youngest);
+    if (young !== undefined) firstUncleanableOffset = Math.max(firstDirtyOffset, young.baseOffset);
+  }
+  let cleanBytes = 0;
+  let dirtyBytes = 0;
+  let firstDirty: CleanableSegment | undefined;
+  for (const segment of segments) {
+    if (segment.nextOffset <= firstDirtyOffset) cleanBytes += segment.size;
+    else if (segment.baseOffset < firstUncleanableOffset) {
+      dirtyBytes += segment.size;
+      firstDirty ??= segment;
+    }
+  }
+  const total = cleanBytes + dirtyBytes;
+  let needCompactionNow = false;
+  if (firstDirty !== undefined && config.maxCompactionLagMs < nowMs) {
+    // Kafka judges by the first dirty segment's first batch: the oldest record waiting.
+    const first = firstDirty.read(Math.max(firstDirtyOffset, firstDirty.baseOffset), 1);
+    if (first !== undefined && first.length > 0) {
+      needCompactionNow = nowMs - readInt64(first, MAX_TIMESTAMP_OFFSET) > config.maxCompactionLagMs;
+    }
+  }
+  return {
+    firstDirtyOffset, firstUncleanableOffset, cleanBytes, dirtyBytes,
+    dirtyRatio: total === 0 ? 0 : dirtyBytes / total, needCompactionNow,
+  };
+}
+
+/** Reads the batches of consecutive segments from startOffset on, about ioBufferSize at a time. */
+class BatchReader {
+  private readonly segments: readonly CleanableSegment[];
+  private readonly ioBufferSize: number;
+  private index = 0;
+  private offset: number;
+  bytesRead = 0;
+
+  constructor(segments: readonly CleanableSegment[], startOffset: number, ioBufferSize: number) {
+    this.segments = segments;
+    this.offset = startOffset;
+    this.ioBufferSize = ioBufferSize;
+  }
+
+  /** The next whole batches, each its own buffer; undefined once every segment is read. */
+  next(): Buffer[] | undefined {
+    while (this.index < this.segments.length) {
+      const segment = this.segments[this.index];
+      const chunk = segment.read(Math.max(this.offset, segment.baseOffset), this.ioBufferSize);
+      if (chunk === undefined || chunk.length === 0) {
+        this.index += 1;
+        continue;
+      }
+      this.bytesRead += chunk.length;
+      const batches: Buffer[] = [];
+      for (let p = 0; p < chunk.length;) {
+        const size = LOG_OVERHEAD + chunk.readInt32BE(p + BATCH_LENGTH_OFFSET);
+        batches.push(chunk.subarray(p, p + size));
+        p += size;
+      }
+      this.offset = lastOffsetOf(batches[batches.length - 1]) + 1;
+      return batches;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * One cleaning of one log, done in small steps so the broker's event loop is never held for long:
+ * each `step()` reads about one I/O buffer of batches. First the offset map is built over the
+ * dirty section (until it ends or the map is full), then the segments from the log start to where
+ * the map ended are rewritten group by group, each group swapped in as soon as it is written.
+ * Interrupting it at any step (abort, crash) leaves a consistent log: the checkpoint moves only
+ * when the job completes, and a rerun over already-cleaned segments changes nothing more.
+ */
+export class CleaningJob {
+  readonly log: CleanableLog;
+  readonly range: CleanableRange;
+  private readonly config: CleanerConfig;
+  private readonly map: OffsetMap;
+  private readonly nowMs: number;
+  private readonly ioBufferSize: number;
+  private readonly segments: readonly CleanableSegment[];
+  private phase: 'map' | 'clean' | 'done' = 'map';
+  private reader: BatchReader;
+  private mapEndOffset: number;
+  private groups: CleanableSegment[][] = [];
+  private group = -1;
+  private groupEndOffset = 0;
+  private groupChanged = false;
+  private writer: CleanedSegmentWriter | undefined;
+  private stats = { recordsRead: 0, recordsRemoved: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, deleteHorizonMs: -1 };
+  private wasAborted = false;
+
+  constructor(log: CleanableLog, config: CleanerConfig, map: OffsetMap, range: CleanableRange, nowMs: number, ioBufferSize: number) {
+    this.log = log;
+    this.config = config;
+    this.map = map;
+    this.range = range;
+    this.nowMs = nowMs;
+    this.ioBufferSize = ioBufferSize;
+    this.segments = log.cleanerView().segments;
+    map.clear();
+    this.mapEndOffset = range.firstDirtyOffset;
+    const dirty = this.segments.filter((s) => s.nextOffset > range.firstDirtyOffset && s.baseOffset < range.firstUncleanableOffset);
+    this.reader = new BatchReader(dirty, range.firstDirtyOffset, ioBufferSize);
+  }
+
+  get isDone(): boolean { return this.phase === 'done'; }
+
+  /** Does one step; returns true once the job is over (completed or aborted). */
+  step(): boolean {
+    if (this.phase === 'done') return true;
+    if (this.log.isClosed) {
+      this.abort();
+      return true;
+    }
+    try {
+      if (this.phase === 'map') this.mapStep();
+      else this.cleanStep();
+    } catch (error) {
+      this.abort();
+      // Segments deleted or truncated under the job make reads fail: not the log's fault, retry later.
+      if (this.log.isClosed || !this.stillSegmentsOfLog(this.segments)) return true;
+      throw error;
+    }
+    return this.isDone;
+  }
+
+  /** Runs the remaining steps at once (tests, tools). */
+  runToCompletion(): CleanResult {
+    while (!this.step());
+    return this.result;
+  }
+
+  /** Gives up: removes a half-written cleaned segment; the log keeps what was swapped so far. */
+  abort(): void {
+    this.writer?.abort();
+    this.writer = undefined;
+    if (this.phase !== 'done') this.wasAborted = true;
+    this.phase = 'done';
+  }
+
+  get result(): CleanResult {
+    return {
+      topic: this.log.topic,
+      partition: this.log.partition,
+      firstDirtyOffset: this.range.firstDirtyOffset,
+      endOffset: this.mapEndOffset,
+      ...this.stats,
+      bytesRead: this.stats.bytesRead + this.reader.bytesRead,
+      aborted: this.wasAborted,
+    };
+  }
+
+  private mapStep(): void {
+    const batches = this.reader.next();
+    if (batches === undefined) {
+      this.mapEndOffset = Math.max(this.mapEndOffset, this.range.firstUncleanableOffset);
+      this.startCleaning();
+      return;
+    }
+    for (const batch of batches) {
+      const lastOffset = lastOffsetOf(batch);
+      if (lastOffset < this.range.firstDirtyOffset) continue;
+      if ((batch.readInt16BE(ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) === 0) {
+        for (const record of decodeRecordBatch(batch).records) {
+          if (record.key === null || record.offset < this.range.firstDirtyOffset) continue;
+          if (!this.map.put(record.key, record.offset)) {
+            // The map is full: this pass covers the dirty records before this one only.
+            this.mapEndOffset = record.offset;
+            this.startCleaning();
+            return;
+          }
+        }
+      }
+      this.map.updateLatestOffset(lastOffset);
+      this.mapEndOffset = lastOffset + 1;
+    }
+  }
+
+  private startCleaning(): void {
+    this.groups = groupSegments(this.segments.filter((s) => s.baseOffset < this.mapEndOffset), this.config);
+    this.phase = 'clean';
+    this.nextGroup();
+  }
+
+  private nextGroup(): void {
+    this.stats.bytesRead += this.reader.bytesRead;
+    this.reader.bytesRead = 0;
+    this.group += 1;
+    if (this.group >= this.groups.length) {
+      this.phase = 'done';
+      return;
+    }
+    const group = this.groups[this.group];
+    this.reader = new BatchReader(group, group[0].baseOffset, this.ioBufferSize);
+    this.groupEndOffset = group[group.length - 1].nextOffset;
+    this.groupChanged = group.length > 1;
+    this.writer = new CleanedSegmentWriter(this.log.dir, group[0].baseOffset);
+  }
+
+  private cleanStep(): void {
+    const writer = this.writer as CleanedSegmentWriter;
+    const batches = this.reader.next();
+    if (batches === undefined) {
+      this.finishGroup(writer);
+      return;
+    }
+    const context: FilterContext = {
+      map: this.map, mapEndOffset: this.mapEndOffset, nowMs: this.nowMs, deleteRetentionMs: this.config.deleteRetentionMs,
+    };
+    const kept: Buffer[] = [];
+    for (const batch of batches) {
+      // The group's last batch stays, even empty, so the swap ends where the replaced segments did.
+      const filtered = filterBatch(batch, context, lastOffsetOf(batch) + 1 >= this.groupEndOffset);
+      this.stats.recordsRead += filtered.recordsRead;
+      this.stats.recordsRemoved += filtered.recordsRemoved;
+      if (filtered.deleteHorizonMs >= 0 && (this.stats.deleteHorizonMs < 0 || filtered.deleteHorizonMs < this.stats.deleteHorizonMs)) {
+        this.stats.deleteHorizonMs = filtered.deleteHorizonMs;
+      }
+      if (filtered.batch !== batch) this.groupChanged = true;
+      if (filtered.batch !== undefined) kept.push(filtered.batch);
+    }
+    if (kept.length > 0) writer.append(kept.length === 1 ? kept[0] : Buffer.concat(kept));
+  }
+
+  private finishGroup(writer: CleanedSegmentWriter): void {
+    this.writer = undefined;
+    const group = this.groups[this.group];
+    if (!this.groupChanged || writer.size === 0) {
+      writer.abort();
+    } else if (!this.stillSegmentsOfLog(group)) {
+      writer.abort();
+      this.abort();
+      return;
+    } else {
+      this.stats.bytesWritten += writer.size;
+      this.log.replaceWithCleaned(group, writer.commit());
+      this.stats.segmentsSwapped += 1;
+    }
+    this.nextGroup();
+  }
+
+  /** Retention or a truncation may have removed segments since the job began. */
+  private stillSegmentsOfLog(group: readonly CleanableSegment[]): boolean {
+    const current = new Set(this.log.cleanerView().segments.map((s) => s.handle));
+    return group.every((s) => current.has(s.handle));
+  }
+}
+
+/** Consecutive segments whose cleaned result fits one segment: segment.bytes, its index, int32 relative offsets. */
+export function groupSegments(segments: readonly CleanableSegment[], config: CleanerConfig): CleanableSegment[][] {
+  const maxIndexEntries = Math.floor(config.maxIndexSize / INDEX_ENTRY_SIZE);
+  const groups: CleanableSegment[][] = [];
+  for (let i = 0; i < segments.length;) {
+    const group = [segments[i]];
+    let bytes = segments[i].size;
+    let indexEntries = segments[i].indexEntries;
+    i += 1;
+    while (i < segments.length
+      && bytes + segments[i].size <= config.segmentBytes
+      && indexEntries + segments[i].indexEntries <= maxIndexEntries
+      && segments[i].nextOffset - 1 - group[0].baseOffset <= INT32_MAX) {
+      bytes += segments[i].size;
+      indexEntries += segments[i].indexEntries;
+      group.push(segments[i]);
+      i += 1;
+    }
+    groups.push(group);
+  }
+  return groups;
+}
+
+/** Cleans logs with one offset map, allocated once: the cleaner's whole memory. */
+export class Cleaner {
+  readonly map: OffsetMap;
+  private readonly ioBufferSize: number;
+
+  constructor(options: { dedupeBufferSize: number; loadFactor: number; ioBufferSize: number }) {
+    this.map = new OffsetMap(options.dedupeBufferSize, options.loadFactor);
+    this.ioBufferSize = options.ioBufferSize;
+  }
+
+  /** A job over the log's dirty section from `checkpoint`, to run step by step. */
+  startCleaning(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number): CleaningJob {
+    const range = cleanableRange(log, checkpoint, config, nowMs);
+    return new CleaningJob(log, config, this.map, range, nowMs, this.ioBufferSize);
+  }
+
+  /** One whole cleaning at once. */
+  clean(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number): CleanResult {
+    return this.startCleaning(log, config, checkpoint, nowMs).runToCompletion();
+  }
+}
+
+function lastOffsetOf(batch: Buffer): number {
+  return readInt64(batch, 0) + batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+}
