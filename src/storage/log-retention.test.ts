@@ -9,6 +9,7 @@ import { OffsetOutOfRangeError } from './errors.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { applyRetention, LogRetention, type RetainableLog, type RetentionConfig } from './log-retention.ts';
 import { PartitionLog } from './partition-log.ts';
+import { ManualScheduler } from './scheduler.ts';
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -22,48 +23,26 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-retention-'));
 }
 
-function openLog(config: Partial<LogConfig> = {}, dir = tempDir(), topic = 'orders'): ShimmedLog {
-  return withRetentionShim(PartitionLog.open({ dir: path.join(dir, `${topic}-0`), topic, partition: 0, config: logConfig(config) }));
-}
-
-// TEMPORARY, until PartitionLog has segmentSummaries/deleteOldestSegments: the same behaviour
-// through the log's private fields. Delete once they land.
-type ShimmedLog = PartitionLog & Pick<RetainableLog, 'segmentSummaries' | 'deleteOldestSegments'>;
-function withRetentionShim(log: PartitionLog): ShimmedLog {
-  const shimmed = log as unknown as Record<string, unknown>;
-  if (typeof shimmed.segmentSummaries === 'function') return log as ShimmedLog;
-  type Segment = { baseOffset: number; nextOffset: number; size: number; maxTimestampAndOffset(): { timestamp: number }; delete(): void };
-  const segments = (): Segment[] => shimmed.segments as Segment[];
-  shimmed.segmentSummaries = () => segments().map((segment, i, all) => ({
-    baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, sizeInBytes: segment.size,
-    largestTimestamp: segment.maxTimestampAndOffset().timestamp, isActive: i === all.length - 1,
-  }));
-  shimmed.deleteOldestSegments = (count: number) => {
-    if (count <= 0) return 0;
-    if (count >= segments().length) (shimmed.roll as (offset: number) => void).call(log, log.logEndOffset);
-    const doomed = segments().splice(0, Math.min(count, segments().length - 1));
-    for (const segment of doomed) segment.delete();
-    return doomed.length;
-  };
-  return log as ShimmedLog;
+function openLog(config: Partial<LogConfig> = {}, dir = tempDir(), topic = 'orders', scheduler = new ManualScheduler()): PartitionLog {
+  return PartitionLog.open({ dir: path.join(dir, `${topic}-0`), topic, partition: 0, config: logConfig(config), scheduler });
 }
 
 /** One single-record batch per timestamp, in order. */
-function appendAt(log: ShimmedLog, timestamps: readonly number[]): void {
+function appendAt(log: PartitionLog, timestamps: readonly number[]): void {
   for (const timestamp of timestamps) {
     log.appendAsLeader(buildBatch({ records: [{ value: `v${log.logEndOffset}` }], baseTimestamp: timestamp, padTo: BATCH_BYTES }), 1);
   }
 }
 
 /** A log with one batch (one offset) per segment, a segment per timestamp. */
-function oneBatchPerSegment(timestamps: readonly number[]): ShimmedLog {
+function oneBatchPerSegment(timestamps: readonly number[]): PartitionLog {
   const log = openLog({ segmentBytes: 400 });
   appendAt(log, timestamps);
   assert.deepEqual(log.segmentBaseOffsets, timestamps.map((_, i) => i));
   return log;
 }
 
-function segmentFiles(log: ShimmedLog): string[] {
+function segmentFiles(log: PartitionLog): string[] {
   return fs.readdirSync(log.dir).filter((name) => name.endsWith('.log')).sort();
 }
 
@@ -188,6 +167,54 @@ test('after deletion a read below logStartOffset is OFFSET_OUT_OF_RANGE and List
   }
   assert.deepEqual(readRecords(log.read(6, 10_000).records).map((r) => r.offset), [6, 7]);
   assert.equal(log.offsetForTimestamp(0)?.offset, 6, 'ListOffsets by timestamp finds nothing deleted');
+  log.close();
+});
+
+test('deleted segments become .deleted files, removed after file.delete.delay.ms', () => {
+  const scheduler = new ManualScheduler();
+  const log = openLog({ segmentBytes: 400, fileDeleteDelayMs: 60_000 }, tempDir(), 'orders', scheduler);
+  appendAt(log, [OLD, OLD, NEW]);
+  applyRetention(log, DELETE_1H, NOW);
+  const deleted = () => fs.readdirSync(log.dir).filter((name) => name.endsWith('.deleted')).sort();
+  assert.ok(deleted().includes('00000000000000000000.log.deleted') && deleted().includes('00000000000000000001.log.deleted'), `${deleted()}`);
+  assert.deepEqual(segmentFiles(log), ['00000000000000000002.log']);
+  scheduler.advance(59_999);
+  assert.ok(deleted().length > 0);
+  scheduler.advance(1);
+  assert.deepEqual(deleted(), []);
+  log.close();
+});
+
+test('segments entirely below logStartOffset go whatever the policy, the active one too', () => {
+  const log = oneBatchPerSegment([NEW, NEW, NEW, NEW]);
+  const compactOnly: RetentionConfig = { retentionMs: 0, retentionBytes: 0, deletePolicy: false };
+  // DeleteRecords inside segment 2: segments 0 and 1 are entirely below, 2 is not.
+  assert.equal(log.maybeIncrementLogStartOffset(2, 'delete records'), true);
+  applyRetention(log, compactOnly, NOW);
+  assert.deepEqual(log.segmentBaseOffsets, [2, 3]);
+  assert.equal(log.logStartOffset, 2);
+  // DeleteRecords up to the log end: the active segment holds nothing readable any more.
+  log.maybeIncrementLogStartOffset(4, 'delete records');
+  const result = applyRetention(log, compactOnly, NOW);
+  assert.match(result.reason, /log start offset 4 breach/);
+  assert.deepEqual(log.segmentBaseOffsets, [4]);
+  assert.equal(log.size, 0);
+  assert.equal(log.logStartOffset, 4);
+  assert.throws(() => log.read(3, 1000), OffsetOutOfRangeError);
+  log.close();
+});
+
+test('a log reopened with a checkpointed logStartOffset past its first segments drops them', () => {
+  const dir = tempDir();
+  const first = openLog({ segmentBytes: 400 }, dir);
+  appendAt(first, [NEW, NEW, NEW]);
+  first.close();
+  const log = PartitionLog.open({ dir: path.join(dir, 'orders-0'), topic: 'orders', partition: 0,
+    config: logConfig({ segmentBytes: 400 }), scheduler: new ManualScheduler(), logStartOffset: 2 });
+  assert.equal(log.logStartOffset, 2);
+  assert.equal(applyRetention(log, { retentionMs: -1, retentionBytes: -1, deletePolicy: true }, NOW).deletedSegments, 2);
+  assert.deepEqual(log.segmentBaseOffsets, [2]);
+  assert.deepEqual(readRecords(log.read(2, 1000).records).map((r) => r.value), ['v2']);
   log.close();
 });
 

@@ -16,17 +16,7 @@
  * segment is never counted, and when every segment qualifies the log (deleteOldestSegments) rolls
  * first so that an empty active segment remains at the log end, which becomes logStartOffset.
  */
-
-/** One segment as retention sees it (PartitionLog.segmentSummaries), oldest first. */
-export interface RetentionSegment {
-  readonly baseOffset: number;
-  /** The offset after the segment's last batch. */
-  readonly nextOffset: number;
-  readonly sizeInBytes: number;
-  /** The largest batch maxTimestamp in the segment; -1 if it has none. */
-  readonly largestTimestamp: number;
-  readonly isActive: boolean;
-}
+import type { SegmentSummary } from './partition-log.ts';
 
 /** The part of a PartitionLog retention needs: real logs satisfy it structurally. */
 export interface RetainableLog {
@@ -37,7 +27,7 @@ export interface RetainableLog {
   readonly isClosed?: boolean;
   readonly topic?: string;
   readonly partition?: number;
-  segmentSummaries(): readonly RetentionSegment[];
+  segmentSummaries(): readonly SegmentSummary[];
   /**
    * Deletes the `count` oldest segments (renamed `.deleted`, removed after file.delete.delay.ms)
    * and moves logStartOffset to the first one left; rolls first when `count` covers them all.
@@ -100,12 +90,12 @@ export function applyRetention(log: RetainableLog, config: RetentionConfig, nowM
  * How many of the oldest segments may go: the walk stops at the first segment that `expired`
  * rejects, at an empty active segment, or at a segment holding offsets at or above highWatermark.
  */
-function deletablePrefix(segments: readonly RetentionSegment[], logEndOffset: number, highWatermark: number,
-  expired: (segment: RetentionSegment, next: RetentionSegment | undefined) => boolean): number {
+function deletablePrefix(segments: readonly SegmentSummary[], logEndOffset: number, highWatermark: number,
+  expired: (segment: SegmentSummary, next: SegmentSummary | undefined) => boolean): number {
   let count = 0;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
-    const next: RetentionSegment | undefined = segments[i + 1];
+    const next: SegmentSummary | undefined = segments[i + 1];
     if (next === undefined && segment.sizeInBytes === 0) break;
     // The next segment's baseOffset, not this one's nextOffset: compaction may leave a gap between.
     const upperBound = next === undefined ? logEndOffset : next.baseOffset;
@@ -115,13 +105,13 @@ function deletablePrefix(segments: readonly RetentionSegment[], logEndOffset: nu
   return count;
 }
 
-function logStartOffsetBreaches(segments: readonly RetentionSegment[], logStartOffset: number,
+function logStartOffsetBreaches(segments: readonly SegmentSummary[], logStartOffset: number,
   logEndOffset: number, highWatermark: number): number {
   return deletablePrefix(segments, logEndOffset, highWatermark,
     (segment, next) => (next === undefined ? segment.nextOffset : next.baseOffset) <= logStartOffset);
 }
 
-function sizeBreaches(segments: readonly RetentionSegment[], size: number, retentionBytes: number,
+function sizeBreaches(segments: readonly SegmentSummary[], size: number, retentionBytes: number,
   logEndOffset: number, highWatermark: number): number {
   if (size < retentionBytes) return 0;
   let excess = size - retentionBytes;
@@ -132,7 +122,7 @@ function sizeBreaches(segments: readonly RetentionSegment[], size: number, reten
   });
 }
 
-function timeBreaches(segments: readonly RetentionSegment[], nowMs: number, retentionMs: number,
+function timeBreaches(segments: readonly SegmentSummary[], nowMs: number, retentionMs: number,
   logEndOffset: number, highWatermark: number): number {
   // A segment without timestamps (-1) is never judged expired: its age is unknown.
   return deletablePrefix(segments, logEndOffset, highWatermark,
