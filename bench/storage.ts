@@ -100,6 +100,14 @@ function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
+function fdLimit(): string {
+  try {
+    return /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 function rssMb(): number {
   return process.memoryUsage().rss / MB;
 }
@@ -286,8 +294,8 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
     }
 
     const manyDir = join(work, 'many');
-    await runChild('create-partitions', manyDir, options.partitions);
     try {
+      await runChild('create-partitions', manyDir, options.partitions);
       const many = (await runChild('open', manyDir, options.partitions)).value as {
         readySeconds: number; logs: number; rssBefore: number; fdsBefore: number;
         afterOpen: { rssMb: number; fds: number }; afterRead: { rssMb: number; fds: number }; afterAppend: { rssMb: number; fds: number };
@@ -298,7 +306,9 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
         rows.push({ measure: `${label}: ${when}`, value: `RSS ${at.rssMb.toFixed(0)} MB`, detail: `${at.fds} open fds (${many.fdsBefore} before the open)` });
       }
     } catch (error) {
-      rows.push({ measure: `${options.partitions} partitions: open`, value: 'failed', detail: (error as Error).message.split('\n').find((l) => /E[A-Z]+:|Error/.test(l))?.slice(0, 160) ?? 'see stderr' });
+      // Before lazy file handles, 10,000 logs may need more descriptors than `ulimit -n` gives.
+      const reason = /\b(E[A-Z]{3,})\b[^\n]*/.exec((error as Error).message)?.[0] ?? (error as Error).message.split('\n')[0]!;
+      rows.push({ measure: `${options.partitions.toLocaleString('en-US')} partitions`, value: 'failed', detail: `${reason.slice(0, 120)} (ulimit -n ${fdLimit()})` });
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
