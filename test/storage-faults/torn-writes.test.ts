@@ -17,7 +17,7 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 import { KafkaApiClient } from '../helpers/kafka-api-client.ts';
 import { batchOf, createTopic, produce } from '../helpers/kafka-apis.ts';
 import {
-  deleteIndexFiles, flipBytesInBatch, garbleIndexFiles, removeRecoveryFiles, segmentsOf, truncateMidBatch,
+  deleteIndexFiles, flipBytesInBatch, garbleIndexFiles, RECOVERY_FILES, removeRecoveryFiles, segmentsOf, truncateMidBatch,
 } from '../helpers/log-dir-damage.ts';
 import { fetchFirstBatchAt, readPartition } from '../helpers/partition-reader.ts';
 import { seededRandom, testSeed, type SeededRandom } from '../helpers/seeded-random.ts';
@@ -103,6 +103,8 @@ async function runScenario(name: string, stop: 'kill -9' | 'clean stop, recovery
       effects.push({ what: effect.what, logEndOffset: effect.logEndOffset ?? BATCHES_PER_PARTITION * RECORDS_PER_BATCH });
     }
     const removed = stop === 'kill -9' ? [] : removeRecoveryFiles(logDir);
+    // Kafka's clean shutdown writes both checkpoints and then the marker; removing them is the point.
+    if (stop !== 'kill -9') assert.deepEqual([...removed].sort(), [...RECOVERY_FILES].sort(), 'files a clean shutdown leaves in the log dir');
 
     const second = await startBrokerProcess(logDir, { 'auto.create.topics.enable': 'false' });
     brokers.push(second);
