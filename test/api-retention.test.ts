@@ -17,6 +17,12 @@ import { waitFor } from './helpers/wait-for.ts';
 
 const HOUR = 3_600_000;
 
+async function offsetAt(client: KafkaApiClient, topic: string, timestamp: bigint): Promise<bigint> {
+  const answer = await listOffset(client, topic, timestamp);
+  assert.equal(answer.errorCode, ErrorCode.NONE);
+  return answer.offset ?? -1n;
+}
+
 test('retention.ms deletes segments whose newest record is older, and nothing newer', { timeout: 30_000 }, async () => {
   const broker = await startTestBroker({ 'log.retention.check.interval.ms': '50' });
   const client = await KafkaApiClient.open(broker.host, broker.port);
@@ -29,11 +35,11 @@ test('retention.ms deletes segments whose newest record is older, and nothing ne
       const answer = await produce(client, 'aged', 0, batchOf([`${i}`.repeat(200)], i < 6 ? old : Date.now()));
       assert.equal(answer.errorCode, ErrorCode.NONE);
     }
-    const earliest = async () => (await listOffset(client, 'aged', -2n)).offset;
+    const earliest = () => offsetAt(client, 'aged', -2n);
     await waitFor(async () => (await earliest()) > 0n, 10_000, { what: 'retention to delete the old segments' });
     const start = await earliest();
     assert.ok(start <= 6n, `nothing newer than retention.ms is deleted (log start ${start})`);
-    assert.equal((await listOffset(client, 'aged', -1n)).offset, 10n);
+    assert.equal(await offsetAt(client, 'aged', -1n), 10n);
     const below = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: 'aged', fetchOffset: 0n })));
     assert.equal(below.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
 
@@ -59,11 +65,11 @@ test('retention.bytes keeps the newest segments within the limit; compact-only t
       await produce(client, 'sized', 0, batchOf([`${i}`.repeat(200)]));
       await produce(client, 'kept', 0, batchOf([`${i}`.repeat(200)]));
     }
-    await waitFor(async () => (await listOffset(client, 'sized', -2n)).offset > 0n, 10_000, { what: 'size retention' });
-    const start = (await listOffset(client, 'sized', -2n)).offset;
+    await waitFor(async () => (await offsetAt(client, 'sized', -2n)) > 0n, 10_000, { what: 'size retention' });
+    const start = await offsetAt(client, 'sized', -2n);
     // What remains is at least retention.bytes (about 5 batches of ~270 bytes) but not the whole log.
     assert.ok(start >= 5n && start <= 15n, `log start ${start}`);
-    assert.equal((await listOffset(client, 'kept', -2n)).offset, 0n, 'cleanup.policy=compact is not subject to retention');
+    assert.equal(await offsetAt(client, 'kept', -2n), 0n, 'cleanup.policy=compact is not subject to retention');
   } finally {
     client.close();
     await broker.close();
