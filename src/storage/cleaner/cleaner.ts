@@ -1,4 +1,7 @@
-import { BATCH_LENGTH_OFFSET, CONTROL_FLAG_MASK, ATTRIBUTES_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET } from '../../protocol/records/batch-header.ts';
+import {
+  ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, CONTROL_FLAG_MASK, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD,
+} from '../../protocol/records/batch-header.ts';
+import { CorruptRecordError } from '../errors.ts';
 import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import { readInt64 } from '../file-io.ts';
 import { filterBatch, type FilterContext } from './batch-filter.ts';
@@ -108,7 +111,10 @@ class BatchReader {
       this.bytesRead += chunk.length;
       const batches: Buffer[] = [];
       for (let p = 0; p < chunk.length;) {
-        const size = LOG_OVERHEAD + chunk.readInt32BE(p + BATCH_LENGTH_OFFSET);
+        const size = chunk.length - p < RECORD_BATCH_OVERHEAD ? 0 : LOG_OVERHEAD + chunk.readInt32BE(p + BATCH_LENGTH_OFFSET);
+        if (size < RECORD_BATCH_OVERHEAD || p + size > chunk.length) {
+          throw new CorruptRecordError(`malformed batch in segment ${segment.baseOffset} near offset ${this.offset}`);
+        }
         batches.push(chunk.subarray(p, p + size));
         p += size;
       }
