@@ -3,6 +3,7 @@ import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { storedClusterId } from '../storage/meta-properties.ts';
 import { LogRetention } from '../storage/log-retention.ts';
+import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
@@ -120,6 +121,13 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs),
   ];
   for (const timer of timers) timer.unref();
+  const cleaner = new LogCleaner({
+    logs: () => replicaManager.cleanerEntries(),
+    config: { dedupeBufferSize: config.logCleanerDedupeBufferSize, backoffMs: config.logCleanerBackoffMs },
+    now: () => time.now(),
+    onError: (log, error) => logger.error({ err: error, log: `${log.topic}-${log.partition}` }, 'log cleaning failed; the log is skipped until restart'),
+  });
+  if (config.logCleanerEnable) cleaner.start();
 
   logger.info(
     { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs },
@@ -136,6 +144,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     close() {
       closing ??= (async () => {
         for (const timer of timers) clearInterval(timer);
+        cleaner.stop();
         await Promise.all(listeners.map((listener) => listener.close()));
         await replicaManager.close();
         await metadata.close();

@@ -81,6 +81,15 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       retentionBytes: topic.retentionBytes,
       deletePolicy: topic.cleanupPolicy.includes('delete'),
     },
+    cleaner: {
+      compact: topic.cleanupPolicy.includes('compact'),
+      deleteRetentionMs: topic.deleteRetentionMs,
+      minCleanableDirtyRatio: topic.minCleanableDirtyRatio,
+      minCompactionLagMs: topic.minCompactionLagMs,
+      maxCompactionLagMs: topic.maxCompactionLagMs,
+      segmentBytes: topic.segmentBytes,
+      maxIndexSize: topic.segmentIndexBytes,
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { RetentionConfig } from '../../storage/log-retention.ts';
 import type { LogConfig } from '../../storage/log-config.ts';
+import type { CleanerConfig } from '../../storage/cleaner/cleaner-config.ts';
 
 /** What a produce to this partition is checked against: topic configs over broker defaults. */
 export interface PartitionValidation {
@@ -23,6 +24,7 @@ export interface PartitionSettings {
   readonly log: LogConfig;
   readonly validation: PartitionValidation;
   readonly retention: RetentionConfig;
+  readonly cleaner: CleanerConfig;
 }
 
 export interface AppendResult {
@@ -73,6 +75,10 @@ export class Partition {
 
   get retention(): RetentionConfig {
     return this.settings.retention;
+  }
+
+  get cleaner(): CleanerConfig {
+    return this.settings.cleaner;
   }
 
   /** A topic config change: applies to the next append, roll, flush and retention check. */

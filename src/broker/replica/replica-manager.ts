@@ -5,6 +5,7 @@ import type { TopicMetadata } from '../cluster/metadata-store.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
 import { Partition, type PartitionSettings } from './partition.ts';
 import type { RetentionTarget } from '../../storage/log-retention.ts';
+import type { CleanerLogEntry } from '../../storage/cleaner/log-cleaner.ts';
 
 export type { PartitionSettings } from './partition.ts';
 
@@ -71,6 +72,11 @@ export class ReplicaManager {
     for (const partition of this.partitions.values()) {
       yield { log: partition.log, config: partition.retention, highWatermark: partition.highWatermark };
     }
+  }
+
+  /** What the log cleaner picks from: every hosted log with its topic's compaction settings. */
+  *cleanerEntries(): Iterable<CleanerLogEntry> {
+    for (const partition of this.partitions.values()) yield { log: partition.log, config: partition.cleaner };
   }
 
   async close(): Promise<void> {
