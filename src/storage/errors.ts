@@ -43,9 +43,22 @@ export class InconsistentClusterIdError extends StorageError {
   }
 }
 
+/**
+ * A system call on a log dir's files failed (EIO, ENOSPC, EROFS, a vanished directory...): the
+ * failure Kafka answers by taking the whole log dir offline. `errno` is the fs error code.
+ */
+export class FileIoError extends StorageError {
+  readonly errno: string | undefined;
+
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
 /** Wraps an fs failure so callers see one typed error with the cause attached. */
 export function ioError(action: string, path: string, cause: unknown): StorageError {
   if (cause instanceof StorageError) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new StorageError(`${action} ${path} failed: ${reason}`, { cause });
+  return new FileIoError(`${action} ${path} failed: ${reason}`, cause);
 }

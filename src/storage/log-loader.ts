@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ioError } from './errors.ts';
 import type { FullLogConfig } from './log-config.ts';
-import { LogSegment } from './log-segment.ts';
+import { LogSegment, type SegmentContext } from './log-segment.ts';
 
 const SEGMENT_LOG_FILE = /^(\d{20})\.log$/;
 const SEGMENT_INDEX_FILE = /^(\d{20})\.(index|timeindex)$/;
@@ -26,7 +26,7 @@ export interface LoadedSegments {
  * segment goes too, as in Kafka: offsets after the cut would leave a gap that was never
  * acknowledged as a whole. Leftovers of interrupted deletes and indexes without a log are removed.
  */
-export function loadSegments(dir: string, config: FullLogConfig, recoverFrom: number | undefined): LoadedSegments {
+export function loadSegments(dir: string, config: FullLogConfig, recoverFrom: number | undefined, context: SegmentContext = {}): LoadedSegments {
   let names: string[];
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -58,7 +58,7 @@ export function loadSegments(dir: string, config: FullLogConfig, recoverFrom: nu
   try {
     for (let i = 0; i < baseOffsets.length; i++) {
       const recover = i >= firstToRecover;
-      const opened = LogSegment.open(dir, baseOffsets[i], config, recover);
+      const opened = LogSegment.open(dir, baseOffsets[i], config, recover, context);
       segments.push(opened.segment);
       truncatedBytes += opened.truncatedBytes;
       if (recover) {
@@ -67,14 +67,14 @@ export function loadSegments(dir: string, config: FullLogConfig, recoverFrom: nu
       }
       if (recover && opened.truncatedBytes > 0) {
         for (const later of baseOffsets.slice(i + 1)) {
-          const removed = LogSegment.open(dir, later, config, false).segment;
+          const removed = LogSegment.open(dir, later, config, false, context).segment;
           truncatedBytes += removed.size;
           removed.delete();
         }
         break;
       }
     }
-    if (segments.length === 0) segments.push(LogSegment.create(dir, 0, config));
+    if (segments.length === 0) segments.push(LogSegment.create(dir, 0, config, context));
   } catch (error) {
     for (const segment of segments) segment.close();
     throw error;

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
 import {
-  BATCH_LENGTH_OFFSET, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET,
-  MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD,
+  BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD,
 } from '../protocol/records/batch-header.ts';
-import { CorruptRecordError, ioError, StorageError } from './errors.ts';
-import { offsetFileName, openReadWrite, readFully, readInt64, writeFully } from './file-io.ts';
+import { scanValidBatches } from './batch-scan.ts';
+import { ioError, StorageError } from './errors.ts';
+import { FileHandlePool, type FileHandle } from './file-handle-pool.ts';
+import { offsetFileName, readInt64 } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
+import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
 
 export interface SegmentConfig {
@@ -15,6 +16,12 @@ export interface SegmentConfig {
   indexIntervalBytes: number;
   /** log.index.size.max.bytes */
   maxIndexSize: number;
+}
+
+/** How a segment reaches its files and the clock (creation time for time-based rolls). */
+export interface SegmentContext {
+  readonly pool?: FileHandlePool;
+  readonly now?: () => number;
 }
 
 /** Where one batch sits in a segment. */
@@ -28,101 +35,127 @@ export interface BatchPosition {
 const INT32_MAX = 0x7fff_ffff;
 /** Header bytes needed to know a batch's offsets and timestamp. */
 const HEADER_PREFIX = MAX_TIMESTAMP_OFFSET + 8;
-/** Recovery reads the log in chunks this big, so CRC checks do not cost a syscall per batch. */
-const RECOVERY_CHUNK = 1 << 20;
 const NO_TIMESTAMP: TimestampAndOffset = Object.freeze({ timestamp: -1, offset: -1 });
 
 /**
- * One segment of a partition log: `<baseOffset, 20 digits>.log` plus its `.index`, Kafka's layout.
+ * One segment of a partition log: `<baseOffset, 20 digits>.log` plus its `.index` and `.timeindex`,
+ * Kafka's layout (formats at the top of OffsetIndex and TimeIndex).
  *
  * File format of the .log: v2 record batches, concatenated exactly as appended (baseOffset and
  * partitionLeaderEpoch already patched by the log), no other framing. Offsets strictly increase
  * from batch to batch, every offset is >= the segment's baseOffset, and the last offset minus
- * baseOffset fits an int32 (the index stores relative offsets). Positions fit an int32 as well,
+ * baseOffset fits an int32 (the indexes store relative offsets). Positions fit an int32 as well,
  * since log.segment.bytes is an int.
  *
- * After an unclean stop, `recover()` checks length, magic and CRC-32C of every batch and cuts the
- * file at the first one that fails, so a torn tail is never served.
+ * Opening a segment reads nothing but the .log's size: descriptors come from a shared pool and
+ * the indexes load on first use, so 10,000 partitions cost neither memory nor descriptors until
+ * read. After an unclean stop, `recover()` checks length, magic and CRC-32C of every batch and
+ * cuts the file at the first one that fails, so a torn tail is never served.
  */
 export class LogSegment {
   readonly baseOffset: number;
-  readonly logPath: string;
-  readonly index: OffsetIndex;
+  /** When this object was made: the roll clock of a segment whose first batch has no timestamp. */
+  readonly createdMs: number;
+  private readonly file: FileHandle;
+  private readonly offsetIndex: OffsetIndex;
+  private readonly timeIndex: TimeIndex;
   private readonly indexIntervalBytes: number;
-  private fd: number;
   private bytes: number;
   private bytesSinceLastIndexEntry = 0;
-  /** Next offset after this segment's last batch; computed on demand for segments loaded as is. */
+  /** Next offset after the last batch; computed on demand for segments loaded as is. */
   private next: number | undefined;
   private maxTimestampSoFar: TimestampAndOffset | undefined;
+  /** maxTimestamp of the first batch (-1 when it has none), read on demand after a reopen. */
+  private firstBatchTimestamp: number | undefined;
+  private indexesChecked = false;
   private dirty = false;
   private readonly header: Buffer = Buffer.alloc(HEADER_PREFIX);
 
-  private constructor(baseOffset: number, logPath: string, fd: number, bytes: number, index: OffsetIndex, config: SegmentConfig) {
+  private constructor(dir: string, baseOffset: number, bytes: number, config: SegmentConfig, context: SegmentContext) {
+    const pool = context.pool ?? new FileHandlePool({ maxOpen: 8 });
     this.baseOffset = baseOffset;
-    this.logPath = logPath;
-    this.fd = fd;
+    this.createdMs = (context.now ?? Date.now)();
+    this.file = pool.handle(path.join(dir, offsetFileName(baseOffset, '.log')));
+    this.offsetIndex = new OffsetIndex(pool, path.join(dir, offsetFileName(baseOffset, '.index')), baseOffset, config.maxIndexSize);
+    this.timeIndex = new TimeIndex(pool, path.join(dir, offsetFileName(baseOffset, '.timeindex')), baseOffset, config.maxIndexSize);
     this.bytes = bytes;
-    this.index = index;
     this.indexIntervalBytes = config.indexIntervalBytes;
   }
 
   /**
-   * Opens an existing segment. With `recover`, or when its index is missing or corrupt, every
-   * batch is checked and the index rebuilt; `truncatedBytes` says how much torn tail was cut off.
+   * Opens an existing segment without reading it. With `recover`, every batch is checked and both
+   * indexes rebuilt; `truncatedBytes` says how much torn tail was cut off.
    */
-  static open(dir: string, baseOffset: number, config: SegmentConfig, recover: boolean): { segment: LogSegment; truncatedBytes: number; batchesChecked: number } {
+  static open(dir: string, baseOffset: number, config: SegmentConfig, recover: boolean, context: SegmentContext = {}): { segment: LogSegment; truncatedBytes: number; batchesChecked: number } {
     const logPath = path.join(dir, offsetFileName(baseOffset, '.log'));
-    const indexPath = path.join(dir, offsetFileName(baseOffset, '.index'));
-    const indexExisted = fs.existsSync(indexPath);
-    const fd = openReadWrite(logPath);
-    let bytes: number;
+    let bytes = 0;
     try {
-      bytes = fs.fstatSync(fd).size;
+      bytes = fs.statSync(logPath).size;
     } catch (cause) {
-      fs.closeSync(fd);
-      throw ioError('stat', logPath, cause);
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('stat', logPath, cause);
     }
-    let opened: ReturnType<typeof OffsetIndex.open>;
-    try {
-      opened = OffsetIndex.open(indexPath, baseOffset, config.maxIndexSize, bytes);
-    } catch (error) {
-      fs.closeSync(fd);
-      throw error;
-    }
-    const { index, corrupt } = opened;
-    const segment = new LogSegment(baseOffset, logPath, fd, bytes, index, config);
-    const rebuild = recover || corrupt || (!indexExisted && bytes > 0);
-    if (!rebuild) return { segment, truncatedBytes: 0, batchesChecked: 0 };
+    const segment = new LogSegment(dir, baseOffset, bytes, config, context);
+    if (!recover) return { segment, truncatedBytes: 0, batchesChecked: 0 };
     const { truncatedBytes, batchesChecked } = segment.recover();
     return { segment, truncatedBytes, batchesChecked };
   }
 
   /** Creates an empty segment; stale files of the same name (from an earlier truncation) are emptied. */
-  static create(dir: string, baseOffset: number, config: SegmentConfig): LogSegment {
-    const { segment } = LogSegment.open(dir, baseOffset, config, false);
-    if (segment.bytes > 0) segment.truncateToPosition(0);
-    segment.index.reset();
+  static create(dir: string, baseOffset: number, config: SegmentConfig, context: SegmentContext = {}): LogSegment {
+    const segment = new LogSegment(dir, baseOffset, 0, config, context);
+    segment.file.truncate(0);
+    segment.offsetIndex.reset();
+    segment.timeIndex.reset();
+    segment.indexesChecked = true;
     segment.next = baseOffset;
     segment.maxTimestampSoFar = NO_TIMESTAMP;
+    segment.firstBatchTimestamp = -1;
     return segment;
   }
 
   get size(): number { return this.bytes; }
+  get logPath(): string { return this.file.path; }
+
+  /** The offset index, loaded (and rebuilt if invalid) on first use. */
+  get index(): OffsetIndex {
+    this.ensureIndexes();
+    return this.offsetIndex;
+  }
 
   get nextOffset(): number {
-    if (this.next === undefined) this.scanSummary();
+    if (this.next === undefined) this.summarize();
     return this.next as number;
   }
 
-  /** Whether an append ending at `lastOffset` still fits the int32 relative offsets of the index. */
+  /** Either index has no room left: Kafka rolls then. */
+  get indexesFull(): boolean {
+    this.ensureIndexes();
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /**
+   * The time a time-based roll counts from: the first batch's maxTimestamp, or -1 when the
+   * segment is empty or that batch has none (then the creation time counts, as in Kafka).
+   */
+  get rollingBasedTimestamp(): number {
+    if (this.firstBatchTimestamp === undefined) {
+      this.firstBatchTimestamp = -1;
+      if (this.bytes >= HEADER_PREFIX && this.file.read(this.header, 0, HEADER_PREFIX) === HEADER_PREFIX) {
+        this.firstBatchTimestamp = readInt64(this.header, MAX_TIMESTAMP_OFFSET);
+      }
+    }
+    return this.firstBatchTimestamp;
+  }
+
+  /** Whether an append ending at `lastOffset` still fits the int32 relative offsets of the indexes. */
   canHoldOffset(lastOffset: number): boolean {
     return lastOffset - this.baseOffset <= INT32_MAX && lastOffset >= this.baseOffset;
   }
 
   /**
    * Appends whole batches whose offsets are already assigned. The only per-batch work is reading
-   * three header fields from memory, to add sparse index entries and track the max timestamp.
+   * three header fields from memory, for sparse index entries and the max timestamp. A failed
+   * write is cut back off the file before the error is thrown, so no torn batch stays behind.
    */
   append(batches: Buffer, firstOffset: number, lastOffset: number): void {
     if (batches.length === 0) return;
@@ -130,16 +163,28 @@ export class LogSegment {
       throw new StorageError(`append of offsets ${firstOffset}..${lastOffset} does not fit segment ${this.logPath} (next offset ${this.nextOffset})`);
     }
     if (this.bytes + batches.length > INT32_MAX) throw new StorageError(`segment ${this.logPath} would exceed 2 GiB`);
-    let best = this.maxTimestampSoFar ?? this.scanSummary();
+    this.ensureIndexes();
+    let best = this.maxTimestampAndOffset();
     const start = this.bytes;
-    writeFully(this.fd, batches, start, this.logPath);
+    try {
+      this.file.write(batches, start);
+    } catch (error) {
+      try {
+        this.file.truncate(start);
+      } catch {
+        // The log dir goes offline; recovery at the next start cuts the torn batch by its CRC.
+      }
+      throw error;
+    }
+    if (start === 0) this.firstBatchTimestamp = readInt64(batches, MAX_TIMESTAMP_OFFSET);
     for (let p = 0; p < batches.length;) {
       const size = LOG_OVERHEAD + batches.readInt32BE(p + BATCH_LENGTH_OFFSET);
       const batchLast = readInt64(batches, p) + batches.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET);
       const maxTimestamp = readInt64(batches, p + MAX_TIMESTAMP_OFFSET);
       if (maxTimestamp > best.timestamp) best = { timestamp: maxTimestamp, offset: batchLast };
       if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-        this.index.append(batchLast, start + p);
+        this.offsetIndex.append(batchLast, start + p);
+        this.timeIndex.maybeAppend(best.timestamp, best.offset);
         this.bytesSinceLastIndexEntry = 0;
       }
       this.bytesSinceLastIndexEntry += size;
@@ -151,12 +196,12 @@ export class LogSegment {
     this.dirty = true;
   }
 
-  /** The first batch whose last offset is >= targetOffset: index lookup, then header reads only. */
-  findBatch(targetOffset: number): BatchPosition | undefined {
-    let position = this.index.lookup(targetOffset).position;
+  /** The first batch whose last offset is >= targetOffset, scanning headers from `from`. */
+  findBatch(targetOffset: number, from = this.index.lookup(targetOffset).position): BatchPosition | undefined {
+    let position = from;
     const header = this.header;
     while (position + LOG_OVERHEAD <= this.bytes) {
-      if (readFully(this.fd, header, position, LAST_OFFSET_DELTA_OFFSET + 4, this.logPath) < LAST_OFFSET_DELTA_OFFSET + 4) return undefined;
+      if (this.file.read(header, position, LAST_OFFSET_DELTA_OFFSET + 4) < LAST_OFFSET_DELTA_OFFSET + 4) return undefined;
       const baseOffset = readInt64(header, 0);
       const size = LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET);
       const lastOffset = baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
@@ -179,7 +224,7 @@ export class LogSegment {
     const wanted = Math.min(Math.max(maxBytes, minOneBatch ? first.size : 0), this.bytes - first.position);
     if (wanted < first.size) return Buffer.alloc(0);
     const buffer = Buffer.allocUnsafe(wanted);
-    const got = readFully(this.fd, buffer, first.position, wanted, this.logPath);
+    const got = this.file.read(buffer, first.position, wanted);
     let end = 0;
     while (end + RECORD_BATCH_OVERHEAD <= got) {
       const size = LOG_OVERHEAD + buffer.readInt32BE(end + BATCH_LENGTH_OFFSET);
@@ -190,23 +235,33 @@ export class LogSegment {
     return buffer.subarray(0, end);
   }
 
-  /** Earliest record with timestamp >= targetTimestamp, scanning batch headers from the start. */
+  /**
+   * Earliest record at or above `minOffset` with timestamp >= targetTimestamp: the time index
+   * gives an offset no match can precede, the offset index its position, then batch headers.
+   */
   offsetForTimestamp(targetTimestamp: number, minOffset = 0): TimestampAndOffset | undefined {
+    this.ensureIndexes();
+    const startOffset = Math.max(this.timeIndex.lookup(targetTimestamp), minOffset);
     let found: BatchPosition | undefined;
-    this.scanHeaders((batch, maxTimestamp) => {
+    this.scanHeaders(this.offsetIndex.lookup(startOffset).position, (batch, maxTimestamp) => {
       if (maxTimestamp < targetTimestamp || batch.lastOffset < minOffset) return true;
       found = batch;
       return false;
     });
     if (found === undefined) return undefined;
     const batch = Buffer.allocUnsafe(found.size);
-    readFully(this.fd, batch, found.position, found.size, this.logPath);
+    this.file.read(batch, found.position, found.size);
     return firstRecordAtOrAfter(batch, found.baseOffset, targetTimestamp, minOffset);
   }
 
   /** Largest batch maxTimestamp here and the last offset of its batch; timestamp -1 when empty. */
   maxTimestampAndOffset(): TimestampAndOffset {
-    return this.maxTimestampSoFar ?? this.scanSummary();
+    if (this.maxTimestampSoFar === undefined) {
+      this.ensureIndexes();
+      // The time index's last entry is the largest timestamp (written at roll and close).
+      this.maxTimestampSoFar ??= this.bytes === 0 ? NO_TIMESTAMP : this.timeIndex.lastEntry();
+    }
+    return this.maxTimestampSoFar;
   }
 
   /**
@@ -217,89 +272,93 @@ export class LogSegment {
     const batch = this.findBatch(offset);
     if (batch === undefined) return 0;
     const removed = this.bytes - batch.position;
-    this.truncateToPosition(batch.position);
+    this.truncateToPosition(batch.position, batch.baseOffset);
     return removed;
   }
 
   /**
    * Checks every batch (length, magic, CRC-32C, increasing offsets), cuts the file at the first that
-   * fails, and rebuilds the index and the max timestamp from what remains. Returns bytes cut.
+   * fails, and rebuilds both indexes and the max timestamp from what remains.
    */
   recover(): { truncatedBytes: number; batchesChecked: number } {
-    this.index.reset();
-    let batchesChecked = 0;
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.indexesChecked = true;
     this.bytesSinceLastIndexEntry = 0;
     let best = NO_TIMESTAMP;
-    let next = this.baseOffset;
-    let chunk: Buffer = Buffer.alloc(0);
-    let chunkStart = 0;
-    let position = 0;
-    while (position + RECORD_BATCH_OVERHEAD <= this.bytes) {
-      if (position + RECORD_BATCH_OVERHEAD > chunkStart + chunk.length) {
-        ({ chunk, chunkStart } = this.readChunk(position, RECORD_BATCH_OVERHEAD));
-      }
-      const headerAt = position - chunkStart;
-      const size = LOG_OVERHEAD + chunk.readInt32BE(headerAt + BATCH_LENGTH_OFFSET);
-      if (size < RECORD_BATCH_OVERHEAD || position + size > this.bytes || chunk.readInt8(headerAt + MAGIC_OFFSET) !== 2) break;
-      if (position + size > chunkStart + chunk.length) ({ chunk, chunkStart } = this.readChunk(position, size));
-      const at = position - chunkStart;
-      const batch = chunk.subarray(at, at + size);
-      batchesChecked += 1;
-      if (crc32c(batch.subarray(CRC_OFFSET + 4)) !== batch.readUInt32BE(CRC_OFFSET)) break;
-      const baseOffset = readInt64(batch, 0);
-      const delta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-      const lastOffset = baseOffset + delta;
-      if (baseOffset < next || delta < 0 || !this.canHoldOffset(lastOffset)) break;
-      const maxTimestamp = readInt64(batch, MAX_TIMESTAMP_OFFSET);
-      if (maxTimestamp > best.timestamp) best = { timestamp: maxTimestamp, offset: lastOffset };
+    this.firstBatchTimestamp = -1;
+    const scan = scanValidBatches(this.file, this.bytes, this.baseOffset, (batch) => {
+      if (batch.position === 0) this.firstBatchTimestamp = batch.maxTimestamp;
+      if (batch.maxTimestamp > best.timestamp) best = { timestamp: batch.maxTimestamp, offset: batch.lastOffset };
       if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-        this.index.append(lastOffset, position);
+        this.offsetIndex.append(batch.lastOffset, batch.position);
+        this.timeIndex.maybeAppend(best.timestamp, best.offset);
         this.bytesSinceLastIndexEntry = 0;
       }
-      this.bytesSinceLastIndexEntry += size;
-      next = lastOffset + 1;
-      position += size;
-    }
-    const removed = this.bytes - position;
-    if (removed > 0) this.truncateToPosition(position);
-    this.next = next;
+      this.bytesSinceLastIndexEntry += batch.size;
+    });
+    const removed = this.bytes - scan.validBytes;
+    if (removed > 0) this.truncateToPosition(scan.validBytes, scan.nextOffset);
+    this.next = scan.nextOffset;
     this.maxTimestampSoFar = best;
-    return { truncatedBytes: removed, batchesChecked };
+    this.timeIndex.maybeAppend(best.timestamp, best.offset);
+    return { truncatedBytes: removed, batchesChecked: scan.batchesChecked };
   }
 
-  /** The segment stops being the active one: give the index file back its unused space. */
+  /** The segment stops being the active one: record its largest timestamp, give the indexes back their unused space. */
   onBecomeInactive(): void {
-    this.index.trimToValidSize();
+    this.ensureIndexes();
+    const best = this.maxTimestampAndOffset();
+    this.timeIndex.maybeAppend(best.timestamp, best.offset);
+    this.offsetIndex.trimToValidSize();
+    this.timeIndex.trimToValidSize();
   }
 
   /** The segment becomes the active one again (reopen, truncation): room for more entries. */
   onBecomeActive(): void {
-    this.index.preallocate();
+    this.ensureIndexes();
+    this.offsetIndex.preallocate();
+    this.timeIndex.preallocate();
+  }
+
+  /** Frees index memory and descriptors of an inactive segment; the next use reloads them. */
+  release(): void {
+    this.offsetIndex.unload();
+    this.timeIndex.unload();
+    if (!this.dirty) this.file.close();
+    this.indexesChecked = false;
   }
 
   flush(): void {
     if (!this.dirty) return;
-    try {
-      fs.fsyncSync(this.fd);
-    } catch (cause) {
-      throw ioError('fsync', this.logPath, cause);
-    }
-    this.index.flush();
+    this.file.sync();
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
     this.dirty = false;
   }
 
+  /** Closes the descriptors (trimming the indexes); the segment reopens its files if used again. */
   close(): void {
-    if (this.fd < 0) return;
-    this.index.close();
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    if (this.offsetIndex.isLoaded || this.timeIndex.isLoaded) {
+      const best = this.maxTimestampAndOffset();
+      this.timeIndex.maybeAppend(best.timestamp, best.offset);
+    }
+    this.offsetIndex.close();
+    this.timeIndex.close();
+    this.file.close();
   }
 
-  /** Closes and removes both files. */
+  /** Closes descriptors without writing anything: the log dir failed. */
+  abandon(): void {
+    this.offsetIndex.closeWithoutTrim();
+    this.timeIndex.closeWithoutTrim();
+    this.file.close();
+  }
+
+  /** Closes and removes all files. */
   delete(): void {
-    this.close();
-    fs.rmSync(this.logPath, { force: true });
-    fs.rmSync(this.index.path, { force: true });
+    this.abandon();
+    for (const file of this.files()) fs.rmSync(file, { force: true });
   }
 
   /**
@@ -307,9 +366,9 @@ export class LogSegment {
    * can no longer find it, and the files go when the caller removes the returned paths.
    */
   renameForDelete(): string[] {
-    this.close();
+    this.abandon();
     const renamed: string[] = [];
-    for (const file of [this.logPath, this.index.path]) {
+    for (const file of this.files()) {
       try {
         fs.renameSync(file, `${file}.deleted`);
         renamed.push(`${file}.deleted`);
@@ -320,34 +379,46 @@ export class LogSegment {
     return renamed;
   }
 
-  private truncateToPosition(position: number): void {
-    try {
-      fs.ftruncateSync(this.fd, position);
-    } catch (cause) {
-      throw ioError('truncate', this.logPath, cause);
+  private files(): string[] {
+    return [this.file.path, this.offsetIndex.path, this.timeIndex.path];
+  }
+
+  /**
+   * Loads both indexes on first use. One that does not match the log (corrupt, entries past its
+   * end, or missing while the log says it should have entries) is rebuilt from the log.
+   */
+  private ensureIndexes(): void {
+    if (this.indexesChecked) return;
+    this.indexesChecked = true;
+    const offsetMissing = this.bytes > 0 && !this.offsetIndex.isLoaded && !fs.existsSync(this.offsetIndex.path);
+    const offsetValid = this.offsetIndex.isLoaded || this.offsetIndex.load(this.bytes);
+    const timeValid = this.timeIndex.isLoaded || this.timeIndex.load(this.bytes);
+    // A non-empty segment always has a time index entry: its largest timestamp, written at roll and close.
+    const missing = offsetMissing || (this.timeIndex.entries === 0 && this.bytes > 0);
+    if (!offsetValid || !timeValid || missing) {
+      this.recover();
+      this.offsetIndex.trimToValidSize();
+      this.timeIndex.trimToValidSize();
     }
+  }
+
+  private truncateToPosition(position: number, nextOffset: number): void {
+    this.file.truncate(position);
     this.bytes = position;
-    this.index.truncateToPosition(position);
+    this.offsetIndex.truncateToPosition(position);
+    this.timeIndex.truncateToOffset(nextOffset);
     this.bytesSinceLastIndexEntry = 0;
     this.next = undefined;
     this.maxTimestampSoFar = undefined;
+    if (position === 0) this.firstBatchTimestamp = -1;
     this.dirty = true;
   }
 
-  private readChunk(position: number, atLeast: number): { chunk: Buffer; chunkStart: number } {
-    const length = Math.min(Math.max(atLeast, RECOVERY_CHUNK), this.bytes - position);
-    const chunk = Buffer.allocUnsafe(length);
-    const got = readFully(this.fd, chunk, position, length, this.logPath);
-    if (got < atLeast) throw new CorruptRecordError(`short read of ${this.logPath} at ${position}`);
-    return { chunk: chunk.subarray(0, got), chunkStart: position };
-  }
-
-  /** Visits batch headers from the start until `visit` returns false. */
-  private scanHeaders(visit: (batch: BatchPosition, maxTimestamp: number) => boolean): void {
+  /** Visits batch headers from `position` until `visit` returns false. */
+  private scanHeaders(position: number, visit: (batch: BatchPosition, maxTimestamp: number) => boolean): void {
     const header = this.header;
-    let position = 0;
     while (position + HEADER_PREFIX <= this.bytes) {
-      readFully(this.fd, header, position, HEADER_PREFIX, this.logPath);
+      if (this.file.read(header, position, HEADER_PREFIX) < HEADER_PREFIX) return;
       const baseOffset = readInt64(header, 0);
       const size = LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET);
       const lastOffset = baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
@@ -356,17 +427,13 @@ export class LogSegment {
     }
   }
 
-  /** Computes next offset and max timestamp of a segment loaded without recovery. */
-  private scanSummary(): TimestampAndOffset {
-    let best = NO_TIMESTAMP;
+  /** Next offset of a segment loaded without recovery: scans headers from the last index entry. */
+  private summarize(): void {
     let next = this.baseOffset;
-    this.scanHeaders((batch, maxTimestamp) => {
-      if (maxTimestamp > best.timestamp) best = { timestamp: maxTimestamp, offset: batch.lastOffset };
+    this.scanHeaders(this.index.lastEntry().position, (batch) => {
       next = batch.lastOffset + 1;
       return true;
     });
     this.next = next;
-    this.maxTimestampSoFar = best;
-    return best;
   }
 }

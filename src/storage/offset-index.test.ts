@@ -46,6 +46,7 @@ test('reopen keeps entries, accepts a preallocated zero tail, and flags garbage 
   first.preallocate();
   first.append(101, 5000);
   first.append(102, 6000);
+  first.flush(); // entries reach the file on flush, trim and close
   // An unclean stop leaves the preallocated file as is.
   const reopened = OffsetIndex.open(file, 100, 800, 1 << 20);
   assert.equal(reopened.corrupt, false);

@@ -70,12 +70,12 @@ test('deleteOldestSegments renames to .deleted at once and removes the files aft
   assert.equal(log.logStartOffset, before[2].baseOffset);
   const names = fs.readdirSync(log.dir);
   const first = String(before[0].baseOffset).padStart(20, '0');
-  assert.ok(names.includes(`${first}.log.deleted`) && names.includes(`${first}.index.deleted`), names.join());
+  for (const suffix of ['.log', '.index', '.timeindex']) assert.ok(names.includes(`${first}${suffix}.deleted`), names.join());
   assert.equal(names.includes(`${first}.log`), false);
   assert.throws(() => log.read(before[1].baseOffset, 100), OffsetOutOfRangeError);
   assert.equal(readRecords(log.read(log.logStartOffset, 100).records)[0].offset, before[2].baseOffset);
   scheduler.advance(4999);
-  assert.equal(fs.readdirSync(log.dir).filter((n) => n.endsWith('.deleted')).length, 4);
+  assert.equal(fs.readdirSync(log.dir).filter((n) => n.endsWith('.deleted')).length, 6);
   scheduler.advance(1);
   assert.deepEqual(fs.readdirSync(log.dir).filter((n) => n.endsWith('.deleted')), []);
   log.close();

@@ -1,73 +1,30 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
-import { OffsetOutOfRangeError, StorageError } from './errors.ts';
+import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
+import { FileHandlePool } from './file-handle-pool.ts';
 import { syncDirectory } from './file-io.ts';
 import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
-import { LogSegment } from './log-segment.ts';
-import { timerScheduler, type Scheduler } from './scheduler.ts';
-import { DeletedFileRemover, floorIndex, followerBatchRange } from './segment-files.ts';
+import { LogSegment, type SegmentContext } from './log-segment.ts';
+import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
+import { timerScheduler } from './scheduler.ts';
+import {
+  DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, RecentSegments, shouldRoll, summarizeSegments,
+} from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
-export interface LogAppendInfo {
-  readonly firstOffset: number;
-  readonly lastOffset: number;
-  /** The time the caller stamped LogAppendTime batches with, -1 for CreateTime. */
-  readonly logAppendTime: number;
-  readonly logStartOffset: number;
-}
-
-export interface FetchDataInfo {
-  /** Whole v2 batches, the first one containing fetchOffset; empty at the log end. */
-  readonly records: Buffer;
-  readonly fetchOffset: number;
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-}
-
-export interface PartitionLogOptions {
-  /** The partition's directory, `<log.dir>/<topic>-<partition>`. */
-  readonly dir: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly config: LogConfig;
-  /** Clock for flush.ms; Date.now unless a test controls time. */
-  readonly now?: () => number;
-  /**
-   * Whether to check batches on open (default true). Only a clean shutdown (LogManager's
-   * `.kafka_cleanshutdown` marker) makes skipping every check safe.
-   */
-  readonly recover?: boolean;
-  /** From recovery-point-offset-checkpoint: everything below was fsynced. 0 (check all) when absent. */
-  readonly recoveryPoint?: number;
-  /** The log start offset kept in log-start-offset-checkpoint; the first segment's baseOffset when absent. */
-  readonly logStartOffset?: number;
-  /** Runs the removal of `.deleted` files after file.delete.delay.ms; Node timers unless a test controls time. */
-  readonly scheduler?: Scheduler;
-  /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
-  readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
-}
-
-/** One segment as retention sees it (oldest first in segmentSummaries()). */
-export interface SegmentSummary {
-  readonly baseOffset: number;
-  /** The next segment's baseOffset, or the log end offset for the active segment. */
-  readonly nextOffset: number;
-  readonly sizeInBytes: number;
-  /** Largest batch maxTimestamp in the segment, -1 if it has none. */
-  readonly largestTimestamp: number;
-  readonly isActive: boolean;
-}
+export type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * The log of one topic-partition: a directory `<topic>-<partition>` of segments (Kafka's layout).
- * logStartOffset is the first segment's baseOffset, logEndOffset the offset the next record gets.
- * All I/O is synchronous and positional, so appends are serialized without a lock.
+ * logStartOffset starts at the first segment's baseOffset and moves up with retention and
+ * DeleteRecords; logEndOffset is the offset the next record gets. All I/O is synchronous and
+ * positional, so appends are serialized without a lock. Opening (log-loader.ts) recovers the
+ * segments after the recovery point; segments open their files and indexes lazily.
  *
- * On open, every segment's index is checked (rebuilt from its .log if missing or corrupt) and the
- * last segment, the only one written since the last roll, is recovered batch by batch: a torn
- * tail is cut at the last batch whose length, magic and CRC-32C hold.
+ * A failed system call (FileIoError) takes the log offline: it reports to `onIoFailure` (the
+ * LogManager takes the whole log dir offline) and every later call throws KAFKA_STORAGE_ERROR.
  */
 export class PartitionLog {
   readonly dir: string;
@@ -80,6 +37,11 @@ export class PartitionLog {
   readonly recoveredBatchesOnOpen: number;
   private config: FullLogConfig;
   private readonly now: () => number;
+  private readonly segmentContext: SegmentContext;
+  private readonly rollJitterMs: number;
+  private readonly onIoFailure: ((log: PartitionLog, error: Error) => void) | undefined;
+  private offline = false;
+  private readonly recentlyRead = new RecentSegments(2);
   private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
   /** Kafka's logStartOffset: never below the first segment's baseOffset, may lie inside it. */
   private startOffset: number;
@@ -94,13 +56,16 @@ export class PartitionLog {
   private flushedOffset: number;
   private closed = false;
 
-  private constructor(options: PartitionLogOptions, loaded: LoadedSegments) {
+  private constructor(options: PartitionLogOptions, loaded: LoadedSegments & { context: SegmentContext }) {
     const segments = loaded.segments;
     this.dir = options.dir;
     this.topic = options.topic;
     this.partition = options.partition;
     this.config = logConfig(options.config);
     this.now = options.now ?? Date.now;
+    this.segmentContext = loaded.context;
+    this.rollJitterMs = Math.floor((options.random ?? Math.random)() * this.config.segmentJitterMs);
+    this.onIoFailure = options.onIoFailure;
     this.deletedFiles = new DeletedFileRemover(options.scheduler ?? timerScheduler);
     this.onLogStartOffsetChanged = options.onLogStartOffsetChanged;
     this.segments = segments;
@@ -119,7 +84,8 @@ export class PartitionLog {
    */
   static open(options: PartitionLogOptions): PartitionLog {
     const recoverFrom = options.recover === false ? undefined : (options.recoveryPoint ?? 0);
-    const loaded = loadSegments(options.dir, logConfig(options.config), recoverFrom);
+    const context = { pool: options.fileHandles ?? new FileHandlePool({ maxOpen: 16 }), now: options.now };
+    const loaded = { ...loadSegments(options.dir, logConfig(options.config), recoverFrom, context), context };
     const segments = loaded.segments;
     segments[segments.length - 1].onBecomeActive();
     const log = new PartitionLog(options, loaded);
@@ -152,14 +118,7 @@ export class PartitionLog {
   /** Every segment, oldest first, for retention. */
   segmentSummaries(): SegmentSummary[] {
     this.ensureOpen();
-    const last = this.segments.length - 1;
-    return this.segments.map((segment, i) => ({
-      baseOffset: segment.baseOffset,
-      nextOffset: i === last ? segment.nextOffset : this.segments[i + 1].baseOffset,
-      sizeInBytes: segment.size,
-      largestTimestamp: segment.maxTimestampAndOffset().timestamp,
-      isActive: i === last,
-    }));
+    return this.guard(() => summarizeSegments(this.segments));
   }
 
   /**
@@ -232,40 +191,37 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset, this.name);
     }
     const limit = maxOffset ?? logEndOffset;
-    let records = EMPTY;
-    if (fetchOffset < logEndOffset && fetchOffset < limit) {
+    if (fetchOffset >= logEndOffset || fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    return this.guard(() => {
       for (let i = floorIndex(this.segments, fetchOffset); i < this.segments.length; i++) {
-        const found = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, limit);
-        if (found !== undefined) {
-          records = found;
-          break;
-        }
+        const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, limit);
+        if (records === undefined) continue;
+        this.noteRead(this.segments[i]);
+        return { records, fetchOffset, logStartOffset, logEndOffset };
       }
-    }
-    return { records, fetchOffset, logStartOffset, logEndOffset };
+      return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    });
   }
 
   /** ListOffsets by timestamp: the earliest record with timestamp >= target, segment by segment. */
   offsetForTimestamp(targetTimestamp: number): TimestampAndOffset | undefined {
     this.ensureOpen();
-    for (let i = floorIndex(this.segments, this.startOffset); i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      if (segment.maxTimestampAndOffset().timestamp < targetTimestamp) continue;
-      const found = segment.offsetForTimestamp(targetTimestamp, this.startOffset);
-      if (found !== undefined) return found;
-    }
-    return undefined;
+    return this.guard(() => {
+      for (let i = floorIndex(this.segments, this.startOffset); i < this.segments.length; i++) {
+        const segment = this.segments[i];
+        if (segment.maxTimestampAndOffset().timestamp < targetTimestamp) continue;
+        const found = segment.offsetForTimestamp(targetTimestamp, this.startOffset);
+        this.noteRead(segment);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    });
   }
 
   /** ListOffsets MAX_TIMESTAMP: the largest batch maxTimestamp and the last offset of that batch; -1s when empty. */
   maxTimestampAndOffset(): TimestampAndOffset {
     this.ensureOpen();
-    let best: TimestampAndOffset = { timestamp: -1, offset: -1 };
-    for (const segment of this.segments) {
-      const candidate = segment.maxTimestampAndOffset();
-      if (candidate.timestamp > best.timestamp) best = candidate;
-    }
-    return best;
+    return this.guard(() => maxTimestampAndOffsetOf(this.segments));
   }
 
   /**
@@ -284,7 +240,7 @@ export class PartitionLog {
       this.deleteSegment(this.segments.pop() as LogSegment);
     }
     if (this.segments.length === 0) {
-      this.segments.push(LogSegment.create(this.dir, offset, this.config));
+      this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
       this.startOffset = offset;
       this.dirChanged = true;
     } else {
@@ -293,24 +249,40 @@ export class PartitionLog {
     this.activeSegment.onBecomeActive();
   }
 
-  /** fsyncs every unflushed segment (and the directory after a roll). */
+  /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
   flush(): void {
     this.ensureOpen();
-    for (const segment of this.unflushedSegments) segment.flush();
-    this.unflushedSegments = [];
-    this.activeSegment.flush();
-    if (this.dirChanged) {
-      syncDirectory(this.dir);
-      this.dirChanged = false;
-    }
+    const end = this.logEndOffset;
+    this.guard(() => {
+      this.flushRolledSegments();
+      this.activeSegment.flush();
+    });
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();
-    this.flushedOffset = this.logEndOffset;
+    this.flushedOffset = Math.max(this.flushedOffset, end);
+  }
+
+  /**
+   * fsyncs the segments rolled since the last flush (the recovery point moves to the active
+   * segment): Kafka does this right after a roll; here the LogManager does it before it writes
+   * recovery-point-offset-checkpoint, when the OS has usually written those pages already.
+   */
+  flushRolledSegments(): void {
+    this.ensureOpen();
+    this.guard(() => {
+      for (const segment of this.unflushedSegments) segment.flush();
+      this.unflushedSegments = [];
+      if (this.dirChanged) {
+        syncDirectory(this.dir);
+        this.dirChanged = false;
+      }
+    });
+    this.flushedOffset = Math.max(this.flushedOffset, this.activeSegment.baseOffset);
   }
 
   /** flush.ms: fsyncs if there are unflushed records and the last flush is at least flushMs old. */
   flushIfDue(nowMs = this.now()): boolean {
-    if (this.closed || this.unflushedMessages === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
+    if (this.closed || this.offline || this.unflushedMessages === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
     this.flush();
     return true;
   }
@@ -318,7 +290,10 @@ export class PartitionLog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const segment of this.segments) segment.close();
+    for (const segment of this.segments) {
+      if (this.offline) segment.abandon();
+      else segment.close();
+    }
     // Deleted segments need no grace period once nobody can read them.
     this.deletedFiles.removeAllNow();
   }
@@ -327,7 +302,7 @@ export class PartitionLog {
   truncateFullyAndStartAt(offset: number): void {
     this.ensureOpen();
     while (this.segments.length > 0) this.deleteSegment(this.segments.pop() as LogSegment);
-    this.segments.push(LogSegment.create(this.dir, offset, this.config));
+    this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
     this.dirChanged = true;
     const moved = this.startOffset !== offset;
@@ -339,14 +314,40 @@ export class PartitionLog {
   private get activeSegment(): LogSegment { return this.segments[this.segments.length - 1]; }
   private get name(): string { return `${this.topic}-${this.partition}`; }
 
+  /** The log dir failed: nothing more is written or read; every call throws KAFKA_STORAGE_ERROR. */
+  markOffline(): void {
+    this.offline = true;
+    for (const segment of this.segments) segment.abandon();
+  }
+
+  get isOffline(): boolean { return this.offline; }
+
   private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number): void {
     if (batches.length === 0) return;
-    const active = this.activeSegment;
-    const full = active.size > 0 && (active.size + batches.length > this.config.segmentBytes || active.index.isFull);
-    if (full || !active.canHoldOffset(lastOffset)) this.roll(firstOffset);
-    this.activeSegment.append(batches, firstOffset, lastOffset);
+    this.guard(() => {
+      const active = this.activeSegment;
+      if (shouldRoll(active, this.config, batches, lastOffset, this.now(), this.rollJitterMs)) this.roll(firstOffset);
+      this.activeSegment.append(batches, firstOffset, lastOffset);
+    });
     this.unflushedMessages += lastOffset - firstOffset + 1;
     if (this.unflushedMessages >= this.config.flushMessages) this.flush();
+  }
+
+  /** Runs storage work; a failed system call takes the log offline and is reported before it is rethrown. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof FileIoError && !this.offline) {
+        this.markOffline();
+        this.onIoFailure?.(this, error);
+      }
+      throw error;
+    }
+  }
+
+  private noteRead(segment: LogSegment): void {
+    if (segment !== this.activeSegment) this.recentlyRead.touch(segment, (idle) => this.segments.includes(idle) && idle !== this.activeSegment);
   }
 
   /** Starts a new active segment at `baseOffset`; an empty active segment is replaced, not kept. */
@@ -358,7 +359,7 @@ export class PartitionLog {
       previous.onBecomeInactive();
       this.unflushedSegments.push(previous);
     }
-    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config));
+    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
     this.dirChanged = true;
   }
@@ -375,7 +376,7 @@ export class PartitionLog {
     const files: string[] = [];
     for (const segment of doomed) {
       this.unflushedSegments = this.unflushedSegments.filter((s) => s !== segment);
-      files.push(...segment.renameForDelete());
+      files.push(...this.guard(() => segment.renameForDelete()));
     }
     this.dirChanged = true;
     this.deletedFiles.removeLater(files, this.config.fileDeleteDelayMs);
@@ -389,55 +390,8 @@ export class PartitionLog {
 
   private ensureOpen(): void {
     if (this.closed) throw new StorageError(`log ${this.name} is closed`);
+    if (this.offline) throw new StorageError(`log ${this.name} is in an offline log dir`);
   }
-
-  // --- compaction hooks ---
-  // Owned by the log cleaner (src/storage/cleaner/): PartitionLog's side of CleanableLog. The
-  // cleaner reads non-active segments through views and swaps in cleaned segments; the files of
-  // a swap (`.cleaned`, `.swap`) are its business, and recoverCleanerFiles(dir) finishes an
-  // interrupted swap before the log's segments are listed on open.
-
-  /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
-  cleanerView(): import('./cleaner/cleanable-log.ts').CleanerView {
-    this.ensureOpen();
-    const segments = this.segments.slice(0, -1).map((segment) => ({
-      baseOffset: segment.baseOffset,
-      size: segment.size,
-      nextOffset: segment.nextOffset,
-      maxTimestamp: segment.maxTimestampAndOffset().timestamp,
-      indexEntries: segment.index.entries,
-      read: (startOffset: number, maxBytes: number) => segment.read(startOffset, maxBytes, true),
-      handle: segment,
-    }));
-    return { segments, activeBaseOffset: this.segments[this.segments.length - 1].baseOffset };
-  }
-
-  /**
-   * Replaces the consecutive non-active segments `old` by the cleaned segment of `swap` (same
-   * baseOffset as old[0]). The swap file is durable before this runs, so a crash anywhere in here
-   * leaves old or new segments once recoverCleanerFiles has run.
-   */
-  replaceWithCleaned(
-    old: readonly import('./cleaner/cleanable-log.ts').CleanableSegment[],
-    swap: import('./cleaner/cleanable-log.ts').SegmentSwap,
-  ): void {
-    this.ensureOpen();
-    const first = old.length === 0 ? -1 : this.segments.indexOf(old[0].handle as LogSegment);
-    const replaceable = first >= 0 && first + old.length < this.segments.length
-      && swap.baseOffset === this.segments[first].baseOffset
-      && old.every((view, i) => this.segments[first + i] === view.handle);
-    if (!replaceable) {
-      swap.discard();
-      throw new StorageError(`segments of ${this.name} changed while they were being cleaned`);
-    }
-    for (const segment of this.segments.slice(first, first + old.length)) this.deleteSegment(segment);
-    swap.install();
-    // Its index is missing, so opening rebuilds it from the cleaned batches.
-    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false);
-    segment.onBecomeInactive();
-    this.segments.splice(first, old.length, segment);
-  }
-  // --- end of compaction hooks ---
 }
 
 /** Kept here for existing importers; lives in file-io.ts. */

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
-import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
+import { BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import { CorruptRecordError } from './errors.ts';
+import { readInt64 } from './file-io.ts';
+import type { FullLogConfig } from './log-config.ts';
+import type { LogSegment } from './log-segment.ts';
+import type { SegmentSummary } from './partition-log-types.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { TimestampAndOffset } from './timestamp-search.ts';
 
 /**
  * Removal of deleted segments' `.deleted` files after file.delete.delay.ms (Kafka's async delete:
@@ -27,7 +32,7 @@ export class DeletedFileRemover {
     let cancel: () => void = () => undefined;
     const remove = (): void => {
       this.pending.delete(cancel);
-      for (const file of files) fs.rmSync(file, { force: true });
+      removeQuietly(files);
     };
     cancel = this.scheduler.schedule(delayMs, remove);
     this.pending.set(cancel, files);
@@ -36,7 +41,7 @@ export class DeletedFileRemover {
   removeAllNow(): void {
     for (const [cancel, files] of this.pending) {
       cancel();
-      for (const file of files) fs.rmSync(file, { force: true });
+      removeQuietly(files);
     }
     this.pending.clear();
   }
@@ -82,4 +87,87 @@ export function floorIndex(items: readonly { readonly baseOffset: number }[], of
     }
   }
   return found;
+}
+
+/** Best effort: a file left behind (a failed disk) is removed when the log is next opened. */
+function removeQuietly(files: readonly string[]): void {
+  for (const file of files) {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      // see above
+    }
+  }
+}
+
+/**
+ * Kafka's LogSegment.shouldRoll: the active segment rolls before an append when the append would
+ * take it past segment.bytes, when an index is full, when the append's offsets no longer fit the
+ * indexes' int32 relative offsets, or (for a non-empty segment) when segment.ms minus this log's
+ * jitter has passed. Time counts from the first batch's maxTimestamp to the largest timestamp of
+ * the batches being appended, or, when the first batch has no timestamp, from the segment's
+ * creation to now.
+ */
+export function shouldRoll(active: LogSegment, config: FullLogConfig, batches: Buffer, lastOffset: number, nowMs: number, jitterMs: number): boolean {
+  if (!active.canHoldOffset(lastOffset)) return true;
+  if (active.size === 0) return false;
+  if (active.size + batches.length > config.segmentBytes || active.indexesFull) return true;
+  const first = active.rollingBasedTimestamp;
+  const waitedMs = first >= 0 ? maxTimestampOf(batches) - first : nowMs - active.createdMs;
+  return waitedMs > config.segmentMs - jitterMs;
+}
+
+/** Largest batch maxTimestamp among whole v2 batches (already checked), -1 when none has one. */
+export function maxTimestampOf(batches: Buffer): number {
+  let max = -1;
+  for (let position = 0; position + RECORD_BATCH_OVERHEAD <= batches.length;) {
+    max = Math.max(max, readInt64(batches, position + MAX_TIMESTAMP_OFFSET));
+    position += LOG_OVERHEAD + batches.readInt32BE(position + BATCH_LENGTH_OFFSET);
+  }
+  return max;
+}
+
+/** Every segment for retention, oldest first; the last one is the active segment. */
+export function summarizeSegments(segments: readonly LogSegment[]): SegmentSummary[] {
+  const last = segments.length - 1;
+  return segments.map((segment, i) => ({
+    baseOffset: segment.baseOffset,
+    nextOffset: i === last ? segment.nextOffset : segments[i + 1].baseOffset,
+    sizeInBytes: segment.size,
+    largestTimestamp: segment.maxTimestampAndOffset().timestamp,
+    isActive: i === last,
+  }));
+}
+
+/** The largest batch maxTimestamp over `segments` and the last offset of its batch; -1s when none. */
+export function maxTimestampAndOffsetOf(segments: readonly LogSegment[]): TimestampAndOffset {
+  let best: TimestampAndOffset = { timestamp: -1, offset: -1 };
+  for (const segment of segments) {
+    const candidate = segment.maxTimestampAndOffset();
+    if (candidate.timestamp > best.timestamp) best = candidate;
+  }
+  return best;
+}
+
+/**
+ * The inactive segments of a log read lately, most recent last. A segment falling out of the
+ * window gives back its index memory and descriptors (LogSegment.release), so a log that serves
+ * catch-up reads keeps only a few old segments loaded.
+ */
+export class RecentSegments {
+  private readonly capacity: number;
+  private recent: LogSegment[] = [];
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  touch(segment: LogSegment, stillReleasable: (idle: LogSegment) => boolean): void {
+    if (this.recent.at(-1) === segment) return;
+    this.recent = this.recent.filter((s) => s !== segment);
+    this.recent.push(segment);
+    if (this.recent.length <= this.capacity) return;
+    const idle = this.recent.shift() as LogSegment;
+    if (stillReleasable(idle)) idle.release();
+  }
 }

@@ -1,0 +1,60 @@
+import type { FileHandlePool } from './file-handle-pool.ts';
+import type { LogConfig } from './log-config.ts';
+import type { PartitionLog } from './partition-log.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export interface LogAppendInfo {
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** The time the caller stamped LogAppendTime batches with, -1 for CreateTime. */
+  readonly logAppendTime: number;
+  readonly logStartOffset: number;
+}
+
+export interface FetchDataInfo {
+  /** Whole v2 batches, the first one containing fetchOffset; empty at the log end. */
+  readonly records: Buffer;
+  readonly fetchOffset: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+}
+
+export interface PartitionLogOptions {
+  /** The partition's directory, `<log.dir>/<topic>-<partition>`. */
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly config: LogConfig;
+  /** Clock for flush.ms and segment.ms; Date.now unless a test controls time. */
+  readonly now?: () => number;
+  /** Picks this log's roll jitter in [0, segment.jitter.ms): Math.random unless a test fixes it. */
+  readonly random?: () => number;
+  /**
+   * Whether to check batches on open (default true). Only a clean shutdown (LogManager's
+   * `.kafka_cleanshutdown` marker) makes skipping every check safe.
+   */
+  readonly recover?: boolean;
+  /** From recovery-point-offset-checkpoint: everything below was fsynced. 0 (check all) when absent. */
+  readonly recoveryPoint?: number;
+  /** The log start offset kept in log-start-offset-checkpoint; the first segment's baseOffset when absent. */
+  readonly logStartOffset?: number;
+  /** Runs the removal of `.deleted` files after file.delete.delay.ms; Node timers unless a test controls time. */
+  readonly scheduler?: Scheduler;
+  /** Open descriptors shared by every log (LogManager's); a small pool of its own otherwise. */
+  readonly fileHandles?: FileHandlePool;
+  /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
+  readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
+  /** Called when a system call on the log's files failed: the owner takes the whole log dir offline. */
+  readonly onIoFailure?: (log: PartitionLog, error: Error) => void;
+}
+
+/** One segment as retention sees it (oldest first in segmentSummaries()). */
+export interface SegmentSummary {
+  readonly baseOffset: number;
+  /** The next segment's baseOffset, or the log end offset for the active segment. */
+  readonly nextOffset: number;
+  readonly sizeInBytes: number;
+  /** Largest batch maxTimestamp in the segment, -1 if it has none. */
+  readonly largestTimestamp: number;
+  readonly isActive: boolean;
+}
