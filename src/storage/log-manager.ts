@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, writeOffsetCheckpoint } from './checkpoint-file.ts';
-import { ioError, StorageError } from './errors.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { FileIoError, ioError, StorageError } from './errors.ts';
+import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PartitionLog, syncDirectory } from './partition-log.ts';
-import type { Scheduler } from './scheduler.ts';
+import { PartitionLog, syncDirectory, type PartitionLogOptions } from './partition-log.ts';
+import { schedulePeriodic, timerScheduler, type Scheduler } from './scheduler.ts';
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -19,8 +21,36 @@ export interface LogManagerOptions {
   readonly configForTopic?: (topic: string) => LogConfig | undefined;
   readonly now?: () => number;
   readonly randomUUID?: () => string;
-  /** Delayed removal of deleted segments; Node timers unless a test controls time. */
+  /** Delayed removal of deleted segments and periodic tasks; Node timers unless a test controls time. */
   readonly scheduler?: Scheduler;
+  /** Most file descriptors open at once for segments and indexes of all logs (default 1000). */
+  readonly maxOpenFiles?: number;
+  /** System calls on segment files; tests inject failures. */
+  readonly fileIo?: FileIo;
+  /** Picks each log's segment.jitter.ms share; Math.random unless a test fixes it. */
+  readonly random?: () => number;
+  /** Told once when a log dir goes offline (an I/O error in it): its partitions answer KAFKA_STORAGE_ERROR. */
+  readonly onLogDirFailure?: (logDir: string, error: Error) => void;
+}
+
+/** The broker's periodic storage work, Kafka's names for the intervals. */
+export interface LogManagerIntervals {
+  /** log.flush.scheduler.interval.ms: how often flush.ms is checked. */
+  readonly flushCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms (60000): rolled segments fsynced, recovery points checkpointed. */
+  readonly recoveryPointCheckpointIntervalMs?: number;
+  /** log.flush.start.offset.checkpoint.interval.ms (60000). */
+  readonly logStartOffsetCheckpointIntervalMs?: number;
+}
+
+/** One log dir as DescribeLogDirs reports it. */
+export interface LogDirInfo {
+  readonly logDir: string;
+  /** ErrorCode.NONE, or KAFKA_STORAGE_ERROR for an offline dir (then no partitions and sizes -1). */
+  readonly errorCode: number;
+  readonly totalBytes: number;
+  readonly usableBytes: number;
+  readonly partitions: readonly { topic: string; partition: number; sizeInBytes: number; offsetLag: number; isFutureKey: boolean }[];
 }
 
 const DELETE_SUFFIX = '-delete';
@@ -46,10 +76,74 @@ export class LogManager {
   private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
   private readonly options: LogManagerOptions;
   private readonly pendingDeletes = new Set<Promise<void>>();
+  private readonly offline = new Set<string>();
+  private readonly fileHandles: FileHandlePool;
+  private stopPeriodicTasks: (() => void)[] = [];
 
   private constructor(options: LogManagerOptions) {
     this.options = options;
     this.logDirs = options.logDirs.map((dir) => path.resolve(dir));
+    this.fileHandles = new FileHandlePool({ maxOpen: options.maxOpenFiles, io: options.fileIo });
+  }
+
+  /** Log dirs taken offline by an I/O error since start; they come back with a restart, as in Kafka. */
+  get offlineLogDirs(): string[] {
+    return [...this.offline];
+  }
+
+  /** Descriptors currently open for segment and index files (bounded by maxOpenFiles). */
+  get openFileCount(): number {
+    return this.fileHandles.openCount;
+  }
+
+  /**
+   * Takes `logDir` offline, as Kafka does on an I/O error in it: its logs stop reading and writing
+   * (KAFKA_STORAGE_ERROR), no new log is placed there, no clean shutdown marker is written, and
+   * the other dirs go on. What was fsynced is recovered at the next start.
+   */
+  markLogDirOffline(logDir: string, error: Error): void {
+    if (this.offline.has(logDir)) return;
+    this.offline.add(logDir);
+    for (const entry of this.logs.values()) if (entry.logDir === logDir) entry.log.markOffline();
+    this.options.onLogDirFailure?.(logDir, error);
+  }
+
+  /** DescribeLogDirs: every log dir with its space and the size of each partition in it. */
+  logDirsInfo(): LogDirInfo[] {
+    return this.logDirs.map((logDir) => {
+      if (this.offline.has(logDir)) {
+        return { logDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1, usableBytes: -1, partitions: [] };
+      }
+      let totalBytes = -1;
+      let usableBytes = -1;
+      try {
+        const stats = fs.statfsSync(logDir);
+        totalBytes = stats.blocks * stats.bsize;
+        usableBytes = stats.bavail * stats.bsize;
+      } catch {
+        // Sizes unknown: reported as -1, as Kafka does when it cannot read them.
+      }
+      const partitions = [];
+      for (const { log, logDir: dir } of this.logs.values()) {
+        if (dir !== logDir || log.isClosed) continue;
+        partitions.push({ topic: log.topic, partition: log.partition, sizeInBytes: log.size, offsetLag: 0, isFutureKey: false });
+      }
+      return { logDir, errorCode: ErrorCode.NONE, totalBytes, usableBytes, partitions };
+    });
+  }
+
+  /**
+   * Starts the periodic work Kafka's LogManager schedules: flush.ms checks, recovery point and log
+   * start offset checkpoints. Stopped by closeAll().
+   */
+  startPeriodicTasks(intervals: LogManagerIntervals = {}): void {
+    const scheduler = this.options.scheduler ?? timerScheduler;
+    const every = (ms: number | undefined, task: () => void): void => {
+      if (ms !== undefined && ms > 0) this.stopPeriodicTasks.push(schedulePeriodic(scheduler, ms, task));
+    };
+    every(intervals.flushCheckIntervalMs, () => this.flushDirtyLogs());
+    every(intervals.recoveryPointCheckpointIntervalMs ?? 60_000, () => this.checkpointRecoveryPoints());
+    every(intervals.logStartOffsetCheckpointIntervalMs ?? 60_000, () => this.checkpointLogStartOffsets());
   }
 
   /** Checks or writes meta.properties in every log dir, then opens (and recovers) every partition log. */
@@ -57,7 +151,15 @@ export class LogManager {
     if (options.logDirs.length === 0) throw new StorageError('log.dirs is empty');
     const manager = new LogManager(options);
     try {
-      for (const logDir of manager.logDirs) manager.loadLogDir(logDir);
+      for (const logDir of manager.logDirs) {
+        try {
+          manager.loadLogDir(logDir);
+        } catch (error) {
+          // A dir that cannot be read starts offline, as in Kafka; the broker needs one that works.
+          if (!(error instanceof FileIoError) || manager.offline.size + 1 === manager.logDirs.length) throw error;
+          manager.markLogDirOffline(logDir, error);
+        }
+      }
     } catch (error) {
       for (const { log } of manager.logs.values()) log.close();
       throw error;
@@ -92,7 +194,9 @@ export class LogManager {
     if (this.logs.has(key(topic, partition))) throw new StorageError(`log ${topic}-${partition} already exists`);
     const counts = new Map(this.logDirs.map((dir) => [dir, 0]));
     for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
-    const logDir = this.logDirs.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
+    const online = this.logDirs.filter((dir) => !this.offline.has(dir));
+    if (online.length === 0) throw new StorageError(`no log dir is online for ${topic}-${partition}`);
+    const logDir = online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
     const log = PartitionLog.open({ ...this.logOptions(logDir), dir: path.join(logDir, key(topic, partition)), topic, partition, config });
     this.logs.set(key(topic, partition), { log, logDir });
     return log;
@@ -127,7 +231,7 @@ export class LogManager {
 
   /** Writes log-start-offset-checkpoint in every log dir (also done whenever a log start offset moves). */
   checkpointLogStartOffsets(): void {
-    for (const logDir of this.logDirs) this.checkpointLogStartOffsetsIn(logDir);
+    for (const logDir of this.logDirs) this.inLogDir(logDir, () => this.checkpointLogStartOffsetsIn(logDir));
   }
 
   /**
@@ -135,7 +239,25 @@ export class LogManager {
    * and at shutdown): on an unclean start only segments from each log's recovery point are checked.
    */
   checkpointRecoveryPoints(): void {
-    for (const logDir of this.logDirs) this.checkpointRecoveryPointsIn(logDir);
+    for (const logDir of this.logDirs) {
+      this.inLogDir(logDir, () => {
+        for (const entry of this.logs.values()) {
+          if (entry.logDir === logDir && !entry.log.isClosed) entry.log.flushRolledSegments();
+        }
+        this.checkpointRecoveryPointsIn(logDir);
+      });
+    }
+  }
+
+  /** Runs work on an online dir; an I/O failure takes the dir offline instead of propagating. */
+  private inLogDir(logDir: string, work: () => void): void {
+    if (this.offline.has(logDir)) return;
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof FileIoError)) throw error;
+      this.markLogDirOffline(logDir, error);
+    }
   }
 
   flushAll(): void {
@@ -144,38 +266,37 @@ export class LogManager {
 
   /** flush.ms: fsyncs the logs whose unflushed records are older than their flushMs. */
   flushDirtyLogs(nowMs = (this.options.now ?? Date.now)()): void {
-    for (const { log } of this.logs.values()) log.flushIfDue(nowMs);
+    for (const { log, logDir } of this.logs.values()) this.inLogDir(logDir, () => log.flushIfDue(nowMs));
   }
 
-  /** Flushes and closes every log; waits for background deletes to finish. */
+  /**
+   * Flushes and closes every log, writes both checkpoints and, in every dir still online, the
+   * clean shutdown marker; waits for background deletes to finish. An I/O failure takes its dir
+   * offline (no marker there: the next start recovers it) instead of failing the shutdown.
+   */
   async closeAll(): Promise<void> {
-    let failure: unknown;
-    for (const { log } of this.logs.values()) {
-      if (log.isClosed) continue;
-      try {
-        log.flush();
-      } catch (error) {
-        failure ??= error;
-      }
+    for (const stop of this.stopPeriodicTasks) stop();
+    this.stopPeriodicTasks = [];
+    for (const { log, logDir } of this.logs.values()) {
+      if (!log.isClosed) this.inLogDir(logDir, () => log.flush());
     }
-    for (const checkpoint of [() => this.checkpointLogStartOffsets(), () => this.checkpointRecoveryPoints()]) {
-      try {
-        checkpoint();
-      } catch (error) {
-        failure ??= error;
-      }
+    this.checkpointLogStartOffsets();
+    this.checkpointRecoveryPoints();
+    for (const { log, logDir } of this.logs.values()) {
+      this.inLogDir(logDir, () => log.close());
+      log.close();
     }
-    for (const { log } of this.logs.values()) log.close();
     this.logs.clear();
     await Promise.allSettled([...this.pendingDeletes]);
-    if (failure !== undefined) throw failure;
     for (const logDir of this.logDirs) {
-      try {
-        fs.writeFileSync(path.join(logDir, CLEAN_SHUTDOWN_FILE), '');
+      this.inLogDir(logDir, () => {
+        try {
+          fs.writeFileSync(path.join(logDir, CLEAN_SHUTDOWN_FILE), '');
+        } catch (cause) {
+          throw ioError('write clean shutdown marker in', logDir, cause);
+        }
         syncDirectory(logDir);
-      } catch (cause) {
-        throw ioError('write clean shutdown marker in', logDir, cause);
-      }
+      });
     }
   }
 
@@ -183,11 +304,14 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
-  private logOptions(logDir: string): { now?: () => number; scheduler?: Scheduler; onLogStartOffsetChanged: () => void } {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
     return {
       now: this.options.now,
       scheduler: this.options.scheduler,
-      onLogStartOffsetChanged: () => this.checkpointLogStartOffsetsIn(logDir),
+      random: this.options.random,
+      fileHandles: this.fileHandles,
+      onLogStartOffsetChanged: () => this.inLogDir(logDir, () => this.checkpointLogStartOffsetsIn(logDir)),
+      onIoFailure: (_log, error) => this.markLogDirOffline(logDir, error),
     };
   }
 
