@@ -392,6 +392,54 @@ export class PartitionLog {
     if (this.closed) throw new StorageError(`log ${this.name} is closed`);
     if (this.offline) throw new StorageError(`log ${this.name} is in an offline log dir`);
   }
+
+  // --- compaction hooks ---
+  // Owned by the log cleaner (src/storage/cleaner/): PartitionLog's side of CleanableLog. The
+  // cleaner reads non-active segments through views and swaps in cleaned segments; the files of
+  // a swap (`.cleaned`, `.swap`) are its business, and recoverCleanerFiles(dir) finishes an
+  // interrupted swap before the log's segments are listed on open.
+
+  /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
+  cleanerView(): import('./cleaner/cleanable-log.ts').CleanerView {
+    this.ensureOpen();
+    const segments = this.segments.slice(0, -1).map((segment) => ({
+      baseOffset: segment.baseOffset,
+      size: segment.size,
+      nextOffset: segment.nextOffset,
+      maxTimestamp: segment.maxTimestampAndOffset().timestamp,
+      indexEntries: segment.index.entries,
+      read: (startOffset: number, maxBytes: number) => segment.read(startOffset, maxBytes, true),
+      handle: segment,
+    }));
+    return { segments, activeBaseOffset: this.segments[this.segments.length - 1].baseOffset };
+  }
+
+  /**
+   * Replaces the consecutive non-active segments `old` by the cleaned segment of `swap` (same
+   * baseOffset as old[0]). The swap file is durable before this runs, so a crash anywhere in here
+   * leaves old or new segments once recoverCleanerFiles has run.
+   */
+  replaceWithCleaned(
+    old: readonly import('./cleaner/cleanable-log.ts').CleanableSegment[],
+    swap: import('./cleaner/cleanable-log.ts').SegmentSwap,
+  ): void {
+    this.ensureOpen();
+    const first = old.length === 0 ? -1 : this.segments.indexOf(old[0].handle as LogSegment);
+    const replaceable = first >= 0 && first + old.length < this.segments.length
+      && swap.baseOffset === this.segments[first].baseOffset
+      && old.every((view, i) => this.segments[first + i] === view.handle);
+    if (!replaceable) {
+      swap.discard();
+      throw new StorageError(`segments of ${this.name} changed while they were being cleaned`);
+    }
+    for (const segment of this.segments.slice(first, first + old.length)) this.deleteSegment(segment);
+    swap.install();
+    // Its index is missing, so opening rebuilds it from the cleaned batches.
+    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false);
+    segment.onBecomeInactive();
+    this.segments.splice(first, old.length, segment);
+  }
+  // --- end of compaction hooks ---
 }
 
 /** Kept here for existing importers; lives in file-io.ts. */
