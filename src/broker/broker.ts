@@ -40,7 +40,7 @@ export interface BrokerDependencies {
   readonly time?: Time;
 }
 
-/** How often the broker checks flush.ms; Kafka's log.flush.scheduler.interval.ms plays this part. */
+/** The longest the broker goes between flush.ms checks. */
 const FLUSH_CHECK_INTERVAL_MS = 1000;
 
 /**
@@ -66,6 +66,8 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
       return known === undefined ? undefined : partitionSettings(config, known.configs).log;
     },
     now: () => time.now(),
+    onLogDirFailure: (logDir, error) =>
+      logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
   });
   const replicaManager = new ReplicaManager(logManager, time);
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
@@ -115,11 +117,15 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const advertised = resolveAdvertisedListeners(config, boundPorts);
   advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
 
+  logManager.startPeriodicTasks({
+    // Kafka's scheduler checks flush.ms every log.flush.scheduler.interval.ms; "never" still needs a
+    // check when a topic sets flush.ms, so the check runs at least every second.
+    flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, FLUSH_CHECK_INTERVAL_MS),
+    recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+    logStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
+  });
   const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
-  const timers = [
-    setInterval(() => logManager.flushDirtyLogs(time.now()), FLUSH_CHECK_INTERVAL_MS),
-    setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs),
-  ];
+  const timers = [setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs)];
   for (const timer of timers) timer.unref();
   const cleaner = new LogCleaner({
     logs: () => replicaManager.cleanerEntries(),

@@ -10,6 +10,7 @@ import type { CreateTopicsResponseCreatableTopicResult } from '../../src/protoco
 import { deleteRecordsRequest, deleteRecordsResponse } from '../../src/protocol/generated/delete-records.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from '../../src/protocol/generated/delete-topics.ts';
 import { describeClusterRequest, describeClusterResponse } from '../../src/protocol/generated/describe-cluster.ts';
+import { describeLogDirsRequest, describeLogDirsResponse } from '../../src/protocol/generated/describe-log-dirs.ts';
 import { describeConfigsRequest, describeConfigsResponse } from '../../src/protocol/generated/describe-configs.ts';
 import { fetchRequest, fetchResponse } from '../../src/protocol/generated/fetch.ts';
 import type { FetchRequest, FetchResponsePartitionData } from '../../src/protocol/generated/fetch.ts';
@@ -34,6 +35,7 @@ export const Api = {
   createPartitions: api(createPartitionsRequest, createPartitionsResponse),
   describeCluster: api(describeClusterRequest, describeClusterResponse),
   describeConfigs: api(describeConfigsRequest, describeConfigsResponse),
+  describeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
   alterConfigs: api(alterConfigsRequest, alterConfigsResponse),
   incrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
 } as const;

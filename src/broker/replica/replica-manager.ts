@@ -1,4 +1,4 @@
-import type { LogManager } from '../../storage/log-manager.ts';
+import type { LogDirInfo, LogManager } from '../../storage/log-manager.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { TopicMetadata } from '../cluster/metadata-store.ts';
@@ -65,6 +65,11 @@ export class ReplicaManager {
     const result = partition.appendRecordsAsLeader(records);
     this.fetchPurgatory.checkAndComplete(partition.key);
     return result;
+  }
+
+  /** DescribeLogDirs: every log dir, its space and the partitions in it. */
+  logDirsInfo(): LogDirInfo[] {
+    return this.logManager.logDirsInfo();
   }
 
   /** What the periodic retention check walks: every hosted log with its topic's retention settings. */
