@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { recoverCleanerFiles } from './cleaner/segment-swap.ts';
 import { ioError } from './errors.ts';
 import type { FullLogConfig } from './log-config.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
@@ -24,12 +25,19 @@ export interface LoadedSegments {
  * segment from the one holding `recoverFrom` (the recovery point: all below it was fsynced) to the
  * last is checked batch by batch. When a segment is cut at a torn or corrupt batch, every later
  * segment goes too, as in Kafka: offsets after the cut would leave a gap that was never
- * acknowledged as a whole. Leftovers of interrupted deletes and indexes without a log are removed.
+ * acknowledged as a whole. Leftovers of interrupted deletes and indexes without a log are removed,
+ * and an interrupted compaction swap is completed first (cleaner/segment-swap.ts).
  */
 export function loadSegments(dir: string, config: FullLogConfig, recoverFrom: number | undefined, context: SegmentContext = {}): LoadedSegments {
   let names: string[];
   try {
     fs.mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    throw ioError('open log dir', dir, cause);
+  }
+  // A compaction swap interrupted by a crash is finished (or undone) before segments are listed.
+  recoverCleanerFiles(dir);
+  try {
     names = fs.readdirSync(dir);
   } catch (cause) {
     throw ioError('open log dir', dir, cause);
