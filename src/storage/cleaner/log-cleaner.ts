@@ -155,7 +155,9 @@ export class LogCleaner {
     const result = current.job.result;
     if (result.aborted) return result;
     const log = current.entry.log;
-    if (result.deleteHorizonMs >= 0) this.deleteHorizons.set(log.dir, result.deleteHorizonMs);
+    // A horizon already past means tombstones this pass could not drop (beyond a full map):
+    // they wait for dirt, rather than make the log look due again at once, forever.
+    if (result.deleteHorizonMs > this.now()) this.deleteHorizons.set(log.dir, result.deleteHorizonMs);
     else this.deleteHorizons.delete(log.dir);
     this.updateCheckpoint(log, result.endOffset);
     this.stats.cleanings += 1;
