@@ -435,7 +435,7 @@ export class PartitionLog {
     for (const segment of this.segments.slice(first, first + old.length)) this.deleteSegment(segment);
     swap.install();
     // Its index is missing, so opening rebuilds it from the cleaned batches.
-    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false);
+    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false, this.segmentContext);
     segment.onBecomeInactive();
     this.segments.splice(first, old.length, segment);
   }

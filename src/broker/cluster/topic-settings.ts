@@ -63,7 +63,9 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
       maxIndexSize: topic.segmentIndexBytes,
       flushMessages: topic.flushMessages,
       flushMs: topic.flushMs,
-      segmentMs: topic.segmentMs,
+      // The cleaner never touches the active segment, so a compacted log must roll in time for
+      // max.compaction.lag.ms to hold (Kafka's LogConfig.maxSegmentMs).
+      segmentMs: topic.cleanupPolicy.includes('compact') ? Math.min(topic.segmentMs, topic.maxCompactionLagMs) : topic.segmentMs,
       segmentJitterMs: topic.segmentJitterMs,
       fileDeleteDelayMs: topic.fileDeleteDelayMs,
     },
