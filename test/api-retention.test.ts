@@ -62,8 +62,8 @@ test('retention.bytes keeps the newest segments within the limit; compact-only t
     await createTopic(client, 'sized', { configs: { 'retention.bytes': '1500', 'segment.bytes': '1024' } });
     await createTopic(client, 'kept', { configs: { 'retention.bytes': '1500', 'segment.bytes': '1024', 'cleanup.policy': 'compact' } });
     for (let i = 0; i < 20; i++) {
-      await produce(client, 'sized', 0, batchOf([`${i}`.repeat(200)]));
-      await produce(client, 'kept', 0, batchOf([`${i}`.repeat(200)]));
+      await produce(client, 'sized', 0, batchOf([`${i}`.padEnd(200, '.')]));
+      await produce(client, 'kept', 0, batchOf([`${i}`.padEnd(200, '.')]));
     }
     // Batches are ~270 bytes, three to a 1024-byte segment: once all 20 are in, the check deletes
     // the oldest segments while at least 1500 bytes (6 batches) would remain without them.
