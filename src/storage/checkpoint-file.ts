@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { ioError } from './errors.ts';
+import { writeFileAtomically } from './file-io.ts';
 
 /** Kafka's checkpoint file names in every log dir. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
@@ -24,25 +23,7 @@ export function writeOffsetCheckpoint(file: string, entries: Iterable<PartitionO
   const lines: string[] = [];
   for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
   const text = `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
-  const temporary = `${file}.tmp`;
-  try {
-    const fd = fs.openSync(temporary, 'w', 0o644);
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, file);
-    const dirFd = fs.openSync(path.dirname(file), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch (cause) {
-    throw ioError('write checkpoint', file, cause);
-  }
+  writeFileAtomically(file, text, 'write checkpoint');
 }
 
 /**

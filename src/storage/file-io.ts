@@ -3,6 +3,7 @@
  * batches is fast, and it keeps appends to a log ordered without locks.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { ioError } from './errors.ts';
 
 /** Reads exactly `length` bytes at `position` into `buffer`, or fewer only at end of file; returns bytes read. */
@@ -49,6 +50,27 @@ export function readInt64(buffer: Buffer, position: number): number {
 /** Kafka names segment files by their base offset, zero-padded to 20 digits. */
 export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+/**
+ * Replaces `file` with `text` so that a crash leaves either the old or the new content, never a
+ * mix: written to `<file>.tmp`, fsynced, renamed over `file`, and the directory fsynced.
+ */
+export function writeFileAtomically(file: string, text: string, action = 'write'): void {
+  const temporary = `${file}.tmp`;
+  try {
+    const fd = fs.openSync(temporary, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+  } catch (cause) {
+    throw ioError(action, file, cause);
+  }
+  syncDirectory(path.dirname(file));
 }
 
 /** Makes file creations, renames and deletions in `dir` durable. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InconsistentClusterIdError, ioError, StorageError } from './errors.ts';
-import { syncDirectory } from './file-io.ts';
+import { writeFileAtomically } from './file-io.ts';
 
 export const META_PROPERTIES = 'meta.properties';
 
@@ -60,21 +60,7 @@ export function storedClusterId(logDirs: readonly string[]): string | undefined 
 
 export function writeMetaProperties(logDir: string, meta: MetaProperties): void {
   const file = path.join(logDir, META_PROPERTIES);
-  const temporary = `${file}.tmp`;
-  const text = `#\n#Written by Samsa\ncluster.id=${meta.clusterId}\nnode.id=${meta.nodeId}\nversion=1\n`;
-  try {
-    const fd = fs.openSync(temporary, 'w', 0o644);
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, file);
-  } catch (cause) {
-    throw ioError('write', file, cause);
-  }
-  syncDirectory(logDir);
+  writeFileAtomically(file, `#\n#Written by Samsa\ncluster.id=${meta.clusterId}\nnode.id=${meta.nodeId}\nversion=1\n`);
 }
 
 /** Enough of java.util.Properties for the files Kafka writes: `key=value` lines, `#`/`!` comments. */

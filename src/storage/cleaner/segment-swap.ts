@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { ioError } from '../errors.ts';
 import type { SegmentSwap } from './cleanable-log.ts';
-import { offsetFileName, openReadWrite, readFully, readInt64, writeFully } from '../file-io.ts';
+import { offsetFileName, openReadWrite, readFully, readInt64, syncDirectory, writeFully } from '../file-io.ts';
 
 /**
  * The files of a segment swap, Kafka's names and protocol:
@@ -151,16 +151,3 @@ function nextOffsetOf(file: string, baseOffset: number): number {
   return next;
 }
 
-/** fsyncs a directory so renames and deletes in it survive a crash (not imported from
- * partition-log.ts, which calls recoverCleanerFiles: no import cycle). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (cause) {
-    throw ioError('fsync dir', dir, cause);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
