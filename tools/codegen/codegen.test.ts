@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_OUT_DIR, DEFAULT_SPEC_DIR, generate, writeGenerated } from './main.ts';
+import { DEFAULT_OUT_DIR, DEFAULT_RECORDS_SPEC_DIR, DEFAULT_SPEC_DIR, RECORDS_SUBDIR, generate, generateRecords, writeGenerated } from './main.ts';
 import { HEADER_LINE } from './emit-message.ts';
 import { kebabCase } from './names.ts';
 import { readSpecs } from './spec.ts';
@@ -14,9 +14,13 @@ test('the committed generated code is what the generator writes now (run `npm ru
   try {
     writeGenerated(DEFAULT_SPEC_DIR, dir);
     const listing = (d: string) => readdirSync(d).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
-    assert.deepEqual(listing(DEFAULT_OUT_DIR), listing(dir));
-    for (const name of listing(dir)) {
-      assert.ok(readFileSync(join(DEFAULT_OUT_DIR, name)).equals(readFileSync(join(dir, name))), `${name} is stale`);
+    for (const sub of ['', RECORDS_SUBDIR]) {
+      const committed = join(DEFAULT_OUT_DIR, sub);
+      const fresh = join(dir, sub);
+      assert.deepEqual(listing(committed), listing(fresh));
+      for (const name of listing(fresh)) {
+        assert.ok(readFileSync(join(committed, name)).equals(readFileSync(join(fresh, name))), `${join(sub, name)} is stale`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -33,6 +37,17 @@ test('generation is deterministic and every file is marked generated', () => {
     'consumer-protocol-assignment.ts']) {
     assert.ok(first.has(name), name);
   }
+});
+
+test('coordinator records are generated one folder deeper, with codecs named as the data specs are', () => {
+  const records = generateRecords(readSpecs(DEFAULT_RECORDS_SPEC_DIR));
+  for (const name of ['offset-commit-key.ts', 'offset-commit-value.ts', 'group-metadata-key.ts', 'group-metadata-value.ts',
+    'consumer-group-metadata-key.ts', 'transaction-log-value.ts']) {
+    assert.ok(records.has(name), name);
+  }
+  const key = records.get('offset-commit-key.ts')!;
+  assert.ok(key.includes("from '../../primitives/message-codec.ts'"));
+  assert.ok(key.includes('export const offsetCommitKey: MessageCodec<OffsetCommitKey>'));
 });
 
 test('no prose from the specs reaches the generated code', () => {

@@ -56,17 +56,17 @@ export function emitMessage(message: MessageSpec): string {
 }
 
 /** A whole generated file: header line, the imports its code uses, then the given sections. */
-export function emitFile(sections: readonly string[], extraImports: readonly string[] = []): string {
+export function emitFile(sections: readonly string[], extraImports: readonly string[] = [], primitivesDir = '../primitives'): string {
   const body = sections.join('\n\n');
   const uses = (identifier: string): boolean => new RegExp(`\\b${identifier}\\b`).test(body);
   const imports: string[] = [];
   if (uses('isDeepStrictEqual')) imports.push("import { isDeepStrictEqual } from 'node:util';");
   const support = ['assertDecodeVersion', 'assertEncodeVersion', 'fieldNotInVersion', 'nonNull'].filter(uses);
-  if (support.length > 0) imports.push(`import { ${support.join(', ')} } from '../primitives/codec-support.ts';`);
-  if (uses('MessageCodec')) imports.push("import type { MessageCodec } from '../primitives/message-codec.ts';");
-  if (uses('Reader')) imports.push("import type { Reader } from '../primitives/reader.ts';");
-  if (uses('ZERO_UUID')) imports.push("import { ZERO_UUID } from '../primitives/uuid.ts';");
-  if (uses('Writer')) imports.push("import type { Writer } from '../primitives/writer.ts';");
+  if (support.length > 0) imports.push(`import { ${support.join(', ')} } from '${primitivesDir}/codec-support.ts';`);
+  if (uses('MessageCodec')) imports.push(`import type { MessageCodec } from '${primitivesDir}/message-codec.ts';`);
+  if (uses('Reader')) imports.push(`import type { Reader } from '${primitivesDir}/reader.ts';`);
+  if (uses('ZERO_UUID')) imports.push(`import { ZERO_UUID } from '${primitivesDir}/uuid.ts';`);
+  if (uses('Writer')) imports.push(`import type { Writer } from '${primitivesDir}/writer.ts';`);
   imports.push(...extraImports);
   return `${HEADER_LINE}\n\n${imports.length > 0 ? `${imports.join('\n')}\n\n` : ''}${body}\n`;
 }
