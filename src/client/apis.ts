@@ -1,0 +1,72 @@
+import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
+import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
+import { createPartitionsRequest, createPartitionsResponse } from '../protocol/generated/create-partitions.ts';
+import { createTopicsRequest, createTopicsResponse } from '../protocol/generated/create-topics.ts';
+import { deleteGroupsRequest, deleteGroupsResponse } from '../protocol/generated/delete-groups.ts';
+import { deleteRecordsRequest, deleteRecordsResponse } from '../protocol/generated/delete-records.ts';
+import { deleteTopicsRequest, deleteTopicsResponse } from '../protocol/generated/delete-topics.ts';
+import { describeClusterRequest, describeClusterResponse } from '../protocol/generated/describe-cluster.ts';
+import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
+import { describeGroupsRequest, describeGroupsResponse } from '../protocol/generated/describe-groups.ts';
+import { describeLogDirsRequest, describeLogDirsResponse } from '../protocol/generated/describe-log-dirs.ts';
+import { fetchRequest, fetchResponse } from '../protocol/generated/fetch.ts';
+import { findCoordinatorRequest, findCoordinatorResponse } from '../protocol/generated/find-coordinator.ts';
+import { heartbeatRequest, heartbeatResponse } from '../protocol/generated/heartbeat.ts';
+import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from '../protocol/generated/incremental-alter-configs.ts';
+import { joinGroupRequest, joinGroupResponse } from '../protocol/generated/join-group.ts';
+import { leaveGroupRequest, leaveGroupResponse } from '../protocol/generated/leave-group.ts';
+import { listGroupsRequest, listGroupsResponse } from '../protocol/generated/list-groups.ts';
+import { listOffsetsRequest, listOffsetsResponse } from '../protocol/generated/list-offsets.ts';
+import { metadataRequest, metadataResponse } from '../protocol/generated/metadata.ts';
+import { offsetCommitRequest, offsetCommitResponse } from '../protocol/generated/offset-commit.ts';
+import { offsetDeleteRequest, offsetDeleteResponse } from '../protocol/generated/offset-delete.ts';
+import { offsetFetchRequest, offsetFetchResponse } from '../protocol/generated/offset-fetch.ts';
+import { produceRequest, produceResponse } from '../protocol/generated/produce.ts';
+import { syncGroupRequest, syncGroupResponse } from '../protocol/generated/sync-group.ts';
+import type { MessageCodec } from '../protocol/primitives/message-codec.ts';
+
+/** An API as this client speaks it: its codecs and the version range the client's code handles. */
+export interface ClientApi<Req, Res> {
+  readonly name: string;
+  readonly request: MessageCodec<Req>;
+  readonly response: MessageCodec<Res>;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, minVersion = request.minVersion, maxVersion = request.maxVersion): ClientApi<Req, Res> {
+  return { name: request.name.replace(/Request$/, ''), request, response, minVersion, maxVersion };
+}
+
+/**
+ * The versions are capped where a newer version changes what the code must send, not just the
+ * encoding: Fetch 13+ names topics by id, OffsetFetch 8+ batches groups, FindCoordinator 4+ batches
+ * keys; Produce starts at 3 (record batch v2 only).
+ */
+export const Apis = {
+  Produce: api(produceRequest, produceResponse, 3, 11),
+  Fetch: api(fetchRequest, fetchResponse, 4, 12),
+  ListOffsets: api(listOffsetsRequest, listOffsetsResponse, 1, 10),
+  Metadata: api(metadataRequest, metadataResponse, 1, 12),
+  ApiVersions: api(apiVersionsRequest, apiVersionsResponse),
+  CreateTopics: api(createTopicsRequest, createTopicsResponse, 2, 7),
+  DeleteTopics: api(deleteTopicsRequest, deleteTopicsResponse, 1, 5),
+  CreatePartitions: api(createPartitionsRequest, createPartitionsResponse),
+  DeleteRecords: api(deleteRecordsRequest, deleteRecordsResponse),
+  DescribeConfigs: api(describeConfigsRequest, describeConfigsResponse, 1, 4),
+  AlterConfigs: api(alterConfigsRequest, alterConfigsResponse),
+  IncrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
+  DescribeCluster: api(describeClusterRequest, describeClusterResponse),
+  DescribeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
+  FindCoordinator: api(findCoordinatorRequest, findCoordinatorResponse, 1, 3),
+  JoinGroup: api(joinGroupRequest, joinGroupResponse, 2, 9),
+  SyncGroup: api(syncGroupRequest, syncGroupResponse, 1, 5),
+  Heartbeat: api(heartbeatRequest, heartbeatResponse, 1, 4),
+  LeaveGroup: api(leaveGroupRequest, leaveGroupResponse, 3, 5),
+  OffsetCommit: api(offsetCommitRequest, offsetCommitResponse, 2, 9),
+  OffsetFetch: api(offsetFetchRequest, offsetFetchResponse, 1, 7),
+  OffsetDelete: api(offsetDeleteRequest, offsetDeleteResponse),
+  DescribeGroups: api(describeGroupsRequest, describeGroupsResponse),
+  ListGroups: api(listGroupsRequest, listGroupsResponse),
+  DeleteGroups: api(deleteGroupsRequest, deleteGroupsResponse),
+} as const;

@@ -1,0 +1,47 @@
+import { ErrorCode, errorName, isRetriable } from '../protocol/errors.ts';
+
+/**
+ * Every failure the client reports: Kafka's error code and name (or a client-side code such as
+ * NETWORK_EXCEPTION / REQUEST_TIMED_OUT / UNSUPPORTED_VERSION), whether retrying can help, and
+ * what the client was doing, so that one line says what happened.
+ */
+export class KafkaClientError extends Error {
+  readonly code: number;
+  readonly errorName: string;
+  readonly retriable: boolean;
+  /** What the client was doing, e.g. "Produce to orders-3 on broker 1". */
+  readonly operation: string;
+
+  constructor(code: number, operation: string, detail?: string | null, options?: { cause?: unknown; retriable?: boolean }) {
+    const name = errorName(code);
+    super(`${operation}: ${name}${detail ? ` (${detail})` : ''}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KafkaClientError';
+    this.code = code;
+    this.errorName = name;
+    this.retriable = options?.retriable ?? isRetriable(code);
+    this.operation = operation;
+  }
+}
+
+/** Throws a KafkaClientError when `code` is not NONE. */
+export function throwIfError(code: number, operation: string, detail?: string | null): void {
+  if (code !== ErrorCode.NONE) throw new KafkaClientError(code, operation, detail);
+}
+
+/** A lost or refused connection: always retriable, the next attempt reconnects. */
+export function networkError(operation: string, detail: string, cause?: unknown): KafkaClientError {
+  return new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, operation, detail, { cause, retriable: true });
+}
+
+/** The broker does not serve an API (or no version both sides speak): retrying cannot help. */
+export function unsupportedApi(operation: string, detail: string): KafkaClientError {
+  return new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, operation, detail, { retriable: false });
+}
+
+/** The client errors that mean "your metadata is stale": refresh and retry. */
+export function isMetadataError(code: number): boolean {
+  return code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ||
+    code === ErrorCode.LEADER_NOT_AVAILABLE || code === ErrorCode.FENCED_LEADER_EPOCH ||
+    code === ErrorCode.UNKNOWN_LEADER_EPOCH || code === ErrorCode.KAFKA_STORAGE_ERROR ||
+    code === ErrorCode.REPLICA_NOT_AVAILABLE;
+}

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { Apis } from '../src/client/apis.ts';
+import { Cluster } from '../src/client/cluster.ts';
+import { Connection } from '../src/client/connection.ts';
+import { KafkaClientError } from '../src/client/errors.ts';
+import { startTestBroker } from './helpers/test-broker.ts';
+
+const options = { clientId: 'client-test', requestTimeoutMs: 5000, connectTimeoutMs: 2000 };
+
+test('connection negotiates versions, pipelines requests and fails unsupported APIs clearly', async () => {
+  const broker = await startTestBroker({}, undefined, { silent: true });
+  try {
+    const connection = await Connection.open({ host: broker.host, port: broker.port, ...options });
+    assert.equal(connection.versionFor(Apis.Metadata), 12);
+    assert.equal(connection.versionFor(Apis.Fetch), 12, 'capped at the client max');
+    const responses = await Promise.all(Array.from({ length: 50 }, () => connection.send(Apis.Metadata, { topics: null })));
+    assert.equal(responses.length, 50);
+    assert.ok(responses.every((r) => r.brokers.length === 1));
+    if (!connection.supports(Apis.JoinGroup)) {
+      assert.throws(() => connection.versionFor(Apis.JoinGroup), (error: unknown) =>
+        error instanceof KafkaClientError && error.errorName === 'UNSUPPORTED_VERSION' && !error.retriable && /JoinGroup/.test(error.message));
+    }
+    connection.close();
+    await assert.rejects(connection.send(Apis.Metadata, { topics: null }), (e: unknown) => e instanceof KafkaClientError && e.retriable);
+  } finally {
+    await broker.close();
+  }
+});
+
+async function listen(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(onSocket);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+test('a request without an answer times out with a retriable REQUEST_TIMED_OUT', async () => {
+  const sockets: Socket[] = [];
+  const { server, port } = await listen((s) => { sockets.push(s); s.on('data', () => {}); });
+  try {
+    await assert.rejects(Connection.open({ host: '127.0.0.1', port, ...options, requestTimeoutMs: 200 }),
+      (e: unknown) => e instanceof KafkaClientError && e.errorName === 'REQUEST_TIMED_OUT' && e.retriable && /ApiVersions/.test(e.operation));
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});
+
+test('back-pressure: many large requests queue behind drain and all complete', async () => {
+  const broker = await startTestBroker({}, undefined, { silent: true });
+  try {
+    const connection = await Connection.open({ host: broker.host, port: broker.port, ...options });
+    const name = 'x'.repeat(200);
+    const topics = Array.from({ length: 2000 }, (_, i) => ({ name: `${name}-${i}` }));
+    const all = await Promise.all(Array.from({ length: 40 }, () => connection.send(Apis.Metadata, { topics, allowAutoTopicCreation: false })));
+    assert.equal(all.length, 40);
+    assert.equal(all[0]!.topics.length, 2000);
+    connection.close();
+  } finally {
+    await broker.close();
+  }
+});
+
+test('cluster: metadata, leader lookup, one connection per kind, a closed connection is replaced', async () => {
+  const broker = await startTestBroker({}, undefined, { silent: true });
+  const cluster = new Cluster({ bootstrapServers: [broker.bootstrap], reconnectBackoffMs: 10, reconnectBackoffMaxMs: 50 });
+  try {
+    const meta = await cluster.refreshMetadata();
+    const [nodeId] = [...meta.brokers.keys()];
+    const produce = await cluster.connection(nodeId!, 'produce');
+    const fetch = await cluster.connection(nodeId!, 'fetch');
+    assert.notEqual(produce, fetch);
+    assert.equal(await cluster.connection(nodeId!, 'produce'), produce);
+    produce.close();
+    const again = await cluster.connection(nodeId!, 'produce');
+    assert.notEqual(again, produce);
+    assert.ok(!again.closed);
+    await assert.rejects(cluster.leaderFor('no-such-topic', 0), (e: unknown) => e instanceof KafkaClientError && e.errorName === 'UNKNOWN_TOPIC_OR_PARTITION');
+  } finally {
+    cluster.close();
+    await broker.close();
+  }
+});
