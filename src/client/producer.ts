@@ -1,0 +1,199 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import { CompressionType } from '../protocol/records/batch-header.ts';
+import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
+import { estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.ts';
+import { Apis } from './apis.ts';
+import { Cluster, type ClusterOptions } from './cluster.ts';
+import { KafkaClientError } from './errors.ts';
+import { partitionForKey, StickyPartitionCache } from './partitioner.ts';
+import { Sender } from './sender.ts';
+
+export type { RecordMetadata } from './accumulator.ts';
+
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type Acks = 0 | 1 | -1 | 'all';
+
+export interface ProducerOptions extends ClusterOptions {
+  /** acks: 0 (no answer), 1 (leader), -1 / 'all' (in-sync replicas). Default 'all'. */
+  readonly acks?: Acks;
+  /** compression.type */
+  readonly compression?: CompressionName;
+  /** batch.size (bytes, default 16384) and linger.ms (default 5). */
+  readonly batchSize?: number;
+  readonly lingerMs?: number;
+  /** retries (default effectively unlimited, bounded by delivery.timeout.ms). */
+  readonly retries?: number;
+  /** delivery.timeout.ms (default 120000) */
+  readonly deliveryTimeoutMs?: number;
+  /** max.in.flight.requests.per.connection (default 5) */
+  readonly maxInFlightRequestsPerConnection?: number;
+  /** max.request.size (default 1 MiB) */
+  readonly maxRequestSize?: number;
+  /** enable.idempotence: not served by Samsa's broker yet; setting it true fails clearly. */
+  readonly enableIdempotence?: boolean;
+  /** transactional.id: likewise, until the broker has transactions. */
+  readonly transactionalId?: string;
+}
+
+export type Bytes = Buffer | Uint8Array | string;
+
+export interface ProducerRecord {
+  readonly topic: string;
+  readonly key?: Bytes | null;
+  readonly value: Bytes | null;
+  readonly headers?: Record<string, Bytes | null> | ReadonlyArray<{ key: string; value: Bytes | null }>;
+  readonly partition?: number;
+  readonly timestamp?: number;
+}
+
+function toBuffer(value: Bytes | null | undefined): Buffer | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return Buffer.from(value);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function toHeaders(headers: ProducerRecord['headers']): RecordHeader[] | undefined {
+  if (headers === undefined) return undefined;
+  const list = Array.isArray(headers) ? headers as ReadonlyArray<{ key: string; value: Bytes | null }>
+    : Object.entries(headers as Record<string, Bytes | null>).map(([key, value]) => ({ key, value }));
+  return list.map((h) => ({ key: h.key, value: toBuffer(h.value) }));
+}
+
+const COMPRESSION: Record<CompressionName, CompressionType> = {
+  none: CompressionType.none, gzip: CompressionType.gzip, snappy: CompressionType.snappy, lz4: CompressionType.lz4, zstd: CompressionType.zstd,
+};
+
+/**
+ * Kafka's producer: records are partitioned (explicit, murmur2 of the key, or sticky for null
+ * keys), batched per partition by batch.size and linger.ms, compressed, and sent to each
+ * partition's leader with retries until delivery.timeout.ms. send() resolves when the broker has
+ * the record (per acks) with its offset.
+ */
+export class Producer {
+  readonly cluster: Cluster;
+  readonly #options: ProducerOptions;
+  readonly #accumulator: RecordAccumulator;
+  readonly #sender: Sender;
+  readonly #sticky = new StickyPartitionCache();
+  #ready: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: ProducerOptions) {
+    this.#options = options;
+    this.cluster = new Cluster(options);
+    const acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
+    if (acks !== 0 && acks !== 1 && acks !== -1) throw new Error(`acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
+    const compression = COMPRESSION[options.compression ?? 'none'];
+    if (compression === undefined) throw new Error(`unknown compression.type ${options.compression}`);
+    this.#accumulator = new RecordAccumulator({ batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5 });
+    this.#sender = new Sender(this.cluster, this.#accumulator, {
+      acks,
+      requestTimeoutMs: this.cluster.requestTimeoutMs,
+      retries: options.retries ?? 2_147_483_647,
+      retryBackoffMs: this.cluster.retryBackoffMs,
+      deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
+      maxInFlight: options.maxInFlightRequestsPerConnection ?? 5,
+      maxRequestSize: options.maxRequestSize ?? 1_048_576,
+      compression,
+    }, (batch) => {
+      // KIP-480: a keyless topic's sticky partition moves on once its batch is on its way.
+      const topic = this.cluster.metadata.topics.get(batch.topic);
+      if (topic !== undefined) this.#sticky.onNewBatch(batch.topic, availablePartitions(topic.partitions), topic.partitions.length, batch.partition);
+    });
+  }
+
+  /** Fetches cluster metadata and checks the features asked for; send() does this on first use. */
+  connect(): Promise<void> {
+    this.#ready ??= this.#connect();
+    return this.#ready;
+  }
+
+  async #connect(): Promise<void> {
+    await this.cluster.refreshMetadata();
+    const wantsIdempotence = this.#options.enableIdempotence === true || this.#options.transactionalId !== undefined;
+    if (wantsIdempotence) {
+      const feature = this.#options.transactionalId !== undefined ? 'transactions (transactionalId)' : 'idempotence (enableIdempotence)';
+      const connection = await this.cluster.anyConnection('produce');
+      const where = connection.brokerVersions(22) === undefined ? 'by this broker' : 'by this client';
+      throw new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, 'Producer.connect', `${feature} is not supported ${where} yet`, { retriable: false });
+    }
+  }
+
+  /** Sends one record; resolves with where it landed once the broker has it (per acks). */
+  async send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${record.topic}`, 'producer is closed', { retriable: false });
+    if (this.#ready === null) this.connect();
+    await this.#ready;
+    const topic = await this.cluster.topic(record.topic);
+    if (topic.partitions.length === 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${record.topic}`, 'topic has no partitions');
+    const key = toBuffer(record.key);
+    const value = toBuffer(record.value);
+    const headers = toHeaders(record.headers);
+    const size = estimateRecordSize(key, value, headers);
+    const numPartitions = topic.partitions.length;
+    let partition: number;
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= numPartitions) {
+        throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${record.topic}`,
+          `partition ${record.partition} does not exist (${numPartitions} partitions)`, { retriable: false });
+      }
+      partition = record.partition;
+    } else if (key !== null) {
+      partition = partitionForKey(key, numPartitions);
+    } else {
+      const available = availablePartitions(topic.partitions);
+      partition = this.#sticky.partition(record.topic, available, numPartitions);
+      if (this.#accumulator.needsNewBatch(record.topic, partition, size) && this.#hasOpenBatchBefore(record.topic, partition)) {
+        this.#sticky.onNewBatch(record.topic, available, numPartitions, partition);
+        partition = this.#sticky.partition(record.topic, available, numPartitions);
+      }
+    }
+    const timestamp = record.timestamp ?? Date.now();
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const batch = this.#accumulator.append(record.topic, partition, { key, value, headers, timestamp }, size, { resolve, reject }, Date.now());
+      this.#sender.wake();
+      void batch;
+    });
+  }
+
+  #hasOpenBatchBefore(topic: string, partition: number): boolean {
+    // needsNewBatch is also true for the very first record of a partition; moving then is pointless.
+    return !this.#accumulator.needsNewBatch(topic, partition, 0);
+  }
+
+  /** Sends many records; resolves with their metadata in order, or rejects with the first failure. */
+  async sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    return Promise.all(records.map((r) => this.send(r)));
+  }
+
+  /** Sends everything queued now, without waiting for linger.ms, and waits for the answers. */
+  async flush(): Promise<void> {
+    this.#accumulator.beginFlush();
+    try {
+      this.#sender.wake();
+      await this.#sender.idle();
+    } finally {
+      this.#accumulator.endFlush();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.flush();
+    } finally {
+      this.#sender.close();
+      this.cluster.close();
+    }
+  }
+
+  /** The API versions the producer would use against `nodeId` (for tools and tests). */
+  async produceVersion(nodeId: number): Promise<number> {
+    return (await this.cluster.connection(nodeId, 'produce')).versionFor(Apis.Produce);
+  }
+}
+
+function availablePartitions(partitions: ReadonlyArray<{ partition: number; leaderId: number }>): number[] {
+  return partitions.filter((p) => p.leaderId >= 0).map((p) => p.partition);
+}

@@ -1,0 +1,221 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import type { ProduceRequestTopicProduceData, ProduceResponse } from '../protocol/generated/produce.ts';
+import { CompressionType } from '../protocol/records/batch-header.ts';
+import { buildRecordBatch } from '../protocol/records/record-batch-builder.ts';
+import type { ProducerBatch, RecordAccumulator } from './accumulator.ts';
+import { Apis } from './apis.ts';
+import type { Cluster } from './cluster.ts';
+import { isMetadataError, KafkaClientError } from './errors.ts';
+
+export interface SenderOptions {
+  /** 0, 1 or -1 (all). */
+  readonly acks: number;
+  /** How long the broker may wait for replication (the Produce request's timeoutMs). */
+  readonly requestTimeoutMs: number;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly deliveryTimeoutMs: number;
+  /** max.in.flight.requests.per.connection */
+  readonly maxInFlight: number;
+  readonly maxRequestSize: number;
+  readonly compression: CompressionType;
+}
+
+/**
+ * Moves ready batches from the accumulator to partition leaders, one Produce request per broker
+ * at a time up to maxInFlight per connection. Order per partition is kept: while retries can
+ * happen, a partition has at most one batch in flight (a retry could otherwise overtake).
+ */
+export class Sender {
+  readonly #cluster: Cluster;
+  readonly #accumulator: RecordAccumulator;
+  readonly #options: SenderOptions;
+  readonly #onBatchSent: (batch: ProducerBatch) => void;
+  readonly #inFlightByNode = new Map<number, number>();
+  readonly #inFlightByPartition = new Map<string, number>();
+  readonly #perPartitionLimit: number;
+  #timer: NodeJS.Timeout | null = null;
+  #timerAtMs = Infinity;
+  #scheduled = false;
+  #inFlightBatches = 0;
+  #idleWaiters: Array<() => void> = [];
+  #refreshing = false;
+
+  constructor(cluster: Cluster, accumulator: RecordAccumulator, options: SenderOptions, onBatchSent: (batch: ProducerBatch) => void) {
+    this.#cluster = cluster;
+    this.#accumulator = accumulator;
+    this.#options = options;
+    this.#onBatchSent = onBatchSent;
+    this.#perPartitionLimit = options.retries > 0 ? 1 : options.maxInFlight;
+  }
+
+  /** Runs the send loop soon (a batch filled up, a flush started, a response came back). */
+  wake(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#run();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    while (!this.#accumulator.isEmpty || this.#inFlightBatches > 0) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    }
+  }
+
+  #notifyIdle(): void {
+    for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+
+  #run(): void {
+    const now = Date.now();
+    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
+      batch.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
+        `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)`, { retriable: false }));
+    }
+    let missingLeader = false;
+    const muted = (topic: string, partition: number): boolean => {
+      if ((this.#inFlightByPartition.get(`${topic}\0${partition}`) ?? 0) >= this.#perPartitionLimit) return true;
+      const leader = this.#cluster.cachedLeader(topic, partition);
+      if (leader === undefined) {
+        missingLeader = true;
+        return true;
+      }
+      return (this.#inFlightByNode.get(leader) ?? 0) >= this.#options.maxInFlight;
+    };
+    const ready = this.#accumulator.drain(now, muted);
+    const byNode = new Map<number, ProducerBatch[]>();
+    for (const batch of ready) {
+      const leader = this.#cluster.cachedLeader(batch.topic, batch.partition)!;
+      let list = byNode.get(leader);
+      if (list === undefined) byNode.set(leader, list = []);
+      list.push(batch);
+    }
+    for (const [nodeId, batches] of byNode) this.#sendTo(nodeId, batches);
+    if (missingLeader) this.#refreshMetadata();
+    this.#armTimer(muted);
+    if (this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
+  }
+
+  #refreshMetadata(): void {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    this.#cluster.refreshMetadata().catch(() => {}).finally(() => {
+      setTimeout(() => { this.#refreshing = false; this.wake(); }, this.#options.retryBackoffMs).unref();
+    });
+  }
+
+  /** Muted batches wait for a response or a metadata refresh, which wake the loop; others for their time. */
+  #armTimer(muted: (topic: string, partition: number) => boolean): void {
+    const next = this.#accumulator.nextReadyMs(muted);
+    if (next === Infinity) return;
+    if (this.#timer !== null && this.#timerAtMs <= next) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAtMs = next;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAtMs = Infinity;
+      this.#run();
+    }, Math.max(1, next - Date.now()));
+  }
+
+  #sendTo(nodeId: number, batches: ProducerBatch[]): void {
+    // Split so that one request stays under max.request.size.
+    let group: ProducerBatch[] = [];
+    let size = 0;
+    for (const batch of batches) {
+      batch.encoded ??= buildRecordBatch(batch.records, { compression: this.#options.compression });
+      if (group.length > 0 && size + batch.encoded.length > this.#options.maxRequestSize) {
+        this.#sendRequest(nodeId, group);
+        group = [];
+        size = 0;
+      }
+      group.push(batch);
+      size += batch.encoded.length;
+    }
+    if (group.length > 0) this.#sendRequest(nodeId, group);
+  }
+
+  #sendRequest(nodeId: number, batches: ProducerBatch[]): void {
+    const topics = new Map<string, ProduceRequestTopicProduceData>();
+    for (const batch of batches) {
+      let topic = topics.get(batch.topic);
+      if (topic === undefined) topics.set(batch.topic, topic = { name: batch.topic, partitionData: [] });
+      topic.partitionData.push({ index: batch.partition, records: batch.encoded });
+      const key = `${batch.topic}\0${batch.partition}`;
+      this.#inFlightByPartition.set(key, (this.#inFlightByPartition.get(key) ?? 0) + 1);
+      this.#onBatchSent(batch);
+    }
+    this.#inFlightByNode.set(nodeId, (this.#inFlightByNode.get(nodeId) ?? 0) + 1);
+    this.#inFlightBatches += batches.length;
+    const acks = this.#options.acks;
+    const request = this.#cluster.send(nodeId, 'produce', Apis.Produce,
+      { transactionalId: null, acks, timeoutMs: this.#options.requestTimeoutMs, topicData: [...topics.values()] },
+      { expectResponse: acks !== 0 });
+    request.then(
+      (response) => this.#onResponse(nodeId, batches, response ?? null),
+      (error: unknown) => this.#onFailure(nodeId, batches, error),
+    );
+  }
+
+  #release(nodeId: number, batches: ProducerBatch[]): void {
+    this.#inFlightByNode.set(nodeId, (this.#inFlightByNode.get(nodeId) ?? 1) - 1);
+    this.#inFlightBatches -= batches.length;
+    for (const batch of batches) {
+      const key = `${batch.topic}\0${batch.partition}`;
+      const count = (this.#inFlightByPartition.get(key) ?? 1) - 1;
+      if (count === 0) this.#inFlightByPartition.delete(key);
+      else this.#inFlightByPartition.set(key, count);
+    }
+  }
+
+  #onResponse(nodeId: number, batches: ProducerBatch[], response: ProduceResponse | null): void {
+    this.#release(nodeId, batches);
+    let staleMetadata = false;
+    for (const batch of batches) {
+      if (response === null) {
+        batch.complete(-1, -1);
+        continue;
+      }
+      const result = response.responses.find((t) => t.name === batch.topic)?.partitionResponses.find((p) => p.index === batch.partition);
+      const code = result === undefined ? ErrorCode.UNKNOWN_SERVER_ERROR : result.errorCode;
+      if (code === ErrorCode.NONE) {
+        batch.complete(Number(result!.baseOffset), Number(result!.logAppendTimeMs ?? -1n));
+        continue;
+      }
+      if (isMetadataError(code)) staleMetadata = true;
+      this.#retryOrFail(batch, new KafkaClientError(code, `Produce to ${batch.topic}-${batch.partition} on broker ${nodeId}`, result?.errorMessage ?? null));
+    }
+    if (staleMetadata) this.#refreshMetadata();
+    this.wake();
+  }
+
+  #onFailure(nodeId: number, batches: ProducerBatch[], error: unknown): void {
+    this.#release(nodeId, batches);
+    const failure = error instanceof KafkaClientError ? error
+      : new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce to broker ${nodeId}`, String(error), { cause: error, retriable: false });
+    for (const batch of batches) this.#retryOrFail(batch, failure);
+    if (failure.retriable) this.#refreshMetadata();
+    this.wake();
+  }
+
+  #retryOrFail(batch: ProducerBatch, error: KafkaClientError): void {
+    const now = Date.now();
+    const retryAtMs = now + this.#options.retryBackoffMs;
+    if (error.retriable && batch.attempts < this.#options.retries && retryAtMs - batch.createdMs < this.#options.deliveryTimeoutMs) {
+      batch.attempts++;
+      batch.retryAtMs = retryAtMs;
+      this.#accumulator.reenqueue(batch);
+      return;
+    }
+    batch.fail(error);
+  }
+
+  close(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
