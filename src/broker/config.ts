@@ -128,6 +128,8 @@ export const brokerConfigDefinitions = Object.freeze({
   'group.consumer.min.heartbeat.interval.ms': int(5000, 1),
   'group.consumer.max.heartbeat.interval.ms': int(15000, 1),
   'group.consumer.max.size': int(INT_MAX, 1),
+  // Kafka takes assignor class names or their short names; Samsa has the two built-in ones.
+  'group.consumer.assignors': list(['uniform', 'range'], ['uniform', 'range'], true),
   // Transactions and idempotence
   'transaction.state.log.num.partitions': int(50, 1),
   'transaction.state.log.replication.factor': int(3, 1, 32767),

@@ -1,0 +1,30 @@
+import type { ReplicaManager } from '../../replica/replica-manager.ts';
+
+/**
+ * The partitions of a coordinator's internal topic, as the runtime sees them: appends as the
+ * leader, and reads from the log start offset for loading. The broker backs it with the replica
+ * manager; tests use InMemoryCoordinatorLog.
+ */
+export interface CoordinatorLog {
+  /** Whether this broker hosts (leads) the partition. */
+  hosts(partition: number): boolean;
+  /** Appends one batch (the leader assigns offsets); throws, appending nothing, when that fails. */
+  append(partition: number, batch: Buffer): { readonly baseOffset: number; readonly lastOffset: number };
+  logStartOffset(partition: number): number;
+  logEndOffset(partition: number): number;
+  /** Whole batches from the one containing fetchOffset, at least one, about maxBytes. */
+  read(partition: number, fetchOffset: number, maxBytes: number): Buffer;
+}
+
+/** The internal topic's partitions through the replica manager, as Kafka's coordinators write them. */
+export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string): CoordinatorLog {
+  const partitionOf = (index: number) => replicaManager.leaderPartition(topic, index);
+  return {
+    hosts: (index) => replicaManager.partition(topic, index) !== undefined,
+    // Through the replica manager, so fetches waiting on __consumer_offsets wake up too.
+    append: (index, batch) => replicaManager.appendRecords(topic, index, batch),
+    logStartOffset: (index) => partitionOf(index).logStartOffset,
+    logEndOffset: (index) => partitionOf(index).log.logEndOffset,
+    read: (index, fetchOffset, maxBytes) => partitionOf(index).log.read(fetchOffset, maxBytes, true).records,
+  };
+}

@@ -1,0 +1,236 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ErrorCode, KafkaError } from '../../../protocol/errors.ts';
+import { buildRecordBatch } from '../../../protocol/records/record-batch-builder.ts';
+import type { Logger } from '../../logger.ts';
+import type { Time } from '../../time.ts';
+import type { GroupConfig } from '../group/group-config.ts';
+import type { CoordinatorLog } from './coordinator-log.ts';
+import { replayLog } from './coordinator-loader.ts';
+import { ShardTimer } from './shard-timer.ts';
+
+/** A coordinator log record: key = int16 version + key struct; value = int16 version + value struct; null = tombstone. */
+export interface CoordinatorRecord {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
+
+/** What an operation returns: records to append (atomically, in order) and the response, which is given once the records are appended and replayed. A response may be a Promise (JoinGroup waits for the rebalance). */
+export interface CoordinatorResult<T> {
+  readonly records: readonly CoordinatorRecord[];
+  readonly response: T | Promise<T>;
+}
+
+export interface CoordinatorTimer {
+  /** Runs `operation` after `delayMs` on this shard (as a write operation: its records are appended and replayed); a schedule with the same key replaces the earlier one. */
+  schedule(key: string, delayMs: number, operation: () => CoordinatorResult<void>): void;
+  cancel(key: string): void;
+  isScheduled(key: string): boolean;
+}
+
+export interface CoordinatorShard {
+  replay(record: CoordinatorRecord): void;
+  /** Called once the partition's log has been replayed, before any operation runs: where timers restart. */
+  onLoaded?(): void;
+  /** Called when the partition is unloaded or the runtime closes; its timers are already cancelled. */
+  onUnloaded?(): void;
+}
+
+/** What server-side assignors and subscription checks need from cluster metadata. */
+export interface TopicsView {
+  partitionCount(topic: string): number | undefined;
+  topicId(topic: string): string | undefined;
+  topicName(topicId: string): string | undefined;
+  topicNames(): readonly string[];
+}
+
+export interface ShardContext {
+  readonly partition: number;
+  readonly time: Time;
+  readonly timer: CoordinatorTimer;
+  readonly logger: Logger;
+  readonly config: GroupConfig;
+  readonly metadata: TopicsView;
+}
+
+export interface CoordinatorRuntimeOptions<S extends CoordinatorShard> {
+  readonly log: CoordinatorLog;
+  readonly shardFactory: (context: ShardContext) => S;
+  readonly time: Time;
+  readonly logger: Logger;
+  readonly config: GroupConfig;
+  readonly metadata: TopicsView;
+  /** How much of the log one read takes while loading (offsets.load.buffer.size). */
+  readonly loadBufferSize?: number;
+}
+
+type PartitionStatus = 'loading' | 'active' | 'failed' | 'closed';
+
+interface PartitionState<S> {
+  status: PartitionStatus;
+  readonly shard: S;
+  readonly timer: ShardTimer;
+  /** The tail of this partition's operation queue: operations run one at a time, in order. */
+  tail: Promise<void>;
+  loaded: Promise<void>;
+}
+
+/**
+ * Runs a coordinator's state machines (one shard per partition of its internal topic) over that
+ * topic's log, as Kafka's CoordinatorRuntime does. A write operation computes records and a
+ * response from the shard's state; the records go to the log as one batch, and only then into the
+ * shard through replay (DESIGN rule 5), so the state in memory is always what replaying the log
+ * gives. An append that fails leaves state untouched and fails the operation.
+ */
+export class CoordinatorRuntime<S extends CoordinatorShard> {
+  private readonly options: CoordinatorRuntimeOptions<S>;
+  private readonly partitions = new Map<number, PartitionState<S>>();
+
+  constructor(options: CoordinatorRuntimeOptions<S>) {
+    this.options = options;
+  }
+
+  /**
+   * Builds the partition's shard and replays its log from the log start offset; operations are
+   * refused with COORDINATOR_LOAD_IN_PROGRESS until then. Resolves once the shard is active.
+   */
+  loadPartition(partition: number): Promise<void> {
+    const existing = this.partitions.get(partition);
+    if (existing !== undefined) return existing.loaded;
+    const { time, logger, config, metadata } = this.options;
+    const timer = new ShardTimer(time, (name, operation) => this.scheduleWriteOperation(name, partition, () => operation()), logger);
+    const shard = this.options.shardFactory({ partition, time, timer, logger: logger.child({ coordinatorPartition: partition }), config, metadata });
+    const state: PartitionState<S> = { status: 'loading', shard, timer, tail: Promise.resolve(), loaded: Promise.resolve() };
+    this.partitions.set(partition, state);
+    state.loaded = this.load(partition, state);
+    return state.loaded;
+  }
+
+  private async load(partition: number, state: PartitionState<S>): Promise<void> {
+    const { time, logger, config, log } = this.options;
+    const startMs = time.now();
+    try {
+      // Yield first so that a load is observably in progress, as it is in Kafka.
+      await yieldToEventLoop();
+      const replayed = await replayLog(log, partition, this.options.loadBufferSize ?? config.offsetsLoadBufferSize, (record) => {
+        if (state.status === 'loading') state.shard.replay(record);
+      });
+      if (state.status !== 'loading') return;
+      state.status = 'active';
+      state.shard.onLoaded?.();
+      logger.debug({ partition, records: replayed, elapsedMs: time.now() - startMs }, 'coordinator partition loaded');
+    } catch (error) {
+      if (state.status !== 'loading') return;
+      state.status = 'failed';
+      state.timer.cancelAll();
+      logger.error({ err: error, partition }, 'loading coordinator partition failed; it answers NOT_COORDINATOR');
+      throw error;
+    }
+  }
+
+  /** Drops the partition's shard (its state goes; operations get NOT_COORDINATOR). */
+  unloadPartition(partition: number): void {
+    const state = this.partitions.get(partition);
+    if (state === undefined) return;
+    this.partitions.delete(partition);
+    const wasActive = state.status === 'active';
+    state.status = 'closed';
+    state.timer.cancelAll();
+    if (wasActive) state.shard.onUnloaded?.();
+  }
+
+  isLoading(partition: number): boolean {
+    return this.partitions.get(partition)?.status === 'loading';
+  }
+
+  isActive(partition: number): boolean {
+    return this.partitions.get(partition)?.status === 'active';
+  }
+
+  /** The partitions whose shards are loaded, ascending. */
+  activePartitions(): number[] {
+    return [...this.partitions].filter(([, state]) => state.status === 'active').map(([partition]) => partition).sort((a, b) => a - b);
+  }
+
+  /** The shard of a loaded partition, for tests and for reads that need no ordering. */
+  shard(partition: number): S | undefined {
+    const state = this.partitions.get(partition);
+    return state?.status === 'active' ? state.shard : undefined;
+  }
+
+  /**
+   * Runs `operation` on the shard of `partition`; appends its records to that partition, replays
+   * them into the shard, then resolves with the response. Rejects with KafkaError NOT_COORDINATOR
+   * (partition not hosted here) or COORDINATOR_LOAD_IN_PROGRESS (still loading), with the
+   * operation's own error, or with the append's. Operations on one partition run one at a time.
+   */
+  async scheduleWriteOperation<T>(name: string, partition: number, operation: (shard: S) => CoordinatorResult<T>): Promise<T> {
+    const state = this.activeState(partition);
+    // The step in the queue ends once the records are replayed; a response that is itself a
+    // promise (JoinGroup) is waited for outside the queue, or it would block the partition.
+    const outcome = await this.enqueue(state, () => {
+      this.checkActive(partition, state);
+      const result = operation(state.shard);
+      if (result.records.length > 0) this.appendAndReplay(name, partition, state, result.records);
+      return { response: result.response };
+    });
+    return outcome.response;
+  }
+
+  /** Runs `operation` on the shard in queue order (after earlier writes), without records. */
+  async scheduleReadOperation<T>(name: string, partition: number, operation: (shard: S) => T): Promise<T> {
+    const state = this.activeState(partition);
+    void name;
+    return this.enqueue(state, () => {
+      this.checkActive(partition, state);
+      return operation(state.shard);
+    });
+  }
+
+  /** Resolves once every operation queued so far on the partition has run. */
+  async idle(partition: number): Promise<void> {
+    await this.partitions.get(partition)?.tail;
+  }
+
+  /** Cancels every timer and drops every shard; operations queued after this are refused. */
+  close(): void {
+    for (const partition of [...this.partitions.keys()]) this.unloadPartition(partition);
+  }
+
+  private appendAndReplay(name: string, partition: number, state: PartitionState<S>, records: readonly CoordinatorRecord[]): void {
+    const timestamp = this.options.time.now();
+    const batch = buildRecordBatch(records.map((record) => ({ key: record.key, value: record.value, timestamp })));
+    this.options.log.append(partition, batch);
+    try {
+      for (const record of records) state.shard.replay(record);
+    } catch (error) {
+      // The log holds records the shard could not take: its state no longer matches the log.
+      state.status = 'failed';
+      state.timer.cancelAll();
+      this.options.logger.error({ err: error, partition, operation: name }, 'replaying appended records failed; the partition is failed');
+      throw new KafkaError(ErrorCode.NOT_COORDINATOR, `coordinator partition ${partition} failed`, { cause: error });
+    }
+  }
+
+  private enqueue<T>(state: PartitionState<S>, task: () => T): Promise<T> {
+    const run = state.tail.then(task);
+    state.tail = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private activeState(partition: number): PartitionState<S> {
+    const state = this.partitions.get(partition);
+    if (state === undefined) {
+      throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker is not the coordinator of partition ${partition}`);
+    }
+    this.checkActive(partition, state);
+    return state;
+  }
+
+  private checkActive(partition: number, state: PartitionState<S>): void {
+    if (state.status === 'active') return;
+    if (state.status === 'loading') {
+      throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Coordinator partition ${partition} is loading`);
+    }
+    throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker is not the coordinator of partition ${partition}`);
+  }
+}
