@@ -1,0 +1,144 @@
+import { Apis } from './apis.ts';
+import type { Cluster } from './cluster.ts';
+import { decodeAssignment, decodeSubscription } from './consumer-protocol.ts';
+import { throwIfError } from './errors.ts';
+import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
+
+export interface GroupListing { readonly groupId: string; readonly protocolType: string; readonly state: string; readonly type: string }
+
+export interface GroupMemberDescription {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly clientHost: string;
+  /** Decoded when the group's protocol type is "consumer". */
+  readonly subscribedTopics: string[];
+  readonly assignment: Array<{ topic: string; partition: number }>;
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly state: string;
+  readonly protocolType: string;
+  readonly protocol: string;
+  readonly members: GroupMemberDescription[];
+}
+
+export type OffsetResetSpec = 'earliest' | 'latest' | { timestamp: number } | { offset: number } | { shiftBy: number };
+
+/**
+ * The group half of the Admin client. Every call checks ApiVersions first, so against a broker
+ * without group APIs it fails with a typed, non-retriable UNSUPPORTED_VERSION naming the API.
+ */
+export class GroupAdmin {
+  readonly cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+  }
+
+  async listGroups({ states, types }: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
+    const meta = await this.cluster.refreshMetadata();
+    const all = await Promise.all([...meta.brokers.keys()].map(async (nodeId) => {
+      const connection = await this.cluster.connection(nodeId, 'admin');
+      const version = connection.versionFor(Apis.ListGroups);
+      const response = await connection.send(Apis.ListGroups, {
+        ...(version >= 4 ? { statesFilter: states ?? [] } : {}), ...(version >= 5 ? { typesFilter: types ?? [] } : {}),
+      });
+      throwIfError(response.errorCode, `ListGroups on broker ${nodeId}`);
+      return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? 'classic' }));
+    }));
+    return all.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    return Promise.all(groupIds.map(async (groupId) => {
+      const coordinator = await findCoordinator(this.cluster, groupId);
+      const response = await this.cluster.send(coordinator, 'admin', Apis.DescribeGroups, { groups: [groupId] });
+      const g = response.groups[0]!;
+      throwIfError(g.errorCode, `DescribeGroups ${groupId}`);
+      const consumer = g.protocolType === 'consumer';
+      return {
+        groupId: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
+        members: g.members.map((m) => {
+          const subscription = consumer && m.memberMetadata.length > 0 ? safe(() => decodeSubscription(m.memberMetadata)) : null;
+          const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
+          return {
+            memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, clientId: m.clientId, clientHost: m.clientHost,
+            subscribedTopics: subscription?.topics ?? [],
+            assignment: (assignment?.assignedPartitions ?? []).flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition }))),
+          };
+        }),
+      };
+    }));
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const coordinator = await findCoordinator(this.cluster, groupId);
+      const response = await this.cluster.send(coordinator, 'admin', Apis.DeleteGroups, { groupsNames: [groupId] });
+      for (const r of response.results) throwIfError(r.errorCode, `DeleteGroups ${r.groupId}`);
+    }
+  }
+
+  /** Committed offsets (all the group has when `partitions` is omitted). */
+  async listConsumerGroupOffsets(groupId: string, partitions?: ReadonlyArray<{ topic: string; partition: number }>): Promise<TopicPartitionOffset[]> {
+    const coordinator = await findCoordinator(this.cluster, groupId);
+    return fetchCommittedOffsets(this.cluster, coordinator, groupId, partitions ?? null);
+  }
+
+  /** Commits offsets for a group that has no active members (the coordinator refuses otherwise). */
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const coordinator = await findCoordinator(this.cluster, groupId);
+    await commitOffsets(this.cluster, coordinator, groupId, offsets, null);
+  }
+
+  /**
+   * kafka-consumer-groups --reset-offsets for one topic (all its partitions, or `partitions`):
+   * computes the new offsets and, unless dryRun, commits them. Returns them either way.
+   */
+  async resetConsumerGroupOffsets(groupId: string, topic: string, to: OffsetResetSpec, { partitions, dryRun = false }: { partitions?: number[]; dryRun?: boolean } = {}): Promise<TopicPartitionOffset[]> {
+    const meta = await this.cluster.topic(topic);
+    const list = partitions ?? meta.partitions.map((p) => p.partition);
+    const [earliest, latest] = await Promise.all([EARLIEST_TIMESTAMP, LATEST_TIMESTAMP].map((timestamp) =>
+      listOffsets(this.cluster, list.map((partition) => ({ topic, partition, timestamp })))));
+    let target: number[];
+    if (to === 'earliest') target = earliest!.map((o) => o.offset);
+    else if (to === 'latest') target = latest!.map((o) => o.offset);
+    else if ('timestamp' in to) {
+      const found = await listOffsets(this.cluster, list.map((partition) => ({ topic, partition, timestamp: to.timestamp })));
+      target = found.map((o, i) => (o.offset < 0 ? latest![i]!.offset : o.offset));
+    } else if ('offset' in to) target = list.map(() => to.offset);
+    else {
+      const committed = await this.listConsumerGroupOffsets(groupId, list.map((partition) => ({ topic, partition })));
+      target = list.map((partition, i) => {
+        const current = committed.find((c) => c.partition === partition)?.offset ?? -1;
+        return (current < 0 ? latest![i]!.offset : current) + to.shiftBy;
+      });
+    }
+    // Like the Java tool: clamp into [logStartOffset, highWatermark].
+    const offsets = list.map((partition, i) => ({ topic, partition, offset: Math.min(Math.max(target[i]!, earliest![i]!.offset), latest![i]!.offset) }));
+    if (!dryRun) await this.alterConsumerGroupOffsets(groupId, offsets);
+    return offsets;
+  }
+
+  async deleteConsumerGroupOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const coordinator = await findCoordinator(this.cluster, groupId);
+    const topics = new Map<string, number[]>();
+    for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+    const response = await this.cluster.send(coordinator, 'admin', Apis.OffsetDelete, {
+      groupId, topics: [...topics].map(([name, list]) => ({ name, partitions: list.map((partitionIndex) => ({ partitionIndex })) })),
+    });
+    throwIfError(response.errorCode, `OffsetDelete for group ${groupId}`);
+    for (const t of response.topics) for (const p of t.partitions) throwIfError(p.errorCode, `OffsetDelete for group ${groupId}, ${t.name}-${p.partitionIndex}`);
+  }
+}
+
+function safe<T>(decode: () => T): T | null {
+  try {
+    return decode();
+  } catch {
+    return null;
+  }
+}

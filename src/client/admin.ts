@@ -1,0 +1,217 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import { Apis } from './apis.ts';
+import { Cluster, type BrokerNode, type ClusterOptions, type TopicMetadata } from './cluster.ts';
+import { KafkaClientError, throwIfError } from './errors.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel, type OffsetAnswer } from './list-offsets.ts';
+import { GroupAdmin } from './admin-groups.ts';
+
+export interface NewTopic {
+  readonly topic: string;
+  /** -1: the broker's num.partitions. */
+  readonly numPartitions?: number;
+  readonly replicationFactor?: number;
+  readonly replicaAssignment?: ReadonlyArray<{ partition: number; replicas: number[] }>;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger';
+const RESOURCE_TYPES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, broker_logger: 8 };
+
+export interface ConfigResource { readonly type: ConfigResourceType; readonly name: string; readonly keys?: readonly string[] }
+
+export interface ConfigEntry {
+  readonly name: string;
+  readonly value: string | null;
+  readonly readOnly: boolean;
+  readonly isDefault: boolean;
+  /** Kafka's ConfigSource id: 1 DYNAMIC_TOPIC, 2 DYNAMIC_BROKER, 4 STATIC_BROKER, 5 DEFAULT, ... */
+  readonly source: number;
+  readonly isSensitive: boolean;
+  readonly synonyms: ReadonlyArray<{ name: string; value: string | null; source: number }>;
+}
+
+export type AlterOperation = 'set' | 'delete' | 'append' | 'subtract';
+const ALTER_OPERATIONS: Record<AlterOperation, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export interface LogDirDescription {
+  readonly brokerId: number;
+  readonly logDir: string;
+  readonly errorCode: number;
+  readonly totalBytes: number;
+  readonly usableBytes: number;
+  readonly partitions: ReadonlyArray<{ topic: string; partition: number; size: number; offsetLag: number; isFuture: boolean }>;
+}
+
+/** Kafka's Admin client: topics, configs, cluster, log dirs, records and offsets; groups via `this` too. */
+export class Admin extends GroupAdmin {
+  constructor(options: ClusterOptions) {
+    super(new Cluster(options));
+  }
+
+  async #controller(): Promise<number> {
+    const meta = this.cluster.metadata.fetchedAtMs === 0 ? await this.cluster.refreshMetadata() : this.cluster.metadata;
+    return meta.controllerId >= 0 ? meta.controllerId : [...meta.brokers.keys()][0]!;
+  }
+
+  async createTopics(topics: readonly NewTopic[], { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
+    const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreateTopics, {
+      timeoutMs, validateOnly,
+      topics: topics.map((t) => ({
+        name: t.topic, numPartitions: t.replicaAssignment ? -1 : t.numPartitions ?? -1,
+        replicationFactor: t.replicaAssignment ? -1 : t.replicationFactor ?? -1,
+        assignments: (t.replicaAssignment ?? []).map((a) => ({ partitionIndex: a.partition, brokerIds: a.replicas })),
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    for (const t of response.topics) throwIfError(t.errorCode, `CreateTopics ${t.name}`, t.errorMessage);
+    await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
+  }
+
+  async deleteTopics(topics: readonly string[], { timeoutMs = 30_000 } = {}): Promise<void> {
+    const connection = await this.cluster.connection(await this.#controller(), 'admin');
+    const version = connection.versionFor(Apis.DeleteTopics);
+    const response = await connection.send(Apis.DeleteTopics, version >= 6
+      ? { timeoutMs, topics: topics.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })) }
+      : { timeoutMs, topicNames: [...topics] });
+    for (const t of response.responses) throwIfError(t.errorCode, `DeleteTopics ${t.name}`, t.errorMessage);
+  }
+
+  /** Topic names; internal topics only when asked. */
+  async listTopics({ includeInternal = false } = {}): Promise<string[]> {
+    const meta = await this.cluster.fetchAllTopics();
+    return [...meta.topics.values()].filter((t) => includeInternal || !t.isInternal).map((t) => t.name).sort();
+  }
+
+  async describeTopics(topics: readonly string[]): Promise<TopicMetadata[]> {
+    const meta = await this.cluster.refreshMetadata(topics);
+    return topics.map((name) => {
+      const t = meta.topics.get(name);
+      if (t === undefined) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `describeTopics ${name}`);
+      throwIfError(t.errorCode, `describeTopics ${name}`);
+      return t;
+    });
+  }
+
+  /** Grows topics to `count` partitions each. */
+  async createPartitions(topics: ReadonlyArray<{ topic: string; count: number; assignments?: number[][] }>, { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
+    const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreatePartitions, {
+      timeoutMs, validateOnly,
+      topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments?.map((brokerIds) => ({ brokerIds })) ?? null })),
+    });
+    for (const r of response.results) throwIfError(r.errorCode, `CreatePartitions ${r.name}`, r.errorMessage);
+    await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
+  }
+
+  /** Broker resources go to that broker; everything else to any broker. */
+  #configTarget(resource: { type: ConfigResourceType; name: string }): number | undefined {
+    return resource.type === 'topic' || resource.name === '' ? undefined : Number(resource.name);
+  }
+
+  async describeConfigs(resources: readonly ConfigResource[], { includeSynonyms = false } = {}): Promise<Array<{ resource: ConfigResource; configs: ConfigEntry[] }>> {
+    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    return Promise.all(resources.map(async (resource) => {
+      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.DescribeConfigs, {
+        includeSynonyms,
+        resources: [{ resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name, configurationKeys: resource.keys ? [...resource.keys] : null }],
+      });
+      const result = response.results[0]!;
+      throwIfError(result.errorCode, `DescribeConfigs ${resource.type} ${resource.name}`, result.errorMessage);
+      return {
+        resource,
+        configs: result.configs.map((c) => ({
+          name: c.name, value: c.value, readOnly: c.readOnly, isDefault: c.isDefault ?? c.configSource === 5, source: c.configSource ?? -1,
+          isSensitive: c.isSensitive, synonyms: (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: s.source })),
+        })),
+      };
+    }));
+  }
+
+  /** The legacy whole-set AlterConfigs: keys left out return to their defaults. */
+  async alterConfigs(resources: ReadonlyArray<{ type: ConfigResourceType; name: string; configs: Readonly<Record<string, string | null>> }>, { validateOnly = false } = {}): Promise<void> {
+    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    for (const resource of resources) {
+      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.AlterConfigs, {
+        validateOnly,
+        resources: [{ resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name, configs: Object.entries(resource.configs).map(([name, value]) => ({ name, value })) }],
+      });
+      for (const r of response.responses) throwIfError(r.errorCode, `AlterConfigs ${resource.type} ${resource.name}`, r.errorMessage);
+    }
+  }
+
+  async incrementalAlterConfigs(resources: ReadonlyArray<{ type: ConfigResourceType; name: string; ops: ReadonlyArray<{ name: string; op: AlterOperation; value?: string | null }> }>, { validateOnly = false } = {}): Promise<void> {
+    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    for (const resource of resources) {
+      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.IncrementalAlterConfigs, {
+        validateOnly,
+        resources: [{
+          resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name,
+          configs: resource.ops.map((o) => ({ name: o.name, configOperation: ALTER_OPERATIONS[o.op], value: o.value ?? null })),
+        }],
+      });
+      for (const r of response.responses) throwIfError(r.errorCode, `IncrementalAlterConfigs ${resource.type} ${resource.name}`, r.errorMessage);
+    }
+  }
+
+  async describeCluster(): Promise<{ clusterId: string; controllerId: number; brokers: BrokerNode[] }> {
+    const response = await this.cluster.send(undefined, 'admin', Apis.DescribeCluster, { includeClusterAuthorizedOperations: false });
+    throwIfError(response.errorCode, 'DescribeCluster', response.errorMessage);
+    return {
+      clusterId: response.clusterId, controllerId: response.controllerId,
+      brokers: response.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+    };
+  }
+
+  /** Every broker's log dirs (or only `brokerIds`), with partition sizes; topics filter optional. */
+  async describeLogDirs({ brokerIds, topics }: { brokerIds?: number[]; topics?: ReadonlyArray<{ topic: string; partitions: number[] }> } = {}): Promise<LogDirDescription[]> {
+    const meta = await this.cluster.refreshMetadata();
+    const ids = brokerIds ?? [...meta.brokers.keys()];
+    const all = await Promise.all(ids.map(async (brokerId) => {
+      const response = await this.cluster.send(brokerId, 'admin', Apis.DescribeLogDirs, { topics: topics ? topics.map((t) => ({ topic: t.topic, partitions: t.partitions })) : null });
+      throwIfError(response.errorCode ?? 0, `DescribeLogDirs on broker ${brokerId}`);
+      return response.results.map((r) => ({
+        brokerId, logDir: r.logDir, errorCode: r.errorCode, totalBytes: Number(r.totalBytes ?? -1n), usableBytes: Number(r.usableBytes ?? -1n),
+        partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: Number(p.partitionSize), offsetLag: Number(p.offsetLag), isFuture: p.isFutureKey }))),
+      }));
+    }));
+    return all.flat();
+  }
+
+  /** Moves log start offsets up to `offset` (-1: the high watermark); returns the new low watermarks. */
+  async deleteRecords(partitions: ReadonlyArray<{ topic: string; partition: number; offset: number }>, { timeoutMs = 30_000 } = {}): Promise<Array<{ topic: string; partition: number; lowWatermark: number }>> {
+    const byLeader = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
+    for (const p of partitions) {
+      const leader = await this.cluster.leaderFor(p.topic, p.partition);
+      let list = byLeader.get(leader);
+      if (list === undefined) byLeader.set(leader, list = []);
+      list.push(p);
+    }
+    const results = await Promise.all([...byLeader].map(async ([leader, list]) => {
+      const topics = new Map<string, { name: string; partitions: Array<{ partitionIndex: number; offset: bigint }> }>();
+      for (const p of list) {
+        let t = topics.get(p.topic);
+        if (t === undefined) topics.set(p.topic, t = { name: p.topic, partitions: [] });
+        t.partitions.push({ partitionIndex: p.partition, offset: BigInt(p.offset) });
+      }
+      const response = await this.cluster.send(leader, 'admin', Apis.DeleteRecords, { timeoutMs, topics: [...topics.values()] });
+      return response.topics.flatMap((t) => t.partitions.map((p) => {
+        throwIfError(p.errorCode, `DeleteRecords ${t.name}-${p.partitionIndex}`);
+        return { topic: t.name, partition: p.partitionIndex, lowWatermark: Number(p.lowWatermark) };
+      }));
+    }));
+    return results.flat();
+  }
+
+  /** Offsets by spec: 'earliest' (log start), 'latest' (high watermark / LSO), or the first at a timestamp. */
+  async listOffsets(partitions: ReadonlyArray<{ topic: string; partition: number; spec: OffsetSpec }>, isolationLevel: IsolationLevel = 'read_uncommitted'): Promise<OffsetAnswer[]> {
+    return listOffsets(this.cluster, partitions.map((p) => ({
+      topic: p.topic, partition: p.partition,
+      timestamp: p.spec === 'earliest' ? EARLIEST_TIMESTAMP : p.spec === 'latest' ? LATEST_TIMESTAMP : p.spec.timestamp,
+    })), isolationLevel);
+  }
+
+  async close(): Promise<void> {
+    this.cluster.close();
+  }
+}

@@ -1,0 +1,16 @@
+export { Admin } from './admin.ts';
+export type { AlterOperation, ConfigEntry, ConfigResource, ConfigResourceType, LogDirDescription, NewTopic, OffsetSpec } from './admin.ts';
+export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetResetSpec } from './admin-groups.ts';
+export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
+export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';
+export { Cluster } from './cluster.ts';
+export type { BrokerNode, ClusterMetadata, ClusterOptions, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
+export { Connection } from './connection.ts';
+export { Consumer } from './consumer.ts';
+export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, RebalanceListener, TopicPartition } from './consumer.ts';
+export { KafkaClientError } from './errors.ts';
+export type { TopicPartitionOffset } from './group-requests.ts';
+export type { IsolationLevel, OffsetAnswer } from './list-offsets.ts';
+export { murmur2, partitionForKey, toPositive } from './partitioner.ts';
+export { Producer } from './producer.ts';
+export type { Acks, CompressionName, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';

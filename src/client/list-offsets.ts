@@ -1,0 +1,76 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import { Apis } from './apis.ts';
+import type { Cluster } from './cluster.ts';
+import { isMetadataError, KafkaClientError } from './errors.ts';
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+export interface OffsetQuery { readonly topic: string; readonly partition: number; readonly timestamp: number }
+export interface OffsetAnswer { readonly topic: string; readonly partition: number; readonly offset: number; readonly timestamp: number; readonly leaderEpoch: number }
+
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+export function isolationLevelCode(level: IsolationLevel | undefined): number {
+  return level === 'read_committed' ? 1 : 0;
+}
+
+/**
+ * ListOffsets for many partitions: one request per leader, retried (after a metadata refresh)
+ * while the errors say the metadata was stale. offset -1 means no record at or after the timestamp.
+ */
+export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: IsolationLevel = 'read_uncommitted', attempts = 5): Promise<OffsetAnswer[]> {
+  const answers = new Map<string, OffsetAnswer>();
+  let pending = [...queries];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const byLeader = new Map<number, OffsetQuery[]>();
+    const retry: OffsetQuery[] = [];
+    let lastError: KafkaClientError | null = null;
+    for (const q of pending) {
+      try {
+        const leader = await cluster.leaderFor(q.topic, q.partition);
+        let list = byLeader.get(leader);
+        if (list === undefined) byLeader.set(leader, list = []);
+        list.push(q);
+      } catch (error) {
+        if (!(error instanceof KafkaClientError) || !error.retriable || attempt >= attempts) throw error;
+        lastError = error;
+        retry.push(q);
+      }
+    }
+    await Promise.all([...byLeader].map(async ([leader, list]) => {
+      const topics = new Map<string, { name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint; currentLeaderEpoch: number }> }>();
+      for (const q of list) {
+        let t = topics.get(q.topic);
+        if (t === undefined) topics.set(q.topic, t = { name: q.topic, partitions: [] });
+        t.partitions.push({ partitionIndex: q.partition, timestamp: BigInt(q.timestamp), currentLeaderEpoch: -1 });
+      }
+      const response = await cluster.send(leader, 'admin', Apis.ListOffsets, {
+        replicaId: -1, isolationLevel: isolationLevelCode(isolationLevel), topics: [...topics.values()], timeoutMs: cluster.requestTimeoutMs,
+      });
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          const q = list.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
+          if (q === undefined) continue;
+          if (p.errorCode === ErrorCode.NONE) {
+            answers.set(`${t.name}\0${p.partitionIndex}`, {
+              topic: t.name, partition: p.partitionIndex, offset: Number(p.offset ?? -1n), timestamp: Number(p.timestamp ?? -1n), leaderEpoch: p.leaderEpoch ?? -1,
+            });
+          } else {
+            const error = new KafkaClientError(p.errorCode, `ListOffsets for ${t.name}-${p.partitionIndex} on broker ${leader}`);
+            if (!error.retriable || attempt >= attempts) throw error;
+            lastError = error;
+            retry.push(q);
+          }
+        }
+      }
+    }));
+    pending = retry;
+    if (pending.length > 0) {
+      if (lastError !== null && isMetadataError(lastError.code)) await cluster.refreshMetadata().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoffMs));
+    }
+  }
+  return queries.map((q) => answers.get(`${q.topic}\0${q.partition}`)!);
+}
