@@ -244,3 +244,26 @@ test('ConsumerGroupDescribe shows members with current and target assignments', 
   assert.equal(described!.members[0]!.targetAssignment.topicPartitions[0]!.topicName, 'T');
   assert.equal(missing!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
 });
+
+test('rebalance timeout: a member that does not give up revoked partitions in time is fenced', () => {
+  const h = new ConsumerGroupHarness();
+  h.createTopic('T', 4);
+  const [a, b] = [new Consumer(h), new Consumer(h)];
+  settle([a]);
+  assert.equal(count(a.assignment), 4);
+  const kept = a.assignment;
+  b.heartbeat();
+  const revoking = h.heartbeat({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topicPartitions: kept });
+  assert.equal(count(owned(revoking)), 2);
+  assert.equal(group(h).members.get(a.memberId)!.state, 1);
+  for (let elapsed = 0; elapsed < 30_000; elapsed += 5000) {
+    h.advance(5000);
+    // a keeps claiming all four; b keeps heartbeating and waits for the unreleased ones.
+    h.heartbeat({ groupId: 'g', memberId: a.memberId, memberEpoch: a.memberEpoch, topicPartitions: kept });
+    b.heartbeat();
+    if (!group(h).members.has(a.memberId)) break;
+  }
+  assert.equal(group(h).members.has(a.memberId), false);
+  settle([b], 3);
+  assert.equal(count(b.assignment), 4);
+});
