@@ -1,6 +1,7 @@
 import type { ApiVersionsResponseApiVersion } from '../protocol/generated/api-versions.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
+import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
@@ -16,6 +17,7 @@ export interface BrokerContext {
   readonly metadata: MetadataStore;
   readonly topicAdmin: TopicAdmin;
   readonly replicaManager: ReplicaManager;
+  readonly groupCoordinator: GroupCoordinator;
   readonly logger: Logger;
   readonly time: Time;
 }

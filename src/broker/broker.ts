@@ -6,6 +6,7 @@ import { LogRetention } from '../storage/log-retention.ts';
 import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
+import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
 import {
   generateClusterId,
@@ -72,6 +73,8 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const replicaManager = new ReplicaManager(logManager, time);
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
   await topicAdmin.loadTopics();
+  const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });
+  groupCoordinator.startup();
 
   const endpoints = config.listeners;
   let advertisedListener = { host: '127.0.0.1', port: 0 };
@@ -85,6 +88,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     metadata,
     topicAdmin,
     replicaManager,
+    groupCoordinator,
     logger,
     time,
   };
@@ -109,6 +113,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     for (const listener of listeners) await listener.listen();
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
+    groupCoordinator.shutdown();
     await replicaManager.close();
     await metadata.close();
     throw error;
@@ -152,6 +157,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
         for (const timer of timers) clearInterval(timer);
         cleaner.stop();
         await Promise.all(listeners.map((listener) => listener.close()));
+        groupCoordinator.shutdown();
         await replicaManager.close();
         await metadata.close();
         logger.info('broker stopped');

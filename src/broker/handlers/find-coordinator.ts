@@ -1,25 +1,67 @@
 import { findCoordinatorRequest, findCoordinatorResponse } from '../../protocol/generated/find-coordinator.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+
+/** FindCoordinatorRequest key types. */
+const CoordinatorType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
+
+interface CoordinatorAnswer {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
 
 /**
- * FindCoordinator. librdkafka switches LZ4 and its group coordinator off unless FindCoordinator v0
- * is advertised, so it is served from the start; until the group and transaction coordinators exist
- * every key answers COORDINATOR_NOT_AVAILABLE (retriable), which is what Kafka says while a
- * coordinator is not yet there.
+ * FindCoordinator (v4+ batches keys). A group's coordinator is the leader of its __consumer_offsets
+ * partition, which on a single node is this broker; the topic is created on the first lookup, as
+ * Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0 is advertised, so
+ * every version is served.
  */
 export const findCoordinatorHandler = defineHandler({
   request: findCoordinatorRequest,
   response: findCoordinatorResponse,
   minVersion: 0,
   maxVersion: 6,
-  handle(request, context) {
-    const errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const errorMessage = 'The coordinator is not available.';
+  async handle(request, context) {
+    const keyType = request.keyType ?? CoordinatorType.GROUP;
     if (context.apiVersion < 4) {
-      return { throttleTimeMs: 0, errorCode, errorMessage, nodeId: -1, host: '', port: -1, coordinators: [] };
+      const answer = await findCoordinator(keyType, request.key ?? '', context);
+      return { throttleTimeMs: 0, ...answer };
     }
-    const coordinators = (request.coordinatorKeys ?? []).map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage }));
+    const coordinators = [];
+    for (const key of request.coordinatorKeys ?? []) coordinators.push({ key, ...(await findCoordinator(keyType, key, context)) });
     return { throttleTimeMs: 0, coordinators };
   },
 });
+
+async function findCoordinator(keyType: number, key: string, context: RequestContext): Promise<CoordinatorAnswer> {
+  const { broker } = context;
+  if (keyType === CoordinatorType.TRANSACTION) {
+    // No transaction coordinator yet: Kafka's answer while a coordinator is not available (retriable).
+    return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  }
+  if (keyType === CoordinatorType.SHARE) {
+    return noCoordinator(ErrorCode.INVALID_REQUEST, 'Share groups are not enabled on this broker.');
+  }
+  if (keyType !== CoordinatorType.GROUP) {
+    return noCoordinator(ErrorCode.INVALID_REQUEST, `Unknown coordinator type received: ${keyType}`);
+  }
+  const coordinator = broker.groupCoordinator;
+  try {
+    await coordinator.ensureOffsetsTopic();
+  } catch (error) {
+    broker.logger.warn({ err: error }, 'creating __consumer_offsets failed');
+    return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  }
+  if (!coordinator.hostsPartition(coordinator.partitionFor(key))) {
+    return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  }
+  const { host, port } = broker.advertisedListener;
+  return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: broker.nodeId, host, port };
+}
+
+function noCoordinator(errorCode: number, errorMessage: string): CoordinatorAnswer {
+  return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+}

@@ -1,0 +1,67 @@
+import { offsetCommitRequest, offsetCommitResponse } from '../../protocol/generated/offset-commit.ts';
+import type { OffsetCommitRequestOffsetCommitRequestTopic } from '../../protocol/generated/offset-commit.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { defineHandler } from './handler.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+
+/**
+ * OffsetCommit v0-9. Partitions of topics the cluster does not have are refused with
+ * UNKNOWN_TOPIC_OR_PARTITION before the coordinator sees them (as Kafka's KafkaApis does); the
+ * rest are committed in one write operation on the group's partition, so a group-level failure
+ * (unknown member, stale generation, coordinator loading) answers each of them.
+ */
+export const offsetCommitHandler = defineHandler({
+  request: offsetCommitRequest,
+  response: offsetCommitResponse,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(request, context) {
+    const { broker } = context;
+    const errors = new Map<string, number>();
+    const known = knownPartitions(request.topics, broker.metadata, errors);
+    if (known.length > 0) {
+      const coordinator = broker.groupCoordinator;
+      try {
+        const topics = await coordinator.runtime.scheduleWriteOperation('commit-offset', coordinator.partitionFor(request.groupId),
+          (shard) => shard.offsets.commitOffset({ ...request, topics: known }, context.apiVersion));
+        for (const topic of topics) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), p.errorCode);
+      } catch (error) {
+        const errorCode = coordinatorErrorCode(error, broker.logger, 'commit-offset');
+        for (const topic of known) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), errorCode);
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+        })),
+      })),
+    };
+  },
+});
+
+function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
+
+function knownPartitions(
+  topics: readonly OffsetCommitRequestOffsetCommitRequestTopic[],
+  metadata: MetadataStore,
+  errors: Map<string, number>,
+): OffsetCommitRequestOffsetCommitRequestTopic[] {
+  const known: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+  for (const topic of topics) {
+    const partitionCount = metadata.topic(topic.name)?.partitionCount ?? 0;
+    const partitions = topic.partitions.filter((p) => {
+      const exists = p.partitionIndex >= 0 && p.partitionIndex < partitionCount;
+      if (!exists) errors.set(partitionKey(topic.name, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      return exists;
+    });
+    if (partitions.length > 0) known.push({ name: topic.name, partitions });
+  }
+  return known;
+}

@@ -1,0 +1,51 @@
+import { offsetFetchRequest, offsetFetchResponse } from '../../protocol/generated/offset-fetch.ts';
+import type { OffsetFetchResponse } from '../../protocol/generated/offset-fetch.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { OffsetFetchGroupRequest, OffsetFetchGroupResponse } from '../coordinator/group/offset-metadata-manager.ts';
+import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+
+/**
+ * OffsetFetch v0-9: one group up to v7, many from v8. topics = null asks for every partition the
+ * group has offsets for (v2+). require_stable (v7+) would wait for pending transactional offsets;
+ * with no transaction coordinator yet there are none, so it reads like any fetch.
+ */
+export const offsetFetchHandler = defineHandler({
+  request: offsetFetchRequest,
+  response: offsetFetchResponse,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(request, context): Promise<OffsetFetchResponse> {
+    if (context.apiVersion >= 8) {
+      const groups = await Promise.all((request.groups ?? []).map((group) =>
+        fetchGroup({ groupId: group.groupId, memberId: group.memberId ?? null, memberEpoch: group.memberEpoch ?? -1, topics: group.topics }, context)));
+      return { throttleTimeMs: 0, groups };
+    }
+    const topics = request.topics ?? null;
+    const group = await fetchGroup({ groupId: request.groupId ?? '', memberId: null, memberEpoch: -1, topics }, context);
+    if (context.apiVersion < 2 && group.errorCode !== ErrorCode.NONE) {
+      // v0-1 have no group-level error: it goes on every partition asked for.
+      return {
+        throttleTimeMs: 0,
+        topics: (topics ?? []).map((topic) => ({
+          name: topic.name,
+          partitions: topic.partitionIndexes.map((partitionIndex) => ({
+            partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: group.errorCode,
+          })),
+        })),
+        errorCode: group.errorCode,
+      };
+    }
+    return { throttleTimeMs: 0, topics: group.topics, errorCode: group.errorCode };
+  },
+});
+
+async function fetchGroup(request: OffsetFetchGroupRequest, context: RequestContext): Promise<OffsetFetchGroupResponse> {
+  const coordinator = context.broker.groupCoordinator;
+  try {
+    return await coordinator.runtime.scheduleReadOperation('fetch-offsets', coordinator.partitionFor(request.groupId),
+      (shard) => shard.offsets.fetchOffsets(request));
+  } catch (error) {
+    return { groupId: request.groupId, topics: [], errorCode: coordinatorErrorCode(error, context.broker.logger, 'fetch-offsets') };
+  }
+}
