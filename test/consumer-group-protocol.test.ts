@@ -194,3 +194,36 @@ test('@platformatic/kafka with groupProtocol consumer: three consumers get two p
     for (const consumer of consumers) await consumer.close(true).catch(() => undefined);
   }
 });
+
+test('@platformatic/kafka with groupProtocol consumer: records already there are all read while the group forms (commits on revocation)', { timeout: 90_000 }, async () => {
+  const topic = 'kip848-backlog';
+  const groupId = 'kip848-backlog-group';
+  const total = 300;
+  await createTopic(topic, 6);
+  const producer = new Producer({ clientId: 'kip848-producer', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, autocreateTopics: false });
+  try {
+    await producer.send({ acks: ProduceAcks.ALL, messages: Array.from({ length: total }, (_, i) => ({ topic, key: `k${i}`, value: `v${i}`, partition: i % 6 })) });
+  } finally {
+    await producer.close();
+  }
+  const consumers = Array.from({ length: 3 }, (_, i) => new Consumer({
+    clientId: `kip848-backlog-${i}`, groupId, groupProtocol: 'consumer', bootstrapBrokers: [broker.bootstrap],
+    deserializers: stringDeserializers, autocommit: 100, rebalanceTimeout: 60_000,
+  }));
+  const seen = new Map<string, number>();
+  const streams = [];
+  try {
+    for (const consumer of consumers) {
+      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: 'earliest', maxWaitTime: 200 });
+      stream.on('data', (message) => { seen.set(message.value, (seen.get(message.value) ?? 0) + 1); });
+      streams.push(stream);
+    }
+    await waitFor(() => seen.size === total, 60_000, { what: `${total} records consumed` });
+    const duplicates = [...seen.values()].filter((n) => n > 1).length;
+    // The client commits what it read before acknowledging a revocation, and the new owner starts at that commit.
+    assert.equal(duplicates, 0, `${duplicates} records read more than once`);
+  } finally {
+    for (const stream of streams) await stream.close().catch(() => undefined);
+    for (const consumer of consumers) await consumer.close(true).catch(() => undefined);
+  }
+});
