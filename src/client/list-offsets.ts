@@ -21,6 +21,19 @@ export function isolationLevelCode(level: IsolationLevel | undefined): number {
  * while the errors say the metadata was stale. offset -1 means no record at or after the timestamp.
  */
 export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: IsolationLevel = 'read_uncommitted', attempts = 5): Promise<OffsetAnswer[]> {
+  // A request names each partition once: several timestamps for one partition take several rounds.
+  const rounds: OffsetQuery[][] = [];
+  for (const q of queries) {
+    let round = rounds.find((r) => !r.some((x) => x.topic === q.topic && x.partition === q.partition));
+    if (round === undefined) rounds.push(round = []);
+    round.push(q);
+  }
+  if (rounds.length > 1) {
+    const results = await Promise.all(rounds.map((r) => listOffsets(cluster, r, isolationLevel, attempts)));
+    const byQuery = new Map<OffsetQuery, OffsetAnswer>();
+    rounds.forEach((r, i) => r.forEach((q, j) => byQuery.set(q, results[i]![j]!)));
+    return queries.map((q) => byQuery.get(q)!);
+  }
   const answers = new Map<string, OffsetAnswer>();
   let pending = [...queries];
   for (let attempt = 1; pending.length > 0; attempt++) {
