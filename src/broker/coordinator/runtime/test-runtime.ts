@@ -50,10 +50,12 @@ export async function createTestRuntime<S extends CoordinatorShard = GroupCoordi
   const logger = options.logger ?? createSilentLogger();
   const config = groupConfigWith({ 'offsets.topic.num.partitions': partitions, ...options.config });
   const topics: TestTopic[] = [...(options.topics ?? [])];
+  // A topic without an id gets a fixed one from its position: Kafka's Uuid form, 22 base64url characters.
+  const idOf = (t: TestTopic): string => t.topicId ?? Buffer.alloc(16, topics.indexOf(t) + 1).toString('base64url');
   const metadata: TopicsView = {
     partitionCount: (name) => topics.find((t) => t.name === name)?.partitions,
-    topicId: (name) => { const t = topics.find((x) => x.name === name); return t === undefined ? undefined : (t.topicId ?? `id-${t.name}`); },
-    topicName: (topicId) => topics.find((t) => (t.topicId ?? `id-${t.name}`) === topicId)?.name,
+    topicId: (name) => { const t = topics.find((x) => x.name === name); return t === undefined ? undefined : idOf(t); },
+    topicName: (topicId) => topics.find((t) => idOf(t) === topicId)?.name,
     topicNames: () => topics.map((t) => t.name),
   };
   const shardFactory = options.shardFactory ?? ((context: ShardContext) => new GroupCoordinatorShard(context) as unknown as S);
