@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Admin } from '../client/index.ts';
+import { UsageError } from './cli-io.ts';
+
+/** Option specs as node:util parseArgs takes them (Kafka's tools use long options with values). */
+export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+export interface ParsedOptions {
+  readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  readonly positionals: string[];
+}
+
+/** parseArgs with every failure turned into a UsageError; --help is always accepted. */
+export function parseOptions(args: readonly string[], options: OptionSpecs, { allowPositionals = false } = {}): ParsedOptions {
+  try {
+    const parsed = parseArgs({
+      args: [...args], strict: true, allowPositionals,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+    });
+    return { values: parsed.values as ParsedOptions['values'], positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function stringOption(values: ParsedOptions['values'], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function listOption(values: ParsedOptions['values'], name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+}
+
+export function flag(values: ParsedOptions['values'], name: string): boolean {
+  return values[name] === true;
+}
+
+export function requireOption(values: ParsedOptions['values'], name: string, why = ''): string {
+  const value = stringOption(values, name);
+  if (value === undefined || value === '') throw new UsageError(`missing required option --${name}${why ? ` ${why}` : ''}`);
+  return value;
+}
+
+/** --bootstrap-server host:port[,host:port]; the older tools' --broker-list is accepted too. */
+export function bootstrapServers(values: ParsedOptions['values']): string[] {
+  const value = stringOption(values, 'bootstrap-server') ?? stringOption(values, 'broker-list');
+  if (value === undefined || value === '') throw new UsageError('missing required option --bootstrap-server');
+  const servers = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const server of servers) {
+    if (!/^.+:\d+$/.test(server)) throw new UsageError(`--bootstrap-server entries are host:port, not '${server}'`);
+  }
+  return servers;
+}
+
+export const BOOTSTRAP_OPTIONS: OptionSpecs = {
+  'bootstrap-server': { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+/** An integer option (or undefined when absent); `what` names it in the error. */
+export function intOption(values: ParsedOptions['values'], name: string, { min = -Infinity } = {}): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new UsageError(`--${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, not '${text}'`);
+  }
+  return value;
+}
+
+/** `key=value` pairs (repeatable flags, or one flag with a comma list when `commaSeparated`). */
+export function parseKeyValues(entries: readonly string[], what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${what} entries are key=value, not '${entry}'`);
+    out.set(entry.slice(0, eq).trim(), entry.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Java properties text: `key=value` or `key: value` lines, # and ! comments. */
+export function parsePropertiesText(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (match === null) out.set(line, '');
+    else out.set(match[1]!, match[2]!);
+  }
+  return out;
+}
+
+/** Client properties from a file option (e.g. --producer.config) plus key=value flags; flags win. */
+export async function clientProperties(file: string | undefined, entries: readonly string[], what: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    for (const [k, v] of parsePropertiesText(text)) out.set(k, v);
+  }
+  for (const [k, v] of parseKeyValues(entries, what)) out.set(k, v);
+  return out;
+}
+
+/** Kafka's partition lists: "0,1,2" and ranges "0-3". */
+export function parsePartitionList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range !== null) {
+      for (let p = Number(range[1]); p <= Number(range[2]); p++) out.push(p);
+    } else if (/^\d+$/.test(part)) {
+      out.push(Number(part));
+    } else {
+      throw new UsageError(`bad partition list '${text}'`);
+    }
+  }
+  return out;
+}
+
+/** Runs `body` with an Admin client on `servers`, closing it afterwards. */
+export async function withAdmin<T>(servers: readonly string[], tool: string, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ bootstrapServers: servers, clientId: `samsa-${tool}` });
+  try {
+    return await body(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Whether a described config holds its default. Works around the client: Admin.describeConfigs
+ * sets isDefault from the v0-only field, which reads false on v1+, so the source decides
+ * (5 = DEFAULT_CONFIG) whenever the broker sent one.
+ */
+export function isDefaultConfig(entry: { readonly isDefault: boolean; readonly source: number }): boolean {
+  return entry.source >= 0 ? entry.source === 5 : entry.isDefault;
+}
