@@ -1,0 +1,193 @@
+import { Producer } from '../client/index.ts';
+import type { ProducerRecord } from '../client/index.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
+import { compressionName, producerOptions } from './client-properties.ts';
+import {
+  bootstrapServers, clientProperties, flag, intOption, listOption, parseKeyValues, parseOptions, requireOption, stringOption,
+} from './cli-options.ts';
+
+export const consoleProducerUsage = `Usage: samsa console-producer --bootstrap-server <host:port> --topic <topic> [options]   (kafka-console-producer)
+
+Sends each line of standard input as one record.
+  --topic <topic>                   the topic to produce to
+  --property <k=v>                  line reader settings (repeatable):
+                                      parse.key=true, key.separator=<tab>, parse.headers=true,
+                                      headers.delimiter=<tab>, headers.separator=",", headers.key.separator=":",
+                                      null.marker=<text>, ignore.error=true
+  --compression-codec <codec>       none, gzip, snappy, lz4 or zstd
+  --request-required-acks <acks>    -1/all (default), 1 or 0
+  --producer-property <k=v>         a Kafka producer property (repeatable)
+  --producer.config <file>          producer properties file
+  --sync                            wait for each record before reading the next line
+  --batch-size <bytes>, --timeout <linger ms>, --message-send-max-retries <n>, --retry-backoff-ms <ms>,
+  --request-timeout-ms <ms>         as kafka-console-producer
+`;
+
+const OPTIONS = {
+  'bootstrap-server': { type: 'string' }, 'broker-list': { type: 'string' }, topic: { type: 'string' },
+  property: { type: 'string', multiple: true }, 'reader-property': { type: 'string', multiple: true },
+  'compression-codec': { type: 'string' }, 'request-required-acks': { type: 'string' },
+  'producer-property': { type: 'string', multiple: true }, 'producer.config': { type: 'string' }, sync: { type: 'boolean' },
+  'batch-size': { type: 'string' }, timeout: { type: 'string' }, 'message-send-max-retries': { type: 'string' },
+  'retry-backoff-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' },
+} as const;
+
+/** How LineMessageReader splits a line into headers, key and value. */
+export interface LineReaderSettings {
+  readonly parseKey: boolean;
+  readonly keySeparator: string;
+  readonly parseHeaders: boolean;
+  readonly headersDelimiter: string;
+  readonly headersSeparator: string;
+  readonly headersKeySeparator: string;
+  readonly nullMarker: string | null;
+  readonly ignoreError: boolean;
+}
+
+export function lineReaderSettings(props: ReadonlyMap<string, string>): LineReaderSettings {
+  return {
+    parseKey: props.get('parse.key') === 'true',
+    keySeparator: props.get('key.separator') ?? '\t',
+    parseHeaders: props.get('parse.headers') === 'true',
+    headersDelimiter: props.get('headers.delimiter') ?? '\t',
+    headersSeparator: props.get('headers.separator') ?? ',',
+    headersKeySeparator: props.get('headers.key.separator') ?? ':',
+    nullMarker: props.get('null.marker') ?? null,
+    ignoreError: props.get('ignore.error') === 'true',
+  };
+}
+
+export interface ParsedLine {
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Array<{ key: string; value: string | null }>;
+}
+
+/** One input line as kafka-console-producer reads it: `[headers<delim>][key<sep>]value`. */
+export function parseLine(line: string, lineNumber: number, s: LineReaderSettings): ParsedLine {
+  const orNull = (text: string) => (s.nullMarker !== null && text === s.nullMarker ? null : text);
+  let rest = line;
+  const headers: Array<{ key: string; value: string | null }> = [];
+  if (s.parseHeaders) {
+    const at = rest.indexOf(s.headersDelimiter);
+    if (at < 0) {
+      if (!s.ignoreError) throw new Error(`No headers delimiter found on line number ${lineNumber}: '${line}'`);
+    } else {
+      const headerText = rest.slice(0, at);
+      rest = rest.slice(at + s.headersDelimiter.length);
+      if (headerText !== '' && headerText !== s.nullMarker) {
+        for (const pair of headerText.split(s.headersSeparator)) {
+          const colon = pair.indexOf(s.headersKeySeparator);
+          if (colon < 0) headers.push({ key: pair, value: null });
+          else headers.push({ key: pair.slice(0, colon), value: orNull(pair.slice(colon + s.headersKeySeparator.length)) });
+        }
+      }
+    }
+  }
+  let key: string | null = null;
+  if (s.parseKey) {
+    const at = rest.indexOf(s.keySeparator);
+    if (at < 0) {
+      if (!s.ignoreError) throw new Error(`No key separator found on line number ${lineNumber}: '${line}'`);
+    } else {
+      key = orNull(rest.slice(0, at));
+      rest = rest.slice(at + s.keySeparator.length);
+    }
+  }
+  return { key, value: orNull(rest), headers };
+}
+
+/** Lines of a byte stream, without their line ends (\n or \r\n). */
+export async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  let pending = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of input) {
+    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      yield pending.slice(0, newline).replace(/\r$/, '');
+      pending = pending.slice(newline + 1);
+    }
+  }
+  pending += decoder.decode();
+  if (pending !== '') yield pending.replace(/\r$/, '');
+}
+
+async function* emptyInput(): AsyncGenerator<Buffer> {}
+
+/** Records sent but not yet acknowledged; reading stops here so memory stays bounded. */
+const MAX_OUTSTANDING = 10_000;
+
+export async function runConsoleProducerCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, OPTIONS);
+  if (flag(values, 'help')) {
+    io.stdout(consoleProducerUsage);
+    return EXIT_OK;
+  }
+  const servers = bootstrapServers(values);
+  const topic = requireOption(values, 'topic');
+  const settings = lineReaderSettings(parseKeyValues([...listOption(values, 'property'), ...listOption(values, 'reader-property')], '--property'));
+  const props = await clientProperties(stringOption(values, 'producer.config'), [], '--producer.config');
+  // The tool's own flags first, then --producer-property, which wins as in Kafka.
+  const acks = stringOption(values, 'request-required-acks');
+  if (acks !== undefined) props.set('acks', acks);
+  const codec = stringOption(values, 'compression-codec');
+  if (codec !== undefined) props.set('compression.type', compressionName(codec));
+  const numeric: Array<[string, string]> = [['batch-size', 'batch.size'], ['timeout', 'linger.ms'], ['message-send-max-retries', 'retries'], ['retry-backoff-ms', 'retry.backoff.ms'], ['request-timeout-ms', 'request.timeout.ms']];
+  for (const [option, property] of numeric) {
+    const value = intOption(values, option, { min: 0 });
+    if (value !== undefined) props.set(property, String(value));
+  }
+  for (const [k, v] of parseKeyValues(listOption(values, 'producer-property'), '--producer-property')) props.set(k, v);
+  const { options, unknown } = producerOptions({ bootstrapServers: servers, clientId: 'console-producer' }, props);
+  for (const key of unknown) io.stderr(`samsa console-producer: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+
+  const producer = new Producer(options);
+  const sync = flag(values, 'sync');
+  let failure: Error | null = null;
+  let outstanding = 0;
+  let drained: (() => void) | null = null;
+  const onSettled = () => {
+    outstanding--;
+    if (drained !== null && outstanding < MAX_OUTSTANDING / 2) {
+      drained();
+      drained = null;
+    }
+  };
+  try {
+    await producer.connect();
+    await producer.cluster.topic(topic);
+    let lineNumber = 0;
+    for await (const line of readLines(io.stdin ?? emptyInput())) {
+      lineNumber++;
+      if (failure !== null) break;
+      let parsed: ParsedLine;
+      try {
+        parsed = parseLine(line, lineNumber, settings);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const record: ProducerRecord = { topic, key: parsed.key, value: parsed.value, headers: parsed.headers };
+      const sent = producer.send(record);
+      if (sync) {
+        await sent;
+        continue;
+      }
+      outstanding++;
+      sent.then(onSettled, (error: Error) => {
+        failure ??= error;
+        onSettled();
+      });
+      if (outstanding >= MAX_OUTSTANDING) await new Promise<void>((resolve) => { drained = resolve; });
+    }
+    await producer.flush();
+  } finally {
+    await producer.close().catch((error: Error) => { failure ??= error; });
+  }
+  if (failure !== null) {
+    io.stderr(`samsa console-producer: ${(failure as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
