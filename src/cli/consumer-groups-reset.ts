@@ -1,0 +1,106 @@
+import type { Admin, GroupDescription, OffsetResetSpec, TopicPartitionOffset } from '../client/index.ts';
+import { KafkaClientError } from '../client/index.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { formatTable, printJson } from './cli-format.ts';
+import { EXIT_OK, UsageError } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
+import { flag, intOption, listOption, parsePartitionList, stringOption } from './cli-options.ts';
+import type { OptionSpecs, ParsedOptions } from './cli-options.ts';
+
+/**
+ * DescribeGroups, tolerating a broker that has not got it: the offsets still describe the group,
+ * only its members and state are unknown then.
+ */
+export async function describeGroup(admin: Admin, groupId: string): Promise<GroupDescription | null> {
+  try {
+    return (await admin.describeGroups([groupId]))[0]!;
+  } catch (error) {
+    if (error instanceof KafkaClientError && error.code === ErrorCode.UNSUPPORTED_VERSION) return null;
+    throw error;
+  }
+}
+
+export const RESET_OPTIONS: OptionSpecs = {
+  topic: { type: 'string', multiple: true }, 'all-topics': { type: 'boolean' },
+  'to-earliest': { type: 'boolean' }, 'to-latest': { type: 'boolean' }, 'to-current': { type: 'boolean' },
+  'to-offset': { type: 'string' }, 'shift-by': { type: 'string' }, 'to-datetime': { type: 'string' }, 'by-duration': { type: 'string' },
+  'dry-run': { type: 'boolean' }, execute: { type: 'boolean' }, export: { type: 'boolean' },
+};
+
+/** ISO-8601 durations as kafka-consumer-groups takes them: PnDTnHnMnS (fractions of seconds too). */
+export function parseDurationMs(text: string): number {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text);
+  if (match === null || text.toUpperCase() === 'P' || text.toUpperCase().endsWith('T')) throw new UsageError(`--by-duration takes PnDTnHnMnS, not '${text}'`);
+  const [, d, h, m, s] = match;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
+}
+
+/** --to-datetime: YYYY-MM-DDTHH:mm:SS.sss with an optional zone (Z, +hh:mm); no zone is local time, as in Kafka. */
+export function parseDatetime(text: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text) ? Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--to-datetime takes YYYY-MM-DDTHH:mm:SS.sss, not '${text}'`);
+  return ms;
+}
+
+function resetSpec(values: ParsedOptions['values']): OffsetResetSpec {
+  const specs: OffsetResetSpec[] = [];
+  if (flag(values, 'to-earliest')) specs.push('earliest');
+  if (flag(values, 'to-latest')) specs.push('latest');
+  if (flag(values, 'to-current')) specs.push({ shiftBy: 0 });
+  const toOffset = intOption(values, 'to-offset', { min: 0 });
+  if (toOffset !== undefined) specs.push({ offset: toOffset });
+  const shiftBy = intOption(values, 'shift-by');
+  if (shiftBy !== undefined) specs.push({ shiftBy });
+  const datetime = stringOption(values, 'to-datetime');
+  if (datetime !== undefined) specs.push({ timestamp: parseDatetime(datetime) });
+  const duration = stringOption(values, 'by-duration');
+  if (duration !== undefined) specs.push({ timestamp: Date.now() - parseDurationMs(duration) });
+  if (specs.length !== 1) {
+    throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration');
+  }
+  return specs[0]!;
+}
+
+async function scope(admin: Admin, groupId: string, values: ParsedOptions['values']): Promise<Array<{ topic: string; partitions?: number[] }>> {
+  const topics = listOption(values, 'topic');
+  if (flag(values, 'all-topics')) {
+    if (topics.length > 0) throw new UsageError('--all-topics and --topic cannot be used together');
+    const committed = await admin.listConsumerGroupOffsets(groupId);
+    return [...new Set(committed.map((c) => c.topic))].sort().map((topic) => ({ topic }));
+  }
+  if (topics.length === 0) throw new UsageError('--reset-offsets needs --topic or --all-topics');
+  return topics.map((spec) => {
+    const colon = spec.indexOf(':');
+    return colon < 0 ? { topic: spec } : { topic: spec.slice(0, colon), partitions: parsePartitionList(spec.slice(colon + 1)) };
+  });
+}
+
+/** kafka-consumer-groups --reset-offsets: computes new offsets, prints them and commits on --execute. */
+export async function resetOffsets(admin: Admin, values: ParsedOptions['values'], io: CliIo): Promise<number> {
+  const groups = listOption(values, 'group');
+  if (groups.length !== 1) throw new UsageError('--reset-offsets needs exactly one --group');
+  const groupId = groups[0]!;
+  const spec = resetSpec(values);
+  const execute = flag(values, 'execute');
+  if (execute && flag(values, 'dry-run')) throw new UsageError('--dry-run and --execute cannot be used together');
+  if (!execute && !flag(values, 'dry-run')) {
+    io.stderr('WARN: No action will be performed as the --execute option is missing. Add --dry-run to keep this behaviour without the warning.\n');
+  }
+  const description = await describeGroup(admin, groupId);
+  if (execute && description !== null && description.state !== 'Empty' && description.state !== 'Dead') {
+    throw new UsageError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${description.state}.`);
+  }
+  const planned: TopicPartitionOffset[] = [];
+  for (const { topic, partitions } of await scope(admin, groupId, values)) {
+    planned.push(...await admin.resetConsumerGroupOffsets(groupId, topic, spec, { dryRun: !execute, ...(partitions ? { partitions } : {}) }));
+  }
+  if (flag(values, 'json')) {
+    printJson(io, planned.map((p) => ({ group: groupId, topic: p.topic, partition: p.partition, newOffset: p.offset })));
+  } else if (flag(values, 'export')) {
+    io.stdout(planned.map((p) => `${p.topic},${p.partition},${p.offset}\n`).join(''));
+  } else {
+    io.stdout('\n' + formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'],
+      planned.map((p) => [groupId, p.topic, String(p.partition), String(p.offset)]), [30, 30, 10]));
+  }
+  return EXIT_OK;
+}
