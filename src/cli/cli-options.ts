@@ -13,14 +13,27 @@ export interface ParsedOptions {
 
 /** parseArgs with every failure turned into a UsageError; --help is always accepted. */
 export function parseOptions(args: readonly string[], options: OptionSpecs, { allowPositionals = false } = {}): ParsedOptions {
+  // Kafka's tools take negative numbers as values (--time -1, --shift-by -2); parseArgs would
+  // read them as options, so they are glued to their option first.
+  const glued: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      glued.push(`${arg}=${next}`);
+      i++;
+    } else {
+      glued.push(arg);
+    }
+  }
   try {
     const parsed = parseArgs({
-      args: [...args], strict: true, allowPositionals,
+      args: glued, strict: true, allowPositionals,
       options: { help: { type: 'boolean', short: 'h' }, ...options },
     });
     return { values: parsed.values as ParsedOptions['values'], positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message.split('\n')[0]!);
   }
 }
 

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { KafkaClientError } from '../client/index.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
+import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, parseOptions, requireOption, withAdmin } from './cli-options.ts';
+
+export const deleteRecordsUsage = `Usage: samsa delete-records --bootstrap-server <host:port> --offset-json-file <file>   (kafka-delete-records)
+
+Deletes every record below the given offset of each partition (-1: up to the high watermark).
+The file is {"partitions": [{"topic": "t", "partition": 0, "offset": 10}], "version": 1}.
+`;
+
+const OPTIONS = { ...BOOTSTRAP_OPTIONS, 'offset-json-file': { type: 'string' } } as const;
+
+interface DeleteRequest { topic: string; partition: number; offset: number }
+
+export function parseOffsetJson(text: string): DeleteRequest[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the offset JSON file is not JSON: ${(error as Error).message}`);
+  }
+  const partitions = (document as { partitions?: unknown })?.partitions;
+  if (!Array.isArray(partitions)) throw new UsageError('the offset JSON file needs a "partitions" array');
+  const seen = new Set<string>();
+  return partitions.map((p: unknown, i) => {
+    const { topic, partition, offset } = (p ?? {}) as Record<string, unknown>;
+    if (typeof topic !== 'string' || topic === '' || !Number.isInteger(partition) || (partition as number) < 0 || !Number.isInteger(offset) || (offset as number) < -1) {
+      throw new UsageError(`partitions[${i}] needs "topic" (string), "partition" (>= 0) and "offset" (>= -1)`);
+    }
+    const key = `${topic}-${partition}`;
+    if (seen.has(key)) throw new UsageError(`offset json file contains duplicate topic partitions: ${key}`);
+    seen.add(key);
+    return { topic, partition: partition as number, offset: offset as number };
+  });
+}
+
+export async function runDeleteRecordsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, OPTIONS);
+  if (flag(values, 'help')) {
+    io.stdout(deleteRecordsUsage);
+    return EXIT_OK;
+  }
+  const servers = bootstrapServers(values);
+  const file = requireOption(values, 'offset-json-file');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const requests = parseOffsetJson(text);
+  return withAdmin(servers, 'delete-records', async (admin) => {
+    io.stdout('Executing records delete operation\n');
+    // One request per partition, so one partition's error does not hide the others' results.
+    const results = await Promise.all(requests.map(async (r) => {
+      try {
+        const [result] = await admin.deleteRecords([r]);
+        return `partition: ${r.topic}-${r.partition}\tlow_watermark: ${result!.lowWatermark}`;
+      } catch (error) {
+        if (!(error instanceof KafkaClientError)) throw error;
+        return `partition: ${r.topic}-${r.partition}\terror: ${error.message}`;
+      }
+    }));
+    io.stdout(`Records delete operation completed:\n${results.map((line) => line + '\n').join('')}`);
+    return results.some((line) => line.includes('\terror: ')) ? EXIT_FAILURE : EXIT_OK;
+  });
+}
