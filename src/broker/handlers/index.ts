@@ -21,6 +21,11 @@ import { deleteGroupsHandler } from './delete-groups.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { syncGroupHandler } from './sync-group.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -46,4 +51,9 @@ export const handlers: readonly ApiHandler[] = [
   describeClusterHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  describeGroupsHandler,
 ];

@@ -1,0 +1,48 @@
+import { describeGroupsRequest, describeGroupsResponse } from '../../protocol/generated/describe-groups.ts';
+import type { DescribeGroupsResponse, DescribeGroupsResponseDescribedGroup } from '../../protocol/generated/describe-groups.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { defineHandler } from './handler.ts';
+
+/** AclOperation codes READ (3), DELETE (6), DESCRIBE (8): what may be done to a group when no authorizer is configured. */
+const GROUP_OPERATIONS_WITHOUT_AUTHORIZER = (1 << 3) | (1 << 6) | (1 << 8);
+/** Kafka's "not requested" value of authorizedOperations. */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+/**
+ * DescribeGroups v0-5, as Kafka's group coordinator answers it: classic groups with their members
+ * (metadata and assignment bytes, the metadata only once Stable); an unknown id, or a KIP-848
+ * group, is described as Dead with no error. Ids are grouped by their __consumer_offsets partition.
+ */
+export const describeGroupsHandler = defineHandler({
+  request: describeGroupsRequest,
+  response: describeGroupsResponse,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(request, context): Promise<DescribeGroupsResponse> {
+    const coordinator = context.broker.groupCoordinator;
+    const byPartition = new Map<number, string[]>();
+    for (const groupId of request.groups) {
+      const partition = coordinator.partitionFor(groupId);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), groupId]);
+    }
+    const described = new Map<string, DescribeGroupsResponseDescribedGroup>();
+    for (const [partition, groupIds] of byPartition) {
+      try {
+        const groups = await coordinator.runtime.scheduleReadOperation('describe-groups', partition, (shard) => shard.classic.describeGroups(groupIds));
+        for (const group of groups) described.set(group.groupId, group);
+      } catch (error) {
+        const errorCode = coordinatorErrorCode(error, context.broker.logger, 'describe-groups');
+        for (const groupId of groupIds) described.set(groupId, { errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] });
+      }
+    }
+    const includeOperations = context.apiVersion >= 3 && request.includeAuthorizedOperations === true;
+    const groups = request.groups.map((groupId) => {
+      const group = described.get(groupId)!;
+      if (context.apiVersion < 3) return group;
+      const authorizedOperations = includeOperations && group.errorCode === ErrorCode.NONE ? GROUP_OPERATIONS_WITHOUT_AUTHORIZER : AUTHORIZED_OPERATIONS_OMITTED;
+      return { ...group, authorizedOperations };
+    });
+    return { throttleTimeMs: 0, groups };
+  },
+});
