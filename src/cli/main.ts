@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './cli-io.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 
 interface Command {
@@ -13,10 +13,56 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'start a Kafka-compatible broker',
     run: async (args, io) => (await import('./broker.ts')).runBrokerCommand(args, io),
   },
+  topics: {
+    summary: 'create, list, describe, alter and delete topics (kafka-topics)',
+    run: async (args, io) => (await import('./topics.ts')).runTopicsCommand(args, io),
+  },
+  'console-producer': {
+    summary: 'send lines from stdin as records (kafka-console-producer)',
+    run: async (args, io) => (await import('./console-producer.ts')).runConsoleProducerCommand(args, io),
+  },
+  'console-consumer': {
+    summary: 'print records of a topic (kafka-console-consumer)',
+    run: async (args, io) => (await import('./console-consumer.ts')).runConsoleConsumerCommand(args, io),
+  },
+  'consumer-groups': {
+    summary: 'list, describe, reset offsets of and delete consumer groups (kafka-consumer-groups)',
+    run: async (args, io) => (await import('./consumer-groups.ts')).runConsumerGroupsCommand(args, io),
+  },
+  configs: {
+    summary: 'describe and alter topic and broker configs (kafka-configs)',
+    run: async (args, io) => (await import('./configs.ts')).runConfigsCommand(args, io),
+  },
+  'get-offsets': {
+    summary: 'print partition offsets by time (kafka-get-offsets)',
+    run: async (args, io) => (await import('./get-offsets.ts')).runGetOffsetsCommand(args, io),
+  },
+  'delete-records': {
+    summary: 'delete records up to an offset (kafka-delete-records)',
+    run: async (args, io) => (await import('./delete-records.ts')).runDeleteRecordsCommand(args, io),
+  },
+  'dump-log': {
+    summary: 'print the batches and records of log segment files (kafka-dump-log)',
+    run: async (args, io) => (await import('./dump-log.ts')).runDumpLogCommand(args, io),
+  },
+  'producer-perf-test': {
+    summary: 'measure produce throughput and latency (kafka-producer-perf-test)',
+    run: async (args, io) => (await import('./producer-perf-test.ts')).runProducerPerfTestCommand(args, io),
+  },
+  'consumer-perf-test': {
+    summary: 'measure consume throughput (kafka-consumer-perf-test)',
+    run: async (args, io) => (await import('./consumer-perf-test.ts')).runConsumerPerfTestCommand(args, io),
+  },
 });
 
+/** Kafka's script names work too: `samsa kafka-topics.sh ...` is `samsa topics ...`. */
+function commandName(name: string): string {
+  const bare = name.replace(/\.(sh|bat)$/, '').replace(/^kafka-/, '');
+  return bare === 'server-start' ? 'broker' : bare;
+}
+
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(12)}${command.summary}`);
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(20)}${command.summary}`);
   return `Usage: samsa <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'samsa <command> --help' for a command's options.\n`;
 }
 
@@ -27,7 +73,8 @@ function version(): string {
 
 /** Runs `samsa <command> ...`; resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [name, ...args] = argv;
+  const [given, ...args] = argv;
+  const name = given === undefined ? undefined : commandName(given);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? EXIT_USAGE : EXIT_OK;
@@ -44,6 +91,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     return await command.run(args, io);
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`samsa ${name}: ${error.message} (see 'samsa ${name} --help')\n`);
+      return EXIT_USAGE;
+    }
     io.stderr(`samsa ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_FAILURE;
   }
