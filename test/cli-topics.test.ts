@@ -1,0 +1,88 @@
+/** samsa topics as a child process against an in-process broker; effects checked with kcat. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kcatMetadata } from './helpers/kcat.ts';
+import { runCli, runCliOk } from './helpers/run-cli.ts';
+import { removeTempDir } from './helpers/temp-dir.ts';
+import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { Admin } from '../src/client/index.ts';
+
+let broker: TestBroker;
+let b: string[];
+
+before(async () => {
+  broker = await startTestBroker({}, undefined, { silent: true });
+  b = ['--bootstrap-server', broker.bootstrap];
+});
+
+after(async () => {
+  await broker?.close();
+  if (broker) await removeTempDir(broker.dataDir);
+});
+
+test('--create makes the topic with its partitions and configs; --list and --describe show it', async () => {
+  const created = await runCliOk(['topics', ...b, '--create', '--topic', 'orders', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=3600000', '--config', 'cleanup.policy=compact']);
+  assert.equal(created.stdout, 'Created topic orders.\n');
+  const meta = await kcatMetadata(broker.bootstrap, 'orders');
+  assert.deepEqual(meta.topics.find((t) => t.topic === 'orders')!.partitions.map((p) => p.partition).sort(), [0, 1, 2]);
+
+  const list = await runCliOk(['topics', ...b, '--list']);
+  assert.ok(list.stdout.split('\n').includes('orders'), list.stdout);
+
+  const described = await runCliOk(['topics', ...b, '--describe', '--topic', 'orders']);
+  const lines = described.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^Topic: orders\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: (.*)$/);
+  const configs = lines[0]!.split('Configs: ')[1]!.split(',').sort();
+  assert.deepEqual(configs, ['cleanup.policy=compact', 'retention.ms=3600000']);
+  assert.deepEqual(lines.slice(1), [0, 1, 2].map((p) => `\tTopic: orders\tPartition: ${p}\tLeader: 1\tReplicas: 1\tIsr: 1`));
+
+  const json = JSON.parse((await runCliOk(['topics', ...b, '--describe', '--topic', 'orders', '--json'])).stdout) as Array<{ topic: string; partitionCount: number; configs: Record<string, string> }>;
+  assert.equal(json[0]!.partitionCount, 3);
+  assert.equal(json[0]!.configs['retention.ms'], '3600000');
+});
+
+test('Kafka script names and --topic regexes work', async () => {
+  await runCliOk(['kafka-topics.sh', ...b, '--create', '--topic', 'regex-a', '--partitions', '1']);
+  await runCliOk(['kafka-topics', ...b, '--create', '--topic', 'regex-b', '--partitions', '2']);
+  const list = await runCliOk(['topics', ...b, '--list', '--topic', 'regex-.*']);
+  assert.equal(list.stdout, 'regex-a\nregex-b\n');
+  const json = JSON.parse((await runCliOk(['topics', ...b, '--list', '--json', '--exclude-internal'])).stdout) as string[];
+  assert.ok(json.includes('regex-a') && !json.some((t) => t.startsWith('__')));
+});
+
+test('--alter --partitions grows the topic; --delete removes it', async () => {
+  await runCliOk(['topics', ...b, '--create', '--topic', 'grow', '--partitions', '1']);
+  const altered = await runCliOk(['topics', ...b, '--alter', '--topic', 'grow', '--partitions', '4']);
+  assert.equal(altered.stdout, '');
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  try {
+    assert.equal((await admin.describeTopics(['grow']))[0]!.partitions.length, 4);
+    await runCliOk(['topics', ...b, '--delete', '--topic', 'grow']);
+    assert.ok(!(await admin.listTopics()).includes('grow'));
+  } finally {
+    await admin.close();
+  }
+});
+
+test('errors are one line on stderr with a non-zero exit', async () => {
+  await runCliOk(['topics', ...b, '--create', '--topic', 'twice']);
+  const again = await runCli(['topics', ...b, '--create', '--topic', 'twice']);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /^samsa topics: .*TOPIC_ALREADY_EXISTS.*\n$/);
+  assert.equal((await runCli(['topics', ...b, '--create', '--topic', 'twice', '--if-not-exists'])).status, 0);
+
+  const missing = await runCli(['topics', ...b, '--describe', '--topic', 'no-such-topic']);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.split('\n').length, 2, missing.stderr);
+  assert.equal((await runCli(['topics', ...b, '--delete', '--topic', 'no-such-topic', '--if-exists'])).status, 0);
+
+  const usage = await runCli(['topics', ...b, '--list', '--create']);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /^samsa topics: give exactly one of .*\(see 'samsa topics --help'\)\n$/);
+  const noServer = await runCli(['topics', '--list']);
+  assert.equal(noServer.status, 2);
+  assert.match(noServer.stderr, /--bootstrap-server/);
+  const unreachable = await runCli(['topics', '--bootstrap-server', '127.0.0.1:1', '--list']);
+  assert.equal(unreachable.status, 1);
+  assert.match(unreachable.stderr, /^samsa topics: .*\n$/);
+});
