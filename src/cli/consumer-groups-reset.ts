@@ -88,7 +88,7 @@ export async function resetOffsets(admin: Admin, values: ParsedOptions['values']
   }
   const description = await describeGroup(admin, groupId);
   if (execute && description !== null && description.state !== 'Empty' && description.state !== 'Dead') {
-    throw new UsageError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${description.state}.`);
+    throw new Error(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${description.state}.`);
   }
   const planned: TopicPartitionOffset[] = [];
   for (const { topic, partitions } of await scope(admin, groupId, values)) {
