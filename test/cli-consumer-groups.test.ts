@@ -1,0 +1,148 @@
+/**
+ * samsa consumer-groups as a child process: list, describe with LAG (idle and active groups),
+ * every --reset-offsets spec in dry-run and execute, delete; effects read back with the Admin client.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Admin, Consumer, Producer } from '../src/client/index.ts';
+import { runCli, runCliOk } from './helpers/run-cli.ts';
+import { removeTempDir } from './helpers/temp-dir.ts';
+import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { waitFor } from './helpers/wait-for.ts';
+
+const T0 = Date.UTC(2024, 0, 1);
+
+let broker: TestBroker;
+let b: string[];
+let admin: Admin;
+
+before(async () => {
+  broker = await startTestBroker({ 'group.initial.rebalance.delay.ms': '0' }, undefined, { silent: true });
+  b = ['--bootstrap-server', broker.bootstrap];
+  admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  await admin.createTopics([{ topic: 'cg', numPartitions: 2 }, { topic: 'cg-other', numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  try {
+    // Partition p, record i: timestamp T0 + i seconds, so --to-datetime has known answers.
+    await producer.sendBatch([0, 1].flatMap((partition) => Array.from({ length: 10 }, (_, i) => ({ topic: 'cg', partition, value: `v${i}`, timestamp: T0 + i * 1000 }))));
+    await producer.send({ topic: 'cg-other', value: 'x' });
+  } finally {
+    await producer.close();
+  }
+});
+
+after(async () => {
+  await admin?.close();
+  await broker?.close();
+  if (broker) await removeTempDir(broker.dataDir);
+});
+
+async function committed(group: string): Promise<Array<[string, number, number]>> {
+  return (await admin.listConsumerGroupOffsets(group)).map((o) => [o.topic, o.partition, o.offset] as [string, number, number])
+    .sort((x, y) => x[0].localeCompare(y[0]) || x[1] - y[1]);
+}
+
+test('--list and --describe an idle group: offsets, log-end offsets and LAG as Kafka prints them', async () => {
+  await admin.alterConsumerGroupOffsets('idle', [{ topic: 'cg', partition: 0, offset: 3 }, { topic: 'cg', partition: 1, offset: 10 }]);
+  const list = await runCliOk(['consumer-groups', ...b, '--list']);
+  assert.ok(list.stdout.split('\n').includes('idle'), list.stdout);
+  const listed = JSON.parse((await runCliOk(['consumer-groups', ...b, '--list', '--json'])).stdout) as Array<{ groupId: string }>;
+  assert.ok(listed.some((g) => g.groupId === 'idle'));
+
+  const described = await runCliOk(['consumer-groups', ...b, '--describe', '--group', 'idle']);
+  const lines = described.stdout.split('\n');
+  assert.equal(lines[0], '');
+  assert.deepEqual(lines.slice(1, 4).map((l) => l.split(/\s+/)), [
+    ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
+    ['idle', 'cg', '0', '3', '10', '7', '-', '-', '-'],
+    ['idle', 'cg', '1', '10', '10', '0', '-', '-', '-'],
+  ]);
+  // Kafka's column widths: PARTITION 10, the offsets 15 wide.
+  assert.equal(lines[2]!.indexOf('3 '), lines[1]!.indexOf('CURRENT-OFFSET'));
+  assert.equal(lines[1]!.indexOf('LOG-END-OFFSET') - lines[1]!.indexOf('CURRENT-OFFSET'), 16);
+  assert.match(described.stderr, /Consumer group 'idle' has no active members\./);
+
+  const json = JSON.parse((await runCliOk(['consumer-groups', ...b, '--describe', '--group', 'idle', '--json'])).stdout) as Array<{ offsets: Array<{ lag: number }> }>;
+  assert.deepEqual(json[0]!.offsets.map((o) => o.lag), [7, 0]);
+
+  const missing = await runCli(['consumer-groups', ...b, '--describe', '--group', 'no-such-group']);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, "Error: Consumer group 'no-such-group' does not exist.\n");
+});
+
+test('--reset-offsets: dry run by default changes nothing; --execute moves the committed offsets', async () => {
+  await admin.alterConsumerGroupOffsets('reset', [{ topic: 'cg', partition: 0, offset: 6 }, { topic: 'cg', partition: 1, offset: 6 }]);
+  const dry = await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg', '--to-earliest']);
+  assert.deepEqual(dry.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)), [
+    ['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], ['reset', 'cg', '0', '0'], ['reset', 'cg', '1', '0'],
+  ]);
+  assert.match(dry.stderr, /No action will be performed as the --execute option is missing/);
+  assert.deepEqual(await committed('reset'), [['cg', 0, 6], ['cg', 1, 6]]);
+  await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg', '--to-earliest', '--dry-run']);
+  assert.deepEqual(await committed('reset'), [['cg', 0, 6], ['cg', 1, 6]]);
+
+  const steps: Array<[string[], Array<[string, number, number]>]> = [
+    [['--to-earliest'], [['cg', 0, 0], ['cg', 1, 0]]],
+    [['--to-offset', '5'], [['cg', 0, 5], ['cg', 1, 5]]],
+    [['--shift-by', '-2'], [['cg', 0, 3], ['cg', 1, 3]]],
+    [['--shift-by', '100'], [['cg', 0, 10], ['cg', 1, 10]]],
+    [['--to-datetime', new Date(T0 + 4_500).toISOString()], [['cg', 0, 5], ['cg', 1, 5]]],
+    [['--to-latest'], [['cg', 0, 10], ['cg', 1, 10]]],
+  ];
+  for (const [spec, expected] of steps) {
+    const result = await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg', ...spec, '--execute']);
+    assert.equal(result.stderr, '', spec.join(' '));
+    assert.deepEqual(await committed('reset'), expected, spec.join(' '));
+  }
+  await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg:1', '--to-offset', '2', '--execute']);
+  assert.deepEqual(await committed('reset'), [['cg', 0, 10], ['cg', 1, 2]]);
+  await admin.alterConsumerGroupOffsets('reset', [{ topic: 'cg-other', partition: 0, offset: 1 }]);
+  const all = await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--all-topics', '--to-earliest', '--execute', '--json']);
+  assert.equal((JSON.parse(all.stdout) as unknown[]).length, 3);
+  assert.deepEqual(await committed('reset'), [['cg', 0, 0], ['cg', 1, 0], ['cg-other', 0, 0]]);
+
+  const usage = await runCli(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg', '--to-earliest', '--to-latest']);
+  assert.equal(usage.status, 2);
+});
+
+test('an active group: members in --describe, --members, --state; reset refused while it is active', async () => {
+  const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], groupId: 'active', clientId: 'cli-test-client', autoOffsetReset: 'earliest' });
+  try {
+    consumer.subscribe(['cg']);
+    let seen = 0;
+    await waitFor(async () => { seen += (await consumer.poll(200)).length; return seen >= 20; }, 20_000, { what: 'the group consumer to read 20 records' });
+    await consumer.commit();
+    const described = await runCliOk(['consumer-groups', ...b, '--describe', '--group', 'active']);
+    const rows = described.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.deepEqual(row.slice(0, 6), ['active', 'cg', row[2], '10', '10', '0']);
+      assert.notEqual(row[6], '-');
+      assert.equal(row[8], 'cli-test-client');
+    }
+    const members = await runCliOk(['consumer-groups', ...b, '--describe', '--group', 'active', '--members', '--verbose']);
+    const memberRow = members.stdout.trim().split('\n')[1]!.split(/\s+/);
+    assert.equal(memberRow[3], 'cli-test-client');
+    assert.equal(memberRow[4], '2');
+    assert.equal(memberRow[5], 'cg(0,1)');
+    const state = await runCliOk(['consumer-groups', ...b, '--describe', '--group', 'active', '--state']);
+    assert.match(state.stdout, /\nactive\s+127\.0\.0\.1:\d+ \(1\)\s+\S+\s+Stable\s+1\n/);
+
+    const refused = await runCli(['consumer-groups', ...b, '--reset-offsets', '--group', 'active', '--topic', 'cg', '--to-earliest', '--execute']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^samsa consumer-groups: Assignments can only be reset if the group 'active' is inactive, but the current state is Stable\.\n$/);
+    const busy = await runCli(['consumer-groups', ...b, '--delete', '--group', 'active']);
+    assert.equal(busy.status, 1);
+    assert.match(busy.stderr, /Group active: the group is not empty/);
+  } finally {
+    await consumer.close();
+  }
+});
+
+test('--delete removes a group and its offsets', async () => {
+  await admin.alterConsumerGroupOffsets('doomed', [{ topic: 'cg', partition: 0, offset: 1 }]);
+  const deleted = await runCliOk(['consumer-groups', ...b, '--delete', '--group', 'doomed']);
+  assert.equal(deleted.stdout, "Deletion of requested consumer groups ('doomed') was successful.\n");
+  assert.ok(!(await admin.listGroups()).some((g) => g.groupId === 'doomed'));
+  assert.deepEqual(await committed('doomed'), []);
+});
