@@ -1,0 +1,124 @@
+/**
+ * samsa configs, get-offsets, delete-records and dump-log as child processes against a real
+ * broker and its real segment files; effects read back with kcat and the Admin client.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Admin } from '../src/client/index.ts';
+import { kcat, kcatConsumeAll } from './helpers/kcat.ts';
+import { firstSegmentPath } from './helpers/log-segment.ts';
+import { runCli, runCliOk } from './helpers/run-cli.ts';
+import { removeTempDir } from './helpers/temp-dir.ts';
+import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+
+let broker: TestBroker;
+let b: string[];
+let admin: Admin;
+
+before(async () => {
+  broker = await startTestBroker({}, undefined, { silent: true });
+  b = ['--bootstrap-server', broker.bootstrap];
+  admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  await admin.createTopics([{ topic: 'offsets', numPartitions: 2 }, { topic: 'conf', numPartitions: 1 }, { topic: 'dump', numPartitions: 1 }]);
+  // kcat -K: "key:value" lines; 5 records to partition 0, 3 to partition 1, timestamps 1000 apart.
+  for (const [partition, count] of [[0, 5], [1, 3]] as const) {
+    const input = Array.from({ length: count }, (_, i) => `k${i}:v${i}`).join('\n') + '\n';
+    await kcat(['-P', '-b', broker.bootstrap, '-t', 'offsets', '-p', String(partition), '-K', ':'], { input });
+  }
+});
+
+after(async () => {
+  await admin?.close();
+  await broker?.close();
+  if (broker) await removeTempDir(broker.dataDir);
+});
+
+test('configs --describe/--alter: dynamic topic configs with synonyms, added and deleted', async () => {
+  const before = await runCliOk(['configs', ...b, '--describe', '--entity-type', 'topics', '--entity-name', 'conf']);
+  assert.equal(before.stdout, 'Dynamic configs for topic conf are:\n');
+  const altered = await runCliOk(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'conf',
+    '--add-config', 'retention.ms=60000,cleanup.policy=[compact,delete]']);
+  assert.equal(altered.stdout, 'Completed updating config for topic conf.\n');
+  const [described] = await admin.describeConfigs([{ type: 'topic', name: 'conf', keys: ['retention.ms', 'cleanup.policy'] }]);
+  assert.deepEqual(Object.fromEntries(described!.configs.map((c) => [c.name, c.value])), { 'retention.ms': '60000', 'cleanup.policy': 'compact,delete' });
+
+  const after = await runCliOk(['configs', ...b, '--describe', '--topic', 'conf']);
+  assert.match(after.stdout, /^Dynamic configs for topic conf are:\n/);
+  assert.match(after.stdout, /\n  retention\.ms=60000 sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:retention\.ms=60000, DEFAULT_CONFIG:log\.retention\.ms=\d+\}\n/);
+  assert.match(after.stdout, /\n  cleanup\.policy=compact,delete sensitive=false /);
+
+  await runCliOk(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'conf', '--delete-config', 'retention.ms']);
+  const json = JSON.parse((await runCliOk(['configs', ...b, '--describe', '--entity-type', 'topics', '--entity-name', 'conf', '--json'])).stdout) as Array<{ configs: Array<{ name: string }> }>;
+  assert.deepEqual(json[0]!.configs.map((c) => c.name), ['cleanup.policy']);
+
+  const all = await runCliOk(['configs', ...b, '--describe', '--entity-type', 'brokers', '--entity-name', '1', '--all']);
+  assert.match(all.stdout, /^All configs for broker 1 are:\n/);
+  assert.match(all.stdout, /\n  log\.retention\.hours=\S+ sensitive=false synonyms=\{/);
+
+  const bad = await runCli(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'no-such-topic', '--add-config', 'retention.ms=1']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^samsa configs: .*UNKNOWN_TOPIC_OR_PARTITION.*\n$/);
+  const usage = await runCli(['configs', ...b, '--describe', '--entity-type', 'users']);
+  assert.equal(usage.status, 2);
+});
+
+test('get-offsets prints topic:partition:offset for -1, -2, a timestamp and regexes', async () => {
+  const latest = await runCliOk(['get-offsets', ...b, '--topic', 'offsets']);
+  assert.equal(latest.stdout, 'offsets:0:5\noffsets:1:3\n');
+  const earliest = await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', '-2', '--partitions', '1']);
+  assert.equal(earliest.stdout, 'offsets:1:0\n');
+  const future = await runCliOk(['get-offsets', ...b, '--topic', 'offs.*', '--time', String(Date.now() + 3_600_000)]);
+  assert.equal(future.stdout, 'offsets:0:\noffsets:1:\n');
+  const json = JSON.parse((await runCliOk(['get-offsets', ...b, '--topic-partitions', 'offsets:0', '--json'])).stdout) as unknown;
+  assert.deepEqual(json, [{ topic: 'offsets', partition: 0, offset: 5 }]);
+});
+
+test('delete-records moves the log start offset, as the low watermark it prints', async () => {
+  const file = join(broker.dataDir, 'delete.json');
+  await writeFile(file, JSON.stringify({ partitions: [{ topic: 'offsets', partition: 0, offset: 2 }, { topic: 'offsets', partition: 1, offset: -1 }], version: 1 }));
+  const result = await runCliOk(['delete-records', ...b, '--offset-json-file', file]);
+  assert.equal(result.stdout, 'Executing records delete operation\nRecords delete operation completed:\n' +
+    'partition: offsets-0\tlow_watermark: 2\npartition: offsets-1\tlow_watermark: 3\n');
+  const earliest = await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', 'earliest']);
+  assert.equal(earliest.stdout, 'offsets:0:2\noffsets:1:3\n');
+  assert.deepEqual((await kcatConsumeAll(broker.bootstrap, 'offsets', { partition: 0 })).map((m) => m.payload), ['v2', 'v3', 'v4']);
+
+  await writeFile(file, JSON.stringify({ partitions: [{ topic: 'offsets', partition: 7, offset: 1 }] }));
+  const bad = await runCli(['delete-records', ...b, '--offset-json-file', file]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /partition: offsets-7\terror: .*UNKNOWN_TOPIC_OR_PARTITION/);
+});
+
+/** Compressible, so librdkafka does not fall back to an uncompressed batch. */
+const PAD = '-'.repeat(300);
+
+test('dump-log prints a real segment batch by batch and, with --print-data-log, record by record', async () => {
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'dump', '-p', '0', '-K', ':', '-z', 'snappy', '-H', 'trace=abc'], { input: `a:first${PAD}\nb:second${PAD}\n` });
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'dump', '-p', '0'], { input: 'third\n' });
+  const segment = firstSegmentPath(broker.dataDir, 'dump', 0);
+  const batches = await runCliOk(['dump-log', '--files', segment]);
+  const lines = batches.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], `Dumping ${segment}`);
+  assert.equal(lines[1], 'Log starting offset: 0');
+  const batchPattern = (base: number, last: number, count: number, codec: string) => new RegExp(
+    `^baseOffset: ${base} lastOffset: ${last} count: ${count} baseSequence: -?\\d+ lastSequence: -?\\d+ producerId: -?\\d+ producerEpoch: -?\\d+ ` +
+    `partitionLeaderEpoch: 0 isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty position: \\d+ ` +
+    `CreateTime: \\d+ size: \\d+ magic: 2 compresscodec: ${codec} crc: \\d+ isvalid: true$`);
+  assert.equal(lines.length, 4, batches.stdout);
+  assert.match(lines[2]!, batchPattern(0, 1, 2, 'snappy'));
+  assert.match(lines[3]!, batchPattern(2, 2, 1, 'none'));
+  assert.match(lines[3]!, new RegExp(`position: ${Number(/size: (\d+)/.exec(lines[2]!)![1])} `));
+
+  const data = await runCliOk(['dump-log', '--files', segment, '--print-data-log']);
+  const records = data.stdout.split('\n').filter((l) => l.startsWith('| '));
+  assert.equal(records.length, 3);
+  assert.match(records[0]!, /^\| offset: 0 CreateTime: \d+ keySize: 1 valueSize: 305 sequence: -?\d+ headerKeys: \[trace\] key: a payload: first-{300}$/);
+  assert.match(records[1]!, /^\| offset: 1 CreateTime: \d+ keySize: 1 valueSize: 306 sequence: -?\d+ headerKeys: \[trace\] key: b payload: second-{300}$/);
+  assert.match(records[2]!, /^\| offset: 2 CreateTime: \d+ keySize: -1 valueSize: 5 sequence: -?\d+ headerKeys: \[\] payload: third$/);
+
+  const missing = await runCli(['dump-log', '--files', join(broker.dataDir, 'nope.log')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^samsa dump-log: .*ENOENT.*\n$/);
+});
