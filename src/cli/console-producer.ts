@@ -1,5 +1,6 @@
 import { Producer } from '../client/index.ts';
 import type { ProducerRecord } from '../client/index.ts';
+import { Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { compressionName, producerOptions } from './client-properties.ts';
@@ -145,11 +146,15 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
 
   const producer = new Producer(options);
   const sync = flag(values, 'sync');
+  const progress = new Progress(io);
+  let acknowledged = 0;
   let failure: Error | null = null;
   let outstanding = 0;
   let drained: (() => void) | null = null;
   const onSettled = () => {
     outstanding--;
+    acknowledged++;
+    progress.update(`${acknowledged} records sent to ${topic}`);
     if (drained !== null && outstanding < MAX_OUTSTANDING / 2) {
       drained();
       drained = null;
@@ -183,6 +188,7 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
     }
     await producer.flush();
   } finally {
+    progress.done();
     await producer.close().catch((error: Error) => { failure ??= error; });
   }
   if (failure !== null) {

@@ -1,5 +1,5 @@
 import { Consumer } from '../client/index.ts';
-import { fixed } from './cli-format.ts';
+import { fixed, Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { consumerOptions } from './client-properties.ts';
@@ -65,6 +65,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
   let bytes = 0;
   let lastRecordMs = Date.now();
   let timedOut = false;
+  const progress = new Progress(io);
   try {
     if (group !== undefined) {
       let assigned!: () => void;
@@ -93,6 +94,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
         continue;
       }
       lastRecordMs = now;
+      progress.update(`${count} of ${messages} records`);
       for (const r of records) {
         if (count >= messages) break;
         count++;
@@ -110,6 +112,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
   } finally {
     await consumer.close();
   }
+  progress.done();
   const endMs = Date.now();
   if (timedOut) {
     io.stderr(`WARNING: Exiting before consuming the expected number of messages: timeout (${timeoutMs} ms) exceeded. You can use the --timeout option to increase the timeout.\n`);

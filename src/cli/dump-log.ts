@@ -4,6 +4,7 @@ import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-h
 import { computeBatchCrc } from '../protocol/records/crc32c.ts';
 import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
 import type { RecordBatch } from '../protocol/records/record-batch.ts';
+import { Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { flag, intOption, listOption, parseOptions } from './cli-options.ts';
@@ -84,8 +85,10 @@ async function dumpSegment(file: string, options: { deep: boolean; printData: bo
     const size = Math.min((await handle.stat()).size, options.maxBytes);
     io.stdout(`Log starting offset: ${baseOffsetOf(file)}\n`);
     const head = Buffer.alloc(LOG_OVERHEAD);
+    const progress = new Progress(io);
     let position = 0;
     while (position < size) {
+      progress.update(`${basename(file)}: ${Math.floor((100 * position) / size)}%`);
       const remaining = size - position;
       if (remaining < LOG_OVERHEAD) break;
       await handle.read(head, 0, LOG_OVERHEAD, position);
@@ -104,6 +107,7 @@ async function dumpSegment(file: string, options: { deep: boolean; printData: bo
       io.stdout(batchLine(batch, position, valid) + (options.deep ? batch.records.map((r) => recordLine(batch, r, options.printData)).join('') : ''));
       position += batchSize;
     }
+    progress.done();
     if (position < size) {
       io.stdout(`Found ${size - position} invalid bytes at the end of ${basename(file)}\n`);
       return false;

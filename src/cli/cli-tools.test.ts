@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatTable, Progress } from './cli-format.ts';
+import { UsageError } from './cli-io.ts';
+import { parseOptions, parsePartitionList } from './cli-options.ts';
+import { parseAddConfig } from './configs.ts';
+import { formatRecord, formatterSettings } from './console-consumer.ts';
+import { lineReaderSettings, parseLine, readLines } from './console-producer.ts';
+import { parseDatetime, parseDurationMs } from './consumer-groups-reset.ts';
+import { parseOffsetJson } from './delete-records.ts';
+import { parseTime } from './get-offsets.ts';
+
+test('parseOptions glues negative numbers to their option and reports errors as one-line UsageErrors', () => {
+  const { values } = parseOptions(['--time', '-1', '--shift-by', '-20'], { time: { type: 'string' }, 'shift-by': { type: 'string' } });
+  assert.equal(values.time, '-1');
+  assert.equal(values['shift-by'], '-20');
+  assert.throws(() => parseOptions(['--nope'], {}), (e: Error) => e instanceof UsageError && !e.message.includes('\n'));
+});
+
+test('partition lists take commas and ranges', () => {
+  assert.deepEqual(parsePartitionList('0,2-4,7'), [0, 2, 3, 4, 7]);
+  assert.throws(() => parsePartitionList('a'), UsageError);
+});
+
+test('console-producer lines: headers, key, value, null marker, and the errors Kafka reports', () => {
+  const s = lineReaderSettings(new Map([['parse.key', 'true'], ['parse.headers', 'true'], ['null.marker', '~']]));
+  assert.deepEqual(parseLine('a:1,b,c:~\tk\tv\tw', 1, s), { key: 'k', value: 'v\tw', headers: [{ key: 'a', value: '1' }, { key: 'b', value: null }, { key: 'c', value: null }] });
+  assert.deepEqual(parseLine('~\t~\t~', 1, s), { key: null, value: null, headers: [] });
+  assert.throws(() => parseLine('x', 3, s), /No headers delimiter found on line number 3: 'x'/);
+  const plain = lineReaderSettings(new Map());
+  assert.deepEqual(parseLine('k\tv', 1, plain), { key: null, value: 'k\tv', headers: [] });
+});
+
+test('readLines splits on \\n and \\r\\n across chunk borders, multi-byte characters included', async () => {
+  async function* chunks() { yield Buffer.from('ab\r'); yield Buffer.from('\ncd\n\xc3', 'latin1'); yield Buffer.from([0xa9]); yield Buffer.from('\nlast'); }
+  const lines: string[] = [];
+  for await (const line of readLines(chunks())) lines.push(line);
+  assert.deepEqual(lines, ['ab', 'cd', 'é', 'last']);
+});
+
+test('console-consumer formats records as DefaultMessageFormatter', () => {
+  const record = { topic: 't', partition: 2, offset: 7, timestamp: 5, timestampType: 'LogAppendTime' as const, key: null, value: Buffer.from('v'), headers: [{ key: 'h', value: Buffer.from('x') }], leaderEpoch: 0 };
+  assert.equal(formatRecord(record, formatterSettings(new Map())), 'v\n');
+  const all = formatterSettings(new Map(['timestamp', 'partition', 'offset', 'headers', 'key'].map((k) => [`print.${k}`, 'true'] as [string, string]).concat([['key.separator', '\\t|']])));
+  assert.equal(formatRecord(record, all), 'LogAppendTime:5\t|Partition:2\t|Offset:7\t|h:x\t|null\t|v\n');
+});
+
+test('configs --add-config keeps bracketed lists whole', () => {
+  assert.deepEqual(parseAddConfig('a=1,b=[x,y],c=z'), [['a', '1'], ['b', 'x,y'], ['c', 'z']]);
+  assert.throws(() => parseAddConfig('novalue'), UsageError);
+});
+
+test('reset specs: ISO durations and datetimes', () => {
+  assert.equal(parseDurationMs('P1DT2H3M4.5S'), ((24 + 2) * 60 + 3) * 60_000 + 4_500);
+  assert.equal(parseDurationMs('PT15M'), 900_000);
+  assert.throws(() => parseDurationMs('P'), UsageError);
+  assert.equal(parseDatetime('2024-01-01T00:00:00.000Z'), Date.UTC(2024, 0, 1));
+  assert.equal(parseDatetime('2024-01-01T01:00:00.000+01:00'), Date.UTC(2024, 0, 1));
+  assert.throws(() => parseDatetime('yesterday'), UsageError);
+});
+
+test('get-offsets --time and delete-records JSON', () => {
+  assert.deepEqual(['-1', '-2', '-3', 'earliest', '1700000000000'].map(parseTime), [-1, -2, -3, -2, 1700000000000]);
+  assert.throws(() => parseTime('-4'), UsageError);
+  assert.deepEqual(parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":-1}],"version":1}'), [{ topic: 't', partition: 1, offset: -1 }]);
+  assert.throws(() => parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":1},{"topic":"t","partition":1,"offset":2}]}'), /duplicate/);
+});
+
+test('tables pad every column but the last; progress shows only on a terminal', () => {
+  assert.equal(formatTable(['A', 'BB'], [['xyz', '1']], [0, 0]), 'A   BB\nxyz 1\n');
+  const written: string[] = [];
+  new Progress({ stdout: () => {}, stderr: (t) => void written.push(t) }).update('x', { force: true });
+  assert.deepEqual(written, []);
+  const progress = new Progress({ stdout: () => {}, stderr: (t) => void written.push(t), stderrIsTerminal: true });
+  progress.update('50%', { force: true });
+  progress.done();
+  assert.equal(written.length, 2);
+});
