@@ -60,7 +60,7 @@ test('reset specs: ISO durations and datetimes', () => {
 });
 
 test('get-offsets --time and delete-records JSON', () => {
-  assert.deepEqual(['-1', '-2', '-3', 'earliest', '1700000000000'].map(parseTime), [-1, -2, -3, -2, 1700000000000]);
+  assert.deepEqual(['-1', '-2', '-3', 'earliest', '1700000000000'].map((t) => parseTime(t)), [-1, -2, -3, -2, 1700000000000]);
   assert.throws(() => parseTime('-4'), UsageError);
   assert.deepEqual(parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":-1}],"version":1}'), [{ topic: 't', partition: 1, offset: -1 }]);
   assert.throws(() => parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":1},{"topic":"t","partition":1,"offset":2}]}'), /duplicate/);
@@ -70,7 +70,7 @@ test('tables pad every column but the last; progress shows only on a terminal', 
   assert.equal(formatTable(['A', 'BB'], [['xyz', '1']], [0, 0]), 'A   BB\nxyz 1\n');
   const written: string[] = [];
   new Progress({ stdout: () => {}, stderr: (t) => void written.push(t) }).update('x', { force: true });
-  assert.deepEqual(written, []);
+  assert.equal(written.length, 0);
   const progress = new Progress({ stdout: () => {}, stderr: (t) => void written.push(t), stderrIsTerminal: true });
   progress.update('50%', { force: true });
   progress.done();
