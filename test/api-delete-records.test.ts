@@ -56,6 +56,8 @@ test('DeleteRecords moves the low watermark; earliest follows; reads below it ar
     // -1 deletes everything up to the high watermark.
     const all = await deleteRecords(client, 'trimmed', -1n);
     assert.deepEqual([all.errorCode, all.lowWatermark], [ErrorCode.NONE, 10n]);
+    const newest = await listOffset(client, 'trimmed', -3n);
+    assert.deepEqual([newest.errorCode, newest.offset], [ErrorCode.NONE, -1n], 'max timestamp of an emptied log is -1, as in Kafka');
     assert.equal((await produce(client, 'trimmed', 0, batchOf(['after']))).baseOffset, 10n);
   } finally {
     client.close();

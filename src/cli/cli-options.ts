@@ -150,11 +150,3 @@ export async function withAdmin<T>(servers: readonly string[], tool: string, bod
   }
 }
 
-/**
- * Whether a described config holds its default. Works around the client: Admin.describeConfigs
- * sets isDefault from the v0-only field, which reads false on v1+, so the source decides
- * (5 = DEFAULT_CONFIG) whenever the broker sent one.
- */
-export function isDefaultConfig(entry: { readonly isDefault: boolean; readonly source: number }): boolean {
-  return entry.source >= 0 ? entry.source === 5 : entry.isDefault;
-}

@@ -5,7 +5,7 @@ import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import {
-  BOOTSTRAP_OPTIONS, bootstrapServers, flag, intOption, isDefaultConfig, listOption, parseKeyValues, parseOptions, stringOption, withAdmin,
+  BOOTSTRAP_OPTIONS, bootstrapServers, flag, intOption, listOption, parseKeyValues, parseOptions, stringOption, withAdmin,
 } from './cli-options.ts';
 
 export const topicsUsage = `Usage: samsa topics --bootstrap-server <host:port> <action> [options]   (kafka-topics)
@@ -138,7 +138,7 @@ async function describe(admin: Admin, values: Values, io: CliIo): Promise<number
   const described: TopicDescription[] = metadata.map((m, i) => ({
     metadata: m,
     // Like kafka-topics: only the configs that differ from the defaults.
-    configs: Object.fromEntries(configs[i]!.configs.filter((c) => !isDefaultConfig(c)).map((c) => [c.name, c.isSensitive ? null : c.value])),
+    configs: Object.fromEntries(configs[i]!.configs.filter((c) => !c.isDefault).map((c) => [c.name, c.isSensitive ? null : c.value])),
   }));
   if (flag(values, 'json')) {
     printJson(io, described.map(({ metadata: m, configs: c }) => ({

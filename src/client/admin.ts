@@ -1,4 +1,5 @@
 import { ErrorCode } from '../protocol/errors.ts';
+import { ZERO_UUID } from '../protocol/primitives/uuid.ts';
 import { Apis } from './apis.ts';
 import { Cluster, type BrokerNode, type ClusterOptions, type TopicMetadata } from './cluster.ts';
 import { KafkaClientError, throwIfError } from './errors.ts';
@@ -73,7 +74,7 @@ export class Admin extends GroupAdmin {
     const connection = await this.cluster.connection(await this.#controller(), 'admin');
     const version = connection.versionFor(Apis.DeleteTopics);
     const response = await connection.send(Apis.DeleteTopics, version >= 6
-      ? { timeoutMs, topics: topics.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })) }
+      ? { timeoutMs, topics: topics.map((name) => ({ name, topicId: ZERO_UUID })) }
       : { timeoutMs, topicNames: [...topics] });
     for (const t of response.responses) throwIfError(t.errorCode, `DeleteTopics ${t.name}`, t.errorMessage);
   }
@@ -121,7 +122,9 @@ export class Admin extends GroupAdmin {
       return {
         resource,
         configs: result.configs.map((c) => ({
-          name: c.name, value: c.value, readOnly: c.readOnly, isDefault: c.isDefault ?? c.configSource === 5, source: c.configSource ?? -1,
+          name: c.name, value: c.value, readOnly: c.readOnly,
+          // v0 says isDefault; from v1 the source says it (5 = DEFAULT_CONFIG) and isDefault is absent.
+          isDefault: (c.configSource ?? -1) === -1 ? c.isDefault === true : c.configSource === 5, source: c.configSource ?? -1,
           isSensitive: c.isSensitive, synonyms: (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: s.source })),
         })),
       };

@@ -65,7 +65,8 @@ function offsetFor(partition: Partition, timestamp: bigint, context: RequestCont
     case MAX_TIMESTAMP:
       if (context.apiVersion < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'max timestamp needs ListOffsets v7');
       const max = partition.log.maxTimestampAndOffset();
-      if (max.offset === -1 || max.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      // Nothing visible: an empty log, or one whose records were all deleted (DeleteRecords, retention).
+      if (max.offset === -1 || max.offset < partition.logStartOffset || max.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
       return recordIn(partition, max.offset, (recordTimestamp) => recordTimestamp === max.timestamp) ?? max;
     default: {
       if (timestamp < 0n) throw new KafkaError(ErrorCode.INVALID_REQUEST, `no special timestamp ${timestamp}`);
