@@ -1,12 +1,12 @@
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Time } from '../../time.ts';
-import type { CoordinatorRecord, CoordinatorResult, CoordinatorTimer } from '../runtime/coordinator-runtime.ts';
+import type { CoordinatorRecord, CoordinatorTimer } from '../runtime/coordinator-runtime.ts';
 import type { Group } from './group.ts';
 import { ClassicGroup } from './classic-group.ts';
 import { EMPTY_ASSIGNMENT, type ClassicGroupMember } from './classic-group-member.ts';
 import { groupMetadataRecord } from './classic-records.ts';
-import { heartbeatKey, joinKey, syncKey, UNKNOWN_MEMBER_ID } from './classic-types.ts';
+import { heartbeatKey, joinKey, syncKey, UNKNOWN_MEMBER_ID, type JoinGroupResponse } from './classic-types.ts';
 
 /** The classic group settings (Kafka's group.* broker configs). */
 export interface ClassicGroupSettings {
@@ -30,7 +30,6 @@ export interface ClassicEnvironment {
 
 /** What to do once a written GroupMetadata record is in the log (replayed), or when its append failed. */
 interface PendingAppend {
-  readonly generationId: number;
   readonly onAppended: () => void;
   readonly onFailed: (errorCode: number) => CoordinatorRecord[];
 }
@@ -62,7 +61,7 @@ export class ClassicRebalancer {
   /** Writes a GroupMetadata record of `group`; the callbacks run when it is replayed or its append fails. */
   write(group: ClassicGroup, record: CoordinatorRecord, onAppended: () => void = () => {}, onFailed: (errorCode: number) => CoordinatorRecord[] = () => []): CoordinatorRecord[] {
     const queue = this.#pendingAppends.get(group.groupId) ?? [];
-    queue.push({ generationId: group.generationId, onAppended, onFailed });
+    queue.push({ onAppended, onFailed });
     this.#pendingAppends.set(group.groupId, queue);
     // Runs right after this operation's append: if the record was not replayed by then, it failed.
     this.schedule(`classic-append-check-${group.groupId}`, 0, () => []);
@@ -316,10 +315,6 @@ export class ClassicRebalancer {
   }
 }
 
-export function joinError(memberId: string, errorCode: number): import('./classic-types.ts').JoinGroupResponse {
+export function joinError(memberId: string, errorCode: number): JoinGroupResponse {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
-}
-
-export function emptyResult<T>(response: T | Promise<T>, records: readonly CoordinatorRecord[] = []): CoordinatorResult<T> {
-  return { records, response };
 }
