@@ -9,6 +9,10 @@
  *
  * Options: --records-100b N, --records-1kb N (defaults 2,000,000 and 500,000: 200 MB and 512 MB of values), --quick (a tenth).
  *
+ * Then the clients section (bench/clients.ts: Samsa's client against KafkaJS and @platformatic/kafka):
+ * --skip-clients leaves it out, --clients-only runs nothing else; its sizes take --clients-* flags
+ * (see bench/clients.ts).
+ *
  * Then the storage section (bench/storage.ts: PartitionLog and LogManager alone, no network):
  * --skip-storage leaves it out, --storage-only runs nothing else; its sizes take --append-mb,
  * --recovery-mb, --clean-mb, --partitions and --bench-dir (see bench/storage.ts).
@@ -24,6 +28,7 @@ import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
+import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, writeClientsResults } from './clients.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -69,11 +74,22 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       'skip-storage': { type: 'boolean', default: false },
       'storage-only': { type: 'boolean', default: false },
+      'skip-clients': { type: 'boolean', default: false },
+      'clients-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
+      ...clientsBenchArgs,
     },
   });
-  if (!values['storage-only']) await networkBench(values);
-  if (!values['skip-storage']) {
+  const only = values['storage-only'] || values['clients-only'];
+  if (!only) await networkBench(values);
+  if (!values['skip-clients'] && !values['storage-only']) {
+    const options = clientsOptions(values, values.quick);
+    console.log('\nClients (bench/clients.ts):');
+    const rows = await runClientsBench(options);
+    printClientsTable(rows);
+    await writeClientsResults(options, rows);
+  }
+  if (!values['skip-storage'] && !values['clients-only']) {
     const options = storageOptions(values, values.quick);
     console.log('\nStorage alone (bench/storage.ts):');
     const rows = await runStorageBench(options);

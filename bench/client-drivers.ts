@@ -1,0 +1,187 @@
+/**
+ * The three clients behind one small interface, with the same settings, so the bench loop in
+ * bench/client-worker.ts is the same code for each of them.
+ *
+ * Settings that hold for all three: acks as asked (1 or -1), no compression, no idempotence, one
+ * partition (0), keys null; fetches with min bytes 1, max wait 500 ms, max bytes 50 MB, 1 MiB per
+ * partition, read_uncommitted. Samsa's producer adds linger.ms / batch.size (the other two send
+ * what a send() call carries at once and have no such settings).
+ */
+import kafkajs from 'kafkajs';
+import { Consumer as PlatformaticConsumer, Producer as PlatformaticProducer } from '@platformatic/kafka';
+import { Consumer, Producer } from '../src/client/index.ts';
+
+const { Kafka, logLevel, CompressionTypes } = kafkajs;
+
+export type ClientName = 'samsa' | 'kafkajs' | 'platformatic';
+export const CLIENT_NAMES: readonly ClientName[] = ['samsa', 'kafkajs', 'platformatic'];
+
+export interface DriverSettings {
+  readonly bootstrap: string;
+  readonly topic: string;
+  readonly acks: 1 | -1;
+  /** Samsa only (linger.ms, batch.size): the others have no linger. */
+  readonly lingerMs: number;
+  readonly batchSizeBytes: number;
+}
+
+export interface ProduceDriver {
+  /** Fetches metadata and opens the produce connection, so timing starts with a warm client. */
+  connect(): Promise<void>;
+  /** One send call carrying all of `values`; resolves when the broker has acknowledged them all. */
+  sendMany(values: readonly Buffer[]): Promise<void>;
+  /** One send call carrying one record. */
+  sendOne(value: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumeDriver {
+  /**
+   * Reads partition 0 of the topic from offset 0, calling `onDelivery(count)` for every batch or
+   * record the client hands to the application, until `stop()` returns true.
+   */
+  consume(onDelivery: (count: number) => void, stop: () => boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+const FETCH = { minBytes: 1, maxWaitMs: 500, maxBytes: 52_428_800, maxPartitionBytes: 1_048_576 } as const;
+const CLIENT_ID = 'samsa-bench';
+
+/** Polls `stop` while a push-style consumer runs; resolves once it says so. */
+function until(stop: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (stop()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+}
+
+function samsaProducer(s: DriverSettings): ProduceDriver {
+  const producer = new Producer({
+    bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, acks: s.acks, compression: 'none',
+    lingerMs: s.lingerMs, batchSize: s.batchSizeBytes,
+  });
+  const topic = s.topic;
+  return {
+    connect: () => producer.connect(),
+    async sendMany(values) {
+      await producer.sendBatch(values.map((value) => ({ topic, value })));
+    },
+    async sendOne(value) {
+      await producer.send({ topic, value });
+    },
+    close: () => producer.close(),
+  };
+}
+
+function kafkajsProducer(s: DriverSettings): ProduceDriver {
+  const kafka = new Kafka({ clientId: CLIENT_ID, brokers: [s.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+  const { topic, acks } = s;
+  return {
+    connect: () => producer.connect(),
+    async sendMany(values) {
+      await producer.send({ topic, acks, compression: CompressionTypes.None, messages: values.map((value) => ({ value, partition: 0 })) });
+    },
+    async sendOne(value) {
+      await producer.send({ topic, acks, compression: CompressionTypes.None, messages: [{ value, partition: 0 }] });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+function platformaticProducer(s: DriverSettings): ProduceDriver {
+  const producer = new PlatformaticProducer({
+    clientId: CLIENT_ID, bootstrapBrokers: [s.bootstrap], acks: s.acks, compression: 'none', idempotent: false, autocreateTopics: false,
+  });
+  const { topic } = s;
+  return {
+    async connect() {
+      await producer.metadata({ topics: [topic] });
+    },
+    async sendMany(values) {
+      await producer.send({ messages: values.map((value) => ({ topic, value, partition: 0 })) });
+    },
+    async sendOne(value) {
+      await producer.send({ messages: [{ topic, value, partition: 0 }] });
+    },
+    async close() {
+      await producer.close();
+    },
+  };
+}
+
+function samsaConsumer(s: DriverSettings): ConsumeDriver {
+  // No group: assign() and start from the earliest offset, as consumer-perf-test does without --group.
+  const consumer = new Consumer({
+    bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, autoOffsetReset: 'earliest',
+    fetchMinBytes: FETCH.minBytes, fetchMaxWaitMs: FETCH.maxWaitMs, fetchMaxBytes: FETCH.maxBytes, maxPartitionFetchBytes: FETCH.maxPartitionBytes,
+  });
+  return {
+    async consume(onDelivery, stop) {
+      consumer.assign([{ topic: s.topic, partition: 0 }]);
+      for await (const batch of consumer.batches()) {
+        onDelivery(batch.records.length);
+        if (stop()) break;
+      }
+    },
+    close: () => consumer.close(),
+  };
+}
+
+function kafkajsConsumer(s: DriverSettings): ConsumeDriver {
+  // KafkaJS cannot consume without a group: a fresh group id per run, timed from the first record.
+  const kafka = new Kafka({ clientId: CLIENT_ID, brokers: [s.bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({
+    groupId: `bench-${process.pid}-${Date.now()}`, minBytes: FETCH.minBytes, maxWaitTimeInMs: FETCH.maxWaitMs,
+    maxBytes: FETCH.maxBytes, maxBytesPerPartition: FETCH.maxPartitionBytes, readUncommitted: true,
+  });
+  return {
+    async consume(onDelivery, stop) {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [s.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => { onDelivery(batch.messages.length); },
+      });
+      await until(stop);
+    },
+    close: () => consumer.disconnect(),
+  };
+}
+
+function platformaticConsumer(s: DriverSettings): ConsumeDriver {
+  // @platformatic/kafka's consume() always joins a group: a fresh group id, timed from the first record.
+  const consumer = new PlatformaticConsumer({
+    clientId: CLIENT_ID, bootstrapBrokers: [s.bootstrap], groupId: `bench-${process.pid}-${Date.now()}`,
+    minBytes: FETCH.minBytes, maxWaitTime: FETCH.maxWaitMs, maxBytes: FETCH.maxBytes, maxBytesPerPartition: FETCH.maxPartitionBytes,
+    isolationLevel: 0,
+  });
+  return {
+    async consume(onDelivery, stop) {
+      const stream = await consumer.consume({ topics: [s.topic], mode: 'earliest', autocommit: false });
+      // Messages come one at a time from an object-mode stream: a delivery is one record.
+      stream.on('data', () => { onDelivery(1); });
+      await until(stop);
+      await stream.close();
+    },
+    async close() {
+      await consumer.close(true);
+    },
+  };
+}
+
+export function produceDriver(client: ClientName, settings: DriverSettings): ProduceDriver {
+  if (client === 'samsa') return samsaProducer(settings);
+  if (client === 'kafkajs') return kafkajsProducer(settings);
+  return platformaticProducer(settings);
+}
+
+export function consumeDriver(client: ClientName, settings: DriverSettings): ConsumeDriver {
+  if (client === 'samsa') return samsaConsumer(settings);
+  if (client === 'kafkajs') return kafkajsConsumer(settings);
+  return platformaticConsumer(settings);
+}

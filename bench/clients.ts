@@ -1,0 +1,275 @@
+/**
+ * Clients: Samsa's own client against KafkaJS and @platformatic/kafka on the same broker in the same
+ * run: `node bench/clients.ts [--quick]`, or the clients section of `npm run bench`
+ * (`npm run bench -- --clients-only` for this section alone, `--skip-clients` to leave it out).
+ *
+ * One broker child process (fresh data directory); every client run is its own child process
+ * (bench/client-worker.ts), one after another, never two at once. Each produce run writes to a
+ * fresh one-partition topic; consume runs read a topic filled once per record size by kcat, so all
+ * three clients read the same batches. See bench/client-worker.ts for the exact modes.
+ *
+ * Options: --clients-records-100b N and --clients-records-1kb N (batched produce and consume;
+ * defaults 1,000,000 and 250,000), --clients-records-single N (one at a time; default 20,000),
+ * --clients-seconds S (each run stops after S seconds; default 5), --clients-acks 1|-1|both
+ * (default 1), --clients-batch N (records per send call, default 1,000), --clients-window N
+ * (outstanding calls, default 8), --clients-profile DIR (Samsa's runs with `node --cpu-prof` into
+ * DIR; summarize with bench/cpu-profile-summary.ts).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import kafkajs from 'kafkajs';
+import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
+import { CLIENT_NAMES, type ClientName } from './client-drivers.ts';
+import type { ProduceMode, WorkerJob, WorkerResult } from './client-worker.ts';
+import { machineInfo } from './machine-info.ts';
+import { createCpuClock } from './process-cpu.ts';
+
+const { Kafka, logLevel } = kafkajs;
+const WORKER = join(import.meta.dirname, 'client-worker.ts');
+const BATCH_SIZE_BYTES = 1_000_000;
+const LINGER_MS = 5;
+
+export interface ClientsBenchOptions {
+  records100b: number;
+  records1kb: number;
+  recordsSingle: number;
+  maxSeconds: number;
+  acks: Array<1 | -1>;
+  batchRecords: number;
+  window: number;
+  profileDir: string | null;
+}
+
+export interface ClientsRow {
+  client: ClientName;
+  /** 'produce batched', 'produce one-at-a-time', 'consume'. */
+  test: string;
+  /** Samsa's linger.ms for produce rows (the other clients have none: null). */
+  lingerMs: number | null;
+  acks: 1 | -1;
+  recordSize: number;
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  megabytesPerSecond: number;
+  setupSeconds: number;
+  latencyMs: WorkerResult['latencyMs'];
+  clientCpuSeconds: number;
+  brokerCpuSeconds: number;
+}
+
+export const clientsBenchArgs = {
+  'clients-records-100b': { type: 'string' },
+  'clients-records-1kb': { type: 'string' },
+  'clients-records-single': { type: 'string' },
+  'clients-seconds': { type: 'string' },
+  'clients-acks': { type: 'string' },
+  'clients-batch': { type: 'string' },
+  'clients-window': { type: 'string' },
+  'clients-profile': { type: 'string' },
+} as const;
+
+export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchArgs, string | undefined>>, quick: boolean): ClientsBenchOptions {
+  const scale = quick ? 0.1 : 1;
+  const count = (value: string | undefined, fallback: number): number => {
+    const n = value === undefined ? Math.round(fallback * scale) : Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
+    return n;
+  };
+  const acks = values['clients-acks'] ?? '1';
+  if (!['1', '-1', 'all', 'both'].includes(acks)) throw new Error(`--clients-acks takes 1, -1 (all) or both, not ${acks}`);
+  return {
+    records100b: count(values['clients-records-100b'], 1_000_000),
+    records1kb: count(values['clients-records-1kb'], 250_000),
+    recordsSingle: count(values['clients-records-single'], 20_000),
+    maxSeconds: values['clients-seconds'] === undefined ? (quick ? 2 : 5) : count(values['clients-seconds'], 5),
+    acks: acks === 'both' ? [1, -1] : acks === '1' ? [1] : [-1],
+    batchRecords: values['clients-batch'] === undefined ? 1000 : count(values['clients-batch'], 1000),
+    window: values['clients-window'] === undefined ? 8 : count(values['clients-window'], 8),
+    profileDir: values['clients-profile'] ?? null,
+  };
+}
+
+async function runWorker(job: WorkerJob, execArgv: string[]): Promise<WorkerResult> {
+  const child = spawn(process.execPath, [...execArgv, WORKER, JSON.stringify(job)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (code !== 0 || line === undefined) throw new Error(`${job.client} ${job.kind} ${job.mode} exited with ${code}:\n${stderr}`);
+  return JSON.parse(line.slice('RESULT '.length)) as WorkerResult;
+}
+
+/** N record values of exactly `size` bytes, one per line, for kcat -l. */
+async function writeRecordsFile(path: string, count: number, size: number): Promise<void> {
+  const out = createWriteStream(path);
+  const line = 'x'.repeat(size) + '\n';
+  for (let i = 0; i < count; i++) if (!out.write(line)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+function kcat(args: string[]): void {
+  execFileSync('kcat', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export async function runClientsBench(options: ClientsBenchOptions): Promise<ClientsRow[]> {
+  const clock = createCpuClock();
+  const workDir = await makeTempDir('samsa-bench-clients-');
+  const dataDir = join(workDir, 'data');
+  await mkdir(dataDir);
+  if (options.profileDir !== null) await mkdir(options.profileDir, { recursive: true });
+  const broker = await startBrokerProcess(dataDir, {});
+  const kafka = new Kafka({ clientId: 'samsa-bench-admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const rows: ClientsRow[] = [];
+  let topicSeq = 0;
+  const createTopic = async (name: string): Promise<string> => {
+    const topic = `${name}-${topicSeq++}`;
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    return topic;
+  };
+  const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
+
+  const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null): Promise<void> => {
+    const execArgv = options.profileDir !== null && client === 'samsa'
+      ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}-acks${job.acks}.cpuprofile`]
+      : [];
+    const cpuBefore = clock.cpuSeconds(broker.pid);
+    const result = await runWorker(job, execArgv);
+    const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
+    if (job.kind === 'produce') {
+      const hw = await highWatermark(job.topic);
+      if (hw !== result.recordsWritten) throw new Error(`${client} ${test}: high watermark ${hw} after writing ${result.recordsWritten} records`);
+    }
+    const row: ClientsRow = {
+      client, test, lingerMs, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
+      recordsPerSecond: result.records / result.seconds, megabytesPerSecond: (result.records * job.recordSize) / 1e6 / result.seconds,
+      setupSeconds: result.setupSeconds, latencyMs: result.latencyMs, clientCpuSeconds: result.cpuSeconds, brokerCpuSeconds,
+    };
+    rows.push(row);
+    process.stderr.write(`  ${formatRow(row).join('  ')}\n`);
+  };
+
+  try {
+    await admin.connect();
+    const sizes = [{ recordSize: 100, batched: options.records100b }, { recordSize: 1024, batched: options.records1kb }];
+    for (const acks of options.acks) {
+      for (const { recordSize, batched } of sizes) {
+        const base = { bootstrap: broker.bootstrap, acks, batchSizeBytes: BATCH_SIZE_BYTES, recordSize, maxSeconds: options.maxSeconds,
+          batchRecords: options.batchRecords, window: options.window };
+        const modes: Array<{ mode: ProduceMode; records: number }> = [{ mode: 'batched', records: batched }, { mode: 'one-at-a-time', records: options.recordsSingle }];
+        for (const { mode, records } of modes) {
+          for (const client of CLIENT_NAMES) {
+            // The others send each call at once; Samsa's one-at-a-time row uses linger 0 to match,
+            // plus one row at linger 5 to show what linger costs an application that awaits each send.
+            const lingers = client !== 'samsa' ? [null] : mode === 'batched' ? [LINGER_MS] : [0, LINGER_MS];
+            for (const lingerMs of lingers) {
+              const topic = await createTopic(`clients-${client}-${mode}-${recordSize}b`);
+              const maxSeconds = lingerMs === LINGER_MS && mode === 'one-at-a-time' ? Math.min(2, options.maxSeconds) : options.maxSeconds;
+              await run(client, `produce ${mode}`, { ...base, client, kind: 'produce', mode, topic, records, lingerMs: lingerMs ?? 0, maxSeconds }, lingerMs);
+            }
+          }
+        }
+        if (acks !== options.acks[0]) continue;
+        // Consume: the same bytes for every client, written by kcat in batches of up to 1 MB.
+        const topic = await createTopic(`clients-consume-${recordSize}b`);
+        const file = join(workDir, `${topic}.txt`);
+        await writeRecordsFile(file, batched, recordSize);
+        kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', file, '-X', `linger.ms=${LINGER_MS}`, '-X', `batch.size=${BATCH_SIZE_BYTES}`,
+          '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2000000']);
+        const hw = await highWatermark(topic);
+        if (hw !== batched) throw new Error(`${topic}: high watermark ${hw} after kcat produced ${batched} records`);
+        for (const client of CLIENT_NAMES) {
+          await run(client, 'consume', { ...base, client, kind: 'consume', mode: 'batched', topic, records: batched, lingerMs: 0 }, null);
+        }
+      }
+    }
+    await admin.disconnect();
+  } catch (error) {
+    process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
+    throw error;
+  } finally {
+    await broker.stop();
+    await removeTempDir(workDir);
+  }
+  return rows;
+}
+
+const HEADER = ['client', 'test', 'acks', 'record', 'records', 'seconds', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'client CPU s', 'broker CPU s'];
+
+function clientLabel(row: ClientsRow): string {
+  return row.client === 'samsa' && row.lingerMs !== null ? `samsa (linger ${row.lingerMs})` : row.client;
+}
+
+function formatRow(r: ClientsRow): string[] {
+  const ms = (value: number | undefined): string => value === undefined ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1);
+  // Consume latency is the gap between deliveries: meaningless for a client that delivers one record at a time.
+  const latency = r.test === 'consume' && r.client === 'platformatic' ? null : r.latencyMs;
+  return [
+    clientLabel(r), r.test, String(r.acks), r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`, r.records.toLocaleString('en-US'), r.seconds.toFixed(2),
+    Math.round(r.recordsPerSecond).toLocaleString('en-US'), r.megabytesPerSecond.toFixed(1), ms(latency?.p50), ms(latency?.p99),
+    r.clientCpuSeconds.toFixed(2), r.brokerCpuSeconds.toFixed(2),
+  ];
+}
+
+/** Samsa's records/s over each other client's, per test (Samsa's linger 0 row for one at a time). */
+export function clientsRatios(rows: ClientsRow[]): Array<{ test: string; acks: number; recordSize: number; kafkajs: number; platformatic: number }> {
+  const out = [];
+  for (const samsa of rows) {
+    if (samsa.client !== 'samsa' || (samsa.test === 'produce one-at-a-time' && samsa.lingerMs !== 0)) continue;
+    const other = (client: ClientName): number => {
+      const row = rows.find((r) => r.client === client && r.test === samsa.test && r.acks === samsa.acks && r.recordSize === samsa.recordSize);
+      return row === undefined ? NaN : samsa.recordsPerSecond / row.recordsPerSecond;
+    };
+    out.push({ test: samsa.test, acks: samsa.acks, recordSize: samsa.recordSize, kafkajs: other('kafkajs'), platformatic: other('platformatic') });
+  }
+  return out;
+}
+
+export function printClientsTable(rows: ClientsRow[]): void {
+  const cells = rows.map(formatRow);
+  const widths = HEADER.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (row: string[]): string => '| ' + row.map((cell, i) => i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join(' | ') + ' |';
+  console.log(line(HEADER));
+  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
+  for (const row of cells) console.log(line(row));
+  console.log('\nSamsa records/s over the others (goal: 3x KafkaJS, 1.5x @platformatic/kafka):');
+  for (const r of clientsRatios(rows)) {
+    const size = r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`;
+    console.log(`  ${r.test.padEnd(21)} acks=${String(r.acks).padEnd(2)} ${size.padStart(5)}:  ${r.kafkajs.toFixed(2)}x KafkaJS, ${r.platformatic.toFixed(2)}x platformatic`);
+  }
+}
+
+export async function writeClientsResults(options: ClientsBenchOptions, rows: ClientsRow[]): Promise<void> {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const settings = { ...options, lingerMs: LINGER_MS, batchSizeBytes: BATCH_SIZE_BYTES, compression: 'none', partitions: 1 };
+  await writeFile(join(resultsDir, 'clients-latest.json'), JSON.stringify({
+    date: new Date().toISOString(), commit, machine: machineInfo(), settings, rows, ratios: clientsRatios(rows),
+  }, null, 2) + '\n');
+  console.log(`wrote ${join('bench', 'results', 'clients-latest.json')}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, ...clientsBenchArgs } });
+  const options = clientsOptions(values, values.quick);
+  const rows = await runClientsBench(options);
+  printClientsTable(rows);
+  await writeClientsResults(options, rows);
+}
+
+if (import.meta.main) await main();
