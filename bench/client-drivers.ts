@@ -7,11 +7,8 @@
  * partition, read_uncommitted. Samsa's producer adds linger.ms / batch.size (the other two send
  * what a send() call carries at once and have no such settings).
  */
-import kafkajs from 'kafkajs';
-import { Consumer as PlatformaticConsumer, Producer as PlatformaticProducer } from '@platformatic/kafka';
-import { Consumer, Producer } from '../src/client/index.ts';
-
-const { Kafka, logLevel, CompressionTypes } = kafkajs;
+// Each worker loads only its own client (dynamic imports), so its start-up and a CPU profile of it
+// carry no other library's code.
 
 export type ClientName = 'samsa' | 'kafkajs' | 'platformatic';
 export const CLIENT_NAMES: readonly ClientName[] = ['samsa', 'kafkajs', 'platformatic'];
@@ -59,7 +56,8 @@ function until(stop: () => boolean): Promise<void> {
   });
 }
 
-function samsaProducer(s: DriverSettings): ProduceDriver {
+async function samsaProducer(s: DriverSettings): Promise<ProduceDriver> {
+  const { Producer } = await import('../src/client/index.ts');
   const producer = new Producer({
     bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, acks: s.acks, compression: 'none',
     lingerMs: s.lingerMs, batchSize: s.batchSizeBytes,
@@ -77,7 +75,8 @@ function samsaProducer(s: DriverSettings): ProduceDriver {
   };
 }
 
-function kafkajsProducer(s: DriverSettings): ProduceDriver {
+async function kafkajsProducer(s: DriverSettings): Promise<ProduceDriver> {
+  const { Kafka, logLevel, CompressionTypes } = (await import('kafkajs')).default;
   const kafka = new Kafka({ clientId: CLIENT_ID, brokers: [s.bootstrap], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
   const { topic, acks } = s;
@@ -93,7 +92,8 @@ function kafkajsProducer(s: DriverSettings): ProduceDriver {
   };
 }
 
-function platformaticProducer(s: DriverSettings): ProduceDriver {
+async function platformaticProducer(s: DriverSettings): Promise<ProduceDriver> {
+  const { Producer: PlatformaticProducer } = await import('@platformatic/kafka');
   const producer = new PlatformaticProducer({
     clientId: CLIENT_ID, bootstrapBrokers: [s.bootstrap], acks: s.acks, compression: 'none', idempotent: false, autocreateTopics: false,
   });
@@ -114,7 +114,8 @@ function platformaticProducer(s: DriverSettings): ProduceDriver {
   };
 }
 
-function samsaConsumer(s: DriverSettings): ConsumeDriver {
+async function samsaConsumer(s: DriverSettings): Promise<ConsumeDriver> {
+  const { Consumer } = await import('../src/client/index.ts');
   // No group: assign() and start from the earliest offset, as consumer-perf-test does without --group.
   const consumer = new Consumer({
     bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, autoOffsetReset: 'earliest',
@@ -132,7 +133,8 @@ function samsaConsumer(s: DriverSettings): ConsumeDriver {
   };
 }
 
-function kafkajsConsumer(s: DriverSettings): ConsumeDriver {
+async function kafkajsConsumer(s: DriverSettings): Promise<ConsumeDriver> {
+  const { Kafka, logLevel } = (await import('kafkajs')).default;
   // KafkaJS cannot consume without a group: a fresh group id per run, timed from the first record.
   const kafka = new Kafka({ clientId: CLIENT_ID, brokers: [s.bootstrap], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({
@@ -153,7 +155,8 @@ function kafkajsConsumer(s: DriverSettings): ConsumeDriver {
   };
 }
 
-function platformaticConsumer(s: DriverSettings): ConsumeDriver {
+async function platformaticConsumer(s: DriverSettings): Promise<ConsumeDriver> {
+  const { Consumer: PlatformaticConsumer } = await import('@platformatic/kafka');
   // @platformatic/kafka's consume() always joins a group: a fresh group id, timed from the first record.
   const consumer = new PlatformaticConsumer({
     clientId: CLIENT_ID, bootstrapBrokers: [s.bootstrap], groupId: `bench-${process.pid}-${Date.now()}`,
@@ -174,13 +177,13 @@ function platformaticConsumer(s: DriverSettings): ConsumeDriver {
   };
 }
 
-export function produceDriver(client: ClientName, settings: DriverSettings): ProduceDriver {
+export function produceDriver(client: ClientName, settings: DriverSettings): Promise<ProduceDriver> {
   if (client === 'samsa') return samsaProducer(settings);
   if (client === 'kafkajs') return kafkajsProducer(settings);
   return platformaticProducer(settings);
 }
 
-export function consumeDriver(client: ClientName, settings: DriverSettings): ConsumeDriver {
+export function consumeDriver(client: ClientName, settings: DriverSettings): Promise<ConsumeDriver> {
   if (client === 'samsa') return samsaConsumer(settings);
   if (client === 'kafkajs') return kafkajsConsumer(settings);
   return platformaticConsumer(settings);

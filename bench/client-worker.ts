@@ -13,6 +13,8 @@
  * the first delivery (group joins and the first fetch are reported as setup); records of the first
  * delivery are not counted. Latency: the gaps between deliveries to the application.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { consumeDriver, produceDriver, type ClientName, type DriverSettings } from './client-drivers.ts';
 import { summarize, type LatencySummary } from './latency-stats.ts';
 
@@ -28,6 +30,8 @@ export interface WorkerJob extends DriverSettings {
   readonly maxSeconds: number;
   readonly batchRecords: number;
   readonly window: number;
+  /** When set, a V8 CPU profile of the timed phase (what `node --cpu-prof` records) goes here. */
+  readonly profileFile?: string | null;
 }
 
 export interface WorkerResult {
@@ -42,13 +46,28 @@ export interface WorkerResult {
   readonly cpuSeconds: number;
 }
 
+/** Starts V8's sampling profiler; the returned function stops it and writes the .cpuprofile. */
+async function startProfile(file: string | null | undefined): Promise<() => Promise<void>> {
+  if (file === null || file === undefined) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 function cpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 }
 
 async function produce(job: WorkerJob): Promise<WorkerResult> {
-  const driver = produceDriver(job.client, job);
+  const driver = await produceDriver(job.client, job);
   const value = Buffer.alloc(job.recordSize, 'x');
   const setupStart = performance.now();
   await driver.connect();
@@ -67,6 +86,7 @@ async function produce(job: WorkerJob): Promise<WorkerResult> {
   const setupSeconds = (performance.now() - setupStart) / 1000;
 
   const latencies: number[] = [];
+  const stopProfile = await startProfile(job.profileFile);
   const cpuStart = cpuSeconds();
   const start = performance.now();
   const deadline = start + job.maxSeconds * 1000;
@@ -94,12 +114,13 @@ async function produce(job: WorkerJob): Promise<WorkerResult> {
   }
   const seconds = (performance.now() - start) / 1000;
   const cpu = cpuSeconds() - cpuStart;
+  await stopProfile();
   await driver.close();
   return { records: sent, recordsWritten: written + sent, seconds, setupSeconds, latencyMs: summarize(latencies), cpuSeconds: cpu };
 }
 
 async function consume(job: WorkerJob): Promise<WorkerResult> {
-  const driver = consumeDriver(job.client, job);
+  const driver = await consumeDriver(job.client, job);
   const gaps: number[] = [];
   const setupStart = performance.now();
   let first = -1;
@@ -123,8 +144,10 @@ async function consume(job: WorkerJob): Promise<WorkerResult> {
     last = now;
   };
   const stop = (): boolean => received >= job.records || performance.now() >= Math.min(deadline, timedDeadline);
+  const stopProfile = await startProfile(job.profileFile);
   await driver.consume(onDelivery, stop);
   const cpu = cpuSeconds() - cpuStart;
+  await stopProfile();
   await driver.close();
   if (first < 0) throw new Error(`${job.client}: no record arrived within ${(deadline - setupStart) / 1000} s`);
   return {

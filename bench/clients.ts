@@ -12,8 +12,9 @@
  * defaults 1,000,000 and 250,000), --clients-records-single N (one at a time; default 20,000),
  * --clients-seconds S (each run stops after S seconds; default 5), --clients-acks 1|-1|both
  * (default 1), --clients-batch N (records per send call, default 1,000), --clients-window N
- * (outstanding calls, default 8), --clients-profile DIR (Samsa's runs with `node --cpu-prof` into
- * DIR; summarize with bench/cpu-profile-summary.ts).
+ * (outstanding calls, default 8), --clients-profile DIR (a V8 CPU profile of the timed phase of
+ * each of Samsa's runs, the sampler `node --cpu-prof` uses, written to DIR; summarize with
+ * bench/cpu-profile-summary.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -95,8 +96,8 @@ export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchA
   };
 }
 
-async function runWorker(job: WorkerJob, execArgv: string[]): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [...execArgv, WORKER, JSON.stringify(job)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function runWorker(job: WorkerJob): Promise<WorkerResult> {
+  const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
@@ -139,11 +140,11 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
   const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
 
   const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null): Promise<void> => {
-    const execArgv = options.profileDir !== null && client === 'samsa'
-      ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}-acks${job.acks}.cpuprofile`]
-      : [];
+    const profileFile = options.profileDir !== null && client === 'samsa'
+      ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}-acks${job.acks}.cpuprofile`)
+      : null;
     const cpuBefore = clock.cpuSeconds(broker.pid);
-    const result = await runWorker(job, execArgv);
+    const result = await runWorker({ ...job, profileFile });
     const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
     if (job.kind === 'produce') {
       const hw = await highWatermark(job.topic);
