@@ -10,8 +10,8 @@
  *
  * Options: --clients-records-100b N and --clients-records-1kb N (batched produce and consume;
  * defaults 1,000,000 and 250,000), --clients-records-single N (one at a time; default 20,000),
- * --clients-seconds S (each run stops after S seconds; default 5), --clients-acks 1|-1|both
- * (default 1), --clients-batch N (records per send call, default 1,000), --clients-window N
+ * --clients-seconds S (each run stops after S seconds; default 5), --clients-acks 1|all|both
+ * (default 1; all = -1, which parseArgs would take for a flag), --clients-batch N (records per send call, default 1,000), --clients-window N
  * (outstanding calls, default 8), --clients-profile DIR (a V8 CPU profile of the timed phase of
  * each of Samsa's runs, the sampler `node --cpu-prof` uses, written to DIR; summarize with
  * bench/cpu-profile-summary.ts).
@@ -215,7 +215,7 @@ function formatRow(r: ClientsRow): string[] {
   // Consume latency is the gap between deliveries: meaningless for a client that delivers one record at a time.
   const latency = r.test === 'consume' && r.client === 'platformatic' ? null : r.latencyMs;
   return [
-    clientLabel(r), r.test, String(r.acks), r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`, r.records.toLocaleString('en-US'), r.seconds.toFixed(2),
+    clientLabel(r), r.test, r.test === 'consume' ? '-' : String(r.acks), r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`, r.records.toLocaleString('en-US'), r.seconds.toFixed(2),
     Math.round(r.recordsPerSecond).toLocaleString('en-US'), r.megabytesPerSecond.toFixed(1), ms(latency?.p50), ms(latency?.p99),
     r.clientCpuSeconds.toFixed(2), r.brokerCpuSeconds.toFixed(2),
   ];
