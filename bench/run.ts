@@ -16,6 +16,10 @@
  * Then the storage section (bench/storage.ts: PartitionLog and LogManager alone, no network):
  * --skip-storage leaves it out, --storage-only runs nothing else; its sizes take --append-mb,
  * --recovery-mb, --clean-mb, --partitions and --bench-dir (see bench/storage.ts).
+ *
+ * Then the consumer groups section (bench/groups.ts: settle time of a 10-member kcat group after a
+ * join and a death, eager and cooperative; OffsetCommit throughput): --skip-groups leaves it out,
+ * --groups-only runs nothing else; its settings take --groups-* flags (see bench/groups.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,6 +33,7 @@ import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
 import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, writeClientsResults } from './clients.ts';
+import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -76,25 +81,35 @@ async function main(): Promise<void> {
       'storage-only': { type: 'boolean', default: false },
       'skip-clients': { type: 'boolean', default: false },
       'clients-only': { type: 'boolean', default: false },
+      'skip-groups': { type: 'boolean', default: false },
+      'groups-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
+      ...groupsBenchArgs,
     },
   });
-  const only = values['storage-only'] || values['clients-only'];
+  const only = values['storage-only'] || values['clients-only'] || values['groups-only'];
   if (!only) await networkBench(values);
-  if (!values['skip-clients'] && !values['storage-only']) {
+  if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
     console.log('\nClients (bench/clients.ts):');
     const rows = await runClientsBench(options);
     printClientsTable(rows);
     await writeClientsResults(options, rows);
   }
-  if (!values['skip-storage'] && !values['clients-only']) {
+  if (!values['skip-storage'] && (!only || values['storage-only'])) {
     const options = storageOptions(values, values.quick);
     console.log('\nStorage alone (bench/storage.ts):');
     const rows = await runStorageBench(options);
     printStorageTable(rows);
     await writeStorageResults(options, rows);
+  }
+  if (!values['skip-groups'] && (!only || values['groups-only'])) {
+    const options = groupsOptions(values, values.quick);
+    console.log('\nConsumer groups (bench/groups.ts):');
+    const results = await runGroupsBench(options);
+    printGroupsTable(results, options);
+    await writeGroupsResults(options, results);
   }
 }
 
