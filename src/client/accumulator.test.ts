@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { CompressionType } from '../protocol/records/batch-header.ts';
+import { buildRecordBatch } from '../protocol/records/record-batch-builder.ts';
 import { RecordAccumulator } from './accumulator.ts';
 
 const noop = { resolve: () => {}, reject: () => {} };
@@ -24,7 +27,7 @@ test('a batch closes at batch.size and the next record opens another', () => {
 test('a record bigger than batch.size gets a batch of its own', () => {
   const acc = new RecordAccumulator({ batchSize: 100, lingerMs: 0 });
   const big = acc.append('t', 0, record(500), 521, noop, 0);
-  assert.equal(big.records.length, 1);
+  assert.equal(big.recordCount, 1);
   assert.ok(big.closed);
 });
 
@@ -52,4 +55,70 @@ test('batches past delivery.timeout.ms expire', () => {
   const old = acc.append('t', 0, record(1), 22, noop, 0);
   acc.append('t', 1, record(1), 22, noop, 500);
   assert.deepEqual(acc.expire(1000, 1000), [old]);
+});
+
+test('a batch encoded record by record as appended is byte for byte what buildRecordBatch makes', () => {
+  const bytes = fc.option(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { nil: null });
+  const input = fc.record({
+    key: bytes, value: bytes,
+    headers: fc.option(fc.array(fc.record({ key: fc.string({ maxLength: 20 }), value: bytes }), { maxLength: 3 }), { nil: undefined }),
+    timestamp: fc.integer({ min: 0, max: 2 ** 42 }),
+  });
+  fc.assert(fc.property(fc.array(input, { minLength: 1, maxLength: 60 }), fc.constantFrom(...Object.values(CompressionType)), (records, compression) => {
+    // One batch for all: batch.size is far above what the records need.
+    const acc = new RecordAccumulator({ batchSize: 1 << 30, lingerMs: 0 });
+    let batch = acc.append('t', 0, records[0]!, 1, noop, 0);
+    for (const r of records.slice(1)) batch = acc.append('t', 0, r, 1, noop, 0);
+    const plain = records.map((r) => (r.headers === undefined ? { key: r.key, value: r.value, timestamp: r.timestamp } : r));
+    assert.deepEqual(batch.encode(compression), buildRecordBatch(plain, { compression }));
+    assert.equal(batch.encode(compression), batch.encode(compression), 'built once, so a retry sends the same bytes');
+  }), { numRuns: 150 });
+});
+
+test('deliveries get their metadata in slot order; a failure reaches every record', () => {
+  const acc = new RecordAccumulator({ batchSize: 10_000, lingerMs: 0 });
+  const got: Array<[number, unknown]> = [];
+  const target = { resolve: (m: unknown, slot: number) => got.push([slot, m]), reject: (e: Error, slot: number) => got.push([slot, e.message]) };
+  acc.append('t', 2, { key: Buffer.from('k'), value: null, timestamp: 7 }, 22, target, 5, 4);
+  const batch = acc.append('t', 2, { key: null, value: Buffer.from('vv'), timestamp: 9 }, 23, target, 5, 9);
+  batch.complete(100, -1);
+  assert.deepEqual(got, [
+    [4, { topic: 't', partition: 2, offset: 100, timestamp: 7, serializedKeySize: 1, serializedValueSize: -1 }],
+    [9, { topic: 't', partition: 2, offset: 101, timestamp: 9, serializedKeySize: -1, serializedValueSize: 2 }],
+  ]);
+  got.length = 0;
+  batch.complete(-1, 55);
+  assert.deepEqual(got.map(([, m]) => [(m as { offset: number }).offset, (m as { timestamp: number }).timestamp]), [[-1, 55], [-1, 55]]);
+  got.length = 0;
+  batch.fail(new Error('boom'));
+  assert.deepEqual(got, [[4, 'boom'], [9, 'boom']]);
+});
+
+test('overflowsOpenBatch: only an open batch with records that the next record would overflow', () => {
+  const acc = new RecordAccumulator({ batchSize: 100, lingerMs: 1000 });
+  assert.equal(acc.overflowsOpenBatch('t', 0, 500), false, 'no batch yet: the first batch is no reason to move');
+  assert.equal(acc.needsNewBatch('t', 0, 500), true);
+  acc.append('t', 0, record(10), 60, noop, 0);
+  assert.equal(acc.overflowsOpenBatch('t', 0, 40), false);
+  assert.equal(acc.overflowsOpenBatch('t', 0, 41), true);
+  assert.equal(acc.overflowsOpenBatch('t', 1, 41), false, 'another partition');
+  assert.equal(acc.overflowsOpenBatch('u', 0, 41), false, 'another topic');
+  acc.append('t', 0, record(10), 40, noop, 0);
+  assert.equal(acc.overflowsOpenBatch('t', 0, 1), false, 'full, so closed: the next record starts a batch anyway');
+  assert.equal(acc.isEmpty, false);
+  assert.equal(acc.drain(0, never).length, 1);
+  assert.equal(acc.isEmpty, true);
+});
+
+test('many topics and partitions: each keeps its own queue; drain takes one batch of each', () => {
+  const acc = new RecordAccumulator({ batchSize: 50, lingerMs: 0 });
+  for (const topic of ['a', 'b']) for (const partition of [3, 0, 7]) for (let i = 0; i < 3; i++) acc.append(topic, partition, record(1), 30, noop, 0);
+  const first = acc.drain(0, never);
+  assert.equal(first.length, 6);
+  assert.deepEqual(new Set(first.map((b) => `${b.topic}-${b.partition}`)).size, 6);
+  assert.ok(first.every((b) => b.recordCount === 1));
+  assert.equal(acc.drain(0, never).length, 6);
+  assert.equal(acc.drain(0, never).length, 6);
+  assert.ok(acc.isEmpty);
+  assert.equal(acc.nextReadyMs(), Infinity);
 });

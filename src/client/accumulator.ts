@@ -1,4 +1,12 @@
-import type { RecordHeader, RecordInput } from '../protocol/records/record-batch-builder.ts';
+import {
+  ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET,
+  CompressionType, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_BATCH_OVERHEAD, RECORDS_COUNT_OFFSET,
+} from '../protocol/records/batch-header.ts';
+import { compress } from '../protocol/records/compression/index.ts';
+import { computeBatchCrc } from '../protocol/records/crc32c.ts';
+import { NO_TIMESTAMP, writeInt64, type RecordHeader, type RecordInput } from '../protocol/records/record-batch-builder.ts';
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/record-varint.ts';
 
 export interface RecordMetadata {
   readonly topic: string;
@@ -10,18 +18,37 @@ export interface RecordMetadata {
   readonly serializedValueSize: number;
 }
 
-interface Delivery {
-  readonly resolve: (metadata: RecordMetadata) => void;
-  readonly reject: (error: Error) => void;
+/**
+ * Where a record's outcome goes. `slot` is the number given to append, so one target can collect
+ * many records (sendBatch) without a promise per record; Promise.withResolvers() fits as it is.
+ */
+export interface Delivery {
+  resolve(metadata: RecordMetadata, slot: number): void;
+  reject(error: Error, slot: number): void;
 }
 
-/** The records of one partition that travel together as one record batch. */
+/** Buffers start at this (or batch.size, if smaller) and double, so a lone record does not take batch.size. */
+const INITIAL_CAPACITY = 16_384;
+/** Per record kept for its RecordMetadata: timestamp, key size, value size (-1: null), slot. */
+const STRIDE = 4;
+
+/**
+ * The records of one partition that travel together as one record batch. Each record is encoded
+ * into the batch's buffer as it is appended (while the previous batch is on the wire), so sending
+ * only writes the header and the CRC, or compresses the records first.
+ */
 export class ProducerBatch {
   readonly topic: string;
   readonly partition: number;
   readonly createdMs: number;
-  readonly records: RecordInput[] = [];
   readonly deliveries: Delivery[] = [];
+  readonly #perRecord: number[] = [];
+  /** Room for the batch header, then the encoded records. */
+  #buffer: Buffer;
+  #position = RECORD_BATCH_OVERHEAD;
+  #baseTimestamp = NO_TIMESTAMP;
+  #maxTimestamp = NO_TIMESTAMP;
+  /** The producer's size estimate of the records, against batch.size. */
   sizeBytes = 0;
   /** No more appends: full, or being sent. */
   closed = false;
@@ -30,26 +57,123 @@ export class ProducerBatch {
   /** The encoded batch, kept across retries so a retry sends the same bytes. */
   encoded: Buffer | null = null;
 
-  constructor(topic: string, partition: number, createdMs: number) {
+  constructor(topic: string, partition: number, createdMs: number, batchSize = INITIAL_CAPACITY) {
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;
+    this.#buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + Math.min(batchSize, INITIAL_CAPACITY));
+  }
+
+  get recordCount(): number {
+    return this.deliveries.length;
+  }
+
+  /** Encodes the record at the end of the batch (magic v2 record layout, offsetDelta = its index). */
+  add(record: RecordInput, delivery: Delivery, slot: number): void {
+    const { key, value, timestamp } = record;
+    const headers = record.headers;
+    const index = this.deliveries.length;
+    if (index === 0) this.#baseTimestamp = timestamp;
+    if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
+    const timestampDelta = timestamp - this.#baseTimestamp;
+    let bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(index)
+      + (key === null ? 1 : sizeOfVarint(key.length) + key.length)
+      + (value === null ? 1 : sizeOfVarint(value.length) + value.length)
+      + sizeOfVarint(headers === undefined ? 0 : headers.length);
+    if (headers !== undefined) {
+      for (const header of headers) {
+        const keyLength = Buffer.byteLength(header.key, 'utf8');
+        bodySize += sizeOfVarint(keyLength) + keyLength + (header.value === null ? 1 : sizeOfVarint(header.value.length) + header.value.length);
+      }
+    }
+    const needed = this.#position + sizeOfVarint(bodySize) + bodySize;
+    if (needed > this.#buffer.length) this.#grow(needed);
+    const buffer = this.#buffer;
+    let position = writeVarint(buffer, this.#position, bodySize);
+    buffer[position++] = 0; // record attributes: unused
+    position = writeVarlong(buffer, position, timestampDelta);
+    position = writeVarint(buffer, position, index);
+    position = writeBytes(buffer, position, key);
+    position = writeBytes(buffer, position, value);
+    if (headers === undefined) {
+      buffer[position++] = 0;
+    } else {
+      position = writeVarint(buffer, position, headers.length);
+      for (const header of headers) {
+        position = writeVarint(buffer, position, Buffer.byteLength(header.key, 'utf8'));
+        position += buffer.write(header.key, position, 'utf8');
+        position = writeBytes(buffer, position, header.value);
+      }
+    }
+    this.#position = position;
+    this.deliveries.push(delivery);
+    this.#perRecord.push(timestamp, key === null ? -1 : key.length, value === null ? -1 : value.length, slot);
+  }
+
+  #grow(needed: number): void {
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.#buffer.length * 2));
+    this.#buffer.copy(grown, 0, 0, this.#position);
+    this.#buffer = grown;
+  }
+
+  /** The whole v2 record batch (built once; a retry sends the same bytes). */
+  encode(compression: CompressionType): Buffer {
+    if (this.encoded !== null) return this.encoded;
+    let batch: Buffer;
+    if (compression === CompressionType.none) {
+      batch = this.#buffer.subarray(0, this.#position);
+    } else {
+      const compressed = compress(compression, this.#buffer.subarray(RECORD_BATCH_OVERHEAD, this.#position));
+      batch = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
+      batch.set(compressed, RECORD_BATCH_OVERHEAD);
+    }
+    this.#buffer = EMPTY;
+    writeInt64(batch, BASE_OFFSET_OFFSET, 0);
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+    batch.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
+    batch.writeInt8(2, MAGIC_OFFSET);
+    batch.writeInt16BE(compression, ATTRIBUTES_OFFSET);
+    batch.writeInt32BE(this.recordCount - 1, LAST_OFFSET_DELTA_OFFSET);
+    writeInt64(batch, BASE_TIMESTAMP_OFFSET, this.#baseTimestamp);
+    writeInt64(batch, MAX_TIMESTAMP_OFFSET, this.#maxTimestamp);
+    writeInt64(batch, PRODUCER_ID_OFFSET, -1);
+    batch.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
+    batch.writeInt32BE(-1, BASE_SEQUENCE_OFFSET);
+    batch.writeInt32BE(this.recordCount, RECORDS_COUNT_OFFSET);
+    batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), CRC_OFFSET);
+    this.encoded = batch;
+    return batch;
   }
 
   complete(baseOffset: number, logAppendTimeMs: number): void {
-    for (let i = 0; i < this.records.length; i++) {
-      const record = this.records[i]!;
-      this.deliveries[i]!.resolve({
-        topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + i,
-        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : record.timestamp,
-        serializedKeySize: record.key?.length ?? -1, serializedValueSize: record.value?.length ?? -1,
-      });
+    const { topic, partition, deliveries } = this;
+    const perRecord = this.#perRecord;
+    for (let i = 0, j = 0; i < deliveries.length; i++, j += STRIDE) {
+      deliveries[i]!.resolve({
+        topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i,
+        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : perRecord[j]!,
+        serializedKeySize: perRecord[j + 1]!, serializedValueSize: perRecord[j + 2]!,
+      }, perRecord[j + 3]!);
     }
   }
 
   fail(error: Error): void {
-    for (const delivery of this.deliveries) delivery.reject(error);
+    const { deliveries } = this;
+    const perRecord = this.#perRecord;
+    for (let i = 0; i < deliveries.length; i++) deliveries[i]!.reject(error, perRecord[i * STRIDE + 3]!);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): number {
+  if (bytes === null) {
+    buffer[position] = 1; // zigzag -1: null
+    return position + 1;
+  }
+  position = writeVarint(buffer, position, bytes.length);
+  buffer.set(bytes, position);
+  return position + bytes.length;
 }
 
 /** Kafka's per-record size estimate: the body plus a little for varint lengths and attributes. */
@@ -73,35 +197,55 @@ export interface AccumulatorOptions {
  */
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
-  readonly #queues = new Map<string, ProducerBatch[]>();
+  /** topic → partition → queue: the hot path looks a partition up by index, with no string key to build. */
+  readonly #topics = new Map<string, Array<ProducerBatch[] | undefined>>();
+  /** Batches in all queues, so isEmpty needs no walk. */
+  #batches = 0;
   #flushing = 0;
 
   constructor(options: AccumulatorOptions) {
     this.#options = options;
   }
 
+  #queue(topic: string, partition: number): ProducerBatch[] {
+    let partitions = this.#topics.get(topic);
+    if (partitions === undefined) this.#topics.set(topic, partitions = []);
+    let queue = partitions[partition];
+    if (queue === undefined) partitions[partition] = queue = [];
+    return queue;
+  }
+
+  #last(topic: string, partition: number): ProducerBatch | undefined {
+    const queue = this.#topics.get(topic)?.[partition];
+    return queue === undefined ? undefined : queue[queue.length - 1];
+  }
+
   /** True when a record of `size` bytes would start a new batch for the partition. */
   needsNewBatch(topic: string, partition: number, size: number): boolean {
-    const last = this.#queues.get(`${topic}\0${partition}`)?.at(-1);
-    return last === undefined || last.closed || (last.records.length > 0 && last.sizeBytes + size > this.#options.batchSize);
+    const last = this.#last(topic, partition);
+    return last === undefined || last.closed || (last.recordCount > 0 && last.sizeBytes + size > this.#options.batchSize);
+  }
+
+  /**
+   * True when the partition has an open batch with records that a record of `size` bytes would
+   * not fit in (KIP-480 moves the sticky partition then; not for a partition's very first batch).
+   */
+  overflowsOpenBatch(topic: string, partition: number, size: number): boolean {
+    const last = this.#last(topic, partition);
+    return last !== undefined && !last.closed && last.recordCount > 0 && last.sizeBytes + size > this.#options.batchSize;
   }
 
   /** Adds a record; returns the batch it went into (so the caller knows when one filled up). */
-  append(topic: string, partition: number, record: RecordInput, size: number, delivery: Delivery, nowMs: number): ProducerBatch {
-    const key = `${topic}\0${partition}`;
-    let queue = this.#queues.get(key);
-    if (queue === undefined) {
-      queue = [];
-      this.#queues.set(key, queue);
-    }
-    let batch = queue.at(-1);
-    if (batch === undefined || batch.closed || (batch.records.length > 0 && batch.sizeBytes + size > this.#options.batchSize)) {
+  append(topic: string, partition: number, record: RecordInput, size: number, delivery: Delivery, nowMs: number, slot = 0): ProducerBatch {
+    const queue = this.#queue(topic, partition);
+    let batch = queue[queue.length - 1];
+    if (batch === undefined || batch.closed || (batch.recordCount > 0 && batch.sizeBytes + size > this.#options.batchSize)) {
       if (batch !== undefined) batch.closed = true;
-      batch = new ProducerBatch(topic, partition, nowMs);
+      batch = new ProducerBatch(topic, partition, nowMs, this.#options.batchSize);
       queue.push(batch);
+      this.#batches++;
     }
-    batch.records.push(record);
-    batch.deliveries.push(delivery);
+    batch.add(record, delivery, slot);
     batch.sizeBytes += size;
     if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true;
     return batch;
@@ -118,38 +262,37 @@ export class RecordAccumulator {
    */
   drain(nowMs: number, isMuted: (topic: string, partition: number) => boolean): ProducerBatch[] {
     const ready: ProducerBatch[] = [];
-    for (const [key, queue] of this.#queues) {
-      const first = queue[0];
-      if (first === undefined) {
-        this.#queues.delete(key);
-        continue;
+    if (this.#batches === 0) return ready;
+    for (const partitions of this.#topics.values()) {
+      for (let p = 0; p < partitions.length; p++) {
+        const queue = partitions[p];
+        const first = queue?.[0];
+        if (first === undefined || isMuted(first.topic, first.partition) || !this.#isReady(first, nowMs)) continue;
+        first.closed = true;
+        queue!.shift();
+        this.#batches--;
+        ready.push(first);
       }
-      if (isMuted(first.topic, first.partition) || !this.#isReady(first, nowMs)) continue;
-      first.closed = true;
-      queue.shift();
-      ready.push(first);
     }
     return ready;
   }
 
   /** Puts a batch back at the front of its partition's queue (for a retry). */
   reenqueue(batch: ProducerBatch): void {
-    const key = `${batch.topic}\0${batch.partition}`;
-    let queue = this.#queues.get(key);
-    if (queue === undefined) {
-      queue = [];
-      this.#queues.set(key, queue);
-    }
-    queue.unshift(batch);
+    this.#queue(batch.topic, batch.partition).unshift(batch);
+    this.#batches++;
   }
 
   /** When the next batch becomes ready by time alone (Infinity when none waits). */
   nextReadyMs(isMuted: (topic: string, partition: number) => boolean = () => false): number {
     let next = Infinity;
-    for (const queue of this.#queues.values()) {
-      const first = queue[0];
-      if (first === undefined || isMuted(first.topic, first.partition)) continue;
-      next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#flushing > 0 ? 0 : first.createdMs + this.#options.lingerMs));
+    if (this.#batches === 0) return next;
+    for (const partitions of this.#topics.values()) {
+      for (const queue of partitions) {
+        const first = queue?.[0];
+        if (first === undefined || isMuted(first.topic, first.partition)) continue;
+        next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#flushing > 0 ? 0 : first.createdMs + this.#options.lingerMs));
+      }
     }
     return next;
   }
@@ -157,9 +300,14 @@ export class RecordAccumulator {
   /** Removes and returns batches older than the delivery timeout. */
   expire(nowMs: number, deliveryTimeoutMs: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
-    for (const queue of this.#queues.values()) {
-      while (queue.length > 0 && nowMs - queue[0]!.createdMs >= deliveryTimeoutMs) expired.push(queue.shift()!);
+    if (this.#batches === 0) return expired;
+    for (const partitions of this.#topics.values()) {
+      for (const queue of partitions) {
+        if (queue === undefined) continue;
+        while (queue.length > 0 && nowMs - queue[0]!.createdMs >= deliveryTimeoutMs) expired.push(queue.shift()!);
+      }
     }
+    this.#batches -= expired.length;
     return expired;
   }
 
@@ -167,7 +315,6 @@ export class RecordAccumulator {
   endFlush(): void { this.#flushing--; }
 
   get isEmpty(): boolean {
-    for (const queue of this.#queues.values()) if (queue.length > 0) return false;
-    return true;
+    return this.#batches === 0;
   }
 }

@@ -1,9 +1,9 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import { CompressionType } from '../protocol/records/batch-header.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
-import { estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.ts';
+import { type Delivery, estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.ts';
 import { Apis } from './apis.ts';
-import { Cluster, type ClusterOptions } from './cluster.ts';
+import { Cluster, type ClusterOptions, type TopicMetadata } from './cluster.ts';
 import { KafkaClientError } from './errors.ts';
 import { partitionForKey, StickyPartitionCache } from './partitioner.ts';
 import { Sender } from './sender.ts';
@@ -75,7 +75,13 @@ export class Producer {
   readonly #accumulator: RecordAccumulator;
   readonly #sender: Sender;
   readonly #sticky = new StickyPartitionCache();
+  /** Partitions with a leader, per metadata object (a refresh brings new objects, so no staleness). */
+  readonly #available = new WeakMap<TopicMetadata, number[]>();
   #ready: Promise<void> | null = null;
+  /** connect() has succeeded: sends may skip awaiting it. */
+  #connected = false;
+  /** Sends on the awaiting path not yet appended; while any are, later sends queue behind them. */
+  #pendingSlow = 0;
   #closed = false;
 
   constructor(options: ProducerOptions) {
@@ -98,7 +104,7 @@ export class Producer {
     }, (batch) => {
       // KIP-480: a keyless topic's sticky partition moves on once its batch is on its way.
       const topic = this.cluster.metadata.topics.get(batch.topic);
-      if (topic !== undefined) this.#sticky.onNewBatch(batch.topic, availablePartitions(topic.partitions), topic.partitions.length, batch.partition);
+      if (topic !== undefined) this.#sticky.onNewBatch(batch.topic, this.#availableOf(topic), topic.partitions.length, batch.partition);
     });
   }
 
@@ -117,15 +123,82 @@ export class Producer {
       const where = connection.brokerVersions(22) === undefined ? 'by this broker' : 'by this client';
       throw new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, 'Producer.connect', `${feature} is not supported ${where} yet`, { retriable: false });
     }
+    this.#connected = true;
   }
 
   /** Sends one record; resolves with where it landed once the broker has it (per acks). */
-  async send(record: ProducerRecord): Promise<RecordMetadata> {
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    const topic = this.#cachedTopic(record.topic);
+    if (topic === undefined) return this.#sendAwaiting(record);
+    const delivery = Promise.withResolvers<RecordMetadata>();
+    try {
+      this.#append(record, topic, delivery, 0, Date.now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#sender.wake();
+    return delivery.promise;
+  }
+
+  /**
+   * Sends many records; resolves with their metadata in order, or rejects with the first failure
+   * (the other records are still sent, as with one send() per record).
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    const all = new AllDelivered(records.length);
+    const now = Date.now();
+    let appended = false;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      try {
+        const topic = this.#cachedTopic(record.topic);
+        if (topic === undefined) {
+          this.#sendAwaiting(record).then((metadata) => all.resolve(metadata, i), (error: Error) => all.reject(error));
+          continue;
+        }
+        this.#append(record, topic, all, i, now);
+        appended = true;
+      } catch (error) {
+        all.reject(error as Error);
+      }
+    }
+    if (appended) this.#sender.wake();
+    return all.promise;
+  }
+
+  /**
+   * The topic's metadata when a record can be appended right now, without a turn of the event
+   * loop: connected, not closed, the topic cached, and no earlier send still waiting (it would be
+   * overtaken). Anything else takes #sendAwaiting, which waits or fails as the case needs.
+   */
+  #cachedTopic(name: string): TopicMetadata | undefined {
+    if (!this.#connected || this.#closed || this.#pendingSlow > 0) return undefined;
+    const topic = this.cluster.metadata.topics.get(name);
+    return topic !== undefined && topic.errorCode === ErrorCode.NONE && topic.partitions.length > 0 ? topic : undefined;
+  }
+
+  /** The path of a send that must wait: for connect(), for the topic's metadata. */
+  async #sendAwaiting(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${record.topic}`, 'producer is closed', { retriable: false });
-    if (this.#ready === null) this.connect();
-    await this.#ready;
-    const topic = await this.cluster.topic(record.topic);
-    if (topic.partitions.length === 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${record.topic}`, 'topic has no partitions');
+    this.#pendingSlow++;
+    let delivery: PromiseWithResolvers<RecordMetadata>;
+    try {
+      if (this.#ready === null) this.connect();
+      await this.#ready;
+      const topic = await this.cluster.topic(record.topic);
+      if (topic.partitions.length === 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${record.topic}`, 'topic has no partitions');
+      delivery = Promise.withResolvers<RecordMetadata>();
+      this.#append(record, topic, delivery, 0, Date.now());
+    } finally {
+      this.#pendingSlow--;
+    }
+    this.#sender.wake();
+    return delivery.promise;
+  }
+
+  /** Partitions the record and adds it to its batch; throws (before appending) when it cannot go. */
+  #append(record: ProducerRecord, topic: TopicMetadata, delivery: Delivery, slot: number, nowMs: number): void {
+    const name = record.topic;
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
     const headers = toHeaders(record.headers);
@@ -134,36 +207,31 @@ export class Producer {
     let partition: number;
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= numPartitions) {
-        throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${record.topic}`,
+        throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `send to ${name}`,
           `partition ${record.partition} does not exist (${numPartitions} partitions)`, { retriable: false });
       }
       partition = record.partition;
     } else if (key !== null) {
       partition = partitionForKey(key, numPartitions);
     } else {
-      const available = availablePartitions(topic.partitions);
-      partition = this.#sticky.partition(record.topic, available, numPartitions);
-      if (this.#accumulator.needsNewBatch(record.topic, partition, size) && this.#hasOpenBatchBefore(record.topic, partition)) {
-        this.#sticky.onNewBatch(record.topic, available, numPartitions, partition);
-        partition = this.#sticky.partition(record.topic, available, numPartitions);
+      const available = this.#availableOf(topic);
+      partition = this.#sticky.partition(name, available, numPartitions);
+      if (this.#accumulator.overflowsOpenBatch(name, partition, size)) {
+        this.#sticky.onNewBatch(name, available, numPartitions, partition);
+        partition = this.#sticky.partition(name, available, numPartitions);
       }
     }
-    const timestamp = record.timestamp ?? Date.now();
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const batch = this.#accumulator.append(record.topic, partition, { key, value, headers, timestamp }, size, { resolve, reject }, Date.now());
-      this.#sender.wake();
-      void batch;
-    });
+    const timestamp = record.timestamp ?? nowMs;
+    this.#accumulator.append(name, partition, { key, value, headers, timestamp }, size, delivery, nowMs, slot);
   }
 
-  #hasOpenBatchBefore(topic: string, partition: number): boolean {
-    // needsNewBatch is also true for the very first record of a partition; moving then is pointless.
-    return !this.#accumulator.needsNewBatch(topic, partition, 0);
-  }
-
-  /** Sends many records; resolves with their metadata in order, or rejects with the first failure. */
-  async sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    return Promise.all(records.map((r) => this.send(r)));
+  #availableOf(topic: TopicMetadata): number[] {
+    let available = this.#available.get(topic);
+    if (available === undefined) {
+      available = topic.partitions.filter((p) => p.leaderId >= 0).map((p) => p.partition);
+      this.#available.set(topic, available);
+    }
+    return available;
   }
 
   /** Sends everything queued now, without waiting for linger.ms, and waits for the answers. */
@@ -194,6 +262,31 @@ export class Producer {
   }
 }
 
-function availablePartitions(partitions: ReadonlyArray<{ partition: number; leaderId: number }>): number[] {
-  return partitions.filter((p) => p.leaderId >= 0).map((p) => p.partition);
+/** One promise for a whole sendBatch: each record's slot is its index in the call. */
+class AllDelivered implements Delivery {
+  readonly promise: Promise<RecordMetadata[]>;
+  readonly #results: RecordMetadata[];
+  readonly #resolve: (results: RecordMetadata[]) => void;
+  readonly #reject: (error: Error) => void;
+  #remaining: number;
+
+  constructor(count: number) {
+    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata[]>();
+    this.promise = promise;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#results = new Array<RecordMetadata>(count);
+    this.#remaining = count;
+    if (count === 0) resolve(this.#results);
+  }
+
+  resolve(metadata: RecordMetadata, slot: number): void {
+    this.#results[slot] = metadata;
+    if (--this.#remaining === 0) this.#resolve(this.#results);
+  }
+
+  /** The first failure settles the promise; later ones change nothing, as with Promise.all. */
+  reject(error: Error): void {
+    this.#reject(error);
+  }
 }

@@ -1,7 +1,6 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { ProduceRequestTopicProduceData, ProduceResponse } from '../protocol/generated/produce.ts';
 import { CompressionType } from '../protocol/records/batch-header.ts';
-import { buildRecordBatch } from '../protocol/records/record-batch-builder.ts';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.ts';
 import { Apis } from './apis.ts';
 import type { Cluster } from './cluster.ts';
@@ -127,14 +126,14 @@ export class Sender {
     let group: ProducerBatch[] = [];
     let size = 0;
     for (const batch of batches) {
-      batch.encoded ??= buildRecordBatch(batch.records, { compression: this.#options.compression });
-      if (group.length > 0 && size + batch.encoded.length > this.#options.maxRequestSize) {
+      const encoded = batch.encode(this.#options.compression);
+      if (group.length > 0 && size + encoded.length > this.#options.maxRequestSize) {
         this.#sendRequest(nodeId, group);
         group = [];
         size = 0;
       }
       group.push(batch);
-      size += batch.encoded.length;
+      size += encoded.length;
     }
     if (group.length > 0) this.#sendRequest(nodeId, group);
   }
