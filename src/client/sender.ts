@@ -174,22 +174,33 @@ export class Sender {
   #onResponse(nodeId: number, batches: ProducerBatch[], response: ProduceResponse | null): void {
     this.#release(nodeId, batches);
     let staleMetadata = false;
+    const delivered: ProducerBatch[] = [];
+    const results: Array<{ baseOffset: bigint; logAppendTimeMs?: bigint } | null> = [];
     for (const batch of batches) {
       if (response === null) {
-        batch.complete(-1, -1);
+        delivered.push(batch);
+        results.push(null);
         continue;
       }
       const result = response.responses.find((t) => t.name === batch.topic)?.partitionResponses.find((p) => p.index === batch.partition);
       const code = result === undefined ? ErrorCode.UNKNOWN_SERVER_ERROR : result.errorCode;
       if (code === ErrorCode.NONE) {
-        batch.complete(Number(result!.baseOffset), Number(result!.logAppendTimeMs ?? -1n));
+        delivered.push(batch);
+        results.push(result!);
         continue;
       }
       if (isMetadataError(code)) staleMetadata = true;
       this.#retryOrFail(batch, new KafkaClientError(code, `Produce to ${batch.topic}-${batch.partition} on broker ${nodeId}`, result?.errorMessage ?? null));
     }
+    // The next batches go out before the application hears of these: what it does on hearing
+    // (often appending more) would otherwise hold the connection idle.
     if (staleMetadata) this.#refreshMetadata();
-    this.wake();
+    this.#run();
+    for (let i = 0; i < delivered.length; i++) {
+      const result = results[i];
+      if (result === null || result === undefined) delivered[i]!.complete(-1, -1);
+      else delivered[i]!.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
+    }
   }
 
   #onFailure(nodeId: number, batches: ProducerBatch[], error: unknown): void {
