@@ -87,6 +87,12 @@ export class GroupCoordinator {
    * callers share one creation. Rejects when the creation fails.
    */
   async ensureOffsetsTopic(): Promise<void> {
+    // The metadata names the topic before the replica manager hosts its partitions: a caller that
+    // came during the creation must wait for it, or its load finds no partition and fails.
+    if (this.creating !== undefined) {
+      await this.creating;
+      return;
+    }
     if (this.options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) {
       this.loadAll();
       return;
