@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ASSIGNORS, rangeAssignor, roundRobinAssignor, type MemberSubscription } from './assignors.ts';
+import { ASSIGNORS, assignorForProtocol, joinProtocolNames, rangeAssignor, roundRobinAssignor, type MemberSubscription } from './assignors.ts';
 import type { TopicPartition } from './fetcher.ts';
 
 const member = (memberId: string, topics: string[], owned: TopicPartition[] = []): MemberSubscription =>
@@ -83,4 +83,17 @@ test('cooperative-sticky holds back partitions that change owner until they are 
     member('a', ['t'], round1.get('a')!), member('b', ['t']),
   ]);
   assert.equal(round2.get('b')!.length, 2);
+});
+
+test('JoinGroup offers our names in preference order, then the aliases other clients use', () => {
+  assert.deepEqual(joinProtocolNames(['range', 'cooperative-sticky']), ['range', 'cooperative-sticky']);
+  assert.deepEqual(joinProtocolNames(['roundrobin']), ['roundrobin', 'RoundRobinAssigner']);
+  assert.deepEqual(joinProtocolNames(['roundrobin', 'range']), ['roundrobin', 'range', 'RoundRobinAssigner']);
+});
+
+test('the protocol the coordinator chose maps back to its assignor, by name or alias', () => {
+  assert.equal(assignorForProtocol('roundrobin'), roundRobinAssignor);
+  assert.equal(assignorForProtocol('RoundRobinAssigner'), roundRobinAssignor);
+  assert.equal(assignorForProtocol('range'), rangeAssignor);
+  assert.equal(assignorForProtocol('no-such-assignor'), undefined);
 });

@@ -15,6 +15,8 @@ export interface Assignor {
   readonly name: AssignorName;
   /** eager: everything is revoked before a rebalance; cooperative: only what moves (KIP-429). */
   readonly rebalanceProtocol: 'eager' | 'cooperative';
+  /** Protocol names other clients give the same algorithm; offered too, so mixed groups agree on one. */
+  readonly aliases?: readonly string[];
   assign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartition[]>;
 }
 
@@ -54,6 +56,8 @@ export const rangeAssignor: Assignor = {
 export const roundRobinAssignor: Assignor = {
   name: 'roundrobin',
   rebalanceProtocol: 'eager',
+  // KafkaJS's only built-in assignor deals (member id order) the same way under this name.
+  aliases: ['RoundRobinAssigner'],
   assign(partitionsPerTopic, members) {
     const result = emptyAssignment(members);
     const sorted = [...members].sort(memberOrder);
@@ -143,3 +147,18 @@ export const cooperativeStickyAssignor: Assignor = {
 export const ASSIGNORS: Readonly<Record<AssignorName, Assignor>> = {
   range: rangeAssignor, roundrobin: roundRobinAssignor, sticky: stickyAssignor, 'cooperative-sticky': cooperativeStickyAssignor,
 };
+
+/**
+ * The JoinGroup protocol names for the configured assignors: their own names in preference order,
+ * then their aliases. The coordinator picks a name every member offers, by the members' first
+ * choices, so a group of our consumers keeps Java's names and a mixed group falls back to an alias.
+ */
+export function joinProtocolNames(assignors: readonly AssignorName[]): string[] {
+  const names = [...assignors, ...assignors.flatMap((name) => ASSIGNORS[name].aliases ?? [])];
+  return [...new Set(names)];
+}
+
+/** The assignor behind a protocol name the coordinator chose (own name or alias). */
+export function assignorForProtocol(protocolName: string): Assignor | undefined {
+  return Object.values(ASSIGNORS).find((a) => a.name === protocolName || (a.aliases ?? []).includes(protocolName));
+}

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import { Apis } from './apis.ts';
-import { ASSIGNORS, type AssignorName, type MemberSubscription } from './assignors.ts';
+import { ASSIGNORS, assignorForProtocol, joinProtocolNames, type AssignorName, type MemberSubscription } from './assignors.ts';
 import type { Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaClientError } from './errors.ts';
@@ -137,7 +137,7 @@ export class GroupMember {
     const join = await this.#cluster.send(coordinator, 'group', Apis.JoinGroup, {
       groupId, sessionTimeoutMs: this.#options.sessionTimeoutMs, rebalanceTimeoutMs: this.#options.rebalanceTimeoutMs,
       memberId: this.#memberId, groupInstanceId: this.#options.groupInstanceId, protocolType: 'consumer',
-      protocols: this.#options.assignors.map((name) => ({ name, metadata })), reason: null,
+      protocols: joinProtocolNames(this.#options.assignors).map((name) => ({ name, metadata })), reason: null,
     }, { extraTimeoutMs: this.#options.rebalanceTimeoutMs });
     if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
       this.#memberId = join.memberId;
@@ -177,7 +177,7 @@ export class GroupMember {
   #rejoinNeeded = false;
 
   async #assign(protocolName: string, members: ReadonlyArray<{ memberId: string; groupInstanceId?: string | null; metadata: Buffer }>): Promise<Array<{ memberId: string; assignment: Buffer }>> {
-    const assignor = ASSIGNORS[protocolName as AssignorName];
+    const assignor = assignorForProtocol(protocolName);
     if (assignor === undefined) throw new KafkaClientError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `assign group ${this.#options.groupId}`, `unknown assignor ${protocolName}`, { retriable: false });
     const subscriptions: MemberSubscription[] = members.map((m) => {
       const sub = decodeSubscription(m.metadata);
