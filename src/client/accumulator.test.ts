@@ -122,3 +122,15 @@ test('many topics and partitions: each keeps its own queue; drain takes one batc
   assert.ok(acc.isEmpty);
   assert.equal(acc.nextReadyMs(), Infinity);
 });
+
+test('a partition\'s next buffer is sized from its last batch; records beyond it still encode right', () => {
+  const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 0 });
+  const make = (n: number, size: number) => Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.alloc(size, i), timestamp: 1000 + i }));
+  for (const [n, size] of [[40, 1000], [3, 10], [100, 1000], [1, 5]] as const) {
+    const records = make(n, size);
+    let batch = acc.append('t', 0, records[0]!, 1, noop, 0);
+    for (const r of records.slice(1)) batch = acc.append('t', 0, r, 1, noop, 0);
+    assert.deepEqual(acc.drain(0, never), [batch]);
+    assert.deepEqual(batch.encode(CompressionType.none), buildRecordBatch(records));
+  }
+});

@@ -27,8 +27,13 @@ export interface Delivery {
   reject(error: Error, slot: number): void;
 }
 
-/** Buffers start at this (or batch.size, if smaller) and double, so a lone record does not take batch.size. */
+/**
+ * A partition's first buffer has room for this many bytes of records (or batch.size, if smaller);
+ * later ones for what its previous batch held and an eighth more, so a lone record does not take
+ * batch.size, nor does a full batch grow by doubling, copying as it goes.
+ */
 const INITIAL_CAPACITY = 16_384;
+const MIN_CAPACITY = 1_024;
 /** Per record kept for its RecordMetadata: timestamp, key size, value size (-1: null), slot. */
 const STRIDE = 4;
 
@@ -57,15 +62,21 @@ export class ProducerBatch {
   /** The encoded batch, kept across retries so a retry sends the same bytes. */
   encoded: Buffer | null = null;
 
-  constructor(topic: string, partition: number, createdMs: number, batchSize = INITIAL_CAPACITY) {
+  /** `capacity`: bytes of records the buffer has room for before it must grow. */
+  constructor(topic: string, partition: number, createdMs: number, capacity = INITIAL_CAPACITY) {
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;
-    this.#buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + Math.min(batchSize, INITIAL_CAPACITY));
+    this.#buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + capacity);
   }
 
   get recordCount(): number {
     return this.deliveries.length;
+  }
+
+  /** Bytes of encoded records so far (before compression). */
+  get recordsBytes(): number {
+    return this.#position - RECORD_BATCH_OVERHEAD;
   }
 
   /** Encodes the record at the end of the batch (magic v2 record layout, offsetDelta = its index). */
@@ -202,6 +213,8 @@ export class RecordAccumulator {
   /** Batches in all queues, so isEmpty needs no walk. */
   #batches = 0;
   #flushing = 0;
+  /** topic → partition → the records bytes of its last drained batch: the next buffer's size. */
+  readonly #lastBytes = new Map<string, number[]>();
 
   constructor(options: AccumulatorOptions) {
     this.#options = options;
@@ -241,7 +254,7 @@ export class RecordAccumulator {
     let batch = queue[queue.length - 1];
     if (batch === undefined || batch.closed || (batch.recordCount > 0 && batch.sizeBytes + size > this.#options.batchSize)) {
       if (batch !== undefined) batch.closed = true;
-      batch = new ProducerBatch(topic, partition, nowMs, this.#options.batchSize);
+      batch = new ProducerBatch(topic, partition, nowMs, this.#capacityFor(topic, partition));
       queue.push(batch);
       this.#batches++;
     }
@@ -249,6 +262,13 @@ export class RecordAccumulator {
     batch.sizeBytes += size;
     if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true;
     return batch;
+  }
+
+  #capacityFor(topic: string, partition: number): number {
+    const { batchSize } = this.#options;
+    const last = this.#lastBytes.get(topic)?.[partition];
+    if (last === undefined) return Math.min(batchSize, INITIAL_CAPACITY);
+    return Math.min(batchSize, Math.max(MIN_CAPACITY, last + (last >>> 3)));
   }
 
   #isReady(batch: ProducerBatch, nowMs: number): boolean {
@@ -272,9 +292,16 @@ export class RecordAccumulator {
         queue!.shift();
         this.#batches--;
         ready.push(first);
+        this.#noteBytes(first);
       }
     }
     return ready;
+  }
+
+  #noteBytes(batch: ProducerBatch): void {
+    let partitions = this.#lastBytes.get(batch.topic);
+    if (partitions === undefined) this.#lastBytes.set(batch.topic, partitions = []);
+    partitions[batch.partition] = batch.recordsBytes;
   }
 
   /** Puts a batch back at the front of its partition's queue (for a retry). */
