@@ -134,3 +134,15 @@ test('a partition\'s next buffer is sized from its last batch; records beyond it
     assert.deepEqual(batch.encode(CompressionType.none), buildRecordBatch(records));
   }
 });
+
+test('a batch is encoded (with the accumulator\'s compression) as soon as it is full; an open one is not', () => {
+  const acc = new RecordAccumulator({ batchSize: 100, lingerMs: 1000, compression: CompressionType.gzip });
+  const records = [record(30), record(31), record(32)];
+  const a = acc.append('t', 0, records[0]!, 50, noop, 0);
+  assert.equal(a.encoded, null);
+  acc.append('t', 0, records[1]!, 50, noop, 0);
+  assert.deepEqual(a.encoded, buildRecordBatch(records.slice(0, 2), { compression: CompressionType.gzip }));
+  const b = acc.append('t', 0, records[2]!, 60, noop, 0);
+  const c = acc.append('t', 0, record(1), 60, noop, 0);
+  assert.ok(b.encoded !== null && c.encoded === null, 'b closed when c did not fit');
+});

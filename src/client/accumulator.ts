@@ -199,6 +199,8 @@ export interface AccumulatorOptions {
   readonly batchSize: number;
   /** linger.ms: how long an open batch waits for more records. */
   readonly lingerMs: number;
+  /** compression.type (default none). A batch that fills up is encoded (compressed, checksummed) at once. */
+  readonly compression?: CompressionType;
 }
 
 /**
@@ -253,15 +255,26 @@ export class RecordAccumulator {
     const queue = this.#queue(topic, partition);
     let batch = queue[queue.length - 1];
     if (batch === undefined || batch.closed || (batch.recordCount > 0 && batch.sizeBytes + size > this.#options.batchSize)) {
-      if (batch !== undefined) batch.closed = true;
+      if (batch !== undefined) this.#closeFull(batch);
       batch = new ProducerBatch(topic, partition, nowMs, this.#capacityFor(topic, partition));
       queue.push(batch);
       this.#batches++;
     }
     batch.add(record, delivery, slot);
     batch.sizeBytes += size;
-    if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true;
+    if (batch.sizeBytes >= this.#options.batchSize) this.#closeFull(batch);
     return batch;
+  }
+
+  /**
+   * A full batch takes no more records, so its bytes are final: encoding it now, while earlier
+   * batches are on the wire, keeps the compression and CRC off the path from one response to the
+   * next request.
+   */
+  #closeFull(batch: ProducerBatch): void {
+    if (batch.closed) return;
+    batch.closed = true;
+    batch.encode(this.#options.compression ?? CompressionType.none);
   }
 
   #capacityFor(topic: string, partition: number): number {

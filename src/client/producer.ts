@@ -91,7 +91,7 @@ export class Producer {
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new Error(`acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
     const compression = COMPRESSION[options.compression ?? 'none'];
     if (compression === undefined) throw new Error(`unknown compression.type ${options.compression}`);
-    this.#accumulator = new RecordAccumulator({ batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5 });
+    this.#accumulator = new RecordAccumulator({ batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5, compression });
     this.#sender = new Sender(this.cluster, this.#accumulator, {
       acks,
       requestTimeoutMs: this.cluster.requestTimeoutMs,
