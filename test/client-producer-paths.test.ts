@@ -84,3 +84,20 @@ test('keyless records move to another partition only when their batch is full (K
   for (let i = 2; i < metas.length; i += 2) assert.notEqual(metas[i]!.partition, metas[i - 1]!.partition);
   await producer.close();
 });
+
+test('bad arguments reject rather than throw; flush resolves after the records it waited for', async () => {
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 60_000 });
+  const warm = producer.send({ topic: 'paths-c', value: 'cache the topic' });
+  await producer.flush();
+  await warm;
+  const bad = producer.send(undefined as unknown as { topic: string; value: string });
+  await assert.rejects(bad, TypeError);
+  await assert.rejects(producer.sendBatch(null as unknown as []), TypeError);
+  const settled: string[] = [];
+  const sent = producer.send({ topic: 'paths-c', value: 'v' }).then(() => settled.push('send'));
+  await producer.flush();
+  settled.push('flush');
+  await sent;
+  assert.deepEqual(settled, ['send', 'flush']);
+  await producer.close();
+});

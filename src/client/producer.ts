@@ -128,16 +128,17 @@ export class Producer {
 
   /** Sends one record; resolves with where it landed once the broker has it (per acks). */
   send(record: ProducerRecord): Promise<RecordMetadata> {
-    const topic = this.#cachedTopic(record.topic);
-    if (topic === undefined) return this.#sendAwaiting(record);
-    const delivery = Promise.withResolvers<RecordMetadata>();
     try {
+      const topic = this.#cachedTopic(record.topic);
+      if (topic === undefined) return this.#sendAwaiting(record);
+      const delivery = Promise.withResolvers<RecordMetadata>();
       this.#append(record, topic, delivery, 0, Date.now());
+      this.#sender.wake();
+      return delivery.promise;
     } catch (error) {
+      // As from an async function: a bad record rejects, it does not throw.
       return Promise.reject(error);
     }
-    this.#sender.wake();
-    return delivery.promise;
   }
 
   /**
@@ -145,6 +146,7 @@ export class Producer {
    * (the other records are still sent, as with one send() per record).
    */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (!Array.isArray(records)) return Promise.reject(new TypeError('sendBatch takes an array of records'));
     const all = new AllDelivered(records.length);
     const now = Date.now();
     let appended = false;

@@ -69,7 +69,8 @@ export class Sender {
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 
-  #run(): void {
+  /** `notifyIdle` false: the caller has deliveries to settle first, then tells idle() itself. */
+  #run(notifyIdle = true): void {
     const now = Date.now();
     for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
       batch.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
@@ -96,7 +97,7 @@ export class Sender {
     for (const [nodeId, batches] of byNode) this.#sendTo(nodeId, batches);
     if (missingLeader) this.#refreshMetadata();
     this.#armTimer(muted);
-    if (this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
+    if (notifyIdle && this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
   }
 
   #refreshMetadata(): void {
@@ -195,12 +196,13 @@ export class Sender {
     // The next batches go out before the application hears of these: what it does on hearing
     // (often appending more) would otherwise hold the connection idle.
     if (staleMetadata) this.#refreshMetadata();
-    this.#run();
+    this.#run(false);
     for (let i = 0; i < delivered.length; i++) {
       const result = results[i];
       if (result === null || result === undefined) delivered[i]!.complete(-1, -1);
       else delivered[i]!.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
     }
+    if (this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
   }
 
   #onFailure(nodeId: number, batches: ProducerBatch[], error: unknown): void {
