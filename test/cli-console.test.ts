@@ -58,14 +58,18 @@ test('console-producer: plain lines (CRLF too), --compression-codec and acks; th
   assert.ok(batches.length > 0 && batches.every((batch) => batch.compression === 1), 'every batch is gzip');
 });
 
-test('console-producer: a bad line or an unknown topic is one line on stderr and a failure', async () => {
+test('console-producer: a bad line or an illegal topic is one line on stderr and a failure; a new topic is created', async () => {
   await admin.createTopics([{ topic: 'strict', numPartitions: 1 }]);
   const bad = await runCli(['console-producer', ...b, '--topic', 'strict', '--property', 'parse.key=true'], { input: 'no separator here\n' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^samsa console-producer: No key separator found on line number 1: 'no separator here'/);
-  const unknown = await runCli(['console-producer', ...b, '--topic', 'no-such-topic'], { input: 'x\n' });
-  assert.equal(unknown.status, 1);
-  assert.match(unknown.stderr, /^samsa console-producer: .*UNKNOWN_TOPIC_OR_PARTITION.*\n$/);
+  const illegal = await runCli(['console-producer', ...b, '--topic', 'no such topic'], { input: 'x\n' });
+  assert.equal(illegal.status, 1);
+  assert.match(illegal.stderr, /^samsa console-producer: .*INVALID_TOPIC_EXCEPTION.*\n$/);
+  // As with Kafka's tools, a topic the broker does not know is created on first use (auto.create.topics.enable).
+  const created = await runCli(['console-producer', ...b, '--topic', 'created-on-first-use'], { input: 'x\n' });
+  assert.equal(created.status, 0, created.stderr);
+  assert.ok((await admin.listTopics()).includes('created-on-first-use'));
 });
 
 async function produceWithKafkaJs(topic: string): Promise<void> {

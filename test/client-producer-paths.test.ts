@@ -55,7 +55,8 @@ test('a bad record in a batch rejects the call; the others are still delivered',
 });
 
 test('sends behind one still waiting for metadata keep their order; unknown topics fail', async () => {
-  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  // Without auto-creation (on by default, as in Java's clients) an unknown topic stays unknown.
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0, allowAutoTopicCreation: false });
   await producer.send({ topic: 'paths-b', value: 'warm', partition: 0 });
   // paths-a is not cached yet: the first send waits, and every later one must queue behind it.
   const sends = Array.from({ length: 100 }, (_, i) => i % 2 === 0

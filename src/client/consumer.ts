@@ -58,7 +58,8 @@ export class Consumer {
 
   constructor(options: ConsumerOptions) {
     this.#options = options;
-    this.cluster = new Cluster(options);
+    // allow.auto.create.topics: Java consumers (and producers) let the broker create topics on first use.
+    this.cluster = new Cluster({ allowAutoTopicCreation: true, ...options });
     this.#maxPollRecords = options.maxPollRecords ?? 500;
     this.#fetcher = new Fetcher(this.cluster, {
       minBytes: options.fetchMinBytes ?? 1, maxWaitMs: options.fetchMaxWaitMs ?? 500, maxBytes: options.fetchMaxBytes ?? 52_428_800,

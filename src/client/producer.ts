@@ -86,7 +86,8 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.#options = options;
-    this.cluster = new Cluster(options);
+    // Java producers ask the broker to create a topic on first use (auto.create.topics.enable decides).
+    this.cluster = new Cluster({ allowAutoTopicCreation: true, ...options });
     const acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new Error(`acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
     const compression = COMPRESSION[options.compression ?? 'none'];
