@@ -9,7 +9,6 @@ import kafkajs from 'kafkajs';
 import { Admin } from '../src/client/index.ts';
 import { kcatConsumeAll } from './helpers/kcat.ts';
 import { readSegmentBatches, firstSegmentPath } from './helpers/log-segment.ts';
-import { fetchApiVersions, supportsApis } from './helpers/raw-kafka.ts';
 import { runCli, runCliOk } from './helpers/run-cli.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
@@ -117,11 +116,7 @@ test('console-consumer: without --from-beginning it starts at the end; --timeout
   assert.match(usage.stderr, /^samsa console-consumer: --offset needs --partition/);
 });
 
-test('console-consumer --group: reads as a group and commits exactly what it printed', async (t) => {
-  if (!supportsApis(await fetchApiVersions(broker.host, broker.port), [11, 14])) {
-    t.skip('the broker does not serve JoinGroup/SyncGroup yet');
-    return;
-  }
+test('console-consumer --group: reads as a group and commits exactly what it printed', async () => {
   await admin.createTopics([{ topic: 'grouped', numPartitions: 1 }]);
   await runCliOk(['console-producer', ...b, '--topic', 'grouped'], { input: 'one\ntwo\nthree\nfour\n' });
   const first = await runCliOk(['console-consumer', ...b, '--topic', 'grouped', '--group', 'cli-group', '--from-beginning', '--max-messages', '2']);

@@ -2,16 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Consumer, Producer, type ConsumerRecord, type TopicPartition } from '../src/client/index.ts';
-import { brokerServes, CLASSIC_GROUP_APIS } from './helpers/broker-apis.ts';
 import { startTestBroker } from './helpers/test-broker.ts';
 
-/**
- * Consumer groups end to end. The broker's group coordinator is being built in parallel; until it
- * advertises the classic group APIs these tests skip (and say so).
- */
+/** Consumer groups end to end: Samsa's consumer in classic groups, alone and beside KafkaJS. */
 const broker = await startTestBroker({}, undefined, { silent: true });
-const served = await brokerServes(broker.host, broker.port, CLASSIC_GROUP_APIS);
-const skip = served ? false : 'the broker does not serve the classic group APIs yet';
 
 async function drain(consumer: Consumer, until: (all: ConsumerRecord[]) => boolean, timeoutMs = 20_000): Promise<ConsumerRecord[]> {
   const all: ConsumerRecord[] = [];
@@ -20,7 +14,7 @@ async function drain(consumer: Consumer, until: (all: ConsumerRecord[]) => boole
   return all;
 }
 
-test('two of our consumers share a topic, commit, and a restart resumes from the commits', { skip }, async () => {
+test('two of our consumers share a topic, commit, and a restart resumes from the commits', async () => {
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([{ topic: 'grp', numPartitions: 4 }]);
   const producer = new Producer({ bootstrapServers: [broker.bootstrap] });
@@ -57,7 +51,7 @@ test('two of our consumers share a topic, commit, and a restart resumes from the
   await admin.close();
 });
 
-test('our consumer and a KafkaJS consumer in one group: partitions shared, nothing lost', { skip }, async () => {
+test('our consumer and a KafkaJS consumer in one group: partitions shared, nothing lost', async () => {
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([{ topic: 'mixed', numPartitions: 4 }]);
   const producer = new Producer({ bootstrapServers: [broker.bootstrap] });
@@ -80,6 +74,5 @@ test('our consumer and a KafkaJS consumer in one group: partitions shared, nothi
 });
 
 test('close the broker', async () => {
-  if (skip) console.log(`client-group: skipped: ${skip}`);
   await broker.close();
 });
