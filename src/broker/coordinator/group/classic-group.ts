@@ -254,6 +254,20 @@ export class ClassicGroup implements Group {
   }
 
   /** The members as the leader sees them in its JoinGroup answer: ids and the chosen protocol's metadata. */
+  /** A JoinGroup answer for the current generation; the leader's (withMembers) lists every member's metadata. */
+  joinResponse(memberId: string, withMembers: boolean): JoinGroupResponse {
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: this.generationId,
+      protocolType: this.protocolTypeOrNull(),
+      protocolName: this.protocolName,
+      leader: this.leaderId ?? '',
+      skipAssignment: false,
+      memberId,
+      members: withMembers ? this.currentMembersForLeader() : [],
+    };
+  }
+
   currentMembersForLeader(): JoinGroupResponseJoinGroupResponseMember[] {
     const protocol = this.#protocolName;
     if (protocol === null) throw new Error(`group ${this.groupId} has no protocol in state ${this.#state}`);

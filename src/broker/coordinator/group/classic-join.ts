@@ -131,31 +131,18 @@ function joinExistingMember(r: ClassicRebalancer, group: ClassicGroup, join: Cla
       return updateMemberThenRebalanceOrCompleteJoin(r, group, member, join, `member ${memberId} is joining group during PreparingRebalance; client reason: ${join.reason}`);
     case 'CompletingRebalance':
       // Same metadata: probably a retry after a lost JoinGroup answer; give this generation again.
-      if (member.matches(join.protocols)) return immediate(currentGeneration(group, memberId, group.isLeader(memberId)));
+      if (member.matches(join.protocols)) return immediate(group.joinResponse(memberId, group.isLeader(memberId)));
       return updateMemberThenRebalanceOrCompleteJoin(r, group, member, join, `updating metadata for member ${memberId} during CompletingRebalance; client reason: ${join.reason}`);
     case 'Stable':
       // The leader rejoining forces a rebalance: it may have seen changes the metadata does not show (new partitions).
       if (group.isLeader(memberId) || !member.matches(join.protocols)) {
         return updateMemberThenRebalanceOrCompleteJoin(r, group, member, join, `member ${memberId} rejoined a Stable group; client reason: ${join.reason}`);
       }
-      return immediate(currentGeneration(group, memberId, false));
+      return immediate(group.joinResponse(memberId, false));
     default:
       r.logger.warn({ groupId: group.groupId, memberId, state: group.state }, 'rejoining member in an unexpected group state');
       return immediate(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
   }
-}
-
-function currentGeneration(group: ClassicGroup, memberId: string, withMembers: boolean): JoinGroupResponse {
-  return {
-    errorCode: ErrorCode.NONE,
-    generationId: group.generationId,
-    protocolType: group.protocolTypeOrNull(),
-    protocolName: group.protocolName,
-    leader: group.leaderId ?? '',
-    skipAssignment: false,
-    memberId,
-    members: withMembers ? group.currentMembersForLeader() : [],
-  };
 }
 
 function updateMemberThenRebalanceOrCompleteJoin(r: ClassicRebalancer, group: ClassicGroup, member: ClassicGroupMember, join: ClassicJoin, reason: string): JoinResult {
@@ -214,10 +201,10 @@ function updateStaticMemberThenRebalanceOrCompleteJoin(r: ClassicRebalancer, gro
         if (supportsSkippingAssignment(context.apiVersion)) {
           // KIP-814: a returning static leader gets the members but must not reassign.
           const isLeader = group.isLeader(newMemberId);
-          group.completeJoin(newMember, { ...currentGeneration(group, newMemberId, isLeader), skipAssignment: isLeader });
+          group.completeJoin(newMember, { ...group.joinResponse(newMemberId, isLeader), skipAssignment: isLeader });
         } else {
           // Older clients are told the old leader id, so a returning leader acts as a follower and keeps its assignment.
-          group.completeJoin(newMember, { ...currentGeneration(group, newMemberId, false), leader: currentLeader ?? '' });
+          group.completeJoin(newMember, { ...group.joinResponse(newMemberId, false), leader: currentLeader ?? '' });
         }
       };
       const onFailed = (errorCode: number): CoordinatorRecord[] => {

@@ -239,16 +239,7 @@ export class ClassicRebalancer {
     }
     this.logger.info({ groupId, generationId: group.generationId, members: group.members.size, protocol: group.protocolName }, 'group rebalanced; waiting for SyncGroup');
     for (const member of group.members.values()) {
-      group.completeJoin(member, {
-        errorCode: ErrorCode.NONE,
-        generationId: group.generationId,
-        protocolType: group.protocolTypeOrNull(),
-        protocolName: group.protocolName,
-        leader: group.leaderId ?? '',
-        skipAssignment: false,
-        memberId: member.memberId,
-        members: group.isLeader(member.memberId) ? group.currentMembersForLeader() : [],
-      });
+      group.completeJoin(member, group.joinResponse(member.memberId, group.isLeader(member.memberId)));
       this.rescheduleHeartbeat(group, member);
       member.isNew = false;
       group.pendingSyncMembers.add(member.memberId);
