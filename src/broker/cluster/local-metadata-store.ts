@@ -1,13 +1,14 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../storage/file-io.ts';
 import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
 
 /**
  * The single-node metadata store: one JSON file, `samsa-metadata.json`, in the first log directory.
  *
  * File format: { "version": 1, "clusterId": string, "topics": TopicMetadata[] }.
- * Every change writes a temporary file, fsyncs it and renames it over the old one, so after a crash
- * the file holds either the state before or the state after a change, never a torn mix.
+ * Every change replaces the file atomically (storage's writeFileAtomically: temporary file, fsync,
+ * rename, directory fsync), so after a crash it holds the state before or after a change, never a mix.
  * Changes are serialised through one promise chain so two concurrent admin requests cannot
  * interleave their writes.
  */
@@ -95,17 +96,7 @@ export class LocalMetadataStore implements MetadataStore {
   /** Snapshots the state now and queues its write behind earlier ones. */
   private save(): Promise<void> {
     const body = JSON.stringify({ version: 1, clusterId: this.clusterId, topics: this.topics() }, null, 1);
-    const write = this.writes.then(async () => {
-      const temporary = `${this.path}.tmp`;
-      const file = await open(temporary, 'w');
-      try {
-        await file.writeFile(body);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
-    });
+    const write = this.writes.then(() => writeFileAtomically(this.path, body, 'write cluster metadata'));
     this.writes = write.catch(() => undefined);
     return write;
   }
