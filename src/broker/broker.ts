@@ -24,6 +24,7 @@ import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts'
 import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
+import { readBuffers } from '../storage/read-buffer-pool.ts';
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -107,6 +108,10 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
         logger,
         maxRequestBytes: config.socketRequestMaxBytes,
         maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),
+        // Fetched log bytes go out by reference; once written, their read buffers serve the next reads.
+        onResponseWritten: (chunks) => {
+          for (const chunk of chunks) readBuffers.release(chunk);
+        },
       }),
   );
   try {

@@ -10,6 +10,7 @@ import { offsetFileName, readInt64 } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
+import { readBuffers } from './read-buffer-pool.ts';
 
 export interface SegmentConfig {
   /** log.index.interval.bytes */
@@ -223,7 +224,7 @@ export class LogSegment {
     if (first.lastOffset >= maxOffset) return Buffer.alloc(0);
     const wanted = Math.min(Math.max(maxBytes, minOneBatch ? first.size : 0), this.bytes - first.position);
     if (wanted < first.size) return Buffer.alloc(0);
-    const buffer = Buffer.allocUnsafe(wanted);
+    const buffer = readBuffers.acquire(wanted);
     const got = this.file.read(buffer, first.position, wanted);
     let end = 0;
     while (end + RECORD_BATCH_OVERHEAD <= got) {

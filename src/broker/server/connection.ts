@@ -42,6 +42,11 @@ export interface ConnectionOptions {
   readonly maxInFlightRequests: number;
   /** Reading stops while more than this many response bytes wait in the socket's buffer. */
   readonly maxWriteBufferBytes: number;
+  /**
+   * Called with the chunks of the responses written in one go once the socket is done with them
+   * (their memory may be reused from then on).
+   */
+  readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
   readonly onClose?: (connection: Connection) => void;
 }
 
@@ -301,7 +306,11 @@ export class Connection implements ConnectionContext {
       for (let i = 0; i < last; i++) socket.write(writes[i]!);
       // Resume once this batch reached the kernel: 'drain' alone does not fire when
       // maxWriteBufferBytes is below the socket's own high-water mark.
-      socket.write(writes[last]!, () => this.#maybeResume());
+      const onWritten = this.#options.onResponseWritten;
+      socket.write(writes[last]!, () => {
+        onWritten?.(writes);
+        this.#maybeResume();
+      });
       socket.uncork();
     }
     if (close) {

@@ -19,6 +19,8 @@ export interface ListenerOptions {
   readonly maxInFlightRequests?: number;
   /** Per connection: response bytes the broker buffers for a slow reader before it stops reading. */
   readonly maxWriteBufferBytes?: number;
+  /** Called with a response's chunks once the socket is done with them. */
+  readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 104857600;
@@ -107,6 +109,7 @@ export class Listener {
       maxRequestBytes: this.#options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
       maxInFlightRequests: this.#options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
       maxWriteBufferBytes: this.#options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
+      onResponseWritten: this.#options.onResponseWritten,
       onClose: (closed) => this.#connections.delete(closed),
     });
     this.#connections.add(connection);

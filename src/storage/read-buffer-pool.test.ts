@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReadBufferPool } from './read-buffer-pool.ts';
+
+test('a released buffer serves the next read of its size class; small and huge reads are not pooled', () => {
+  const pool = new ReadBufferPool();
+  const first = pool.acquire(1_000_000);
+  assert.equal(first.length, 1_000_000);
+  first.fill(7);
+  pool.release(first.subarray(0, 10));
+  const second = pool.acquire(1_048_576);
+  assert.equal(second.buffer, first.buffer, 'same memory, reused');
+  assert.equal(second.length, 1_048_576);
+  const third = pool.acquire(1_048_576);
+  assert.notEqual(third.buffer, second.buffer, 'memory still lent out is never handed out twice');
+  const small = pool.acquire(100);
+  pool.release(small);
+  assert.notEqual(pool.acquire(100).buffer, undefined);
+});
+
+test('release is taken once: a second release, or memory the pool never lent, is ignored', () => {
+  const pool = new ReadBufferPool();
+  const a = pool.acquire(200_000);
+  pool.release(a);
+  pool.release(a);
+  const b = pool.acquire(200_000);
+  const c = pool.acquire(200_000);
+  assert.equal(b.buffer, a.buffer);
+  assert.notEqual(c.buffer, a.buffer, 'a double release must not lend the same memory twice');
+  pool.release(Buffer.allocUnsafeSlow(262_144));
+  const d = pool.acquire(200_000);
+  assert.notEqual(d.buffer, b.buffer);
+  assert.notEqual(d.buffer, c.buffer);
+});
