@@ -6,6 +6,7 @@ import { Reader } from '../protocol/primitives/reader.ts';
 import { Writer } from '../protocol/primitives/writer.ts';
 import { Apis, type ClientApi } from './apis.ts';
 import { KafkaClientError, networkError, unsupportedApi } from './errors.ts';
+import { FrameReader } from './frame-reader.ts';
 
 export interface ConnectionOptions {
   readonly host: string;
@@ -51,8 +52,6 @@ export class Connection {
   readonly #pending = new Map<number, Pending>();
   #versions = new Map<number, { minVersion: number; maxVersion: number }>();
   #nextCorrelationId = 1;
-  #inbound: Buffer[] = [];
-  #inboundBytes = 0;
   #drain: Promise<void> | null = null;
   #closed = false;
   #closeError: KafkaClientError | null = null;
@@ -62,7 +61,6 @@ export class Connection {
     this.#socket = socket;
     this.options = options;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (error) => this.#fail(networkError(this.label, error.message, error)));
     socket.on('close', () => this.#fail(networkError(this.label, 'connection closed')));
   }
@@ -74,13 +72,16 @@ export class Connection {
 
   /** Connects and negotiates API versions (ApiVersions, falling back to v0 when the broker refuses ours). */
   static async open(options: ConnectionOptions): Promise<Connection> {
+    let connection: Connection | undefined;
+    // Nothing arrives before our first request, so `connection` is set by the time frames do.
+    const reader = new FrameReader(MAX_FRAME_BYTES, (frame) => connection!.#onFrame(frame), (size) => connection!.#badFrameSize(size));
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: options.host, port: options.port });
+      const s = connect({ host: options.host, port: options.port, onread: reader.onread });
       const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${options.host}:${options.port}`, 'timed out')); }, options.connectTimeoutMs);
       s.once('connect', () => { clearTimeout(timer); s.removeAllListeners('error'); resolve(s); });
       s.once('error', (error) => { clearTimeout(timer); reject(networkError(`connect to ${options.host}:${options.port}`, error.message, error)); });
     });
-    const connection = new Connection(socket, options);
+    connection = new Connection(socket, options);
     try {
       await connection.#negotiate();
     } catch (error) {
@@ -168,25 +169,9 @@ export class Connection {
     return result;
   }
 
-  #onData(chunk: Buffer): void {
-    this.#inbound.push(chunk);
-    this.#inboundBytes += chunk.length;
-    while (this.#inboundBytes >= 4) {
-      if (this.#inbound[0]!.length < 4) this.#inbound = [Buffer.concat(this.#inbound)];
-      const size = this.#inbound[0]!.readInt32BE(0);
-      if (size < 4 || size > MAX_FRAME_BYTES) {
-        this.#fail(networkError(this.label, `bad response frame size ${size}`));
-        this.#socket.destroy();
-        return;
-      }
-      if (this.#inboundBytes < 4 + size) return;
-      const all = this.#inbound.length === 1 ? this.#inbound[0]! : Buffer.concat(this.#inbound);
-      const frame = all.subarray(4, 4 + size);
-      const rest = all.subarray(4 + size);
-      this.#inbound = rest.length > 0 ? [rest] : [];
-      this.#inboundBytes = rest.length;
-      this.#onFrame(frame);
-    }
+  #badFrameSize(size: number): void {
+    this.#fail(networkError(this.label, `bad response frame size ${size}`));
+    this.#socket.destroy();
   }
 
   #onFrame(frame: Buffer): void {
