@@ -146,6 +146,33 @@ test('consumer: seek, seekToBeginning/End, seek to timestamp, pause/resume, max.
   await consumer.close();
 });
 
+test('consumer fetches one fetch ahead of the app, and no more while the app does not poll', async () => {
+  const topic = 'fetch-ahead';
+  await admin.createTopics([{ topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  for (let b = 0; b < 30; b++) await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: `v${b * 10 + i}` })));
+  await producer.close();
+  // max.partition.fetch.bytes 1: the broker still returns one whole batch, so each fetch is one batch of 10.
+  const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, maxPollRecords: 4, maxPartitionFetchBytes: 1 });
+  const fetchOffsets: number[] = [];
+  const send = consumer.cluster.send.bind(consumer.cluster);
+  consumer.cluster.send = ((nodeId, kind, api, body, options) => {
+    if (kind === 'fetch') fetchOffsets.push(Number((body as { topics: Array<{ partitions: Array<{ fetchOffset: bigint }> }> }).topics[0]!.partitions[0]!.fetchOffset));
+    return send(nodeId, kind, api, body, options);
+  }) as typeof consumer.cluster.send;
+  consumer.assign([{ topic, partition: 0 }]);
+  const first = await consumer.poll(3000);
+  assert.deepEqual(first.map((r) => r.offset), [0, 1, 2, 3]);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(fetchOffsets, [0, 10], 'the next batch is fetched while the app holds the first; nothing beyond');
+  const read = [...first];
+  while (read.length < 300) read.push(...await consumer.poll(3000));
+  assert.deepEqual(read.map((r) => r.value!.toString()), Array.from({ length: 300 }, (_, i) => `v${i}`), 'nothing lost, repeated or reordered');
+  assert.equal(consumer.position({ topic, partition: 0 }), 300);
+  assert.deepEqual(fetchOffsets.slice(0, 30), Array.from({ length: 30 }, (_, b) => b * 10), 'each batch fetched once, in order');
+  await consumer.close();
+});
+
 test('auto.offset.reset none fails clearly; out-of-range offsets reset per policy', async () => {
   const topic = 'resets';
   await admin.createTopics([{ topic, numPartitions: 1 }]);

@@ -292,6 +292,7 @@ export class Consumer {
     }
   }
 
+  /** Records from the buffered fetches, decoding each as it comes up; a corrupt one throws (after what was taken). */
   #take(maxRecords: number): ConsumerBatch[] {
     const out: ConsumerBatch[] = [];
     let taken = 0;
@@ -303,12 +304,24 @@ export class Consumer {
         buffered.shift();
         continue;
       }
-      const records = fetch.records.slice(fetch.next, fetch.next + (maxRecords - taken));
-      fetch.next += records.length;
-      if (fetch.next >= fetch.records.length) buffered.shift();
+      let records: ConsumerRecord[];
+      try {
+        records = fetch.take(maxRecords - taken);
+      } catch (error) {
+        // As Java's consumer: the position stays before the bad batch, so the next fetch meets it again.
+        buffered.shift();
+        if (out.length === 0) throw error;
+        this.#error ??= error as Error;
+        return out;
+      }
+      if (records.length > 0) state.position = records[records.length - 1]!.offset + 1;
+      if (fetch.drained) {
+        // All taken: the position passes the fetch's trailing control or aborted batches too.
+        buffered.shift();
+        state.position = fetch.nextFetchOffset;
+      }
       if (records.length === 0) continue;
       taken += records.length;
-      state.position = records[records.length - 1]!.offset + 1;
       out.push({ topic: state.topic, partition: state.partition, records, highWatermark: state.highWatermark });
     }
     return out;

@@ -1,25 +1,12 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { FetchResponse } from '../protocol/generated/fetch.ts';
-import { decodeRecordBatches } from '../protocol/records/record-batch.ts';
-import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
 import { Apis } from './apis.ts';
+import { CompletedFetch, type PartitionState } from './completed-fetch.ts';
+
+export type { ConsumerRecord, PartitionState, TopicPartition } from './completed-fetch.ts';
 import type { Cluster } from './cluster.ts';
 import { isMetadataError, KafkaClientError } from './errors.ts';
 import { isolationLevelCode, type IsolationLevel } from './list-offsets.ts';
-
-export interface TopicPartition { readonly topic: string; readonly partition: number }
-
-export interface ConsumerRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly timestampType: 'CreateTime' | 'LogAppendTime';
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: RecordHeader[];
-  readonly leaderEpoch: number;
-}
 
 export interface FetcherOptions {
   readonly minBytes: number;
@@ -29,34 +16,14 @@ export interface FetcherOptions {
   readonly isolationLevel: IsolationLevel;
 }
 
-/** One assigned partition: where the next fetch starts, and whether the app paused it. */
-export interface PartitionState {
-  readonly topic: string;
-  readonly partition: number;
-  /** null until resolved (committed offset or auto.offset.reset). */
-  position: number | null;
-  paused: boolean;
-  highWatermark: number;
-  /** Bumped by seek: fetches issued before it are discarded on arrival. */
-  epoch: number;
-}
-
-/** Records of one partition from one fetch, handed to the app in order. */
-export interface CompletedFetch {
-  readonly state: PartitionState;
-  readonly epoch: number;
-  readonly records: ConsumerRecord[];
-  next: number;
-}
-
 export const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
 /**
  * The fetch side of the consumer: one loop per leader broker, each fetching the partitions that
- * broker leads which have a position, are not paused and have nothing buffered (so a slow
- * consumer stops fetching instead of growing memory). Records below the fetch offset (a batch
- * starts earlier) and control records are dropped; aborted transactions are dropped in
- * read_committed. Offset gaps (compaction) just move the position past the batch.
+ * broker leads which have a position and are not paused. A partition is fetched ahead of the app:
+ * each answer is buffered undecoded (CompletedFetch) and the next request leaves at once, so the
+ * broker serves it while the app decodes and handles this one; but never more than one fetch waits
+ * behind the one the app is taking (so a slow consumer stops fetching instead of growing memory).
  */
 export class Fetcher {
   readonly #cluster: Cluster;
@@ -77,13 +44,30 @@ export class Fetcher {
     this.#onError = hooks.onError;
   }
 
-  #hasBuffered(state: PartitionState): boolean {
-    return this.buffered.some((f) => f.state === state && f.next < f.records.length);
+  /**
+   * Where the next fetch of `state` starts: past what is buffered for it, else its position; null
+   * when it is not to be fetched now (no position yet, paused, or a fetch already waits behind the
+   * one the app is taking).
+   */
+  #fetchOffset(state: PartitionState): number | null {
+    if (state.position === null || state.paused) return null;
+    let waiting = 0;
+    let offset = state.position;
+    for (const f of this.buffered) {
+      if (f.state !== state || f.epoch !== state.epoch) continue;
+      waiting++;
+      offset = f.nextFetchOffset;
+    }
+    return waiting >= MAX_BUFFERED_FETCHES ? null : offset;
   }
 
-  #fetchable(nodeId: number): PartitionState[] {
-    return [...this.partitions.values()].filter((s) => s.position !== null && !s.paused && !this.#hasBuffered(s) &&
-      this.#cluster.cachedLeader(s.topic, s.partition) === nodeId);
+  #fetchable(nodeId: number): Array<{ state: PartitionState; offset: number }> {
+    const out: Array<{ state: PartitionState; offset: number }> = [];
+    for (const state of this.partitions.values()) {
+      const offset = this.#fetchOffset(state);
+      if (offset !== null && this.#cluster.cachedLeader(state.topic, state.partition) === nodeId) out.push({ state, offset });
+    }
+    return out;
   }
 
   /** Starts a loop for every leader that has fetchable partitions and no loop yet. */
@@ -119,9 +103,9 @@ export class Fetcher {
 
   async #loop(nodeId: number): Promise<void> {
     while (this.#running) {
-      const states = this.#fetchable(nodeId);
-      if (states.length === 0) return;
-      const sent = states.map((s) => ({ state: s, offset: s.position!, epoch: s.epoch }));
+      const fetchable = this.#fetchable(nodeId);
+      if (fetchable.length === 0) return;
+      const sent = fetchable.map(({ state, offset }) => ({ state, offset, epoch: state.epoch }));
       const topics = new Map<string, Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; logStartOffset: bigint; lastFetchedEpoch: number }>>();
       for (const { state, offset } of sent) {
         let list = topics.get(state.topic);
@@ -151,7 +135,7 @@ export class Fetcher {
           const entry = sent.find((x) => x.state.topic === t.topic && x.state.partition === p.partitionIndex);
           // Unassigned, sought or paused since the request left: this answer is no longer wanted.
           if (entry === undefined || this.partitions.get(tpKey(entry.state.topic, entry.state.partition)) !== entry.state ||
-            entry.state.epoch !== entry.epoch || entry.state.position !== entry.offset) continue;
+            entry.state.epoch !== entry.epoch || this.#fetchOffset(entry.state) !== entry.offset) continue;
           if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
             this.#onOutOfRange(entry.state);
             continue;
@@ -175,41 +159,16 @@ export class Fetcher {
     }
   }
 
-  /** Decodes one partition's records; true when there is something for the app. */
+  /** Buffers one partition's answer; true when it moved anything (records or a skipped range). */
   #accept(state: PartitionState, fetchOffset: number, p: FetchResponse['responses'][number]['partitions'][number]): boolean {
     if (p.records === null || p.records.length === 0) return false;
-    const batches = decodeRecordBatches(p.records, { allowTruncatedTail: true });
-    const readCommitted = this.#options.isolationLevel === 'read_committed';
-    const aborted = readCommitted ? [...(p.abortedTransactions ?? [])].map((a) => ({ producerId: Number(a.producerId), firstOffset: Number(a.firstOffset) })) : [];
-    const abortedProducers = new Set<number>();
-    const records: ConsumerRecord[] = [];
-    let nextOffset = fetchOffset;
-    for (const batch of batches) {
-      if (batch.lastOffset < fetchOffset) continue;
-      nextOffset = batch.lastOffset + 1;
-      if (readCommitted && batch.isTransactional) {
-        for (const a of aborted) if (a.firstOffset <= batch.lastOffset) abortedProducers.add(a.producerId);
-      }
-      if (batch.isControl) {
-        // An ABORT/COMMIT marker ends the producer's transaction.
-        abortedProducers.delete(batch.producerId);
-        continue;
-      }
-      if (readCommitted && batch.isTransactional && abortedProducers.has(batch.producerId)) continue;
-      for (const r of batch.records) {
-        if (r.offset < fetchOffset) continue;
-        records.push({
-          topic: state.topic, partition: state.partition, offset: r.offset, timestamp: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : r.timestamp,
-          timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers, leaderEpoch: batch.partitionLeaderEpoch,
-        });
-      }
-    }
-    if (records.length === 0) {
-      // Only control records, aborted data or a compacted-away range: step over it.
-      if (nextOffset > fetchOffset) state.position = nextOffset;
-      return false;
-    }
-    this.buffered.push({ state, epoch: state.epoch, records, next: 0 });
+    const aborted = this.#options.isolationLevel === 'read_committed'
+      ? (p.abortedTransactions ?? []).map((a) => ({ producerId: Number(a.producerId), firstOffset: Number(a.firstOffset) }))
+      : null;
+    const fetch = new CompletedFetch(state, fetchOffset, p.records, aborted);
+    // Not even one whole batch: nothing to take and nowhere to move.
+    if (fetch.nextFetchOffset === fetchOffset) return false;
+    this.buffered.push(fetch);
     return true;
   }
 
@@ -222,6 +181,9 @@ export class Fetcher {
     this.#running = false;
   }
 }
+
+/** The fetch the app is taking from, and one fetched ahead. */
+const MAX_BUFFERED_FETCHES = 2;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
