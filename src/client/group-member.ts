@@ -6,13 +6,11 @@ import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscript
 import { KafkaClientError } from './errors.ts';
 import type { TopicPartition } from './fetcher.ts';
 import { findCoordinator, type CommitMember } from './group-requests.ts';
+import {
+  coordinatorLost, isRetriableGroupError, minus, subscribedTopics, WakeableSleep, type GroupMemberHooks, type GroupMembership,
+} from './group-membership.ts';
 
-export interface RebalanceListener {
-  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
-  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
-  /** The group moved on without us (session expired, fenced): no chance to commit. */
-  onPartitionsLost?(partitions: TopicPartition[]): void | Promise<void>;
-}
+export type { RebalanceListener } from './group-membership.ts';
 
 export interface GroupMemberOptions {
   readonly groupId: string;
@@ -24,29 +22,15 @@ export interface GroupMemberOptions {
   readonly assignors: readonly AssignorName[];
 }
 
-export interface GroupMemberHooks {
-  onAssigned(partitions: TopicPartition[]): Promise<void>;
-  onRevoked(partitions: TopicPartition[]): Promise<void>;
-  onLost(partitions: TopicPartition[]): Promise<void>;
-  onError(error: Error): void;
-}
-
-const key = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`;
-const minus = (a: readonly TopicPartition[], b: readonly TopicPartition[]): TopicPartition[] => {
-  const drop = new Set(b.map(key));
-  return a.filter((tp) => !drop.has(key(tp)));
-};
-
 /** The member-id/generation reset errors: our membership is gone, what we own is lost. */
 const FENCED = new Set<number>([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
-const COORDINATOR_MOVED = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 /**
  * A consumer's membership in a classic group: JoinGroup, the leader's client-side assignment,
  * SyncGroup, then Heartbeats on the group connection until a rebalance, with eager or
  * cooperative (KIP-429) revocation as the assignors allow.
  */
-export class GroupMember {
+export class GroupMember implements GroupMembership {
   readonly #cluster: Cluster;
   readonly #options: GroupMemberOptions;
   readonly #hooks: GroupMemberHooks;
@@ -57,7 +41,7 @@ export class GroupMember {
   #joinedTopics: string[] = [];
   #running = false;
   #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
+  readonly #sleeper = new WakeableSleep();
 
   constructor(cluster: Cluster, options: GroupMemberOptions, hooks: GroupMemberHooks) {
     this.#cluster = cluster;
@@ -77,22 +61,12 @@ export class GroupMember {
     this.#loop = this.#run().catch((error: unknown) => this.#hooks.onError(error as Error));
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.#wake = null; resolve(); }, ms);
-      this.#wake = () => { clearTimeout(timer); this.#wake = null; resolve(); };
-    });
-  }
-
   get #cooperative(): boolean {
     return this.#options.assignors.every((name) => ASSIGNORS[name].rebalanceProtocol === 'cooperative');
   }
 
-  async #topics(): Promise<string[]> {
-    const sub = this.#options.subscription;
-    if (!(sub instanceof RegExp)) return [...sub].sort();
-    const meta = await this.#cluster.fetchAllTopics();
-    return [...meta.topics.values()].filter((t) => !t.isInternal && sub.test(t.name)).map((t) => t.name).sort();
+  #topics(): Promise<string[]> {
+    return subscribedTopics(this.#cluster, this.#options.subscription);
   }
 
   async #run(): Promise<void> {
@@ -102,9 +76,9 @@ export class GroupMember {
         await this.#joinAndSync();
         await this.#heartbeatUntilRebalance();
       } catch (error) {
-        if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
-        if (COORDINATOR_MOVED.has(error.code) || error.errorName === 'NETWORK_EXCEPTION') this.coordinatorId = null;
-        if (this.#running) await this.#sleep(this.#cluster.retryBackoffMs);
+        if (!isRetriableGroupError(error)) throw error;
+        if (coordinatorLost(error)) this.coordinatorId = null;
+        if (this.#running) await this.#sleeper.sleep(this.#cluster.retryBackoffMs);
       }
     }
   }
@@ -205,7 +179,7 @@ export class GroupMember {
   async #heartbeatUntilRebalance(): Promise<void> {
     if (this.#generationId < 0) return;
     while (this.#running && !this.#rejoinNeeded) {
-      await this.#sleep(this.#options.heartbeatIntervalMs);
+      await this.#sleeper.sleep(this.#options.heartbeatIntervalMs);
       if (!this.#running) return;
       const response = await this.#cluster.send(this.coordinatorId!, 'group', Apis.Heartbeat, {
         groupId: this.#options.groupId, generationId: this.#generationId, memberId: this.#memberId, groupInstanceId: this.#options.groupInstanceId,
@@ -224,7 +198,7 @@ export class GroupMember {
   /** Revokes what we own and leaves the group (static members keep their slot, as in Java). */
   async leave(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#sleeper.wake();
     await this.#loop;
     if (this.#owned.length > 0) {
       const revoked = this.#owned;
