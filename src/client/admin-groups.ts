@@ -1,3 +1,5 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/generated/consumer-group-describe.ts';
 import { Apis } from './apis.ts';
 import type { Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.ts';
@@ -19,8 +21,11 @@ export interface GroupMemberDescription {
 
 export interface GroupDescription {
   readonly groupId: string;
+  /** 'consumer' for a KIP-848 group (described by ConsumerGroupDescribe), else 'classic'. */
+  readonly type: 'classic' | 'consumer';
   readonly state: string;
   readonly protocolType: string;
+  /** The classic group's assignor, or the consumer group's server-side assignor. */
   readonly protocol: string;
   readonly members: GroupMemberDescription[];
 }
@@ -52,15 +57,27 @@ export class GroupAdmin {
     return all.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
   }
 
+  /**
+   * Like Java's describeConsumerGroups: ConsumerGroupDescribe first where the coordinator serves it,
+   * DescribeGroups for a group it does not know as a consumer group (classic, or none at all).
+   */
   async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
     return Promise.all(groupIds.map(async (groupId) => {
       const coordinator = await findCoordinator(this.cluster, groupId);
+      const connection = await this.cluster.connection(coordinator, 'admin');
+      if (connection.supports(Apis.ConsumerGroupDescribe)) {
+        const described = (await connection.send(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+        if (described.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+          throwIfError(described.errorCode, `ConsumerGroupDescribe ${groupId}`, described.errorMessage);
+          return consumerGroupDescription(described);
+        }
+      }
       const response = await this.cluster.send(coordinator, 'admin', Apis.DescribeGroups, { groups: [groupId] });
       const g = response.groups[0]!;
       throwIfError(g.errorCode, `DescribeGroups ${groupId}`);
       const consumer = g.protocolType === 'consumer';
       return {
-        groupId: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
+        groupId: g.groupId, type: 'classic' as const, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
         members: g.members.map((m) => {
           const subscription = consumer && m.memberMetadata.length > 0 ? safe(() => decodeSubscription(m.memberMetadata)) : null;
           const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
@@ -141,4 +158,16 @@ function safe<T>(decode: () => T): T | null {
   } catch {
     return null;
   }
+}
+
+function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup): GroupDescription {
+  const partitions = (assignment: ConsumerGroupDescribeResponseDescribedGroup['members'][number]['assignment']): Array<{ topic: string; partition: number }> =>
+    assignment.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topicName, partition })));
+  return {
+    groupId: g.groupId, type: 'consumer', state: g.groupState, protocolType: 'consumer', protocol: g.assignorName,
+    members: g.members.map((m) => ({
+      memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
+      subscribedTopics: [...m.subscribedTopicNames], assignment: partitions(m.assignment),
+    })),
+  };
 }

@@ -1,5 +1,7 @@
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
 import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
+import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
+import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
 import { createPartitionsRequest, createPartitionsResponse } from '../protocol/generated/create-partitions.ts';
 import { createTopicsRequest, createTopicsResponse } from '../protocol/generated/create-topics.ts';
 import { deleteGroupsRequest, deleteGroupsResponse } from '../protocol/generated/delete-groups.ts';
@@ -41,7 +43,8 @@ function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, 
 /**
  * The versions are capped where a newer version changes what the code must send, not just the
  * encoding: Fetch 13+ names topics by id, OffsetFetch 8+ batches groups, FindCoordinator 4+ batches
- * keys; Produce starts at 3 (record batch v2 only).
+ * keys; Produce starts at 3 (record batch v2 only); ConsumerGroupHeartbeat 1+ has the client make
+ * its member id and subscribe by regex on the broker.
  */
 export const Apis = {
   Produce: api(produceRequest, produceResponse, 3, 11),
@@ -69,4 +72,6 @@ export const Apis = {
   DescribeGroups: api(describeGroupsRequest, describeGroupsResponse),
   ListGroups: api(listGroupsRequest, listGroupsResponse),
   DeleteGroups: api(deleteGroupsRequest, deleteGroupsResponse),
+  ConsumerGroupHeartbeat: api(consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse, 0, 0),
+  ConsumerGroupDescribe: api(consumerGroupDescribeRequest, consumerGroupDescribeResponse),
 } as const;

@@ -2,18 +2,27 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { Cluster, type ClusterOptions } from './cluster.ts';
 import { KafkaClientError } from './errors.ts';
 import { Fetcher, tpKey, type ConsumerRecord, type PartitionState, type TopicPartition } from './fetcher.ts';
-import { GroupMember, type RebalanceListener } from './group-member.ts';
+import { ConsumerGroupMember } from './consumer-group-member.ts';
+import { GroupMember } from './group-member.ts';
+import type { GroupMemberHooks, GroupMembership, RebalanceListener } from './group-membership.ts';
 import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel } from './list-offsets.ts';
 import type { AssignorName } from './assignors.ts';
 
 export type { ConsumerRecord, TopicPartition } from './fetcher.ts';
-export type { RebalanceListener } from './group-member.ts';
+export type { RebalanceListener } from './group-membership.ts';
 
 export interface ConsumerOptions extends ClusterOptions {
   /** group.id: needed for subscribe() and commits. */
   readonly groupId?: string;
   readonly groupInstanceId?: string;
+  /**
+   * group.protocol: 'classic' (JoinGroup/SyncGroup, client-side assignors; the default, as in Java's
+   * 4.0 client) or 'consumer' (KIP-848: ConsumerGroupHeartbeat, the coordinator assigns).
+   */
+  readonly groupProtocol?: 'classic' | 'consumer';
+  /** group.remote.assignor: the coordinator's assignor ('uniform', 'range') for groupProtocol 'consumer'. */
+  readonly groupRemoteAssignor?: string;
   readonly fetchMinBytes?: number;
   readonly fetchMaxWaitMs?: number;
   readonly fetchMaxBytes?: number;
@@ -24,11 +33,12 @@ export interface ConsumerOptions extends ClusterOptions {
   readonly isolationLevel?: IsolationLevel;
   readonly enableAutoCommit?: boolean;
   readonly autoCommitIntervalMs?: number;
+  /** session.timeout.ms and heartbeat.interval.ms: classic only; the coordinator sets both for 'consumer'. */
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** max.poll.interval.ms, sent as the rebalance timeout. */
   readonly maxPollIntervalMs?: number;
-  /** partition.assignment.strategy, in preference order. */
+  /** partition.assignment.strategy, in preference order (classic only). */
   readonly partitionAssignmentStrategy?: readonly AssignorName[];
 }
 
@@ -49,7 +59,7 @@ export class Consumer {
   readonly #options: ConsumerOptions;
   readonly #fetcher: Fetcher;
   readonly #maxPollRecords: number;
-  #member: GroupMember | null = null;
+  #member: GroupMembership | null = null;
   #waiters: Array<() => void> = [];
   #error: Error | null = null;
   #resolving: Promise<void> | null = null;
@@ -57,6 +67,7 @@ export class Consumer {
   #closed = false;
 
   constructor(options: ConsumerOptions) {
+    checkGroupProtocolOptions(options);
     this.#options = options;
     // allow.auto.create.topics: Java consumers (and producers) let the broker create topics on first use.
     this.cluster = new Cluster({ allowAutoTopicCreation: true, ...options });
@@ -116,26 +127,41 @@ export class Consumer {
     const groupId = this.#options.groupId;
     if (groupId === undefined) throw new Error('subscribe() needs groupId');
     if (this.#member !== null) throw new Error('already subscribed');
-    this.#member = new GroupMember(this.cluster, {
-      groupId, groupInstanceId: this.#options.groupInstanceId ?? null, subscription: topics,
-      sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 45_000, rebalanceTimeoutMs: this.#options.maxPollIntervalMs ?? 300_000,
-      heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 3_000, assignors: this.#options.partitionAssignmentStrategy ?? ['range', 'cooperative-sticky'],
-    }, {
+    const hooks: GroupMemberHooks = {
       onAssigned: async (partitions) => {
         this.#setAssignment([...this.assignment(), ...partitions]);
         await listener.onPartitionsAssigned?.(partitions);
       },
       onRevoked: async (partitions) => {
-        await listener.onPartitionsRevoked?.(partitions);
-        if (this.#autoCommit) await this.commit(this.#positionsOf(partitions)).catch(() => {});
-        this.#remove(partitions);
+        // Nothing more of these goes to the application: the commit below must be the last word on them.
+        this.pause(partitions.filter((p) => this.#fetcher.partitions.has(tpKey(p.topic, p.partition))));
+        try {
+          await listener.onPartitionsRevoked?.(partitions);
+        } finally {
+          if (this.#autoCommit) await this.commit(this.#positionsOf(partitions)).catch(() => {});
+          this.#remove(partitions);
+        }
       },
       onLost: async (partitions) => {
-        await listener.onPartitionsLost?.(partitions);
-        this.#remove(partitions);
+        try {
+          await listener.onPartitionsLost?.(partitions);
+        } finally {
+          this.#remove(partitions);
+        }
       },
       onError: (error) => this.#fail(error),
-    });
+    };
+    const groupInstanceId = this.#options.groupInstanceId ?? null;
+    const rebalanceTimeoutMs = this.#options.maxPollIntervalMs ?? 300_000;
+    this.#member = this.#options.groupProtocol === 'consumer'
+      ? new ConsumerGroupMember(this.cluster, {
+        groupId, groupInstanceId, subscription: topics, rebalanceTimeoutMs, serverAssignor: this.#options.groupRemoteAssignor ?? null,
+      }, hooks)
+      : new GroupMember(this.cluster, {
+        groupId, groupInstanceId, subscription: topics, rebalanceTimeoutMs,
+        sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 45_000, heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 3_000,
+        assignors: this.#options.partitionAssignmentStrategy ?? ['range', 'cooperative-sticky'],
+      }, hooks);
     this.#member.start();
     this.#startAutoCommit();
   }
@@ -356,8 +382,17 @@ export class Consumer {
     if (groupId === undefined) throw new Error('commit() needs groupId');
     if (offsets.length === 0) return;
     const member = this.#member;
-    const coordinator = member?.coordinatorId ?? await findCoordinator(this.cluster, groupId);
-    await commitOffsets(this.cluster, coordinator, groupId, offsets, member?.commitIdentity() ?? null);
+    for (let attempt = 1; ; attempt++) {
+      const coordinator = member?.coordinatorId ?? await findCoordinator(this.cluster, groupId);
+      try {
+        await commitOffsets(this.cluster, coordinator, groupId, offsets, member?.commitIdentity() ?? null);
+        return;
+      } catch (error) {
+        // A heartbeat in flight bumped our member epoch (consumer groups): retry with the new one, as Java does.
+        if (!(error instanceof KafkaClientError) || error.code !== ErrorCode.STALE_MEMBER_EPOCH || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.cluster.retryBackoffMs));
+      }
+    }
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
@@ -377,5 +412,15 @@ export class Consumer {
       this.#wakeWaiters();
       this.cluster.close();
     }
+  }
+}
+
+/** Java's ConsumerConfig refuses the settings the chosen group.protocol ignores, rather than ignoring them silently. */
+function checkGroupProtocolOptions(options: ConsumerOptions): void {
+  const unsupported = options.groupProtocol === 'consumer'
+    ? ([['partitionAssignmentStrategy', 'partition.assignment.strategy'], ['sessionTimeoutMs', 'session.timeout.ms'], ['heartbeatIntervalMs', 'heartbeat.interval.ms']] as const)
+    : ([['groupRemoteAssignor', 'group.remote.assignor']] as const);
+  for (const [option, config] of unsupported) {
+    if (options[option] !== undefined) throw new Error(`${option} (${config}) is not supported with groupProtocol '${options.groupProtocol ?? 'classic'}'`);
   }
 }
