@@ -84,10 +84,14 @@ export class ConsumerGroupMember implements GroupMembership {
       try {
         this.coordinatorId ??= await findCoordinator(this.#cluster, this.#options.groupId);
         this.#topics = await subscribedTopics(this.#cluster, this.#options.subscription);
-        // A join needs at least one topic (the coordinator refuses an empty subscription): a pattern waits for a match.
-        if (this.#memberEpoch === JOIN_GROUP_MEMBER_EPOCH && this.#topics.length === 0) {
-          await this.#sleeper.sleep(this.#heartbeatIntervalMs);
-          continue;
+        if (this.#memberEpoch === JOIN_GROUP_MEMBER_EPOCH) {
+          // A join needs at least one topic (the coordinator refuses an empty subscription): a pattern waits for a match.
+          if (this.#topics.length === 0) {
+            await this.#sleeper.sleep(this.#heartbeatIntervalMs);
+            continue;
+          }
+          // Metadata for the subscribed topics, which also lets the broker create missing ones (allow.auto.create.topics).
+          await this.#cluster.refreshMetadata(this.#topics);
         }
         const fenced = await this.#heartbeat();
         if (this.#target !== null && this.#running) await this.#reconcile();
@@ -119,6 +123,8 @@ export class ConsumerGroupMember implements GroupMembership {
     }
     this.#state.reset();
     if (FENCED.has(response.errorCode)) {
+      // Fenced while joining: the coordinator still knows our id at a later epoch; join under a new id instead.
+      if (this.#memberEpoch === JOIN_GROUP_MEMBER_EPOCH) this.#memberId = '';
       await this.#lose();
       return true;
     }

@@ -4,7 +4,7 @@ import { KafkaClientError } from './errors.ts';
 import { Fetcher, tpKey, type ConsumerRecord, type PartitionState, type TopicPartition } from './fetcher.ts';
 import { ConsumerGroupMember } from './consumer-group-member.ts';
 import { GroupMember } from './group-member.ts';
-import type { GroupMemberHooks, GroupMembership, RebalanceListener } from './group-membership.ts';
+import { checkGroupProtocolOptions, type GroupMemberHooks, type GroupMembership, type RebalanceListener } from './group-membership.ts';
 import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel } from './list-offsets.ts';
 import type { AssignorName } from './assignors.ts';
@@ -412,15 +412,5 @@ export class Consumer {
       this.#wakeWaiters();
       this.cluster.close();
     }
-  }
-}
-
-/** Java's ConsumerConfig refuses the settings the chosen group.protocol ignores, rather than ignoring them silently. */
-function checkGroupProtocolOptions(options: ConsumerOptions): void {
-  const unsupported = options.groupProtocol === 'consumer'
-    ? ([['partitionAssignmentStrategy', 'partition.assignment.strategy'], ['sessionTimeoutMs', 'session.timeout.ms'], ['heartbeatIntervalMs', 'heartbeat.interval.ms']] as const)
-    : ([['groupRemoteAssignor', 'group.remote.assignor']] as const);
-  for (const [option, config] of unsupported) {
-    if (options[option] !== undefined) throw new Error(`${option} (${config}) is not supported with groupProtocol '${options.groupProtocol ?? 'classic'}'`);
   }
 }

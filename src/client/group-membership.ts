@@ -75,3 +75,22 @@ export class WakeableSleep {
 export function isRetriableGroupError(error: unknown): error is KafkaClientError {
   return error instanceof KafkaClientError && error.retriable;
 }
+
+/** The consumer settings that belong to one group protocol only. */
+export interface GroupProtocolOptions {
+  readonly groupProtocol?: 'classic' | 'consumer';
+  readonly groupRemoteAssignor?: string;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly partitionAssignmentStrategy?: readonly string[];
+}
+
+/** Java's ConsumerConfig refuses the settings the chosen group.protocol ignores, rather than ignoring them silently. */
+export function checkGroupProtocolOptions(options: GroupProtocolOptions): void {
+  const unsupported = options.groupProtocol === 'consumer'
+    ? ([['partitionAssignmentStrategy', 'partition.assignment.strategy'], ['sessionTimeoutMs', 'session.timeout.ms'], ['heartbeatIntervalMs', 'heartbeat.interval.ms']] as const)
+    : ([['groupRemoteAssignor', 'group.remote.assignor']] as const);
+  for (const [option, config] of unsupported) {
+    if (options[option] !== undefined) throw new Error(`${option} (${config}) is not supported with groupProtocol '${options.groupProtocol ?? 'classic'}'`);
+  }
+}
