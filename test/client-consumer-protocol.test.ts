@@ -67,6 +67,18 @@ class Deliveries {
   }
 }
 
+/** Polls until poll() throws, and returns what it threw. */
+async function pollForError(c: Consumer, what: string): Promise<unknown> {
+  return waitFor(async () => {
+    try {
+      await c.poll(100);
+      return null;
+    } catch (error) {
+      return error;
+    }
+  }, 30_000, { what });
+}
+
 const sorted = (partitions: readonly TopicPartition[]): string[] => partitions.map((p) => `${p.topic}-${p.partition}`).sort();
 
 /** Waits until the consumers own disjoint sets that together cover `partitions`, `each` apiece. */
@@ -223,14 +235,7 @@ test('a static member that restarts gets its partitions back; a second one with 
 
   const impostor = consumer('static-g', { groupInstanceId: 'a' });
   impostor.subscribe(['static']);
-  const error = await waitFor(async () => {
-    try {
-      await impostor.poll(100);
-      return null;
-    } catch (e) {
-      return e;
-    }
-  }, 30_000, { what: 'the second member with instance id a to fail' });
+  const error = await pollForError(impostor, 'the second member with instance id a to fail');
   assert.ok(error instanceof KafkaClientError);
   assert.equal(error.errorName, 'UNRELEASED_INSTANCE_ID');
   await impostor.close();
@@ -247,17 +252,22 @@ test('a static member that restarts gets its partitions back; a second one with 
 test('an assignor the coordinator does not have is a fatal, typed error', { timeout: 30_000 }, async () => {
   const c = consumer('bad-assignor-g', { groupRemoteAssignor: 'no-such-assignor' });
   c.subscribe(['share']);
-  const error = await waitFor(async () => {
-    try {
-      await c.poll(100);
-      return null;
-    } catch (e) {
-      return e;
-    }
-  }, 20_000, { what: 'the consumer to fail' });
+  const error = await pollForError(c, 'the consumer to fail');
   assert.ok(error instanceof KafkaClientError);
   assert.equal(error.errorName, 'UNSUPPORTED_ASSIGNOR');
   assert.equal(error.retriable, false);
+  await c.close();
+});
+
+test('a rebalance listener that throws is reported by poll(), and the member stays in the group', { timeout: 30_000 }, async () => {
+  await admin.createTopics([{ topic: 'listener', numPartitions: 2 }]);
+  const values = await produce('listener', 'v', 20);
+  const c = consumer('listener-g');
+  let failures = 0;
+  c.subscribe(['listener'], { onPartitionsAssigned: () => { if (failures++ === 0) throw new Error('listener failed'); } });
+  assert.equal((await pollForError(c, 'the listener error') as Error).message, 'listener failed');
+  await new Deliveries().pollUntil([c], values, 'every record after the listener error');
+  assert.deepEqual(sorted(c.assignment()), ['listener-0', 'listener-1']);
   await c.close();
 });
 

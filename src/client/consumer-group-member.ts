@@ -137,7 +137,16 @@ export class ConsumerGroupMember implements GroupMembership {
     this.#target = null;
     const lost = this.#owned;
     this.#owned = [];
-    if (lost.length > 0) await this.#hooks.onLost(topicPartitions(lost));
+    if (lost.length > 0) await this.#call('onLost', lost);
+  }
+
+  /** A hook that throws (the user's listener) is reported to poll() as Java does, and membership goes on. */
+  async #call(hook: 'onAssigned' | 'onRevoked' | 'onLost', partitions: readonly OwnedPartition[]): Promise<void> {
+    try {
+      await this.#hooks[hook](topicPartitions(partitions));
+    } catch (error) {
+      this.#hooks.onError(error as Error);
+    }
   }
 
   /** Moves what we own to the target: revoke, then assign; topics the metadata cannot name yet wait for a refresh. */
@@ -150,11 +159,11 @@ export class ConsumerGroupMember implements GroupMembership {
     }
     if (plan.revoked.length > 0) {
       this.#owned = minus(this.#owned, plan.revoked);
-      await this.#hooks.onRevoked(topicPartitions(plan.revoked));
+      await this.#call('onRevoked', plan.revoked);
     }
     if (plan.added.length > 0) {
       this.#owned = [...this.#owned, ...plan.added];
-      await this.#hooks.onAssigned(topicPartitions(plan.added));
+      await this.#call('onAssigned', plan.added);
     }
     // No heartbeat runs during a reconciliation, so the target is still the one planned for.
     if (plan.unresolved.length === 0) this.#target = null;
