@@ -29,7 +29,9 @@ export function constrainedAssign(
   let atMaxQuota = 0;
 
   const underMinQuota: string[] = [];
-  let atMinQuota: string[] = [];
+  // Members at minQuota that may take one more; once every max-quota slot is filled by what
+  // members kept, step 3 has nothing left to hand out, so members stop joining this list.
+  const atMinQuota: string[] = [];
   const kept = new Set<string>();
   for (const [memberId, partitions] of owned) {
     // Java keeps the lowest partition numbers first, which spreads what is kept across topics.
@@ -41,8 +43,6 @@ export function constrainedAssign(
     } else if (mine.length >= maxQuota && atMaxQuota < expectedAtMaxQuota) {
       keep = maxQuota;
       atMaxQuota++;
-      // All max-quota slots are taken: members at minQuota are full now.
-      if (atMaxQuota === expectedAtMaxQuota) atMinQuota = [];
     } else {
       keep = minQuota;
       if (atMaxQuota < expectedAtMaxQuota) atMinQuota.push(memberId);
