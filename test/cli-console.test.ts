@@ -125,3 +125,57 @@ test('console-consumer --group: reads as a group and commits exactly what it pri
   const rest = await runCliOk(['console-consumer', ...b, '--topic', 'grouped', '--group', 'cli-group', '--timeout-ms', '2000']);
   assert.equal(rest.stdout, 'three\nfour\n');
 });
+
+/** Group ids `samsa consumer-groups --list` prints. */
+async function listedGroups(): Promise<string[]> {
+  return (await runCliOk(['consumer-groups', ...b, '--list'])).stdout.split('\n').filter(Boolean);
+}
+
+test('console-consumer without --group joins a generated console-consumer-<n> group, listed while it runs, and commits nothing', async () => {
+  await admin.createTopics([{ topic: 'ungrouped', numPartitions: 2 }]);
+  await runCliOk(['console-producer', ...b, '--topic', 'ungrouped'], { input: 'a\nb\nc\n' });
+  const before = new Set(await listedGroups());
+  const running = runCliOk(['console-consumer', ...b, '--topic', 'ungrouped', '--from-beginning', '--timeout-ms', '6000']);
+  let generated: string | undefined;
+  const deadline = Date.now() + 20_000;
+  while (generated === undefined && Date.now() < deadline) generated = (await listedGroups()).find((g) => !before.has(g));
+  const result = await running;
+  assert.match(generated ?? '', /^console-consumer-\d{1,5}$/);
+  assert.deepEqual(result.stdout.split('\n').filter(Boolean).sort(), ['a', 'b', 'c']);
+  assert.deepEqual(await admin.listConsumerGroupOffsets(generated!), [], 'a generated group commits nothing');
+
+  // enable.auto.commit=true given by the user wins: the generated group keeps its offsets.
+  const committing = runCliOk(['console-consumer', ...b, '--topic', 'ungrouped', '--from-beginning', '--max-messages', '3',
+    '--consumer-property', 'enable.auto.commit=true']);
+  const known = new Set([...before, generated!]);
+  let second: string | undefined;
+  while (second === undefined && Date.now() < deadline + 20_000) second = (await listedGroups()).find((g) => !known.has(g));
+  await committing;
+  const offsets = await admin.listConsumerGroupOffsets(second!);
+  assert.equal(offsets.reduce((sum, o) => sum + o.offset, 0), 3, JSON.stringify(offsets));
+});
+
+test('console-consumer --include reads every matching topic without --group; --group with enable.auto.commit=false commits nothing', async () => {
+  await admin.createTopics([{ topic: 'inc-one', numPartitions: 1 }, { topic: 'inc-two', numPartitions: 1 }, { topic: 'other-inc', numPartitions: 1 }]);
+  for (const topic of ['inc-one', 'inc-two', 'other-inc']) await runCliOk(['console-producer', ...b, '--topic', topic], { input: `${topic}\n` });
+  const matched = await runCliOk(['console-consumer', ...b, '--include', 'inc-.*', '--from-beginning', '--timeout-ms', '3000']);
+  assert.deepEqual(matched.stdout.split('\n').filter(Boolean).sort(), ['inc-one', 'inc-two']);
+  const uncommitted = await runCliOk(['console-consumer', ...b, '--topic', 'inc-one', '--group', 'no-commits', '--from-beginning',
+    '--max-messages', '1', '--consumer-property', 'enable.auto.commit=false']);
+  assert.equal(uncommitted.stdout, 'inc-one\n');
+  assert.deepEqual(await admin.listConsumerGroupOffsets('no-commits'), []);
+});
+
+test('console-consumer refuses what Kafka refuses: --group with --partition, --from-beginning against auto.offset.reset, two group ids', async () => {
+  const usage = async (args: string[], message: RegExp) => {
+    const result = await runCli(['console-consumer', ...b, '--topic', 'from-kafkajs', ...args]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+  };
+  await usage(['--group', 'g', '--partition', '0'], /--group and --partition cannot be used together/);
+  await usage(['--partition', '0', '--consumer-property', 'group.id=g'], /--group and --partition cannot be used together/);
+  await usage(['--from-beginning', '--consumer-property', 'auto.offset.reset=latest'], /--from-beginning and auto.offset.reset=latest/);
+  await usage(['--group', 'a', '--consumer-property', 'group.id=b'], /group ids .* do not match/);
+  await usage(['--consumer-property', 'x=1', '--command-property', 'y=2'], /--consumer-property and --command-property cannot be used together/);
+  await usage(['--partition', '0', '--offset', '-3'], /--offset must be earliest, latest or a non-negative integer/);
+});

@@ -73,6 +73,29 @@ test('our consumer and a KafkaJS consumer in one group: partitions shared, nothi
   assert.equal(seen.size, 200);
 });
 
+test('sticky (eager): members revoke everything before a rebalance, yet keep their partitions through the StickyAssignorUserData', async () => {
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  await admin.createTopics([{ topic: 'sticky-eager', numPartitions: 6 }]);
+  const options = { bootstrapServers: [broker.bootstrap], groupId: 'sticky-g', partitionAssignmentStrategy: ['sticky' as const], heartbeatIntervalMs: 200, sessionTimeoutMs: 6000, fetchMaxWaitMs: 100 };
+  const consumers = [new Consumer(options), new Consumer(options)];
+  const owned = () => consumers.map((c) => c.assignment().map((tp) => tp.partition).sort((x, y) => x - y));
+  const settle = async (counts: number[]) => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && owned().map((o) => o.length).join() !== counts.join()) await Promise.all(consumers.map((c) => c.poll(100)));
+    assert.deepEqual(owned().map((o) => o.length), counts, `assignments ${JSON.stringify(owned())}`);
+  };
+  for (const c of consumers) c.subscribe(['sticky-eager']);
+  await settle([3, 3]);
+  const before = owned();
+  consumers.push(new Consumer(options));
+  consumers[2]!.subscribe(['sticky-eager']);
+  await settle([2, 2, 2]);
+  // Nothing moved between the first two: each kept two of its three, the newcomer got the rest.
+  for (const i of [0, 1]) for (const p of owned()[i]!) assert.ok(before[i]!.includes(p), `partition ${p} moved to member ${i}: ${JSON.stringify({ before, after: owned() })}`);
+  await Promise.all(consumers.map((c) => c.close()));
+  await admin.close();
+});
+
 test('close the broker', async () => {
   await broker.close();
 });

@@ -51,40 +51,6 @@ for (const [name, assignor] of Object.entries(ASSIGNORS)) {
   });
 }
 
-test('sticky: with the same members, every member keeps what it owned', () => {
-  fc.assert(fc.property(scenario, (s) => {
-    const { partitions, members } = build(s);
-    const first = ASSIGNORS.sticky.assign(partitions, members);
-    const again = ASSIGNORS.sticky.assign(partitions, members.map((m) => ({ ...m, ownedPartitions: first.get(m.memberId)! })));
-    for (const m of members) assert.deepEqual(new Set(again.get(m.memberId)!.map((p) => `${p.topic}-${p.partition}`)), new Set(first.get(m.memberId)!.map((p) => `${p.topic}-${p.partition}`)));
-  }), { numRuns: 300 });
-});
-
-test('sticky: when a member joins, the others only lose partitions, and balance is within one', () => {
-  const partitions = new Map([['t', 12]]);
-  const two = [member('a', ['t']), member('b', ['t'])];
-  const first = ASSIGNORS.sticky.assign(partitions, two);
-  const three = [...two.map((m) => ({ ...m, ownedPartitions: first.get(m.memberId)! })), member('c', ['t'])];
-  const next = ASSIGNORS.sticky.assign(partitions, three);
-  for (const id of ['a', 'b']) {
-    const before = new Set(first.get(id)!.map((p) => p.partition));
-    for (const p of next.get(id)!) assert.ok(before.has(p.partition), 'no partition moves between the old members');
-  }
-  assert.deepEqual([...next.values()].map((l) => l.length), [4, 4, 4]);
-});
-
-test('cooperative-sticky holds back partitions that change owner until they are revoked', () => {
-  const partitions = new Map([['t', 4]]);
-  const owned = [member('a', ['t'], [0, 1, 2, 3].map((partition) => ({ topic: 't', partition }))), member('b', ['t'])];
-  const round1 = ASSIGNORS['cooperative-sticky'].assign(partitions, owned);
-  assert.equal(round1.get('a')!.length, 2);
-  assert.equal(round1.get('b')!.length, 0, 'b waits: a must revoke first');
-  const round2 = ASSIGNORS['cooperative-sticky'].assign(partitions, [
-    member('a', ['t'], round1.get('a')!), member('b', ['t']),
-  ]);
-  assert.equal(round2.get('b')!.length, 2);
-});
-
 test('JoinGroup offers our names in preference order, then the aliases other clients use', () => {
   assert.deepEqual(joinProtocolNames(['range', 'cooperative-sticky']), ['range', 'cooperative-sticky']);
   assert.deepEqual(joinProtocolNames(['roundrobin']), ['roundrobin', 'RoundRobinAssigner']);

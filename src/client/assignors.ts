@@ -1,4 +1,7 @@
 import type { TopicPartition } from './fetcher.ts';
+import { cooperativeStickyAssignor, stickyAssignor } from './sticky-assignor.ts';
+
+export { cooperativeStickyAssignor, stickyAssignor };
 
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
 
@@ -9,6 +12,14 @@ export interface MemberSubscription {
   /** What the member owns now (subscription v1+), which the sticky assignors keep where they can. */
   readonly ownedPartitions: readonly TopicPartition[];
   readonly generationId: number;
+  /** The subscription's userData, which the assignor that the coordinator chose wrote (or null). */
+  readonly userData?: Buffer | null;
+}
+
+/** A member's last assignment and the generation it came in: what Java's assignors keep in onAssignment. */
+export interface LastAssignment {
+  readonly partitions: readonly TopicPartition[];
+  readonly generationId: number;
 }
 
 export interface Assignor {
@@ -17,6 +28,8 @@ export interface Assignor {
   readonly rebalanceProtocol: 'eager' | 'cooperative';
   /** Protocol names other clients give the same algorithm; offered too, so mixed groups agree on one. */
   readonly aliases?: readonly string[];
+  /** The userData this assignor's subscription carries (Java's subscriptionUserData); null when none yet. */
+  subscriptionUserData?(last: LastAssignment | null): Buffer | null;
   assign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartition[]>;
 }
 
@@ -76,71 +89,6 @@ export const roundRobinAssignor: Assignor = {
       }
     }
     return result;
-  },
-};
-
-/**
- * The sticky idea (KIP-54): keep every valid owned partition, but no member above its fair share;
- * then hand out the rest to the least-loaded subscribed member. A partition claimed by two members
- * (generation mix-ups) stays with the higher generation.
- */
-function stickyAssign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartition[]> {
-  const result = emptyAssignment(members);
-  const sorted = [...members].sort(memberOrder);
-  const all: TopicPartition[] = [];
-  for (const [topic, count] of [...partitionsPerTopic].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!sorted.some((m) => m.topics.includes(topic))) continue;
-    for (let p = 0; p < count; p++) all.push({ topic, partition: p });
-  }
-  const quota = sorted.length === 0 ? 0 : Math.ceil(all.length / sorted.length);
-  const owner = new Map<string, { memberId: string; generationId: number }>();
-  for (const m of sorted) {
-    for (const tp of m.ownedPartitions) {
-      const count = partitionsPerTopic.get(tp.topic);
-      if (count === undefined || tp.partition >= count || !m.topics.includes(tp.topic)) continue;
-      const key = `${tp.topic}\0${tp.partition}`;
-      const current = owner.get(key);
-      if (current === undefined || current.generationId < m.generationId) owner.set(key, { memberId: m.memberId, generationId: m.generationId });
-    }
-  }
-  const unassigned: TopicPartition[] = [];
-  for (const tp of all) {
-    const o = owner.get(`${tp.topic}\0${tp.partition}`);
-    const list = o === undefined ? undefined : result.get(o.memberId);
-    if (list !== undefined && list.length < quota) list.push(tp);
-    else unassigned.push(tp);
-  }
-  for (const tp of unassigned) {
-    let best: MemberSubscription | undefined;
-    for (const m of sorted) {
-      if (!m.topics.includes(tp.topic)) continue;
-      if (best === undefined || result.get(m.memberId)!.length < result.get(best.memberId)!.length) best = m;
-    }
-    if (best !== undefined) result.get(best.memberId)!.push(tp);
-  }
-  return result;
-}
-
-export const stickyAssignor: Assignor = { name: 'sticky', rebalanceProtocol: 'eager', assign: stickyAssign };
-
-/**
- * CooperativeStickyAssignor: the sticky plan, minus partitions that change owner in this round;
- * the old owner revokes them, rejoins, and the next round hands them over (KIP-429).
- */
-export const cooperativeStickyAssignor: Assignor = {
-  name: 'cooperative-sticky',
-  rebalanceProtocol: 'cooperative',
-  assign(partitionsPerTopic, members) {
-    const plan = stickyAssign(partitionsPerTopic, members);
-    const ownedBy = new Map<string, string>();
-    for (const m of members) for (const tp of m.ownedPartitions) ownedBy.set(`${tp.topic}\0${tp.partition}`, m.memberId);
-    for (const [memberId, list] of plan) {
-      plan.set(memberId, list.filter((tp) => {
-        const previous = ownedBy.get(`${tp.topic}\0${tp.partition}`);
-        return previous === undefined || previous === memberId || !members.some((m) => m.memberId === previous);
-      }));
-    }
-    return plan;
   },
 };
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import { Apis } from './apis.ts';
-import { ASSIGNORS, assignorForProtocol, joinProtocolNames, type AssignorName, type MemberSubscription } from './assignors.ts';
+import { ASSIGNORS, assignorForProtocol, joinProtocolNames, type AssignorName, type LastAssignment, type MemberSubscription } from './assignors.ts';
 import type { Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaClientError } from './errors.ts';
@@ -38,6 +38,8 @@ export class GroupMember implements GroupMembership {
   #memberId = '';
   #generationId = -1;
   #owned: TopicPartition[] = [];
+  /** Kept through eager revocation: the sticky assignor reports it in its userData. */
+  #lastAssignment: LastAssignment | null = null;
   #joinedTopics: string[] = [];
   #running = false;
   #loop: Promise<void> | null = null;
@@ -103,15 +105,17 @@ export class GroupMember implements GroupMembership {
     }
     const ownedByTopic = new Map<string, number[]>();
     for (const tp of this.#owned) ownedByTopic.set(tp.topic, [...(ownedByTopic.get(tp.topic) ?? []), tp.partition]);
-    const metadata = encodeSubscription({
-      topics, userData: null, ownedPartitions: [...ownedByTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    // One subscription per protocol: each assignor writes its own userData, as in Java.
+    const metadata = (name: string) => encodeSubscription({
+      topics, userData: assignorForProtocol(name)?.subscriptionUserData?.(this.#lastAssignment) ?? null,
+      ownedPartitions: [...ownedByTopic].map(([topic, partitions]) => ({ topic, partitions })),
       generationId: this.#generationId, rackId: null,
     });
     const coordinator = this.coordinatorId!;
     const join = await this.#cluster.send(coordinator, 'group', Apis.JoinGroup, {
       groupId, sessionTimeoutMs: this.#options.sessionTimeoutMs, rebalanceTimeoutMs: this.#options.rebalanceTimeoutMs,
       memberId: this.#memberId, groupInstanceId: this.#options.groupInstanceId, protocolType: 'consumer',
-      protocols: joinProtocolNames(this.#options.assignors).map((name) => ({ name, metadata })), reason: null,
+      protocols: joinProtocolNames(this.#options.assignors).map((name) => ({ name, metadata: metadata(name) })), reason: null,
     }, { extraTimeoutMs: this.#options.rebalanceTimeoutMs });
     if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
       this.#memberId = join.memberId;
@@ -143,6 +147,7 @@ export class GroupMember implements GroupMembership {
     const added = minus(assigned, this.#owned);
     if (revoked.length > 0) await this.#hooks.onRevoked(revoked);
     this.#owned = assigned;
+    this.#lastAssignment = { partitions: assigned, generationId: join.generationId };
     await this.#hooks.onAssigned(added);
     // Cooperative: what we gave up may now go to another member, which needs another round.
     this.#rejoinNeeded = revoked.length > 0;
@@ -158,7 +163,7 @@ export class GroupMember implements GroupMembership {
       return {
         memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: sub.topics,
         ownedPartitions: (sub.ownedPartitions ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
-        generationId: sub.generationId ?? -1,
+        generationId: sub.generationId ?? -1, userData: sub.userData,
       };
     });
     const allTopics = [...new Set(subscriptions.flatMap((s) => s.topics))];
