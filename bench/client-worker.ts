@@ -7,6 +7,8 @@
  *   calls outstanding (a new call starts when one resolves). Latency: one sample per call, from the
  *   call to its promise resolving (every record of the call waits that long).
  * - one-at-a-time: one record per send call, each awaited before the next. Latency per record.
+ * - streamed: one record per send call, not awaited before the next, as Kafka's producer-perf-test
+ *   calls `send(record, callback)`: up to `streamWindow` calls outstanding. Latency per record.
  * A warm-up (one batched call, or 50 single records) runs before the clock starts.
  *
  * Consume: partition 0 from the beginning until `records` records arrived. The clock starts at
@@ -18,7 +20,7 @@ import { Session } from 'node:inspector/promises';
 import { consumeDriver, produceDriver, type ClientName, type DriverSettings } from './client-drivers.ts';
 import { summarize, type LatencySummary } from './latency-stats.ts';
 
-export type ProduceMode = 'batched' | 'one-at-a-time';
+export type ProduceMode = 'batched' | 'one-at-a-time' | 'streamed';
 
 export interface WorkerJob extends DriverSettings {
   readonly client: ClientName;
@@ -30,6 +32,8 @@ export interface WorkerJob extends DriverSettings {
   readonly maxSeconds: number;
   readonly batchRecords: number;
   readonly window: number;
+  /** streamed mode: single-record calls outstanding at once. */
+  readonly streamWindow: number;
   /** When set, a V8 CPU profile of the timed phase (what `node --cpu-prof` records) goes here. */
   readonly profileFile?: string | null;
 }
@@ -104,6 +108,18 @@ async function produce(job: WorkerJob): Promise<WorkerResult> {
       }
     };
     await Promise.all(Array.from({ length: job.window }, lane));
+  } else if (job.mode === 'streamed') {
+    let issued = 0;
+    const lane = async (): Promise<void> => {
+      while (issued < job.records && performance.now() < deadline) {
+        issued++;
+        const t0 = performance.now();
+        await driver.sendOne(value);
+        latencies.push(performance.now() - t0);
+        sent++;
+      }
+    };
+    await Promise.all(Array.from({ length: job.streamWindow }, lane));
   } else {
     while (sent < job.records && performance.now() < deadline) {
       const t0 = performance.now();

@@ -12,7 +12,9 @@
  * defaults 1,000,000 and 250,000), --clients-records-single N (one at a time; default 20,000),
  * --clients-seconds S (each run stops after S seconds; default 5), --clients-acks 1|all|both
  * (default 1; all = -1, which parseArgs would take for a flag), --clients-batch N (records per send call, default 1,000), --clients-window N
- * (outstanding calls, default 8), --clients-profile DIR (a V8 CPU profile of the timed phase of
+ * (outstanding calls, default 8), --clients-stream-window N (outstanding single-record calls in the
+ * streamed mode, default 1,000), --clients-tests LIST (a comma list of batched, one-at-a-time,
+ * streamed and consume: only those runs; default all), --clients-profile DIR (a V8 CPU profile of the timed phase of
  * each of Samsa's runs, the sampler `node --cpu-prof` uses, written to DIR; summarize with
  * bench/cpu-profile-summary.ts).
  */
@@ -43,8 +45,12 @@ export interface ClientsBenchOptions {
   acks: Array<1 | -1>;
   batchRecords: number;
   window: number;
+  streamWindow: number;
+  tests: ReadonlySet<string>;
   profileDir: string | null;
 }
+
+const TESTS = ['batched', 'one-at-a-time', 'streamed', 'consume'];
 
 export interface ClientsRow {
   client: ClientName;
@@ -72,6 +78,8 @@ export const clientsBenchArgs = {
   'clients-acks': { type: 'string' },
   'clients-batch': { type: 'string' },
   'clients-window': { type: 'string' },
+  'clients-stream-window': { type: 'string' },
+  'clients-tests': { type: 'string' },
   'clients-profile': { type: 'string' },
 } as const;
 
@@ -84,6 +92,8 @@ export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchA
   };
   const acks = values['clients-acks'] ?? '1';
   if (!['1', '-1', 'all', 'both'].includes(acks)) throw new Error(`--clients-acks takes 1, -1 (all) or both, not ${acks}`);
+  const tests = new Set(values['clients-tests']?.split(',').map((t) => t.trim()) ?? TESTS);
+  for (const t of tests) if (!TESTS.includes(t)) throw new Error(`--clients-tests takes ${TESTS.join(', ')}, not ${t}`);
   return {
     records100b: count(values['clients-records-100b'], 1_000_000),
     records1kb: count(values['clients-records-1kb'], 250_000),
@@ -92,6 +102,8 @@ export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchA
     acks: acks === 'both' ? [1, -1] : acks === '1' ? [1] : [-1],
     batchRecords: values['clients-batch'] === undefined ? 1000 : count(values['clients-batch'], 1000),
     window: values['clients-window'] === undefined ? 8 : count(values['clients-window'], 8),
+    streamWindow: values['clients-stream-window'] === undefined ? 1000 : count(values['clients-stream-window'], 1000),
+    tests,
     profileDir: values['clients-profile'] ?? null,
   };
 }
@@ -165,13 +177,15 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
     for (const acks of options.acks) {
       for (const { recordSize, batched } of sizes) {
         const base = { bootstrap: broker.bootstrap, acks, batchSizeBytes: BATCH_SIZE_BYTES, recordSize, maxSeconds: options.maxSeconds,
-          batchRecords: options.batchRecords, window: options.window };
-        const modes: Array<{ mode: ProduceMode; records: number }> = [{ mode: 'batched', records: batched }, { mode: 'one-at-a-time', records: options.recordsSingle }];
-        for (const { mode, records } of modes) {
+          batchRecords: options.batchRecords, window: options.window, streamWindow: options.streamWindow };
+        const modes: Array<{ mode: ProduceMode; records: number }> = [
+          { mode: 'batched', records: batched }, { mode: 'one-at-a-time', records: options.recordsSingle }, { mode: 'streamed', records: batched },
+        ];
+        for (const { mode, records } of modes.filter((m) => options.tests.has(m.mode))) {
           for (const client of CLIENT_NAMES) {
             // The others send each call at once; Samsa's one-at-a-time row uses linger 0 to match,
             // plus one row at linger 5 to show what linger costs an application that awaits each send.
-            const lingers = client !== 'samsa' ? [null] : mode === 'batched' ? [LINGER_MS] : [0, LINGER_MS];
+            const lingers = client !== 'samsa' ? [null] : mode === 'one-at-a-time' ? [0, LINGER_MS] : [LINGER_MS];
             for (const lingerMs of lingers) {
               const topic = await createTopic(`clients-${client}-${mode}-${recordSize}b`);
               const maxSeconds = lingerMs === LINGER_MS && mode === 'one-at-a-time' ? Math.min(2, options.maxSeconds) : options.maxSeconds;
@@ -179,7 +193,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
             }
           }
         }
-        if (acks !== options.acks[0]) continue;
+        if (acks !== options.acks[0] || !options.tests.has('consume')) continue;
         // Consume: the same bytes for every client, written by kcat in batches of up to 1 MB.
         const topic = await createTopic(`clients-consume-${recordSize}b`);
         const file = join(workDir, `${topic}.txt`);
