@@ -25,6 +25,7 @@ import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
 import { readBuffers } from '../storage/read-buffer-pool.ts';
+import { ApiKey } from '../protocol/generated/api-keys.ts';
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -102,13 +103,22 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
         port: endpoint.port,
         // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
         handler: (frame, connection) =>
-          dispatcher.dispatch(frame, connection.id).catch((error: unknown) => {
-            throw error instanceof InvalidRequestError ? new CloseConnectionError(error.message, { cause: error }) : error;
-          }),
+          dispatcher.dispatch(frame, connection.id).then(
+            (response) => {
+              // A Produce request's batches are in the log (copied by the write) once it is answered,
+              // and nothing keeps a view of them: its frame's memory can serve the next one.
+              if (frame.readInt16BE(0) === ApiKey.Produce) readBuffers.release(frame);
+              return response;
+            },
+            (error: unknown) => {
+              throw error instanceof InvalidRequestError ? new CloseConnectionError(error.message, { cause: error }) : error;
+            },
+          ),
         logger,
         maxRequestBytes: config.socketRequestMaxBytes,
         maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),
         // Fetched log bytes go out by reference; once written, their read buffers serve the next reads.
+        allocateFrame: (size) => readBuffers.acquire(size),
         onResponseWritten: (chunks) => {
           for (const chunk of chunks) readBuffers.release(chunk);
         },

@@ -1,9 +1,10 @@
 /**
- * Reusable memory for log reads. A consumer fetching at full speed has the broker read about a
- * MiB per partition per fetch; fresh buffers for each are external memory to V8, whose growth
- * forces full garbage collections (a third of the broker's CPU in a 1 KiB-record consume bench).
- * Reads take their buffer from here; whoever knows the bytes are no longer needed (the connection,
- * once a response is written to the socket) gives it back. Buffers never given back are simply
+ * Reusable memory for the broker's large reads: log reads for fetches, and Produce requests
+ * assembled from socket reads. A client at full speed moves about a MiB per request; fresh buffers
+ * for each are external memory to V8, whose growth forces full garbage collections (a third of the
+ * broker's CPU in a 1 KiB-record consume bench). Reads take their buffer from here; whoever knows
+ * the bytes are no longer needed (the connection once a response is written to the socket, the
+ * broker once a Produce request is answered) gives it back. Buffers never given back are simply
  * garbage, so only a release of bytes still in use could do harm: release only what nothing else
  * can still read.
  */
@@ -37,5 +38,5 @@ export class ReadBufferPool {
   }
 }
 
-/** The broker's one pool: log segments read into it, connections give written responses back. */
+/** The broker's one pool. */
 export const readBuffers = new ReadBufferPool();

@@ -47,6 +47,8 @@ export interface ConnectionOptions {
    * (their memory may be reused from then on).
    */
   readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
+  /** Memory for a request frame that spans socket reads and must be assembled (default: a fresh buffer). */
+  readonly allocateFrame?: (size: number) => Buffer;
   readonly onClose?: (connection: Connection) => void;
 }
 
@@ -218,7 +220,7 @@ export class Connection implements ConnectionContext {
       this.#consume(length);
       return view;
     }
-    const out = Buffer.allocUnsafe(length);
+    const out = length > SIZE_PREFIX_BYTES && this.#options.allocateFrame !== undefined ? this.#options.allocateFrame(length) : Buffer.allocUnsafe(length);
     let written = 0;
     while (written < length) {
       const chunk = this.#chunks[0]!;

@@ -21,6 +21,7 @@ export interface ListenerOptions {
   readonly maxWriteBufferBytes?: number;
   /** Called with a response's chunks once the socket is done with them. */
   readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
+  readonly allocateFrame?: (size: number) => Buffer;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 104857600;
@@ -110,6 +111,7 @@ export class Listener {
       maxInFlightRequests: this.#options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
       maxWriteBufferBytes: this.#options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
       onResponseWritten: this.#options.onResponseWritten,
+      allocateFrame: this.#options.allocateFrame,
       onClose: (closed) => this.#connections.delete(closed),
     });
     this.#connections.add(connection);
