@@ -1,11 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Kafka, logLevel, CompressionTypes, Partitioners } from 'kafkajs';
-import { Admin, Consumer, Producer, KafkaClientError, type ConsumerRecord } from '../src/client/index.ts';
+import { Kafka, logLevel, CompressionTypes, Partitioners, type KafkaMessage } from 'kafkajs';
+import { Admin, Consumer, Producer, KafkaClientError, partitionForKey, type ConsumerRecord, type ProducerRecord } from '../src/client/index.ts';
 import { registerKafkaJsCodecs } from './helpers/kafkajs-codecs.ts';
-import { kcat, kcatConsumeAll } from './helpers/kcat.ts';
+import { kcat, kcatConsumeRecords } from './helpers/kcat.ts';
+import { firstSegmentPath, readSegmentBatches } from './helpers/log-segment.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const require = createRequire(import.meta.url);
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;
@@ -32,74 +34,185 @@ async function readAll(topic: string, partitions: number, expected: number, opti
   return out;
 }
 
-for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
-  test(`produce with ${compression}, read back by our consumer and by KafkaJS`, async () => {
-    const topic = `codec-${compression}`;
-    await admin.createTopics([{ topic, numPartitions: 3 }]);
-    const producer = new Producer({ bootstrapServers: [broker.bootstrap], compression, lingerMs: 5 });
-    const sent = Array.from({ length: 300 }, (_, i) => ({ topic, key: `key-${i}`, value: `value-${i}-${'x'.repeat(i % 50)}`, headers: { n: String(i), h: Buffer.from([i & 0xff]) } }));
-    const metas = await producer.sendBatch(sent);
-    await producer.close();
-    for (let i = 0; i < sent.length; i++) {
-      assert.equal(metas[i]!.partition, (kafkajsMurmur2(Buffer.from(sent[i]!.key)) & 0x7fffffff) % 3, 'Java partitioner (via KafkaJS)');
-      assert.ok(metas[i]!.offset >= 0);
-    }
-    const read = await readAll(topic, 3, sent.length);
-    assert.equal(read.length, sent.length);
-    const byKey = new Map(read.map((r) => [r.key!.toString(), r]));
-    for (let i = 0; i < sent.length; i++) {
-      const r = byKey.get(`key-${i}`)!;
-      assert.equal(r.value!.toString(), sent[i]!.value);
-      assert.equal(r.partition, metas[i]!.partition);
-      assert.equal(r.offset, metas[i]!.offset);
-      assert.deepEqual(r.headers.map((h) => [h.key, h.value]), [['n', Buffer.from(String(i))], ['h', Buffer.from([i & 0xff])]]);
-    }
+/** A record as any reader can compare it: bytes, headers in order, and where it landed. */
+interface Landed {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
 
-    const viaKcat = await kcatConsumeAll(broker.bootstrap, topic);
-    assert.deepEqual(viaKcat.map((m) => String(m.payload)).sort(), sent.map((r) => r.value).sort(), 'kcat (librdkafka) decodes our batches');
-    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    const kjs = kafka.consumer({ groupId: `g-${topic}` });
-    // KafkaJS's consumer needs the group APIs; it reads too once the broker serves them.
-    const versions = await admin.cluster.anyConnection('admin');
-    if (versions.brokerVersions(11) !== undefined) {
-      await kjs.connect();
-      await kjs.subscribe({ topic, fromBeginning: true });
-      const got: string[] = [];
-      await new Promise<void>((resolve) => { void kjs.run({ eachMessage: async ({ message }) => { got.push(message.value!.toString()); if (got.length === sent.length) resolve(); } }); });
-      await kjs.disconnect();
-      assert.equal(new Set(got).size, sent.length);
-    }
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+/** The batch attributes' codec bits. */
+const CODEC_ID: Record<(typeof CODECS)[number], number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
+const byPosition = <T extends { partition: number; offset: number }>(records: readonly T[]): T[] => [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+const bytes = (value: string | Buffer | null | undefined): Buffer | null => (value === null || value === undefined ? null : Buffer.from(value));
+
+function fromOurs(r: ConsumerRecord): Landed {
+  return { partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers.map((h) => [h.key, h.value]) };
+}
+
+function fromKafkaJs(partition: number, m: KafkaMessage): Landed {
+  const headers = Object.entries(m.headers ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v): [string, Buffer | null] => [name, bytes(v)]));
+  return { partition, offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers };
+}
+
+/**
+ * KafkaJS hands headers over as an object: the values of a repeated name are gathered into an
+ * array at the name's first place. That is the most of the order it can show.
+ */
+function asKafkaJsShowsThem(record: Landed): Landed {
+  const byName = new Map<string, Array<Buffer | null>>();
+  for (const [name, value] of record.headers) byName.set(name, [...(byName.get(name) ?? []), value]);
+  return { ...record, headers: [...byName].flatMap(([name, values]) => values.map((v): [string, Buffer | null] => [name, v])) };
+}
+
+/** kcat's %h: name=value joined by commas, NULL for a null value. */
+function asKcatShowsThem(record: Landed): Omit<Landed, 'headers'> & { headers: Buffer } {
+  return { ...record, headers: Buffer.concat(record.headers.map(([name, value], i) => Buffer.concat([Buffer.from(`${i > 0 ? ',' : ''}${name}=`), value ?? Buffer.from('NULL')]))) };
+}
+
+/**
+ * Records that are not text: binary keys and values (NUL, newline, invalid UTF-8), null and
+ * UTF-8 keys, null and empty values, repeated, empty and null headers, explicit timestamps.
+ * Header values hold no NUL or newline, which kcat's %h could not print.
+ */
+function awkwardRecords(topic: string, count: number, partitions: number, timestampBase: number): ProducerRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const key = i % 5 === 0 ? null : i % 5 === 1 ? Buffer.from([0x00, 0xff, 0x0a, 0xc3, 0x28, i & 0xff, i >> 8]) : `key-${i}-ключ`;
+    const value = i % 11 === 4 ? null : i % 11 === 7 ? Buffer.alloc(0)
+      : Buffer.concat([Buffer.from(`value-${i}-${'x'.repeat(i % 50)}`), Buffer.from([0xff, 0x00, 0x0a, 0xc3, 0x28, i & 0xff])]);
+    const headers = [
+      { key: 'n', value: String(i) },
+      { key: 'bin', value: Buffer.from([0xff, 0xfe, 0x80 | (i & 0x7f)]) },
+      { key: 'n', value: 'again' },
+      { key: 'empty', value: '' },
+      ...(i % 3 === 0 ? [{ key: 'nul', value: null }] : []),
+    ];
+    // Keyless records go where they are told (the sticky partitioner would put one batch in one place).
+    return { topic, key, value, headers, timestamp: timestampBase + i, ...(key === null ? { partition: i % partitions } : {}) };
   });
 }
 
-test('kcat reads what we produced; we read what KafkaJS and kcat produced', async () => {
-  const topic = 'interop';
-  await admin.createTopics([{ topic, numPartitions: 2 }]);
-  const producer = new Producer({ bootstrapServers: [broker.bootstrap], compression: 'lz4' });
-  await producer.sendBatch(Array.from({ length: 20 }, (_, i) => ({ topic, key: `ours-${i}`, value: `ours-value-${i}` })));
-  await producer.close();
-  const kcatRead = await kcatConsumeAll(broker.bootstrap, topic);
-  assert.deepEqual(kcatRead.map((m) => String(m.payload)).filter((v) => v.startsWith('ours-')).sort(),
-    Array.from({ length: 20 }, (_, i) => `ours-value-${i}`).sort());
+/** Reads `expected` records of `topic` through a KafkaJS group consumer. */
+async function readWithKafkaJs(topic: string, expected: number): Promise<Landed[]> {
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `kafkajs-${topic}`, maxWaitTimeInMs: 100 });
+  const got: Landed[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => { got.push(fromKafkaJs(partition, message)); } });
+    await waitFor(() => got.length >= expected, 30_000, { what: `KafkaJS to read ${expected} records of ${topic} (has ${got.length})` });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
 
+/** The codec of every batch the broker stored for `topic`, by partition and base offset. */
+async function storedCodecs(topic: string, partitions: number): Promise<Map<string, number>> {
+  const codecs = new Map<string, number>();
+  for (let p = 0; p < partitions; p++) {
+    for (const batch of await readSegmentBatches(firstSegmentPath(broker.dataDir, topic, p))) codecs.set(`${p}:${batch.baseOffset}`, batch.compression);
+  }
+  return codecs;
+}
+
+for (const compression of CODECS) {
+  test(`produced by us with ${compression}: our consumer, kcat and KafkaJS read every record intact`, async () => {
+    const topic = `codec-${compression}`;
+    await admin.createTopics([{ topic, numPartitions: 3 }]);
+    const producer = new Producer({ bootstrapServers: [broker.bootstrap], compression, lingerMs: 5 });
+    const sent = awkwardRecords(topic, 300, 3, Date.now() - 1_000_000);
+    const metas = await producer.sendBatch(sent);
+    await producer.close();
+    for (let i = 0; i < sent.length; i++) {
+      const key = sent[i]!.key;
+      const partition = key === null ? sent[i]!.partition : (kafkajsMurmur2(Buffer.from(key!)) & 0x7fffffff) % 3;
+      assert.equal(metas[i]!.partition, partition, 'explicit, or the Java partitioner (via KafkaJS)');
+    }
+    const expected = byPosition(sent.map((r, i) => ({
+      partition: metas[i]!.partition, offset: metas[i]!.offset, timestamp: r.timestamp!, key: bytes(r.key as Buffer | string | null), value: bytes(r.value as Buffer | null),
+      headers: (r.headers as Array<{ key: string; value: string | Buffer | null }>).map((h): [string, Buffer | null] => [h.key, bytes(h.value)]),
+    })));
+    assert.deepEqual(expected.map((r) => `${r.partition}:${r.offset}`), [0, 1, 2].flatMap((p) => metas.filter((m) => m.partition === p).map((_, o) => `${p}:${o}`)),
+      'offsets run 0, 1, 2... in each partition');
+    for (const [at, codec] of await storedCodecs(topic, 3)) assert.equal(codec, CODEC_ID[compression], `batch ${at} stored as sent, in ${compression}`);
+
+    assert.deepEqual(byPosition((await readAll(topic, 3, sent.length)).map(fromOurs)), expected, 'our consumer');
+    assert.deepEqual(byPosition(await kcatConsumeRecords(broker.bootstrap, topic)), expected.map(asKcatShowsThem), 'kcat (librdkafka)');
+    assert.deepEqual(byPosition(await readWithKafkaJs(topic, sent.length)), expected.map(asKafkaJsShowsThem), 'KafkaJS');
+  });
+}
+
+test('we read what KafkaJS produced, in every codec, intact', async () => {
+  const topic = 'from-kafkajs';
+  await admin.createTopics([{ topic, numPartitions: 3 }]);
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const kp = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await kp.connect();
-  for (const compression of [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD]) {
-    await kp.send({ topic, compression, messages: Array.from({ length: 10 }, (_, i) => ({ key: `kjs-${compression}-${i}`, value: `kjs-value-${compression}-${i}`, headers: { c: String(compression) } })) });
+  const expected: Landed[] = [];
+  const codecOf = new Map<string, number>();
+  const base = Date.now() - 1_000_000;
+  for (const [c, compression] of [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD].entries()) {
+    const messages = awkwardRecords(topic, 40, 3, base + c * 100).map((r, i) => ({
+      key: r.key as Buffer | string | null, value: r.value as Buffer | null, partition: r.partition, timestamp: String(r.timestamp),
+      // KafkaJS sends a repeated header as an array under one name. It cannot send a null header
+      // value (its size computation calls Buffer.byteLength(null)), so none here.
+      headers: { n: [String(i), 'again'], bin: Buffer.from([0xff, 0xfe, 0x80 | (i & 0x7f)]), empty: '' },
+    }));
+    const metas = await kp.send({ topic, compression, messages });
+    const next = new Map(metas.map((m) => [m.partition, Number(m.baseOffset)]));
+    for (const m of metas) codecOf.set(`${m.partition}:${m.baseOffset}`, CODEC_ID[CODECS[c]!]);
+    for (const [i, m] of messages.entries()) {
+      // Keyed records: KafkaJS's DefaultPartitioner must put them where ours (Java's) would.
+      const partition = m.key === null ? m.partition! : partitionForKey(Buffer.from(m.key), 3);
+      const offset = next.get(partition);
+      assert.ok(offset !== undefined, `KafkaJS reported no offset for partition ${partition}`);
+      next.set(partition, offset + 1);
+      expected.push({
+        partition, offset, timestamp: Number(m.timestamp), key: bytes(m.key), value: bytes(m.value),
+        headers: [['n', Buffer.from(String(i))], ['n', Buffer.from('again')], ['bin', messages[i]!.headers.bin], ['empty', Buffer.alloc(0)]],
+      });
+    }
   }
   await kp.disconnect();
-  await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-K', ':', '-z', 'snappy'], { input: Array.from({ length: 10 }, (_, i) => `kcat-${i}:kcat-value-${i}`).join('\n') + '\n' });
+  const stored = await storedCodecs(topic, 3);
+  assert.deepEqual(stored, codecOf, 'the broker kept each batch in the codec KafkaJS sent it in');
+  assert.deepEqual(byPosition((await readAll(topic, 3, expected.length)).map(fromOurs)), byPosition(expected));
+});
 
-  const read = await readAll(topic, 2, 20 + 50 + 10);
-  const values = new Map(read.map((r) => [r.key!.toString(), r.value!.toString()]));
-  for (let c = 0; c <= 4; c++) for (let i = 0; i < 10; i++) assert.equal(values.get(`kjs-${c}-${i}`), `kjs-value-${c}-${i}`);
-  for (let i = 0; i < 10; i++) {
-    assert.equal(values.get(`kcat-${i}`), `kcat-value-${i}`);
-    // kcat (librdkafka) uses consistent_random (crc32) by default, not murmur2: no partition check here.
-  }
-  for (const r of read.filter((x) => x.key!.toString().startsWith('kjs-'))) {
-    assert.equal(r.partition, (kafkajsMurmur2(r.key!) & 0x7fffffff) % 2, 'KafkaJS DefaultPartitioner = Java = ours');
+test('we read what kcat produced, in every codec, intact', async () => {
+  const topic = 'from-kcat';
+  await admin.createTopics([{ topic, numPartitions: CODECS.length }]);
+  // kcat splits stdin on -D into messages and each at the first -K into key and value: no key
+  // delimiter is a null key, a leading one an empty key. -H adds the same headers to every
+  // message (a name without = is a null value).
+  const messages = Array.from({ length: 12 }, (_, i) => ({
+    key: i % 4 === 0 ? null : i % 4 === 1 ? Buffer.alloc(0) : Buffer.from([0x00, 0xff, 0x0a, 0xc3, 0x28, i]),
+    value: i % 6 === 5 ? Buffer.alloc(0) : Buffer.concat([Buffer.from(`kcat-${i}-${'y'.repeat(i * 10)}`), Buffer.from([0xff, 0x00, 0x0a, 0x80, i])]),
+  }));
+  const input = Buffer.concat(messages.flatMap((m) => [...(m.key === null ? [] : [m.key, Buffer.from([0x1f])]), m.value, Buffer.from([0x1e])]));
+  const expected: Landed[] = [];
+  for (const [partition, codec] of CODECS.entries()) {
+    const before = Date.now();
+    await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-p', String(partition), '-K', '\\x1f', '-D', '\\x1e',
+      '-H', 'h=é✓', '-H', 'empty=', '-H', 'nul', '-X', `compression.codec=${codec}`], { input });
+    const after = Date.now();
+    const read = byPosition((await readAll(topic, CODECS.length, expected.length + messages.length)).map(fromOurs).filter((r) => r.partition === partition));
+    for (const r of read) assert.ok(r.timestamp >= before && r.timestamp <= after, `kcat's create time ${r.timestamp} is when it ran (${before}..${after})`);
+    // kcat gives no timestamp of its own: the create times checked above are taken as they came.
+    expected.push(...messages.map((m, offset): Landed => ({
+      partition, offset, timestamp: read[offset]?.timestamp ?? -1, key: m.key, value: m.value,
+      headers: [['h', Buffer.from('é✓')], ['empty', Buffer.alloc(0)], ['nul', null]],
+    })));
+    assert.deepEqual(read, byPosition(expected.filter((r) => r.partition === partition)), `kcat with ${codec}`);
+    for (const [at, stored] of await storedCodecs(topic, CODECS.length)) if (at.startsWith(`${partition}:`)) assert.equal(stored, CODEC_ID[codec], `batch ${at} stored as kcat sent it`);
   }
 });
 
