@@ -86,15 +86,18 @@ export class Sender {
       }
       return (this.#inFlightByNode.get(leader) ?? 0) >= this.#options.maxInFlight;
     };
-    const ready = this.#accumulator.drain(now, muted);
-    const byNode = new Map<number, ProducerBatch[]>();
-    for (const batch of ready) {
-      const leader = this.#cluster.cachedLeader(batch.topic, batch.partition)!;
-      let list = byNode.get(leader);
-      if (list === undefined) byNode.set(leader, list = []);
-      list.push(batch);
+    // A drain takes one batch per partition; drain again while that filled a request, so that up to
+    // max.in.flight requests leave at once where the per-partition limit allows more than one.
+    for (let ready = this.#accumulator.drain(now, muted); ready.length > 0; ready = this.#accumulator.drain(now, muted)) {
+      const byNode = new Map<number, ProducerBatch[]>();
+      for (const batch of ready) {
+        const leader = this.#cluster.cachedLeader(batch.topic, batch.partition)!;
+        let list = byNode.get(leader);
+        if (list === undefined) byNode.set(leader, list = []);
+        list.push(batch);
+      }
+      for (const [nodeId, batches] of byNode) this.#sendTo(nodeId, batches);
     }
-    for (const [nodeId, batches] of byNode) this.#sendTo(nodeId, batches);
     if (missingLeader) this.#refreshMetadata();
     this.#armTimer(muted);
     if (notifyIdle && this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
