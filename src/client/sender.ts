@@ -76,10 +76,7 @@ export class Sender {
   /** `notifyIdle` false: the caller has deliveries to settle first, then tells idle() itself. */
   #run(notifyIdle = true): void {
     const now = Date.now();
-    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
-      this.#fail(batch, new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
-        `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)`, { retriable: false }));
-    }
+    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) this.#fail(batch, this.#deliveryTimedOut(batch));
     let missingLeader = false;
     const muted = (topic: string, partition: number): boolean => {
       if ((this.#inFlightByPartition.get(`${topic}\0${partition}`) ?? 0) >= this.#perPartitionLimit) return true;
@@ -225,14 +222,25 @@ export class Sender {
 
   /** KIP-580: a batch's retries back off exponentially, from retry.backoff.ms to retry.backoff.max.ms. */
   #retryOrFail(batch: ProducerBatch, error: KafkaClientError): void {
-    const retryAtMs = Date.now() + this.#options.retryBackoff.backoff(batch.attempts);
-    if (error.retriable && batch.attempts < this.#options.retries && retryAtMs - batch.createdMs < this.#options.deliveryTimeoutMs) {
-      batch.attempts++;
-      batch.retryAtMs = retryAtMs;
-      this.#accumulator.reenqueue(batch);
+    if (!error.retriable || batch.attempts >= this.#options.retries) {
+      this.#fail(batch, error);
       return;
     }
-    this.#fail(batch, error);
+    const retryAtMs = Date.now() + this.#options.retryBackoff.backoff(batch.attempts);
+    // Out of time, not of retries: the application hears of the timeout (and why the last try failed).
+    if (retryAtMs - batch.createdMs >= this.#options.deliveryTimeoutMs) {
+      this.#fail(batch, this.#deliveryTimedOut(batch, error));
+      return;
+    }
+    batch.attempts++;
+    batch.retryAtMs = retryAtMs;
+    this.#accumulator.reenqueue(batch);
+  }
+
+  #deliveryTimedOut(batch: ProducerBatch, lastError?: KafkaClientError): KafkaClientError {
+    const last = lastError === undefined ? '' : `; last attempt: ${lastError.errorName}`;
+    return new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
+      `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)${last}`, { cause: lastError, retriable: false });
   }
 
   #fail(batch: ProducerBatch, error: Error): void {
