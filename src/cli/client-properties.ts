@@ -29,6 +29,7 @@ function applyCommon(target: Record<string, unknown>, key: string, value: string
     case 'client.id': target.clientId = value; return true;
     case 'request.timeout.ms': target.requestTimeoutMs = int(key, value); return true;
     case 'retry.backoff.ms': target.retryBackoffMs = int(key, value); return true;
+    case 'retry.backoff.max.ms': target.retryBackoffMaxMs = int(key, value); return true;
     case 'reconnect.backoff.ms': target.reconnectBackoffMs = int(key, value); return true;
     case 'reconnect.backoff.max.ms': target.reconnectBackoffMaxMs = int(key, value); return true;
     case 'metadata.max.age.ms': target.metadataMaxAgeMs = int(key, value); return true;
@@ -60,10 +61,12 @@ export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string
       case 'delivery.timeout.ms': options.deliveryTimeoutMs = int(key, value); break;
       case 'max.in.flight.requests.per.connection': options.maxInFlightRequestsPerConnection = int(key, value); break;
       case 'max.request.size': options.maxRequestSize = int(key, value); break;
+      case 'buffer.memory': options.bufferMemory = int(key, value); break;
+      case 'max.block.ms': options.maxBlockMs = int(key, value); break;
       case 'enable.idempotence': options.enableIdempotence = bool(key, value); break;
       case 'transactional.id': options.transactionalId = value; break;
       // Serializers are byte arrays / strings in these tools; the rest are Java-client tuning knobs.
-      case 'key.serializer': case 'value.serializer': case 'buffer.memory': case 'max.block.ms': case 'send.buffer.bytes': case 'receive.buffer.bytes': break;
+      case 'key.serializer': case 'value.serializer': case 'send.buffer.bytes': case 'receive.buffer.bytes': break;
       default: unknown.push(key);
     }
   }

@@ -117,9 +117,6 @@ export async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGe
 
 async function* emptyInput(): AsyncGenerator<Buffer> {}
 
-/** Records sent but not yet acknowledged; reading stops here so memory stays bounded. */
-const MAX_OUTSTANDING = 10_000;
-
 export async function runConsoleProducerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, OPTIONS);
   if (flag(values, 'help')) {
@@ -149,16 +146,9 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
   const progress = new Progress(io);
   let acknowledged = 0;
   let failure: Error | null = null;
-  let outstanding = 0;
-  let drained: (() => void) | null = null;
   const onSettled = () => {
-    outstanding--;
     acknowledged++;
     progress.update(`${acknowledged} records sent to ${topic}`);
-    if (drained !== null && outstanding < MAX_OUTSTANDING / 2) {
-      drained();
-      drained = null;
-    }
   };
   try {
     await producer.connect();
@@ -179,12 +169,12 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
         await sent;
         continue;
       }
-      outstanding++;
       sent.then(onSettled, (error: Error) => {
         failure ??= error;
         onSettled();
       });
-      if (outstanding >= MAX_OUTSTANDING) await new Promise<void>((resolve) => { drained = resolve; });
+      // Reading stops while buffer.memory is full, so memory stays bounded (Java's send() blocks).
+      if (producer.blocked) await producer.unblocked();
     }
     await producer.flush();
   } finally {

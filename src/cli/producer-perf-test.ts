@@ -129,10 +129,6 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
 
   const producer = new Producer(options);
   const stats = new PerfStats(numRecords);
-  // Bounded in-flight records stand in for the Java client's buffer.memory (32 MiB).
-  const maxOutstanding = Math.max(1_000, Math.floor(32 * MB / Math.max(1, payloads[0]!.length + 70)));
-  let outstanding = 0;
-  let wake: (() => void) | null = null;
   let failure: Error | null = null;
   const startMs = Date.now();
   try {
@@ -141,16 +137,13 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
     for (let i = 0; i < numRecords && failure === null; i++) {
       const value = payloads.length === 1 ? payloads[0]! : payloads[randomInt(payloads.length)]!;
       const sendMs = Date.now();
-      outstanding++;
       producer.send({ topic, value }).then(() => {
         const now = Date.now();
         const line = stats.record(i, now - sendMs, value.length, now);
         if (line !== null) io.stdout(line);
-      }, (error: Error) => { failure ??= error; }).finally(() => {
-        outstanding--;
-        if (wake !== null && outstanding < maxOutstanding) { wake(); wake = null; }
-      });
-      if (outstanding >= maxOutstanding) await new Promise<void>((resolve) => { wake = resolve; });
+      }, (error: Error) => { failure ??= error; });
+      // buffer.memory is full: wait, as Java's send() blocks, rather than pile up sends.
+      if (producer.blocked) await producer.unblocked();
       if (throughput > 0) {
         const aheadMs = startMs + ((i + 1) * 1000) / throughput - Date.now();
         if (aheadMs > 1) await new Promise((resolve) => setTimeout(resolve, aheadMs));

@@ -7,6 +7,7 @@ import { compress } from '../protocol/records/compression/index.ts';
 import { computeBatchCrc } from '../protocol/records/crc32c.ts';
 import { NO_TIMESTAMP, writeInt64, type RecordHeader, type RecordInput } from '../protocol/records/record-batch-builder.ts';
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/record-varint.ts';
+import { BufferMemory } from './buffer-memory.ts';
 
 export interface RecordMetadata {
   readonly topic: string;
@@ -53,7 +54,7 @@ export class ProducerBatch {
   #position = RECORD_BATCH_OVERHEAD;
   #baseTimestamp = NO_TIMESTAMP;
   #maxTimestamp = NO_TIMESTAMP;
-  /** The producer's size estimate of the records, against batch.size. */
+  /** The producer's size estimate of the records, against batch.size; also what it holds of buffer.memory. */
   sizeBytes = 0;
   /** No more appends: full, or being sent. */
   closed = false;
@@ -201,6 +202,8 @@ export interface AccumulatorOptions {
   readonly lingerMs: number;
   /** compression.type (default none). A batch that fills up is encoded (compressed, checksummed) at once. */
   readonly compression?: CompressionType;
+  /** buffer.memory: bytes of records held until delivered (default unbounded). */
+  readonly bufferMemory?: number;
 }
 
 /**
@@ -210,6 +213,11 @@ export interface AccumulatorOptions {
  */
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
+  /**
+   * The producer takes a record's bytes here before append() and the sender gives a batch's back
+   * through deallocate(), so append itself stays free of waiting.
+   */
+  readonly memory: BufferMemory;
   /** topic → partition → queue: the hot path looks a partition up by index, with no string key to build. */
   readonly #topics = new Map<string, Array<ProducerBatch[] | undefined>>();
   /** Batches in all queues, so isEmpty needs no walk. */
@@ -220,6 +228,7 @@ export class RecordAccumulator {
 
   constructor(options: AccumulatorOptions) {
     this.#options = options;
+    this.memory = new BufferMemory(options.bufferMemory ?? Infinity);
   }
 
   #queue(topic: string, partition: number): ProducerBatch[] {
@@ -284,9 +293,14 @@ export class RecordAccumulator {
     return Math.min(batchSize, Math.max(MIN_CAPACITY, last + (last >>> 3)));
   }
 
+  /** Sends wait for buffer.memory: lingering would only keep them waiting, so batches go at once (as Java's). */
+  #sendNow(): boolean {
+    return this.#flushing > 0 || this.memory.waiting > 0;
+  }
+
   #isReady(batch: ProducerBatch, nowMs: number): boolean {
     if (batch.attempts > 0) return nowMs >= batch.retryAtMs;
-    return batch.closed || this.#flushing > 0 || nowMs - batch.createdMs >= this.#options.lingerMs;
+    return batch.closed || this.#sendNow() || nowMs - batch.createdMs >= this.#options.lingerMs;
   }
 
   /**
@@ -331,7 +345,7 @@ export class RecordAccumulator {
       for (const queue of partitions) {
         const first = queue?.[0];
         if (first === undefined || isMuted(first.topic, first.partition)) continue;
-        next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#flushing > 0 ? 0 : first.createdMs + this.#options.lingerMs));
+        next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#sendNow() ? 0 : first.createdMs + this.#options.lingerMs));
       }
     }
     return next;
@@ -349,6 +363,11 @@ export class RecordAccumulator {
     }
     this.#batches -= expired.length;
     return expired;
+  }
+
+  /** A batch is done (delivered or failed for good): its records' bytes go back to buffer.memory. */
+  deallocate(batch: ProducerBatch): void {
+    this.memory.deallocate(batch.sizeBytes);
   }
 
   beginFlush(): void { this.#flushing++; }

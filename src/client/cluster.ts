@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { MetadataResponse } from '../protocol/generated/metadata.ts';
 import type { ClientApi } from './apis.ts';
 import { Apis } from './apis.ts';
+import { ExponentialBackoff } from './backoff.ts';
 import { Connection, type SendOptions } from './connection.ts';
 import { KafkaClientError, networkError } from './errors.ts';
 
@@ -19,7 +20,12 @@ export interface ClusterOptions {
   /** reconnect.backoff.ms and reconnect.backoff.max.ms: exponential between the two. */
   readonly reconnectBackoffMs?: number;
   readonly reconnectBackoffMaxMs?: number;
+  /**
+   * retry.backoff.ms (default 100) and retry.backoff.max.ms (default 1000): a request retried
+   * again and again waits exponentially longer between the two (KIP-580).
+   */
   readonly retryBackoffMs?: number;
+  readonly retryBackoffMaxMs?: number;
   /** Ask the broker to create topics the client names (allow.auto.create.topics). */
   readonly allowAutoTopicCreation?: boolean;
 }
@@ -68,6 +74,9 @@ export class Cluster {
   readonly clientId: string;
   readonly requestTimeoutMs: number;
   readonly retryBackoffMs: number;
+  /** Shared by everything that retries; each caller counts its own attempts. */
+  readonly retryBackoff: ExponentialBackoff;
+  readonly #reconnectBackoff: ExponentialBackoff;
   readonly #options: ClusterOptions;
   readonly #pool = new Map<string, PoolEntry>();
   readonly #topics = new Set<string>();
@@ -82,6 +91,8 @@ export class Cluster {
     this.clientId = options.clientId ?? 'samsa';
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.retryBackoff = new ExponentialBackoff({ initialMs: this.retryBackoffMs, maxMs: options.retryBackoffMaxMs ?? 1000 });
+    this.#reconnectBackoff = new ExponentialBackoff({ initialMs: options.reconnectBackoffMs ?? 50, maxMs: options.reconnectBackoffMaxMs ?? 1000 });
     const maxAge = options.metadataMaxAgeMs ?? 300_000;
     this.#timer = setInterval(() => { if (this.#topics.size > 0) this.refreshMetadata().catch(() => {}); }, maxAge);
     this.#timer.unref();
@@ -133,10 +144,7 @@ export class Cluster {
     } catch (error) {
       current.connection = null;
       current.failures++;
-      const base = this.#options.reconnectBackoffMs ?? 50;
-      const max = this.#options.reconnectBackoffMaxMs ?? 1000;
-      const backoff = Math.min(max, base * 2 ** (current.failures - 1));
-      current.nextAttemptMs = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+      current.nextAttemptMs = Date.now() + this.#reconnectBackoff.backoff(current.failures - 1);
       throw error;
     }
   }

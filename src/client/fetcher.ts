@@ -31,6 +31,8 @@ export class Fetcher {
   readonly partitions = new Map<string, PartitionState>();
   readonly buffered: CompletedFetch[] = [];
   readonly #loops = new Map<number, Promise<void>>();
+  /** Fetches in a row from a broker that failed or found stale metadata: the next retry waits longer. */
+  readonly #failures = new Map<number, number>();
   readonly #onData: () => void;
   readonly #onOutOfRange: (state: PartitionState) => void;
   readonly #onError: (error: Error) => void;
@@ -90,15 +92,18 @@ export class Fetcher {
       this.#loops.set(nodeId, loop);
     }
     if (unknownLeader) this.#refreshSoon();
+    else if (!this.#refreshing) this.#refreshAttempts = 0;
   }
 
   #refreshing = false;
+  /** Refreshes in a row that left a partition without a known leader: each waits longer (KIP-580). */
+  #refreshAttempts = 0;
   #refreshSoon(): void {
     if (this.#refreshing) return;
     this.#refreshing = true;
     setTimeout(() => {
       this.#cluster.refreshMetadata().catch(() => {}).finally(() => { this.#refreshing = false; this.wake(); });
-    }, this.#cluster.retryBackoffMs).unref();
+    }, this.#cluster.retryBackoff.backoff(this.#refreshAttempts++)).unref();
   }
 
   async #loop(nodeId: number): Promise<void> {
@@ -122,7 +127,7 @@ export class Fetcher {
       } catch (error) {
         if (error instanceof KafkaClientError && error.retriable) {
           this.#refreshSoon();
-          await sleep(this.#cluster.retryBackoffMs);
+          await this.#backOff(nodeId);
           return;
         }
         throw error;
@@ -153,10 +158,17 @@ export class Fetcher {
       if (data) this.#onData();
       if (stale) {
         this.#refreshSoon();
-        await sleep(this.#cluster.retryBackoffMs);
+        await this.#backOff(nodeId);
         return;
       }
+      this.#failures.delete(nodeId);
     }
+  }
+
+  #backOff(nodeId: number): Promise<void> {
+    const failures = this.#failures.get(nodeId) ?? 0;
+    this.#failures.set(nodeId, failures + 1);
+    return sleep(this.#cluster.retryBackoff.backoff(failures));
   }
 
   /** Buffers one partition's answer; true when it moved anything (records or a skipped range). */

@@ -17,7 +17,7 @@ export async function findCoordinator(cluster: Cluster, groupId: string, attempt
     }
     const error = new KafkaClientError(code, `FindCoordinator for group ${groupId}`, response.errorMessage ?? null);
     if (!error.retriable || attempt >= attempts) throw error;
-    await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoffMs));
+    await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoff.backoff(attempt - 1)));
   }
 }
 

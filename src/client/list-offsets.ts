@@ -82,7 +82,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
     pending = retry;
     if (pending.length > 0) {
       if (lastError !== null && isMetadataError(lastError.code)) await cluster.refreshMetadata().catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoffMs));
+      await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoff.backoff(attempt - 1)));
     }
   }
   return queries.map((q) => answers.get(`${q.topic}\0${q.partition}`)!);

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/errors.ts';
-import { CompressionType } from '../protocol/records/batch-header.ts';
+import { CompressionType, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
 import { type Delivery, estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.ts';
 import { Apis } from './apis.ts';
@@ -27,8 +27,19 @@ export interface ProducerOptions extends ClusterOptions {
   readonly deliveryTimeoutMs?: number;
   /** max.in.flight.requests.per.connection (default 5) */
   readonly maxInFlightRequestsPerConnection?: number;
-  /** max.request.size (default 1 MiB) */
+  /** max.request.size (default 1 MiB): a record bigger than this fails at once. */
   readonly maxRequestSize?: number;
+  /**
+   * buffer.memory (default 32 MiB): bytes of records held until the broker has them. A send that
+   * would go over waits (behind earlier ones) for delivered batches to free room; a record bigger
+   * than this fails at once.
+   */
+  readonly bufferMemory?: number;
+  /**
+   * max.block.ms (default 60000): how long a send may wait for room in buffer.memory (counted from
+   * the call, so time spent waiting for metadata counts too) before it fails with REQUEST_TIMED_OUT.
+   */
+  readonly maxBlockMs?: number;
   /** enable.idempotence: not served by Samsa's broker yet; setting it true fails clearly. */
   readonly enableIdempotence?: boolean;
   /** transactional.id: likewise, until the broker has transactions. */
@@ -44,6 +55,14 @@ export interface ProducerRecord {
   readonly headers?: Record<string, Bytes | null> | ReadonlyArray<{ key: string; value: Bytes | null }>;
   readonly partition?: number;
   readonly timestamp?: number;
+}
+
+/** A record's bytes as they go into a batch, and its size estimate (against batch.size and buffer.memory). */
+interface SerializedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeader[] | undefined;
+  readonly size: number;
 }
 
 function toBuffer(value: Bytes | null | undefined): Buffer | null {
@@ -74,6 +93,8 @@ export class Producer {
   readonly #options: ProducerOptions;
   readonly #accumulator: RecordAccumulator;
   readonly #sender: Sender;
+  readonly #maxRequestSize: number;
+  readonly #maxBlockMs: number;
   readonly #sticky = new StickyPartitionCache();
   /** Partitions with a leader, per metadata object (a refresh brings new objects, so no staleness). */
   readonly #available = new WeakMap<TopicMetadata, number[]>();
@@ -82,6 +103,8 @@ export class Producer {
   #connected = false;
   /** Sends on the awaiting path not yet appended; while any are, later sends queue behind them. */
   #pendingSlow = 0;
+  /** unblocked() callers, told when #pendingSlow comes back to 0. */
+  #unblockedWaiters: Array<() => void> = [];
   #closed = false;
 
   constructor(options: ProducerOptions) {
@@ -92,15 +115,19 @@ export class Producer {
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new Error(`acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
     const compression = COMPRESSION[options.compression ?? 'none'];
     if (compression === undefined) throw new Error(`unknown compression.type ${options.compression}`);
-    this.#accumulator = new RecordAccumulator({ batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5, compression });
+    this.#maxRequestSize = options.maxRequestSize ?? 1_048_576;
+    this.#maxBlockMs = options.maxBlockMs ?? 60_000;
+    this.#accumulator = new RecordAccumulator({
+      batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5, compression, bufferMemory: options.bufferMemory ?? 33_554_432,
+    });
     this.#sender = new Sender(this.cluster, this.#accumulator, {
       acks,
       requestTimeoutMs: this.cluster.requestTimeoutMs,
       retries: options.retries ?? 2_147_483_647,
-      retryBackoffMs: this.cluster.retryBackoffMs,
+      retryBackoff: this.cluster.retryBackoff,
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
       maxInFlight: options.maxInFlightRequestsPerConnection ?? 5,
-      maxRequestSize: options.maxRequestSize ?? 1_048_576,
+      maxRequestSize: this.#maxRequestSize,
       compression,
     }, (batch) => {
       // KIP-480: a keyless topic's sticky partition moves on once its batch is on its way.
@@ -130,10 +157,11 @@ export class Producer {
   /** Sends one record; resolves with where it landed once the broker has it (per acks). */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     try {
+      const serialized = this.#serialize(record);
       const topic = this.#cachedTopic(record.topic);
-      if (topic === undefined) return this.#sendAwaiting(record);
+      if (topic === undefined || !this.#accumulator.memory.tryAllocate(serialized.size)) return this.#sendAwaiting(record, serialized);
       const delivery = Promise.withResolvers<RecordMetadata>();
-      this.#append(record, topic, delivery, 0, Date.now());
+      this.#appendAllocated(record, serialized, topic, delivery, 0, Date.now());
       this.#sender.wake();
       return delivery.promise;
     } catch (error) {
@@ -154,12 +182,13 @@ export class Producer {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       try {
+        const serialized = this.#serialize(record);
         const topic = this.#cachedTopic(record.topic);
-        if (topic === undefined) {
-          this.#sendAwaiting(record).then((metadata) => all.resolve(metadata, i), (error: Error) => all.reject(error));
+        if (topic === undefined || !this.#accumulator.memory.tryAllocate(serialized.size)) {
+          this.#sendAwaiting(record, serialized).then((metadata) => all.resolve(metadata, i), (error: Error) => all.reject(error));
           continue;
         }
-        this.#append(record, topic, all, i, now);
+        this.#appendAllocated(record, serialized, topic, all, i, now);
         appended = true;
       } catch (error) {
         all.reject(error as Error);
@@ -172,7 +201,8 @@ export class Producer {
   /**
    * The topic's metadata when a record can be appended right now, without a turn of the event
    * loop: connected, not closed, the topic cached, and no earlier send still waiting (it would be
-   * overtaken). Anything else takes #sendAwaiting, which waits or fails as the case needs.
+   * overtaken). Anything else takes #sendAwaiting, which waits or fails as the case needs; so does
+   * a record that finds buffer.memory full.
    */
   #cachedTopic(name: string): TopicMetadata | undefined {
     if (!this.#connected || this.#closed || this.#pendingSlow > 0) return undefined;
@@ -180,9 +210,13 @@ export class Producer {
     return topic !== undefined && topic.errorCode === ErrorCode.NONE && topic.partitions.length > 0 ? topic : undefined;
   }
 
-  /** The path of a send that must wait: for connect(), for the topic's metadata. */
-  async #sendAwaiting(record: ProducerRecord): Promise<RecordMetadata> {
+  /**
+   * The path of a send that must wait: for connect(), for the topic's metadata, for room in
+   * buffer.memory (Java's send() blocks for these, up to max.block.ms for the room).
+   */
+  async #sendAwaiting(record: ProducerRecord, serialized: SerializedRecord): Promise<RecordMetadata> {
     if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${record.topic}`, 'producer is closed', { retriable: false });
+    const startMs = Date.now();
     this.#pendingSlow++;
     let delivery: PromiseWithResolvers<RecordMetadata>;
     try {
@@ -190,22 +224,52 @@ export class Producer {
       await this.#ready;
       const topic = await this.cluster.topic(record.topic);
       if (topic.partitions.length === 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${record.topic}`, 'topic has no partitions');
+      const allocated = this.#accumulator.memory.allocate(serialized.size, this.#maxBlockMs - (Date.now() - startMs), `send to ${record.topic}`);
+      // While sends wait for room, batches go without lingering: the sender must look again.
+      this.#sender.wake();
+      await allocated;
       delivery = Promise.withResolvers<RecordMetadata>();
-      this.#append(record, topic, delivery, 0, Date.now());
+      this.#appendAllocated(record, serialized, topic, delivery, 0, Date.now());
     } finally {
-      this.#pendingSlow--;
+      if (--this.#pendingSlow === 0) for (const waiter of this.#unblockedWaiters.splice(0)) waiter();
     }
     this.#sender.wake();
     return delivery.promise;
   }
 
-  /** Partitions the record and adds it to its batch; throws (before appending) when it cannot go. */
-  #append(record: ProducerRecord, topic: TopicMetadata, delivery: Delivery, slot: number, nowMs: number): void {
-    const name = record.topic;
+  /**
+   * The record's bytes and size; fails at once when it could never be sent: bigger than one request
+   * may be (max.request.size) or than all of buffer.memory, as Java's RecordTooLargeException.
+   */
+  #serialize(record: ProducerRecord): SerializedRecord {
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
     const headers = toHeaders(record.headers);
     const size = estimateRecordSize(key, value, headers);
+    // A record alone in its batch still carries the batch header.
+    const sizeInBatch = RECORD_BATCH_OVERHEAD + size;
+    if (sizeInBatch > this.#maxRequestSize || sizeInBatch > this.#accumulator.memory.totalBytes) {
+      const [limit, name] = sizeInBatch > this.#maxRequestSize ? [this.#maxRequestSize, 'max.request.size'] : [this.#accumulator.memory.totalBytes, 'buffer.memory'];
+      throw new KafkaClientError(ErrorCode.MESSAGE_TOO_LARGE, `send to ${record.topic}`,
+        `the record is ${sizeInBatch} bytes when serialized, more than ${name} (${limit})`, { retriable: false });
+    }
+    return { key, value, headers, size };
+  }
+
+  /** Appends a record whose bytes are taken from buffer.memory; gives them back if it cannot go. */
+  #appendAllocated(record: ProducerRecord, serialized: SerializedRecord, topic: TopicMetadata, delivery: Delivery, slot: number, nowMs: number): void {
+    try {
+      this.#append(record, serialized, topic, delivery, slot, nowMs);
+    } catch (error) {
+      this.#accumulator.memory.deallocate(serialized.size);
+      throw error;
+    }
+  }
+
+  /** Partitions the record and adds it to its batch; throws (before appending) when it cannot go. */
+  #append(record: ProducerRecord, serialized: SerializedRecord, topic: TopicMetadata, delivery: Delivery, slot: number, nowMs: number): void {
+    const name = record.topic;
+    const { key, value, headers, size } = serialized;
     const numPartitions = topic.partitions.length;
     let partition: number;
     if (record.partition !== undefined) {
@@ -237,12 +301,34 @@ export class Producer {
     return available;
   }
 
-  /** Sends everything queued now, without waiting for linger.ms, and waits for the answers. */
+  /** True while a send waits (for metadata or for room in buffer.memory): later sends queue behind it. */
+  get blocked(): boolean {
+    return this.#pendingSlow > 0;
+  }
+
+  /**
+   * Resolves when no send waits any more. Java's send() blocks its thread; a caller here that
+   * streams records without awaiting each one awaits this while `blocked`, or its own records
+   * pile up in front of buffer.memory.
+   */
+  unblocked(): Promise<void> {
+    if (this.#pendingSlow === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#unblockedWaiters.push(resolve));
+  }
+
+  /**
+   * Sends everything queued now, without waiting for linger.ms, and waits for the answers;
+   * sends still waiting (for metadata or room) when it is called are waited for too.
+   */
   async flush(): Promise<void> {
     this.#accumulator.beginFlush();
     try {
-      this.#sender.wake();
-      await this.#sender.idle();
+      do {
+        this.#sender.wake();
+        await this.unblocked();
+        this.#sender.wake();
+        await this.#sender.idle();
+      } while (this.#pendingSlow > 0);
     } finally {
       this.#accumulator.endFlush();
     }

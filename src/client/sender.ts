@@ -3,6 +3,7 @@ import type { ProduceRequestTopicProduceData, ProduceResponse } from '../protoco
 import { CompressionType } from '../protocol/records/batch-header.ts';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.ts';
 import { Apis } from './apis.ts';
+import type { ExponentialBackoff } from './backoff.ts';
 import type { Cluster } from './cluster.ts';
 import { isMetadataError, KafkaClientError } from './errors.ts';
 
@@ -12,7 +13,8 @@ export interface SenderOptions {
   /** How long the broker may wait for replication (the Produce request's timeoutMs). */
   readonly requestTimeoutMs: number;
   readonly retries: number;
-  readonly retryBackoffMs: number;
+  /** retry.backoff.ms growing to retry.backoff.max.ms, per batch attempt and per metadata refresh. */
+  readonly retryBackoff: ExponentialBackoff;
   readonly deliveryTimeoutMs: number;
   /** max.in.flight.requests.per.connection */
   readonly maxInFlight: number;
@@ -39,6 +41,8 @@ export class Sender {
   #inFlightBatches = 0;
   #idleWaiters: Array<() => void> = [];
   #refreshing = false;
+  /** Refreshes in a row that found a partition still without a leader: the next waits longer. */
+  #refreshAttempts = 0;
 
   constructor(cluster: Cluster, accumulator: RecordAccumulator, options: SenderOptions, onBatchSent: (batch: ProducerBatch) => void) {
     this.#cluster = cluster;
@@ -72,10 +76,7 @@ export class Sender {
   /** `notifyIdle` false: the caller has deliveries to settle first, then tells idle() itself. */
   #run(notifyIdle = true): void {
     const now = Date.now();
-    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
-      batch.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
-        `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)`, { retriable: false }));
-    }
+    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) this.#fail(batch, this.#deliveryTimedOut(batch));
     let missingLeader = false;
     const muted = (topic: string, partition: number): boolean => {
       if ((this.#inFlightByPartition.get(`${topic}\0${partition}`) ?? 0) >= this.#perPartitionLimit) return true;
@@ -99,6 +100,7 @@ export class Sender {
       for (const [nodeId, batches] of byNode) this.#sendTo(nodeId, batches);
     }
     if (missingLeader) this.#refreshMetadata();
+    else if (!this.#refreshing) this.#refreshAttempts = 0;
     this.#armTimer(muted);
     if (notifyIdle && this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
   }
@@ -106,8 +108,9 @@ export class Sender {
   #refreshMetadata(): void {
     if (this.#refreshing) return;
     this.#refreshing = true;
+    const backoffMs = this.#options.retryBackoff.backoff(this.#refreshAttempts++);
     this.#cluster.refreshMetadata().catch(() => {}).finally(() => {
-      setTimeout(() => { this.#refreshing = false; this.wake(); }, this.#options.retryBackoffMs).unref();
+      setTimeout(() => { this.#refreshing = false; this.wake(); }, backoffMs).unref();
     });
   }
 
@@ -201,9 +204,12 @@ export class Sender {
     if (staleMetadata) this.#refreshMetadata();
     this.#run(false);
     for (let i = 0; i < delivered.length; i++) {
+      const batch = delivered[i]!;
       const result = results[i];
-      if (result === null || result === undefined) delivered[i]!.complete(-1, -1);
-      else delivered[i]!.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
+      // Bytes first: sends waiting for them queued before anything the application does on hearing.
+      this.#accumulator.deallocate(batch);
+      if (result === null || result === undefined) batch.complete(-1, -1);
+      else batch.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
     }
     if (this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
   }
@@ -217,15 +223,31 @@ export class Sender {
     this.wake();
   }
 
+  /** KIP-580: a batch's retries back off exponentially, from retry.backoff.ms to retry.backoff.max.ms. */
   #retryOrFail(batch: ProducerBatch, error: KafkaClientError): void {
-    const now = Date.now();
-    const retryAtMs = now + this.#options.retryBackoffMs;
-    if (error.retriable && batch.attempts < this.#options.retries && retryAtMs - batch.createdMs < this.#options.deliveryTimeoutMs) {
-      batch.attempts++;
-      batch.retryAtMs = retryAtMs;
-      this.#accumulator.reenqueue(batch);
+    if (!error.retriable || batch.attempts >= this.#options.retries) {
+      this.#fail(batch, error);
       return;
     }
+    const retryAtMs = Date.now() + this.#options.retryBackoff.backoff(batch.attempts);
+    // Out of time, not of retries: the application hears of the timeout (and why the last try failed).
+    if (retryAtMs - batch.createdMs >= this.#options.deliveryTimeoutMs) {
+      this.#fail(batch, this.#deliveryTimedOut(batch, error));
+      return;
+    }
+    batch.attempts++;
+    batch.retryAtMs = retryAtMs;
+    this.#accumulator.reenqueue(batch);
+  }
+
+  #deliveryTimedOut(batch: ProducerBatch, lastError?: KafkaClientError): KafkaClientError {
+    const last = lastError === undefined ? '' : `; last attempt: ${lastError.errorName}`;
+    return new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `Produce to ${batch.topic}-${batch.partition}`,
+      `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)${last}`, { cause: lastError, retriable: false });
+  }
+
+  #fail(batch: ProducerBatch, error: Error): void {
+    this.#accumulator.deallocate(batch);
     batch.fail(error);
   }
 
