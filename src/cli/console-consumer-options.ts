@@ -2,7 +2,7 @@ import type { ConsumerOptions } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
 import { consumerOptions, isolationLevel } from './client-properties.ts';
 import {
-  bootstrapServers, clientProperties, flag, intOption, listOption, stringOption, type OptionSpecs, type ParsedOptions,
+  bootstrapServers, clientProperties, flag, intOption, listOption, renamedOption, stringOption, type OptionSpecs, type ParsedOptions,
 } from './cli-options.ts';
 
 export const consoleConsumerUsage = `Usage: samsa console-consumer --bootstrap-server <host:port> --topic <topic> [options]   (kafka-console-consumer)
@@ -56,12 +56,6 @@ export interface ConsoleConsumerSettings {
   readonly formatterProperties: ReadonlyMap<string, string>;
 }
 
-/** The newer option name or the older one it replaces (Kafka 4.2), but not both. */
-function renamed(values: ParsedOptions['values'], current: string, old: string): string {
-  if (values[current] !== undefined && values[old] !== undefined) throw new UsageError(`--${old} and --${current} cannot be used together`);
-  return values[current] !== undefined ? current : old;
-}
-
 /**
  * Kafka's ConsoleConsumerOptions: the checks between options, the consumer properties the tool
  * builds (group, auto.offset.reset, client.id, isolation level) and where consumption starts.
@@ -80,8 +74,8 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
   if (offsetText !== undefined && fromBeginning) throw new UsageError('--offset and --from-beginning cannot be used together');
   const offset = offsetText === undefined ? (fromBeginning ? 'earliest' : 'latest') : parseOffset(offsetText);
 
-  const props = await clientProperties(stringOption(values, renamed(values, 'command-config', 'consumer.config')),
-    listOption(values, renamed(values, 'command-property', 'consumer-property')), '--command-property');
+  const props = await clientProperties(stringOption(values, renamedOption(values, 'command-config', 'consumer.config')),
+    listOption(values, renamedOption(values, 'command-property', 'consumer-property')), '--command-property');
   const group = stringOption(values, 'group');
   const propsGroup = props.get('group.id');
   if (group !== undefined && propsGroup !== undefined && group !== propsGroup) {
@@ -131,6 +125,6 @@ function parseOffset(text: string): 'earliest' | 'latest' | number {
 
 /** --formatter-config, then --formatter-property (or the older --property) entries, which win. */
 function formatterProperties(values: ParsedOptions['values']): Promise<Map<string, string>> {
-  const option = renamed(values, 'formatter-property', 'property');
+  const option = renamedOption(values, 'formatter-property', 'property');
   return clientProperties(stringOption(values, 'formatter-config'), listOption(values, option), `--${option}`);
 }

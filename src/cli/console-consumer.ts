@@ -3,6 +3,7 @@ import type { ConsumerRecord, TopicPartition } from '../client/index.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { flag, parseOptions } from './cli-options.ts';
+import { warnUnknownProperties } from './client-properties.ts';
 import { CONSOLE_CONSUMER_OPTIONS, consoleConsumerSettings, consoleConsumerUsage } from './console-consumer-options.ts';
 
 export interface FormatterSettings {
@@ -60,7 +61,7 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
   const settings = await consoleConsumerSettings(values, random);
   const { source, maxMessages, timeoutMs } = settings;
   const format = formatterSettings(settings.formatterProperties);
-  for (const key of settings.unknownProperties) io.stderr(`samsa console-consumer: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'console-consumer', settings.unknownProperties);
 
   const consumer = new Consumer(settings.consumer);
   // Java's tool auto-commits and, on close, seeks back to the first unprinted record of each

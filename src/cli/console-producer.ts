@@ -3,7 +3,7 @@ import type { ProducerRecord } from '../client/index.ts';
 import { Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { compressionName, producerOptions } from './client-properties.ts';
+import { compressionName, producerOptions, warnUnknownProperties } from './client-properties.ts';
 import {
   bootstrapServers, clientProperties, flag, intOption, listOption, parseKeyValues, parseOptions, requireOption, stringOption,
 } from './cli-options.ts';
@@ -142,7 +142,7 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
   }
   for (const [k, v] of parseKeyValues(listOption(values, 'producer-property'), '--producer-property')) props.set(k, v);
   const { options, unknown } = producerOptions({ bootstrapServers: servers, clientId: 'console-producer' }, props);
-  for (const key of unknown) io.stderr(`samsa console-producer: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'console-producer', unknown);
 
   const producer = new Producer(options);
   const sync = flag(values, 'sync');

@@ -2,7 +2,7 @@ import { Consumer } from '../client/index.ts';
 import { fixed, Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { consumerOptions } from './client-properties.ts';
+import { consumerOptions, warnUnknownProperties } from './client-properties.ts';
 import { bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, requireOption, stringOption } from './cli-options.ts';
 
 export const consumerPerfTestUsage = `Usage: samsa consumer-perf-test --bootstrap-server <host:port> --topic <t> --messages <n> [options]   (kafka-consumer-perf-test)
@@ -55,7 +55,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
   const fetchSize = intOption(values, 'fetch-size', { min: 1 });
   if (fetchSize !== undefined) props.set('max.partition.fetch.bytes', String(fetchSize));
   const { options, unknown } = consumerOptions({ bootstrapServers: servers, clientId: 'perf-consumer-client' }, props);
-  for (const key of unknown) io.stderr(`samsa consumer-perf-test: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'consumer-perf-test', unknown);
 
   const header = 'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec';
   const consumer = new Consumer(options);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { KafkaClientError } from '../client/index.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, parseOptions, requireOption, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, flag, parseOptions, requireOption, withAdmin } from './cli-options.ts';
 
 export const deleteRecordsUsage = `Usage: samsa delete-records --bootstrap-server <host:port> --offset-json-file <file>   (kafka-delete-records)
 
@@ -42,7 +42,6 @@ export async function runDeleteRecordsCommand(args: readonly string[], io: CliIo
     io.stdout(deleteRecordsUsage);
     return EXIT_OK;
   }
-  const servers = bootstrapServers(values);
   const file = requireOption(values, 'offset-json-file');
   let text: string;
   try {
@@ -51,7 +50,7 @@ export async function runDeleteRecordsCommand(args: readonly string[], io: CliIo
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const requests = parseOffsetJson(text);
-  return withAdmin(servers, 'delete-records', async (admin) => {
+  return withAdmin(values, 'delete-records', io, async (admin) => {
     io.stdout('Executing records delete operation\n');
     // One request per partition, so one partition's error does not hide the others' results.
     const results = await Promise.all(requests.map(async (r) => {

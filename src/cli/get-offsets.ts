@@ -1,7 +1,7 @@
 import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, parsePartitionList, parseOptions, stringOption, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, flag, parsePartitionList, parseOptions, stringOption, withAdmin } from './cli-options.ts';
 
 export const getOffsetsUsage = `Usage: samsa get-offsets --bootstrap-server <host:port> [options]   (kafka-get-offsets)
 
@@ -59,10 +59,9 @@ export async function runGetOffsetsCommand(args: readonly string[], io: CliIo): 
     io.stdout(getOffsetsUsage);
     return EXIT_OK;
   }
-  const servers = bootstrapServers(values);
   const time = parseTime(stringOption(values, 'time'));
   const wanted = selectors(values);
-  return withAdmin(servers, 'get-offsets', async (admin) => {
+  return withAdmin(values, 'get-offsets', io, async (admin) => {
     const meta = await admin.cluster.fetchAllTopics();
     const picked: Array<{ topic: string; partition: number }> = [];
     for (const t of [...meta.topics.values()].sort((a, b) => a.name.localeCompare(b.name))) {
