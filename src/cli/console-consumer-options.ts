@@ -20,6 +20,9 @@ a group of its own, console-consumer-<n>, and commits nothing (unless enable.aut
                                print.timestamp, print.offset, print.partition, print.headers, key.separator,
                                line.separator, headers.separator, headers.key.separator, null.literal
   --formatter-config <file>    formatter settings from a properties file
+  --formatter <class>          org.apache.kafka.tools.consumer.DefaultMessageFormatter (the default),
+                               NoOpMessageFormatter (prints nothing) or LoggingMessageFormatter (prints as
+                               the default and logs each record on stderr); kafka.tools.<name> too
   --isolation-level <level>    read_uncommitted (default) or read_committed
   --command-property <k=v>     a Kafka consumer property (repeatable; also --consumer-property)
   --command-config <file>      consumer properties from a file (also --consumer.config)
@@ -54,6 +57,22 @@ export interface ConsoleConsumerSettings {
   readonly maxMessages: number | undefined;
   readonly timeoutMs: number | undefined;
   readonly formatterProperties: ReadonlyMap<string, string>;
+  readonly formatter: FormatterName;
+}
+
+export type FormatterName = 'DefaultMessageFormatter' | 'NoOpMessageFormatter' | 'LoggingMessageFormatter';
+const FORMATTERS: readonly FormatterName[] = ['DefaultMessageFormatter', 'NoOpMessageFormatter', 'LoggingMessageFormatter'];
+
+/** --formatter: Kafka's own formatters by class name, in today's package or the older kafka.tools. */
+export function formatterName(className: string | undefined): FormatterName {
+  if (className === undefined) return 'DefaultMessageFormatter';
+  const match = /^(?:org\.apache\.kafka\.tools\.consumer|kafka\.tools)\.(\w+)$/.exec(className);
+  const name = FORMATTERS.find((f) => f === match?.[1]);
+  if (name === undefined) {
+    throw new UsageError(`--formatter ${className} is not available: samsa console-consumer has Kafka's ${FORMATTERS.join(', ')} ` +
+      '(org.apache.kafka.tools.consumer.<name> or kafka.tools.<name>)');
+  }
+  return name;
 }
 
 /**
@@ -110,6 +129,7 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
     maxMessages,
     timeoutMs: timeoutOption === undefined || timeoutOption < 0 ? undefined : timeoutOption,
     formatterProperties: await formatterProperties(values),
+    formatter: formatterName(stringOption(values, 'formatter')),
   };
 }
 
