@@ -14,6 +14,7 @@ export const configsUsage = `Usage: samsa configs --bootstrap-server <host:port>
   --topic <t> / --broker <id> / --broker-defaults   shorthands for the above
   --add-config-file <file>        configs to add, as a properties file
   --json                          machine-readable output (describe)
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {

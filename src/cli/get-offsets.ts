@@ -9,10 +9,12 @@ Prints topic:partition:offset for each partition.
   --topic <regex>                 topics to query (all when absent)
   --partitions <list>             partition ids, e.g. 0,1,4-6 (all when absent)
   --topic-partitions <list>       topic:partitions pairs, e.g. "orders:0-2,payments" (instead of --topic/--partitions)
-  --time <t>                      -1 or latest (default), -2 or earliest, -3 or max-timestamp, or a timestamp in ms:
-                                  the first offset whose timestamp is at least it
+  --time <t>                      -1 or latest (default), -2 or earliest, -3 or max-timestamp, -4 or earliest-local,
+                                  -5 or latest-tiered, or a timestamp in ms: the first offset whose timestamp is at
+                                  least it (without tiered storage earliest-local is earliest and latest-tiered none)
   --exclude-internal-topics       leave out internal topics
   --json                          machine-readable output
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {
@@ -22,9 +24,11 @@ const OPTIONS = {
 
 export function parseTime(text: string | undefined): number {
   if (text === undefined) return -1;
-  const named: Record<string, number> = { latest: -1, earliest: -2, 'max-timestamp': -3 };
+  const named: Record<string, number> = { latest: -1, earliest: -2, 'max-timestamp': -3, 'earliest-local': -4, 'latest-tiered': -5 };
   const value = named[text.toLowerCase()] ?? Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < -3) throw new UsageError(`--time must be -1, -2, -3, latest, earliest, max-timestamp or a timestamp, not '${text}'`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < -5) {
+    throw new UsageError(`--time must be -1 or latest, -2 or earliest, -3 or max-timestamp, -4 or earliest-local, -5 or latest-tiered, or a timestamp, not '${text}'`);
+  }
   return value;
 }
 
