@@ -62,10 +62,21 @@ export function javaDateFormatter(pattern: string): (ms: number) => string {
   for (let i = 0; i < pattern.length;) {
     const c = pattern[i]!;
     if (c === "'") {
-      const end = pattern.indexOf("'", i + 1);
-      if (end < 0) throw new UsageError(`unterminated quote in date format '${pattern}'`);
-      parts.push(end === i + 1 ? "'" : pattern.slice(i + 1, end));
-      i = end + 1;
+      // 'text' is literal, and '' is a quote (inside quoted text too).
+      if (pattern[i + 1] === "'") {
+        parts.push("'");
+        i += 2;
+        continue;
+      }
+      let literal = '';
+      for (i++; ; i++) {
+        if (i >= pattern.length) throw new UsageError(`unterminated quote in date format '${pattern}'`);
+        if (pattern[i] !== "'") literal += pattern[i];
+        else if (pattern[i + 1] === "'") literal += pattern[i++];
+        else break;
+      }
+      parts.push(literal);
+      i++;
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {
