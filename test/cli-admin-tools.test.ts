@@ -122,3 +122,74 @@ test('dump-log prints a real segment batch by batch and, with --print-data-log, 
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^samsa dump-log: .*ENOENT.*\n$/);
 });
+
+test('configs --alter on a broker and on the cluster-wide default (--entity-default) reach the broker, which keeps broker configs static', async () => {
+  // Samsa's brokers refuse dynamic broker configs (server.properties only); the tool sends the
+  // request for the right resource and reports the broker's answer as one line.
+  for (const entity of [['--entity-name', '1'], ['--entity-default']]) {
+    const altered = await runCli(['configs', ...b, '--alter', '--entity-type', 'brokers', ...entity, '--add-config', 'log.cleaner.threads=2']);
+    assert.equal(altered.status, 1, entity.join(' '));
+    assert.match(altered.stderr, /^samsa configs: IncrementalAlterConfigs broker \S*: INVALID_REQUEST \(Broker configs are static in Samsa; change server\.properties and restart\)\n$/);
+  }
+  const described = await runCliOk(['configs', ...b, '--describe', '--entity-type', 'brokers', '--entity-default']);
+  assert.equal(described.stdout, 'Default configs for brokers in the cluster are:\n');
+  assert.equal((await runCliOk(['configs', ...b, '--describe', '--broker', '1'])).stdout, 'Dynamic configs for broker 1 are:\n');
+  const all = await runCliOk(['configs', ...b, '--describe', '--broker-defaults', '--all']);
+  assert.match(all.stdout, /^Default configs for brokers in the cluster are:\n/);
+  assert.equal((await runCli(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-default', '--add-config', 'retention.ms=1'])).status, 2);
+});
+
+test('get-offsets --time -4 / earliest-local and -5 / latest-tiered, as a broker without tiered storage answers them', async () => {
+  const local = await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', '-4']);
+  const earliest = await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', '-2']);
+  assert.equal(local.stdout, earliest.stdout);
+  assert.equal((await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', 'earliest-local'])).stdout, earliest.stdout);
+  // Nothing is tiered: the broker answers offset -1, which the tool prints as no offset.
+  assert.equal((await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--time', '-5'])).stdout, 'offsets:0:\noffsets:1:\n');
+  const json = JSON.parse((await runCliOk(['get-offsets', ...b, '--topic', 'offsets', '--partitions', '0', '--time', 'latest-tiered', '--json'])).stdout) as unknown;
+  assert.deepEqual(json, [{ topic: 'offsets', partition: 0, offset: null }]);
+  const bad = await runCli(['get-offsets', ...b, '--topic', 'offsets', '--time', '-6']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /-4 or earliest-local, -5 or latest-tiered/);
+});
+
+test('delete-records --json and --command-config; get-offsets and configs take --command-config too', async () => {
+  await admin.createTopics([{ topic: 'trimmed', numPartitions: 1 }]);
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'trimmed', '-p', '0'], { input: 'a\nb\nc\n' });
+  const config = join(broker.dataDir, 'admin.properties');
+  await writeFile(config, 'client.id=admin-from-file\nrequest.timeout.ms=15000\n');
+  const file = join(broker.dataDir, 'trim.json');
+  await writeFile(file, JSON.stringify({ partitions: [{ topic: 'trimmed', partition: 0, offset: 2 }, { topic: 'trimmed', partition: 3, offset: 1 }] }));
+  const result = await runCli(['delete-records', ...b, '--offset-json-file', file, '--json', '--command-config', config]);
+  assert.equal(result.status, 1);
+  const answers = JSON.parse(result.stdout) as Array<{ topic: string; partition: number; lowWatermark?: number; error?: string }>;
+  assert.deepEqual(answers[0], { topic: 'trimmed', partition: 0, lowWatermark: 2 });
+  assert.equal(answers[1]!.partition, 3);
+  assert.match(answers[1]!.error!, /UNKNOWN_TOPIC_OR_PARTITION/);
+  assert.equal((await runCliOk(['get-offsets', ...b, '--topic', 'trimmed', '--time', 'earliest', '--command-config', config])).stdout, 'trimmed:0:2\n');
+  assert.match((await runCliOk(['configs', ...b, '--describe', '--topic', 'trimmed', '--command-config', config])).stdout, /^Dynamic configs for topic trimmed are:\n$/);
+  assert.equal((await runCliOk(['consumer-groups', ...b, '--list', '--command-config', config])).stderr, '');
+});
+
+test('dump-log --json: batches with their records, and index entries', async () => {
+  await admin.createTopics([{ topic: 'dump-json', numPartitions: 1 }]);
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'dump-json', '-p', '0', '-K', ':'], { input: 'k:one\n' });
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'dump-json', '-p', '0'], { input: 'two\n' });
+  const segment = firstSegmentPath(broker.dataDir, 'dump-json', 0);
+  const plain = JSON.parse((await runCliOk(['dump-log', '--files', segment, '--json'])).stdout) as Array<{ file: string; logStartOffset: number; batches: Array<Record<string, unknown>> }>;
+  assert.equal(plain.length, 1);
+  assert.equal(plain[0]!.file, segment);
+  assert.equal(plain[0]!.logStartOffset, 0);
+  assert.deepEqual(plain[0]!.batches.map((batch) => [batch.baseOffset, batch.lastOffset, batch.count, batch.compressCodec, batch.isValid, batch.records]),
+    [[0, 0, 1, 'none', true, undefined], [1, 1, 1, 'none', true, undefined]]);
+  const data = JSON.parse((await runCliOk(['dump-log', '--files', segment, '--print-data-log', '--json'])).stdout) as Array<{ batches: Array<{ records: Array<Record<string, unknown>> }> }>;
+  assert.deepEqual(data[0]!.batches.flatMap((batch) => batch.records.map((r) => [r.offset, r.key, r.payload, r.keySize])), [[0, 'k', 'one', 1], [1, undefined, 'two', -1]]);
+
+  const index = segment.replace(/\.log$/, '.index');
+  const indexDump = JSON.parse((await runCliOk(['dump-log', '--files', index, '--json'])).stdout) as Array<{ file: string; entries: unknown[] }>;
+  assert.equal(indexDump[0]!.file, index);
+  assert.ok(Array.isArray(indexDump[0]!.entries));
+  const unknown = await runCli(['dump-log', '--files', join(broker.dataDir, 'notes.txt'), '--json']);
+  assert.equal(unknown.status, 1);
+  assert.match((JSON.parse(unknown.stdout) as Array<{ error: string }>)[0]!.error, /unknown file type/);
+});

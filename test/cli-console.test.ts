@@ -3,6 +3,8 @@
  * reads intact (keys, headers, codec); what KafkaJS produces, the consumer prints as Kafka's
  * DefaultMessageFormatter would.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
@@ -178,4 +180,74 @@ test('console-consumer refuses what Kafka refuses: --group with --partition, --f
   await usage(['--group', 'a', '--consumer-property', 'group.id=b'], /group ids .* do not match/);
   await usage(['--consumer-property', 'x=1', '--command-property', 'y=2'], /--consumer-property and --command-property cannot be used together/);
   await usage(['--partition', '0', '--offset', '-3'], /--offset must be earliest, latest or a non-negative integer/);
+});
+
+test('console-producer: Kafka 4\'s option names; a flag sets its property only when the properties do not', async () => {
+  await admin.createTopics([{ topic: 'renamed', numPartitions: 1 }]);
+  const reader = join(broker.dataDir, 'reader.properties');
+  await writeFile(reader, 'parse.key=true\nkey.separator=:\n');
+  const config = join(broker.dataDir, 'producer.properties');
+  await writeFile(config, 'acks=1\nlinger.ms=1000\n');
+  const lines = Array.from({ length: 20 }, (_, i) => `k${i}:value-${i}`);
+  // batch.size 100 (--max-partition-memory-bytes) splits the lingering records into small batches.
+  const small = await runCliOk(['console-producer', ...b, '--topic', 'renamed', '--reader-config', reader, '--command-config', config,
+    '--max-partition-memory-bytes', '100', '--max-memory-bytes', '1048576', '--max-block-ms', '5000', '--metadata-expiry-ms', '60000',
+    '--socket-buffer-size', '102400'], { input: lines.join('\n') + '\n' });
+  assert.equal(small.stderr, '', 'every flag maps to a known producer property');
+  const read = await kcatConsumeAll(broker.bootstrap, 'renamed');
+  assert.deepEqual(read.map((m) => [m.key, m.payload]), lines.map((l) => l.split(':')));
+  const smallBatches = (await readSegmentBatches(firstSegmentPath(broker.dataDir, 'renamed', 0))).length;
+  assert.ok(smallBatches >= 5, `${smallBatches} batches of at most 100 bytes`);
+
+  // --command-property batch.size wins over --max-partition-memory-bytes, as in Kafka's ConsoleProducer.
+  await runCliOk(['console-producer', ...b, '--topic', 'renamed', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:',
+    '--command-property', 'batch.size=1000000', '--command-property', 'linger.ms=1000', '--max-partition-memory-bytes', '100'], { input: lines.join('\n') + '\n' });
+  const batches = await readSegmentBatches(firstSegmentPath(broker.dataDir, 'renamed', 0));
+  assert.equal(batches.length, smallBatches + 1, 'the second run sent one batch');
+
+  for (const [old, current] of [['--producer-property', '--command-property'], ['--property', '--reader-property']]) {
+    const both = await runCli(['console-producer', ...b, '--topic', 'renamed', old!, 'a=1', current!, 'b=2'], { input: 'x\n' });
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, new RegExp(`${old} and ${current} cannot be used together`));
+  }
+  const both = await runCli(['console-producer', ...b, '--topic', 'renamed', '--producer.config', config, '--command-config', config], { input: 'x\n' });
+  assert.equal(both.status, 2);
+});
+
+test('console-consumer --formatter: Kafka\'s Default, NoOp and Logging formatters by class name; others refused', async () => {
+  await admin.createTopics([{ topic: 'formatted', numPartitions: 1 }]);
+  await runCliOk(['console-producer', ...b, '--topic', 'formatted', '--property', 'parse.key=true'], { input: 'k1\tv1\nk2\tv2\n' });
+  const read = (...args: string[]) => runCliOk(['console-consumer', ...b, '--topic', 'formatted', '--from-beginning', '--max-messages', '2', ...args]);
+  const explicit = await read('--formatter', 'org.apache.kafka.tools.consumer.DefaultMessageFormatter', '--property', 'print.key=true');
+  assert.equal(explicit.stdout, 'k1\tv1\nk2\tv2\n');
+  const old = await read('--formatter', 'kafka.tools.DefaultMessageFormatter');
+  assert.equal(old.stdout, 'v1\nv2\n');
+  const noop = await read('--formatter', 'org.apache.kafka.tools.consumer.NoOpMessageFormatter');
+  assert.equal(noop.stdout, '');
+  assert.equal(noop.stderr, 'Processed a total of 2 messages\n');
+  const logging = await read('--formatter', 'kafka.tools.LoggingMessageFormatter');
+  assert.equal(logging.stdout, 'v1\nv2\n');
+  const logLines = logging.stderr.trimEnd().split('\n');
+  assert.equal(logLines.length, 3, logging.stderr);
+  assert.match(logLines[0]!, /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\] INFO CreateTime:\d+, key:k1, value:v1 \(org\.apache\.kafka\.tools\.consumer\.LoggingMessageFormatter\)$/);
+  const other = await runCli(['console-consumer', ...b, '--topic', 'formatted', '--formatter', 'com.example.MyFormatter']);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /--formatter com\.example\.MyFormatter is not available: .*DefaultMessageFormatter, NoOpMessageFormatter, LoggingMessageFormatter/);
+});
+
+test('console-consumer --isolation-level: read_committed reads what is committed (everything, without transactions); a bad level is refused', async () => {
+  const committed = await runCliOk(['console-consumer', ...b, '--topic', 'formatted', '--from-beginning', '--max-messages', '2', '--isolation-level', 'read_committed']);
+  assert.equal(committed.stdout, 'v1\nv2\n');
+  const bad = await runCli(['console-consumer', ...b, '--topic', 'formatted', '--isolation-level', 'dirty']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /isolation level must be read_committed or read_uncommitted, not 'dirty'/);
+});
+
+test('console-consumer warns once, as Kafka\'s NetworkClient, while the broker cannot be reached', async () => {
+  const result = await runCliOk(['console-consumer', '--bootstrap-server', '127.0.0.1:1', '--topic', 'nowhere', '--timeout-ms', '4000']);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 2, result.stderr);
+  assert.match(lines[0]!, /^\[[^\]]+\] WARN \[Consumer clientId=console-consumer, groupId=console-consumer-\d+\] Connection to node -1 \(127\.0\.0\.1:1\) could not be established\. Node may not be available\. \(org\.apache\.kafka\.clients\.NetworkClient\)$/);
+  assert.equal(lines[1], 'Processed a total of 0 messages');
 });

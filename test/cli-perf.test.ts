@@ -66,3 +66,34 @@ test('consumer-perf-test reads --messages records and prints Kafka\'s header and
   assert.equal(short.status, 1);
   assert.match(short.stderr, /^WARNING: Exiting before consuming the expected number of messages: timeout \(500 ms\) exceeded/);
 });
+
+test('--print-metrics prints Kafka\'s metrics block; consumer-perf-test --date-format and --show-detailed-stats', async () => {
+  const produced = await runCliOk(['producer-perf-test', '--topic', 'perf', '--num-records', '100', '--record-size', '10', '--throughput', '-1',
+    '--bootstrap-server', broker.bootstrap, '--print-metrics']);
+  const block = produced.stdout.split('\n\n')[1]!.trimEnd().split('\n');
+  assert.match(block[0]!, /^Metric Name\s+Value$/);
+  assert.match(produced.stdout, /\nproducer-metrics:record-send-total:\{client-id=perf-producer-client\} +: 100\.000\n/);
+  assert.match(produced.stdout, /\nproducer-metrics:record-size-avg:\{client-id=perf-producer-client\} +: 10\.000\n/);
+  assert.equal(block.slice(1).map((l) => l.split(':')[1]).join(','), 'record-error-total,record-send-rate,record-send-total,record-size-avg,record-size-max', 'sorted by name');
+  assert.equal(new Set(block.map((l) => l.indexOf(' : '))).size, 2, 'values line up (the header has its own spacing)');
+
+  const consumed = await runCliOk(['consumer-perf-test', '--bootstrap-server', broker.bootstrap, '--topic', 'perf', '--messages', '100',
+    '--date-format', "yyyy/MM/dd 'at' HH:mm", '--print-metrics']);
+  const [header, line] = consumed.stdout.split('\n');
+  assert.match(header!, /^start\.time, end\.time, /);
+  assert.match(line!, /^\d{4}\/\d{2}\/\d{2} at \d{2}:\d{2}, \d{4}\/\d{2}\/\d{2} at \d{2}:\d{2}, /);
+  assert.match(consumed.stdout, /\nconsumer-fetch-manager-metrics:records-consumed-total:\{client-id=perf-consumer-client\} +: 100\.000\n/);
+  const badFormat = await runCli(['consumer-perf-test', '--bootstrap-server', broker.bootstrap, '--topic', 'perf', '--messages', '1', '--date-format', 'yyyy-QQ']);
+  assert.equal(badFormat.status, 2);
+  assert.match(badFormat.stderr, /pattern letter 'Q' is not supported/);
+
+  const detailed = await runCliOk(['consumer-perf-test', '--bootstrap-server', broker.bootstrap, '--topic', 'perf', '--messages', '20000',
+    '--show-detailed-stats', '--reporting-interval', '1', '--fetch-size', '2048']);
+  const rows = detailed.stdout.trimEnd().split('\n');
+  assert.equal(rows[0], 'time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+  assert.ok(rows.length >= 2, detailed.stdout);
+  for (const row of rows.slice(1)) assert.match(row, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}, 0, \d+\.\d{4}, /);
+  const counts = rows.slice(1).map((r) => Number(r.split(', ')[4]));
+  assert.deepEqual(counts, [...counts].sort((x, y) => x - y), 'the record count only grows');
+  assert.ok(!detailed.stdout.includes('start.time'), 'no summary line with detailed stats, as in Kafka');
+});

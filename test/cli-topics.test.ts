@@ -5,6 +5,8 @@ import { kcatMetadata } from './helpers/kcat.ts';
 import { runCli, runCliOk } from './helpers/run-cli.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Admin } from '../src/client/index.ts';
 
 let broker: TestBroker;
@@ -34,7 +36,8 @@ test('--create makes the topic with its partitions and configs; --list and --des
   assert.match(lines[0]!, /^Topic: orders\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: (.*)$/);
   const configs = lines[0]!.split('Configs: ')[1]!.split(',').sort();
   assert.deepEqual(configs, ['cleanup.policy=compact', 'retention.ms=3600000']);
-  assert.deepEqual(lines.slice(1), [0, 1, 2].map((p) => `\tTopic: orders\tPartition: ${p}\tLeader: 1\tReplicas: 1\tIsr: 1`));
+  // Kafka 3.7+'s ELR fields: N/A, as the Java tool prints them from a Metadata answer.
+  assert.deepEqual(lines.slice(1), [0, 1, 2].map((p) => `\tTopic: orders\tPartition: ${p}\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A`));
 
   const json = JSON.parse((await runCliOk(['topics', ...b, '--describe', '--topic', 'orders', '--json'])).stdout) as Array<{ topic: string; partitionCount: number; configs: Record<string, string> }>;
   assert.equal(json[0]!.partitionCount, 3);
@@ -85,4 +88,56 @@ test('errors are one line on stderr with a non-zero exit', async () => {
   const unreachable = await runCli(['topics', '--bootstrap-server', '127.0.0.1:1', '--list']);
   assert.equal(unreachable.status, 1);
   assert.match(unreachable.stderr, /^samsa topics: .*\n$/);
+});
+
+test('--if-exists and --if-not-exists make missing or existing topics a no-op for every action', async () => {
+  await runCliOk(['topics', ...b, '--create', '--topic', 'exists-once', '--partitions', '2']);
+  const again = await runCliOk(['topics', ...b, '--create', '--topic', 'exists-once', '--partitions', '5', '--if-not-exists']);
+  assert.equal(again.stdout, '');
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  try {
+    assert.equal((await admin.describeTopics(['exists-once']))[0]!.partitions.length, 2, 'the existing topic is left as it was');
+    for (const action of [['--describe'], ['--alter', '--partitions', '3'], ['--delete']]) {
+      const missing = await runCli(['topics', ...b, ...action, '--topic', 'never-made']);
+      assert.equal(missing.status, 1, action.join(' '));
+      const quiet = await runCliOk(['topics', ...b, ...action, '--topic', 'never-made', '--if-exists']);
+      assert.equal(quiet.stdout, '', action.join(' '));
+    }
+    assert.ok(!(await admin.listTopics()).includes('never-made'));
+  } finally {
+    await admin.close();
+  }
+});
+
+test('--replica-assignment places partitions on the given brokers; --under-replicated-partitions and --unavailable-partitions list none of a healthy topic', async () => {
+  const created = await runCliOk(['topics', ...b, '--create', '--topic', 'placed', '--replica-assignment', '1,1,1']);
+  assert.equal(created.stdout, 'Created topic placed.\n');
+  const described = await runCliOk(['topics', ...b, '--describe', '--topic', 'placed']);
+  const lines = described.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /\tPartitionCount: 3\tReplicationFactor: 1\t/);
+  assert.deepEqual(lines.slice(1).map((l) => /Replicas: (\S*)/.exec(l)![1]), ['1', '1', '1']);
+  const missingBroker = await runCli(['topics', ...b, '--create', '--topic', 'misplaced', '--replica-assignment', '1:7']);
+  assert.equal(missingBroker.status, 1);
+  assert.match(missingBroker.stderr, /^samsa topics: .*\n$/);
+  const mixed = await runCli(['topics', ...b, '--create', '--topic', 'misplaced', '--replica-assignment', '1', '--partitions', '2']);
+  assert.equal(mixed.status, 2);
+
+  for (const filter of ['--under-replicated-partitions', '--unavailable-partitions']) {
+    const result = await runCliOk(['topics', ...b, '--describe', '--topic', 'placed', filter]);
+    assert.equal(result.stdout, '', filter);
+  }
+});
+
+test('--command-config: admin client properties from a file; unknown keys warn, an unsupported security.protocol is refused', async () => {
+  const file = join(broker.dataDir, 'admin.properties');
+  await writeFile(file, '# the Java tools\' admin client config\nclient.id=topics-from-file\nrequest.timeout.ms=20000\nno.such.config=1\n');
+  const listed = await runCliOk(['topics', ...b, '--list', '--command-config', file]);
+  assert.ok(listed.stdout.split('\n').includes('orders'));
+  assert.equal(listed.stderr, "samsa topics: warning: the configuration 'no.such.config' was supplied but isn't a known config\n");
+  await writeFile(file, 'security.protocol=SASL_SSL\n');
+  const refused = await runCli(['topics', ...b, '--list', '--command-config', file]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /security\.protocol=SASL_SSL is not supported/);
+  const unreadable = await runCli(['topics', ...b, '--list', '--command-config', join(broker.dataDir, 'nope.properties')]);
+  assert.equal(unreadable.status, 2);
 });

@@ -2,9 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
+import { adminOptions, warnUnknownProperties } from './client-properties.ts';
 
-/** Option specs as node:util parseArgs takes them (Kafka's tools use long options with values). */
-export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+/**
+ * Option specs as node:util parseArgs takes them (Kafka's tools use long options with values),
+ * plus `optionalValue`: a string option whose value may be left out, as joptsimple's
+ * withOptionalArg (kafka-consumer-groups --list --state [states]); it is then ''.
+ */
+export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; optionalValue?: boolean }>;
 
 export interface ParsedOptions {
   readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -19,9 +25,12 @@ export function parseOptions(args: readonly string[], options: OptionSpecs, { al
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const next = args[i + 1];
-    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+    const spec = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       glued.push(`${arg}=${next}`);
       i++;
+    } else if (spec?.optionalValue === true && (next === undefined || next.startsWith('-'))) {
+      glued.push(`${arg}=`);
     } else {
       glued.push(arg);
     }
@@ -29,7 +38,7 @@ export function parseOptions(args: readonly string[], options: OptionSpecs, { al
   try {
     const parsed = parseArgs({
       args: glued, strict: true, allowPositionals,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(Object.entries(options).map(([name, { optionalValue, ...spec }]) => [name, spec])) },
     });
     return { values: parsed.values as ParsedOptions['values'], positionals: parsed.positionals };
   } catch (error) {
@@ -68,10 +77,18 @@ export function bootstrapServers(values: ParsedOptions['values']): string[] {
   return servers;
 }
 
+/** What every admin tool takes: the brokers, client properties from a file (as Kafka's), --json. */
 export const BOOTSTRAP_OPTIONS: OptionSpecs = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   json: { type: 'boolean' },
 };
+
+/** The newer option name or the older one it replaces (Kafka 4.2's renames), but not both. */
+export function renamedOption(values: ParsedOptions['values'], current: string, old: string): string {
+  if (values[current] !== undefined && values[old] !== undefined) throw new UsageError(`--${old} and --${current} cannot be used together`);
+  return values[current] !== undefined ? current : old;
+}
 
 /** An integer option (or undefined when absent); `what` names it in the error. */
 export function intOption(values: ParsedOptions['values'], name: string, { min = -Infinity } = {}): number | undefined {
@@ -140,9 +157,17 @@ export function parsePartitionList(text: string): number[] {
   return out;
 }
 
-/** Runs `body` with an Admin client on `servers`, closing it afterwards. */
-export async function withAdmin<T>(servers: readonly string[], tool: string, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ bootstrapServers: servers, clientId: `samsa-${tool}` });
+/**
+ * Runs `body` with an Admin client on --bootstrap-server, configured by --command-config's
+ * client properties (--bootstrap-server wins over a bootstrap.servers there, as in Kafka), and
+ * closes it afterwards.
+ */
+export async function withAdmin<T>(values: ParsedOptions['values'], tool: string, io: CliIo, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const servers = bootstrapServers(values);
+  const props = await clientProperties(stringOption(values, 'command-config'), [], '--command-config');
+  const { options, unknown } = adminOptions({ bootstrapServers: servers, clientId: `samsa-${tool}` }, props);
+  warnUnknownProperties(io, tool, unknown);
+  const admin = new Admin({ ...options, bootstrapServers: servers });
   try {
     return await body(admin);
   } finally {

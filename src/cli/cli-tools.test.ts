@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, Progress } from './cli-format.ts';
+import { formatTable, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { UsageError } from './cli-io.ts';
 import { parseOptions, parsePartitionList } from './cli-options.ts';
 import { parseAddConfig } from './configs.ts';
 import { formatRecord, formatterSettings } from './console-consumer.ts';
 import { lineReaderSettings, parseLine, readLines } from './console-producer.ts';
-import { parseDatetime, parseDurationMs } from './consumer-groups-reset.ts';
+import { parseDatetime, parseDurationMs, parseResetPlan } from './consumer-groups-reset.ts';
+import { formatterName } from './console-consumer-options.ts';
 import { parseOffsetJson } from './delete-records.ts';
 import { parseTime } from './get-offsets.ts';
 
@@ -60,8 +61,9 @@ test('reset specs: ISO durations and datetimes', () => {
 });
 
 test('get-offsets --time and delete-records JSON', () => {
-  assert.deepEqual(['-1', '-2', '-3', 'earliest', '1700000000000'].map((t) => parseTime(t)), [-1, -2, -3, -2, 1700000000000]);
-  assert.throws(() => parseTime('-4'), UsageError);
+  assert.deepEqual(['-1', '-2', '-3', '-4', '-5', 'earliest', 'earliest-local', 'latest-tiered', '1700000000000'].map((t) => parseTime(t)),
+    [-1, -2, -3, -4, -5, -2, -4, -5, 1700000000000]);
+  assert.throws(() => parseTime('-6'), UsageError);
   assert.deepEqual(parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":-1}],"version":1}'), [{ topic: 't', partition: 1, offset: -1 }]);
   assert.throws(() => parseOffsetJson('{"partitions":[{"topic":"t","partition":1,"offset":1},{"topic":"t","partition":1,"offset":2}]}'), /duplicate/);
 });
@@ -75,4 +77,26 @@ test('tables pad every column but the last; progress shows only on a terminal', 
   progress.update('50%', { force: true });
   progress.done();
   assert.equal(written.length, 2);
+});
+
+test('optional option values: left out they are empty, given they are kept', () => {
+  const specs = { state: { type: 'string', optionalValue: true }, list: { type: 'boolean' } } as const;
+  assert.equal(parseOptions(['--list', '--state'], specs).values.state, '');
+  assert.equal(parseOptions(['--state', '--list'], specs).values.state, '');
+  assert.equal(parseOptions(['--state', 'Stable,Empty', '--list'], specs).values.state, 'Stable,Empty');
+});
+
+test('SimpleDateFormat patterns, Kafka\'s metrics block, reset plans and formatter names', () => {
+  const ms = new Date(2024, 1, 3, 14, 5, 6, 7).getTime();
+  assert.equal(javaDateFormatter('yyyy-MM-dd HH:mm:ss:SSS')(ms), '2024-02-03 14:05:06:007');
+  assert.equal(javaDateFormatter("yy/M/d h:mm a 'o''clock' E")(ms), "24/2/3 2:05 PM o'clock Sat");
+  assert.throws(() => javaDateFormatter('yyyy-ww'), /pattern letter 'w'/);
+  assert.equal(metricsBlock([{ group: 'g', name: 'b', tags: { 'client-id': 'c' }, value: 2 }, { group: 'g', name: 'a', tags: {}, value: 0.5 }]),
+    '\nMetric Name         Value\ng:a:{}            : 0.500\ng:b:{client-id=c} : 2.000\n');
+  assert.deepEqual([...parseResetPlan('t,0,5\nt,1,6\nu,0,1\n', 'g')].map(([t, m]) => [t, [...m]]), [['t', [[0, 5], [1, 6]]], ['u', [[0, 1]]]]);
+  assert.deepEqual([...parseResetPlan('g,t,0,5\nh,t,0,9\n', 'g')].map(([t, m]) => [t, [...m]]), [['t', [[0, 5]]]]);
+  assert.throws(() => parseResetPlan('t,x,5\n', 'g'), UsageError);
+  assert.equal(formatterName(undefined), 'DefaultMessageFormatter');
+  assert.equal(formatterName('kafka.tools.NoOpMessageFormatter'), 'NoOpMessageFormatter');
+  assert.throws(() => formatterName('org.apache.kafka.tools.consumer.JsonFormatter'), UsageError);
 });

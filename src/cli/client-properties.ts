@@ -1,5 +1,6 @@
-import type { CompressionName, ConsumerOptions, ProducerOptions } from '../client/index.ts';
+import type { ClusterOptions, CompressionName, ConsumerOptions, ProducerOptions } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -35,8 +36,30 @@ function applyCommon(target: Record<string, unknown>, key: string, value: string
     case 'metadata.max.age.ms': target.metadataMaxAgeMs = int(key, value); return true;
     case 'socket.connection.setup.timeout.ms': target.connectTimeoutMs = int(key, value); return true;
     case 'bootstrap.servers': target.bootstrapServers = value.split(',').map((s) => s.trim()); return true;
+    // The client speaks PLAINTEXT only: going on without the security asked for would be worse than stopping.
+    case 'security.protocol':
+      if (value.toUpperCase() !== 'PLAINTEXT') throw new UsageError(`security.protocol=${value} is not supported: samsa's client connects with PLAINTEXT only`);
+      return true;
     default: return false;
   }
+}
+
+/** The Java client's warning for a property it does not know, once per key. */
+export function warnUnknownProperties(io: CliIo, tool: string, keys: readonly string[]): void {
+  for (const key of keys) io.stderr(`samsa ${tool}: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+}
+
+/** Kafka admin client properties (an admin tool's --command-config) as the Admin's options. */
+export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, string>): { options: ClusterOptions; unknown: string[] } {
+  const options: Mutable<ClusterOptions> & Record<string, unknown> = { ...base };
+  const unknown: string[] = [];
+  for (const [key, value] of props) {
+    if (applyCommon(options, key, value)) continue;
+    // Java-client tuning knobs with no counterpart here: accepted, as they change no result.
+    if (key === 'default.api.timeout.ms' || key === 'send.buffer.bytes' || key === 'receive.buffer.bytes' || key === 'connections.max.idle.ms') continue;
+    unknown.push(key);
+  }
+  return { options, unknown };
 }
 
 /**
@@ -65,6 +88,9 @@ export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string
       case 'max.block.ms': options.maxBlockMs = int(key, value); break;
       case 'enable.idempotence': options.enableIdempotence = bool(key, value); break;
       case 'transactional.id': options.transactionalId = value; break;
+      // Set by name so that they take effect as soon as ProducerOptions has them.
+      case 'buffer.memory': options.bufferMemory = int(key, value); break;
+      case 'max.block.ms': options.maxBlockMs = int(key, value); break;
       // Serializers are byte arrays / strings in these tools; the rest are Java-client tuning knobs.
       case 'key.serializer': case 'value.serializer': case 'send.buffer.bytes': case 'receive.buffer.bytes': break;
       default: unknown.push(key);

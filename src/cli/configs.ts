@@ -2,7 +2,7 @@ import type { Admin, ConfigEntry, ConfigResourceType } from '../client/index.ts'
 import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, clientProperties, flag, listOption, parseOptions, stringOption, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, clientProperties, flag, listOption, parseOptions, stringOption, withAdmin } from './cli-options.ts';
 
 export const configsUsage = `Usage: samsa configs --bootstrap-server <host:port> (--describe | --alter) --entity-type <type> [options]   (kafka-configs)
 
@@ -14,6 +14,7 @@ export const configsUsage = `Usage: samsa configs --bootstrap-server <host:port>
   --topic <t> / --broker <id> / --broker-defaults   shorthands for the above
   --add-config-file <file>        configs to add, as a properties file
   --json                          machine-readable output (describe)
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {
@@ -92,8 +93,7 @@ export async function runConfigsCommand(args: readonly string[], io: CliIo): Pro
   }
   if (flag(values, 'describe') === flag(values, 'alter')) throw new UsageError('give exactly one of --describe and --alter');
   const target = entity(values);
-  const servers = bootstrapServers(values);
-  return withAdmin(servers, 'configs', (admin) => (flag(values, 'describe') ? describe(admin, target, values, io) : alter(admin, target, values, io)));
+  return withAdmin(values, 'configs', io, (admin) => (flag(values, 'describe') ? describe(admin, target, values, io) : alter(admin, target, values, io)));
 }
 
 function label(e: Entity, name: string): string {

@@ -2,7 +2,7 @@ import type { ConsumerOptions } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
 import { consumerOptions, isolationLevel } from './client-properties.ts';
 import {
-  bootstrapServers, clientProperties, flag, intOption, listOption, stringOption, type OptionSpecs, type ParsedOptions,
+  bootstrapServers, clientProperties, flag, intOption, listOption, renamedOption, stringOption, type OptionSpecs, type ParsedOptions,
 } from './cli-options.ts';
 
 export const consoleConsumerUsage = `Usage: samsa console-consumer --bootstrap-server <host:port> --topic <topic> [options]   (kafka-console-consumer)
@@ -20,6 +20,9 @@ a group of its own, console-consumer-<n>, and commits nothing (unless enable.aut
                                print.timestamp, print.offset, print.partition, print.headers, key.separator,
                                line.separator, headers.separator, headers.key.separator, null.literal
   --formatter-config <file>    formatter settings from a properties file
+  --formatter <class>          org.apache.kafka.tools.consumer.DefaultMessageFormatter (the default),
+                               NoOpMessageFormatter (prints nothing) or LoggingMessageFormatter (prints as
+                               the default and logs each record on stderr); kafka.tools.<name> too
   --isolation-level <level>    read_uncommitted (default) or read_committed
   --command-property <k=v>     a Kafka consumer property (repeatable; also --consumer-property)
   --command-config <file>      consumer properties from a file (also --consumer.config)
@@ -54,12 +57,22 @@ export interface ConsoleConsumerSettings {
   readonly maxMessages: number | undefined;
   readonly timeoutMs: number | undefined;
   readonly formatterProperties: ReadonlyMap<string, string>;
+  readonly formatter: FormatterName;
 }
 
-/** The newer option name or the older one it replaces (Kafka 4.2), but not both. */
-function renamed(values: ParsedOptions['values'], current: string, old: string): string {
-  if (values[current] !== undefined && values[old] !== undefined) throw new UsageError(`--${old} and --${current} cannot be used together`);
-  return values[current] !== undefined ? current : old;
+export type FormatterName = 'DefaultMessageFormatter' | 'NoOpMessageFormatter' | 'LoggingMessageFormatter';
+const FORMATTERS: readonly FormatterName[] = ['DefaultMessageFormatter', 'NoOpMessageFormatter', 'LoggingMessageFormatter'];
+
+/** --formatter: Kafka's own formatters by class name, in today's package or the older kafka.tools. */
+export function formatterName(className: string | undefined): FormatterName {
+  if (className === undefined) return 'DefaultMessageFormatter';
+  const match = /^(?:org\.apache\.kafka\.tools\.consumer|kafka\.tools)\.(\w+)$/.exec(className);
+  const name = FORMATTERS.find((f) => f === match?.[1]);
+  if (name === undefined) {
+    throw new UsageError(`--formatter ${className} is not available: samsa console-consumer has Kafka's ${FORMATTERS.join(', ')} ` +
+      '(org.apache.kafka.tools.consumer.<name> or kafka.tools.<name>)');
+  }
+  return name;
 }
 
 /**
@@ -80,8 +93,8 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
   if (offsetText !== undefined && fromBeginning) throw new UsageError('--offset and --from-beginning cannot be used together');
   const offset = offsetText === undefined ? (fromBeginning ? 'earliest' : 'latest') : parseOffset(offsetText);
 
-  const props = await clientProperties(stringOption(values, renamed(values, 'command-config', 'consumer.config')),
-    listOption(values, renamed(values, 'command-property', 'consumer-property')), '--command-property');
+  const props = await clientProperties(stringOption(values, renamedOption(values, 'command-config', 'consumer.config')),
+    listOption(values, renamedOption(values, 'command-property', 'consumer-property')), '--command-property');
   const group = stringOption(values, 'group');
   const propsGroup = props.get('group.id');
   if (group !== undefined && propsGroup !== undefined && group !== propsGroup) {
@@ -116,6 +129,7 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
     maxMessages,
     timeoutMs: timeoutOption === undefined || timeoutOption < 0 ? undefined : timeoutOption,
     formatterProperties: await formatterProperties(values),
+    formatter: formatterName(stringOption(values, 'formatter')),
   };
 }
 
@@ -131,6 +145,6 @@ function parseOffset(text: string): 'earliest' | 'latest' | number {
 
 /** --formatter-config, then --formatter-property (or the older --property) entries, which win. */
 function formatterProperties(values: ParsedOptions['values']): Promise<Map<string, string>> {
-  const option = renamed(values, 'formatter-property', 'property');
+  const option = renamedOption(values, 'formatter-property', 'property');
   return clientProperties(stringOption(values, 'formatter-config'), listOption(values, option), `--${option}`);
 }

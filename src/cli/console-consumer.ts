@@ -2,8 +2,12 @@ import { Consumer } from '../client/index.ts';
 import type { ConsumerRecord, TopicPartition } from '../client/index.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
+import { UnreachableBrokerWarning } from './broker-warning.ts';
+import { log4jLine } from './cli-format.ts';
 import { flag, parseOptions } from './cli-options.ts';
+import { warnUnknownProperties } from './client-properties.ts';
 import { CONSOLE_CONSUMER_OPTIONS, consoleConsumerSettings, consoleConsumerUsage } from './console-consumer-options.ts';
+import type { FormatterName } from './console-consumer-options.ts';
 
 export interface FormatterSettings {
   readonly printKey: boolean;
@@ -51,6 +55,23 @@ export function formatRecord(record: ConsumerRecord, s: FormatterSettings): stri
   return fields.join(s.keySeparator) + s.lineSeparator;
 }
 
+/** Kafka's LoggingMessageFormatter's log line for a record (it prints as DefaultMessageFormatter too). */
+export function loggingLine(record: ConsumerRecord, nowMs = Date.now()): string {
+  const timestamp = record.timestamp < 0 ? '' : `${record.timestampType}:${record.timestamp}, `;
+  const key = `key:${record.key === null ? 'null ' : `${record.key.toString('utf8')}, `}`;
+  const value = `value:${record.value === null ? 'null' : record.value.toString('utf8')}`;
+  return log4jLine('INFO', timestamp + key + value, 'org.apache.kafka.tools.consumer.LoggingMessageFormatter', nowMs);
+}
+
+/** What --formatter prints for one record: stdout text and, for the logging one, a stderr line. */
+function writeRecord(formatter: FormatterName, record: ConsumerRecord, settings: FormatterSettings): { out: string; log: string } {
+  switch (formatter) {
+    case 'NoOpMessageFormatter': return { out: '', log: '' };
+    case 'LoggingMessageFormatter': return { out: formatRecord(record, settings), log: loggingLine(record) };
+    case 'DefaultMessageFormatter': return { out: formatRecord(record, settings), log: '' };
+  }
+}
+
 export async function runConsoleConsumerCommand(args: readonly string[], io: CliIo, random: () => number = Math.random): Promise<number> {
   const { values } = parseOptions(args, CONSOLE_CONSUMER_OPTIONS);
   if (flag(values, 'help')) {
@@ -60,9 +81,11 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
   const settings = await consoleConsumerSettings(values, random);
   const { source, maxMessages, timeoutMs } = settings;
   const format = formatterSettings(settings.formatterProperties);
-  for (const key of settings.unknownProperties) io.stderr(`samsa console-consumer: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'console-consumer', settings.unknownProperties);
 
   const consumer = new Consumer(settings.consumer);
+  const brokerWarning = new UnreachableBrokerWarning(consumer.cluster, io,
+    `[Consumer clientId=${settings.consumer.clientId ?? 'console-consumer'}, groupId=${settings.consumer.groupId ?? ''}]`);
   // Java's tool auto-commits and, on close, seeks back to the first unprinted record of each
   // partition first; committing exactly what was printed, every auto.commit.interval.ms and at the
   // end, stores the same offsets.
@@ -98,24 +121,30 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
       const waitMs = timeoutMs === undefined ? 500 : Math.max(0, Math.min(500, idleSinceMs + timeoutMs - Date.now()));
       const records = await consumer.poll(waitMs);
       if (records.length === 0) {
+        brokerWarning.idle();
         if (timeoutMs !== undefined && Date.now() - idleSinceMs >= timeoutMs) break;
         continue;
       }
       idleSinceMs = Date.now();
       let out = '';
+      let log = '';
       for (const record of records) {
         if (maxMessages !== undefined && count >= maxMessages) break;
-        out += formatRecord(record, format);
+        const written = writeRecord(settings.formatter, record, format);
+        out += written.out;
+        log += written.log;
         count++;
         printed.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
       }
-      io.stdout(out);
+      if (out !== '') io.stdout(out);
+      if (log !== '') io.stderr(log);
       if (Date.now() - lastCommitMs >= settings.autoCommitIntervalMs) await commit();
     }
     await commit();
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    brokerWarning.stop();
     await consumer.close();
     io.stderr(`Processed a total of ${count} messages\n`);
   }

@@ -3,36 +3,55 @@ import type { ProducerRecord } from '../client/index.ts';
 import { Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { compressionName, producerOptions } from './client-properties.ts';
+import { compressionName, producerOptions, warnUnknownProperties } from './client-properties.ts';
 import {
-  bootstrapServers, clientProperties, flag, intOption, listOption, parseKeyValues, parseOptions, requireOption, stringOption,
+  bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, renamedOption, requireOption, stringOption,
 } from './cli-options.ts';
 
 export const consoleProducerUsage = `Usage: samsa console-producer --bootstrap-server <host:port> --topic <topic> [options]   (kafka-console-producer)
 
 Sends each line of standard input as one record.
   --topic <topic>                   the topic to produce to
-  --property <k=v>                  line reader settings (repeatable):
+  --reader-property <k=v>           line reader settings (repeatable; also --property):
                                       parse.key=true, key.separator=<tab>, parse.headers=true,
                                       headers.delimiter=<tab>, headers.separator=",", headers.key.separator=":",
                                       null.marker=<text>, ignore.error=true
+  --reader-config <file>            line reader settings from a properties file (--reader-property wins)
   --compression-codec <codec>       none, gzip, snappy, lz4 or zstd
   --request-required-acks <acks>    -1/all (default), 1 or 0
-  --producer-property <k=v>         a Kafka producer property (repeatable)
-  --producer.config <file>          producer properties file
+  --command-property <k=v>          a Kafka producer property (repeatable; also --producer-property)
+  --command-config <file>           producer properties file (also --producer.config)
   --sync                            wait for each record before reading the next line
-  --batch-size <bytes>, --timeout <linger ms>, --message-send-max-retries <n>, --retry-backoff-ms <ms>,
-  --request-timeout-ms <ms>         as kafka-console-producer
+  --batch-size <bytes>, --max-partition-memory-bytes <bytes>   batch.size
+  --timeout <ms>                    linger.ms
+  --max-memory-bytes <bytes>        buffer.memory
+  --max-block-ms <ms>               max.block.ms
+  --metadata-expiry-ms <ms>         metadata.max.age.ms
+  --message-send-max-retries <n>, --retry-backoff-ms <ms>, --request-timeout-ms <ms>, --socket-buffer-size <bytes>
+                                    as kafka-console-producer; a property given with --command-property or
+                                    --command-config wins over these, as in Kafka
 `;
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' }, 'broker-list': { type: 'string' }, topic: { type: 'string' },
   property: { type: 'string', multiple: true }, 'reader-property': { type: 'string', multiple: true },
   'compression-codec': { type: 'string' }, 'request-required-acks': { type: 'string' },
-  'producer-property': { type: 'string', multiple: true }, 'producer.config': { type: 'string' }, sync: { type: 'boolean' },
+  'reader-config': { type: 'string' },
+  'producer-property': { type: 'string', multiple: true }, 'command-property': { type: 'string', multiple: true },
+  'producer.config': { type: 'string' }, 'command-config': { type: 'string' }, sync: { type: 'boolean' },
   'batch-size': { type: 'string' }, timeout: { type: 'string' }, 'message-send-max-retries': { type: 'string' },
-  'retry-backoff-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' },
+  'retry-backoff-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' }, 'socket-buffer-size': { type: 'string' },
+  'max-block-ms': { type: 'string' }, 'max-memory-bytes': { type: 'string' }, 'max-partition-memory-bytes': { type: 'string' },
+  'metadata-expiry-ms': { type: 'string' },
 } as const;
+
+/** The tool's own flags and the producer properties they set (only when not set otherwise). */
+const PROPERTY_FLAGS: ReadonlyArray<[string, string]> = [
+  ['timeout', 'linger.ms'], ['request-timeout-ms', 'request.timeout.ms'], ['message-send-max-retries', 'retries'],
+  ['retry-backoff-ms', 'retry.backoff.ms'], ['socket-buffer-size', 'send.buffer.bytes'], ['max-memory-bytes', 'buffer.memory'],
+  ['batch-size', 'batch.size'], ['max-partition-memory-bytes', 'batch.size'], ['metadata-expiry-ms', 'metadata.max.age.ms'],
+  ['max-block-ms', 'max.block.ms'],
+];
 
 /** How LineMessageReader splits a line into headers, key and value. */
 export interface LineReaderSettings {
@@ -125,21 +144,22 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
   }
   const servers = bootstrapServers(values);
   const topic = requireOption(values, 'topic');
-  const settings = lineReaderSettings(parseKeyValues([...listOption(values, 'property'), ...listOption(values, 'reader-property')], '--property'));
-  const props = await clientProperties(stringOption(values, 'producer.config'), [], '--producer.config');
-  // The tool's own flags first, then --producer-property, which wins as in Kafka.
+  const readerOption = renamedOption(values, 'reader-property', 'property');
+  const settings = lineReaderSettings(await clientProperties(stringOption(values, 'reader-config'), listOption(values, readerOption), `--${readerOption}`));
+  const propertyOption = renamedOption(values, 'command-property', 'producer-property');
+  const props = await clientProperties(stringOption(values, renamedOption(values, 'command-config', 'producer.config')),
+    listOption(values, propertyOption), `--${propertyOption}`);
+  // As Kafka's ConsoleProducer: a flag sets its property only when the properties do not.
   const acks = stringOption(values, 'request-required-acks');
-  if (acks !== undefined) props.set('acks', acks);
+  if (acks !== undefined && !props.has('acks')) props.set('acks', acks);
   const codec = stringOption(values, 'compression-codec');
-  if (codec !== undefined) props.set('compression.type', compressionName(codec));
-  const numeric: Array<[string, string]> = [['batch-size', 'batch.size'], ['timeout', 'linger.ms'], ['message-send-max-retries', 'retries'], ['retry-backoff-ms', 'retry.backoff.ms'], ['request-timeout-ms', 'request.timeout.ms']];
-  for (const [option, property] of numeric) {
+  if (codec !== undefined && !props.has('compression.type')) props.set('compression.type', compressionName(codec));
+  for (const [option, property] of PROPERTY_FLAGS) {
     const value = intOption(values, option, { min: 0 });
-    if (value !== undefined) props.set(property, String(value));
+    if (value !== undefined && !props.has(property)) props.set(property, String(value));
   }
-  for (const [k, v] of parseKeyValues(listOption(values, 'producer-property'), '--producer-property')) props.set(k, v);
   const { options, unknown } = producerOptions({ bootstrapServers: servers, clientId: 'console-producer' }, props);
-  for (const key of unknown) io.stderr(`samsa console-producer: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'console-producer', unknown);
 
   const producer = new Producer(options);
   const sync = flag(values, 'sync');

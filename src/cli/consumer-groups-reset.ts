@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Admin, GroupDescription, OffsetResetSpec, TopicPartitionOffset } from '../client/index.ts';
 import { KafkaClientError } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -24,8 +25,41 @@ export const RESET_OPTIONS: OptionSpecs = {
   topic: { type: 'string', multiple: true }, 'all-topics': { type: 'boolean' },
   'to-earliest': { type: 'boolean' }, 'to-latest': { type: 'boolean' }, 'to-current': { type: 'boolean' },
   'to-offset': { type: 'string' }, 'shift-by': { type: 'string' }, 'to-datetime': { type: 'string' }, 'by-duration': { type: 'string' },
-  'dry-run': { type: 'boolean' }, execute: { type: 'boolean' }, export: { type: 'boolean' },
+  'from-file': { type: 'string' }, 'dry-run': { type: 'boolean' }, execute: { type: 'boolean' }, export: { type: 'boolean' },
 };
+
+/**
+ * A reset plan as --export writes it: `topic,partition,offset` lines, or Kafka's multi-group
+ * `group,topic,partition,offset` (only `groupId`'s lines count then). Offsets by topic, then partition.
+ */
+export function parseResetPlan(text: string, groupId: string): Map<string, Map<number, number>> {
+  const plan = new Map<string, Map<number, number>>();
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim() === '') continue;
+    const fields = line.split(',').map((f) => f.trim());
+    if (fields.length === 4 && fields[0] !== groupId) continue;
+    const [topic, partition, offset] = fields.length === 4 ? fields.slice(1) : fields;
+    if ((fields.length !== 3 && fields.length !== 4) || topic === '' || !/^\d+$/.test(partition ?? '') || !/^\d+$/.test(offset ?? '')) {
+      throw new UsageError(`--from-file line ${i + 1} is not topic,partition,offset (or group,topic,partition,offset): '${line}'`);
+    }
+    let partitions = plan.get(topic!);
+    if (partitions === undefined) plan.set(topic!, partitions = new Map());
+    partitions.set(Number(partition), Number(offset));
+  }
+  return plan;
+}
+
+async function readResetPlan(file: string, groupId: string): Promise<Map<string, Map<number, number>>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const plan = parseResetPlan(text, groupId);
+  if (plan.size === 0) throw new Error(`No reset plan for group ${groupId} found`);
+  return plan;
+}
 
 /** ISO-8601 durations as kafka-consumer-groups takes them: PnDTnHnMnS (fractions of seconds too). */
 export function parseDurationMs(text: string): number {
@@ -42,8 +76,10 @@ export function parseDatetime(text: string): number {
   return ms;
 }
 
-function resetSpec(values: ParsedOptions['values']): OffsetResetSpec {
-  const specs: OffsetResetSpec[] = [];
+/** The --to-* / --shift-by / --by-duration spec; null for --from-file, whose plan gives the offsets. */
+function resetSpec(values: ParsedOptions['values']): OffsetResetSpec | null {
+  const specs: Array<OffsetResetSpec | null> = [];
+  if (stringOption(values, 'from-file') !== undefined) specs.push(null);
   if (flag(values, 'to-earliest')) specs.push('earliest');
   if (flag(values, 'to-latest')) specs.push('latest');
   if (flag(values, 'to-current')) specs.push({ shiftBy: 0 });
@@ -56,7 +92,7 @@ function resetSpec(values: ParsedOptions['values']): OffsetResetSpec {
   const duration = stringOption(values, 'by-duration');
   if (duration !== undefined) specs.push({ timestamp: Date.now() - parseDurationMs(duration) });
   if (specs.length !== 1) {
-    throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration');
+    throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration, --from-file');
   }
   return specs[0]!;
 }
@@ -86,13 +122,18 @@ export async function resetOffsets(admin: Admin, values: ParsedOptions['values']
   if (!execute && !flag(values, 'dry-run')) {
     io.stderr('WARN: No action will be performed as the --execute option is missing. Add --dry-run to keep this behaviour without the warning.\n');
   }
+  // Kafka checks this for a dry run too: a plan for an active group would not hold.
   const description = await describeGroup(admin, groupId);
-  if (execute && description !== null && description.state !== 'Empty' && description.state !== 'Dead') {
+  if (description !== null && description.state !== 'Empty' && description.state !== 'Dead') {
     throw new Error(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${description.state}.`);
   }
+  const file = stringOption(values, 'from-file');
+  const steps: Array<{ topic: string; spec: OffsetResetSpec; partitions?: number[] }> = spec === null
+    ? [...await readResetPlan(file!, groupId)].map(([topic, offsets]) => ({ topic, spec: { offsets } }))
+    : (await scope(admin, groupId, values)).map((s) => ({ ...s, spec }));
   const planned: TopicPartitionOffset[] = [];
-  for (const { topic, partitions } of await scope(admin, groupId, values)) {
-    planned.push(...await admin.resetConsumerGroupOffsets(groupId, topic, spec, { dryRun: !execute, ...(partitions ? { partitions } : {}) }));
+  for (const { topic, spec: to, partitions } of steps) {
+    planned.push(...await admin.resetConsumerGroupOffsets(groupId, topic, to, { dryRun: !execute, ...(partitions ? { partitions } : {}) }));
   }
   if (flag(values, 'json')) {
     printJson(io, planned.map((p) => ({ group: groupId, topic: p.topic, partition: p.partition, newOffset: p.offset })));

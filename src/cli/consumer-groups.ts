@@ -1,35 +1,40 @@
-import type { Admin, GroupDescription } from '../client/index.ts';
+import type { Admin, GroupDescription, GroupListing } from '../client/index.ts';
 import { KafkaClientError } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { formatTable, printJson } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, listOption, parseOptions, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, flag, listOption, parseOptions, stringOption, withAdmin } from './cli-options.ts';
+import type { OptionSpecs } from './cli-options.ts';
 import { describeGroup, resetOffsets, RESET_OPTIONS } from './consumer-groups-reset.ts';
 
 export const consumerGroupsUsage = `Usage: samsa consumer-groups --bootstrap-server <host:port> <action> [options]   (kafka-consumer-groups)
 
 Actions (exactly one):
-  --list                          list groups (with --state: their states too)
+  --list                          list groups; --state [states] and --type [types] (comma-separated, e.g.
+                                  Stable,Empty and classic,consumer) filter them and add STATE / TYPE columns
   --describe                      describe --group (repeatable) or --all-groups: offsets and LAG per partition;
                                   with --members (and --verbose) the members, with --state the group's state
   --reset-offsets                 move --group's committed offsets for --topic <t[:p,p]> (repeatable) or
                                   --all-topics to --to-earliest | --to-latest | --to-current | --to-offset <n> |
-                                  --shift-by <n> | --to-datetime <YYYY-MM-DDTHH:mm:SS.sss[Z]> | --by-duration <PnDTnHnMnS>;
-                                  prints the plan (--dry-run, the default) or commits it (--execute)
+                                  --shift-by <n> | --to-datetime <YYYY-MM-DDTHH:mm:SS.sss[Z]> | --by-duration <PnDTnHnMnS> |
+                                  --from-file <csv> (topic,partition,offset lines, as --export prints them);
+                                  prints the plan (--dry-run, the default) or commits it (--execute); the group must be inactive
   --delete                        delete --group (repeatable) or --all-groups
   --delete-offsets                delete --group's committed offsets of --topic
 Options:
   --json                          machine-readable output (list, describe)
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {
   ...BOOTSTRAP_OPTIONS, ...RESET_OPTIONS,
   list: { type: 'boolean' }, describe: { type: 'boolean' }, 'reset-offsets': { type: 'boolean' }, delete: { type: 'boolean' },
   'delete-offsets': { type: 'boolean' }, group: { type: 'string', multiple: true }, 'all-groups': { type: 'boolean' },
-  members: { type: 'boolean' }, state: { type: 'boolean' }, offsets: { type: 'boolean' }, verbose: { type: 'boolean' },
+  members: { type: 'boolean' }, state: { type: 'string', optionalValue: true }, type: { type: 'string', optionalValue: true },
+  offsets: { type: 'boolean' }, verbose: { type: 'boolean' },
   timeout: { type: 'string' },
-} as const;
+} as const satisfies OptionSpecs;
 
 type Values = ReturnType<typeof parseOptions>['values'];
 
@@ -41,8 +46,7 @@ export async function runConsumerGroupsCommand(args: readonly string[], io: CliI
   }
   const actions = (['list', 'describe', 'reset-offsets', 'delete', 'delete-offsets'] as const).filter((a) => flag(values, a));
   if (actions.length !== 1) throw new UsageError('give exactly one of --list, --describe, --reset-offsets, --delete, --delete-offsets');
-  const servers = bootstrapServers(values);
-  return withAdmin(servers, 'consumer-groups', async (admin) => {
+  return withAdmin(values, 'consumer-groups', io, async (admin) => {
     switch (actions[0]!) {
       case 'list': return list(admin, values, io);
       case 'describe': return describeGroups(admin, values, io);
@@ -60,11 +64,39 @@ async function groupIds(admin: Admin, values: Values): Promise<string[]> {
   return groups;
 }
 
+/** Kafka's group states, as ListGroups names them (ConsumerGroupState without UNKNOWN). */
+const GROUP_STATES = ['PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty', 'Assigning', 'Reconciling'];
+const GROUP_TYPES = ['Classic', 'Consumer'];
+
+/** A comma-separated --state / --type value as the canonical names; '' (no value) is no filter. */
+function parseFilter(text: string, valid: readonly string[], what: string): string[] {
+  if (text === '') return [];
+  return text.split(',').map((entry) => {
+    const found = valid.find((v) => v.toLowerCase() === entry.trim().toLowerCase());
+    if (found === undefined) throw new UsageError(`Invalid ${what} list '${text}'. Valid ${what}s are: ${valid.join(', ')}`);
+    return found;
+  });
+}
+
 async function list(admin: Admin, values: Values, io: CliIo): Promise<number> {
-  const groups = await admin.listGroups();
-  if (flag(values, 'json')) printJson(io, groups);
-  else if (flag(values, 'state')) io.stdout(formatTable(['GROUP', 'STATE'], groups.map((g) => [g.groupId, g.state])));
-  else if (groups.length > 0) io.stdout(groups.map((g) => g.groupId).join('\n') + '\n');
+  const stateText = stringOption(values, 'state');
+  const typeText = stringOption(values, 'type');
+  const states = stateText === undefined ? [] : parseFilter(stateText, GROUP_STATES, 'state');
+  const types = typeText === undefined ? [] : parseFilter(typeText, GROUP_TYPES, 'type');
+  const groups = await admin.listGroups({ states, types: types.map((t) => t.toLowerCase()) });
+  if (flag(values, 'json')) {
+    printJson(io, groups);
+  } else if (stateText !== undefined || typeText !== undefined) {
+    // Kafka's layout: GROUP at least 15 wide plus 10, then TYPE and STATE 20 wide each.
+    const groupWidth = Math.max(15, ...groups.map((g) => g.groupId.length)) + 10;
+    const typeName = (type: string) => GROUP_TYPES.find((t) => t.toLowerCase() === type.toLowerCase()) ?? 'Unknown';
+    const columns = [['GROUP', groupWidth, (g: GroupListing) => g.groupId] as const,
+      ...(typeText !== undefined ? [['TYPE', 20, (g: GroupListing) => typeName(g.type)] as const] : []),
+      ...(stateText !== undefined ? [['STATE', 20, (g: GroupListing) => g.state || 'Unknown'] as const] : [])];
+    io.stdout(formatTable(columns.map((c) => c[0]), groups.map((g) => columns.map((c) => c[2](g))), columns.map((c) => c[1])));
+  } else if (groups.length > 0) {
+    io.stdout(groups.map((g) => g.groupId).join('\n') + '\n');
+  }
   return EXIT_OK;
 }
 
@@ -112,17 +144,18 @@ async function describeGroups(admin: Admin, values: Values, io: CliIo): Promise<
     const state = description?.state ?? 'Unknown';
     const members = description?.members ?? [];
     if (flag(values, 'json')) {
-      json.push({ group: groupId, state, protocol: description?.protocol ?? null, members, offsets: rows });
+      json.push({ group: groupId, state, protocol: description?.protocol ?? null, coordinator: description?.coordinator ?? null, members, offsets: rows });
       continue;
     }
     if (state === 'Empty') io.stderr(`\nConsumer group '${groupId}' has no active members.\n`);
     if (state === 'PreparingRebalance' || state === 'CompletingRebalance') io.stderr(`\nWarning: Consumer group '${groupId}' is rebalancing.\n`);
-    if (flag(values, 'state')) {
-      const coordinator = admin.cluster.metadata.brokers.values().next().value;
+    if (values.state !== undefined) {
+      const node = description?.coordinator ?? null;
+      const coordinator = node === null ? '-' : `${node.host}:${node.port}  (${node.nodeId})`;
+      // Kafka sizes the first column by the coordinator's text (at least 25), and COORDINATOR at 25.
       io.stdout('\n' + formatTable(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[
-        groupId, coordinator === undefined ? '-' : `${coordinator.host}:${coordinator.port} (${coordinator.nodeId})`,
-        dash(description?.protocol), state, String(members.length),
-      ]], [25, 25, 20, 15]));
+        groupId, coordinator, dash(description?.protocol), state, String(members.length),
+      ]], [Math.max(25, coordinator.length), 25, 20, 15]));
     } else if (flag(values, 'members')) {
       const verbose = flag(values, 'verbose');
       const headers = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(verbose ? ['ASSIGNMENT'] : [])];

@@ -1,8 +1,8 @@
 import { Consumer } from '../client/index.ts';
-import { fixed, Progress } from './cli-format.ts';
+import { fixed, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { consumerOptions } from './client-properties.ts';
+import { consumerOptions, warnUnknownProperties } from './client-properties.ts';
 import { bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, requireOption, stringOption } from './cli-options.ts';
 
 export const consumerPerfTestUsage = `Usage: samsa consumer-perf-test --bootstrap-server <host:port> --topic <t> --messages <n> [options]   (kafka-consumer-perf-test)
@@ -15,6 +15,9 @@ Consumes --messages records and prints Kafka's summary line (MB and records per 
   --show-detailed-stats           print a line every --reporting-interval ms (default 5000)
   --hide-header                   leave out the header line
   --consumer.config <file>        consumer properties file; --consumer-property <k=v> (repeatable)
+  --date-format <pattern>         java.text.SimpleDateFormat pattern of the times (default yyyy-MM-dd HH:mm:ss:SSS)
+  --print-metrics                 print the consumer metrics the tool measures at the end (Kafka's block;
+                                  records and bytes consumed, not the Java client's full set)
 `;
 
 const OPTIONS = {
@@ -26,13 +29,6 @@ const OPTIONS = {
 } as const;
 
 const MB = 1024 * 1024;
-
-/** Java's SimpleDateFormat "yyyy-MM-dd HH:mm:ss:SSS", Kafka's default, in local time. */
-export function formatPerfDate(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}:${p(d.getMilliseconds(), 3)}`;
-}
 
 export async function runConsumerPerfTestCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, OPTIONS);
@@ -48,6 +44,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
   const reportingIntervalMs = intOption(values, 'reporting-interval', { min: 1 }) ?? 5_000;
   const detailed = flag(values, 'show-detailed-stats');
   const group = stringOption(values, 'group');
+  const formatPerfDate = javaDateFormatter(stringOption(values, 'date-format') ?? 'yyyy-MM-dd HH:mm:ss:SSS');
 
   const props = await clientProperties(stringOption(values, 'consumer.config'), listOption(values, 'consumer-property'), '--consumer-property');
   if (group !== undefined) props.set('group.id', group);
@@ -55,7 +52,7 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
   const fetchSize = intOption(values, 'fetch-size', { min: 1 });
   if (fetchSize !== undefined) props.set('max.partition.fetch.bytes', String(fetchSize));
   const { options, unknown } = consumerOptions({ bootstrapServers: servers, clientId: 'perf-consumer-client' }, props);
-  for (const key of unknown) io.stderr(`samsa consumer-perf-test: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'consumer-perf-test', unknown);
 
   const header = 'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec';
   const consumer = new Consumer(options);
@@ -125,6 +122,16 @@ export async function runConsumerPerfTestCommand(args: readonly string[], io: Cl
     if (!flag(values, 'hide-header')) io.stdout(header + '\n');
     io.stdout(`${formatPerfDate(startMs)}, ${formatPerfDate(endMs)}, ${fixed(mb, 4)}, ${fixed(mb / elapsedSec, 4)}, ${count}, ${fixed(count / elapsedSec, 4)}, ` +
       `${rebalanceMs}, ${fetchMs}, ${fixed(mb / (fetchMs / 1000), 4)}, ${fixed(count / (fetchMs / 1000), 4)}\n`);
+  }
+  if (flag(values, 'print-metrics')) {
+    // Counted by the tool: bytes are the records' keys and values, as the summary's MB are.
+    const tags = { 'client-id': options.clientId ?? 'perf-consumer-client' };
+    io.stdout(metricsBlock([
+      { group: 'consumer-fetch-manager-metrics', name: 'records-consumed-total', tags, value: count },
+      { group: 'consumer-fetch-manager-metrics', name: 'records-consumed-rate', tags, value: count / (fetchMs / 1000) },
+      { group: 'consumer-fetch-manager-metrics', name: 'bytes-consumed-total', tags, value: bytes },
+      { group: 'consumer-fetch-manager-metrics', name: 'bytes-consumed-rate', tags, value: bytes / (fetchMs / 1000) },
+    ]));
   }
   return timedOut ? EXIT_FAILURE : EXIT_OK;
 }

@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { KafkaClientError } from '../client/index.ts';
+import { printJson } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, parseOptions, requireOption, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, flag, parseOptions, requireOption, withAdmin } from './cli-options.ts';
 
 export const deleteRecordsUsage = `Usage: samsa delete-records --bootstrap-server <host:port> --offset-json-file <file>   (kafka-delete-records)
 
 Deletes every record below the given offset of each partition (-1: up to the high watermark).
 The file is {"partitions": [{"topic": "t", "partition": 0, "offset": 10}], "version": 1}.
+  --json                          machine-readable output: each partition's lowWatermark or error
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = { ...BOOTSTRAP_OPTIONS, 'offset-json-file': { type: 'string' } } as const;
@@ -42,7 +45,6 @@ export async function runDeleteRecordsCommand(args: readonly string[], io: CliIo
     io.stdout(deleteRecordsUsage);
     return EXIT_OK;
   }
-  const servers = bootstrapServers(values);
   const file = requireOption(values, 'offset-json-file');
   let text: string;
   try {
@@ -51,19 +53,24 @@ export async function runDeleteRecordsCommand(args: readonly string[], io: CliIo
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const requests = parseOffsetJson(text);
-  return withAdmin(servers, 'delete-records', async (admin) => {
-    io.stdout('Executing records delete operation\n');
+  return withAdmin(values, 'delete-records', io, async (admin) => {
+    const json = flag(values, 'json');
+    if (!json) io.stdout('Executing records delete operation\n');
     // One request per partition, so one partition's error does not hide the others' results.
-    const results = await Promise.all(requests.map(async (r) => {
+    const results = await Promise.all(requests.map(async (r): Promise<{ topic: string; partition: number; lowWatermark?: number; error?: string }> => {
       try {
         const [result] = await admin.deleteRecords([r]);
-        return `partition: ${r.topic}-${r.partition}\tlow_watermark: ${result!.lowWatermark}`;
+        return { topic: r.topic, partition: r.partition, lowWatermark: result!.lowWatermark };
       } catch (error) {
         if (!(error instanceof KafkaClientError)) throw error;
-        return `partition: ${r.topic}-${r.partition}\terror: ${error.message}`;
+        return { topic: r.topic, partition: r.partition, error: error.message };
       }
     }));
-    io.stdout(`Records delete operation completed:\n${results.map((line) => line + '\n').join('')}`);
-    return results.some((line) => line.includes('\terror: ')) ? EXIT_FAILURE : EXIT_OK;
+    if (json) printJson(io, results);
+    else {
+      io.stdout(`Records delete operation completed:\n${results.map((r) => `partition: ${r.topic}-${r.partition}\t` +
+        `${r.error === undefined ? `low_watermark: ${r.lowWatermark}` : `error: ${r.error}`}\n`).join('')}`);
+    }
+    return results.some((r) => r.error !== undefined) ? EXIT_FAILURE : EXIT_OK;
   });
 }

@@ -1,7 +1,7 @@
 import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { BOOTSTRAP_OPTIONS, bootstrapServers, flag, parsePartitionList, parseOptions, stringOption, withAdmin } from './cli-options.ts';
+import { BOOTSTRAP_OPTIONS, flag, parsePartitionList, parseOptions, stringOption, withAdmin } from './cli-options.ts';
 
 export const getOffsetsUsage = `Usage: samsa get-offsets --bootstrap-server <host:port> [options]   (kafka-get-offsets)
 
@@ -9,10 +9,12 @@ Prints topic:partition:offset for each partition.
   --topic <regex>                 topics to query (all when absent)
   --partitions <list>             partition ids, e.g. 0,1,4-6 (all when absent)
   --topic-partitions <list>       topic:partitions pairs, e.g. "orders:0-2,payments" (instead of --topic/--partitions)
-  --time <t>                      -1 or latest (default), -2 or earliest, -3 or max-timestamp, or a timestamp in ms:
-                                  the first offset whose timestamp is at least it
+  --time <t>                      -1 or latest (default), -2 or earliest, -3 or max-timestamp, -4 or earliest-local,
+                                  -5 or latest-tiered, or a timestamp in ms: the first offset whose timestamp is at
+                                  least it (without tiered storage earliest-local is earliest and latest-tiered none)
   --exclude-internal-topics       leave out internal topics
   --json                          machine-readable output
+  --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {
@@ -22,9 +24,11 @@ const OPTIONS = {
 
 export function parseTime(text: string | undefined): number {
   if (text === undefined) return -1;
-  const named: Record<string, number> = { latest: -1, earliest: -2, 'max-timestamp': -3 };
+  const named: Record<string, number> = { latest: -1, earliest: -2, 'max-timestamp': -3, 'earliest-local': -4, 'latest-tiered': -5 };
   const value = named[text.toLowerCase()] ?? Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < -3) throw new UsageError(`--time must be -1, -2, -3, latest, earliest, max-timestamp or a timestamp, not '${text}'`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < -5) {
+    throw new UsageError(`--time must be -1 or latest, -2 or earliest, -3 or max-timestamp, -4 or earliest-local, -5 or latest-tiered, or a timestamp, not '${text}'`);
+  }
   return value;
 }
 
@@ -59,10 +63,9 @@ export async function runGetOffsetsCommand(args: readonly string[], io: CliIo): 
     io.stdout(getOffsetsUsage);
     return EXIT_OK;
   }
-  const servers = bootstrapServers(values);
   const time = parseTime(stringOption(values, 'time'));
   const wanted = selectors(values);
-  return withAdmin(servers, 'get-offsets', async (admin) => {
+  return withAdmin(values, 'get-offsets', io, async (admin) => {
     const meta = await admin.cluster.fetchAllTopics();
     const picked: Array<{ topic: string; partition: number }> = [];
     for (const t of [...meta.topics.values()].sort((a, b) => a.name.localeCompare(b.name))) {

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Producer } from '../client/index.ts';
-import { fixed } from './cli-format.ts';
+import { fixed, metricsBlock } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
-import { producerOptions } from './client-properties.ts';
+import { producerOptions, warnUnknownProperties } from './client-properties.ts';
 import { clientProperties, flag, intOption, listOption, parseOptions, requireOption, stringOption } from './cli-options.ts';
 
 export const producerPerfTestUsage = `Usage: samsa producer-perf-test --topic <t> --num-records <n> --record-size <bytes> --throughput <n|-1>
@@ -17,6 +17,8 @@ at the end, Kafka's lines: records/sec, MB/sec, average and maximum latency, the
   --producer.config <file>        producer properties file
   --payload-file <file>           send lines of this file (split by --payload-delimiter, default \\n) as values
   --bootstrap-server <host:port>  shorthand for bootstrap.servers
+  --print-metrics                 print the producer metrics the tool measures at the end (Kafka's block;
+                                  record counts and sizes, not the Java client's full set)
 `;
 
 const OPTIONS = {
@@ -51,6 +53,7 @@ export class PerfStats {
   }
 
   get count(): number { return this.#count; }
+  get bytes(): number { return this.#bytes; }
 
   record(iteration: number, latencyMs: number, bytes: number, nowMs: number): string | null {
     this.#count++;
@@ -113,7 +116,7 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
   if (bootstrap !== undefined) props.set('bootstrap.servers', bootstrap);
   if (!props.has('bootstrap.servers')) throw new UsageError('bootstrap.servers is required (--producer-props bootstrap.servers=host:port or --bootstrap-server)');
   const { options, unknown } = producerOptions({ bootstrapServers: [], clientId: 'perf-producer-client' }, props);
-  for (const key of unknown) io.stderr(`samsa producer-perf-test: warning: the configuration '${key}' was supplied but isn't a known config\n`);
+  warnUnknownProperties(io, 'producer-perf-test', unknown);
 
   let payloads: Buffer[];
   if (payloadFile !== undefined) {
@@ -130,6 +133,7 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
   const producer = new Producer(options);
   const stats = new PerfStats(numRecords);
   let failure: Error | null = null;
+  let maxRecordBytes = 0;
   const startMs = Date.now();
   try {
     await producer.connect();
@@ -139,6 +143,7 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
       const sendMs = Date.now();
       producer.send({ topic, value }).then(() => {
         const now = Date.now();
+        maxRecordBytes = Math.max(maxRecordBytes, value.length);
         const line = stats.record(i, now - sendMs, value.length, now);
         if (line !== null) io.stdout(line);
       }, (error: Error) => { failure ??= error; });
@@ -157,6 +162,19 @@ export async function runProducerPerfTestCommand(args: readonly string[], io: Cl
     io.stderr(`samsa producer-perf-test: ${(failure as Error).message}\n`);
     return EXIT_FAILURE;
   }
-  io.stdout(stats.summary(Date.now()));
+  const endMs = Date.now();
+  io.stdout(stats.summary(endMs));
+  if (flag(values, 'print-metrics')) {
+    // Counted by the tool (the Java client's producer-metrics of the same names count the same records).
+    const tags = { 'client-id': options.clientId ?? 'perf-producer-client' };
+    const seconds = Math.max(1, endMs - startMs) / 1000;
+    io.stdout(metricsBlock([
+      { group: 'producer-metrics', name: 'record-send-total', tags, value: stats.count },
+      { group: 'producer-metrics', name: 'record-send-rate', tags, value: stats.count / seconds },
+      { group: 'producer-metrics', name: 'record-error-total', tags, value: 0 },
+      { group: 'producer-metrics', name: 'record-size-avg', tags, value: stats.bytes / Math.max(1, stats.count) },
+      { group: 'producer-metrics', name: 'record-size-max', tags, value: maxRecordBytes },
+    ]));
+  }
   return EXIT_OK;
 }

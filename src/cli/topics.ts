@@ -5,7 +5,7 @@ import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import {
-  BOOTSTRAP_OPTIONS, bootstrapServers, flag, intOption, listOption, parseKeyValues, parseOptions, stringOption, withAdmin,
+  BOOTSTRAP_OPTIONS, flag, intOption, listOption, parseKeyValues, parseOptions, stringOption, withAdmin,
 } from './cli-options.ts';
 
 export const topicsUsage = `Usage: samsa topics --bootstrap-server <host:port> <action> [options]   (kafka-topics)
@@ -26,6 +26,7 @@ Options:
   --exclude-internal           leave out internal topics (list, describe)
   --under-replicated-partitions / --unavailable-partitions  describe only such partitions
   --json                       machine-readable output (list, describe)
+  --command-config <file>      admin client properties (client.id, request.timeout.ms, ...)
 `;
 
 const OPTIONS = {
@@ -45,9 +46,8 @@ export async function runTopicsCommand(args: readonly string[], io: CliIo): Prom
   }
   const actions = (['create', 'list', 'describe', 'alter', 'delete'] as const).filter((a) => flag(values, a));
   if (actions.length !== 1) throw new UsageError('give exactly one of --create, --list, --describe, --alter, --delete');
-  const servers = bootstrapServers(values);
   const action = actions[0]!;
-  return withAdmin(servers, 'topics', async (admin) => {
+  return withAdmin(values, 'topics', io, async (admin) => {
     switch (action) {
       case 'create': return create(admin, values, io);
       case 'list': return list(admin, values, io);
@@ -144,7 +144,7 @@ async function describe(admin: Admin, values: Values, io: CliIo): Promise<number
     printJson(io, described.map(({ metadata: m, configs: c }) => ({
       topic: m.name, topicId: m.topicId, partitionCount: m.partitions.length, replicationFactor: m.partitions[0]?.replicas.length ?? 0,
       isInternal: m.isInternal, configs: c,
-      partitions: m.partitions.filter(partitionFilter).map((p) => ({ partition: p.partition, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr })),
+      partitions: m.partitions.filter(partitionFilter).map((p) => ({ partition: p.partition, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, elr: null, lastKnownElr: null })),
     })));
     return EXIT_OK;
   }
@@ -157,7 +157,10 @@ async function describe(admin: Admin, values: Values, io: CliIo): Promise<number
       lines.push(`Topic: ${m.name}\tTopicId: ${m.topicId}\tPartitionCount: ${m.partitions.length}\tReplicationFactor: ${m.partitions[0]?.replicas.length ?? 0}\tConfigs: ${configText}`);
     }
     for (const p of partitions) {
-      lines.push(`\tTopic: ${m.name}\tPartition: ${p.partition}\tLeader: ${p.leaderId < 0 ? 'none' : p.leaderId}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`);
+      // Kafka 3.7+ prints the eligible leader replicas (KIP-966); N/A when the broker's answer has
+      // none, as Metadata (Samsa's brokers serve up to v12) and not DescribeTopicPartitions gives it.
+      lines.push(`\tTopic: ${m.name}\tPartition: ${p.partition}\tLeader: ${p.leaderId < 0 ? 'none' : p.leaderId}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}` +
+        '\tElr: N/A\tLastKnownElr: N/A');
     }
   }
   if (lines.length > 0) io.stdout(lines.join('\n') + '\n');

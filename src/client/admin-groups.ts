@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/generated/consumer-group-describe.ts';
 import { Apis } from './apis.ts';
-import type { Cluster } from './cluster.ts';
+import type { BrokerNode, Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.ts';
 import { throwIfError } from './errors.ts';
 import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
@@ -28,9 +28,12 @@ export interface GroupDescription {
   /** The classic group's assignor, or the consumer group's server-side assignor. */
   readonly protocol: string;
   readonly members: GroupMemberDescription[];
+  /** The broker FindCoordinator named for the group (null if the metadata does not list it). */
+  readonly coordinator: BrokerNode | null;
 }
 
-export type OffsetResetSpec = 'earliest' | 'latest' | { timestamp: number } | { offset: number } | { shiftBy: number };
+/** Where --reset-offsets moves a topic's partitions; `offsets` gives each partition its own (a reset plan). */
+export type OffsetResetSpec = 'earliest' | 'latest' | { timestamp: number } | { offset: number } | { shiftBy: number } | { offsets: ReadonlyMap<number, number> };
 
 /**
  * The group half of the Admin client. Every call checks ApiVersions first, so against a broker
@@ -54,7 +57,9 @@ export class GroupAdmin {
       throwIfError(response.errorCode, `ListGroups on broker ${nodeId}`);
       return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? 'classic' }));
     }));
-    return all.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
+    // A broker older than the filters (v4 states, v5 types) answers unfiltered: filter here too.
+    const wanted = (filter: string[] | undefined, value: string) => filter === undefined || filter.length === 0 || filter.some((f) => f.toLowerCase() === value.toLowerCase());
+    return all.flat().filter((g) => wanted(states, g.state) && wanted(types, g.type)).sort((a, b) => a.groupId.localeCompare(b.groupId));
   }
 
   /**
@@ -64,12 +69,13 @@ export class GroupAdmin {
   async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
     return Promise.all(groupIds.map(async (groupId) => {
       const coordinator = await findCoordinator(this.cluster, groupId);
+      const coordinatorNode = this.cluster.metadata.brokers.get(coordinator) ?? null;
       const connection = await this.cluster.connection(coordinator, 'admin');
       if (connection.supports(Apis.ConsumerGroupDescribe)) {
         const described = (await connection.send(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
         if (described.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
           throwIfError(described.errorCode, `ConsumerGroupDescribe ${groupId}`, described.errorMessage);
-          return consumerGroupDescription(described);
+          return { ...consumerGroupDescription(described), coordinator: coordinatorNode };
         }
       }
       const response = await this.cluster.send(coordinator, 'admin', Apis.DescribeGroups, { groups: [groupId] });
@@ -77,7 +83,7 @@ export class GroupAdmin {
       throwIfError(g.errorCode, `DescribeGroups ${groupId}`);
       const consumer = g.protocolType === 'consumer';
       return {
-        groupId: g.groupId, type: 'classic' as const, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
+        groupId: g.groupId, type: 'classic' as const, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, coordinator: coordinatorNode,
         members: g.members.map((m) => {
           const subscription = consumer && m.memberMetadata.length > 0 ? safe(() => decodeSubscription(m.memberMetadata)) : null;
           const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
@@ -117,7 +123,7 @@ export class GroupAdmin {
    */
   async resetConsumerGroupOffsets(groupId: string, topic: string, to: OffsetResetSpec, { partitions, dryRun = false }: { partitions?: number[]; dryRun?: boolean } = {}): Promise<TopicPartitionOffset[]> {
     const meta = await this.cluster.topic(topic);
-    const list = partitions ?? meta.partitions.map((p) => p.partition);
+    const list = partitions ?? (typeof to === 'object' && 'offsets' in to ? [...to.offsets.keys()] : meta.partitions.map((p) => p.partition));
     const [earliest, latest] = await Promise.all([EARLIEST_TIMESTAMP, LATEST_TIMESTAMP].map((timestamp) =>
       listOffsets(this.cluster, list.map((partition) => ({ topic, partition, timestamp })))));
     let target: number[];
@@ -126,7 +132,8 @@ export class GroupAdmin {
     else if ('timestamp' in to) {
       const found = await listOffsets(this.cluster, list.map((partition) => ({ topic, partition, timestamp: to.timestamp })));
       target = found.map((o, i) => (o.offset < 0 ? latest![i]!.offset : o.offset));
-    } else if ('offset' in to) target = list.map(() => to.offset);
+    } else if ('offsets' in to) target = list.map((partition) => to.offsets.get(partition) ?? -1);
+    else if ('offset' in to) target = list.map(() => to.offset);
     else {
       const committed = await this.listConsumerGroupOffsets(groupId, list.map((partition) => ({ topic, partition })));
       target = list.map((partition, i) => {
@@ -160,7 +167,7 @@ function safe<T>(decode: () => T): T | null {
   }
 }
 
-function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup): GroupDescription {
+function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup): Omit<GroupDescription, 'coordinator'> {
   const partitions = (assignment: ConsumerGroupDescribeResponseDescribedGroup['members'][number]['assignment']): Array<{ topic: string; partition: number }> =>
     assignment.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topicName, partition })));
   return {

@@ -57,8 +57,10 @@ export const listOffsetsHandler = defineHandler({
 function offsetFor(partition: Partition, timestamp: bigint, context: RequestContext): { offset: number; timestamp: number } {
   switch (timestamp) {
     case LATEST_TIMESTAMP:
-    case LATEST_TIERED_TIMESTAMP:
       return { offset: partition.highWatermark, timestamp: -1 };
+    // No tiered storage: the local log is the whole log, and nothing is tiered (Kafka answers -1).
+    case LATEST_TIERED_TIMESTAMP:
+      return { offset: -1, timestamp: -1 };
     case EARLIEST_TIMESTAMP:
     case EARLIEST_LOCAL_TIMESTAMP:
       return { offset: partition.logStartOffset, timestamp: -1 };
