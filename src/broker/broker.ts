@@ -76,6 +76,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
   await topicAdmin.loadTopics();
   const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });
+  topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
   groupCoordinator.startup();
 
   const endpoints = config.listeners;

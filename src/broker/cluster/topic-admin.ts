@@ -6,6 +6,9 @@ import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
 import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
 import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
 
+/** Told which partitions a topic deletion removed, once they are gone (Kafka's metadata publisher tells its coordinators). */
+export type PartitionsDeletedListener = (partitions: readonly { readonly topic: string; readonly partition: number }[]) => Promise<void>;
+
 export interface NewTopic {
   readonly name: string;
   /** -1 takes num.partitions. */
@@ -29,6 +32,7 @@ export class TopicAdmin {
   private readonly logger: Logger;
   private readonly newTopicId: () => string;
   private readonly brokerIds: readonly number[];
+  private readonly partitionsDeletedListeners: PartitionsDeletedListener[] = [];
 
   constructor(options: {
     metadata: MetadataStore;
@@ -43,6 +47,14 @@ export class TopicAdmin {
     this.logger = options.logger;
     this.newTopicId = options.newTopicId;
     this.brokerIds = [options.config.nodeId];
+  }
+
+  /**
+   * Registers what must follow a topic deletion (the group coordinator drops its offsets); set up
+   * by the composition root, as the coordinator is built after this.
+   */
+  onPartitionsDeleted(listener: PartitionsDeletedListener): void {
+    this.partitionsDeletedListeners.push(listener);
   }
 
   /** Opens the partitions of every known topic: what a broker does at start. */
@@ -83,6 +95,9 @@ export class TopicAdmin {
     await this.metadata.deleteTopic(name);
     await this.replicaManager.deletePartitions(name);
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
+    // Awaited, so that once DeleteTopics answers, OffsetFetch no longer shows the topic's offsets.
+    const partitions = Array.from({ length: topic.partitionCount }, (_, partition) => ({ topic: name, partition }));
+    for (const listener of this.partitionsDeletedListeners) await listener(partitions);
     return topic;
   }
 

@@ -12,7 +12,7 @@ import type { Group } from './group.ts';
 import {
   decodeRecord, encodeRecord, FIRST_SHARE_GROUP_RECORD_TYPE, LAST_SHARE_GROUP_RECORD_TYPE, recordType, RecordType,
 } from './group-records.ts';
-import { OffsetMetadataManager, type OffsetCommitHooks } from './offset-metadata-manager.ts';
+import { OffsetMetadataManager, type OffsetCommitHooks, type TopicPartition } from './offset-metadata-manager.ts';
 
 /** Methods a group manager may have beyond the contract's constructor and replay. */
 interface ManagerExtras extends OffsetCommitHooks {
@@ -116,6 +116,14 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     }
     if (records.length > 0) this.context.logger.info({ records: records.length }, 'expired offsets and groups removed');
     this.scheduleOffsetsExpiration();
+    return { records, response: undefined };
+  }
+
+  /** Topic partitions were deleted: their committed offsets go, in every group of this shard. */
+  onPartitionsDeleted(partitions: readonly TopicPartition[]): CoordinatorResult<void> {
+    const records = this.offsets.onPartitionsDeleted(partitions);
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    this.context.logger.info({ topics, tombstones: records.length }, 'offsets of deleted partitions removed');
     return { records, response: undefined };
   }
 

@@ -8,6 +8,7 @@ import { replicaManagerCoordinatorLog } from '../runtime/coordinator-log.ts';
 import { CoordinatorRuntime, type TopicsView } from '../runtime/coordinator-runtime.ts';
 import { groupConfigFrom, type GroupConfig } from './group-config.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
+import type { TopicPartition } from './offset-metadata-manager.ts';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
 
@@ -106,6 +107,21 @@ export class GroupCoordinator {
   /** Whether the topic is being created right now (FindCoordinator answers COORDINATOR_NOT_AVAILABLE). */
   get isCreatingOffsetsTopic(): boolean {
     return this.creating !== undefined;
+  }
+
+  /**
+   * Topic partitions were deleted: every loaded shard tombstones the offsets groups committed for
+   * them (Kafka's onPartitionsDeleted). Resolves once those are written. A shard that cannot (still
+   * loading, append refused) is logged and passed over, as in Kafka: the topic is gone regardless.
+   */
+  async onPartitionsDeleted(partitions: readonly TopicPartition[]): Promise<void> {
+    if (this.closed) return;
+    const writes = this.runtime.scheduleWriteAllOperation('on-partitions-deleted', (shard) => shard.onPartitionsDeleted(partitions));
+    for (const outcome of await Promise.allSettled(writes)) {
+      if (outcome.status === 'fulfilled') continue;
+      const topics = [...new Set(partitions.map((p) => p.topic))];
+      this.options.logger.error({ err: outcome.reason, topics }, 'could not delete the committed offsets of deleted partitions');
+    }
   }
 
   shutdown(): void {

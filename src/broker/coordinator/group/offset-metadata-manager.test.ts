@@ -79,3 +79,32 @@ test('OffsetDelete tombstones what exists; DeleteGroups removes offsets and grou
   assert.equal(t.shard().groups.has('g'), false);
   assert.deepEqual(persistedState(t.replayFresh()), persistedState(t.shard()));
 });
+
+test('deleted partitions lose their offsets in every group of every shard, through tombstones; an empty group left without offsets goes at the next expiry check', async () => {
+  const t = await createTestRuntime({ partitions: 2, config: { 'offsets.retention.check.interval.ms': 10_000 } });
+  await t.runtime.scheduleWriteOperation('c', 0, (s) => s.offsets.commitOffset(commitRequest('only-gone', { 'gone:0': 1, 'gone:1': 2 }), 8));
+  await t.runtime.scheduleWriteOperation('c', 0, (s) => s.offsets.commitOffset(commitRequest('mixed', { 'gone:0': 3, 'gone:2': 4, 'kept:0': 5 }), 8));
+  await t.runtime.scheduleWriteOperation('c', 1, (s) => s.offsets.commitOffset(commitRequest('other-shard', { 'gone:1': 6, 'gone-too:0': 7 }), 8));
+
+  const deleted = [0, 1, 2].map((partition) => ({ topic: 'gone', partition }));
+  await Promise.all(t.runtime.scheduleWriteAllOperation('deleted', (s) => s.onPartitionsDeleted(deleted)));
+
+  const fetchAll = (partition: number, groupId: string) => t.runtime.scheduleReadOperation('f', partition, (s) =>
+    s.offsets.fetchOffsets({ groupId, memberId: null, memberEpoch: -1, topics: null }).topics.flatMap((topic) =>
+      topic.partitions.map((p) => `${topic.name}:${p.partitionIndex}=${p.committedOffset}`)));
+  assert.deepEqual(await fetchAll(0, 'only-gone'), []);
+  assert.deepEqual(await fetchAll(0, 'mixed'), ['kept:0=5']);
+  assert.deepEqual(await fetchAll(1, 'other-shard'), ['gone-too:0=7']);
+  // Tombstones only for what existed: 2 + 2 on partition 0, 1 on partition 1.
+  assert.equal(t.records(0).filter((r) => r.value === null).length, 4);
+  assert.equal(t.records(1).filter((r) => r.value === null).length, 1);
+  for (const partition of [0, 1]) assert.deepEqual(persistedState(t.replayFresh(partition)), persistedState(t.shard(partition)));
+
+  // As in Kafka, the group itself is not deleted with its offsets, but by the periodic cleanup.
+  const listed = (partition: number) => t.shard(partition).listGroups([], []).map((g) => `${g.groupId}:${g.groupState}`).sort();
+  assert.deepEqual(listed(0), ['mixed:Empty', 'only-gone:Empty']);
+  t.time.advance(10_000);
+  await t.runtime.idle(0);
+  assert.deepEqual(listed(0), ['mixed:Empty']);
+  assert.equal(t.replayFresh(0).groups.has('only-gone'), false);
+});

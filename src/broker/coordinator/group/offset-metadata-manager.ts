@@ -30,6 +30,11 @@ interface ExpirableGroup {
   offsetExpirationBaseTimestampMs?(commitTimestampMs: number): number | null;
 }
 
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
 export interface OffsetFetchGroupRequest {
   readonly groupId: string;
   readonly memberId: string | null;
@@ -145,6 +150,31 @@ export class OffsetMetadataManager {
     const records: CoordinatorRecord[] = [];
     for (const [topic, partitions] of this.offsets.get(groupId) ?? []) {
       for (const partition of partitions.keys()) records.push(offsetCommitTombstone(groupId, topic, partition));
+    }
+    return records;
+  }
+
+  /**
+   * Tombstones for every group's offsets of deleted partitions (Kafka's onPartitionsDeleted), so a
+   * reload does not bring them back and a topic re-created under the same name starts without
+   * them. Groups are left to the expiry cycle, which deletes those now empty and without offsets.
+   */
+  onPartitionsDeleted(partitions: readonly TopicPartition[]): CoordinatorRecord[] {
+    const deletedByTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions) {
+      const list = deletedByTopic.get(topic) ?? [];
+      list.push(partition);
+      deletedByTopic.set(topic, list);
+    }
+    const records: CoordinatorRecord[] = [];
+    for (const [groupId, byTopic] of this.offsets) {
+      for (const [topic, deleted] of deletedByTopic) {
+        const committed = byTopic.get(topic);
+        if (committed === undefined) continue;
+        for (const partition of deleted) {
+          if (committed.has(partition)) records.push(offsetCommitTombstone(groupId, topic, partition));
+        }
+      }
     }
     return records;
   }

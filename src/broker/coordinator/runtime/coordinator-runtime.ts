@@ -176,6 +176,14 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     return outcome.response;
   }
 
+  /**
+   * Runs a write operation on every partition of this runtime (Kafka's scheduleWriteAllOperation):
+   * one promise per partition, each settling as scheduleWriteOperation's would.
+   */
+  scheduleWriteAllOperation<T>(name: string, operation: (shard: S) => CoordinatorResult<T>): Promise<T>[] {
+    return [...this.partitions.keys()].map((partition) => this.scheduleWriteOperation(name, partition, operation));
+  }
+
   /** Runs `operation` on the shard in queue order (after earlier writes), without records. */
   async scheduleReadOperation<T>(name: string, partition: number, operation: (shard: S) => T): Promise<T> {
     const state = this.activeState(partition);
