@@ -155,7 +155,7 @@ export class GroupCoordinator {
 
   private async load(partition: number): Promise<void> {
     if (this.closed) return;
-    // Failures are logged by the runtime; the partition then answers NOT_COORDINATOR.
+    // Failures are logged and retried by the runtime; the partition answers COORDINATOR_LOAD_IN_PROGRESS meanwhile.
     await this.runtime.loadPartition(partition).catch(() => undefined);
   }
 }

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.ts';
 import { buildRecordBatch } from '../../../protocol/records/record-batch-builder.ts';
 import type { Logger } from '../../logger.ts';
-import type { Time } from '../../time.ts';
+import type { Time, Timer } from '../../time.ts';
 import type { GroupConfig } from '../group/group-config.ts';
 import type { CoordinatorLog } from './coordinator-log.ts';
 import { replayLog } from './coordinator-loader.ts';
@@ -61,17 +61,29 @@ export interface CoordinatorRuntimeOptions<S extends CoordinatorShard> {
   readonly metadata: TopicsView;
   /** How much of the log one read takes while loading (offsets.load.buffer.size). */
   readonly loadBufferSize?: number;
+  /** The wait before the first retry of a failed load; it doubles with each failure, up to loadRetryBackoffMaxMs. */
+  readonly loadRetryBackoffMs?: number;
+  readonly loadRetryBackoffMaxMs?: number;
 }
+
+const DEFAULT_LOAD_RETRY_BACKOFF_MS = 500;
+const DEFAULT_LOAD_RETRY_BACKOFF_MAX_MS = 10_000;
 
 type PartitionStatus = 'loading' | 'active' | 'failed' | 'closed';
 
 interface PartitionState<S> {
   status: PartitionStatus;
-  readonly shard: S;
+  /** Built anew for each load attempt: a failed attempt may have replayed part of the log. */
+  shard: S;
   readonly timer: ShardTimer;
   /** The tail of this partition's operation queue: operations run one at a time, in order. */
   tail: Promise<void>;
+  /** The load attempt under way, or the last one while a retry waits. */
   loaded: Promise<void>;
+  failedLoads: number;
+  /** What the last failed attempt said: a retry that fails the same way is not logged again. */
+  lastLoadFailure: string | undefined;
+  loadRetry: Timer | undefined;
 }
 
 /**
@@ -80,6 +92,11 @@ interface PartitionState<S> {
  * response from the shard's state; the records go to the log as one batch, and only then into the
  * shard through replay (DESIGN rule 5), so the state in memory is always what replaying the log
  * gives. An append that fails leaves state untouched and fails the operation.
+ *
+ * A load that fails (the log cannot be read, a record cannot be replayed) is retried with a
+ * doubling backoff, the partition answering COORDINATOR_LOAD_IN_PROGRESS meanwhile. Kafka instead
+ * marks it failed (NOT_COORDINATOR) until its leadership changes, which on a single broker means
+ * until a restart; retrying lets the groups recover once the cause has gone.
  */
 export class CoordinatorRuntime<S extends CoordinatorShard> {
   private readonly options: CoordinatorRuntimeOptions<S>;
@@ -91,18 +108,27 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   /**
    * Builds the partition's shard and replays its log from the log start offset; operations are
-   * refused with COORDINATOR_LOAD_IN_PROGRESS until then. Resolves once the shard is active.
+   * refused with COORDINATOR_LOAD_IN_PROGRESS until then. Resolves once the shard is active, or
+   * rejects with the attempt's failure (a retry is then scheduled). On a partition already known,
+   * returns its attempt under way, or its last one.
    */
   loadPartition(partition: number): Promise<void> {
     const existing = this.partitions.get(partition);
     if (existing !== undefined) return existing.loaded;
-    const { time, logger, config, metadata } = this.options;
+    const { time, logger } = this.options;
     const timer = new ShardTimer(time, (name, operation) => this.scheduleWriteOperation(name, partition, () => operation()), logger);
-    const shard = this.options.shardFactory({ partition, time, timer, logger: logger.child({ coordinatorPartition: partition }), config, metadata });
-    const state: PartitionState<S> = { status: 'loading', shard, timer, tail: Promise.resolve(), loaded: Promise.resolve() };
+    const state: PartitionState<S> = {
+      status: 'loading', shard: this.newShard(partition, timer), timer, tail: Promise.resolve(), loaded: Promise.resolve(),
+      failedLoads: 0, lastLoadFailure: undefined, loadRetry: undefined,
+    };
     this.partitions.set(partition, state);
     state.loaded = this.load(partition, state);
     return state.loaded;
+  }
+
+  private newShard(partition: number, timer: ShardTimer): S {
+    const { time, logger, config, metadata } = this.options;
+    return this.options.shardFactory({ partition, time, timer, logger: logger.child({ coordinatorPartition: partition }), config, metadata });
   }
 
   private async load(partition: number, state: PartitionState<S>): Promise<void> {
@@ -117,14 +143,43 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
       if (state.status !== 'loading') return;
       state.status = 'active';
       state.shard.onLoaded?.();
-      logger.debug({ partition, records: replayed, elapsedMs: time.now() - startMs }, 'coordinator partition loaded');
+      const elapsedMs = time.now() - startMs;
+      if (state.failedLoads === 0) logger.debug({ partition, records: replayed, elapsedMs }, 'coordinator partition loaded');
+      else logger.info({ partition, records: replayed, elapsedMs, failedAttempts: state.failedLoads }, 'coordinator partition loaded after failed attempts');
     } catch (error) {
       if (state.status !== 'loading') return;
-      state.status = 'failed';
-      state.timer.cancelAll();
-      logger.error({ err: error, partition }, 'loading coordinator partition failed; it answers NOT_COORDINATOR');
+      this.scheduleLoadRetry(partition, state, error);
       throw error;
     }
+  }
+
+  /** After a failed load: the partition stays loading, and a fresh shard replays the log again after the backoff. */
+  private scheduleLoadRetry(partition: number, state: PartitionState<S>, error: unknown): void {
+    const { time, logger } = this.options;
+    state.timer.cancelAll();
+    state.failedLoads++;
+    const initialMs = this.options.loadRetryBackoffMs ?? DEFAULT_LOAD_RETRY_BACKOFF_MS;
+    const maxMs = this.options.loadRetryBackoffMaxMs ?? DEFAULT_LOAD_RETRY_BACKOFF_MAX_MS;
+    // The exponent is capped so that a long outage cannot overflow the product.
+    const retryInMs = Math.min(maxMs, initialMs * 2 ** Math.min(state.failedLoads - 1, 30));
+    const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const details = { err: error, partition, failedAttempts: state.failedLoads, retryInMs };
+    // A cause that persists (a corrupt record fails every replay) would otherwise log at every retry.
+    if (failure !== state.lastLoadFailure) {
+      logger.error(details, 'loading coordinator partition failed; it answers COORDINATOR_LOAD_IN_PROGRESS and the load is retried (the same failure again is logged at debug level)');
+    } else {
+      logger.debug(details, 'loading coordinator partition failed again');
+    }
+    state.lastLoadFailure = failure;
+    state.loadRetry = time.setTimeout(() => {
+      state.loadRetry = undefined;
+      if (this.partitions.get(partition) !== state || state.status !== 'loading') return;
+      state.shard = this.newShard(partition, state.timer);
+      state.loaded = this.load(partition, state);
+      // Its failure is handled inside (logged, retried); the rejection is for loadPartition's callers.
+      state.loaded.catch(() => undefined);
+    }, retryInMs);
+    state.loadRetry.unref?.();
   }
 
   /** Drops the partition's shard (its state goes; operations get NOT_COORDINATOR). */
@@ -134,6 +189,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     this.partitions.delete(partition);
     const wasActive = state.status === 'active';
     state.status = 'closed';
+    if (state.loadRetry !== undefined) this.options.time.clearTimeout(state.loadRetry);
     state.timer.cancelAll();
     if (wasActive) state.shard.onUnloaded?.();
   }
