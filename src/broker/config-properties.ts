@@ -1,27 +1,17 @@
+import { parseProperties as parseJavaProperties, PropertiesSyntaxError } from '../protocol/java-properties.ts';
 import { ConfigError } from './config-definition.ts';
 
 /**
- * Java properties syntax, as Kafka reads server.properties: `key=value`, `key: value` or
- * `key value`; `#` and `!` comment lines; a line ending in an odd number of backslashes continues
- * on the next (whose leading whitespace is dropped); `\t \n \r \f \uXXXX` escapes, and a backslash
- * before any other character stands for that character. The last occurrence of a key wins.
+ * server.properties as Kafka reads it (java.util.Properties, see protocol/java-properties.ts); a
+ * malformed `\uXXXX` escape is a ConfigError naming the text that holds it.
  */
 export function parseProperties(text: string): Map<string, string> {
-  const properties = new Map<string, string>();
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = stripLeadingWhitespace(lines[i]!);
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (endsWithContinuation(line)) {
-      line = line.slice(0, -1);
-      i++;
-      if (i >= lines.length) break;
-      line += stripLeadingWhitespace(lines[i]!);
-    }
-    const { key, value } = splitKeyValue(line);
-    properties.set(unescape(key), unescape(value));
+  try {
+    return parseJavaProperties(text);
+  } catch (error) {
+    if (error instanceof PropertiesSyntaxError) throw new ConfigError(error.text, error.message);
+    throw error;
   }
-  return properties;
 }
 
 /** `key=value` command line overrides, in order (later ones win when applied to a Map). */
@@ -34,63 +24,4 @@ export function parseOverrides(overrides: readonly string[]): Map<string, string
     result.set(key, override.slice(equals + 1).trim());
   }
   return result;
-}
-
-function isWhitespace(char: string): boolean {
-  return char === ' ' || char === '\t' || char === '\f';
-}
-
-function stripLeadingWhitespace(line: string): string {
-  let start = 0;
-  while (start < line.length && isWhitespace(line[start]!)) start++;
-  return line.slice(start);
-}
-
-function endsWithContinuation(line: string): boolean {
-  let backslashes = 0;
-  for (let i = line.length - 1; i >= 0 && line[i] === '\\'; i--) backslashes++;
-  return backslashes % 2 === 1;
-}
-
-function splitKeyValue(line: string): { key: string; value: string } {
-  let end = 0;
-  while (end < line.length) {
-    const char = line[end]!;
-    if (char === '\\') {
-      end += 2;
-      continue;
-    }
-    if (char === '=' || char === ':' || isWhitespace(char)) break;
-    end++;
-  }
-  const key = line.slice(0, end);
-  let rest = end;
-  while (rest < line.length && isWhitespace(line[rest]!)) rest++;
-  if (rest < line.length && (line[rest] === '=' || line[rest] === ':')) rest++;
-  while (rest < line.length && isWhitespace(line[rest]!)) rest++;
-  return { key, value: line.slice(rest) };
-}
-
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r', f: '\f' };
-
-function unescape(text: string): string {
-  if (!text.includes('\\')) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (char !== '\\' || i + 1 >= text.length) {
-      if (char !== '\\') out += char;
-      continue;
-    }
-    const next = text[++i]!;
-    if (next === 'u') {
-      const hex = text.slice(i + 1, i + 5);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new ConfigError(text, `malformed \\u escape "\\u${hex}"`);
-      out += String.fromCharCode(parseInt(hex, 16));
-      i += 4;
-    } else {
-      out += SIMPLE_ESCAPES[next] ?? next;
-    }
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/index.ts';
+import { parseProperties, PropertiesSyntaxError } from '../protocol/java-properties.ts';
 import { UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { adminOptions, warnUnknownProperties } from './client-properties.ts';
@@ -112,20 +113,11 @@ export function parseKeyValues(entries: readonly string[], what: string): Map<st
   return out;
 }
 
-/** Java properties text: `key=value` or `key: value` lines, # and ! comments. */
-export function parsePropertiesText(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (match === null) out.set(line, '');
-    else out.set(match[1]!, match[2]!);
-  }
-  return out;
-}
-
-/** Client properties from a file option (e.g. --producer.config) plus key=value flags; flags win. */
+/**
+ * Client properties from a file option (e.g. --producer.config), read as Kafka's tools read it
+ * (java.util.Properties: escapes, continuations; values keep trailing whitespace, as Java's do),
+ * plus key=value flags; flags win.
+ */
 export async function clientProperties(file: string | undefined, entries: readonly string[], what: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (file !== undefined) {
@@ -135,7 +127,14 @@ export async function clientProperties(file: string | undefined, entries: readon
     } catch (error) {
       throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
     }
-    for (const [k, v] of parsePropertiesText(text)) out.set(k, v);
+    let fromFile: Map<string, string>;
+    try {
+      fromFile = parseProperties(text);
+    } catch (error) {
+      if (error instanceof PropertiesSyntaxError) throw new UsageError(`${file}: ${error.message}`);
+      throw error;
+    }
+    for (const [k, v] of fromFile) out.set(k, v);
   }
   for (const [k, v] of parseKeyValues(entries, what)) out.set(k, v);
   return out;

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatTable, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { UsageError } from './cli-io.ts';
-import { parseOptions, parsePartitionList } from './cli-options.ts';
+import { clientProperties, parseOptions, parsePartitionList } from './cli-options.ts';
+import { producerOptions } from './client-properties.ts';
 import { parseAddConfig } from './configs.ts';
 import { formatRecord, formatterSettings } from './console-consumer.ts';
 import { lineReaderSettings, parseLine, readLines } from './console-producer.ts';
@@ -99,4 +103,18 @@ test('SimpleDateFormat patterns, Kafka\'s metrics block, reset plans and formatt
   assert.equal(formatterName(undefined), 'DefaultMessageFormatter');
   assert.equal(formatterName('kafka.tools.NoOpMessageFormatter'), 'NoOpMessageFormatter');
   assert.throws(() => formatterName('org.apache.kafka.tools.consumer.JsonFormatter'), UsageError);
+});
+
+test('client config files are read as Java properties; client configs trimmed as ConfigDef trims them; flags win', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'samsa-cli-')), 'client.properties');
+  writeFileSync(file, '# producer\nacks = all  \nclient.id: a\\\n    b\nkey.separator=\\t\nlinger.ms=5\nheaders.delimiter=\\u007c\n');
+  const props = await clientProperties(file, ['linger.ms=7'], '--producer-property');
+  assert.deepEqual(Object.fromEntries(props), { acks: 'all  ', 'client.id': 'ab', 'key.separator': '\t', 'linger.ms': '7', 'headers.delimiter': '|' });
+  assert.equal(lineReaderSettings(props).keySeparator, '\t', 'reader settings untrimmed, as LineMessageReader reads them');
+  const { options } = producerOptions({ bootstrapServers: ['x:9092'] }, props);
+  assert.equal(options.acks, 'all');
+  assert.equal(options.clientId, 'ab');
+  writeFileSync(file, 'linger.ms=\\u00\n');
+  await assert.rejects(clientProperties(file, [], '--producer-property'), (error: unknown) =>
+    error instanceof UsageError && error.message === `${file}: malformed \\u escape "\\u00"`);
 });

@@ -24,6 +24,14 @@ export function compressionName(value: string): CompressionName {
   return name;
 }
 
+/**
+ * As Kafka's ConfigDef parses a client config: values without surrounding whitespace, which a
+ * properties file keeps (`acks=all ` is acks all).
+ */
+function trimmedValues(props: ReadonlyMap<string, string>): Array<[string, string]> {
+  return [...props].map(([key, value]) => [key, value.trim()]);
+}
+
 /** Options common to every client: the ones Kafka's Java clients take under these names. */
 function applyCommon(target: Record<string, unknown>, key: string, value: string): boolean {
   switch (key) {
@@ -53,7 +61,7 @@ export function warnUnknownProperties(io: CliIo, tool: string, keys: readonly st
 export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, string>): { options: ClusterOptions; unknown: string[] } {
   const options: Mutable<ClusterOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
-  for (const [key, value] of props) {
+  for (const [key, value] of trimmedValues(props)) {
     if (applyCommon(options, key, value)) continue;
     // Java-client tuning knobs with no counterpart here: accepted, as they change no result.
     if (key === 'default.api.timeout.ms' || key === 'send.buffer.bytes' || key === 'receive.buffer.bytes' || key === 'connections.max.idle.ms') continue;
@@ -69,7 +77,7 @@ export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, st
 export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string, string>): { options: ProducerOptions; unknown: string[] } {
   const options: Mutable<ProducerOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
-  for (const [key, value] of props) {
+  for (const [key, value] of trimmedValues(props)) {
     if (applyCommon(options, key, value)) continue;
     switch (key) {
       case 'acks': {
@@ -103,7 +111,7 @@ export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string
 export function consumerOptions(base: ConsumerOptions, props: ReadonlyMap<string, string>): { options: ConsumerOptions; unknown: string[] } {
   const options: Mutable<ConsumerOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
-  for (const [key, value] of props) {
+  for (const [key, value] of trimmedValues(props)) {
     if (applyCommon(options, key, value)) continue;
     switch (key) {
       case 'group.id': options.groupId = value; break;

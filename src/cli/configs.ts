@@ -143,7 +143,8 @@ async function alter(admin: Admin, e: Entity, values: Values, io: CliIo): Promis
   if (e.name === null) throw new UsageError('--alter needs --entity-name (or --entity-default)');
   const file = stringOption(values, 'add-config-file');
   const set: Array<[string, string]> = [
-    ...(file === undefined ? [] : [...await clientProperties(file, [], '--add-config-file')]),
+    // Trimmed, as --add-config's values are (and as the broker's ConfigDef would).
+    ...(file === undefined ? [] : [...await clientProperties(file, [], '--add-config-file')].map(([k, v]): [string, string] => [k, v.trim()])),
     ...listOption(values, 'add-config').flatMap(parseAddConfig),
   ];
   const remove = listOption(values, 'delete-config').flatMap((t) => t.split(',')).map((k) => k.trim()).filter((k) => k !== '');

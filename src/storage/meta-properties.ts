@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatProperties, parseProperties, PropertiesSyntaxError } from '../protocol/java-properties.ts';
 import { InconsistentClusterIdError, ioError, StorageError } from './errors.ts';
 import { writeFileAtomically } from './file-io.ts';
 
@@ -28,7 +29,7 @@ export function ensureMetaProperties(logDir: string, expected: MetaProperties): 
     writeMetaProperties(logDir, expected);
     return;
   }
-  const stored = parseProperties(text);
+  const stored = parseMetaProperties(file, text);
   const version = stored.get('version');
   const nodeId = version === '0' ? stored.get('broker.id') : stored.get('node.id');
   if ((version !== '0' && version !== '1') || nodeId === undefined || !/^-?\d+$/.test(nodeId)) {
@@ -46,13 +47,14 @@ export function ensureMetaProperties(logDir: string, expected: MetaProperties): 
 /** The cluster id stored in the first log dir that has one: what a restarted broker keeps using. */
 export function storedClusterId(logDirs: readonly string[]): string | undefined {
   for (const logDir of logDirs) {
+    const file = path.join(logDir, META_PROPERTIES);
     let text: string;
     try {
-      text = fs.readFileSync(path.join(logDir, META_PROPERTIES), 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       continue;
     }
-    const clusterId = parseProperties(text).get('cluster.id');
+    const clusterId = parseMetaProperties(file, text).get('cluster.id');
     if (clusterId !== undefined) return clusterId;
   }
   return undefined;
@@ -60,18 +62,17 @@ export function storedClusterId(logDirs: readonly string[]): string | undefined 
 
 export function writeMetaProperties(logDir: string, meta: MetaProperties): void {
   const file = path.join(logDir, META_PROPERTIES);
-  writeFileAtomically(file, `#\n#Written by Samsa\ncluster.id=${meta.clusterId}\nnode.id=${meta.nodeId}\nversion=1\n`);
+  const entries: Array<[string, string]> = [['cluster.id', meta.clusterId], ['node.id', String(meta.nodeId)], ['version', '1']];
+  // As Kafka's store(): an empty comment line, then where the date would be, who wrote the file.
+  writeFileAtomically(file, formatProperties(entries, ['', 'Written by Samsa']));
 }
 
-/** Enough of java.util.Properties for the files Kafka writes: `key=value` lines, `#`/`!` comments. */
-export function parseProperties(text: string): Map<string, string> {
-  const properties = new Map<string, string>();
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const separator = line.search(/[=:]/);
-    if (separator < 0) properties.set(line, '');
-    else properties.set(line.slice(0, separator).trim(), line.slice(separator + 1).trim());
+/** Values trimmed: ids and versions never hold whitespace, so a stray trailing space is not a different id. */
+function parseMetaProperties(file: string, text: string): Map<string, string> {
+  try {
+    return new Map([...parseProperties(text)].map(([key, value]) => [key, value.trim()]));
+  } catch (error) {
+    if (error instanceof PropertiesSyntaxError) throw new StorageError(`${file} is not a valid meta.properties: ${error.message}`);
+    throw error;
   }
-  return properties;
 }
