@@ -20,6 +20,8 @@ export interface DriverSettings {
   /** Samsa only (linger.ms, batch.size): the others have no linger. */
   readonly lingerMs: number;
   readonly batchSizeBytes: number;
+  /** Samsa only: retries (default: the producer's). With 0 a partition may have several batches in flight. */
+  readonly retries?: number;
 }
 
 export interface ProduceDriver {
@@ -60,7 +62,7 @@ async function samsaProducer(s: DriverSettings): Promise<ProduceDriver> {
   const { Producer } = await import('../src/client/index.ts');
   const producer = new Producer({
     bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, acks: s.acks, compression: 'none',
-    lingerMs: s.lingerMs, batchSize: s.batchSizeBytes,
+    lingerMs: s.lingerMs, batchSize: s.batchSizeBytes, ...(s.retries === undefined ? {} : { retries: s.retries }),
   });
   const topic = s.topic;
   return {

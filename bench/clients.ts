@@ -60,6 +60,8 @@ export interface ClientsRow {
   test: string;
   /** Samsa's linger.ms for produce rows (the other clients have none: null). */
   lingerMs: number | null;
+  /** Samsa's retries when not its default (0 lets a partition have several batches in flight). */
+  retries: number | null;
   acks: 1 | -1;
   recordSize: number;
   records: number;
@@ -165,9 +167,9 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
   };
   const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
 
-  const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null): Promise<void> => {
+  const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null, retries: number | null = null): Promise<void> => {
     const profileFile = options.profileDir !== null && client === 'samsa'
-      ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}-acks${job.acks}.cpuprofile`)
+      ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}${retries === null ? '' : `-retries${retries}`}-acks${job.acks}.cpuprofile`)
       : null;
     const cpuBefore = clock.cpuSeconds(broker.pid);
     const result = await runWorker({ ...job, profileFile });
@@ -182,7 +184,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
       await admin.deleteTopics({ topics: [job.topic] });
     }
     const row: ClientsRow = {
-      client, test, lingerMs, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
+      client, test, lingerMs, retries, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
       recordsPerSecond: result.records / result.seconds, megabytesPerSecond: (result.records * job.recordSize) / 1e6 / result.seconds,
       setupSeconds: result.setupSeconds, latencyMs: result.latencyMs, clientCpuSeconds: result.cpuSeconds, brokerCpuSeconds,
     };
@@ -204,11 +206,18 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
           for (const client of CLIENT_NAMES) {
             // The others send each call at once; Samsa's one-at-a-time row uses linger 0 to match,
             // plus one row at linger 5 to show what linger costs an application that awaits each send.
-            const lingers = client !== 'samsa' ? [null] : mode === 'one-at-a-time' ? [0, LINGER_MS] : [LINGER_MS];
-            for (const lingerMs of lingers) {
+            // Batched, a second Samsa row runs with retries 0: while it retries, Samsa keeps one batch
+            // per partition in flight so a retry cannot overtake (the others pipeline and may reorder);
+            // without retries Kafka's ordering holds with several in flight.
+            const variants: Array<{ lingerMs: number | null; retries: number | null }> = client !== 'samsa' ? [{ lingerMs: null, retries: null }]
+              : mode === 'one-at-a-time' ? [{ lingerMs: 0, retries: null }, { lingerMs: LINGER_MS, retries: null }]
+              : mode === 'batched' ? [{ lingerMs: LINGER_MS, retries: null }, { lingerMs: LINGER_MS, retries: 0 }]
+              : [{ lingerMs: LINGER_MS, retries: null }];
+            for (const { lingerMs, retries } of variants) {
               const topic = await createTopic(`clients-${client}-${mode}-${recordSize}b`);
               const maxSeconds = lingerMs === LINGER_MS && mode === 'one-at-a-time' ? Math.min(2, options.maxSeconds) : options.maxSeconds;
-              await run(client, `produce ${mode}`, { ...base, client, kind: 'produce', mode, topic, records, lingerMs: lingerMs ?? 0, maxSeconds }, lingerMs);
+              const job: WorkerJob = { ...base, client, kind: 'produce', mode, topic, records, lingerMs: lingerMs ?? 0, maxSeconds, ...(retries === null ? {} : { retries }) };
+              await run(client, `produce ${mode}`, job, lingerMs, retries);
             }
           }
         }
@@ -240,7 +249,8 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
 const HEADER = ['client', 'test', 'acks', 'record', 'records', 'seconds', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'client CPU s', 'broker CPU s'];
 
 function clientLabel(row: ClientsRow): string {
-  return row.client === 'samsa' && row.lingerMs !== null ? `samsa (linger ${row.lingerMs})` : row.client;
+  if (row.client !== 'samsa' || row.lingerMs === null) return row.client;
+  return `samsa (linger ${row.lingerMs}${row.retries === null ? '' : `, retries ${row.retries}`})`;
 }
 
 function formatRow(r: ClientsRow): string[] {
@@ -255,7 +265,7 @@ function formatRow(r: ClientsRow): string[] {
 }
 
 /** Samsa's records/s over each other client's, per test (Samsa's linger 0 row for one at a time). */
-export function clientsRatios(rows: ClientsRow[]): Array<{ test: string; acks: number; recordSize: number; kafkajs: number; platformatic: number }> {
+export function clientsRatios(rows: ClientsRow[]): Array<{ samsa: string; test: string; acks: number; recordSize: number; kafkajs: number; platformatic: number }> {
   const out = [];
   for (const samsa of rows) {
     if (samsa.client !== 'samsa' || (samsa.test === 'produce one-at-a-time' && samsa.lingerMs !== 0)) continue;
@@ -263,7 +273,7 @@ export function clientsRatios(rows: ClientsRow[]): Array<{ test: string; acks: n
       const row = rows.find((r) => r.client === client && r.test === samsa.test && r.acks === samsa.acks && r.recordSize === samsa.recordSize);
       return row === undefined ? NaN : samsa.recordsPerSecond / row.recordsPerSecond;
     };
-    out.push({ test: samsa.test, acks: samsa.acks, recordSize: samsa.recordSize, kafkajs: other('kafkajs'), platformatic: other('platformatic') });
+    out.push({ samsa: clientLabel(samsa), test: samsa.test, acks: samsa.acks, recordSize: samsa.recordSize, kafkajs: other('kafkajs'), platformatic: other('platformatic') });
   }
   return out;
 }
@@ -278,7 +288,7 @@ export function printClientsTable(rows: ClientsRow[]): void {
   console.log('\nSamsa records/s over the others (goal: 3x KafkaJS, 1.5x @platformatic/kafka):');
   for (const r of clientsRatios(rows)) {
     const size = r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`;
-    console.log(`  ${r.test.padEnd(21)} acks=${String(r.acks).padEnd(2)} ${size.padStart(5)}:  ${r.kafkajs.toFixed(2)}x KafkaJS, ${r.platformatic.toFixed(2)}x platformatic`);
+    console.log(`  ${r.test.padEnd(21)} acks=${String(r.acks).padEnd(2)} ${size.padStart(5)} ${r.samsa.padEnd(27)}:  ${r.kafkajs.toFixed(2)}x KafkaJS, ${r.platformatic.toFixed(2)}x platformatic`);
   }
 }
 
