@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { open, readFile } from 'node:fs/promises';
 import { Kafka, logLevel, CompressionTypes, Partitioners, type KafkaMessage } from 'kafkajs';
 import { Admin, Consumer, Producer, KafkaClientError, partitionForKey, type ConsumerRecord, type ProducerRecord } from '../src/client/index.ts';
 import { registerKafkaJsCodecs } from './helpers/kafkajs-codecs.ts';
@@ -286,8 +287,55 @@ test('consumer fetches one fetch ahead of the app, and no more while the app doe
   await consumer.close();
 });
 
-test('auto.offset.reset none fails clearly; out-of-range offsets reset per policy', async () => {
-  const topic = 'resets';
+test('a batch corrupted on disk: the records before it are delivered, then poll() fails with CORRUPT_MESSAGE at it; check.crcs=false reads it', async () => {
+  const topic = 'corrupt-on-disk';
+  await admin.createTopics([{ topic, numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  for (let b = 0; b < 3; b++) await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: `batch${b}-record${i}` })));
+  await producer.close();
+  // Flip one byte of a value in the middle batch, behind the broker's back (a disk gone bad).
+  const segment = firstSegmentPath(broker.dataDir, topic, 0);
+  const bytes = await readFile(segment);
+  const at = bytes.indexOf('batch1-record5');
+  assert.ok(at > 0);
+  const fd = await open(segment, 'r+');
+  await fd.write(Buffer.from('X'), 0, 1, at);
+  await fd.close();
+
+  for (const maxPartitionFetchBytes of [1_048_576, 800, 1]) {
+    // One fetch holding all three batches; the first two, then the third fetched ahead (past the bad
+    // one, so it must not be delivered); one batch per fetch.
+    const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, maxPartitionFetchBytes });
+    consumer.assign([{ topic, partition: 0 }]);
+    // Not polling for a while lets the fetch ahead arrive before the app decodes the one before it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const good: ConsumerRecord[] = [];
+    let failure: unknown;
+    for (let polls = 0; polls < 20 && failure === undefined; polls++) {
+      try {
+        good.push(...await consumer.poll(1000));
+      } catch (error) {
+        failure = error;
+      }
+    }
+    assert.deepEqual(good.map((r) => r.offset), Array.from({ length: 10 }, (_, i) => i), `${maxPartitionFetchBytes}: the first batch, nothing after the bad one`);
+    assert.ok(failure instanceof Error && /CORRUPT_MESSAGE|CRC/.test(`${(failure as { errorName?: string }).errorName} ${failure.message}`), String(failure));
+    assert.equal(consumer.position({ topic, partition: 0 }), 10, 'the position stays at the corrupt batch');
+    await assert.rejects(consumer.poll(1000), /CRC/, 'and the next poll meets it again');
+    consumer.seek({ topic, partition: 0 }, 20);
+    assert.deepEqual((await consumer.poll(3000)).map((r) => r.offset), Array.from({ length: 10 }, (_, i) => 20 + i), 'seeking past it goes on');
+    await consumer.close();
+  }
+
+  const unchecked = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, checkCrcs: false });
+  unchecked.assign([{ topic, partition: 0 }]);
+  const all: ConsumerRecord[] = [];
+  while (all.length < 30) all.push(...await unchecked.poll(3000));
+  assert.equal(all[15]!.value!.toString(), 'Xatch1-record5', 'check.crcs=false hands out the damaged bytes');
+  await unchecked.close();
+});
+
+test('auto.offset.reset none fails clearly; out-of-range offsets reset per policy', async () => {  const topic = 'resets';
   await admin.createTopics([{ topic, numPartitions: 1 }]);
   const producer = new Producer({ bootstrapServers: [broker.bootstrap] });
   await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, value: `v${i}` })));

@@ -1,5 +1,5 @@
 import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
-import { decodeRecordBatches } from '../protocol/records/record-batch.ts';
+import { decodeRecordBatch, type RecordBatch } from '../protocol/records/record-batch.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
 
 export interface TopicPartition { readonly topic: string; readonly partition: number }
@@ -39,25 +39,41 @@ export interface AbortedTransaction { readonly producerId: number; readonly firs
 export class CompletedFetch {
   readonly state: PartitionState;
   readonly epoch: number;
+  /** Where this fetch started: the position it continues from. */
+  readonly fetchOffset: number;
   /**
    * Where the fetch after this one starts: past its last whole batch, control and aborted
-   * batches included. The position moves here once the app has taken every record.
+   * batches included; or at a corrupt batch, once decoding has met one after good ones. The
+   * position moves here once the app has taken every record.
    */
-  readonly nextFetchOffset: number;
-  readonly #fetchOffset: number;
+  #nextFetchOffset: number;
   #bytes: Buffer | null;
   readonly #aborted: readonly AbortedTransaction[] | null;
+  readonly #checkCrcs: boolean;
   #records: ConsumerRecord[] | null = null;
   #next = 0;
 
-  /** `aborted`: the response's aborted transactions in read_committed, null in read_uncommitted. */
-  constructor(state: PartitionState, fetchOffset: number, bytes: Buffer, aborted: readonly AbortedTransaction[] | null) {
+  /**
+   * `aborted`: the response's aborted transactions in read_committed, null in read_uncommitted.
+   * `checkCrcs`: check.crcs, whether each batch's CRC-32C is verified when it is decoded.
+   */
+  constructor(state: PartitionState, fetchOffset: number, bytes: Buffer, aborted: readonly AbortedTransaction[] | null, checkCrcs = true) {
     this.state = state;
     this.epoch = state.epoch;
-    this.#fetchOffset = fetchOffset;
+    this.fetchOffset = fetchOffset;
     this.#bytes = bytes;
     this.#aborted = aborted;
-    this.nextFetchOffset = nextOffsetAfter(bytes, fetchOffset);
+    this.#checkCrcs = checkCrcs;
+    this.#nextFetchOffset = nextOffsetAfter(bytes, fetchOffset);
+  }
+
+  get nextFetchOffset(): number {
+    return this.#nextFetchOffset;
+  }
+
+  /** Whether the app has taken any record of it (its position then lies inside this fetch). */
+  get started(): boolean {
+    return this.#next > 0;
   }
 
   /** True once every record has been taken (decoding first if need be). */
@@ -66,8 +82,10 @@ export class CompletedFetch {
   }
 
   /**
-   * Up to `max` records, in offset order. Throws the decoder's KafkaError (CORRUPT_MESSAGE) when a
-   * batch is corrupt; the fetch is then of no further use.
+   * Up to `max` records, in offset order. As Java's consumer: the records of the batches before a
+   * corrupt one are handed out, and the fetch then ends at the corrupt batch, so the next fetch
+   * meets it first; a fetch that starts with one throws the decoder's KafkaError
+   * (CORRUPT_MESSAGE) and is of no further use.
    */
   take(max: number): ConsumerRecord[] {
     const records = this.#decoded();
@@ -80,9 +98,11 @@ export class CompletedFetch {
     if (this.#records !== null) return this.#records;
     const bytes = this.#bytes!;
     this.#bytes = null;
-    // A corrupt fetch decodes to nothing after it threw once; the consumer drops it unread.
+    // A fetch that threw decodes to nothing afterwards; the consumer drops it unread.
     this.#records = [];
-    this.#records = decodeRecords(this.state, this.#fetchOffset, bytes, this.#aborted);
+    const decoded = decodeRecords(this.state, this.fetchOffset, bytes, this.#aborted, this.#checkCrcs);
+    if (decoded.corruptAt !== null) this.#nextFetchOffset = decoded.corruptAt;
+    this.#records = decoded.records;
     return this.#records;
   }
 }
@@ -90,23 +110,41 @@ export class CompletedFetch {
 /** The offset after the last whole batch in `bytes` (a fetch may end in a cut-off batch), from headers alone. */
 function nextOffsetAfter(bytes: Buffer, fetchOffset: number): number {
   let next = fetchOffset;
+  for (const header of wholeBatches(bytes)) next = Math.max(next, header.lastOffset + 1);
+  return next;
+}
+
+/** Headers of the whole batches in `bytes`, in order; a cut-off last batch is left out. */
+function* wholeBatches(bytes: Buffer): Generator<BatchHeader> {
   let position = 0;
   while (bytes.length - position >= RECORD_BATCH_OVERHEAD) {
     const header = new BatchHeader(bytes, position);
     const size = header.sizeInBytes;
-    if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - position) break;
-    next = Math.max(next, header.lastOffset + 1);
+    if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - position) return;
+    yield header;
     position += size;
   }
-  return next;
 }
 
-function decodeRecords(state: PartitionState, fetchOffset: number, bytes: Buffer, aborted: readonly AbortedTransaction[] | null): ConsumerRecord[] {
-  const batches = decodeRecordBatches(bytes, { allowTruncatedTail: true });
+/**
+ * The records of the whole batches from `fetchOffset` on, batch by batch. A corrupt batch after
+ * good ones ends the list (`corruptAt`, its base offset); one before any good batch throws.
+ */
+function decodeRecords(state: PartitionState, fetchOffset: number, bytes: Buffer, aborted: readonly AbortedTransaction[] | null,
+  checkCrcs: boolean): { records: ConsumerRecord[]; corruptAt: number | null } {
   const abortedProducers = new Set<number>();
   const records: ConsumerRecord[] = [];
-  for (const batch of batches) {
-    if (batch.lastOffset < fetchOffset) continue;
+  let decodedAny = false;
+  for (const header of wholeBatches(bytes)) {
+    if (header.lastOffset < fetchOffset) continue;
+    let batch: RecordBatch;
+    try {
+      batch = decodeRecordBatch(bytes, header.position, { verifyCrc: checkCrcs });
+    } catch (error) {
+      if (!decodedAny) throw error;
+      return { records, corruptAt: Math.max(fetchOffset, header.baseOffset) };
+    }
+    decodedAny = true;
     if (aborted !== null && batch.isTransactional) {
       for (const a of aborted) if (a.firstOffset <= batch.lastOffset) abortedProducers.add(a.producerId);
     }
@@ -125,5 +163,5 @@ function decodeRecords(state: PartitionState, fetchOffset: number, bytes: Buffer
       });
     }
   }
-  return records;
+  return { records, corruptAt: null };
 }

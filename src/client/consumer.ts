@@ -31,6 +31,11 @@ export interface ConsumerOptions extends ClusterOptions {
   /** auto.offset.reset: where to start without a committed offset, or after OFFSET_OUT_OF_RANGE. */
   readonly autoOffsetReset?: 'earliest' | 'latest' | 'none';
   readonly isolationLevel?: IsolationLevel;
+  /**
+   * check.crcs (default true): verify the CRC-32C of every fetched batch, so corruption on disk or
+   * on the wire fails poll() with CORRUPT_MESSAGE instead of reaching the application.
+   */
+  readonly checkCrcs?: boolean;
   readonly enableAutoCommit?: boolean;
   readonly autoCommitIntervalMs?: number;
   /** session.timeout.ms and heartbeat.interval.ms: classic only; the coordinator sets both for 'consumer'. */
@@ -75,6 +80,7 @@ export class Consumer {
     this.#fetcher = new Fetcher(this.cluster, {
       minBytes: options.fetchMinBytes ?? 1, maxWaitMs: options.fetchMaxWaitMs ?? 500, maxBytes: options.fetchMaxBytes ?? 52_428_800,
       maxPartitionFetchBytes: options.maxPartitionFetchBytes ?? 1_048_576, isolationLevel: options.isolationLevel ?? 'read_uncommitted',
+      checkCrcs: options.checkCrcs ?? true,
     }, {
       onData: () => this.#wakeWaiters(),
       onOutOfRange: (state) => {
@@ -327,6 +333,12 @@ export class Consumer {
       const fetch = buffered[0]!;
       const state = fetch.state;
       if (fetch.epoch !== state.epoch || this.#fetcher.partitions.get(tpKey(state.topic, state.partition)) !== state || state.paused) {
+        buffered.shift();
+        continue;
+      }
+      // Fetched ahead from where the fetch before promised to end, which a corrupt batch moved back:
+      // it would skip that batch, so it goes and the fetcher asks again from the position.
+      if (fetch.fetchOffset !== state.position && !fetch.started) {
         buffered.shift();
         continue;
       }

@@ -14,6 +14,8 @@ export interface FetcherOptions {
   readonly maxBytes: number;
   readonly maxPartitionFetchBytes: number;
   readonly isolationLevel: IsolationLevel;
+  /** check.crcs: verify each fetched batch's CRC-32C (Java's default, true). */
+  readonly checkCrcs: boolean;
 }
 
 export const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
@@ -177,7 +179,7 @@ export class Fetcher {
     const aborted = this.#options.isolationLevel === 'read_committed'
       ? (p.abortedTransactions ?? []).map((a) => ({ producerId: Number(a.producerId), firstOffset: Number(a.firstOffset) }))
       : null;
-    const fetch = new CompletedFetch(state, fetchOffset, p.records, aborted);
+    const fetch = new CompletedFetch(state, fetchOffset, p.records, aborted, this.#options.checkCrcs);
     // Not even one whole batch: nothing to take and nowhere to move.
     if (fetch.nextFetchOffset === fetchOffset) return false;
     this.buffered.push(fetch);
