@@ -48,12 +48,15 @@ export class FrameReader {
   }
 
   #scratchRead(bytesRead: number): void {
+    // After a bad size the stream means nothing: drop what comes until the socket is gone.
+    if (this.#failed) return;
     this.#end += bytesRead;
     const scratch = this.#scratch;
-    while (!this.#failed && this.#end - this.#start >= SIZE_PREFIX_BYTES) {
+    while (this.#end - this.#start >= SIZE_PREFIX_BYTES) {
       const size = scratch.readInt32BE(this.#start);
       if (size < SIZE_PREFIX_BYTES || size > this.#maxFrameBytes) {
         this.#failed = true;
+        this.#start = this.#end = 0;
         this.#onBadSize(size);
         return;
       }
