@@ -24,7 +24,7 @@ import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts'
 import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
-import { readBuffers } from '../storage/read-buffer-pool.ts';
+import { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import { ApiKey } from '../protocol/generated/api-keys.ts';
 
 export interface Broker {
@@ -60,8 +60,11 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
 
   const clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
   const metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+  // Log reads and Produce frames share one pool: connections give the memory back once written.
+  const readBuffers = new ReadBufferPool();
   const logManager = LogManager.open({
     logDirs: config.logDirs,
+    readBuffers,
     nodeId: config.nodeId,
     clusterId,
     configForTopic: (topic) => {

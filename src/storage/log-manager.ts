@@ -5,6 +5,7 @@ import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECK
 import { ErrorCode } from '../protocol/errors.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
 import { PartitionLog, syncDirectory, type PartitionLogOptions } from './partition-log.ts';
@@ -27,6 +28,8 @@ export interface LogManagerOptions {
   readonly maxOpenFiles?: number;
   /** System calls on segment files; tests inject failures. */
   readonly fileIo?: FileIo;
+  /** Memory for log reads, given back by whoever is done with a read's bytes (the broker's connections). */
+  readonly readBuffers?: ReadBufferPool;
   /** Picks each log's segment.jitter.ms share; Math.random unless a test fixes it. */
   readonly random?: () => number;
   /** Told once when a log dir goes offline (an I/O error in it): its partitions answer KAFKA_STORAGE_ERROR. */
@@ -304,8 +307,9 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
-  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
     return {
+      readBuffers: this.options.readBuffers,
       now: this.options.now,
       scheduler: this.options.scheduler,
       random: this.options.random,

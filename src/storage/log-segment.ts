@@ -10,7 +10,7 @@ import { offsetFileName, readInt64 } from './file-io.ts';
 import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
-import { readBuffers } from './read-buffer-pool.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 
 export interface SegmentConfig {
   /** log.index.interval.bytes */
@@ -23,6 +23,8 @@ export interface SegmentConfig {
 export interface SegmentContext {
   readonly pool?: FileHandlePool;
   readonly now?: () => number;
+  /** Memory for reads; fresh buffers without one. */
+  readonly readBuffers?: ReadBufferPool;
 }
 
 /** Where one batch sits in a segment. */
@@ -71,6 +73,7 @@ export class LogSegment {
   private indexesChecked = false;
   private dirty = false;
   private readonly header: Buffer = Buffer.alloc(HEADER_PREFIX);
+  private readonly readBuffers: ReadBufferPool | undefined;
 
   private constructor(dir: string, baseOffset: number, bytes: number, config: SegmentConfig, context: SegmentContext) {
     const pool = context.pool ?? new FileHandlePool({ maxOpen: 8 });
@@ -81,6 +84,7 @@ export class LogSegment {
     this.timeIndex = new TimeIndex(pool, path.join(dir, offsetFileName(baseOffset, '.timeindex')), baseOffset, config.maxIndexSize);
     this.bytes = bytes;
     this.indexIntervalBytes = config.indexIntervalBytes;
+    this.readBuffers = context.readBuffers;
   }
 
   /**
@@ -224,7 +228,7 @@ export class LogSegment {
     if (first.lastOffset >= maxOffset) return Buffer.alloc(0);
     const wanted = Math.min(Math.max(maxBytes, minOneBatch ? first.size : 0), this.bytes - first.position);
     if (wanted < first.size) return Buffer.alloc(0);
-    const buffer = readBuffers.acquire(wanted);
+    const buffer = this.readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
     const got = this.file.read(buffer, first.position, wanted);
     let end = 0;
     while (end + RECORD_BATCH_OVERHEAD <= got) {

@@ -1,4 +1,5 @@
 import type { FileHandlePool } from './file-handle-pool.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 import type { LogConfig } from './log-config.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -42,6 +43,8 @@ export interface PartitionLogOptions {
   readonly scheduler?: Scheduler;
   /** Open descriptors shared by every log (LogManager's); a small pool of its own otherwise. */
   readonly fileHandles?: FileHandlePool;
+  /** Memory for reads, shared by every log (LogManager's); fresh buffers without one. */
+  readonly readBuffers?: ReadBufferPool;
   /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
   readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
   /** Called when a system call on the log's files failed: the owner takes the whole log dir offline. */

@@ -84,7 +84,7 @@ export class PartitionLog {
    */
   static open(options: PartitionLogOptions): PartitionLog {
     const recoverFrom = options.recover === false ? undefined : (options.recoveryPoint ?? 0);
-    const context = { pool: options.fileHandles ?? new FileHandlePool({ maxOpen: 16 }), now: options.now };
+    const context = { pool: options.fileHandles ?? new FileHandlePool({ maxOpen: 16 }), now: options.now, readBuffers: options.readBuffers };
     const loaded = { ...loadSegments(options.dir, logConfig(options.config), recoverFrom, context), context };
     const segments = loaded.segments;
     segments[segments.length - 1].onBecomeActive();

@@ -6,7 +6,8 @@
  * the bytes are no longer needed (the connection once a response is written to the socket, the
  * broker once a Produce request is answered) gives it back. Buffers never given back are simply
  * garbage, so only a release of bytes still in use could do harm: release only what nothing else
- * can still read.
+ * can still read. The broker's composition root makes one and hands it to the LogManager (and so
+ * to every segment) and to its listeners.
  */
 const MIN_POOLED_BYTES = 64 * 1024;
 const MAX_POOLED_BYTES = 16 * 1024 * 1024;
@@ -37,6 +38,3 @@ export class ReadBufferPool {
     if (list.length < FREE_PER_CLASS) list.push(memory);
   }
 }
-
-/** The broker's one pool. */
-export const readBuffers = new ReadBufferPool();
