@@ -80,6 +80,8 @@ export class ConsumerGroupMember implements GroupMembership {
   }
 
   async #run(): Promise<void> {
+    // Consecutive failures: the wait grows from retry.backoff.ms to retry.backoff.max.ms (KIP-580).
+    let failures = 0;
     while (this.#running) {
       try {
         this.coordinatorId ??= await findCoordinator(this.#cluster, this.#options.groupId);
@@ -94,6 +96,7 @@ export class ConsumerGroupMember implements GroupMembership {
           await this.#cluster.refreshMetadata(this.#topics);
         }
         const fenced = await this.#heartbeat();
+        failures = 0;
         if (this.#target !== null && this.#running) await this.#reconcile();
         // Rejoining after a fence and acknowledging a reconciliation do not wait for the interval.
         if (!fenced && !this.#state.ownedChanged(this.#owned) && this.#running) await this.#sleeper.sleep(this.#heartbeatIntervalMs);
@@ -101,7 +104,7 @@ export class ConsumerGroupMember implements GroupMembership {
         if (!isRetriableGroupError(error)) throw error;
         if (coordinatorLost(error)) this.coordinatorId = null;
         this.#state.reset();
-        if (this.#running) await this.#sleeper.sleep(this.#cluster.retryBackoffMs);
+        if (this.#running) await this.#sleeper.sleep(this.#cluster.retryBackoff.backoff(failures++));
       }
     }
   }

@@ -402,7 +402,7 @@ export class Consumer {
       } catch (error) {
         // A heartbeat in flight bumped our member epoch (consumer groups): retry with the new one, as Java does.
         if (!(error instanceof KafkaClientError) || error.code !== ErrorCode.STALE_MEMBER_EPOCH || attempt >= 3) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.cluster.retryBackoffMs));
+        await new Promise((resolve) => setTimeout(resolve, this.cluster.retryBackoff.backoff(attempt - 1)));
       }
     }
   }

@@ -72,15 +72,18 @@ export class GroupMember implements GroupMembership {
   }
 
   async #run(): Promise<void> {
+    // Consecutive failures: the wait grows from retry.backoff.ms to retry.backoff.max.ms (KIP-580).
+    let failures = 0;
     while (this.#running) {
       try {
         this.coordinatorId ??= await findCoordinator(this.#cluster, this.#options.groupId);
         await this.#joinAndSync();
         await this.#heartbeatUntilRebalance();
+        failures = 0;
       } catch (error) {
         if (!isRetriableGroupError(error)) throw error;
         if (coordinatorLost(error)) this.coordinatorId = null;
-        if (this.#running) await this.#sleeper.sleep(this.#cluster.retryBackoffMs);
+        if (this.#running) await this.#sleeper.sleep(this.#cluster.retryBackoff.backoff(failures++));
       }
     }
   }
