@@ -25,7 +25,6 @@ import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
 import { ReadBufferPool } from '../storage/read-buffer-pool.ts';
-import { ApiKey } from '../protocol/generated/api-keys.ts';
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -109,9 +108,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
         handler: (frame, connection) =>
           dispatcher.dispatch(frame, connection.id).then(
             (response) => {
-              // A Produce request's batches are in the log (copied by the write) once it is answered,
-              // and nothing keeps a view of them: its frame's memory can serve the next one.
-              if (frame.readInt16BE(0) === ApiKey.Produce) readBuffers.release(frame);
+              if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
               return response;
             },
             (error: unknown) => {

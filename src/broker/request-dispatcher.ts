@@ -32,6 +32,11 @@ export class RequestDispatcher {
     this.broker = broker;
   }
 
+  /** Whether the memory of this request's frame may be reused once it is answered (its handler's say). */
+  requestFreedOnAnswer(frame: Buffer): boolean {
+    return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestFreedOnAnswer === true;
+  }
+
   async dispatch(frame: Buffer, connectionId: string): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
     const apiKey = frame.readInt16BE(0);

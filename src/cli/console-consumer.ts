@@ -1,4 +1,4 @@
-import { Consumer } from '../client/index.ts';
+import { Consumer, keyOf } from '../client/index.ts';
 import type { ConsumerRecord, TopicPartition } from '../client/index.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
@@ -83,16 +83,16 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
   const format = formatterSettings(settings.formatterProperties);
   warnUnknownProperties(io, 'console-consumer', settings.unknownProperties);
 
-  const consumer = new Consumer(settings.consumer);
-  const brokerWarning = new UnreachableBrokerWarning(consumer.cluster, io,
+  const brokerWarning = new UnreachableBrokerWarning(io,
     `[Consumer clientId=${settings.consumer.clientId ?? 'console-consumer'}, groupId=${settings.consumer.groupId ?? ''}]`);
+  const consumer = new Consumer({ ...settings.consumer, onConnectionAttempt: brokerWarning.onConnectionAttempt });
   // Java's tool auto-commits and, on close, seeks back to the first unprinted record of each
   // partition first; committing exactly what was printed, every auto.commit.interval.ms and at the
   // end, stores the same offsets.
   const printed = new Map<string, { topic: string; partition: number; offset: number }>();
   let lastCommitMs = Date.now();
   const commit = async (partitions?: readonly TopicPartition[]) => {
-    const keys = partitions?.map((tp) => `${tp.topic}\0${tp.partition}`) ?? [...printed.keys()];
+    const keys = partitions?.map(keyOf) ?? [...printed.keys()];
     const offsets = keys.flatMap((key) => printed.get(key) ?? []);
     for (const key of keys) printed.delete(key);
     if (settings.commitPrinted && offsets.length > 0) await consumer.commit(offsets);
@@ -121,7 +121,6 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
       const waitMs = timeoutMs === undefined ? 500 : Math.max(0, Math.min(500, idleSinceMs + timeoutMs - Date.now()));
       const records = await consumer.poll(waitMs);
       if (records.length === 0) {
-        brokerWarning.idle();
         if (timeoutMs !== undefined && Date.now() - idleSinceMs >= timeoutMs) break;
         continue;
       }
@@ -134,7 +133,7 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
         out += written.out;
         log += written.log;
         count++;
-        printed.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+        printed.set(keyOf(record), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
       }
       if (out !== '') io.stdout(out);
       if (log !== '') io.stderr(log);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ASSIGNORS, assignorForProtocol, joinProtocolNames, rangeAssignor, roundRobinAssignor, type MemberSubscription } from './assignors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 
 const member = (memberId: string, topics: string[], owned: TopicPartition[] = []): MemberSubscription =>
   ({ memberId, groupInstanceId: null, topics, ownedPartitions: owned, generationId: 1 });

@@ -1,4 +1,4 @@
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 import { cooperativeStickyAssignor, stickyAssignor } from './sticky-assignor.ts';
 
 export { cooperativeStickyAssignor, stickyAssignor };

@@ -28,7 +28,14 @@ export interface ClusterOptions {
   readonly retryBackoffMaxMs?: number;
   /** Ask the broker to create topics the client names (allow.auto.create.topics). */
   readonly allowAutoTopicCreation?: boolean;
+  /**
+   * Told of every connection attempt's outcome (error null on success), as Java's NetworkClient
+   * logs its failures; node -1 is a bootstrap server.
+   */
+  readonly onConnectionAttempt?: (attempt: ConnectionAttempt) => void;
 }
+
+export interface ConnectionAttempt { readonly nodeId: number; readonly host: string; readonly port: number; readonly error: Error | null }
 
 export interface BrokerNode { readonly nodeId: number; readonly host: string; readonly port: number; readonly rack: string | null }
 
@@ -140,11 +147,13 @@ export class Cluster {
       current.failures = 0;
       current.nextAttemptMs = 0;
       connection.onClose(() => { if (current.connection === pending) current.connection = null; });
+      this.#options.onConnectionAttempt?.({ nodeId, host: target.host, port: target.port, error: null });
       return connection;
     } catch (error) {
       current.connection = null;
       current.failures++;
       current.nextAttemptMs = Date.now() + this.#reconnectBackoff.backoff(current.failures - 1);
+      this.#options.onConnectionAttempt?.({ nodeId, host: target.host, port: target.port, error: error as Error });
       throw error;
     }
   }

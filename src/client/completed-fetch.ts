@@ -2,7 +2,6 @@ import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-he
 import { decodeRecordBatch, type RecordBatch } from '../protocol/records/record-batch.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
 
-export interface TopicPartition { readonly topic: string; readonly partition: number }
 
 export interface ConsumerRecord {
   readonly topic: string;

@@ -1,4 +1,4 @@
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 
 /** A partition the member owns, with its topic's id: heartbeats name topics by id, users by name. */
 export interface OwnedPartition extends TopicPartition {

@@ -2,8 +2,10 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { FetchResponse } from '../protocol/generated/fetch.ts';
 import { Apis } from './apis.ts';
 import { CompletedFetch, type PartitionState } from './completed-fetch.ts';
+import { tpKey } from './topic-partition.ts';
 
-export type { ConsumerRecord, PartitionState, TopicPartition } from './completed-fetch.ts';
+export type { ConsumerRecord, PartitionState } from './completed-fetch.ts';
+export { tpKey, type TopicPartition } from './topic-partition.ts';
 import type { Cluster } from './cluster.ts';
 import { isMetadataError, KafkaClientError } from './errors.ts';
 import { isolationLevelCode, type IsolationLevel } from './list-offsets.ts';
@@ -18,7 +20,6 @@ export interface FetcherOptions {
   readonly checkCrcs: boolean;
 }
 
-export const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
 /**
  * The fetch side of the consumer: one loop per leader broker, each fetching the partitions that
@@ -65,11 +66,12 @@ export class Fetcher {
     return waiting >= MAX_BUFFERED_FETCHES ? null : offset;
   }
 
-  #fetchable(nodeId: number): Array<{ state: PartitionState; offset: number }> {
-    const out: Array<{ state: PartitionState; offset: number }> = [];
+  /** The partitions to fetch from `nodeId` now, where from, and under which epoch (a seek since makes the answer stale). */
+  #fetchable(nodeId: number): Array<{ state: PartitionState; offset: number; epoch: number }> {
+    const out: Array<{ state: PartitionState; offset: number; epoch: number }> = [];
     for (const state of this.partitions.values()) {
       const offset = this.#fetchOffset(state);
-      if (offset !== null && this.#cluster.cachedLeader(state.topic, state.partition) === nodeId) out.push({ state, offset });
+      if (offset !== null && this.#cluster.cachedLeader(state.topic, state.partition) === nodeId) out.push({ state, offset, epoch: state.epoch });
     }
     return out;
   }
@@ -110,9 +112,8 @@ export class Fetcher {
 
   async #loop(nodeId: number): Promise<void> {
     while (this.#running) {
-      const fetchable = this.#fetchable(nodeId);
-      if (fetchable.length === 0) return;
-      const sent = fetchable.map(({ state, offset }) => ({ state, offset, epoch: state.epoch }));
+      const sent = this.#fetchable(nodeId);
+      if (sent.length === 0) return;
       const topics = new Map<string, Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; logStartOffset: bigint; lastFetchedEpoch: number }>>();
       for (const { state, offset } of sent) {
         let list = topics.get(state.topic);

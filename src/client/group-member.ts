@@ -4,7 +4,7 @@ import { ASSIGNORS, assignorForProtocol, joinProtocolNames, type AssignorName, t
 import type { Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaClientError } from './errors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 import { findCoordinator, type CommitMember } from './group-requests.ts';
 import {
   coordinatorLost, isRetriableGroupError, minus, subscribedTopics, WakeableSleep, type GroupMemberHooks, type GroupMembership,

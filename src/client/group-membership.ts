@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Cluster } from './cluster.ts';
 import { KafkaClientError } from './errors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import { keyOf, type TopicPartition } from './topic-partition.ts';
 import type { CommitMember } from './group-requests.ts';
 
 /**
@@ -33,12 +33,10 @@ export interface GroupMemberHooks {
   onError(error: Error): void;
 }
 
-const key = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`;
-
 /** The partitions of `a` that are not in `b`. */
 export function minus<T extends TopicPartition>(a: readonly T[], b: readonly TopicPartition[]): T[] {
-  const drop = new Set(b.map(key));
-  return a.filter((tp) => !drop.has(key(tp)));
+  const drop = new Set(b.map(keyOf));
+  return a.filter((tp) => !drop.has(keyOf(tp)));
 }
 
 const COORDINATOR_MOVED = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);

@@ -4,11 +4,12 @@ export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetRese
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
 export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';
 export { Cluster } from './cluster.ts';
-export type { BrokerNode, ClusterMetadata, ClusterOptions, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
+export type { BrokerNode, ClusterMetadata, ClusterOptions, ConnectionAttempt, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
 export { Connection } from './connection.ts';
 export { Consumer } from './consumer.ts';
 export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, RebalanceListener, TopicPartition } from './consumer.ts';
 export { KafkaClientError } from './errors.ts';
+export { keyOf } from './topic-partition.ts';
 export type { TopicPartitionOffset } from './group-requests.ts';
 export type { IsolationLevel, OffsetAnswer } from './list-offsets.ts';
 export { murmur2, partitionForKey, toPositive } from './partitioner.ts';

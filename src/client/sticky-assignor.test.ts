@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { MemberSubscription } from './assignors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 import { cooperativeStickyAssignor, stickyAssignor } from './sticky-assignor.ts';
 import { encodeStickyUserData } from './sticky-user-data.ts';
 

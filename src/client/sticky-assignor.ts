@@ -1,8 +1,7 @@
 import type { Assignor, MemberSubscription } from './assignors.ts';
-import type { TopicPartition } from './fetcher.ts';
 import { constrainedAssign } from './sticky-constrained-assign.ts';
 import { generalAssign } from './sticky-general-assign.ts';
-import { tpKey } from './sticky-partitions.ts';
+import { keyOf, type TopicPartition } from './topic-partition.ts';
 import {
   decodeCooperativeUserData, decodeStickyUserData, DEFAULT_GENERATION, encodeCooperativeUserData, encodeStickyUserData,
   type StickyMemberData,
@@ -32,8 +31,8 @@ function resolveOwnership(members: ReadonlyArray<{ readonly memberId: string; re
   for (const { memberId, data } of members) {
     for (const tp of data.partitions) {
       if (!(tp.partition < (partitionsPerTopic.get(tp.topic) ?? 0))) continue;
-      const claim = claims.get(tpKey(tp)) ?? { tp, claimants: [] };
-      claims.set(tpKey(tp), claim);
+      const claim = claims.get(keyOf(tp)) ?? { tp, claimants: [] };
+      claims.set(keyOf(tp), claim);
       if (!claim.claimants.some((c) => c.memberId === memberId)) claim.claimants.push({ memberId, generation: data.generation });
     }
   }
@@ -111,10 +110,10 @@ export const cooperativeStickyAssignor: Assignor = {
   assign(partitionsPerTopic, members) {
     const { plan, ownership, claims } = stickyAssign(partitionsPerTopic, members, cooperativeMemberData);
     const claimedBy = new Map<string, string[]>();
-    for (const [memberId, data] of claims) for (const tp of data.partitions) claimedBy.set(tpKey(tp), [...(claimedBy.get(tpKey(tp)) ?? []), memberId]);
+    for (const [memberId, data] of claims) for (const tp of data.partitions) claimedBy.set(keyOf(tp), [...(claimedBy.get(keyOf(tp)) ?? []), memberId]);
     for (const [memberId, partitions] of plan) {
-      const kept = new Set(ownership.owned.get(memberId)!.map(tpKey));
-      plan.set(memberId, partitions.filter((tp) => kept.has(tpKey(tp)) || (claimedBy.get(tpKey(tp)) ?? []).every((other) => other === memberId)));
+      const kept = new Set(ownership.owned.get(memberId)!.map(keyOf));
+      plan.set(memberId, partitions.filter((tp) => kept.has(keyOf(tp)) || (claimedBy.get(keyOf(tp)) ?? []).every((other) => other === memberId)));
     }
     return plan;
   },

@@ -1,5 +1,5 @@
-import type { TopicPartition } from './fetcher.ts';
-import { allPartitions, tpKey } from './sticky-partitions.ts';
+import { allPartitions } from './sticky-partitions.ts';
+import { keyOf, type TopicPartition } from './topic-partition.ts';
 
 /**
  * Kafka's constrained sticky assignment, for groups whose members all subscribe to the same topics:
@@ -49,13 +49,13 @@ export function constrainedAssign(
     }
     for (const tp of mine.slice(0, keep)) {
       assignment.get(memberId)!.push(tp);
-      kept.add(tpKey(tp));
+      kept.add(keyOf(tp));
     }
   }
 
   underMinQuota.sort();
   atMinQuota.sort();
-  const unassigned = all.filter((tp) => !kept.has(tpKey(tp)));
+  const unassigned = all.filter((tp) => !kept.has(keyOf(tp)));
   let next = 0;
   for (const tp of unassigned) {
     if (underMinQuota.length > 0) {

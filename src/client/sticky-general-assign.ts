@@ -1,5 +1,5 @@
-import type { TopicPartition } from './fetcher.ts';
-import { allPartitions, tpKey } from './sticky-partitions.ts';
+import { allPartitions } from './sticky-partitions.ts';
+import { keyOf, type TopicPartition } from './topic-partition.ts';
 
 /**
  * Kafka's general sticky assignment, for groups whose members subscribe to different topics. The
@@ -58,14 +58,14 @@ class GeneralAssignment {
     let revocationRequired = false;
     for (const [memberId, partitions] of this.#owned) {
       for (const tp of partitions) {
-        this.#originalOwner.set(tpKey(tp), memberId);
+        this.#originalOwner.set(keyOf(tp), memberId);
         if (this.#subscriptions.get(memberId)?.has(tp.topic) === true) this.#place(tp, memberId);
         else revocationRequired = true;
       }
     }
     const sorted = allPartitions(this.#partitionsPerTopic, (a, b) =>
       this.#consumersOf.get(a)!.length - this.#consumersOf.get(b)!.length || (a < b ? -1 : a > b ? 1 : 0));
-    const unassigned = sorted.filter((tp) => !this.#ownerOf.has(tpKey(tp)));
+    const unassigned = sorted.filter((tp) => !this.#ownerOf.has(keyOf(tp)));
     for (const tp of unassigned) {
       const memberId = this.#leastLoaded(this.#consumersOf.get(tp.topic)!);
       if (memberId !== undefined) this.#place(tp, memberId);
@@ -93,13 +93,13 @@ class GeneralAssignment {
 
   #place(tp: TopicPartition, memberId: string): void {
     this.#current.get(memberId)!.push(tp);
-    this.#ownerOf.set(tpKey(tp), memberId);
+    this.#ownerOf.set(keyOf(tp), memberId);
   }
 
   #move(tp: TopicPartition, from: string, to: string): void {
     const list = this.#current.get(from)!;
-    const key = tpKey(tp);
-    list.splice(list.findIndex((q) => tpKey(q) === key), 1);
+    const key = keyOf(tp);
+    list.splice(list.findIndex((q) => keyOf(q) === key), 1);
     this.#place(tp, to);
   }
 
@@ -112,7 +112,7 @@ class GeneralAssignment {
       for (const topic of topics) {
         const count = this.#partitionsPerTopic.get(topic) ?? 0;
         for (let partition = 0; partition < count; partition++) {
-          const owner = this.#ownerOf.get(tpKey({ topic, partition }))!;
+          const owner = this.#ownerOf.get(keyOf({ topic, partition }))!;
           if (owner !== memberId && this.#size(owner) > size + 1) return false;
         }
       }
@@ -126,8 +126,8 @@ class GeneralAssignment {
       modified = false;
       for (const tp of partitions) {
         if (this.#isBalanced()) return;
-        const owner = this.#ownerOf.get(tpKey(tp))!;
-        const previous = this.#previousOwner.get(tpKey(tp));
+        const owner = this.#ownerOf.get(keyOf(tp))!;
+        const previous = this.#previousOwner.get(keyOf(tp));
         if (previous !== undefined && previous !== owner && this.#subscriptions.get(previous)!.has(tp.topic)
           && this.#size(owner) > this.#size(previous) + 1) {
           this.#move(tp, owner, previous);
@@ -149,7 +149,7 @@ class GeneralAssignment {
    */
   #moveSticky(tp: TopicPartition, from: string, to: string): void {
     const sameTopic = this.#current.get(from)!.filter((q) => q.topic === tp.topic);
-    const original = (q: TopicPartition) => this.#originalOwner.get(tpKey(q));
+    const original = (q: TopicPartition) => this.#originalOwner.get(keyOf(q));
     const chosen = sameTopic.find((q) => original(q) === to)
       ?? (original(tp) === from ? sameTopic.find((q) => original(q) !== from) : undefined)
       ?? tp;

@@ -1,7 +1,4 @@
-import type { TopicPartition } from './fetcher.ts';
-
-/** A TopicPartition as a map key (topic names cannot contain NUL). */
-export const tpKey = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`;
+import type { TopicPartition } from './topic-partition.ts';
 
 /** Every partition of the given topics, topics in name order, then by partition number. */
 export function allPartitions(partitionsPerTopic: ReadonlyMap<string, number>, topicOrder?: (a: string, b: string) => number): TopicPartition[] {

@@ -1,6 +1,6 @@
 import { DecodeError, Reader } from '../protocol/primitives/reader.ts';
 import { Writer } from '../protocol/primitives/writer.ts';
-import type { TopicPartition } from './fetcher.ts';
+import type { TopicPartition } from './topic-partition.ts';
 
 /** What a sticky assignor learns about a member: the partitions it had and in which generation (-1: unknown). */
 export interface StickyMemberData {

@@ -21,6 +21,12 @@ export interface ApiHandler<Request = any, Response = any> {
   readonly response: MessageCodec<Response>;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * True when nothing keeps a view of the request's bytes once it is answered, so the memory of its
+   * frame may serve the next request. False by default: many handlers keep decoded views (a
+   * JoinGroup's member metadata lives on in the group).
+   */
+  readonly requestFreedOnAnswer?: boolean;
   handle(request: Request, context: RequestContext): Promise<Response | null> | Response | null;
 }
 

@@ -18,6 +18,8 @@ export const produceHandler = defineHandler({
   response: produceResponse,
   minVersion: 0,
   maxVersion: 11,
+  // The batches are in the log (copied by the write) once answered; nothing keeps a view of them.
+  requestFreedOnAnswer: true,
   handle(request, context) {
     const acks = request.acks;
     const responses: ProduceResponseTopicProduceResponse[] = [];
