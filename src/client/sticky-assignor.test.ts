@@ -162,9 +162,9 @@ test('sticky, equal subscriptions: when a member joins, members only give up par
   }), { numRuns: 300 });
 });
 
-test('sticky, unequal subscriptions: when a member leaves, the others give up no more partitions than it had', () => {
-  // Kafka's balance may force moves here (a partition only one member can take pushes another
-  // partition of that member elsewhere), but each of the leaver's partitions displaces at most one.
+test('sticky, unequal subscriptions: when a member leaves, the others still get a complete, balanced plan', () => {
+  // No stickiness bound is asserted here: with unequal subscriptions Kafka's general algorithm is a
+  // heuristic, and balance can force more moves than the leaver had (see the next test).
   fc.assert(fc.property(groupArbitrary, fc.nat(), (g, leaver) => {
     const { partitions, members } = freshGroup({ ...g, equal: false });
     fc.pre(members.length > 1);
@@ -173,9 +173,23 @@ test('sticky, unequal subscriptions: when a member leaves, the others give up no
     const plan = stickyAssignor.assign(partitions, rest);
     assertComplete(partitions, rest, plan);
     assertKafkaBalanced(partitions, rest, plan);
-    const lost = rest.reduce((sum, m) => sum + m.ownedPartitions.length, 0) - kept(rest, plan);
-    assert.ok(lost <= gone.ownedPartitions.length, `${lost} moved between the others, the leaver had ${gone.ownedPartitions.length}`);
   }), { numRuns: 300 });
+});
+
+test('sticky, unequal subscriptions: a leaver whose topic only one member can take forces a chain of moves', () => {
+  // t3 can go only to m1, so m1's t1 partitions go to m2, the other t1 subscriber, and m2's t0
+  // partitions go on to the smallest members: six moves for a leaver that had five partitions.
+  const partitions = new Map([['t0', 3], ['t1', 7], ['t2', 8], ['t3', 7]]);
+  const subs = [['t0', 't2'], ['t0', 't1', 't3'], ['t0', 't1'], ['t0', 't3'], ['t0', 't2']];
+  const fresh = subs.map((topics, i) => member(`m${i}`, topics, [], -1));
+  const members = owning(fresh, stickyAssignor.assign(partitions, fresh));
+  assert.equal(members[3]!.ownedPartitions.length, 5);
+  const rest = members.filter((m) => m.memberId !== 'm3');
+  const plan = stickyAssignor.assign(partitions, rest);
+  assertKafkaBalanced(partitions, rest, plan);
+  assert.deepEqual(keys(plan.get('m1')!), new Set(Array.from({ length: 7 }, (_, p) => `t3-${p}`)));
+  assert.deepEqual(keys(plan.get('m2')!), new Set(Array.from({ length: 7 }, (_, p) => `t1-${p}`)));
+  assert.equal(rest.reduce((sum, m) => sum + m.ownedPartitions.length, 0) - kept(rest, plan), 6);
 });
 
 test("sticky matches the examples in Kafka's StickyAssignor documentation", () => {
