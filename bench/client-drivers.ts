@@ -10,7 +10,8 @@
 // Each worker loads only its own client (dynamic imports), so its start-up and a CPU profile of it
 // carry no other library's code.
 
-export type ClientName = 'samsa' | 'kafkajs' | 'platformatic';
+/** The three clients, and 'wire': the reference that is no client (bench/wire-driver.ts). */
+export type ClientName = 'samsa' | 'kafkajs' | 'platformatic' | 'wire';
 export const CLIENT_NAMES: readonly ClientName[] = ['samsa', 'kafkajs', 'platformatic'];
 
 export interface DriverSettings {
@@ -22,6 +23,8 @@ export interface DriverSettings {
   readonly batchSizeBytes: number;
   /** Samsa only: retries (default: the producer's). With 0 a partition may have several batches in flight. */
   readonly retries?: number;
+  /** 'wire' only: Produce requests outstanding at most (default: as many as the application makes). */
+  readonly wireInFlight?: number;
 }
 
 export interface ProduceDriver {
@@ -179,13 +182,15 @@ async function platformaticConsumer(s: DriverSettings): Promise<ConsumeDriver> {
   };
 }
 
-export function produceDriver(client: ClientName, settings: DriverSettings): Promise<ProduceDriver> {
+export async function produceDriver(client: ClientName, settings: DriverSettings): Promise<ProduceDriver> {
+  if (client === 'wire') return (await import('./wire-driver.ts')).wireProducer(settings, settings.wireInFlight ?? Infinity);
   if (client === 'samsa') return samsaProducer(settings);
   if (client === 'kafkajs') return kafkajsProducer(settings);
   return platformaticProducer(settings);
 }
 
-export function consumeDriver(client: ClientName, settings: DriverSettings): Promise<ConsumeDriver> {
+export async function consumeDriver(client: ClientName, settings: DriverSettings): Promise<ConsumeDriver> {
+  if (client === 'wire') return (await import('./wire-driver.ts')).wireConsumer(settings);
   if (client === 'samsa') return samsaConsumer(settings);
   if (client === 'kafkajs') return kafkajsConsumer(settings);
   return platformaticConsumer(settings);

@@ -62,6 +62,8 @@ export interface ClientsRow {
   lingerMs: number | null;
   /** Samsa's retries when not its default (0 lets a partition have several batches in flight). */
   retries: number | null;
+  /** The wire row's limit on requests in flight, when it has one. */
+  wireInFlight: number | null;
   acks: 1 | -1;
   recordSize: number;
   records: number;
@@ -168,6 +170,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
   const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
 
   const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null, retries: number | null = null): Promise<void> => {
+    const wireInFlight = job.wireInFlight ?? null;
     const profileFile = options.profileDir !== null && client === 'samsa'
       ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}${retries === null ? '' : `-retries${retries}`}-acks${job.acks}.cpuprofile`)
       : null;
@@ -184,7 +187,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
       await admin.deleteTopics({ topics: [job.topic] });
     }
     const row: ClientsRow = {
-      client, test, lingerMs, retries, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
+      client, test, lingerMs, retries, wireInFlight, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
       recordsPerSecond: result.records / result.seconds, megabytesPerSecond: (result.records * job.recordSize) / 1e6 / result.seconds,
       setupSeconds: result.setupSeconds, latencyMs: result.latencyMs, clientCpuSeconds: result.cpuSeconds, brokerCpuSeconds,
     };
@@ -220,6 +223,15 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
               await run(client, `produce ${mode}`, job, lingerMs, retries);
             }
           }
+          // The reference: prebuilt requests, no client. Batched, also with one request in flight,
+          // which is what Samsa's producer allows a partition while retries are on. Not streamed:
+          // there a request per record is the clients' choice, not a limit (Samsa batches them).
+          if (mode === 'streamed') continue;
+          for (const wireInFlight of mode === 'batched' ? [undefined, 1] : [undefined]) {
+            const topic = await createTopic(`clients-wire-${mode}-${recordSize}b`);
+            const job: WorkerJob = { ...base, client: 'wire', kind: 'produce', mode, topic, records, lingerMs: 0, ...(wireInFlight === undefined ? {} : { wireInFlight }) };
+            await run('wire', `produce ${mode}`, job, null);
+          }
         }
         if (acks !== options.acks[0] || !options.tests.has('consume')) continue;
         // Consume: the same bytes for every client, written by kcat in batches of up to 1 MB.
@@ -230,7 +242,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
           '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2000000']);
         const hw = await highWatermark(topic);
         if (hw !== batched) throw new Error(`${topic}: high watermark ${hw} after kcat produced ${batched} records`);
-        for (const client of CLIENT_NAMES) {
+        for (const client of [...CLIENT_NAMES, 'wire' as const]) {
           await run(client, 'consume', { ...base, client, kind: 'consume', mode: 'batched', topic, records: batched, lingerMs: 0 }, null);
         }
       }
@@ -249,6 +261,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
 const HEADER = ['client', 'test', 'acks', 'record', 'records', 'seconds', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'client CPU s', 'broker CPU s'];
 
 function clientLabel(row: ClientsRow): string {
+  if (row.client === 'wire') return `wire, no client${row.wireInFlight === null ? '' : ` (${row.wireInFlight} in flight)`}`;
   if (row.client !== 'samsa' || row.lingerMs === null) return row.client;
   return `samsa (linger ${row.lingerMs}${row.retries === null ? '' : `, retries ${row.retries}`})`;
 }
@@ -264,11 +277,14 @@ function formatRow(r: ClientsRow): string[] {
   ];
 }
 
-/** Samsa's records/s over each other client's, per test (Samsa's linger 0 row for one at a time). */
+/**
+ * Samsa's records/s over each other client's, per test (Samsa's linger 0 row for one at a time);
+ * the wire rows' too, which are the most any client could show here.
+ */
 export function clientsRatios(rows: ClientsRow[]): Array<{ samsa: string; test: string; acks: number; recordSize: number; kafkajs: number; platformatic: number }> {
   const out = [];
   for (const samsa of rows) {
-    if (samsa.client !== 'samsa' || (samsa.test === 'produce one-at-a-time' && samsa.lingerMs !== 0)) continue;
+    if (samsa.client === 'kafkajs' || samsa.client === 'platformatic' || (samsa.test === 'produce one-at-a-time' && samsa.lingerMs === LINGER_MS)) continue;
     const other = (client: ClientName): number => {
       const row = rows.find((r) => r.client === client && r.test === samsa.test && r.acks === samsa.acks && r.recordSize === samsa.recordSize);
       return row === undefined ? NaN : samsa.recordsPerSecond / row.recordsPerSecond;
@@ -285,10 +301,10 @@ export function printClientsTable(rows: ClientsRow[]): void {
   console.log(line(HEADER));
   console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
   for (const row of cells) console.log(line(row));
-  console.log('\nSamsa records/s over the others (goal: 3x KafkaJS, 1.5x @platformatic/kafka):');
+  console.log('\nSamsa records/s over the others (goal: 3x KafkaJS, 1.5x @platformatic/kafka), and the wire rows\' (the most any client reaches here):');
   for (const r of clientsRatios(rows)) {
     const size = r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`;
-    console.log(`  ${r.test.padEnd(21)} acks=${String(r.acks).padEnd(2)} ${size.padStart(5)} ${r.samsa.padEnd(27)}:  ${r.kafkajs.toFixed(2)}x KafkaJS, ${r.platformatic.toFixed(2)}x platformatic`);
+    console.log(`  ${r.test.padEnd(21)} acks=${String(r.acks).padEnd(2)} ${size.padStart(5)} ${r.samsa.padEnd(33)}:  ${r.kafkajs.toFixed(2)}x KafkaJS, ${r.platformatic.toFixed(2)}x platformatic`);
   }
 }
 
