@@ -146,3 +146,30 @@ test('a batch is encoded (with the accumulator\'s compression) as soon as it is 
   const c = acc.append('t', 0, record(1), 60, noop, 0);
   assert.ok(b.encoded !== null && c.encoded === null, 'b closed when c did not fit');
 });
+
+test('an answered batch\'s buffer serves the next batch; one sent with acks=0, or compressed, is left alone', () => {
+  const sameMemory = (a: Buffer, b: Buffer) => a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+  const sendOne = (acc: RecordAccumulator, compression: CompressionType, answered: boolean, fill: number): Buffer => {
+    const batch = acc.append('t', 0, { key: null, value: Buffer.alloc(30, fill), timestamp: 0 }, 50, noop, 0);
+    const [drained] = acc.drain(0, never);
+    assert.equal(drained, batch);
+    const sent = batch.encode(compression);
+    acc.deallocate(batch, answered);
+    return sent;
+  };
+  const acc = new RecordAccumulator({ batchSize: 100, lingerMs: 0 });
+  const first = sendOne(acc, CompressionType.none, true, 1);
+  const second = sendOne(acc, CompressionType.none, false, 2);
+  assert.ok(sameMemory(first, second), 'the answered batch\'s memory is reused');
+  // A request with acks=0 may still sit in the socket's queue: its bytes must stay as they are.
+  const copy = Buffer.from(second);
+  sendOne(acc, CompressionType.none, true, 3);
+  sendOne(acc, CompressionType.none, true, 4);
+  assert.deepEqual(second, copy);
+
+  const gzip = new RecordAccumulator({ batchSize: 100, lingerMs: 0, compression: CompressionType.gzip });
+  const compressed = sendOne(gzip, CompressionType.gzip, true, 5);
+  const compressedCopy = Buffer.from(compressed);
+  sendOne(gzip, CompressionType.gzip, true, 6);
+  assert.deepEqual(compressed, compressedCopy);
+});

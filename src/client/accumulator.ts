@@ -35,6 +35,8 @@ export interface Delivery {
  */
 const INITIAL_CAPACITY = 16_384;
 const MIN_CAPACITY = 1_024;
+/** Buffers of answered batches kept for new ones (see BatchBufferPool). */
+const POOLED_BUFFERS = 8;
 /** Per record kept for its RecordMetadata: timestamp, key size, value size (-1: null), slot. */
 const STRIDE = 4;
 
@@ -51,6 +53,8 @@ export class ProducerBatch {
   readonly #perRecord: number[] = [];
   /** Room for the batch header, then the encoded records. */
   #buffer: Buffer;
+  /** The buffer the sent bytes are a view of (uncompressed), to be pooled once the broker has answered. */
+  #sentFrom: Buffer | null = null;
   #position = RECORD_BATCH_OVERHEAD;
   #baseTimestamp = NO_TIMESTAMP;
   #maxTimestamp = NO_TIMESTAMP;
@@ -63,12 +67,12 @@ export class ProducerBatch {
   /** The encoded batch, kept across retries so a retry sends the same bytes. */
   encoded: Buffer | null = null;
 
-  /** `capacity`: bytes of records the buffer has room for before it must grow. */
-  constructor(topic: string, partition: number, createdMs: number, capacity = INITIAL_CAPACITY) {
+  /** `buffer`: room for the batch header and the records; it grows (is replaced) when they need more. */
+  constructor(topic: string, partition: number, createdMs: number, buffer: Buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + INITIAL_CAPACITY)) {
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;
-    this.#buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + capacity);
+    this.#buffer = buffer;
   }
 
   get recordCount(): number {
@@ -134,6 +138,7 @@ export class ProducerBatch {
     let batch: Buffer;
     if (compression === CompressionType.none) {
       batch = this.#buffer.subarray(0, this.#position);
+      this.#sentFrom = this.#buffer;
     } else {
       const compressed = compress(compression, this.#buffer.subarray(RECORD_BATCH_OVERHEAD, this.#position));
       batch = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
@@ -155,6 +160,17 @@ export class ProducerBatch {
     batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), CRC_OFFSET);
     this.encoded = batch;
     return batch;
+  }
+
+  /**
+   * The buffer this batch was sent from, for reuse: only once the broker answered its request, so
+   * nothing still waits to be written from it. A compressed batch was sent from its own copy; its
+   * records buffer went to the garbage collector at once.
+   */
+  takeAnsweredBuffer(): Buffer | null {
+    const buffer = this.#sentFrom;
+    this.#sentFrom = null;
+    return buffer;
   }
 
   complete(baseOffset: number, logAppendTimeMs: number): void {
@@ -225,10 +241,12 @@ export class RecordAccumulator {
   #flushing = 0;
   /** topic → partition → the records bytes of its last drained batch: the next buffer's size. */
   readonly #lastBytes = new Map<string, number[]>();
+  readonly #buffers: BatchBufferPool;
 
   constructor(options: AccumulatorOptions) {
     this.#options = options;
     this.memory = new BufferMemory(options.bufferMemory ?? Infinity);
+    this.#buffers = new BatchBufferPool(RECORD_BATCH_OVERHEAD + options.batchSize);
   }
 
   #queue(topic: string, partition: number): ProducerBatch[] {
@@ -265,7 +283,7 @@ export class RecordAccumulator {
     let batch = queue[queue.length - 1];
     if (batch === undefined || batch.closed || (batch.recordCount > 0 && batch.sizeBytes + size > this.#options.batchSize)) {
       if (batch !== undefined) this.#closeFull(batch);
-      batch = new ProducerBatch(topic, partition, nowMs, this.#capacityFor(topic, partition));
+      batch = new ProducerBatch(topic, partition, nowMs, this.#buffers.take(RECORD_BATCH_OVERHEAD + this.#capacityFor(topic, partition)));
       queue.push(batch);
       this.#batches++;
     }
@@ -366,8 +384,14 @@ export class RecordAccumulator {
   }
 
   /** A batch is done (delivered or failed for good): its records' bytes go back to buffer.memory. */
-  deallocate(batch: ProducerBatch): void {
+  /**
+   * Gives back a batch's share of buffer.memory. `answered`: the broker answered the request that
+   * carried it (so all of it was written) and its buffer may serve a new batch.
+   */
+  deallocate(batch: ProducerBatch, answered = false): void {
     this.memory.deallocate(batch.sizeBytes);
+    const buffer = batch.takeAnsweredBuffer();
+    if (answered && buffer !== null) this.#buffers.give(buffer);
   }
 
   beginFlush(): void { this.#flushing++; }
@@ -375,5 +399,30 @@ export class RecordAccumulator {
 
   get isEmpty(): boolean {
     return this.#batches === 0;
+  }
+}
+
+/**
+ * Buffers of answered batches, reused for new ones, as Java's BufferPool reuses batch.size
+ * buffers. A fresh buffer of a MiB is memory the kernel must fault in page by page and external
+ * memory whose growth forces V8 into full collections; reused, a steady producer allocates nothing.
+ * A few are kept, none bigger than `maxBytes` (a batch grown around one oversized record is not).
+ */
+class BatchBufferPool {
+  readonly #free: Buffer[] = [];
+  readonly #maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** A buffer of at least `bytes`: the last one given back if it is big enough, else a new one. */
+  take(bytes: number): Buffer {
+    const last = this.#free.pop();
+    return last !== undefined && last.length >= bytes ? last : Buffer.allocUnsafe(bytes);
+  }
+
+  give(buffer: Buffer): void {
+    if (buffer.length <= this.#maxBytes && this.#free.length < POOLED_BUFFERS) this.#free.push(buffer);
   }
 }

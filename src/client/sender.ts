@@ -207,7 +207,8 @@ export class Sender {
       const batch = delivered[i]!;
       const result = results[i];
       // Bytes first: sends waiting for them queued before anything the application does on hearing.
-      this.#accumulator.deallocate(batch);
+      // With acks=0 there was no answer: the request may still be queued for the socket.
+      this.#accumulator.deallocate(batch, response !== null);
       if (result === null || result === undefined) batch.complete(-1, -1);
       else batch.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
     }
