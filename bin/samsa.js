@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Launcher: samsa's sources are TypeScript that Node >= 24 runs directly. On an older Node, re-run
 // this command with the Node 24 binary the package depends on (npm package "node"), forwarding
-// arguments, stdio, signals and the exit code. Plain JavaScript so any Node can read it.
+// arguments, stdio, signals and the exit code; so too for `samsa broker` when this Node was not
+// started with the broker's flags. Plain JavaScript so any Node can read it.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,17 +29,25 @@ function bundledNode() {
   return candidates.find((candidate) => existsSync(candidate));
 }
 
+/** The flags a broker process starts with (bin/broker-node-flags says why): one per line, # comments. */
+function brokerNodeFlags() {
+  const text = readFileSync(join(packageRoot, 'bin', 'broker-node-flags'), 'utf8');
+  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line !== '');
+}
+
 const major = Number(process.versions.node.split('.')[0]);
-if (major >= REQUIRED_MAJOR) {
+const nodeFlags = args[0] === 'broker' ? brokerNodeFlags() : [];
+if (major >= REQUIRED_MAJOR && nodeFlags.every((flag) => process.execArgv.includes(flag))) {
   const { main } = await import(mainPath);
   process.exit(await main(args));
 } else {
-  const node = bundledNode();
+  // An older Node, or a broker that needs its flags: run again, as a child that gets both right.
+  const node = major >= REQUIRED_MAJOR ? process.execPath : bundledNode();
   if (node === undefined) {
     process.stderr.write(`samsa: needs Node.js >= ${REQUIRED_MAJOR} (this is ${process.version}); run npm install in ${packageRoot} or install Node ${REQUIRED_MAJOR}\n`);
     process.exit(1);
   }
-  const child = spawn(node, [mainPath, ...args], { stdio: 'inherit' });
+  const child = spawn(node, [...nodeFlags, mainPath, ...args], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }

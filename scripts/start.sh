@@ -12,4 +12,6 @@ if [ ! -d node_modules ]; then
   fi
 fi
 
-exec node_modules/.bin/node src/cli/main.ts broker "$@"
+# The broker's Node flags (bin/broker-node-flags says why), comments stripped.
+mapfile -t flags < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' bin/broker-node-flags)
+exec node_modules/.bin/node "${flags[@]}" src/cli/main.ts broker "$@"

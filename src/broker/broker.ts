@@ -157,7 +157,7 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   if (config.logCleanerEnable) cleaner.start();
 
   logger.info(
-    { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs },
+    { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs, nodeFlags: process.execArgv },
     'broker started',
   );
 

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
@@ -78,11 +79,17 @@ export interface BrokerProcess {
  * Starts `node src/cli/main.ts broker` as a child process and waits until it answers ApiVersions.
  * `overrides` become `--override key=value` flags on top of listeners and log.dirs.
  */
+/** The Node flags a broker process starts with, as bin/samsa.js reads them (one per line, # comments). */
+export function brokerNodeFlags(): string[] {
+  const text = readFileSync(join(REPO_ROOT, 'bin', 'broker-node-flags'), 'utf8');
+  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line !== '');
+}
+
 export async function startBrokerProcess(dataDir: string, overrides: KafkaConfigOverrides = {}, { startTimeoutMs = 30_000 } = {}): Promise<BrokerProcess> {
   const host = '127.0.0.1';
   const port = await findFreePort();
   const config: KafkaConfigOverrides = { listeners: `PLAINTEXT://${host}:${port}`, 'log.dirs': dataDir, ...overrides };
-  const args = [join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'broker'];
+  const args = [...brokerNodeFlags(), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'broker'];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
