@@ -14,7 +14,9 @@ test('samsa broker runs the broker with the flags in bin/broker-node-flags, and 
   const dataDir = await makeTempDir('samsa-launcher-');
   t.after(() => removeTempDir(dataDir));
   const launcher = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'samsa.js'), 'broker',
-    '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`],
+  // Its info lines are what the test reads, whatever level the suite runs at.
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG_LEVEL: 'info' } });
   const exited = once(launcher, 'exit') as Promise<[number | null, string | null]>;
   t.after(() => { if (launcher.exitCode === null) launcher.kill('SIGKILL'); });
   let output = '';
