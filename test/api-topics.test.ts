@@ -225,6 +225,9 @@ test('Metadata does not auto-create when the request forbids it (v4+) or for an 
   }
   const invalid = await metadata(client, ['bad name!'], { allowAutoTopicCreation: true });
   assert.equal(invalid.topics[0]!.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  // Without creation too, as Kafka: a name that can never exist is not merely unknown.
+  const invalidUncreated = await metadata(client, ['bad name!', 'fine-but-absent'], { allowAutoTopicCreation: false });
+  assert.deepEqual(invalidUncreated.topics.map((t) => t.errorCode), [ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   const listed = await listedTopics();
   assert.ok(!listed.includes('not-auto-created') && !listed.includes('bad name!'));
 });

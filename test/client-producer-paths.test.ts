@@ -54,9 +54,9 @@ test('a bad record in a batch rejects the call; the others are still delivered',
   await assert.rejects(producer.sendBatch([{ topic: 'paths-c', value: 'late' }]), /producer is closed/);
 });
 
-test('sends behind one still waiting for metadata keep their order; unknown topics fail', async () => {
+test('sends behind one still waiting for metadata keep their order; unknown topics fail after max.block.ms', async () => {
   // Without auto-creation (on by default, as in Java's clients) an unknown topic stays unknown.
-  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0, allowAutoTopicCreation: false });
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0, allowAutoTopicCreation: false, maxBlockMs: 1000 });
   await producer.send({ topic: 'paths-b', value: 'warm', partition: 0 });
   // paths-a is not cached yet: the first send waits, and every later one must queue behind it.
   const sends = Array.from({ length: 100 }, (_, i) => i % 2 === 0
@@ -67,8 +67,25 @@ test('sends behind one still waiting for metadata keep their order; unknown topi
     const offsets = metas.filter((_, i) => i % 2 === parity).map((m) => m.offset);
     for (let i = 1; i < offsets.length; i++) assert.equal(offsets[i], offsets[i - 1]! + 1);
   }
+  // As Java's send(): the topic is asked for until max.block.ms has passed, then the send times out.
+  const started = Date.now();
   await assert.rejects(producer.sendBatch([{ topic: 'paths-b', value: 'v' }, { topic: 'paths-missing', value: 'v' }]),
-    (e: unknown) => e instanceof KafkaClientError && e.code !== 0);
+    (e: unknown) => e instanceof KafkaClientError && e.errorName === 'REQUEST_TIMED_OUT' && /paths-missing not present in metadata after 1000 ms/.test(e.message));
+  assert.ok(Date.now() - started >= 1000, 'it waited max.block.ms');
+  // An invalid name can never appear: that fails at once.
+  await assert.rejects(producer.send({ topic: 'not a topic!', value: 'v' }),
+    (e: unknown) => e instanceof KafkaClientError && e.errorName === 'INVALID_TOPIC_EXCEPTION');
+  await producer.close();
+});
+
+test('a send to a topic created while it waits for metadata is delivered', async () => {
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0, allowAutoTopicCreation: false, maxBlockMs: 30_000 });
+  await producer.connect();
+  const sent = producer.send({ topic: 'paths-late', value: 'waited' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await admin.createTopics([{ topic: 'paths-late', numPartitions: 1 }]);
+  const meta = await sent;
+  assert.deepEqual([meta.topic, meta.partition, meta.offset], ['paths-late', 0, 0]);
   await producer.close();
 });
 

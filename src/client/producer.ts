@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '../protocol/errors.ts';
 import { CompressionType, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
@@ -36,8 +37,8 @@ export interface ProducerOptions extends ClusterOptions {
    */
   readonly bufferMemory?: number;
   /**
-   * max.block.ms (default 60000): how long a send may wait for room in buffer.memory (counted from
-   * the call, so time spent waiting for metadata counts too) before it fails with REQUEST_TIMED_OUT.
+   * max.block.ms (default 60000): how long a send may wait for its topic's metadata and then for
+   * room in buffer.memory, counted from the call, before it fails with REQUEST_TIMED_OUT.
    */
   readonly maxBlockMs?: number;
   /** enable.idempotence: not served by Samsa's broker yet; setting it true fails clearly. */
@@ -222,8 +223,7 @@ export class Producer {
     try {
       if (this.#ready === null) this.connect();
       await this.#ready;
-      const topic = await this.cluster.topic(record.topic);
-      if (topic.partitions.length === 0) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${record.topic}`, 'topic has no partitions');
+      const topic = await this.#awaitTopic(record.topic, startMs);
       const allocated = this.#accumulator.memory.allocate(serialized.size, this.#maxBlockMs - (Date.now() - startMs), `send to ${record.topic}`);
       // While sends wait for room, batches go without lingering: the sender must look again.
       this.#sender.wake();
@@ -235,6 +235,32 @@ export class Producer {
     }
     this.#sender.wake();
     return delivery.promise;
+  }
+
+  /**
+   * The topic's metadata, waited for as Java's send() does (waitOnMetadata): a topic the cluster
+   * does not know yet, or whose partitions it cannot list, is asked for again, backing off, until
+   * max.block.ms has passed since the send began; an error no retry can mend (an invalid name, no
+   * authorization) fails at once.
+   */
+  async #awaitTopic(name: string, startMs: number): Promise<TopicMetadata> {
+    for (let attempt = 0; ; attempt++) {
+      let last: KafkaClientError;
+      try {
+        const topic = await this.cluster.topic(name);
+        if (topic.partitions.length > 0) return topic;
+        last = new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `send to ${name}`, 'topic has no partitions');
+      } catch (error) {
+        if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
+        last = error;
+      }
+      const leftMs = this.#maxBlockMs - (Date.now() - startMs);
+      if (leftMs <= 0 || this.#closed) {
+        throw new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `send to ${name}`,
+          `topic ${name} not present in metadata after ${this.#maxBlockMs} ms (last: ${last.errorName})`, { cause: last, retriable: false });
+      }
+      await sleep(Math.min(leftMs, this.cluster.retryBackoff.backoff(attempt)));
+    }
   }
 
   /**

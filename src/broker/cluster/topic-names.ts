@@ -15,6 +15,15 @@ export function validateTopicName(name: string): void {
   if (!LEGAL_TOPIC_NAME.test(name)) refuse('it contains a character other than ASCII alphanumerics, ".", "_" and "-"');
 }
 
+export function validTopicName(name: string): boolean {
+  try {
+    validateTopicName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Kafka's metric names replace "." with "_", so two topics that differ only there would collide;
  * Kafka refuses the second one.
