@@ -5,7 +5,8 @@ import { BOOTSTRAP_OPTIONS, flag, parsePartitionList, parseOptions, stringOption
 
 export const getOffsetsUsage = `Usage: samsa get-offsets --bootstrap-server <host:port> [options]   (kafka-get-offsets)
 
-Prints topic:partition:offset for each partition.
+Prints topic:partition:offset for each partition that has an offset at the time asked for (--json: every
+partition, offset null where there is none).
   --topic <regex>                 topics to query (all when absent)
   --partitions <list>             partition ids, e.g. 0,1,4-6 (all when absent)
   --topic-partitions <list>       topic:partitions pairs, e.g. "orders:0-2,payments" (instead of --topic/--partitions)
@@ -83,8 +84,8 @@ export async function runGetOffsetsCommand(args: readonly string[], io: CliIo): 
     if (flag(values, 'json')) {
       printJson(io, answers.map((a) => ({ topic: a.topic, partition: a.partition, offset: a.offset < 0 ? null : a.offset })));
     } else {
-      // Like GetOffsetShell: no offset (nothing at or after the time) prints an empty field.
-      io.stdout(answers.map((a) => `${a.topic}:${a.partition}:${a.offset < 0 ? '' : a.offset}\n`).join(''));
+      // As Kafka's GetOffsetShell (3.5+): a partition with no offset (nothing at or after the time) is left out.
+      io.stdout(answers.filter((a) => a.offset >= 0).map((a) => `${a.topic}:${a.partition}:${a.offset}\n`).join(''));
     }
     return EXIT_OK;
   });
