@@ -208,14 +208,14 @@ test('a pattern subscription takes the matching topics, including one created af
 
 test('our Admin lists and describes the group as a consumer-protocol group', { timeout: 60_000 }, async () => {
   await admin.createTopics([{ topic: 'described', numPartitions: 4 }]);
-  const members = [consumer('described-g', { clientId: 'one', groupRemoteAssignor: 'range' }), consumer('described-g', { clientId: 'two', groupRemoteAssignor: 'range' })];
+  const members = [consumer('described-g', { clientId: 'one', groupRemoteAssignor: 'range', clientRack: 'rack-1' }), consumer('described-g', { clientId: 'two', groupRemoteAssignor: 'range' })];
   for (const m of members) m.subscribe(['described']);
   await waitForSplit(members, 'described', 4, 2);
   const [description] = await admin.describeGroups(['described-g']);
   assert.equal(description!.type, 'consumer');
   assert.equal(description!.state, 'Stable');
   assert.equal(description!.protocol, 'range');
-  assert.deepEqual(description!.members.map((m) => m.clientId).sort(), ['one', 'two']);
+  assert.deepEqual(description!.members.map((m) => [m.clientId, m.rackId]).sort(), [['one', 'rack-1'], ['two', null]], 'client.rack as the join sent it');
   for (const m of description!.members) assert.deepEqual(m.subscribedTopics, ['described']);
   assert.deepEqual(sorted(description!.members.flatMap((m) => m.assignment)), ['described-0', 'described-1', 'described-2', 'described-3']);
   const listed = (await admin.listGroups()).find((g) => g.groupId === 'described-g');

@@ -79,7 +79,7 @@ for (const variant of [
     };
 
     const ours = new Consumer({
-      bootstrapServers: [broker.bootstrap], clientId: 'samsa-member', groupId, groupProtocol: 'classic', partitionAssignmentStrategy: variant.strategy,
+      bootstrapServers: [broker.bootstrap], clientId: 'samsa-member', groupId, groupProtocol: 'classic', partitionAssignmentStrategy: variant.strategy, clientRack: 'rack-ours',
       autoOffsetReset: 'earliest', enableAutoCommit: false, heartbeatIntervalMs: 200, sessionTimeoutMs: 10_000, fetchMaxWaitMs: 100,
     });
     const oursGot: Received[] = [];
@@ -137,6 +137,8 @@ for (const variant of [
       });
       const d = await described();
       assert.equal(d.protocol, 'RoundRobinAssigner', 'the one assignor both offer');
+      // Our subscription (v3) carries client.rack; KafkaJS's has no rack.
+      assert.deepEqual([memberOf(d, 'samsa-member')!.rackId, memberOf(d, 'kafkajs-member')!.rackId], ['rack-ours', null]);
       assert.equal(theirsJoins.at(-1)!.groupProtocol, 'RoundRobinAssigner');
       assert.equal(theirsJoins.at(-1)!.isLeader, variant.first === 'kafkajs', 'the first to join leads and runs its assignor');
       const oursPart = oursOwn();

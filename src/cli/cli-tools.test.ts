@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { formatTable, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { UsageError } from './cli-io.ts';
 import { clientProperties, parseOptions, parsePartitionList } from './cli-options.ts';
-import { producerOptions } from './client-properties.ts';
+import { consumerOptions, producerOptions } from './client-properties.ts';
 import { parseAddConfig } from './configs.ts';
 import { formatRecord, formatterSettings } from './console-consumer.ts';
 import { lineReaderSettings, parseLine, readLines } from './console-producer.ts';
@@ -117,4 +117,11 @@ test('client config files are read as Java properties; client configs trimmed as
   writeFileSync(file, 'linger.ms=\\u00\n');
   await assert.rejects(clientProperties(file, [], '--producer-property'), (error: unknown) =>
     error instanceof UsageError && error.message === `${file}: malformed \\u escape "\\u00"`);
+});
+
+test('consumer properties: client.rack, check.crcs and isolation.level land on the options; unknown keys come back', () => {
+  const props = new Map([['client.rack', 'rack-7'], ['check.crcs', 'false'], ['isolation.level', 'read_committed'], ['no.such.key', '1']]);
+  const { options, unknown } = consumerOptions({ bootstrapServers: ['x:9092'] }, props);
+  assert.deepEqual([options.clientRack, options.checkCrcs, options.isolationLevel], ['rack-7', false, 'read_committed']);
+  assert.deepEqual(unknown, ['no.such.key']);
 });

@@ -122,6 +122,7 @@ export function consumerOptions(base: ConsumerOptions, props: ReadonlyMap<string
       case 'max.partition.fetch.bytes': options.maxPartitionFetchBytes = int(key, value); break;
       case 'max.poll.records': options.maxPollRecords = int(key, value); break;
       case 'check.crcs': options.checkCrcs = bool(key, value); break;
+      case 'client.rack': options.clientRack = value; break;
       case 'auto.offset.reset': {
         if (value !== 'earliest' && value !== 'latest' && value !== 'none') throw new UsageError(`auto.offset.reset must be earliest, latest or none, not '${value}'`);
         options.autoOffsetReset = value;

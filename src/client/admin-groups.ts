@@ -14,6 +14,8 @@ export interface GroupMemberDescription {
   readonly groupInstanceId: string | null;
   readonly clientId: string;
   readonly clientHost: string;
+  /** The member's client.rack: from its subscription (classic) or its heartbeat (consumer); null when unset. */
+  readonly rackId: string | null;
   /** Decoded when the group's protocol type is "consumer". */
   readonly subscribedTopics: string[];
   readonly assignment: Array<{ topic: string; partition: number }>;
@@ -89,7 +91,7 @@ export class GroupAdmin {
           const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
           return {
             memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, clientId: m.clientId, clientHost: m.clientHost,
-            subscribedTopics: subscription?.topics ?? [],
+            rackId: subscription?.rackId ?? null, subscribedTopics: subscription?.topics ?? [],
             assignment: (assignment?.assignedPartitions ?? []).flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition }))),
           };
         }),
@@ -173,7 +175,7 @@ function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup
   return {
     groupId: g.groupId, type: 'consumer', state: g.groupState, protocolType: 'consumer', protocol: g.assignorName,
     members: g.members.map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
+      memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, rackId: m.rackId,
       subscribedTopics: [...m.subscribedTopicNames], assignment: partitions(m.assignment),
     })),
   };

@@ -18,6 +18,8 @@ export interface ConsumerGroupMemberOptions {
   readonly rebalanceTimeoutMs: number;
   /** group.remote.assignor: null lets the coordinator pick its default. */
   readonly serverAssignor: string | null;
+  /** client.rack, null when unset. */
+  readonly rackId: string | null;
 }
 
 /** Our membership is gone (or our epoch is stale): what we own is lost; rejoin with epoch 0. */
@@ -111,9 +113,9 @@ export class ConsumerGroupMember implements GroupMembership {
 
   /** One heartbeat; true when it found us fenced (what we owned is lost, the next one rejoins). */
   async #heartbeat(): Promise<boolean> {
-    const { groupId, groupInstanceId, rebalanceTimeoutMs, serverAssignor } = this.#options;
+    const { groupId, groupInstanceId, rebalanceTimeoutMs, serverAssignor, rackId } = this.#options;
     const request = this.#state.request({
-      groupId, memberId: this.#memberId, memberEpoch: this.#memberEpoch, instanceId: groupInstanceId, rebalanceTimeoutMs,
+      groupId, memberId: this.#memberId, memberEpoch: this.#memberEpoch, instanceId: groupInstanceId, rackId, rebalanceTimeoutMs,
       subscribedTopicNames: this.#topics, serverAssignor, owned: this.#owned,
     });
     const response: ConsumerGroupHeartbeatResponse = await this.#cluster.send(this.coordinatorId!, 'group', Apis.ConsumerGroupHeartbeat, request);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HeartbeatState, leaveRequest, type HeartbeatMember } from './consumer-heartbeat-state.ts';
 
 const member = (over: Partial<HeartbeatMember> = {}): HeartbeatMember => ({
-  groupId: 'g', memberId: '', memberEpoch: 0, instanceId: null, rebalanceTimeoutMs: 300_000,
+  groupId: 'g', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 300_000,
   subscribedTopicNames: ['b', 'a'], serverAssignor: 'uniform', owned: [], ...over,
 });
 
@@ -48,4 +48,14 @@ test('a static member always names its instance id; it leaves with epoch -2, a d
   assert.equal(state.request(member({ memberId: 'm', memberEpoch: 1, instanceId: 'i' })).instanceId, 'i');
   assert.equal(leaveRequest('g', 'm', 'i').memberEpoch, -2);
   assert.equal(leaveRequest('g', 'm', null).memberEpoch, -1);
+});
+
+test('client.rack goes with the join and with the first heartbeat after a failure, not with every one', () => {
+  const state = new HeartbeatState();
+  assert.equal(state.request(member({ rackId: 'rack-a' })).rackId, 'rack-a');
+  const joined = member({ memberId: 'm', memberEpoch: 1, rackId: 'rack-a' });
+  assert.equal(state.request(joined).rackId, null);
+  state.reset();
+  assert.equal(state.request(joined).rackId, 'rack-a');
+  assert.equal(state.request(joined).rackId, null);
 });

@@ -12,6 +12,7 @@ export interface HeartbeatMember {
   readonly memberId: string;
   readonly memberEpoch: number;
   readonly instanceId: string | null;
+  readonly rackId: string | null;
   readonly rebalanceTimeoutMs: number;
   readonly subscribedTopicNames: readonly string[];
   readonly serverAssignor: string | null;
@@ -28,12 +29,15 @@ export interface HeartbeatMember {
  */
 export class HeartbeatState {
   #rebalanceTimeoutMs = -1;
+  /** undefined: not sent since the last reset. */
+  #rackId: string | null | undefined = undefined;
   #subscribedTopicNames: string | null = null;
   #serverAssignor: string | null = null;
   #owned: string | null = null;
 
   reset(): void {
     this.#rebalanceTimeoutMs = -1;
+    this.#rackId = undefined;
     this.#subscribedTopicNames = null;
     this.#serverAssignor = null;
     this.#owned = null;
@@ -52,13 +56,14 @@ export class HeartbeatState {
       memberEpoch: member.memberEpoch,
       // Always sent when static: the coordinator checks it on every heartbeat.
       instanceId: member.instanceId,
-      rackId: null,
+      rackId: all || this.#rackId !== member.rackId ? member.rackId : null,
       rebalanceTimeoutMs: all || this.#rebalanceTimeoutMs !== member.rebalanceTimeoutMs ? member.rebalanceTimeoutMs : -1,
       subscribedTopicNames: all || this.#subscribedTopicNames !== topicsKey ? topics : null,
       serverAssignor: member.serverAssignor !== null && (all || this.#serverAssignor !== member.serverAssignor) ? member.serverAssignor : null,
       topicPartitions: all || this.#owned !== ownedKey ? owned.map((t) => ({ topicId: t.topicId, partitions: [...t.partitions] })) : null,
     };
     this.#rebalanceTimeoutMs = member.rebalanceTimeoutMs;
+    this.#rackId = member.rackId;
     this.#subscribedTopicNames = topicsKey;
     this.#serverAssignor = member.serverAssignor;
     this.#owned = ownedKey;

@@ -36,6 +36,11 @@ export interface ConsumerOptions extends ClusterOptions {
    * on the wire fails poll() with CORRUPT_MESSAGE instead of reaching the application.
    */
   readonly checkCrcs?: boolean;
+  /**
+   * client.rack: the rack this consumer runs in. Sent with every fetch (KIP-392), in the classic
+   * subscription (rack-aware assignors, KIP-881) and when joining a consumer group (KIP-848).
+   */
+  readonly clientRack?: string;
   readonly enableAutoCommit?: boolean;
   readonly autoCommitIntervalMs?: number;
   /** session.timeout.ms and heartbeat.interval.ms: classic only; the coordinator sets both for 'consumer'. */
@@ -80,7 +85,7 @@ export class Consumer {
     this.#fetcher = new Fetcher(this.cluster, {
       minBytes: options.fetchMinBytes ?? 1, maxWaitMs: options.fetchMaxWaitMs ?? 500, maxBytes: options.fetchMaxBytes ?? 52_428_800,
       maxPartitionFetchBytes: options.maxPartitionFetchBytes ?? 1_048_576, isolationLevel: options.isolationLevel ?? 'read_uncommitted',
-      checkCrcs: options.checkCrcs ?? true,
+      checkCrcs: options.checkCrcs ?? true, clientRack: options.clientRack ?? '',
     }, {
       onData: () => this.#wakeWaiters(),
       onOutOfRange: (state) => {
@@ -162,11 +167,12 @@ export class Consumer {
     this.#member = this.#options.groupProtocol === 'consumer'
       ? new ConsumerGroupMember(this.cluster, {
         groupId, groupInstanceId, subscription: topics, rebalanceTimeoutMs, serverAssignor: this.#options.groupRemoteAssignor ?? null,
+        rackId: this.#options.clientRack || null,
       }, hooks)
       : new GroupMember(this.cluster, {
         groupId, groupInstanceId, subscription: topics, rebalanceTimeoutMs,
         sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 45_000, heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 3_000,
-        assignors: this.#options.partitionAssignmentStrategy ?? ['range', 'cooperative-sticky'],
+        assignors: this.#options.partitionAssignmentStrategy ?? ['range', 'cooperative-sticky'], rackId: this.#options.clientRack || null,
       }, hooks);
     this.#member.start();
     this.#startAutoCommit();

@@ -18,6 +18,8 @@ export interface FetcherOptions {
   readonly isolationLevel: IsolationLevel;
   /** check.crcs: verify each fetched batch's CRC-32C (Java's default, true). */
   readonly checkCrcs: boolean;
+  /** client.rack, '' when unset. */
+  readonly clientRack: string;
 }
 
 
@@ -125,7 +127,7 @@ export class Fetcher {
         response = await this.#cluster.send(nodeId, 'fetch', Apis.Fetch, {
           replicaId: -1, maxWaitMs: this.#options.maxWaitMs, minBytes: this.#options.minBytes, maxBytes: this.#options.maxBytes,
           isolationLevel: isolationLevelCode(this.#options.isolationLevel), sessionId: 0, sessionEpoch: -1,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: '',
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: this.#options.clientRack,
         }, { extraTimeoutMs: this.#options.maxWaitMs });
       } catch (error) {
         if (error instanceof KafkaClientError && error.retriable) {

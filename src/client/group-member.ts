@@ -20,6 +20,8 @@ export interface GroupMemberOptions {
   readonly rebalanceTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly assignors: readonly AssignorName[];
+  /** client.rack, null when unset: written into the subscription for rack-aware assignors. */
+  readonly rackId: string | null;
 }
 
 /** The member-id/generation reset errors: our membership is gone, what we own is lost. */
@@ -112,7 +114,7 @@ export class GroupMember implements GroupMembership {
     const metadata = (name: string) => encodeSubscription({
       topics, userData: assignorForProtocol(name)?.subscriptionUserData?.(this.#lastAssignment) ?? null,
       ownedPartitions: [...ownedByTopic].map(([topic, partitions]) => ({ topic, partitions })),
-      generationId: this.#generationId, rackId: null,
+      generationId: this.#generationId, rackId: this.#options.rackId,
     });
     const coordinator = this.coordinatorId!;
     const join = await this.#cluster.send(coordinator, 'group', Apis.JoinGroup, {
