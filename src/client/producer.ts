@@ -254,8 +254,9 @@ export class Producer {
         if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
         last = error;
       }
+      if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${name}`, 'producer is closed', { cause: last, retriable: false });
       const leftMs = this.#maxBlockMs - (Date.now() - startMs);
-      if (leftMs <= 0 || this.#closed) {
+      if (leftMs <= 0) {
         throw new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `send to ${name}`,
           `topic ${name} not present in metadata after ${this.#maxBlockMs} ms (last: ${last.errorName})`, { cause: last, retriable: false });
       }
