@@ -128,6 +128,30 @@ test('--replica-assignment places partitions on the given brokers; --under-repli
   }
 });
 
+test('--under-min-isr-partitions, --at-min-isr-partitions, --topics-with-overrides and --topic-id describe as kafka-topics does', async () => {
+  await runCliOk(['topics', ...b, '--create', '--topic', 'isr-strict', '--partitions', '2', '--config', 'min.insync.replicas=2']);
+  await runCliOk(['topics', ...b, '--create', '--topic', 'isr-plain', '--partitions', '1']);
+  const describe = async (...extra: string[]) => (await runCliOk(['topics', ...b, '--describe', '--topic', 'isr-.*', ...extra])).stdout.trimEnd().split('\n');
+  const partitionsOf = (lines: string[]) => lines.map((l) => /^\tTopic: (\S+)\tPartition: (\d+)/.exec(l)).map((m) => m === null ? 'topic line' : `${m[1]}-${m[2]}`);
+  // One replica in sync: under min.insync.replicas=2, at the default 1.
+  assert.deepEqual(partitionsOf(await describe('--under-min-isr-partitions')), ['isr-strict-0', 'isr-strict-1']);
+  assert.deepEqual(partitionsOf(await describe('--at-min-isr-partitions')), ['isr-plain-0']);
+  const overrides = await describe('--topics-with-overrides');
+  assert.equal(overrides.length, 1, 'topic lines only, of topics with overrides');
+  assert.match(overrides[0]!, /^Topic: isr-strict\t.*\tConfigs: min\.insync\.replicas=2$/);
+
+  const plain = (await runCliOk(['topics', ...b, '--describe', '--topic', 'isr-plain'])).stdout;
+  const topicId = /TopicId: (\S+)/.exec(plain)![1]!;
+  assert.equal((await runCliOk(['topics', ...b, '--describe', '--topic-id', topicId])).stdout, plain);
+  const missing = await runCli(['topics', ...b, '--describe', '--topic-id', 'AAAAAAAAAAAAAAAAAAAAAA']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /UNKNOWN_TOPIC_ID/);
+  for (const bad of [['--describe', '--under-min-isr-partitions', '--at-min-isr-partitions'], ['--list', '--at-min-isr-partitions'],
+    ['--describe', '--topics-with-overrides', '--unavailable-partitions'], ['--describe', '--topic', 'x', '--topic-id', topicId]]) {
+    assert.equal((await runCli(['topics', ...b, ...bad])).status, 2, bad.join(' '));
+  }
+});
+
 test('--command-config: admin client properties from a file; unknown keys warn, an unsupported security.protocol is refused', async () => {
   const file = join(broker.dataDir, 'admin.properties');
   await writeFile(file, '# the Java tools\' admin client config\nclient.id=topics-from-file\nrequest.timeout.ms=20000\nno.such.config=1\n');

@@ -24,7 +24,10 @@ Options:
   --config <k=v>               topic config at create (repeatable)
   --if-exists / --if-not-exists  do nothing rather than fail
   --exclude-internal           leave out internal topics (list, describe)
-  --under-replicated-partitions / --unavailable-partitions  describe only such partitions
+  --under-replicated-partitions, --unavailable-partitions, --under-min-isr-partitions, --at-min-isr-partitions
+                               describe only such partitions (one of them; no topic lines)
+  --topics-with-overrides      describe only topics with config overrides (topic lines only)
+  --topic-id <id>              describe the topic with this id (instead of --topic)
   --json                       machine-readable output (list, describe)
   --command-config <file>      admin client properties (client.id, request.timeout.ms, ...)
 `;
@@ -36,7 +39,12 @@ const OPTIONS = {
   'replica-assignment': { type: 'string' }, config: { type: 'string', multiple: true },
   'if-exists': { type: 'boolean' }, 'if-not-exists': { type: 'boolean' }, 'exclude-internal': { type: 'boolean' },
   'under-replicated-partitions': { type: 'boolean' }, 'unavailable-partitions': { type: 'boolean' },
+  'under-min-isr-partitions': { type: 'boolean' }, 'at-min-isr-partitions': { type: 'boolean' },
+  'topics-with-overrides': { type: 'boolean' }, 'topic-id': { type: 'string' },
 } as const;
+
+/** kafka-topics' replication reports: each shows only the partitions it names, and they exclude one another. */
+const REPORTS = ['under-replicated-partitions', 'unavailable-partitions', 'under-min-isr-partitions', 'at-min-isr-partitions'] as const;
 
 export async function runTopicsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, OPTIONS);
@@ -47,6 +55,13 @@ export async function runTopicsCommand(args: readonly string[], io: CliIo): Prom
   const actions = (['create', 'list', 'describe', 'alter', 'delete'] as const).filter((a) => flag(values, a));
   if (actions.length !== 1) throw new UsageError('give exactly one of --create, --list, --describe, --alter, --delete');
   const action = actions[0]!;
+  const reports = REPORTS.filter((r) => flag(values, r));
+  const describeOnly = [...reports, ...(['topics-with-overrides', 'topic-id'] as const).filter((o) => values[o] !== undefined)];
+  if (action !== 'describe' && describeOnly.length > 0) throw new UsageError(`--${describeOnly[0]} is only for --describe`);
+  if (reports.length + (flag(values, 'topics-with-overrides') ? 1 : 0) > 1) {
+    throw new UsageError(`only one of --${[...REPORTS, 'topics-with-overrides'].join(', --')} may be given`);
+  }
+  if (values['topic-id'] !== undefined && values.topic !== undefined) throw new UsageError('give --topic or --topic-id, not both');
   return withAdmin(values, 'topics', io, async (admin) => {
     switch (action) {
       case 'create': return create(admin, values, io);
@@ -127,32 +142,44 @@ interface TopicDescription {
   readonly configs: Record<string, string | null>;
 }
 
+/** Whether a partition belongs in a replication report, as kafka-topics decides it. */
+function inReport(report: typeof REPORTS[number], p: TopicMetadata['partitions'][number], minIsr: number, liveBrokers: ReadonlySet<number>): boolean {
+  switch (report) {
+    case 'under-replicated-partitions': return p.isr.length < p.replicas.length;
+    case 'unavailable-partitions': return p.leaderId < 0 || !liveBrokers.has(p.leaderId);
+    case 'under-min-isr-partitions': return p.leaderId < 0 || p.isr.length < minIsr;
+    case 'at-min-isr-partitions': return p.isr.length === minIsr;
+  }
+}
+
 async function describe(admin: Admin, values: Values, io: CliIo): Promise<number> {
-  const names = await matchingTopics(admin, values, { required: true });
+  const names = await describedTopics(admin, values);
   const metadata = names.length === 0 ? [] : await admin.describeTopics(names);
   const configs = names.length === 0 ? [] : await admin.describeConfigs(names.map((name) => ({ type: 'topic' as const, name })));
-  const underReplicated = flag(values, 'under-replicated-partitions');
-  const unavailable = flag(values, 'unavailable-partitions');
-  const partitionFilter = (p: TopicMetadata['partitions'][number]) =>
-    (!underReplicated || p.isr.length < p.replicas.length) && (!unavailable || p.leaderId < 0);
-  const described: TopicDescription[] = metadata.map((m, i) => ({
-    metadata: m,
-    // Like kafka-topics: only the configs that differ from the defaults.
-    configs: Object.fromEntries(configs[i]!.configs.filter((c) => !c.isDefault).map((c) => [c.name, c.isSensitive ? null : c.value])),
-  }));
+  const report = REPORTS.find((r) => flag(values, r));
+  const withOverrides = flag(values, 'topics-with-overrides');
+  const liveBrokers = new Set(admin.cluster.metadata.brokers.keys());
+  const described = metadata.map((m, i) => {
+    const minIsr = Number(configs[i]!.configs.find((c) => c.name === 'min.insync.replicas')?.value ?? 1);
+    return {
+      metadata: m,
+      // Like kafka-topics: only the configs that differ from the defaults.
+      configs: Object.fromEntries(configs[i]!.configs.filter((c) => !c.isDefault).map((c) => [c.name, c.isSensitive ? null : c.value])) as TopicDescription['configs'],
+      // A report lists its partitions only; --topics-with-overrides lists topic lines only.
+      partitions: withOverrides ? [] : m.partitions.filter((p) => report === undefined || inReport(report, p, minIsr, liveBrokers)),
+    };
+  }).filter((d) => !withOverrides || Object.keys(d.configs).length > 0);
   if (flag(values, 'json')) {
-    printJson(io, described.map(({ metadata: m, configs: c }) => ({
+    printJson(io, described.map(({ metadata: m, configs: c, partitions }) => ({
       topic: m.name, topicId: m.topicId, partitionCount: m.partitions.length, replicationFactor: m.partitions[0]?.replicas.length ?? 0,
       isInternal: m.isInternal, configs: c,
-      partitions: m.partitions.filter(partitionFilter).map((p) => ({ partition: p.partition, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, elr: null, lastKnownElr: null })),
+      partitions: partitions.map((p) => ({ partition: p.partition, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, elr: null, lastKnownElr: null })),
     })));
     return EXIT_OK;
   }
   const lines: string[] = [];
-  for (const { metadata: m, configs: c } of described) {
-    const partitions = m.partitions.filter(partitionFilter);
-    const filtering = underReplicated || unavailable;
-    if (!filtering) {
+  for (const { metadata: m, configs: c, partitions } of described) {
+    if (report === undefined) {
       const configText = Object.entries(c).map(([k, v]) => `${k}=${v ?? 'null'}`).join(',');
       lines.push(`Topic: ${m.name}\tTopicId: ${m.topicId}\tPartitionCount: ${m.partitions.length}\tReplicationFactor: ${m.partitions[0]?.replicas.length ?? 0}\tConfigs: ${configText}`);
     }
@@ -165,6 +192,16 @@ async function describe(admin: Admin, values: Values, io: CliIo): Promise<number
   }
   if (lines.length > 0) io.stdout(lines.join('\n') + '\n');
   return EXIT_OK;
+}
+
+/** The topics to describe: the one --topic-id names, else those --topic matches. */
+async function describedTopics(admin: Admin, values: Values): Promise<string[]> {
+  const topicId = stringOption(values, 'topic-id');
+  if (topicId === undefined) return matchingTopics(admin, values, { required: true });
+  const meta = await admin.cluster.fetchAllTopics();
+  const found = [...meta.topics.values()].filter((t) => t.topicId === topicId && !(t.isInternal && flag(values, 'exclude-internal'))).map((t) => t.name);
+  if (found.length === 0 && !flag(values, 'if-exists')) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_ID, `topic id '${topicId}'`, 'does not exist');
+  return found;
 }
 
 async function alter(admin: Admin, values: Values, io: CliIo): Promise<number> {
