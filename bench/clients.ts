@@ -21,15 +21,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
-import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
+import { REPO_ROOT } from '../test/helpers/test-broker.ts';
+import { withBenchBroker } from './bench-broker.ts';
 import { CLIENT_NAMES, type ClientName } from './client-drivers.ts';
 import type { ProduceMode, WorkerJob, WorkerResult } from './client-worker.ts';
-import { machineInfo } from './machine-info.ts';
+import { writeResultsFile } from './results-file.ts';
+import { printTable } from './table.ts';
 import { createCpuClock } from './process-cpu.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -152,50 +153,46 @@ function kcat(args: string[]): void {
 
 export async function runClientsBench(options: ClientsBenchOptions): Promise<ClientsRow[]> {
   const clock = createCpuClock();
-  const workDir = await makeTempDir('samsa-bench-clients-');
-  const dataDir = join(workDir, 'data');
-  await mkdir(dataDir);
   if (options.profileDir !== null) await mkdir(options.profileDir, { recursive: true });
   touchFreeMemory(TOUCHED_MEMORY_BYTES);
-  const broker = await startBrokerProcess(dataDir, {});
-  const kafka = new Kafka({ clientId: 'samsa-bench-admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const rows: ClientsRow[] = [];
-  let topicSeq = 0;
-  const createTopic = async (name: string): Promise<string> => {
-    const topic = `${name}-${topicSeq++}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-    return topic;
-  };
-  const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
-
-  const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null, retries: number | null = null): Promise<void> => {
-    const wireInFlight = job.wireInFlight ?? null;
-    const profileFile = options.profileDir !== null && client === 'samsa'
-      ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}${retries === null ? '' : `-retries${retries}`}-acks${job.acks}.cpuprofile`)
-      : null;
-    const cpuBefore = clock.cpuSeconds(broker.pid);
-    const result = await runWorker({ ...job, profileFile });
-    const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
-    if (job.kind === 'produce') {
-      const hw = await highWatermark(job.topic);
-      if (hw !== result.recordsWritten) throw new Error(`${client} ${test}: high watermark ${hw} after writing ${result.recordsWritten} records`);
-      // Freed page cache is what the next run's writes reuse. Kept, each run's hundreds of MB would
-      // send the next run to never-touched memory, which on this VM costs the broker 4x the system
-      // time per byte written (first run 0.14 s, later runs 0.56-0.64 s per 256 MB): whichever
-      // client ran later would pay for the ones before it.
-      await admin.deleteTopics({ topics: [job.topic] });
-    }
-    const row: ClientsRow = {
-      client, test, lingerMs, retries, wireInFlight, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
-      recordsPerSecond: result.records / result.seconds, megabytesPerSecond: (result.records * job.recordSize) / 1e6 / result.seconds,
-      setupSeconds: result.setupSeconds, latencyMs: result.latencyMs, clientCpuSeconds: result.cpuSeconds, brokerCpuSeconds,
+  return withBenchBroker('samsa-bench-clients-', {}, async (broker, workDir) => {
+    const kafka = new Kafka({ clientId: 'samsa-bench-admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const rows: ClientsRow[] = [];
+    let topicSeq = 0;
+    const createTopic = async (name: string): Promise<string> => {
+      const topic = `${name}-${topicSeq++}`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      return topic;
     };
-    rows.push(row);
-    process.stderr.write(`  ${formatRow(row).join('  ')}\n`);
-  };
+    const highWatermark = async (topic: string): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0]?.high ?? 0);
 
-  try {
+    const run = async (client: ClientName, test: string, job: WorkerJob, lingerMs: number | null, retries: number | null = null): Promise<void> => {
+      const wireInFlight = job.wireInFlight ?? null;
+      const profileFile = options.profileDir !== null && client === 'samsa'
+        ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}${retries === null ? '' : `-retries${retries}`}-acks${job.acks}.cpuprofile`)
+        : null;
+      const cpuBefore = clock.cpuSeconds(broker.pid);
+      const result = await runWorker({ ...job, profileFile });
+      const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
+      if (job.kind === 'produce') {
+        const hw = await highWatermark(job.topic);
+        if (hw !== result.recordsWritten) throw new Error(`${client} ${test}: high watermark ${hw} after writing ${result.recordsWritten} records`);
+        // Freed page cache is what the next run's writes reuse. Kept, each run's hundreds of MB would
+        // send the next run to never-touched memory, which on this VM costs the broker 4x the system
+        // time per byte written (first run 0.14 s, later runs 0.56-0.64 s per 256 MB): whichever
+        // client ran later would pay for the ones before it.
+        await admin.deleteTopics({ topics: [job.topic] });
+      }
+      const row: ClientsRow = {
+        client, test, lingerMs, retries, wireInFlight, acks: job.acks, recordSize: job.recordSize, records: result.records, seconds: result.seconds,
+        recordsPerSecond: result.records / result.seconds, megabytesPerSecond: (result.records * job.recordSize) / 1e6 / result.seconds,
+        setupSeconds: result.setupSeconds, latencyMs: result.latencyMs, clientCpuSeconds: result.cpuSeconds, brokerCpuSeconds,
+      };
+      rows.push(row);
+      process.stderr.write(`  ${formatRow(row).join('  ')}\n`);
+    };
+
     await admin.connect();
     const sizes = [{ recordSize: 100, batched: options.records100b }, { recordSize: 1024, batched: options.records1kb }];
     for (const acks of options.acks) {
@@ -248,14 +245,8 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
       }
     }
     await admin.disconnect();
-  } catch (error) {
-    process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
-    throw error;
-  } finally {
-    await broker.stop();
-    await removeTempDir(workDir);
-  }
-  return rows;
+    return rows;
+  });
 }
 
 const HEADER = ['client', 'test', 'acks', 'record', 'records', 'seconds', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'client CPU s', 'broker CPU s'];
@@ -295,12 +286,7 @@ export function clientsRatios(rows: ClientsRow[]): Array<{ samsa: string; test: 
 }
 
 export function printClientsTable(rows: ClientsRow[]): void {
-  const cells = rows.map(formatRow);
-  const widths = HEADER.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (row: string[]): string => '| ' + row.map((cell, i) => i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join(' | ') + ' |';
-  console.log(line(HEADER));
-  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
-  for (const row of cells) console.log(line(row));
+  printTable(HEADER, rows.map(formatRow), new Set([0, 1]));
   console.log('\nSamsa records/s over the others (goal: 3x KafkaJS, 1.5x @platformatic/kafka), and the wire rows\' (the most any client reaches here):');
   for (const r of clientsRatios(rows)) {
     const size = r.recordSize === 1024 ? '1 KiB' : `${r.recordSize} B`;
@@ -309,19 +295,8 @@ export function printClientsTable(rows: ClientsRow[]): void {
 }
 
 export async function writeClientsResults(options: ClientsBenchOptions, rows: ClientsRow[]): Promise<void> {
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    // not a git checkout
-  }
-  const resultsDir = join(REPO_ROOT, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
   const settings = { ...options, lingerMs: LINGER_MS, batchSizeBytes: BATCH_SIZE_BYTES, compression: 'none', partitions: 1 };
-  await writeFile(join(resultsDir, 'clients-latest.json'), JSON.stringify({
-    date: new Date().toISOString(), commit, machine: machineInfo(), settings, rows, ratios: clientsRatios(rows),
-  }, null, 2) + '\n');
-  console.log(`wrote ${join('bench', 'results', 'clients-latest.json')}`);
+  await writeResultsFile('clients-latest', { settings, rows, ratios: clientsRatios(rows) });
 }
 
 async function main(): Promise<void> {

@@ -18,20 +18,18 @@
  * Each event comes after the group has held settled for 500 ms plus a random part of a heartbeat interval.
  * Options: --groups-repetitions N (5), and the ones above; --quick: 2 repetitions, 2 s per load.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createTopicsRequest, createTopicsResponse } from '../src/protocol/generated/create-topics.ts';
 import { api, KafkaApiClient } from '../test/helpers/kafka-api-client.ts';
-import { startBrokerProcess, REPO_ROOT, type BrokerProcess } from '../test/helpers/test-broker.ts';
-import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
+import { type BrokerProcess } from '../test/helpers/test-broker.ts';
+import { withBenchBroker } from './bench-broker.ts';
 import { holdSettled, startKcatMember, timeSettle, waitSettled, type KcatMember, type SettleTimes, type SettleWatch } from './group-settle.ts';
-import { machineInfo } from './machine-info.ts';
 import { runCommitLoad, type CommitLoadResult } from './offset-commit-load.ts';
 import { createCpuClock } from './process-cpu.ts';
+import { writeResultsFile } from './results-file.ts';
+import { printTable } from './table.ts';
 
 const CreateTopics = api(createTopicsRequest, createTopicsResponse);
 const MEMBERS = 10;
@@ -149,12 +147,8 @@ async function settleBench(broker: BrokerProcess, options: GroupsBenchOptions, t
 
 export async function runGroupsBench(options: GroupsBenchOptions): Promise<GroupsResults> {
   const clock = createCpuClock();
-  const workDir = await makeTempDir('samsa-bench-groups-');
-  const dataDir = join(workDir, 'data');
-  await mkdir(dataDir);
-  const broker = await startBrokerProcess(dataDir, BROKER_OVERRIDES);
   const results: GroupsResults = { settle: [], commits: [], loadAverage: { before: loadavg()[0]!, after: 0 } };
-  try {
+  await withBenchBroker('samsa-bench-groups-', BROKER_OVERRIDES, async (broker) => {
     const admin = await KafkaApiClient.open(broker.host, broker.port);
     const created = await admin.call(CreateTopics, 5, { timeoutMs: 30_000, topics: [
       { name: 'bench-settle', numPartitions: SETTLE_PARTITIONS, replicationFactor: 1, assignments: [], configs: [] },
@@ -174,13 +168,7 @@ export async function runGroupsBench(options: GroupsBenchOptions): Promise<Group
       results.commits.push({ partitionsPerRequest, result, brokerCpuSeconds: clock.cpuSeconds(broker.pid) - cpuBefore });
     }
     results.loadAverage.after = loadavg()[0]!;
-  } catch (error) {
-    process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
-    throw error;
-  } finally {
-    await broker.stop();
-    await removeTempDir(workDir);
-  }
+  });
   return results;
 }
 
@@ -188,14 +176,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : ((sorted[middle - 1]! + sorted[middle]!) / 2);
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => '| ' + cells.map((cell, i) => cell.padStart(widths[i]!)).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
-  for (const row of rows) console.log(line(row));
 }
 
 export function printGroupsTable(results: GroupsResults, options: GroupsBenchOptions): void {
@@ -222,20 +202,8 @@ export function printGroupsTable(results: GroupsResults, options: GroupsBenchOpt
 }
 
 export async function writeGroupsResults(options: GroupsBenchOptions, results: GroupsResults): Promise<void> {
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    // Other work in progress in src/ is what ran, not the commit alone: say so.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    if (dirty !== '') commit += ' + uncommitted changes in src/';
-  } catch {
-    // not a git checkout
-  }
-  const resultsDir = join(REPO_ROOT, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
   const settings = { ...options, members: MEMBERS, settlePartitions: SETTLE_PARTITIONS, commitPartitions: COMMIT_PARTITIONS, pollMs: POLL_MS, holdMs: HOLD_MS, broker: BROKER_OVERRIDES };
-  await writeFile(join(resultsDir, 'groups-latest.json'), JSON.stringify({ date: new Date().toISOString(), commit, machine: machineInfo(), settings, ...results }, null, 2) + '\n');
-  console.log(`wrote ${join('bench', 'results', 'groups-latest.json')}`);
+  await writeResultsFile('groups-latest', { settings, ...results });
 }
 
 async function main(): Promise<void> {

@@ -37,3 +37,14 @@ export function machineInfo(): MachineInfo {
     kcat: kcatVersion ? `kcat with librdkafka ${kcatVersion}` : run('kcat', ['-V']).split('\n')[0] ?? 'unknown',
   };
 }
+
+/**
+ * The commit the numbers were measured at ('unknown' outside a git checkout). Work in progress in
+ * src/ is what ran, not the commit alone: then it says so.
+ */
+export function gitCommit(): string {
+  const commit = run('git', ['-C', import.meta.dirname, 'rev-parse', '--short', 'HEAD']);
+  if (commit === 'unknown') return commit;
+  const dirty = run('git', ['-C', import.meta.dirname, 'status', '--porcelain', '--', ':/src']);
+  return dirty === '' ? commit : `${commit} + uncommitted changes in src/`;
+}

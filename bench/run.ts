@@ -21,17 +21,17 @@
  * join and a death, eager and cooperative; OffsetCommit throughput): --skip-groups leaves it out,
  * --groups-only runs nothing else; its settings take --groups-* flags (see bench/groups.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { startBrokerProcess, REPO_ROOT } from '../test/helpers/test-broker.ts';
-import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
+import { withBenchBroker } from './bench-broker.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
+import { writeResultsFile } from './results-file.ts';
+import { printTable } from './table.ts';
 import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, writeClientsResults } from './clients.ts';
 import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
@@ -121,12 +121,8 @@ async function networkBench(values: { 'records-100b'?: string; 'records-1kb'?: s
   ];
 
   const clock = createCpuClock();
-  const workDir = await makeTempDir('samsa-bench-');
-  const dataDir = join(workDir, 'data');
-  await mkdir(dataDir);
-  const broker = await startBrokerProcess(dataDir, {});
   const results: PhaseResult[] = [];
-  try {
+  await withBenchBroker('samsa-bench-', {}, async (broker, workDir) => {
     const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -161,13 +157,7 @@ async function networkBench(values: { 'records-100b'?: string; 'records-1kb'?: s
       await measure('fetch', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q']);
     }
     await admin.disconnect();
-  } catch (error) {
-    process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
-    throw error;
-  } finally {
-    await broker.stop();
-    await removeTempDir(workDir);
-  }
+  });
 
   const machine = machineInfo();
   const rows = results.map((r) => [
@@ -176,23 +166,9 @@ async function networkBench(values: { 'records-100b'?: string; 'records-1kb'?: s
     r.brokerCpuSeconds.toFixed(2), r.brokerCpuSecondsPerGB.toFixed(1),
   ]);
   const header = ['record', 'phase', 'records', 'seconds', 'records/s', 'MB/s', 'broker CPU s', 'CPU s/GB'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]): string => '| ' + cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ') + ' |';
   console.log(`${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.kcat}`);
-  console.log(line(header));
-  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
-  for (const row of rows) console.log(line(row));
-
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
-  const resultsDir = join(REPO_ROOT, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), commit, machine, results }, null, 2) + '\n');
-  console.log(`wrote ${join('bench', 'results', 'latest.json')}`);
+  printTable(header, rows);
+  await writeResultsFile('latest', { results });
 }
 
 await main();

@@ -19,13 +19,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRecordBatch } from '../src/protocol/records/record-batch-builder.ts';
 import { logConfig } from '../src/storage/log-config.ts';
 import { LogManager } from '../src/storage/log-manager.ts';
 import type { PartitionLog } from '../src/storage/partition-log.ts';
+import { writeResultsFile } from './results-file.ts';
+import { printTable } from './table.ts';
 
 const MB = 1e6;
 const RECORD_BYTES = 1024;
@@ -318,12 +319,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
 
 export function printStorageTable(rows: StorageRow[]): void {
   const header = ['measure', 'value', 'detail'];
-  const cells = rows.map((row) => [row.measure, row.value, row.detail]);
-  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => '| ' + row.map((cell, i) => (i === 1 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|');
-  for (const row of cells) console.log(line(row));
+  printTable(header, rows.map((row) => [row.measure, row.value, row.detail]), new Set([0, 2]));
 }
 
 export const storageBenchArgs = {
@@ -361,16 +357,7 @@ async function main(): Promise<void> {
 
 /** bench/results/storage-latest.json, with the date and the commit measured. */
 export async function writeStorageResults(options: StorageBenchOptions, rows: StorageRow[]): Promise<void> {
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    // not a git checkout
-  }
-  const resultsDir = join(import.meta.dirname, 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'storage-latest.json'), JSON.stringify({ date: new Date().toISOString(), commit, options, rows }, null, 2) + '\n');
-  console.log(`wrote ${join('bench', 'results', 'storage-latest.json')}`);
+  await writeResultsFile('storage-latest', { options, rows });
 }
 
 if (import.meta.main) await main();

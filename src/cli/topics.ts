@@ -137,11 +137,6 @@ async function list(admin: Admin, values: Values, io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-interface TopicDescription {
-  readonly metadata: TopicMetadata;
-  readonly configs: Record<string, string | null>;
-}
-
 /** Whether a partition belongs in a replication report, as kafka-topics decides it. */
 function inReport(report: typeof REPORTS[number], p: TopicMetadata['partitions'][number], minIsr: number, liveBrokers: ReadonlySet<number>): boolean {
   switch (report) {
@@ -164,7 +159,7 @@ async function describe(admin: Admin, values: Values, io: CliIo): Promise<number
     return {
       metadata: m,
       // Like kafka-topics: only the configs that differ from the defaults.
-      configs: Object.fromEntries(configs[i]!.configs.filter((c) => !c.isDefault).map((c) => [c.name, c.isSensitive ? null : c.value])) as TopicDescription['configs'],
+      configs: Object.fromEntries(configs[i]!.configs.filter((c) => !c.isDefault).map((c) => [c.name, c.isSensitive ? null : c.value])),
       // A report lists its partitions only; --topics-with-overrides lists topic lines only.
       partitions: withOverrides ? [] : m.partitions.filter((p) => report === undefined || inReport(report, p, minIsr, liveBrokers)),
     };

@@ -383,10 +383,10 @@ export class RecordAccumulator {
     return expired;
   }
 
-  /** A batch is done (delivered or failed for good): its records' bytes go back to buffer.memory. */
   /**
-   * Gives back a batch's share of buffer.memory. `answered`: the broker answered the request that
-   * carried it (so all of it was written) and its buffer may serve a new batch.
+   * A batch is done (delivered or failed for good): its records' bytes go back to buffer.memory.
+   * `answered`: the broker answered the request that carried it (so all of it was written), and
+   * its buffer may serve a new batch.
    */
   deallocate(batch: ProducerBatch, answered = false): void {
     this.memory.deallocate(batch.sizeBytes);
@@ -416,7 +416,10 @@ class BatchBufferPool {
     this.#maxBytes = maxBytes;
   }
 
-  /** A buffer of at least `bytes`: the last one given back if it is big enough, else a new one. */
+  /**
+   * A buffer of at least `bytes`: the last one given back if it is big enough, else a new one (and
+   * the smaller one is dropped, so the pool follows the producer's batch sizes up).
+   */
   take(bytes: number): Buffer {
     const last = this.#free.pop();
     return last !== undefined && last.length >= bytes ? last : Buffer.allocUnsafe(bytes);

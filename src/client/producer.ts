@@ -216,7 +216,7 @@ export class Producer {
    * buffer.memory (Java's send() blocks for these, up to max.block.ms for the room).
    */
   async #sendAwaiting(record: ProducerRecord, serialized: SerializedRecord): Promise<RecordMetadata> {
-    if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${record.topic}`, 'producer is closed', { retriable: false });
+    if (this.#closed) throw closedError(record.topic);
     const startMs = Date.now();
     this.#pendingSlow++;
     let delivery: PromiseWithResolvers<RecordMetadata>;
@@ -254,7 +254,7 @@ export class Producer {
         if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
         last = error;
       }
-      if (this.#closed) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${name}`, 'producer is closed', { cause: last, retriable: false });
+      if (this.#closed) throw closedError(name);
       const leftMs = this.#maxBlockMs - (Date.now() - startMs);
       if (leftMs <= 0) {
         throw new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `send to ${name}`,
@@ -376,6 +376,10 @@ export class Producer {
   async produceVersion(nodeId: number): Promise<number> {
     return (await this.cluster.connection(nodeId, 'produce')).versionFor(Apis.Produce);
   }
+}
+
+function closedError(topic: string): KafkaClientError {
+  return new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${topic}`, 'producer is closed', { retriable: false });
 }
 
 /** One promise for a whole sendBatch: each record's slot is its index in the call. */

@@ -4,24 +4,19 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 
-/** Throws INVALID_TOPIC_EXCEPTION for a name Kafka would refuse, saying why. */
-export function validateTopicName(name: string): void {
-  const refuse = (why: string) => {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name "${name}" is illegal, ${why}`);
-  };
-  if (name.length === 0) refuse('it is empty');
-  if (name === '.' || name === '..') refuse('it cannot be "." or ".."');
-  if (name.length > MAX_TOPIC_NAME_LENGTH) refuse(`it is longer than ${MAX_TOPIC_NAME_LENGTH} characters`);
-  if (!LEGAL_TOPIC_NAME.test(name)) refuse('it contains a character other than ASCII alphanumerics, ".", "_" and "-"');
+/** Why Kafka would refuse `name` as a topic name, or null when it is legal. */
+export function topicNameProblem(name: string): string | null {
+  if (name.length === 0) return 'it is empty';
+  if (name === '.' || name === '..') return 'it cannot be "." or ".."';
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `it is longer than ${MAX_TOPIC_NAME_LENGTH} characters`;
+  if (!LEGAL_TOPIC_NAME.test(name)) return 'it contains a character other than ASCII alphanumerics, ".", "_" and "-"';
+  return null;
 }
 
-export function validTopicName(name: string): boolean {
-  try {
-    validateTopicName(name);
-    return true;
-  } catch {
-    return false;
-  }
+/** Throws INVALID_TOPIC_EXCEPTION for a name Kafka would refuse, saying why. */
+export function validateTopicName(name: string): void {
+  const problem = topicNameProblem(name);
+  if (problem !== null) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name "${name}" is illegal, ${problem}`);
 }
 
 /**

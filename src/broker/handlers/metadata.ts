@@ -3,7 +3,7 @@ import type { MetadataResponseMetadataResponseTopic } from '../../protocol/gener
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { TopicMetadata } from '../cluster/metadata-store.ts';
-import { isInternalTopic, validTopicName } from '../cluster/topic-names.ts';
+import { isInternalTopic, topicNameProblem } from '../cluster/topic-names.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -37,7 +37,7 @@ export const metadataHandler = defineHandler({
         } else {
           // As Kafka: a name that could never exist is INVALID_TOPIC_EXCEPTION (clients stop
           // waiting for it); a valid one is merely unknown, and may yet be created.
-          const errorCode = validTopicName(requested.name!) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+          const errorCode = topicNameProblem(requested.name!) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
           topics.push(missingTopic(requested.name!, ZERO_UUID, errorCode));
         }
       }
