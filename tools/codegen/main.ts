@@ -7,16 +7,17 @@ import { kebabCase } from './names.ts';
 import { readSpecs, type MessageSpec } from './spec.ts';
 
 /**
- * `npm run codegen [specDir] [outDir] [recordsSpecDir]`: reads Kafka's JSON message specs and writes
- * src/protocol/generated/, and the coordinator record specs into src/protocol/generated/records/.
- * Output depends only on the specs (sorted inputs, no timestamps), so a rerun is byte-identical.
+ * `npm run codegen [specDir] [outDir] [recordsSpecDir]`: reads the message specs in protocol-specs/
+ * (written from Kafka's by `npm run import-specs`) and writes src/protocol/generated/, and the
+ * coordinator record specs into src/protocol/generated/records/. Output depends only on the specs
+ * (sorted inputs, no timestamps), so a rerun is byte-identical.
  */
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_SPEC_DIR = resolve(repoRoot, '../shared/kafka-protocol/messages');
+export const DEFAULT_SPEC_DIR = join(repoRoot, 'protocol-specs/messages');
 export const DEFAULT_OUT_DIR = join(repoRoot, 'src/protocol/generated');
 /** Coordinator log records (__consumer_offsets, __transaction_state): data specs written to `<outDir>/records/`. */
-export const DEFAULT_RECORDS_SPEC_DIR = resolve(repoRoot, '../shared/kafka-protocol/records');
+export const DEFAULT_RECORDS_SPEC_DIR = join(repoRoot, 'protocol-specs/records');
 export const RECORDS_SUBDIR = 'records';
 
 /** Every generated file, by file name. */

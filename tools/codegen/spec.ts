@@ -106,16 +106,12 @@ interface RawMessage {
   commonStructs?: RawStruct[];
 }
 
-/** Removes `//` comments; the specs never have `//` inside a string. */
-export function stripComments(text: string): string {
-  return text.replace(/\/\/.*$/gm, '');
-}
-
+/** The specs of one protocol-specs/ folder (plain JSON: the import step removed Kafka's comments). */
 export function readSpecs(specDir: string): MessageSpec[] {
   return readdirSync(specDir)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => parseMessage(JSON.parse(stripComments(readFileSync(join(specDir, file), 'utf8'))) as RawMessage))
+    .map((file) => parseMessage(JSON.parse(readFileSync(join(specDir, file), 'utf8')) as RawMessage))
     .filter((spec): spec is MessageSpec => spec !== undefined);
 }
 
