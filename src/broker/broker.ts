@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
+import { lockLogDirs, type LogDirLocks } from '../storage/log-dir-lock.ts';
 import { storedClusterId } from '../storage/meta-properties.ts';
 import { LogRetention } from '../storage/log-retention.ts';
 import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
@@ -56,7 +57,17 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const logger = (dependencies.logger ?? createLogger({ level: logLevelFromEnvironment(), name: 'samsa' })).child({
     nodeId: config.nodeId,
   });
+  // Before anything reads or writes a log dir: a second broker on it is refused, as in Kafka.
+  const logDirLocks = await lockLogDirs(config.logDirs);
+  try {
+    return await startLocked(config, logDirLocks, time, logger);
+  } catch (error) {
+    await logDirLocks.release();
+    throw error;
+  }
+}
 
+async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger): Promise<Broker> {
   const clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
   const metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
   // Log reads and Produce frames share one pool: connections give the memory back once written.
@@ -170,12 +181,17 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
     port: listeners[0]!.port,
     close() {
       closing ??= (async () => {
-        for (const timer of timers) clearInterval(timer);
-        cleaner.stop();
-        await Promise.all(listeners.map((listener) => listener.close()));
-        groupCoordinator.shutdown();
-        await replicaManager.close();
-        await metadata.close();
+        try {
+          for (const timer of timers) clearInterval(timer);
+          cleaner.stop();
+          await Promise.all(listeners.map((listener) => listener.close()));
+          groupCoordinator.shutdown();
+          await replicaManager.close();
+          await metadata.close();
+        } finally {
+          // Nothing writes any more, even after a failed close: the directory is free for the next broker.
+          await logDirLocks.release();
+        }
         logger.info('broker stopped');
       })();
       return closing;
