@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { lockLogDirs } from '../src/storage/log-dir-lock.ts';
+import { LogDirLockedError, lockLogDirs } from '../src/storage/log-dir-lock.ts';
 import { readTopicWithPlatformatic } from './helpers/platformatic-reader.ts';
 import { brokerNodeFlags, REPO_ROOT, startTestBroker } from './helpers/test-broker.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
@@ -166,6 +167,25 @@ test('a broker started on a log dir that a live broker holds is refused, and the
   await admin.createTopics({ topics: [{ topic: 'still-served' }], waitForLeaders: true });
   assert.ok((await admin.listTopics()).includes('still-served'));
   await admin.disconnect();
+});
+
+test('in one process too, a second startBroker on a held log dir is refused before it touches the dir', async (t) => {
+  const dataDir = await makeTempDir('samsa-lock-');
+  const holder = await startTestBroker({}, dataDir);
+  t.after(async () => {
+    await holder.close();
+    await removeTempDir(dataDir);
+  });
+  const before = readdirSync(dataDir).sort();
+  await assert.rejects(startTestBroker({}, dataDir), (error: Error) => {
+    assert.ok(error instanceof LogDirLockedError, String(error));
+    assert.match(error.message, /Failed to acquire lock on file \.lock in .* is using this directory\./);
+    return true;
+  });
+  assert.deepEqual(readdirSync(dataDir).sort(), before);
+  await holder.close();
+  const next = await startTestBroker({}, dataDir);
+  await next.close();
 });
 
 test('under a Node older than 24 that has no execve, the command runs in a child that stops when the launcher is killed', async (t) => {
