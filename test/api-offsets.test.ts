@@ -16,6 +16,7 @@ import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { createTopic, listOffset, metadata } from './helpers/kafka-apis.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const FindCoordinator = api(findCoordinatorRequest, findCoordinatorResponse);
 const OffsetCommit = api(offsetCommitRequest, offsetCommitResponse);
@@ -201,12 +202,12 @@ test('a restarted broker loads committed offsets back from __consumer_offsets', 
   broker = await startTestBroker({ 'auto.create.topics.enable': 'false' }, broker.dataDir, { silent: true });
   client = await KafkaApiClient.open(broker.host, broker.port);
   assert.equal((await findGroupCoordinator('survivor')).errorCode, ErrorCode.NONE);
-  let response;
-  for (let attempt = 0; ; attempt++) {
-    response = await client.call(OffsetFetch, 7, { groupId: 'survivor', topics: [{ name: 'orders', partitionIndexes: [0, 1, 2] }], requireStable: false });
-    if (response.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || attempt > 50) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // Loading goes on in the background: COORDINATOR_LOAD_IN_PROGRESS until it is done. How long it
+  // takes is no business of this test (a loaded machine is slow); that it ends, and with what, is.
+  const response = await waitFor(async () => {
+    const answer = await client.call(OffsetFetch, 7, { groupId: 'survivor', topics: [{ name: 'orders', partitionIndexes: [0, 1, 2] }], requireStable: false });
+    return answer.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? undefined : answer;
+  }, 30_000, { intervalMs: 20, what: 'the coordinator to load __consumer_offsets' });
   assert.equal(response.errorCode, ErrorCode.NONE);
   assert.deepEqual(response.topics!.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata])),
     [[0, 100n, 'kept'], [1, 201n, 'meta'], [2, -1n, '']]);

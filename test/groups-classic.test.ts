@@ -88,14 +88,12 @@ test('KafkaJS: three members take two partitions each, a fourth spreads them aga
   const d = start('d');
   await waitForSpread([a, b, c, d], 6, [1, 1, 2, 2], 'four members');
 
-  // Killed without a LeaveGroup: the coordinator notices when its session times out.
+  // Killed without a LeaveGroup: the coordinator notices when its session times out, and the
+  // survivors share its partitions (how soon is measured by bench/groups.ts, not asserted here).
   const victim = [a, b, c, d].find((m) => m.assigned().length === 2)!;
   const survivors = [a, b, c, d].filter((m) => m !== victim);
-  const killedAt = Date.now();
   await victim.kill9();
   await waitForSpread(survivors, 6, [2, 2, 2], 'the survivors after a kill');
-  const takeoverMs = Date.now() - killedAt;
-  assert.ok(takeoverMs < SESSION_TIMEOUT_MS + 10_000, `takeover took ${takeoverMs} ms`);
 
   await produce(topic, 6, 50, 'b');
   const expected = everyOffset(6, 100);

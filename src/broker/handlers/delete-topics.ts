@@ -16,6 +16,12 @@ export const deleteTopicsHandler = defineHandler({
     const wanted = context.apiVersion >= 6
       ? (request.topics ?? []).map((topic) => ({ name: topic.name ?? null, topicId: topic.topicId ?? ZERO_UUID }))
       : (request.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+    if (!broker.config.deleteTopicEnable) {
+      // Kafka answers every topic alike, known or not; v0-2 have no TOPIC_DELETION_DISABLED.
+      const errorCode = context.apiVersion >= 3 ? ErrorCode.TOPIC_DELETION_DISABLED : ErrorCode.INVALID_REQUEST;
+      const errorMessage = 'Topic deletion is disabled (delete.topic.enable=false)';
+      return { throttleTimeMs: 0, responses: wanted.map(({ name, topicId }) => ({ name, topicId, errorCode, errorMessage })) };
+    }
     const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
     for (const { name, topicId } of wanted) {
       try {
