@@ -10,7 +10,7 @@ import { ZERO_UUID } from '../src/protocol/primitives/uuid.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, batchesOf, createTopic, fetchBody, onlyPartition, produce } from './helpers/kafka-apis.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startTestBroker, waitForParkedFetches, type TestBroker } from './helpers/test-broker.ts';
 
 const VERSIONS = [4, 11, 12, 13, 17];
 
@@ -52,9 +52,9 @@ for (const version of VERSIONS) {
   test(`Fetch v${version}: a long poll on an empty partition returns as soon as a produce arrives`, { timeout: 20_000 }, async () => {
     const topic = await freshTopic(`fetch-long-poll-v${version}`);
     const consumer = await open();
-    const pending = consumer.send(Api.fetch, version, fetchBody({ ...address(version, topic), maxWaitMs: 5000, minBytes: 1 }));
-    // The fetch must still be parked with nothing to return: no response has arrived before the produce.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const pending = consumer.send(Api.fetch, version, fetchBody({ ...address(version, topic), maxWaitMs: 60_000, minBytes: 1 }));
+    // Parked with nothing to return, and not answered: what answers it can only be the produce.
+    await waitForParkedFetches(broker);
     assert.equal(consumer.connection.pendingFrames, 0, 'the fetch returned before anything was produced');
     const produced = await produce(client, topic.topic, 0, batchOf(['woken']));
     assert.equal(produced.errorCode, ErrorCode.NONE);
@@ -80,13 +80,30 @@ for (const version of VERSIONS) {
   });
 }
 
-test('minBytes larger than the log and a short maxWaitMs return what there is after the wait', { timeout: 20_000 }, async () => {
+/**
+ * Sends a fetch that only its deadline can end and returns its answer: it must have been parked in
+ * the purgatory, and its answer cannot come before maxWaitMs (a lower bound, which load only adds to).
+ */
+async function fetchAfterWaiting(version: number, body: Parameters<typeof fetchBody>[0] & { maxWaitMs: number }) {
+  const consumer = await open();
+  const sentAt = performance.now();
+  const pending = consumer.send(Api.fetch, version, fetchBody(body));
+  await waitForParkedFetches(broker);
+  const response = await pending.response(body.maxWaitMs + 10_000);
+  // Timers round to whole milliseconds; a millisecond of slack keeps the bound honest, not loose.
+  const waitedMs = performance.now() - sentAt;
+  assert.ok(waitedMs >= body.maxWaitMs - 1, `v${version}: answered after ${waitedMs.toFixed(1)} ms, before maxWaitMs ${body.maxWaitMs}`);
+  return onlyPartition(response);
+}
+
+test('minBytes larger than the log: the fetch waits out maxWaitMs, then returns what there is', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('fetch-min-bytes');
-  const empty = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 200 })));
+  const empty = await fetchAfterWaiting(12, { topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 300 });
   assert.equal(empty.errorCode, ErrorCode.NONE);
   assert.equal(empty.records?.length ?? 0, 0);
   assert.equal((await produce(client, topic.topic, 0, batchOf(['partial']))).errorCode, ErrorCode.NONE);
-  const partial = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 200 })));
+  // Records are there, but fewer than minBytes: still a full wait before they are returned.
+  const partial = await fetchAfterWaiting(12, { topic: topic.topic, minBytes: 1024 * 1024, maxWaitMs: 300 });
   assert.equal(partial.errorCode, ErrorCode.NONE);
   const batches = batchesOf(partial);
   assert.equal(batches.length, 1);
@@ -196,7 +213,7 @@ test('a sessionful fetch gets FETCH_SESSION_ID_NOT_FOUND; a full fetch with epoc
 test('a long poll that nothing wakes returns empty, without error, once maxWaitMs has passed', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('fetch-expires');
   for (const version of [4, 12, 17]) {
-    const partition = onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address(version, topic), maxWaitMs: 200, minBytes: 1 })));
+    const partition = await fetchAfterWaiting(version, { ...address(version, topic), maxWaitMs: 300, minBytes: 1 });
     assert.equal(partition.errorCode, ErrorCode.NONE, `v${version}`);
     assert.equal(partition.highWatermark, 0n);
     assert.equal(partition.records?.length ?? 0, 0);
@@ -213,8 +230,8 @@ test('across partitions: a produce to any requested partition wakes the fetch; m
     })) }],
   });
   const consumer = await open();
-  const pending = consumer.send(Api.fetch, 12, twoPartitions(0n, 0x7fffffff, 5000));
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const pending = consumer.send(Api.fetch, 12, twoPartitions(0n, 0x7fffffff, 60_000));
+  await waitForParkedFetches(broker, 2);
   assert.equal(consumer.connection.pendingFrames, 0, 'the fetch returned before anything was produced');
   assert.equal((await produce(client, 'fetch-two-partitions', 1, batchOf(['second partition']))).errorCode, ErrorCode.NONE);
   const woken = await pending.response(10_000);
