@@ -5,13 +5,13 @@
  * whose wait runs out reads again, so it answers the log as it is then (here: compacted meanwhile,
  * which wakes nobody), not what it read when it last woke.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, ResourceType, batchOf, batchesOf, createTopic, fetchBody, onlyPartition, produce } from './helpers/kafka-apis.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, waitForParkedFetches, type TestBroker } from './helpers/test-broker.ts';
+import { apiTestBroker } from './helpers/api-test-broker.ts';
+import type { KafkaApiClient } from './helpers/kafka-api-client.ts';
+import { waitForParkedFetches } from './helpers/test-broker.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 /** Longer than any test here may take: an answer that arrives came from a wake, not the deadline. */
@@ -19,37 +19,17 @@ const NEVER_MS = 120_000;
 /** minBytes no partition here reaches: the fetch parks although records are there. */
 const MORE_THAN_THERE_IS = 64 * 1024 * 1024;
 
-let broker: TestBroker;
-let admin: KafkaApiClient;
-const clients: KafkaApiClient[] = [];
-
-before(async () => {
-  broker = await startTestBroker({
-    'auto.create.topics.enable': 'false', 'log.retention.check.interval.ms': '100', 'log.cleaner.backoff.ms': '20',
-  });
-  admin = await open();
-});
-
-after(async () => {
-  for (const each of clients) each.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
-});
-
-async function open(): Promise<KafkaApiClient> {
-  const opened = await KafkaApiClient.open(broker.host, broker.port);
-  clients.push(opened);
-  return opened;
-}
+const api = apiTestBroker({ 'log.retention.check.interval.ms': '100', 'log.cleaner.backoff.ms': '20' });
+const { open } = api;
 
 async function freshTopic(name: string, configs: Record<string, string> = {}): Promise<string> {
-  const created = await createTopic(admin, name, { configs });
+  const created = await createTopic(api.client, name, { configs });
   assert.equal(created.errorCode, ErrorCode.NONE, `create ${name}: ${created.errorMessage}`);
   return created.topicId!;
 }
 
 async function alterTopic(topic: string, configs: Record<string, string>): Promise<void> {
-  const response = await admin.call(Api.incrementalAlterConfigs, 1, {
+  const response = await api.client.call(Api.incrementalAlterConfigs, 1, {
     resources: [{
       resourceType: ResourceType.TOPIC, resourceName: topic,
       configs: Object.entries(configs).map(([name, value]) => ({ name, configOperation: 0, value })),
@@ -60,11 +40,11 @@ async function alterTopic(topic: string, configs: Record<string, string>): Promi
 }
 
 /** Sends a fetch that can only end by a wake and waits until the broker has parked it. */
-async function parkedFetch(version: number, body: Parameters<typeof fetchBody>[0]) {
-  const consumer = await open();
-  const waiting = broker.replicaManager.fetchPurgatory.watchedCount;
+async function parkedFetch(version: number, body: Parameters<typeof fetchBody>[0], consumer?: KafkaApiClient) {
+  consumer ??= await open();
+  const waiting = api.broker.replicaManager.fetchPurgatory.watchedCount;
   const pending = consumer.send(Api.fetch, version, fetchBody({ maxWaitMs: NEVER_MS, ...body }));
-  await waitForParkedFetches(broker, waiting + 1);
+  await waitForParkedFetches(api.broker, waiting + 1);
   assert.equal(consumer.connection.pendingFrames, 0, 'the fetch was answered before anything changed');
   return pending;
 }
@@ -74,28 +54,29 @@ for (const version of [12, 13, 17]) {
     const topic = `delayed-deleted-v${version}`;
     const topicId = await freshTopic(topic);
     const pending = await parkedFetch(version, version >= 13 ? { topicId } : { topic });
-    const deleted = await admin.call(Api.deleteTopics, 5, { topicNames: [topic], timeoutMs: 10_000 });
+    const deleted = await api.client.call(Api.deleteTopics, 5, { topicNames: [topic], timeoutMs: 10_000 });
     assert.equal(deleted.responses[0]!.errorCode, ErrorCode.NONE);
     const response = await pending.response(20_000);
     // Kafka resolves a topic id once, when the fetch arrives; the partition gone is then unknown by name.
     assert.equal(onlyPartition(response).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    assert.equal(broker.replicaManager.fetchPurgatory.watchedCount, 0);
+    assert.equal(api.broker.replicaManager.fetchPurgatory.watchedCount, 0);
   });
 }
 
 test('DeleteRecords past a waiting fetch\'s offset wakes it with OFFSET_OUT_OF_RANGE; one below the offset does not', { timeout: 30_000 }, async () => {
   const topic = 'delayed-delete-records';
   await freshTopic(topic);
-  assert.equal((await produce(admin, topic, 0, batchOf(['a', 'b', 'c', 'd']))).errorCode, ErrorCode.NONE);
-  const pending = await parkedFetch(12, { topic, fetchOffset: 2n, minBytes: MORE_THAN_THERE_IS });
+  assert.equal((await produce(api.client, topic, 0, batchOf(['a', 'b', 'c', 'd']))).errorCode, ErrorCode.NONE);
+  const consumer = await open();
+  const pending = await parkedFetch(12, { topic, fetchOffset: 2n, minBytes: MORE_THAN_THERE_IS }, consumer);
   const deleteBefore = async (offset: bigint) => {
-    const response = await admin.call(Api.deleteRecords, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 10_000 });
+    const response = await api.client.call(Api.deleteRecords, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 10_000 });
     assert.equal(response.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
   };
   await deleteBefore(2n);
   // The fetch offset is still the log start: the woken fetch reads again and keeps waiting.
-  assert.equal(broker.replicaManager.fetchPurgatory.watchedCount, 1);
-  assert.equal(clients.at(-1)!.connection.pendingFrames, 0, 'a fetch still in range was answered');
+  assert.equal(api.broker.replicaManager.fetchPurgatory.watchedCount, 1);
+  assert.equal(consumer.connection.pendingFrames, 0, 'a fetch still in range was answered');
   await deleteBefore(3n);
   const partition = onlyPartition(await pending.response(20_000));
   assert.equal(partition.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
@@ -106,12 +87,12 @@ test('retention removing the records a fetch waits on wakes it with OFFSET_OUT_O
   const topic = 'delayed-retention';
   await freshTopic(topic, { 'retention.ms': '-1' });
   // An hour old: expired as soon as the topic keeps records for less than that.
-  assert.equal((await produce(admin, topic, 0, batchOf(['old'], Date.now() - 3_600_000))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(api.client, topic, 0, batchOf(['old'], Date.now() - 3_600_000))).errorCode, ErrorCode.NONE);
   const pending = await parkedFetch(12, { topic, fetchOffset: 0n, minBytes: MORE_THAN_THERE_IS });
   await alterTopic(topic, { 'retention.ms': '60000' });
   const partition = onlyPartition(await pending.response(20_000));
   assert.equal(partition.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
-  assert.equal(broker.replicaManager.partition(topic, 0)!.logStartOffset, 1, 'retention moved the log start past the fetch offset');
+  assert.equal(api.broker.replicaManager.partition(topic, 0)!.logStartOffset, 1, 'retention moved the log start past the fetch offset');
 });
 
 test('a fetch whose wait runs out reads again: records compacted meanwhile, which wakes nobody, are answered compacted', { timeout: 60_000 }, async () => {
@@ -119,14 +100,14 @@ test('a fetch whose wait runs out reads again: records compacted meanwhile, whic
   await freshTopic(topic, { 'cleanup.policy': 'delete', 'segment.bytes': '1024', 'min.cleanable.dirty.ratio': '0.01' });
   // Ten rounds of the same two keys in ~100-byte records: several segments of duplicates.
   for (let round = 0; round < 10; round++) {
-    assert.equal((await produce(admin, topic, 0, batchOf([`a@${round}`.padEnd(100, '.'), `b@${round}`.padEnd(100, '.')]))).errorCode, ErrorCode.NONE);
+    assert.equal((await produce(api.client, topic, 0, batchOf([`a@${round}`.padEnd(100, '.'), `b@${round}`.padEnd(100, '.')]))).errorCode, ErrorCode.NONE);
   }
-  const readNow = async () => batchesOf(onlyPartition(await admin.call(Api.fetch, 12, fetchBody({ topic }))));
+  const readNow = async () => batchesOf(onlyPartition(await api.client.call(Api.fetch, 12, fetchBody({ topic }))));
   const before = (await readNow()).flatMap((batch) => batch.records.map((record) => record.offset));
   const consumer = await open();
   // The wait is long enough for the cleaner to run first, and short enough to end this test.
   const pending = consumer.send(Api.fetch, 12, fetchBody({ topic, minBytes: MORE_THAN_THERE_IS, maxWaitMs: 10_000 }));
-  await waitForParkedFetches(broker);
+  await waitForParkedFetches(api.broker);
   await alterTopic(topic, { 'cleanup.policy': 'compact' });
   const compacted = await waitFor(async () => {
     const offsets = (await readNow()).flatMap((batch) => batch.records.map((record) => record.offset));

@@ -9,55 +9,36 @@
  * In the single-node mode nothing moves a leader epoch yet; the tests move it as the controller's
  * LeaderAndIsr will, through the broker's replica manager.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer } from '@platformatic/kafka';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, batchesOf, createTopic, fetchBody, listOffset, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, waitForParkedFetches, type TestBroker } from './helpers/test-broker.ts';
+import { apiTestBroker } from './helpers/api-test-broker.ts';
+import { waitForParkedFetches } from './helpers/test-broker.ts';
 
 const FETCH_VERSIONS = [9, 12, 13, 17];
 const LIST_OFFSETS_VERSIONS = [4, 7, 10];
 const LATEST = -1n;
 
-let broker: TestBroker;
-let client: KafkaApiClient;
-const clients: KafkaApiClient[] = [];
-
-before(async () => {
-  broker = await startTestBroker({ 'auto.create.topics.enable': 'false' });
-  client = await open();
-});
-
-after(async () => {
-  for (const each of clients) each.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
-});
-
-async function open(): Promise<KafkaApiClient> {
-  const opened = await KafkaApiClient.open(broker.host, broker.port);
-  clients.push(opened);
-  return opened;
-}
+const api = apiTestBroker();
+const { open } = api;
 
 /** A one-partition topic holding one batch of two records; returns its id. */
 async function topicWithRecords(name: string): Promise<string> {
-  const created = await createTopic(client, name);
+  const created = await createTopic(api.client, name);
   assert.equal(created.errorCode, ErrorCode.NONE);
-  assert.equal((await produce(client, name, 0, batchOf(['one', 'two']))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(api.client, name, 0, batchOf(['one', 'two']))).errorCode, ErrorCode.NONE);
   return created.topicId!;
 }
 
 async function metadataEpoch(topic: string): Promise<number | undefined> {
-  return (await metadata(client, [topic], { allowAutoTopicCreation: false })).topics[0]?.partitions[0]?.leaderEpoch;
+  return (await metadata(api.client, [topic], { allowAutoTopicCreation: false })).topics[0]?.partitions[0]?.leaderEpoch;
 }
 
 async function fetchWithEpoch(topic: string, topicId: string, version: number, currentLeaderEpoch: number) {
   const address = version >= 13 ? { topicId } : { topic };
-  return onlyPartition(await client.call(Api.fetch, version, fetchBody({ ...address, currentLeaderEpoch })));
+  return onlyPartition(await api.client.call(Api.fetch, version, fetchBody({ ...address, currentLeaderEpoch })));
 }
 
 /** [epoch sent, error expected] for a partition whose leader epoch is `current`. */
@@ -100,7 +81,7 @@ async function assertEpochAnswers(topic: string, topicId: string, current: numbe
   }
   for (const version of LIST_OFFSETS_VERSIONS) {
     for (const [sent, expected] of listOffsetsCases(current)) {
-      const answer = await listOffset(client, topic, LATEST, { version, currentLeaderEpoch: sent });
+      const answer = await listOffset(api.client, topic, LATEST, { version, currentLeaderEpoch: sent });
       const where = `ListOffsets v${version}, epoch ${sent} against ${current}`;
       assert.equal(answer.errorCode, expected, where);
       assert.equal(answer.offset, expected === ErrorCode.NONE ? 2n : -1n, where);
@@ -115,37 +96,37 @@ test('at a new partition\'s first epoch (0): the same epoch or none is served, a
 
 test('after the leader epoch moves on: an older epoch is FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH', { timeout: 30_000 }, async () => {
   const topicId = await topicWithRecords('epoch-moved');
-  broker.replicaManager.makeLeader('epoch-moved', 0, 5);
+  api.broker.replicaManager.makeLeader('epoch-moved', 0, 5);
   await assertEpochAnswers('epoch-moved', topicId, 5);
   // Batches appended from now on carry the new epoch, and ListOffsets (v4+) reports it with the offset.
-  assert.equal((await produce(client, 'epoch-moved', 0, batchOf(['three']))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(api.client, 'epoch-moved', 0, batchOf(['three']))).errorCode, ErrorCode.NONE);
   const batches = batchesOf(await fetchWithEpoch('epoch-moved', topicId, 12, 5));
   assert.deepEqual(batches.map((batch) => batch.partitionLeaderEpoch), [0, 5]);
-  assert.equal((await listOffset(client, 'epoch-moved', 0n, { version: 7, currentLeaderEpoch: 5 })).leaderEpoch, 5);
+  assert.equal((await listOffset(api.client, 'epoch-moved', 0n, { version: 7, currentLeaderEpoch: 5 })).leaderEpoch, 5);
 });
 
 test('a fetch parked with the current epoch completes FENCED_LEADER_EPOCH when the epoch moves on', { timeout: 30_000 }, async () => {
   const topicId = await topicWithRecords('epoch-parked');
-  broker.replicaManager.makeLeader('epoch-parked', 0, 2);
+  api.broker.replicaManager.makeLeader('epoch-parked', 0, 2);
   const consumer = await open();
   const pending = consumer.send(Api.fetch, 13, fetchBody({ topicId, fetchOffset: 2n, currentLeaderEpoch: 2, maxWaitMs: 120_000 }));
-  await waitForParkedFetches(broker);
+  await waitForParkedFetches(api.broker);
   assert.equal(consumer.connection.pendingFrames, 0, 'the fetch was answered before the epoch moved');
-  broker.replicaManager.makeLeader('epoch-parked', 0, 3);
+  api.broker.replicaManager.makeLeader('epoch-parked', 0, 3);
   assert.equal(onlyPartition(await pending.response(20_000)).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
 });
 
 test('@platformatic/kafka, which sends Metadata\'s leader epoch with ListOffsets, gets offsets across an epoch move', { timeout: 60_000 }, async () => {
   await topicWithRecords('epoch-platformatic');
-  broker.replicaManager.makeLeader('epoch-platformatic', 0, 7);
-  const consumer = new Consumer({ clientId: 'samsa-epoch-test', groupId: 'samsa-epoch-unused', bootstrapBrokers: [broker.bootstrap], retries: 2 });
-  const admin = new Admin({ clientId: 'samsa-epoch-test', bootstrapBrokers: [broker.bootstrap], retries: 2 });
+  api.broker.replicaManager.makeLeader('epoch-platformatic', 0, 7);
+  const consumer = new Consumer({ clientId: 'samsa-epoch-test', groupId: 'samsa-epoch-unused', bootstrapBrokers: [api.broker.bootstrap], retries: 2 });
+  const admin = new Admin({ clientId: 'samsa-epoch-test', bootstrapBrokers: [api.broker.bootstrap], retries: 2 });
   try {
     consumer.topics.trackAll('epoch-platformatic');
     assert.deepEqual((await consumer.listOffsets({ topics: ['epoch-platformatic'] })).get('epoch-platformatic'), [2n]);
     // Its cached metadata says 7: the next ListOffsets is fenced, and the client refreshes and asks again.
-    broker.replicaManager.makeLeader('epoch-platformatic', 0, 8);
-    assert.equal((await produce(client, 'epoch-platformatic', 0, batchOf(['three']))).errorCode, ErrorCode.NONE);
+    api.broker.replicaManager.makeLeader('epoch-platformatic', 0, 8);
+    assert.equal((await produce(api.client, 'epoch-platformatic', 0, batchOf(['three']))).errorCode, ErrorCode.NONE);
     assert.deepEqual((await consumer.listOffsets({ topics: ['epoch-platformatic'] })).get('epoch-platformatic'), [3n]);
     const listed = await admin.listOffsets({ topics: [{ name: 'epoch-platformatic', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
     assert.deepEqual(listed[0]!.partitions.map((each) => [each.offset, each.leaderEpoch]), [[3n, 8]]);
