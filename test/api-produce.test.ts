@@ -3,46 +3,27 @@
  * records), refused acks values, min.insync.replicas, one batch per partition from v3, zstd only
  * from v7, the flexible v11, and in-order answers to pipelined requests on one connection.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import type { ProduceResponse } from '../src/protocol/generated/produce.ts';
 import { CompressionType } from '../src/protocol/records/batch-header.ts';
 import { buildRecordBatch } from '../src/protocol/records/record-batch-builder.ts';
-import { KafkaApiClient, type PendingRequest } from './helpers/kafka-api-client.ts';
+import type { PendingRequest } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, batchesOf, createTopic, fetchBody, listOffset, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { apiTestBroker } from './helpers/api-test-broker.ts';
 
-let broker: TestBroker;
-let client: KafkaApiClient;
-const clients: KafkaApiClient[] = [];
-
-before(async () => {
-  broker = await startTestBroker({ 'auto.create.topics.enable': 'false' });
-  client = await open();
-});
-
-after(async () => {
-  for (const each of clients) each.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
-});
-
-async function open(): Promise<KafkaApiClient> {
-  const opened = await KafkaApiClient.open(broker.host, broker.port);
-  clients.push(opened);
-  return opened;
-}
+const api = apiTestBroker();
+const { open } = api;
 
 async function freshTopic(name: string, configs: Record<string, string> = {}): Promise<string> {
-  const created = await createTopic(client, name, { configs });
+  const created = await createTopic(api.client, name, { configs });
   assert.equal(created.errorCode, ErrorCode.NONE, `create ${name}: ${created.errorMessage}`);
   return name;
 }
 
 async function values(topic: string): Promise<string[]> {
-  const partition = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic })));
+  const partition = onlyPartition(await api.client.call(Api.fetch, 12, fetchBody({ topic })));
   assert.equal(partition.errorCode, ErrorCode.NONE);
   return batchesOf(partition).flatMap((batch) => batch.records.map((record) => record.value?.toString() ?? ''));
 }
@@ -70,12 +51,12 @@ test('acks=0 gets no response, yet the records are stored before the next reques
 for (const acks of [1, -1]) {
   test(`acks=${acks} answers with the base offset once the batch is stored`, { timeout: 20_000 }, async () => {
     const topic = await freshTopic(`produce-acks${acks === 1 ? '1' : '-all'}`);
-    const first = await produce(client, topic, 0, batchOf(['a', 'b', 'c']), { acks });
+    const first = await produce(api.client, topic, 0, batchOf(['a', 'b', 'c']), { acks });
     assert.equal(first.errorCode, ErrorCode.NONE);
     assert.equal(first.baseOffset, 0n);
     assert.equal(first.logAppendTimeMs, -1n, 'CreateTime topics answer logAppendTime -1');
     assert.equal(first.logStartOffset, 0n);
-    const second = await produce(client, topic, 0, batchOf(['d']), { acks });
+    const second = await produce(api.client, topic, 0, batchOf(['d']), { acks });
     assert.equal(second.errorCode, ErrorCode.NONE);
     assert.equal(second.baseOffset, 3n);
     assert.deepEqual(await values(topic), ['a', 'b', 'c', 'd']);
@@ -85,17 +66,17 @@ for (const acks of [1, -1]) {
 test('acks=2 is INVALID_REQUIRED_ACKS and stores nothing', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('produce-acks-2');
   for (const acks of [2, -2]) {
-    const answer = await produce(client, topic, 0, batchOf(['refused']), { acks });
+    const answer = await produce(api.client, topic, 0, batchOf(['refused']), { acks });
     assert.equal(answer.errorCode, ErrorCode.INVALID_REQUIRED_ACKS, `acks=${acks}`);
   }
-  assert.equal((await listOffset(client, topic, -1n)).offset, 0n);
+  assert.equal((await listOffset(api.client, topic, -1n)).offset, 0n);
 });
 
 test('min.insync.replicas=2 on one replica: acks=-1 is NOT_ENOUGH_REPLICAS, acks=1 succeeds', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('produce-min-isr', { 'min.insync.replicas': '2' });
-  const refused = await produce(client, topic, 0, batchOf(['needs two replicas']), { acks: -1 });
+  const refused = await produce(api.client, topic, 0, batchOf(['needs two replicas']), { acks: -1 });
   assert.equal(refused.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
-  const accepted = await produce(client, topic, 0, batchOf(['one is enough']), { acks: 1 });
+  const accepted = await produce(api.client, topic, 0, batchOf(['one is enough']), { acks: 1 });
   assert.equal(accepted.errorCode, ErrorCode.NONE);
   assert.equal(accepted.baseOffset, 0n);
   assert.deepEqual(await values(topic), ['one is enough']);
@@ -105,26 +86,26 @@ test('two batches in one partition\'s records (v3+) are INVALID_RECORD and store
   const topic = await freshTopic('produce-two-batches');
   const records = Buffer.concat([batchOf(['first']), batchOf(['second'])]);
   for (const version of [3, 7, 9, 11]) {
-    const answer = await produce(client, topic, 0, records, { version });
+    const answer = await produce(api.client, topic, 0, records, { version });
     assert.equal(answer.errorCode, ErrorCode.INVALID_RECORD, `v${version}`);
   }
-  assert.equal((await listOffset(client, topic, -1n)).offset, 0n);
+  assert.equal((await listOffset(api.client, topic, -1n)).offset, 0n);
 });
 
 test('a zstd batch is UNSUPPORTED_COMPRESSION_TYPE on Produce v6 and accepted on v7', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('produce-zstd');
   const zstd = batchOf(['squeezed', 'squeezed', 'squeezed'], Date.now(), { compression: CompressionType.zstd });
   for (const version of [3, 6]) {
-    assert.equal((await produce(client, topic, 0, zstd, { version })).errorCode, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `v${version}`);
+    assert.equal((await produce(api.client, topic, 0, zstd, { version })).errorCode, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `v${version}`);
   }
-  const accepted = await produce(client, topic, 0, zstd, { version: 7 });
+  const accepted = await produce(api.client, topic, 0, zstd, { version: 7 });
   assert.equal(accepted.errorCode, ErrorCode.NONE);
   assert.deepEqual(await values(topic), ['squeezed', 'squeezed', 'squeezed']);
 });
 
 test('Produce v11 (flexible) works and an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('produce-v11');
-  const response = await client.call(Api.produce, 11, {
+  const response = await api.client.call(Api.produce, 11, {
     transactionalId: null, acks: -1, timeoutMs: 10_000,
     topicData: [
       { name: topic, partitionData: [{ index: 0, records: batchOf(['flexible']) }, { index: 1, records: batchOf(['no partition']) }] },
@@ -177,7 +158,7 @@ test('an acks=0 produce that fails closes its connection, as Kafka does, so the 
   });
   assert.equal(await connection.connection.waitClosed(10_000), true);
   assert.equal(connection.connection.pendingFrames, 0);
-  assert.equal((await metadata(client, null)).brokers.length, 1, 'the broker keeps serving others');
+  assert.equal((await metadata(api.client, null)).brokers.length, 1, 'the api.broker keeps serving others');
 });
 
 test('a compacted topic refuses records without a key (INVALID_RECORD), compressed or not, and keeps keyed ones', { timeout: 20_000 }, async () => {
@@ -185,15 +166,15 @@ test('a compacted topic refuses records without a key (INVALID_RECORD), compress
   const keyless = (compression: CompressionType) =>
     buildRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('a'), timestamp: Date.now() }, { key: null, value: Buffer.from('b'), timestamp: Date.now() }], { compression });
   for (const compression of [CompressionType.none, CompressionType.gzip]) {
-    const refused = await produce(client, topic, 0, keyless(compression));
+    const refused = await produce(api.client, topic, 0, keyless(compression));
     assert.equal(refused.errorCode, ErrorCode.INVALID_RECORD, `codec ${compression}`);
   }
-  const keyed = await produce(client, topic, 0, batchOf(['kept']));
+  const keyed = await produce(api.client, topic, 0, batchOf(['kept']));
   assert.equal(keyed.errorCode, ErrorCode.NONE);
   assert.deepEqual(await values(topic), ['kept']);
   // compact,delete is compacted too; a delete-only topic takes keyless records.
   const both = await freshTopic('produce-compact-delete', { 'cleanup.policy': 'compact,delete' });
-  assert.equal((await produce(client, both, 0, keyless(CompressionType.none))).errorCode, ErrorCode.INVALID_RECORD);
+  assert.equal((await produce(api.client, both, 0, keyless(CompressionType.none))).errorCode, ErrorCode.INVALID_RECORD);
   const plain = await freshTopic('produce-delete-only');
-  assert.equal((await produce(client, plain, 0, keyless(CompressionType.none))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(api.client, plain, 0, keyless(CompressionType.none))).errorCode, ErrorCode.NONE);
 });

@@ -2,15 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { Apis } from '../src/client/apis.ts';
+import { Apis, type ClientApi } from '../src/client/apis.ts';
 import { Cluster } from '../src/client/cluster.ts';
 import { Connection } from '../src/client/connection.ts';
 import { KafkaClientError } from '../src/client/errors.ts';
+import { apiVersionsResponse, type ApiVersionsResponseApiVersion } from '../src/protocol/generated/api-versions.ts';
+import { Writer } from '../src/protocol/primitives/writer.ts';
 import { startTestBroker } from './helpers/test-broker.ts';
 
 const options = { clientId: 'client-test', requestTimeoutMs: 5000, connectTimeoutMs: 2000 };
 
-test('connection negotiates versions, pipelines requests and fails unsupported APIs clearly', async () => {
+test('connection negotiates versions, group APIs included, and pipelines requests', async () => {
   const broker = await startTestBroker({}, undefined, { silent: true });
   try {
     const connection = await Connection.open({ host: broker.host, port: broker.port, ...options });
@@ -19,10 +21,8 @@ test('connection negotiates versions, pipelines requests and fails unsupported A
     const responses = await Promise.all(Array.from({ length: 50 }, () => connection.send(Apis.Metadata, { topics: null })));
     assert.equal(responses.length, 50);
     assert.ok(responses.every((r) => r.brokers.length === 1));
-    if (!connection.supports(Apis.JoinGroup)) {
-      assert.throws(() => connection.versionFor(Apis.JoinGroup), (error: unknown) =>
-        error instanceof KafkaClientError && error.errorName === 'UNSUPPORTED_VERSION' && !error.retriable && /JoinGroup/.test(error.message));
-    }
+    assert.ok(connection.supports(Apis.JoinGroup));
+    assert.equal(connection.versionFor(Apis.JoinGroup), 9, 'the client\'s max; Samsa serves JoinGroup up to v9');
     connection.close();
     await assert.rejects(connection.send(Apis.Metadata, { topics: null }), (e: unknown) => e instanceof KafkaClientError && e.retriable);
   } finally {
@@ -37,6 +37,57 @@ async function listen(onSocket: (socket: Socket) => void): Promise<{ server: Ser
   const address = server.address();
   return { server, port: typeof address === 'object' && address ? address.port : 0 };
 }
+
+/**
+ * A broker that answers ApiVersions, and nothing else, with `apiKeys`: how a client meets a broker
+ * (older, or another implementation) that lacks an API the client knows.
+ */
+async function brokerServingOnly(apiKeys: ApiVersionsResponseApiVersion[]): Promise<{ server: Server; port: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const { server, port } = await listen((socket) => {
+    sockets.push(socket);
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
+        const frame = buffered.subarray(4, 4 + buffered.readInt32BE(0));
+        buffered = buffered.subarray(4 + frame.length);
+        // Request header: apiKey int16, apiVersion int16, correlationId int32. ApiVersions answers with header v0.
+        const writer = new Writer().int32(0).int32(frame.readInt32BE(4));
+        apiVersionsResponse.encode(writer, { errorCode: 0, apiKeys, throttleTimeMs: 0 }, frame.readInt16BE(2));
+        const response = writer.toBuffer();
+        response.writeInt32BE(response.length - 4, 0);
+        socket.write(response);
+      }
+    });
+  });
+  return { server, port, sockets };
+}
+
+test('an API the broker does not serve, or not at a version the client speaks, fails with a typed UNSUPPORTED_VERSION naming it', async () => {
+  const { server, port, sockets } = await brokerServingOnly([
+    { apiKey: Apis.ApiVersions.request.apiKey, minVersion: 0, maxVersion: 3 },
+    { apiKey: Apis.Metadata.request.apiKey, minVersion: 0, maxVersion: 12 },
+    { apiKey: Apis.Fetch.request.apiKey, minVersion: 0, maxVersion: 3 },
+  ]);
+  try {
+    const connection = await Connection.open({ host: '127.0.0.1', port, ...options });
+    assert.equal(connection.versionFor(Apis.Metadata), 12);
+    const cases: Array<[ClientApi<unknown, unknown>, RegExp]> = [
+      [Apis.JoinGroup, /does not serve JoinGroup/], [Apis.Fetch, /no common version: broker 0-3, client 4-12/],
+    ];
+    for (const [api, reason] of cases) {
+      assert.equal(connection.supports(api), false, api.name);
+      assert.throws(() => connection.versionFor(api), (error: unknown) =>
+        error instanceof KafkaClientError && error.errorName === 'UNSUPPORTED_VERSION' && !error.retriable
+          && error.message.includes(api.name) && reason.test(error.message));
+    }
+    connection.close();
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  }
+});
 
 test('a request without an answer times out with a retriable REQUEST_TIMED_OUT', async () => {
   const sockets: Socket[] = [];

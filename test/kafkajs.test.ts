@@ -1,15 +1,12 @@
 /**
  * KafkaJS 2.2.4 against the broker: admin CreateTopics, keyed produce with headers in every codec,
- * and a full read-back. KafkaJS only consumes through a consumer group, so when the broker lacks
- * the group APIs the read-back uses @platformatic/kafka's group-less Fetch instead.
+ * and a full read-back through a KafkaJS consumer group (the only way KafkaJS consumes).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { registerKafkaJsCodecs } from './helpers/kafkajs-codecs.ts';
 import { firstSegmentPath, readSegmentBatches } from './helpers/log-segment.ts';
-import { readTopicWithPlatformatic } from './helpers/platformatic-reader.ts';
-import { fetchApiVersions, supportsApis } from './helpers/raw-kafka.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 import { assertTopicContents, sampleValue, type ReadRecord, type SentRecord } from './helpers/topic-contents.ts';
@@ -17,7 +14,6 @@ import { waitFor } from './helpers/wait-for.ts';
 
 const { Kafka, CompressionTypes, logLevel, Partitioners } = kafkajs;
 
-const GROUP_APIS = [9, 10, 11, 12, 14]; // OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, SyncGroup
 const PARTITIONS = 6;
 const CODECS = [
   ['none', CompressionTypes.None],
@@ -117,17 +113,7 @@ test('KafkaJS: create a 6-partition topic, produce keyed records with headers in
     await producer.disconnect();
   }
 
-  const groupsSupported = supportsApis(await fetchApiVersions(broker.host, broker.port), GROUP_APIS);
-  const read = groupsSupported
-    ? await readWithKafkaJsGroup(kafka, topic, sent.length)
-    : (await readTopicWithPlatformatic(broker.bootstrap, topic)).map((record) => ({
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      key: record.key?.toString('utf8') ?? '',
-      value: record.value?.toString('utf8') ?? '',
-      headers: record.headers,
-    }));
+  const read = await readWithKafkaJsGroup(kafka, topic, sent.length);
   assertTopicContents(sent, read, PARTITIONS);
 
   // The broker keeps the producer's bytes: every codec KafkaJS used is on disk as sent.

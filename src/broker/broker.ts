@@ -34,6 +34,11 @@ export interface Broker {
   /** Host and port of the first listener, as bound (port 0 in the config becomes the real port). */
   readonly host: string;
   readonly port: number;
+  /**
+   * The partitions this broker hosts. The controller's LeaderAndIsr moves their leader epochs; in
+   * the single-node mode nothing does, so tests of epoch fencing move them here.
+   */
+  readonly replicaManager: ReplicaManager;
   /** Stops accepting, answers nothing more, flushes and closes every log. */
   close(): Promise<void>;
 }
@@ -179,6 +184,7 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
     clusterId,
     host: listeners[0]!.host,
     port: listeners[0]!.port,
+    replicaManager,
     close() {
       closing ??= (async () => {
         try {

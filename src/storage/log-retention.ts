@@ -140,6 +140,8 @@ export interface RetentionTarget {
   readonly config: RetentionConfig;
   /** The partition's high watermark; the log end when omitted. */
   readonly highWatermark?: number;
+  /** Called once a run deleted segments of this log (its log start offset moved). */
+  readonly onSegmentsDeleted?: () => void;
 }
 
 export interface LogRetentionOptions {
@@ -164,7 +166,7 @@ export class LogRetention {
   runOnce(nowMs: number = this.options.now()): number {
     const { logger } = this.options;
     let total = 0;
-    for (const { log, config, highWatermark } of this.options.logs()) {
+    for (const { log, config, highWatermark, onSegmentsDeleted } of this.options.logs()) {
       if (log.isClosed === true) continue;
       const where = { topic: log.topic, partition: log.partition };
       try {
@@ -172,6 +174,7 @@ export class LogRetention {
         if (deletedSegments > 0) {
           total += deletedSegments;
           logger?.info({ ...where, deletedSegments, reason, logStartOffset: log.logStartOffset }, 'deleted old log segments');
+          onSegmentsDeleted?.();
         }
       } catch (error) {
         logger?.error({ ...where, err: error }, 'log retention failed');

@@ -89,14 +89,17 @@ export async function produce(
 
 /** A Fetch request body for one partition of a topic (by name; pass topicId for v13+). */
 export function fetchBody(
-  { topic, topicId, partition = 0, fetchOffset = 0n, maxWaitMs = 0, minBytes = 1, maxBytes = 0x7fffffff, partitionMaxBytes = 1024 * 1024 }: {
+  {
+    topic, topicId, partition = 0, fetchOffset = 0n, maxWaitMs = 0, minBytes = 1, maxBytes = 0x7fffffff, partitionMaxBytes = 1024 * 1024,
+    currentLeaderEpoch = -1,
+  }: {
     topic?: string; topicId?: string; partition?: number; fetchOffset?: bigint; maxWaitMs?: number; minBytes?: number;
-    maxBytes?: number; partitionMaxBytes?: number;
+    maxBytes?: number; partitionMaxBytes?: number; currentLeaderEpoch?: number;
   },
 ): FetchRequest {
   return {
     replicaId: -1, maxWaitMs, minBytes, maxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, topicId, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes }] }],
+    topics: [{ topic, topicId, partitions: [{ partition, currentLeaderEpoch, fetchOffset, logStartOffset: -1n, partitionMaxBytes }] }],
     forgottenTopicsData: [], rackId: '',
   };
 }
@@ -120,11 +123,11 @@ export async function listOffset(
   client: KafkaApiClient,
   topic: string,
   timestamp: bigint,
-  { version = 7, partition = 0 }: { version?: number; partition?: number } = {},
+  { version = 7, partition = 0, currentLeaderEpoch = -1 }: { version?: number; partition?: number; currentLeaderEpoch?: number } = {},
 ): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
   const response = await client.call(Api.listOffsets, version, {
     replicaId: -1, isolationLevel: 0, timeoutMs: 0,
-    topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
+    topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch, timestamp }] }],
   });
   const answer = response.topics[0]?.partitions[0];
   if (answer === undefined) throw new Error('ListOffsets answered for no partition');

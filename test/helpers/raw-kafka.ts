@@ -158,10 +158,6 @@ export async function fetchApiVersions(host: string, port: number): Promise<ApiV
   }
 }
 
-export function supportsApis(ranges: ApiVersionRange[], apiKeys: number[]): boolean {
-  return apiKeys.every((key) => ranges.some((range) => range.apiKey === key));
-}
-
 function int16String(value: string | null): Buffer {
   if (value === null) {
     const nil = Buffer.alloc(2);

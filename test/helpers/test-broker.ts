@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
+import type { ReplicaManager } from '../../src/broker/replica/replica-manager.ts';
 import { createSilentLogger } from '../../src/broker/logger.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
@@ -23,6 +24,11 @@ export interface TestBroker {
   /** `host:port`, as clients take it. */
   readonly bootstrap: string;
   readonly dataDir: string;
+  /**
+   * The in-process broker's partitions: what the controller will move (leader epochs), and where a
+   * test sees that a fetch it sent is parked in the purgatory before it changes anything.
+   */
+  readonly replicaManager: ReplicaManager;
   /** Closes the broker; the data directory stays (restart tests reuse it). */
   close(): Promise<void>;
 }
@@ -40,12 +46,21 @@ export async function startTestBroker(overrides: KafkaConfigOverrides = {}, data
     port: broker.port,
     bootstrap: `${broker.host}:${broker.port}`,
     dataDir: dir,
+    replicaManager: broker.replicaManager,
     async close() {
       if (closed) return;
       closed = true;
       await broker.close();
     },
   };
+}
+
+/**
+ * Resolves once `count` fetches are parked in the broker's fetch purgatory: a test that changes a
+ * partition after this knows the fetch was waiting, not answered already or still on its way.
+ */
+export async function waitForParkedFetches(broker: TestBroker, count = 1): Promise<void> {
+  await waitFor(() => broker.replicaManager.fetchPurgatory.watchedCount >= count, 10_000, { intervalMs: 10, what: `${count} parked fetch(es)` });
 }
 
 /** A port that was free a moment ago (the child binds it itself; tests tolerate the tiny race). */

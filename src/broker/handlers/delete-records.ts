@@ -17,8 +17,7 @@ export const deleteRecordsHandler = defineHandler({
       name: topic.name,
       partitions: topic.partitions.map(({ partitionIndex, offset }) => {
         try {
-          const partition = context.broker.replicaManager.leaderPartition(topic.name, partitionIndex);
-          const lowWatermark = partition.deleteRecordsBefore(Number(offset));
+          const lowWatermark = context.broker.replicaManager.deleteRecords(topic.name, partitionIndex, Number(offset));
           return { partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
         } catch (error) {
           return { partitionIndex, lowWatermark: -1n, errorCode: errorAnswer(error, context).errorCode };

@@ -30,19 +30,24 @@ export const fetchHandler = defineHandler({
     if (request.sessionId !== 0 || (request.sessionEpoch ?? -1) > 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
-    const first = readAll(request, context);
+    const names = topicNames(request, context);
+    const first = readAll(request, context, names);
     if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
       return first.response;
     }
     return new Promise<FetchResponse>((resolve) => {
-      let latest = first;
+      let satisfied: FetchRound | undefined;
       context.broker.replicaManager.fetchPurgatory.tryCompleteElseWatch(
         {
           tryComplete: () => {
-            latest = readAll(request, context);
-            return latest.bytes >= request.minBytes || latest.errors;
+            const round = readAll(request, context, names);
+            if (round.bytes < request.minBytes && !round.errors) return false;
+            satisfied = round;
+            return true;
           },
-          onComplete: () => resolve(latest.response),
+          // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
+          // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
+          onComplete: () => resolve((satisfied ?? readAll(request, context, names)).response),
         },
         first.keys,
         request.maxWaitMs,
@@ -59,11 +64,21 @@ interface FetchRound {
 }
 
 /**
+ * Each requested topic's name, resolved once when the request arrives (from v13 by topic id), as
+ * Kafka's KafkaApis does: a topic deleted while the fetch waits is then UNKNOWN_TOPIC_OR_PARTITION
+ * when the fetch reads again, not an unknown id.
+ */
+function topicNames(request: FetchRequest, context: RequestContext): Array<string | undefined> {
+  if (context.apiVersion < FIRST_TOPIC_ID_VERSION) return request.topics.map((topic) => topic.topic);
+  return request.topics.map((topic) => context.broker.metadata.topicById(topic.topicId ?? ZERO_UUID)?.name);
+}
+
+/**
  * One pass over the requested partitions, within the response's maxBytes. The first partition that
  * has data returns at least one whole batch even when it is larger than the limits (KIP-74), so a
  * consumer can always make progress.
  */
-function readAll(request: FetchRequest, context: RequestContext): FetchRound {
+function readAll(request: FetchRequest, context: RequestContext, names: ReadonlyArray<string | undefined>): FetchRound {
   const { broker, apiVersion } = context;
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
   let remaining = request.maxBytes ?? 0x7fffffff;
@@ -71,8 +86,8 @@ function readAll(request: FetchRequest, context: RequestContext): FetchRound {
   let errors = false;
   const keys: string[] = [];
   const responses: FetchResponseFetchableTopicResponse[] = [];
-  for (const topic of request.topics) {
-    const name = byTopicId ? broker.metadata.topicById(topic.topicId ?? ZERO_UUID)?.name : topic.topic;
+  for (const [topicIndex, topic] of request.topics.entries()) {
+    const name = names[topicIndex];
     const partitions: FetchResponsePartitionData[] = [];
     for (const requested of topic.partitions) {
       const index = requested.partition;
@@ -84,7 +99,9 @@ function readAll(request: FetchRequest, context: RequestContext): FetchRound {
           );
         }
         const partition = broker.replicaManager.leaderPartition(name, index);
-        checkLeaderEpoch(requested.currentLeaderEpoch ?? -1, partition.leaderEpoch, partition.key);
+        // Fetch takes any negative epoch for "none given" (Kafka's FetchRequest.optionalEpoch).
+        const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
+        checkLeaderEpoch(currentLeaderEpoch < 0 ? undefined : currentLeaderEpoch, partition);
         keys.push(partition.key);
         const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
         const read = partition.read(Number(requested.fetchOffset), maxBytes, bytes === 0);
@@ -119,13 +136,19 @@ function readAll(request: FetchRequest, context: RequestContext): FetchRound {
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, errors, keys };
 }
 
-/** KIP-320: a client that knows a newer epoch than ours talks to a stale leader, an older one is fenced. */
-export function checkLeaderEpoch(requested: number, current: number, key: string): void {
-  if (requested === -1 || requested === current) return;
+/**
+ * KIP-320, as Kafka's Partition.checkCurrentLeaderEpoch: a client that knows a newer epoch than ours
+ * talks to a stale leader (UNKNOWN_LEADER_EPOCH, it retries after its metadata catches up); one
+ * that knows an older epoch is fenced (FENCED_LEADER_EPOCH, it refreshes its metadata). No epoch
+ * given (undefined) is not checked; which values mean "none" differs by API, so callers decide.
+ */
+export function checkLeaderEpoch(requested: number | undefined, partition: { readonly leaderEpoch: number; readonly key: string }): void {
+  const current = partition.leaderEpoch;
+  if (requested === undefined || requested === current) return;
   if (requested > current) {
-    throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${requested} of ${key} is newer than ${current}`);
+    throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${requested} of ${partition.key} is newer than ${current}`);
   }
-  throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${requested} of ${key} is older than ${current}`);
+  throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${requested} of ${partition.key} is older than ${current}`);
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -34,7 +34,9 @@ export const listOffsetsHandler = defineHandler({
         const partitionIndex = requested.partitionIndex;
         try {
           const partition = context.broker.replicaManager.leaderPartition(topic.name, partitionIndex);
-          checkLeaderEpoch(requested.currentLeaderEpoch ?? -1, partition.leaderEpoch, partition.key);
+          // Only -1 means "no epoch" here (Kafka's ListOffsetsResponse.UNKNOWN_EPOCH): -2 is an epoch, and fenced.
+          const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
+          checkLeaderEpoch(currentLeaderEpoch === -1 ? undefined : currentLeaderEpoch, partition);
           const found = offsetFor(partition, requested.timestamp, context);
           return {
             partitionIndex,

@@ -100,6 +100,14 @@ export class Partition {
     return this.log.logStartOffset;
   }
 
+  /** A new leader epoch (never an older one): requests naming an older epoch are fenced from now on. */
+  makeLeader(leaderEpoch: number): void {
+    if (leaderEpoch < this.leaderEpoch) {
+      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} of ${this.key} is older than ${this.leaderEpoch}`);
+    }
+    this.leaderEpoch = leaderEpoch;
+  }
+
   /** Validates the producer's batches once, then the log assigns offsets in place and appends. */
   appendRecordsAsLeader(records: Buffer): AppendResult {
     const now = this.time.now();

@@ -11,7 +11,9 @@ export type { PartitionSettings } from './partition.ts';
 
 /**
  * The partitions this broker hosts, and the purgatory where fetches wait for data.
- * Appends wake waiting fetches on the partitions they touched.
+ * Every change a waiting fetch must see wakes the fetches on that partition: appends, records
+ * deleted (DeleteRecords, retention), a new leader epoch, the partition itself deleted. A woken
+ * fetch reads again and answers what it finds, an error included (Kafka's DelayedFetch.tryComplete).
  */
 export class ReplicaManager {
   readonly fetchPurgatory: DelayedOperationPurgatory;
@@ -43,6 +45,7 @@ export class ReplicaManager {
     for (const [key, partition] of [...this.partitions]) {
       if (partition.topic !== topicName) continue;
       this.partitions.delete(key);
+      this.fetchPurgatory.checkAndComplete(key);
       await this.logManager.deleteLog(topicName, partition.index);
     }
   }
@@ -67,6 +70,24 @@ export class ReplicaManager {
     return result;
   }
 
+  /** DeleteRecords: moves the partition's log start offset; returns the new low watermark. */
+  deleteRecords(topic: string, index: number, offset: number): number {
+    const partition = this.leaderPartition(topic, index);
+    const lowWatermark = partition.deleteRecordsBefore(offset);
+    this.fetchPurgatory.checkAndComplete(partition.key);
+    return lowWatermark;
+  }
+
+  /**
+   * The partition's leader epoch moves to `leaderEpoch` (Kafka's Partition.makeLeader, from the
+   * controller's LeaderAndIsr). Fetches waiting with the old epoch complete, fenced.
+   */
+  makeLeader(topic: string, index: number, leaderEpoch: number): void {
+    const partition = this.leaderPartition(topic, index);
+    partition.makeLeader(leaderEpoch);
+    this.fetchPurgatory.checkAndComplete(partition.key);
+  }
+
   /** DescribeLogDirs: every log dir, its space and the partitions in it. */
   logDirsInfo(): LogDirInfo[] {
     return this.logManager.logDirsInfo();
@@ -75,7 +96,12 @@ export class ReplicaManager {
   /** What the periodic retention check walks: every hosted log with its topic's retention settings. */
   *retentionTargets(): Iterable<RetentionTarget> {
     for (const partition of this.partitions.values()) {
-      yield { log: partition.log, config: partition.retention, highWatermark: partition.highWatermark };
+      yield {
+        log: partition.log,
+        config: partition.retention,
+        highWatermark: partition.highWatermark,
+        onSegmentsDeleted: () => this.fetchPurgatory.checkAndComplete(partition.key),
+      };
     }
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { afterEach, test } from 'node:test';
 import { CompressionType } from '../../protocol/records/batch-header.ts';
+import { buildRecordBatch } from '../../protocol/records/record-batch-builder.ts';
 import type { PartitionLog } from '../partition-log.ts';
 import { append, lastValues, openLog, readAll, readBatches, tempDir } from './cleaner-fixture.ts';
 import { cleanerConfig } from './cleaner-config.ts';
@@ -138,12 +139,51 @@ for (const [name, compression] of [['gzip', CompressionType.gzip], ['lz4', Compr
   });
 }
 
+/** A transaction marker as a coordinator writes it: key (version 0, type 0 ABORT / 1 COMMIT), value (version 0, coordinator epoch). */
+function appendMarker(log: PartitionLog, producerId: number, type: 'ABORT' | 'COMMIT'): number {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(type === 'COMMIT' ? 1 : 0, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt32BE(3, 2);
+  const batch = buildRecordBatch([{ key, value, timestamp: 1_000 }], { producerId, producerEpoch: 0, isTransactional: true, isControl: true });
+  return log.appendAsLeader(batch, 0).firstOffset;
+}
+
+/** Transactional data records of one producer, one batch. */
+function appendTransactional(log: PartitionLog, producerId: number, records: ReadonlyArray<{ key: string; value: string }>): number {
+  const batch = buildRecordBatch(records.map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(r.value), timestamp: 1_000 })),
+    { producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true });
+  return log.appendAsLeader(batch, 0).firstOffset;
+}
+
 test('keyless records are dropped from the cleaned range; control batches stay', () => {
   const log = newLog(300);
   append(log, [{ key: null, value: 'no key' }, { key: 'a', value: 'a1' }]);
-  for (let i = 0; i < 20; i++) append(log, [{ key: 'a', value: `a${i + 2}` }]);
+  // Three transactions whose data every later record supersedes: committed, aborted, committed. The
+  // markers' keys repeat (every COMMIT has the same key), so treated as data the first would go.
+  appendTransactional(log, 7, [{ key: 'a', value: 'txn-7' }, { key: 'b', value: 'txn-7' }]);
+  const commit = appendMarker(log, 7, 'COMMIT');
+  appendTransactional(log, 8, [{ key: 'b', value: 'txn-8' }]);
+  const abort = appendMarker(log, 8, 'ABORT');
+  appendTransactional(log, 9, [{ key: 'a', value: 'txn-9' }]);
+  const secondCommit = appendMarker(log, 9, 'COMMIT');
+  for (let i = 0; i < 20; i++) append(log, [{ key: 'a', value: `a${i + 2}` }, { key: 'b', value: `b${i + 2}` }]);
+  const markersBefore = readBatches(log).filter((batch) => batch.isControl);
+  const activeBase = log.segmentBaseOffsets.at(-1) as number;
+  assert.ok(secondCommit < activeBase, 'every marker is in the cleanable range');
+
   cleaner().clean(log, compact, undefined, 10_000);
-  assert.equal(readAll(log).filter((r) => r.key === null).length, 0);
+  const after = readBatches(log);
+  const records = after.flatMap((batch) => batch.records);
+  assert.equal(records.filter((r) => r.key === null).length, 0, 'the keyless record is gone');
+  assert.ok(!records.some((r) => r.value?.toString().startsWith('txn-')), 'the superseded transactional records are gone');
+  // Kafka keeps a marker until its transaction's data is gone and delete.retention.ms has passed;
+  // consumers reading across it need it to know where the transaction ended.
+  const markersAfter = after.filter((batch) => batch.isControl);
+  assert.deepEqual(markersAfter.map((batch) => [batch.baseOffset, batch.producerId, batch.isTransactional]), [
+    [commit, 7, true], [abort, 8, true], [secondCommit, 9, true],
+  ]);
+  assert.deepEqual(markersAfter, markersBefore, 'each marker is kept byte for byte: header, key and value');
 });
 
 test('a full offset map cleans the part of the dirty range that fit; further passes finish it', () => {
