@@ -49,3 +49,11 @@ fi
 
 # Debian bookworm's kcat is built on librdkafka 2.0.2, the librdkafka version the broker targets.
 command -v kcat >/dev/null 2>&1 || apt_install kcat
+
+# Cluster tests start Apache ZooKeeper themselves (src/broker/cluster/zookeeper/server-process.ts):
+# Debian's zookeeper package brings the server's jars (libzookeeper-java) and a JRE, and
+# libslf4j-java its logging (slf4j-simple, quieted by the launcher). The package starts no service.
+missing_zookeeper=()
+[ -f /usr/share/java/zookeeper.jar ] || missing_zookeeper+=(zookeeper)
+[ -f /usr/share/java/slf4j-simple.jar ] || missing_zookeeper+=(libslf4j-java)
+[ "${#missing_zookeeper[@]}" -eq 0 ] || apt_install "${missing_zookeeper[@]}"
