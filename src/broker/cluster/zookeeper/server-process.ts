@@ -29,6 +29,8 @@ export interface ZooKeeperServerOptions {
   /** true (the default) kills ZooKeeper with this process, however it ends; false for `--detach`. */
   readonly dieWithParent?: boolean;
   readonly startTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL. */
+  readonly stopGraceMs?: number;
   readonly java?: string;
   readonly classpath?: readonly string[];
 }
@@ -56,7 +58,6 @@ export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
 /** Debian's layout: zookeeper.jar names its dependencies in its manifest's Class-Path. */
 const DEBIAN_JARS = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];
-const STOP_GRACE_MS = 5_000;
 
 export async function startZooKeeperServer(options: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
   const classpath = options.classpath ?? DEBIAN_JARS;
@@ -104,7 +105,7 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
     onParentExit = undefined;
     if (running === undefined) return;
     running.kill('SIGTERM');
-    const gone = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, false)]);
+    const gone = await Promise.race([exited.then(() => true), sleep(options.stopGraceMs ?? 5_000, false)]);
     if (!gone) {
       running.kill('SIGKILL');
       await exited;

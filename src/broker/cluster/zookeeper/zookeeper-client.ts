@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zookeeper from 'node-zookeeper-client';
-import type { Client as RawClient, Stat as RawStat, Transaction as RawTransaction } from 'node-zookeeper-client';
+import type { Client as RawClient, Transaction as RawTransaction } from 'node-zookeeper-client';
 import type { Logger } from '../../logger.ts';
 import { createSilentLogger } from '../../logger.ts';
 import {
@@ -9,6 +9,12 @@ import {
   ZooKeeperConnectTimeoutError, ZooKeeperError,
 } from './zookeeper-errors.ts';
 import { ZnodeWatches, type WatchedRead, type ZooKeeperWatch } from './znode-watches.ts';
+import {
+  addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, toStat, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
+  type ZooKeeperOp, type ZooKeeperOpResult,
+} from './zookeeper-requests.ts';
+
+export type { CreateMode, Znode, ZnodeStat, ZooKeeperOp, ZooKeeperOpResult, ZooKeeperWatch };
 
 /**
  * Samsa's one door to ZooKeeper (DESIGN: cluster/zookeeper/ is the one module that speaks to it),
@@ -33,43 +39,6 @@ export interface ZooKeeperClientOptions {
   readonly logger?: Logger;
 }
 
-export type CreateMode = 'persistent' | 'ephemeral' | 'persistent-sequential' | 'ephemeral-sequential';
-
-/** A znode's Stat, with ZooKeeper's 64-bit ids as bigints. */
-export interface ZnodeStat {
-  /** The data version: what setData and delete check. */
-  readonly version: number;
-  /** The children version. */
-  readonly cversion: number;
-  readonly dataLength: number;
-  readonly numChildren: number;
-  /** The owning session's id for an ephemeral znode, 0n otherwise. */
-  readonly ephemeralOwner: bigint;
-  readonly czxid: bigint;
-  readonly mzxid: bigint;
-  readonly pzxid: bigint;
-  readonly ctimeMs: number;
-  readonly mtimeMs: number;
-}
-
-export interface Znode {
-  readonly data: Buffer;
-  readonly stat: ZnodeStat;
-}
-
-/** One operation of an atomic multi; a version of -1 matches any. */
-export type ZooKeeperOp =
-  | { readonly type: 'create'; readonly path: string; readonly data?: Buffer; readonly mode?: CreateMode }
-  | { readonly type: 'setData'; readonly path: string; readonly data: Buffer; readonly version?: number }
-  | { readonly type: 'delete'; readonly path: string; readonly version?: number }
-  | { readonly type: 'check'; readonly path: string; readonly version: number };
-
-export type ZooKeeperOpResult =
-  | { readonly type: 'create'; readonly path: string }
-  | { readonly type: 'setData'; readonly stat: ZnodeStat }
-  | { readonly type: 'delete' }
-  | { readonly type: 'check' };
-
 export interface ZooKeeperClientEvents {
   /** Connected (again) within the current session. */
   connected: [];
@@ -81,22 +50,6 @@ export interface ZooKeeperClientEvents {
   session: [sessionId: bigint];
 }
 
-const MODES: Readonly<Record<CreateMode, number>> = {
-  persistent: zookeeper.CreateMode.PERSISTENT,
-  ephemeral: zookeeper.CreateMode.EPHEMERAL,
-  'persistent-sequential': zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
-  'ephemeral-sequential': zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
-};
-const ANY_VERSION = -1;
-const RUNTIME_INCONSISTENCY = -2;
-
-/** One op's answer within a multi, as the library gives it. */
-interface RawOpResult {
-  readonly type?: number;
-  readonly err?: number;
-  readonly path?: string;
-  readonly stat?: RawStat;
-}
 const RENEW_BACKOFF_MS = 200;
 
 interface Session {
@@ -268,8 +221,8 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
   #onExpired(session: Session): void {
     if (session.ended || this.#closed) return;
     this.#logger.warn({ sessionId: hex(session.id) }, 'ZooKeeper session expired; opening a new one');
+    // The library's client is finished (the server closes its connection); nothing to close.
     endSession(session, () => new SessionExpiredError(ZOOKEEPER_CODES.SESSION_EXPIRED, 'session expired'));
-    session.raw.close();
     this.#current = this.#renew();
     this.#current.catch(() => {});
     this.emit('expired');
@@ -348,39 +301,6 @@ async function closeRaw(raw: RawClient, timeoutMs: number): Promise<void> {
   });
   raw.close();
   await done;
-}
-
-function addOp(transaction: RawTransaction, op: ZooKeeperOp): RawTransaction {
-  switch (op.type) {
-    case 'create': return transaction.create(op.path, op.data ?? Buffer.alloc(0), MODES[op.mode ?? 'persistent']);
-    case 'setData': return transaction.setData(op.path, op.data, op.version ?? ANY_VERSION);
-    case 'delete': return transaction.remove(op.path, op.version ?? ANY_VERSION);
-    case 'check': return transaction.check(op.path, op.version);
-  }
-}
-
-function resultOf(op: ZooKeeperOp, result: RawOpResult): ZooKeeperOpResult {
-  switch (op.type) {
-    case 'create': return { type: 'create', path: result.path ?? op.path };
-    case 'setData': return { type: 'setData', stat: toStat(result.stat!) };
-    case 'delete': return { type: 'delete' };
-    case 'check': return { type: 'check' };
-  }
-}
-
-function toStat(stat: RawStat): ZnodeStat {
-  return {
-    version: stat.version,
-    cversion: stat.cversion,
-    dataLength: stat.dataLength,
-    numChildren: stat.numChildren,
-    ephemeralOwner: stat.ephemeralOwner.readBigInt64BE(0),
-    czxid: stat.czxid.readBigInt64BE(0),
-    mzxid: stat.mzxid.readBigInt64BE(0),
-    pzxid: stat.pzxid.readBigInt64BE(0),
-    ctimeMs: Number(stat.ctime.readBigInt64BE(0)),
-    mtimeMs: Number(stat.mtime.readBigInt64BE(0)),
-  };
 }
 
 function hex(id: bigint): string {
