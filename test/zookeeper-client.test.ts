@@ -195,6 +195,30 @@ test('session expiry is reported, a new session follows, and watches work again'
   }
 });
 
+test('cut off without a word (a partition): the client notices the silence and, its session expired, opens a new one', async () => {
+  const proxy = await startTcpProxy(zk.port);
+  const observer = await connect('/partition');
+  const client = await ZooKeeperClient.connect({ connect: `127.0.0.1:${proxy.port}/partition`, sessionTimeoutMs: 1_000 });
+  clients.push(client);
+  try {
+    const events: string[] = [];
+    for (const event of ['disconnected', 'expired', 'session'] as const) client.on(event, () => events.push(event));
+    await client.create('/controller', Buffer.from('1'), 'ephemeral');
+    proxy.blackhole();
+    // No reset, no FIN: only a read timeout tells the client (TCP alone would take minutes).
+    await waitFor(() => events.includes('disconnected'), 10_000, { what: 'the client to give up on the silent connection' });
+    await waitFor(async () => (await observer.exists('/controller')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
+    const session = once(client, 'session');
+    await proxy.restore();
+    await session;
+    assert.deepEqual(events, ['disconnected', 'expired', 'session']);
+    await client.create('/controller', Buffer.from('2'), 'ephemeral');
+  } finally {
+    await client.close();
+    await proxy.close();
+  }
+});
+
 test('ZooKeeper stopped and restarted: the client reconnects within its session', async () => {
   const client = await connect('/restart', { sessionTimeoutMs: 20_000 });
   const events: string[] = [];

@@ -1,34 +1,51 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy on 127.0.0.1 in front of one target port, which a test can cut: every connection
- * through it is closed and new ones are refused until restore(). To a client it looks like its
- * server became unreachable while the server itself keeps running (and keeps its clock).
+ * A TCP proxy on 127.0.0.1 in front of one target port, for faults between a client and its
+ * server while the server itself keeps running (and keeps its clock):
+ * - cut(): every connection through it is closed and new ones are refused, until restore();
+ * - blackhole(): connections stay open but nothing gets through either way (new ones are accepted
+ *   and go nowhere; a side that closes is not told to the other), as in a network partition, until
+ *   restore() lets the held bytes through.
  */
 export interface TcpProxy {
   readonly port: number;
-  /** Closes every proxied connection and stops listening (connections are refused). */
   cut(): Promise<void>;
-  /** Listens again on the same port. */
+  blackhole(): void;
+  /** Ends a cut or a black hole. */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
 
+interface Pair {
+  readonly client: Socket;
+  upstream: Socket | undefined;
+  /** The server closed its side during a black hole: the client learns it only at restore(). */
+  upstreamClosed: boolean;
+}
+
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  const pairs = new Set<Pair>();
+  let blackholed = false;
+  const guard = (socket: Socket): void => { socket.on('error', () => socket.destroy()); };
+  const connectUpstream = (pair: Pair): void => {
+    const upstream = createConnection({ host: targetHost, port: targetPort });
+    guard(upstream);
+    pair.upstream = upstream;
+    pair.client.pipe(upstream);
+    upstream.pipe(pair.client);
+    upstream.once('close', () => {
+      if (blackholed) pair.upstreamClosed = true;
+      else pair.client.destroy();
+    });
   };
   const newServer = (): Server => createServer((client) => {
-    const upstream = createConnection({ host: targetHost, port: targetPort });
-    track(client);
-    track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    guard(client);
+    const pair: Pair = { client, upstream: undefined, upstreamClosed: false };
+    pairs.add(pair);
+    client.once('close', () => { pairs.delete(pair); pair.upstream?.destroy(); });
+    if (blackholed) client.pause();
+    else connectUpstream(pair);
   });
   const listen = (server: Server, port: number): Promise<number> => new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -43,16 +60,42 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const cut = async (): Promise<void> => {
     const listening = server;
     server = undefined;
-    for (const socket of sockets) socket.destroy();
+    for (const pair of pairs) {
+      pair.client.destroy();
+      pair.upstream?.destroy();
+    }
     if (listening !== undefined) await new Promise<void>((resolve) => listening.close(() => resolve()));
   };
   return {
     port,
     cut,
+    blackhole: () => {
+      blackholed = true;
+      for (const { client, upstream } of pairs) {
+        client.unpipe();
+        upstream?.unpipe();
+        client.pause();
+        upstream?.pause();
+      }
+    },
     restore: async () => {
-      if (server !== undefined) return;
-      server = newServer();
-      await listen(server, port);
+      if (blackholed) {
+        blackholed = false;
+        for (const pair of pairs) {
+          if (pair.upstreamClosed) {
+            pair.client.destroy();
+          } else if (pair.upstream === undefined) {
+            connectUpstream(pair);
+          } else {
+            pair.client.pipe(pair.upstream);
+            pair.upstream.pipe(pair.client);
+          }
+        }
+      }
+      if (server === undefined) {
+        server = newServer();
+        await listen(server, port);
+      }
     },
     close: cut,
   };

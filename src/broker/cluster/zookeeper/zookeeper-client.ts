@@ -8,6 +8,7 @@ import {
   NodeExistsError, SessionExpiredError, toZooKeeperError, ZOOKEEPER_CODES, ZooKeeperClientClosedError,
   ZooKeeperConnectTimeoutError, ZooKeeperError,
 } from './zookeeper-errors.ts';
+import { enforceReadTimeout } from './connection-liveness.ts';
 import { ZnodeWatches, type WatchedRead, type ZooKeeperWatch } from './znode-watches.ts';
 import {
   addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, toStat, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
@@ -58,6 +59,7 @@ interface Session {
   /** Rejecters of the requests in flight, failed at once when the session ends. */
   readonly pending: Set<(error: Error) => void>;
   ended: boolean;
+  readonly stopReadTimeout: () => void;
 }
 
 export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
@@ -235,6 +237,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
       try {
         const session = await openSession(this.#options);
         if (this.#closed) {
+          endSession(session, () => new ZooKeeperClientClosedError());
           await closeRaw(session.raw, 1_000);
           throw new ZooKeeperClientClosedError();
         }
@@ -282,13 +285,16 @@ async function openSession(options: ZooKeeperClientOptions): Promise<Session> {
     await closeRaw(raw, 1_000);
     throw error;
   }
-  return { raw, id: raw.getSessionId().readBigInt64BE(0), pending: new Set(), ended: false };
+  // The server may have bounded the session timeout: the read timeout follows the one it granted.
+  const stopReadTimeout = enforceReadTimeout(raw, raw.getSessionTimeout());
+  return { raw, id: raw.getSessionId().readBigInt64BE(0), pending: new Set(), ended: false, stopReadTimeout };
 }
 
 function endSession(session: Session, error: () => Error): void {
   session.ended = true;
   for (const fail of session.pending) fail(error());
   session.pending.clear();
+  session.stopReadTimeout();
 }
 
 /** Closes the library's client, waiting (a bounded time) for the server to end the session. */
