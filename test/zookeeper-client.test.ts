@@ -6,13 +6,14 @@ import {
   BadVersionError, NodeExistsError, NoNodeError, ZooKeeperClientClosedError, ZooKeeperConnectTimeoutError,
 } from '../src/broker/cluster/zookeeper/zookeeper-errors.ts';
 import { sequenceNumberOf } from '../src/broker/cluster/zookeeper/zk-paths.ts';
-import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
 
 /** The ZooKeeper client against a real ZooKeeper that this file starts (and stops). */
 let zk: TestZooKeeper;
 const clients: ZooKeeperClient[] = [];
+const proxies: TcpProxy[] = [];
 
 before(async () => {
   zk = await startZooKeeper();
@@ -20,6 +21,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(proxies.map((p) => p.close()));
   await zk.close();
 });
 
@@ -27,6 +29,17 @@ async function connect(chroot: string, options: Partial<ZooKeeperClientOptions> 
   const client = await ZooKeeperClient.connect({ connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: 4_000, ...options });
   clients.push(client);
   return client;
+}
+
+/** A client that reaches ZooKeeper through a proxy the test can cut or black-hole; both are closed after. */
+async function connectThroughProxy(chroot: string, sessionTimeoutMs: number): Promise<{ client: ZooKeeperClient; proxy: TcpProxy; events: string[] }> {
+  const proxy = await startTcpProxy(zk.port);
+  proxies.push(proxy);
+  const client = await ZooKeeperClient.connect({ connect: `127.0.0.1:${proxy.port}${chroot}`, sessionTimeoutMs });
+  clients.push(client);
+  const events: string[] = [];
+  for (const event of ['disconnected', 'expired', 'session'] as const) client.on(event, () => events.push(event));
+  return { client, proxy, events };
 }
 
 test('the chroot in the connect string is created, and isolates one cluster from another', async () => {
@@ -159,64 +172,45 @@ test('no ZooKeeper within zookeeper.connection.timeout.ms: ZooKeeperConnectTimeo
 
 test('session expiry is reported, a new session follows, and watches work again', async () => {
   // Through a proxy the test cuts: ZooKeeper keeps running (and its clock) and expires the session.
-  const proxy = await startTcpProxy(zk.port);
   const observer = await connect('/expiry');
-  const client = await ZooKeeperClient.connect({ connect: `127.0.0.1:${proxy.port}/expiry`, sessionTimeoutMs: 1_000 });
-  clients.push(client);
-  try {
-    const events: string[] = [];
-    client.on('expired', () => events.push('expired'));
-    client.on('session', () => events.push('session'));
-    const { sessionId: oldSession } = await client.sessionCredentials();
-    await client.ensurePath('/brokers/ids');
-    await client.create('/brokers/ids/1', Buffer.from('old'), 'ephemeral');
-    const seen: Array<string | null> = [];
-    await client.watchData('/watched', (node) => seen.push(node === null ? null : node.data.toString()));
+  const { client, proxy, events } = await connectThroughProxy('/expiry', 1_000);
+  const { sessionId: oldSession } = await client.sessionCredentials();
+  await client.ensurePath('/brokers/ids');
+  await client.create('/brokers/ids/1', Buffer.from('old'), 'ephemeral');
+  const seen: Array<string | null> = [];
+  await client.watchData('/watched', (node) => seen.push(node === null ? null : node.data.toString()));
 
-    await proxy.cut();
-    await waitFor(async () => (await observer.exists('/brokers/ids/1')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
-    await observer.create('/watched', Buffer.from('while cut off'));
-    const newSession = once(client, 'session');
-    await proxy.restore();
-    const [sessionId] = await newSession as [bigint];
+  await proxy.cut();
+  await waitFor(async () => (await observer.exists('/brokers/ids/1')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
+  await observer.create('/watched', Buffer.from('while cut off'));
+  const newSession = once(client, 'session');
+  await proxy.restore();
+  const [sessionId] = await newSession as [bigint];
 
-    assert.deepEqual(events, ['expired', 'session']);
-    assert.notEqual(sessionId, oldSession);
-    assert.equal((await client.sessionCredentials()).sessionId, sessionId);
-    assert.equal(await client.exists('/brokers/ids/1'), null, 'the old session\'s ephemeral znode is gone');
-    await client.create('/brokers/ids/1', Buffer.from('new'), 'ephemeral');
-    assert.equal((await observer.exists('/brokers/ids/1'))?.ephemeralOwner, sessionId);
-    await waitFor(() => seen.at(-1) === 'while cut off', 10_000, { what: 'the re-armed watch to read the change it missed' });
-    await observer.setData('/watched', Buffer.from('after'));
-    await waitFor(() => seen.at(-1) === 'after', 10_000, { what: 'the re-armed watch to fire' });
-  } finally {
-    await client.close();
-    await proxy.close();
-  }
+  assert.deepEqual(events, ['disconnected', 'expired', 'session']);
+  assert.notEqual(sessionId, oldSession);
+  assert.equal((await client.sessionCredentials()).sessionId, sessionId);
+  assert.equal(await client.exists('/brokers/ids/1'), null, 'the old session\'s ephemeral znode is gone');
+  await client.create('/brokers/ids/1', Buffer.from('new'), 'ephemeral');
+  assert.equal((await observer.exists('/brokers/ids/1'))?.ephemeralOwner, sessionId);
+  await waitFor(() => seen.at(-1) === 'while cut off', 10_000, { what: 'the re-armed watch to read the change it missed' });
+  await observer.setData('/watched', Buffer.from('after'));
+  await waitFor(() => seen.at(-1) === 'after', 10_000, { what: 'the re-armed watch to fire' });
 });
 
 test('cut off without a word (a partition): the client notices the silence and, its session expired, opens a new one', async () => {
-  const proxy = await startTcpProxy(zk.port);
   const observer = await connect('/partition');
-  const client = await ZooKeeperClient.connect({ connect: `127.0.0.1:${proxy.port}/partition`, sessionTimeoutMs: 1_000 });
-  clients.push(client);
-  try {
-    const events: string[] = [];
-    for (const event of ['disconnected', 'expired', 'session'] as const) client.on(event, () => events.push(event));
-    await client.create('/controller', Buffer.from('1'), 'ephemeral');
-    proxy.blackhole();
-    // No reset, no FIN: only a read timeout tells the client (TCP alone would take minutes).
-    await waitFor(() => events.includes('disconnected'), 10_000, { what: 'the client to give up on the silent connection' });
-    await waitFor(async () => (await observer.exists('/controller')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
-    const session = once(client, 'session');
-    await proxy.restore();
-    await session;
-    assert.deepEqual(events, ['disconnected', 'expired', 'session']);
-    await client.create('/controller', Buffer.from('2'), 'ephemeral');
-  } finally {
-    await client.close();
-    await proxy.close();
-  }
+  const { client, proxy, events } = await connectThroughProxy('/partition', 1_000);
+  await client.create('/controller', Buffer.from('1'), 'ephemeral');
+  proxy.blackhole();
+  // No reset, no FIN: only a read timeout tells the client (TCP alone would take minutes).
+  await waitFor(() => events.includes('disconnected'), 10_000, { what: 'the client to give up on the silent connection' });
+  await waitFor(async () => (await observer.exists('/controller')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
+  const session = once(client, 'session');
+  await proxy.restore();
+  await session;
+  assert.deepEqual(events, ['disconnected', 'expired', 'session']);
+  await client.create('/controller', Buffer.from('2'), 'ephemeral');
 });
 
 test('ZooKeeper stopped and restarted: the client reconnects within its session', async () => {
