@@ -16,6 +16,7 @@ import {
   type BrokerConfig,
   type BrokerConfigInput,
 } from './config.ts';
+import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { handlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
@@ -62,6 +63,9 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   const logger = (dependencies.logger ?? createLogger({ level: logLevelFromEnvironment(), name: 'samsa' })).child({
     nodeId: config.nodeId,
   });
+  for (const { key, because } of ignoredConfigs(config)) {
+    logger.warn({ config: key }, `${key} is set but has no effect: ${because}`);
+  }
   // Before anything reads or writes a log dir: a second broker on it is refused, as in Kafka.
   const logDirLocks = await lockLogDirs(config.logDirs);
   try {

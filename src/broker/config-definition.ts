@@ -1,6 +1,7 @@
 /**
  * Building blocks for config tables: one definition per Kafka config key, with its type (as
- * DescribeConfigs reports it), default, and a parser that validates and converts a raw value.
+ * DescribeConfigs reports it), default, one line of documentation, and a parser that validates and
+ * converts a raw value. A table entry reads `doc(long(60000, 0), 'What it does.')`.
  */
 
 /** A bad config key or value; `key` names the Kafka config (e.g. `log.segment.bytes`). */
@@ -24,8 +25,29 @@ export interface ConfigDefinition<T> {
   readonly defaultValue: T;
   /** Validates and converts; throws ConfigError naming `key`. */
   readonly parse: (raw: RawConfigValue, key: string) => T;
-  /** Why a key is accepted but has no effect here (e.g. thread counts on a single event loop). */
+  /** One line on what the config does, in our own words; DescribeConfigs (v3+) answers it. */
+  readonly documentation: string;
+  /**
+   * Why a key is accepted but has no effect in Samsa today (a thread pool the broker does not have,
+   * a feature not built yet). The broker warns at start about each such key that was set.
+   */
   readonly ignoredBecause?: string;
+}
+
+/** What the type builders below return; `doc` completes it. */
+export type UndocumentedDefinition<T> = Omit<ConfigDefinition<T>, 'documentation'>;
+
+/** A definition with its one-line documentation. */
+export function doc<T>(definition: UndocumentedDefinition<T>, documentation: string): ConfigDefinition<T> {
+  return Object.freeze({ ...definition, documentation });
+}
+
+/**
+ * A config Samsa validates and keeps but does not act on yet; `because` says why, for the warning
+ * at start. Its value stays typed, so the code that comes to use it needs only to drop this mark.
+ */
+export function withoutEffect<T>(definition: ConfigDefinition<T>, because: string): ConfigDefinition<T> {
+  return Object.freeze({ ...definition, ignoredBecause: because });
 }
 
 export type ConfigValueOf<D> = D extends ConfigDefinition<infer T> ? T : never;
@@ -69,7 +91,7 @@ function checkRange(key: string, value: number, min: number | undefined, max: nu
   return value;
 }
 
-export function int(defaultValue: number, min?: number, max?: number): ConfigDefinition<number> {
+export function int(defaultValue: number, min?: number, max?: number): UndocumentedDefinition<number> {
   return {
     type: 'INT',
     defaultValue,
@@ -77,7 +99,7 @@ export function int(defaultValue: number, min?: number, max?: number): ConfigDef
   };
 }
 
-export function nullableInt(min?: number): ConfigDefinition<number | null> {
+export function nullableInt(min?: number): UndocumentedDefinition<number | null> {
   return {
     type: 'INT',
     defaultValue: null,
@@ -85,7 +107,7 @@ export function nullableInt(min?: number): ConfigDefinition<number | null> {
   };
 }
 
-export function long(defaultValue: number, min?: number, max?: number): ConfigDefinition<number> {
+export function long(defaultValue: number, min?: number, max?: number): UndocumentedDefinition<number> {
   return {
     type: 'LONG',
     defaultValue,
@@ -93,7 +115,7 @@ export function long(defaultValue: number, min?: number, max?: number): ConfigDe
   };
 }
 
-export function nullableLong(min?: number): ConfigDefinition<number | null> {
+export function nullableLong(min?: number): UndocumentedDefinition<number | null> {
   return {
     type: 'LONG',
     defaultValue: null,
@@ -101,7 +123,7 @@ export function nullableLong(min?: number): ConfigDefinition<number | null> {
   };
 }
 
-export function double(defaultValue: number, min?: number, max?: number): ConfigDefinition<number> {
+export function double(defaultValue: number, min?: number, max?: number): UndocumentedDefinition<number> {
   return {
     type: 'DOUBLE',
     defaultValue,
@@ -114,7 +136,7 @@ export function double(defaultValue: number, min?: number, max?: number): Config
   };
 }
 
-export function bool(defaultValue: boolean): ConfigDefinition<boolean> {
+export function bool(defaultValue: boolean): UndocumentedDefinition<boolean> {
   return {
     type: 'BOOLEAN',
     defaultValue,
@@ -128,7 +150,7 @@ export function bool(defaultValue: boolean): ConfigDefinition<boolean> {
 }
 
 /** A string, optionally one of `allowed` (matched case-insensitively, returned as spelled in `allowed`). */
-export function str<T extends string>(defaultValue: T, allowed?: readonly T[]): ConfigDefinition<T> {
+export function str<T extends string>(defaultValue: T, allowed?: readonly T[]): UndocumentedDefinition<T> {
   return {
     type: 'STRING',
     defaultValue,
@@ -142,7 +164,7 @@ export function str<T extends string>(defaultValue: T, allowed?: readonly T[]): 
   };
 }
 
-export function nullableStr(): ConfigDefinition<string | null> {
+export function nullableStr(): UndocumentedDefinition<string | null> {
   return {
     type: 'STRING',
     defaultValue: null,
@@ -155,7 +177,7 @@ export function nullableStr(): ConfigDefinition<string | null> {
 }
 
 /** A comma-separated list; `allowed` restricts the items. */
-export function list(defaultValue: readonly string[], allowed?: readonly string[], nonEmpty = false): ConfigDefinition<readonly string[]> {
+export function list(defaultValue: readonly string[], allowed?: readonly string[], nonEmpty = false): UndocumentedDefinition<readonly string[]> {
   return {
     type: 'LIST',
     defaultValue,
@@ -175,8 +197,8 @@ export function list(defaultValue: readonly string[], allowed?: readonly string[
   };
 }
 
-/** Accepted so stock Kafka config files load; the value is kept as text and has no effect. */
-export function ignored(type: ConfigType, defaultValue: string | null, because: string): ConfigDefinition<string | null> {
+/** A Kafka config Samsa has no use for, accepted so stock Kafka config files load; kept as text. */
+export function ignored(type: ConfigType, defaultValue: string | null, because: string): UndocumentedDefinition<string | null> {
   return {
     type,
     defaultValue,

@@ -1,4 +1,4 @@
-import { ConfigError, LONG_MAX, bool, camelCase, double, int, list, long, str } from './config-definition.ts';
+import { ConfigError, LONG_MAX, bool, camelCase, doc, double, int, list, long, str } from './config-definition.ts';
 import type { CamelCase, ConfigDefinition, ConfigType, RawConfigValue } from './config-definition.ts';
 import type { BrokerConfig } from './config.ts';
 
@@ -6,15 +6,17 @@ import type { BrokerConfig } from './config.ts';
 export interface TopicConfigDefinition<T = unknown> {
   readonly name: string;
   readonly type: ConfigType;
-  /** The broker config that supplies the default (Kafka's synonym), or null. */
+  /** The broker config that supplies the default (Kafka's first synonym; see brokerConfigSynonyms), or null. */
   readonly brokerConfig: string | null;
+  /** One line on what the config does, in our own words. */
+  readonly documentation: string;
   readonly defaultFrom: (config: BrokerConfig) => T;
   /** Validates and converts a value; throws ConfigError naming the topic config. */
   readonly parse: (raw: RawConfigValue, key: string) => T;
 }
 
 function topic<T>(definition: ConfigDefinition<T>, brokerConfig: string | null, defaultFrom: (config: BrokerConfig) => T): Omit<TopicConfigDefinition<T>, 'name'> {
-  return { type: definition.type, brokerConfig, defaultFrom, parse: definition.parse };
+  return { type: definition.type, brokerConfig, defaultFrom, parse: definition.parse, documentation: definition.documentation };
 }
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
@@ -22,31 +24,31 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 /** Kafka's topic configs (the ones a log honours), keyed by name; validators match Kafka's. */
 const definitions = {
-  'cleanup.policy': topic(list(['delete'], ['delete', 'compact']), 'log.cleanup.policy', (c) => c.logCleanupPolicy),
-  'compression.type': topic(str<(typeof COMPRESSION_TYPES)[number]>('producer', COMPRESSION_TYPES), 'compression.type', (c) => c.compressionType),
-  'delete.retention.ms': topic(long(86400000, 0), 'log.cleaner.delete.retention.ms', (c) => c.logCleanerDeleteRetentionMs),
-  'file.delete.delay.ms': topic(long(60000, 0), 'log.segment.delete.delay.ms', (c) => c.logSegmentDeleteDelayMs),
-  'flush.messages': topic(long(LONG_MAX, 1), 'log.flush.interval.messages', (c) => c.logFlushIntervalMessages),
-  'flush.ms': topic(long(LONG_MAX, 0), 'log.flush.interval.ms', (c) => c.logFlushIntervalMs ?? c.logFlushSchedulerIntervalMs),
-  'follower.replication.throttled.replicas': topic(list([]), null, () => []),
-  'index.interval.bytes': topic(int(4096, 0), 'log.index.interval.bytes', (c) => c.logIndexIntervalBytes),
-  'leader.replication.throttled.replicas': topic(list([]), null, () => []),
-  'max.compaction.lag.ms': topic(long(LONG_MAX, 1), 'log.cleaner.max.compaction.lag.ms', (c) => c.logCleanerMaxCompactionLagMs),
-  'max.message.bytes': topic(int(1048588, 0), 'message.max.bytes', (c) => c.messageMaxBytes),
-  'message.timestamp.after.max.ms': topic(long(3600000, 0), 'log.message.timestamp.after.max.ms', (c) => c.logMessageTimestampAfterMaxMs),
-  'message.timestamp.before.max.ms': topic(long(LONG_MAX, 0), 'log.message.timestamp.before.max.ms', (c) => c.logMessageTimestampBeforeMaxMs),
-  'message.timestamp.type': topic(str<(typeof TIMESTAMP_TYPES)[number]>('CreateTime', TIMESTAMP_TYPES), 'log.message.timestamp.type', (c) => c.logMessageTimestampType),
-  'min.cleanable.dirty.ratio': topic(double(0.5, 0, 1), 'log.cleaner.min.cleanable.ratio', (c) => c.logCleanerMinCleanableRatio),
-  'min.compaction.lag.ms': topic(long(0, 0), 'log.cleaner.min.compaction.lag.ms', (c) => c.logCleanerMinCompactionLagMs),
-  'min.insync.replicas': topic(int(1, 1), 'min.insync.replicas', (c) => c.minInsyncReplicas),
-  'preallocate': topic(bool(false), 'log.preallocate', (c) => c.logPreallocate),
-  'retention.bytes': topic(long(-1), 'log.retention.bytes', (c) => c.logRetentionBytes),
-  'retention.ms': topic(long(604800000, -1), 'log.retention.ms', (c) => c.logRetentionMs),
-  'segment.bytes': topic(int(1073741824, 14), 'log.segment.bytes', (c) => c.logSegmentBytes),
-  'segment.index.bytes': topic(int(10485760, 4), 'log.index.size.max.bytes', (c) => c.logIndexSizeMaxBytes),
-  'segment.jitter.ms': topic(long(0, 0), 'log.roll.jitter.ms', (c) => c.logRollJitterMs),
-  'segment.ms': topic(long(604800000, 1), 'log.roll.ms', (c) => c.logRollMs),
-  'unclean.leader.election.enable': topic(bool(false), 'unclean.leader.election.enable', (c) => c.uncleanLeaderElectionEnable),
+  'cleanup.policy': topic(doc(list(['delete'], ['delete', 'compact']), 'What happens to old records: delete whole segments by age or size, compact to the latest record per key, or both.'), 'log.cleanup.policy', (c) => c.logCleanupPolicy),
+  'compression.type': topic(doc(str<(typeof COMPRESSION_TYPES)[number]>('producer', COMPRESSION_TYPES), 'The codec batches are stored with (producer: as sent). Samsa stores every batch as sent for now, whatever this says.'), 'compression.type', (c) => c.compressionType),
+  'delete.retention.ms': topic(doc(long(86400000, 0), 'How long a tombstone (a record with a null value) stays in a compacted log, so consumers can see the deletion.'), 'log.cleaner.delete.retention.ms', (c) => c.logCleanerDeleteRetentionMs),
+  'file.delete.delay.ms': topic(doc(long(60000, 0), 'How long a segment stays on disk after retention or compaction removed it from the log.'), 'log.segment.delete.delay.ms', (c) => c.logSegmentDeleteDelayMs),
+  'flush.messages': topic(doc(long(LONG_MAX, 1), 'How many records may be appended before the partition\'s log is forced to disk.'), 'log.flush.interval.messages', (c) => c.logFlushIntervalMessages),
+  'flush.ms': topic(doc(long(LONG_MAX, 0), 'How long appended records may wait before the partition\'s log is forced to disk.'), 'log.flush.interval.ms', (c) => c.logFlushIntervalMs ?? c.logFlushSchedulerIntervalMs),
+  'follower.replication.throttled.replicas': topic(doc(list([]), 'Follower replicas whose replication is throttled, as partition:broker pairs or *. Kept, without effect until replication exists.'), null, () => []),
+  'index.interval.bytes': topic(doc(int(4096, 0), 'How many log bytes lie between two entries of the offset index.'), 'log.index.interval.bytes', (c) => c.logIndexIntervalBytes),
+  'leader.replication.throttled.replicas': topic(doc(list([]), 'Leader replicas whose replication is throttled, as partition:broker pairs or *. Kept, without effect until replication exists.'), null, () => []),
+  'max.compaction.lag.ms': topic(doc(long(LONG_MAX, 1), 'The longest a record may stay in the log before it becomes eligible for compaction.'), 'log.cleaner.max.compaction.lag.ms', (c) => c.logCleanerMaxCompactionLagMs),
+  'max.message.bytes': topic(doc(int(1048588, 0), 'The largest record batch (after compression) the topic accepts.'), 'message.max.bytes', (c) => c.messageMaxBytes),
+  'message.timestamp.after.max.ms': topic(doc(long(3600000, 0), 'How far ahead of the broker\'s clock a record\'s timestamp may be before the batch is refused.'), 'log.message.timestamp.after.max.ms', (c) => c.logMessageTimestampAfterMaxMs),
+  'message.timestamp.before.max.ms': topic(doc(long(LONG_MAX, 0), 'How far behind the broker\'s clock a record\'s timestamp may be before the batch is refused.'), 'log.message.timestamp.before.max.ms', (c) => c.logMessageTimestampBeforeMaxMs),
+  'message.timestamp.type': topic(doc(str<(typeof TIMESTAMP_TYPES)[number]>('CreateTime', TIMESTAMP_TYPES), 'CreateTime keeps the producer\'s timestamps; LogAppendTime stamps each batch with the broker\'s time when it is appended.'), 'log.message.timestamp.type', (c) => c.logMessageTimestampType),
+  'min.cleanable.dirty.ratio': topic(doc(double(0.5, 0, 1), 'The share of the log not yet compacted at which the cleaner compacts it.'), 'log.cleaner.min.cleanable.ratio', (c) => c.logCleanerMinCleanableRatio),
+  'min.compaction.lag.ms': topic(doc(long(0, 0), 'The shortest a record stays in the log, uncompacted, after it is written.'), 'log.cleaner.min.compaction.lag.ms', (c) => c.logCleanerMinCompactionLagMs),
+  'min.insync.replicas': topic(doc(int(1, 1), 'How many in-sync replicas must hold a write before a producer with acks=all is told it succeeded.'), 'min.insync.replicas', (c) => c.minInsyncReplicas),
+  'preallocate': topic(doc(bool(false), 'Whether a new segment file is created at its full size. Samsa does not preallocate yet: files grow as written.'), 'log.preallocate', (c) => c.logPreallocate),
+  'retention.bytes': topic(doc(long(-1), 'How large a partition\'s log may grow before its oldest segments are deleted (-1: no limit).'), 'log.retention.bytes', (c) => c.logRetentionBytes),
+  'retention.ms': topic(doc(long(604800000, -1), 'How long records are kept before the segment holding them may be deleted (-1: forever).'), 'log.retention.ms', (c) => c.logRetentionMs),
+  'segment.bytes': topic(doc(int(1073741824, 14), 'The size at which the log closes its active segment and starts a new one.'), 'log.segment.bytes', (c) => c.logSegmentBytes),
+  'segment.index.bytes': topic(doc(int(10485760, 4), 'The largest an offset or time index file of one segment may grow.'), 'log.index.size.max.bytes', (c) => c.logIndexSizeMaxBytes),
+  'segment.jitter.ms': topic(doc(long(0, 0), 'The most that is taken off segment.ms at random, so that segments do not all roll at the same moment.'), 'log.roll.jitter.ms', (c) => c.logRollJitterMs),
+  'segment.ms': topic(doc(long(604800000, 1), 'The age after which the active segment is rolled even when not full, so retention and compaction can reach its records.'), 'log.roll.ms', (c) => c.logRollMs),
+  'unclean.leader.election.enable': topic(doc(bool(false), 'Whether a replica that is not in sync may become leader as a last resort, at the cost of losing records.'), 'unclean.leader.election.enable', (c) => c.uncleanLeaderElectionEnable),
 };
 
 type Definitions = typeof definitions;

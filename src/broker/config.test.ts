@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import {
   ConfigError, LONG_MAX, configValueToString, generateClusterId, parseBrokerConfig, parseListeners, parseOverrides,
   parseProperties, resolveAdvertisedListeners, resolveTopicConfig, topicConfigDefaults, topicConfigDefinitions,
-  validateTopicConfig,
+  brokerConfigDefinitions, brokerConfigSynonyms, validateTopicConfig, type ConfigDefinition,
 } from './config.ts';
+import { ignoredConfigs } from './config-ignored.ts';
 
 function throwsConfigError(fn: () => unknown, key: string, message?: RegExp): void {
   assert.throws(fn, (error: unknown) => {
@@ -223,6 +224,49 @@ log.retention.check.interval.ms=300000
   assert.equal(config.listeners.length, 2);
   assert.equal(config.advertisedListeners[0]!.host, 'localhost');
   assert.equal(config.offsetsTopicReplicationFactor, 1);
+});
+
+test('each config the stock file sets without effect here is named once, with why; unset ones are not', () => {
+  const stock = parseBrokerConfig({
+    'num.io.threads': '8', 'num.network.threads': '3', 'num.recovery.threads.per.data.dir': '1', 'zookeeper.connect': 'localhost:2181',
+    'log.retention.hours': '168', 'process.roles': 'broker,controller',
+  });
+  const ignored = new Map(ignoredConfigs(stock).map(({ key, because }) => [key, because]));
+  assert.deepEqual([...ignored.keys()].sort(), ['num.io.threads', 'num.network.threads', 'num.recovery.threads.per.data.dir', 'process.roles', 'zookeeper.connect']);
+  // Thread pools: the broker has one event loop thread, which does the storage I/O too.
+  assert.match(ignored.get('num.io.threads')!, /one event loop thread.*synchronously/);
+  assert.match(ignored.get('num.recovery.threads.per.data.dir')!, /one event loop thread/);
+  assert.match(ignored.get('zookeeper.connect')!, /^not used yet/);
+  assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'log.retention.hours': '1' })), []);
+  assert.deepEqual(ignoredConfigs(parseBrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093' })).map(({ key, because }) => [key, because]),
+    [['listeners', 'SSL (SSL) speaks PLAINTEXT: TLS and SASL are not built yet']]);
+});
+
+test('staticBrokerConfigs holds what was given, as given, even when it equals the default', () => {
+  const config = parseBrokerConfig({ port: 0, dataDir: '/tmp/x', 'log.retention.hours': ' 168 ', logSegmentBytes: 1048576, 'broker.id': '3' });
+  assert.deepEqual(config.staticBrokerConfigs, {
+    'listeners': 'PLAINTEXT://127.0.0.1:0', 'log.dirs': '/tmp/x', 'log.retention.hours': '168', 'log.segment.bytes': '1048576', 'node.id': '3',
+  });
+  assert.deepEqual(parseBrokerConfig().staticBrokerConfigs, {});
+});
+
+test("broker key synonyms follow Kafka's precedence", () => {
+  assert.deepEqual(brokerConfigSynonyms('log.retention.hours'), ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours']);
+  assert.deepEqual(brokerConfigSynonyms('log.roll.ms'), ['log.roll.ms', 'log.roll.hours']);
+  assert.deepEqual(brokerConfigSynonyms('log.flush.interval.ms'), ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms']);
+  assert.deepEqual(brokerConfigSynonyms('log.flush.scheduler.interval.ms'), ['log.flush.scheduler.interval.ms']);
+  assert.deepEqual(brokerConfigSynonyms('log.segment.bytes'), ['log.segment.bytes']);
+  for (const definition of topicConfigDefinitions) {
+    if (definition.brokerConfig !== null) assert.ok(Object.hasOwn(brokerConfigDefinitions, definition.brokerConfig), definition.name);
+  }
+});
+
+test('every broker and topic config has one line of documentation', () => {
+  const broker = Object.entries(brokerConfigDefinitions as Readonly<Record<string, ConfigDefinition<unknown>>>).map(([name, d]) => [name, d.documentation] as const);
+  const topic = topicConfigDefinitions.map((d) => [d.name, d.documentation] as const);
+  for (const [name, documentation] of [...broker, ...topic]) {
+    assert.match(documentation, /^[A-Z][^\n]{10,200}\.$/, name);
+  }
 });
 
 test('topic config defaults come from the broker config', () => {

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import {
-  ConfigError, LONG_MAX, bool, camelCase, double, ignored, int, list, long, nullableInt, nullableLong, nullableStr, str,
+  ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableInt, nullableLong, nullableStr, str, withoutEffect,
 } from './config-definition.ts';
 import type { CamelCase, ConfigDefinition, ConfigValueOf, RawConfigValue } from './config-definition.ts';
 
@@ -16,132 +16,140 @@ export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
+// Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
+const ONE_THREAD = "the broker runs on one event loop thread, which also makes the storage reads and writes (synchronously); there is no thread pool to size";
+const ALONE = 'replication is not built yet: this broker runs alone and leads every partition';
+const NO_ZOOKEEPER_YET = 'not used yet: the broker runs alone, with its metadata in its log directory; clusters on ZooKeeper are not built yet';
+const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
+const NO_TRANSACTIONS_YET = 'transactions are not built yet';
+// Also true of the topic configs these are defaults for (their documentation says so).
+const STORED_AS_SENT = 'batches are stored as the producer compressed them; recompression is not built yet';
+const NOT_PREALLOCATED = 'segment files grow as they are written';
+
 /** Kafka's broker configs that Samsa knows, by their Kafka names. BrokerConfig's properties are their camelCase. */
 export const brokerConfigDefinitions = Object.freeze({
   // Listeners and identity
-  'listeners': list(['PLAINTEXT://127.0.0.1:9092'], undefined, true),
-  'advertised.listeners': list([]),
-  'listener.security.protocol.map': list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL']),
-  'inter.broker.listener.name': nullableStr(),
-  'security.inter.broker.protocol': str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS),
-  'controller.listener.names': list([]),
-  'node.id': int(1, 0),
-  'broker.rack': nullableStr(),
-  'cluster.id': nullableStr(),
-  'zookeeper.connect': nullableStr(),
-  'zookeeper.session.timeout.ms': int(18000, 1),
-  'zookeeper.connection.timeout.ms': nullableInt(1),
-  'process.roles': ignored('LIST', null, 'metadata lives in a local file or ZooKeeper, not a KRaft quorum'),
-  'controller.quorum.voters': ignored('LIST', null, 'no KRaft quorum; see zookeeper.connect'),
-  'controller.quorum.bootstrap.servers': ignored('LIST', null, 'no KRaft quorum; see zookeeper.connect'),
+  'listeners': doc(list(['PLAINTEXT://127.0.0.1:9092'], undefined, true), 'The addresses the broker accepts connections on, as NAME://host:port (port 0 picks a free port).'),
+  'advertised.listeners': doc(list([]), 'The addresses clients are told to connect to, when they differ from the listeners.'),
+  'listener.security.protocol.map': doc(list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL']), 'Which security protocol each listener name uses, as NAME:PROTOCOL pairs.'),
+  'inter.broker.listener.name': withoutEffect(doc(nullableStr(), 'The listener brokers use to reach one another.'), ALONE),
+  'security.inter.broker.protocol': withoutEffect(doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named.'), ALONE),
+  'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
+  'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
+  'broker.rack': withoutEffect(doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'), 'not yet sent to clients, and replicas are not placed by rack: the broker runs alone'),
+  'cluster.id': doc(nullableStr(), 'The id of the cluster; when unset, the one stored in the log directory, or a new random one.'),
+  'zookeeper.connect': withoutEffect(doc(nullableStr(), 'The ZooKeeper ensemble (host:port list, optional chroot) that holds a cluster\'s metadata.'), NO_ZOOKEEPER_YET),
+  'zookeeper.session.timeout.ms': withoutEffect(doc(int(18000, 1), 'How long ZooKeeper keeps the broker\'s session alive without hearing from it.'), NO_ZOOKEEPER_YET),
+  'zookeeper.connection.timeout.ms': withoutEffect(doc(nullableInt(1), 'How long the broker waits to connect to ZooKeeper (the session timeout when unset).'), NO_ZOOKEEPER_YET),
+  'process.roles': doc(ignored('LIST', null, NO_KRAFT), 'KRaft roles of this node (broker, controller).'),
+  'controller.quorum.voters': doc(ignored('LIST', null, NO_KRAFT), 'The fixed set of KRaft controller voters.'),
+  'controller.quorum.bootstrap.servers': doc(ignored('LIST', null, NO_KRAFT), 'Addresses for finding the KRaft controller quorum.'),
   // Network
-  'socket.request.max.bytes': int(104857600, 1),
-  'socket.send.buffer.bytes': int(102400, -1),
-  'socket.receive.buffer.bytes': int(102400, -1),
-  'socket.listen.backlog.size': int(50, 1),
-  'connections.max.idle.ms': long(600000),
-  'max.connections': int(INT_MAX, 0),
-  'max.connections.per.ip': int(INT_MAX, 0),
-  'queued.max.requests': int(500, 1),
-  // Node runs network I/O and request handling on one event loop with asynchronous file I/O,
-  // so Kafka's thread pool sizes have nothing to size.
-  'num.network.threads': ignored('INT', '3', 'network I/O runs on the event loop'),
-  'num.io.threads': ignored('INT', '8', 'handlers run on the event loop; storage I/O is asynchronous'),
-  'background.threads': ignored('INT', '10', 'background work is scheduled on the event loop'),
-  'num.recovery.threads.per.data.dir': ignored('INT', '2', 'log recovery uses asynchronous I/O'),
+  'socket.request.max.bytes': doc(int(104857600, 1), 'The largest request the broker reads; a bigger one closes its connection.'),
+  'socket.send.buffer.bytes': withoutEffect(doc(int(102400, -1), 'Size of each connection\'s socket send buffer (-1: the operating system\'s).'), 'connections keep the operating system\'s socket buffer sizes'),
+  'socket.receive.buffer.bytes': withoutEffect(doc(int(102400, -1), 'Size of each connection\'s socket receive buffer (-1: the operating system\'s).'), 'connections keep the operating system\'s socket buffer sizes'),
+  'socket.listen.backlog.size': withoutEffect(doc(int(50, 1), 'How many connections may wait to be accepted on each listener.'), 'listeners use Node\'s default accept backlog'),
+  'connections.max.idle.ms': withoutEffect(doc(long(600000), 'Connections idle for longer than this are closed.'), 'idle connections are not closed yet'),
+  'max.connections': withoutEffect(doc(int(INT_MAX, 0), 'The most connections the broker accepts at once.'), 'connections are not counted or limited yet'),
+  'max.connections.per.ip': withoutEffect(doc(int(INT_MAX, 0), 'The most connections the broker accepts at once from one address.'), 'connections are not counted or limited yet'),
+  'queued.max.requests': doc(int(500, 1), 'How many requests one connection may have waiting before the broker stops reading from it (at most 100).'),
+  'num.network.threads': doc(ignored('INT', '3', ONE_THREAD), 'Kafka\'s count of threads that read and write connections.'),
+  'num.io.threads': doc(ignored('INT', '8', ONE_THREAD), 'Kafka\'s count of threads that handle requests and do their disk I/O.'),
+  'background.threads': doc(ignored('INT', '10', ONE_THREAD), 'Kafka\'s count of threads for background tasks such as deleting old segments.'),
+  'num.recovery.threads.per.data.dir': doc(ignored('INT', '2', ONE_THREAD), 'Kafka\'s count of threads per log directory that load and recover logs at start and flush them at shutdown.'),
   // Log
-  'log.dirs': list(['./data'], undefined, true),
-  'num.partitions': int(1, 1),
-  'default.replication.factor': int(1, 1, 32767),
-  'auto.create.topics.enable': bool(true),
-  'delete.topic.enable': bool(true),
-  'log.segment.bytes': int(1073741824, 14),
-  'log.index.interval.bytes': int(4096, 0),
-  'log.index.size.max.bytes': int(10485760, 4),
-  'log.preallocate': bool(false),
-  'message.max.bytes': int(1048588, 0),
-  'log.flush.interval.messages': long(LONG_MAX, 1),
-  'log.flush.interval.ms': nullableLong(0),
-  'log.flush.scheduler.interval.ms': long(LONG_MAX),
-  'log.flush.offset.checkpoint.interval.ms': int(60000, 0),
-  'log.flush.start.offset.checkpoint.interval.ms': int(60000, 0),
-  'log.message.timestamp.type': str<'CreateTime' | 'LogAppendTime'>('CreateTime', TIMESTAMP_TYPES),
-  'log.message.timestamp.before.max.ms': long(LONG_MAX, 0),
-  'log.message.timestamp.after.max.ms': long(3600000, 0),
-  'compression.type': str<(typeof COMPRESSION_TYPES)[number]>('producer', COMPRESSION_TYPES),
-  'log.retention.hours': int(168),
-  'log.retention.minutes': nullableInt(),
-  'log.retention.ms': nullableLong(-1),
-  'log.retention.bytes': long(-1),
-  'log.retention.check.interval.ms': long(300000, 1),
-  'log.roll.hours': int(168, 1),
-  'log.roll.ms': nullableLong(1),
-  'log.roll.jitter.hours': int(0, 0),
-  'log.roll.jitter.ms': nullableLong(0),
-  'log.segment.delete.delay.ms': long(60000, 0),
-  'log.cleanup.policy': list(['delete'], ['delete', 'compact']),
-  'log.cleaner.enable': bool(true),
-  'log.cleaner.threads': int(1, 0),
-  'log.cleaner.backoff.ms': long(15000, 0),
-  'log.cleaner.dedupe.buffer.size': long(134217728),
-  'log.cleaner.delete.retention.ms': long(86400000, 0),
-  'log.cleaner.min.compaction.lag.ms': long(0, 0),
-  'log.cleaner.max.compaction.lag.ms': long(LONG_MAX, 1),
-  'log.cleaner.min.cleanable.ratio': double(0.5, 0, 1),
+  'log.dirs': doc(list(['./data'], undefined, true), 'The directories that hold the partitions\' logs (log.dir is accepted for one).'),
+  'num.partitions': doc(int(1, 1), 'How many partitions a topic gets when created without a count.'),
+  'default.replication.factor': doc(int(1, 1, 32767), 'How many replicas a topic gets when created without a replication factor.'),
+  'auto.create.topics.enable': doc(bool(true), 'Whether asking for metadata of an unknown topic creates it.'),
+  'delete.topic.enable': doc(bool(true), 'Whether topics may be deleted.'),
+  'log.segment.bytes': doc(int(1073741824, 14), 'Default for segment.bytes: the size at which a partition\'s log starts a new segment file.'),
+  'log.index.interval.bytes': doc(int(4096, 0), 'Default for index.interval.bytes: how many log bytes between two offset index entries.'),
+  'log.index.size.max.bytes': doc(int(10485760, 4), 'Default for segment.index.bytes: the largest an offset or time index file may grow.'),
+  'log.preallocate': withoutEffect(doc(bool(false), 'Default for preallocate: whether a new segment file is given its full size when created.'), NOT_PREALLOCATED),
+  'message.max.bytes': doc(int(1048588, 0), 'Default for max.message.bytes: the largest record batch a topic accepts.'),
+  'log.flush.interval.messages': doc(long(LONG_MAX, 1), 'Default for flush.messages: how many records may be appended before the log is forced to disk.'),
+  'log.flush.interval.ms': doc(nullableLong(0), 'Default for flush.ms: how long appended records may wait before the log is forced to disk.'),
+  'log.flush.scheduler.interval.ms': doc(long(LONG_MAX), 'Default for flush.ms when log.flush.interval.ms is unset.'),
+  'log.flush.offset.checkpoint.interval.ms': doc(int(60000, 0), 'How often the recovery point of every log is written to its checkpoint file.'),
+  'log.flush.start.offset.checkpoint.interval.ms': doc(int(60000, 0), 'How often the log start offset of every log is written to its checkpoint file.'),
+  'log.message.timestamp.type': doc(str<'CreateTime' | 'LogAppendTime'>('CreateTime', TIMESTAMP_TYPES), 'Default for message.timestamp.type: keep the producer\'s timestamps, or stamp the broker\'s append time.'),
+  'log.message.timestamp.before.max.ms': doc(long(LONG_MAX, 0), 'Default for message.timestamp.before.max.ms: how far in the past a record\'s timestamp may be.'),
+  'log.message.timestamp.after.max.ms': doc(long(3600000, 0), 'Default for message.timestamp.after.max.ms: how far in the future a record\'s timestamp may be.'),
+  'compression.type': withoutEffect(doc(str<(typeof COMPRESSION_TYPES)[number]>('producer', COMPRESSION_TYPES), 'Default for a topic\'s compression.type: keep the producer\'s codec, or store with the one named.'), STORED_AS_SENT),
+  'log.retention.hours': doc(int(168), 'Retention time in hours, used when neither log.retention.ms nor log.retention.minutes is set.'),
+  'log.retention.minutes': doc(nullableInt(), 'Retention time in minutes, used when log.retention.ms is unset.'),
+  'log.retention.ms': doc(nullableLong(-1), 'Default for retention.ms: how long records are kept before their segment may be deleted (-1: forever).'),
+  'log.retention.bytes': doc(long(-1), 'Default for retention.bytes: the size a partition may reach before its oldest segments are deleted (-1: no limit).'),
+  'log.retention.check.interval.ms': doc(long(300000, 1), 'How often the broker looks for segments that retention allows it to delete.'),
+  'log.roll.hours': doc(int(168, 1), 'Segment age in hours after which a new segment is started, used when log.roll.ms is unset.'),
+  'log.roll.ms': doc(nullableLong(1), 'Default for segment.ms: the age after which a log starts a new segment even when not full.'),
+  'log.roll.jitter.hours': doc(int(0, 0), 'Jitter in hours taken off the segment age, used when log.roll.jitter.ms is unset.'),
+  'log.roll.jitter.ms': doc(nullableLong(0), 'Default for segment.jitter.ms: the most taken at random off the roll age, so segments do not all roll at once.'),
+  'log.segment.delete.delay.ms': doc(long(60000, 0), 'Default for file.delete.delay.ms: how long a removed segment\'s files stay before being deleted.'),
+  'log.cleanup.policy': doc(list(['delete'], ['delete', 'compact']), 'Default for cleanup.policy: delete old segments, compact to the latest record per key, or both.'),
+  'log.cleaner.enable': doc(bool(true), 'Whether the log cleaner runs; compacted topics need it.'),
+  'log.cleaner.threads': withoutEffect(doc(int(1, 0), 'How many threads compact logs.'), 'the log cleaner runs on the broker\'s one event loop thread, one log at a time'),
+  'log.cleaner.backoff.ms': doc(long(15000, 0), 'How long the cleaner waits before looking again when no log needs cleaning.'),
+  'log.cleaner.dedupe.buffer.size': doc(long(134217728), 'Memory the cleaner uses to map keys to their latest offsets in one pass.'),
+  'log.cleaner.delete.retention.ms': doc(long(86400000, 0), 'Default for delete.retention.ms: how long tombstones stay in a compacted log.'),
+  'log.cleaner.min.compaction.lag.ms': doc(long(0, 0), 'Default for min.compaction.lag.ms: how old a record must be before it may be compacted away.'),
+  'log.cleaner.max.compaction.lag.ms': doc(long(LONG_MAX, 1), 'Default for max.compaction.lag.ms: how long a record may stay uncompacted at most.'),
+  'log.cleaner.min.cleanable.ratio': doc(double(0.5, 0, 1), 'Default for min.cleanable.dirty.ratio: the share of a log not yet compacted that makes it worth cleaning.'),
   // Replication
-  'min.insync.replicas': int(1, 1),
-  'unclean.leader.election.enable': bool(false),
-  'auto.leader.rebalance.enable': bool(true),
-  'leader.imbalance.check.interval.seconds': long(300, 1),
-  'controlled.shutdown.enable': bool(true),
-  'num.replica.fetchers': int(1, 1),
-  'replica.fetch.max.bytes': int(1048576, 0),
-  'replica.fetch.response.max.bytes': int(10485760, 0),
-  'replica.fetch.min.bytes': int(1),
-  'replica.fetch.wait.max.ms': int(500),
-  'replica.fetch.backoff.ms': int(1000, 0),
-  'replica.lag.time.max.ms': long(30000),
-  'replica.socket.timeout.ms': int(30000),
-  'replica.high.watermark.checkpoint.interval.ms': long(5000, 1),
-  'fetch.max.bytes': int(57671680, 1024),
-  'max.incremental.fetch.session.cache.slots': int(1000, 0),
+  'min.insync.replicas': doc(int(1, 1), 'Default for a topic\'s min.insync.replicas: how many replicas must have a write for acks=all to succeed.'),
+  'unclean.leader.election.enable': doc(bool(false), 'Default for unclean.leader.election.enable: whether a replica out of sync may become leader, losing records.'),
+  'auto.leader.rebalance.enable': withoutEffect(doc(bool(true), 'Whether leadership is moved back to each partition\'s preferred replica.'), ALONE),
+  'leader.imbalance.check.interval.seconds': withoutEffect(doc(long(300, 1), 'How often the controller checks whether leadership needs rebalancing.'), ALONE),
+  'controlled.shutdown.enable': withoutEffect(doc(bool(true), 'Whether a stopping broker hands its leaderships over first.'), ALONE),
+  'num.replica.fetchers': withoutEffect(doc(int(1, 1), 'How many fetchers copy records from each source broker.'), ALONE),
+  'replica.fetch.max.bytes': withoutEffect(doc(int(1048576, 0), 'How many bytes a follower asks for per partition in one fetch.'), ALONE),
+  'replica.fetch.response.max.bytes': withoutEffect(doc(int(10485760, 0), 'How many bytes a follower accepts in one whole fetch response.'), ALONE),
+  'replica.fetch.min.bytes': withoutEffect(doc(int(1), 'How many bytes a follower\'s fetch waits for before it is answered.'), ALONE),
+  'replica.fetch.wait.max.ms': withoutEffect(doc(int(500), 'How long a follower\'s fetch may wait for replica.fetch.min.bytes.'), ALONE),
+  'replica.fetch.backoff.ms': withoutEffect(doc(int(1000, 0), 'How long a follower waits after a failed fetch before trying again.'), ALONE),
+  'replica.lag.time.max.ms': withoutEffect(doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'), ALONE),
+  'replica.socket.timeout.ms': withoutEffect(doc(int(30000), 'How long a follower waits for an answer from the leader.'), ALONE),
+  'replica.high.watermark.checkpoint.interval.ms': withoutEffect(doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'), ALONE),
+  'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
+  'max.incremental.fetch.session.cache.slots': withoutEffect(doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'), 'fetch sessions are not kept: every fetch is a full fetch'),
   // Group coordinator and __consumer_offsets. A replication factor above the number of live
   // brokers is capped to it when the internal topic is created, so one node works with the default 3.
-  'offsets.topic.num.partitions': int(50, 1),
-  'offsets.topic.replication.factor': int(3, 1, 32767),
-  'offsets.topic.segment.bytes': int(104857600, 1),
-  'offsets.topic.compression.codec': int(0, 0),
-  'offsets.retention.minutes': int(10080, 1),
-  'offsets.retention.check.interval.ms': long(600000, 1),
-  'offsets.commit.timeout.ms': int(5000, 1),
-  'offsets.load.buffer.size': int(5242880, 1),
-  'offset.metadata.max.bytes': int(4096),
-  'group.initial.rebalance.delay.ms': int(3000, 0),
-  'group.min.session.timeout.ms': int(6000),
-  'group.max.session.timeout.ms': int(1800000),
-  'group.max.size': int(INT_MAX, 1),
-  'group.coordinator.rebalance.protocols': list(['classic', 'consumer'], ['classic', 'consumer', 'share']),
-  'group.consumer.session.timeout.ms': int(45000, 1),
-  'group.consumer.min.session.timeout.ms': int(45000, 1),
-  'group.consumer.max.session.timeout.ms': int(60000, 1),
-  'group.consumer.heartbeat.interval.ms': int(5000, 1),
-  'group.consumer.min.heartbeat.interval.ms': int(5000, 1),
-  'group.consumer.max.heartbeat.interval.ms': int(15000, 1),
-  'group.consumer.max.size': int(INT_MAX, 1),
+  'offsets.topic.num.partitions': doc(int(50, 1), 'How many partitions __consumer_offsets has.'),
+  'offsets.topic.replication.factor': doc(int(3, 1, 32767), 'The replication factor of __consumer_offsets (capped to the brokers alive when it is created).'),
+  'offsets.topic.segment.bytes': doc(int(104857600, 1), 'The segment size of __consumer_offsets.'),
+  'offsets.topic.compression.codec': withoutEffect(doc(int(0, 0), 'The codec offset commits are written to __consumer_offsets with (0: none).'), 'offset commits are written uncompressed'),
+  'offsets.retention.minutes': doc(int(10080, 1), 'How long committed offsets of an empty group are kept.'),
+  'offsets.retention.check.interval.ms': doc(long(600000, 1), 'How often the coordinator looks for expired offsets.'),
+  'offsets.commit.timeout.ms': doc(int(5000, 1), 'How long an offset commit waits to be written before it fails.'),
+  'offsets.load.buffer.size': doc(int(5242880, 1), 'How many bytes the coordinator reads at a time when loading __consumer_offsets.'),
+  'offset.metadata.max.bytes': doc(int(4096), 'The longest metadata string a committed offset may carry.'),
+  'group.initial.rebalance.delay.ms': doc(int(3000, 0), 'How long a new classic group waits for more members before its first rebalance.'),
+  'group.min.session.timeout.ms': doc(int(6000), 'The shortest session timeout a classic group member may ask for.'),
+  'group.max.session.timeout.ms': doc(int(1800000), 'The longest session timeout a classic group member may ask for.'),
+  'group.max.size': doc(int(INT_MAX, 1), 'The most members a classic group may have.'),
+  'group.coordinator.rebalance.protocols': doc(list(['classic', 'consumer'], ['classic', 'consumer', 'share']), 'Which group protocols the coordinator offers.'),
+  'group.consumer.session.timeout.ms': doc(int(45000, 1), 'Session timeout of members of consumer-protocol (KIP-848) groups.'),
+  'group.consumer.min.session.timeout.ms': doc(int(45000, 1), 'The shortest session timeout a consumer-protocol group may be given.'),
+  'group.consumer.max.session.timeout.ms': doc(int(60000, 1), 'The longest session timeout a consumer-protocol group may be given.'),
+  'group.consumer.heartbeat.interval.ms': doc(int(5000, 1), 'How often members of consumer-protocol groups send a heartbeat.'),
+  'group.consumer.min.heartbeat.interval.ms': doc(int(5000, 1), 'The shortest heartbeat interval a consumer-protocol group may be given.'),
+  'group.consumer.max.heartbeat.interval.ms': doc(int(15000, 1), 'The longest heartbeat interval a consumer-protocol group may be given.'),
+  'group.consumer.max.size': doc(int(INT_MAX, 1), 'The most members a consumer-protocol group may have.'),
   // Kafka takes assignor class names or their short names; Samsa has the two built-in ones.
-  'group.consumer.assignors': list(['uniform', 'range'], ['uniform', 'range'], true),
+  'group.consumer.assignors': doc(list(['uniform', 'range'], ['uniform', 'range'], true), 'The server-side assignors of consumer-protocol groups, the first being the default.'),
   // Transactions and idempotence
-  'transaction.state.log.num.partitions': int(50, 1),
-  'transaction.state.log.replication.factor': int(3, 1, 32767),
-  'transaction.state.log.min.isr': int(2, 1),
-  'transaction.state.log.segment.bytes': int(104857600, 1),
-  'transactional.id.expiration.ms': int(604800000, 1),
-  'transaction.max.timeout.ms': int(900000, 1),
-  'transaction.abort.timed.out.transaction.cleanup.interval.ms': int(10000, 1),
-  'producer.id.expiration.ms': int(86400000, 1),
-  'share.coordinator.state.topic.replication.factor': ignored('SHORT', '3', 'share groups are not implemented'),
-  'share.coordinator.state.topic.min.isr': ignored('SHORT', '2', 'share groups are not implemented'),
-});
+  'transaction.state.log.num.partitions': withoutEffect(doc(int(50, 1), 'How many partitions __transaction_state has.'), NO_TRANSACTIONS_YET),
+  'transaction.state.log.replication.factor': withoutEffect(doc(int(3, 1, 32767), 'The replication factor of __transaction_state.'), NO_TRANSACTIONS_YET),
+  'transaction.state.log.min.isr': withoutEffect(doc(int(2, 1), 'The min.insync.replicas of __transaction_state.'), NO_TRANSACTIONS_YET),
+  'transaction.state.log.segment.bytes': withoutEffect(doc(int(104857600, 1), 'The segment size of __transaction_state.'), NO_TRANSACTIONS_YET),
+  'transactional.id.expiration.ms': withoutEffect(doc(int(604800000, 1), 'How long a transactional id unused by its producer is remembered.'), NO_TRANSACTIONS_YET),
+  'transaction.max.timeout.ms': withoutEffect(doc(int(900000, 1), 'The longest transaction timeout a producer may ask for.'), NO_TRANSACTIONS_YET),
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': withoutEffect(doc(int(10000, 1), 'How often the coordinator aborts transactions that ran past their timeout.'), NO_TRANSACTIONS_YET),
+  'producer.id.expiration.ms': withoutEffect(doc(int(86400000, 1), 'How long a partition remembers an idle producer id for idempotence.'), 'idempotent producers are not supported yet'),
+  'share.coordinator.state.topic.replication.factor': doc(ignored('SHORT', '3', 'share groups are not built'), 'The replication factor of the share coordinator\'s state topic.'),
+  'share.coordinator.state.topic.min.isr': doc(ignored('SHORT', '2', 'share groups are not built'), 'The min.insync.replicas of the share coordinator\'s state topic.'),
+} satisfies Record<string, ConfigDefinition<unknown>>);
 
 type Definitions = typeof brokerConfigDefinitions;
 type ParsedValues = { readonly [K in keyof Definitions as CamelCase<K & string>]: ConfigValueOf<Definitions[K]> };
@@ -168,8 +176,37 @@ export type BrokerConfig = Readonly<
     logRollMs: number;
     /** log.roll.jitter.ms, else log.roll.jitter.hours. */
     logRollJitterMs: number;
+    /**
+     * The keys this broker was started with (server.properties, overrides, code), as given, by
+     * Kafka name: what DescribeConfigs calls STATIC_BROKER_CONFIG, even where a value equals the default.
+     */
+    staticBrokerConfigs: Readonly<Record<string, string>>;
   }
 >;
+
+/**
+ * Broker keys that stand in for one another, first one set wins (Kafka's
+ * DynamicBrokerConfig.brokerConfigSynonyms); DescribeConfigs lists them in this order.
+ */
+const RETENTION_SYNONYMS = ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'];
+const ROLL_SYNONYMS = ['log.roll.ms', 'log.roll.hours'];
+const ROLL_JITTER_SYNONYMS = ['log.roll.jitter.ms', 'log.roll.jitter.hours'];
+const SYNONYMS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  'log.retention.ms': RETENTION_SYNONYMS,
+  'log.retention.minutes': RETENTION_SYNONYMS,
+  'log.retention.hours': RETENTION_SYNONYMS,
+  'log.roll.ms': ROLL_SYNONYMS,
+  'log.roll.hours': ROLL_SYNONYMS,
+  'log.roll.jitter.ms': ROLL_JITTER_SYNONYMS,
+  'log.roll.jitter.hours': ROLL_JITTER_SYNONYMS,
+  // Only one way: the scheduler interval is flush.ms's fallback, not the other way round.
+  'log.flush.interval.ms': ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+});
+
+/** A broker key and the keys that stand in for it, in order of precedence. */
+export function brokerConfigSynonyms(key: string): readonly string[] {
+  return SYNONYMS[key] ?? [key];
+}
 
 /**
  * Config as callers give it: Kafka keys ({ 'log.dirs': '/x' }) or their camelCase ({ logDirs: ['/x'] }),
@@ -222,15 +259,20 @@ export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
   if (!raw.has('log.dirs') && logDir !== undefined) raw.set('log.dirs', logDir);
 
   const values: Record<string, unknown> = {};
+  const given: Record<string, string> = {};
   for (const [key, definition] of Object.entries(brokerConfigDefinitions) as Array<[string, ConfigDefinition<unknown>]>) {
     const value = raw.get(key);
     values[camelCase(key)] = value === undefined ? definition.defaultValue : definition.parse(value, key);
+    if (value !== undefined) given[key] = Array.isArray(value) ? value.join(',') : String(value).trim();
   }
   const parsed = values as unknown as ParsedValues;
 
   const protocolMap = parseSecurityProtocolMap(parsed.listenerSecurityProtocolMap);
   let listeners = parseListeners(parsed.listeners.join(','), protocolMap, 'listeners');
-  if (host !== undefined || port !== undefined) listeners = withHostAndPort(listeners, host, port);
+  if (host !== undefined || port !== undefined) {
+    listeners = withHostAndPort(listeners, host, port);
+    given['listeners'] = listeners.map((l) => `${l.name}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`).join(',');
+  }
   checkDistinct(listeners, 'listeners');
   const advertisedListeners = parsed.advertisedListeners.length > 0
     ? parseListeners(parsed.advertisedListeners.join(','), protocolMap, 'advertised.listeners')
@@ -252,6 +294,7 @@ export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
     logRetentionMs: effectiveRetentionMs(parsed),
     logRollMs: parsed.logRollMs ?? parsed.logRollHours * 3_600_000,
     logRollJitterMs: parsed.logRollJitterMs ?? parsed.logRollJitterHours * 3_600_000,
+    staticBrokerConfigs: Object.freeze(given),
   };
   return Object.freeze(config);
 }

@@ -101,25 +101,31 @@ function label(e: Entity, name: string): string {
   return `${e.type === 'topic' ? 'topic' : e.type === 'broker' ? 'broker' : 'broker-logger'} ${name}`;
 }
 
-/** Which entries "Dynamic configs for ..." shows: those set dynamically on exactly this entity. */
-function isDynamicFor(e: Entity, entry: ConfigEntry): boolean {
+/** Which entries "Dynamic configs for ..." shows: those set dynamically on exactly this entity ('' is the broker default). */
+function isDynamicFor(e: Entity, name: string, entry: ConfigEntry): boolean {
   if (e.type === 'topic') return entry.source === 1;
   if (e.type === 'broker_logger') return true;
-  return e.isDefault ? entry.source === 3 : entry.source === 2;
+  return name === '' ? entry.source === 3 : entry.source === 2;
 }
 
 async function describe(admin: Admin, e: Entity, values: Values, io: CliIo): Promise<number> {
   let names: string[];
   if (e.name !== null) names = [e.name];
   else if (e.type === 'topic') names = await admin.listTopics({ includeInternal: true });
-  else names = [...(await admin.cluster.refreshMetadata()).brokers.keys()].sort((a, b) => a - b).map(String);
+  else {
+    const ids = [...(await admin.cluster.refreshMetadata()).brokers.keys()].sort((a, b) => a - b).map(String);
+    // As kafka-configs: every broker, then the cluster-wide default.
+    names = e.type === 'broker' ? [...ids, ''] : ids;
+  }
   const all = flag(values, 'all');
   const results = names.length === 0 ? [] : await admin.describeConfigs(names.map((name) => ({ type: e.type, name })), { includeSynonyms: true });
+  // Sorted by name, as kafka-configs prints them.
+  const shown = (r: (typeof results)[number]) => r.configs.filter((c) => all || isDynamicFor(e, r.resource.name, c)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (flag(values, 'json')) {
     printJson(io, results.map((r) => ({
       entityType: e.type, entityName: r.resource.name,
-      configs: r.configs.filter((c) => all || isDynamicFor(e, c)).map((c) => ({
-        name: c.name, value: c.isSensitive ? null : c.value, source: sourceName(c.source), readOnly: c.readOnly, sensitive: c.isSensitive,
+      configs: shown(r).map((c) => ({
+        name: c.name, value: c.isSensitive ? null : c.value, source: sourceName(c.source), readOnly: c.readOnly, sensitive: c.isSensitive, type: c.type,
         synonyms: c.synonyms.map((s) => ({ name: s.name, value: c.isSensitive ? null : s.value, source: sourceName(s.source) })),
       })),
     })));
@@ -127,9 +133,10 @@ async function describe(admin: Admin, e: Entity, values: Values, io: CliIo): Pro
   }
   let out = '';
   for (const r of results) {
-    const heading = e.isDefault ? 'Default configs for brokers in the cluster are:' : `${all ? 'All' : 'Dynamic'} configs for ${label(e, r.resource.name)} are:`;
+    const isDefault = e.type === 'broker' && r.resource.name === '';
+    const heading = isDefault ? 'Default configs for brokers in the cluster are:' : `${all ? 'All' : 'Dynamic'} configs for ${label(e, r.resource.name)} are:`;
     out += heading + '\n';
-    for (const c of r.configs.filter((x) => all || isDynamicFor(e, x))) {
+    for (const c of shown(r)) {
       const value = c.isSensitive ? 'null' : c.value ?? 'null';
       const synonyms = c.synonyms.map((s) => `${sourceName(s.source)}:${s.name}=${c.isSensitive ? 'null' : s.value ?? 'null'}`).join(', ');
       out += `  ${c.name}=${value} sensitive=${c.isSensitive} synonyms={${synonyms}}\n`;

@@ -28,8 +28,17 @@ export interface ConfigEntry {
   /** Kafka's ConfigSource id: 1 DYNAMIC_TOPIC, 2 DYNAMIC_BROKER, 4 STATIC_BROKER, 5 DEFAULT, ... */
   readonly source: number;
   readonly isSensitive: boolean;
+  /** Where the value may come from, the one in force first (asked for with includeSynonyms). */
   readonly synonyms: ReadonlyArray<{ name: string; value: string | null; source: number }>;
+  /** The config's type, from DescribeConfigs v3; UNKNOWN from older brokers. */
+  readonly type: ConfigEntryType;
+  /** One line on what the config does (asked for with includeDocumentation; v3+), else null. */
+  readonly documentation: string | null;
 }
+
+/** Kafka's ConfigEntry.ConfigType names, by DescribeConfigs' configType code (0 UNKNOWN). */
+const CONFIG_ENTRY_TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'] as const;
+export type ConfigEntryType = (typeof CONFIG_ENTRY_TYPES)[number];
 
 export type AlterOperation = 'set' | 'delete' | 'append' | 'subtract';
 const ALTER_OPERATIONS: Record<AlterOperation, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
@@ -110,11 +119,15 @@ export class Admin extends GroupAdmin {
     return resource.type === 'topic' || resource.name === '' ? undefined : Number(resource.name);
   }
 
-  async describeConfigs(resources: readonly ConfigResource[], { includeSynonyms = false } = {}): Promise<Array<{ resource: ConfigResource; configs: ConfigEntry[] }>> {
+  async describeConfigs(
+    resources: readonly ConfigResource[],
+    { includeSynonyms = false, includeDocumentation = false } = {},
+  ): Promise<Array<{ resource: ConfigResource; configs: ConfigEntry[] }>> {
     if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
     return Promise.all(resources.map(async (resource) => {
       const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.DescribeConfigs, {
         includeSynonyms,
+        includeDocumentation,
         resources: [{ resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name, configurationKeys: resource.keys ? [...resource.keys] : null }],
       });
       const result = response.results[0]!;
@@ -126,6 +139,7 @@ export class Admin extends GroupAdmin {
           // v0 says isDefault; from v1 the source says it (5 = DEFAULT_CONFIG) and isDefault is absent.
           isDefault: (c.configSource ?? -1) === -1 ? c.isDefault === true : c.configSource === 5, source: c.configSource ?? -1,
           isSensitive: c.isSensitive, synonyms: (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: s.source })),
+          type: CONFIG_ENTRY_TYPES[c.configType ?? 0] ?? 'UNKNOWN', documentation: c.documentation ?? null,
         })),
       };
     }));

@@ -1,5 +1,5 @@
 export { Admin } from './admin.ts';
-export type { AlterOperation, ConfigEntry, ConfigResource, ConfigResourceType, LogDirDescription, NewTopic, OffsetSpec } from './admin.ts';
+export type { AlterOperation, ConfigEntry, ConfigEntryType, ConfigResource, ConfigResourceType, LogDirDescription, NewTopic, OffsetSpec } from './admin.ts';
 export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetResetSpec } from './admin-groups.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
 export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';

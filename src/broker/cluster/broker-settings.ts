@@ -1,37 +1,32 @@
-import { brokerConfigDefinitions, configValueToString, type BrokerConfig, type ConfigDefinition, type ListenerEndpoint } from '../config.ts';
-import { camelCase } from '../config-definition.ts';
-import { ConfigSource, configTypeCode, type DescribedConfig } from './topic-settings.ts';
+import { brokerConfigDefinitions, configValueToString, type BrokerConfig } from '../config.ts';
+import { ConfigSource, brokerKeySynonyms, configTypeCode, type BrokerConfigDefinitions, type DescribedConfig } from './described-config.ts';
 
 /**
- * This broker's configuration as DescribeConfigs shows it. The config is read once at start, so
- * every entry is read-only; a value that differs from Kafka's default is reported as static
- * broker config (server.properties or an override), otherwise as the default.
+ * This broker's configuration as DescribeConfigs shows it: every key with the value it was given
+ * (or its default), sorted by name. The config is read once at start, so every entry is read-only
+ * and comes from server.properties (STATIC_BROKER_CONFIG) or the default; a key overridden by a
+ * synonym (log.retention.hours under log.retention.ms) says so in its synonyms.
  */
-export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
-  const entries = Object.entries(brokerConfigDefinitions) as [string, ConfigDefinition<unknown>][];
-  return entries
+export function describeBrokerConfigs(
+  config: BrokerConfig,
+  definitions: BrokerConfigDefinitions = brokerConfigDefinitions,
+): DescribedConfig[] {
+  return Object.entries(definitions)
     .map(([name, definition]) => {
-      const value = show((config as Record<string, unknown>)[camelCase(name)]);
-      const isDefault = value === show(definition.defaultValue);
-      const source = isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
       const isSensitive = definition.type === 'PASSWORD';
+      const given = config.staticBrokerConfigs[name];
+      const value = given === undefined ? definition.defaultValue : definition.parse(given, name);
+      const synonyms = brokerKeySynonyms(config, name, isSensitive, definitions);
       return {
         name,
-        value: isSensitive ? null : value,
+        value: isSensitive ? null : configValueToString(value),
         readOnly: true,
-        isDefault,
-        configSource: source,
+        configSource: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
         isSensitive,
         configType: configTypeCode(definition.type),
-        synonyms: [{ name, value: isSensitive ? null : value, source }],
+        documentation: definition.documentation,
+        synonyms,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-function show(value: unknown): string | null {
-  if (Array.isArray(value) && value.length > 0 && typeof value[0] === 'object') {
-    return (value as ListenerEndpoint[]).map((endpoint) => `${endpoint.name}://${endpoint.host}:${endpoint.port}`).join(',');
-  }
-  return configValueToString(value);
 }

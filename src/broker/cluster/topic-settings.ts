@@ -1,38 +1,15 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import {
   ConfigError,
+  brokerConfigSynonyms,
   configValueToString,
-  parseBrokerConfig,
   resolveTopicConfig,
   topicConfigDefinitions,
   validateTopicConfig,
   type BrokerConfig,
-  type ConfigType,
 } from '../config.ts';
+import { ConfigSource, brokerSynonyms, configTypeCode, type DescribedConfig } from './described-config.ts';
 import type { PartitionSettings } from '../replica/replica-manager.ts';
-
-/** DescribeConfigs' ConfigSource values. */
-export const ConfigSource = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
-
-/** DescribeConfigs' ConfigType values (v3+). */
-export function configTypeCode(type: ConfigType): number {
-  return CONFIG_TYPE_CODES[type];
-}
-
-const CONFIG_TYPE_CODES: Record<ConfigType, number> = {
-  BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9,
-};
-
-export interface DescribedConfig {
-  readonly name: string;
-  readonly value: string | null;
-  readonly readOnly: boolean;
-  readonly isDefault: boolean;
-  readonly configSource: number;
-  readonly isSensitive: boolean;
-  readonly configType: number;
-  readonly synonyms: { name: string; value: string | null; source: number }[];
-}
 
 /**
  * Checks topic config overrides as CreateTopics and AlterConfigs receive them; a null value means
@@ -95,30 +72,29 @@ export function partitionSettings(config: BrokerConfig, overrides: Readonly<Reco
   };
 }
 
-/** Every topic config with its effective value and where it comes from, in Kafka's order. */
+/**
+ * Every topic config with its value and where it comes from. Its synonyms, as Kafka's ConfigHelper
+ * gives them: the topic's override, then the broker keys that supply its default (retention.ms:
+ * log.retention.ms, .minutes, .hours) where set in server.properties, then their built-in defaults.
+ * The first is the value's source. Kafka goes on to drop the entries before its first broker key,
+ * which for a topic hides log.retention.hours whenever log.retention.ms is unset; Samsa keeps them.
+ */
 export function describeTopicConfigs(config: BrokerConfig, overrides: Readonly<Record<string, string>>): DescribedConfig[] {
-  // A broker value that differs from what an empty server.properties gives was set by the operator:
-  // Kafka reports it, and topics inheriting it, as STATIC_BROKER_CONFIG.
-  const kafkaDefaults = parseBrokerConfig({});
   return topicConfigDefinitions.map((definition) => {
     const override = overrides[definition.name];
-    const brokerValue = configValueToString(definition.defaultFrom(config));
-    const brokerSource = brokerValue === configValueToString(definition.defaultFrom(kafkaDefaults))
-      ? ConfigSource.DEFAULT_CONFIG
-      : ConfigSource.STATIC_BROKER_CONFIG;
-    const synonyms: DescribedConfig['synonyms'] = [];
-    if (override !== undefined) synonyms.push({ name: definition.name, value: override, source: ConfigSource.TOPIC_CONFIG });
-    if (definition.brokerConfig !== null) {
-      synonyms.push({ name: definition.brokerConfig, value: brokerValue, source: brokerSource });
-    }
+    const isSensitive = definition.type === 'PASSWORD';
+    const value = configValueToString(override === undefined ? definition.defaultFrom(config) : definition.parse(override, definition.name));
+    const shown = isSensitive ? null : value;
+    const fromBroker = definition.brokerConfig === null ? [] : brokerSynonyms(config, brokerConfigSynonyms(definition.brokerConfig), isSensitive);
+    const synonyms = override === undefined ? fromBroker : [{ name: definition.name, value: shown, source: ConfigSource.TOPIC_CONFIG }, ...fromBroker];
     return {
       name: definition.name,
-      value: override ?? brokerValue,
+      value: shown,
       readOnly: false,
-      isDefault: override === undefined && brokerSource === ConfigSource.DEFAULT_CONFIG,
-      configSource: override === undefined ? brokerSource : ConfigSource.TOPIC_CONFIG,
-      isSensitive: false,
+      configSource: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+      isSensitive,
       configType: configTypeCode(definition.type),
+      documentation: definition.documentation,
       synonyms,
     };
   });

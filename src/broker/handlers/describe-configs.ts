@@ -5,14 +5,16 @@ import type {
 } from '../../protocol/generated/describe-configs.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { describeBrokerConfigs } from '../cluster/broker-settings.ts';
-import { describeTopicConfigs, type DescribedConfig } from '../cluster/topic-settings.ts';
+import { ConfigSource, type DescribedConfig } from '../cluster/described-config.ts';
+import { describeTopicConfigs } from '../cluster/topic-settings.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { ConfigResourceType, checkBrokerResource } from './config-resource.ts';
 
 /**
  * DescribeConfigs for topics (every topic config with its effective value and source) and for this
- * broker (its static configuration). Synonyms from v1 when asked for; config types from v3.
+ * broker (its static configuration). Synonyms from v1 when asked for; config types from v3, and
+ * each config's one-line documentation when asked for.
  */
 export const describeConfigsHandler = defineHandler({
   request: describeConfigsRequest,
@@ -26,7 +28,7 @@ export const describeConfigsHandler = defineHandler({
         const all = describe(resourceType, resourceName, context);
         const keys = resource.configurationKeys;
         const chosen = keys === null ? all : all.filter((config) => keys.includes(config.name));
-        const configs = chosen.map((config) => toResult(config, context.apiVersion, request.includeSynonyms ?? false));
+        const configs = chosen.map((config) => toResult(config, context.apiVersion, request.includeSynonyms ?? false, request.includeDocumentation ?? false));
         return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName, configs };
       } catch (error) {
         return { ...errorAnswer(error, context), resourceType, resourceName, configs: [] };
@@ -43,23 +45,29 @@ function describe(resourceType: number, resourceName: string, context: RequestCo
       return describeTopicConfigs(broker.config, broker.topicAdmin.existing(resourceName).configs);
     case ConfigResourceType.BROKER:
       checkBrokerResource(resourceName, broker.nodeId);
-      return describeBrokerConfigs(broker.config);
+      // The empty name is the cluster-wide dynamic default, which Samsa's static configs never set.
+      return resourceName === '' ? [] : describeBrokerConfigs(broker.config);
     default:
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
   }
 }
 
-function toResult(config: DescribedConfig, apiVersion: number, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResourceResult {
+function toResult(
+  config: DescribedConfig,
+  apiVersion: number,
+  includeSynonyms: boolean,
+  includeDocumentation: boolean,
+): DescribeConfigsResponseDescribeConfigsResourceResult {
   return {
     name: config.name,
     value: config.value,
     readOnly: config.readOnly,
     // v0 says isDefault; v1 replaced it with configSource.
-    isDefault: apiVersion === 0 && config.isDefault,
+    isDefault: apiVersion === 0 && config.configSource === ConfigSource.DEFAULT_CONFIG,
     configSource: config.configSource,
     isSensitive: config.isSensitive,
-    synonyms: includeSynonyms ? config.synonyms : [],
+    synonyms: includeSynonyms ? [...config.synonyms] : [],
     configType: config.configType,
-    documentation: null,
+    documentation: includeDocumentation ? config.documentation : null,
   };
 }
