@@ -15,9 +15,11 @@ import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 
 /** DescribeConfigs' ConfigSource codes. */
 const Source = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
+/** DescribeConfigs' ConfigType codes (v3+). */
+const Type = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
 /** IncrementalAlterConfigs' operations. */
 const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
-const BROKER_CONFIG = { 'log.retention.ms': '1234', 'auto.create.topics.enable': 'false' };
+const BROKER_CONFIG = { 'log.retention.ms': '1234', 'log.retention.minutes': '30', 'auto.create.topics.enable': 'false' };
 
 let broker: TestBroker;
 let client: KafkaApiClient;
@@ -111,18 +113,57 @@ test('DescribeConfigs lists every topic config: Kafka defaults, broker config, o
   }
 });
 
-test('DescribeConfigs with synonyms shows where each value comes from, override first', { timeout: 20_000 }, async () => {
+function synonymsOf(config: DescribeConfigsResponseDescribeConfigsResourceResult | undefined): Array<[string, string | null, number]> {
+  return (config?.synonyms ?? []).map((synonym) => [synonym.name, synonym.value, synonym.source]);
+}
+
+test('DescribeConfigs with synonyms: the override, each broker key set in server.properties, then the defaults (v1-v4)', { timeout: 20_000 }, async () => {
   const topic = await freshTopic('configs-synonyms', { 'retention.ms': '60000' });
-  const configs = await describe(topic, { includeSynonyms: true, keys: ['retention.ms', 'cleanup.policy'] });
-  assert.deepEqual(configs.get('cleanup.policy')!.synonyms!.map((synonym) => [synonym.name, synonym.value, synonym.source]),
-    [['log.cleanup.policy', 'delete', Source.DEFAULT_CONFIG]]);
+  const keys = ['retention.ms', 'segment.bytes', 'segment.ms', 'cleanup.policy', 'follower.replication.throttled.replicas'];
+  for (const version of [1, 2, 3, 4]) {
+    const configs = await describe(topic, { version, includeSynonyms: true, keys });
+    assert.deepEqual(synonymsOf(configs.get('retention.ms')), [
+      ['retention.ms', '60000', Source.TOPIC_CONFIG],
+      ['log.retention.ms', '1234', Source.STATIC_BROKER_CONFIG],
+      ['log.retention.minutes', '30', Source.STATIC_BROKER_CONFIG],
+      ['log.retention.hours', '168', Source.DEFAULT_CONFIG],
+    ], `v${version}`);
+    assert.deepEqual(synonymsOf(configs.get('segment.bytes')), [['log.segment.bytes', '1073741824', Source.DEFAULT_CONFIG]], `v${version}`);
+    assert.deepEqual(sourceAndValue(configs.get('segment.ms')), [Source.DEFAULT_CONFIG, '604800000'], `v${version}: from log.roll.hours`);
+    assert.deepEqual(synonymsOf(configs.get('segment.ms')), [['log.roll.hours', '168', Source.DEFAULT_CONFIG]], `v${version}`);
+    assert.deepEqual(synonymsOf(configs.get('cleanup.policy')), [['log.cleanup.policy', 'delete', Source.DEFAULT_CONFIG]], `v${version}`);
+    assert.deepEqual(synonymsOf(configs.get('follower.replication.throttled.replicas')), [], `v${version}: no broker default`);
+  }
+  // Without an override, the first broker key set is the source.
+  const plain = await describe(await freshTopic('configs-synonyms-plain'), { includeSynonyms: true, keys: ['retention.ms'] });
+  assert.deepEqual(sourceAndValue(plain.get('retention.ms')), [Source.STATIC_BROKER_CONFIG, '1234']);
+  assert.deepEqual(synonymsOf(plain.get('retention.ms'))[0], ['log.retention.ms', '1234', Source.STATIC_BROKER_CONFIG]);
   const without = await describe(topic, { includeSynonyms: false, keys: ['retention.ms'] });
   assert.deepEqual(without.get('retention.ms')!.synonyms, []);
-  const retention = configs.get('retention.ms')!.synonyms!.map((synonym) => [synonym.name, synonym.value, synonym.source]);
-  assert.deepEqual(retention.slice(0, 2), [
-    ['retention.ms', '60000', Source.TOPIC_CONFIG],
-    ['log.retention.ms', '1234', Source.STATIC_BROKER_CONFIG],
-  ]);
+});
+
+test('DescribeConfigs v3+: each config\'s type, and its documentation when asked for', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('configs-documented');
+  for (const [resourceType, resourceName] of [[ResourceType.TOPIC, topic], [ResourceType.BROKER, String(nodeId)]] as const) {
+    const response = await client.call(Api.describeConfigs, 4, {
+      resources: [{ resourceType, resourceName, configurationKeys: null }], includeSynonyms: false, includeDocumentation: true,
+    });
+    const configs = response.results[0]!.configs;
+    assert.ok(configs.length > 20);
+    for (const config of configs) {
+      assert.match(config.documentation ?? '', /^[A-Z].{10,}\.$/, `${config.name} is documented`);
+      assert.ok((config.configType ?? 0) >= Type.BOOLEAN, `${config.name} has a type`);
+    }
+  }
+  const broker = await describe(String(nodeId), { resourceType: ResourceType.BROKER, version: 3 });
+  const types = Object.fromEntries(['auto.create.topics.enable', 'broker.rack', 'log.retention.hours', 'share.coordinator.state.topic.min.isr', 'log.retention.ms',
+    'log.cleaner.min.cleanable.ratio', 'log.dirs'].map((name) => [name, broker.get(name)?.configType]));
+  assert.deepEqual(types, {
+    'auto.create.topics.enable': Type.BOOLEAN, 'broker.rack': Type.STRING, 'log.retention.hours': Type.INT, 'share.coordinator.state.topic.min.isr': Type.SHORT,
+    'log.retention.ms': Type.LONG, 'log.cleaner.min.cleanable.ratio': Type.DOUBLE, 'log.dirs': Type.LIST,
+  });
+  assert.equal(broker.get('log.dirs')!.documentation, null, 'not asked for');
+  assert.equal((await describe(topic, { version: 4, keys: ['segment.bytes'] })).get('segment.bytes')!.documentation, null, 'not asked for');
 });
 
 test('DescribeConfigs: configurationKeys filters; an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', { timeout: 20_000 }, async () => {
@@ -141,13 +182,31 @@ test('DescribeConfigs: configurationKeys filters; an unknown topic is UNKNOWN_TO
   ]);
 });
 
-test('DescribeConfigs for the broker (resource type 4, name = node id) describes its configs', { timeout: 20_000 }, async () => {
+test('DescribeConfigs for the broker (resource type 4, name = node id): values as given, synonyms from the key itself', { timeout: 20_000 }, async () => {
   const configs = await describe(String(nodeId), { resourceType: ResourceType.BROKER, includeSynonyms: true });
-  assert.deepEqual(sourceAndValue(configs.get('log.retention.ms')), [Source.STATIC_BROKER_CONFIG, '1234']);
-  assert.deepEqual(sourceAndValue(configs.get('auto.create.topics.enable')), [Source.STATIC_BROKER_CONFIG, 'false']);
   assert.ok(configs.has('num.partitions') && configs.has('log.segment.bytes') && configs.has('message.max.bytes'));
-  assert.deepEqual(configs.get('log.retention.ms')!.synonyms!.map((synonym) => [synonym.name, synonym.value, synonym.source])[0],
-    ['log.retention.ms', '1234', Source.STATIC_BROKER_CONFIG]);
+  assert.deepEqual(sourceAndValue(configs.get('auto.create.topics.enable')), [Source.STATIC_BROKER_CONFIG, 'false']);
+  assert.deepEqual(synonymsOf(configs.get('auto.create.topics.enable')), [
+    ['auto.create.topics.enable', 'false', Source.STATIC_BROKER_CONFIG], ['auto.create.topics.enable', 'true', Source.DEFAULT_CONFIG],
+  ]);
+  // Kafka's retention keys: ms over minutes over hours. Each lists itself and the keys under it.
+  assert.deepEqual(sourceAndValue(configs.get('log.retention.ms')), [Source.STATIC_BROKER_CONFIG, '1234']);
+  assert.deepEqual(synonymsOf(configs.get('log.retention.ms')), [
+    ['log.retention.ms', '1234', Source.STATIC_BROKER_CONFIG],
+    ['log.retention.minutes', '30', Source.STATIC_BROKER_CONFIG],
+    ['log.retention.hours', '168', Source.DEFAULT_CONFIG],
+  ]);
+  assert.deepEqual(synonymsOf(configs.get('log.retention.minutes')), [
+    ['log.retention.minutes', '30', Source.STATIC_BROKER_CONFIG], ['log.retention.hours', '168', Source.DEFAULT_CONFIG],
+  ]);
+  assert.deepEqual(sourceAndValue(configs.get('log.retention.hours')), [Source.DEFAULT_CONFIG, '168']);
+  assert.deepEqual(synonymsOf(configs.get('log.retention.hours')), [['log.retention.hours', '168', Source.DEFAULT_CONFIG]]);
+  assert.deepEqual(sourceAndValue(configs.get('log.roll.ms')), [Source.DEFAULT_CONFIG, null], 'unset, no default: its value comes from log.roll.hours');
+  assert.deepEqual(synonymsOf(configs.get('log.roll.ms')), []);
+  assert.equal(configs.get('log.segment.bytes')!.readOnly, true, 'broker configs are static');
+
+  const clusterDefault = await describe('', { resourceType: ResourceType.BROKER, includeSynonyms: true });
+  assert.equal(clusterDefault.size, 0, 'no dynamic cluster-wide defaults');
   const other = await client.call(Api.describeConfigs, 4, {
     resources: [{ resourceType: ResourceType.BROKER, resourceName: String(nodeId + 1), configurationKeys: null }], includeSynonyms: false,
   });

@@ -18,7 +18,8 @@ let b: string[];
 let admin: Admin;
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
+  // As Kafka's stock server.properties does: a value equal to the default, but set.
+  broker = await startTestBroker({ 'log.retention.hours': '168' }, undefined, { silent: true });
   b = ['--bootstrap-server', broker.bootstrap];
   admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([{ topic: 'offsets', numPartitions: 2 }, { topic: 'conf', numPartitions: 1 }, { topic: 'dump', numPartitions: 1 }]);
@@ -46,16 +47,31 @@ test('configs --describe/--alter: dynamic topic configs with synonyms, added and
 
   const after = await runCliOk(['configs', ...b, '--describe', '--topic', 'conf']);
   assert.match(after.stdout, /^Dynamic configs for topic conf are:\n/);
-  assert.match(after.stdout, /\n  retention\.ms=60000 sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:retention\.ms=60000, DEFAULT_CONFIG:log\.retention\.ms=\d+\}\n/);
+  assert.match(after.stdout, /\n  retention\.ms=60000 sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:retention\.ms=60000, STATIC_BROKER_CONFIG:log\.retention\.hours=168, DEFAULT_CONFIG:log\.retention\.hours=168\}\n/);
   assert.match(after.stdout, /\n  cleanup\.policy=compact,delete sensitive=false /);
 
   await runCliOk(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'conf', '--delete-config', 'retention.ms']);
   const json = JSON.parse((await runCliOk(['configs', ...b, '--describe', '--entity-type', 'topics', '--entity-name', 'conf', '--json'])).stdout) as Array<{ configs: Array<{ name: string }> }>;
   assert.deepEqual(json[0]!.configs.map((c) => c.name), ['cleanup.policy']);
 
-  const all = await runCliOk(['configs', ...b, '--describe', '--entity-type', 'brokers', '--entity-name', '1', '--all']);
+  // --all, as kafka-configs prints it: every config by name, with where its value comes from.
+  const topicAll = (await runCliOk(['configs', ...b, '--describe', '--topic', 'conf', '--all'])).stdout.split('\n');
+  assert.equal(topicAll[0], 'All configs for topic conf are:');
+  const names = topicAll.slice(1, -1).map((line) => /^  ([a-z.]+)=/.exec(line)?.[1]);
+  assert.deepEqual(names, [...names].sort());
+  for (const line of [
+    '  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete}',
+    '  retention.ms=604800000 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.retention.hours=168, DEFAULT_CONFIG:log.retention.hours=168}',
+    '  segment.bytes=1073741824 sensitive=false synonyms={DEFAULT_CONFIG:log.segment.bytes=1073741824}',
+    '  segment.ms=604800000 sensitive=false synonyms={DEFAULT_CONFIG:log.roll.hours=168}',
+    '  leader.replication.throttled.replicas= sensitive=false synonyms={}',
+  ]) assert.ok(topicAll.includes(line), `${line}\n in:\n${topicAll.join('\n')}`);
+
+  const all = await runCliOk(['configs', ...b, '--describe', '--entity-type', 'brokers', '--all']);
   assert.match(all.stdout, /^All configs for broker 1 are:\n/);
-  assert.match(all.stdout, /\n  log\.retention\.hours=\S+ sensitive=false synonyms=\{/);
+  assert.match(all.stdout, /\n  log\.retention\.hours=168 sensitive=false synonyms=\{STATIC_BROKER_CONFIG:log\.retention\.hours=168, DEFAULT_CONFIG:log\.retention\.hours=168\}\n/);
+  assert.match(all.stdout, /\n  log\.retention\.ms=null sensitive=false synonyms=\{\}\n/);
+  assert.match(all.stdout, /\nDefault configs for brokers in the cluster are:\n$/, 'then the cluster-wide default, which has no dynamic configs');
 
   const bad = await runCli(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'no-such-topic', '--add-config', 'retention.ms=1']);
   assert.equal(bad.status, 1);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
 import type { ReplicaManager } from '../../src/broker/replica/replica-manager.ts';
-import { createSilentLogger } from '../../src/broker/logger.ts';
+import { createSilentLogger, type Logger } from '../../src/broker/logger.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
@@ -35,11 +35,16 @@ export interface TestBroker {
 
 /**
  * Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir.
- * `silent` drops the broker's log, for tests whose bad input makes it log errors on purpose.
+ * `silent` drops the broker's log, for tests whose bad input makes it log errors on purpose;
+ * `logger` takes it, for tests that read it.
  */
-export async function startTestBroker(overrides: KafkaConfigOverrides = {}, dataDir?: string, { silent = false } = {}): Promise<TestBroker> {
+export async function startTestBroker(
+  overrides: KafkaConfigOverrides = {},
+  dataDir?: string,
+  { silent = false, logger }: { silent?: boolean; logger?: Logger } = {},
+): Promise<TestBroker> {
   const dir = dataDir ?? await makeTempDir('samsa-broker-');
-  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, silent ? { logger: createSilentLogger() } : {});
+  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, { logger: logger ?? (silent ? createSilentLogger() : undefined) });
   let closed = false;
   return {
     host: broker.host,
