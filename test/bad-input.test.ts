@@ -12,6 +12,9 @@ import {
 } from './helpers/raw-kafka.ts';
 import { buildRecordBatch } from './helpers/record-batch.ts';
 import { seededRandom, testSeed } from './helpers/seeded-random.ts';
+import { metadataResponse } from '../src/protocol/generated/metadata.ts';
+import { responseHeader } from '../src/protocol/generated/response-header.ts';
+import { Reader } from '../src/protocol/primitives/reader.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 
@@ -126,6 +129,22 @@ test('a truncated Metadata v1 body closes the connection; the broker keeps servi
   assert.equal(await connection.waitClosed(10_000), true);
   assert.equal(connection.pendingFrames, 0);
   await assertServing();
+});
+
+test('librdkafka 2.15\'s Metadata v12, 3 bytes longer than its body, is answered and the connection stays open', { timeout: 30_000 }, async () => {
+  // The exact frame (size prefix removed) that librdkafka 2.15 sends: Kafka reads the body its
+  // version defines and ignores what follows, so the broker must too.
+  const frame = Buffer.from('0003000c00000003000772646b61666b610000000000010000', 'hex');
+  const connection = await open();
+  connection.sendFrame(frame);
+  const reader = new Reader(await connection.readFrame());
+  assert.equal(responseHeader.decode(reader, 1).correlationId, 3);
+  const metadata = metadataResponse.decode(reader, 12);
+  assert.deepEqual(metadata.brokers.map((b) => [b.host, b.port]), [[broker.host, broker.port]]);
+  assert.ok(metadata.topics.some((topic) => topic.name === TOPIC), 'a null topic list asks for every topic');
+  connection.sendFrame(frame);
+  assert.equal(responseHeader.decode(new Reader(await connection.readFrame()), 1).correlationId, 3, 'a second Metadata on the same connection');
+  assert.equal(connection.closed, false);
 });
 
 /** What a connection must do with bytes it was sent; see expectedOutcome. */

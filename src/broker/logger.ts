@@ -28,3 +28,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export function createSilentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/** One line a capturing logger kept: pino's JSON, parsed. */
+export interface CapturedLogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** A logger that keeps its lines (debug and up), for tests that check what an operator would read. */
+export function createCapturingLogger(): { logger: Logger; lines: CapturedLogLine[] } {
+  const lines: CapturedLogLine[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => { lines.push(JSON.parse(line) as CapturedLogLine); } } });
+  return { logger, lines };
+}

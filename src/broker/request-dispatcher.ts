@@ -61,7 +61,12 @@ export class RequestDispatcher {
       throw error;
     }
     if (!reader.isAtEnd()) {
-      throw new InvalidRequestError(`${reader.remaining} bytes left over after ${handler.request.name} v${apiVersion}`);
+      // Kafka parses the body its version defines and does not refuse what follows it (librdkafka
+      // 2.15 writes Metadata v12 with 3 extra bytes); every other check on the frame still holds.
+      this.broker.logger.debug(
+        { api: handler.request.name, apiVersion, trailingBytes: reader.remaining, clientId: header.clientId, connectionId },
+        'request has bytes after its body; ignored',
+      );
     }
 
     const context: RequestContext = {

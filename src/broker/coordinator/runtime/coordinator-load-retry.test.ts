@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.ts';
 import type { OffsetCommitRequest } from '../../../protocol/generated/offset-commit.ts';
-import { createLogger, createSilentLogger, type Logger } from '../../logger.ts';
+import { createCapturingLogger, createSilentLogger } from '../../logger.ts';
 import { groupConfigWith } from '../group/group-config.ts';
 import { GroupCoordinatorShard } from '../group/group-coordinator-shard.ts';
 import type { CoordinatorLog } from './coordinator-log.ts';
@@ -30,13 +30,6 @@ function failingReads(log: CoordinatorLog, failing: readonly number[]): Coordina
   };
 }
 
-/** A logger that keeps its lines, to see what an operator would read. */
-function capturingLogger(): { logger: Logger; lines: { level: number; msg: string }[] } {
-  const lines: { level: number; msg: string }[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => { lines.push(JSON.parse(line)); } } });
-  return { logger, lines };
-}
-
 function commit(groupId: string, topic: string, partition: number, offset: number): OffsetCommitRequest {
   return {
     groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
@@ -52,7 +45,7 @@ test('a load that fails is retried after a doubling backoff, answering COORDINAT
   await before.runtime.scheduleWriteOperation('commit', 0, (s) => s.offsets.commitOffset(commit('readers', 'orders', 0, 42), 8));
 
   const time = new ManualTime();
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = createCapturingLogger();
   const log = failingReads(before.log, [1, 2]);
   const runtime = new CoordinatorRuntime({
     log, shardFactory: (context) => new GroupCoordinatorShard(context), time, logger, config: groupConfigWith(), metadata: NO_TOPICS,
