@@ -37,7 +37,11 @@ apt_install() {
 # npm brings the rest: the `node` dev dependency puts Node 24 in node_modules/.bin.
 command -v npm >/dev/null 2>&1 || apt_install npm
 
-if node_modules_stale; then
+if [ -L node_modules ]; then
+  # A git worktree sharing another checkout's node_modules: npm ci here would empty the directory
+  # everyone shares before reinstalling it, so it is left to the checkout that owns it.
+  :
+elif node_modules_stale; then
   if [ -f package-lock.json ]; then
     log "npm ci"
     npm ci --no-audit --no-fund --loglevel=error >&2
@@ -57,3 +61,38 @@ missing_zookeeper=()
 [ -f /usr/share/java/zookeeper.jar ] || missing_zookeeper+=(zookeeper)
 [ -f /usr/share/java/slf4j-simple.jar ] || missing_zookeeper+=(libslf4j-java)
 [ "${#missing_zookeeper[@]}" -eq 0 ] || apt_install "${missing_zookeeper[@]}"
+
+# @confluentinc/kafka-javascript: the newest librdkafka (2.15), for test/confluent-kafka-javascript.test.ts.
+# It lives in a folder of its own, never in the project's dependencies: its native build needs the
+# -dev packages below, and a user's `npm ci` / `npm start` must not depend on them. Its install would
+# download prebuilt binaries or library sources; with the Debian -dev packages and
+# CKJS_LINKING=dynamic it builds its bundled librdkafka against them with no download (a minute or
+# two on 2 cores). A stamp with the Node ABI it was built for skips the build when nothing changed.
+confluent_dir=.test-clients/confluent
+confluent_stamp="$confluent_dir/node_modules/.samsa-built-for-node-abi"
+node24=node_modules/.bin/node
+confluent_abi="$("$node24" -p process.versions.modules)"
+if [ ! -f "$confluent_stamp" ] || [ "$(cat "$confluent_stamp")" != "$confluent_abi" ] ||
+   [ "$confluent_dir/package-lock.json" -nt "$confluent_stamp" ]; then
+  missing=()
+  for pkg in libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev liblz4-dev libsasl2-dev; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing+=(g++ make)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+  # node-gyp must build for the Node 24 that runs the tests, from the headers its npm package ships
+  # (not the system Node's, nor headers downloaded from nodejs.org).
+  # The `node` package keeps them in node_modules/node/node_modules/node-<platform>-<arch>/include/node.
+  node24_headers="$(ls -d node_modules/node/node_modules/node-*/include/node 2>/dev/null | head -n 1)"
+  [ -n "$node24_headers" ] || { log "no Node 24 headers under node_modules/node"; exit 1; }
+  node24_prefix="$(cd "$node24_headers/../.." && pwd)"
+  log "building @confluentinc/kafka-javascript in $confluent_dir (librdkafka from source, a minute or two)"
+  (
+    cd "$confluent_dir"
+    PATH="$OLDPWD/node_modules/.bin:$PATH" CKJS_LINKING=dynamic npm_config_build_from_source=true \
+      npm_config_nodedir="$node24_prefix" npm ci --no-audit --no-fund --loglevel=error >&2
+  )
+  echo "$confluent_abi" > "$confluent_stamp"
+fi
