@@ -2,6 +2,7 @@ import { produceRequest, produceResponse } from '../../protocol/generated/produc
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/generated/produce.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { BatchHeader, CompressionType, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
+import { RecordValidationError } from '../../protocol/records/batch-validator.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { InvalidRequestError } from '../request-dispatcher.ts';
@@ -75,7 +76,11 @@ function producePartition(
     };
   } catch (error) {
     const { errorCode, errorMessage } = errorAnswer(error, context);
-    return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
+    // v8+: the records that failed validation, so a client fails exactly those (Kafka's recordErrors).
+    const recordErrors = error instanceof RecordValidationError
+      ? error.recordErrors.map((recordError) => ({ batchIndex: recordError.batchIndex, batchIndexErrorMessage: recordError.message }))
+      : [];
+    return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors, errorMessage };
   }
 }
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ErrorCode, KafkaError, errorName } from '../errors.ts';
-import { CompressionType, RECORDS_COUNT_OFFSET } from './batch-header.ts';
-import { assignOffsets, validateBatches, type ValidateBatchesOptions } from './batch-validator.ts';
+import { CompressionType, MAX_TIMESTAMP_OFFSET, RECORDS_COUNT_OFFSET } from './batch-header.ts';
+import { RecordValidationError, assignOffsets, validateBatches, type ValidateBatchesOptions } from './batch-validator.ts';
 import { computeBatchCrc } from './crc32c.ts';
 import { buildRecordBatch, type RecordBatchOptions } from './record-batch-builder.ts';
 import { decodeRecordBatches } from './record-batch.ts';
@@ -181,4 +181,57 @@ test('opt-in record-level checks: keys for compacted topics, per-record timestam
     ], { compression, lastOffsetDelta: 1 });
     fails(ErrorCode.INVALID_RECORD, () => validateBatches(gappy, { ...OPTIONS, recordLevel: {} }));
   }
+});
+
+/** The RecordValidationError a validation throws, for its per-record errors. */
+function recordErrorsOf(run: () => unknown): RecordValidationError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof RecordValidationError, String(error));
+    return error;
+  }
+  assert.fail('validation passed');
+}
+
+test('record errors name every bad record by its index in the batch; one error per record, the key before the timestamp', () => {
+  for (const compression of [CompressionType.none, CompressionType.snappy]) {
+    const batch = buildRecordBatch([
+      { key: Buffer.from('a'), value: null, timestamp: NOW },
+      { key: null, value: null, timestamp: NOW },
+      { key: Buffer.from('c'), value: null, timestamp: NOW },
+      { key: null, value: null, timestamp: NOW - 10_000_000 },
+      { key: null, value: null, timestamp: NOW },
+      { key: Buffer.from('f'), value: null, timestamp: NOW + 10_000_000 },
+    ], { compression });
+    const error = recordErrorsOf(() => validateBatches(batch, { ...OPTIONS, recordLevel: { requireKeys: true } }));
+    assert.deepEqual(error.recordErrors.map((e) => e.batchIndex), [1, 3, 4, 5]);
+    assert.match(error.recordErrors[1]!.message, /without a key/, 'a keyless record out of range is refused for its key');
+    assert.match(error.recordErrors[3]!.message, /timestamp .* out of range/);
+    assert.equal(errorName(error.code), 'INVALID_TIMESTAMP', 'any timestamp error makes the batch INVALID_TIMESTAMP');
+    assert.equal(error.message, 'One or more records have been rejected due to invalid timestamp');
+  }
+});
+
+test('INVALID_RECORD record errors: the message counts them all and shows the first three', () => {
+  const batch = buildRecordBatch(Array.from({ length: 5 }, () => ({ key: null, value: Buffer.from('v'), timestamp: NOW })));
+  const error = recordErrorsOf(() => validateBatches(batch, { ...OPTIONS, recordLevel: { requireKeys: true } }));
+  assert.equal(errorName(error.code), 'INVALID_RECORD');
+  assert.deepEqual(error.recordErrors.map((e) => e.batchIndex), [0, 1, 2, 3, 4]);
+  assert.match(error.message, /^One or more records have been rejected due to 5 record errors in total, and only showing the first three errors at most: \[RecordError\(batchIndex=0, /);
+  assert.equal(error.message.match(/RecordError\(/g)?.length, 3);
+});
+
+test('without record-level checks, a header timestamp out of range finds the records behind it', () => {
+  const batch = buildRecordBatch([
+    { key: null, value: null, timestamp: NOW },
+    { key: null, value: null, timestamp: NOW + 10_000_000 },
+  ], { compression: CompressionType.lz4 });
+  const error = recordErrorsOf(() => validateBatches(batch, OPTIONS));
+  assert.deepEqual(error.recordErrors.map((e) => e.batchIndex), [1]);
+  // A header whose maxTimestamp is out of range while every record is in range: the header is refused alone.
+  const lying = buildRecordBatch([{ key: null, value: null, timestamp: NOW }]);
+  lying.writeBigInt64BE(BigInt(NOW + 10_000_000), MAX_TIMESTAMP_OFFSET);
+  fails(ErrorCode.INVALID_TIMESTAMP, () => validateBatches(resign(lying), OPTIONS));
+  assert.throws(() => validateBatches(lying, OPTIONS), (e) => !(e instanceof RecordValidationError));
 });

@@ -68,6 +68,34 @@ export interface ValidationResult {
   batches: ValidatedBatch[];
 }
 
+/** One record a validation refused: its index in its batch, and why (Produce v8+ recordErrors). */
+export interface RecordError {
+  readonly batchIndex: number;
+  readonly message: string;
+}
+
+/**
+ * A batch refused for what some of its records hold (Kafka's RecordValidationException). Produce
+ * answers the code, this message and every record's error, so a client fails exactly the bad
+ * records. INVALID_TIMESTAMP when any record's timestamp is out of range, else INVALID_RECORD.
+ */
+export class RecordValidationError extends KafkaError {
+  readonly recordErrors: readonly RecordError[];
+
+  constructor(recordErrors: readonly { readonly error: number; readonly recordError: RecordError }[]) {
+    const errors = recordErrors.map((entry) => entry.recordError);
+    const timestamp = recordErrors.some((entry) => entry.error === ErrorCode.INVALID_TIMESTAMP);
+    const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.message}')`);
+    super(
+      timestamp ? ErrorCode.INVALID_TIMESTAMP : ErrorCode.INVALID_RECORD,
+      timestamp
+        ? 'One or more records have been rejected due to invalid timestamp'
+        : `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`,
+    );
+    this.recordErrors = errors;
+  }
+}
+
 const MAX_INT32 = 0x7fffffff;
 
 export function validateBatches(records: Buffer, options: ValidateBatchesOptions): ValidationResult {
@@ -126,11 +154,16 @@ export function validateBatches(records: Buffer, options: ValidateBatchesOptions
     if (!isKnownCompressionType(compression)) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression type id ${compression}`);
     }
-    if (options.recordLevel) validateRecords(records, position, createTime, options);
+    if (options.recordLevel) validateRecords(records, position, createTime, options.recordLevel, options);
     const batchMaxTimestamp = header.maxTimestamp;
     if (createTime) {
-      checkTimestamp(header.baseTimestamp, options);
-      checkTimestamp(batchMaxTimestamp, options);
+      const baseTimestamp = header.baseTimestamp;
+      if (!timestampInRange(baseTimestamp, options) || !timestampInRange(batchMaxTimestamp, options)) {
+        // The header shows a record out of range; which ones, only the records say (an error path).
+        if (!options.recordLevel) validateRecords(records, position, createTime, {}, options);
+        // Still here: the header disagrees with its records.
+        throw timestampError(timestampInRange(baseTimestamp, options) ? batchMaxTimestamp : baseTimestamp, options);
+      }
       if (batchMaxTimestamp > maxTimestamp) {
         maxTimestamp = batchMaxTimestamp;
         offsetOfMaxTimestamp = recordCount + lastOffsetDelta;
@@ -162,28 +195,38 @@ export function validateBatches(records: Buffer, options: ValidateBatchesOptions
   return { batchCount: batches.length, recordCount, sizeInBytes: records.length, maxTimestamp, offsetOfMaxTimestamp, batches };
 }
 
-function validateRecords(records: Buffer, position: number, createTime: boolean, options: ValidateBatchesOptions): void {
-  const { requireKeys = false, maxDecompressedBytes } = options.recordLevel ?? {};
+/**
+ * Record-level checks, as Kafka's LogValidator makes them: every record is looked at, each gets at
+ * most one error (offsets, then the key, then the timestamp), and the batch fails with all of them.
+ */
+function validateRecords(
+  records: Buffer, position: number, createTime: boolean,
+  recordLevel: NonNullable<ValidateBatchesOptions['recordLevel']>, options: ValidateBatchesOptions,
+): void {
+  const { requireKeys = false, maxDecompressedBytes } = recordLevel;
   const batch = decodeRecordBatch(records, position, { verifyCrc: false, maxDecompressedBytes });
+  const errors: { error: number; recordError: RecordError }[] = [];
+  const refuse = (error: number, batchIndex: number, message: string) => errors.push({ error, recordError: { batchIndex, message } });
   for (let i = 0; i < batch.records.length; i++) {
     const record = batch.records[i]!;
     if (record.offsetDelta !== i) {
-      throw new KafkaError(ErrorCode.INVALID_RECORD, `record ${i} has offsetDelta ${record.offsetDelta}`);
+      refuse(ErrorCode.INVALID_RECORD, i, `record ${i} has offsetDelta ${record.offsetDelta}`);
+    } else if (requireKeys && record.key === null && !batch.isControl) {
+      refuse(ErrorCode.INVALID_RECORD, i, 'a compacted topic cannot accept a record without a key');
+    } else if (createTime && !timestampInRange(record.timestamp, options)) {
+      refuse(ErrorCode.INVALID_TIMESTAMP, i, timestampError(record.timestamp, options).message);
     }
-    if (requireKeys && record.key === null && !batch.isControl) {
-      throw new KafkaError(ErrorCode.INVALID_RECORD, 'a compacted topic cannot accept a record without a key');
-    }
-    if (createTime) checkTimestamp(record.timestamp, options);
   }
+  if (errors.length > 0) throw new RecordValidationError(errors);
 }
 
-function checkTimestamp(timestamp: number, options: ValidateBatchesOptions): void {
-  if (timestamp === NO_TIMESTAMP) return;
-  const { now, timestampDiffMs } = options;
-  if (timestamp < now - timestampDiffMs.before || timestamp > now + timestampDiffMs.after) {
-    throw new KafkaError(ErrorCode.INVALID_TIMESTAMP,
-      `timestamp ${timestamp} is out of range [${now - timestampDiffMs.before}, ${now + timestampDiffMs.after}]`);
-  }
+function timestampInRange(timestamp: number, { now, timestampDiffMs }: ValidateBatchesOptions): boolean {
+  return timestamp === NO_TIMESTAMP || (timestamp >= now - timestampDiffMs.before && timestamp <= now + timestampDiffMs.after);
+}
+
+function timestampError(timestamp: number, { now, timestampDiffMs }: ValidateBatchesOptions): KafkaError {
+  return new KafkaError(ErrorCode.INVALID_TIMESTAMP,
+    `timestamp ${timestamp} is out of range [${now - timestampDiffMs.before}, ${now + timestampDiffMs.after}]`);
 }
 
 function incrementSequence(sequence: number, increment: number): number {
