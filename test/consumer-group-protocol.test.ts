@@ -126,6 +126,10 @@ test('raw ConsumerGroupHeartbeat: three members split six partitions, a fourth j
     assert.equal(described.members.length, 4);
     assert.equal(described.assignorName, 'uniform');
     assert.equal(described.members[0]!.assignment.topicPartitions[0]?.topicName ?? topic, topic);
+    assert.equal(described.authorizedOperations, -2147483648, 'not asked for');
+    // Asked for, without an authorizer: every operation on a group, AclOperation READ (3), DELETE (6), DESCRIBE (8).
+    const asked = await clients[0]!.call(DESCRIBE, 0, { groupIds: [groupId, 'no-such-kip848-group'], includeAuthorizedOperations: true });
+    assert.deepEqual(asked.groups.map((g) => g.authorizedOperations), [(1 << 3) | (1 << 6) | (1 << 8), -2147483648]);
 
     // The fourth goes silent: after the session timeout the others share its partitions.
     const survivors = members.slice(0, 3);

@@ -3,6 +3,7 @@ import {
   consumerGroupDescribeRequest, consumerGroupDescribeResponse, type ConsumerGroupDescribeResponseDescribedGroup,
 } from '../../protocol/generated/consumer-group-describe.ts';
 import { errorAnswer } from './error-code.ts';
+import { authorizedOperations, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../security/authorized-operations.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -19,14 +20,14 @@ export const consumerGroupDescribeHandler = defineHandler({
     const coordinator = context.broker.groupCoordinator;
     const failed = (groupId: string, errorCode: number, errorMessage: string | null): ConsumerGroupDescribeResponseDescribedGroup => ({
       errorCode, errorMessage, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
-      authorizedOperations: -2147483648,
+      authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     });
     const groups = await Promise.all(request.groupIds.map(async (groupId) => {
       if (groupId === '') return failed(groupId, ErrorCode.INVALID_GROUP_ID, 'Group id can not be empty.');
       try {
         const [described] = await coordinator.runtime.scheduleReadOperation('consumer-group-describe', coordinator.partitionFor(groupId),
           (shard) => shard.consumer.describe([groupId]));
-        return described!;
+        return { ...described!, authorizedOperations: authorizedOperations('group', request.includeAuthorizedOperations && described!.errorCode === ErrorCode.NONE) };
       } catch (error) {
         const { errorCode, errorMessage } = errorAnswer(error, context);
         return failed(groupId, errorCode, errorMessage);

@@ -1,5 +1,6 @@
 import { describeClusterRequest, describeClusterResponse } from '../../protocol/generated/describe-cluster.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { authorizedOperations } from '../security/authorized-operations.ts';
 import { defineHandler } from './handler.ts';
 
 /** DescribeCluster endpoint types (v1+): 1 = brokers; 2 = controllers, which a broker does not serve. */
@@ -13,7 +14,13 @@ export const describeClusterHandler = defineHandler({
   handle(request, context) {
     const { broker } = context;
     const endpointType = request.endpointType ?? BROKER_ENDPOINT_TYPE;
-    const base = { throttleTimeMs: 0, clusterAuthorizedOperations: -2147483648, endpointType, clusterId: broker.metadata.clusterId, controllerId: broker.nodeId };
+    const base = {
+      throttleTimeMs: 0,
+      clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
+      endpointType,
+      clusterId: broker.metadata.clusterId,
+      controllerId: broker.nodeId,
+    };
     if (endpointType !== BROKER_ENDPOINT_TYPE) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Brokers answer for broker endpoints only', controllerId: -1, brokers: [] };
     }

@@ -2,12 +2,8 @@ import { describeGroupsRequest, describeGroupsResponse } from '../../protocol/ge
 import type { DescribeGroupsResponse, DescribeGroupsResponseDescribedGroup } from '../../protocol/generated/describe-groups.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { authorizedOperations } from '../security/authorized-operations.ts';
 import { defineHandler } from './handler.ts';
-
-/** AclOperation codes READ (3), DELETE (6), DESCRIBE (8): what may be done to a group when no authorizer is configured. */
-const GROUP_OPERATIONS_WITHOUT_AUTHORIZER = (1 << 3) | (1 << 6) | (1 << 8);
-/** Kafka's "not requested" value of authorizedOperations. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /**
  * DescribeGroups v0-5, as Kafka's group coordinator answers it: classic groups with their members
@@ -40,8 +36,7 @@ export const describeGroupsHandler = defineHandler({
     const groups = request.groups.map((groupId) => {
       const group = described.get(groupId)!;
       if (context.apiVersion < 3) return group;
-      const authorizedOperations = includeOperations && group.errorCode === ErrorCode.NONE ? GROUP_OPERATIONS_WITHOUT_AUTHORIZER : AUTHORIZED_OPERATIONS_OMITTED;
-      return { ...group, authorizedOperations };
+      return { ...group, authorizedOperations: authorizedOperations('group', includeOperations && group.errorCode === ErrorCode.NONE) };
     });
     return { throttleTimeMs: 0, groups };
   },

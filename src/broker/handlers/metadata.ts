@@ -4,6 +4,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { TopicMetadata } from '../cluster/metadata-store.ts';
 import { isInternalTopic, topicNameProblem } from '../cluster/topic-names.ts';
+import { authorizedOperations } from '../security/authorized-operations.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -42,6 +43,12 @@ export const metadataHandler = defineHandler({
         }
       }
     }
+    // v8+: what the client may do, when it asks; every topic answered gets it, as in Kafka, and
+    // the cluster's set has its place in v8-10 only (later clients ask DescribeCluster).
+    if (apiVersion >= 8 && request.includeTopicAuthorizedOperations === true) {
+      for (const topic of topics) topic.topicAuthorizedOperations = authorizedOperations('topic', true);
+    }
+    const includeCluster = apiVersion >= 8 && apiVersion <= 10 && request.includeClusterAuthorizedOperations === true;
     const self = broker.advertisedListener;
     return {
       throttleTimeMs: 0,
@@ -49,6 +56,7 @@ export const metadataHandler = defineHandler({
       clusterId: broker.metadata.clusterId,
       controllerId: broker.nodeId,
       topics,
+      ...(includeCluster ? { clusterAuthorizedOperations: authorizedOperations('cluster', true) } : {}),
     };
   },
 });

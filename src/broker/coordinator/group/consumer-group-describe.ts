@@ -3,11 +3,9 @@ import type {
 } from '../../../protocol/generated/consumer-group-describe.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { TopicsView } from '../runtime/coordinator-runtime.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.ts';
 import type { ConsumerGroup } from './consumer-group.ts';
 import { assignmentToList, type Assignment } from './consumer-group-member.ts';
-
-/** AuthorizedOperations when the client did not ask for them (Kafka's Integer.MIN_VALUE). */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 /** A consumer group as ConsumerGroupDescribe shows it: epochs, state, assignor, and each member's current and target assignment. */
 export function describeConsumerGroup(group: ConsumerGroup, assignorName: string, metadata: TopicsView): ConsumerGroupDescribeResponseDescribedGroup {
@@ -31,7 +29,8 @@ export function describeConsumerGroup(group: ConsumerGroup, assignorName: string
       assignment: describeAssignment(member.assignedPartitions, metadata),
       targetAssignment: describeAssignment(group.targetAssignmentOf(member.memberId), metadata),
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    // The handler fills it in when the client asks.
+    authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
   };
 }
 

@@ -22,6 +22,7 @@ import {
 import { replayConsumerGroupRecord } from './consumer-group-replay.ts';
 import { computeSubscriptionMetadata, computeTargetAssignment, subscriptionMetadataEquals } from './consumer-target-assignment.ts';
 import type { Group } from './group.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.ts';
 
 /** What the manager needs of the offsets manager (R's OffsetMetadataManager has it). */
 export interface GroupOffsetsView {
@@ -205,7 +206,7 @@ export class ConsumerGroupManager {
       if (group === undefined) {
         return {
           errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: '',
-          groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648,
+          groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
         };
       }
       return describeConsumerGroup(group, group.preferredServerAssignor() ?? this.defaultAssignor().name, this.context.metadata);
