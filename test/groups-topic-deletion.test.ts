@@ -5,6 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createCapturingLogger } from '../src/broker/logger.ts';
 import { Admin, Consumer, Producer, type ConsumerRecord } from '../src/client/index.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
@@ -82,4 +83,27 @@ test('a deleted topic takes its committed offsets along, across a restart; re-cr
   assert.ok(records.every((r) => r.value!.toString().startsWith('new-')));
   assert.deepEqual(await committed(admin), ['audit:0=4']);
   await admin.close();
+});
+
+test('deleting a topic logs one line with the count of offsets removed, not one per __consumer_offsets partition', async () => {
+  const { logger, lines } = createCapturingLogger();
+  const logged = await startTestBroker({ 'offsets.topic.num.partitions': '10' }, undefined, { logger });
+  const admin = new Admin({ bootstrapServers: [logged.bootstrap] });
+  try {
+    await admin.createTopics([{ topic: 'noisy', numPartitions: 3 }]);
+    // Two groups on (most likely) different __consumer_offsets partitions commit on all three partitions.
+    for (const groupId of ['noisy-a', 'noisy-b']) {
+      await admin.alterConsumerGroupOffsets(groupId, [0, 1, 2].map((partition) => ({ topic: 'noisy', partition, offset: 0 })));
+    }
+    await admin.deleteTopics(['noisy']);
+    const removed = lines.filter((line) => line.msg === 'offsets of deleted partitions removed');
+    assert.equal(removed.length, 1, 'one line for the deletion');
+    assert.equal(removed[0]!.offsetsRemoved, 6);
+    assert.deepEqual(removed[0]!.topics, ['noisy']);
+    assert.equal(removed[0]!.partitions, 3);
+  } finally {
+    await admin.close();
+    await logged.close();
+    await removeTempDir(logged.dataDir);
+  }
 });

@@ -119,12 +119,13 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     return { records, response: undefined };
   }
 
-  /** Topic partitions were deleted: their committed offsets go, in every group of this shard. */
-  onPartitionsDeleted(partitions: readonly TopicPartition[]): CoordinatorResult<void> {
+  /**
+   * Topic partitions were deleted: their committed offsets go, in every group of this shard. Answers
+   * how many were removed; the coordinator logs one line for all its shards.
+   */
+  onPartitionsDeleted(partitions: readonly TopicPartition[]): CoordinatorResult<number> {
     const records = this.offsets.onPartitionsDeleted(partitions);
-    const topics = [...new Set(partitions.map((p) => p.topic))];
-    this.context.logger.info({ topics, tombstones: records.length }, 'offsets of deleted partitions removed');
-    return { records, response: undefined };
+    return { records, response: records.length };
   }
 
   /** The records that delete a group: its manager's, or the classic GroupMetadata tombstone. */

@@ -117,11 +117,17 @@ export class GroupCoordinator {
   async onPartitionsDeleted(partitions: readonly TopicPartition[]): Promise<void> {
     if (this.closed) return;
     const writes = this.runtime.scheduleWriteAllOperation('on-partitions-deleted', (shard) => shard.onPartitionsDeleted(partitions));
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    let removed = 0;
     for (const outcome of await Promise.allSettled(writes)) {
-      if (outcome.status === 'fulfilled') continue;
-      const topics = [...new Set(partitions.map((p) => p.topic))];
-      this.options.logger.error({ err: outcome.reason, topics }, 'could not delete the committed offsets of deleted partitions');
+      if (outcome.status === 'fulfilled') {
+        removed += outcome.value;
+      } else {
+        this.options.logger.error({ err: outcome.reason, topics }, 'could not delete the committed offsets of deleted partitions');
+      }
     }
+    // One line per deletion, not one per __consumer_offsets partition.
+    this.options.logger.info({ topics, partitions: partitions.length, offsetsRemoved: removed }, 'offsets of deleted partitions removed');
   }
 
   shutdown(): void {
