@@ -164,3 +164,21 @@ test('admin: delete records below an offset, then delete the topic', { timeout: 
   await admin.deleteTopics({ topics: [TOPIC] });
   await waitFor(async () => !(await admin.listTopics()).includes(TOPIC), 10_000, { what: 'the topic gone from the list' });
 });
+
+test('a keyless record to a compacted topic fails with INVALID_RECORD (87); keyed records still go', { timeout: 60_000 }, async () => {
+  const topic = 'confluent-compacted';
+  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] }), true);
+  const producer = confluentKafka(broker.bootstrap, 'samsa-confluent-compacted').producer({ kafkaJS: { acks: -1 } });
+  await producer.connect();
+  try {
+    await assert.rejects(producer.send({ topic, messages: [{ key: null, value: 'no key' }] }), (error: { code?: number }) => {
+      assert.equal(error.code, 87);
+      return true;
+    });
+    const [kept] = await producer.send({ topic, messages: [{ key: 'k', value: 'keyed' }] });
+    assert.equal(kept?.errorCode, 0);
+    assert.equal(kept.baseOffset, '0', 'the refused record took no offset');
+  } finally {
+    await producer.disconnect();
+  }
+});

@@ -23,7 +23,7 @@ export interface ConfluentMessage {
 export interface ConfluentProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  send(record: { topic: string; messages: ConfluentMessage[] }): Promise<Array<{ topicName: string; partition: number; errorCode: number; offset?: string }>>;
+  send(record: { topic: string; messages: ConfluentMessage[] }): Promise<Array<{ topicName: string; partition: number; errorCode: number; baseOffset?: string }>>;
 }
 
 export interface ConsumedMessage {
