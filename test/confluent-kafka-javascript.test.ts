@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { createCapturingLogger, type CapturedLogLine } from '../src/broker/logger.ts';
 import { Admin } from '../src/client/index.ts';
 import { confluentKafka, GroupState, loadConfluentKafka, type Codec, type ConfluentAdmin } from './helpers/confluent-kafka.ts';
-import { firstSegmentPath, readSegmentBatches } from './helpers/log-segment.ts';
+import { codecsInLog } from './helpers/log-segment.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
-import { assertTopicContents, sampleValue, type ReadRecord, type SentRecord } from './helpers/topic-contents.ts';
+import { assertTopicContents, readRecordOf, sampleValue, type ReadRecord, type SentRecord } from './helpers/topic-contents.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 const PARTITIONS = 3;
@@ -97,11 +97,7 @@ test('produce in every codec, consume it all in a group, commit; the group and i
       await producer.disconnect();
     }
   }
-  const codecsOnDisk = new Set<number>();
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    for (const batch of await readSegmentBatches(firstSegmentPath(broker.dataDir, TOPIC, partition))) codecsOnDisk.add(batch.compression);
-  }
-  assert.deepEqual([...codecsOnDisk].sort(), CODECS.map((codec) => CODEC_IDS[codec]), 'every codec reached the log as sent');
+  assert.deepEqual(await codecsInLog(broker.dataDir, TOPIC, PARTITIONS), CODECS.map((codec) => CODEC_IDS[codec]), 'every codec reached the log as sent');
 
   const consumer = kafka.consumer({ kafkaJS: { groupId: GROUP, fromBeginning: true, autoCommit: false } });
   const read: ReadRecord[] = [];
@@ -110,14 +106,7 @@ test('produce in every codec, consume it all in a group, commit; the group and i
     await consumer.subscribe({ topics: [TOPIC] });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        read.push({
-          partition,
-          offset: BigInt(message.offset),
-          timestamp: BigInt(message.timestamp),
-          key: message.key?.toString('utf8') ?? '',
-          value: message.value?.toString('utf8') ?? '',
-          headers: Object.entries(message.headers ?? {}).map(([name, value]) => [name, value.toString()]),
-        });
+        read.push(readRecordOf(partition, message));
       },
     });
     await waitFor(() => read.length >= sent.length, 60_000, { intervalMs: 100, what: `${sent.length} records consumed` });

@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { registerKafkaJsCodecs } from './helpers/kafkajs-codecs.ts';
-import { firstSegmentPath, readSegmentBatches } from './helpers/log-segment.ts';
+import { codecsInLog } from './helpers/log-segment.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
-import { assertTopicContents, sampleValue, type ReadRecord, type SentRecord } from './helpers/topic-contents.ts';
+import { assertTopicContents, readRecordOf, sampleValue, type ReadRecord, type SentRecord } from './helpers/topic-contents.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 const { Kafka, CompressionTypes, logLevel, Partitioners } = kafkajs;
@@ -47,14 +47,7 @@ async function readWithKafkaJsGroup(kafka: InstanceType<typeof Kafka>, topic: st
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        read.push({
-          partition,
-          offset: BigInt(message.offset),
-          timestamp: BigInt(message.timestamp),
-          key: message.key?.toString('utf8') ?? '',
-          value: message.value?.toString('utf8') ?? '',
-          headers: Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
-        });
+        read.push(readRecordOf(partition, message));
       },
     });
     await waitFor(() => read.length >= expected, 60_000, { what: `${expected} records through the KafkaJS consumer` });
@@ -117,9 +110,5 @@ test('KafkaJS: create a 6-partition topic, produce keyed records with headers in
   assertTopicContents(sent, read, PARTITIONS);
 
   // The broker keeps the producer's bytes: every codec KafkaJS used is on disk as sent.
-  const codecsOnDisk = new Set<number>();
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    for (const batch of await readSegmentBatches(firstSegmentPath(broker.dataDir, topic, partition))) codecsOnDisk.add(batch.compression);
-  }
-  assert.deepEqual([...codecsOnDisk].sort(), [0, 1, 2, 3, 4]);
+  assert.deepEqual(await codecsInLog(broker.dataDir, topic, PARTITIONS), [0, 1, 2, 3, 4]);
 });

@@ -43,3 +43,12 @@ export async function readSegmentBatches(path: string): Promise<StoredBatch[]> {
   }
   return batches;
 }
+
+/** The compression codec ids of every batch in the first segments of a topic's partitions, sorted and distinct. */
+export async function codecsInLog(dataDir: string, topic: string, partitionCount: number): Promise<number[]> {
+  const codecs = new Set<number>();
+  for (let partition = 0; partition < partitionCount; partition++) {
+    for (const batch of await readSegmentBatches(firstSegmentPath(dataDir, topic, partition))) codecs.add(batch.compression);
+  }
+  return [...codecs].sort((a, b) => a - b);
+}

@@ -46,3 +46,24 @@ export function assertTopicContents(sent: SentRecord[], read: ReadRecord[], part
 export function sampleValue(label: string, index: number): string {
   return `${label}-${index}-` + 'the quick brown fox jumps over the lazy dog '.repeat(4 + (index % 5));
 }
+
+/** A record as a KafkaJS-style eachMessage hands it (KafkaJS, and confluent-kafka-javascript's KafkaJS API). */
+export interface KafkaJsStyleMessage {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, unknown>;
+}
+
+/** What a KafkaJS-style consumer read, as assertTopicContents takes it (header values as UTF-8 strings). */
+export function readRecordOf(partition: number, message: KafkaJsStyleMessage): ReadRecord {
+  return {
+    partition,
+    offset: BigInt(message.offset),
+    timestamp: BigInt(message.timestamp),
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value?.toString('utf8') ?? '',
+    headers: Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+  };
+}
