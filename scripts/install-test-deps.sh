@@ -67,13 +67,13 @@ missing_zookeeper=()
 # -dev packages below, and a user's `npm ci` / `npm start` must not depend on them. Its install would
 # download prebuilt binaries or library sources; with the Debian -dev packages and
 # CKJS_LINKING=dynamic it builds its bundled librdkafka against them with no download (a minute or
-# two on 2 cores). A stamp with the Node ABI it was built for skips the build when nothing changed.
+# two on 2 cores). A stamp of the Node ABI and the lockfile's content it was built from skips the
+# build when neither changed (content, not mtime: a checkout or rebase rewrites the file).
 confluent_dir=.test-clients/confluent
-confluent_stamp="$confluent_dir/node_modules/.samsa-built-for-node-abi"
-node24=node_modules/.bin/node
-confluent_abi="$("$node24" -p process.versions.modules)"
-if [ ! -f "$confluent_stamp" ] || [ "$(cat "$confluent_stamp")" != "$confluent_abi" ] ||
-   [ "$confluent_dir/package-lock.json" -nt "$confluent_stamp" ]; then
+confluent_stamp="$confluent_dir/node_modules/.samsa-build-stamp"
+node24="$PWD/node_modules/.bin/node"
+confluent_wanted="abi $("$node24" -p process.versions.modules) lock $(sha256sum < "$confluent_dir/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$confluent_stamp" ] || [ "$(cat "$confluent_stamp")" != "$confluent_wanted" ]; then
   missing=()
   for pkg in libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev liblz4-dev libsasl2-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -82,17 +82,29 @@ if [ ! -f "$confluent_stamp" ] || [ "$(cat "$confluent_stamp")" != "$confluent_a
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
-  # node-gyp must build for the Node 24 that runs the tests, from the headers its npm package ships
-  # (not the system Node's, nor headers downloaded from nodejs.org).
-  # The `node` package keeps them in node_modules/node/node_modules/node-<platform>-<arch>/include/node.
-  node24_headers="$(ls -d node_modules/node/node_modules/node-*/include/node 2>/dev/null | head -n 1)"
-  [ -n "$node24_headers" ] || { log "no Node 24 headers under node_modules/node"; exit 1; }
-  node24_prefix="$(cd "$node24_headers/../.." && pwd)"
+  # node-gyp must build for the Node 24 that runs the tests, from its own headers: not the system
+  # Node's, nor headers from nodejs.org (no internet). The npm package node-<platform>-<arch> of the
+  # same version carries them: the copy the `node` package installed, else one fetched from npm.
+  node24_version="$("$node24" -p process.versions.node)"
+  node24_package="$("$node24" -p '`node-${process.platform}-${process.arch}`')"
+  node24_prefix="$PWD/node_modules/node/node_modules/$node24_package"
+  if [ ! -f "$node24_prefix/include/node/node_version.h" ] ||
+     [ "$("$node24" -p "require('$node24_prefix/package.json').version")" != "$node24_version" ]; then
+    node24_prefix="$PWD/.test-clients/node-headers/$node24_version"
+    if [ ! -f "$node24_prefix/include/node/node_version.h" ]; then
+      log "fetching Node $node24_version's headers ($node24_package from npm)"
+      pack_dir="$(mktemp -d)"
+      (cd "$pack_dir" && npm pack "$node24_package@$node24_version" --silent >/dev/null)
+      mkdir -p "$node24_prefix"
+      tar -xzf "$pack_dir"/*.tgz -C "$node24_prefix" --strip-components=1 package/include
+      rm -rf "$pack_dir"
+    fi
+  fi
   log "building @confluentinc/kafka-javascript in $confluent_dir (librdkafka from source, a minute or two)"
   (
     cd "$confluent_dir"
-    PATH="$OLDPWD/node_modules/.bin:$PATH" CKJS_LINKING=dynamic npm_config_build_from_source=true \
+    PATH="$(dirname "$node24"):$PATH" CKJS_LINKING=dynamic npm_config_build_from_source=true \
       npm_config_nodedir="$node24_prefix" npm ci --no-audit --no-fund --loglevel=error >&2
   )
-  echo "$confluent_abi" > "$confluent_stamp"
+  echo "$confluent_wanted" > "$confluent_stamp"
 fi
