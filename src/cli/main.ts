@@ -53,6 +53,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'measure consume throughput (kafka-consumer-perf-test)',
     run: async (args, io) => (await import('./consumer-perf-test.ts')).runConsumerPerfTestCommand(args, io),
   },
+  verify: {
+    summary: 'check a cluster for lost, duplicated and reordered records, with faults injected (Jepsen-style)',
+    run: async (args, io) => (await import('./verify.ts')).runVerifyCommand(args, io),
+  },
 });
 
 /** Kafka's script names work too: `samsa kafka-topics.sh ...` is `samsa topics ...`. */
