@@ -58,7 +58,7 @@ export function summary(report: VerifyReport): string {
   lines.push(`produced: ${counts.attempted} attempted, ${counts.acknowledged} acknowledged, ${counts.failed} failed, ${counts.unanswered} unanswered`);
   if (report.faults.length > 0) {
     const failed = report.faults.filter((f) => f.exitCode !== 0).length;
-    lines.push(`faults: ${report.faults.length} runs${failed > 0 ? `, ${failed} of them exited non-zero` : ', all exited 0'}`);
+    lines.push(`faults: ${report.faults.length} run${report.faults.length === 1 ? '' : 's'}${failed > 0 ? `, ${failed} of them exited non-zero` : ', all exited 0'}`);
   }
   if (report.heal !== null) lines.push(`heal: exited ${report.heal.exitCode ?? report.heal.signal}`);
   lines.push(`read back twice: ${counts.read} records (${counts.foreign} not from this run); ${counts.indeterminate} unacknowledged sends present (indeterminate, not an anomaly)`);
