@@ -130,6 +130,13 @@ test('cluster: metadata, leader lookup, one connection per kind, a closed connec
     const again = await cluster.connection(nodeId!, 'produce');
     assert.notEqual(again, produce);
     assert.ok(!again.closed);
+    // On an open connection a request is on the wire when send() returns, not a turn later (the
+    // consumer has its next Fetch out before it hands the app the answer it is about to decode).
+    const answer = cluster.send(nodeId!, 'fetch', Apis.Metadata, { topics: null });
+    assert.equal(fetch.inFlight, 1, 'written before send() returned');
+    assert.equal((await answer).brokers.length, 1);
+    again.close();
+    assert.equal((await cluster.send(nodeId!, 'produce', Apis.Metadata, { topics: null })).brokers.length, 1, 'a closed connection is not written to');
     await assert.rejects(cluster.leaderFor('no-such-topic', 0), (e: unknown) => e instanceof KafkaClientError && e.errorName === 'UNKNOWN_TOPIC_OR_PARTITION');
   } finally {
     cluster.close();

@@ -66,6 +66,8 @@ export interface ClusterMetadata {
 
 interface PoolEntry {
   connection: Promise<Connection> | null;
+  /** The connection once it is open, so a send can be written without waiting a turn. */
+  open: Connection | null;
   failures: number;
   nextAttemptMs: number;
 }
@@ -124,7 +126,7 @@ export class Cluster {
     const key = `${nodeId}/${kind}`;
     let entry = this.#pool.get(key);
     if (entry === undefined) {
-      entry = { connection: null, failures: 0, nextAttemptMs: 0 };
+      entry = { connection: null, open: null, failures: 0, nextAttemptMs: 0 };
       this.#pool.set(key, entry);
     }
     if (entry.connection !== null) {
@@ -146,7 +148,11 @@ export class Cluster {
       const connection = await pending;
       current.failures = 0;
       current.nextAttemptMs = 0;
-      connection.onClose(() => { if (current.connection === pending) current.connection = null; });
+      if (current.connection === pending) current.open = connection;
+      connection.onClose(() => {
+        if (current.connection === pending) current.connection = null;
+        if (current.open === connection) current.open = null;
+      });
       this.#options.onConnectionAttempt?.({ nodeId, host: target.host, port: target.port, error: null });
       return connection;
     } catch (error) {
@@ -185,8 +191,18 @@ export class Cluster {
     }
   }
 
-  /** Sends to a broker (or any broker when nodeId is undefined) over the connection for `kind`. */
-  async send<Req, Res>(nodeId: number | undefined, kind: TrafficKind, api: ClientApi<Req, Res>, body: Req, options?: SendOptions): Promise<Res> {
+  /**
+   * Sends to a broker (or any broker when nodeId is undefined) over the connection for `kind`.
+   * When that connection is open, the request is written before this returns, not a turn later:
+   * the consumer relies on it to have its next Fetch on the wire before it wakes the application.
+   */
+  send<Req, Res>(nodeId: number | undefined, kind: TrafficKind, api: ClientApi<Req, Res>, body: Req, options?: SendOptions): Promise<Res> {
+    const open = nodeId === undefined || this.#closed ? null : this.#pool.get(`${nodeId}/${kind}`)?.open;
+    if (open != null && !open.closed) return open.send(api, body, options);
+    return this.#connectAndSend(nodeId, kind, api, body, options);
+  }
+
+  async #connectAndSend<Req, Res>(nodeId: number | undefined, kind: TrafficKind, api: ClientApi<Req, Res>, body: Req, options?: SendOptions): Promise<Res> {
     const connection = nodeId === undefined ? await this.anyConnection(kind) : await this.connection(nodeId, kind);
     return connection.send(api, body, options);
   }

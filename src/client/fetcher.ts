@@ -112,62 +112,89 @@ export class Fetcher {
     }, this.#cluster.retryBackoff.backoff(this.#refreshAttempts++)).unref();
   }
 
+  /**
+   * Fetches from `nodeId` until nothing there is fetchable. The app hears of an answer only once
+   * the next request is written (Cluster.send writes at once on an open connection): told first,
+   * it would decode the answer before the request left, and the broker would idle meanwhile.
+   */
   async #loop(nodeId: number): Promise<void> {
-    while (this.#running) {
-      const sent = this.#fetchable(nodeId);
-      if (sent.length === 0) return;
-      const topics = new Map<string, Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; logStartOffset: bigint; lastFetchedEpoch: number }>>();
-      for (const { state, offset } of sent) {
-        let list = topics.get(state.topic);
-        if (list === undefined) topics.set(state.topic, list = []);
-        list.push({ partition: state.partition, fetchOffset: BigInt(offset), partitionMaxBytes: this.#options.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 });
-      }
-      let response: FetchResponse;
-      try {
-        response = await this.#cluster.send(nodeId, 'fetch', Apis.Fetch, {
-          replicaId: -1, maxWaitMs: this.#options.maxWaitMs, minBytes: this.#options.minBytes, maxBytes: this.#options.maxBytes,
-          isolationLevel: isolationLevelCode(this.#options.isolationLevel), sessionId: 0, sessionEpoch: -1,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: this.#options.clientRack,
-        }, { extraTimeoutMs: this.#options.maxWaitMs });
-      } catch (error) {
-        if (error instanceof KafkaClientError && error.retriable) {
+    let untold = false;
+    const tell = (): void => {
+      if (untold) this.#onData();
+      untold = false;
+    };
+    try {
+      while (this.#running) {
+        const sent = this.#fetchable(nodeId);
+        if (sent.length === 0) return;
+        let response: FetchResponse;
+        try {
+          const request = this.#send(nodeId, sent);
+          tell();
+          response = await request;
+        } catch (error) {
+          if (error instanceof KafkaClientError && error.retriable) {
+            this.#refreshSoon();
+            await this.#backOff(nodeId);
+            return;
+          }
+          throw error;
+        }
+        if ((response.errorCode ?? 0) !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode!, `Fetch from broker ${nodeId}`);
+        const { data, stale } = this.#handle(nodeId, sent, response);
+        untold ||= data;
+        if (stale) {
+          tell();
           this.#refreshSoon();
           await this.#backOff(nodeId);
           return;
         }
-        throw error;
+        this.#failures.delete(nodeId);
       }
-      if ((response.errorCode ?? 0) !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode!, `Fetch from broker ${nodeId}`);
-      let data = false;
-      let stale = false;
-      for (const t of response.responses) {
-        for (const p of t.partitions) {
-          const entry = sent.find((x) => x.state.topic === t.topic && x.state.partition === p.partitionIndex);
-          // Unassigned, sought or paused since the request left: this answer is no longer wanted.
-          if (entry === undefined || this.partitions.get(tpKey(entry.state.topic, entry.state.partition)) !== entry.state ||
-            entry.state.epoch !== entry.epoch || this.#fetchOffset(entry.state) !== entry.offset) continue;
-          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-            this.#onOutOfRange(entry.state);
-            continue;
-          }
-          if (p.errorCode !== ErrorCode.NONE) {
-            const error = new KafkaClientError(p.errorCode, `Fetch ${t.topic}-${p.partitionIndex} from broker ${nodeId}`);
-            if (!error.retriable) throw error;
-            if (isMetadataError(p.errorCode)) stale = true;
-            continue;
-          }
-          entry.state.highWatermark = Number(p.highWatermark);
-          if (this.#accept(entry.state, entry.offset, p)) data = true;
-        }
-      }
-      if (data) this.#onData();
-      if (stale) {
-        this.#refreshSoon();
-        await this.#backOff(nodeId);
-        return;
-      }
-      this.#failures.delete(nodeId);
+    } finally {
+      tell();
     }
+  }
+
+  #send(nodeId: number, sent: ReadonlyArray<{ state: PartitionState; offset: number }>): Promise<FetchResponse> {
+    const topics = new Map<string, Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; logStartOffset: bigint; lastFetchedEpoch: number }>>();
+    for (const { state, offset } of sent) {
+      let list = topics.get(state.topic);
+      if (list === undefined) topics.set(state.topic, list = []);
+      list.push({ partition: state.partition, fetchOffset: BigInt(offset), partitionMaxBytes: this.#options.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 });
+    }
+    return this.#cluster.send(nodeId, 'fetch', Apis.Fetch, {
+      replicaId: -1, maxWaitMs: this.#options.maxWaitMs, minBytes: this.#options.minBytes, maxBytes: this.#options.maxBytes,
+      isolationLevel: isolationLevelCode(this.#options.isolationLevel), sessionId: 0, sessionEpoch: -1,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })), forgottenTopicsData: [], rackId: this.#options.clientRack,
+    }, { extraTimeoutMs: this.#options.maxWaitMs });
+  }
+
+  /** Buffers what the answer brought; `data` when any partition moved, `stale` when metadata must be refreshed first. */
+  #handle(nodeId: number, sent: ReadonlyArray<{ state: PartitionState; offset: number; epoch: number }>, response: FetchResponse): { data: boolean; stale: boolean } {
+    let data = false;
+    let stale = false;
+    for (const t of response.responses) {
+      for (const p of t.partitions) {
+        const entry = sent.find((x) => x.state.topic === t.topic && x.state.partition === p.partitionIndex);
+        // Unassigned, sought or paused since the request left: this answer is no longer wanted.
+        if (entry === undefined || this.partitions.get(tpKey(entry.state.topic, entry.state.partition)) !== entry.state ||
+          entry.state.epoch !== entry.epoch || this.#fetchOffset(entry.state) !== entry.offset) continue;
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          this.#onOutOfRange(entry.state);
+          continue;
+        }
+        if (p.errorCode !== ErrorCode.NONE) {
+          const error = new KafkaClientError(p.errorCode, `Fetch ${t.topic}-${p.partitionIndex} from broker ${nodeId}`);
+          if (!error.retriable) throw error;
+          if (isMetadataError(p.errorCode)) stale = true;
+          continue;
+        }
+        entry.state.highWatermark = Number(p.highWatermark);
+        if (this.#accept(entry.state, entry.offset, p)) data = true;
+      }
+    }
+    return { data, stale };
   }
 
   #backOff(nodeId: number): Promise<void> {
