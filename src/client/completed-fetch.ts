@@ -1,5 +1,5 @@
 import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
-import { decodeRecordBatch, type RecordBatch } from '../protocol/records/record-batch.ts';
+import { decodeRecordBatchInto } from '../protocol/records/record-batch.ts';
 import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
 
 
@@ -11,7 +11,8 @@ export interface ConsumerRecord {
   readonly timestampType: 'CreateTime' | 'LogAppendTime';
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: RecordHeader[];
+  /** Read-only: records without headers share one frozen empty list. */
+  readonly headers: readonly RecordHeader[];
   readonly leaderEpoch: number;
 }
 
@@ -127,40 +128,48 @@ function* wholeBatches(bytes: Buffer): Generator<BatchHeader> {
 
 /**
  * The records of the whole batches from `fetchOffset` on, batch by batch. A corrupt batch after
- * good ones ends the list (`corruptAt`, its base offset); one before any good batch throws.
+ * good ones ends the list (`corruptAt`, its base offset); one before any good batch throws. Every
+ * batch is decoded, so checked (CRC-32C with check.crcs), even a control or aborted one whose
+ * records are dropped, as Java's consumer does.
  */
 function decodeRecords(state: PartitionState, fetchOffset: number, bytes: Buffer, aborted: readonly AbortedTransaction[] | null,
   checkCrcs: boolean): { records: ConsumerRecord[]; corruptAt: number | null } {
   const abortedProducers = new Set<number>();
+  // Each aborted transaction counts from its first offset on, once: a producer's later transaction,
+  // after the marker that ended the aborted one, is its own (Java's consumeAbortedTransactionsUpTo).
+  const abortedByOffset = aborted === null ? [] : [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  let nextAborted = 0;
   const records: ConsumerRecord[] = [];
+  const options = { verifyCrc: checkCrcs };
+  const { topic, partition } = state;
   let decodedAny = false;
   for (const header of wholeBatches(bytes)) {
-    if (header.lastOffset < fetchOffset) continue;
-    let batch: RecordBatch;
+    const lastOffset = header.lastOffset;
+    if (lastOffset < fetchOffset) continue;
+    const producerId = header.producerId;
+    if (producerId >= 0) {
+      while (nextAborted < abortedByOffset.length && abortedByOffset[nextAborted]!.firstOffset <= lastOffset) {
+        abortedProducers.add(abortedByOffset[nextAborted++]!.producerId);
+      }
+    }
+    const dropped = header.isControl || (header.isTransactional && abortedProducers.has(producerId));
+    const timestampType = header.isLogAppendTime ? 'LogAppendTime' : 'CreateTime';
+    const leaderEpoch = header.partitionLeaderEpoch;
     try {
-      batch = decodeRecordBatch(bytes, header.position, { verifyCrc: checkCrcs });
+      decodeRecordBatchInto(bytes, header.position, options, dropped ? dropRecord
+        : (offset, timestamp, key, value, headers) => offset < fetchOffset ? undefined
+          : { topic, partition, offset, timestamp, timestampType, key, value, headers, leaderEpoch }, records);
     } catch (error) {
       if (!decodedAny) throw error;
       return { records, corruptAt: Math.max(fetchOffset, header.baseOffset) };
     }
     decodedAny = true;
-    if (aborted !== null && batch.isTransactional) {
-      for (const a of aborted) if (a.firstOffset <= batch.lastOffset) abortedProducers.add(a.producerId);
-    }
-    if (batch.isControl) {
-      // An ABORT/COMMIT marker ends the producer's transaction.
-      abortedProducers.delete(batch.producerId);
-      continue;
-    }
-    if (aborted !== null && batch.isTransactional && abortedProducers.has(batch.producerId)) continue;
-    const logAppendTime = batch.timestampType === 'LogAppendTime';
-    for (const r of batch.records) {
-      if (r.offset < fetchOffset) continue;
-      records.push({
-        topic: state.topic, partition: state.partition, offset: r.offset, timestamp: logAppendTime ? batch.maxTimestamp : r.timestamp,
-        timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers, leaderEpoch: batch.partitionLeaderEpoch,
-      });
-    }
+    // An ABORT/COMMIT marker ends the producer's transaction.
+    if (header.isControl) abortedProducers.delete(producerId);
   }
   return { records, corruptAt: null };
+}
+
+function dropRecord(): undefined {
+  return undefined;
 }

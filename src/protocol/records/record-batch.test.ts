@@ -6,7 +6,7 @@ import { ErrorCode, KafkaError } from '../errors.ts';
 import { BatchHeader, CompressionType } from './batch-header.ts';
 import { buildEndTransactionMarker, decodeEndTransactionMarker } from './control-record.ts';
 import { buildRecordBatch, type RecordInput } from './record-batch-builder.ts';
-import { ControlRecordType, controlRecordType, decodeRecordBatch, decodeRecordBatches } from './record-batch.ts';
+import { ControlRecordType, controlRecordType, decodeRecordBatch, decodeRecordBatchInto, decodeRecordBatches } from './record-batch.ts';
 
 const CODECS = [CompressionType.none, CompressionType.gzip, CompressionType.snappy, CompressionType.lz4, CompressionType.zstd];
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((array) => Buffer.from(array));
@@ -67,6 +67,34 @@ test('builder -> decoder round trip for all codecs', () => {
       });
     },
   ), { numRuns: 400 });
+});
+
+test('decodeRecordBatchInto: the caller\'s records, the ones it leaves out skipped, nothing appended from a corrupt batch', () => {
+  fc.assert(fc.property(
+    fc.array(recordArbitrary(1_700_000_000_000), { minLength: 2, maxLength: 30 }), optionsArbitrary,
+    (records, options) => {
+      const batch = buildRecordBatch(records, options);
+      const expected = decodeRecordBatch(batch);
+      const into: Array<string | [number, number, Buffer | null, Buffer | null, unknown, number]> = ['before'];
+      // Odd offsets left out, as the consumer leaves out records below its fetch offset.
+      const make = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: unknown, _attributes: number, offsetDelta: number) =>
+        offsetDelta % 2 === 1 ? undefined : [offset, timestamp, key, value, headers, offsetDelta] as [number, number, Buffer | null, Buffer | null, unknown, number];
+      const info = decodeRecordBatchInto(batch, 0, {}, make, into);
+      const { records: _records, ...fields } = expected;
+      assert.deepEqual(info, fields);
+      assert.deepEqual(into, ['before', ...expected.records.filter((r) => r.offsetDelta % 2 === 0)
+        .map((r) => [r.offset, r.timestamp, r.key, r.value, r.headers, r.offsetDelta])]);
+      // Records without headers share one frozen list: a consumer's records are read-only.
+      for (const r of expected.records) if (r.headers.length === 0) assert.ok(Object.isFrozen(r.headers));
+      // One record fewer declared than written: the batch fails after its records were read.
+      const liar = Buffer.from(batch);
+      liar.writeInt32BE(records.length - 1, 57);
+      const kept: unknown[] = ['before'];
+      assert.throws(() => decodeRecordBatchInto(liar, 0, { verifyCrc: false }, make, kept),
+        (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE);
+      assert.deepEqual(kept, ['before'], 'a corrupt batch appends nothing');
+    },
+  ), { numRuns: 200 });
 });
 
 test('several batches in one buffer decode in order', () => {

@@ -65,10 +65,32 @@ export class RecordCursor {
 
   readInt8(): number {
     this.require(1);
-    return this.buffer.readInt8(this.position++);
+    return (this.buffer[this.position++]! << 24) >> 24;
   }
 
   readVarint(): number {
+    // Most varints in a record are one byte (small deltas, -1 for null, lengths under 64) or two
+    // (lengths under 8 KiB): read those without the general loop.
+    const buffer = this.buffer;
+    const position = this.position;
+    const available = this.end - position;
+    if (available >= 1) {
+      const first = buffer[position]!;
+      if (first < 0x80) {
+        this.position = position + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+      const second = available >= 2 ? buffer[position + 1]! : 0x80;
+      if (second < 0x80) {
+        this.position = position + 2;
+        const value = (first & 0x7f) | (second << 7);
+        return (value >>> 1) ^ -(value & 1);
+      }
+    }
+    return this.#readLongVarint();
+  }
+
+  #readLongVarint(): number {
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       this.require(1);
@@ -99,11 +121,10 @@ export class RecordCursor {
   readNullableBytes(): Buffer | null {
     const length = this.readVarint();
     if (length === -1) return null;
-    if (length < 0) throw corruptRecord(`negative length ${length}`);
-    this.require(length);
-    const bytes = this.buffer.subarray(this.position, this.position + length);
-    this.position += length;
-    return bytes;
+    const start = this.position;
+    if (length < 0 || length > this.end - start) throw corruptRecord(length < 0 ? `negative length ${length}` : 'record ends before its fields do');
+    this.position = start + length;
+    return this.buffer.subarray(start, start + length);
   }
 
   private require(bytes: number): void {
