@@ -10,12 +10,12 @@ import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
  * broker is stopped and the directory removed.
  */
 export async function withBenchBroker<T>(prefix: string, overrides: KafkaConfigOverrides,
-  body: (broker: BrokerProcess, workDir: string) => Promise<T>): Promise<T> {
+  body: (broker: BrokerProcess, workDir: string) => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
   const workDir = await makeTempDir(prefix);
   try {
     const dataDir = join(workDir, 'data');
     await mkdir(dataDir);
-    const broker = await startBrokerProcess(dataDir, overrides);
+    const broker = await startBrokerProcess(dataDir, overrides, { env });
     try {
       return await body(broker, workDir);
     } catch (error) {

@@ -20,19 +20,23 @@
  * Then the consumer groups section (bench/groups.ts: settle time of a 10-member kcat group after a
  * join and a death, eager and cooperative; OffsetCommit throughput): --skip-groups leaves it out,
  * --groups-only runs nothing else; its settings take --groups-* flags (see bench/groups.ts).
+ *
+ * Then the event loop section (bench/event-loop.ts: the broker's event-loop delay, p99 and max,
+ * while every append is fsynced and while a consumer catches up on a cold backlog):
+ * --skip-event-loop leaves it out, --event-loop-only runs nothing else; its sizes take
+ * --event-loop-flush-records and --event-loop-mb (see bench/event-loop.ts).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { withBenchBroker } from './bench-broker.ts';
+import { KCAT_FAST_PRODUCER, runKcat, writeRecordsFile } from './kcat.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
 import { writeResultsFile } from './results-file.ts';
 import { printTable } from './table.ts';
 import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, writeClientsResults } from './clients.ts';
+import { eventLoopBenchArgs, eventLoopOptions, printEventLoopTable, runEventLoopBench, writeEventLoopResults } from './event-loop.ts';
 import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 
@@ -50,27 +54,6 @@ interface PhaseResult {
   brokerCpuSecondsPerGB: number;
 }
 
-async function writeRecordsFile(path: string, count: number, size: number): Promise<void> {
-  const out = createWriteStream(path);
-  const filler = 'x'.repeat(size);
-  for (let i = 0; i < count; i++) {
-    // Each line is one record value of exactly `size` bytes (the newline is kcat's delimiter).
-    const prefix = `${i}:`;
-    if (!out.write(prefix + filler.slice(prefix.length) + '\n')) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-/** Runs kcat to completion; stdout is discarded (that is the fetch sink). */
-async function runKcat(args: string[]): Promise<void> {
-  const child = spawn('kcat', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited with ${code}:\n${stderr}`);
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -83,12 +66,15 @@ async function main(): Promise<void> {
       'clients-only': { type: 'boolean', default: false },
       'skip-groups': { type: 'boolean', default: false },
       'groups-only': { type: 'boolean', default: false },
+      'skip-event-loop': { type: 'boolean', default: false },
+      'event-loop-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
+      ...eventLoopBenchArgs,
     },
   });
-  const only = values['storage-only'] || values['clients-only'] || values['groups-only'];
+  const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -110,6 +96,13 @@ async function main(): Promise<void> {
     const results = await runGroupsBench(options);
     printGroupsTable(results, options);
     await writeGroupsResults(options, results);
+  }
+  if (!values['skip-event-loop'] && (!only || values['event-loop-only'])) {
+    const options = eventLoopOptions(values, values.quick);
+    console.log('\nEvent loop delay (bench/event-loop.ts):');
+    const rows = await runEventLoopBench(options);
+    printEventLoopTable(rows);
+    await writeEventLoopResults(options, rows);
   }
 }
 
@@ -148,8 +141,7 @@ async function networkBench(values: { 'records-100b'?: string; 'records-1kb'?: s
         });
       };
 
-      await measure('produce', ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', file,
-        '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.messages=2000000', '-X', 'queue.buffering.max.kbytes=2000000']);
+      await measure('produce', ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', file, ...KCAT_FAST_PRODUCER]);
       const offsets = await admin.fetchTopicOffsets(topic);
       const highWatermark = Number(offsets[0]?.high ?? 0);
       if (highWatermark !== records) throw new Error(`${topic}: high watermark ${highWatermark} after producing ${records} records`);

@@ -114,7 +114,7 @@ function rssMb(): number {
 }
 
 /** Drops the page cache (root only); false when not permitted. */
-function dropPageCache(): boolean {
+export function dropPageCache(): boolean {
   try {
     execFileSync('sync');
     fs.writeFileSync('/proc/sys/vm/drop_caches', '3');

@@ -4,6 +4,7 @@ import { ConfigError, parseBrokerConfig, parseOverrides, parseProperties } from 
 import type { BrokerConfigInput } from '../broker/config.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
+import { reportEventLoopDelayOnSignal } from './event-loop-stats.ts';
 
 export const brokerUsage = `Usage: samsa broker [server.properties] [--config server.properties] [--override key=value ...]
 
@@ -135,7 +136,9 @@ function defaultDependencies(): BrokerCommandDependencies {
   return {
     startBroker: async (config) => {
       const { startBroker } = await import('../broker/broker.ts');
-      return startBroker(config);
+      const broker = await startBroker(config);
+      const stopStats = reportEventLoopDelayOnSignal(process.env, (line) => process.stderr.write(line));
+      return { port: broker.port, close: async () => { await broker.close(); stopStats(); } };
     },
     readTextFile: (path) => readFile(path, 'utf8'),
     waitForShutdown: () =>

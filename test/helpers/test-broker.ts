@@ -105,13 +105,14 @@ export function brokerNodeFlags(): string[] {
   return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line !== '');
 }
 
-export async function startBrokerProcess(dataDir: string, overrides: KafkaConfigOverrides = {}, { startTimeoutMs = 30_000 } = {}): Promise<BrokerProcess> {
+export async function startBrokerProcess(dataDir: string, overrides: KafkaConfigOverrides = {},
+  { startTimeoutMs = 30_000, env = {} }: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BrokerProcess> {
   const host = '127.0.0.1';
   const port = await findFreePort();
   const config: KafkaConfigOverrides = { listeners: `PLAINTEXT://${host}:${port}`, 'log.dirs': dataDir, ...overrides };
   const args = [...brokerNodeFlags(), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'broker'];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const append = (chunk: Buffer): void => {
     // Keep the tail only: a chatty broker must not grow the test's memory without bound.
