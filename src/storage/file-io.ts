@@ -1,6 +1,8 @@
 /**
- * Positional, synchronous file I/O. The broker is single-threaded: sync pread/pwrite on small
- * batches is fast, and it keeps appends to a log ordered without locks.
+ * Positional file I/O. Writes are synchronous: into the page cache they take microseconds, and
+ * they keep appends to a log ordered without locks. What can wait on the disk for milliseconds
+ * (fsync, reads that miss the page cache) has asynchronous forms that run in libuv's thread pool,
+ * so the broker's one event loop goes on serving everyone else meanwhile.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,5 +85,18 @@ export function syncDirectory(dir: string): void {
     throw ioError('fsync dir', dir, cause);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** syncDirectory in libuv's thread pool. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch (cause) {
+    throw ioError('fsync dir', dir, cause);
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }

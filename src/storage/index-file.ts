@@ -104,6 +104,18 @@ export abstract class IndexFile {
     this.file.sync();
   }
 
+  /** flush() with the fsync off the event loop; the entries are written (to the page cache) before it returns. */
+  async flushAsync(): Promise<void> {
+    if (this.memory === undefined) return;
+    this.writePending();
+    const file = this.file.pin();
+    try {
+      await file.sync();
+    } finally {
+      file.unpin();
+    }
+  }
+
   /** Frees the memory of an inactive segment's index; the next lookup reloads it. */
   unload(): void {
     if (this.memory === undefined || this.preallocated) return;

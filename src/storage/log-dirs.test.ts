@@ -56,6 +56,14 @@ function faultyIo(): FileIo & { failDir?: string; failOn?: 'write' | 'read'; fsy
     },
     ftruncate: nodeFileIo.ftruncate,
     size: nodeFileIo.size,
+    readAsync(fd: number, buffer: Buffer, offset: number, length: number, position: number) {
+      if (io.failOn === 'read' && failing(fd)) return Promise.reject(errno('EIO'));
+      return nodeFileIo.readAsync(fd, buffer, offset, length, position);
+    },
+    fsyncAsync(fd: number) {
+      io.fsyncs += 1;
+      return nodeFileIo.fsyncAsync(fd);
+    },
   };
   return io;
 }
@@ -120,14 +128,16 @@ test('EIO on read takes the dir offline too', async () => {
   await manager.closeAll();
 });
 
-test('logDirsInfo: space from statfs and per-partition sizes; flush.messages=1 fsyncs before the append returns', async () => {
+test('logDirsInfo: space from statfs and per-partition sizes; flush.messages=1: the append is durable once its fsync is done', async () => {
   const [logDir] = tempDirs(1);
   const io = faultyIo();
   const manager = LogManager.open({ logDirs: [logDir], ...identity, fileIo: io });
   const log = manager.createLog('t', 3, logConfig({ flushMessages: 1 }));
   const before = io.fsyncs;
-  log.appendAsLeader(batch('durable'), 0);
-  assert.ok(io.fsyncs > before, 'fsynced inside appendAsLeader');
+  const appended = log.appendAsLeader(batch('durable'), 0);
+  assert.ok(appended.durable !== undefined, 'flush.messages=1 asks for an fsync');
+  await appended.durable;
+  assert.ok(io.fsyncs > before, 'fsynced before the append counted as durable');
   assert.equal(log.recoveryPoint, 1);
   const [info] = manager.logDirsInfo();
   assert.equal(info.logDir, logDir);

@@ -145,7 +145,7 @@ export class LogManager {
       if (ms !== undefined && ms > 0) this.stopPeriodicTasks.push(schedulePeriodic(scheduler, ms, task));
     };
     every(intervals.flushCheckIntervalMs, () => this.flushDirtyLogs());
-    every(intervals.recoveryPointCheckpointIntervalMs ?? 60_000, () => this.checkpointRecoveryPoints());
+    every(intervals.recoveryPointCheckpointIntervalMs ?? 60_000, () => void this.checkpointRecoveryPoints());
     every(intervals.logStartOffsetCheckpointIntervalMs ?? 60_000, () => this.checkpointLogStartOffsets());
   }
 
@@ -240,16 +240,22 @@ export class LogManager {
   /**
    * Writes recovery-point-offset-checkpoint in every log dir (log.flush.offset.checkpoint.interval.ms
    * and at shutdown): on an unclean start only segments from each log's recovery point are checked.
+   * The rolled segments' fsyncs run off the event loop first; the file is written once they are done.
    */
-  checkpointRecoveryPoints(): void {
-    for (const logDir of this.logDirs) {
-      this.inLogDir(logDir, () => {
-        for (const entry of this.logs.values()) {
-          if (entry.logDir === logDir && !entry.log.isClosed) entry.log.flushRolledSegments();
-        }
-        this.checkpointRecoveryPointsIn(logDir);
-      });
-    }
+  async checkpointRecoveryPoints(): Promise<void> {
+    await Promise.all(this.logDirs.map(async (logDir) => {
+      const flushes = [];
+      for (const entry of this.logs.values()) {
+        if (entry.logDir === logDir && !entry.log.isClosed && !entry.log.isOffline) flushes.push(entry.log.flushRolledSegmentsAsync());
+      }
+      try {
+        await Promise.all(flushes);
+      } catch (error) {
+        // The failing log took its dir offline; the checkpoint of an offline dir is not written.
+        if (!(error instanceof FileIoError)) throw error;
+      }
+      this.inLogDir(logDir, () => this.checkpointRecoveryPointsIn(logDir));
+    }));
   }
 
   /** Runs work on an online dir; an I/O failure takes the dir offline instead of propagating. */
@@ -284,7 +290,7 @@ export class LogManager {
       if (!log.isClosed) this.inLogDir(logDir, () => log.flush());
     }
     this.checkpointLogStartOffsets();
-    this.checkpointRecoveryPoints();
+    await this.checkpointRecoveryPoints();
     for (const { log, logDir } of this.logs.values()) {
       this.inLogDir(logDir, () => log.close());
       log.close();

@@ -61,7 +61,7 @@ test('unclean stop: only segments from the recovery point on are checked', async
   const log = manager.createLog('t', 0, config);
   fill(log, 30);
   log.flush();
-  manager.checkpointRecoveryPoints();
+  await manager.checkpointRecoveryPoints();
   assert.equal(log.recoveryPoint, 60);
   fill(log, 10); // unflushed: two or three more segments
   const unflushed = log.segmentSummaries().filter((s) => s.nextOffset > 60).length;

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD,
-} from '../protocol/records/batch-header.ts';
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET } from '../protocol/records/batch-header.ts';
 import { scanValidBatches } from './batch-scan.ts';
 import { ioError, StorageError } from './errors.ts';
 import { FileHandlePool, type FileHandle } from './file-handle-pool.ts';
@@ -11,6 +9,9 @@ import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
+import { batchAt, OFFSETS_PREFIX, readLength, wholeBatches, type BatchPosition } from './segment-read.ts';
+
+export type { BatchPosition } from './segment-read.ts';
 
 export interface SegmentConfig {
   /** log.index.interval.bytes */
@@ -25,14 +26,6 @@ export interface SegmentContext {
   readonly now?: () => number;
   /** Memory for reads; fresh buffers without one. */
   readonly readBuffers?: ReadBufferPool;
-}
-
-/** Where one batch sits in a segment. */
-export interface BatchPosition {
-  baseOffset: number;
-  lastOffset: number;
-  position: number;
-  size: number;
 }
 
 const INT32_MAX = 0x7fff_ffff;
@@ -71,7 +64,9 @@ export class LogSegment {
   /** maxTimestamp of the first batch (-1 when it has none), read on demand after a reopen. */
   private firstBatchTimestamp: number | undefined;
   private indexesChecked = false;
-  private dirty = false;
+  /** Changes to the files (appends, truncations) so far, and how many of them an fsync has covered. */
+  private writes = 0;
+  private syncedWrites = 0;
   private readonly header: Buffer = Buffer.alloc(HEADER_PREFIX);
   private readonly readBuffers: ReadBufferPool | undefined;
 
@@ -198,7 +193,7 @@ export class LogSegment {
     this.maxTimestampSoFar = best;
     this.bytes += batches.length;
     this.next = lastOffset + 1;
-    this.dirty = true;
+    this.writes += 1;
   }
 
   /** The first batch whose last offset is >= targetOffset, scanning headers from `from`. */
@@ -206,12 +201,10 @@ export class LogSegment {
     let position = from;
     const header = this.header;
     while (position + LOG_OVERHEAD <= this.bytes) {
-      if (this.file.read(header, position, LAST_OFFSET_DELTA_OFFSET + 4) < LAST_OFFSET_DELTA_OFFSET + 4) return undefined;
-      const baseOffset = readInt64(header, 0);
-      const size = LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET);
-      const lastOffset = baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-      if (lastOffset >= targetOffset) return { baseOffset, lastOffset, position, size };
-      position += size;
+      if (this.file.read(header, position, OFFSETS_PREFIX) < OFFSETS_PREFIX) return undefined;
+      const batch = batchAt(header, position);
+      if (batch.lastOffset >= targetOffset) return batch;
+      position += batch.size;
     }
     return undefined;
   }
@@ -225,19 +218,39 @@ export class LogSegment {
   read(startOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Number.MAX_SAFE_INTEGER): Buffer | undefined {
     const first = this.findBatch(startOffset);
     if (first === undefined) return undefined;
-    if (first.lastOffset >= maxOffset) return Buffer.alloc(0);
-    const wanted = Math.min(Math.max(maxBytes, minOneBatch ? first.size : 0), this.bytes - first.position);
-    if (wanted < first.size) return Buffer.alloc(0);
+    const wanted = first.lastOffset >= maxOffset ? 0 : readLength(first, maxBytes, minOneBatch, this.bytes);
+    if (wanted === 0) return Buffer.alloc(0);
     const buffer = this.readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
-    const got = this.file.read(buffer, first.position, wanted);
-    let end = 0;
-    while (end + RECORD_BATCH_OVERHEAD <= got) {
-      const size = LOG_OVERHEAD + buffer.readInt32BE(end + BATCH_LENGTH_OFFSET);
-      if (end + size > got) break;
-      if (readInt64(buffer, end) + buffer.readInt32BE(end + LAST_OFFSET_DELTA_OFFSET) >= maxOffset) break;
-      end += size;
+    return wholeBatches(buffer, this.file.read(buffer, first.position, wanted), maxOffset);
+  }
+
+  /**
+   * read() with the file reads in libuv's thread pool, so a read that misses the page cache keeps
+   * the event loop free. The segment's size and index are taken when it starts and the descriptor
+   * is pinned until it ends: a deletion meanwhile does not disturb it, while a truncation may, so
+   * the log reads again when one happened (PartitionLog.readAsync).
+   */
+  async readAsync(startOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Number.MAX_SAFE_INTEGER): Promise<Buffer | undefined> {
+    let position = this.index.lookup(startOffset).position;
+    const bytes = this.bytes;
+    const file = this.file.pin();
+    try {
+      const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
+      let first: BatchPosition | undefined;
+      while (first === undefined && position + LOG_OVERHEAD <= bytes) {
+        if (await file.read(header, position, OFFSETS_PREFIX) < OFFSETS_PREFIX) return undefined;
+        const batch = batchAt(header, position);
+        if (batch.lastOffset >= startOffset) first = batch;
+        position += batch.size;
+      }
+      if (first === undefined) return undefined;
+      const wanted = first.lastOffset >= maxOffset ? 0 : readLength(first, maxBytes, minOneBatch, bytes);
+      if (wanted === 0) return Buffer.alloc(0);
+      const buffer = this.readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
+      return wholeBatches(buffer, await file.read(buffer, first.position, wanted), maxOffset);
+    } finally {
+      file.unpin();
     }
-    return buffer.subarray(0, end);
   }
 
   /**
@@ -334,12 +347,33 @@ export class LogSegment {
     this.indexesChecked = false;
   }
 
+  /** Whether some change to the files is not known to be on disk. */
+  get dirty(): boolean { return this.writes > this.syncedWrites; }
+
   flush(): void {
     if (!this.dirty) return;
+    const writes = this.writes;
     this.file.sync();
     this.offsetIndex.flush();
     this.timeIndex.flush();
-    this.dirty = false;
+    this.syncedWrites = Math.max(this.syncedWrites, writes);
+  }
+
+  /**
+   * flush() with the fsyncs in libuv's thread pool: what was written before the call is on disk
+   * when it resolves. The descriptors are pinned before it returns, so a deletion meanwhile
+   * neither closes them under the fsync nor makes it reopen a renamed file.
+   */
+  async flushAsync(): Promise<void> {
+    if (!this.dirty) return;
+    const writes = this.writes;
+    const file = this.file.pin();
+    try {
+      await Promise.all([file.sync(), this.offsetIndex.flushAsync(), this.timeIndex.flushAsync()]);
+    } finally {
+      file.unpin();
+    }
+    this.syncedWrites = Math.max(this.syncedWrites, writes);
   }
 
   /** Closes the descriptors (trimming the indexes); the segment reopens its files if used again. */
@@ -416,7 +450,7 @@ export class LogSegment {
     this.next = undefined;
     this.maxTimestampSoFar = undefined;
     if (position === 0) this.firstBatchTimestamp = -1;
-    this.dirty = true;
+    this.writes += 1;
   }
 
   /** Visits batch headers from `position` until `visit` returns false. */
@@ -424,11 +458,9 @@ export class LogSegment {
     const header = this.header;
     while (position + HEADER_PREFIX <= this.bytes) {
       if (this.file.read(header, position, HEADER_PREFIX) < HEADER_PREFIX) return;
-      const baseOffset = readInt64(header, 0);
-      const size = LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET);
-      const lastOffset = baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-      if (!visit({ baseOffset, lastOffset, position, size }, readInt64(header, MAX_TIMESTAMP_OFFSET))) return;
-      position += size;
+      const batch = batchAt(header, position);
+      if (!visit(batch, readInt64(header, MAX_TIMESTAMP_OFFSET))) return;
+      position += batch.size;
     }
   }
 

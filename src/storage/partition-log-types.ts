@@ -10,6 +10,12 @@ export interface LogAppendInfo {
   /** The time the caller stamped LogAppendTime batches with, -1 for CreateTime. */
   readonly logAppendTime: number;
   readonly logStartOffset: number;
+  /**
+   * Set when the flush policy (flush.messages) made this append ask for an fsync: settles when the
+   * fsync, run off the event loop, has put it on disk; rejects with a FileIoError
+   * (KAFKA_STORAGE_ERROR) if it failed. Whoever promised durability waits for it; nobody else does.
+   */
+  readonly durable?: Promise<void>;
 }
 
 export interface FetchDataInfo {

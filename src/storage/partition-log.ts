@@ -1,7 +1,7 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
-import { syncDirectory } from './file-io.ts';
+import { syncDirectory, syncDirectoryAsync } from './file-io.ts';
 import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
@@ -19,9 +19,11 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /**
  * The log of one topic-partition: a directory `<topic>-<partition>` of segments (Kafka's layout).
  * logStartOffset starts at the first segment's baseOffset and moves up with retention and
- * DeleteRecords; logEndOffset is the offset the next record gets. All I/O is synchronous and
- * positional, so appends are serialized without a lock. Opening (log-loader.ts) recovers the
- * segments after the recovery point; segments open their files and indexes lazily.
+ * DeleteRecords; logEndOffset is the offset the next record gets. Writes are synchronous and
+ * positional (into the page cache), so appends are serialized without a lock; fsyncs and fetch
+ * reads (readAsync) run in libuv's thread pool, since they may wait on the disk. Opening
+ * (log-loader.ts) recovers the segments after the recovery point; segments open their files and
+ * indexes lazily.
  *
  * A failed system call (FileIoError) takes the log offline: it reports to `onIoFailure` (the
  * LogManager takes the whole log dir offline) and every later call throws KAFKA_STORAGE_ERROR.
@@ -52,6 +54,12 @@ export class PartitionLog {
   private dirChanged = false;
   private unflushedMessages = 0;
   private lastFlushMs: number;
+  /** Asynchronous flushes run one after another: the last one asked for, and the one waiting to start. */
+  private flushTail: Promise<void> = Promise.resolve();
+  private queuedFlush: Promise<void> | undefined;
+  private queuedFlushIncludesActive = false;
+  /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
+  private truncations = 0;
   /** Kafka's recovery point: every offset below it is on disk; advanced by flush(). */
   private flushedOffset: number;
   private closed = false;
@@ -165,8 +173,8 @@ export class PartitionLog {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
     const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
-    this.appendToSegments(batches, firstOffset, next - 1);
-    return { firstOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this.logStartOffset };
+    const durable = this.appendToSegments(batches, firstOffset, next - 1);
+    return this.appendInfo(firstOffset, next - 1, logAppendTime, durable);
   }
 
   /** Appends batches whose offsets the leader assigned; they must follow the log end. */
@@ -174,8 +182,8 @@ export class PartitionLog {
     this.ensureOpen();
     if (batches.length === 0) return { firstOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
     const { firstOffset, lastOffset } = followerBatchRange(batches, this.logEndOffset, this.name);
-    this.appendToSegments(batches, firstOffset, lastOffset);
-    return { firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset };
+    const durable = this.appendToSegments(batches, firstOffset, lastOffset);
+    return this.appendInfo(firstOffset, lastOffset, -1, durable);
   }
 
   /**
@@ -184,14 +192,8 @@ export class PartitionLog {
    * fetchOffset == logEndOffset reads nothing; outside [logStartOffset, logEndOffset] throws.
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): FetchDataInfo {
-    this.ensureOpen();
-    const logStartOffset = this.logStartOffset;
-    const logEndOffset = this.logEndOffset;
-    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
-      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset, this.name);
-    }
-    const limit = maxOffset ?? logEndOffset;
-    if (fetchOffset >= logEndOffset || fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
+    if (fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
     return this.guard(() => {
       for (let i = floorIndex(this.segments, fetchOffset); i < this.segments.length; i++) {
         const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, limit);
@@ -201,6 +203,45 @@ export class PartitionLog {
       }
       return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
     });
+  }
+
+  /**
+   * read() with the file reads off the event loop (libuv's thread pool), for reads that may miss
+   * the page cache: a consumer catching up. Appends, rolls and deletions may run meanwhile; the
+   * segment read keeps its descriptor and its view of the file. A truncation meanwhile (a follower
+   * cut back to its leader) may have replaced bytes under it, so then it reads again.
+   */
+  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): Promise<FetchDataInfo> {
+    const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
+    if (fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    const truncations = this.truncations;
+    let segment: LogSegment | undefined = this.segments[floorIndex(this.segments, fetchOffset)];
+    while (segment !== undefined) {
+      const reading: LogSegment = segment;
+      const records: Buffer | undefined = await this.guardAsync(() => reading.readAsync(fetchOffset, maxBytes, minOneBatch, limit));
+      if (this.truncations !== truncations) {
+        if (records !== undefined) this.segmentContext.readBuffers?.release(records);
+        return this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
+      }
+      if (records !== undefined) {
+        if (this.segments.includes(reading)) this.noteRead(reading);
+        return { records, fetchOffset, logStartOffset, logEndOffset };
+      }
+      // Nothing at or after fetchOffset in it (compaction left a gap at its end): on to the next one.
+      segment = this.segments.find((next) => next.baseOffset > reading.baseOffset);
+    }
+    return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+  }
+
+  /** What a read may return: OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; `limit` is where it stops. */
+  private readRange(fetchOffset: number, maxOffset: number | undefined): { logStartOffset: number; logEndOffset: number; limit: number } {
+    this.ensureOpen();
+    const logStartOffset = this.logStartOffset;
+    const logEndOffset = this.logEndOffset;
+    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
+      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset, this.name);
+    }
+    return { logStartOffset, logEndOffset, limit: Math.min(maxOffset ?? logEndOffset, logEndOffset) };
   }
 
   /** ListOffsets by timestamp: the earliest record with timestamp >= target, segment by segment. */
@@ -235,6 +276,7 @@ export class PartitionLog {
       this.truncateFullyAndStartAt(offset);
       return;
     }
+    this.truncations += 1;
     this.flushedOffset = Math.min(this.flushedOffset, offset);
     while (this.segments.length > 0 && this.activeSegment.baseOffset >= offset) {
       this.deleteSegment(this.segments.pop() as LogSegment);
@@ -280,11 +322,62 @@ export class PartitionLog {
     this.flushedOffset = Math.max(this.flushedOffset, this.activeSegment.baseOffset);
   }
 
-  /** flush.ms: fsyncs if there are unflushed records and the last flush is at least flushMs old. */
+  /**
+   * flush() off the event loop: settles when everything appended before the call is on disk.
+   * Flushes run one at a time; every request made while one runs shares the next (group commit),
+   * which covers all appends made until it starts. A failure takes the log offline as flush() does.
+   */
+  flushAsync(): Promise<void> {
+    this.ensureOpen();
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.now();
+    return this.queueFlush(true);
+  }
+
+  /** flushRolledSegments() off the event loop (Kafka flushes a rolled segment in a background task too). */
+  flushRolledSegmentsAsync(): Promise<void> {
+    this.ensureOpen();
+    return this.queueFlush(false);
+  }
+
+  /** flush.ms: starts an fsync if there are unflushed records and the last flush is at least flushMs old. */
   flushIfDue(nowMs = this.now()): boolean {
     if (this.closed || this.offline || this.unflushedMessages === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
-    this.flush();
+    // Its failure takes the log offline and is reported there; nobody waits for this one.
+    this.flushAsync().catch(() => undefined);
     return true;
+  }
+
+  private queueFlush(includeActive: boolean): Promise<void> {
+    this.queuedFlushIncludesActive ||= includeActive;
+    if (this.queuedFlush !== undefined) return this.queuedFlush;
+    const flush = this.flushTail.then(() => {
+      const all = this.queuedFlushIncludesActive;
+      this.queuedFlush = undefined;
+      this.queuedFlushIncludesActive = false;
+      return this.runFlush(all);
+    });
+    this.queuedFlush = flush;
+    this.flushTail = flush.catch(() => undefined);
+    return flush;
+  }
+
+  /** One asynchronous flush: what it covers is taken now; the recovery point moves when it is done. */
+  private async runFlush(includeActive: boolean): Promise<void> {
+    // A closed log was flushed by its close (LogManager.closeAll) or deleted: nothing is left to do.
+    if (this.closed) return;
+    this.ensureOpen();
+    const end = includeActive ? this.logEndOffset : this.activeSegment.baseOffset;
+    const segments = includeActive ? [...this.unflushedSegments, this.activeSegment] : this.unflushedSegments;
+    this.unflushedSegments = [];
+    const dirChanged = this.dirChanged;
+    this.dirChanged = false;
+    await this.guardAsync(async () => {
+      // Started together, so every descriptor is pinned before anything can delete a segment.
+      await Promise.all(segments.map((segment) => segment.flushAsync()));
+      if (dirChanged) await syncDirectoryAsync(this.dir);
+    });
+    this.flushedOffset = Math.max(this.flushedOffset, end);
   }
 
   close(): void {
@@ -301,6 +394,7 @@ export class PartitionLog {
   /** Removes every segment and starts empty at `offset`, which becomes logStartOffset too. */
   truncateFullyAndStartAt(offset: number): void {
     this.ensureOpen();
+    this.truncations += 1;
     while (this.segments.length > 0) this.deleteSegment(this.segments.pop() as LogSegment);
     this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
@@ -322,21 +416,45 @@ export class PartitionLog {
 
   get isOffline(): boolean { return this.offline; }
 
-  private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number): void {
-    if (batches.length === 0) return;
+  private appendInfo(firstOffset: number, lastOffset: number, logAppendTime: number, durable: Promise<void> | undefined): LogAppendInfo {
+    const info = { firstOffset, lastOffset, logAppendTime, logStartOffset: this.logStartOffset };
+    return durable === undefined ? info : { ...info, durable };
+  }
+
+  /** Appends to the page cache; returns the pending fsync when flush.messages asks for one. */
+  private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number): Promise<void> | undefined {
+    if (batches.length === 0) return undefined;
     this.guard(() => {
       const active = this.activeSegment;
       if (shouldRoll(active, this.config, batches, lastOffset, this.now(), this.rollJitterMs)) this.roll(firstOffset);
       this.activeSegment.append(batches, firstOffset, lastOffset);
     });
     this.unflushedMessages += lastOffset - firstOffset + 1;
-    if (this.unflushedMessages >= this.config.flushMessages) this.flush();
+    if (this.unflushedMessages < this.config.flushMessages) return undefined;
+    const durable = this.flushAsync();
+    // Handled here so that a caller that does not wait (a follower, the coordinators) leaves no
+    // unhandled rejection; the failure itself took the log offline and was reported.
+    durable.catch(() => undefined);
+    return durable;
   }
 
   /** Runs storage work; a failed system call takes the log offline and is reported before it is rethrown. */
   private guard<T>(work: () => T): T {
     try {
       return work();
+    } catch (error) {
+      if (error instanceof FileIoError && !this.offline) {
+        this.markOffline();
+        this.onIoFailure?.(this, error);
+      }
+      throw error;
+    }
+  }
+
+  /** guard() for asynchronous work. */
+  private async guardAsync<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
     } catch (error) {
       if (error instanceof FileIoError && !this.offline) {
         this.markOffline();
@@ -362,6 +480,9 @@ export class PartitionLog {
     this.segments.push(LogSegment.create(this.dir, baseOffset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
     this.dirChanged = true;
+    // As Kafka's roll: the rolled segment and the new file's directory entry go to disk in the
+    // background; a failure takes the log offline there.
+    this.queueFlush(false).catch(() => undefined);
   }
 
   private advanceLogStartOffset(offset: number): void {

@@ -10,9 +10,11 @@ import { InvalidRequestError } from '../request-dispatcher.ts';
 /**
  * Produce: validate each partition's batches once, append them (the log assigns offsets by
  * patching the producer's bytes) and answer with the base offset. With one replica per partition,
- * acks=1 and acks=-1 are both satisfied once the append (and any flush the topic's policy asks for)
- * has returned. v0-2 are advertised because librdkafka 2.0.2 only compresses when Produce v0 is in
- * range (KAFKA-18659); requests at those versions are refused per partition with UNSUPPORTED_VERSION.
+ * acks=1 and acks=-1 are both satisfied once the append has returned and any fsync the topic's
+ * flush policy asked for has ended; that fsync runs off the event loop, so only this request waits
+ * for it (a failed one answers KAFKA_STORAGE_ERROR). v0-2 are advertised because librdkafka 2.0.2
+ * only compresses when Produce v0 is in range (KAFKA-18659); requests at those versions are refused
+ * per partition with UNSUPPORTED_VERSION.
  */
 export const produceHandler = defineHandler({
   request: produceRequest,
@@ -24,13 +26,15 @@ export const produceHandler = defineHandler({
   handle(request, context) {
     const acks = request.acks;
     const responses: ProduceResponseTopicProduceResponse[] = [];
+    const fsyncs: Promise<void>[] = [];
     let anyError = false;
     for (const topic of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const partition of topic.partitionData) {
-        const answer = producePartition(topic.name, partition.index, partition.records, acks, context);
+        const { answer, durable } = producePartition(topic.name, partition.index, partition.records, acks, context);
         if (answer.errorCode !== ErrorCode.NONE) anyError = true;
         partitionResponses.push(answer);
+        if (durable !== undefined) fsyncs.push(durable.catch((error: unknown) => { Object.assign(answer, failedAnswer(answer.index, error, context)); }));
       }
       responses.push({ name: topic.name, partitionResponses });
     }
@@ -39,7 +43,8 @@ export const produceHandler = defineHandler({
       if (anyError) throw new InvalidRequestError('acks=0 produce failed; closing the connection as Kafka does');
       return null;
     }
-    return { responses, throttleTimeMs: 0 };
+    const response = { responses, throttleTimeMs: 0 };
+    return fsyncs.length === 0 ? response : Promise.all(fsyncs).then(() => response);
   },
 });
 
@@ -49,7 +54,7 @@ function producePartition(
   records: Buffer | null,
   acks: number,
   context: RequestContext,
-): ProduceResponsePartitionProduceResponse {
+): { answer: ProduceResponsePartitionProduceResponse; durable?: Promise<void> } {
   try {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`);
@@ -67,21 +72,26 @@ function producePartition(
       );
     }
     const result = broker.replicaManager.appendRecords(topic, index, records!);
-    return {
+    const answer = {
       index,
       errorCode: ErrorCode.NONE,
       baseOffset: BigInt(result.baseOffset),
       logAppendTimeMs: BigInt(result.logAppendTimeMs),
       logStartOffset: BigInt(result.logStartOffset),
     };
+    return { answer, durable: result.durable };
   } catch (error) {
-    const { errorCode, errorMessage } = errorAnswer(error, context);
-    // v8+: the records that failed validation, so a client fails exactly those (Kafka's recordErrors).
-    const recordErrors = error instanceof RecordValidationError
-      ? error.recordErrors.map((recordError) => ({ batchIndex: recordError.batchIndex, batchIndexErrorMessage: recordError.message }))
-      : [];
-    return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors, errorMessage };
+    return { answer: failedAnswer(index, error, context) };
   }
+}
+
+function failedAnswer(index: number, error: unknown, context: RequestContext): ProduceResponsePartitionProduceResponse {
+  const { errorCode, errorMessage } = errorAnswer(error, context);
+  // v8+: the records that failed validation, so a client fails exactly those (Kafka's recordErrors).
+  const recordErrors = error instanceof RecordValidationError
+    ? error.recordErrors.map((recordError) => ({ batchIndex: recordError.batchIndex, batchIndexErrorMessage: recordError.message }))
+    : [];
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors, errorMessage };
 }
 
 /** ProduceRequest.validateRecords: v3+ carries exactly one magic v2 batch; zstd needs v7+. */

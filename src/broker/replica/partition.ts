@@ -33,6 +33,8 @@ export interface AppendResult {
   /** -1 unless the topic uses LogAppendTime. */
   readonly logAppendTimeMs: number;
   readonly logStartOffset: number;
+  /** Set when the topic's flush.messages asked for an fsync: settles once the records are on disk (see LogAppendInfo). */
+  readonly durable?: Promise<void>;
 }
 
 export interface ReadResult {
@@ -44,8 +46,10 @@ export interface ReadResult {
 
 /**
  * A partition this broker leads. In the single-node mode every replica is this one, so the high
- * watermark is the log end offset once an append has returned (and been flushed when the topic's
- * flush policy asks for it). Records at or above the high watermark are never served.
+ * watermark is the log end offset, except that an append whose fsync the topic's flush policy
+ * asked for is not counted before that fsync (run off the event loop) has ended: as in Kafka,
+ * where the flush is part of the append, nobody reads what could still vanish in a crash because
+ * of that policy. Records at or above the high watermark are never served.
  */
 export class Partition {
   readonly topic: string;
@@ -53,6 +57,8 @@ export class Partition {
   readonly key: string;
   readonly log: PartitionLog;
   leaderEpoch = 0;
+  /** First offsets of the appends whose fsync is still running, oldest first. */
+  private readonly awaitingFsync: number[] = [];
   private settings: PartitionSettings;
   private readonly time: Time;
 
@@ -66,7 +72,7 @@ export class Partition {
   }
 
   get highWatermark(): number {
-    return this.log.logEndOffset;
+    return this.awaitingFsync.length > 0 ? this.awaitingFsync[0]! : this.log.logEndOffset;
   }
 
   get validation(): PartitionValidation {
@@ -122,12 +128,20 @@ export class Partition {
     });
     const logAppendTimeMs = validation.timestampType === 'LogAppendTime' ? now : -1;
     const appended = this.log.appendAsLeader(records, this.leaderEpoch, logAppendTimeMs);
-    return {
+    const result = {
       baseOffset: appended.firstOffset,
       lastOffset: appended.lastOffset,
       logAppendTimeMs,
       logStartOffset: this.log.logStartOffset,
     };
+    const durable = appended.durable;
+    if (durable === undefined) return result;
+    this.awaitingFsync.push(appended.firstOffset);
+    const counted = (): void => { this.awaitingFsync.splice(this.awaitingFsync.indexOf(appended.firstOffset), 1); };
+    const tracked = durable.finally(counted);
+    // A failed fsync took the log offline and was reported there; whoever waits for it answers the error.
+    tracked.catch(() => undefined);
+    return { ...result, durable: tracked };
   }
 
   /**
@@ -146,7 +160,23 @@ export class Partition {
     return this.log.logStartOffset;
   }
 
+  /** Reads from the page cache on the event loop: for data just appended, which a waiting fetch reads. */
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
+    const highWatermark = this.checkFetchOffset(fetchOffset);
+    const records = fetchOffset === highWatermark ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, highWatermark).records;
+    return { records, highWatermark, logStartOffset: this.log.logStartOffset, lastStableOffset: highWatermark };
+  }
+
+  /** read() with the file reads off the event loop: data anywhere in the log, which may be cold. */
+  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+    const highWatermark = this.checkFetchOffset(fetchOffset);
+    const logStartOffset = this.log.logStartOffset;
+    const records = fetchOffset === highWatermark ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, highWatermark)).records;
+    return { records, highWatermark, logStartOffset, lastStableOffset: highWatermark };
+  }
+
+  /** The high watermark, once `fetchOffset` is known to lie in [logStartOffset, highWatermark]. */
+  private checkFetchOffset(fetchOffset: number): number {
     const highWatermark = this.highWatermark;
     if (fetchOffset < this.log.logStartOffset || fetchOffset > highWatermark) {
       throw new KafkaError(
@@ -154,8 +184,7 @@ export class Partition {
         `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${highWatermark}] of ${this.key}`,
       );
     }
-    const records = fetchOffset === highWatermark ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch).records;
-    return { records, highWatermark, logStartOffset: this.log.logStartOffset, lastStableOffset: highWatermark };
+    return highWatermark;
   }
 }
 

@@ -67,6 +67,8 @@ export class ReplicaManager {
     const partition = this.leaderPartition(topic, index);
     const result = partition.appendRecordsAsLeader(records);
     this.fetchPurgatory.checkAndComplete(partition.key);
+    // With flush.messages the high watermark moves when the fsync ends: wake the fetches again then.
+    result.durable?.then(() => this.fetchPurgatory.checkAndComplete(partition.key), () => undefined);
     return result;
   }
 

@@ -1,0 +1,50 @@
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
+import { readInt64 } from './file-io.ts';
+
+/**
+ * What a segment's synchronous and asynchronous reads share: finding the batch that holds an
+ * offset from its header, sizing the read, and cutting what was read to whole batches.
+ */
+
+/** Where one batch sits in a segment. */
+export interface BatchPosition {
+  baseOffset: number;
+  lastOffset: number;
+  position: number;
+  size: number;
+}
+
+/** Header bytes that give a batch's offsets and size. */
+export const OFFSETS_PREFIX = LAST_OFFSET_DELTA_OFFSET + 4;
+
+/** The batch whose header (at least OFFSETS_PREFIX bytes) is in `header`, found at `position`. */
+export function batchAt(header: Buffer, position: number): BatchPosition {
+  const baseOffset = readInt64(header, 0);
+  return {
+    baseOffset,
+    lastOffset: baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET),
+    position,
+    size: LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET),
+  };
+}
+
+/**
+ * Bytes to read from `first` on, within maxBytes (at least the first batch when minOneBatch,
+ * KIP-74) and the segment's `segmentBytes`; 0 when not even the first batch fits.
+ */
+export function readLength(first: BatchPosition, maxBytes: number, minOneBatch: boolean, segmentBytes: number): number {
+  const wanted = Math.min(Math.max(maxBytes, minOneBatch ? first.size : 0), segmentBytes - first.position);
+  return wanted < first.size ? 0 : wanted;
+}
+
+/** The whole batches at the start of the `got` bytes read, leaving out those with an offset >= maxOffset. */
+export function wholeBatches(buffer: Buffer, got: number, maxOffset: number): Buffer {
+  let end = 0;
+  while (end + RECORD_BATCH_OVERHEAD <= got) {
+    const size = LOG_OVERHEAD + buffer.readInt32BE(end + BATCH_LENGTH_OFFSET);
+    if (end + size > got) break;
+    if (readInt64(buffer, end) + buffer.readInt32BE(end + LAST_OFFSET_DELTA_OFFSET) >= maxOffset) break;
+    end += size;
+  }
+  return buffer.subarray(0, end);
+}
