@@ -9,6 +9,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
+import type { Partition, ReadResult } from '../replica/partition.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
 const FIRST_TOPIC_ID_VERSION = 13;
@@ -18,6 +19,10 @@ const FIRST_TOPIC_ID_VERSION = 13;
  * fewer than minBytes are ready the request waits in the fetch purgatory until an append makes
  * enough data ready or maxWaitMs passes; it is woken by appends, never by polling.
  *
+ * The first read goes to libuv's thread pool (a consumer catching up reads data the page cache may
+ * have dropped, and the event loop must not wait for the disk); the reads of a waiting fetch, woken
+ * by appends, read what the first one brought in and what was just written, from the page cache.
+ *
  * Fetch sessions (KIP-227) are answered sessionless, as Kafka allows: a full fetch gets session id
  * 0, which tells the client to keep sending full fetches.
  */
@@ -26,12 +31,12 @@ export const fetchHandler = defineHandler({
   response: fetchResponse,
   minVersion: 4,
   maxVersion: 17,
-  handle(request, context) {
+  async handle(request, context) {
     if (request.sessionId !== 0 || (request.sessionEpoch ?? -1) > 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const names = topicNames(request, context);
-    const first = readAll(request, context, names);
+    const first = await readAllAsync(request, context, names);
     if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
       return first.response;
     }
@@ -63,6 +68,53 @@ interface FetchRound {
   readonly keys: string[];
 }
 
+/** Each requested topic's name, in request order (see topicNames). */
+type TopicNames = ReadonlyArray<string | undefined>;
+
+/** One partition's read, as a pass asks its driver for it. */
+interface PartitionRead {
+  readonly partition: Partition;
+  readonly fetchOffset: number;
+  readonly maxBytes: number;
+  readonly minOneBatch: boolean;
+}
+
+/** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
+function readAll(request: FetchRequest, context: RequestContext, names: TopicNames): FetchRound {
+  const pass = fetchPass(request, context, names);
+  let step = pass.next();
+  while (!step.done) {
+    const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
+    let read: ReadResult;
+    try {
+      read = partition.read(fetchOffset, maxBytes, minOneBatch);
+    } catch (error) {
+      step = pass.throw(error);
+      continue;
+    }
+    step = pass.next(read);
+  }
+  return step.value;
+}
+
+/** A pass with its reads made in libuv's thread pool, one partition after another (each read's size depends on the last). */
+async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames): Promise<FetchRound> {
+  const pass = fetchPass(request, context, names);
+  let step = pass.next();
+  while (!step.done) {
+    const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
+    let read: ReadResult;
+    try {
+      read = await partition.readAsync(fetchOffset, maxBytes, minOneBatch);
+    } catch (error) {
+      step = pass.throw(error);
+      continue;
+    }
+    step = pass.next(read);
+  }
+  return step.value;
+}
+
 /**
  * Each requested topic's name, resolved once when the request arrives (from v13 by topic id), as
  * Kafka's KafkaApis does: a topic deleted while the fetch waits is then UNKNOWN_TOPIC_OR_PARTITION
@@ -76,9 +128,10 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
 /**
  * One pass over the requested partitions, within the response's maxBytes. The first partition that
  * has data returns at least one whole batch even when it is larger than the limits (KIP-74), so a
- * consumer can always make progress.
+ * consumer can always make progress. It yields each read and is given its result (or its error),
+ * so the same pass runs on the event loop or off it.
  */
-function readAll(request: FetchRequest, context: RequestContext, names: ReadonlyArray<string | undefined>): FetchRound {
+function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames): Generator<PartitionRead, FetchRound, ReadResult> {
   const { broker, apiVersion } = context;
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
   let remaining = request.maxBytes ?? 0x7fffffff;
@@ -104,7 +157,7 @@ function readAll(request: FetchRequest, context: RequestContext, names: Readonly
         checkLeaderEpoch(currentLeaderEpoch < 0 ? undefined : currentLeaderEpoch, partition);
         keys.push(partition.key);
         const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
-        const read = partition.read(Number(requested.fetchOffset), maxBytes, bytes === 0);
+        const read = yield { partition, fetchOffset: Number(requested.fetchOffset), maxBytes, minOneBatch: bytes === 0 };
         bytes += read.records.length;
         remaining = Math.max(0, remaining - read.records.length);
         partitions.push({
