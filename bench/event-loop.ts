@@ -8,8 +8,10 @@
  *
  * - idle: nothing to do for 2 s, the floor this machine gives (timer slack, other processes);
  * - produce, flush.messages=1: kcat produces `--event-loop-flush-records` 1 KiB records in small
- *   batches (batch.num.messages=100, acks=all, many requests in flight) to a topic that fsyncs
- *   after every append, so every request costs an fsync;
+ *   batches (batch.num.messages=100, acks=all, 5 requests in flight as Java's producer allows) to a
+ *   topic that fsyncs after every append, so every request asks for an fsync;
+ * - produce, no flush: the same to a topic with the default flush policy (the OS writes back), the
+ *   control: what the loop's delay is when the disk is not asked to wait;
  * - cold catch-up: a `--event-loop-mb` (1024) backlog of 1 KiB records is written once, the page
  *   cache is dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`, root only; the row says "warm"
  *   otherwise), then kcat reads it all from the beginning, as a consumer catching up does.
@@ -99,6 +101,7 @@ export async function runEventLoopBench(options: EventLoopBenchOptions): Promise
       await admin.createTopics({
         topics: [
           { topic: 'flush-each', numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'flush.messages', value: '1' }] },
+          { topic: 'no-flush', numPartitions: 1, replicationFactor: 1 },
           { topic: 'backlog', numPartitions: 1, replicationFactor: 1 },
         ],
         waitForLeaders: true,
@@ -110,10 +113,12 @@ export async function runEventLoopBench(options: EventLoopBenchOptions): Promise
 
     const flushFile = join(workDir, 'flush-each.txt');
     await writeRecordsFile(flushFile, options.flushRecords, RECORD_BYTES);
-    rows.push(await phase(broker, 'produce, flush.messages=1', options.flushRecords, () => runKcat([
-      '-P', '-b', broker.bootstrap, '-t', 'flush-each', '-p', '0', '-l', flushFile,
-      '-X', 'linger.ms=0', '-X', 'batch.num.messages=100', '-X', 'acks=all',
-    ])));
+    for (const [name, topic] of [['produce, flush.messages=1', 'flush-each'], ['produce, no flush (control)', 'no-flush']] as const) {
+      rows.push(await phase(broker, name, options.flushRecords, () => runKcat([
+        '-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', flushFile,
+        '-X', 'linger.ms=0', '-X', 'batch.num.messages=100', '-X', 'acks=all', '-X', 'max.in.flight.requests.per.connection=5',
+      ])));
+    }
 
     const backlogRecords = Math.round((options.backlogMb * 1e6) / RECORD_BYTES);
     const backlogFile = join(workDir, 'backlog.txt');

@@ -8,7 +8,8 @@ import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PartitionLog, syncDirectory, type PartitionLogOptions } from './partition-log.ts';
+import { syncDirectory } from './file-io.ts';
+import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
 import { schedulePeriodic, timerScheduler, type Scheduler } from './scheduler.ts';
 
 export interface LogManagerOptions {

@@ -9,9 +9,8 @@ import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
-import { batchAt, OFFSETS_PREFIX, readLength, wholeBatches, type BatchPosition } from './segment-read.ts';
-
-export type { BatchPosition } from './segment-read.ts';
+import { renameForDelete } from './segment-files.ts';
+import { batchAt, OFFSETS_PREFIX, readBatchesAsync, readLength, wholeBatches, type BatchPosition } from './segment-read.ts';
 
 export interface SegmentConfig {
   /** log.index.interval.bytes */
@@ -225,29 +224,15 @@ export class LogSegment {
   }
 
   /**
-   * read() with the file reads in libuv's thread pool, so a read that misses the page cache keeps
-   * the event loop free. The segment's size and index are taken when it starts and the descriptor
-   * is pinned until it ends: a deletion meanwhile does not disturb it, while a truncation may, so
-   * the log reads again when one happened (PartitionLog.readAsync).
+   * read() with the file reads in libuv's thread pool, the descriptor pinned until it ends: a
+   * deletion meanwhile does not disturb it, a truncation may (PartitionLog.readAsync reads again).
    */
   async readAsync(startOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Number.MAX_SAFE_INTEGER): Promise<Buffer | undefined> {
-    let position = this.index.lookup(startOffset).position;
-    const bytes = this.bytes;
+    const from = this.index.lookup(startOffset).position;
     const file = this.file.pin();
     try {
-      const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
-      let first: BatchPosition | undefined;
-      while (first === undefined && position + LOG_OVERHEAD <= bytes) {
-        if (await file.read(header, position, OFFSETS_PREFIX) < OFFSETS_PREFIX) return undefined;
-        const batch = batchAt(header, position);
-        if (batch.lastOffset >= startOffset) first = batch;
-        position += batch.size;
-      }
-      if (first === undefined) return undefined;
-      const wanted = first.lastOffset >= maxOffset ? 0 : readLength(first, maxBytes, minOneBatch, bytes);
-      if (wanted === 0) return Buffer.alloc(0);
-      const buffer = this.readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
-      return wholeBatches(buffer, await file.read(buffer, first.position, wanted), maxOffset);
+      const allocate = (size: number): Buffer => this.readBuffers?.acquire(size) ?? Buffer.allocUnsafe(size);
+      return await readBatchesAsync(file, { from, bytes: this.bytes, startOffset, maxBytes, minOneBatch, maxOffset }, allocate);
     } finally {
       file.unpin();
     }
@@ -347,7 +332,7 @@ export class LogSegment {
     this.indexesChecked = false;
   }
 
-  /** Whether some change to the files is not known to be on disk. */
+  /** Some change to the files is not known to be on disk. */
   get dirty(): boolean { return this.writes > this.syncedWrites; }
 
   flush(): void {
@@ -359,11 +344,7 @@ export class LogSegment {
     this.syncedWrites = Math.max(this.syncedWrites, writes);
   }
 
-  /**
-   * flush() with the fsyncs in libuv's thread pool: what was written before the call is on disk
-   * when it resolves. The descriptors are pinned before it returns, so a deletion meanwhile
-   * neither closes them under the fsync nor makes it reopen a renamed file.
-   */
+  /** flush() with the fsyncs in libuv's thread pool, the descriptors pinned (see FileHandle.pin). */
   async flushAsync(): Promise<void> {
     if (!this.dirty) return;
     const writes = this.writes;
@@ -406,16 +387,7 @@ export class LogSegment {
    */
   renameForDelete(): string[] {
     this.abandon();
-    const renamed: string[] = [];
-    for (const file of this.files()) {
-      try {
-        fs.renameSync(file, `${file}.deleted`);
-        renamed.push(`${file}.deleted`);
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('rename for delete', file, cause);
-      }
-    }
-    return renamed;
+    return renameForDelete(this.files());
   }
 
   private files(): string[] {

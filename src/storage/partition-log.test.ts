@@ -200,10 +200,12 @@ test('truncateTo removes whole batches from the one containing the offset', () =
   log.close();
 });
 
-test('appendAsFollower keeps the leader offsets; flush.messages=1 flushes each append', () => {
+test('appendAsFollower keeps the leader offsets; flush.messages=1 flushes each append', async () => {
   const log = openLog(tempDir(), { flushMessages: 1 });
-  log.appendAsFollower(buildBatch({ records: [{ value: 'a' }, { value: 'b' }], baseOffset: 0 }));
-  log.appendAsFollower(buildBatch({ records: [{ value: 'c' }], baseOffset: 5 }));
+  await log.appendAsFollower(buildBatch({ records: [{ value: 'a' }, { value: 'b' }], baseOffset: 0 })).durable;
+  assert.equal(log.recoveryPoint, 2, 'on disk once durable settled');
+  await log.appendAsFollower(buildBatch({ records: [{ value: 'c' }], baseOffset: 5 })).durable;
+  assert.equal(log.recoveryPoint, 6);
   assert.equal(log.logEndOffset, 6);
   assert.deepEqual(readAll(log).map((r) => r.offset), [0, 1, 5]);
   assert.throws(() => log.appendAsFollower(buildBatch({ records: [{ value: 'd' }], baseOffset: 5 })), /does not follow/);

@@ -1,14 +1,15 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
-import { syncDirectory, syncDirectoryAsync } from './file-io.ts';
 import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
+import { LogFlusher } from './log-flusher.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
 import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
-  DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, RecentSegments, shouldRoll, summarizeSegments,
+  cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
+  RecentSegments, shouldRoll, summarizeSegments,
 } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
@@ -20,10 +21,9 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * The log of one topic-partition: a directory `<topic>-<partition>` of segments (Kafka's layout).
  * logStartOffset starts at the first segment's baseOffset and moves up with retention and
  * DeleteRecords; logEndOffset is the offset the next record gets. Writes are synchronous and
- * positional (into the page cache), so appends are serialized without a lock; fsyncs and fetch
- * reads (readAsync) run in libuv's thread pool, since they may wait on the disk. Opening
- * (log-loader.ts) recovers the segments after the recovery point; segments open their files and
- * indexes lazily.
+ * positional, so appends are serialized without a lock; fsyncs and fetch reads (readAsync) wait on
+ * the disk in libuv's thread pool. Opening (log-loader.ts) recovers the segments after the
+ * recovery point; segments open their files and indexes lazily.
  *
  * A failed system call (FileIoError) takes the log offline: it reports to `onIoFailure` (the
  * LogManager takes the whole log dir offline) and every later call throws KAFKA_STORAGE_ERROR.
@@ -49,19 +49,9 @@ export class PartitionLog {
   private startOffset: number;
   private readonly deletedFiles: DeletedFileRemover;
   private readonly segments: LogSegment[];
-  /** Segments rolled since the last flush: they still need their fsync. */
-  private unflushedSegments: LogSegment[] = [];
-  private dirChanged = false;
-  private unflushedMessages = 0;
-  private lastFlushMs: number;
-  /** Asynchronous flushes run one after another: the last one asked for, and the one waiting to start. */
-  private flushTail: Promise<void> = Promise.resolve();
-  private queuedFlush: Promise<void> | undefined;
-  private queuedFlushIncludesActive = false;
+  private readonly flusher: LogFlusher;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
-  /** Kafka's recovery point: every offset below it is on disk; advanced by flush(). */
-  private flushedOffset: number;
   private closed = false;
 
   private constructor(options: PartitionLogOptions, loaded: LoadedSegments & { context: SegmentContext }) {
@@ -81,8 +71,10 @@ export class PartitionLog {
     this.truncatedBytesOnOpen = loaded.truncatedBytes;
     this.recoveredSegmentsOnOpen = loaded.recoveredSegments;
     this.recoveredBatchesOnOpen = loaded.recoveredBatches;
-    this.flushedOffset = this.logEndOffset;
-    this.lastFlushMs = this.now();
+    this.flusher = new LogFlusher({
+      dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
+      ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
+    }, this.logEndOffset);
   }
 
   /**
@@ -115,7 +107,7 @@ export class PartitionLog {
   get segmentBaseOffsets(): number[] { return this.segments.map((segment) => segment.baseOffset); }
   get logConfig(): LogConfig { return this.config; }
   /** Offsets below this are fsynced: what recovery-point-offset-checkpoint records. */
-  get recoveryPoint(): number { return this.flushedOffset; }
+  get recoveryPoint(): number { return this.flusher.recoveryPoint; }
   get isClosed(): boolean { return this.closed; }
 
   /** Topic config changes apply to the next roll, append and flush. */
@@ -173,8 +165,7 @@ export class PartitionLog {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
     const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
-    const durable = this.appendToSegments(batches, firstOffset, next - 1);
-    return this.appendInfo(firstOffset, next - 1, logAppendTime, durable);
+    return this.appendToSegments(batches, firstOffset, next - 1, logAppendTime);
   }
 
   /** Appends batches whose offsets the leader assigned; they must follow the log end. */
@@ -182,8 +173,7 @@ export class PartitionLog {
     this.ensureOpen();
     if (batches.length === 0) return { firstOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
     const { firstOffset, lastOffset } = followerBatchRange(batches, this.logEndOffset, this.name);
-    const durable = this.appendToSegments(batches, firstOffset, lastOffset);
-    return this.appendInfo(firstOffset, lastOffset, -1, durable);
+    return this.appendToSegments(batches, firstOffset, lastOffset, -1);
   }
 
   /**
@@ -206,10 +196,8 @@ export class PartitionLog {
   }
 
   /**
-   * read() with the file reads off the event loop (libuv's thread pool), for reads that may miss
-   * the page cache: a consumer catching up. Appends, rolls and deletions may run meanwhile; the
-   * segment read keeps its descriptor and its view of the file. A truncation meanwhile (a follower
-   * cut back to its leader) may have replaced bytes under it, so then it reads again.
+   * read() off the event loop, for reads that may miss the page cache. A segment read keeps its
+   * descriptor and view through appends, rolls and deletions; after a truncation it reads again.
    */
   async readAsync(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): Promise<FetchDataInfo> {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
@@ -220,7 +208,7 @@ export class PartitionLog {
       const reading: LogSegment = segment;
       const records: Buffer | undefined = await this.guardAsync(() => reading.readAsync(fetchOffset, maxBytes, minOneBatch, limit));
       if (this.truncations !== truncations) {
-        if (records !== undefined) this.segmentContext.readBuffers?.release(records);
+        this.segmentContext.readBuffers?.release(records ?? EMPTY); // nobody saw these bytes
         return this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
       }
       if (records !== undefined) {
@@ -247,16 +235,7 @@ export class PartitionLog {
   /** ListOffsets by timestamp: the earliest record with timestamp >= target, segment by segment. */
   offsetForTimestamp(targetTimestamp: number): TimestampAndOffset | undefined {
     this.ensureOpen();
-    return this.guard(() => {
-      for (let i = floorIndex(this.segments, this.startOffset); i < this.segments.length; i++) {
-        const segment = this.segments[i];
-        if (segment.maxTimestampAndOffset().timestamp < targetTimestamp) continue;
-        const found = segment.offsetForTimestamp(targetTimestamp, this.startOffset);
-        this.noteRead(segment);
-        if (found !== undefined) return found;
-      }
-      return undefined;
-    });
+    return this.guard(() => offsetForTimestampIn(this.segments, this.startOffset, targetTimestamp, (segment) => this.noteRead(segment)));
   }
 
   /** ListOffsets MAX_TIMESTAMP: the largest batch maxTimestamp and the last offset of that batch; -1s when empty. */
@@ -277,14 +256,14 @@ export class PartitionLog {
       return;
     }
     this.truncations += 1;
-    this.flushedOffset = Math.min(this.flushedOffset, offset);
+    this.flusher.truncatedTo(offset);
     while (this.segments.length > 0 && this.activeSegment.baseOffset >= offset) {
       this.deleteSegment(this.segments.pop() as LogSegment);
     }
     if (this.segments.length === 0) {
       this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
       this.startOffset = offset;
-      this.dirChanged = true;
+      this.flusher.directoryChanged();
     } else {
       this.activeSegment.truncateTo(offset);
     }
@@ -294,90 +273,18 @@ export class PartitionLog {
   /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
   flush(): void {
     this.ensureOpen();
-    const end = this.logEndOffset;
-    this.guard(() => {
-      this.flushRolledSegments();
-      this.activeSegment.flush();
-    });
-    this.unflushedMessages = 0;
-    this.lastFlushMs = this.now();
-    this.flushedOffset = Math.max(this.flushedOffset, end);
+    this.flusher.flush();
   }
 
-  /**
-   * fsyncs the segments rolled since the last flush (the recovery point moves to the active
-   * segment): Kafka does this right after a roll; here the LogManager does it before it writes
-   * recovery-point-offset-checkpoint, when the OS has usually written those pages already.
-   */
-  flushRolledSegments(): void {
-    this.ensureOpen();
-    this.guard(() => {
-      for (const segment of this.unflushedSegments) segment.flush();
-      this.unflushedSegments = [];
-      if (this.dirChanged) {
-        syncDirectory(this.dir);
-        this.dirChanged = false;
-      }
-    });
-    this.flushedOffset = Math.max(this.flushedOffset, this.activeSegment.baseOffset);
-  }
-
-  /**
-   * flush() off the event loop: settles when everything appended before the call is on disk.
-   * Flushes run one at a time; every request made while one runs shares the next (group commit),
-   * which covers all appends made until it starts. A failure takes the log offline as flush() does.
-   */
-  flushAsync(): Promise<void> {
-    this.ensureOpen();
-    this.unflushedMessages = 0;
-    this.lastFlushMs = this.now();
-    return this.queueFlush(true);
-  }
-
-  /** flushRolledSegments() off the event loop (Kafka flushes a rolled segment in a background task too). */
+  /** fsyncs, off the event loop, the segments rolled since the last flush (also started by each roll, as in Kafka). */
   flushRolledSegmentsAsync(): Promise<void> {
     this.ensureOpen();
-    return this.queueFlush(false);
+    return this.flusher.flushRolledSegmentsAsync();
   }
 
   /** flush.ms: starts an fsync if there are unflushed records and the last flush is at least flushMs old. */
   flushIfDue(nowMs = this.now()): boolean {
-    if (this.closed || this.offline || this.unflushedMessages === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
-    // Its failure takes the log offline and is reported there; nobody waits for this one.
-    this.flushAsync().catch(() => undefined);
-    return true;
-  }
-
-  private queueFlush(includeActive: boolean): Promise<void> {
-    this.queuedFlushIncludesActive ||= includeActive;
-    if (this.queuedFlush !== undefined) return this.queuedFlush;
-    const flush = this.flushTail.then(() => {
-      const all = this.queuedFlushIncludesActive;
-      this.queuedFlush = undefined;
-      this.queuedFlushIncludesActive = false;
-      return this.runFlush(all);
-    });
-    this.queuedFlush = flush;
-    this.flushTail = flush.catch(() => undefined);
-    return flush;
-  }
-
-  /** One asynchronous flush: what it covers is taken now; the recovery point moves when it is done. */
-  private async runFlush(includeActive: boolean): Promise<void> {
-    // A closed log was flushed by its close (LogManager.closeAll) or deleted: nothing is left to do.
-    if (this.closed) return;
-    this.ensureOpen();
-    const end = includeActive ? this.logEndOffset : this.activeSegment.baseOffset;
-    const segments = includeActive ? [...this.unflushedSegments, this.activeSegment] : this.unflushedSegments;
-    this.unflushedSegments = [];
-    const dirChanged = this.dirChanged;
-    this.dirChanged = false;
-    await this.guardAsync(async () => {
-      // Started together, so every descriptor is pinned before anything can delete a segment.
-      await Promise.all(segments.map((segment) => segment.flushAsync()));
-      if (dirChanged) await syncDirectoryAsync(this.dir);
-    });
-    this.flushedOffset = Math.max(this.flushedOffset, end);
+    return !this.closed && !this.offline && this.flusher.flushIfDue(nowMs, this.config.flushMs);
   }
 
   close(): void {
@@ -398,10 +305,10 @@ export class PartitionLog {
     while (this.segments.length > 0) this.deleteSegment(this.segments.pop() as LogSegment);
     this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
-    this.dirChanged = true;
+    this.flusher.directoryChanged();
     const moved = this.startOffset !== offset;
     this.startOffset = offset;
-    this.flushedOffset = Math.min(this.flushedOffset, offset);
+    this.flusher.truncatedTo(offset);
     if (moved) this.onLogStartOffsetChanged?.(this);
   }
 
@@ -416,26 +323,21 @@ export class PartitionLog {
 
   get isOffline(): boolean { return this.offline; }
 
-  private appendInfo(firstOffset: number, lastOffset: number, logAppendTime: number, durable: Promise<void> | undefined): LogAppendInfo {
+  /** Appends to the page cache; `durable` is the pending fsync when flush.messages asks for one. */
+  private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number, logAppendTime: number): LogAppendInfo {
     const info = { firstOffset, lastOffset, logAppendTime, logStartOffset: this.logStartOffset };
-    return durable === undefined ? info : { ...info, durable };
-  }
-
-  /** Appends to the page cache; returns the pending fsync when flush.messages asks for one. */
-  private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number): Promise<void> | undefined {
-    if (batches.length === 0) return undefined;
+    if (batches.length === 0) return info;
     this.guard(() => {
       const active = this.activeSegment;
       if (shouldRoll(active, this.config, batches, lastOffset, this.now(), this.rollJitterMs)) this.roll(firstOffset);
       this.activeSegment.append(batches, firstOffset, lastOffset);
     });
-    this.unflushedMessages += lastOffset - firstOffset + 1;
-    if (this.unflushedMessages < this.config.flushMessages) return undefined;
-    const durable = this.flushAsync();
+    const durable = this.flusher.appended(lastOffset - firstOffset + 1, this.config.flushMessages);
+    if (durable === undefined) return info;
     // Handled here so that a caller that does not wait (a follower, the coordinators) leaves no
     // unhandled rejection; the failure itself took the log offline and was reported.
     durable.catch(() => undefined);
-    return durable;
+    return { ...info, durable };
   }
 
   /** Runs storage work; a failed system call takes the log offline and is reported before it is rethrown. */
@@ -443,25 +345,24 @@ export class PartitionLog {
     try {
       return work();
     } catch (error) {
-      if (error instanceof FileIoError && !this.offline) {
-        this.markOffline();
-        this.onIoFailure?.(this, error);
-      }
-      throw error;
+      throw this.failed(error);
     }
   }
 
-  /** guard() for asynchronous work. */
   private async guardAsync<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof FileIoError && !this.offline) {
-        this.markOffline();
-        this.onIoFailure?.(this, error);
-      }
-      throw error;
+      throw this.failed(error);
     }
+  }
+
+  private failed(error: unknown): unknown {
+    if (error instanceof FileIoError && !this.offline) {
+      this.markOffline();
+      this.onIoFailure?.(this, error);
+    }
+    return error;
   }
 
   private noteRead(segment: LogSegment): void {
@@ -475,14 +376,11 @@ export class PartitionLog {
       this.deleteSegment(this.segments.pop() as LogSegment);
     } else {
       previous.onBecomeInactive();
-      this.unflushedSegments.push(previous);
     }
     this.segments.push(LogSegment.create(this.dir, baseOffset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
-    this.dirChanged = true;
-    // As Kafka's roll: the rolled segment and the new file's directory entry go to disk in the
-    // background; a failure takes the log offline there.
-    this.queueFlush(false).catch(() => undefined);
+    if (previous.size === 0) this.flusher.directoryChanged();
+    else this.flusher.rolled(previous);
   }
 
   private advanceLogStartOffset(offset: number): void {
@@ -496,17 +394,15 @@ export class PartitionLog {
     void reason; // kept for the caller's log line, as in Kafka's deleteSegments(reason)
     const files: string[] = [];
     for (const segment of doomed) {
-      this.unflushedSegments = this.unflushedSegments.filter((s) => s !== segment);
+      this.flusher.removed(segment);
       files.push(...this.guard(() => segment.renameForDelete()));
     }
-    this.dirChanged = true;
     this.deletedFiles.removeLater(files, this.config.fileDeleteDelayMs);
   }
 
   private deleteSegment(segment: LogSegment): void {
-    this.unflushedSegments = this.unflushedSegments.filter((s) => s !== segment);
+    this.flusher.removed(segment);
     segment.delete();
-    this.dirChanged = true;
   }
 
   private ensureOpen(): void {
@@ -523,16 +419,7 @@ export class PartitionLog {
   /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
   cleanerView(): import('./cleaner/cleanable-log.ts').CleanerView {
     this.ensureOpen();
-    const segments = this.segments.slice(0, -1).map((segment) => ({
-      baseOffset: segment.baseOffset,
-      size: segment.size,
-      nextOffset: segment.nextOffset,
-      maxTimestamp: segment.maxTimestampAndOffset().timestamp,
-      indexEntries: segment.index.entries,
-      read: (startOffset: number, maxBytes: number) => segment.read(startOffset, maxBytes, true),
-      handle: segment,
-    }));
-    return { segments, activeBaseOffset: this.segments[this.segments.length - 1].baseOffset };
+    return cleanerViewOf(this.segments);
   }
 
   /**
@@ -545,11 +432,8 @@ export class PartitionLog {
     swap: import('./cleaner/cleanable-log.ts').SegmentSwap,
   ): void {
     this.ensureOpen();
-    const first = old.length === 0 ? -1 : this.segments.indexOf(old[0].handle as LogSegment);
-    const replaceable = first >= 0 && first + old.length < this.segments.length
-      && swap.baseOffset === this.segments[first].baseOffset
-      && old.every((view, i) => this.segments[first + i] === view.handle);
-    if (!replaceable) {
+    const first = cleanedSegmentsIndex(this.segments, old, swap.baseOffset);
+    if (first < 0) {
       swap.discard();
       throw new StorageError(`segments of ${this.name} changed while they were being cleaned`);
     }
@@ -562,6 +446,3 @@ export class PartitionLog {
   }
   // --- end of compaction hooks ---
 }
-
-/** Kept here for existing importers; lives in file-io.ts. */
-export { syncDirectory } from './file-io.ts';

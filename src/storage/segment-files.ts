@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import { BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
-import { CorruptRecordError } from './errors.ts';
+import { CorruptRecordError, ioError } from './errors.ts';
 import { readInt64 } from './file-io.ts';
 import type { FullLogConfig } from './log-config.ts';
 import type { LogSegment } from './log-segment.ts';
 import type { SegmentSummary } from './partition-log-types.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
+import type { CleanableSegment, CleanerView } from './cleaner/cleanable-log.ts';
 
 /**
  * Removal of deleted segments' `.deleted` files after file.delete.delay.ms (Kafka's async delete:
@@ -170,4 +171,60 @@ export class RecentSegments {
     const idle = this.recent.shift() as LogSegment;
     if (stillReleasable(idle)) idle.release();
   }
+}
+
+/** The cleaner's view of a log's segments: every one but the active one, read-only. */
+export function cleanerViewOf(segments: readonly LogSegment[]): CleanerView {
+  const views = segments.slice(0, -1).map((segment) => ({
+    baseOffset: segment.baseOffset,
+    size: segment.size,
+    nextOffset: segment.nextOffset,
+    maxTimestamp: segment.maxTimestampAndOffset().timestamp,
+    indexEntries: segment.index.entries,
+    read: (startOffset: number, maxBytes: number) => segment.read(startOffset, maxBytes, true),
+    handle: segment,
+  }));
+  return { segments: views, activeBaseOffset: segments[segments.length - 1].baseOffset };
+}
+
+/**
+ * Where the cleaned segments `old` start in `segments`, when they are still there, consecutive and
+ * not active, and the cleaned one starts at the first's baseOffset; -1 otherwise.
+ */
+export function cleanedSegmentsIndex(segments: readonly LogSegment[], old: readonly CleanableSegment[], swapBaseOffset: number): number {
+  const first = old.length === 0 ? -1 : segments.indexOf(old[0].handle as LogSegment);
+  const replaceable = first >= 0 && first + old.length < segments.length
+    && swapBaseOffset === segments[first].baseOffset
+    && old.every((view, i) => segments[first + i] === view.handle);
+  return replaceable ? first : -1;
+}
+
+/** ListOffsets by timestamp: the earliest record at or after `startOffset` with timestamp >= target, segment by segment. */
+export function offsetForTimestampIn(segments: readonly LogSegment[], startOffset: number, targetTimestamp: number,
+  touched: (segment: LogSegment) => void): TimestampAndOffset | undefined {
+  for (let i = floorIndex(segments, startOffset); i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment.maxTimestampAndOffset().timestamp < targetTimestamp) continue;
+    const found = segment.offsetForTimestamp(targetTimestamp, startOffset);
+    touched(segment);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Renames a deleted segment's files to `<name>.deleted` (Kafka's async delete): readers can no
+ * longer find them, and they go when the caller removes the returned paths.
+ */
+export function renameForDelete(files: readonly string[]): string[] {
+  const renamed: string[] = [];
+  for (const file of files) {
+    try {
+      fs.renameSync(file, `${file}.deleted`);
+      renamed.push(`${file}.deleted`);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('rename for delete', file, cause);
+    }
+  }
+  return renamed;
 }

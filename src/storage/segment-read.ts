@@ -1,9 +1,11 @@
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
+import type { PinnedFile } from './file-handle-pool.ts';
 import { readInt64 } from './file-io.ts';
 
 /**
  * What a segment's synchronous and asynchronous reads share: finding the batch that holds an
- * offset from its header, sizing the read, and cutting what was read to whole batches.
+ * offset from its header, sizing the read, and cutting what was read to whole batches; and the
+ * asynchronous read itself.
  */
 
 /** Where one batch sits in a segment. */
@@ -47,4 +49,31 @@ export function wholeBatches(buffer: Buffer, got: number, maxOffset: number): Bu
     end += size;
   }
   return buffer.subarray(0, end);
+}
+
+/** What LogSegment.readAsync asks for: as read(), from index position `from` in a segment of `bytes` bytes. */
+export interface AsyncRead {
+  readonly from: number;
+  readonly bytes: number;
+  readonly startOffset: number;
+  readonly maxBytes: number;
+  readonly minOneBatch: boolean;
+  readonly maxOffset: number;
+}
+
+/** LogSegment.read's answer, each file read awaited: the headers from `from` to the batch holding startOffset, then the batches. */
+export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, allocate: (size: number) => Buffer): Promise<Buffer | undefined> {
+  const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
+  let first: BatchPosition | undefined;
+  for (let position = read.from; first === undefined && position + LOG_OVERHEAD <= read.bytes;) {
+    if (await file.read(header, position, OFFSETS_PREFIX) < OFFSETS_PREFIX) return undefined;
+    const batch = batchAt(header, position);
+    if (batch.lastOffset >= read.startOffset) first = batch;
+    position += batch.size;
+  }
+  if (first === undefined) return undefined;
+  const wanted = first.lastOffset >= read.maxOffset ? 0 : readLength(first, read.maxBytes, read.minOneBatch, read.bytes);
+  if (wanted === 0) return Buffer.alloc(0);
+  const buffer = allocate(wanted);
+  return wholeBatches(buffer, await file.read(buffer, first.position, wanted), read.maxOffset);
 }
