@@ -12,7 +12,10 @@ export interface GatedIo extends FileIo {
   failFsync: boolean;
   fsyncs: number;
   readonly closed: Set<number>;
+  /** The file each open descriptor is for. */
   readonly opened: Map<number, string>;
+  /** The file of every asynchronous read, in order. */
+  readonly readsAsync: string[];
   release(): void;
   readonly heldCalls: number;
 }
@@ -28,6 +31,7 @@ export function gatedIo(): GatedIo {
     fsyncs: 0,
     closed: new Set<number>(),
     opened: new Map<number, string>(),
+    readsAsync: [],
     /** Lets every held call go (and the ones they lead to), then stops holding. */
     release(): void {
       io.holding = false;
@@ -43,10 +47,13 @@ export function gatedIo(): GatedIo {
     },
     close(fd: number) {
       io.closed.add(fd);
+      io.opened.delete(fd);
       nodeFileIo.close(fd);
     },
-    readAsync: (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
-      hold(() => nodeFileIo.readAsync(fd, buffer, offset, length, position), length),
+    readAsync(fd: number, buffer: Buffer, offset: number, length: number, position: number) {
+      io.readsAsync.push(io.opened.get(fd) ?? '?');
+      return hold(() => nodeFileIo.readAsync(fd, buffer, offset, length, position), length);
+    },
     fsyncAsync: (fd: number): Promise<void> => hold(() => {
       io.fsyncs += 1;
       return io.failFsync ? Promise.reject(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })) : nodeFileIo.fsyncAsync(fd);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { FileHandle, FileHandlePool } from './file-handle-pool.ts';
 
 /**
@@ -59,6 +60,23 @@ export abstract class IndexFile {
     this.written = this.count;
     this.knownCount = undefined;
     return valid;
+  }
+
+  /**
+   * Reads the file once off the event loop, so that a load() right after finds it in the page
+   * cache: a consumer's first read of a segment after a restart does not wait on the disk.
+   */
+  async warm(): Promise<void> {
+    // A missing file stays missing (opening creates it): the segment rebuilds an index it finds none of.
+    if (this.memory !== undefined || (!this.file.isOpen && !fs.existsSync(this.path))) return;
+    const size = Math.min(this.file.size(), this.maxEntries * this.entrySize);
+    if (size === 0) return;
+    const file = this.file.pin();
+    try {
+      await file.read(Buffer.allocUnsafe(size), 0, size);
+    } finally {
+      file.unpin();
+    }
   }
 
   /** Drops all entries, in memory and in the file, before a rebuild from the log. */

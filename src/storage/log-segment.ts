@@ -115,6 +115,10 @@ export class LogSegment {
   get size(): number { return this.bytes; }
   get logPath(): string { return this.file.path; }
 
+  /** Whether a first use would load the indexes; warmIndexes() reads their files off the event loop first. */
+  get indexesLoaded(): boolean { return this.indexesChecked; }
+  async warmIndexes(): Promise<void> { await Promise.all([this.offsetIndex.warm(), this.timeIndex.warm()]); }
+
   /** The offset index, loaded (and rebuilt if invalid) on first use. */
   get index(): OffsetIndex {
     this.ensureIndexes();
@@ -231,8 +235,7 @@ export class LogSegment {
     const from = this.index.lookup(startOffset).position;
     const file = this.file.pin();
     try {
-      const allocate = (size: number): Buffer => this.readBuffers?.acquire(size) ?? Buffer.allocUnsafe(size);
-      return await readBatchesAsync(file, { from, bytes: this.bytes, startOffset, maxBytes, minOneBatch, maxOffset }, allocate);
+      return await readBatchesAsync(file, { from, bytes: this.bytes, startOffset, maxBytes, minOneBatch, maxOffset }, this.readBuffers);
     } finally {
       file.unpin();
     }
@@ -332,7 +335,6 @@ export class LogSegment {
     this.indexesChecked = false;
   }
 
-  /** Some change to the files is not known to be on disk. */
   get dirty(): boolean { return this.writes > this.syncedWrites; }
 
   flush(): void {
@@ -390,9 +392,7 @@ export class LogSegment {
     return renameForDelete(this.files());
   }
 
-  private files(): string[] {
-    return [this.file.path, this.offsetIndex.path, this.timeIndex.path];
-  }
+  private files(): string[] { return [this.file.path, this.offsetIndex.path, this.timeIndex.path]; }
 
   /**
    * Loads both indexes on first use. One that does not match the log (corrupt, entries past its

@@ -34,6 +34,7 @@ test('a read in flight while its segment is deleted returns its batches, then th
   for (let i = 0; i < 6; i++) append(log, `v${i}`);
   assert.ok(log.segmentBaseOffsets.length >= 3, `segments ${log.segmentBaseOffsets}`);
   const firstLog = path.join(log.dir, '00000000000000000000.log');
+  await log.flushRolledSegmentsAsync(); // the rolls' background fsyncs hold no descriptor any more
 
   io.holding = true;
   const reading = log.readAsync(0, 1 << 20);
@@ -82,6 +83,24 @@ test('a read racing with a truncation reads again: it never mixes bytes from bot
   const { records } = await reading;
   assert.deepEqual(values(records), ['new3', 'new4', 'new5', 'new6', 'new7'], 'the whole new batch that holds offset 5');
   log.close();
+});
+
+test('a first read after a restart reads the index files off the event loop; a missing index is rebuilt, not made empty', async () => {
+  const io = gatedIo();
+  const config = { segmentBytes: 400, indexIntervalBytes: 50 };
+  const log = openLog(io, config);
+  for (let i = 0; i < 12; i++) append(log, `v${i}`);
+  log.close();
+  const firstIndex = path.join(log.dir, '00000000000000000000.index');
+  const timeIndex = path.join(log.dir, '00000000000000000000.timeindex');
+  assert.ok(fs.statSync(firstIndex).size > 0);
+  fs.rmSync(firstIndex);
+  const reopened = PartitionLog.open({ dir: log.dir, topic: 'orders', partition: 0, config: logConfig(config), recover: false, fileHandles: new FileHandlePool({ io }) });
+  const { records } = await reopened.readAsync(1, 1 << 20);
+  assert.equal(values(records)[0], 'v1');
+  assert.ok(io.readsAsync.includes(timeIndex), 'the time index was read off the loop before its load');
+  assert.ok(fs.statSync(firstIndex).size > 0, 'the missing offset index was rebuilt from the log');
+  reopened.close();
 });
 
 test('flush.messages=1: appends stay in order; those made during an fsync share the next one; each is durable only after an fsync that covers it', async () => {

@@ -203,20 +203,19 @@ export class PartitionLog {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
     if (fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
     const truncations = this.truncations;
-    let segment: LogSegment | undefined = this.segments[floorIndex(this.segments, fetchOffset)];
-    while (segment !== undefined) {
-      const reading: LogSegment = segment;
-      const records: Buffer | undefined = await this.guardAsync(() => reading.readAsync(fetchOffset, maxBytes, minOneBatch, limit));
+    for (const segment of this.segments.slice(floorIndex(this.segments, fetchOffset))) {
+      if (!segment.indexesLoaded) await this.guardAsync(() => segment.warmIndexes());
+      // The segments may have changed during an await: a deleted one is not read (that would make its files again).
+      if (!this.segments.includes(segment)) return this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
+      const records = await this.guardAsync(() => segment.readAsync(fetchOffset, maxBytes, minOneBatch, limit));
       if (this.truncations !== truncations) {
         this.segmentContext.readBuffers?.release(records ?? EMPTY); // nobody saw these bytes
         return this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
       }
       if (records !== undefined) {
-        if (this.segments.includes(reading)) this.noteRead(reading);
+        if (this.segments.includes(segment)) this.noteRead(segment);
         return { records, fetchOffset, logStartOffset, logEndOffset };
       }
-      // Nothing at or after fetchOffset in it (compaction left a gap at its end): on to the next one.
-      segment = this.segments.find((next) => next.baseOffset > reading.baseOffset);
     }
     return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
   }

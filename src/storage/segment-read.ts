@@ -1,6 +1,7 @@
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import type { PinnedFile } from './file-handle-pool.ts';
 import { readInt64 } from './file-io.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 
 /**
  * What a segment's synchronous and asynchronous reads share: finding the batch that holds an
@@ -62,7 +63,7 @@ export interface AsyncRead {
 }
 
 /** LogSegment.read's answer, each file read awaited: the headers from `from` to the batch holding startOffset, then the batches. */
-export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, allocate: (size: number) => Buffer): Promise<Buffer | undefined> {
+export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, readBuffers: ReadBufferPool | undefined): Promise<Buffer | undefined> {
   const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
   let first: BatchPosition | undefined;
   for (let position = read.from; first === undefined && position + LOG_OVERHEAD <= read.bytes;) {
@@ -74,6 +75,6 @@ export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, alloca
   if (first === undefined) return undefined;
   const wanted = first.lastOffset >= read.maxOffset ? 0 : readLength(first, read.maxBytes, read.minOneBatch, read.bytes);
   if (wanted === 0) return Buffer.alloc(0);
-  const buffer = allocate(wanted);
+  const buffer = readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
   return wholeBatches(buffer, await file.read(buffer, first.position, wanted), read.maxOffset);
 }
