@@ -57,7 +57,7 @@ export const eventLoopBenchArgs = {
 export function eventLoopOptions(values: Partial<Record<keyof typeof eventLoopBenchArgs, string | undefined>>, quick: boolean): EventLoopBenchOptions {
   const scale = quick ? 0.1 : 1;
   return {
-    flushRecords: Number(values['event-loop-flush-records'] ?? Math.round(50_000 * scale)),
+    flushRecords: Number(values['event-loop-flush-records'] ?? Math.round(200_000 * scale)),
     backlogMb: Number(values['event-loop-mb'] ?? Math.round(1024 * scale)),
   };
 }
