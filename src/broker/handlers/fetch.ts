@@ -79,40 +79,38 @@ interface PartitionRead {
   readonly minOneBatch: boolean;
 }
 
+type FetchPass = Generator<PartitionRead, FetchRound, ReadResult>;
+
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
 function readAll(request: FetchRequest, context: RequestContext, names: TopicNames): FetchRound {
   const pass = fetchPass(request, context, names);
-  let step = pass.next();
-  while (!step.done) {
+  for (let step = pass.next(); ; ) {
+    if (step.done) return step.value;
     const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
-    let read: ReadResult;
-    try {
-      read = partition.read(fetchOffset, maxBytes, minOneBatch);
-    } catch (error) {
-      step = pass.throw(error);
-      continue;
-    }
-    step = pass.next(read);
+    step = resume(pass, () => partition.read(fetchOffset, maxBytes, minOneBatch));
   }
-  return step.value;
 }
 
 /** A pass with its reads made in libuv's thread pool, one partition after another (each read's size depends on the last). */
 async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames): Promise<FetchRound> {
   const pass = fetchPass(request, context, names);
-  let step = pass.next();
-  while (!step.done) {
+  for (let step = pass.next(); ; ) {
+    if (step.done) return step.value;
     const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
-    let read: ReadResult;
-    try {
-      read = await partition.readAsync(fetchOffset, maxBytes, minOneBatch);
-    } catch (error) {
-      step = pass.throw(error);
-      continue;
-    }
-    step = pass.next(read);
+    const outcome = await partition.readAsync(fetchOffset, maxBytes, minOneBatch).then((read) => () => read, (error: unknown) => () => { throw error; });
+    step = resume(pass, outcome);
   }
-  return step.value;
+}
+
+/** Gives the pass the read's result, or throws its error into the pass (which answers it for that partition). */
+function resume(pass: FetchPass, outcome: () => ReadResult): IteratorResult<PartitionRead, FetchRound> {
+  let read: ReadResult;
+  try {
+    read = outcome();
+  } catch (error) {
+    return pass.throw(error);
+  }
+  return pass.next(read);
 }
 
 /**
@@ -131,7 +129,7 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  * consumer can always make progress. It yields each read and is given its result (or its error),
  * so the same pass runs on the event loop or off it.
  */
-function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames): Generator<PartitionRead, FetchRound, ReadResult> {
+function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames): FetchPass {
   const { broker, apiVersion } = context;
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
   let remaining = request.maxBytes ?? 0x7fffffff;
