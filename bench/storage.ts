@@ -7,7 +7,8 @@
  * - append: PartitionLog.appendAsLeader of 16 KiB batches of 16 x 1 KiB records, into the page
  *   cache, then the final flush (fsync);
  * - read: PartitionLog.read of 1 MiB at a time from offset 0 to the end, from the page cache, then
- *   cold (after dropping the page cache, when /proc/sys/vm/drop_caches is writable);
+ *   cold (after dropping the page cache, when /proc/sys/vm/drop_caches is writable); the same with
+ *   PartitionLog.readAsync (its file reads in libuv's thread pool, as Fetch makes them);
  * - recovery after kill -9: a child process appends `--recovery-mb` without flushing, is killed
  *   with SIGKILL, and a fresh process times LogManager.open (page cache warm, as after a process
  *   crash; and cold, as after a machine crash);
@@ -73,12 +74,13 @@ function appendBytes(log: PartitionLog, bytes: number): { written: number; secon
   return { written, seconds: seconds(start) };
 }
 
-function readAll(log: PartitionLog): { read: number; seconds: number } {
+/** Reads the whole log, 1 MiB at a time, on the event loop or (`offLoop`) with PartitionLog.readAsync as Fetch does. */
+async function readAll(log: PartitionLog, offLoop = false): Promise<{ read: number; seconds: number }> {
   let offset = log.logStartOffset;
   let read = 0;
   const start = process.hrtime.bigint();
   while (offset < log.logEndOffset) {
-    const { records } = log.read(offset, READ_CHUNK);
+    const { records } = offLoop ? await log.readAsync(offset, READ_CHUNK) : log.read(offset, READ_CHUNK);
     if (records.length === 0) throw new Error(`read at ${offset} returned nothing below ${log.logEndOffset}`);
     read += records.length;
     // The next offset follows the last whole batch: its baseOffset (bytes 0-7) + lastOffsetDelta (bytes 23-26).
@@ -250,17 +252,21 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
     const batchBytes = makeBatches(1)[0]!.length;
     rows.push({ measure: 'append (page cache)', value: `${(appended.written / MB / appended.seconds).toFixed(0)} MB/s`, detail: `${(appended.written / MB).toFixed(0)} MB in ${batchBytes} B batches of 16 x 1 KiB` });
     rows.push({ measure: 'append + final fsync', value: `${(appended.written / MB / (appended.seconds + flushSeconds)).toFixed(0)} MB/s`, detail: `flush took ${flushSeconds.toFixed(2)} s` });
-    const warm = readAll(log);
-    rows.push({ measure: 'read (page cache)', value: `${(warm.read / MB / warm.seconds).toFixed(0)} MB/s`, detail: `${(warm.read / MB).toFixed(0)} MB, 1 MiB reads` });
+    for (const [name, offLoop] of [['read', false], ['readAsync (libuv pool)', true]] as const) {
+      const warm = await readAll(log, offLoop);
+      rows.push({ measure: `${name} (page cache)`, value: `${(warm.read / MB / warm.seconds).toFixed(0)} MB/s`, detail: `${(warm.read / MB).toFixed(0)} MB, 1 MiB reads` });
+    }
     await manager.closeAll();
-    if (dropPageCache()) {
+    for (const [name, offLoop] of [['read', false], ['readAsync (libuv pool)', true]] as const) {
+      if (!dropPageCache()) {
+        rows.push({ measure: `${name} (cold)`, value: 'n/a', detail: 'cannot drop the page cache (not root)' });
+        continue;
+      }
       manager = openManager(appendDir);
       log = manager.getLog('bench-append', 0)!;
-      const cold = readAll(log);
-      rows.push({ measure: 'read (cold, page cache dropped)', value: `${(cold.read / MB / cold.seconds).toFixed(0)} MB/s`, detail: `${(cold.read / MB).toFixed(0)} MB` });
+      const cold = await readAll(log, offLoop);
+      rows.push({ measure: `${name} (cold, page cache dropped)`, value: `${(cold.read / MB / cold.seconds).toFixed(0)} MB/s`, detail: `${(cold.read / MB).toFixed(0)} MB` });
       await manager.closeAll();
-    } else {
-      rows.push({ measure: 'read (cold)', value: 'n/a', detail: 'cannot drop the page cache (not root)' });
     }
     fs.rmSync(appendDir, { recursive: true, force: true });
 
