@@ -234,7 +234,7 @@ test('each config the stock file sets without effect here is named once, with wh
   const ignored = new Map(ignoredConfigs(stock).map(({ key, because }) => [key, because]));
   assert.deepEqual([...ignored.keys()].sort(), ['num.io.threads', 'num.network.threads', 'num.recovery.threads.per.data.dir', 'process.roles', 'zookeeper.connect']);
   // Thread pools: the broker has one event loop thread, which does the storage I/O too.
-  assert.match(ignored.get('num.io.threads')!, /one event loop thread.*synchronously/);
+  assert.match(ignored.get('num.io.threads')!, /one event loop thread.*UV_THREADPOOL_SIZE/);
   assert.match(ignored.get('num.recovery.threads.per.data.dir')!, /one event loop thread/);
   assert.match(ignored.get('zookeeper.connect')!, /^not used yet/);
   assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'log.retention.hours': '1' })), []);
