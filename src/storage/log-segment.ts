@@ -10,7 +10,7 @@ import { TimeIndex } from './time-index.ts';
 import { firstRecordAtOrAfter, type TimestampAndOffset } from './timestamp-search.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { renameForDelete } from './segment-files.ts';
-import { batchAt, OFFSETS_PREFIX, readBatchesAsync, readLength, wholeBatches, type BatchPosition } from './segment-read.ts';
+import { batchAt, OFFSETS_PREFIX, readBatchesAsync, ReadEnds, readLength, wholeBatches, type BatchPosition } from './segment-read.ts';
 
 export interface SegmentConfig {
   /** log.index.interval.bytes */
@@ -66,6 +66,8 @@ export class LogSegment {
   /** Changes to the files (appends, truncations) so far, and how many of them an fsync has covered. */
   private writes = 0;
   private syncedWrites = 0;
+  /** Where recent asynchronous reads ended; made by the first one, forgotten at a truncation. */
+  private readEnds: ReadEnds | undefined;
   private readonly header: Buffer = Buffer.alloc(HEADER_PREFIX);
   private readonly readBuffers: ReadBufferPool | undefined;
 
@@ -235,7 +237,7 @@ export class LogSegment {
     const from = this.index.lookup(startOffset).position;
     const file = this.file.pin();
     try {
-      return await readBatchesAsync(file, { from, bytes: this.bytes, startOffset, maxBytes, minOneBatch, maxOffset }, this.readBuffers);
+      return await readBatchesAsync(file, { from, bytes: this.bytes, startOffset, maxBytes, minOneBatch, maxOffset }, this.readBuffers, this.readEnds ??= new ReadEnds());
     } finally {
       file.unpin();
     }
@@ -331,14 +333,12 @@ export class LogSegment {
   release(): void {
     this.offsetIndex.unload();
     this.timeIndex.unload();
-    if (!this.dirty) this.file.close();
+    if (this.writes === this.syncedWrites) this.file.close();
     this.indexesChecked = false;
   }
 
-  get dirty(): boolean { return this.writes > this.syncedWrites; }
-
   flush(): void {
-    if (!this.dirty) return;
+    if (this.writes === this.syncedWrites) return;
     const writes = this.writes;
     this.file.sync();
     this.offsetIndex.flush();
@@ -348,7 +348,7 @@ export class LogSegment {
 
   /** flush() with the fsyncs in libuv's thread pool, the descriptors pinned (see FileHandle.pin). */
   async flushAsync(): Promise<void> {
-    if (!this.dirty) return;
+    if (this.writes === this.syncedWrites) return;
     const writes = this.writes;
     const file = this.file.pin();
     try {
@@ -414,6 +414,7 @@ export class LogSegment {
   }
 
   private truncateToPosition(position: number, nextOffset: number): void {
+    this.readEnds = undefined;
     this.file.truncate(position);
     this.bytes = position;
     this.offsetIndex.truncateToPosition(position);

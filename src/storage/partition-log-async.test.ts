@@ -85,6 +85,22 @@ test('a read racing with a truncation reads again: it never mixes bytes from bot
   log.close();
 });
 
+test('a consumer\'s next read starts where its last one ended, and that is forgotten at a truncation', async () => {
+  const io = gatedIo();
+  const log = openLog(io);
+  for (const value of ['a', 'b', 'c']) append(log, value);
+  assert.deepEqual(values((await log.readAsync(0, 100)).records), ['a'], 'one batch of about 70 bytes fits 100');
+  const reads = io.readsAsync.length;
+  assert.deepEqual(values((await log.readAsync(1, 100)).records), ['b']);
+  assert.equal(io.readsAsync.length - reads, 1, 'header and batch in one read');
+
+  log.truncateTo(1); // 'b' and 'c' go; the segment stays
+  const longer = ['new-1', 'new-2', 'new-3'].map((value) => value.padEnd(100, 'x'));
+  append(log, ...longer); // offset 2 now sits inside this batch, and 'c' began where its records are
+  assert.deepEqual(values((await log.readAsync(2, 100)).records), longer);
+  log.close();
+});
+
 test('a first read after a restart reads the index files off the event loop; a missing index is rebuilt, not made empty', async () => {
   const io = gatedIo();
   const config = { segmentBytes: 400, indexIntervalBytes: 50 };

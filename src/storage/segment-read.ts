@@ -52,6 +52,23 @@ export function wholeBatches(buffer: Buffer, got: number, maxOffset: number): Bu
   return buffer.subarray(0, end);
 }
 
+/**
+ * Where recent asynchronous reads of a segment ended, by the offset that follows: a consumer's next
+ * fetch starts exactly there, so its read needs no header scan, only one trip to the thread pool.
+ * A few are kept, for a few consumers at once; the segment forgets them all when it is truncated.
+ */
+export class ReadEnds {
+  readonly #positions = new Map<number, number>();
+
+  get(nextOffset: number): number | undefined { return this.#positions.get(nextOffset); }
+
+  set(nextOffset: number, position: number): void {
+    this.#positions.delete(nextOffset);
+    this.#positions.set(nextOffset, position);
+    if (this.#positions.size > 4) this.#positions.delete(this.#positions.keys().next().value as number);
+  }
+}
+
 /** What LogSegment.readAsync asks for: as read(), from index position `from` in a segment of `bytes` bytes. */
 export interface AsyncRead {
   readonly from: number;
@@ -62,10 +79,23 @@ export interface AsyncRead {
   readonly maxOffset: number;
 }
 
-/** LogSegment.read's answer, each file read awaited: the headers from `from` to the batch holding startOffset, then the batches. */
-export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, readBuffers: ReadBufferPool | undefined): Promise<Buffer | undefined> {
-  const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
+/**
+ * LogSegment.read's answer, each file read awaited. Where a recent read ended at startOffset, one
+ * read from there brings the first header and the batches together; otherwise the headers from
+ * `from` to the batch holding startOffset come first, then the batches.
+ */
+export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, readBuffers: ReadBufferPool | undefined, ends: ReadEnds): Promise<Buffer | undefined> {
+  const allocate = (size: number): Buffer => readBuffers?.acquire(size) ?? Buffer.allocUnsafe(size);
   let first: BatchPosition | undefined;
+  let buffer: Buffer | undefined;
+  let got = 0;
+  const known = ends.get(read.startOffset);
+  if (known !== undefined && known + RECORD_BATCH_OVERHEAD <= read.bytes) {
+    buffer = allocate(Math.min(read.bytes - known, Math.max(read.maxBytes, RECORD_BATCH_OVERHEAD)));
+    got = await file.read(buffer, known);
+    if (got >= OFFSETS_PREFIX) first = batchAt(buffer, known);
+  }
+  const header = Buffer.allocUnsafe(OFFSETS_PREFIX);
   for (let position = read.from; first === undefined && position + LOG_OVERHEAD <= read.bytes;) {
     if (await file.read(header, position, OFFSETS_PREFIX) < OFFSETS_PREFIX) return undefined;
     const batch = batchAt(header, position);
@@ -75,6 +105,19 @@ export async function readBatchesAsync(file: PinnedFile, read: AsyncRead, readBu
   if (first === undefined) return undefined;
   const wanted = first.lastOffset >= read.maxOffset ? 0 : readLength(first, read.maxBytes, read.minOneBatch, read.bytes);
   if (wanted === 0) return Buffer.alloc(0);
-  const buffer = readBuffers?.acquire(wanted) ?? Buffer.allocUnsafe(wanted);
-  return wholeBatches(buffer, await file.read(buffer, first.position, wanted), read.maxOffset);
+  if (buffer === undefined || got < wanted) {
+    if (buffer !== undefined) readBuffers?.release(buffer);
+    buffer = allocate(wanted);
+    got = await file.read(buffer, first.position, wanted);
+  }
+  const records = wholeBatches(buffer, Math.min(got, wanted), read.maxOffset);
+  if (records.length > 0) ends.set(nextOffsetAfter(records), first.position + records.length);
+  return records;
+}
+
+/** The offset after the last of these whole batches. */
+function nextOffsetAfter(batches: Buffer): number {
+  let last = 0;
+  for (let position = 0; position < batches.length; position += LOG_OVERHEAD + batches.readInt32BE(position + BATCH_LENGTH_OFFSET)) last = position;
+  return readInt64(batches, last) + batches.readInt32BE(last + LAST_OFFSET_DELTA_OFFSET) + 1;
 }
