@@ -8,8 +8,11 @@ import type { ReplicaManager } from '../../replica/replica-manager.ts';
 export interface CoordinatorLog {
   /** Whether this broker hosts (leads) the partition. */
   hosts(partition: number): boolean;
-  /** Appends one batch (the leader assigns offsets); throws, appending nothing, when that fails. */
-  append(partition: number, batch: Buffer): { readonly baseOffset: number; readonly lastOffset: number };
+  /**
+   * Appends one batch (the leader assigns offsets); throws, appending nothing, when that fails.
+   * `durable` settles once the batch is on disk when the topic's flush policy asked for that.
+   */
+  append(partition: number, batch: Buffer): { readonly baseOffset: number; readonly lastOffset: number; readonly durable?: Promise<void> };
   logStartOffset(partition: number): number;
   logEndOffset(partition: number): number;
   /** Whole batches from the one containing fetchOffset, at least one, about maxBytes. */

@@ -54,6 +54,28 @@ test('a failed append fails the operation with its error and replays nothing; a 
   assert.deepEqual(shard().values, ['a', 'd']);
 });
 
+test('with flush.messages an operation is answered once its records are on disk, and a failed fsync fails it; the partition goes on meanwhile', async () => {
+  const { runtime, log, shard } = await createTestRuntime({ shardFactory: (context) => new ListShard(context) });
+  let fsynced!: () => void;
+  log.durableWhen(new Promise<void>((resolve) => { fsynced = resolve; }));
+  let answered = false;
+  const first = runtime.scheduleWriteOperation('commit', 0, () => ({ records: [record('a')], response: 'committed' }))
+    .then((response) => { answered = true; return response; });
+  await runtime.idle(0); // its records are appended and replayed
+  log.durableWhen(undefined);
+  assert.equal(await runtime.scheduleWriteOperation('next', 0, () => ({ records: [record('b')], response: 'done' })), 'done');
+  assert.equal(answered, false, 'not answered before its fsync');
+  assert.deepEqual(shard().values, ['a', 'b']);
+  fsynced();
+  assert.equal(await first, 'committed');
+
+  const failure = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'fsync failed');
+  const failed = Promise.reject(failure);
+  failed.catch(() => undefined);
+  log.durableWhen(failed);
+  await assert.rejects(runtime.scheduleWriteOperation('lost', 0, () => ({ records: [record('c')], response: 'x' })), (error) => error === failure);
+});
+
 test('a response that is a promise does not hold up the partition', async () => {
   const { runtime } = await createTestRuntime({ shardFactory: (context) => new ListShard(context) });
   let release!: (value: string) => void;

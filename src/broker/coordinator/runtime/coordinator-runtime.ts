@@ -226,9 +226,12 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     const outcome = await this.enqueue(state, () => {
       this.checkActive(partition, state);
       const result = operation(state.shard);
-      if (result.records.length > 0) this.appendAndReplay(name, partition, state, result.records);
-      return { response: result.response };
+      const durable = result.records.length > 0 ? this.appendAndReplay(name, partition, state, result.records) : undefined;
+      return { response: result.response, durable };
     });
+    // As Kafka's runtime answers once its records are committed: with flush.messages, once they
+    // are on disk (the fsync runs off the event loop; the partition's next operations go on).
+    await outcome.durable;
     return outcome.response;
   }
 
@@ -260,10 +263,11 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     for (const partition of [...this.partitions.keys()]) this.unloadPartition(partition);
   }
 
-  private appendAndReplay(name: string, partition: number, state: PartitionState<S>, records: readonly CoordinatorRecord[]): void {
+  /** Returns the append's pending fsync, if its flush policy asked for one. */
+  private appendAndReplay(name: string, partition: number, state: PartitionState<S>, records: readonly CoordinatorRecord[]): Promise<void> | undefined {
     const timestamp = this.options.time.now();
     const batch = buildRecordBatch(records.map((record) => ({ key: record.key, value: record.value, timestamp })));
-    this.options.log.append(partition, batch);
+    const { durable } = this.options.log.append(partition, batch);
     try {
       for (const record of records) state.shard.replay(record);
     } catch (error) {
@@ -273,6 +277,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
       this.options.logger.error({ err: error, partition, operation: name }, 'replaying appended records failed; the partition is failed');
       throw new KafkaError(ErrorCode.NOT_COORDINATOR, `coordinator partition ${partition} failed`, { cause: error });
     }
+    return durable;
   }
 
   private enqueue<T>(state: PartitionState<S>, task: () => T): Promise<T> {

@@ -3,12 +3,14 @@ import type { CoordinatorLog } from './coordinator-log.ts';
 
 /**
  * A coordinator log in memory, for tests: batches get offsets as a leader would give them, and
- * `failNextAppends` makes the next appends throw (an append failure leaves the log as it was).
+ * `failNextAppends` makes the next appends throw (an append failure leaves the log as it was);
+ * `durableWhen` makes the next appends durable only when a promise settles, as flush.messages does.
  */
 export class InMemoryCoordinatorLog implements CoordinatorLog {
   private readonly batches = new Map<number, Buffer[]>();
   private readonly endOffsets = new Map<number, number>();
   private failures: Error[] = [];
+  private durable: Promise<void> | undefined;
   private readonly hosted: Set<number>;
 
   constructor(partitions: Iterable<number>) {
@@ -23,7 +25,12 @@ export class InMemoryCoordinatorLog implements CoordinatorLog {
     this.failures.push(...errors);
   }
 
-  append(partition: number, batch: Buffer): { baseOffset: number; lastOffset: number } {
+  /** Appends from now on are on disk when `fsync` settles (undefined: at once, no flush asked for). */
+  durableWhen(fsync: Promise<void> | undefined): void {
+    this.durable = fsync;
+  }
+
+  append(partition: number, batch: Buffer): { baseOffset: number; lastOffset: number; durable?: Promise<void> } {
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
     if (!this.hosted.has(partition)) throw new Error(`partition ${partition} is not hosted`);
@@ -36,7 +43,7 @@ export class InMemoryCoordinatorLog implements CoordinatorLog {
     list.push(copy);
     this.batches.set(partition, list);
     this.endOffsets.set(partition, lastOffset + 1);
-    return { baseOffset, lastOffset };
+    return this.durable === undefined ? { baseOffset, lastOffset } : { baseOffset, lastOffset, durable: this.durable };
   }
 
   logStartOffset(_partition: number): number {
