@@ -16,6 +16,8 @@ export interface GatedIo extends FileIo {
   readonly opened: Map<number, string>;
   /** The file of every asynchronous read, in order. */
   readonly readsAsync: string[];
+  /** The file of every synchronous fsync, in order. */
+  readonly fsyncsSync: string[];
   release(): void;
   readonly heldCalls: number;
 }
@@ -32,6 +34,7 @@ export function gatedIo(): GatedIo {
     closed: new Set<number>(),
     opened: new Map<number, string>(),
     readsAsync: [],
+    fsyncsSync: [],
     /** Lets every held call go (and the ones they lead to), then stops holding. */
     release(): void {
       io.holding = false;
@@ -44,6 +47,10 @@ export function gatedIo(): GatedIo {
       io.opened.set(fd, file);
       io.closed.delete(fd);
       return fd;
+    },
+    fsync(fd: number) {
+      io.fsyncsSync.push(io.opened.get(fd) ?? '?');
+      nodeFileIo.fsync(fd);
     },
     close(fd: number) {
       io.closed.add(fd);

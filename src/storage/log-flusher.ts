@@ -27,8 +27,11 @@ export interface FlushedLog {
  */
 export class LogFlusher {
   readonly #log: FlushedLog;
+  /** Rolled segments not yet fsynced; one stays here until an fsync of it has ended. */
   #rolled: LogSegment[] = [];
-  #dirChanged = false;
+  /** Changes to the directory so far, and how many of them a directory fsync has covered. */
+  #dirChanges = 0;
+  #dirSynced = 0;
   #unflushedMessages = 0;
   #lastFlushMs: number;
   #flushedOffset: number;
@@ -54,20 +57,20 @@ export class LogFlusher {
   /** A segment stopped being the active one: it is fsynced in the background, as after Kafka's roll. */
   rolled(previous: LogSegment): void {
     this.#rolled.push(previous);
-    this.#dirChanged = true;
+    this.#dirChanges += 1;
     // A failure takes the log offline and is reported there; nobody waits for this one.
     this.#queue(false).catch(() => undefined);
   }
 
   /** Files were created, renamed or removed in the log's directory. */
   directoryChanged(): void {
-    this.#dirChanged = true;
+    this.#dirChanges += 1;
   }
 
   /** The segment is gone: nothing of it needs an fsync any more. */
   removed(segment: LogSegment): void {
     this.#rolled = this.#rolled.filter((s) => s !== segment);
-    this.#dirChanged = true;
+    this.#dirChanges += 1;
   }
 
   /** The log was cut back to `offset`: nothing from there on is on disk. */
@@ -90,11 +93,13 @@ export class LogFlusher {
   /** fsyncs the segments rolled since the last flush; the recovery point moves to the active segment. */
   flushRolledSegments(): void {
     this.#log.guard(() => {
+      // Including those an asynchronous flush is still on: this one must not return before they are on disk.
       for (const segment of this.#rolled) segment.flush();
       this.#rolled = [];
-      if (this.#dirChanged) {
+      const dirChanges = this.#dirChanges;
+      if (dirChanges > this.#dirSynced) {
         syncDirectory(this.#log.dir);
-        this.#dirChanged = false;
+        this.#dirSynced = Math.max(this.#dirSynced, dirChanges);
       }
     });
     this.#flushedOffset = Math.max(this.#flushedOffset, this.#log.activeSegment().baseOffset);
@@ -142,15 +147,16 @@ export class LogFlusher {
     log.ensureOpen();
     const active = log.activeSegment();
     const end = includeActive ? log.logEndOffset() : active.baseOffset;
-    const segments = includeActive ? [...this.#rolled, active] : this.#rolled;
-    this.#rolled = [];
-    const dirChanged = this.#dirChanged;
-    this.#dirChanged = false;
+    const rolled = [...this.#rolled];
+    const segments = includeActive ? [...rolled, active] : rolled;
+    const dirChanges = this.#dirChanges;
     await log.guardAsync(async () => {
       // Started together, so every descriptor is pinned before anything can delete a segment.
       await Promise.all(segments.map((segment) => segment.flushAsync()));
-      if (dirChanged) await syncDirectoryAsync(log.dir);
+      if (dirChanges > this.#dirSynced) await syncDirectoryAsync(log.dir);
     });
+    this.#rolled = this.#rolled.filter((segment) => !rolled.includes(segment));
+    this.#dirSynced = Math.max(this.#dirSynced, dirChanges);
     this.#flushedOffset = Math.max(this.#flushedOffset, end);
   }
 }

@@ -146,6 +146,21 @@ test('flush.messages=1: appends stay in order; those made during an fsync share 
   log.close();
 });
 
+test('a roll fsyncs the rolled segment in the background; a flush meanwhile does not return before it is on disk', async () => {
+  const io = gatedIo();
+  const log = openLog(io, { segmentBytes: 200 });
+  io.holding = true;
+  append(log, 'a'.repeat(150));
+  append(log, 'b'.repeat(150)); // rolls: the first segment's fsync starts and is held
+  await until(() => io.heldCalls > 0);
+  log.flush(); // as LogManager.closeAll does before it writes the clean shutdown marker
+  assert.ok(io.fsyncsSync.includes(path.join(log.dir, '00000000000000000000.log')), 'the rolled segment was fsynced by the flush itself');
+  assert.equal(log.recoveryPoint, 2);
+  io.release();
+  await log.flushRolledSegmentsAsync();
+  log.close();
+});
+
 test('a failed fsync rejects the append\'s durability with KAFKA_STORAGE_ERROR and takes the log offline', async () => {
   const io = gatedIo();
   let failures = 0;
