@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
+import { checkPartitionIncrease, checkPartitionsAndReplicationFactor, newPartitionsManualAssignment, validateReplicaAssignment } from './controller/replica-assignment-checks.ts';
 import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
 import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
 
@@ -110,18 +111,8 @@ export class TopicAdmin {
     validateOnly: boolean,
   ): Promise<void> {
     const topic = this.existing(name);
-    if (count < topic.partitionCount) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitionCount} partitions, which is higher than the requested ${count}.`);
-    }
-    if (count === topic.partitionCount) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitionCount} partitions.`);
-    }
-    if (assignments !== null) {
-      if (assignments.length !== count - topic.partitionCount) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitionCount} but ${assignments.length} assignments provided.`);
-      }
-      for (const replicas of assignments) this.checkReplicas(replicas, topic.replicationFactor);
-    }
+    checkPartitionIncrease(topic.partitionCount, count);
+    if (assignments !== null) newPartitionsManualAssignment(assignments, topic, count, this.brokerIds);
     if (validateOnly) return;
     await this.metadata.setPartitionCount(name, count);
     await this.replicaManager.openPartitions(this.existing(name), partitionSettings(this.config, topic.configs));
@@ -151,39 +142,13 @@ export class TopicAdmin {
       if (request.numPartitions !== -1 || request.replicationFactor !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
-      const indexes = [...request.assignments.keys()].sort((a, b) => a - b);
-      if (indexes.some((index, position) => index !== position)) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
-      }
-      const replicationFactor = request.assignments.get(0)!.length;
-      for (const replicas of request.assignments.values()) this.checkReplicas(replicas, replicationFactor);
-      return { partitionCount: indexes.length, replicationFactor };
+      const replicationFactor = validateReplicaAssignment(request.assignments, { brokerIds: this.brokerIds });
+      return { partitionCount: request.assignments.size, replicationFactor };
     }
     const partitionCount = request.numPartitions === -1 ? this.config.numPartitions : request.numPartitions;
     const replicationFactor = request.replicationFactor === -1 ? this.config.defaultReplicationFactor : request.replicationFactor;
-    if (partitionCount <= 0) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-    }
-    if (replicationFactor <= 0) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    }
-    if (replicationFactor > this.brokerIds.length) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${this.brokerIds.length}.`);
-    }
+    checkPartitionsAndReplicationFactor(partitionCount, replicationFactor, this.brokerIds.length);
     return { partitionCount, replicationFactor };
   }
 
-  private checkReplicas(replicas: readonly number[], replicationFactor: number): void {
-    if (replicas.length === 0 || replicas.length !== replicationFactor) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas');
-    }
-    if (new Set(replicas).size !== replicas.length) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')}`);
-    }
-    for (const id of replicas) {
-      if (!this.brokerIds.includes(id)) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker id ${id} in replica assignment`);
-      }
-    }
-  }
 }
