@@ -91,12 +91,7 @@ export function electLeaderForOfflinePartition(
 
 /** A reassignment moving leadership onto its target replicas; the ISR is kept. */
 export function electLeaderForReassignment(state: LeaderAndIsr, targetReplicas: readonly number[], context: ElectionContext): ElectionResult {
-  const stale = staleController(state, context);
-  if (stale !== undefined) return stale;
-  const online = onlineBrokers(context);
-  const leader = reassignPartitionLeaderElection(targetReplicas, state.isr, online);
-  if (leader === undefined) return notElected('reassign', targetReplicas, state.isr, online);
-  return { elected: true, leaderAndIsr: newLeaderAndIsr(state, leader, state.isr, context.controllerEpoch), recipients: [...targetReplicas], unclean: false };
+  return electKeepingIsr('reassign', reassignPartitionLeaderElection, state, targetReplicas, context);
 }
 
 /**
@@ -104,12 +99,23 @@ export function electLeaderForReassignment(state: LeaderAndIsr, targetReplicas: 
  * is kept. Callers skip partitions already led by their preferred replica (ELECTION_NOT_NEEDED).
  */
 export function electPreferredLeader(state: LeaderAndIsr, assignment: readonly number[], context: ElectionContext): ElectionResult {
+  return electKeepingIsr('preferred replica', preferredReplicaPartitionLeaderElection, state, assignment, context);
+}
+
+/** A leader moved among healthy replicas: the ISR is still right; all the replicas named hear of it. */
+function electKeepingIsr(
+  strategy: string,
+  algorithm: (replicas: readonly number[], isr: readonly number[], liveReplicas: ReadonlySet<number>) => number | undefined,
+  state: LeaderAndIsr,
+  replicas: readonly number[],
+  context: ElectionContext,
+): ElectionResult {
   const stale = staleController(state, context);
   if (stale !== undefined) return stale;
   const online = onlineBrokers(context);
-  const leader = preferredReplicaPartitionLeaderElection(assignment, state.isr, online);
-  if (leader === undefined) return notElected('preferred replica', assignment, state.isr, online);
-  return { elected: true, leaderAndIsr: newLeaderAndIsr(state, leader, state.isr, context.controllerEpoch), recipients: [...assignment], unclean: false };
+  const leader = algorithm(replicas, state.isr, online);
+  if (leader === undefined) return notElected(strategy, replicas, state.isr, online);
+  return { elected: true, leaderAndIsr: newLeaderAndIsr(state, leader, state.isr, context.controllerEpoch), recipients: [...replicas], unclean: false };
 }
 
 /**
