@@ -23,6 +23,10 @@ const SHIPPED_AHEAD_OF_USE = new Set([
   'src/broker/cluster/zookeeper/zookeeper-client.ts',
   'src/broker/cluster/zookeeper/zk-data.ts',
   'src/broker/cluster/zookeeper/zk-paths.ts',
+  // The controller's pure decisions (assignment, leader election, ISR): awaiting the controller.
+  'src/broker/cluster/controller/leader-and-isr.ts',
+  'src/broker/cluster/controller/partition-leader-election.ts',
+  'src/broker/cluster/controller/replica-assignment.ts',
 ]);
 
 function specifiers(file: string): string[] {
