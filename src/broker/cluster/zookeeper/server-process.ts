@@ -112,8 +112,12 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
     }
   };
 
+  let firstStart = true;
   const start = async (): Promise<void> => {
     await stop();
+    // Only the first start may move to another port: after it, clients hold host:port.
+    const mayMove = firstStart && !fixedPort;
+    firstStart = false;
     for (let attempt = 1; ; attempt++) {
       await launch();
       try {
@@ -122,9 +126,11 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
       } catch (error) {
         await stop();
         const output = await logTail(dir);
-        // A free port found by us can be taken by another process before the JVM binds it.
-        if (!fixedPort && attempt < 3 && /Address already in use/.test(output)) {
-          port = await freePort();
+        // A free port found by us can be taken by another process before the JVM binds it; on a
+        // restart the port is kept and the bind tried again a little later.
+        if (attempt < 5 && /Address already in use/.test(output)) {
+          if (mayMove) port = await freePort();
+          else await sleep(500 * attempt);
           continue;
         }
         throw new Error(`ZooKeeper did not start on ${ZOOKEEPER_HOST}:${port}: ${(error as Error).message}\n${output}`, { cause: error });
@@ -222,15 +228,32 @@ async function logTail(dir: string): Promise<string> {
   return text.split('\n').slice(-30).join('\n');
 }
 
-/** A port free on 127.0.0.1 right now (the kernel's pick for port 0). */
+/**
+ * A port free on 127.0.0.1 right now, below the kernel's ephemeral range. Not the kernel's pick for
+ * port 0: that comes from the ephemeral range, and while the server is stopped a client reconnecting
+ * to such a port can be given that same number as its own local port and connect to itself (TCP
+ * simultaneous open), holding the port so the restarted server cannot bind it.
+ */
 async function freePort(): Promise<number> {
+  const ephemeralStart = await ephemeralPortStart();
+  const low = Math.min(10_000, ephemeralStart - 1_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralStart - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port on ${ZOOKEEPER_HOST} between ${low} and ${ephemeralStart - 1}`);
+}
+
+async function ephemeralPortStart(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  const start = Number(range.trim().split(/\s+/)[0]);
+  return Number.isInteger(start) && start > 2_000 ? start : 32_768;
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, ZOOKEEPER_HOST, resolve);
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, ZOOKEEPER_HOST, () => server.close(() => resolve(true)));
   });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
-  return address.port;
 }
