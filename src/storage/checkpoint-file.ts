@@ -12,18 +12,36 @@ export interface PartitionOffset {
 }
 
 /**
- * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
+ * Kafka's checkpoint text format (CheckpointFile), shared by every checkpoint it keeps:
  *   line 1: version, "0"
  *   line 2: number of entries
- *   then one line per partition: "<topic> <partition> <offset>" (topic names have no spaces)
+ *   then one line per entry, each ended by "\n"
  * Written to `<file>.tmp`, fsynced, renamed over the file and the directory fsynced, so a crash
  * leaves either the old or the new file, never a mix.
+ */
+export function writeCheckpointLines(file: string, lines: readonly string[]): void {
+  const text = `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
+  writeFileAtomically(file, text, 'write checkpoint');
+}
+
+/** The entry lines of a checkpoint's text, or undefined when its version or count is wrong. */
+export function parseCheckpointLines(text: string): string[] | undefined {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length < 2 || lines[0] !== '0' || !/^\d+$/.test(lines[1])) return undefined;
+  if (lines.length !== Number(lines[1]) + 2) return undefined;
+  return lines.slice(2);
+}
+
+/**
+ * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
+ * the checkpoint format above with one line per partition, "<topic> <partition> <offset>" (topic
+ * names have no spaces).
  */
 export function writeOffsetCheckpoint(file: string, entries: Iterable<PartitionOffset>): void {
   const lines: string[] = [];
   for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
-  const text = `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
-  writeFileAtomically(file, text, 'write checkpoint');
+  writeCheckpointLines(file, lines);
 }
 
 /**
@@ -43,13 +61,10 @@ export function readOffsetCheckpoint(file: string): { offsets: Map<string, numbe
 }
 
 export function parseOffsetCheckpoint(text: string): Map<string, number> | undefined {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  if (lines.length < 2 || lines[0] !== '0' || !/^\d+$/.test(lines[1])) return undefined;
-  const count = Number(lines[1]);
-  if (lines.length !== count + 2) return undefined;
+  const lines = parseCheckpointLines(text);
+  if (lines === undefined) return undefined;
   const offsets = new Map<string, number>();
-  for (const line of lines.slice(2)) {
+  for (const line of lines) {
     const match = /^(\S+) (\d+) (\d+)$/.exec(line);
     if (match === null) return undefined;
     const offset = Number(match[3]);

@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import { parseCheckpointLines, writeCheckpointLines } from './checkpoint-file.ts';
+import { StorageError } from './errors.ts';
+
+/** Kafka's name for the file in each partition directory. */
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+/** Kafka's OffsetsForLeaderEpochResponse.UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET. */
+export const UNDEFINED_EPOCH = -1;
+export const UNDEFINED_EPOCH_OFFSET = -1;
+
+/** The first offset written in a leader epoch. */
+export interface EpochEntry {
+  readonly epoch: number;
+  readonly startOffset: number;
+}
+
+/** endOffsetFor's answer: the epoch found and where it ends. */
+export interface EpochEndOffset {
+  readonly epoch: number;
+  readonly endOffset: number;
+}
+
+/**
+ * Kafka's LeaderEpochFileCache: one entry (epoch, startOffset) per leader epoch that wrote to the
+ * log, both strictly increasing from entry to entry. A follower that returns (or a consumer that
+ * validates its position, KIP-320) asks where an epoch ended on the leader and cuts its log there:
+ * what an old leader wrote but never got replicated goes.
+ *
+ * Kept in `leader-epoch-checkpoint` in the partition directory, in Kafka's checkpoint format:
+ *   "0\n" (version), "<count>\n", then "<epoch> <startOffset>\n" per entry, oldest first.
+ * Every change rewrites the file atomically (checkpoint-file.ts), synchronously: changes come once
+ * per new epoch or log start move, never per append, as the log-start-offset-checkpoint's do. A
+ * crash may leave entries for records that were lost with an unflushed tail; opening the log cuts
+ * the cache back to the recovered log end, as Kafka's LogLoader does.
+ */
+export class LeaderEpochFileCache {
+  readonly file: string;
+  #entries: EpochEntry[] = [];
+  /** The newest epoch, kept apart so that an append's check is one number compare. */
+  #latestEpoch = UNDEFINED_EPOCH;
+
+  constructor(file: string, entries: readonly EpochEntry[] = []) {
+    this.file = file;
+    for (const entry of entries) this.#put(entry);
+  }
+
+  /**
+   * The cache of `file`. When the file is missing or damaged, the entries are rebuilt from the
+   * log's batches (`batchEpochs`: each batch's partitionLeaderEpoch and baseOffset, in log order)
+   * and written, so the scan happens once.
+   */
+  static load(file: string, batchEpochs: () => Iterable<EpochEntry>): LeaderEpochFileCache {
+    const stored = readLeaderEpochCheckpoint(file);
+    if (stored !== undefined) return new LeaderEpochFileCache(file, stored);
+    const cache = new LeaderEpochFileCache(file);
+    for (const { epoch, startOffset } of batchEpochs()) {
+      if (epoch > cache.#latestEpoch) cache.#put({ epoch, startOffset });
+    }
+    cache.#write();
+    return cache;
+  }
+
+  /** The newest epoch with an entry, UNDEFINED_EPOCH (-1) when there is none. */
+  get latestEpoch(): number { return this.#latestEpoch; }
+  get entries(): readonly EpochEntry[] { return [...this.#entries]; }
+
+  /**
+   * Records that `epoch` starts at `startOffset`. As Kafka, a repeat of the newest epoch at a later
+   * offset changes nothing; otherwise every entry whose epoch or start offset is not below the new
+   * one's is removed first, so both stay strictly increasing. Returns whether the cache changed.
+   */
+  assign(epoch: number, startOffset: number): boolean {
+    if (!(epoch >= 0 && startOffset >= 0)) throw new StorageError(`invalid leader epoch entry (${epoch}, ${startOffset}) in ${this.file}`);
+    const latest = this.#entries.at(-1);
+    if (latest !== undefined && latest.epoch === epoch && latest.startOffset <= startOffset) return false;
+    this.#put({ epoch, startOffset });
+    this.#write();
+    return true;
+  }
+
+  /**
+   * Kafka's endOffsetFor: the largest epoch <= `requestedEpoch` and its end, which is the start
+   * offset of the next epoch, or `logEndOffset` for the newest. A requested epoch below every
+   * entry answers itself with the first entry's start offset (the records before were removed;
+   * the follower replicates from there); UNDEFINED_EPOCH asked, an empty cache or an epoch above
+   * the newest answer (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET).
+   */
+  endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
+    const entries = this.#entries;
+    if (requestedEpoch === UNDEFINED_EPOCH || entries.length === 0) return UNDEFINED;
+    if (requestedEpoch === this.#latestEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
+    let higher = entries.length;
+    while (higher > 0 && entries[higher - 1].epoch > requestedEpoch) higher -= 1;
+    if (higher === entries.length) return UNDEFINED;
+    const endOffset = entries[higher].startOffset;
+    return { epoch: higher === 0 ? requestedEpoch : entries[higher - 1].epoch, endOffset };
+  }
+
+  /** The log was cut back to `endOffset`: epochs starting at or after it go. */
+  truncateFromEnd(endOffset: number): void {
+    if (endOffset < 0) return;
+    let keep = this.#entries.length;
+    while (keep > 0 && this.#entries[keep - 1].startOffset >= endOffset) keep -= 1;
+    if (keep === this.#entries.length) return;
+    this.#entries.length = keep;
+    this.#latestEpoch = this.#entries.at(-1)?.epoch ?? UNDEFINED_EPOCH;
+    this.#write();
+  }
+
+  /**
+   * The log start moved to `startOffset`: epochs that started at or before it go, except the last
+   * of them, which now starts at `startOffset` (Kafka keeps the epoch of the first record left).
+   */
+  truncateFromStart(startOffset: number): void {
+    let removed = 0;
+    while (removed < this.#entries.length && this.#entries[removed].startOffset <= startOffset) removed += 1;
+    if (removed === 0) return;
+    const first = { epoch: this.#entries[removed - 1].epoch, startOffset };
+    this.#entries.splice(0, removed, first);
+    this.#write();
+  }
+
+  /** Every entry goes (the log was emptied and restarted at another offset). */
+  clear(): void {
+    if (this.#entries.length === 0) return;
+    this.#entries = [];
+    this.#latestEpoch = UNDEFINED_EPOCH;
+    this.#write();
+  }
+
+  #put(entry: EpochEntry): void {
+    const entries = this.#entries;
+    while (entries.length > 0 && (entries.at(-1)!.epoch >= entry.epoch || entries.at(-1)!.startOffset >= entry.startOffset)) entries.pop();
+    entries.push(entry);
+    this.#latestEpoch = entry.epoch;
+  }
+
+  #write(): void {
+    writeLeaderEpochCheckpoint(this.file, this.#entries);
+  }
+}
+
+const UNDEFINED: EpochEndOffset = Object.freeze({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+
+export function writeLeaderEpochCheckpoint(file: string, entries: readonly EpochEntry[]): void {
+  writeCheckpointLines(file, entries.map(({ epoch, startOffset }) => `${epoch} ${startOffset}`));
+}
+
+/**
+ * The entries of a leader-epoch-checkpoint; an empty file (what Kafka creates with a new log) has
+ * none. Undefined when the file is missing, unreadable or malformed: the log is then scanned.
+ */
+export function readLeaderEpochCheckpoint(file: string): EpochEntry[] | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text === '') return [];
+  const lines = parseCheckpointLines(text);
+  if (lines === undefined) return undefined;
+  const entries: EpochEntry[] = [];
+  for (const line of lines) {
+    // Kafka splits the line at whitespace and parses two numbers.
+    const match = /^(\d+)\s+(\d+)$/.exec(line);
+    if (match === null) return undefined;
+    const epoch = Number(match[1]);
+    const startOffset = Number(match[2]);
+    if (epoch > 0x7fff_ffff || !Number.isSafeInteger(startOffset)) return undefined;
+    entries.push({ epoch, startOffset });
+  }
+  return entries;
+}
