@@ -47,7 +47,7 @@ export class LeaderEpochFileCache {
   /**
    * The cache of `file`. When the file is missing or damaged, the entries are rebuilt from the
    * log's batches (`batchEpochs`: each batch's partitionLeaderEpoch and baseOffset, in log order)
-   * and written, so the scan happens once.
+   * and written, so the scan happens once (an empty log writes nothing: it has nothing to scan).
    */
   static load(file: string, batchEpochs: () => Iterable<EpochEntry>): LeaderEpochFileCache {
     const stored = readLeaderEpochCheckpoint(file);
@@ -56,7 +56,8 @@ export class LeaderEpochFileCache {
     for (const { epoch, startOffset } of batchEpochs()) {
       if (epoch > cache.#latestEpoch) cache.#put({ epoch, startOffset });
     }
-    cache.#write();
+    // A new, empty log needs no file yet (its scan is free): creating a topic costs no fsyncs.
+    if (cache.#entries.length > 0 || fs.existsSync(file)) cache.#write();
     return cache;
   }
 
@@ -114,7 +115,8 @@ export class LeaderEpochFileCache {
   truncateFromStart(startOffset: number): void {
     let removed = 0;
     while (removed < this.#entries.length && this.#entries[removed].startOffset <= startOffset) removed += 1;
-    if (removed === 0) return;
+    // Nothing changes when the first entry already starts there (every open asks this).
+    if (removed === 0 || (removed === 1 && this.#entries[0].startOffset === startOffset)) return;
     const first = { epoch: this.#entries[removed - 1].epoch, startOffset };
     this.#entries.splice(0, removed, first);
     this.#write();

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
+import { LEADER_EPOCH_CHECKPOINT, LeaderEpochFileCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.ts';
 import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
 import { LogFlusher } from './log-flusher.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
@@ -8,7 +10,7 @@ import { LogSegment, type SegmentContext } from './log-segment.ts';
 import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
-  cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
+  batchEpochsOf, cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
   RecentSegments, shouldRoll, summarizeSegments,
 } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
@@ -24,6 +26,10 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * positional, so appends are serialized without a lock; fsyncs and fetch reads (readAsync) wait on
  * the disk in libuv's thread pool. Opening (log-loader.ts) recovers the segments after the
  * recovery point; segments open their files and indexes lazily.
+ *
+ * The leader epoch cache (leader-epoch-checkpoint) follows the log: a batch that starts a newer
+ * epoch adds an entry, truncations and log start moves cut it, and opening cuts it to the
+ * recovered log end.
  *
  * A failed system call (FileIoError) takes the log offline: it reports to `onIoFailure` (the
  * LogManager takes the whole log dir offline) and every later call throws KAFKA_STORAGE_ERROR.
@@ -50,6 +56,7 @@ export class PartitionLog {
   private readonly deletedFiles: DeletedFileRemover;
   private readonly segments: LogSegment[];
   private readonly flusher: LogFlusher;
+  private readonly epochs: LeaderEpochFileCache;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
   private closed = false;
@@ -71,6 +78,7 @@ export class PartitionLog {
     this.truncatedBytesOnOpen = loaded.truncatedBytes;
     this.recoveredSegmentsOnOpen = loaded.recoveredSegments;
     this.recoveredBatchesOnOpen = loaded.recoveredBatches;
+    this.epochs = LeaderEpochFileCache.load(path.join(this.dir, LEADER_EPOCH_CHECKPOINT), () => batchEpochsOf(segments));
     this.flusher = new LogFlusher({
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
@@ -97,6 +105,10 @@ export class PartitionLog {
     } else if (checkpointed > log.startOffset) {
       log.startOffset = checkpointed;
     }
+    // Entries of records lost with an unflushed tail go, as do those below a start that moved
+    // before a crash (Kafka's LogLoader does both).
+    log.epochs.truncateFromEnd(log.logEndOffset);
+    log.epochs.truncateFromStart(log.startOffset);
     return log;
   }
 
@@ -109,6 +121,16 @@ export class PartitionLog {
   /** Offsets below this are fsynced: what recovery-point-offset-checkpoint records. */
   get recoveryPoint(): number { return this.flusher.recoveryPoint; }
   get isClosed(): boolean { return this.closed; }
+  /** The newest leader epoch that wrote to this log, -1 when none did. */
+  get latestEpoch(): number { return this.epochs.latestEpoch; }
+  /** The leader epoch cache's entries, oldest first. */
+  get epochEntries(): readonly EpochEntry[] { return this.epochs.entries; }
+
+  /** Kafka's endOffsetForEpoch: where `leaderEpoch` (or the largest below it) ended; -1s when unknown. */
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
+    this.ensureOpen();
+    return this.epochs.endOffsetFor(leaderEpoch, this.logEndOffset);
+  }
 
   /** Topic config changes apply to the next roll, append and flush. */
   updateConfig(config: LogConfig): void {
@@ -165,6 +187,8 @@ export class PartitionLog {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
     const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
+    // Every batch now carries leaderEpoch: one compare, and a checkpoint write only for a new epoch.
+    if (leaderEpoch > this.epochs.latestEpoch && next > firstOffset) this.guard(() => this.epochs.assign(leaderEpoch, firstOffset));
     return this.appendToSegments(batches, firstOffset, next - 1, logAppendTime);
   }
 
@@ -172,7 +196,8 @@ export class PartitionLog {
   appendAsFollower(batches: Buffer): LogAppendInfo {
     this.ensureOpen();
     if (batches.length === 0) return { firstOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
-    const { firstOffset, lastOffset } = followerBatchRange(batches, this.logEndOffset, this.name);
+    const { firstOffset, lastOffset, epochStarts } = followerBatchRange(batches, this.logEndOffset, this.name, this.epochs.latestEpoch);
+    if (epochStarts !== undefined) this.guard(() => { for (const { epoch, startOffset } of epochStarts) this.epochs.assign(epoch, startOffset); });
     return this.appendToSegments(batches, firstOffset, lastOffset, -1);
   }
 
@@ -267,6 +292,7 @@ export class PartitionLog {
       this.activeSegment.truncateTo(offset);
     }
     this.activeSegment.onBecomeActive();
+    this.guard(() => this.epochs.truncateFromEnd(this.logEndOffset));
   }
 
   /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
@@ -308,6 +334,7 @@ export class PartitionLog {
     const moved = this.startOffset !== offset;
     this.startOffset = offset;
     this.flusher.truncatedTo(offset);
+    this.guard(() => this.epochs.clear());
     if (moved) this.onLogStartOffsetChanged?.(this);
   }
 
@@ -385,6 +412,7 @@ export class PartitionLog {
   private advanceLogStartOffset(offset: number): void {
     if (offset <= this.startOffset) return;
     this.startOffset = offset;
+    this.guard(() => this.epochs.truncateFromStart(offset));
     this.onLogStartOffsetChanged?.(this);
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import { CorruptRecordError, ioError } from './errors.ts';
 import { readInt64 } from './file-io.ts';
+import type { EpochEntry } from './leader-epoch-cache.ts';
 import type { FullLogConfig } from './log-config.ts';
 import type { LogSegment } from './log-segment.ts';
 import type { SegmentSummary } from './partition-log-types.ts';
@@ -48,14 +49,22 @@ export class DeletedFileRemover {
   }
 }
 
+export interface FollowerBatchRange {
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** Where the batches start epochs newer than the log's latest (the leader epoch cache's new entries). */
+  readonly epochStarts: readonly EpochEntry[] | undefined;
+}
+
 /**
  * Checks batches a follower appends: whole v2 batches with offsets strictly after `logEndOffset`.
- * Returns their first and last offset.
+ * Returns their first and last offset, and the batches that start an epoch above `latestEpoch`.
  */
-export function followerBatchRange(batches: Buffer, logEndOffset: number, name: string): { firstOffset: number; lastOffset: number } {
+export function followerBatchRange(batches: Buffer, logEndOffset: number, name: string, latestEpoch: number): FollowerBatchRange {
   let expected = logEndOffset;
   let firstOffset = -1;
   let lastOffset = -1;
+  let epochStarts: EpochEntry[] | undefined;
   for (let position = 0; position < batches.length;) {
     const header = new BatchHeader(batches, position);
     if (batches.length - position < RECORD_BATCH_OVERHEAD || header.sizeInBytes < RECORD_BATCH_OVERHEAD
@@ -66,11 +75,15 @@ export function followerBatchRange(batches: Buffer, logEndOffset: number, name: 
       throw new CorruptRecordError(`batch at offset ${header.baseOffset} does not follow offset ${expected - 1} in ${name}`);
     }
     if (firstOffset < 0) firstOffset = header.baseOffset;
+    if (header.partitionLeaderEpoch > latestEpoch) {
+      latestEpoch = header.partitionLeaderEpoch;
+      (epochStarts ??= []).push({ epoch: latestEpoch, startOffset: header.baseOffset });
+    }
     lastOffset = header.lastOffset;
     expected = lastOffset + 1;
     position += header.sizeInBytes;
   }
-  return { firstOffset, lastOffset };
+  return { firstOffset, lastOffset, epochStarts };
 }
 
 /** Index of the last item whose baseOffset <= offset (0 when none is); items sorted by baseOffset. */
@@ -227,4 +240,18 @@ export function renameForDelete(files: readonly string[]): string[] {
     }
   }
   return renamed;
+}
+
+/** Where each epoch newer than the ones before starts, read from the batch headers, oldest first. */
+export function batchEpochsOf(segments: readonly LogSegment[]): EpochEntry[] {
+  const starts: EpochEntry[] = [];
+  let latest = -1;
+  for (const segment of segments) {
+    segment.visitLeaderEpochs((epoch, startOffset) => {
+      if (epoch <= latest) return;
+      latest = epoch;
+      starts.push({ epoch, startOffset });
+    });
+  }
+  return starts;
 }
