@@ -27,7 +27,7 @@ test('leader-epoch-checkpoint is Kafka\'s text format byte for byte, written ato
   assert.equal(fs.readFileSync(file, 'utf8'), '0\n0\n');
   // A file as a Kafka broker wrote it, and the empty file Kafka creates with a new log.
   fs.writeFileSync(file, '0\n2\n3 0\n7 1500\n');
-  assert.deepEqual(LeaderEpochFileCache.load(file, () => { throw new Error('no scan with a good file'); }).entries,
+  assert.deepEqual(LeaderEpochFileCache.load(path.dirname(file), () => { throw new Error('no scan with a good file'); }).entries,
     [{ epoch: 3, startOffset: 0 }, { epoch: 7, startOffset: 1500 }]);
   fs.writeFileSync(file, '');
   assert.deepEqual(readLeaderEpochCheckpoint(file), []);
@@ -41,14 +41,14 @@ test('a missing or damaged checkpoint is rebuilt from the log\'s batches, once',
     else fs.writeFileSync(file, damage);
     assert.equal(readLeaderEpochCheckpoint(file), undefined, String(damage));
     let scans = 0;
-    const cache = LeaderEpochFileCache.load(file, () => { scans += 1; return batches; });
+    const cache = LeaderEpochFileCache.load(path.dirname(file), () => { scans += 1; return batches; });
     assert.equal(scans, 1);
     assert.deepEqual(cache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 9 }, { epoch: 4, startOffset: 20 }]);
     assert.equal(fs.readFileSync(file, 'utf8'), '0\n3\n0 0\n3 9\n4 20\n');
   }
   // Batches written without an epoch (-1, older clients' format) add no entry.
   fs.rmSync(file);
-  assert.deepEqual(LeaderEpochFileCache.load(file, () => [{ epoch: -1, startOffset: 0 }]).entries, []);
+  assert.deepEqual(LeaderEpochFileCache.load(path.dirname(file), () => [{ epoch: -1, startOffset: 0 }]).entries, []);
   assert.equal(fs.existsSync(file), false, 'nothing to keep: no file until the first epoch');
 });
 
@@ -158,7 +158,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 test('any sequence of appends, truncations and reopenings answers as the log model does', () => {
   fc.assert(fc.property(fc.array(op, { maxLength: 14 }), (ops) => {
     const file = checkpointFile();
-    let cache = LeaderEpochFileCache.load(file, () => []);
+    let cache = LeaderEpochFileCache.load(path.dirname(file), () => []);
     writeLeaderEpochCheckpoint(file, []);
     const model = new LogModel();
     let epoch = 0;
@@ -169,7 +169,7 @@ test('any sequence of appends, truncations and reopenings answers as the log mod
         if (epoch > cache.latestEpoch) cache.assign(epoch, model.end);
         model.append(epoch, step.count);
       } else if (step.kind === 'reopen') {
-        cache = LeaderEpochFileCache.load(file, () => { throw new Error('the checkpoint was written'); });
+        cache = LeaderEpochFileCache.load(path.dirname(file), () => { throw new Error('the checkpoint was written'); });
       } else {
         const offset = model.start + (step.at % (model.end - model.start + 1));
         if (step.kind === 'truncateFromEnd') {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseCheckpointLines, writeCheckpointLines } from './checkpoint-file.ts';
 import { StorageError } from './errors.ts';
 
@@ -45,19 +46,27 @@ export class LeaderEpochFileCache {
   }
 
   /**
-   * The cache of `file`. When the file is missing or damaged, the entries are rebuilt from the
-   * log's batches (`batchEpochs`: each batch's partitionLeaderEpoch and baseOffset, in log order)
-   * and written, so the scan happens once (an empty log writes nothing: it has nothing to scan).
+   * The cache kept in the partition directory `dir`. When its file is missing or damaged, the
+   * entries are rebuilt from the log's batches (`batchEpochs`: each batch's partitionLeaderEpoch
+   * and baseOffset, in log order) and written, so the scan happens once (an empty log writes
+   * nothing: it has nothing to scan). With `retained`, the entries are then cut to the log's
+   * [startOffset, endOffset) as it was recovered.
    */
-  static load(file: string, batchEpochs: () => Iterable<EpochEntry>): LeaderEpochFileCache {
+  static load(dir: string, batchEpochs: () => Iterable<EpochEntry>, retained?: { startOffset: number; endOffset: number }): LeaderEpochFileCache {
+    const file = path.join(dir, LEADER_EPOCH_CHECKPOINT);
     const stored = readLeaderEpochCheckpoint(file);
-    if (stored !== undefined) return new LeaderEpochFileCache(file, stored);
-    const cache = new LeaderEpochFileCache(file);
-    for (const { epoch, startOffset } of batchEpochs()) {
-      if (epoch > cache.#latestEpoch) cache.#put({ epoch, startOffset });
+    const cache = new LeaderEpochFileCache(file, stored ?? []);
+    if (stored === undefined) {
+      for (const { epoch, startOffset } of batchEpochs()) {
+        if (epoch > cache.#latestEpoch) cache.#put({ epoch, startOffset });
+      }
+      // A new, empty log needs no file yet (its scan is free): creating a topic costs no fsyncs.
+      if (cache.#entries.length > 0 || fs.existsSync(file)) cache.#write();
     }
-    // A new, empty log needs no file yet (its scan is free): creating a topic costs no fsyncs.
-    if (cache.#entries.length > 0 || fs.existsSync(file)) cache.#write();
+    if (retained !== undefined) {
+      cache.truncateFromEnd(retained.endOffset);
+      cache.truncateFromStart(retained.startOffset);
+    }
     return cache;
   }
 

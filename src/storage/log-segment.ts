@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, PARTITION_LEADER_EPOCH_OFFSET } from '../protocol/records/batch-header.ts';
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET } from '../protocol/records/batch-header.ts';
 import { scanValidBatches } from './batch-scan.ts';
 import { ioError, StorageError } from './errors.ts';
 import { FileHandlePool, type FileHandle } from './file-handle-pool.ts';
@@ -424,14 +424,6 @@ export class LogSegment {
     this.maxTimestampSoFar = undefined;
     if (position === 0) this.firstBatchTimestamp = -1;
     this.writes += 1;
-  }
-
-  /** Each batch's partitionLeaderEpoch and baseOffset, from the headers: what rebuilds a missing leader-epoch-checkpoint. */
-  visitLeaderEpochs(visit: (epoch: number, baseOffset: number) => void): void {
-    this.scanHeaders(0, (batch) => {
-      visit(this.header.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET), batch.baseOffset);
-      return true;
-    });
   }
 
   /** Visits batch headers from `position` until `visit` returns false. */

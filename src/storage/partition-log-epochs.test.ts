@@ -32,24 +32,24 @@ function checkpointText(dir: string): string {
 test('leader appends record each new epoch\'s first offset in leader-epoch-checkpoint, kept across a restart', () => {
   const dir = logDir();
   const log = openLog(dir);
-  assert.equal(log.latestEpoch, -1);
+  assert.equal(log.leaderEpochCache.latestEpoch, -1);
   assert.equal(fs.existsSync(path.join(dir, LEADER_EPOCH_CHECKPOINT)), false, 'a new log writes no checkpoint before its first epoch');
   append(log, 0);
   append(log, 0);
   append(log, 3);
   append(log, 3);
   append(log, 5);
-  assert.deepEqual(log.epochEntries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 4 }, { epoch: 5, startOffset: 8 }]);
+  assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 4 }, { epoch: 5, startOffset: 8 }]);
   assert.equal(checkpointText(dir), '0\n3\n0 0\n3 4\n5 8\n');
-  assert.deepEqual(log.endOffsetForEpoch(3), { epoch: 3, endOffset: 8 });
-  assert.deepEqual(log.endOffsetForEpoch(4), { epoch: 3, endOffset: 8 });
-  assert.deepEqual(log.endOffsetForEpoch(5), { epoch: 5, endOffset: 10 });
-  assert.deepEqual(log.endOffsetForEpoch(6), { epoch: -1, endOffset: -1 });
+  assert.deepEqual(log.leaderEpochCache.endOffsetFor(3, log.logEndOffset), { epoch: 3, endOffset: 8 });
+  assert.deepEqual(log.leaderEpochCache.endOffsetFor(4, log.logEndOffset), { epoch: 3, endOffset: 8 });
+  assert.deepEqual(log.leaderEpochCache.endOffsetFor(5, log.logEndOffset), { epoch: 5, endOffset: 10 });
+  assert.deepEqual(log.leaderEpochCache.endOffsetFor(6, log.logEndOffset), { epoch: -1, endOffset: -1 });
   log.flush();
   log.close();
   for (const recover of [false, true]) {
     const reopened = openLog(dir, { recover });
-    assert.deepEqual(reopened.epochEntries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 4 }, { epoch: 5, startOffset: 8 }]);
+    assert.deepEqual(reopened.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 4 }, { epoch: 5, startOffset: 8 }]);
     reopened.close();
   }
 });
@@ -62,26 +62,26 @@ test('a follower\'s appends record the epochs in the leader\'s batch headers', (
   append(leader, 7);
   const follower = openLog(logDir());
   follower.appendAsFollower(leader.read(0, 1 << 20).records);
-  assert.deepEqual(follower.epochEntries, [{ epoch: 1, startOffset: 0 }, { epoch: 4, startOffset: 4 }, { epoch: 7, startOffset: 7 }]);
-  assert.deepEqual(follower.epochEntries, leader.epochEntries);
+  assert.deepEqual(follower.leaderEpochCache.entries, [{ epoch: 1, startOffset: 0 }, { epoch: 4, startOffset: 4 }, { epoch: 7, startOffset: 7 }]);
+  assert.deepEqual(follower.leaderEpochCache.entries, leader.leaderEpochCache.entries);
 });
 
 test('truncation cuts the epochs after the new end; emptying the log clears them', () => {
   const dir = logDir();
   const log = openLog(dir, { config: { segmentBytes: 500 } });
   for (const epoch of [0, 2, 2, 4, 6]) append(log, epoch);
-  assert.deepEqual(log.epochEntries.map((entry) => entry.epoch), [0, 2, 4, 6]);
+  assert.deepEqual(log.leaderEpochCache.entries.map((entry) => entry.epoch), [0, 2, 4, 6]);
   log.truncateTo(6);
   assert.equal(log.logEndOffset, 6);
-  assert.deepEqual(log.epochEntries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
+  assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
   assert.equal(checkpointText(dir), '0\n2\n0 0\n2 2\n');
   append(log, 9);
-  assert.deepEqual(log.endOffsetForEpoch(2), { epoch: 2, endOffset: 6 }, 'the epoch after the cut starts where the log was cut');
+  assert.deepEqual(log.leaderEpochCache.endOffsetFor(2, log.logEndOffset), { epoch: 2, endOffset: 6 }, 'the epoch after the cut starts where the log was cut');
   log.truncateFullyAndStartAt(100);
-  assert.deepEqual(log.epochEntries, []);
+  assert.deepEqual(log.leaderEpochCache.entries, []);
   assert.equal(checkpointText(dir), '0\n0\n');
   append(log, 10);
-  assert.deepEqual(log.epochEntries, [{ epoch: 10, startOffset: 100 }]);
+  assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 10, startOffset: 100 }]);
 });
 
 test('the log start moving (DeleteRecords, retention) moves the first epoch\'s start, and survives a restart', () => {
@@ -89,18 +89,18 @@ test('the log start moving (DeleteRecords, retention) moves the first epoch\'s s
   const log = openLog(dir, { config: { segmentBytes: 500 } });
   for (const epoch of [0, 0, 1, 1, 2, 2]) append(log, epoch);
   log.maybeIncrementLogStartOffset(3, 'DeleteRecords');
-  assert.deepEqual(log.epochEntries, [{ epoch: 0, startOffset: 3 }, { epoch: 1, startOffset: 4 }, { epoch: 2, startOffset: 8 }]);
+  assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 0, startOffset: 3 }, { epoch: 1, startOffset: 4 }, { epoch: 2, startOffset: 8 }]);
   log.maybeIncrementLogStartOffset(5, 'DeleteRecords');
-  assert.deepEqual(log.epochEntries, [{ epoch: 1, startOffset: 5 }, { epoch: 2, startOffset: 8 }]);
+  assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 1, startOffset: 5 }, { epoch: 2, startOffset: 8 }]);
   const deleted = log.deleteOldestSegments(log.segmentSummaries().length - 1, 'retention');
   assert.ok(deleted > 0);
-  assert.equal(log.epochEntries[0].startOffset, log.logStartOffset);
+  assert.equal(log.leaderEpochCache.entries[0].startOffset, log.logStartOffset);
   const start = log.logStartOffset;
   log.flush();
   log.close();
   const reopened = openLog(dir, { recover: false, logStartOffset: start });
-  assert.equal(reopened.epochEntries[0].startOffset, start);
-  assert.equal(reopened.latestEpoch, 2);
+  assert.equal(reopened.leaderEpochCache.entries[0].startOffset, start);
+  assert.equal(reopened.leaderEpochCache.latestEpoch, 2);
   reopened.close();
 });
 
@@ -108,12 +108,12 @@ test('a missing checkpoint is rebuilt from the log on open', () => {
   const dir = logDir();
   const log = openLog(dir, { config: { segmentBytes: 500 } });
   for (const epoch of [1, 1, 3, 3, 8]) append(log, epoch);
-  const entries = log.epochEntries;
+  const entries = log.leaderEpochCache.entries;
   log.flush();
   log.close();
   fs.rmSync(path.join(dir, LEADER_EPOCH_CHECKPOINT));
   const reopened = openLog(dir, { recover: false });
-  assert.deepEqual(reopened.epochEntries, entries);
+  assert.deepEqual(reopened.leaderEpochCache.entries, entries);
   assert.equal(checkpointText(dir), '0\n3\n1 0\n3 4\n8 8\n');
   reopened.close();
 });
@@ -125,7 +125,7 @@ test('after an unclean stop, epochs of a lost tail are dropped when recovery cut
   append(log, 2);
   const intact = log.size;
   append(log, 5);
-  assert.equal(log.latestEpoch, 5);
+  assert.equal(log.leaderEpochCache.latestEpoch, 5);
   log.flush();
   log.close();
   // The last batch was torn by the crash: recovery cuts it, and its epoch goes with it.
@@ -133,8 +133,8 @@ test('after an unclean stop, epochs of a lost tail are dropped when recovery cut
   fs.truncateSync(segment, intact + 30);
   const reopened = openLog(dir, { recover: true });
   assert.equal(reopened.logEndOffset, 4);
-  assert.deepEqual(reopened.epochEntries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
+  assert.deepEqual(reopened.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
   assert.equal(checkpointText(dir), '0\n2\n0 0\n2 2\n');
-  assert.deepEqual(reopened.endOffsetForEpoch(2), { epoch: 2, endOffset: 4 });
+  assert.deepEqual(reopened.leaderEpochCache.endOffsetFor(2, reopened.logEndOffset), { epoch: 2, endOffset: 4 });
   reopened.close();
 });

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
-import { LEADER_EPOCH_CHECKPOINT, LeaderEpochFileCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.ts';
+import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
+import { LeaderEpochFileCache } from './leader-epoch-cache.ts';
 import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
 import { LogFlusher } from './log-flusher.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
@@ -26,10 +26,6 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * positional, so appends are serialized without a lock; fsyncs and fetch reads (readAsync) wait on
  * the disk in libuv's thread pool. Opening (log-loader.ts) recovers the segments after the
  * recovery point; segments open their files and indexes lazily.
- *
- * The leader epoch cache (leader-epoch-checkpoint) follows the log: a batch that starts a newer
- * epoch adds an entry, truncations and log start moves cut it, and opening cuts it to the
- * recovered log end.
  *
  * A failed system call (FileIoError) takes the log offline: it reports to `onIoFailure` (the
  * LogManager takes the whole log dir offline) and every later call throws KAFKA_STORAGE_ERROR.
@@ -56,7 +52,8 @@ export class PartitionLog {
   private readonly deletedFiles: DeletedFileRemover;
   private readonly segments: LogSegment[];
   private readonly flusher: LogFlusher;
-  private readonly epochs: LeaderEpochFileCache;
+  /** In step with the log: a batch of a newer epoch (one compare per append) adds an entry; truncations and start moves cut it. */
+  readonly leaderEpochCache: LeaderEpochFileCache;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
   private closed = false;
@@ -78,7 +75,9 @@ export class PartitionLog {
     this.truncatedBytesOnOpen = loaded.truncatedBytes;
     this.recoveredSegmentsOnOpen = loaded.recoveredSegments;
     this.recoveredBatchesOnOpen = loaded.recoveredBatches;
-    this.epochs = LeaderEpochFileCache.load(path.join(this.dir, LEADER_EPOCH_CHECKPOINT), () => batchEpochsOf(segments));
+    // As Kafka's LogLoader: no epoch of a tail lost in a crash, nor below a start moved before one.
+    const retained = { startOffset: Math.max(options.logStartOffset ?? 0, this.startOffset), endOffset: this.logEndOffset };
+    this.leaderEpochCache = LeaderEpochFileCache.load(this.dir, () => batchEpochsOf(segments), retained);
     this.flusher = new LogFlusher({
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
@@ -105,10 +104,6 @@ export class PartitionLog {
     } else if (checkpointed > log.startOffset) {
       log.startOffset = checkpointed;
     }
-    // Entries of records lost with an unflushed tail go, as do those below a start that moved
-    // before a crash (Kafka's LogLoader does both).
-    log.epochs.truncateFromEnd(log.logEndOffset);
-    log.epochs.truncateFromStart(log.startOffset);
     return log;
   }
 
@@ -121,21 +116,10 @@ export class PartitionLog {
   /** Offsets below this are fsynced: what recovery-point-offset-checkpoint records. */
   get recoveryPoint(): number { return this.flusher.recoveryPoint; }
   get isClosed(): boolean { return this.closed; }
-  /** The newest leader epoch that wrote to this log, -1 when none did. */
-  get latestEpoch(): number { return this.epochs.latestEpoch; }
-  /** The leader epoch cache's entries, oldest first. */
-  get epochEntries(): readonly EpochEntry[] { return this.epochs.entries; }
-
-  /** Kafka's endOffsetForEpoch: where `leaderEpoch` (or the largest below it) ended; -1s when unknown. */
-  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
-    this.ensureOpen();
-    return this.epochs.endOffsetFor(leaderEpoch, this.logEndOffset);
-  }
+  get isOffline(): boolean { return this.offline; }
 
   /** Topic config changes apply to the next roll, append and flush. */
-  updateConfig(config: LogConfig): void {
-    this.config = logConfig(config);
-  }
+  updateConfig(config: LogConfig): void { this.config = logConfig(config); }
 
   /** Every segment, oldest first, for retention. */
   segmentSummaries(): SegmentSummary[] {
@@ -170,8 +154,7 @@ export class PartitionLog {
     this.ensureOpen();
     if (offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset, this.name);
     if (offset <= this.startOffset) return false;
-    let below = 0;
-    while (below < this.segments.length - 1 && this.segments[below + 1].baseOffset <= offset) below += 1;
+    const below = floorIndex(this.segments, offset);
     if (below > 0) this.deleteSegmentsAsync(this.segments.splice(0, below), reason);
     this.advanceLogStartOffset(offset);
     return true;
@@ -187,8 +170,7 @@ export class PartitionLog {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
     const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
-    // Every batch now carries leaderEpoch: one compare, and a checkpoint write only for a new epoch.
-    if (leaderEpoch > this.epochs.latestEpoch && next > firstOffset) this.guard(() => this.epochs.assign(leaderEpoch, firstOffset));
+    if (leaderEpoch > this.leaderEpochCache.latestEpoch && next > firstOffset) this.guard(() => this.leaderEpochCache.assign(leaderEpoch, firstOffset));
     return this.appendToSegments(batches, firstOffset, next - 1, logAppendTime);
   }
 
@@ -196,8 +178,8 @@ export class PartitionLog {
   appendAsFollower(batches: Buffer): LogAppendInfo {
     this.ensureOpen();
     if (batches.length === 0) return { firstOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
-    const { firstOffset, lastOffset, epochStarts } = followerBatchRange(batches, this.logEndOffset, this.name, this.epochs.latestEpoch);
-    if (epochStarts !== undefined) this.guard(() => { for (const { epoch, startOffset } of epochStarts) this.epochs.assign(epoch, startOffset); });
+    const { firstOffset, lastOffset, epochStarts } = followerBatchRange(batches, this.logEndOffset, this.name, this.leaderEpochCache.latestEpoch);
+    if (epochStarts !== undefined) this.guard(() => { for (const { epoch, startOffset } of epochStarts) this.leaderEpochCache.assign(epoch, startOffset); });
     return this.appendToSegments(batches, firstOffset, lastOffset, -1);
   }
 
@@ -275,10 +257,7 @@ export class PartitionLog {
   truncateTo(offset: number): void {
     this.ensureOpen();
     if (offset >= this.logEndOffset) return;
-    if (offset < this.startOffset) {
-      this.truncateFullyAndStartAt(offset);
-      return;
-    }
+    if (offset < this.startOffset) return this.truncateFullyAndStartAt(offset);
     this.truncations += 1;
     this.flusher.truncatedTo(offset);
     while (this.segments.length > 0 && this.activeSegment.baseOffset >= offset) {
@@ -292,7 +271,7 @@ export class PartitionLog {
       this.activeSegment.truncateTo(offset);
     }
     this.activeSegment.onBecomeActive();
-    this.guard(() => this.epochs.truncateFromEnd(this.logEndOffset));
+    this.guard(() => this.leaderEpochCache.truncateFromEnd(this.logEndOffset));
   }
 
   /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
@@ -334,7 +313,7 @@ export class PartitionLog {
     const moved = this.startOffset !== offset;
     this.startOffset = offset;
     this.flusher.truncatedTo(offset);
-    this.guard(() => this.epochs.clear());
+    this.guard(() => this.leaderEpochCache.clear());
     if (moved) this.onLogStartOffsetChanged?.(this);
   }
 
@@ -346,8 +325,6 @@ export class PartitionLog {
     this.offline = true;
     for (const segment of this.segments) segment.abandon();
   }
-
-  get isOffline(): boolean { return this.offline; }
 
   /** Appends to the page cache; `durable` is the pending fsync when flush.messages asks for one. */
   private appendToSegments(batches: Buffer, firstOffset: number, lastOffset: number, logAppendTime: number): LogAppendInfo {
@@ -412,7 +389,7 @@ export class PartitionLog {
   private advanceLogStartOffset(offset: number): void {
     if (offset <= this.startOffset) return;
     this.startOffset = offset;
-    this.guard(() => this.epochs.truncateFromStart(offset));
+    this.guard(() => this.leaderEpochCache.truncateFromStart(offset));
     this.onLogStartOffsetChanged?.(this);
   }
 
@@ -444,7 +421,7 @@ export class PartitionLog {
   // interrupted swap before the log's segments are listed on open.
 
   /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
-  cleanerView(): import('./cleaner/cleanable-log.ts').CleanerView {
+  cleanerView(): CleanerView {
     this.ensureOpen();
     return cleanerViewOf(this.segments);
   }
@@ -454,10 +431,7 @@ export class PartitionLog {
    * baseOffset as old[0]). The swap file is durable before this runs, so a crash anywhere in here
    * leaves old or new segments once recoverCleanerFiles has run.
    */
-  replaceWithCleaned(
-    old: readonly import('./cleaner/cleanable-log.ts').CleanableSegment[],
-    swap: import('./cleaner/cleanable-log.ts').SegmentSwap,
-  ): void {
+  replaceWithCleaned(old: readonly CleanableSegment[], swap: SegmentSwap): void {
     this.ensureOpen();
     const first = cleanedSegmentsIndex(this.segments, old, swap.baseOffset);
     if (first < 0) {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
-import { BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
+import {
+  BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, RECORD_BATCH_OVERHEAD,
+} from '../protocol/records/batch-header.ts';
 import { CorruptRecordError, ioError } from './errors.ts';
-import { readInt64 } from './file-io.ts';
+import { readFully, readInt64 } from './file-io.ts';
 import type { EpochEntry } from './leader-epoch-cache.ts';
 import type { FullLogConfig } from './log-config.ts';
 import type { LogSegment } from './log-segment.ts';
@@ -242,16 +244,31 @@ export function renameForDelete(files: readonly string[]): string[] {
   return renamed;
 }
 
-/** Where each epoch newer than the ones before starts, read from the batch headers, oldest first. */
+/**
+ * Where each epoch newer than the ones before starts, oldest first, from the batch headers of the
+ * segments' .log files: what rebuilds a missing leader-epoch-checkpoint, once, when a log opens.
+ */
 export function batchEpochsOf(segments: readonly LogSegment[]): EpochEntry[] {
   const starts: EpochEntry[] = [];
+  const header = Buffer.alloc(PARTITION_LEADER_EPOCH_OFFSET + 4);
   let latest = -1;
   for (const segment of segments) {
-    segment.visitLeaderEpochs((epoch, startOffset) => {
-      if (epoch <= latest) return;
-      latest = epoch;
-      starts.push({ epoch, startOffset });
-    });
+    let fd: number;
+    try {
+      fd = fs.openSync(segment.logPath, 'r');
+    } catch (cause) {
+      throw ioError('open', segment.logPath, cause);
+    }
+    try {
+      for (let position = 0; position + RECORD_BATCH_OVERHEAD <= segment.size;) {
+        readFully(fd, header, position, header.length, segment.logPath);
+        const epoch = header.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);
+        if (epoch > latest) starts.push({ epoch: (latest = epoch), startOffset: readInt64(header, 0) });
+        position += LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   return starts;
 }
