@@ -18,6 +18,7 @@ import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from 
 import { listOffsetsRequest, listOffsetsResponse } from '../../src/protocol/generated/list-offsets.ts';
 import type { ListOffsetsResponseListOffsetsPartitionResponse } from '../../src/protocol/generated/list-offsets.ts';
 import { metadataRequest, metadataResponse } from '../../src/protocol/generated/metadata.ts';
+import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from '../../src/protocol/generated/offset-for-leader-epoch.ts';
 import { produceRequest, produceResponse } from '../../src/protocol/generated/produce.ts';
 import type { ProduceResponsePartitionProduceResponse } from '../../src/protocol/generated/produce.ts';
 import { buildRecordBatch, type RecordBatchOptions } from '../../src/protocol/records/record-batch-builder.ts';
@@ -29,6 +30,7 @@ export const Api = {
   fetch: api(fetchRequest, fetchResponse),
   listOffsets: api(listOffsetsRequest, listOffsetsResponse),
   metadata: api(metadataRequest, metadataResponse),
+  offsetForLeaderEpoch: api(offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
   createTopics: api(createTopicsRequest, createTopicsResponse),
   deleteTopics: api(deleteTopicsRequest, deleteTopicsResponse),
   deleteRecords: api(deleteRecordsRequest, deleteRecordsResponse),
@@ -131,6 +133,14 @@ export async function listOffset(
   });
   const answer = response.topics[0]?.partitions[0];
   if (answer === undefined) throw new Error('ListOffsets answered for no partition');
+  return answer;
+}
+
+/** DeleteRecords (v2) of one partition below `offset`; returns that partition's answer. */
+export async function deleteRecordsBefore(client: KafkaApiClient, topic: string, offset: bigint, { partition = 0, version = 2 } = {}) {
+  const response = await client.call(Api.deleteRecords, version, { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs: 10_000 });
+  const answer = response.topics[0]?.partitions[0];
+  if (answer === undefined) throw new Error('DeleteRecords answered for no partition');
   return answer;
 }
 

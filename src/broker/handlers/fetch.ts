@@ -1,6 +1,7 @@
 import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
 import type {
   FetchRequest,
+  FetchRequestFetchPartition,
   FetchResponse,
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData,
@@ -153,6 +154,13 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         // Fetch takes any negative epoch for "none given" (Kafka's FetchRequest.optionalEpoch).
         const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
         checkLeaderEpoch(currentLeaderEpoch < 0 ? undefined : currentLeaderEpoch, partition);
+        const diverging = divergingEpoch(partition, requested);
+        if (diverging !== undefined) {
+          // Answered at once, as an error is (Kafka's fetch completes when any partition diverged).
+          errors = true;
+          partitions.push(diverging);
+          continue;
+        }
         keys.push(partition.key);
         const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
         const read = yield { partition, fetchOffset: Number(requested.fetchOffset), maxBytes, minOneBatch: bytes === 0 };
@@ -185,6 +193,29 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
     responses.push({ topic: topic.topic ?? name ?? '', topicId: topic.topicId ?? ZERO_UUID, partitions });
   }
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, errors, keys };
+}
+
+/**
+ * Fetch v12+ (KIP-595, used by followers): a lastFetchedEpoch (>= 0) this log says diverges gets
+ * the epoch and end offset to truncate to, and no records (Kafka's Partition.readRecords).
+ */
+function divergingEpoch(partition: Partition, requested: FetchRequestFetchPartition): FetchResponsePartitionData | undefined {
+  const lastFetchedEpoch = requested.lastFetchedEpoch ?? -1;
+  if (lastFetchedEpoch < 0) return undefined;
+  const diverging = partition.divergingEpoch(lastFetchedEpoch, Number(requested.fetchOffset));
+  if (diverging === undefined) return undefined;
+  const { highWatermark, logStartOffset } = partition;
+  return {
+    partitionIndex: requested.partition,
+    errorCode: ErrorCode.NONE,
+    highWatermark: BigInt(highWatermark),
+    lastStableOffset: BigInt(highWatermark),
+    logStartOffset: BigInt(logStartOffset),
+    divergingEpoch: { epoch: diverging.epoch, endOffset: BigInt(diverging.endOffset) },
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
 }
 
 /**

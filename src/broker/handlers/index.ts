@@ -16,6 +16,7 @@ import { findCoordinatorHandler } from './find-coordinator.ts';
 import { offsetCommitHandler } from './offset-commit.ts';
 import { offsetFetchHandler } from './offset-fetch.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { listGroupsHandler } from './list-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
@@ -43,6 +44,7 @@ export const handlers: readonly ApiHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   createPartitionsHandler,

@@ -1,3 +1,4 @@
+import type { EpochEndOffset } from '../../storage/leader-epoch-cache.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { validateBatches } from '../../protocol/records/batch-validator.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
@@ -158,6 +159,33 @@ export class Partition {
     }
     this.log.maybeIncrementLogStartOffset(target, 'DeleteRecords');
     return this.log.logStartOffset;
+  }
+
+  /**
+   * OffsetForLeaderEpoch (Kafka's Partition.lastOffsetForLeaderEpoch): the largest epoch <= the one
+   * asked for and where it ended in this log, the log end for the newest; -1s when unknown.
+   */
+  lastOffsetForLeaderEpoch(leaderEpoch: number): EpochEndOffset {
+    if (this.log.isOffline) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key} is in an offline log dir`);
+    return this.log.leaderEpochCache.endOffsetFor(leaderEpoch, this.log.logEndOffset);
+  }
+
+  /**
+   * Fetch v12+ with lastFetchedEpoch (Kafka's Partition.readRecords): where the fetcher's log
+   * diverges from this one, when its last fetched epoch ended here before its fetch offset or is
+   * unknown here; undefined when it does not diverge. The fetcher truncates to the answer and
+   * fetches again. An epoch this log cannot place, or a fetch offset below the log start, is
+   * OFFSET_OUT_OF_RANGE. Checked before the offset itself: a diverging tail may reach past our end.
+   */
+  divergingEpoch(lastFetchedEpoch: number, fetchOffset: number): EpochEndOffset | undefined {
+    const found = this.lastOffsetForLeaderEpoch(lastFetchedEpoch);
+    if (found.epoch < 0 || found.endOffset < 0) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `the end of last fetched epoch ${lastFetchedEpoch} of ${this.key} is unknown`);
+    }
+    if (fetchOffset < this.log.logStartOffset) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is below the log start ${this.log.logStartOffset} of ${this.key}`);
+    }
+    return found.epoch < lastFetchedEpoch || found.endOffset < fetchOffset ? found : undefined;
   }
 
   /** Reads from the page cache on the event loop: for data just appended, which a waiting fetch reads. */
