@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -10,6 +11,7 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
+import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } from './recent-appends.ts';
 import { schedulePeriodic, timerScheduler, type Scheduler } from './scheduler.ts';
 
 export interface LogManagerOptions {
@@ -31,6 +33,8 @@ export interface LogManagerOptions {
   readonly fileIo?: FileIo;
   /** Memory for log reads, given back by whoever is done with a read's bytes (the broker's connections). */
   readonly readBuffers?: ReadBufferPool;
+  /** Which appends count as recent, so fetches read them on the event loop (recent-appends.ts); sized by the machine's memory otherwise. */
+  readonly recentAppendWindow?: RecentAppendWindow;
   /** Picks each log's segment.jitter.ms share; Math.random unless a test fixes it. */
   readonly random?: () => number;
   /** Told once when a log dir goes offline (an I/O error in it): its partitions answer KAFKA_STORAGE_ERROR. */
@@ -82,12 +86,14 @@ export class LogManager {
   private readonly pendingDeletes = new Set<Promise<void>>();
   private readonly offline = new Set<string>();
   private readonly fileHandles: FileHandlePool;
+  private readonly recentAppendWindow: RecentAppendWindow;
   private stopPeriodicTasks: (() => void)[] = [];
 
   private constructor(options: LogManagerOptions) {
     this.options = options;
     this.logDirs = options.logDirs.map((dir) => path.resolve(dir));
     this.fileHandles = new FileHandlePool({ maxOpen: options.maxOpenFiles, io: options.fileIo });
+    this.recentAppendWindow = options.recentAppendWindow ?? recentAppendWindow(pageCacheWindowBytes(os.totalmem()));
   }
 
   /** Log dirs taken offline by an I/O error since start; they come back with a restart, as in Kafka. */
@@ -314,9 +320,10 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
-  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
     return {
       readBuffers: this.options.readBuffers,
+      recentAppendWindow: this.recentAppendWindow,
       now: this.options.now,
       scheduler: this.options.scheduler,
       random: this.options.random,

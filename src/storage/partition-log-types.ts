@@ -1,5 +1,6 @@
 import type { FileHandlePool } from './file-handle-pool.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
+import type { RecentAppendWindow } from './recent-appends.ts';
 import type { LogConfig } from './log-config.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -51,6 +52,8 @@ export interface PartitionLogOptions {
   readonly fileHandles?: FileHandlePool;
   /** Memory for reads, shared by every log (LogManager's); fresh buffers without one. */
   readonly readBuffers?: ReadBufferPool;
+  /** What counts as recently appended, shared by every log (LogManager's); a window of its own otherwise. */
+  readonly recentAppendWindow?: RecentAppendWindow;
   /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
   readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
   /** Called when a system call on the log's files failed: the owner takes the whole log dir offline. */

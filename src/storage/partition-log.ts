@@ -8,6 +8,7 @@ import { LogFlusher } from './log-flusher.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
 import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
+import { RecentAppends, recentAppendWindow } from './recent-appends.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
   batchEpochsOf, cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
@@ -54,6 +55,7 @@ export class PartitionLog {
   private readonly flusher: LogFlusher;
   /** In step with the log: a batch of a newer epoch (one compare per append) adds an entry; truncations and start moves cut it. */
   readonly leaderEpochCache: LeaderEpochFileCache;
+  private readonly recentAppends: RecentAppends;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
   private closed = false;
@@ -78,6 +80,7 @@ export class PartitionLog {
     // As Kafka's LogLoader: no epoch of a tail lost in a crash, nor below a start moved before one.
     const retained = { startOffset: Math.max(options.logStartOffset ?? 0, this.startOffset), endOffset: this.logEndOffset };
     this.leaderEpochCache = LeaderEpochFileCache.load(this.dir, () => batchEpochsOf(segments), retained);
+    this.recentAppends = new RecentAppends(options.recentAppendWindow ?? recentAppendWindow(), this.now);
     this.flusher = new LogFlusher({
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
@@ -227,6 +230,21 @@ export class PartitionLog {
     return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
   }
 
+  /**
+   * read() when this process appended `fetchOffset` so recently that the page cache holds it (a
+   * consumer that keeps up), readAsync() otherwise (catching up, data from before a restart): the
+   * tail is read without a trip to the thread pool, and a read that may wait for the disk is never
+   * made on the event loop. A promise only when the read went to the pool.
+   */
+  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): FetchDataInfo | Promise<FetchDataInfo> {
+    return this.isRecentlyAppended(fetchOffset) ? this.read(fetchOffset, maxBytes, minOneBatch, maxOffset) : this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
+  }
+
+  /** Whether this process appended `offset` lately (see recent-appends.ts): false after a restart until new appends. */
+  isRecentlyAppended(offset: number): boolean {
+    return this.recentAppends.contains(offset);
+  }
+
   /** What a read may return: OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; `limit` is where it stops. */
   private readRange(fetchOffset: number, maxOffset: number | undefined): { logStartOffset: number; logEndOffset: number; limit: number } {
     this.ensureOpen();
@@ -259,6 +277,7 @@ export class PartitionLog {
     if (offset >= this.logEndOffset) return;
     if (offset < this.startOffset) return this.truncateFullyAndStartAt(offset);
     this.truncations += 1;
+    this.recentAppends.reset();
     this.flusher.truncatedTo(offset);
     while (this.segments.length > 0 && this.activeSegment.baseOffset >= offset) {
       this.deleteSegment(this.segments.pop() as LogSegment);
@@ -306,6 +325,7 @@ export class PartitionLog {
   truncateFullyAndStartAt(offset: number): void {
     this.ensureOpen();
     this.truncations += 1;
+    this.recentAppends.reset();
     while (this.segments.length > 0) this.deleteSegment(this.segments.pop() as LogSegment);
     this.segments.push(LogSegment.create(this.dir, offset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
@@ -335,6 +355,7 @@ export class PartitionLog {
       if (shouldRoll(active, this.config, batches, lastOffset, this.now(), this.rollJitterMs)) this.roll(firstOffset);
       this.activeSegment.append(batches, firstOffset, lastOffset);
     });
+    this.recentAppends.appendedAt(firstOffset, batches.length);
     const durable = this.flusher.appended(lastOffset - firstOffset + 1, this.config.flushMessages);
     if (durable === undefined) return info;
     // Handled here so that a caller that does not wait (a follower, the coordinators) leaves no

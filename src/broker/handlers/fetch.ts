@@ -20,9 +20,12 @@ const FIRST_TOPIC_ID_VERSION = 13;
  * fewer than minBytes are ready the request waits in the fetch purgatory until an append makes
  * enough data ready or maxWaitMs passes; it is woken by appends, never by polling.
  *
- * The first read goes to libuv's thread pool (a consumer catching up reads data the page cache may
- * have dropped, and the event loop must not wait for the disk); the reads of a waiting fetch, woken
- * by appends, read what the first one brought in and what was just written, from the page cache.
+ * The first read of a partition goes to libuv's thread pool (a consumer catching up reads data the
+ * page cache may have dropped, and the event loop must not wait for the disk), unless this broker
+ * appended the data lately (a consumer that keeps up reads the tail, which the page cache holds):
+ * that read is made on the loop, as a trip to the pool and back would add to every round trip of a
+ * consumer that waits for each response. The reads of a waiting fetch, woken by appends, read what
+ * the first one brought in and what was just written, on the loop.
  *
  * Fetch sessions (KIP-227) are answered sessionless, as Kafka allows: a full fetch gets session id
  * 0, which tells the client to keep sending full fetches.
@@ -92,15 +95,31 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
   }
 }
 
-/** A pass with its reads made in libuv's thread pool, one partition after another (each read's size depends on the last). */
+/**
+ * A pass with the reads of lately appended data made on the event loop and the others in libuv's
+ * thread pool, one partition after another (each read's size depends on the last). A request whose
+ * partitions are all at their tails makes no trip to the pool.
+ */
 async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames): Promise<FetchRound> {
   const pass = fetchPass(request, context, names);
   for (let step = pass.next(); ; ) {
     if (step.done) return step.value;
     const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
-    const outcome = await partition.readAsync(fetchOffset, maxBytes, minOneBatch).then((read) => () => read, (error: unknown) => () => { throw error; });
-    step = resume(pass, outcome);
+    const outcome = settle(() => partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch));
+    step = resume(pass, outcome instanceof Promise ? await outcome : outcome);
   }
+}
+
+/** The read's result or error as a function that returns or throws it; a promise of that only when the read went to the pool. */
+function settle(read: () => ReadResult | Promise<ReadResult>): (() => ReadResult) | Promise<() => ReadResult> {
+  let result: ReadResult | Promise<ReadResult>;
+  try {
+    result = read();
+  } catch (error) {
+    return () => { throw error; };
+  }
+  if (result instanceof Promise) return result.then((done) => () => done, (error: unknown) => () => { throw error; });
+  return () => result;
 }
 
 /** Gives the pass the read's result, or throws its error into the pass (which answers it for that partition). */

@@ -203,6 +203,17 @@ export class Partition {
     return { records, highWatermark, logStartOffset, lastStableOffset: highWatermark };
   }
 
+  /**
+   * A Fetch's first read: on the event loop when this broker appended `fetchOffset` lately, so the
+   * page cache holds it (a consumer that keeps up), in the thread pool otherwise (readAsync). A
+   * promise only when the read went to the pool.
+   */
+  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult | Promise<ReadResult> {
+    const highWatermark = this.checkFetchOffset(fetchOffset);
+    if (fetchOffset === highWatermark || this.log.isRecentlyAppended(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch);
+    return this.readAsync(fetchOffset, maxBytes, minOneBatch);
+  }
+
   /** The high watermark, once `fetchOffset` is known to lie in [logStartOffset, highWatermark]. */
   private checkFetchOffset(fetchOffset: number): number {
     const highWatermark = this.highWatermark;
