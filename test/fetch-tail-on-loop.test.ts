@@ -35,8 +35,8 @@ function valuesOf(partition: FetchResponsePartitionData): string[] {
 }
 
 /** One Fetch of both partitions from offset 0: each partition's record values. */
-async function fetchBoth(client: KafkaApiClient): Promise<string[][]> {
-  const body = fetchBody({ topic: TOPIC });
+async function fetchBoth(client: KafkaApiClient, partitionMaxBytes = 1024 * 1024): Promise<string[][]> {
+  const body = fetchBody({ topic: TOPIC, partitionMaxBytes });
   const request: FetchRequest = { ...body, topics: [{ ...body.topics[0]!, partitions: [0, 1].map((partition) => ({ ...body.topics[0]!.partitions[0]!, partition })) }] };
   return (await client.call(Api.fetch, 12, request)).responses[0]!.partitions.map(valuesOf);
 }
@@ -75,3 +75,23 @@ test('a fetch of what the broker just appended makes no trip to the thread pool;
   }
 });
 
+
+test('a fetch reads at most 4 MiB on the event loop: the partitions after that go to the pool even at their tails', { timeout: 60_000 }, async () => {
+  const broker = await startTestBroker({ 'auto.create.topics.enable': 'false' });
+  const client = await KafkaApiClient.open(broker.host, broker.port);
+  try {
+    assert.equal((await createTopic(client, TOPIC, { numPartitions: 2 })).errorCode, ErrorCode.NONE);
+    const big = 'x'.repeat(1_000_000);
+    for (let i = 0; i < 5; i++) assert.equal((await produce(client, TOPIC, 0, batchOf([big]))).errorCode, ErrorCode.NONE);
+    assert.equal((await produce(client, TOPIC, 1, batchOf(['small']))).errorCode, ErrorCode.NONE);
+    const trips = poolTrips(broker, 2);
+    const [first, second] = await fetchBoth(client, 8 * 1024 * 1024);
+    assert.equal(first!.length, 5);
+    assert.deepEqual(second, ['small']);
+    assert.deepEqual(trips, [0, 1], '5 MB read on the loop from partition 0, so partition 1 is read in the pool');
+  } finally {
+    client.close();
+    await broker.close();
+    await removeTempDir(broker.dataDir);
+  }
+});

@@ -17,7 +17,7 @@ const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'pro
 const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 // Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
-const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
+const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
 const ALONE = 'replication is not built yet: this broker runs alone and leads every partition';
 const NO_ZOOKEEPER_YET = 'not used yet: the broker runs alone, with its metadata in its log directory; clusters on ZooKeeper are not built yet';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';

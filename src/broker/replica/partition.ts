@@ -188,7 +188,7 @@ export class Partition {
     return found.epoch < lastFetchedEpoch || found.endOffset < fetchOffset ? found : undefined;
   }
 
-  /** Reads from the page cache on the event loop: for data just appended, which a waiting fetch reads. */
+  /** Reads on the event loop: for data just appended, which the page cache holds (a waiting fetch, the tail of readSyncIfRecent). */
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
     const highWatermark = this.checkFetchOffset(fetchOffset);
     const records = fetchOffset === highWatermark ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, highWatermark).records;
