@@ -11,7 +11,6 @@ import { FileHandlePool, nodeFileIo, type FileIo } from './file-handle-pool.ts';
 import { gatedIo } from './gated-file-io-fixture.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { PartitionLog } from './partition-log.ts';
-import { recentAppendWindow } from './recent-appends.ts';
 
 function openLog(io: FileIo, config: Partial<LogConfig> = {}, onIoFailure?: () => void): PartitionLog {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-async-')), 'orders-0');
@@ -117,43 +116,6 @@ test('a first read after a restart reads the index files off the event loop; a m
   assert.equal(values(records)[0], 'v1');
   assert.ok(io.readsAsync.includes(timeIndex), 'the time index was read off the loop before its load');
   assert.ok(fs.statSync(firstIndex).size > 0, 'the missing offset index was rebuilt from the log');
-  reopened.close();
-});
-
-test('readSyncIfRecent reads what this process just appended on the event loop; past the window, after a restart or a truncation, in the pool', async () => {
-  const io = gatedIo();
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-async-')), 'orders-0');
-  const window = recentAppendWindow(1024);
-  const open = () => PartitionLog.open({ dir, topic: 'orders', partition: 0, config: logConfig({}), fileHandles: new FileHandlePool({ io }), recentAppendWindow: window });
-  const log = open();
-  append(log, 'old');
-  append(log, 'x'.repeat(1100)); // more than the window after offset 0
-  append(log, 'tail-1');
-  append(log, 'tail-2');
-
-  const tail = log.readSyncIfRecent(2, 1 << 20);
-  assert.ok(!(tail instanceof Promise), 'the tail is read on the loop');
-  assert.deepEqual(values(tail.records), ['tail-1', 'tail-2']);
-  assert.deepEqual(io.readsAsync, [], 'no trip to the pool');
-
-  const old = log.readSyncIfRecent(0, 1 << 20);
-  assert.ok(old instanceof Promise, 'an offset more than the window behind is read in the pool');
-  assert.equal(values((await old).records)[0], 'old');
-  assert.ok(io.readsAsync.length > 0);
-
-  log.truncateTo(3);
-  const afterCut = log.readSyncIfRecent(2, 1 << 20);
-  assert.ok(afterCut instanceof Promise, 'a truncation forgets what was recent');
-  assert.deepEqual(values((await afterCut).records), ['tail-1']);
-  append(log, 'again');
-  log.close();
-
-  const reopened = open();
-  const reads = io.readsAsync.length;
-  const afterRestart = reopened.readSyncIfRecent(3, 1 << 20);
-  assert.ok(afterRestart instanceof Promise, 'after a restart nothing was appended by this process');
-  assert.deepEqual(values((await afterRestart).records), ['again']);
-  assert.ok(io.readsAsync.length > reads);
   reopened.close();
 });
 

@@ -231,16 +231,9 @@ export class PartitionLog {
   }
 
   /**
-   * read() when this process appended `fetchOffset` so recently that the page cache holds it (a
-   * consumer that keeps up), readAsync() otherwise (catching up, data from before a restart): the
-   * tail is read without a trip to the thread pool, and a read that may wait for the disk is never
-   * made on the event loop. A promise only when the read went to the pool.
+   * Whether this process appended `offset` lately, so the page cache holds it and a read of it may
+   * run on the event loop (see recent-appends.ts): false after a restart until new appends.
    */
-  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): FetchDataInfo | Promise<FetchDataInfo> {
-    return this.isRecentlyAppended(fetchOffset) ? this.read(fetchOffset, maxBytes, minOneBatch, maxOffset) : this.readAsync(fetchOffset, maxBytes, minOneBatch, maxOffset);
-  }
-
-  /** Whether this process appended `offset` lately (see recent-appends.ts): false after a restart until new appends. */
   isRecentlyAppended(offset: number): boolean {
     return this.recentAppends.contains(offset);
   }
