@@ -1,4 +1,5 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
+import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
 import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
@@ -230,10 +231,7 @@ export class PartitionLog {
     return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
   }
 
-  /**
-   * Whether this process appended `offset` lately, so the page cache holds it and a read of it may
-   * run on the event loop (see recent-appends.ts): false after a restart until new appends.
-   */
+  /** Whether this process appended `offset` lately, so a read of it may run on the event loop (recent-appends.ts). */
   isRecentlyAppended(offset: number): boolean {
     return this.recentAppends.contains(offset);
   }
@@ -359,19 +357,11 @@ export class PartitionLog {
 
   /** Runs storage work; a failed system call takes the log offline and is reported before it is rethrown. */
   private guard<T>(work: () => T): T {
-    try {
-      return work();
-    } catch (error) {
-      throw this.failed(error);
-    }
+    try { return work(); } catch (error) { throw this.failed(error); }
   }
 
   private async guardAsync<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw this.failed(error);
-    }
+    try { return await work(); } catch (error) { throw this.failed(error); }
   }
 
   private failed(error: unknown): unknown {
