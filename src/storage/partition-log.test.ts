@@ -201,7 +201,7 @@ test('truncateTo removes whole batches from the one containing the offset', () =
   log.close();
 });
 
-test('isRecentlyAppended: what this process appended within the window; not past it, after a truncation, or after a restart', () => {
+test('recentAppends: what this process appended within the window; not past it, after a truncation, or after a restart', () => {
   const dir = tempDir();
   const window = recentAppendWindow(1024);
   const open = () => PartitionLog.open({ dir: path.join(dir, 'orders-0'), topic: 'orders', partition: 0, config: logConfig({}), recentAppendWindow: window });
@@ -209,19 +209,19 @@ test('isRecentlyAppended: what this process appended within the window; not past
   fill(log, 1, 1, 100); // offset 0
   fill(log, 1, 1, 1100); // offset 1: more than the window since it and offset 0 were appended
   fill(log, 2, 1, 100); // offsets 2, 3
-  assert.deepEqual([0, 1, 2, 3].map((offset) => log.isRecentlyAppended(offset)), [false, false, true, true]);
+  assert.deepEqual([0, 1, 2, 3].map((offset) => log.recentAppends.contains(offset)), [false, false, true, true]);
   log.truncateTo(3);
-  assert.equal(log.isRecentlyAppended(2), false, 'a truncation forgets what was recent');
+  assert.equal(log.recentAppends.contains(2), false, 'a truncation forgets what was recent');
   fill(log, 1, 1, 100); // offset 3 again
-  assert.equal(log.isRecentlyAppended(3), true);
+  assert.equal(log.recentAppends.contains(3), true);
   log.truncateFullyAndStartAt(10);
-  assert.equal(log.isRecentlyAppended(10), false);
+  assert.equal(log.recentAppends.contains(10), false);
   fill(log, 1, 1, 100);
   log.close();
   const reopened = open();
-  assert.equal(reopened.isRecentlyAppended(10), false, 'after a restart nothing was appended by this process');
+  assert.equal(reopened.recentAppends.contains(10), false, 'after a restart nothing was appended by this process');
   fill(reopened, 1, 1, 100);
-  assert.deepEqual([10, 11].map((offset) => reopened.isRecentlyAppended(offset)), [false, true]);
+  assert.deepEqual([10, 11].map((offset) => reopened.recentAppends.contains(offset)), [false, true]);
   reopened.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -1,5 +1,4 @@
 import { assignOffsets } from '../protocol/records/batch-validator.ts';
-import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
 import { FileIoError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
 import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
@@ -56,7 +55,8 @@ export class PartitionLog {
   private readonly flusher: LogFlusher;
   /** In step with the log: a batch of a newer epoch (one compare per append) adds an entry; truncations and start moves cut it. */
   readonly leaderEpochCache: LeaderEpochFileCache;
-  private readonly recentAppends: RecentAppends;
+  /** What this process appended lately, so a fetch may read it on the event loop (recent-appends.ts); forgotten at truncations. */
+  readonly recentAppends: RecentAppends;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
   private closed = false;
@@ -229,11 +229,6 @@ export class PartitionLog {
       }
     }
     return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
-  }
-
-  /** Whether this process appended `offset` lately, so a read of it may run on the event loop (recent-appends.ts). */
-  isRecentlyAppended(offset: number): boolean {
-    return this.recentAppends.contains(offset);
   }
 
   /** What a read may return: OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; `limit` is where it stops. */

@@ -210,7 +210,7 @@ export class Partition {
    */
   readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult | Promise<ReadResult> {
     const highWatermark = this.checkFetchOffset(fetchOffset);
-    if (fetchOffset === highWatermark || this.log.isRecentlyAppended(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch);
+    if (fetchOffset === highWatermark || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch);
     return this.readAsync(fetchOffset, maxBytes, minOneBatch);
   }
 
