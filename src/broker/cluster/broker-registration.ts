@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import { createSilentLogger } from '../logger.ts';
-import { checkedEphemeralCreate, EphemeralOwnedByOtherError } from './zookeeper/checked-ephemeral.ts';
+import { checkedEphemeralCreate, deleteEphemeralIfOwned, EphemeralOwnedByOtherError } from './zookeeper/checked-ephemeral.ts';
 import {
   decodeBrokerRegistration, decodeClusterId, encodeBrokerRegistration, encodeClusterId, type BrokerRegistration,
 } from './zookeeper/zk-data.ts';
@@ -117,21 +117,14 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
     }
   }
 
-  /** Deregisters: the znode goes now rather than when the session ends. Idempotent. */
+  /** Deregisters: the znode goes now rather than when the session ends (if ZooKeeper answers). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const { client } = this.#options;
     client.off('session', this.#onSession);
-    await this.#queue;
-    if (client.closed) return;
-    try {
-      const stat = await client.exists(this.#path);
-      if (stat !== null && stat.czxid === this.#brokerEpoch) await client.delete(this.#path, stat.version);
-    } catch (error) {
-      // Gone already, or its session ended: either way it is not registered any more.
-      this.#logger.debug({ err: error }, 'deregistering found nothing to delete');
-    }
+    // Not waiting for a re-registration in flight: ZooKeeper may be out of reach; #reregister cleans up.
+    await deleteEphemeralIfOwned(client, this.#path, (stat) => stat.czxid === this.#brokerEpoch, this.#options.sessionTimeoutMs);
   }
 
   async #create(): Promise<void> {
@@ -155,6 +148,10 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
     while (!this.#closed) {
       try {
         await this.#create();
+        if (this.#closed) {
+          await deleteEphemeralIfOwned(this.#options.client, this.#path, (stat) => stat.czxid === this.#brokerEpoch, this.#options.sessionTimeoutMs);
+          return;
+        }
         this.emit('registered', this.#brokerEpoch);
         return;
       } catch (error) {

@@ -5,6 +5,7 @@ import { decodeController, decodeControllerEpoch, encodeController, encodeContro
 import { ZkPaths } from '../zookeeper/zk-paths.ts';
 import type { Znode, ZooKeeperClient, ZooKeeperOp, ZooKeeperOpResult, ZooKeeperWatch } from '../zookeeper/zookeeper-client.ts';
 import { BadVersionError, ConnectionLossError, NodeExistsError, NoNodeError, ZooKeeperClientClosedError } from '../zookeeper/zookeeper-errors.ts';
+import { deleteEphemeralIfOwned } from '../zookeeper/checked-ephemeral.ts';
 import { checkControllerAndWrite, ControllerMovedError } from './check-controller-and-write.ts';
 
 export { ControllerMovedError };
@@ -118,16 +119,11 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
     clearTimeout(this.#suspendedTimer);
     clearTimeout(this.#retryTimer);
     this.#watch?.cancel();
-    await this.#queue;
+    // Not waiting for an election step in flight (ZooKeeper may be out of reach): #win checks #closed.
     const wasActive = this.#active !== undefined;
     this.#resign('shutting down');
-    if (!wasActive || this.#client.closed) return;
-    try {
-      const stat = await this.#client.exists(ZkPaths.controller);
-      if (stat !== null && stat.ephemeralOwner === this.#sessionId) await this.#client.delete(ZkPaths.controller, stat.version);
-    } catch (error) {
-      this.#logger.debug({ err: error }, '/controller was not deleted; it goes with the session');
-    }
+    if (!wasActive) return;
+    await deleteEphemeralIfOwned(this.#client, ZkPaths.controller, (stat) => stat.ephemeralOwner === this.#sessionId, this.#options.sessionTimeoutMs);
   }
 
   async #start(): Promise<void> {
@@ -209,6 +205,10 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
         return;
       }
       epochZkVersion = won;
+    }
+    if (this.#closed) {
+      await deleteEphemeralIfOwned(this.#client, ZkPaths.controller, (stat) => stat.ephemeralOwner === this.#sessionId, this.#options.sessionTimeoutMs);
+      return;
     }
     this.#active = { epoch: newEpoch, epochZkVersion };
     this.#setActiveControllerId(this.#options.brokerId);

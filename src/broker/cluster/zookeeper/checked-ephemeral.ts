@@ -64,3 +64,27 @@ export async function checkedEphemeralCreate(
     await sleep(RETRY_MS);
   }
 }
+
+/**
+ * Deletes an ephemeral znode now, when `isOwn` recognises it, rather than when its session ends:
+ * at a clean shutdown another broker can take over at once. Gives up after `timeoutMs` (ZooKeeper
+ * unreachable: the znode then goes with the session) and never throws.
+ */
+export async function deleteEphemeralIfOwned(
+  client: ZooKeeperClient, path: string, isOwn: (stat: ZnodeStat) => boolean, timeoutMs: number,
+): Promise<boolean> {
+  if (client.closed) return false;
+  const attempt = (async (): Promise<boolean> => {
+    const stat = await client.exists(path);
+    if (stat === null || !isOwn(stat)) return false;
+    await client.delete(path, stat.version);
+    return true;
+  })().catch(() => false);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
