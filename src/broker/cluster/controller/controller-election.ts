@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.ts';
 import { createSilentLogger } from '../../logger.ts';
 import { decodeController, decodeControllerEpoch, encodeController, encodeControllerEpoch } from '../zookeeper/zk-data.ts';
 import { ZkPaths } from '../zookeeper/zk-paths.ts';
-import type { Znode, ZooKeeperClient, ZooKeeperOp, ZooKeeperOpResult, ZooKeeperWatch } from '../zookeeper/zookeeper-client.ts';
+import type { ZooKeeperClient, ZooKeeperOp, ZooKeeperOpResult, ZooKeeperWatch } from '../zookeeper/zookeeper-client.ts';
 import { BadVersionError, ConnectionLossError, NodeExistsError, NoNodeError, ZooKeeperClientClosedError } from '../zookeeper/zookeeper-errors.ts';
 import { deleteEphemeralIfOwned } from '../zookeeper/checked-ephemeral.ts';
 import { checkControllerAndWrite, ControllerMovedError } from './check-controller-and-write.ts';
@@ -129,7 +129,7 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
   async #start(): Promise<void> {
     this.#sessionId = (await this.#client.sessionCredentials()).sessionId;
     for (const [event, listener] of Object.entries(this.#listeners)) this.#client.on(event as 'expired', listener as () => void);
-    this.#watch = await this.#client.watchData(ZkPaths.controller, (node) => this.#enqueue(() => this.#onControllerChange(node)));
+    this.#watch = await this.#client.watchData(ZkPaths.controller, () => this.#enqueue(() => this.#onControllerChange()));
     await this.#queue;
   }
 
@@ -148,16 +148,19 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
     });
   }
 
-  /** Kafka's ControllerChange / Reelect: follow /controller, resign if it is not ours, elect if empty. */
-  async #onControllerChange(node: Znode | null): Promise<void> {
-    if (node === null) {
-      this.#setActiveControllerId(-1);
+  /**
+   * Kafka's ControllerChange / Reelect: resign if /controller is not ours, elect if it is empty. It
+   * reads /controller afresh: what the watch saw may be older than a step that ran meanwhile.
+   */
+  async #onControllerChange(): Promise<void> {
+    const current = await this.#readController();
+    this.#setActiveControllerId(current?.brokerId ?? -1);
+    if (current === null) {
       this.#resign('/controller was deleted');
       await this.#elect();
-      return;
+    } else if (current.ephemeralOwner !== this.#sessionId) {
+      this.#resign(`broker ${current.brokerId} is the controller now`);
     }
-    this.#setActiveControllerId(decodeController(node.data).brokerId);
-    if (node.stat.ephemeralOwner !== this.#sessionId) this.#resign(`broker ${this.#activeControllerId} is the controller now`);
   }
 
   /** Kafka's elect(): make sure /controller_epoch exists, then try to become the controller. */
@@ -250,6 +253,7 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
 
   /** The session is gone and /controller with it: resign before anything else runs. */
   #onSessionExpired(): void {
+
     clearTimeout(this.#suspendedTimer);
     this.#resign('the ZooKeeper session expired');
     this.#setActiveControllerId(-1);
