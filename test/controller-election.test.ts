@@ -136,6 +136,20 @@ test('a controller whose session expires resigns at once, then runs the election
   assert.equal((await observer.exists('/controller'))?.ephemeralOwner, (await elector.client.sessionCredentials()).sessionId);
 });
 
+test('a controller that resigned while cut off, back within its session, takes the next epoch with its own /controller', async () => {
+  const log: LogEntry[] = [];
+  const elector = await soleController([await startElector('/suspended', 1, log, 20_000, 200)], 10_000, 'a controller');
+  const { czxid } = (await elector.client.exists('/controller'))!;
+  await elector.proxy.cut();
+  await waitFor(() => !elector.election.isActive, 10_000, { what: 'the cut-off controller to resign' });
+  await elector.proxy.restore();
+  await waitFor(() => elector.election.isActive, 30_000, { what: 'it to be the controller again' });
+  assert.deepEqual(log, [{ brokerId: 1, event: 'become', epoch: 1 }, { brokerId: 1, event: 'resign', epoch: 1 }, { brokerId: 1, event: 'become', epoch: 2 }]);
+  assert.equal((await elector.client.exists('/controller'))?.czxid, czxid, 'the same /controller znode, the same session');
+  await assert.rejects(checkControllerAndWrite(elector.client, 1, [{ type: 'create', path: '/stale' }]), ControllerMovedError);
+  await elector.election.fencedWrite([{ type: 'create', path: '/fresh' }]);
+});
+
 test('a write that fails for another reason keeps its own typed error and op index', async () => {
   const log: LogEntry[] = [];
   const elector = await soleController([await startElector('/typed', 1, log)], 10_000, 'a controller');
