@@ -20,8 +20,19 @@ export interface PartitionOffset {
  * leaves either the old or the new file, never a mix.
  */
 export function writeCheckpointLines(file: string, lines: readonly string[]): void {
-  const text = `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
-  writeFileAtomically(file, text, 'write checkpoint');
+  writeFileAtomically(file, checkpointText(lines), 'write checkpoint');
+}
+
+/** The text of a checkpoint with these entry lines. */
+export function checkpointText(lines: readonly string[]): string {
+  return `0\n${lines.length}\n${lines.length === 0 ? '' : `${lines.join('\n')}\n`}`;
+}
+
+/** The text of an offset checkpoint with these entries. */
+export function offsetCheckpointText(entries: Iterable<PartitionOffset>): string {
+  const lines: string[] = [];
+  for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
+  return checkpointText(lines);
 }
 
 /** The entry lines of a checkpoint's text, or undefined when its version or count is wrong. */
@@ -39,9 +50,7 @@ export function parseCheckpointLines(text: string): string[] | undefined {
  * names have no spaces).
  */
 export function writeOffsetCheckpoint(file: string, entries: Iterable<PartitionOffset>): void {
-  const lines: string[] = [];
-  for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
-  writeCheckpointLines(file, lines);
+  writeFileAtomically(file, offsetCheckpointText(entries), 'write checkpoint');
 }
 
 /**

@@ -100,3 +100,31 @@ export async function syncDirectoryAsync(dir: string): Promise<void> {
     await handle?.close().catch(() => undefined);
   }
 }
+
+/**
+ * writeFileAtomically with the write and both fsyncs in libuv's thread pool. The rename itself runs
+ * on the event loop (a metadata change: it does not wait for the disk) right after `mayRename` is
+ * asked, so a synchronous writer of the same file that ran meanwhile is never overwritten by this
+ * older content; when it answers false the temporary file is removed and false returned. `temporary`
+ * must differ from the synchronous writer's, which may run while this one writes.
+ */
+export async function writeFileAtomicallyAsync(file: string, text: string, temporary: string, mayRename: () => boolean, action = 'write'): Promise<boolean> {
+  try {
+    const handle = await fs.promises.open(temporary, 'w', 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!mayRename()) {
+      await fs.promises.rm(temporary, { force: true });
+      return false;
+    }
+    fs.renameSync(temporary, file);
+  } catch (cause) {
+    throw ioError(action, file, cause);
+  }
+  await syncDirectoryAsync(path.dirname(file));
+  return true;
+}

@@ -20,10 +20,12 @@ test('leader-epoch-checkpoint is Kafka\'s text format byte for byte, written ato
   cache.assign(0, 0);
   cache.assign(2, 10);
   cache.assign(5, 42);
+  cache.flush();
   assert.equal(fs.readFileSync(file, 'utf8'), '0\n3\n0 0\n2 10\n5 42\n');
   assert.equal(fs.existsSync(`${file}.tmp`), false);
   assert.deepEqual(readLeaderEpochCheckpoint(file), [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 10 }, { epoch: 5, startOffset: 42 }]);
   cache.clear();
+  cache.flush();
   assert.equal(fs.readFileSync(file, 'utf8'), '0\n0\n');
   // A file as a Kafka broker wrote it, and the empty file Kafka creates with a new log.
   fs.writeFileSync(file, '0\n2\n3 0\n7 1500\n');
@@ -33,7 +35,7 @@ test('leader-epoch-checkpoint is Kafka\'s text format byte for byte, written ato
   assert.deepEqual(readLeaderEpochCheckpoint(file), []);
 });
 
-test('a missing or damaged checkpoint is rebuilt from the log\'s batches, once', () => {
+test('a missing or damaged checkpoint is rebuilt from the log\'s batches, once', async () => {
   const file = checkpointFile();
   const batches = [{ epoch: 0, startOffset: 0 }, { epoch: 0, startOffset: 5 }, { epoch: 3, startOffset: 9 }, { epoch: 3, startOffset: 12 }, { epoch: 4, startOffset: 20 }];
   for (const damage of [undefined, 'garbage', '1\n0\n', '0\n2\n1 0\n', '0\n1\n-1 0\n', '0\n1\n1 x\n']) {
@@ -44,6 +46,7 @@ test('a missing or damaged checkpoint is rebuilt from the log\'s batches, once',
     const cache = LeaderEpochFileCache.load(path.dirname(file), () => { scans += 1; return batches; });
     assert.equal(scans, 1);
     assert.deepEqual(cache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 9 }, { epoch: 4, startOffset: 20 }]);
+    await cache.flushAsync();
     assert.equal(fs.readFileSync(file, 'utf8'), '0\n3\n0 0\n3 9\n4 20\n');
   }
   // Batches written without an epoch (-1, older clients' format) add no entry.
@@ -169,6 +172,7 @@ test('any sequence of appends, truncations and reopenings answers as the log mod
         if (epoch > cache.latestEpoch) cache.assign(epoch, model.end);
         model.append(epoch, step.count);
       } else if (step.kind === 'reopen') {
+        cache.flush(); // what the log's close does
         cache = LeaderEpochFileCache.load(path.dirname(file), () => { throw new Error('the checkpoint was written'); });
       } else {
         const offset = model.start + (step.at % (model.end - model.start + 1));
@@ -186,6 +190,7 @@ test('any sequence of appends, truncations and reopenings answers as the log mod
         assert.deepEqual(cache.endOffsetFor(requested, model.end), model.endOffsetFor(requested), `epoch ${requested}`);
       }
     }
+    cache.flush();
     assert.deepEqual(readLeaderEpochCheckpoint(file), model.known());
     fs.rmSync(path.dirname(file), { recursive: true });
   }), { numRuns: 60 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCheckpointLines, writeCheckpointLines } from './checkpoint-file.ts';
+import { checkpointText, parseCheckpointLines, writeCheckpointLines } from './checkpoint-file.ts';
+import { CheckpointWriter, type CheckpointWriteSlots } from './checkpoint-writer.ts';
 import { StorageError } from './errors.ts';
 
 /** Kafka's name for the file in each partition directory. */
@@ -13,6 +14,12 @@ export const UNDEFINED_EPOCH_OFFSET = -1;
 export interface EpochEntry {
   readonly epoch: number;
   readonly startOffset: number;
+}
+
+/** How the cache's checkpoint writes run. */
+export interface CacheWriteOptions {
+  readonly onWriteError?: (error: unknown) => void;
+  readonly slots?: CheckpointWriteSlots;
 }
 
 /** endOffsetFor's answer: the epoch found and where it ends. */
@@ -29,20 +36,29 @@ export interface EpochEndOffset {
  *
  * Kept in `leader-epoch-checkpoint` in the partition directory, in Kafka's checkpoint format:
  *   "0\n" (version), "<count>\n", then "<epoch> <startOffset>\n" per entry, oldest first.
- * Every change rewrites the file atomically (checkpoint-file.ts), synchronously: changes come once
- * per new epoch or log start move, never per append, as the log-start-offset-checkpoint's do. A
- * crash may leave entries for records that were lost with an unflushed tail; opening the log cuts
- * the cache back to the recovered log end, as Kafka's LogLoader does.
+ * Every change rewrites the file atomically, off the event loop (checkpoint-writer.ts: coalesced,
+ * the latest entries win), as Kafka does since KAFKA-15046: a new epoch comes with the first append
+ * of each new partition, and a broker creating many partitions must not wait on one fsync each.
+ * `flush()` writes what is pending synchronously at close. So a crash may lose the newest entries
+ * while their records reached the disk: opening the log after a crash re-derives the entries from
+ * the batches of the segments it recovered (`recovered`), which hold every record the recovery
+ * point does not cover. A crash may also leave entries for records that were lost with an
+ * unflushed tail; opening the log cuts the cache back to the recovered log end, as Kafka's
+ * LogLoader does.
  */
 export class LeaderEpochFileCache {
   readonly file: string;
+  readonly #writer: CheckpointWriter;
   #entries: EpochEntry[] = [];
   /** The newest epoch, kept apart so that an append's check is one number compare. */
   #latestEpoch = UNDEFINED_EPOCH;
 
-  constructor(file: string, entries: readonly EpochEntry[] = []) {
+  /** `onWriteError` hears of a failed asynchronous write (the log goes offline); `slots` bounds the writes in flight across logs. */
+  constructor(file: string, entries: readonly EpochEntry[] = [], writes: CacheWriteOptions = {}) {
     this.file = file;
     for (const entry of entries) this.#put(entry);
+    this.#writer = new CheckpointWriter(file, () => leaderEpochCheckpointText(this.#entries), writes.onWriteError ?? (() => undefined),
+      { action: 'write leader epoch checkpoint', slots: writes.slots });
   }
 
   /**
@@ -50,18 +66,24 @@ export class LeaderEpochFileCache {
    * entries are rebuilt from the log's batches (`batchEpochs`: each batch's partitionLeaderEpoch
    * and baseOffset, in log order) and written, so the scan happens once (an empty log writes
    * nothing: it has nothing to scan). With `retained`, the entries are then cut to the log's
-   * [startOffset, endOffset) as it was recovered.
+   * [startOffset, endOffset) as it was recovered. With `recovered` (an unclean start), the entries
+   * from `recovered.fromOffset` on are taken from the batches there, not from the file, which may
+   * not have caught up with them before the crash (KAFKA-15046).
    */
-  static load(dir: string, batchEpochs: () => Iterable<EpochEntry>, retained?: { startOffset: number; endOffset: number }): LeaderEpochFileCache {
+  static load(dir: string, batchEpochs: () => Iterable<EpochEntry>, retained?: { startOffset: number; endOffset: number },
+    options: CacheWriteOptions & { recovered?: { fromOffset: number; batchEpochs: () => Iterable<EpochEntry> } } = {}): LeaderEpochFileCache {
     const file = path.join(dir, LEADER_EPOCH_CHECKPOINT);
     const stored = readLeaderEpochCheckpoint(file);
-    const cache = new LeaderEpochFileCache(file, stored ?? []);
+    const cache = new LeaderEpochFileCache(file, stored ?? [], options);
     if (stored === undefined) {
-      for (const { epoch, startOffset } of batchEpochs()) {
-        if (epoch > cache.#latestEpoch) cache.#put({ epoch, startOffset });
-      }
+      cache.#putAll(batchEpochs());
       // A new, empty log needs no file yet (its scan is free): creating a topic costs no fsyncs.
       if (cache.#entries.length > 0 || fs.existsSync(file)) cache.#write();
+    } else if (options.recovered !== undefined) {
+      const before = leaderEpochCheckpointText(cache.#entries);
+      cache.#cutFrom(options.recovered.fromOffset);
+      cache.#putAll(options.recovered.batchEpochs());
+      if (leaderEpochCheckpointText(cache.#entries) !== before) cache.#write();
     }
     if (retained !== undefined) {
       cache.truncateFromEnd(retained.endOffset);
@@ -69,6 +91,15 @@ export class LeaderEpochFileCache {
     }
     return cache;
   }
+
+  /** Writes pending changes now, on the event loop (clean shutdown); throws the write's StorageError. */
+  flush(): void { this.#writer.flushSync(); }
+  /** Settles once every change so far is on disk (or its write failed and was reported). */
+  flushAsync(): Promise<void> { return this.#writer.flush(); }
+  /** Changes not yet known to be on disk. */
+  get flushPending(): boolean { return this.#writer.pending; }
+  /** Checkpoint writes that reached the disk. */
+  get writes(): number { return this.#writer.writes; }
 
   /** The newest epoch with an entry, UNDEFINED_EPOCH (-1) when there is none. */
   get latestEpoch(): number { return this.#latestEpoch; }
@@ -108,13 +139,24 @@ export class LeaderEpochFileCache {
 
   /** The log was cut back to `endOffset`: epochs starting at or after it go. */
   truncateFromEnd(endOffset: number): void {
-    if (endOffset < 0) return;
+    if (endOffset >= 0 && this.#cutFrom(endOffset)) this.#write();
+  }
+
+  /** Removes the entries starting at or after `offset`; returns whether any went. */
+  #cutFrom(offset: number): boolean {
     let keep = this.#entries.length;
-    while (keep > 0 && this.#entries[keep - 1].startOffset >= endOffset) keep -= 1;
-    if (keep === this.#entries.length) return;
+    while (keep > 0 && this.#entries[keep - 1].startOffset >= offset) keep -= 1;
+    if (keep === this.#entries.length) return false;
     this.#entries.length = keep;
     this.#latestEpoch = this.#entries.at(-1)?.epoch ?? UNDEFINED_EPOCH;
-    this.#write();
+    return true;
+  }
+
+  /** Batches' (epoch, baseOffset) in log order: each newer epoch starts an entry (Kafka's recovery assigns the same). */
+  #putAll(batchEpochs: Iterable<EpochEntry>): void {
+    for (const { epoch, startOffset } of batchEpochs) {
+      if (epoch > this.#latestEpoch) this.#put({ epoch, startOffset });
+    }
   }
 
   /**
@@ -147,14 +189,22 @@ export class LeaderEpochFileCache {
   }
 
   #write(): void {
-    writeLeaderEpochCheckpoint(this.file, this.#entries);
+    this.#writer.changed();
   }
 }
 
 const UNDEFINED: EpochEndOffset = Object.freeze({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
 
 export function writeLeaderEpochCheckpoint(file: string, entries: readonly EpochEntry[]): void {
-  writeCheckpointLines(file, entries.map(({ epoch, startOffset }) => `${epoch} ${startOffset}`));
+  writeCheckpointLines(file, leaderEpochLines(entries));
+}
+
+function leaderEpochCheckpointText(entries: readonly EpochEntry[]): string {
+  return checkpointText(leaderEpochLines(entries));
+}
+
+function leaderEpochLines(entries: readonly EpochEntry[]): string[] {
+  return entries.map(({ epoch, startOffset }) => `${epoch} ${startOffset}`);
 }
 
 /**

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, writeOffsetCheckpoint } from './checkpoint-file.ts';
+import { LOG_START_OFFSET_CHECKPOINT, offsetCheckpointText, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT } from './checkpoint-file.ts';
+import { CheckpointWriter, CheckpointWriteSlots } from './checkpoint-writer.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
@@ -87,6 +88,9 @@ export class LogManager {
   private readonly offline = new Set<string>();
   private readonly fileHandles: FileHandlePool;
   private readonly recentAppendWindow: RecentAppendWindow;
+  /** One per log dir and checkpoint name: writes off the event loop, coalesced (checkpoint-writer.ts). */
+  private readonly checkpointWriters = new Map<string, CheckpointWriter>();
+  private readonly checkpointWrites = new CheckpointWriteSlots();
   private stopPeriodicTasks: (() => void)[] = [];
 
   private constructor(options: LogManagerOptions) {
@@ -224,8 +228,8 @@ export class LogManager {
     try {
       // A stale entry would give a re-created log of the same name the old start offset, or a
       // recovery point that skips checking its unflushed tail.
-      this.checkpointLogStartOffsetsIn(entry.logDir);
-      this.checkpointRecoveryPointsIn(entry.logDir);
+      this.checkpointWriter(entry.logDir, LOG_START_OFFSET_CHECKPOINT).flushSync(true);
+      this.checkpointWriter(entry.logDir, RECOVERY_POINT_CHECKPOINT).flushSync(true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -239,7 +243,7 @@ export class LogManager {
     return this.removeInBackground(doomed);
   }
 
-  /** Writes log-start-offset-checkpoint in every log dir (also done whenever a log start offset moves). */
+  /** Writes log-start-offset-checkpoint in every log dir, off the event loop (also whenever a log start offset moves). */
   checkpointLogStartOffsets(): void {
     for (const logDir of this.logDirs) this.inLogDir(logDir, () => this.checkpointLogStartOffsetsIn(logDir));
   }
@@ -262,6 +266,7 @@ export class LogManager {
         if (!(error instanceof FileIoError)) throw error;
       }
       this.inLogDir(logDir, () => this.checkpointRecoveryPointsIn(logDir));
+      await this.checkpointWriter(logDir, RECOVERY_POINT_CHECKPOINT).flush();
     }));
   }
 
@@ -274,6 +279,12 @@ export class LogManager {
       if (!(error instanceof FileIoError)) throw error;
       this.markLogDirOffline(logDir, error);
     }
+  }
+
+  /** Settles once every checkpoint change so far (offset checkpoints, leader epochs) is on disk. */
+  async flushCheckpoints(): Promise<void> {
+    await Promise.all([...this.checkpointWriters.values()].map((writer) => writer.flush()));
+    await Promise.all([...this.logs.values()].map(({ log }) => log.leaderEpochCache.flushAsync()));
   }
 
   flushAll(): void {
@@ -298,6 +309,14 @@ export class LogManager {
     }
     this.checkpointLogStartOffsets();
     await this.checkpointRecoveryPoints();
+    // Both checkpoints must be on disk before the marker says the logs need no recovery; they are
+    // taken from the open logs, so before the logs close.
+    for (const logDir of this.logDirs) {
+      for (const name of [LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT]) {
+        await this.checkpointWriter(logDir, name).flush();
+        this.inLogDir(logDir, () => this.checkpointWriter(logDir, name).flushSync());
+      }
+    }
     for (const { log, logDir } of this.logs.values()) {
       this.inLogDir(logDir, () => log.close());
       log.close();
@@ -320,8 +339,9 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
-  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'onLogStartOffsetChanged' | 'onIoFailure'> {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
     return {
+      checkpointWrites: this.checkpointWrites,
       readBuffers: this.options.readBuffers,
       recentAppendWindow: this.recentAppendWindow,
       now: this.options.now,
@@ -334,20 +354,38 @@ export class LogManager {
   }
 
   private checkpointLogStartOffsetsIn(logDir: string): void {
-    this.writeCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT, (log) => log.logStartOffset);
+    this.checkpointWriter(logDir, LOG_START_OFFSET_CHECKPOINT).changed();
   }
 
   private checkpointRecoveryPointsIn(logDir: string): void {
-    this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT, (log) => log.recoveryPoint);
+    this.checkpointWriter(logDir, RECOVERY_POINT_CHECKPOINT).changed();
   }
 
-  private writeCheckpoint(logDir: string, name: string, offsetOf: (log: PartitionLog) => number): void {
+  /**
+   * The writer of checkpoint `name` in `logDir`. Its content is taken from the open logs as each
+   * write starts, so a write coalesces every change made before it; a failed write takes the dir
+   * offline, as a failed synchronous one did.
+   */
+  private checkpointWriter(logDir: string, name: string): CheckpointWriter {
+    const file = path.join(logDir, name);
+    let writer = this.checkpointWriters.get(file);
+    if (writer === undefined) {
+      const offsetOf = name === RECOVERY_POINT_CHECKPOINT ? (log: PartitionLog) => log.recoveryPoint : (log: PartitionLog) => log.logStartOffset;
+      writer = new CheckpointWriter(file, () => offsetCheckpointText(this.offsetsIn(logDir, offsetOf)), (error) => {
+        if (error instanceof FileIoError) this.markLogDirOffline(logDir, error);
+      }, { slots: this.checkpointWrites });
+      this.checkpointWriters.set(file, writer);
+    }
+    return writer;
+  }
+
+  private offsetsIn(logDir: string, offsetOf: (log: PartitionLog) => number): { topic: string; partition: number; offset: number }[] {
     const entries = [];
     for (const entry of this.logs.values()) {
       if (entry.logDir !== logDir || entry.log.isClosed) continue;
       entries.push({ topic: entry.log.topic, partition: entry.log.partition, offset: offsetOf(entry.log) });
     }
-    writeOffsetCheckpoint(path.join(logDir, name), entries);
+    return entries;
   }
 
   private loadLogDir(logDir: string): void {

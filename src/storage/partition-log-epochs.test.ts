@@ -25,11 +25,13 @@ function append(log: PartitionLog, epoch: number, count = 2): void {
   log.appendAsLeader(buildBatch({ records: Array.from({ length: count }, (_, i) => ({ value: `v${i}` })), padTo: 200 }), epoch);
 }
 
-function checkpointText(dir: string): string {
-  return fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8');
+/** The file once the log's asynchronous checkpoint writes are done. */
+async function checkpointText(log: PartitionLog): Promise<string> {
+  await log.leaderEpochCache.flushAsync();
+  return fs.readFileSync(path.join(log.dir, LEADER_EPOCH_CHECKPOINT), 'utf8');
 }
 
-test('leader appends record each new epoch\'s first offset in leader-epoch-checkpoint, kept across a restart', () => {
+test('leader appends record each new epoch\'s first offset in leader-epoch-checkpoint, kept across a restart', async () => {
   const dir = logDir();
   const log = openLog(dir);
   assert.equal(log.leaderEpochCache.latestEpoch, -1);
@@ -40,7 +42,7 @@ test('leader appends record each new epoch\'s first offset in leader-epoch-check
   append(log, 3);
   append(log, 5);
   assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 4 }, { epoch: 5, startOffset: 8 }]);
-  assert.equal(checkpointText(dir), '0\n3\n0 0\n3 4\n5 8\n');
+  assert.equal(await checkpointText(log), '0\n3\n0 0\n3 4\n5 8\n');
   assert.deepEqual(log.leaderEpochCache.endOffsetFor(3, log.logEndOffset), { epoch: 3, endOffset: 8 });
   assert.deepEqual(log.leaderEpochCache.endOffsetFor(4, log.logEndOffset), { epoch: 3, endOffset: 8 });
   assert.deepEqual(log.leaderEpochCache.endOffsetFor(5, log.logEndOffset), { epoch: 5, endOffset: 10 });
@@ -66,7 +68,7 @@ test('a follower\'s appends record the epochs in the leader\'s batch headers', (
   assert.deepEqual(follower.leaderEpochCache.entries, leader.leaderEpochCache.entries);
 });
 
-test('truncation cuts the epochs after the new end; emptying the log clears them', () => {
+test('truncation cuts the epochs after the new end; emptying the log clears them', async () => {
   const dir = logDir();
   const log = openLog(dir, { config: { segmentBytes: 500 } });
   for (const epoch of [0, 2, 2, 4, 6]) append(log, epoch);
@@ -74,12 +76,12 @@ test('truncation cuts the epochs after the new end; emptying the log clears them
   log.truncateTo(6);
   assert.equal(log.logEndOffset, 6);
   assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
-  assert.equal(checkpointText(dir), '0\n2\n0 0\n2 2\n');
+  assert.equal(await checkpointText(log), '0\n2\n0 0\n2 2\n');
   append(log, 9);
   assert.deepEqual(log.leaderEpochCache.endOffsetFor(2, log.logEndOffset), { epoch: 2, endOffset: 6 }, 'the epoch after the cut starts where the log was cut');
   log.truncateFullyAndStartAt(100);
   assert.deepEqual(log.leaderEpochCache.entries, []);
-  assert.equal(checkpointText(dir), '0\n0\n');
+  assert.equal(await checkpointText(log), '0\n0\n');
   append(log, 10);
   assert.deepEqual(log.leaderEpochCache.entries, [{ epoch: 10, startOffset: 100 }]);
 });
@@ -104,7 +106,7 @@ test('the log start moving (DeleteRecords, retention) moves the first epoch\'s s
   reopened.close();
 });
 
-test('a missing checkpoint is rebuilt from the log on open', () => {
+test('a missing checkpoint is rebuilt from the log on open', async () => {
   const dir = logDir();
   const log = openLog(dir, { config: { segmentBytes: 500 } });
   for (const epoch of [1, 1, 3, 3, 8]) append(log, epoch);
@@ -114,11 +116,11 @@ test('a missing checkpoint is rebuilt from the log on open', () => {
   fs.rmSync(path.join(dir, LEADER_EPOCH_CHECKPOINT));
   const reopened = openLog(dir, { recover: false });
   assert.deepEqual(reopened.leaderEpochCache.entries, entries);
-  assert.equal(checkpointText(dir), '0\n3\n1 0\n3 4\n8 8\n');
+  assert.equal(await checkpointText(reopened), '0\n3\n1 0\n3 4\n8 8\n');
   reopened.close();
 });
 
-test('after an unclean stop, epochs of a lost tail are dropped when recovery cuts the log', () => {
+test('after an unclean stop, epochs of a lost tail are dropped when recovery cuts the log', async () => {
   const dir = logDir();
   const log = openLog(dir);
   append(log, 0);
@@ -134,7 +136,7 @@ test('after an unclean stop, epochs of a lost tail are dropped when recovery cut
   const reopened = openLog(dir, { recover: true });
   assert.equal(reopened.logEndOffset, 4);
   assert.deepEqual(reopened.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
-  assert.equal(checkpointText(dir), '0\n2\n0 0\n2 2\n');
+  assert.equal(await checkpointText(reopened), '0\n2\n0 0\n2 2\n');
   assert.deepEqual(reopened.leaderEpochCache.endOffsetFor(2, reopened.logEndOffset), { epoch: 2, endOffset: 4 });
   reopened.close();
 });

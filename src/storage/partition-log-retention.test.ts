@@ -141,10 +141,12 @@ test('logStartOffset survives a reopen through log-start-offset-checkpoint; left
   const log = manager.createLog('t', 0, logConfig({ segmentBytes: 1000 }));
   fill(log, 12);
   log.maybeIncrementLogStartOffset(7, 'deleteRecords');
+  await manager.flushCheckpoints();
   assert.match(fs.readFileSync(path.join(logDir, 'log-start-offset-checkpoint'), 'utf8'), /^0\n1\nt 0 7\n$/);
   log.deleteOldestSegments(1, 'retention');
   const start = log.logStartOffset;
   assert.ok(start > 7);
+  await manager.flushCheckpoints();
   // A crash: no close, the .deleted files are still there.
   log.close();
   fs.writeFileSync(path.join(log.dir, '00000000000000000000.log.deleted'), 'x');

@@ -1,3 +1,4 @@
+import type { CheckpointWriteSlots } from './checkpoint-writer.ts';
 import type { FileHandlePool } from './file-handle-pool.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import type { RecentAppendWindow } from './recent-appends.ts';
@@ -57,6 +58,8 @@ export interface PartitionLogOptions {
   /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
   readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
   /** Called when a system call on the log's files failed: the owner takes the whole log dir offline. */
+  /** Bounds the checkpoint writes in flight across logs (the LogManager shares one). */
+  readonly checkpointWrites?: CheckpointWriteSlots;
   readonly onIoFailure?: (log: PartitionLog, error: Error) => void;
 }
 
