@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,4 +141,61 @@ test('after an unclean stop, epochs of a lost tail are dropped when recovery cut
   assert.equal(await checkpointText(reopened), '0\n2\n0 0\n2 2\n');
   assert.deepEqual(reopened.leaderEpochCache.endOffsetFor(2, reopened.logEndOffset), { epoch: 2, endOffset: 4 });
   reopened.close();
+});
+
+test('killed after records of a new epoch reached the disk but before its checkpoint did, the epoch is still known after reopen', async (t) => {
+  const dir = logDir();
+  t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+  const modules = {
+    log: new URL('./partition-log.ts', import.meta.url).href,
+    config: new URL('./log-config.ts', import.meta.url).href,
+    batch: new URL('./batch-fixture.ts', import.meta.url).href,
+  };
+  // The child appends in epoch 0 and lets that checkpoint land, rolls, then appends in epoch 3,
+  // fsyncs the records and dies by SIGKILL in the same turn of its event loop: the epoch 3
+  // checkpoint write has not started.
+  const script = `
+    const { PartitionLog } = await import(${JSON.stringify(modules.log)});
+    const { logConfig } = await import(${JSON.stringify(modules.config)});
+    const { buildBatch } = await import(${JSON.stringify(modules.batch)});
+    const log = PartitionLog.open({ dir: ${JSON.stringify(dir)}, topic: 'orders', partition: 0, config: logConfig({ segmentBytes: 500 }) });
+    const batch = () => buildBatch({ records: [{ value: 'a' }, { value: 'b' }], padTo: 200 });
+    log.appendAsLeader(batch(), 0);
+    log.appendAsLeader(batch(), 0);
+    log.flush();
+    await log.leaderEpochCache.flushAsync();
+    process.stdout.write(JSON.stringify({ recoveryPoint: log.recoveryPoint }) + '\\n');
+    log.appendAsLeader(batch(), 0);
+    log.appendAsLeader(batch(), 3);
+    log.appendAsLeader(batch(), 3);
+    log.flush();
+    process.kill(process.pid, 'SIGKILL');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
+  const [, signal] = await once(child, 'exit');
+  assert.equal(signal, 'SIGKILL');
+  const { recoveryPoint } = JSON.parse(output) as { recoveryPoint: number };
+  assert.equal(fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'), '0\n1\n0 0\n', 'the epoch 3 checkpoint never landed');
+
+  const reopened = PartitionLog.open({
+    dir, topic: 'orders', partition: 0, config: logConfig({ segmentBytes: 500 }), scheduler: new ManualScheduler(), recover: true, recoveryPoint,
+  });
+  t.after(() => reopened.close());
+  assert.equal(reopened.logEndOffset, 10);
+  assert.ok(reopened.segmentBaseOffsets[0] < recoveryPoint, 'segments below the recovery point were not re-read');
+  assert.deepEqual(reopened.leaderEpochCache.entries, [{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 6 }]);
+  assert.deepEqual(reopened.leaderEpochCache.endOffsetFor(0, reopened.logEndOffset), { epoch: 0, endOffset: 6 });
+  assert.equal(await checkpointText(reopened), '0\n2\n0 0\n3 6\n');
+});
+
+test('close writes the pending epoch checkpoint before it returns', () => {
+  const dir = logDir();
+  const log = openLog(dir);
+  append(log, 2);
+  append(log, 6);
+  assert.equal(log.leaderEpochCache.flushPending, true);
+  log.close();
+  assert.equal(fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'), '0\n2\n2 0\n6 2\n');
+  fs.rmSync(path.dirname(dir), { recursive: true });
 });
