@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LOG_START_OFFSET_CHECKPOINT, offsetCheckpointText, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT } from './checkpoint-file.ts';
-import { CheckpointWriter, CheckpointWriteSlots } from './checkpoint-writer.ts';
+import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT } from './checkpoint-file.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
+import { OffsetCheckpoints } from './offset-checkpoints.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
 import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } from './recent-appends.ts';
@@ -88,9 +88,8 @@ export class LogManager {
   private readonly offline = new Set<string>();
   private readonly fileHandles: FileHandlePool;
   private readonly recentAppendWindow: RecentAppendWindow;
-  /** One per log dir and checkpoint name: writes off the event loop, coalesced (checkpoint-writer.ts). */
-  private readonly checkpointWriters = new Map<string, CheckpointWriter>();
-  private readonly checkpointWrites = new CheckpointWriteSlots();
+  /** Written off the event loop, coalesced (checkpoint-writer.ts). */
+  private readonly checkpoints = new OffsetCheckpoints((logDir, name) => this.offsetsIn(logDir, name), (logDir, error) => this.markLogDirOffline(logDir, error));
   private stopPeriodicTasks: (() => void)[] = [];
 
   private constructor(options: LogManagerOptions) {
@@ -228,8 +227,8 @@ export class LogManager {
     try {
       // A stale entry would give a re-created log of the same name the old start offset, or a
       // recovery point that skips checking its unflushed tail.
-      this.checkpointWriter(entry.logDir, LOG_START_OFFSET_CHECKPOINT).flushSync(true);
-      this.checkpointWriter(entry.logDir, RECOVERY_POINT_CHECKPOINT).flushSync(true);
+      this.checkpoints.writer(entry.logDir, LOG_START_OFFSET_CHECKPOINT).flushSync(true);
+      this.checkpoints.writer(entry.logDir, RECOVERY_POINT_CHECKPOINT).flushSync(true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -266,7 +265,7 @@ export class LogManager {
         if (!(error instanceof FileIoError)) throw error;
       }
       this.inLogDir(logDir, () => this.checkpointRecoveryPointsIn(logDir));
-      await this.checkpointWriter(logDir, RECOVERY_POINT_CHECKPOINT).flush();
+      await this.checkpoints.writer(logDir, RECOVERY_POINT_CHECKPOINT).flush();
     }));
   }
 
@@ -283,7 +282,7 @@ export class LogManager {
 
   /** Settles once every checkpoint change so far (offset checkpoints, leader epochs) is on disk. */
   async flushCheckpoints(): Promise<void> {
-    await Promise.all([...this.checkpointWriters.values()].map((writer) => writer.flush()));
+    await this.checkpoints.flush();
     await Promise.all([...this.logs.values()].map(({ log }) => log.leaderEpochCache.flushAsync()));
   }
 
@@ -313,8 +312,8 @@ export class LogManager {
     // taken from the open logs, so before the logs close.
     for (const logDir of this.logDirs) {
       for (const name of [LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT]) {
-        await this.checkpointWriter(logDir, name).flush();
-        this.inLogDir(logDir, () => this.checkpointWriter(logDir, name).flushSync());
+        await this.checkpoints.writer(logDir, name).flush();
+        this.inLogDir(logDir, () => this.checkpoints.writer(logDir, name).flushSync());
       }
     }
     for (const { log, logDir } of this.logs.values()) {
@@ -341,7 +340,7 @@ export class LogManager {
 
   private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
     return {
-      checkpointWrites: this.checkpointWrites,
+      checkpointWrites: this.checkpoints.slots,
       readBuffers: this.options.readBuffers,
       recentAppendWindow: this.recentAppendWindow,
       now: this.options.now,
@@ -354,32 +353,15 @@ export class LogManager {
   }
 
   private checkpointLogStartOffsetsIn(logDir: string): void {
-    this.checkpointWriter(logDir, LOG_START_OFFSET_CHECKPOINT).changed();
+    this.checkpoints.writer(logDir, LOG_START_OFFSET_CHECKPOINT).changed();
   }
 
   private checkpointRecoveryPointsIn(logDir: string): void {
-    this.checkpointWriter(logDir, RECOVERY_POINT_CHECKPOINT).changed();
+    this.checkpoints.writer(logDir, RECOVERY_POINT_CHECKPOINT).changed();
   }
 
-  /**
-   * The writer of checkpoint `name` in `logDir`. Its content is taken from the open logs as each
-   * write starts, so a write coalesces every change made before it; a failed write takes the dir
-   * offline, as a failed synchronous one did.
-   */
-  private checkpointWriter(logDir: string, name: string): CheckpointWriter {
-    const file = path.join(logDir, name);
-    let writer = this.checkpointWriters.get(file);
-    if (writer === undefined) {
-      const offsetOf = name === RECOVERY_POINT_CHECKPOINT ? (log: PartitionLog) => log.recoveryPoint : (log: PartitionLog) => log.logStartOffset;
-      writer = new CheckpointWriter(file, () => offsetCheckpointText(this.offsetsIn(logDir, offsetOf)), (error) => {
-        if (error instanceof FileIoError) this.markLogDirOffline(logDir, error);
-      }, { slots: this.checkpointWrites });
-      this.checkpointWriters.set(file, writer);
-    }
-    return writer;
-  }
-
-  private offsetsIn(logDir: string, offsetOf: (log: PartitionLog) => number): { topic: string; partition: number; offset: number }[] {
+  private offsetsIn(logDir: string, name: string): { topic: string; partition: number; offset: number }[] {
+    const offsetOf = name === RECOVERY_POINT_CHECKPOINT ? (log: PartitionLog) => log.recoveryPoint : (log: PartitionLog) => log.logStartOffset;
     const entries = [];
     for (const entry of this.logs.values()) {
       if (entry.logDir !== logDir || entry.log.isClosed) continue;

@@ -12,7 +12,7 @@ import { RecentAppends, recentAppendWindow } from './recent-appends.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
   batchEpochsOf, cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
-  RecentSegments, shouldRoll, summarizeSegments,
+  RecentSegments, recoveredEpochsOf, shouldRoll, summarizeSegments,
 } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
@@ -78,14 +78,11 @@ export class PartitionLog {
     this.truncatedBytesOnOpen = loaded.truncatedBytes;
     this.recoveredSegmentsOnOpen = loaded.recoveredSegments;
     this.recoveredBatchesOnOpen = loaded.recoveredBatches;
-    // As Kafka's LogLoader: no epoch of a tail lost in a crash, nor below a start moved before one.
+    // As Kafka's LogLoader: no epoch of a tail lost in a crash, nor below a start moved before one;
+    // the recovered segments' epochs from their batches, as a crash may have cut their checkpoint short.
     const retained = { startOffset: Math.max(options.logStartOffset ?? 0, this.startOffset), endOffset: this.logEndOffset };
-    // The segments recovered hold what the recovery point does not cover, so also any epoch whose checkpoint write a crash cut short.
-    const recoveredSegments = segments.slice(segments.length - loaded.recoveredSegments);
-    const recovered = recoveredSegments.length === 0 ? undefined
-      : { fromOffset: recoveredSegments[0].baseOffset, batchEpochs: () => batchEpochsOf(recoveredSegments) };
-    this.leaderEpochCache = LeaderEpochFileCache.load(this.dir, () => batchEpochsOf(segments), retained,
-      { recovered, onWriteError: (error) => this.failed(error), slots: options.checkpointWrites });
+    this.leaderEpochCache = LeaderEpochFileCache.load(this.dir, () => batchEpochsOf(segments), retained, {
+      recovered: recoveredEpochsOf(segments, loaded.recoveredSegments), onWriteError: (error) => this.failed(error), slots: options.checkpointWrites });
     this.recentAppends = new RecentAppends(options.recentAppendWindow ?? recentAppendWindow(), this.now);
     this.flusher = new LogFlusher({
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
@@ -301,21 +298,12 @@ export class PartitionLog {
     return !this.closed && !this.offline && this.flusher.flushIfDue(nowMs, this.config.flushMs);
   }
 
-  /**
-   * Closes the segments; the leader epoch checkpoint's pending changes are written first (the clean
-   * shutdown marker must find them on disk). A failure there takes the log offline (reported to
-   * onIoFailure, so no marker is written in its dir); the close goes on.
-   */
   close(): void {
     if (this.closed) return;
-    if (!this.offline) {
-      try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* reported by guard */ }
-    }
+    // Pending epochs first, for the clean shutdown marker; a failure takes the log offline (guard), the close goes on.
+    if (!this.offline) try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* reported */ }
     this.closed = true;
-    for (const segment of this.segments) {
-      if (this.offline) segment.abandon();
-      else segment.close();
-    }
+    for (const segment of this.segments) if (this.offline) segment.abandon(); else segment.close();
     // Deleted segments need no grace period once nobody can read them.
     this.deletedFiles.removeAllNow();
   }

@@ -248,6 +248,17 @@ export function renameForDelete(files: readonly string[]): string[] {
  * Where each epoch newer than the ones before starts, oldest first, from the batch headers of the
  * segments' .log files: what rebuilds a missing leader-epoch-checkpoint, once, when a log opens.
  */
+/**
+ * The start of the last `count` segments (those recovery checked) and their batches' epochs: what
+ * the recovery point does not cover, so what a crash may have kept out of the leader epoch
+ * checkpoint while the records reached the disk (Kafka re-derives them the same way, KAFKA-15046).
+ */
+export function recoveredEpochsOf(segments: readonly LogSegment[], count: number): { fromOffset: number; batchEpochs: () => EpochEntry[] } | undefined {
+  if (count === 0) return undefined;
+  const recovered = segments.slice(segments.length - count);
+  return { fromOffset: recovered[0].baseOffset, batchEpochs: () => batchEpochsOf(recovered) };
+}
+
 export function batchEpochsOf(segments: readonly LogSegment[]): EpochEntry[] {
   const starts: EpochEntry[] = [];
   const header = Buffer.alloc(PARTITION_LEADER_EPOCH_OFFSET + 4);
