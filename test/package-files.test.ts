@@ -31,6 +31,9 @@ const SHIPPED_AHEAD_OF_USE = new Set([
   'src/broker/cluster/broker-registration.ts',
   'src/broker/cluster/live-brokers.ts',
   'src/broker/cluster/controller/controller-election.ts',
+  // The leader's pure replica tracking (follower fetch state, high watermark, ISR shrink/expand, acks=all): awaiting replication.
+  'src/broker/replica/replica-state.ts',
+  'src/broker/replica/partition-replicas.ts',
 ]);
 
 function specifiers(file: string): string[] {
