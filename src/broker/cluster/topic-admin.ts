@@ -85,10 +85,8 @@ export class TopicAdmin {
     return topic;
   }
 
+  /** delete.topic.enable is the DeleteTopics handler's to check: Kafka refuses the whole request, known topics or not. */
   async deleteTopic(name: string): Promise<TopicMetadata> {
-    if (!this.config.deleteTopicEnable) {
-      throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled (delete.topic.enable=false)');
-    }
     const topic = this.existing(name);
     // Kafka's broker deletes __consumer_offsets when asked (only its tools refuse); this group
     // coordinator cannot yet give up a deleted partition's groups, so it refuses as an authorizer would.
