@@ -96,11 +96,19 @@ type FetchPass = Generator<PartitionRead, FetchRound, ReadResult>;
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
 function readAll(request: FetchRequest, context: RequestContext, names: TopicNames): FetchRound {
   const pass = fetchPass(request, context, names);
-  for (let step = pass.next(); ; ) {
-    if (step.done) return step.value;
+  let step = pass.next();
+  while (!step.done) {
     const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
-    step = resume(pass, () => partition.read(fetchOffset, maxBytes, minOneBatch));
+    let read: ReadResult;
+    try {
+      read = partition.read(fetchOffset, maxBytes, minOneBatch);
+    } catch (error) {
+      step = pass.throw(error); // the pass answers it for that partition
+      continue;
+    }
+    step = pass.next(read);
   }
+  return step.value;
 }
 
 /**
@@ -111,45 +119,28 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
 async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames): Promise<FetchRound> {
   const pass = fetchPass(request, context, names);
   let readOnLoop = 0;
-  for (let step = pass.next(); ; ) {
-    if (step.done) return step.value;
+  let step = pass.next();
+  while (!step.done) {
     const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
-    const outcome = settle(() => readOnLoop < LOOP_READ_BUDGET_BYTES
-      ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch)
-      : partition.readAsync(fetchOffset, maxBytes, minOneBatch));
-    if (outcome instanceof Promise) {
-      step = resume(pass, await outcome);
-    } else {
-      step = resume(pass, () => {
-        const read = outcome();
+    let read: ReadResult;
+    try {
+      const pending = readOnLoop < LOOP_READ_BUDGET_BYTES
+        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch)
+        : partition.readAsync(fetchOffset, maxBytes, minOneBatch);
+      // Awaited only when the read went to the pool: a read on the loop adds no trip through the microtask queue.
+      if (pending instanceof Promise) {
+        read = await pending;
+      } else {
+        read = pending;
         readOnLoop += read.records.length;
-        return read;
-      });
+      }
+    } catch (error) {
+      step = pass.throw(error); // the pass answers it for that partition
+      continue;
     }
+    step = pass.next(read);
   }
-}
-
-/** The read's result or error as a function that returns or throws it; a promise of that only when the read went to the pool. */
-function settle(read: () => ReadResult | Promise<ReadResult>): (() => ReadResult) | Promise<() => ReadResult> {
-  let result: ReadResult | Promise<ReadResult>;
-  try {
-    result = read();
-  } catch (error) {
-    return () => { throw error; };
-  }
-  if (result instanceof Promise) return result.then((done) => () => done, (error: unknown) => () => { throw error; });
-  return () => result;
-}
-
-/** Gives the pass the read's result, or throws its error into the pass (which answers it for that partition). */
-function resume(pass: FetchPass, outcome: () => ReadResult): IteratorResult<PartitionRead, FetchRound> {
-  let read: ReadResult;
-  try {
-    read = outcome();
-  } catch (error) {
-    return pass.throw(error);
-  }
-  return pass.next(read);
+  return step.value;
 }
 
 /**
