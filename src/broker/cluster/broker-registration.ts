@@ -8,6 +8,7 @@ import {
 } from './zookeeper/zk-data.ts';
 import { PERSISTENT_PATHS, ZkPaths } from './zookeeper/zk-paths.ts';
 import type { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
+import { sessionIdHex } from './zookeeper/zookeeper-requests.ts';
 import { NodeExistsError, NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
 
 /**
@@ -181,7 +182,7 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
   }
 
   #describe(error: EphemeralOwnedByOtherError): string {
-    const session = `session 0x${BigInt.asUintN(64, error.ephemeralOwner).toString(16)}`;
+    const session = `session ${sessionIdHex(error.ephemeralOwner)}`;
     try {
       const holder = decodeBrokerRegistration(this.brokerId, error.data);
       return `${holder.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(',')}, ${session}`;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ZnodeStat, ZooKeeperClient } from './zookeeper-client.ts';
 import { ConnectionLossError, NodeExistsError, NoNodeError } from './zookeeper-errors.ts';
+import { sessionIdHex } from './zookeeper-requests.ts';
 
 /**
  * Kafka's KafkaZkClient.checkedEphemeralCreate: creates an ephemeral znode and answers its Stat,
@@ -18,7 +19,7 @@ export class EphemeralOwnedByOtherError extends Error {
   readonly data: Buffer;
 
   constructor(path: string, ephemeralOwner: bigint, data: Buffer, message?: string) {
-    super(message ?? `${path} exists and is owned by another live session (0x${BigInt.asUintN(64, ephemeralOwner).toString(16)})`);
+    super(message ?? `${path} exists and is owned by another live session (${sessionIdHex(ephemeralOwner)})`);
     this.name = 'EphemeralOwnedByOtherError';
     this.path = path;
     this.ephemeralOwner = ephemeralOwner;

@@ -11,7 +11,7 @@ import {
 import { enforceReadTimeout } from './connection-liveness.ts';
 import { ZnodeWatches, type WatchedRead, type ZooKeeperWatch } from './znode-watches.ts';
 import {
-  addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, toStat, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
+  addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, sessionIdHex, toStat, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
   type ZooKeeperOp, type ZooKeeperOpResult,
 } from './zookeeper-requests.ts';
 
@@ -222,7 +222,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
 
   #onExpired(session: Session): void {
     if (session.ended || this.#closed) return;
-    this.#logger.warn({ sessionId: hex(session.id) }, 'ZooKeeper session expired; opening a new one');
+    this.#logger.warn({ sessionId: sessionIdHex(session.id) }, 'ZooKeeper session expired; opening a new one');
     // The library's client is finished (the server closes its connection); nothing to close.
     endSession(session, () => new SessionExpiredError(ZOOKEEPER_CODES.SESSION_EXPIRED, 'session expired'));
     this.#current = this.#renew();
@@ -242,7 +242,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
           throw new ZooKeeperClientClosedError();
         }
         this.#adopt(session);
-        this.#logger.info({ sessionId: hex(session.id) }, 'new ZooKeeper session');
+        this.#logger.info({ sessionId: sessionIdHex(session.id) }, 'new ZooKeeper session');
         queueMicrotask(() => {
           this.#watches.rearmAll();
           this.emit('session', session.id);
@@ -307,8 +307,4 @@ async function closeRaw(raw: RawClient, timeoutMs: number): Promise<void> {
   });
   raw.close();
   await done;
-}
-
-function hex(id: bigint): string {
-  return `0x${BigInt.asUintN(64, id).toString(16)}`;
 }

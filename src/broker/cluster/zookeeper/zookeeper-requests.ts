@@ -87,6 +87,11 @@ export function resultOf(op: ZooKeeperOp, result: RawOpResult): ZooKeeperOpResul
   }
 }
 
+/** A ZooKeeper session id as ZooKeeper's own tools print it (0x..., unsigned). */
+export function sessionIdHex(sessionId: bigint): string {
+  return `0x${BigInt.asUintN(64, sessionId).toString(16)}`;
+}
+
 export function toStat(stat: RawStat): ZnodeStat {
   return {
     version: stat.version,
