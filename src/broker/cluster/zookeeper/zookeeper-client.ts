@@ -11,7 +11,7 @@ import {
 import { enforceReadTimeout } from './connection-liveness.ts';
 import { ZnodeWatches, type WatchedRead, type ZooKeeperWatch } from './znode-watches.ts';
 import {
-  addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, sessionIdHex, toStat, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
+  addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, sessionIdHex, toStat, toZnode, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
   type ZooKeeperOp, type ZooKeeperOpResult,
 } from './zookeeper-requests.ts';
 
@@ -121,7 +121,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
   }
 
   async getData(path: string): Promise<Znode> {
-    return this.#call(path, (raw, done) => raw.getData(path, (error, data, stat) => done(error, () => ({ data: data ?? Buffer.alloc(0), stat: toStat(stat) }))));
+    return this.#call(path, (raw, done) => raw.getData(path, (error, data, stat) => done(error, () => toZnode(data, stat))));
   }
 
   /** Writes only when the znode's version is `version` (BadVersionError otherwise); -1 writes any. */
@@ -186,7 +186,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
 
   #watchedRead(kind: WatchedRead, path: string, watcher: () => void): Promise<unknown> {
     return this.#call(path, (raw, done) => {
-      if (kind === 'data') raw.getData(path, watcher, (error, data, stat) => done(error, () => ({ data: data ?? Buffer.alloc(0), stat: toStat(stat) })));
+      if (kind === 'data') raw.getData(path, watcher, (error, data, stat) => done(error, () => toZnode(data, stat)));
       else if (kind === 'children') raw.getChildren(path, watcher, (error, children) => done(error, () => children));
       else raw.exists(path, watcher, (error, stat) => done(error, () => (stat ? toStat(stat) : null)));
     });

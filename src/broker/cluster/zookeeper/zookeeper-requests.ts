@@ -87,6 +87,11 @@ export function resultOf(op: ZooKeeperOp, result: RawOpResult): ZooKeeperOpResul
   }
 }
 
+/** getData's answer; the library gives no buffer for a znode without data. */
+export function toZnode(data: Buffer | undefined, stat: RawStat): Znode {
+  return { data: data ?? Buffer.alloc(0), stat: toStat(stat) };
+}
+
 /** A ZooKeeper session id as ZooKeeper's own tools print it (0x..., unsigned). */
 export function sessionIdHex(sessionId: bigint): string {
   return `0x${BigInt.asUintN(64, sessionId).toString(16)}`;
