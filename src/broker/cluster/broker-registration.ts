@@ -122,10 +122,14 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const { client } = this.#options;
-    client.off('session', this.#onSession);
+    this.#options.client.off('session', this.#onSession);
     // Not waiting for a re-registration in flight: ZooKeeper may be out of reach; #reregister cleans up.
-    await deleteEphemeralIfOwned(client, this.#path, (stat) => stat.czxid === this.#brokerEpoch, this.#options.sessionTimeoutMs);
+    await this.#deregister();
+  }
+
+  /** The registration znode goes now, when it is this registration's, rather than with the session. */
+  async #deregister(): Promise<void> {
+    await deleteEphemeralIfOwned(this.#options.client, this.#path, (stat) => stat.czxid === this.#brokerEpoch, this.#options.sessionTimeoutMs);
   }
 
   async #create(): Promise<void> {
@@ -150,7 +154,7 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
       try {
         await this.#create();
         if (this.#closed) {
-          await deleteEphemeralIfOwned(this.#options.client, this.#path, (stat) => stat.czxid === this.#brokerEpoch, this.#options.sessionTimeoutMs);
+          await this.#deregister();
           return;
         }
         this.emit('registered', this.#brokerEpoch);

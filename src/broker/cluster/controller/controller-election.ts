@@ -123,7 +123,7 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
     const wasActive = this.#active !== undefined;
     this.#resign('shutting down');
     if (!wasActive) return;
-    await deleteEphemeralIfOwned(this.#client, ZkPaths.controller, (stat) => stat.ephemeralOwner === this.#sessionId, this.#options.sessionTimeoutMs);
+    await this.#deleteOwnController();
   }
 
   async #start(): Promise<void> {
@@ -210,7 +210,7 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
       epochZkVersion = won;
     }
     if (this.#closed) {
-      await deleteEphemeralIfOwned(this.#client, ZkPaths.controller, (stat) => stat.ephemeralOwner === this.#sessionId, this.#options.sessionTimeoutMs);
+      await this.#deleteOwnController();
       return;
     }
     this.#active = { epoch: newEpoch, epochZkVersion };
@@ -251,9 +251,13 @@ export class ControllerElection extends EventEmitter<ControllerElectionEvents> {
     }
   }
 
+  /** /controller goes now, when it is this session's, so another broker takes over at once. */
+  async #deleteOwnController(): Promise<void> {
+    await deleteEphemeralIfOwned(this.#client, ZkPaths.controller, (stat) => stat.ephemeralOwner === this.#sessionId, this.#options.sessionTimeoutMs);
+  }
+
   /** The session is gone and /controller with it: resign before anything else runs. */
   #onSessionExpired(): void {
-
     clearTimeout(this.#suspendedTimer);
     this.#resign('the ZooKeeper session expired');
     this.#setActiveControllerId(-1);
