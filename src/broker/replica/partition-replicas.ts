@@ -38,7 +38,7 @@ export function maximalIsr(state: IsrState): readonly number[] {
 export function proposedIsr(state: IsrState): readonly number[] {
   switch (state.kind) {
     case 'committed': return state.isr;
-    case 'pendingExpand': return [...state.isr, state.newInSyncReplicaId];
+    case 'pendingExpand': return maximalIsr(state);
     case 'pendingShrink': return state.isr.filter((id) => !state.outOfSyncReplicaIds.includes(id));
   }
 }
