@@ -198,12 +198,15 @@ test('we read what kcat produced, in every codec, intact', async () => {
     key: i % 4 === 0 ? null : i % 4 === 1 ? Buffer.alloc(0) : Buffer.from([0x00, 0xff, 0x0a, 0xc3, 0x28, i]),
     value: i % 6 === 5 ? Buffer.alloc(0) : Buffer.concat([Buffer.from(`kcat-${i}-${'y'.repeat(i * 10)}`), Buffer.from([0xff, 0x00, 0x0a, 0x80, i])]),
   }));
+  // linger.ms keeps the twelve in one batch (stdin is read long before it ends):
+  // librdkafka sends a batch uncompressed when the codec would not shrink it, as for a lone first
+  // message that left before the rest were read.
   const input = Buffer.concat(messages.flatMap((m) => [...(m.key === null ? [] : [m.key, Buffer.from([0x1f])]), m.value, Buffer.from([0x1e])]));
   const expected: Landed[] = [];
   for (const [partition, codec] of CODECS.entries()) {
     const before = Date.now();
     await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-p', String(partition), '-K', '\\x1f', '-D', '\\x1e',
-      '-H', 'h=é✓', '-H', 'empty=', '-H', 'nul', '-X', `compression.codec=${codec}`], { input });
+      '-H', 'h=é✓', '-H', 'empty=', '-H', 'nul', '-X', `compression.codec=${codec}`, '-X', 'linger.ms=200'], { input });
     const after = Date.now();
     const read = byPosition((await readAll(topic, CODECS.length, expected.length + messages.length)).map(fromOurs).filter((r) => r.partition === partition));
     for (const r of read) assert.ok(r.timestamp >= before && r.timestamp <= after, `kcat's create time ${r.timestamp} is when it ran (${before}..${after})`);
