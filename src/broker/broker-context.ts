@@ -1,4 +1,6 @@
 import type { ApiVersionsResponseApiVersion } from '../protocol/generated/api-versions.ts';
+import type { ClusterView } from './cluster/cluster-view.ts';
+import type { MetadataCache } from './cluster/metadata-cache.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
@@ -15,6 +17,12 @@ export interface BrokerContext {
   readonly advertisedListener: { readonly host: string; readonly port: number };
   readonly apiVersions: readonly ApiVersionsResponseApiVersion[];
   readonly metadata: MetadataStore;
+  /** Live brokers, the controller, partition leaders: the metadata cache in a cluster, this broker alone otherwise. */
+  readonly cluster: ClusterView;
+  /** The cache UpdateMetadata feeds; undefined on a single node. */
+  readonly metadataCache: MetadataCache | undefined;
+  /** The czxid of this broker's registration in ZooKeeper (Kafka's broker epoch); -1 on a single node. */
+  readonly brokerEpoch: bigint;
   readonly topicAdmin: TopicAdmin;
   readonly replicaManager: ReplicaManager;
   readonly groupCoordinator: GroupCoordinator;

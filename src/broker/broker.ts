@@ -6,6 +6,9 @@ import { storedClusterId } from '../storage/meta-properties.ts';
 import { LogRetention } from '../storage/log-retention.ts';
 import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
+import { LocalClusterView, type ClusterView } from './cluster/cluster-view.ts';
+import type { MetadataStore } from './cluster/metadata-store.ts';
+import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
@@ -18,7 +21,7 @@ import {
 } from './config.ts';
 import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
-import { handlers } from './handlers/index.ts';
+import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
@@ -40,6 +43,10 @@ export interface Broker {
    * the single-node mode nothing does, so tests of epoch fencing move them here.
    */
   readonly replicaManager: ReplicaManager;
+  /** Live brokers, the controller and partition leaders, as this broker sees them. */
+  readonly cluster: ClusterView;
+  /** The czxid of this broker's registration in ZooKeeper (Kafka's broker epoch); -1 on a single node. */
+  readonly brokerEpoch: bigint;
   /** Stops accepting, answers nothing more, flushes and closes every log. */
   close(): Promise<void>;
 }
@@ -77,8 +84,34 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
 }
 
 async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger): Promise<Broker> {
-  const clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
-  const metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+  // zookeeper.connect set: a cluster broker, whose metadata lives in ZooKeeper; else the single node.
+  let zooKeeper: ZooKeeperCluster | undefined;
+  let clusterId: string;
+  let metadata: MetadataStore;
+  if (config.zookeeperConnect !== null) {
+    zooKeeper = await ZooKeeperCluster.connect({
+      config, logger, time, storedClusterId: storedClusterId(config.logDirs), proposedClusterId: generateClusterId(randomBytes),
+    });
+    clusterId = zooKeeper.clusterId;
+    metadata = zooKeeper.store;
+  } else {
+    clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
+    metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+  }
+  try {
+    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper });
+  } catch (error) {
+    await (zooKeeper?.close() ?? metadata.close());
+    throw error;
+  }
+}
+
+async function startWithMetadata(
+  config: BrokerConfig,
+  { logDirLocks, time, logger, clusterId, metadata, zooKeeper }: {
+    logDirLocks: LogDirLocks; time: Time; logger: Logger; clusterId: string; metadata: MetadataStore; zooKeeper: ZooKeeperCluster | undefined;
+  },
+): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool();
   const logManager = LogManager.open({
@@ -96,28 +129,38 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
   });
   const replicaManager = new ReplicaManager(logManager, time);
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
-  await topicAdmin.loadTopics();
+  // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.
+  if (zooKeeper === undefined) await topicAdmin.loadTopics();
   const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });
   topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
   groupCoordinator.startup();
 
   const endpoints = config.listeners;
   let advertisedListener = { host: '127.0.0.1', port: 0 };
+  const cluster: ClusterView = zooKeeper?.cache ?? new LocalClusterView({
+    nodeId: config.nodeId, rack: config.brokerRack, endpoint: () => advertisedListener, metadata, replicaManager,
+  });
+  const served = servedHandlers(zooKeeper !== undefined);
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
     get advertisedListener() {
       return advertisedListener;
     },
-    apiVersions: supportedApiVersions(handlers),
+    apiVersions: supportedApiVersions(served),
     metadata,
+    cluster,
+    metadataCache: zooKeeper?.cache,
+    get brokerEpoch() {
+      return zooKeeper?.brokerEpoch ?? -1n;
+    },
     topicAdmin,
     replicaManager,
     groupCoordinator,
     logger,
     time,
   };
-  const dispatcher = new RequestDispatcher(handlers, context);
+  const dispatcher = new RequestDispatcher(served, context);
   const listeners = endpoints.map(
     (endpoint) =>
       new Listener({
@@ -151,12 +194,22 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
     await Promise.all(listeners.map((listener) => listener.close()));
     groupCoordinator.shutdown();
     await replicaManager.close();
-    await metadata.close();
     throw error;
   }
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
   const advertised = resolveAdvertisedListeners(config, boundPorts);
   advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
+  if (zooKeeper !== undefined) {
+    // Registered only once the listeners accept: the controller connects as soon as it sees the broker.
+    try {
+      await zooKeeper.register(advertised, (error) => logger.error({ err: error }, 'this broker is no longer registered in ZooKeeper; stop it and start it again'));
+    } catch (error) {
+      await Promise.all(listeners.map((listener) => listener.close()));
+      groupCoordinator.shutdown();
+      await replicaManager.close();
+      throw error;
+    }
+  }
 
   logManager.startPeriodicTasks({
     // Kafka's scheduler checks flush.ms every log.flush.scheduler.interval.ms; "never" still needs a
@@ -189,6 +242,10 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
     host: listeners[0]!.host,
     port: listeners[0]!.port,
     replicaManager,
+    cluster,
+    get brokerEpoch() {
+      return zooKeeper?.brokerEpoch ?? -1n;
+    },
     close() {
       closing ??= (async () => {
         try {
@@ -197,7 +254,8 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
           await Promise.all(listeners.map((listener) => listener.close()));
           groupCoordinator.shutdown();
           await replicaManager.close();
-          await metadata.close();
+          // Deregisters and ends the ZooKeeper session too.
+          await (zooKeeper?.close() ?? metadata.close());
         } finally {
           // Nothing writes any more, even after a failed close: the directory is free for the next broker.
           await logDirLocks.release();

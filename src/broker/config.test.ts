@@ -228,15 +228,17 @@ log.retention.check.interval.ms=300000
 
 test('each config the stock file sets without effect here is named once, with why; unset ones are not', () => {
   const stock = parseBrokerConfig({
-    'num.io.threads': '8', 'num.network.threads': '3', 'num.recovery.threads.per.data.dir': '1', 'zookeeper.connect': 'localhost:2181',
+    'num.io.threads': '8', 'num.network.threads': '3', 'num.recovery.threads.per.data.dir': '1', 'socket.send.buffer.bytes': '102400',
     'log.retention.hours': '168', 'process.roles': 'broker,controller',
   });
   const ignored = new Map(ignoredConfigs(stock).map(({ key, because }) => [key, because]));
-  assert.deepEqual([...ignored.keys()].sort(), ['num.io.threads', 'num.network.threads', 'num.recovery.threads.per.data.dir', 'process.roles', 'zookeeper.connect']);
+  assert.deepEqual([...ignored.keys()].sort(), ['num.io.threads', 'num.network.threads', 'num.recovery.threads.per.data.dir', 'process.roles', 'socket.send.buffer.bytes']);
   // Thread pools: the broker has one event loop thread, which does the storage I/O too.
   assert.match(ignored.get('num.io.threads')!, /one event loop thread.*UV_THREADPOOL_SIZE/);
   assert.match(ignored.get('num.recovery.threads.per.data.dir')!, /one event loop thread/);
-  assert.match(ignored.get('zookeeper.connect')!, /^not used yet/);
+  assert.match(ignored.get('socket.send.buffer.bytes')!, /operating system's socket buffer sizes/);
+  // zookeeper.connect has its effect: set, the broker joins a cluster.
+  assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'zookeeper.connect': 'localhost:2181', 'broker.rack': 'a' })), []);
   assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'log.retention.hours': '1' })), []);
   assert.deepEqual(ignoredConfigs(parseBrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093' })).map(({ key, because }) => [key, because]),
     [['listeners', 'SSL (SSL) speaks PLAINTEXT: TLS and SASL are not built yet']]);

@@ -19,7 +19,6 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 // Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
 const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
 const ALONE = 'replication is not built yet: this broker runs alone and leads every partition';
-const NO_ZOOKEEPER_YET = 'not used yet: the broker runs alone, with its metadata in its log directory; clusters on ZooKeeper are not built yet';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
 const NO_TRANSACTIONS_YET = 'transactions are not built yet';
 // Also true of the topic configs these are defaults for (their documentation says so).
@@ -32,15 +31,15 @@ export const brokerConfigDefinitions = Object.freeze({
   'listeners': doc(list(['PLAINTEXT://127.0.0.1:9092'], undefined, true), 'The addresses the broker accepts connections on, as NAME://host:port (port 0 picks a free port).'),
   'advertised.listeners': doc(list([]), 'The addresses clients are told to connect to, when they differ from the listeners.'),
   'listener.security.protocol.map': doc(list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL']), 'Which security protocol each listener name uses, as NAME:PROTOCOL pairs.'),
-  'inter.broker.listener.name': withoutEffect(doc(nullableStr(), 'The listener brokers use to reach one another.'), ALONE),
+  'inter.broker.listener.name': doc(nullableStr(), 'The listener brokers use to reach one another (the first advertised listener when unset).'),
   'security.inter.broker.protocol': withoutEffect(doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named.'), ALONE),
   'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
   'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
-  'broker.rack': withoutEffect(doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'), 'not yet sent to clients, and replicas are not placed by rack: the broker runs alone'),
+  'broker.rack': doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'),
   'cluster.id': doc(nullableStr(), 'The id of the cluster; when unset, the one stored in the log directory, or a new random one.'),
-  'zookeeper.connect': withoutEffect(doc(nullableStr(), 'The ZooKeeper ensemble (host:port list, optional chroot) that holds a cluster\'s metadata.'), NO_ZOOKEEPER_YET),
-  'zookeeper.session.timeout.ms': withoutEffect(doc(int(18000, 1), 'How long ZooKeeper keeps the broker\'s session alive without hearing from it.'), NO_ZOOKEEPER_YET),
-  'zookeeper.connection.timeout.ms': withoutEffect(doc(nullableInt(1), 'How long the broker waits to connect to ZooKeeper (the session timeout when unset).'), NO_ZOOKEEPER_YET),
+  'zookeeper.connect': doc(nullableStr(), 'The ZooKeeper ensemble (host:port list, optional chroot) that holds a cluster\'s metadata; set, the broker runs in a cluster, unset, alone with its metadata in its log directory.'),
+  'zookeeper.session.timeout.ms': doc(int(18000, 1), 'How long ZooKeeper keeps the broker\'s session alive without hearing from it.'),
+  'zookeeper.connection.timeout.ms': doc(nullableInt(1), 'How long the broker waits to connect to ZooKeeper (the session timeout when unset).'),
   'process.roles': doc(ignored('LIST', null, NO_KRAFT), 'KRaft roles of this node (broker, controller).'),
   'controller.quorum.voters': doc(ignored('LIST', null, NO_KRAFT), 'The fixed set of KRaft controller voters.'),
   'controller.quorum.bootstrap.servers': doc(ignored('LIST', null, NO_KRAFT), 'Addresses for finding the KRaft controller quorum.'),

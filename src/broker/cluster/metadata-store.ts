@@ -1,7 +1,7 @@
 /**
  * Cluster state as the broker sees it: topics, their ids, partition counts and configs.
  * In the embedded single-node mode the store is a file in the data directory (LocalMetadataStore);
- * in a cluster it will be ZooKeeper. Handlers only see this interface.
+ * in a cluster it is ZooKeeper, read through the metadata cache (ZooKeeperMetadataStore). Handlers only see this interface.
  */
 
 export interface TopicMetadata {
@@ -19,9 +19,15 @@ export interface MetadataStore {
   topics(): readonly TopicMetadata[];
   topic(name: string): TopicMetadata | undefined;
   topicById(topicId: string): TopicMetadata | undefined;
-  createTopic(topic: TopicMetadata): Promise<void>;
+  /**
+   * `assignment` (partition -> replica ids) is where a cluster's controller places the replicas;
+   * the single node, the only replica of everything, has no use for it.
+   */
+  createTopic(topic: TopicMetadata, assignment?: ReadonlyMap<number, readonly number[]>): Promise<void>;
+  /** In a cluster: marks the topic for deletion, which the controller carries out. */
   deleteTopic(name: string): Promise<void>;
-  setPartitionCount(name: string, partitionCount: number): Promise<void>;
+  /** `newAssignment` places the added partitions' replicas, as in createTopic. */
+  setPartitionCount(name: string, partitionCount: number, newAssignment?: ReadonlyMap<number, readonly number[]>): Promise<void>;
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,17 +19,16 @@ export const describeClusterHandler = defineHandler({
       clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
       endpointType,
       clusterId: broker.metadata.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.cluster.controllerId,
     };
     if (endpointType !== BROKER_ENDPOINT_TYPE) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Brokers answer for broker endpoints only', controllerId: -1, brokers: [] };
     }
-    const self = broker.advertisedListener;
     return {
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      brokers: [{ brokerId: broker.nodeId, host: self.host, port: self.port, rack: null }],
+      brokers: broker.cluster.aliveBrokers().map(({ id, host, port, rack }) => ({ brokerId: id, host, port, rack })),
     };
   },
 });

@@ -1,5 +1,6 @@
 import { findCoordinatorRequest, findCoordinatorResponse } from '../../protocol/generated/find-coordinator.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
+import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /** FindCoordinatorRequest key types. */
@@ -55,11 +56,15 @@ async function findCoordinator(keyType: number, key: string, context: RequestCon
     broker.logger.warn({ err: error }, 'creating __consumer_offsets failed');
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
-  if (!coordinator.hostsPartition(coordinator.partitionFor(key))) {
+  const partition = coordinator.partitionFor(key);
+  if (!coordinator.hostsPartition(partition)) {
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
-  const { host, port } = broker.advertisedListener;
-  return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: broker.nodeId, host, port };
+  // The coordinator is the leader of the group's partition, reached at its client listener.
+  const leader = broker.cluster.partitionLeadership(GROUP_METADATA_TOPIC_NAME, partition)?.leader ?? -1;
+  const node = broker.cluster.aliveBroker(leader);
+  if (node === undefined) return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: node.id, host: node.host, port: node.port };
 }
 
 function noCoordinator(errorCode: number, errorMessage: string): CoordinatorAnswer {

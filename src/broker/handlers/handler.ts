@@ -27,6 +27,11 @@ export interface ApiHandler<Request = any, Response = any> {
    * JoinGroup's member metadata lives on in the group).
    */
   readonly requestFreedOnAnswer?: boolean;
+  /**
+   * Served in cluster mode only: the controller-to-broker and broker-to-controller APIs, which a
+   * single node neither sends nor advertises.
+   */
+  readonly clusterOnly?: boolean;
   handle(request: Request, context: RequestContext): Promise<Response | null> | Response | null;
 }
 

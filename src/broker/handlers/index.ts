@@ -27,6 +27,7 @@ import { syncGroupHandler } from './sync-group.ts';
 import { heartbeatHandler } from './heartbeat.ts';
 import { leaveGroupHandler } from './leave-group.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
+import { updateMetadataHandler } from './update-metadata.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -58,4 +59,10 @@ export const handlers: readonly ApiHandler[] = [
   heartbeatHandler,
   leaveGroupHandler,
   describeGroupsHandler,
+  updateMetadataHandler,
 ];
+
+/** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */
+export function servedHandlers(clusterMode: boolean): readonly ApiHandler[] {
+  return clusterMode ? handlers : handlers.filter((handler) => handler.clusterOnly !== true);
+}

@@ -49,12 +49,11 @@ export const metadataHandler = defineHandler({
       for (const topic of topics) topic.topicAuthorizedOperations = authorizedOperations('topic', true);
     }
     const includeCluster = apiVersion >= 8 && apiVersion <= 10 && request.includeClusterAuthorizedOperations === true;
-    const self = broker.advertisedListener;
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: self.host, port: self.port, rack: null }],
+      brokers: broker.cluster.aliveBrokers().map(({ id, host, port, rack }) => ({ nodeId: id, host, port, rack })),
       clusterId: broker.metadata.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.cluster.controllerId,
       topics,
       ...(includeCluster ? { clusterAuthorizedOperations: authorizedOperations('cluster', true) } : {}),
     };
@@ -75,19 +74,20 @@ async function autoCreate(name: string, context: RequestContext): Promise<Metada
 }
 
 function describeTopic(topic: TopicMetadata, context: RequestContext): MetadataResponseMetadataResponseTopic {
-  const { broker } = context;
+  const { cluster } = context.broker;
   const partitions = [];
   for (let index = 0; index < topic.partitionCount; index++) {
-    const partition = broker.replicaManager.partition(topic.name, index);
-    const errorCode = partition === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE;
+    const leadership = cluster.partitionLeadership(topic.name, index);
+    // As Kafka's metadata cache: a leader that is not alive is no leader (LEADER_NOT_AVAILABLE, retriable).
+    const leaderAlive = leadership !== undefined && leadership.leader >= 0 && cluster.aliveBroker(leadership.leader) !== undefined;
     partitions.push({
-      errorCode,
+      errorCode: leaderAlive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: index,
-      leaderId: partition === undefined ? -1 : broker.nodeId,
-      leaderEpoch: partition?.leaderEpoch ?? -1,
-      replicaNodes: [broker.nodeId],
-      isrNodes: partition === undefined ? [] : [broker.nodeId],
-      offlineReplicas: [],
+      leaderId: leaderAlive ? leadership.leader : -1,
+      leaderEpoch: leadership?.leaderEpoch ?? -1,
+      replicaNodes: [...(leadership?.replicas ?? [])],
+      isrNodes: [...(leadership?.isr ?? [])],
+      offlineReplicas: [...(leadership?.offlineReplicas ?? [])],
     });
   }
   return {

@@ -1,0 +1,130 @@
+import type { Logger } from '../logger.ts';
+import { decodeConfigChangeNotification, decodeEntityConfig } from './zookeeper/zk-data.ts';
+import { sequenceNumberOf, ZkPaths } from './zookeeper/zk-paths.ts';
+import type { ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
+import { NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
+
+/** Told a topic's overrides changed (the replica manager re-applies its partitions' settings). */
+export type TopicConfigChangeListener = (topic: string, configs: Readonly<Record<string, string>>) => void;
+
+/**
+ * Every topic's config overrides as ZooKeeper holds them in /config/topics/<topic>, kept current
+ * the way Kafka's brokers do (ZkNodeChangeNotificationListener with the ConfigChangeNotification
+ * handler): a writer changes /config/topics/<topic>, then adds a sequential
+ * /config/changes/config_change_<n> naming `topics/<topic>`; every broker watches /config/changes and
+ * re-reads the entity of each notification newer than the last it handled. New topics' configs are
+ * read as /config/topics gains children (AdminZkClient writes them without a notification), and on
+ * demand by `load` for a topic whose partitions arrive before that read.
+ */
+export class TopicConfigs {
+  readonly #client: ZooKeeperClient;
+  readonly #logger: Logger;
+  readonly #configs = new Map<string, Readonly<Record<string, string>>>();
+  readonly #listeners: TopicConfigChangeListener[] = [];
+  readonly #watches: ZooKeeperWatch[] = [];
+  #lastNotification = -1;
+  /** Notification and topic reads run one at a time, in the order the watches fired. */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /** Reads every topic's overrides and starts following changes; the first reading is done on return. */
+  static async start(client: ZooKeeperClient, logger: Logger): Promise<TopicConfigs> {
+    const configs = new TopicConfigs(client, logger);
+    // Notifications first: a change made while the topics are read is then read again, not missed.
+    let initialised = false;
+    configs.#watches.push(await client.watchChildren(ZkPaths.configChanges, (children) => {
+      if (!initialised) {
+        // What these notifications announced is in the configs read next.
+        configs.#lastNotification = Math.max(-1, ...(children ?? []).map(sequenceNumberOf));
+        initialised = true;
+        return;
+      }
+      configs.#enqueue(() => configs.#onNotifications(children ?? []));
+    }));
+    configs.#watches.push(await client.watchChildren(ZkPaths.configTopics, (children) => {
+      configs.#enqueue(() => configs.#onTopics(children ?? []));
+    }));
+    await configs.#queue;
+    return configs;
+  }
+
+  private constructor(client: ZooKeeperClient, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger.child({ component: 'config-change-listener' });
+  }
+
+  /** The topic's overrides as last read; none when not read (yet). */
+  get(topic: string): Readonly<Record<string, string>> {
+    return this.#configs.get(topic) ?? {};
+  }
+
+  /** The topic's overrides, read from ZooKeeper when not known yet. */
+  async load(topic: string): Promise<Readonly<Record<string, string>>> {
+    const known = this.#configs.get(topic);
+    if (known !== undefined) return known;
+    await this.#read(topic, false);
+    return this.get(topic);
+  }
+
+  /** What this broker itself just wrote: its own answers show it without waiting for the notification. */
+  set(topic: string, configs: Readonly<Record<string, string>>): void {
+    this.#configs.set(topic, Object.freeze({ ...configs }));
+  }
+
+  onChange(listener: TopicConfigChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const watch of this.#watches) watch.cancel();
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      if (!(error instanceof ZooKeeperClientClosedError)) this.#logger.warn({ err: error }, 'reading topic configs failed');
+    });
+  }
+
+  async #onTopics(children: readonly string[]): Promise<void> {
+    const present = new Set(children);
+    for (const topic of [...this.#configs.keys()]) if (!present.has(topic)) this.#configs.delete(topic);
+    for (const topic of children) if (!this.#configs.has(topic)) await this.#read(topic, false);
+  }
+
+  async #onNotifications(children: readonly string[]): Promise<void> {
+    const fresh = children.map((name) => ({ name, sequence: sequenceNumberOf(name) }))
+      .filter(({ sequence }) => sequence > this.#lastNotification)
+      .sort((a, b) => a.sequence - b.sequence);
+    for (const { name, sequence } of fresh) {
+      if (this.#closed) return;
+      let entityPath: string;
+      try {
+        entityPath = decodeConfigChangeNotification((await this.#client.getData(`${ZkPaths.configChanges}/${name}`)).data);
+      } catch (error) {
+        if (!(error instanceof NoNodeError)) this.#logger.warn({ err: error, notification: name }, 'unreadable config change notification skipped');
+        this.#lastNotification = sequence;
+        continue;
+      }
+      const [entityType, entityName] = entityPath.split('/', 2);
+      if (entityType === 'topics' && entityName !== undefined) await this.#read(entityName, true);
+      else this.#logger.debug({ entityPath }, 'config change of an entity this broker does not apply');
+      this.#lastNotification = sequence;
+    }
+  }
+
+  async #read(topic: string, notify: boolean): Promise<void> {
+    let configs: Record<string, string>;
+    try {
+      configs = decodeEntityConfig((await this.#client.getData(ZkPaths.configEntity('topics', topic))).data);
+    } catch (error) {
+      if (!(error instanceof NoNodeError)) throw error;
+      this.#configs.delete(topic);
+      return;
+    }
+    this.set(topic, configs);
+    if (!notify) return;
+    this.#logger.info({ topic, configs }, 'topic configs changed');
+    for (const listener of this.#listeners) listener(topic, this.get(topic));
+  }
+}

@@ -1,0 +1,115 @@
+import { InconsistentClusterIdError } from '../../storage/errors.ts';
+import type { BrokerConfig, ListenerEndpoint } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Time } from '../time.ts';
+import { ensurePersistentPaths, getOrCreateClusterId, registerBroker, type RegisteredBroker } from './broker-registration.ts';
+import { TopicConfigs } from './config-change-listener.ts';
+import { MetadataCache } from './metadata-cache.ts';
+import { ZooKeeperMetadataStore } from './zookeeper-metadata-store.ts';
+import { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
+
+/**
+ * A cluster broker's ties to ZooKeeper, in the order Kafka's KafkaServer.startup makes them: the
+ * session (zookeeper.connect with its chroot), the persistent paths, the cluster id (/cluster/id,
+ * which a log dir of another cluster refuses), the metadata cache and the topic configs; and, once
+ * the listeners are bound, the registration under /brokers/ids. close() undoes them in reverse.
+ */
+export class ZooKeeperCluster {
+  readonly client: ZooKeeperClient;
+  readonly clusterId: string;
+  readonly cache: MetadataCache;
+  readonly store: ZooKeeperMetadataStore;
+  readonly #config: BrokerConfig;
+  readonly #logger: Logger;
+  #registration: RegisteredBroker | undefined;
+
+  /**
+   * `storedClusterId` is the one in the log dirs' meta.properties, if any: ZooKeeper's must match it.
+   * `proposedClusterId` (a random one, as Kafka's) is written to /cluster/id by the cluster's first broker.
+   */
+  static async connect(options: {
+    config: BrokerConfig;
+    logger: Logger;
+    time: Time;
+    storedClusterId: string | undefined;
+    proposedClusterId: string;
+  }): Promise<ZooKeeperCluster> {
+    const { config, logger } = options;
+    const client = await ZooKeeperClient.connect({
+      connect: config.zookeeperConnect!,
+      sessionTimeoutMs: config.zookeeperSessionTimeoutMs,
+      ...(config.zookeeperConnectionTimeoutMs === null ? {} : { connectionTimeoutMs: config.zookeeperConnectionTimeoutMs }),
+      logger,
+    });
+    try {
+      await ensurePersistentPaths(client);
+      const clusterId = await getOrCreateClusterId(client, config.clusterId ?? options.proposedClusterId);
+      for (const [what, expected] of [['meta.properties', options.storedClusterId], ['cluster.id', config.clusterId]] as const) {
+        if (expected !== undefined && expected !== null && expected !== clusterId) {
+          throw new InconsistentClusterIdError(`The Cluster ID ${clusterId} doesn't match the ${what} cluster id ${expected}. `
+            + 'The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.');
+        }
+      }
+      const cache = new MetadataCache({
+        clientListenerName: config.advertisedListeners[0]!.name,
+        interBrokerListenerName: interBrokerListenerName(config),
+        time: options.time,
+      });
+      const configs = await TopicConfigs.start(client, logger);
+      const store = new ZooKeeperMetadataStore({ clusterId, client, cache, configs });
+      return new ZooKeeperCluster(client, clusterId, cache, store, config, logger);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  private constructor(client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, config: BrokerConfig, logger: Logger) {
+    this.client = client;
+    this.clusterId = clusterId;
+    this.cache = cache;
+    this.store = store;
+    this.#config = config;
+    this.#logger = logger;
+  }
+
+  /** The czxid of this broker's registration (Kafka's broker epoch); -1 before it registers. */
+  get brokerEpoch(): bigint {
+    return this.#registration?.brokerEpoch ?? -1n;
+  }
+
+  /** Registers the broker with its advertised endpoints (bound ports) and rack: it is now alive to the controller. */
+  async register(advertised: readonly ListenerEndpoint[], onRegistrationLost: (error: Error) => void): Promise<void> {
+    this.#registration = await registerBroker({
+      client: this.client,
+      registration: {
+        brokerId: this.#config.nodeId,
+        endpoints: advertised.map((endpoint) => ({
+          listenerName: endpoint.name, securityProtocol: endpoint.securityProtocol, host: endpoint.host, port: endpoint.port,
+        })),
+        rack: this.#config.brokerRack,
+        jmxPort: -1,
+        features: {},
+      },
+      sessionTimeoutMs: this.#config.zookeeperSessionTimeoutMs,
+      logger: this.#logger,
+    });
+    this.#registration.on('registrationFailed', onRegistrationLost);
+  }
+
+  /** Deregisters (the controller moves leaderships at once rather than after the session timeout) and ends the session. */
+  async close(): Promise<void> {
+    this.cache.close();
+    try {
+      await this.#registration?.close();
+      await this.store.close();
+    } finally {
+      await this.client.close();
+    }
+  }
+}
+
+/** inter.broker.listener.name, else the first advertised listener: where other brokers connect to this one. */
+export function interBrokerListenerName(config: BrokerConfig): string {
+  return config.interBrokerListenerName ?? config.advertisedListeners[0]!.name;
+}
