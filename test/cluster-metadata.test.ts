@@ -5,10 +5,11 @@ import { startBroker, type Broker } from '../src/broker/broker.ts';
 import { BrokerIdInUseError } from '../src/broker/cluster/broker-registration.ts';
 import { createSilentLogger } from '../src/broker/logger.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { updateMetadataRequest, updateMetadataResponse, type UpdateMetadataRequest } from '../src/protocol/generated/update-metadata.ts';
+import type { UpdateMetadataRequest } from '../src/protocol/generated/update-metadata.ts';
 import { ZooKeeperClient } from '../src/broker/cluster/zookeeper/zookeeper-client.ts';
 import { InconsistentClusterIdError } from '../src/storage/errors.ts';
-import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
+import { callBroker, startClusterBroker, updateMetadataApi as updateMetadata, updateMetadataFor, type Closers } from './helpers/in-process-cluster.ts';
+import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, metadata } from './helpers/kafka-apis.ts';
 import { fetchApiVersions } from './helpers/raw-kafka.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
@@ -19,11 +20,11 @@ import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.t
  * DescribeCluster from what UpdateMetadata told them. The UpdateMetadata requests are sent here,
  * as the controller sends them, so the metadata path is checked on its own.
  */
-const updateMetadata = api(updateMetadataRequest, updateMetadataResponse);
 const UPDATE_METADATA_VERSION = 7;
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
 let zk: TestZooKeeper;
-const closers: Array<() => Promise<unknown>> = [];
+const closers: Closers = [];
 
 before(async () => {
   zk = await startZooKeeper();
@@ -34,47 +35,17 @@ after(async () => {
   await zk.close();
 });
 
-async function clusterBroker(chroot: string, nodeId: number, overrides: Record<string, string> = {}, dataDir?: string): Promise<Broker> {
-  const dir = dataDir ?? await makeTempDir('samsa-cluster-');
-  if (dataDir === undefined) closers.push(() => removeTempDir(dir));
-  const broker = await startBroker(
-    { port: 0, dataDir: dir, 'node.id': String(nodeId), 'zookeeper.connect': `${zk.connectString}${chroot}`, 'zookeeper.session.timeout.ms': '2000', ...overrides },
-    { logger: createSilentLogger() },
-  );
-  closers.push(() => broker.close());
-  return broker;
+function clusterBroker(chroot: string, nodeId: number, dataDir?: string): Promise<Broker> {
+  return startClusterBroker(zk, closers, { chroot, nodeId, ...(dataDir === undefined ? {} : { dataDir }) });
 }
 
-async function call<Req, Res>(broker: Broker, codecs: ReturnType<typeof api<Req, Res>>, version: number, body: Req): Promise<Res> {
-  const client = await KafkaApiClient.open(broker.host, broker.port);
-  try {
-    return await client.call(codecs, version, body);
-  } finally {
-    client.close();
-  }
-}
-
-/** What a controller of epoch `controllerEpoch` on broker 1 would send: every broker alive, topic t with 2 partitions. */
-function updateFor(brokers: readonly Broker[], target: Broker, controllerEpoch: number, extra: Partial<UpdateMetadataRequest> = {}): UpdateMetadataRequest {
-  const replicas = brokers.map((b) => b.nodeId);
-  return {
-    controllerId: brokers[0]!.nodeId,
+/** `alive` as the live brokers (racks rack-N); topic t with 2 partitions led by brokers 1 and 2, ISR all of `alive`. */
+function updateFor(alive: readonly Broker[], target: Broker, controllerEpoch: number): UpdateMetadataRequest {
+  const replicas = alive.map((b) => b.nodeId);
+  return updateMetadataFor(alive, target, {
     controllerEpoch,
-    brokerEpoch: target.brokerEpoch,
-    topicStates: [{
-      topicName: 't',
-      topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
-      partitionStates: [0, 1].map((partitionIndex) => ({
-        partitionIndex, controllerEpoch, leader: replicas[partitionIndex]!, leaderEpoch: 3, isr: replicas, zkVersion: 1, replicas, offlineReplicas: [],
-      })),
-    }],
-    liveBrokers: brokers.map((b) => ({
-      id: b.nodeId,
-      endpoints: [{ port: b.port, host: b.host, listener: 'PLAINTEXT', securityProtocol: 0 }],
-      rack: `rack-${b.nodeId}`,
-    })),
-    ...extra,
-  };
+    partitions: [0, 1].map((partition) => ({ topic: 't', topicId: TOPIC_ID, partition, leader: partition + 1, leaderEpoch: 3, isr: replicas, replicas })),
+  });
 }
 
 test('three cluster brokers register in ZooKeeper, and answer Metadata and DescribeCluster from UpdateMetadata', { timeout: 60_000 }, async () => {
@@ -88,7 +59,7 @@ test('three cluster brokers register in ZooKeeper, and answer Metadata and Descr
   }
 
   for (const broker of brokers) {
-    const answer = await call(broker, updateMetadata, UPDATE_METADATA_VERSION, updateFor(brokers, broker, 1));
+    const answer = await callBroker(broker, updateMetadata, UPDATE_METADATA_VERSION, updateFor(brokers, broker, 1));
     assert.equal(answer.errorCode, ErrorCode.NONE);
   }
 
@@ -115,26 +86,31 @@ test('three cluster brokers register in ZooKeeper, and answer Metadata and Descr
     const answer = await metadata(api2, null);
     assert.deepEqual(answer.brokers.map((b) => [b.nodeId, b.rack]), [[1, 'rack-1'], [2, 'rack-2'], [3, 'rack-3']]);
     assert.equal(answer.controllerId, 1);
-    assert.deepEqual(answer.topics.map((t) => [t.name, t.topicId, t.partitions.map((p) => p.leaderEpoch)]), [['t', 'AAAAAAAAAAAAAAAAAAAAAQ', [3, 3]]]);
+    assert.deepEqual(answer.topics.map((t) => [t.name, t.topicId, t.partitions.map((p) => p.leaderEpoch)]), [['t', TOPIC_ID, [3, 3]]]);
     const described = await api2.call(Api.describeCluster, 0, { includeClusterAuthorizedOperations: false });
     assert.deepEqual(described.brokers.map((b) => b.brokerId), [1, 2, 3]);
 
     // A deposed controller (an older epoch) changes nothing; a request for an earlier life of the broker neither.
     const stale = await api2.call(updateMetadata, UPDATE_METADATA_VERSION, updateFor(brokers.slice(0, 1), brokers[1]!, 0));
     assert.equal(stale.errorCode, ErrorCode.STALE_CONTROLLER_EPOCH);
-    const earlierLife = await api2.call(updateMetadata, UPDATE_METADATA_VERSION, updateFor(brokers.slice(0, 1), brokers[1]!, 2, { brokerEpoch: brokers[1]!.brokerEpoch - 1n }));
+    const earlierLife = await api2.call(updateMetadata, UPDATE_METADATA_VERSION, { ...updateFor(brokers.slice(0, 1), brokers[1]!, 2), brokerEpoch: brokers[1]!.brokerEpoch - 1n });
     assert.equal(earlierLife.errorCode, ErrorCode.STALE_BROKER_EPOCH);
     assert.deepEqual((await metadata(api2, null)).brokers.map((b) => b.nodeId), [1, 2, 3]);
 
-    // A broker that died: its partition has no leader until the controller elects one.
-    const without3 = updateFor(brokers.slice(0, 2), brokers[1]!, 2);
-    const answer3 = await api2.call(updateMetadata, UPDATE_METADATA_VERSION, { ...without3, topicStates: [] });
-    assert.equal(answer3.errorCode, ErrorCode.NONE);
-    const after3 = await metadata(api2, ['t']);
-    assert.deepEqual(after3.brokers.map((b) => b.nodeId), [1, 2]);
+    // Broker 2 died (no partition state changed yet): partition 1, which it led, has no leader
+    // until the controller elects one; partition 0 is served on.
+    const without2 = updateFor([brokers[0]!, brokers[2]!], brokers[1]!, 2);
+    const answer2 = await api2.call(updateMetadata, UPDATE_METADATA_VERSION, { ...without2, topicStates: [] });
+    assert.equal(answer2.errorCode, ErrorCode.NONE);
+    const after2 = await metadata(api2, ['t']);
+    assert.deepEqual(after2.brokers.map((b) => b.nodeId), [1, 3]);
+    assert.deepEqual(after2.topics[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.leaderId]), [
+      [0, ErrorCode.NONE, 1],
+      [1, ErrorCode.LEADER_NOT_AVAILABLE, -1],
+    ]);
 
     // A deleted topic (leader -2) leaves the cache.
-    const deletion = updateFor(brokers.slice(0, 2), brokers[1]!, 2);
+    const deletion = updateFor([brokers[0]!, brokers[2]!], brokers[1]!, 2);
     for (const partition of deletion.topicStates![0]!.partitionStates) partition.leader = -2;
     assert.equal((await api2.call(updateMetadata, UPDATE_METADATA_VERSION, deletion)).errorCode, ErrorCode.NONE);
     const gone = await metadata(api2, ['t'], { allowAutoTopicCreation: false });
@@ -161,9 +137,9 @@ test('a broker id held by a live broker is refused at start; a log dir of anothe
   // The same log dir joining another ZooKeeper cluster (another chroot, another /cluster/id).
   const dir = await makeTempDir('samsa-cluster-');
   closers.push(() => removeTempDir(dir));
-  const first = await clusterBroker('/cluster-a', 7, {}, dir);
+  const first = await clusterBroker('/cluster-a', 7, dir);
   await first.close();
-  await assert.rejects(clusterBroker('/cluster-b', 7, {}, dir), InconsistentClusterIdError);
+  await assert.rejects(clusterBroker('/cluster-b', 7, dir), InconsistentClusterIdError);
   // Refused before registering: cluster-b does not list broker 7.
   const client = await ZooKeeperClient.connect({ connect: `${zk.connectString}/cluster-b`, sessionTimeoutMs: 2000 });
   closers.push(() => client.close());

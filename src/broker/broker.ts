@@ -128,7 +128,8 @@ async function startWithMetadata(
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
   });
   const replicaManager = new ReplicaManager(logManager, time);
-  const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
+  const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid, ...(zooKeeper === undefined ? {} : { cache: zooKeeper.cache }) });
+  zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
   // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.
   if (zooKeeper === undefined) await topicAdmin.loadTopics();
   const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });

@@ -54,6 +54,10 @@ export class LocalMetadataStore implements MetadataStore {
     return this.byId.get(topicId);
   }
 
+  topicConfigs(name: string): Promise<Readonly<Record<string, string>>> {
+    return Promise.resolve(this.byName.get(name)?.configs ?? {});
+  }
+
   createTopic(topic: TopicMetadata): Promise<void> {
     if (this.byName.has(topic.name)) throw new Error(`topic ${topic.name} exists`);
     this.index(topic);

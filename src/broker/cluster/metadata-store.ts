@@ -20,6 +20,12 @@ export interface MetadataStore {
   topic(name: string): TopicMetadata | undefined;
   topicById(topicId: string): TopicMetadata | undefined;
   /**
+   * A topic's overrides, even before this broker's metadata names the topic: in a cluster the
+   * controller's LeaderAndIsr can come before its UpdateMetadata, and the partitions it opens need
+   * their settings (Kafka reads them from ZooKeeper then).
+   */
+  topicConfigs(name: string): Promise<Readonly<Record<string, string>>>;
+  /**
    * `assignment` (partition -> replica ids) is where a cluster's controller places the replicas;
    * the single node, the only replica of everything, has no use for it.
    */

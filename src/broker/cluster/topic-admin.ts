@@ -3,7 +3,9 @@ import type { Logger } from '../logger.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
-import { checkPartitionIncrease, checkPartitionsAndReplicationFactor, newPartitionsManualAssignment, validateReplicaAssignment } from './controller/replica-assignment-checks.ts';
+import { checkPartitionIncrease, newPartitionsManualAssignment, validateReplicaAssignment } from './controller/replica-assignment-checks.ts';
+import { assignReplicasToBrokers, newPartitionsAssignment } from './controller/replica-assignment.ts';
+import type { MetadataCache } from './metadata-cache.ts';
 import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
 import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
 
@@ -25,6 +27,12 @@ export interface NewTopic {
  * Creating, deleting and growing topics and changing their configs: what Kafka's controller does
  * for the admin APIs. Every check happens before anything changes, so a refused request leaves no
  * trace; validateOnly runs the checks alone.
+ *
+ * In a cluster (a metadata cache given) this broker only writes ZooKeeper, as Kafka's
+ * ZkAdminManager: replicas are placed over the live brokers and their racks, the controller makes
+ * the leaders and the replicas open their partitions (LeaderAndIsr), and the answer waits until the
+ * metadata cache shows the outcome or `waitMs` runs out (REQUEST_TIMED_OUT; the change still
+ * happens), as Kafka's DelayedCreatePartitions and DelayedDeleteTopics.
  */
 export class TopicAdmin {
   private readonly metadata: MetadataStore;
@@ -32,7 +40,8 @@ export class TopicAdmin {
   private readonly config: BrokerConfig;
   private readonly logger: Logger;
   private readonly newTopicId: () => string;
-  private readonly brokerIds: readonly number[];
+  private readonly cache: MetadataCache | undefined;
+  private readonly random: () => number;
   private readonly partitionsDeletedListeners: PartitionsDeletedListener[] = [];
 
   constructor(options: {
@@ -41,13 +50,27 @@ export class TopicAdmin {
     config: BrokerConfig;
     logger: Logger;
     newTopicId: () => string;
+    /** Cluster mode: the live brokers and the wait for the controller's outcome. */
+    cache?: MetadataCache;
+    random?: () => number;
   }) {
     this.metadata = options.metadata;
     this.replicaManager = options.replicaManager;
     this.config = options.config;
     this.logger = options.logger;
     this.newTopicId = options.newTopicId;
-    this.brokerIds = [options.config.nodeId];
+    this.cache = options.cache;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The brokers replicas may be placed on: the live ones in a cluster, this one alone otherwise. */
+  private brokers(): { id: number; rack: string | null }[] {
+    if (this.cache === undefined) return [{ id: this.config.nodeId, rack: this.config.brokerRack }];
+    return this.cache.aliveBrokers().map(({ id, rack }) => ({ id, rack }));
+  }
+
+  private get brokerIds(): number[] {
+    return this.brokers().map((broker) => broker.id);
   }
 
   /**
@@ -65,7 +88,7 @@ export class TopicAdmin {
     }
   }
 
-  async createTopic(request: NewTopic, validateOnly = false): Promise<TopicMetadata> {
+  async createTopic(request: NewTopic, validateOnly = false, waitMs = 0): Promise<TopicMetadata> {
     const { name } = request;
     validateTopicName(name);
     if (this.metadata.topic(name) !== undefined) {
@@ -75,18 +98,34 @@ export class TopicAdmin {
     if (collision !== undefined) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision}`);
     }
-    const { partitionCount, replicationFactor } = this.placement(request);
+    const { partitionCount, replicationFactor, assignment } = this.placement(request);
     const configs = checkTopicConfigs(request.configs);
     const topic: TopicMetadata = { name, topicId: this.newTopicId(), partitionCount, replicationFactor, configs };
     if (validateOnly) return topic;
-    await this.metadata.createTopic(topic);
-    await this.replicaManager.openPartitions(topic, partitionSettings(this.config, configs));
+    await this.metadata.createTopic(topic, assignment);
+    if (this.cache === undefined) await this.replicaManager.openPartitions(topic, partitionSettings(this.config, configs));
     this.logger.info({ topic: name, topicId: topic.topicId, partitionCount, replicationFactor, configs }, 'topic created');
+    await this.waitForLeaders(name, 0, partitionCount, waitMs);
     return topic;
   }
 
+  /** Cluster mode: waits until partitions [from, to) of the topic have leaders in the metadata cache. */
+  private async waitForLeaders(name: string, from: number, to: number, waitMs: number): Promise<void> {
+    const cache = this.cache;
+    if (cache === undefined || waitMs <= 0) return;
+    const led = (): boolean => {
+      for (let partition = from; partition < to; partition++) {
+        if ((cache.partitionLeadership(name, partition)?.leader ?? -1) < 0) return false;
+      }
+      return true;
+    };
+    if (!await cache.waitUntil(led, waitMs)) {
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `The partitions of ${name} were created, but have no leader after ${waitMs} ms.`);
+    }
+  }
+
   /** delete.topic.enable is the DeleteTopics handler's to check: Kafka refuses the whole request, known topics or not. */
-  async deleteTopic(name: string): Promise<TopicMetadata> {
+  async deleteTopic(name: string, waitMs = 0): Promise<TopicMetadata> {
     const topic = this.existing(name);
     // Kafka's broker deletes __consumer_offsets when asked (only its tools refuse); this group
     // coordinator cannot yet give up a deleted partition's groups, so it refuses as an authorizer would.
@@ -94,6 +133,15 @@ export class TopicAdmin {
       throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic ${name} cannot be deleted`);
     }
     await this.metadata.deleteTopic(name);
+    if (this.cache !== undefined) {
+      // The controller stops the replicas (StopReplica) and tells every broker (UpdateMetadata), whose
+      // group coordinator then drops the offsets: this broker only waits for the topic to be gone.
+      this.logger.info({ topic: name, topicId: topic.topicId }, 'topic marked for deletion');
+      if (waitMs > 0 && !await this.cache.waitUntil(() => this.cache!.topic(name) === undefined, waitMs)) {
+        throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Topic ${name} is marked for deletion, but not deleted after ${waitMs} ms.`);
+      }
+      return topic;
+    }
     await this.replicaManager.deletePartitions(name);
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     // Awaited, so that once DeleteTopics answers, OffsetFetch no longer shows the topic's offsets.
@@ -107,14 +155,26 @@ export class TopicAdmin {
     count: number,
     assignments: readonly (readonly number[])[] | null,
     validateOnly: boolean,
+    waitMs = 0,
   ): Promise<void> {
     const topic = this.existing(name);
     checkPartitionIncrease(topic.partitionCount, count);
-    if (assignments !== null) newPartitionsManualAssignment(assignments, topic, count, this.brokerIds);
-    if (validateOnly) return;
-    await this.metadata.setPartitionCount(name, count);
-    await this.replicaManager.openPartitions(this.existing(name), partitionSettings(this.config, topic.configs));
+    if (this.cache === undefined) {
+      if (assignments !== null) newPartitionsManualAssignment(assignments, topic, count, this.brokerIds);
+      if (validateOnly) return;
+      await this.metadata.setPartitionCount(name, count);
+      await this.replicaManager.openPartitions(this.existing(name), partitionSettings(this.config, topic.configs));
+    } else {
+      const existing = new Map<number, readonly number[]>();
+      for (let partition = 0; partition < topic.partitionCount; partition++) {
+        existing.set(partition, this.cache.partitionLeadership(name, partition)?.replicas ?? []);
+      }
+      const added = newPartitionsAssignment(existing, this.brokers(), count, assignments);
+      if (validateOnly) return;
+      await this.metadata.setPartitionCount(name, count, added);
+    }
     this.logger.info({ topic: name, from: topic.partitionCount, to: count }, 'partitions created');
+    await this.waitForLeaders(name, topic.partitionCount, count, waitMs);
   }
 
   /** Replaces a topic's overrides (AlterConfigs) or applies a computed set (IncrementalAlterConfigs). */
@@ -123,8 +183,16 @@ export class TopicAdmin {
     const checked = checkTopicConfigs(configs);
     if (validateOnly) return;
     await this.metadata.setTopicConfigs(name, checked);
-    await this.replicaManager.openPartitions({ ...topic, configs: checked }, partitionSettings(this.config, checked));
+    if (this.cache === undefined) await this.replicaManager.openPartitions({ ...topic, configs: checked }, partitionSettings(this.config, checked));
+    else this.applyTopicConfigs(name, checked);
     this.logger.info({ topic: name, configs: checked }, 'topic configs changed');
+  }
+
+  /** A topic's overrides changed (here, or on another broker: /config/changes): its hosted partitions take them. */
+  applyTopicConfigs(name: string, configs: Readonly<Record<string, string>>): void {
+    const settings = partitionSettings(this.config, configs);
+    const partitionCount = this.metadata.topic(name)?.partitionCount ?? 0;
+    for (let index = 0; index < partitionCount; index++) this.replicaManager.partition(name, index)?.applySettings(settings);
   }
 
   existing(name: string): TopicMetadata {
@@ -135,18 +203,19 @@ export class TopicAdmin {
     return topic;
   }
 
-  private placement(request: NewTopic): { partitionCount: number; replicationFactor: number } {
+  private placement(request: NewTopic): { partitionCount: number; replicationFactor: number; assignment: ReadonlyMap<number, readonly number[]> } {
     if (request.assignments !== undefined && request.assignments.size > 0) {
       if (request.numPartitions !== -1 || request.replicationFactor !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
       const replicationFactor = validateReplicaAssignment(request.assignments, { brokerIds: this.brokerIds });
-      return { partitionCount: request.assignments.size, replicationFactor };
+      return { partitionCount: request.assignments.size, replicationFactor, assignment: request.assignments };
     }
     const partitionCount = request.numPartitions === -1 ? this.config.numPartitions : request.numPartitions;
     const replicationFactor = request.replicationFactor === -1 ? this.config.defaultReplicationFactor : request.replicationFactor;
-    checkPartitionsAndReplicationFactor(partitionCount, replicationFactor, this.brokerIds.length);
-    return { partitionCount, replicationFactor };
+    // Evenly over the live brokers, rack-aware, as Kafka's AdminUtils (INVALID_REPLICATION_FACTOR when too few).
+    const assignment = assignReplicasToBrokers(this.brokers(), partitionCount, replicationFactor, { random: this.random });
+    return { partitionCount, replicationFactor, assignment };
   }
 
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
-import type { TopicConfigs } from './config-change-listener.ts';
+import type { TopicConfigChangeListener, TopicConfigs } from './config-change-listener.ts';
 import type { MetadataCache } from './metadata-cache.ts';
 import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
 import {
@@ -49,6 +49,11 @@ export class ZooKeeperMetadataStore implements MetadataStore {
   /** The topic's overrides, read from ZooKeeper when this broker has not read them yet. */
   topicConfigs(name: string): Promise<Readonly<Record<string, string>>> {
     return this.#configs.load(name);
+  }
+
+  /** Told of overrides changed by any broker (through /config/changes). */
+  onTopicConfigsChanged(listener: TopicConfigChangeListener): void {
+    this.#configs.onChange(listener);
   }
 
   async createTopic(topic: TopicMetadata, assignment?: ReadonlyMap<number, readonly number[]>): Promise<void> {

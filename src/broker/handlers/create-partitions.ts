@@ -1,6 +1,7 @@
 import { createPartitionsRequest, createPartitionsResponse } from '../../protocol/generated/create-partitions.ts';
 import type { CreatePartitionsResponseCreatePartitionsTopicResult } from '../../protocol/generated/create-partitions.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { adminWait } from './admin-wait.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -12,10 +13,11 @@ export const createPartitionsHandler = defineHandler({
   maxVersion: 3,
   async handle(request, context) {
     const results: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
+    const waitMs = adminWait(request.timeoutMs, context.broker.time);
     for (const topic of request.topics) {
       try {
         const assignments = topic.assignments === null ? null : topic.assignments.map((a) => a.brokerIds);
-        await context.broker.topicAdmin.createPartitions(topic.name, topic.count, assignments, request.validateOnly);
+        await context.broker.topicAdmin.createPartitions(topic.name, topic.count, assignments, request.validateOnly, waitMs());
         results.push({ name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (error) {
         results.push({ name: topic.name, ...errorAnswer(error, context) });

@@ -3,6 +3,7 @@ import type { CreateTopicsResponseCreatableTopicResult } from '../../protocol/ge
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { describeTopicConfigs } from '../cluster/topic-settings.ts';
+import { adminWait } from './admin-wait.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -21,6 +22,7 @@ export const createTopicsHandler = defineHandler({
     const counts = new Map<string, number>();
     for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
     const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+    const waitMs = adminWait(request.timeoutMs, broker.time);
     for (const requested of request.topics) {
       const { name } = requested;
       try {
@@ -31,6 +33,7 @@ export const createTopicsHandler = defineHandler({
         const topic = await broker.topicAdmin.createTopic(
           { name, numPartitions: requested.numPartitions, replicationFactor: requested.replicationFactor, assignments, configs },
           request.validateOnly ?? false,
+          waitMs(),
         );
         topics.push({
           name,

@@ -2,6 +2,7 @@ import { deleteTopicsRequest, deleteTopicsResponse } from '../../protocol/genera
 import type { DeleteTopicsResponseDeletableTopicResult } from '../../protocol/generated/delete-topics.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { adminWait } from './admin-wait.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -23,6 +24,7 @@ export const deleteTopicsHandler = defineHandler({
       return { throttleTimeMs: 0, responses: wanted.map(({ name, topicId }) => ({ name, topicId, errorCode, errorMessage })) };
     }
     const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
+    const waitMs = adminWait(request.timeoutMs, broker.time);
     for (const { name, topicId } of wanted) {
       try {
         let target = name;
@@ -30,7 +32,7 @@ export const deleteTopicsHandler = defineHandler({
           target = broker.metadata.topicById(topicId)?.name ?? null;
           if (target === null) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
         }
-        const deleted = await broker.topicAdmin.deleteTopic(target);
+        const deleted = await broker.topicAdmin.deleteTopic(target, waitMs());
         responses.push({ name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (error) {
         const { errorCode, errorMessage } = errorAnswer(error, context);
