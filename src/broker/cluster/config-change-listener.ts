@@ -4,6 +4,9 @@ import { sequenceNumberOf, ZkPaths } from './zookeeper/zk-paths.ts';
 import type { ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
 import { NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
 
+/** Kafka's ConfigChangeNotification expiry: older notifications are deleted by the brokers that read them. */
+const NOTIFICATION_EXPIRATION_MS = 15 * 60 * 1000;
+
 /** Told a topic's overrides changed (the replica manager re-applies its partitions' settings). */
 export type TopicConfigChangeListener = (topic: string, configs: Readonly<Record<string, string>>) => void;
 
@@ -19,6 +22,7 @@ export type TopicConfigChangeListener = (topic: string, configs: Readonly<Record
 export class TopicConfigs {
   readonly #client: ZooKeeperClient;
   readonly #logger: Logger;
+  readonly #now: () => number;
   readonly #configs = new Map<string, Readonly<Record<string, string>>>();
   readonly #listeners: TopicConfigChangeListener[] = [];
   readonly #watches: ZooKeeperWatch[] = [];
@@ -28,8 +32,8 @@ export class TopicConfigs {
   #closed = false;
 
   /** Reads every topic's overrides and starts following changes; the first reading is done on return. */
-  static async start(client: ZooKeeperClient, logger: Logger): Promise<TopicConfigs> {
-    const configs = new TopicConfigs(client, logger);
+  static async start(client: ZooKeeperClient, logger: Logger, now: () => number): Promise<TopicConfigs> {
+    const configs = new TopicConfigs(client, logger, now);
     // Notifications first: a change made while the topics are read is then read again, not missed.
     let initialised = false;
     configs.#watches.push(await client.watchChildren(ZkPaths.configChanges, (children) => {
@@ -48,8 +52,9 @@ export class TopicConfigs {
     return configs;
   }
 
-  private constructor(client: ZooKeeperClient, logger: Logger) {
+  private constructor(client: ZooKeeperClient, logger: Logger, now: () => number) {
     this.#client = client;
+    this.#now = now;
     this.#logger = logger.child({ component: 'config-change-listener' });
   }
 
@@ -98,9 +103,10 @@ export class TopicConfigs {
       .sort((a, b) => a.sequence - b.sequence);
     for (const { name, sequence } of fresh) {
       if (this.#closed) return;
+      const path = `${ZkPaths.configChanges}/${name}`;
       let entityPath: string;
       try {
-        entityPath = decodeConfigChangeNotification((await this.#client.getData(`${ZkPaths.configChanges}/${name}`)).data);
+        entityPath = decodeConfigChangeNotification((await this.#client.getData(path)).data);
       } catch (error) {
         if (!(error instanceof NoNodeError)) this.#logger.warn({ err: error, notification: name }, 'unreadable config change notification skipped');
         this.#lastNotification = sequence;
@@ -110,6 +116,25 @@ export class TopicConfigs {
       if (entityType === 'topics' && entityName !== undefined) await this.#read(entityName, true);
       else this.#logger.debug({ entityPath }, 'config change of an entity this broker does not apply');
       this.#lastNotification = sequence;
+    }
+    await this.#purgeExpired(children);
+  }
+
+  /**
+   * Every broker has long read a notification older than the expiry: whichever broker sees it
+   * first deletes it, as Kafka's do. Sequence order is age order, so the first young one ends the search.
+   */
+  async #purgeExpired(children: readonly string[]): Promise<void> {
+    const oldestFirst = [...children].sort((a, b) => sequenceNumberOf(a) - sequenceNumberOf(b));
+    for (const name of oldestFirst) {
+      const path = `${ZkPaths.configChanges}/${name}`;
+      const stat = await this.#client.exists(path);
+      if (stat !== null && this.#now() - stat.ctimeMs <= NOTIFICATION_EXPIRATION_MS) return;
+      try {
+        await this.#client.delete(path);
+      } catch (error) {
+        if (!(error instanceof NoNodeError)) throw error;
+      }
     }
   }
 

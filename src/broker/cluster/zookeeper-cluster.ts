@@ -55,7 +55,7 @@ export class ZooKeeperCluster {
         interBrokerListenerName: interBrokerListenerName(config),
         time: options.time,
       });
-      const configs = await TopicConfigs.start(client, logger);
+      const configs = await TopicConfigs.start(client, logger, () => options.time.now());
       const store = new ZooKeeperMetadataStore({ clusterId, client, cache, configs });
       return new ZooKeeperCluster(client, clusterId, cache, store, config, logger);
     } catch (error) {
