@@ -43,8 +43,13 @@ export class BrokerToControllerChannel {
     this.#logger = options.logger.child({ component: 'broker-to-controller' });
   }
 
-  /** Sends `body`, retrying until it is answered by the controller or `deadlineMs` (a time on `now`) passes. */
-  async send<Req, Res>(api: ClientApi<Req, Res>, body: Req, deadlineMs?: number): Promise<Res> {
+  /**
+   * Sends `body`, retrying until it is answered by the controller or `deadlineMs` (a time on `now`)
+   * passes. `body` may be a function of the version the connection will use, for requests whose
+   * fields differ by version (AlterPartition: newIsr up to v2, newIsrWithEpochs from v3; topic
+   * names up to v1, topic ids from v2).
+   */
+  async send<Req, Res>(api: ClientApi<Req, Res>, body: Req | ((version: number) => Req), deadlineMs?: number): Promise<Res> {
     const now = this.#options.now ?? Date.now;
     const deadline = deadlineMs ?? now() + this.#options.requestTimeoutMs;
     let lastProblem = 'no controller known';
@@ -54,7 +59,8 @@ export class BrokerToControllerChannel {
       if (node !== undefined) {
         try {
           const connection = await this.#connect(node);
-          const response = await connection.send(api, body);
+          const version = connection.versionFor(api);
+          const response = await connection.send(api, typeof body === 'function' ? (body as (version: number) => Req)(version) : body, { version });
           if ((response as { errorCode?: number }).errorCode !== ErrorCode.NOT_CONTROLLER) return response;
           lastProblem = `broker ${node.id} is not the controller any more`;
           this.#disconnect();
