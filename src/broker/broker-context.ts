@@ -3,6 +3,7 @@ import type { ClusterView } from './cluster/cluster-view.ts';
 import type { MetadataCache } from './cluster/metadata-cache.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
+import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly topicAdmin: TopicAdmin;
   readonly replicaManager: ReplicaManager;
   readonly groupCoordinator: GroupCoordinator;
+  /** Cluster mode: this broker's controller (active or not); undefined on a single node. */
+  readonly controller?: KafkaController | undefined;
   readonly logger: Logger;
   readonly time: Time;
 }

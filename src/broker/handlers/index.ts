@@ -28,6 +28,8 @@ import { heartbeatHandler } from './heartbeat.ts';
 import { leaveGroupHandler } from './leave-group.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
 import { updateMetadataHandler } from './update-metadata.ts';
+import { alterPartitionHandler } from './alter-partition.ts';
+import { controlledShutdownHandler } from './controlled-shutdown.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -60,6 +62,8 @@ export const handlers: readonly ApiHandler[] = [
   leaveGroupHandler,
   describeGroupsHandler,
   updateMetadataHandler,
+  controlledShutdownHandler,
+  alterPartitionHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */

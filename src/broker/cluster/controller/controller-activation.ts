@@ -1,0 +1,258 @@
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../../protocol/generated/alter-partition.ts';
+import type { StopReplicaResponse } from '../../../protocol/generated/stop-replica.ts';
+import type { BrokerConfig } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+import { LiveBrokers } from '../live-brokers.ts';
+import { decodeTopicAssignment, type TopicAssignment } from '../zookeeper/zk-data.ts';
+import { ZkPaths } from '../zookeeper/zk-paths.ts';
+import type { Znode, ZooKeeperClient, ZooKeeperWatch } from '../zookeeper/zookeeper-client.ts';
+import { processAlterPartition } from './alter-partition-processing.ts';
+import { controlledShutdown, offlinePartitions, onBrokerFailure, onBrokerStartup, type ControlledShutdownResult } from './broker-changes.ts';
+import { ControllerChannelManager } from './controller-channel-manager.ts';
+import { ControllerContext, interBrokerEndpointOf, type TopicPartition } from './controller-context.ts';
+import { ControllerRequestBatch } from './controller-request-batch.ts';
+import { ControllerZk, inBatches } from './controller-zk.ts';
+import { electOfflinePartitions, initializeNewPartitions, type ControllerStep } from './partition-state-changes.ts';
+import { TopicDeletion } from './topic-deletion.ts';
+
+export interface ControllerActivationOptions {
+  readonly client: ZooKeeperClient;
+  readonly brokerId: number;
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly epoch: number;
+  readonly epochZkVersion: number;
+  /** Puts an event on the controller's queue (watches and broker answers arrive outside it). */
+  readonly enqueue: (name: string, task: (activation: ControllerActivation) => Promise<unknown>) => void;
+}
+
+/**
+ * One term of this broker as the active controller, from failover to resignation: its context,
+ * its watches, its channels to the brokers. The KafkaController runs its methods as events, one at
+ * a time; a resigned activation is closed and sends nothing more.
+ */
+export class ControllerActivation {
+  readonly epoch: number;
+  readonly epochZkVersion: number;
+  readonly #options: ControllerActivationOptions;
+  readonly #logger: Logger;
+  readonly #context: ControllerContext;
+  readonly #zk: ControllerZk;
+  readonly #channel: ControllerChannelManager;
+  readonly #deletion = new TopicDeletion();
+  readonly #watches: ZooKeeperWatch[] = [];
+  readonly #topicWatches = new Map<string, ZooKeeperWatch>();
+  #liveBrokers: LiveBrokers | undefined;
+  #closed = false;
+
+  constructor(options: ControllerActivationOptions) {
+    this.#options = options;
+    this.epoch = options.epoch;
+    this.epochZkVersion = options.epochZkVersion;
+    this.#logger = options.logger;
+    this.#context = new ControllerContext(options.epoch, options.epochZkVersion);
+    this.#zk = new ControllerZk(options.client, options.epochZkVersion);
+    this.#channel = new ControllerChannelManager({
+      controllerId: options.brokerId,
+      requestTimeoutMs: options.config.controllerSocketTimeoutMs,
+      logger: options.logger.child({ component: 'controller-channel' }),
+      endpointOf: (brokerId) => {
+        const registration = this.#context.liveBrokers.get(brokerId)?.registration;
+        return registration === undefined ? undefined : interBrokerEndpointOf(registration, options.config.interBrokerListenerName);
+      },
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel.close();
+    this.#liveBrokers?.close();
+    for (const watch of [...this.#watches, ...this.#topicWatches.values()]) watch.cancel();
+    this.#topicWatches.clear();
+  }
+
+  /**
+   * Kafka's onControllerFailover: watch first (so no change is missed), then read everything, tell
+   * every broker the whole metadata, every replica its partitions' state, and elect leaders for
+   * partitions that have none.
+   */
+  async failover(): Promise<void> {
+    const { client } = this.#options;
+    this.#liveBrokers = await LiveBrokers.watch(client, this.#logger);
+    this.#liveBrokers.on('change', () => this.#enqueue('BrokerChange', (a) => a.#onBrokerChange()));
+    this.#watches.push(await client.watchChildren(ZkPaths.topics, (children) => this.#enqueue('TopicChange', (a) => a.#onTopicChange(children ?? []))));
+    this.#watches.push(await client.watchChildren(ZkPaths.deleteTopics, (children) => this.#enqueue('TopicDeletion', (a) => a.#onDeleteTopics(children ?? []))));
+    if (this.#closed) return this.close();
+    for (const [id, broker] of this.#liveBrokers.brokers) {
+      this.#context.liveBrokers.set(id, broker);
+      this.#channel.addBroker(id);
+    }
+    await inBatches(await this.#zk.topicNames(), (topic) => this.#loadTopic(topic));
+    if (this.#closed) return;
+    this.#logger.info({ liveBrokers: [...this.#context.liveBrokers.keys()], topics: this.#context.topics.size }, 'controller failover: state loaded from ZooKeeper');
+    const step = this.#step();
+    step.batch.addUpdateMetadata(this.#context.liveBrokers.keys(), this.#context.allPartitions());
+    step.batch.send();
+    for (const { topic, partition } of this.#context.allPartitions()) step.batch.addLeaderAndIsr(this.#context.replicas(topic, partition), topic, partition);
+    await electOfflinePartitions(step, offlinePartitions(step));
+    await this.#deletion.enqueue(step, await client.getChildren(ZkPaths.deleteTopics));
+    this.#send(step);
+  }
+
+  async alterPartition(request: AlterPartitionRequest, apiVersion: number): Promise<AlterPartitionResponse> {
+    const step = this.#step();
+    const response = await processAlterPartition(step, request, apiVersion);
+    this.#send(step);
+    return response;
+  }
+
+  async controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult> {
+    const step = this.#step();
+    const result = await controlledShutdown(step, brokerId, brokerEpoch);
+    this.#send(step);
+    return result;
+  }
+
+  /** Brokers came, went or came back: compared with the context, not with what the watch said then. */
+  async #onBrokerChange(): Promise<void> {
+    const current = this.#liveBrokers?.brokers ?? new Map();
+    const known = this.#context.liveBrokers;
+    const added = [...current.keys()].filter((id) => !known.has(id));
+    const removed = [...known.keys()].filter((id) => !current.has(id));
+    const bounced = [...current.keys()].filter((id) => known.has(id) && known.get(id)!.brokerEpoch !== current.get(id)!.brokerEpoch);
+    if (added.length + removed.length + bounced.length === 0) return;
+    this.#logger.info({ added, removed, bounced }, 'brokers changed');
+    const step = this.#step();
+    const gone = new Set([...removed, ...bounced]);
+    for (const id of gone) {
+      known.delete(id);
+      this.#channel.removeBroker(id);
+    }
+    this.#deletion.onBrokersRemoved(gone);
+    if (gone.size > 0) {
+      await onBrokerFailure(step, gone);
+      this.#send(step);
+    }
+    const started = new Set([...added, ...bounced]);
+    if (started.size === 0) return;
+    const existing = [...known.keys()];
+    for (const id of started) {
+      known.set(id, current.get(id)!);
+      this.#channel.addBroker(id);
+    }
+    // The new brokers learn everything; the others learn of the new brokers.
+    step.batch.addUpdateMetadata(started, this.#context.allPartitions());
+    step.batch.send();
+    step.batch.addUpdateMetadata(existing, []);
+    step.batch.send();
+    await onBrokerStartup(step, started);
+    await this.#deletion.resume(step);
+    this.#send(step);
+  }
+
+  async #onTopicChange(children: readonly string[]): Promise<void> {
+    const present = new Set(children);
+    for (const topic of [...this.#context.topics.keys()]) {
+      if (present.has(topic)) continue;
+      this.#context.topics.delete(topic);
+      this.#context.topicsToBeDeleted.delete(topic);
+      this.#topicWatches.get(topic)?.cancel();
+      this.#topicWatches.delete(topic);
+    }
+    const fresh = children.filter((topic) => !this.#context.topics.has(topic));
+    if (fresh.length === 0) return;
+    await inBatches(fresh, (topic) => this.#loadTopic(topic));
+    this.#logger.info({ topics: fresh }, 'new topics');
+    const step = this.#step();
+    await this.#onNewPartitions(step, fresh.flatMap((topic) => this.#partitionsOf(topic)));
+    this.#send(step);
+  }
+
+  /** /brokers/topics/T changed: partitions were added (CreatePartitions). */
+  async #onPartitionModification(topic: string, node: Znode | null): Promise<void> {
+    const info = this.#context.topics.get(topic);
+    if (node === null || info === undefined || this.#context.topicsToBeDeleted.has(topic)) return;
+    const assignment = decodeTopicAssignment(topic, node.data);
+    const added = [...assignment.partitions].filter(([partition]) => !info.assignment.has(partition));
+    if (added.length === 0) return;
+    for (const [partition, replicas] of added) info.assignment.set(partition, replicas);
+    this.#logger.info({ topic, partitions: added.map(([p]) => p) }, 'new partitions');
+    const step = this.#step();
+    await this.#onNewPartitions(step, added.map(([partition]) => ({ topic, partition })));
+    this.#send(step);
+  }
+
+  async #onDeleteTopics(children: readonly string[]): Promise<void> {
+    const step = this.#step();
+    await this.#deletion.enqueue(step, children);
+    this.#send(step);
+  }
+
+  async #onStopReplicaResponse(brokerId: number, response: StopReplicaResponse): Promise<void> {
+    const step = this.#step();
+    await this.#deletion.onStopReplicaResponse(step, brokerId, response);
+    this.#send(step);
+  }
+
+  /** Partitions with a state already (a topic seen again) are sent it; the others are initialized. */
+  async #onNewPartitions(step: ControllerStep, partitions: readonly TopicPartition[]): Promise<void> {
+    for (const { topic, partition } of partitions) {
+      if (this.#context.state(topic, partition) !== undefined) step.batch.addLeaderAndIsr(this.#context.replicas(topic, partition), topic, partition);
+    }
+    await initializeNewPartitions(step, partitions);
+  }
+
+  async #loadTopic(topic: string): Promise<void> {
+    let assignment: TopicAssignment | undefined;
+    try {
+      assignment = await this.#zk.topicAssignment(topic);
+    } catch (error) {
+      this.#logger.error({ err: error, topic }, 'unreadable topic assignment: the topic is left out');
+      return;
+    }
+    if (assignment === undefined || this.#closed) return;
+    const states = await this.#zk.partitionStates(topic, [...assignment.partitions.keys()]);
+    this.#context.topics.set(topic, { topicId: assignment.topicId, assignment: new Map(assignment.partitions), states });
+    if (this.#topicWatches.has(topic)) return;
+    const watch = await this.#options.client.watchData(ZkPaths.topic(topic), (node) => this.#enqueue('PartitionModification', (a) => a.#onPartitionModification(topic, node)));
+    if (this.#closed) watch.cancel();
+    else this.#topicWatches.set(topic, watch);
+  }
+
+  #partitionsOf(topic: string): TopicPartition[] {
+    const info = this.#context.topics.get(topic);
+    return info === undefined ? [] : [...info.assignment.keys()].sort((a, b) => a - b).map((partition) => ({ topic, partition }));
+  }
+
+  #step(): ControllerStep {
+    return {
+      context: this.#context,
+      zk: this.#zk,
+      logger: this.#logger,
+      uncleanLeaderElectionEnable: this.#options.config.uncleanLeaderElectionEnable,
+      batch: new ControllerRequestBatch({
+        context: this.#context,
+        channel: this.#channel,
+        controllerId: this.#options.brokerId,
+        interBrokerListener: this.#options.config.interBrokerListenerName,
+        logger: this.#logger,
+      }),
+    };
+  }
+
+  #send(step: ControllerStep): void {
+    if (this.#closed) return;
+    step.batch.send((brokerId, response) => this.#enqueue('StopReplicaResponse', (a) => a.#onStopReplicaResponse(brokerId, response)));
+  }
+
+  #enqueue(name: string, task: (activation: ControllerActivation) => Promise<unknown>): void {
+    if (this.#closed) return;
+    // Events of a resigned term must not run against the next one.
+    this.#options.enqueue(name, (activation) => (activation === this ? task(activation) : Promise.resolve()));
+  }
+}

@@ -1,0 +1,27 @@
+import type { ClientApi } from '../../client/apis.ts';
+import { alterPartitionRequest, alterPartitionResponse } from '../../protocol/generated/alter-partition.ts';
+import { controlledShutdownRequest, controlledShutdownResponse } from '../../protocol/generated/controlled-shutdown.ts';
+import { leaderAndIsrRequest, leaderAndIsrResponse } from '../../protocol/generated/leader-and-isr.ts';
+import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
+import { stopReplicaRequest, stopReplicaResponse } from '../../protocol/generated/stop-replica.ts';
+import { updateMetadataRequest, updateMetadataResponse } from '../../protocol/generated/update-metadata.ts';
+
+function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, minVersion: number, maxVersion = request.maxVersion): ClientApi<Req, Res> {
+  return { name: request.name.replace(/Request$/, ''), request, response, minVersion, maxVersion };
+}
+
+/**
+ * The requests brokers send one another (Kafka's inter-broker protocol in ZooKeeper mode), as
+ * ClientApi definitions for src/client/connection.ts: controller to broker (LeaderAndIsr,
+ * UpdateMetadata, StopReplica) and broker to controller (AlterPartition, ControlledShutdown).
+ * The lowest versions are those whose shape the senders fill: LeaderAndIsr 2+ groups partitions by
+ * topic, UpdateMetadata 5+ likewise, StopReplica 3+ carries a leader epoch and a delete flag per
+ * partition, ControlledShutdown 2+ the broker epoch.
+ */
+export const InterBrokerApis = {
+  LeaderAndIsr: api(leaderAndIsrRequest, leaderAndIsrResponse, 2),
+  UpdateMetadata: api(updateMetadataRequest, updateMetadataResponse, 5),
+  StopReplica: api(stopReplicaRequest, stopReplicaResponse, 3),
+  AlterPartition: api(alterPartitionRequest, alterPartitionResponse, 0),
+  ControlledShutdown: api(controlledShutdownRequest, controlledShutdownResponse, 2),
+} as const;
