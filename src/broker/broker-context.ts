@@ -3,6 +3,7 @@ import type { ClusterView } from './cluster/cluster-view.ts';
 import type { MetadataCache } from './cluster/metadata-cache.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
+import type { BrokerToControllerChannel } from './cluster/broker-to-controller-channel.ts';
 import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config.ts';
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly groupCoordinator: GroupCoordinator;
   /** Cluster mode: this broker's controller (active or not); undefined on a single node. */
   readonly controller?: KafkaController | undefined;
+  /** Cluster mode: requests to whichever broker is the controller (AlterPartition, ControlledShutdown). */
+  readonly controllerChannel?: BrokerToControllerChannel | undefined;
   readonly logger: Logger;
   readonly time: Time;
 }

@@ -47,6 +47,8 @@ export interface Broker {
   readonly cluster: ClusterView;
   /** The czxid of this broker's registration in ZooKeeper (Kafka's broker epoch); -1 on a single node. */
   readonly brokerEpoch: bigint;
+  /** Whether this broker is the active controller (a single node always is). */
+  readonly isController: boolean;
   /** Stops accepting, answers nothing more, flushes and closes every log. */
   close(): Promise<void>;
 }
@@ -152,6 +154,10 @@ async function startWithMetadata(
     metadata,
     cluster,
     metadataCache: zooKeeper?.cache,
+    get controller() {
+      return zooKeeper?.controller;
+    },
+    controllerChannel: zooKeeper?.controllerChannel,
     get brokerEpoch() {
       return zooKeeper?.brokerEpoch ?? -1n;
     },
@@ -204,6 +210,7 @@ async function startWithMetadata(
     // Registered only once the listeners accept: the controller connects as soon as it sees the broker.
     try {
       await zooKeeper.register(advertised, (error) => logger.error({ err: error }, 'this broker is no longer registered in ZooKeeper; stop it and start it again'));
+      await zooKeeper.startController();
     } catch (error) {
       await Promise.all(listeners.map((listener) => listener.close()));
       groupCoordinator.shutdown();
@@ -247,9 +254,14 @@ async function startWithMetadata(
     get brokerEpoch() {
       return zooKeeper?.brokerEpoch ?? -1n;
     },
+    get isController() {
+      return zooKeeper?.controller?.isActive ?? true;
+    },
     close() {
       closing ??= (async () => {
         try {
+          // Leaderships move away while this broker still serves (controlled.shutdown.enable).
+          await zooKeeper?.controlledShutdown();
           for (const timer of timers) clearInterval(timer);
           cleaner.stop();
           await Promise.all(listeners.map((listener) => listener.close()));

@@ -2,6 +2,9 @@ import { InconsistentClusterIdError } from '../../storage/errors.ts';
 import type { BrokerConfig, ListenerEndpoint } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Time } from '../time.ts';
+import { BrokerToControllerChannel } from './broker-to-controller-channel.ts';
+import { requestControlledShutdown } from './controlled-shutdown-client.ts';
+import { KafkaController } from './controller/kafka-controller.ts';
 import { ensurePersistentPaths, getOrCreateClusterId, registerBroker, type RegisteredBroker } from './broker-registration.ts';
 import { TopicConfigs } from './config-change-listener.ts';
 import { MetadataCache } from './metadata-cache.ts';
@@ -21,7 +24,11 @@ export class ZooKeeperCluster {
   readonly store: ZooKeeperMetadataStore;
   readonly #config: BrokerConfig;
   readonly #logger: Logger;
+  readonly #time: Time;
   #registration: RegisteredBroker | undefined;
+  #controller: KafkaController | undefined;
+  /** This broker's requests to the controller (AlterPartition, ControlledShutdown). */
+  readonly controllerChannel: BrokerToControllerChannel;
 
   /**
    * `storedClusterId` is the one in the log dirs' meta.properties, if any: ZooKeeper's must match it.
@@ -57,20 +64,62 @@ export class ZooKeeperCluster {
       });
       const configs = await TopicConfigs.start(client, logger, () => options.time.now());
       const store = new ZooKeeperMetadataStore({ clusterId, client, cache, configs });
-      return new ZooKeeperCluster(client, clusterId, cache, store, config, logger);
+      return new ZooKeeperCluster(client, clusterId, cache, store, config, logger, options.time);
     } catch (error) {
       await client.close();
       throw error;
     }
   }
 
-  private constructor(client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, config: BrokerConfig, logger: Logger) {
+  private constructor(client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, config: BrokerConfig, logger: Logger, time: Time) {
     this.client = client;
     this.clusterId = clusterId;
     this.cache = cache;
     this.store = store;
     this.#config = config;
     this.#logger = logger;
+    this.#time = time;
+    // The controller as the metadata cache knows it (Kafka's MetadataCacheControllerNodeProvider).
+    this.controllerChannel = new BrokerToControllerChannel({
+      brokerId: config.nodeId,
+      controllerNode: () => {
+        const id = cache.controllerId;
+        const endpoint = id < 0 ? undefined : cache.interBrokerEndpoint(id);
+        return endpoint === undefined ? undefined : { id, host: endpoint.host, port: endpoint.port };
+      },
+      requestTimeoutMs: config.controllerSocketTimeoutMs,
+      logger,
+      now: () => time.now(),
+    });
+  }
+
+  /** This broker's controller, once started: active when it won the election. */
+  get controller(): KafkaController | undefined {
+    return this.#controller;
+  }
+
+  /** Takes part in the controller election (after registering, as Kafka's KafkaServer.startup). */
+  async startController(): Promise<void> {
+    this.#controller = await KafkaController.start({
+      client: this.client, brokerId: this.#config.nodeId, config: this.#config, logger: this.#logger, time: this.#time,
+    });
+  }
+
+  /**
+   * controlled.shutdown.enable: asks the controller to move this broker's leaderships away before
+   * it stops, so clients see retriable errors only. The broker stops either way.
+   */
+  async controlledShutdown(): Promise<void> {
+    if (!this.#config.controlledShutdownEnable || this.#registration === undefined) return;
+    await requestControlledShutdown({
+      channel: this.controllerChannel,
+      brokerId: this.#config.nodeId,
+      brokerEpoch: this.brokerEpoch,
+      maxRetries: this.#config.controlledShutdownMaxRetries,
+      retryBackoffMs: this.#config.controlledShutdownRetryBackoffMs,
+      requestTimeoutMs: this.#config.controllerSocketTimeoutMs,
+      logger: this.#logger,
+    });
   }
 
   /** The czxid of this broker's registration (Kafka's broker epoch); -1 before it registers. */
@@ -97,10 +146,12 @@ export class ZooKeeperCluster {
     this.#registration.on('registrationFailed', onRegistrationLost);
   }
 
-  /** Deregisters (the controller moves leaderships at once rather than after the session timeout) and ends the session. */
+  /** Resigns as controller, deregisters (the controller moves leaderships at once rather than after the session timeout) and ends the session. */
   async close(): Promise<void> {
     this.cache.close();
+    this.controllerChannel.close();
     try {
+      await this.#controller?.close();
       await this.#registration?.close();
       await this.store.close();
     } finally {

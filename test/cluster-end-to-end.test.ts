@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Broker } from '../src/broker/broker.ts';
+import { startClusterBroker, type Closers } from './helpers/in-process-cluster.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
+
+/**
+ * The first whole cluster: ZooKeeper and three in-process brokers, which register, elect a
+ * controller and learn the cluster from its UpdateMetadata; a real client sees them all.
+ */
+let zk: TestZooKeeper;
+const closers: Closers = [];
+let brokers: Broker[];
+
+before(async () => {
+  zk = await startZooKeeper();
+  brokers = [];
+  for (const nodeId of [1, 2, 3]) brokers.push(await startClusterBroker(zk, closers, { chroot: '/e2e', nodeId }));
+});
+
+after(async () => {
+  for (const close of closers.reverse()) await close();
+  await zk.close();
+});
+
+function admin(bootstrap: Broker) {
+  return new Kafka({ clientId: 'cluster-e2e', brokers: [`${bootstrap.host}:${bootstrap.port}`], logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+}
+
+async function describeCluster(via: Broker) {
+  const client = admin(via);
+  await client.connect();
+  try {
+    return await client.describeCluster();
+  } finally {
+    await client.disconnect();
+  }
+}
+
+test('three brokers elect one controller, and every broker answers Metadata with all of them', { timeout: 60_000 }, async () => {
+  for (const via of brokers) {
+    const cluster = await waitFor(async () => {
+      const described = await describeCluster(via);
+      return described.brokers.length === 3 && described.controller !== null && described.controller >= 0 ? described : undefined;
+    }, 30_000, { what: `broker ${via.nodeId} to know the cluster` });
+    assert.deepEqual(cluster.brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
+    assert.equal(cluster.clusterId, brokers[0]!.clusterId);
+  }
+  const controllers = brokers.filter((b) => b.isController);
+  assert.equal(controllers.length, 1);
+  assert.equal((await describeCluster(brokers[0]!)).controller, controllers[0]!.nodeId);
+});
+
+test('the controller stops: another takes over and the others see two brokers', { timeout: 60_000 }, async () => {
+  const old = brokers.find((b) => b.isController)!;
+  await old.close();
+  const rest = brokers.filter((b) => b !== old);
+  for (const via of rest) {
+    await waitFor(async () => {
+      const described = await describeCluster(via);
+      return described.brokers.length === 2 && described.controller !== old.nodeId && described.controller !== null && described.controller >= 0;
+    }, 30_000, { what: `broker ${via.nodeId} to see the new controller` });
+  }
+  assert.equal(rest.filter((b) => b.isController).length, 1);
+});
