@@ -375,3 +375,20 @@ test('deleting a topic stops and deletes its replicas, then removes its znodes; 
     assert.equal(metadataLeader(broker, 'doomed', 0), -2, 'UpdateMetadata marked the topic as being deleted');
   }
 });
+
+test('ZooKeeper restarted: the controller carries on (or is re-elected) and a topic created afterwards gets its leaders', async (t) => {
+  const cluster = await new Cluster('zookeeper-restart').start([1, 2, 3]);
+  t.after(() => cluster.close());
+  const before = await cluster.activeController();
+  await cluster.createTopic('kept', { 0: [1, 2, 3] });
+  const kept = await cluster.waitForState('kept', 0, 'kept created', () => true);
+
+  await zk.restart();
+
+  const after = await cluster.activeController();
+  assert.ok(after.controller.epoch >= before.controller.epoch);
+  await cluster.createTopic('afterwards', { 0: [3, 2, 1] });
+  const created = await cluster.waitForState('afterwards', 0, 'afterwards created after the restart', () => true);
+  assert.equal(created.leader, 3);
+  assert.deepEqual(await cluster.state('kept', 0), kept, 'nothing changed for a partition whose brokers all stayed');
+});

@@ -34,6 +34,8 @@ export interface RecordingBroker {
   readonly requests: RecordedRequest[];
   /** What AlterPartition and ControlledShutdown are handed to (this broker's controller). */
   controller: KafkaController | undefined;
+  /** Cuts every open connection, as a network failure would. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startRecordingBroker(): Promise<RecordingBroker> {
     port: 0,
     requests,
     controller: undefined,
+    dropConnections: () => { for (const socket of sockets) socket.destroy(); },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

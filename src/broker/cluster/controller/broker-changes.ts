@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { TopicPartition } from './controller-context.ts';
+import { inBatches } from './controller-zk.ts';
 import { NO_LEADER } from './leader-and-isr.ts';
 import { electLeaderForControlledShutdown } from './partition-leader-election.ts';
 import { changePartitionState, electOfflinePartitions, removeReplicasFromIsr, type ControllerStep } from './partition-state-changes.ts';
@@ -74,14 +75,14 @@ export async function controlledShutdown(step: ControllerStep, brokerId: number,
     context.replicas(topic, partition).length > 1 && context.state(topic, partition) !== undefined && !context.topicsToBeDeleted.has(topic));
   const led = partitions.filter(({ topic, partition }) => context.state(topic, partition)?.leader === brokerId);
   const followed = partitions.filter(({ topic, partition }) => context.state(topic, partition)?.leader !== brokerId);
-  for (const { topic, partition } of led) {
+  await inBatches(led, async ({ topic, partition }) => {
     const replicas = context.replicas(topic, partition);
     const written = await changePartitionState(step, topic, partition, (current) => {
       const result = electLeaderForControlledShutdown(current, replicas, context.electionContext());
       return result.elected ? result.leaderAndIsr : undefined;
     });
     if (written !== undefined) step.batch.addLeaderAndIsr(replicas, topic, partition);
-  }
+  });
   for (const { topic, partition } of followed) step.batch.addStopReplica(shuttingDown, topic, partition, false);
   await removeReplicasFromIsr(step, shuttingDown, followed);
   const remainingPartitions = partitions.filter(({ topic, partition }) => context.state(topic, partition)?.leader === brokerId);

@@ -44,6 +44,7 @@ export class ControllerActivation {
   readonly #topicWatches = new Map<string, ZooKeeperWatch>();
   #liveBrokers: LiveBrokers | undefined;
   #closed = false;
+  #loaded = false;
 
   constructor(options: ControllerActivationOptions) {
     this.#options = options;
@@ -65,6 +66,11 @@ export class ControllerActivation {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The failover has loaded the state: requests for the controller may be answered. */
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
   close(): void {
@@ -102,6 +108,7 @@ export class ControllerActivation {
     await electOfflinePartitions(step, offlinePartitions(step));
     await this.#deletion.enqueue(step, await client.getChildren(ZkPaths.deleteTopics));
     this.#send(step);
+    this.#loaded = true;
   }
 
   async alterPartition(request: AlterPartitionRequest, apiVersion: number): Promise<AlterPartitionResponse> {

@@ -32,6 +32,7 @@ export class NotControllerError extends Error {
 }
 
 const RELOAD_BACKOFF_MS = 500;
+const FAILOVER = 'failover';
 
 /**
  * Kafka's KafkaController in ZooKeeper mode. Every broker runs one; the one that wins the election
@@ -128,7 +129,7 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
       enqueue: (name, task) => { void this.#run(name, task).catch(() => {}); },
     });
     this.#activation = activation;
-    void this.#run('failover', (a) => a.failover()).catch(() => {});
+    void this.#run(FAILOVER, (a) => a.failover()).catch(() => {});
   }
 
   #onResign(): void {
@@ -144,6 +145,8 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
     const result = this.#queue.then(async () => {
       const activation = this.#activation;
       if (activation === undefined || activation.closed || this.#closed) throw new NotControllerError(this.#options.brokerId);
+      // Before its failover has loaded the state (it is queued behind this), a new term cannot answer.
+      if (!activation.loaded && name !== FAILOVER) throw new NotControllerError(this.#options.brokerId);
       try {
         return await task(activation);
       } catch (error) {

@@ -2,7 +2,7 @@ import type { Logger } from '../../logger.ts';
 import { BadVersionError } from '../zookeeper/zookeeper-errors.ts';
 import type { ControllerContext, TopicPartition } from './controller-context.ts';
 import type { ControllerRequestBatch } from './controller-request-batch.ts';
-import type { ControllerZk } from './controller-zk.ts';
+import { inBatches, type ControllerZk } from './controller-zk.ts';
 import { initialLeaderAndIsr, NO_LEADER, newLeaderAndIsr, type LeaderAndIsr } from './leader-and-isr.ts';
 import { electLeaderForOfflinePartition, type ElectionResult } from './partition-leader-election.ts';
 
@@ -56,18 +56,18 @@ export async function changePartitionState(
  */
 export async function initializeNewPartitions(step: ControllerStep, partitions: readonly TopicPartition[]): Promise<void> {
   const online = new Set([...step.context.liveBrokers.keys()].filter((id) => step.context.isOnline(id)));
-  for (const { topic, partition } of partitions) {
-    if (step.context.state(topic, partition) !== undefined) continue;
+  await inBatches(partitions, async ({ topic, partition }) => {
+    if (step.context.state(topic, partition) !== undefined) return;
     const replicas = step.context.replicas(topic, partition);
     const initial = initialLeaderAndIsr(replicas, online, step.context.epoch);
     if (initial === undefined) {
       step.logger.warn({ topic, partition, replicas }, 'no replica of a new partition is alive: it stays offline until one is');
-      continue;
+      return;
     }
     const written = await step.zk.createPartitionState(topic, partition, initial);
     step.context.setState(topic, partition, written);
     step.batch.addLeaderAndIsr(replicas, topic, partition, true);
-  }
+  });
 }
 
 /**
@@ -78,14 +78,11 @@ export async function initializeNewPartitions(step: ControllerStep, partitions: 
  */
 export async function electOfflinePartitions(step: ControllerStep, partitions: readonly TopicPartition[]): Promise<void> {
   const { context } = step;
-  const fresh: TopicPartition[] = [];
-  for (const tp of partitions) {
+  const fresh = partitions.filter(({ topic, partition }) => context.state(topic, partition) === undefined);
+  // Partitions are independent: their writes go to ZooKeeper side by side.
+  await inBatches(partitions, async (tp) => {
     const state = context.state(tp.topic, tp.partition);
-    if (state === undefined) {
-      fresh.push(tp);
-      continue;
-    }
-    if (state.leader !== NO_LEADER && context.liveBrokers.has(state.leader)) continue;
+    if (state === undefined || (state.leader !== NO_LEADER && context.liveBrokers.has(state.leader))) return;
     const replicas = context.replicas(tp.topic, tp.partition);
     let uncleanAllowed: boolean | undefined;
     let result: ElectionResult | undefined;
@@ -104,7 +101,7 @@ export async function electOfflinePartitions(step: ControllerStep, partitions: r
         if (unclean !== undefined) {
           step.logger.warn({ topic: tp.topic, partition: tp.partition, leader: unclean.leader }, 'unclean leader election: records acknowledged by the old ISR may be lost');
           step.batch.addLeaderAndIsr(replicas, tp.topic, tp.partition);
-          continue;
+          return;
         }
       }
     }
@@ -114,7 +111,7 @@ export async function electOfflinePartitions(step: ControllerStep, partitions: r
     } else if (result !== undefined && !result.elected) {
       step.logger.warn({ topic: tp.topic, partition: tp.partition, reason: result.reason }, 'partition stays offline');
     }
-  }
+  });
   await initializeNewPartitions(step, fresh);
 }
 
@@ -124,12 +121,12 @@ export async function electOfflinePartitions(step: ControllerStep, partitions: r
  * stays (it alone holds every acknowledged record). The other replicas hear of the new state.
  */
 export async function removeReplicasFromIsr(step: ControllerStep, brokerIds: ReadonlySet<number>, partitions: readonly TopicPartition[]): Promise<void> {
-  for (const { topic, partition } of partitions) {
+  await inBatches(partitions, async ({ topic, partition }) => {
     const written = await changePartitionState(step, topic, partition, (current) => withoutReplicas(current, brokerIds, step.context.epoch));
-    if (written === undefined) continue;
+    if (written === undefined) return;
     const recipients = step.context.replicas(topic, partition).filter((id) => !brokerIds.has(id));
     step.batch.addLeaderAndIsr(recipients, topic, partition);
-  }
+  });
 }
 
 /** The state without `brokerIds` in the ISR or as leader, in the next leader epoch; undefined when none is there. */
