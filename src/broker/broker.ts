@@ -94,7 +94,12 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
   });
-  const replicaManager = new ReplicaManager(logManager, time);
+  const replicaManager = new ReplicaManager(logManager, time, {
+    brokerId: config.nodeId,
+    replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+    settingsFor: (topic) => partitionSettings(config, metadata.topic(topic)?.configs ?? {}),
+    logger,
+  });
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid });
   await topicAdmin.loadTopics();
   const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });

@@ -27,6 +27,8 @@ import { syncGroupHandler } from './sync-group.ts';
 import { heartbeatHandler } from './heartbeat.ts';
 import { leaveGroupHandler } from './leave-group.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
+import { leaderAndIsrHandler } from './leader-and-isr.ts';
+import { stopReplicaHandler } from './stop-replica.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -58,4 +60,6 @@ export const handlers: readonly ApiHandler[] = [
   heartbeatHandler,
   leaveGroupHandler,
   describeGroupsHandler,
+  leaderAndIsrHandler,
+  stopReplicaHandler,
 ];
