@@ -34,7 +34,7 @@ export const leaderAndIsrHandler = defineHandler({
       return response(ErrorCode.NONE, partitionStates, (state) => errors.get(`${state.topic}-${state.partition}`) ?? ErrorCode.NONE, context);
     } catch (error) {
       if (!(error instanceof KafkaError)) throw error;
-      context.broker.logger.warn({ controllerId: request.controllerId, controllerEpoch: request.controllerEpoch, err: error }, 'LeaderAndIsr refused');
+      context.broker.logger.warn({ controllerId: request.controllerId, controllerEpoch: request.controllerEpoch, reason: error.message }, 'LeaderAndIsr refused');
       return response(error.code, partitionStates, () => error.code, context);
     }
   },

@@ -28,7 +28,7 @@ export const stopReplicaHandler = defineHandler({
       errors = await replicaManager.stopReplicas(request.controllerEpoch, partitions);
     } catch (error) {
       if (!(error instanceof KafkaError)) throw error;
-      context.broker.logger.warn({ controllerId: request.controllerId, controllerEpoch: request.controllerEpoch, err: error }, 'StopReplica refused');
+      context.broker.logger.warn({ controllerId: request.controllerId, controllerEpoch: request.controllerEpoch, reason: error.message }, 'StopReplica refused');
       errorCode = error.code;
     }
     return {
