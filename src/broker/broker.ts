@@ -129,7 +129,12 @@ async function startWithMetadata(
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
   });
-  const replicaManager = new ReplicaManager(logManager, time);
+  const replicaManager = new ReplicaManager(logManager, time, {
+    brokerId: config.nodeId,
+    replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+    settingsFor: (topic) => partitionSettings(config, metadata.topic(topic)?.configs ?? {}),
+    logger,
+  });
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid, ...(zooKeeper === undefined ? {} : { cache: zooKeeper.cache }) });
   zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
   // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.

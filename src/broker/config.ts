@@ -110,7 +110,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'replica.fetch.min.bytes': withoutEffect(doc(int(1), 'How many bytes a follower\'s fetch waits for before it is answered.'), ALONE),
   'replica.fetch.wait.max.ms': withoutEffect(doc(int(500), 'How long a follower\'s fetch may wait for replica.fetch.min.bytes.'), ALONE),
   'replica.fetch.backoff.ms': withoutEffect(doc(int(1000, 0), 'How long a follower waits after a failed fetch before trying again.'), ALONE),
-  'replica.lag.time.max.ms': withoutEffect(doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'), ALONE),
+  'replica.lag.time.max.ms': doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'),
   'replica.socket.timeout.ms': withoutEffect(doc(int(30000), 'How long a follower waits for an answer from the leader.'), ALONE),
   'replica.high.watermark.checkpoint.interval.ms': withoutEffect(doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'), ALONE),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),

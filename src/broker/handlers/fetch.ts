@@ -48,7 +48,7 @@ export const fetchHandler = defineHandler({
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const names = topicNames(request, context);
-    const first = await readAllAsync(request, context, names);
+    const first = await readAllAsync(request, context, names, fetcherOf(request, context.apiVersion));
     if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
       return first.response;
     }
@@ -57,14 +57,14 @@ export const fetchHandler = defineHandler({
       context.broker.replicaManager.fetchPurgatory.tryCompleteElseWatch(
         {
           tryComplete: () => {
-            const round = readAll(request, context, names);
+            const round = readAll(request, context, names, undefined);
             if (round.bytes < request.minBytes && !round.errors) return false;
             satisfied = round;
             return true;
           },
           // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
           // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
-          onComplete: () => resolve((satisfied ?? readAll(request, context, names)).response),
+          onComplete: () => resolve((satisfied ?? readAll(request, context, names, undefined)).response),
         },
         first.keys,
         request.maxWaitMs,
@@ -89,19 +89,37 @@ interface PartitionRead {
   readonly fetchOffset: number;
   readonly maxBytes: number;
   readonly minOneBatch: boolean;
+  /** A follower's read: up to the log end offset, not the high watermark. */
+  readonly upToLogEnd: boolean;
+}
+
+/** The follower a Fetch comes from (Kafka's replica id: ReplicaState from v15, ReplicaId before). */
+interface Fetcher {
+  readonly replicaId: number;
+  readonly brokerEpoch: number;
+}
+
+/** Fetch v15 moved the replica id into ReplicaState, with the follower's broker epoch. */
+const FIRST_REPLICA_STATE_VERSION = 15;
+
+function fetcherOf(request: FetchRequest, apiVersion: number): Fetcher | undefined {
+  const replicaId = apiVersion >= FIRST_REPLICA_STATE_VERSION ? request.replicaState?.replicaId ?? -1 : request.replicaId ?? -1;
+  if (replicaId < 0) return undefined;
+  const brokerEpoch = apiVersion >= FIRST_REPLICA_STATE_VERSION ? Number(request.replicaState?.replicaEpoch ?? -1n) : -1;
+  return { replicaId, brokerEpoch };
 }
 
 type FetchPass = Generator<PartitionRead, FetchRound, ReadResult>;
 
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
-function readAll(request: FetchRequest, context: RequestContext, names: TopicNames): FetchRound {
-  const pass = fetchPass(request, context, names);
+function readAll(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchRound {
+  const pass = fetchPass(request, context, names, fetcher);
   let step = pass.next();
   while (!step.done) {
-    const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
+    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
     let read: ReadResult;
     try {
-      read = partition.read(fetchOffset, maxBytes, minOneBatch);
+      read = partition.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
     } catch (error) {
       step = pass.throw(error); // the pass answers it for that partition
       continue;
@@ -116,17 +134,17 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
  * and the others in libuv's thread pool, one partition after another (each read's size depends on
  * the last). A request whose partitions are all at their tails makes no trip to the pool.
  */
-async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames): Promise<FetchRound> {
-  const pass = fetchPass(request, context, names);
+async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): Promise<FetchRound> {
+  const pass = fetchPass(request, context, names, fetcher);
   let readOnLoop = 0;
   let step = pass.next();
   while (!step.done) {
-    const { partition, fetchOffset, maxBytes, minOneBatch } = step.value;
+    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
     let read: ReadResult;
     try {
       const pending = readOnLoop < LOOP_READ_BUDGET_BYTES
-        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch)
-        : partition.readAsync(fetchOffset, maxBytes, minOneBatch);
+        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, upToLogEnd)
+        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
       // Awaited only when the read went to the pool: a read on the loop adds no trip through the microtask queue.
       if (pending instanceof Promise) {
         read = await pending;
@@ -158,9 +176,16 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  * has data returns at least one whole batch even when it is larger than the limits (KIP-74), so a
  * consumer can always make progress. It yields each read and is given its result (or its error),
  * so the same pass runs on the event loop or off it.
+ *
+ * A follower's fetch (`fetcher`, given to the first pass only) reads up to the log end offset,
+ * and once its read succeeded tells the leader the follower's log end offset (its fetch offset):
+ * the high watermark and ISR may move, and the answer carries the high watermark as it is then.
+ * A waiting fetch's later passes read only. Consumers read below the high watermark.
  */
-function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames): FetchPass {
+function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchPass {
   const { broker, apiVersion } = context;
+  const fromFollower = fetcher !== undefined || (fetcherOf(request, apiVersion) !== undefined);
+  const leaders = new Set<number>();
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
   let remaining = request.maxBytes ?? 0x7fffffff;
   let bytes = 0;
@@ -192,14 +217,22 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         }
         keys.push(partition.key);
         const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
-        const read = yield { partition, fetchOffset: Number(requested.fetchOffset), maxBytes, minOneBatch: bytes === 0 };
+        const fetchOffset = Number(requested.fetchOffset);
+        const read = yield { partition, fetchOffset, maxBytes, minOneBatch: bytes === 0, upToLogEnd: fromFollower };
+        let highWatermark = read.highWatermark;
+        if (fetcher !== undefined) {
+          broker.replicaManager.updateFollowerFetchState(partition, fetcher.replicaId, {
+            fetchOffset, logStartOffset: Number(requested.logStartOffset ?? -1n), brokerEpoch: fetcher.brokerEpoch,
+          });
+          highWatermark = partition.highWatermark;
+        }
         bytes += read.records.length;
         remaining = Math.max(0, remaining - read.records.length);
         partitions.push({
           partitionIndex: index,
           errorCode: ErrorCode.NONE,
-          highWatermark: BigInt(read.highWatermark),
-          lastStableOffset: BigInt(read.lastStableOffset),
+          highWatermark: BigInt(highWatermark),
+          lastStableOffset: BigInt(fetcher === undefined ? read.lastStableOffset : highWatermark),
           logStartOffset: BigInt(read.logStartOffset),
           abortedTransactions: request.isolationLevel === 1 ? [] : null,
           preferredReadReplica: -1,
@@ -207,21 +240,41 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         });
       } catch (error) {
         errors = true;
-        partitions.push({
-          partitionIndex: index,
-          errorCode: errorAnswer(error, context).errorCode,
-          highWatermark: -1n,
-          lastStableOffset: -1n,
-          logStartOffset: -1n,
-          abortedTransactions: null,
-          preferredReadReplica: -1,
-          records: EMPTY,
-        });
+        partitions.push(failedPartition(index, error, name, leaders, context));
       }
     }
     responses.push({ topic: topic.topic ?? name ?? '', topicId: topic.topicId ?? ZERO_UUID, partitions });
   }
-  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, errors, keys };
+  const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  if (leaders.size > 0 && apiVersion >= FIRST_NODE_ENDPOINTS_VERSION) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders);
+  return { response, bytes, errors, keys };
+}
+
+/** KIP-951: Fetch v12+ answers a moved leadership with the leader; v16+ adds its endpoint. */
+const FIRST_CURRENT_LEADER_VERSION = 12;
+const FIRST_NODE_ENDPOINTS_VERSION = 16;
+
+function failedPartition(index: number, error: unknown, topic: string | undefined, leaders: Set<number>, context: RequestContext): FetchResponsePartitionData {
+  const { errorCode } = errorAnswer(error, context);
+  const answer: FetchResponsePartitionData = {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+  const steers = errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || errorCode === ErrorCode.FENCED_LEADER_EPOCH;
+  if (steers && topic !== undefined && context.apiVersion >= FIRST_CURRENT_LEADER_VERSION) {
+    const leader = context.broker.replicaManager.currentLeader(topic, index);
+    if (leader !== undefined) {
+      answer.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+      leaders.add(leader.leaderId);
+    }
+  }
+  return answer;
 }
 
 /**

@@ -30,6 +30,8 @@ import { describeGroupsHandler } from './describe-groups.ts';
 import { updateMetadataHandler } from './update-metadata.ts';
 import { alterPartitionHandler } from './alter-partition.ts';
 import { controlledShutdownHandler } from './controlled-shutdown.ts';
+import { leaderAndIsrHandler } from './leader-and-isr.ts';
+import { stopReplicaHandler } from './stop-replica.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -64,6 +66,8 @@ export const handlers: readonly ApiHandler[] = [
   updateMetadataHandler,
   controlledShutdownHandler,
   alterPartitionHandler,
+  leaderAndIsrHandler,
+  stopReplicaHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */

@@ -1,5 +1,10 @@
 import { produceRequest, produceResponse } from '../../protocol/generated/produce.ts';
-import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/generated/produce.ts';
+import type {
+  ProduceResponse,
+  ProduceResponsePartitionProduceResponse,
+  ProduceResponseTopicProduceResponse,
+} from '../../protocol/generated/produce.ts';
+import { APPEND_DONE } from '../replica/delayed-produce.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { BatchHeader, CompressionType, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { RecordValidationError } from '../../protocol/records/batch-validator.ts';
@@ -9,12 +14,15 @@ import { InvalidRequestError } from '../request-dispatcher.ts';
 
 /**
  * Produce: validate each partition's batches once, append them (the log assigns offsets by
- * patching the producer's bytes) and answer with the base offset. With one replica per partition,
- * acks=1 and acks=-1 are both satisfied once the append has returned and any fsync the topic's
- * flush policy asked for has ended; that fsync runs off the event loop, so only this request waits
- * for it (a failed one answers KAFKA_STORAGE_ERROR). v0-2 are advertised because librdkafka 2.0.2
- * only compresses when Produce v0 is in range (KAFKA-18659); requests at those versions are refused
- * per partition with UNSUPPORTED_VERSION.
+ * patching the producer's bytes) and answer with the base offset once each append's acks are
+ * satisfied (ReplicaManager.appendRecords' completion): acks=1 once appended and any fsync the
+ * topic's flush policy asked for has ended (off the event loop, so only this request waits; a
+ * failed one answers KAFKA_STORAGE_ERROR); acks=-1 once the in-sync replicas hold the records, at
+ * once on a leader alone. A broker that does not lead a partition answers NOT_LEADER_OR_FOLLOWER
+ * with the leader it knows of (v10+: currentLeader and its endpoint), so clients move without a
+ * metadata round trip. v0-2 are advertised because librdkafka 2.0.2 only compresses when Produce
+ * v0 is in range (KAFKA-18659); requests at those versions are refused per partition with
+ * UNSUPPORTED_VERSION.
  */
 export const produceHandler = defineHandler({
   request: produceRequest,
@@ -26,15 +34,24 @@ export const produceHandler = defineHandler({
   handle(request, context) {
     const acks = request.acks;
     const responses: ProduceResponseTopicProduceResponse[] = [];
-    const fsyncs: Promise<void>[] = [];
+    const waits: Promise<void>[] = [];
+    const leaders = new Set<number>();
     let anyError = false;
     for (const topic of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const partition of topic.partitionData) {
-        const { answer, durable } = producePartition(topic.name, partition.index, partition.records, acks, context);
-        if (answer.errorCode !== ErrorCode.NONE) anyError = true;
+        const { answer, completion } = producePartition(topic.name, partition.index, partition.records, acks, request.timeoutMs, context);
+        if (answer.errorCode !== ErrorCode.NONE) {
+          anyError = true;
+          noteLeader(answer, leaders);
+        }
         partitionResponses.push(answer);
-        if (durable !== undefined) fsyncs.push(durable.catch((error: unknown) => { Object.assign(answer, failedAnswer(answer.index, error, context)); }));
+        if (completion !== undefined && completion !== APPEND_DONE) {
+          waits.push(completion.catch((error: unknown) => {
+            Object.assign(answer, failedAnswer(topic.name, answer.index, error, context));
+            noteLeader(answer, leaders);
+          }));
+        }
       }
       responses.push({ name: topic.name, partitionResponses });
     }
@@ -43,8 +60,12 @@ export const produceHandler = defineHandler({
       if (anyError) throw new InvalidRequestError('acks=0 produce failed; closing the connection as Kafka does');
       return null;
     }
-    const response = { responses, throttleTimeMs: 0 };
-    return fsyncs.length === 0 ? response : Promise.all(fsyncs).then(() => response);
+    const respond = (): ProduceResponse => {
+      const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+      if (leaders.size > 0) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders);
+      return response;
+    };
+    return waits.length === 0 ? respond() : Promise.all(waits).then(respond);
   },
 });
 
@@ -53,8 +74,9 @@ function producePartition(
   index: number,
   records: Buffer | null,
   acks: number,
+  timeoutMs: number,
   context: RequestContext,
-): { answer: ProduceResponsePartitionProduceResponse; durable?: Promise<void> } {
+): { answer: ProduceResponsePartitionProduceResponse; completion?: Promise<void> } {
   try {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`);
@@ -64,14 +86,7 @@ function producePartition(
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${topic}`);
     }
     checkRecordsForVersion(records, context.apiVersion);
-    const partition = broker.replicaManager.leaderPartition(topic, index);
-    if (acks === -1 && partition.inSyncReplicaCount < partition.minInSyncReplicas) {
-      throw new KafkaError(
-        ErrorCode.NOT_ENOUGH_REPLICAS,
-        `${partition.inSyncReplicaCount} in-sync replicas of ${partition.key}, min.insync.replicas is ${partition.minInSyncReplicas}`,
-      );
-    }
-    const result = broker.replicaManager.appendRecords(topic, index, records!);
+    const result = broker.replicaManager.appendRecords(topic, index, records!, acks as -1 | 0 | 1, timeoutMs);
     const answer = {
       index,
       errorCode: ErrorCode.NONE,
@@ -79,19 +94,31 @@ function producePartition(
       logAppendTimeMs: BigInt(result.logAppendTimeMs),
       logStartOffset: BigInt(result.logStartOffset),
     };
-    return { answer, durable: result.durable };
+    return { answer, completion: result.completion };
   } catch (error) {
-    return { answer: failedAnswer(index, error, context) };
+    return { answer: failedAnswer(topic, index, error, context) };
   }
 }
 
-function failedAnswer(index: number, error: unknown, context: RequestContext): ProduceResponsePartitionProduceResponse {
+function failedAnswer(topic: string, index: number, error: unknown, context: RequestContext): ProduceResponsePartitionProduceResponse {
   const { errorCode, errorMessage } = errorAnswer(error, context);
   // v8+: the records that failed validation, so a client fails exactly those (Kafka's recordErrors).
   const recordErrors = error instanceof RecordValidationError
     ? error.recordErrors.map((recordError) => ({ batchIndex: recordError.batchIndex, batchIndexErrorMessage: recordError.message }))
     : [];
-  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors, errorMessage };
+  const answer: ProduceResponsePartitionProduceResponse = { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors, errorMessage };
+  if (errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && context.apiVersion >= FIRST_CURRENT_LEADER_VERSION) {
+    const leader = context.broker.replicaManager.currentLeader(topic, index);
+    if (leader !== undefined) answer.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+  }
+  return answer;
+}
+
+/** KIP-951: Produce v10+ answers NOT_LEADER_OR_FOLLOWER with the leader and its endpoint. */
+const FIRST_CURRENT_LEADER_VERSION = 10;
+
+function noteLeader(answer: ProduceResponsePartitionProduceResponse, leaders: Set<number>): void {
+  if (answer.currentLeader !== undefined && answer.currentLeader.leaderId >= 0) leaders.add(answer.currentLeader.leaderId);
 }
 
 /** ProduceRequest.validateRecords: v3+ carries exactly one magic v2 batch; zstd needs v7+. */

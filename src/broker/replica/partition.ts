@@ -4,76 +4,90 @@ import { validateBatches } from '../../protocol/records/batch-validator.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { RetentionConfig } from '../../storage/log-retention.ts';
-import type { LogConfig } from '../../storage/log-config.ts';
 import type { CleanerConfig } from '../../storage/cleaner/cleaner-config.ts';
+import type { AppendResult, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import type { AcksAllProgress, IsrState, LeaderReplicaView } from './partition-replicas.ts';
+import { LeaderReplicas, type IsrChangeAnswer, type LeaderAndIsrState, type ReplicationSettings } from './leader-replicas.ts';
 
-/** What a produce to this partition is checked against: topic configs over broker defaults. */
-export interface PartitionValidation {
-  readonly maxMessageBytes: number;
-  readonly timestampType: 'CreateTime' | 'LogAppendTime';
-  readonly timestampBeforeMaxMs: number;
-  readonly timestampAfterMaxMs: number;
-  readonly minInSyncReplicas: number;
-  /** cleanup.policy includes compact: every record needs a key, so records are checked one by one. */
-  readonly compacted: boolean;
-  /** cleanup.policy includes delete: records may be removed by retention and DeleteRecords. */
-  readonly deletable: boolean;
-}
+export type { AppendResult, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
 
-/** Topic-level settings a partition needs, resolved from topic overrides over broker defaults. */
-export interface PartitionSettings {
-  readonly log: LogConfig;
-  readonly validation: PartitionValidation;
-  readonly retention: RetentionConfig;
-  readonly cleaner: CleanerConfig;
-}
-
-export interface AppendResult {
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-  /** -1 unless the topic uses LogAppendTime. */
-  readonly logAppendTimeMs: number;
-  readonly logStartOffset: number;
-  /** Set when the topic's flush.messages asked for an fsync: settles once the records are on disk (see LogAppendInfo). */
-  readonly durable?: Promise<void>;
-}
-
-export interface ReadResult {
-  readonly records: Buffer;
-  readonly highWatermark: number;
-  readonly logStartOffset: number;
-  readonly lastStableOffset: number;
-}
+/** A leader with no followers: the single-node mode, and what a partition is before any LeaderAndIsr. */
+export const SINGLE_NODE_REPLICATION: ReplicationSettings = Object.freeze({
+  localBrokerId: 0,
+  replicaLagTimeMaxMs: 30000,
+  isReplicaIsrEligible: () => true,
+});
 
 /**
- * A partition this broker leads. In the single-node mode every replica is this one, so the high
- * watermark is the log end offset, except that an append whose fsync the topic's flush policy
- * asked for is not counted before that fsync (run off the event loop) has ended: as in Kafka,
- * where the flush is part of the append, nobody reads what could still vanish in a crash because
- * of that policy. Records at or above the high watermark are never served.
+ * One partition this broker hosts, as its leader or as a follower (Kafka's cluster/Partition).
+ *
+ * As leader it tracks its followers (LeaderReplicas) and keeps the high watermark: the smallest
+ * log end offset over the ISR (KIP-497's maximal ISR while a change is in flight). The single node
+ * is a leader with no followers, so there the high watermark is the log end offset, except that an
+ * append whose fsync the topic's flush policy asked for is not counted before that fsync (run off
+ * the event loop) has ended: as in Kafka, where the flush is part of the append, nobody reads what
+ * could still vanish in a crash because of that policy. Records at or above the high watermark are
+ * never served to consumers; followers read up to the log end offset.
+ *
+ * As follower the fetcher appends the leader's batches and the high watermark is the leader's,
+ * capped by this log's end.
  */
-export class Partition {
+export class Partition implements FollowerPartitionAccess {
   readonly topic: string;
   readonly index: number;
   readonly key: string;
   readonly log: PartitionLog;
-  leaderEpoch = 0;
+  topicId: string;
+  leaderEpoch: number;
+  /** -1 when no broker leads it. */
+  leaderId: number;
+  /** The version of the partition's state in ZooKeeper, sent back with AlterPartition. */
+  partitionEpoch = 0;
+  replicas: readonly number[];
+  readonly replication: LeaderReplicas;
+  private hw: number;
   /** First offsets of the appends whose fsync is still running, oldest first. */
   private readonly awaitingFsync: number[] = [];
   private settings: PartitionSettings;
   private readonly time: Time;
+  private readonly replicationSettings: ReplicationSettings;
 
-  constructor(topic: string, index: number, log: PartitionLog, settings: PartitionSettings, time: Time) {
+  constructor(
+    topic: string,
+    index: number,
+    log: PartitionLog,
+    settings: PartitionSettings,
+    time: Time,
+    options: { readonly replication?: ReplicationSettings; readonly topicId?: string; readonly leaderEpoch?: number } = {},
+  ) {
     this.topic = topic;
     this.index = index;
     this.key = `${topic}-${index}`;
     this.log = log;
     this.settings = settings;
     this.time = time;
+    this.replicationSettings = options.replication ?? SINGLE_NODE_REPLICATION;
+    const self = this.replicationSettings.localBrokerId;
+    this.topicId = options.topicId ?? ZERO_UUID;
+    this.leaderEpoch = options.leaderEpoch ?? 0;
+    this.leaderId = self;
+    this.replicas = [self];
+    this.replication = new LeaderReplicas(this.replicationSettings, [self]);
+    this.hw = log.logEndOffset;
   }
 
   get highWatermark(): number {
-    return this.awaitingFsync.length > 0 ? this.awaitingFsync[0]! : this.log.logEndOffset;
+    return this.hw;
+  }
+
+  /** The partition index, as the fetcher names it. */
+  get partition(): number {
+    return this.index;
+  }
+
+  get isLeader(): boolean {
+    return this.leaderId === this.replicationSettings.localBrokerId;
   }
 
   get validation(): PartitionValidation {
@@ -94,9 +108,13 @@ export class Partition {
     this.log.updateConfig(settings.log);
   }
 
-  /** Single node: the leader is the only replica, and always in sync. */
+  /** The committed ISR (what ZooKeeper holds), leader included. */
+  get isr(): readonly number[] {
+    return this.replication.isrState.isr;
+  }
+
   get inSyncReplicaCount(): number {
-    return 1;
+    return this.replication.isrState.isr.length;
   }
 
   get minInSyncReplicas(): number {
@@ -107,16 +125,120 @@ export class Partition {
     return this.log.logStartOffset;
   }
 
-  /** A new leader epoch (never an older one): requests naming an older epoch are fenced from now on. */
-  makeLeader(leaderEpoch: number): void {
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /**
+   * Becomes (or stays) leader with the controller's state (Kafka's Partition.makeLeader). An older
+   * epoch is refused. A new epoch starts at the log end in the leader epoch cache, so a follower
+   * that asks where an older epoch ended learns it before this leader appends anything. Returns
+   * whether this broker was not the leader before.
+   */
+  makeLeader(state: LeaderAndIsrState): boolean {
+    this.checkNotOlder(state.leaderEpoch);
+    const isNewLeader = !this.isLeader;
+    const epochChanged = state.leaderEpoch !== this.leaderEpoch;
+    this.setState(state);
+    const leo = this.log.logEndOffset;
+    if (state.leaderEpoch > this.log.leaderEpochCache.latestEpoch && !this.log.isOffline) this.log.leaderEpochCache.assign(state.leaderEpoch, leo);
+    this.replication.reset(state, this.time.now(), leo, isNewLeader || epochChanged);
+    this.maybeIncrementHighWatermark();
+    return isNewLeader;
+  }
+
+  /**
+   * Follows `state.leader` (Kafka's Partition.makeFollower): the followers' states are forgotten,
+   * the fetcher (re)starts from this log's end. Returns whether the leader or its epoch changed,
+   * i.e. whether the fetcher must be pointed anew.
+   */
+  makeFollower(state: LeaderAndIsrState): boolean {
+    this.checkNotOlder(state.leaderEpoch);
+    const changed = state.leader !== this.leaderId || state.leaderEpoch !== this.leaderEpoch;
+    this.setState(state);
+    this.replication.reset({ ...state, replicas: [] }, this.time.now(), this.log.logEndOffset, true);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+    return changed;
+  }
+
+  private setState(state: LeaderAndIsrState): void {
+    this.leaderId = state.leader;
+    this.leaderEpoch = state.leaderEpoch;
+    this.partitionEpoch = state.partitionEpoch;
+    this.replicas = [...state.replicas];
+  }
+
+  private checkNotOlder(leaderEpoch: number): void {
     if (leaderEpoch < this.leaderEpoch) {
       throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${leaderEpoch} of ${this.key} is older than ${this.leaderEpoch}`);
     }
-    this.leaderEpoch = leaderEpoch;
+  }
+
+  /** The leader's view for the decisions of partition-replicas.ts, read at one moment. */
+  leaderView(): LeaderReplicaView {
+    return this.replication.view(this.leaderLogEndOffsetForHw, this.hw, this.minInSyncReplicas);
+  }
+
+  /** The log end offset the high watermark may reach: not past an append whose fsync is running. */
+  private get leaderLogEndOffsetForHw(): number {
+    return this.awaitingFsync.length > 0 ? this.awaitingFsync[0]! : this.log.logEndOffset;
+  }
+
+  /** Recomputes the leader's high watermark; returns whether it moved. */
+  maybeIncrementHighWatermark(): boolean {
+    if (!this.isLeader) return false;
+    const before = this.hw;
+    // A leader alone (the single node) needs none of the follower bookkeeping: its own log decides.
+    this.hw = this.replication.followers.size === 0 && this.replication.isrState.kind === 'committed'
+      ? Math.max(this.hw, this.leaderLogEndOffsetForHw)
+      : this.replication.highWatermark(this.leaderView(), this.time.now());
+    return this.hw !== before;
+  }
+
+  /**
+   * A follower's fetch (leader only): its state moves, and so may the high watermark. Returns
+   * whether the high watermark moved, and the ISR expansion to propose if the follower may join.
+   */
+  updateFollowerFetchState(followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number }): { highWatermarkMoved: boolean; expand: IsrState | undefined } {
+    if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${this.key}`);
+    this.replication.updateFollower(followerId, fetch, this.time.now(), this.log.logEndOffset);
+    const highWatermarkMoved = this.maybeIncrementHighWatermark();
+    return { highWatermarkMoved, expand: this.replication.proposeExpand(this.leaderView(), followerId) };
+  }
+
+  /** The periodic ISR check (Kafka's maybeShrinkIsr): the shrink to propose, if any member fell behind. */
+  proposeIsrShrink(): IsrState | undefined {
+    if (!this.isLeader || this.replication.followers.size === 0) return undefined;
+    return this.replication.proposeShrink(this.leaderView(), this.time.now());
+  }
+
+  /** The controller answered an ISR change; returns whether the high watermark moved. */
+  applyIsrChangeAnswer(sent: IsrState, answer: IsrChangeAnswer): boolean {
+    const { accepted, changed } = this.replication.answer(sent, answer);
+    if (accepted) this.partitionEpoch = answer.partitionEpoch;
+    return changed && this.maybeIncrementHighWatermark();
+  }
+
+  /** Before an acks=all append (Kafka's appendRecordsToLeader): too few in sync writes nothing. */
+  checkEnoughReplicasForAppend(): void {
+    if (this.inSyncReplicaCount < this.minInSyncReplicas) {
+      throw new KafkaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `${this.inSyncReplicaCount} in-sync replicas of ${this.key}, min.insync.replicas is ${this.minInSyncReplicas}`,
+      );
+    }
+  }
+
+  /** Is an acks=all append ending below `requiredOffset` done, and with which error (Kafka's checkEnoughReplicasReachOffset)? */
+  acksAllProgress(requiredOffset: number): AcksAllProgress {
+    if (!this.isLeader) return { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (this.hw < requiredOffset) return { done: false };
+    return this.replication.acksAllProgress(this.leaderView(), requiredOffset);
   }
 
   /** Validates the producer's batches once, then the log assigns offsets in place and appends. */
   appendRecordsAsLeader(records: Buffer): AppendResult {
+    if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${this.key}`);
     const now = this.time.now();
     const { validation } = this;
     validateBatches(records, {
@@ -136,13 +258,57 @@ export class Partition {
       logStartOffset: this.log.logStartOffset,
     };
     const durable = appended.durable;
-    if (durable === undefined) return result;
+    if (durable === undefined) {
+      this.maybeIncrementHighWatermark();
+      return result;
+    }
     this.awaitingFsync.push(appended.firstOffset);
-    const counted = (): void => { this.awaitingFsync.splice(this.awaitingFsync.indexOf(appended.firstOffset), 1); };
+    const counted = (): void => {
+      this.awaitingFsync.splice(this.awaitingFsync.indexOf(appended.firstOffset), 1);
+      this.maybeIncrementHighWatermark();
+    };
     const tracked = durable.finally(counted);
     // A failed fsync took the log offline and was reported there; whoever waits for it answers the error.
     tracked.catch(() => undefined);
     return { ...result, durable: tracked };
+  }
+
+  // Follower side (FollowerPartitionAccess): the fetcher's calls, refused once this broker leads.
+
+  latestEpoch(): number | undefined {
+    const epoch = this.log.leaderEpochCache.latestEpoch;
+    return epoch < 0 ? undefined : epoch;
+  }
+
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.log.leaderEpochCache.endOffsetFor(epoch, this.log.logEndOffset);
+  }
+
+  appendAsFollower(records: Buffer): void {
+    this.checkFollower();
+    this.log.appendAsFollower(records);
+  }
+
+  truncateTo(offset: number): void {
+    this.checkFollower();
+    this.log.truncateTo(offset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+  }
+
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkFollower();
+    this.log.truncateFullyAndStartAt(offset);
+    this.hw = offset;
+  }
+
+  /** Kafka's follower rule: the leader's high watermark, but never past what this log holds. */
+  updateHighWatermark(leaderHighWatermark: number): void {
+    this.checkFollower();
+    this.hw = Math.max(this.log.logStartOffset, Math.min(leaderHighWatermark, this.log.logEndOffset));
+  }
+
+  private checkFollower(): void {
+    if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker leads ${this.key}: the fetcher no longer writes it`);
   }
 
   /**
@@ -188,18 +354,23 @@ export class Partition {
     return found.epoch < lastFetchedEpoch || found.endOffset < fetchOffset ? found : undefined;
   }
 
-  /** Reads on the event loop: for data just appended, which the page cache holds (a waiting fetch, the tail of readSyncIfRecent). */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
-    const highWatermark = this.checkFetchOffset(fetchOffset);
-    const records = fetchOffset === highWatermark ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, highWatermark).records;
-    return { records, highWatermark, logStartOffset: this.log.logStartOffset, lastStableOffset: highWatermark };
+  /**
+   * Reads on the event loop: for data just appended, which the page cache holds (a waiting fetch,
+   * the tail of readSyncIfRecent). Consumers read below the high watermark; a follower
+   * (`upToLogEnd`) reads the leader's whole log, which is how the high watermark moves at all.
+   */
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult {
+    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
+    const records = fetchOffset === limit ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, limit).records;
+    return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, lastStableOffset: this.hw };
   }
 
   /** read() with the file reads off the event loop: data anywhere in the log, which may be cold. */
-  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
-    const highWatermark = this.checkFetchOffset(fetchOffset);
+  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): Promise<ReadResult> {
+    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
+    const { highWatermark } = this;
     const logStartOffset = this.log.logStartOffset;
-    const records = fetchOffset === highWatermark ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, highWatermark)).records;
+    const records = fetchOffset === limit ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, limit)).records;
     return { records, highWatermark, logStartOffset, lastStableOffset: highWatermark };
   }
 
@@ -208,22 +379,22 @@ export class Partition {
    * page cache holds it (a consumer that keeps up), in the thread pool otherwise (readAsync). A
    * promise only when the read went to the pool.
    */
-  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadResult | Promise<ReadResult> {
-    const highWatermark = this.checkFetchOffset(fetchOffset);
-    if (fetchOffset === highWatermark || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch);
-    return this.readAsync(fetchOffset, maxBytes, minOneBatch);
+  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult | Promise<ReadResult> {
+    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
+    if (fetchOffset === limit || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+    return this.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
   }
 
-  /** The high watermark, once `fetchOffset` is known to lie in [logStartOffset, highWatermark]. */
-  private checkFetchOffset(fetchOffset: number): number {
-    const highWatermark = this.highWatermark;
-    if (fetchOffset < this.log.logStartOffset || fetchOffset > highWatermark) {
+  /** Where the read must stop (high watermark or log end), once `fetchOffset` is known to lie in [logStartOffset, it]. */
+  private checkFetchOffset(fetchOffset: number, upToLogEnd: boolean): number {
+    const limit = upToLogEnd ? this.log.logEndOffset : this.hw;
+    if (fetchOffset < this.log.logStartOffset || fetchOffset > limit) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
-        `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${highWatermark}] of ${this.key}`,
+        `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${limit}] of ${this.key}`,
       );
     }
-    return highWatermark;
+    return limit;
   }
 }
 
