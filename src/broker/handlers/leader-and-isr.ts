@@ -20,7 +20,6 @@ export const leaderAndIsrHandler = defineHandler({
   // Kafka 3.x brokers serve 0-7; Samsa's controller sends 2+ (partitions grouped by topic).
   minVersion: 0,
   maxVersion: 7,
-  clusterOnly: true,
   handle(request, context) {
     const partitionStates = statesOf(request);
     const { replicaManager } = context.broker;

@@ -18,7 +18,6 @@ export const stopReplicaHandler = defineHandler({
   response: stopReplicaResponse,
   minVersion: 0,
   maxVersion: 4,
-  clusterOnly: true,
   async handle(request, context) {
     const partitions = partitionsOf(request);
     const { replicaManager } = context.broker;
