@@ -12,7 +12,6 @@ export const alterPartitionHandler = defineHandler({
   response: alterPartitionResponse,
   minVersion: 0,
   maxVersion: 3,
-  clusterOnly: true,
   async handle(request, context) {
     const controller = context.broker.controller;
     if (controller === undefined || !controller.isActive) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] };

@@ -12,7 +12,6 @@ export const controlledShutdownHandler = defineHandler({
   response: controlledShutdownResponse,
   minVersion: 0,
   maxVersion: 3,
-  clusterOnly: true,
   async handle(request, context) {
     const controller = context.broker.controller;
     if (controller === undefined || !controller.isActive) return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] };
