@@ -1,41 +1,18 @@
 import { Connection } from '../../client/connection.ts';
-import type { ClientApi } from '../../client/apis.ts';
 import { Apis } from '../../client/apis.ts';
 import { KafkaClientError } from '../../client/errors.ts';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/errors.ts';
-import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
-import type { FetchRequest, FetchRequestFetchTopic, FetchResponse, FetchResponsePartitionData } from '../../protocol/generated/fetch.ts';
+import type { FetchResponsePartitionData } from '../../protocol/generated/fetch.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { Logger } from '../logger.ts';
 import type { Time, Timer } from '../time.ts';
-import {
-  divergenceTruncationOffset, PartitionFetchState, topicPartitionKey, type FollowerPartitionAccess,
-} from './replica-fetch-state.ts';
+import { buildReplicaFetchRequest, LAST_NAME_VERSION, ReplicaFetch, withReplica, type ReplicaFetcherSettings } from './replica-fetch-request.ts';
+import { divergenceTruncationOffset, PartitionFetchState, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
 
-/**
- * Fetch as a follower speaks it: v12 brings lastFetchedEpoch and the leader's divergingEpoch
- * answer (KIP-595), so truncation happens on the fetch path with no OffsetForLeaderEpoch round
- * trip; v13 names topics by id; v15 sends the replica id with the broker epoch (ReplicaState).
- */
-const ReplicaFetch: ClientApi<FetchRequest, FetchResponse> = { name: 'Fetch', request: fetchRequest, response: fetchResponse, minVersion: 12, maxVersion: 17 };
-const LAST_NAME_VERSION = 12;
-const FIRST_REPLICA_STATE_VERSION = 15;
+export type { ReplicaFetcherSettings } from './replica-fetch-request.ts';
+
 const LATEST_TIMESTAMP = -1n;
 const EARLIEST_TIMESTAMP = -2n;
-
-/** The replica.* configs a fetcher works by. */
-export interface ReplicaFetcherSettings {
-  /** replica.fetch.wait.max.ms: how long the leader may hold a fetch that has nothing new (the long poll). */
-  readonly maxWaitMs: number;
-  readonly minBytes: number;
-  /** replica.fetch.response.max.bytes */
-  readonly maxBytes: number;
-  /** replica.fetch.max.bytes */
-  readonly partitionMaxBytes: number;
-  readonly backoffMs: number;
-  /** replica.socket.timeout.ms: connect, and answer beyond the long poll. */
-  readonly socketTimeoutMs: number;
-}
 
 export interface ReplicaFetcherOptions {
   readonly brokerId: number;
@@ -47,12 +24,6 @@ export interface ReplicaFetcherOptions {
   readonly logger: Logger;
   readonly time: Time;
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
-}
-
-/** What one fetch asked for a partition: its answer applies only if the partition is still there. */
-interface SentPartition {
-  readonly state: PartitionFetchState;
-  readonly fetchOffset: number;
 }
 
 /**
@@ -164,15 +135,16 @@ export class ReplicaFetcher {
 
   async #fetchOnce(fetchable: PartitionFetchState[]): Promise<void> {
     const connection = await this.#connect();
-    const { request, sent, byId } = this.#buildRequest(fetchable);
+    const { request, sent, byId } = buildReplicaFetchRequest(fetchable, this.#options.partitions, this.#options.settings);
     if (sent.size === 0) {
       this.#delay(fetchable);
       return;
     }
     const negotiated = connection.versionFor(ReplicaFetch);
     const version = byId ? negotiated : Math.min(negotiated, LAST_NAME_VERSION);
-    const { settings } = this.#options;
-    const response = await connection.send(ReplicaFetch, this.#withReplica(request, version), { version, extraTimeoutMs: settings.maxWaitMs });
+    const { settings, brokerId, brokerEpoch } = this.#options;
+    const body = withReplica(request, version, brokerId, brokerEpoch());
+    const response = await connection.send(ReplicaFetch, body, { version, extraTimeoutMs: settings.maxWaitMs });
     if (!this.#running) return;
     if ((response.errorCode ?? ErrorCode.NONE) !== ErrorCode.NONE) {
       this.#logger.warn({ error: errorName(response.errorCode ?? 0) }, `fetch from broker ${this.sourceBrokerId} failed as a whole`);
@@ -206,45 +178,6 @@ export class ReplicaFetcher {
     }
     this.#connection = connection;
     return connection;
-  }
-
-  #buildRequest(fetchable: PartitionFetchState[]): { request: FetchRequest; sent: Map<string, SentPartition>; byId: boolean } {
-    const { settings } = this.#options;
-    const topics = new Map<string, FetchRequestFetchTopic>();
-    const sent = new Map<string, SentPartition>();
-    let byId = true;
-    for (const state of fetchable) {
-      const log = this.#options.partitions(state.topic, state.partition);
-      if (log === undefined) continue; // no longer a follower here: the replica manager removes it
-      if (state.topicId === ZERO_UUID) byId = false;
-      let topic = topics.get(state.topic);
-      if (topic === undefined) {
-        topic = { topic: state.topic, topicId: state.topicId, partitions: [] };
-        topics.set(state.topic, topic);
-      }
-      topic.partitions.push({
-        partition: state.partition,
-        currentLeaderEpoch: state.currentLeaderEpoch,
-        fetchOffset: BigInt(state.fetchOffset),
-        lastFetchedEpoch: state.lastFetchedEpoch,
-        logStartOffset: BigInt(log.logStartOffset),
-        partitionMaxBytes: settings.partitionMaxBytes,
-      });
-      sent.set(state.key, { state, fetchOffset: state.fetchOffset });
-    }
-    const request: FetchRequest = {
-      maxWaitMs: settings.maxWaitMs, minBytes: settings.minBytes, maxBytes: settings.maxBytes, isolationLevel: 0,
-      sessionId: 0, sessionEpoch: -1, topics: [...topics.values()], forgottenTopicsData: [], rackId: '',
-    };
-    return { request, sent, byId };
-  }
-
-  /** The follower names itself: ReplicaState with its broker epoch from v15 (KIP-903), the replica id before. */
-  #withReplica(request: FetchRequest, version: number): FetchRequest {
-    const { brokerId, brokerEpoch } = this.#options;
-    return version >= FIRST_REPLICA_STATE_VERSION
-      ? { ...request, replicaState: { replicaId: brokerId, replicaEpoch: brokerEpoch() } }
-      : { ...request, replicaId: brokerId };
   }
 
   async #onPartitionData(connection: Connection, state: PartitionFetchState, data: FetchResponsePartitionData): Promise<void> {
@@ -292,6 +225,7 @@ export class ReplicaFetcher {
     const offset = divergenceTruncationOffset(log, { epoch, endOffset });
     this.#logger.info({ topic: state.topic, partition: state.partition, divergingEpoch: epoch, leaderEndOffset: endOffset, truncateTo: offset, logEndOffset: log.logEndOffset },
       'log diverges from the leader\'s: truncating');
+    const before = log.logEndOffset;
     try {
       log.truncateTo(offset);
     } catch (error) {
@@ -299,6 +233,8 @@ export class ReplicaFetcher {
       return;
     }
     state.followLog(log);
+    // The leader answers a divergence at once: one that cuts nothing would be asked again in a tight loop.
+    if (log.logEndOffset === before) this.#delay([state]);
   }
 
   /**
