@@ -191,9 +191,7 @@ export class ReplicaFetcher {
     } else if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
       await this.#onOutOfRange(connection, state, log);
     } else if (code === ErrorCode.FENCED_LEADER_EPOCH) {
-      this.#logger.info({ topic: state.topic, partition: state.partition, leaderEpoch: state.currentLeaderEpoch },
-        'the leader has a newer leader epoch than this replica: waiting for the LeaderAndIsr that brings it before fetching again');
-      this.#markFailed(state);
+      this.#onFenced(state);
     } else {
       // NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: the leader may not have
       // learned of its leadership yet. Retried after the backoff, as Kafka does.
@@ -262,7 +260,8 @@ export class ReplicaFetcher {
       }
     } catch (error) {
       if (error instanceof KafkaClientError && error.code === ErrorCode.NETWORK_EXCEPTION) throw error;
-      this.#onLogError(state, error);
+      if (error instanceof KafkaClientError && error.code === ErrorCode.FENCED_LEADER_EPOCH) this.#onFenced(state);
+      else this.#onLogError(state, error);
       return;
     }
     state.followLog(log);
@@ -302,6 +301,12 @@ export class ReplicaFetcher {
       this.#logger.warn({ err: error, topic: state.topic, partition: state.partition }, `fetched data not applied; retrying in ${this.#options.settings.backoffMs} ms`);
       this.#delay([state]);
     }
+  }
+
+  #onFenced(state: PartitionFetchState): void {
+    this.#logger.info({ topic: state.topic, partition: state.partition, leaderEpoch: state.currentLeaderEpoch },
+      'the leader has a newer leader epoch than this replica: waiting for the LeaderAndIsr that brings it before fetching again');
+    this.#markFailed(state);
   }
 
   #markFailed(state: PartitionFetchState): void {
