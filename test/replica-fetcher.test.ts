@@ -14,7 +14,7 @@ import { ErrorCode } from '../src/protocol/errors.ts';
 import { FollowerLog } from './helpers/follower-log.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { batchOf, createTopic, deleteRecordsBefore, produce } from './helpers/kafka-apis.ts';
-import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { startTestBroker, waitForParkedFetches, type TestBroker } from './helpers/test-broker.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { waitFor } from './helpers/wait-for.ts';
@@ -60,15 +60,25 @@ function leaderBytes(topic: string, partition = 0): Buffer {
   return log.read(log.logStartOffset, 64 * 1024 * 1024).records;
 }
 
-function startManager(logs: FollowerLog[], { endpoint = { host: leader.host, port: leader.port }, logger = createSilentLogger(), config = {} }: {
-  endpoint?: { host: string; port: number }; logger?: Logger; config?: Record<string, string>;
+/** A topic holding one record on the leader and its empty follower log, with a proxy to the leader that the test can cut. */
+async function followerBehindProxy(topic: string, value: string): Promise<{ log: FollowerLog; proxy: TcpProxy }> {
+  const topicId = await topicOnLeader(topic);
+  await produceValues(topic, [value]);
+  const proxy = await startTcpProxy(leader.port, leader.host);
+  cleanups.push(() => proxy.close());
+  return { log: await followerLog(topic, topicId), proxy };
+}
+
+/** A follower's fetchers for `logs`, all led by the test's broker, reached where `endpoint` says now. */
+function startManager(logs: FollowerLog[], { endpoint = () => ({ host: leader.host, port: leader.port }), logger = createSilentLogger(), config = {} }: {
+  endpoint?: () => { host: string; port: number }; logger?: Logger; config?: Record<string, string>;
 } = {}): ReplicaFetcherManager {
   const byKey = new Map(logs.map((log) => [`${log.topic}-${log.partition}`, log]));
   const manager = new ReplicaFetcherManager({
     brokerId: FOLLOWER_ID, brokerEpoch: () => 42n, logger, time: systemTime,
     config: parseBrokerConfig({ 'node.id': String(FOLLOWER_ID), 'replica.fetch.backoff.ms': '50', ...config }),
     partitions: (topic, partition) => byKey.get(`${topic}-${partition}`),
-    endpoint: (brokerId) => (brokerId === LEADER_ID ? endpoint : undefined),
+    endpoint: (brokerId) => (brokerId === LEADER_ID ? endpoint() : undefined),
   });
   cleanups.push(() => manager.shutdown());
   manager.addFetcherForPartitions(logs.map((log) => ({ topic: log.topic, partition: log.partition, leaderId: LEADER_ID, leaderEpoch: log.leaderEpoch })));
@@ -191,12 +201,8 @@ test('a follower ahead of its leader\'s epoch (UNKNOWN_LEADER_EPOCH) retries unt
 });
 
 test('a follower cut off from its leader reconnects after the backoff and copies what it missed', async () => {
-  const topicId = await topicOnLeader('reconnect');
-  await produceValues('reconnect', ['before']);
-  const proxy = await startTcpProxy(leader.port, leader.host);
-  cleanups.push(() => proxy.close());
-  const log = await followerLog('reconnect', topicId);
-  startManager([log], { endpoint: { host: '127.0.0.1', port: proxy.port } });
+  const { log, proxy } = await followerBehindProxy('reconnect', 'before');
+  startManager([log], { endpoint: () => ({ host: '127.0.0.1', port: proxy.port }) });
   await caughtUp(log);
   await proxy.cut();
   await produceValues('reconnect', ['during']);
@@ -206,20 +212,9 @@ test('a follower cut off from its leader reconnects after the backoff and copies
 });
 
 test('a new leader endpoint moves the partitions to a new fetcher; removing the last partition stops it', async () => {
-  const topicId = await topicOnLeader('moves');
-  await produceValues('moves', ['one']);
-  const proxy = await startTcpProxy(leader.port, leader.host);
-  cleanups.push(() => proxy.close());
-  const log = await followerLog('moves', topicId);
+  const { log, proxy } = await followerBehindProxy('moves', 'one');
   let endpoint = { host: '127.0.0.1', port: proxy.port };
-  const manager = new ReplicaFetcherManager({
-    brokerId: FOLLOWER_ID, brokerEpoch: () => 7n, logger: createSilentLogger(), time: systemTime,
-    config: parseBrokerConfig({ 'node.id': String(FOLLOWER_ID), 'replica.fetch.backoff.ms': '50' }),
-    partitions: (topic, partition) => (topic === 'moves' && partition === 0 ? log : undefined),
-    endpoint: () => endpoint,
-  });
-  cleanups.push(() => manager.shutdown());
-  manager.addFetcherForPartitions([{ topic: 'moves', partition: 0, leaderId: LEADER_ID, leaderEpoch: 0 }]);
+  const manager = startManager([log], { endpoint: () => endpoint });
   await caughtUp(log);
 
   // The leader is now reached at another address (it restarted there); the old one goes dark.
