@@ -200,6 +200,22 @@ test('a follower ahead of its leader\'s epoch (UNKNOWN_LEADER_EPOCH) retries unt
   await caughtUp(log);
 });
 
+test('a partition whose follower log fails stops until the next LeaderAndIsr; the others go on', async () => {
+  const topicId = await topicOnLeader('log-fails', 2);
+  const logs = [await followerLog('log-fails', topicId, 0), await followerLog('log-fails', topicId, 1)];
+  const { logger, lines } = createCapturingLogger();
+  const manager = startManager(logs, { logger });
+  logs[0]!.log.markOffline();
+  await produceValues('log-fails', ['lost'], 0);
+  await produceValues('log-fails', ['kept'], 1);
+  await waitFor(() => manager.isFailed('log-fails', 0), 10_000, { what: 'the failed partition stopped' });
+  await caughtUp(logs[1]!);
+  assert.ok(lines.some((line) => line.topic === 'log-fails' && line.partition === 0 && line.level >= 50), 'an error says why it stopped');
+  await produceValues('log-fails', ['more'], 1);
+  await caughtUp(logs[1]!);
+  assert.deepEqual(logs[1]!.records().map((r) => r.value), ['kept', 'more']);
+});
+
 test('a follower cut off from its leader reconnects after the backoff and copies what it missed', async () => {
   const { log, proxy } = await followerBehindProxy('reconnect', 'before');
   startManager([log], { endpoint: () => ({ host: '127.0.0.1', port: proxy.port }) });

@@ -289,11 +289,18 @@ export class ReplicaFetcher {
   /**
    * A batch the log refused (CORRUPT_MESSAGE) or an answer it could not use is retried after the
    * backoff; a failed log (KAFKA_STORAGE_ERROR, or a bug) stops the partition until a LeaderAndIsr,
-   * as Kafka marks it failed.
+   * as Kafka marks it failed. A partition that this broker now leads (NOT_LEADER_OR_FOLLOWER from
+   * the replica manager) waits quietly: the same LeaderAndIsr removes it from the fetcher.
    */
   #onLogError(state: PartitionFetchState, error: unknown): void {
+    const localCode = error instanceof KafkaError ? error.code : undefined;
+    if (localCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+      this.#logger.debug({ topic: state.topic, partition: state.partition }, 'no longer a follower of the partition');
+      this.#delay([state]);
+      return;
+    }
     // The leader's answers (KafkaClientError) are retried; of the log's own errors, only a refused batch is.
-    const retriable = error instanceof KafkaClientError || (error instanceof KafkaError && error.code === ErrorCode.CORRUPT_MESSAGE);
+    const retriable = error instanceof KafkaClientError || localCode === ErrorCode.CORRUPT_MESSAGE;
     if (!retriable) {
       this.#logger.error({ err: error, topic: state.topic, partition: state.partition }, 'replication of the partition stopped: waiting for a LeaderAndIsr');
       this.#markFailed(state);
