@@ -104,14 +104,14 @@ export const brokerConfigDefinitions = Object.freeze({
   'controlled.shutdown.max.retries': doc(int(3, 0), 'How many times a stopping broker asks the controller again while it still leads partitions.'),
   'controlled.shutdown.retry.backoff.ms': doc(long(5000, 0), 'How long a stopping broker waits before asking the controller again.'),
   'controller.socket.timeout.ms': doc(int(30000, 1), 'How long the controller waits for a broker to answer one of its requests.'),
-  'num.replica.fetchers': withoutEffect(doc(int(1, 1), 'How many fetchers copy records from each source broker.'), ALONE),
-  'replica.fetch.max.bytes': withoutEffect(doc(int(1048576, 0), 'How many bytes a follower asks for per partition in one fetch.'), ALONE),
-  'replica.fetch.response.max.bytes': withoutEffect(doc(int(10485760, 0), 'How many bytes a follower accepts in one whole fetch response.'), ALONE),
-  'replica.fetch.min.bytes': withoutEffect(doc(int(1), 'How many bytes a follower\'s fetch waits for before it is answered.'), ALONE),
-  'replica.fetch.wait.max.ms': withoutEffect(doc(int(500), 'How long a follower\'s fetch may wait for replica.fetch.min.bytes.'), ALONE),
-  'replica.fetch.backoff.ms': withoutEffect(doc(int(1000, 0), 'How long a follower waits after a failed fetch before trying again.'), ALONE),
+  'num.replica.fetchers': doc(int(1, 1), 'How many fetchers copy records from each source broker.'),
+  'replica.fetch.max.bytes': doc(int(1048576, 0), 'How many bytes a follower asks for per partition in one fetch.'),
+  'replica.fetch.response.max.bytes': doc(int(10485760, 0), 'How many bytes a follower accepts in one whole fetch response.'),
+  'replica.fetch.min.bytes': doc(int(1), 'How many bytes a follower\'s fetch waits for before it is answered.'),
+  'replica.fetch.wait.max.ms': doc(int(500), 'How long a follower\'s fetch may wait for replica.fetch.min.bytes.'),
+  'replica.fetch.backoff.ms': doc(int(1000, 0), 'How long a follower waits after a failed fetch before trying again.'),
   'replica.lag.time.max.ms': doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'),
-  'replica.socket.timeout.ms': withoutEffect(doc(int(30000), 'How long a follower waits for an answer from the leader.'), ALONE),
+  'replica.socket.timeout.ms': doc(int(30000), 'How long a follower waits for an answer from the leader.'),
   'replica.high.watermark.checkpoint.interval.ms': withoutEffect(doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'), ALONE),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
   'max.incremental.fetch.session.cache.slots': withoutEffect(doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'), 'fetch sessions are not kept: every fetch is a full fetch'),
@@ -283,6 +283,13 @@ export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
     if (endpoint.host === '0.0.0.0' || endpoint.host === '::') {
       throw new ConfigError('advertised.listeners', `cannot advertise the non-routable address ${endpoint.host}`);
     }
+  }
+  // As Kafka: a follower's long poll must end before its request times out, and before it would count as lagging.
+  if (parsed.replicaFetchWaitMaxMs > parsed.replicaSocketTimeoutMs) {
+    throw new ConfigError('replica.fetch.wait.max.ms', `${parsed.replicaFetchWaitMaxMs} is more than replica.socket.timeout.ms (${parsed.replicaSocketTimeoutMs})`);
+  }
+  if (parsed.replicaFetchWaitMaxMs > parsed.replicaLagTimeMaxMs) {
+    throw new ConfigError('replica.fetch.wait.max.ms', `${parsed.replicaFetchWaitMaxMs} is more than replica.lag.time.max.ms (${parsed.replicaLagTimeMaxMs})`);
   }
   if (parsed.interBrokerListenerName !== null && !listeners.some((l) => l.name === parsed.interBrokerListenerName)) {
     throw new ConfigError('inter.broker.listener.name', `${parsed.interBrokerListenerName} is not one of the listeners`);

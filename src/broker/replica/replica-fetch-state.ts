@@ -1,0 +1,108 @@
+/**
+ * What a replica fetcher knows of each partition it copies, and the decisions it takes from a
+ * leader's answer that need no I/O (Kafka's PartitionFetchState and
+ * AbstractFetcherThread.getOffsetTruncationState).
+ */
+
+/**
+ * A partition this broker follows, as the replica manager hands it to the fetcher (part
+ * REPLICATION implements it in ReplicaManager.followerPartition). Offsets are those of the local
+ * log; every call acts on the log at once, so the fetcher reads its end again after each.
+ */
+export interface FollowerPartitionAccess {
+  readonly topic: string;
+  readonly partition: number;
+  /** The topic id (Fetch v13+ names topics by it); the zero UUID when unknown, which caps the fetch at v12. */
+  readonly topicId: string;
+  /** The current epoch from LeaderAndIsr (sent as currentLeaderEpoch). */
+  readonly leaderEpoch: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** The last epoch in the leader epoch cache (sent as lastFetchedEpoch); undefined when the cache is empty. */
+  latestEpoch(): number | undefined;
+  /** Kafka's endOffsetForEpoch: the largest epoch <= `epoch` and its end; { -1, -1 } when none is known. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
+  /** The leader's batches, offsets and epochs kept. */
+  appendAsFollower(records: Buffer): void;
+  truncateTo(offset: number): void;
+  truncateFullyAndStartAt(offset: number): void;
+  /** Follower high watermark = min(leader's, own log end offset). */
+  updateHighWatermark(leaderHighWatermark: number): void;
+  /**
+   * The leader's log start offset moved (retention, DeleteRecords): the follower's may follow, as
+   * Kafka's ReplicaFetcherThread does after each append. Optional: without it the follower keeps
+   * its own retention.
+   */
+  maybeIncrementLogStartOffset?(leaderLogStartOffset: number): void;
+}
+
+export const UNDEFINED_EPOCH = -1;
+
+/** One partition being copied from its leader: where the next fetch starts and in which epoch the log ends. */
+export class PartitionFetchState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  readonly topicId: string;
+  /** The epoch LeaderAndIsr gave; a fetch that the leader fences in it waits for the next LeaderAndIsr. */
+  readonly currentLeaderEpoch: number;
+  fetchOffset: number;
+  /** The epoch of the last batch in the local log (Fetch v12's lastFetchedEpoch), -1 for none. */
+  lastFetchedEpoch: number;
+  /** A failed fetch or append delays the partition until then (replica.fetch.backoff.ms); 0 = not delayed. */
+  delayedUntilMs = 0;
+
+  constructor(log: FollowerPartitionAccess, currentLeaderEpoch: number) {
+    this.topic = log.topic;
+    this.partition = log.partition;
+    this.key = topicPartitionKey(log.topic, log.partition);
+    this.topicId = log.topicId;
+    this.currentLeaderEpoch = currentLeaderEpoch;
+    this.fetchOffset = log.logEndOffset;
+    this.lastFetchedEpoch = log.latestEpoch() ?? UNDEFINED_EPOCH;
+  }
+
+  /** The next fetch starts at the log's end, in its latest epoch: after every append or truncation. */
+  followLog(log: FollowerPartitionAccess): void {
+    this.fetchOffset = log.logEndOffset;
+    this.lastFetchedEpoch = log.latestEpoch() ?? UNDEFINED_EPOCH;
+  }
+
+  isFetchable(nowMs: number): boolean {
+    return this.delayedUntilMs <= nowMs;
+  }
+}
+
+export function topicPartitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/**
+ * Where a follower truncates when the leader answers that its log diverges (Fetch v12's
+ * divergingEpoch: the largest epoch the leader has at or below the follower's last one, and where
+ * it ends on the leader). As Kafka's getOffsetTruncationState:
+ * - the follower has that epoch: truncate to the smaller of the two ends of it;
+ * - the follower's largest epoch below it is another: truncate to that epoch's end; the next fetch
+ *   names it and the leader answers again, until both agree on an epoch;
+ * - the follower has no epoch at or below it: the leader's end of the epoch.
+ * Never beyond the follower's own log end.
+ */
+export function divergenceTruncationOffset(log: FollowerPartitionAccess, diverging: { epoch: number; endOffset: number }): number {
+  const logEndOffset = log.logEndOffset;
+  const own = log.endOffsetForEpoch(diverging.epoch);
+  if (own.epoch === UNDEFINED_EPOCH || own.endOffset < 0) return Math.min(diverging.endOffset, logEndOffset);
+  if (own.epoch !== diverging.epoch) return Math.min(own.endOffset, logEndOffset);
+  return Math.min(own.endOffset, diverging.endOffset, logEndOffset);
+}
+
+/**
+ * Which fetcher of a source broker copies a partition, as Kafka's
+ * AbstractFetcherManager.getFetcherId: abs(31 * topic.hashCode() + partition) % num.replica.fetchers,
+ * with Java's String.hashCode, so partitions spread over the fetchers as they do in Kafka.
+ */
+export function fetcherIdFor(topic: string, partition: number, numFetchers: number): number {
+  let hash = 0;
+  for (let i = 0; i < topic.length; i++) hash = (Math.imul(31, hash) + topic.charCodeAt(i)) | 0;
+  const n = (Math.imul(31, hash) + partition) | 0;
+  return (n === -2147483648 ? 0 : Math.abs(n)) % numFetchers;
+}
