@@ -53,6 +53,45 @@ test('three brokers elect one controller, and every broker answers Metadata with
   assert.equal((await describeCluster(brokers[0]!)).controller, controllers[0]!.nodeId);
 });
 
+test('a topic with three replicas: acks=all writes reach every replica, and consumers read them through any broker', { timeout: 90_000 }, async () => {
+  const kafka = new Kafka({ clientId: 'cluster-e2e', brokers: brokers.map((b) => `${b.host}:${b.port}`), logLevel: logLevel.NOTHING });
+  const client = kafka.admin();
+  await client.connect();
+  try {
+    await client.createTopics({ topics: [{ topic: 'replicated', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+    const { topics } = await client.fetchTopicMetadata({ topics: ['replicated'] });
+    for (const partition of topics[0]!.partitions) {
+      assert.deepEqual([...partition.replicas].sort(), [1, 2, 3]);
+      assert.ok(partition.replicas.includes(partition.leader));
+    }
+  } finally {
+    await client.disconnect();
+  }
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const values = Array.from({ length: 300 }, (_, i) => `record-${i}`);
+  for (let i = 0; i < values.length; i += 30) {
+    await producer.send({ topic: 'replicated', acks: -1, messages: values.slice(i, i + 30).map((value, j) => ({ key: String(i + j), value })) });
+  }
+  await producer.disconnect();
+  // Every replica of every partition holds every acknowledged record (the followers copied them).
+  for (let partition = 0; partition < 3; partition++) {
+    const ends = await waitFor(() => {
+      const ends = brokers.map((b) => b.replicaManager.partition('replicated', partition)?.log.logEndOffset);
+      return ends.every((end) => end === ends[0]) ? ends : undefined;
+    }, 30_000, { what: `replicas of partition ${partition} to agree` });
+    assert.ok(ends[0]! > 0);
+  }
+  const consumer = kafka.consumer({ groupId: 'cluster-e2e-readers' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'replicated', fromBeginning: true });
+  const seen = new Set<string>();
+  await consumer.run({ eachMessage: async ({ message }) => { seen.add(message.value!.toString()); } });
+  await waitFor(() => seen.size === values.length || undefined, 60_000, { what: 'the consumer to read every record' });
+  await consumer.disconnect();
+  assert.deepEqual([...seen].sort(), [...values].sort());
+});
+
 test('the controller stops: another takes over and the others see two brokers', { timeout: 60_000 }, async () => {
   const old = brokers.find((b) => b.isController)!;
   await old.close();

@@ -25,6 +25,8 @@ import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
+import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
+import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
 import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
 import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
@@ -129,11 +131,29 @@ async function startWithMetadata(
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
   });
-  const replicaManager = new ReplicaManager(logManager, time, {
+  // Followers copy their leaders through the fetchers; the replica manager tells them which to follow.
+  let replicaManager: ReplicaManager | undefined;
+  const fetchers = zooKeeper === undefined ? undefined : new ReplicaFetcherManager({
+    brokerId: config.nodeId,
+    brokerEpoch: () => zooKeeper.brokerEpoch,
+    config,
+    logger,
+    time,
+    partitions: (topic, partition) => replicaManager?.followerPartition(topic, partition),
+    endpoint: (brokerId) => zooKeeper.cache.interBrokerEndpoint(brokerId) ?? replicaManager?.leaderEndpoint(brokerId),
+  });
+  replicaManager = new ReplicaManager(logManager, time, {
     brokerId: config.nodeId,
     replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
-    settingsFor: (topic) => partitionSettings(config, metadata.topic(topic)?.configs ?? {}),
+    settingsFor: (topic) => partitionSettings(config, zooKeeper?.store.cachedTopicConfigs(topic) ?? metadata.topic(topic)?.configs ?? {}),
     logger,
+    ...(zooKeeper === undefined ? {} : {
+      brokerEpoch: () => zooKeeper.brokerEpoch,
+      sendAlterPartition: (request) => zooKeeper.controllerChannel.send(InterBrokerApis.AlterPartition, request),
+      isReplicaIsrEligible: (brokerId) => zooKeeper.cache.aliveBroker(brokerId) !== undefined,
+      leaders: zooKeeper.cache,
+      fetchers,
+    }),
   });
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid, ...(zooKeeper === undefined ? {} : { cache: zooKeeper.cache }) });
   zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
@@ -267,6 +287,7 @@ async function startWithMetadata(
         try {
           // Leaderships move away while this broker still serves (controlled.shutdown.enable).
           await zooKeeper?.controlledShutdown();
+          await fetchers?.shutdown();
           for (const timer of timers) clearInterval(timer);
           cleaner.stop();
           await Promise.all(listeners.map((listener) => listener.close()));

@@ -63,6 +63,11 @@ export class TopicConfigs {
     return this.#configs.get(topic) ?? {};
   }
 
+  /** The topic's overrides as last read; undefined when never read. */
+  cached(topic: string): Readonly<Record<string, string>> | undefined {
+    return this.#configs.get(topic);
+  }
+
   /** The topic's overrides, read from ZooKeeper when not known yet. */
   async load(topic: string): Promise<Readonly<Record<string, string>>> {
     const known = this.#configs.get(topic);

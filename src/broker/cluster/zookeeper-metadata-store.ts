@@ -51,6 +51,11 @@ export class ZooKeeperMetadataStore implements MetadataStore {
     return this.#configs.load(name);
   }
 
+  /** The topic's overrides as last read (topicConfigs), without waiting; undefined when not read yet. */
+  cachedTopicConfigs(name: string): Readonly<Record<string, string>> | undefined {
+    return this.#configs.cached(name);
+  }
+
   /** Told of overrides changed by any broker (through /config/changes). */
   onTopicConfigsChanged(listener: TopicConfigChangeListener): void {
     this.#configs.onChange(listener);

@@ -20,11 +20,14 @@ export const leaderAndIsrHandler = defineHandler({
   // Kafka 3.x brokers serve 0-7; Samsa's controller sends 2+ (partitions grouped by topic).
   minVersion: 0,
   maxVersion: 7,
-  handle(request, context) {
+  async handle(request, context) {
     const partitionStates = statesOf(request);
-    const { replicaManager } = context.broker;
+    const { replicaManager, metadata } = context.broker;
     try {
       checkBrokerEpoch(request.brokerEpoch, replicaManager.options.brokerEpoch?.());
+      // A partition's log opens with its topic's overrides, which the UpdateMetadata that names the
+      // topic may not have brought yet: read them first (Kafka's broker reads /config/topics too).
+      await Promise.all([...new Set(partitionStates.map((state) => state.topic))].map((topic) => metadata.topicConfigs(topic)));
       const errors = replicaManager.becomeLeaderOrFollower({
         controllerId: request.controllerId,
         controllerEpoch: request.controllerEpoch,
