@@ -32,7 +32,7 @@ export interface LeaderAndIsrState {
   readonly replicas: readonly number[];
 }
 
-/** The controller's answer to one proposed ISR change; undefined fields mean it failed. */
+/** The controller's answer to one proposed ISR change (AlterPartition's partition data). */
 export interface IsrChangeAnswer {
   readonly errorCode: number;
   readonly leaderEpoch: number;
@@ -132,7 +132,7 @@ export class LeaderReplicas {
    * ISR. Refused because it could not apply (not attempted, ineligible replica, unknown
    * partition): back to the committed ISR, to be proposed again. Fenced or a stale partition
    * epoch: the proposal stays pending, so no other is made, until the controller's LeaderAndIsr.
-   * Returns the new partition epoch when accepted.
+   * `changed`: the ISR state moved (the caller recomputes the high watermark).
    */
   answer(sent: IsrState, answer: IsrChangeAnswer): { accepted: boolean; changed: boolean } {
     if (this.isrState !== sent) return { accepted: false, changed: false };
