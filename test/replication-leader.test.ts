@@ -70,7 +70,7 @@ test('acks=all from KafkaJS is answered once the follower fetched past the recor
   }
 });
 
-test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new leader (Produce v10+, Fetch v12+); a fetch from a non-replica is refused', async () => {
+test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new leader (Produce v10+, Fetch v12+); a fetch from a replica the leader does not know is UNKNOWN_LEADER_EPOCH', async () => {
   const { client } = broker;
   const { topicId } = await createTopic(client, 'moved');
   await client.call(LeaderAndIsr, 7, leaderAndIsr('moved', topicId!, { leader: 2, leaderEpoch: 4, isr: [2, 1], replicas: [2, 1] }));
@@ -86,7 +86,7 @@ test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new le
 
   const { topicId: ledId } = await createTopic(client, 'led-alone');
   await client.call(LeaderAndIsr, 7, leaderAndIsr('led-alone', ledId!, { leader: 1, leaderEpoch: 1, isr: [1], replicas: [1] }));
-  assert.equal((await followerFetch('led-alone', 0n, 7)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await followerFetch('led-alone', 0n, 7)).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH, 'a replica this leader does not know retries');
 });
 
 test('LeaderAndIsr and StopReplica from an older controller are refused with STALE_CONTROLLER_EPOCH for every partition', async () => {

@@ -222,7 +222,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         let highWatermark = read.highWatermark;
         if (fetcher !== undefined) {
           broker.replicaManager.updateFollowerFetchState(partition, fetcher.replicaId, {
-            fetchOffset, logStartOffset: Number(requested.logStartOffset ?? -1n), brokerEpoch: fetcher.brokerEpoch,
+            fetchOffset, logStartOffset: Number(requested.logStartOffset ?? -1n), brokerEpoch: fetcher.brokerEpoch, leaderEpochGiven: currentLeaderEpoch >= 0,
           });
           highWatermark = partition.highWatermark;
         }

@@ -97,14 +97,21 @@ export class LeaderReplicas {
 
   /**
    * A follower's fetch arrived (Kafka's updateFollowerFetchState). A broker that is not an assigned
-   * follower is told NOT_LEADER_OR_FOLLOWER, as is a fetch from an older life of the broker.
+   * follower may know a newer assignment than this leader: with a leader epoch in its fetch it is
+   * told UNKNOWN_LEADER_EPOCH, without one NOT_LEADER_OR_FOLLOWER, both retried (Kafka's
+   * followerReplicaOrThrow). A fetch from an older life of the broker is NOT_LEADER_OR_FOLLOWER.
    */
-  updateFollower(followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number }, nowMs: number, leaderLogEndOffset: number): void {
+  updateFollower(followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number; leaderEpochGiven?: boolean }, nowMs: number, leaderLogEndOffset: number): void {
     const state = this.followers.get(followerId);
     if (state === undefined) {
-      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${followerId} is not a follower of this partition`);
+      throw new KafkaError(
+        fetch.leaderEpochGiven === true ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${followerId} is not an assigned replica of this partition`,
+      );
     }
-    this.followers.set(followerId, updateFetchState(state, { ...fetch, fetchTimeMs: nowMs, leaderLogEndOffset }));
+    this.followers.set(followerId, updateFetchState(state, {
+      fetchOffset: fetch.fetchOffset, logStartOffset: fetch.logStartOffset, brokerEpoch: fetch.brokerEpoch, fetchTimeMs: nowMs, leaderLogEndOffset,
+    }));
   }
 
   highWatermark(view: LeaderReplicaView, nowMs: number): number {

@@ -199,7 +199,7 @@ export class Partition implements FollowerPartitionAccess {
    * A follower's fetch (leader only): its state moves, and so may the high watermark. Returns
    * whether the high watermark moved, and the ISR expansion to propose if the follower may join.
    */
-  updateFollowerFetchState(followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number }): { highWatermarkMoved: boolean; expand: IsrState | undefined } {
+  updateFollowerFetchState(followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number; leaderEpochGiven?: boolean }): { highWatermarkMoved: boolean; expand: IsrState | undefined } {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${this.key}`);
     this.replication.updateFollower(followerId, fetch, this.time.now(), this.log.logEndOffset);
     const highWatermarkMoved = this.maybeIncrementHighWatermark();

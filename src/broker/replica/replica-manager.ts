@@ -202,7 +202,7 @@ export class ReplicaManager {
    * offset is its fetch offset. The high watermark may move (waking consumers and acks=all
    * produces), and a follower that caught up is proposed for the ISR.
    */
-  updateFollowerFetchState(partition: Partition, followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number }): void {
+  updateFollowerFetchState(partition: Partition, followerId: number, fetch: { fetchOffset: number; logStartOffset: number; brokerEpoch: number; leaderEpochGiven?: boolean }): void {
     const { highWatermarkMoved, expand } = partition.updateFollowerFetchState(followerId, fetch);
     if (highWatermarkMoved) this.wake(partition.key);
     if (expand !== undefined) this.proposeIsr(partition, expand);
