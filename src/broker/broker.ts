@@ -26,6 +26,7 @@ import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
+import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
 import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
 import { CloseConnectionError } from './server/connection.ts';
@@ -149,7 +150,10 @@ async function startWithMetadata(
     logger,
     ...(zooKeeper === undefined ? {} : {
       brokerEpoch: () => zooKeeper.brokerEpoch,
-      sendAlterPartition: (request) => zooKeeper.controllerChannel.send(InterBrokerApis.AlterPartition, request),
+      sendAlterPartition: (request) => zooKeeper.controllerChannel.send(
+        InterBrokerApis.AlterPartition,
+        (version) => alterPartitionRequestForVersion(request, version, (topicId) => zooKeeper.cache.topicNameById(topicId)),
+      ),
       isReplicaIsrEligible: (brokerId) => zooKeeper.cache.aliveBroker(brokerId) !== undefined,
       leaders: zooKeeper.cache,
       fetchers,
