@@ -1,8 +1,9 @@
 /**
  * The replica fetcher against a real leader: an in-process single-node Samsa broker leads the
  * partitions, and the follower's logs are real PartitionLogs in temp dirs behind the
- * FollowerPartitionAccess the replica manager gives in a cluster. The leader's epochs move as the
- * controller's LeaderAndIsr moves them, through its replica manager.
+ * FollowerPartitionAccess the replica manager gives in a cluster. The tests play the controller:
+ * LeaderAndIsr makes the broker lead each partition, with the follower (broker 2) among its replicas
+ * but not in its ISR (so the leader's high watermark is its log end), and moves its leader epochs.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +12,9 @@ import { createCapturingLogger, createSilentLogger, type Logger } from '../src/b
 import { ReplicaFetcherManager } from '../src/broker/replica/replica-fetcher-manager.ts';
 import { systemTime } from '../src/broker/time.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
+import { leaderAndIsrRequest, leaderAndIsrResponse } from '../src/protocol/generated/leader-and-isr.ts';
 import { FollowerLog } from './helpers/follower-log.ts';
-import { KafkaApiClient } from './helpers/kafka-api-client.ts';
+import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { batchOf, createTopic, deleteRecordsBefore, produce } from './helpers/kafka-apis.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { startTestBroker, waitForParkedFetches, type TestBroker } from './helpers/test-broker.ts';
@@ -21,6 +23,7 @@ import { waitFor } from './helpers/wait-for.ts';
 
 const LEADER_ID = 1;
 const FOLLOWER_ID = 2;
+const LeaderAndIsr = api(leaderAndIsrRequest, leaderAndIsrResponse);
 
 let leader: TestBroker;
 let client: KafkaApiClient;
@@ -38,18 +41,36 @@ after(async () => {
   await removeTempDir(leader.dataDir);
 });
 
+/** A topic the broker leads in leader epoch 1, with the follower among its replicas. */
 async function topicOnLeader(name: string, numPartitions = 1): Promise<string> {
   const created = await createTopic(client, name, { numPartitions });
   assert.equal(created.errorCode, ErrorCode.NONE);
+  await leadIn(name, created.topicId!, 1, numPartitions);
   return created.topicId!;
 }
 
+/** The controller's LeaderAndIsr: the broker leads `topic` in `leaderEpoch`; replicas [leader, follower], ISR [leader]. */
+async function leadIn(topic: string, topicId: string, leaderEpoch: number, numPartitions = 1): Promise<void> {
+  const response = await client.call(LeaderAndIsr, 7, {
+    controllerId: LEADER_ID, controllerEpoch: 1, brokerEpoch: -1n, type: 0,
+    topicStates: [{
+      topicName: topic, topicId,
+      partitionStates: Array.from({ length: numPartitions }, (_, partitionIndex) => ({
+        partitionIndex, controllerEpoch: 1, leader: LEADER_ID, leaderEpoch, isr: [LEADER_ID], partitionEpoch: leaderEpoch,
+        replicas: [LEADER_ID, FOLLOWER_ID], isNew: false,
+      })),
+    }],
+    liveLeaders: [{ brokerId: LEADER_ID, hostName: leader.host, port: leader.port }],
+  });
+  assert.deepEqual(response.topics?.[0]?.partitionErrors.map((p) => p.errorCode), Array(numPartitions).fill(ErrorCode.NONE));
+}
+
 async function produceValues(topic: string, values: string[], partition = 0): Promise<void> {
-  assert.equal((await produce(client, topic, partition, batchOf(values))).errorCode, ErrorCode.NONE);
+  assert.equal((await produce(client, topic, partition, batchOf(values), { acks: 1 })).errorCode, ErrorCode.NONE);
 }
 
 async function followerLog(topic: string, topicId: string, partition = 0): Promise<FollowerLog> {
-  const log = await FollowerLog.open(topic, partition, { topicId });
+  const log = await FollowerLog.open(topic, partition, { topicId, leaderEpoch: 1 });
   cleanups.push(() => log.remove());
   return log;
 }
@@ -100,7 +121,7 @@ test('a follower holds the leader\'s batches byte for byte, its high watermark f
   for (const log of logs) await caughtUp(log);
   assert.deepEqual(logs[0]!.records().map((r) => r.value), ['a', 'b', 'c']);
   assert.equal(logs[1]!.logEndOffset, 0);
-  assert.deepEqual(logs[2]!.epochs(), [{ epoch: 0, startOffset: 0 }], 'the leader\'s epochs come with its batches');
+  assert.deepEqual(logs[2]!.epochs(), [{ epoch: 1, startOffset: 0 }], 'the leader\'s epochs come with its batches');
 
   // Caught up, the follower's fetch waits at the leader, and an append answers it.
   await waitForParkedFetches(leader);
@@ -112,39 +133,39 @@ test('a follower holds the leader\'s batches byte for byte, its high watermark f
 test('a follower whose tail diverges truncates it at the leader\'s epoch boundary and copies the leader\'s records', async () => {
   const topicId = await topicOnLeader('diverge');
   await produceValues('diverge', ['one', 'two']);
-  // The follower had copied offsets 0-1, then led in epoch 0 and wrote past them what nobody else got.
+  // The follower had led epoch 1 and written past offset 1 what only the leader-to-be had copied before it died.
   const log = await followerLog('diverge', topicId);
   log.appendAsFollower(leaderBytes('diverge'));
-  log.appendAsLeader(['lost-1', 'lost-2', 'lost-3', 'lost-4'], 0);
-  leader.replicaManager.makeLeader('diverge', 0, 1);
+  log.appendAsLeader(['lost-1', 'lost-2', 'lost-3', 'lost-4'], 1);
+  await leadIn('diverge', topicId, 2);
   await produceValues('diverge', ['three', 'four', 'five']);
-  log.leaderEpoch = 1;
+  log.leaderEpoch = 2;
   startManager([log]);
   await caughtUp(log);
   assert.deepEqual(log.records().map((r) => r.value), ['one', 'two', 'three', 'four', 'five']);
-  assert.deepEqual(log.epochs(), [{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 2 }]);
+  assert.deepEqual(log.epochs(), [{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 2 }]);
 });
 
 test('a follower with an epoch the leader never had truncates in steps until both agree on an epoch', async () => {
   const topicId = await topicOnLeader('diverge-steps');
-  await produceValues('diverge-steps', ['e0']);
+  await produceValues('diverge-steps', ['e1']);
   const log = await followerLog('diverge-steps', topicId);
   log.appendAsFollower(leaderBytes('diverge-steps'));
-  leader.replicaManager.makeLeader('diverge-steps', 0, 1);
-  await produceValues('diverge-steps', ['e1-a', 'e1-b']);
-  leader.replicaManager.makeLeader('diverge-steps', 0, 3);
-  await produceValues('diverge-steps', ['e3']);
+  await leadIn('diverge-steps', topicId, 2);
+  await produceValues('diverge-steps', ['e2-a', 'e2-b']);
+  await leadIn('diverge-steps', topicId, 4);
+  await produceValues('diverge-steps', ['e4']);
 
-  // Leader: epoch 0 at 0, 1 at 1, 3 at 3. Follower: the leader's epoch 0 at 0, then epoch 2 (a
-  // leadership the leader never saw) from 1: the leader first names epoch 1, which the follower lacks, so it cuts
-  // back to its own end of epoch 0, and the next fetch agrees there.
-  log.leaderEpoch = 3;
+  // Leader: epoch 1 at 0, 2 at 1, 4 at 3. Follower: the leader's epoch 1 at 0, then epoch 3 (a
+  // leadership the leader never saw) from 1: the leader first names epoch 2, which the follower
+  // lacks, so it cuts back to its own end of epoch 1, and the next fetch agrees there.
   // One batch each: a truncation cuts whole batches, and these must be cut at the right one.
-  for (const value of ['e2-a', 'e2-b', 'e2-c', 'e2-d']) log.appendAsLeader([value], 2);
+  for (const value of ['e3-a', 'e3-b', 'e3-c', 'e3-d']) log.appendAsLeader([value], 3);
+  log.leaderEpoch = 4;
   startManager([log]);
   await caughtUp(log);
-  assert.deepEqual(log.records().map((r) => r.value), ['e0', 'e1-a', 'e1-b', 'e3']);
-  assert.deepEqual(log.epochs(), [{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 1 }, { epoch: 3, startOffset: 3 }]);
+  assert.deepEqual(log.records().map((r) => r.value), ['e1', 'e2-a', 'e2-b', 'e4']);
+  assert.deepEqual(log.epochs(), [{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 1 }, { epoch: 4, startOffset: 3 }]);
 });
 
 test('a follower whose log ends before the leader\'s log start starts again at the leader\'s start (OFFSET_OUT_OF_RANGE)', async () => {
@@ -158,12 +179,15 @@ test('a follower whose log ends before the leader\'s log start starts again at t
   assert.deepEqual(log.records(), [{ offset: 3, value: 'r3' }, { offset: 4, value: 'r4' }]);
 });
 
-test('a follower longer than a leader that knows none of its epochs truncates to the leader\'s end (OFFSET_OUT_OF_RANGE)', async () => {
+test('a longer follower whose last epoch the leader cannot place truncates to the leader\'s end (OFFSET_OUT_OF_RANGE)', async () => {
   const topicId = await topicOnLeader('longer');
+  // As after an unclean election: the follower led a later epoch than any the new leader has seen.
   const log = await followerLog('longer', topicId);
-  log.appendAsLeader(['unreplicated-1', 'unreplicated-2'], 0);
-  startManager([log]);
+  log.appendAsLeader(['unreplicated-1', 'unreplicated-2'], 5);
+  const { logger, lines } = createCapturingLogger();
+  startManager([log], { logger });
   await waitFor(() => log.logEndOffset === 0, 10_000, { what: 'the follower cut to the empty leader\'s end' });
+  assert.ok(lines.some((line) => line.topic === 'longer' && line.leaderEndOffset === 0 && /longer than the leader/.test(line.msg)));
   await produceValues('longer', ['first']);
   await caughtUp(log);
   assert.deepEqual(log.records(), [{ offset: 0, value: 'first' }]);
@@ -172,10 +196,9 @@ test('a follower longer than a leader that knows none of its epochs truncates to
 test('a follower the leader fences waits for the next LeaderAndIsr, then resumes', async () => {
   const topicId = await topicOnLeader('fenced');
   await produceValues('fenced', ['before']);
-  leader.replicaManager.makeLeader('fenced', 0, 2);
+  await leadIn('fenced', topicId, 2);
   await produceValues('fenced', ['after']);
   const log = await followerLog('fenced', topicId);
-  log.leaderEpoch = 1;
   const { logger, lines } = createCapturingLogger();
   const manager = startManager([log], { logger });
   await waitFor(() => manager.isFailed('fenced', 0), 10_000, { what: 'the partition paused' });
@@ -191,12 +214,12 @@ test('a follower ahead of its leader\'s epoch (UNKNOWN_LEADER_EPOCH) retries unt
   const topicId = await topicOnLeader('leader-behind');
   await produceValues('leader-behind', ['x']);
   const log = await followerLog('leader-behind', topicId);
-  log.leaderEpoch = 1;
+  log.leaderEpoch = 2;
   const { logger, lines } = createCapturingLogger();
   const manager = startManager([log], { logger });
   await waitFor(() => lines.some((line) => line.topic === 'leader-behind' && line.error === 'UNKNOWN_LEADER_EPOCH'), 10_000, { what: 'a refused fetch' });
   assert.equal(manager.isFailed('leader-behind', 0), false, 'not paused: no other LeaderAndIsr would come');
-  leader.replicaManager.makeLeader('leader-behind', 0, 1);
+  await leadIn('leader-behind', topicId, 2);
   await caughtUp(log);
 });
 
@@ -235,7 +258,7 @@ test('a new leader endpoint moves the partitions to a new fetcher; removing the 
 
   // The leader is now reached at another address (it restarted there); the old one goes dark.
   endpoint = { host: leader.host, port: leader.port };
-  manager.addFetcherForPartitions([{ topic: 'moves', partition: 0, leaderId: LEADER_ID, leaderEpoch: 0 }]);
+  manager.addFetcherForPartitions([{ topic: 'moves', partition: 0, leaderId: LEADER_ID, leaderEpoch: 1 }]);
   await proxy.cut();
   assert.equal(manager.fetcherCount, 1);
   await produceValues('moves', ['two']);
