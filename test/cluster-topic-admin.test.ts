@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Broker } from '../src/broker/broker.ts';
 import { ZooKeeperClient } from '../src/broker/cluster/zookeeper/zookeeper-client.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { callBroker, sendUpdateMetadata, startClusterBroker, updateMetadataFor, type Closers, type PartitionStateSpec } from './helpers/in-process-cluster.ts';
+import { callBroker, startClusterBroker, type Closers } from './helpers/in-process-cluster.ts';
 import { Api, ResourceType } from './helpers/kafka-apis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
@@ -21,11 +21,11 @@ let zkClient: ZooKeeperClient;
 before(async () => {
   zk = await startZooKeeper();
   brokers = [];
-  for (const nodeId of [1, 2, 3]) brokers.push(await startClusterBroker(zk, closers, { chroot: '/admin-test', nodeId }));
+  for (const nodeId of [1, 2, 3]) brokers.push(await startClusterBroker(zk, closers, { chroot: '/admin-test', nodeId, overrides: { 'broker.rack': `rack-${nodeId}` } }));
   zkClient = await ZooKeeperClient.connect({ connect: `${zk.connectString}/admin-test`, sessionTimeoutMs: 2000 });
   closers.push(() => zkClient.close());
-  // Every broker alive, in racks rack-1..3, as the controller would tell them.
-  await sendUpdateMetadata(brokers, (target) => updateMetadataFor(brokers, target));
+  // Every broker alive, in racks rack-1..3, once the controller has told them all.
+  for (const broker of brokers) await waitFor(() => broker.cluster.aliveBrokers().length === 3 || undefined, 30_000, { what: `broker ${broker.nodeId} to see the cluster` });
 });
 
 after(async () => {
@@ -45,15 +45,6 @@ async function zkJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse((await zkClient.getData(path)).data.toString()) as Record<string, unknown>;
 }
 
-/** Plays the controller: every partition of the topic led by its first replica, all in sync. */
-async function electLeaders(topic: string, topicId: string): Promise<void> {
-  const assignment = (await zkJson(`/brokers/topics/${topic}`))['partitions'] as Record<string, number[]>;
-  const partitions: PartitionStateSpec[] = Object.entries(assignment).map(([partition, replicas]) => ({
-    topic, topicId, partition: Number(partition), leader: replicas[0]!, isr: replicas, replicas,
-  }));
-  await sendUpdateMetadata(brokers, (target) => updateMetadataFor(brokers, target, { controllerEpoch: 1, partitions }));
-}
-
 test('CreateTopics writes the rack-aware assignment, topic id and configs to ZooKeeper, and answers once leaders are known', { timeout: 60_000 }, async () => {
   const answer = callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('orders', { configs: { 'retention.ms': '3600000' } }));
   const assignment = await waitFor(() => zkClient.exists('/brokers/topics/orders').then((stat) => stat && zkJson('/brokers/topics/orders')), 20_000, { what: 'the assignment in ZooKeeper' });
@@ -65,18 +56,17 @@ test('CreateTopics writes the rack-aware assignment, topic id and configs to Zoo
   assert.equal(assignment['version'], 3);
   assert.deepEqual(await zkJson('/config/topics/orders'), { version: 1, config: { 'retention.ms': '3600000' } });
 
-  await electLeaders('orders', assignment['topic_id'] as string);
   const [created] = (await answer).topics;
   assert.equal(created!.errorCode, ErrorCode.NONE);
   assert.equal(created!.topicId, assignment['topic_id']);
   assert.equal(created!.replicationFactor, 3);
 });
 
-test('without a controller to elect leaders, CreateTopics answers REQUEST_TIMED_OUT after its timeout; the topic exists', { timeout: 30_000 }, async () => {
-  const [timedOut] = (await callBroker(brokers[1]!, Api.createTopics, 7, createTopicsBody('slow', { timeoutMs: 300 }))).topics;
-  assert.equal(timedOut!.errorCode, ErrorCode.REQUEST_TIMED_OUT);
-  assert.ok(await zkClient.exists('/brokers/topics/slow'));
-  const [again] = (await callBroker(brokers[2]!, Api.createTopics, 7, createTopicsBody('slow', { timeoutMs: 0 }))).topics;
+test('CreateTopics with timeoutMs 0 answers at once, as Kafka, and the topic exists; creating it again is TOPIC_ALREADY_EXISTS', { timeout: 30_000 }, async () => {
+  const [created] = (await callBroker(brokers[1]!, Api.createTopics, 7, createTopicsBody('quick', { timeoutMs: 0 }))).topics;
+  assert.equal(created!.errorCode, ErrorCode.NONE);
+  assert.ok(await zkClient.exists('/brokers/topics/quick'));
+  const [again] = (await callBroker(brokers[2]!, Api.createTopics, 7, createTopicsBody('quick', { timeoutMs: 0 }))).topics;
   assert.equal(again!.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
 });
 
@@ -88,10 +78,8 @@ test('a replication factor above the live brokers is INVALID_REPLICATION_FACTOR 
 });
 
 test('a config changed on one broker reaches the others through /config/changes', { timeout: 60_000 }, async () => {
-  const created = callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('tuned', { partitions: 1 }));
-  const assignment = await waitFor(() => zkClient.exists('/brokers/topics/tuned').then((stat) => stat && zkJson('/brokers/topics/tuned')), 20_000);
-  await electLeaders('tuned', assignment['topic_id'] as string);
-  assert.equal((await created).topics[0]!.errorCode, ErrorCode.NONE);
+  const created = await callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('tuned', { partitions: 1 }));
+  assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
 
   const altered = await callBroker(brokers[0]!, Api.incrementalAlterConfigs, 1, {
     resources: [{ resourceType: ResourceType.TOPIC, resourceName: 'tuned', configs: [{ name: 'retention.ms', configOperation: 0, value: '123456' }] }],
@@ -117,23 +105,24 @@ test('DeleteTopics marks the topic in /admin/delete_topics and answers once the 
   const created = callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('doomed', { partitions: 2 }));
   const assignment = await waitFor(() => zkClient.exists('/brokers/topics/doomed').then((stat) => stat && zkJson('/brokers/topics/doomed')), 20_000);
   const topicId = assignment['topic_id'] as string;
-  await electLeaders('doomed', topicId);
   assert.equal((await created).topics[0]!.errorCode, ErrorCode.NONE);
 
-  const deleted = callBroker(brokers[1]!, Api.deleteTopics, 6, { topics: [{ name: 'doomed', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 30_000 });
-  await waitFor(() => zkClient.exists('/admin/delete_topics/doomed'), 20_000, { what: 'the deletion mark' });
-  // The controller's part: partitions in deletion are sent with leader -2.
-  const partitions = [0, 1].map((partition) => ({ topic: 'doomed', topicId, partition, leader: -2, isr: [], replicas: [] }));
-  await sendUpdateMetadata(brokers, (target) => updateMetadataFor(brokers, target, { controllerEpoch: 1, partitions }));
-  const [answer] = (await deleted).responses;
+  const deleted = await callBroker(brokers[1]!, Api.deleteTopics, 6, { topics: [{ name: 'doomed', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 30_000 });
+  const [answer] = deleted.responses;
   assert.equal(answer!.errorCode, ErrorCode.NONE);
   assert.equal(answer!.topicId, topicId);
+  // The controller finished the deletion: its znodes are gone, and no broker hosts its partitions.
+  await waitFor(async () => (await zkClient.exists('/admin/delete_topics/doomed')) === null || undefined, 20_000, { what: 'the deletion mark to go' });
+  assert.equal(await zkClient.exists('/brokers/topics/doomed'), null);
+  assert.equal(await zkClient.exists('/config/topics/doomed'), null);
+  for (const broker of brokers) {
+    await waitFor(() => broker.replicaManager.partition('doomed', 0) === undefined || undefined, 20_000, { what: `broker ${broker.nodeId} to drop the partitions` });
+  }
 });
 
 test('CreatePartitions extends the assignment in ZooKeeper with new replicas over the live brokers', { timeout: 60_000 }, async () => {
   const created = callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('growing', { partitions: 1, replicationFactor: 2 }));
   const assignment = await waitFor(() => zkClient.exists('/brokers/topics/growing').then((stat) => stat && zkJson('/brokers/topics/growing')), 20_000);
-  await electLeaders('growing', assignment['topic_id'] as string);
   assert.equal((await created).topics[0]!.errorCode, ErrorCode.NONE);
 
   const grown = await callBroker(brokers[2]!, Api.createPartitions, 3, { topics: [{ name: 'growing', count: 3, assignments: null }], timeoutMs: 0, validateOnly: false });
