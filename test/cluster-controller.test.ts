@@ -312,7 +312,8 @@ test('AlterPartition over the network: ISR changes are checked against epochs an
 
   const dead = others[1]!;
   await cluster.brokers.get(dead)!.stop();
-  const afterDeath = await cluster.waitForState('isr', 0, 'a state without the dead broker', (s) => s.partitionEpoch > answer.partitionEpoch || !s.isr.includes(dead));
+  await waitFor(() => lastUpdateMetadata(controller)?.liveBrokers.every((b) => b.id !== dead), WAIT_MS, { what: 'the controller has seen the broker die' });
+  const afterDeath = (await cluster.state('isr', 0))!;
   const ineligible = await propose([leader, others[0]!, dead], afterDeath.leaderEpoch, afterDeath.partitionEpoch);
   assert.equal(ineligible.topics[0]!.partitions[0]!.errorCode, ErrorCode.INELIGIBLE_REPLICA, 'a dead broker is not put back in the ISR');
 });
