@@ -251,12 +251,17 @@ test('a new controller takes over when the controller dies, loads the state and 
   const firstEpoch = first.controller.epoch;
   await cluster.createTopic('logs', { 0: [first.id, ...[1, 2, 3].filter((id) => id !== first.id)] });
   await cluster.waitForState('logs', 0, 'logs-0 created', (s) => s.leader === first.id);
+  await cluster.createTopic('alone', { 0: [first.id] });
+  await cluster.waitForState('alone', 0, 'alone-0 created', (s) => s.leader === first.id);
 
   await first.stop();
   const second = await cluster.activeController();
   assert.ok(second.controller.epoch > firstEpoch);
   const moved = await cluster.waitForState('logs', 0, 'logs-0 led by a survivor', (s) => s.leader !== first.id && s.leader !== -1);
   assert.equal(moved.controllerEpoch, second.controller.epoch);
+  // Whether the new controller saw the old one's broker go or found it gone, no dead leader stays advertised.
+  const alone = await cluster.waitForState('alone', 0, 'alone-0 offline', (s) => s.leader === -1);
+  assert.deepEqual(alone.isr, [first.id]);
   for (const broker of cluster.brokers.values()) {
     await waitFor(() => lastUpdateMetadata(broker)?.controllerEpoch === second.controller.epoch, WAIT_MS, { what: `broker ${broker.id} hears from the new controller` });
     assert.equal(lastUpdateMetadata(broker)!.controllerId, second.id);
