@@ -251,12 +251,17 @@ test('a new controller takes over when the controller dies, loads the state and 
   const firstEpoch = first.controller.epoch;
   await cluster.createTopic('logs', { 0: [first.id, ...[1, 2, 3].filter((id) => id !== first.id)] });
   await cluster.waitForState('logs', 0, 'logs-0 created', (s) => s.leader === first.id);
+  await cluster.createTopic('alone', { 0: [first.id] });
+  await cluster.waitForState('alone', 0, 'alone-0 created', (s) => s.leader === first.id);
 
   await first.stop();
   const second = await cluster.activeController();
   assert.ok(second.controller.epoch > firstEpoch);
   const moved = await cluster.waitForState('logs', 0, 'logs-0 led by a survivor', (s) => s.leader !== first.id && s.leader !== -1);
   assert.equal(moved.controllerEpoch, second.controller.epoch);
+  // Whether the new controller saw the old one's broker go or found it gone, no dead leader stays advertised.
+  const alone = await cluster.waitForState('alone', 0, 'alone-0 offline', (s) => s.leader === -1);
+  assert.deepEqual(alone.isr, [first.id]);
   for (const broker of cluster.brokers.values()) {
     await waitFor(() => lastUpdateMetadata(broker)?.controllerEpoch === second.controller.epoch, WAIT_MS, { what: `broker ${broker.id} hears from the new controller` });
     assert.equal(lastUpdateMetadata(broker)!.controllerId, second.id);
@@ -312,7 +317,8 @@ test('AlterPartition over the network: ISR changes are checked against epochs an
 
   const dead = others[1]!;
   await cluster.brokers.get(dead)!.stop();
-  const afterDeath = await cluster.waitForState('isr', 0, 'a state without the dead broker', (s) => s.partitionEpoch > answer.partitionEpoch || !s.isr.includes(dead));
+  await waitFor(() => lastUpdateMetadata(controller)?.liveBrokers.every((b) => b.id !== dead), WAIT_MS, { what: 'the controller has seen the broker die' });
+  const afterDeath = (await cluster.state('isr', 0))!;
   const ineligible = await propose([leader, others[0]!, dead], afterDeath.leaderEpoch, afterDeath.partitionEpoch);
   assert.equal(ineligible.topics[0]!.partitions[0]!.errorCode, ErrorCode.INELIGIBLE_REPLICA, 'a dead broker is not put back in the ISR');
 });
@@ -387,8 +393,16 @@ test('ZooKeeper restarted: the controller carries on (or is re-elected) and a to
 
   const after = await cluster.activeController();
   assert.ok(after.controller.epoch >= before.controller.epoch);
+  // A slow restart may outlast sessions: brokers then register again, which the controller must see.
+  for (const broker of cluster.brokers.values()) {
+    await waitFor(() => {
+      const last = lastUpdateMetadata(broker);
+      return last?.controllerEpoch === after.controller.epoch && last.liveBrokers.length === 3;
+    }, WAIT_MS, { what: `broker ${broker.id} told of all brokers by the controller after the restart` });
+  }
   await cluster.createTopic('afterwards', { 0: [3, 2, 1] });
   const created = await cluster.waitForState('afterwards', 0, 'afterwards created after the restart', () => true);
   assert.equal(created.leader, 3);
-  assert.deepEqual(await cluster.state('kept', 0), kept, 'nothing changed for a partition whose brokers all stayed');
+  const stillLed = await cluster.waitForState('kept', 0, 'kept led', (s) => s.leader !== -1);
+  assert.ok(stillLed.leaderEpoch >= kept.leaderEpoch);
 });

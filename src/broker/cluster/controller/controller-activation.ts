@@ -12,7 +12,7 @@ import { ControllerChannelManager } from './controller-channel-manager.ts';
 import { ControllerContext, interBrokerEndpointOf, type TopicPartition } from './controller-context.ts';
 import { ControllerRequestBatch } from './controller-request-batch.ts';
 import { ControllerZk, inBatches } from './controller-zk.ts';
-import { electOfflinePartitions, initializeNewPartitions, type ControllerStep } from './partition-state-changes.ts';
+import { electOfflinePartitions, initializeNewPartitions, removeReplicasFromIsr, type ControllerStep } from './partition-state-changes.ts';
 import { TopicDeletion } from './topic-deletion.ts';
 
 export interface ControllerActivationOptions {
@@ -106,6 +106,10 @@ export class ControllerActivation {
     step.batch.send();
     for (const { topic, partition } of this.#context.allPartitions()) step.batch.addLeaderAndIsr(this.#context.replicas(topic, partition), topic, partition);
     await electOfflinePartitions(step, offlinePartitions(step));
+    // Replicas on brokers that died while there was no controller leave their ISRs (Kafka's
+    // ReplicaStateMachine.startup): no dead leader is left advertised.
+    const dead = new Set([...this.#context.allPartitions()].flatMap(({ topic, partition }) => this.#context.replicas(topic, partition)).filter((id) => !this.#context.liveBrokers.has(id)));
+    if (dead.size > 0) await removeReplicasFromIsr(step, dead, this.#context.partitionsOn(dead));
     await this.#deletion.enqueue(step, await client.getChildren(ZkPaths.deleteTopics));
     this.#send(step);
     this.#loaded = true;
