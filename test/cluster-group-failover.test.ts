@@ -85,15 +85,20 @@ async function restart(admin: Admin, id: number, topic: string): Promise<void> {
   }, 60_000, { what: `broker ${id} back in the ISR of ${topic}` });
 }
 
+/** A client pair and an RF=3 topic holding one round of records, for one group's test. */
+async function setUp(topic: string): Promise<{ admin: Admin; producer: Producer; expected: string[] }> {
+  const admin = new Admin({ bootstrapServers: bootstrap() });
+  const producer = new Producer({ bootstrapServers: bootstrap() });
+  await createTopic(admin, topic);
+  return { admin, producer, expected: await produceRound(producer, topic, 1) };
+}
+
 const sortedEntries = (offsets: Map<number, number>) => [...offsets].sort(([a], [b]) => a - b);
 
 test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordinator, and no acknowledged commit is lost', async () => {
   const topic = 'failover-kafkajs';
   const groupId = 'failover-kafkajs-group';
-  const admin = new Admin({ bootstrapServers: bootstrap() });
-  const producer = new Producer({ bootstrapServers: bootstrap() });
-  await createTopic(admin, topic);
-  const expected = await produceRound(producer, topic, 1);
+  const { admin, producer, expected } = await setUp(topic);
 
   const kafka = new Kafka({ brokers: bootstrap(), clientId: 'failover-kafkajs', logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
@@ -143,10 +148,7 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
 test('our consumer: a KIP-848 consumer group keeps consuming through a SIGKILL of its coordinator, and no acknowledged commit is lost', async () => {
   const topic = 'failover-ours';
   const groupId = 'failover-ours-group';
-  const admin = new Admin({ bootstrapServers: bootstrap() });
-  const producer = new Producer({ bootstrapServers: bootstrap() });
-  await createTopic(admin, topic);
-  const expected = await produceRound(producer, topic, 1);
+  const { admin, producer, expected } = await setUp(topic);
 
   const consumer = new Consumer({
     bootstrapServers: bootstrap(), groupId, groupProtocol: 'consumer', autoOffsetReset: 'earliest', enableAutoCommit: false,

@@ -61,7 +61,7 @@ export class GroupCoordinator {
     this.clusterMode = options.config.zookeeperConnect !== null;
     this.config = groupConfigFrom(options.config);
     this.runtime = new CoordinatorRuntime({
-      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME),
+      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME, this.config.offsetCommitTimeoutMs),
       shardFactory: (context) => new GroupCoordinatorShard(context),
       time: options.time,
       logger: options.logger.child({ component: 'group-coordinator' }),

@@ -21,8 +21,11 @@ export interface CoordinatorLog {
   read(partition: number, fetchOffset: number, maxBytes: number): Buffer;
 }
 
-/** The internal topic's partitions through the replica manager, as Kafka's coordinators write them. */
-export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string): CoordinatorLog {
+/**
+ * The internal topic's partitions through the replica manager, as Kafka's coordinators write them;
+ * a write not replicated within `writeTimeoutMs` (offsets.commit.timeout.ms) fails REQUEST_TIMED_OUT.
+ */
+export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string, writeTimeoutMs: number): CoordinatorLog {
   const partitionOf = (index: number) => replicaManager.leaderPartition(topic, index);
   return {
     hosts: (index) => replicaManager.partition(topic, index) !== undefined,
@@ -32,7 +35,7 @@ export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, top
       // `completion` settles once the high watermark passes the batch (after any flush.messages
       // fsync), or rejects: NOT_LEADER_OR_FOLLOWER when leadership moved meanwhile,
       // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND.
-      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1);
+      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs);
       return { baseOffset, lastOffset, durable: completion };
     },
     logStartOffset: (index) => partitionOf(index).logStartOffset,
