@@ -8,6 +8,7 @@ import type { OffsetCommitRequest } from '../../../protocol/generated/offset-com
 import { LogManager } from '../../../storage/log-manager.ts';
 import type { AliveBroker, ClusterView } from '../../cluster/cluster-view.ts';
 import { LocalMetadataStore } from '../../cluster/local-metadata-store.ts';
+import { partitionSettings } from '../../cluster/topic-settings.ts';
 import { TopicAdmin } from '../../cluster/topic-admin.ts';
 import { parseBrokerConfig, type BrokerConfigInput } from '../../config.ts';
 import { createSilentLogger } from '../../logger.ts';
@@ -28,27 +29,60 @@ function brokersAlive(count: number): ClusterView {
 
 interface Node {
   readonly coordinator: GroupCoordinator;
-  readonly topicAdmin: TopicAdmin;
+  readonly replicaManager: ReplicaManager;
   readonly metadata: LocalMetadataStore;
+  /** LeaderAndIsr from the controller: this broker (0) leads the partitions, with this ISR. */
+  lead(partitions: readonly number[], isr?: readonly number[]): void;
+  /** LeaderAndIsr: broker 1 leads them, this broker follows. */
+  follow(partitions: readonly number[]): void;
+  /** StopReplica (the partitions stay on disk). */
+  stop(partitions: readonly number[]): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A group coordinator over real logs in `dir` (what broker.ts builds), in cluster mode unless zookeeper.connect is null. */
+/**
+ * A group coordinator over real logs in `dir`, wired to the replica manager as broker.ts wires it,
+ * in cluster mode unless zookeeper.connect is null. Leadership comes from LeaderAndIsr and
+ * StopReplica, played here as the controller would send them.
+ */
 async function openNode(dir: string, input: BrokerConfigInput = {}, cluster = brokersAlive(1)): Promise<Node> {
   const config = parseBrokerConfig({
     'node.id': 0, 'log.dirs': dir, 'zookeeper.connect': '127.0.0.1:2181', 'offsets.topic.num.partitions': PARTITIONS,
-    'offsets.topic.replication.factor': 1, ...input,
+    'offsets.topic.replication.factor': 1, 'offsets.commit.timeout.ms': 60_000, ...input,
   });
   const metadata = await LocalMetadataStore.open(dir, 'MkU3OEVBNTcwNTJENDM2Qg');
   const logManager = LogManager.open({ logDirs: config.logDirs, nodeId: 0, clusterId: metadata.clusterId });
-  const replicaManager = new ReplicaManager(logManager, systemTime);
+  const replicaManager = new ReplicaManager(logManager, systemTime, {
+    brokerId: 0,
+    settingsFor: (topic) => partitionSettings(config, metadata.topic(topic)?.configs ?? {}),
+    // No follower fetches anything here: the test plays the followers' fetches itself.
+    fetchers: { addFetcherForPartitions: () => undefined, removeFetcherForPartitions: () => undefined },
+  });
   let ids = 0;
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: () => Buffer.alloc(16, ++ids).toString('base64url') });
   await topicAdmin.loadTopics();
   const coordinator = new GroupCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, time: systemTime, logger });
+  replicaManager.onLeadershipChange((change) => coordinator.onLeadershipChange(change));
   coordinator.startup();
+  const leaderEpochs = new Map<number, number>();
+  const leaderAndIsr = (partitions: readonly number[], leader: number, isr: readonly number[]) => {
+    const errors = replicaManager.becomeLeaderOrFollower({
+      controllerId: 0, controllerEpoch: 1, liveLeaders: [{ brokerId: 1, host: '127.0.0.1', port: 9093 }],
+      partitionStates: partitions.map((partition) => {
+        const leaderEpoch = (leaderEpochs.get(partition) ?? 0) + 1;
+        leaderEpochs.set(partition, leaderEpoch);
+        return { topic: GROUP_METADATA_TOPIC_NAME, partition, leader, leaderEpoch, isr, partitionEpoch: leaderEpoch, replicas: [0, 1, 2], isNew: false };
+      }),
+    });
+    assert.ok([...errors.values()].every((code) => code === ErrorCode.NONE), `LeaderAndIsr answered ${JSON.stringify([...errors])}`);
+  };
   return {
-    coordinator, topicAdmin, metadata,
+    coordinator, replicaManager, metadata,
+    lead: (partitions, isr = [0]) => leaderAndIsr(partitions, 0, isr),
+    follow: (partitions) => leaderAndIsr(partitions, 1, [0, 1]),
+    async stop(partitions) {
+      await replicaManager.stopReplicas(1, partitions.map((partition) => ({ topic: GROUP_METADATA_TOPIC_NAME, partition, leaderEpoch: -1, deletePartition: false })));
+    },
     async close() {
       coordinator.shutdown();
       await replicaManager.close();
@@ -87,10 +121,6 @@ function committed(coordinator: GroupCoordinator, groupId: string): number | und
   return coordinator.runtime.shard(coordinator.partitionFor(groupId))?.offsets.offset(groupId, 'orders', 0)?.committedOffset;
 }
 
-const leader = (...partitions: number[]) => ({ becameLeader: partitions.map((partition) => ({ topic: GROUP_METADATA_TOPIC_NAME, partition, leaderEpoch: 1 })), becameFollower: [], stopped: [] });
-const follower = (...partitions: number[]) => ({ becameLeader: [], becameFollower: partitions.map((partition) => ({ topic: GROUP_METADATA_TOPIC_NAME, partition })), stopped: [] });
-const stopped = (...partitions: number[]) => ({ becameLeader: [], becameFollower: [], stopped: partitions.map((partition) => ({ topic: GROUP_METADATA_TOPIC_NAME, partition })) });
-
 /** A group id on each __consumer_offsets partition, by brute force over a few names. */
 function groupOn(coordinator: GroupCoordinator, partition: number): string {
   for (let i = 0; ; i++) if (coordinator.partitionFor(`group-${i}`) === partition) return `group-${i}`;
@@ -106,7 +136,7 @@ test('in a cluster a partition is coordinated only while this broker leads it: l
     const [g0, g1] = [groupOn(coordinator, 0), groupOn(coordinator, 1)];
     assert.equal(await commitErrorCode(coordinator, g0, 5), ErrorCode.NOT_COORDINATOR);
 
-    coordinator.onLeadershipChange(leader(0, 1));
+    node.lead([0, 1]);
     assert.equal(await commitErrorCode(coordinator, g0, 5), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     await coordinator.runtime.loadPartition(0);
     await coordinator.runtime.loadPartition(1);
@@ -115,17 +145,17 @@ test('in a cluster a partition is coordinated only while this broker leads it: l
     assert.equal(await commitErrorCode(coordinator, g1, 7), ErrorCode.NONE);
 
     // Leadership of partition 0 moves to another broker; partition 1 stays here.
-    coordinator.onLeadershipChange(follower(0));
+    node.follow([0]);
     assert.deepEqual(coordinator.runtime.activePartitions(), [1]);
     assert.equal(await commitErrorCode(coordinator, g0, 6), ErrorCode.NOT_COORDINATOR);
     assert.equal(committed(coordinator, g1), 7);
 
     // It comes back: the groups are what the log holds, the commit made before included.
-    coordinator.onLeadershipChange(leader(0));
+    node.lead([0]);
     await coordinator.runtime.loadPartition(0);
     assert.equal(committed(coordinator, g0), 5);
 
-    coordinator.onLeadershipChange(stopped(0, 1));
+    await node.stop([0, 1]);
     assert.deepEqual(coordinator.runtime.activePartitions(), []);
     await node.close();
   });
@@ -136,12 +166,12 @@ test('a leader epoch bump for a partition already led keeps its state; leadershi
     const node = await openNode(dir);
     const { coordinator } = node;
     await coordinator.ensureOffsetsTopic();
-    coordinator.onLeadershipChange(leader(2));
+    node.lead([2]);
     await coordinator.runtime.loadPartition(2);
     const group = groupOn(coordinator, 2);
     assert.equal(await commitErrorCode(coordinator, group, 3), ErrorCode.NONE);
     const shard = coordinator.runtime.shard(2);
-    coordinator.onLeadershipChange({ becameLeader: [{ topic: GROUP_METADATA_TOPIC_NAME, partition: 2, leaderEpoch: 2 }], becameFollower: [], stopped: [] });
+    node.lead([2]);
     assert.equal(coordinator.runtime.shard(2), shard);
     coordinator.onLeadershipChange({ becameLeader: [], becameFollower: [{ topic: 'orders', partition: 2 }], stopped: [{ topic: 'orders', partition: 2 }] });
     assert.equal(committed(coordinator, group), 3);
@@ -154,9 +184,9 @@ test('a leadership lost while the load runs leaves the partition unloaded', asyn
     const node = await openNode(dir);
     const { coordinator } = node;
     await coordinator.ensureOffsetsTopic();
-    coordinator.onLeadershipChange(leader(0));
+    node.lead([0]);
     const loading = coordinator.runtime.loadPartition(0);
-    coordinator.onLeadershipChange(follower(0));
+    node.follow([0]);
     await loading;
     assert.equal(coordinator.hostsPartition(0), false);
     assert.equal(await commitErrorCode(coordinator, groupOn(coordinator, 0), 1), ErrorCode.NOT_COORDINATOR);
@@ -168,7 +198,7 @@ test('a broker restarted in a cluster loads none of the __consumer_offsets parti
   await withDir(async (dir) => {
     const first = await openNode(dir);
     await first.coordinator.ensureOffsetsTopic();
-    first.coordinator.onLeadershipChange(leader(0, 1, 2));
+    first.lead([0, 1, 2]);
     await Promise.all([0, 1, 2].map((p) => first.coordinator.runtime.loadPartition(p)));
     const group = groupOn(first.coordinator, 1);
     assert.equal(await commitErrorCode(first.coordinator, group, 9), ErrorCode.NONE);
@@ -178,7 +208,7 @@ test('a broker restarted in a cluster loads none of the __consumer_offsets parti
     assert.ok(restarted.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined);
     await restarted.coordinator.ensureOffsetsTopic();
     assert.deepEqual(restarted.coordinator.runtime.activePartitions(), []);
-    restarted.coordinator.onLeadershipChange(leader(1));
+    restarted.lead([1]);
     await restarted.coordinator.runtime.loadPartition(1);
     assert.deepEqual(restarted.coordinator.runtime.activePartitions(), [1]);
     assert.equal(committed(restarted.coordinator, group), 9);
@@ -236,4 +266,30 @@ test('an OffsetCommit is answered only once its records are replicated; one whos
   shrunk.catch(() => undefined);
   t.log.durableWhen(shrunk);
   assert.equal(await answer(4), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+});
+
+test('with a follower in the ISR, an OffsetCommit is answered once the follower has fetched it; one pending when leadership moves is answered NOT_COORDINATOR', async () => {
+  await withDir(async (dir) => {
+    const node = await openNode(dir);
+    const { coordinator, replicaManager } = node;
+    await coordinator.ensureOffsetsTopic();
+    node.lead([0], [0, 1]);
+    await coordinator.runtime.loadPartition(0);
+    const group = groupOn(coordinator, 0);
+    const offsetsPartition = replicaManager.partition(GROUP_METADATA_TOPIC_NAME, 0)!;
+    let answered: number | undefined;
+    const first = commitErrorCode(coordinator, group, 5).then((code) => (answered = code));
+    await coordinator.runtime.idle(0);
+    assert.equal(answered, undefined, 'not answered while the follower lacks the commit');
+    // The follower's next fetch starts past the commit: the high watermark moves and the commit is answered.
+    replicaManager.updateFollowerFetchState(offsetsPartition, 1, { fetchOffset: offsetsPartition.log.logEndOffset, logStartOffset: 0, brokerEpoch: -1 });
+    assert.equal(await first, ErrorCode.NONE);
+
+    const second = commitErrorCode(coordinator, group, 6);
+    await coordinator.runtime.idle(0);
+    node.follow([0]);
+    assert.equal(await second, ErrorCode.NOT_COORDINATOR);
+    assert.equal(coordinator.hostsPartition(0), false);
+    await node.close();
+  });
 });
