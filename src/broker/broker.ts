@@ -163,15 +163,17 @@ async function startWithMetadata(
   zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
   // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.
   if (zooKeeper === undefined) await topicAdmin.loadTopics();
-  const groupCoordinator = new GroupCoordinator({ config, metadata, topicAdmin, replicaManager, time, logger });
-  topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
-  groupCoordinator.startup();
-
-  const endpoints = config.listeners;
   let advertisedListener = { host: '127.0.0.1', port: 0 };
   const cluster: ClusterView = zooKeeper?.cache ?? new LocalClusterView({
     nodeId: config.nodeId, rack: config.brokerRack, endpoint: () => advertisedListener, metadata, replicaManager,
   });
+  const groupCoordinator = new GroupCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, time, logger });
+  topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
+  // The coordinator moves with the leadership of __consumer_offsets partitions (LeaderAndIsr, StopReplica).
+  replicaManager.onLeadershipChange((change) => groupCoordinator.onLeadershipChange(change));
+  groupCoordinator.startup();
+
+  const endpoints = config.listeners;
   const served = servedHandlers(zooKeeper !== undefined);
   const context: BrokerContext = {
     config,

@@ -4,7 +4,7 @@ import type { ClientApi } from './apis.ts';
 import { Apis } from './apis.ts';
 import { ExponentialBackoff } from './backoff.ts';
 import { Connection, type SendOptions } from './connection.ts';
-import { KafkaClientError, networkError } from './errors.ts';
+import { BrokerNotInMetadataError, KafkaClientError, networkError } from './errors.ts';
 
 /** Traffic kinds get their own connection per broker, so a long Fetch never delays a Heartbeat. */
 export type TrafficKind = 'produce' | 'fetch' | 'group' | 'admin';
@@ -138,7 +138,7 @@ export class Cluster {
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     const node = nodeId === BOOTSTRAP_ID ? null : this.#metadata.brokers.get(nodeId);
     if (nodeId !== BOOTSTRAP_ID && node === undefined) {
-      throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `connect to broker ${nodeId}`, 'broker not in metadata');
+      throw new BrokerNotInMetadataError(nodeId);
     }
     const target = node ?? this.#bootstrapAddress(entry.failures);
     const pending = this.#open(nodeId, target.host, target.port);

@@ -23,6 +23,17 @@ export class KafkaClientError extends Error {
   }
 }
 
+/**
+ * A connection to a broker the metadata no longer lists (it died, or left the cluster): retried
+ * as LEADER_NOT_AVAILABLE once the metadata is refreshed; a group member looks its coordinator up
+ * again, since a new FindCoordinator is the only way to the coordinator that replaced it.
+ */
+export class BrokerNotInMetadataError extends KafkaClientError {
+  constructor(nodeId: number) {
+    super(ErrorCode.LEADER_NOT_AVAILABLE, `connect to broker ${nodeId}`, 'broker not in metadata');
+  }
+}
+
 /** Throws a KafkaClientError when `code` is not NONE. */
 export function throwIfError(code: number, operation: string, detail?: string | null): void {
   if (code !== ErrorCode.NONE) throw new KafkaClientError(code, operation, detail);

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Cluster } from './cluster.ts';
-import { KafkaClientError } from './errors.ts';
+import { BrokerNotInMetadataError, KafkaClientError } from './errors.ts';
 import { keyOf, type TopicPartition } from './topic-partition.ts';
 import type { CommitMember } from './group-requests.ts';
 
@@ -41,9 +41,13 @@ export function minus<T extends TopicPartition>(a: readonly T[], b: readonly Top
 
 const COORDINATOR_MOVED = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
-/** After this error the coordinator must be looked up again (it moved, or its connection broke). */
+/**
+ * After this error the coordinator must be looked up again: it moved, its connection broke, or its
+ * broker has left the cluster's metadata (a dead coordinator's broker is dropped from it, after
+ * which the connection is not even attempted, and only a new FindCoordinator finds the new one).
+ */
 export function coordinatorLost(error: KafkaClientError): boolean {
-  return COORDINATOR_MOVED.has(error.code) || error.errorName === 'NETWORK_EXCEPTION';
+  return COORDINATOR_MOVED.has(error.code) || error.errorName === 'NETWORK_EXCEPTION' || error instanceof BrokerNotInMetadataError;
 }
 
 /** The topics a subscription names now: the list itself, or the cluster's non-internal topics a pattern matches. */

@@ -16,9 +16,9 @@ interface CoordinatorAnswer {
 
 /**
  * FindCoordinator (v4+ batches keys). A group's coordinator is the leader of its __consumer_offsets
- * partition, which on a single node is this broker; the topic is created on the first lookup, as
- * Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0 is advertised, so
- * every version is served.
+ * partition as the cluster view shows it (on a single node, this broker); the topic is created on
+ * the first lookup, as Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0
+ * is advertised, so every version is served.
  */
 export const findCoordinatorHandler = defineHandler({
   request: findCoordinatorRequest,
@@ -57,14 +57,15 @@ async function findCoordinator(keyType: number, key: string, context: RequestCon
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
   const partition = coordinator.partitionFor(key);
-  if (!coordinator.hostsPartition(partition)) {
+  const leaderId = broker.cluster.partitionLeadership(GROUP_METADATA_TOPIC_NAME, partition)?.leader ?? -1;
+  // This broker leads the partition but has not taken it up yet (LeaderAndIsr on its way, or the
+  // load not begun): a client sent here now would only be told NOT_COORDINATOR.
+  if (leaderId === broker.nodeId && !coordinator.hostsPartition(partition)) {
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
-  // The coordinator is the leader of the group's partition, reached at its client listener.
-  const leader = broker.cluster.partitionLeadership(GROUP_METADATA_TOPIC_NAME, partition)?.leader ?? -1;
-  const node = broker.cluster.aliveBroker(leader);
-  if (node === undefined) return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-  return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: node.id, host: node.host, port: node.port };
+  const leader = leaderId < 0 ? undefined : broker.cluster.aliveBroker(leaderId);
+  if (leader === undefined) return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: leader.id, host: leader.host, port: leader.port };
 }
 
 function noCoordinator(errorCode: number, errorMessage: string): CoordinatorAnswer {

@@ -1,8 +1,10 @@
+import { ErrorCode, KafkaError } from '../../../protocol/errors.ts';
+import type { ClusterView } from '../../cluster/cluster-view.ts';
 import type { MetadataStore } from '../../cluster/metadata-store.ts';
 import type { TopicAdmin } from '../../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
-import type { ReplicaManager } from '../../replica/replica-manager.ts';
+import type { LeadershipChange, ReplicaManager } from '../../replica/replica-manager.ts';
 import type { Time } from '../../time.ts';
 import { replicaManagerCoordinatorLog } from '../runtime/coordinator-log.ts';
 import { CoordinatorRuntime, type TopicsView } from '../runtime/coordinator-runtime.ts';
@@ -27,6 +29,8 @@ function kafkaAbs(value: number): number {
 export interface GroupCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: MetadataStore;
+  /** Live brokers, for the replication factor of __consumer_offsets in a cluster. */
+  readonly cluster: ClusterView;
   readonly topicAdmin: TopicAdmin;
   readonly replicaManager: ReplicaManager;
   readonly time: Time;
@@ -37,20 +41,27 @@ export interface GroupCoordinatorOptions {
  * The group coordinator as handlers see it: which __consumer_offsets partition a group lives on,
  * the runtime that runs operations on that partition's shard, and the internal topic's lifecycle.
  * The topic is created on first need (FindCoordinator, as Kafka does), with
- * offsets.topic.num.partitions partitions; an existing one is loaded at startup.
+ * offsets.topic.num.partitions partitions.
+ *
+ * Which partitions this broker coordinates: on a single node, all of them, loaded at startup or
+ * creation. In a cluster (zookeeper.connect set), those whose leader it is: a partition is loaded
+ * when this broker becomes its leader and dropped when it stops leading it (Kafka's onElection and
+ * onResignation), so the coordinator moves with the partition's leadership.
  */
 export class GroupCoordinator {
   readonly runtime: CoordinatorRuntime<GroupCoordinatorShard>;
   readonly config: GroupConfig;
   private readonly options: GroupCoordinatorOptions;
+  private readonly clusterMode: boolean;
   private creating: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.options = options;
+    this.clusterMode = options.config.zookeeperConnect !== null;
     this.config = groupConfigFrom(options.config);
     this.runtime = new CoordinatorRuntime({
-      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME),
+      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME, this.config.offsetCommitTimeoutMs),
       shardFactory: (context) => new GroupCoordinatorShard(context),
       time: options.time,
       logger: options.logger.child({ component: 'group-coordinator' }),
@@ -78,9 +89,32 @@ export class GroupCoordinator {
     return this.runtime.isLoading(partition) || this.runtime.isActive(partition);
   }
 
-  /** Loads every partition of an existing __consumer_offsets; loading goes on in the background. */
+  /**
+   * Single node: loads every partition of an existing __consumer_offsets; loading goes on in the
+   * background. In a cluster nothing is loaded before the controller makes this broker a leader.
+   */
   startup(): void {
-    if (this.options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) this.loadAll();
+    if (!this.clusterMode && this.options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) this.loadAll();
+  }
+
+  /**
+   * Follows the leadership of __consumer_offsets partitions (ReplicaManager.onLeadershipChange):
+   * a partition this broker now leads is loaded from its log (COORDINATOR_LOAD_IN_PROGRESS until
+   * then); one it follows or no longer hosts is dropped, its groups' operations answered
+   * NOT_COORDINATOR from then on, so clients look the coordinator up again.
+   */
+  onLeadershipChange(change: LeadershipChange): void {
+    if (this.closed) return;
+    for (const { topic, partition } of [...change.becameFollower, ...change.stopped]) {
+      if (topic === GROUP_METADATA_TOPIC_NAME) this.runtime.unloadPartition(partition);
+    }
+    for (const { topic, partition } of change.becameLeader) {
+      if (topic !== GROUP_METADATA_TOPIC_NAME) continue;
+      // Still leader with a newer epoch: the state in memory is the log's already. A shard that
+      // failed (its state no longer matched its log) is rebuilt from the log, as Kafka reloads it.
+      if (!this.hostsPartition(partition)) this.runtime.unloadPartition(partition);
+      void this.load(partition);
+    }
   }
 
   /**
@@ -95,7 +129,7 @@ export class GroupCoordinator {
       return;
     }
     if (this.options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) {
-      this.loadAll();
+      if (!this.clusterMode) this.loadAll();
       return;
     }
     this.creating ??= this.createOffsetsTopic().finally(() => {
@@ -136,22 +170,47 @@ export class GroupCoordinator {
   }
 
   private async createOffsetsTopic(): Promise<void> {
-    const { config, topicAdmin, logger } = this.options;
-    await topicAdmin.createTopic({
-      name: GROUP_METADATA_TOPIC_NAME,
-      numPartitions: this.config.offsetsTopicNumPartitions,
-      // One live broker: the configured factor (3 by default) is capped to it, as Kafka does.
-      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, 1),
-      configs: {
-        'cleanup.policy': 'compact',
-        'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
-        'compression.type': 'producer',
-      },
-    });
-    logger.info({ partitions: this.config.offsetsTopicNumPartitions }, `${GROUP_METADATA_TOPIC_NAME} created`);
+    const { topicAdmin, logger } = this.options;
+    const replicationFactor = this.offsetsTopicReplicationFactor();
+    try {
+      await topicAdmin.createTopic({
+        name: GROUP_METADATA_TOPIC_NAME,
+        numPartitions: this.config.offsetsTopicNumPartitions,
+        replicationFactor,
+        configs: {
+          'cleanup.policy': 'compact',
+          'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
+          'compression.type': 'producer',
+        },
+      });
+    } catch (error) {
+      // Another broker of the cluster created it first: its leaders load it, as they would ours.
+      if (error instanceof KafkaError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS) return;
+      throw error;
+    }
+    logger.info({ partitions: this.config.offsetsTopicNumPartitions, replicationFactor }, `${GROUP_METADATA_TOPIC_NAME} created`);
+    // In a cluster the controller's LeaderAndIsr makes leaders, and their brokers load.
+    if (this.clusterMode) return;
     this.loadAll();
     // New partitions are empty: waiting for their load costs nothing and spares clients a retry.
     await Promise.all(Array.from({ length: this.numPartitions() }, (_, partition) => this.load(partition)));
+  }
+
+  /**
+   * Single node: the configured factor (3 by default) capped to the one live broker. A cluster
+   * creates the topic with the factor configured, and refuses (COORDINATOR_NOT_AVAILABLE, which
+   * clients retry) while fewer brokers are alive, as Kafka does: capping it there would leave the
+   * offsets of every group less replicated for good.
+   */
+  private offsetsTopicReplicationFactor(): number {
+    const configured = this.options.config.offsetsTopicReplicationFactor;
+    if (!this.clusterMode) return Math.min(configured, 1);
+    const alive = this.options.cluster.aliveBrokers().length;
+    if (alive < configured) {
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        `Number of alive brokers '${alive}' does not meet the required replication factor '${configured}' for the offsets topic (configured via 'offsets.topic.replication.factor').`);
+    }
+    return configured;
   }
 
   private loadAll(): void {

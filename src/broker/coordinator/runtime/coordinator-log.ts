@@ -10,7 +10,9 @@ export interface CoordinatorLog {
   hosts(partition: number): boolean;
   /**
    * Appends one batch (the leader assigns offsets); throws, appending nothing, when that fails.
-   * `durable` settles once the batch is on disk when the topic's flush policy asked for that.
+   * `durable` settles once the batch is committed: replicated to the in-sync replicas in a cluster,
+   * on disk when the topic's flush policy asked for that. The runtime answers an operation only
+   * then, so an acknowledged write survives a coordinator failover.
    */
   append(partition: number, batch: Buffer): { readonly baseOffset: number; readonly lastOffset: number; readonly durable?: Promise<void> };
   logStartOffset(partition: number): number;
@@ -19,13 +21,23 @@ export interface CoordinatorLog {
   read(partition: number, fetchOffset: number, maxBytes: number): Buffer;
 }
 
-/** The internal topic's partitions through the replica manager, as Kafka's coordinators write them. */
-export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string): CoordinatorLog {
+/**
+ * The internal topic's partitions through the replica manager, as Kafka's coordinators write them;
+ * a write not replicated within `writeTimeoutMs` (offsets.commit.timeout.ms) fails REQUEST_TIMED_OUT.
+ */
+export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string, writeTimeoutMs: number): CoordinatorLog {
   const partitionOf = (index: number) => replicaManager.leaderPartition(topic, index);
   return {
     hosts: (index) => replicaManager.partition(topic, index) !== undefined,
-    // Through the replica manager, so fetches waiting on __consumer_offsets wake up too.
-    append: (index, batch) => replicaManager.appendRecords(topic, index, batch),
+    // Through the replica manager, so fetches waiting on __consumer_offsets wake up too. acks=-1, as
+    // Kafka's coordinators write: a commit answered before its followers hold it could be lost.
+    append: (index, batch) => {
+      // `completion` settles once the high watermark passes the batch (after any flush.messages
+      // fsync), or rejects: NOT_LEADER_OR_FOLLOWER when leadership moved meanwhile,
+      // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs);
+      return { baseOffset, lastOffset, durable: completion };
+    },
     logStartOffset: (index) => partitionOf(index).logStartOffset,
     logEndOffset: (index) => partitionOf(index).log.logEndOffset,
     read: (index, fetchOffset, maxBytes) => partitionOf(index).log.read(fetchOffset, maxBytes, true).records,

@@ -15,6 +15,8 @@ export function coordinatorErrorCode(error: unknown, logger: Logger, operation: 
   switch (error.code) {
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:
+    // A replicated write the ISR shrank under (acks=-1), as Kafka's offset manager maps it.
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case ErrorCode.REQUEST_TIMED_OUT:
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     case ErrorCode.NOT_LEADER_OR_FOLLOWER:
