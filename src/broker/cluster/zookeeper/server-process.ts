@@ -234,7 +234,7 @@ async function logTail(dir: string): Promise<string> {
  * to such a port can be given that same number as its own local port and connect to itself (TCP
  * simultaneous open), holding the port so the restarted server cannot bind it.
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const ephemeralStart = await ephemeralPortStart();
   const low = Math.min(10_000, ephemeralStart - 1_000);
   for (let attempt = 0; attempt < 100; attempt++) {
