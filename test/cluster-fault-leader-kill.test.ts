@@ -2,14 +2,15 @@
  * Failover that loses nothing: 3 broker processes, a topic with RF=3 and min.insync.replicas=2,
  * and `samsa verify` producing with acks=all while its fault command SIGKILLs the leader of
  * partition 0, waits for a new leader, and restarts the killed broker until it is back in the ISR:
- * SAMSA_FAULT_ROUNDS rounds (10 by default, the CI size; set it higher for a long run by hand).
+ * SAMSA_FAULT_ROUNDS rounds (10 by default, the CI size; set it higher for a long run by hand;
+ * SAMSA_FAULT_REPORT=<file> keeps verify's JSON report).
  * verify must find nothing lost, duplicated, reordered or read differently twice. In each round,
  * while the old leader is down, KafkaJS and kcat write through the new leader (they must follow it),
  * and kcat reads every one of those writes back at the end.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { VerifyReport } from '../src/cli/verify/report.ts';
@@ -71,6 +72,8 @@ test(`SIGKILL of the partition leader, ${ROUNDS} rounds under acks=all load: ver
       await producer.disconnect();
     }
     t.diagnostic(result.stdout.trim());
+    const keep = process.env['SAMSA_FAULT_REPORT'];
+    if (keep !== undefined && keep !== '') await copyFile(reportFile, keep);
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
