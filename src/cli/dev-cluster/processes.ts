@@ -18,8 +18,10 @@ export interface BrokerSpawnOptions {
   /** stdout and stderr are appended here. */
   readonly logFile: string;
   /**
-   * 'detached': its own process group, outliving this process (--detach). A signal name: sent to
-   * the broker when this process dies however it dies (SIGKILL included), so none is left behind.
+   * 'detached': outliving this process (--detach). A signal name: sent to the broker when this
+   * process dies however it dies (SIGKILL included), so none is left behind. Either way the broker
+   * has its own process group, so a Ctrl-C in the terminal reaches only this process, which then
+   * stops the brokers one at a time.
    */
   readonly lifetime: 'detached' | 'SIGTERM' | 'SIGKILL';
   readonly env?: NodeJS.ProcessEnv;
@@ -44,7 +46,7 @@ export async function spawnBroker(options: BrokerSpawnOptions): Promise<SpawnedB
       : [SAMSA_BIN, args];
     child = spawn(command, commandArgs, {
       stdio: ['ignore', log.fd, log.fd],
-      detached: options.lifetime === 'detached',
+      detached: true,
       env: { ...process.env, ...options.env },
     });
   } finally {

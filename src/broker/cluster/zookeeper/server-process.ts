@@ -84,7 +84,9 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
       const [command, commandArgs] = options.dieWithParent !== false && existsSync('/usr/bin/setpriv')
         ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', java, ...args]]
         : [java, args];
-      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: options.dieWithParent === false });
+      // Its own process group: a Ctrl-C in the terminal reaches the parent only, which stops
+      // ZooKeeper when it chooses (after the brokers that need it), not all at once.
+      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: true });
     } finally {
       await log.close();
     }
