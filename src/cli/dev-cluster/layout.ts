@@ -57,7 +57,7 @@ export interface BrokerPropertiesInput {
   readonly port: number;
   readonly logDir: string;
   readonly zookeeperConnect: string;
-  /** The cluster's size: internal topics get min(3, brokers) replicas so one or two brokers work too. */
+  /** The cluster's size: __consumer_offsets gets min(3, brokers) replicas, so one or two brokers work too. */
   readonly brokers: number;
   /** Anything else, as Kafka config keys; wins over the defaults above. */
   readonly overrides?: Readonly<Record<string, string>>;
@@ -72,7 +72,6 @@ export function brokerProperties(input: BrokerPropertiesInput): string {
     'log.dirs': input.logDir,
     'zookeeper.connect': input.zookeeperConnect,
     'offsets.topic.replication.factor': replicas,
-    'transaction.state.log.replication.factor': replicas,
     ...input.overrides,
   };
   const lines = Object.entries(properties).map(([key, value]) => `${key}=${escapeValue(value)}`);
