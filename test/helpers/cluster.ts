@@ -12,6 +12,7 @@ import { freePort } from '../../src/broker/cluster/zookeeper/server-process.ts';
 import { brokerProperties, LOOPBACK } from '../../src/cli/dev-cluster/layout.ts';
 import { logTail, spawnBroker, waitUntilAnswering, type SpawnedBroker } from '../../src/cli/dev-cluster/processes.ts';
 import { Admin, type NewTopic, type PartitionMetadata } from '../../src/client/index.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
 import { startZooKeeper, type TestZooKeeper } from './zookeeper-server.ts';
@@ -22,6 +23,12 @@ export interface TestClusterOptions {
   /** Broker configs for every broker, over the test defaults below. */
   readonly overrides?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
+  /**
+   * Each broker reaches ZooKeeper through a proxy of its own and is reached by the other brokers
+   * through another (its INTERNAL listener, the inter-broker one; clients use CLIENT, direct), so
+   * isolate(id) can cut it off from the others and from ZooKeeper while clients still reach it.
+   */
+  readonly partitionable?: boolean;
 }
 
 /**
@@ -55,6 +62,8 @@ export interface ClusterBroker {
 
 interface BrokerSlot extends ClusterBroker {
   process: SpawnedBroker | undefined;
+  /** With `partitionable`: its way to ZooKeeper, and the other brokers' way to it. */
+  readonly proxies: readonly TcpProxy[];
 }
 
 export class TestCluster {
@@ -81,7 +90,7 @@ export class TestCluster {
     const cluster = new TestCluster(zookeeper, dir, options.startTimeoutMs ?? 60_000);
     try {
       const count = options.brokers ?? 3;
-      for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, { ...DEFAULT_OVERRIDES, ...options.overrides });
+      for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, { ...DEFAULT_OVERRIDES, ...options.overrides }, options.partitionable === true);
       await Promise.all(cluster.ids.map((id) => cluster.start(id)));
       await cluster.waitForBrokers(cluster.ids);
     } catch (error) {
@@ -91,16 +100,32 @@ export class TestCluster {
     return cluster;
   }
 
-  async #addBroker(id: number, count: number, overrides: Readonly<Record<string, string>>): Promise<void> {
+  async #addBroker(id: number, count: number, overrides: Readonly<Record<string, string>>, partitionable: boolean): Promise<void> {
     const brokerDir = join(this.dir, `broker-${id}`);
     await mkdir(brokerDir, { recursive: true });
     const port = await freePort();
     const propertiesFile = join(brokerDir, 'server.properties');
+    const proxies: TcpProxy[] = [];
+    let zookeeperConnect = this.zookeeper.connectString;
+    let listenerOverrides: Record<string, string> = {};
+    if (partitionable) {
+      const internalPort = await freePort();
+      const toZooKeeper = await startTcpProxy(this.zookeeper.port);
+      const toBroker = await startTcpProxy(internalPort);
+      proxies.push(toZooKeeper, toBroker);
+      zookeeperConnect = `${LOOPBACK}:${toZooKeeper.port}`;
+      listenerOverrides = {
+        listeners: `CLIENT://${LOOPBACK}:${port},INTERNAL://${LOOPBACK}:${internalPort}`,
+        'advertised.listeners': `CLIENT://${LOOPBACK}:${port},INTERNAL://${LOOPBACK}:${toBroker.port}`,
+        'listener.security.protocol.map': 'CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT',
+        'inter.broker.listener.name': 'INTERNAL',
+      };
+    }
     await writeFile(propertiesFile, brokerProperties({
-      id, port, logDir: join(brokerDir, 'data'), zookeeperConnect: this.zookeeper.connectString, brokers: count, overrides,
+      id, port, logDir: join(brokerDir, 'data'), zookeeperConnect, brokers: count, overrides: { ...listenerOverrides, ...overrides },
     }));
     const slot: BrokerSlot = {
-      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), process: undefined,
+      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), process: undefined, proxies,
       get pid() { return this.process?.hasExited() === false ? this.process.pid : undefined; },
       get running() { return this.process?.hasExited() === false; },
     };
@@ -147,6 +172,21 @@ export class TestCluster {
   pause(id: number): void { this.#brokers.get(id)?.process?.child.kill('SIGSTOP'); }
   resume(id: number): void { this.#brokers.get(id)?.process?.child.kill('SIGCONT'); }
 
+  /**
+   * Cuts the broker off from ZooKeeper and from the other brokers' connections to it (a black hole:
+   * connections stay open, nothing gets through); clients still reach it. Needs `partitionable`.
+   */
+  isolate(id: number): void {
+    const { proxies } = this.#brokers.get(id)!;
+    if (proxies.length === 0) throw new Error('isolate() needs a cluster started with partitionable: true');
+    for (const proxy of proxies) proxy.blackhole();
+  }
+
+  /** Ends isolate(): what was held goes through, new connections work again. */
+  async heal(id: number): Promise<void> {
+    for (const proxy of this.#brokers.get(id)!.proxies) await proxy.restore();
+  }
+
   /** The last lines a broker logged, for an assertion's message. */
   logTail(id: number, lines = 40): Promise<string> { return logTail(this.broker(id).logFile, lines); }
 
@@ -182,9 +222,10 @@ export class TestCluster {
    * controller yet, or that answers nothing, keeps the wait going.
    */
   async waitForPartition(topic: string, partition: number, condition: (p: PartitionMetadata) => boolean, what: string,
-    timeoutMs = CLUSTER_WAIT_MS): Promise<PartitionMetadata> {
+    { timeoutMs = CLUSTER_WAIT_MS, among }: { timeoutMs?: number; among?: readonly number[] } = {}): Promise<PartitionMetadata> {
     return waitFor(async () => {
-      const answers = await Promise.all(this.runningIds.map((id) => this.partition(topic, partition, id)));
+      const asked = among ?? this.runningIds;
+      const answers = await Promise.all(asked.map((id) => this.partition(topic, partition, id)));
       const first = answers[0];
       if (first === undefined) throw new Error('no broker is running');
       const key = (p: PartitionMetadata) => JSON.stringify([p.leaderId, p.leaderEpoch, [...p.isr].sort()]);
@@ -194,11 +235,14 @@ export class TestCluster {
     }, timeoutMs, { intervalMs: 200, what: `${topic}-${partition}: ${what}` });
   }
 
-  /** The partition's leader once every running broker names the same running one (not `not`). */
-  async waitForLeader(topic: string, partition: number, { not }: { not?: number } = {}): Promise<PartitionMetadata> {
+  /**
+   * The partition's leader once every running broker (or those `among`) names the same running one
+   * (not `not`).
+   */
+  async waitForLeader(topic: string, partition: number, { not, among }: { not?: number; among?: readonly number[] } = {}): Promise<PartitionMetadata> {
     return this.waitForPartition(topic, partition,
       (p) => p.leaderId >= 0 && p.leaderId !== not && this.broker(p.leaderId).running,
-      not === undefined ? 'a running leader' : `a running leader other than broker ${not}`);
+      not === undefined ? 'a running leader' : `a running leader other than broker ${not}`, { among });
   }
 
   /** Until the ISR is exactly `isr` (in any order), with a running leader. */
@@ -250,6 +294,7 @@ export class TestCluster {
       this.resume(id);
       return this.kill(id);
     }));
+    for (const slot of this.#brokers.values()) for (const proxy of slot.proxies) await proxy.close();
     await this.zookeeper.close();
     await removeTempDir(this.dir);
   }
