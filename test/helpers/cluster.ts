@@ -195,9 +195,14 @@ export class TestCluster {
     return new Admin({ bootstrapServers: this.bootstrapServers, clientId, requestTimeoutMs: 10_000 });
   }
 
+  /** An Admin client whose first requests (Metadata, DescribeCluster) go to broker `id`; the caller closes it. */
+  adminOf(id: number): Admin {
+    return new Admin({ bootstrapServers: [this.broker(id).bootstrap], clientId: `cluster-test-ask-${id}`, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000 });
+  }
+
   /** What one broker answers, through a client that bootstraps from it alone. */
   async #askBroker<T>(id: number, ask: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = new Admin({ bootstrapServers: [this.broker(id).bootstrap], clientId: `cluster-test-ask-${id}`, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000 });
+    const admin = this.adminOf(id);
     try {
       return await ask(admin);
     } finally {
