@@ -1,7 +1,7 @@
 /**
  * A replica that comes back: a follower killed with SIGKILL and restarted rejoins the ISR holding
  * every record acknowledged while it was down; an old leader that appended records nobody else has
- * (acks=1 while its followers were frozen) truncates that divergent tail when it returns, and holds
+ * (acks=1 while its followers could not reach it) truncates that divergent tail when it returns, and holds
  * exactly what the new leader wrote. Each test proves what a replica holds the way a user could:
  * by killing every other replica so that it leads, then reading the partition with kcat.
  */
@@ -15,7 +15,7 @@ import { kcatConsumeAll } from './helpers/kcat.ts';
 let cluster: TestCluster | undefined;
 
 beforeEach(async () => {
-  cluster = await startCluster({ brokers: 3 });
+  cluster = await startCluster({ brokers: 3, partitionable: true });
 });
 
 afterEach(async () => {
@@ -23,8 +23,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function produce(c: TestCluster, topic: string, values: readonly string[], acks: Acks): Promise<number[]> {
-  const producer = new Producer({ bootstrapServers: c.bootstrapServers, clientId: `rejoin-${acks}`, acks, retries: 0, lingerMs: 0 });
+/** Sends each value in turn (retries=0: every offset is the first try's), bootstrapping from running brokers. */
+async function produce(c: TestCluster, topic: string, values: readonly string[], acks: Acks, bootstrapServers = c.runningBootstrapServers): Promise<number[]> {
+  const producer = new Producer({ bootstrapServers, clientId: `rejoin-${acks}`, acks, retries: 0, lingerMs: 0 });
   try {
     const offsets = [];
     for (const value of values) offsets.push((await producer.send({ topic, partition: 0, value })).offset);
@@ -46,13 +47,16 @@ const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i)
 test('a follower killed and restarted rejoins the ISR holding every record acknowledged while it was down', { timeout: 300_000 }, async () => {
   const c = cluster!;
   const topic = 'rejoin';
-  await c.createTopic({ topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+  // The follower killed is not the controller (cluster-fault-controller.test.ts kills that one).
+  const { controllerId } = await c.waitForBrokers([1, 2, 3]);
+  const [leader, follower] = [1, 2, 3].filter((id) => id !== controllerId) as [number, number];
+  const replicas = [leader, follower, controllerId];
+  await c.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas }], configs: { 'min.insync.replicas': '2' } });
   const before = await produce(c, topic, numbered('before', 20), 'all');
-  const { leaderId, replicas } = await c.waitForLeader(topic, 0);
-  const follower = replicas.find((id) => id !== leaderId)!;
+  assert.equal((await c.waitForLeader(topic, 0)).leaderId, leader);
   await c.kill(follower);
   // The controller takes a dead broker out of every ISR; acks=all still has min.insync.replicas.
-  await c.waitForIsr(topic, 0, replicas.filter((id) => id !== follower));
+  await c.waitForIsr(topic, 0, [leader, controllerId]);
   const during = await produce(c, topic, numbered('during', 50), 'all');
   await c.start(follower);
   await c.waitForIsr(topic, 0, replicas);
@@ -68,18 +72,17 @@ test('an old leader with a divergent tail truncates it on return and holds what 
   await produce(c, topic, numbered('common', 10), 'all');
   const first = await c.waitForIsr(topic, 0, [1, 2, 3]);
   const oldLeader = first.leaderId;
-  const followers = first.replicas.filter((id) => id !== oldLeader);
-  // Frozen followers fetch nothing more. A fetch they sent before freezing may be parked at the
-  // leader: the probe answers it (so it may reach them); the tail, written after the probe was
-  // acknowledged, can reach no one but the leader.
-  for (const id of followers) c.pause(id);
+  // The followers can no longer reach the leader (ZooKeeper still can, so it keeps its session and
+  // its leadership). A fetch already parked at the leader may be answered with the probe; the tail,
+  // written after the probe was acknowledged, reaches no one but the leader.
+  c.isolate(oldLeader, { zookeeper: false });
   let tail: number[];
   try {
     await produce(c, topic, ['probe'], 1);
     tail = await produce(c, topic, numbered('tail', 5), 1);
     await c.kill(oldLeader);
   } finally {
-    for (const id of followers) c.resume(id);
+    await c.heal(oldLeader);
   }
   const next = await c.waitForLeader(topic, 0, { not: oldLeader });
   assert.ok(next.leaderEpoch > first.leaderEpoch, `a new epoch: ${first.leaderEpoch} -> ${next.leaderEpoch}`);

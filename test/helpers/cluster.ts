@@ -173,13 +173,16 @@ export class TestCluster {
   resume(id: number): void { this.#brokers.get(id)?.process?.child.kill('SIGCONT'); }
 
   /**
-   * Cuts the broker off from ZooKeeper and from the other brokers' connections to it (a black hole:
-   * connections stay open, nothing gets through); clients still reach it. Needs `partitionable`.
+   * Cuts the broker off from ZooKeeper (unless `zookeeper` is false) and from the other brokers'
+   * connections to it (a black hole: connections stay open, nothing gets through); clients still
+   * reach it. Needs `partitionable`.
    */
-  isolate(id: number): void {
+  isolate(id: number, { zookeeper = true }: { zookeeper?: boolean } = {}): void {
     const { proxies } = this.#brokers.get(id)!;
     if (proxies.length === 0) throw new Error('isolate() needs a cluster started with partitionable: true');
-    for (const proxy of proxies) proxy.blackhole();
+    const [toZooKeeper, toBroker] = proxies;
+    if (zookeeper) toZooKeeper!.blackhole();
+    toBroker!.blackhole();
   }
 
   /** Ends isolate(): what was held goes through, new connections work again. */
@@ -286,12 +289,22 @@ export class TestCluster {
     const admin = this.admin();
     try {
       await admin.createTopics([topic]);
-      const [described] = await admin.describeTopics([topic.topic]);
-      for (const p of described!.partitions) await this.waitForIsr(topic.topic, p.partition, p.replicas);
     } finally {
       await admin.close();
     }
+    // Brokers other than the controller learn of the topic a little later (UpdateMetadata).
+    const described = await waitFor(async () => {
+      const answers = await Promise.all(this.runningIds.map(async (id) => {
+        const [t] = await this.#askBroker(id, (a) => a.describeTopics([topic.topic]));
+        return t!;
+      }));
+      return answers[0];
+    }, CLUSTER_WAIT_MS, { intervalMs: 200, what: `every running broker knows topic ${topic.topic}` });
+    for (const p of described.partitions) await this.waitForIsr(topic.topic, p.partition, p.replicas);
   }
+
+  /** host:port of every running broker: a bootstrap list for a client that must not start on a dead one. */
+  get runningBootstrapServers(): string[] { return this.runningIds.map((id) => this.broker(id).bootstrap); }
 
   /** Kills every broker and ZooKeeper and removes the directory. Safe to call twice. */
   async close(): Promise<void> {
