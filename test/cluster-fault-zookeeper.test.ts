@@ -21,7 +21,7 @@ after(async () => {
 });
 
 async function produceTo(topic: string, partitions: number, prefix: string, count: number): Promise<void> {
-  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, clientId: 'zk-outage', acks: 'all', retries: 5 });
+  const producer = new Producer({ bootstrapServers: cluster.runningBootstrapServers, clientId: 'zk-outage', acks: 'all', retries: 5 });
   try {
     for (let i = 0; i < count; i++) await producer.send({ topic, partition: i % partitions, value: `${prefix}-${i}` });
   } finally {
@@ -53,8 +53,15 @@ test('ZooKeeper stopped: brokers keep serving what they lead; restarted: they co
 });
 
 test('a broker killed while ZooKeeper is down: its session expires once ZooKeeper is back, its partitions move, it rejoins', { timeout: 300_000 }, async () => {
-  await cluster.createTopic({ topic: 'zk-outage-kill', numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
-  const victim = (await cluster.waitForLeader('zk-outage-kill', 0)).leaderId;
+  // The victim leads partition 0 and follows the others; it is not the controller (the controller test kills that one).
+  const { controllerId } = await cluster.waitForBrokers([1, 2, 3]);
+  const [victim, other] = [1, 2, 3].filter((id) => id !== controllerId) as [number, number];
+  await cluster.createTopic({ topic: 'zk-outage-kill', configs: { 'min.insync.replicas': '2' }, replicaAssignment: [
+    { partition: 0, replicas: [victim, controllerId, other] },
+    { partition: 1, replicas: [controllerId, victim, other] },
+    { partition: 2, replicas: [other, controllerId, victim] },
+  ] });
+  assert.equal((await cluster.waitForLeader('zk-outage-kill', 0)).leaderId, victim);
   await cluster.zookeeper.stop();
   try {
     await cluster.kill(victim);

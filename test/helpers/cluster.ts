@@ -306,7 +306,7 @@ export class TestCluster {
   /** host:port of every running broker: a bootstrap list for a client that must not start on a dead one. */
   get runningBootstrapServers(): string[] { return this.runningIds.map((id) => this.broker(id).bootstrap); }
 
-  /** Kills every broker and ZooKeeper and removes the directory. Safe to call twice. */
+  /** Kills every broker and ZooKeeper and removes the directory (unless SAMSA_KEEP_CLUSTER_DIR=1). Safe to call twice. */
   async close(): Promise<void> {
     await Promise.all(this.ids.map((id) => {
       this.resume(id);
@@ -314,7 +314,9 @@ export class TestCluster {
     }));
     for (const slot of this.#brokers.values()) for (const proxy of slot.proxies) await proxy.close();
     await this.zookeeper.close();
-    await removeTempDir(this.dir);
+    // SAMSA_KEEP_CLUSTER_DIR=1 keeps the brokers' logs and data for a look after a failure.
+    if (process.env['SAMSA_KEEP_CLUSTER_DIR'] === '1') console.error(`cluster kept in ${this.dir}`);
+    else await removeTempDir(this.dir);
   }
 }
 
