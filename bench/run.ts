@@ -25,6 +25,10 @@
  * while every append is fsynced and while a consumer catches up on a cold backlog):
  * --skip-event-loop leaves it out, --event-loop-only runs nothing else; its sizes take
  * --event-loop-flush-records and --event-loop-mb (see bench/event-loop.ts).
+ *
+ * Then the cluster section (bench/cluster.ts: three broker processes on ZooKeeper; RF=3 acks=all
+ * against RF=1 acks=1, end-to-end latency, failover time, 3,000 partitions): --skip-cluster leaves it
+ * out, --cluster-only runs nothing else; its sizes take --cluster-* flags (see bench/cluster.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +39,7 @@ import { createCpuClock } from './process-cpu.ts';
 import { machineInfo } from './machine-info.ts';
 import { writeResultsFile } from './results-file.ts';
 import { printTable } from './table.ts';
+import { clusterBenchArgs, clusterOptions, printClusterTable, runClusterBench, writeClusterResults } from './cluster.ts';
 import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, writeClientsResults } from './clients.ts';
 import { eventLoopBenchArgs, eventLoopOptions, printEventLoopTable, runEventLoopBench, writeEventLoopResults } from './event-loop.ts';
 import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
@@ -68,13 +73,16 @@ async function main(): Promise<void> {
       'groups-only': { type: 'boolean', default: false },
       'skip-event-loop': { type: 'boolean', default: false },
       'event-loop-only': { type: 'boolean', default: false },
+      'skip-cluster': { type: 'boolean', default: false },
+      'cluster-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
       ...eventLoopBenchArgs,
+      ...clusterBenchArgs,
     },
   });
-  const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'];
+  const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -103,6 +111,13 @@ async function main(): Promise<void> {
     const rows = await runEventLoopBench(options);
     printEventLoopTable(rows);
     await writeEventLoopResults(options, rows);
+  }
+  if (!values['skip-cluster'] && (!only || values['cluster-only'])) {
+    const options = clusterOptions(values, values.quick);
+    console.log('\nCluster (bench/cluster.ts):');
+    const results = await runClusterBench(options);
+    printClusterTable(results, options);
+    await writeClusterResults(options, results);
   }
 }
 

@@ -79,10 +79,24 @@ test('a fault command that deletes acknowledged records mid-run: reported lost, 
   assert.match(result.stdout, /\nFAILED: \d+ anomalies\n$/);
 });
 
+test('--fault-rounds: the producers run until the fault command has run that many times', async () => {
+  const file = join(dir, 'rounds.json');
+  const result = await runCli(['verify', '--bootstrap-server', broker.bootstrap, '--topic', 'verify-rounds', '--partitions', '1',
+    '--producers', '2', '--fault-command', 'echo round $SAMSA_VERIFY_ROUND', '--fault-interval-ms', '50', '--fault-rounds', '3', '--report', file], { timeoutMs: 60_000 });
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  const report = await reportOf(file);
+  assert.deepEqual(report.faults.map((f) => [f.round, f.exitCode, f.output.trim()]), [[1, 0, 'round 1'], [2, 0, 'round 2'], [3, 0, 'round 3']]);
+  assert.ok(report.counts.acknowledged > 0);
+  assert.equal(report.counts.read, report.counts.acknowledged);
+});
+
 test('usage errors exit 2', async () => {
   const both = await runCli(['verify', '--bootstrap-server', broker.bootstrap, '--topic', 't', '--records', '5', '--duration-ms', '5']);
   assert.equal(both.status, 2);
-  assert.match(both.stderr, /give --records or --duration-ms, not both/);
+  assert.match(both.stderr, /give one of --records, --duration-ms and --fault-rounds/);
+  const rounds = await runCli(['verify', '--bootstrap-server', broker.bootstrap, '--topic', 't', '--fault-rounds', '3']);
+  assert.equal(rounds.status, 2);
+  assert.match(rounds.stderr, /--fault-rounds needs --fault-command/);
   const noTopic = await runCli(['verify', '--bootstrap-server', broker.bootstrap]);
   assert.equal(noTopic.status, 2);
   assert.match(noTopic.stderr, /missing required option --topic/);

@@ -53,6 +53,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'measure consume throughput (kafka-consumer-perf-test)',
     run: async (args, io) => (await import('./consumer-perf-test.ts')).runConsumerPerfTestCommand(args, io),
   },
+  'dev-cluster': {
+    summary: 'start ZooKeeper and a cluster of brokers on this machine, for trying a cluster (stop: dev-cluster stop)',
+    run: async (args, io) => (await import('./dev-cluster.ts')).runDevClusterCommand(args, io),
+  },
   verify: {
     summary: 'check a cluster for lost, duplicated and reordered records, with faults injected (Jepsen-style)',
     run: async (args, io) => (await import('./verify.ts')).runVerifyCommand(args, io),

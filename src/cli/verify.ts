@@ -40,6 +40,9 @@ holding different records in two reads. Exit status 1 on any anomaly, 0 when cle
                                   a time); it sees SAMSA_VERIFY_BOOTSTRAP, SAMSA_VERIFY_TOPIC and
                                   SAMSA_VERIFY_ROUND in its environment
   --fault-interval-ms <ms>        pause before each fault run (default 1000)
+  --fault-rounds <n>              produce until the fault command has run n times (instead of
+                                  --records or --duration-ms): a fixed number of faults however
+                                  long each takes
   --heal-command "<cmd>"          run once after producing, before reading back (restart what
                                   the faults stopped)
   --read-timeout-ms <ms>          give up reading back after this long without progress (default 60000)
@@ -51,7 +54,7 @@ holding different records in two reads. Exit status 1 on any anomaly, 0 when cle
 const OPTIONS = {
   'bootstrap-server': { type: 'string' }, topic: { type: 'string' }, partitions: { type: 'string' }, 'replication-factor': { type: 'string' },
   producers: { type: 'string' }, records: { type: 'string' }, 'duration-ms': { type: 'string' }, 'in-flight': { type: 'string' },
-  acks: { type: 'string' }, 'fault-command': { type: 'string' }, 'fault-interval-ms': { type: 'string' }, 'heal-command': { type: 'string' },
+  acks: { type: 'string' }, 'fault-command': { type: 'string' }, 'fault-interval-ms': { type: 'string' }, 'fault-rounds': { type: 'string' }, 'heal-command': { type: 'string' },
   'read-timeout-ms': { type: 'string' }, report: { type: 'string' }, 'producer-property': { type: 'string', multiple: true },
   'command-config': { type: 'string' },
 } as const;
@@ -79,12 +82,16 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo): Prom
   const replicationFactor = intOption(values, 'replication-factor', { min: 1 }) ?? -1;
   const producers = intOption(values, 'producers', { min: 1 }) ?? 3;
   const durationMs = intOption(values, 'duration-ms', { min: 1 });
-  if (durationMs !== undefined && values.records !== undefined) throw new UsageError('give --records or --duration-ms, not both');
-  const records = durationMs === undefined ? intOption(values, 'records', { min: 1 }) ?? 1000 : undefined;
+  const faultRounds = intOption(values, 'fault-rounds', { min: 1 });
+  if ([durationMs, values.records, faultRounds].filter((v) => v !== undefined).length > 1) {
+    throw new UsageError('give one of --records, --duration-ms and --fault-rounds');
+  }
+  const records = durationMs === undefined && faultRounds === undefined ? intOption(values, 'records', { min: 1 }) ?? 1000 : undefined;
   const inFlight = intOption(values, 'in-flight', { min: 1 }) ?? 1;
   const faultCommand = stringOption(values, 'fault-command');
   const faultIntervalMs = intOption(values, 'fault-interval-ms', { min: 0 });
   if (faultIntervalMs !== undefined && faultCommand === undefined) throw new UsageError('--fault-interval-ms needs --fault-command');
+  if (faultRounds !== undefined && faultCommand === undefined) throw new UsageError('--fault-rounds needs --fault-command');
   const healCommand = stringOption(values, 'heal-command');
   const readTimeoutMs = intOption(values, 'read-timeout-ms', { min: 1 }) ?? 60_000;
   const reportFile = stringOption(values, 'report');
@@ -106,12 +113,16 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo): Prom
     const partitionCount = await ensureTopic(admin, topic, partitions, replicationFactor);
     const recorder = new HistoryRecorder(randomBytes(6).toString('hex'));
     const env = { SAMSA_VERIFY_BOOTSTRAP: servers.join(','), SAMSA_VERIFY_TOPIC: topic };
-    const schedule = faultCommand === undefined ? null : startFaultSchedule(faultCommand, faultIntervalMs ?? 1000, env, (run) =>
-      io.stderr(`samsa verify: fault round ${run.round} exited ${run.exitCode ?? run.signal} after ${run.durationMs} ms\n`));
+    // With --fault-rounds the producers stop once the last round has run.
+    const roundsDone = new AbortController();
+    const schedule = faultCommand === undefined ? null : startFaultSchedule(faultCommand, faultIntervalMs ?? 1000, env, (run) => {
+      io.stderr(`samsa verify: fault round ${run.round} exited ${run.exitCode ?? run.signal} after ${run.durationMs} ms\n`);
+      if (faultRounds !== undefined && run.round >= faultRounds) roundsDone.abort();
+    }, faultRounds);
     let faults: FaultRun[] = [];
     try {
       await runWorkload({
-        topic, partitionCount, producers, records, durationMs, inFlight,
+        topic, partitionCount, producers, records, durationMs, inFlight, stop: faultRounds === undefined ? undefined : roundsDone.signal,
         producerOptions: { ...producer.options, bootstrapServers: servers },
       }, recorder);
     } finally {

@@ -42,15 +42,16 @@ export interface FaultSchedule {
 
 /**
  * Every `intervalMs` (counted from the end of the previous run, so runs never overlap) runs
- * `command`; `onRun` hears of each as it ends.
+ * `command`, `maxRounds` times at most; `onRun` hears of each as it ends.
  */
-export function startFaultSchedule(command: string, intervalMs: number, env: Readonly<Record<string, string>>, onRun: (run: FaultRun) => void): FaultSchedule {
+export function startFaultSchedule(command: string, intervalMs: number, env: Readonly<Record<string, string>>, onRun: (run: FaultRun) => void,
+  maxRounds = Infinity): FaultSchedule {
   const startMs = Date.now();
   const runs: FaultRun[] = [];
   let stopped = false;
   let wake: (() => void) | null = null;
   const loop = (async () => {
-    for (let round = 1; ; round++) {
+    for (let round = 1; round <= maxRounds; round++) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
         wake = () => { clearTimeout(timer); resolve(); };

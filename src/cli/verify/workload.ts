@@ -13,8 +13,10 @@ export interface WorkloadOptions {
   readonly producers: number;
   /** Stop after this many sends in all (shared out among the producers) ... */
   readonly records?: number;
-  /** ... or when this much time has passed. */
+  /** ... or when this much time has passed ... */
   readonly durationMs?: number;
+  /** ... or when this is aborted (with neither of the above: only then). */
+  readonly stop?: AbortSignal;
   /**
    * Sends each producer keeps outstanding: 1 awaits every send before the next (the strict order
    * check); more pipelines them, as an application calling send() without awaiting does.
@@ -33,7 +35,7 @@ async function runProducer(id: number, share: number, deadlineMs: number, option
   const producer = new Producer({ ...options.producerOptions, clientId: `${options.producerOptions.clientId ?? 'samsa-verify'}-${id}` });
   const outstanding = new Set<Promise<void>>();
   try {
-    for (let seq = 0; seq < share && Date.now() < deadlineMs; seq++) {
+    for (let seq = 0; seq < share && Date.now() < deadlineMs && options.stop?.aborted !== true; seq++) {
       // Producers start on different partitions, so each partition hears from several of them at once.
       const partition = (id + seq) % options.partitionCount;
       const index = recorder.send(id, seq, partition);

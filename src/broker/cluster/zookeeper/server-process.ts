@@ -84,7 +84,9 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
       const [command, commandArgs] = options.dieWithParent !== false && existsSync('/usr/bin/setpriv')
         ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', java, ...args]]
         : [java, args];
-      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: options.dieWithParent === false });
+      // Its own process group: a Ctrl-C in the terminal reaches the parent only, which stops
+      // ZooKeeper when it chooses (after the brokers that need it), not all at once.
+      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: true });
     } finally {
       await log.close();
     }
@@ -234,7 +236,7 @@ async function logTail(dir: string): Promise<string> {
  * to such a port can be given that same number as its own local port and connect to itself (TCP
  * simultaneous open), holding the port so the restarted server cannot bind it.
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const ephemeralStart = await ephemeralPortStart();
   const low = Math.min(10_000, ephemeralStart - 1_000);
   for (let attempt = 0; attempt < 100; attempt++) {

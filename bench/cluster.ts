@@ -1,0 +1,246 @@
+/**
+ * A 3-broker cluster on this machine: `node bench/cluster.ts [--quick]`, or the cluster section of
+ * `npm run bench` (`--cluster-only` for it alone, `--skip-cluster` to leave it out). ZooKeeper and
+ * three broker processes as the fault tests start them (test/helpers/cluster.ts: bin/samsa broker
+ * with dev-cluster's server.properties).
+ *
+ * - Produce throughput: kcat (librdkafka) writes --cluster-records 1 KiB records into a one-partition
+ *   topic with RF=3 and acks=all (min.insync.replicas=2), then into one with RF=1 and acks=1; the
+ *   ratio of the two is the cost of replication (issue 12's goal: at least 70%).
+ * - End-to-end latency: our producer (acks=all) sends --cluster-latency-rate records/s for
+ *   --cluster-latency-seconds to an RF=3 partition, our consumer (in the same process, so one clock)
+ *   receives them; each record carries its send time. The first second is warm-up. p50/p99/p99.9.
+ * - Failover: the leader of an RF=3 partition is SIGKILLed while a producer (acks=all, retrying)
+ *   awaits one send after another; the time from the kill to the first acknowledgement after it
+ *   (which the new leader gave), --cluster-failovers times, with zookeeper.session.timeout.ms
+ *   --cluster-session-ms (the time ZooKeeper takes to notice the dead broker is most of it).
+ * - Scale: --cluster-partitions partitions (RF=3) over the three brokers: RSS and idle CPU of each
+ *   broker, and a full cluster restart (all three killed, then started) until every partition has a
+ *   leader and a full ISR again.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Consumer, Producer, type Admin } from '../src/client/index.ts';
+import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
+import { KCAT_FAST_PRODUCER, runKcat, writeRecordsFile } from './kcat.ts';
+import { createCpuClock } from './process-cpu.ts';
+import { writeResultsFile } from './results-file.ts';
+
+export const clusterBenchArgs = {
+  'cluster-records': { type: 'string' },
+  'cluster-latency-rate': { type: 'string' },
+  'cluster-latency-seconds': { type: 'string' },
+  'cluster-failovers': { type: 'string' },
+  'cluster-session-ms': { type: 'string' },
+  'cluster-partitions': { type: 'string' },
+} as const;
+
+export interface ClusterBenchOptions {
+  readonly records: number;
+  readonly latencyRate: number;
+  readonly latencySeconds: number;
+  readonly failovers: number;
+  readonly sessionTimeoutMs: number;
+  readonly partitions: number;
+}
+
+export function clusterOptions(values: Partial<Record<keyof typeof clusterBenchArgs, string>>, quick: boolean): ClusterBenchOptions {
+  const number = (name: keyof typeof clusterBenchArgs, full: number, short: number) => Number(values[name] ?? (quick ? short : full));
+  return {
+    records: number('cluster-records', 500_000, 50_000),
+    latencyRate: number('cluster-latency-rate', 1_000, 1_000),
+    latencySeconds: number('cluster-latency-seconds', 30, 5),
+    failovers: number('cluster-failovers', 5, 2),
+    sessionTimeoutMs: number('cluster-session-ms', 6_000, 6_000),
+    partitions: number('cluster-partitions', 3_000, 300),
+  };
+}
+
+const RECORD_SIZE = 1024;
+
+export interface ClusterBenchResults {
+  throughput: Array<{ topic: string; replicationFactor: number; acks: string; records: number; seconds: number; megabytesPerSecond: number }>;
+  replicatedShare: number;
+  latencyMs: { samples: number; p50: number; p99: number; p999: number; max: number } | null;
+  failoverMs: number[];
+  scale: { partitions: number; rssMb: number[]; idleCpuPercent: number[]; restartSeconds: number };
+}
+
+export async function runClusterBench(options: ClusterBenchOptions): Promise<ClusterBenchResults> {
+  const overrides = { 'zookeeper.session.timeout.ms': String(options.sessionTimeoutMs), 'log.segment.bytes': String(1 << 30) };
+  const cluster = await startCluster({ brokers: 3, overrides });
+  try {
+    const throughput = await measureThroughput(cluster, options.records);
+    const latencyMs = await measureLatency(cluster, options.latencyRate, options.latencySeconds);
+    const failoverMs = await measureFailovers(cluster, options.failovers);
+    const scale = await measureScale(cluster, options.partitions);
+    return { throughput, replicatedShare: throughput[0]!.megabytesPerSecond / throughput[1]!.megabytesPerSecond, latencyMs, failoverMs, scale };
+  } finally {
+    await cluster.close();
+  }
+}
+
+async function measureThroughput(cluster: TestCluster, records: number): Promise<ClusterBenchResults['throughput']> {
+  const file = join(cluster.dir, 'records.txt');
+  await writeRecordsFile(file, records, RECORD_SIZE);
+  const rows = [];
+  for (const [topic, replicationFactor, acks] of [['rf3-acks-all', 3, 'all'], ['rf1-acks-1', 1, '1']] as const) {
+    await cluster.createTopic({ topic, numPartitions: 1, replicationFactor, configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) } });
+    const start = performance.now();
+    await runKcat(['-P', '-b', cluster.bootstrap, '-t', topic, '-p', '0', '-X', `acks=${acks}`, ...KCAT_FAST_PRODUCER, '-l', file]);
+    const seconds = (performance.now() - start) / 1000;
+    rows.push({ topic, replicationFactor, acks, records, seconds, megabytesPerSecond: (records * RECORD_SIZE) / 1e6 / seconds });
+  }
+  return rows;
+}
+
+async function measureLatency(cluster: TestCluster, rate: number, seconds: number): Promise<ClusterBenchResults['latencyMs']> {
+  const topic = 'latency';
+  await cluster.createTopic({ topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, clientId: 'bench-latency', acks: 'all', lingerMs: 0 });
+  const consumer = new Consumer({ bootstrapServers: cluster.bootstrapServers, clientId: 'bench-latency', fetchMaxWaitMs: 500 });
+  consumer.assign([{ topic, partition: 0 }]);
+  await consumer.seekToEnd();
+  const samples: number[] = [];
+  const warmUpEnd = performance.now() + 1_000;
+  const end = warmUpEnd + seconds * 1_000;
+  let received = 0;
+  let sent = 0;
+  const receiving = (async () => {
+    while (performance.now() < end + 5_000) {
+      for (const record of await consumer.poll(200)) {
+        received++;
+        const sentAt = Number(record.value?.toString());
+        if (sentAt >= warmUpEnd) samples.push(performance.now() - sentAt);
+      }
+      if (performance.now() >= end && received >= sent) break;
+    }
+  })();
+  const intervalMs = 1_000 / rate;
+  for (let next = performance.now(); next < end; next += intervalMs) {
+    const wait = next - performance.now();
+    if (wait > 1) await sleep(wait);
+    sent++;
+    void producer.send({ topic, partition: 0, value: String(performance.now()) }).catch(() => { sent--; });
+  }
+  await receiving;
+  await producer.close();
+  await consumer.close();
+  if (samples.length === 0) return null;
+  const sorted = Float64Array.from(samples).sort();
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  return { samples: sorted.length, p50: rank(0.5), p99: rank(0.99), p999: rank(0.999), max: sorted[sorted.length - 1]! };
+}
+
+async function measureFailovers(cluster: TestCluster, rounds: number): Promise<number[]> {
+  const topic = 'failover';
+  await cluster.createTopic({ topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, clientId: 'bench-failover', acks: 'all', lingerMs: 0,
+    retryBackoffMs: 20, retryBackoffMaxMs: 100, reconnectBackoffMaxMs: 100 });
+  const times: number[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const { leaderId } = await cluster.waitForIsr(topic, 0, [1, 2, 3]);
+      await producer.send({ topic, partition: 0, value: 'warm' });
+      let killedAt = Infinity;
+      let firstAckAfterKill = Infinity;
+      const sending = (async () => {
+        while (firstAckAfterKill === Infinity) {
+          await producer.send({ topic, partition: 0, value: `round-${round}` }).catch(() => {});
+          const now = performance.now();
+          if (now > killedAt) firstAckAfterKill = now;
+        }
+      })();
+      await sleep(200);
+      killedAt = performance.now();
+      await cluster.kill(leaderId);
+      await sending;
+      times.push(firstAckAfterKill - killedAt);
+      await cluster.start(leaderId);
+    }
+  } finally {
+    await producer.close();
+  }
+  return times;
+}
+
+/** Until every running broker's Metadata shows each partition of `topics` with a leader and a full ISR. */
+async function waitAllLed(cluster: TestCluster, topics: readonly string[]): Promise<void> {
+  for (;;) {
+    const complete = await Promise.all(cluster.runningIds.map(async (id) => {
+      const admin: Admin = cluster.adminOf(id);
+      try {
+        const described = await admin.describeTopics(topics);
+        return described.every((t) => t.partitions.every((p) => p.leaderId >= 0 && p.isr.length === p.replicas.length));
+      } catch {
+        return false;
+      } finally {
+        await admin.close();
+      }
+    }));
+    if (complete.every(Boolean)) return;
+    await sleep(200);
+  }
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+async function measureScale(cluster: TestCluster, partitions: number): Promise<ClusterBenchResults['scale']> {
+  // Topics of 30 partitions each, as clusters hold them, rather than one giant topic.
+  const perTopic = 30;
+  const topics = Array.from({ length: Math.ceil(partitions / perTopic) }, (_, i) => `scale-${i}`);
+  const admin = cluster.admin('bench-scale');
+  try {
+    for (let i = 0; i < topics.length; i += 20) {
+      await admin.createTopics(topics.slice(i, i + 20).map((topic) => ({ topic, numPartitions: perTopic, replicationFactor: 3 })), { timeoutMs: 120_000 });
+    }
+  } finally {
+    await admin.close();
+  }
+  await waitAllLed(cluster, topics);
+  await sleep(5_000);
+  const clock = createCpuClock();
+  const pids = cluster.ids.map((id) => cluster.broker(id).pid!);
+  const before = pids.map((pid) => clock.cpuSeconds(pid));
+  const idleSeconds = 10;
+  await sleep(idleSeconds * 1_000);
+  const idleCpuPercent = pids.map((pid, i) => ((clock.cpuSeconds(pid) - before[i]!) / idleSeconds) * 100);
+  const rss = pids.map(rssMb);
+  for (const id of cluster.ids) await cluster.kill(id);
+  const start = performance.now();
+  await Promise.all(cluster.ids.map((id) => cluster.start(id)));
+  await cluster.waitForBrokers(cluster.ids, 600_000);
+  await waitAllLed(cluster, topics);
+  return { partitions: topics.length * perTopic, rssMb: rss, idleCpuPercent, restartSeconds: (performance.now() - start) / 1000 };
+}
+
+export function printClusterTable(results: ClusterBenchResults, options: ClusterBenchOptions): void {
+  for (const row of results.throughput) {
+    console.log(`produce RF=${row.replicationFactor} acks=${row.acks}: ${row.megabytesPerSecond.toFixed(1)} MB/s (${row.records} x 1 KiB in ${row.seconds.toFixed(2)} s)`);
+  }
+  console.log(`RF=3 acks=all is ${(results.replicatedShare * 100).toFixed(0)}% of RF=1 acks=1`);
+  const l = results.latencyMs;
+  console.log(l === null ? 'end-to-end latency: no samples' :
+    `end-to-end latency at ${options.latencyRate}/s, RF=3 acks=all: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, p99.9 ${l.p999.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (${l.samples} records)`);
+  console.log(`failover (zookeeper.session.timeout.ms=${options.sessionTimeoutMs}): ${results.failoverMs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+  const s = results.scale;
+  console.log(`${s.partitions} partitions RF=3: RSS ${s.rssMb.map((mb) => `${mb.toFixed(0)} MB`).join(' / ')}, idle CPU ${s.idleCpuPercent.map((p) => `${p.toFixed(1)}%`).join(' / ')}, full restart to full ISRs ${s.restartSeconds.toFixed(1)} s`);
+}
+
+export async function writeClusterResults(options: ClusterBenchOptions, results: ClusterBenchResults): Promise<void> {
+  await writeResultsFile('cluster', { options, ...results });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, ...clusterBenchArgs } });
+  const options = clusterOptions(values, values.quick);
+  const results = await runClusterBench(options);
+  printClusterTable(results, options);
+  await writeClusterResults(options, results);
+  process.exit(0);
+}

@@ -1,0 +1,84 @@
+/**
+ * What `samsa dev-cluster` keeps in its directory, so a second run, `dev-cluster stop` and a user
+ * reading it find the same things:
+ *   <dir>/dev-cluster.json            the running cluster: ZooKeeper's and each broker's pid and port
+ *   <dir>/zookeeper/                  ZooKeeper's zoo.cfg, data and zookeeper.log
+ *   <dir>/broker-<id>/server.properties, broker.log, data/   one broker each
+ * The data survives a stop, so the next start finds its topics; the ports are kept when still free.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const STATE_FILE = 'dev-cluster.json';
+
+export interface BrokerEntry {
+  readonly id: number;
+  readonly port: number;
+  /** The broker process (bin/samsa execs Node in place, so this is the broker itself); null when stopped. */
+  readonly pid: number | null;
+}
+
+export interface DevClusterState {
+  readonly zookeeper: { readonly port: number; readonly pid: number | null };
+  readonly brokers: readonly BrokerEntry[];
+  /** The bootstrap list printed at start: every broker's host:port. */
+  readonly bootstrap: string;
+}
+
+export const LOOPBACK = '127.0.0.1';
+
+export const zookeeperDir = (dir: string): string => join(dir, 'zookeeper');
+export const brokerDir = (dir: string, id: number): string => join(dir, `broker-${id}`);
+export const brokerPropertiesFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'server.properties');
+export const brokerLogFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'broker.log');
+
+export function bootstrapOf(brokers: readonly { readonly port: number }[]): string {
+  return brokers.map((b) => `${LOOPBACK}:${b.port}`).join(',');
+}
+
+/** The state of an earlier run in `dir`, or null when there is none (or it is unreadable). */
+export async function readState(dir: string): Promise<DevClusterState | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as DevClusterState;
+  } catch {
+    return null;
+  }
+}
+
+/** Written whole then renamed, so a reader never sees half a file. */
+export async function writeState(dir: string, state: DevClusterState): Promise<void> {
+  const file = join(dir, STATE_FILE);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+export interface BrokerPropertiesInput {
+  readonly id: number;
+  readonly port: number;
+  readonly logDir: string;
+  readonly zookeeperConnect: string;
+  /** The cluster's size: __consumer_offsets gets min(3, brokers) replicas, so one or two brokers work too. */
+  readonly brokers: number;
+  /** Anything else, as Kafka config keys; wins over the defaults above. */
+  readonly overrides?: Readonly<Record<string, string>>;
+}
+
+/** A Kafka server.properties for one broker of a loopback cluster. */
+export function brokerProperties(input: BrokerPropertiesInput): string {
+  const replicas = String(Math.min(3, input.brokers));
+  const properties: Record<string, string> = {
+    'broker.id': String(input.id),
+    listeners: `PLAINTEXT://${LOOPBACK}:${input.port}`,
+    'log.dirs': input.logDir,
+    'zookeeper.connect': input.zookeeperConnect,
+    'offsets.topic.replication.factor': replicas,
+    ...input.overrides,
+  };
+  const lines = Object.entries(properties).map(([key, value]) => `${key}=${escapeValue(value)}`);
+  return `# Written by samsa dev-cluster: broker ${input.id} of ${input.brokers}.\n${lines.join('\n')}\n`;
+}
+
+/** java.util.Properties escapes for a value: backslashes, and a leading space kept. */
+function escapeValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/^ /, '\\ ').replace(/\n/g, '\\n');
+}

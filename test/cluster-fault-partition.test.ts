@@ -1,0 +1,89 @@
+/**
+ * A leader cut off from the other brokers and from ZooKeeper (fault-injecting proxies on its
+ * ZooKeeper connection and on its inter-broker listener; clients still reach it directly), while
+ * `samsa verify` produces with acks=all. Each round: the others elect a new leader in a newer epoch;
+ * the isolated one, still believing it leads, acknowledges no acks=all write (its followers cannot
+ * copy it and the controller fences its ISR change); healed, it follows again and rejoins the ISR.
+ * verify then finds no acknowledged write lost: nothing the isolated leader took survived as if
+ * acknowledged, and no two leaders ever accepted writes in the same epoch.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KafkaClientError, Producer } from '../src/client/index.ts';
+import type { VerifyReport } from '../src/cli/verify/report.ts';
+import { startCluster, type TestCluster } from './helpers/cluster.ts';
+import { startFaultTrigger } from './helpers/fault-trigger.ts';
+import { runCli } from './helpers/run-cli.ts';
+
+const ROUNDS = 3;
+const TOPIC = 'partitioned';
+
+let cluster: TestCluster;
+
+before(async () => {
+  // ISR shrinks wait longer than a session: the deposed leader's AlterPartition meets a newer epoch.
+  cluster = await startCluster({ brokers: 3, partitionable: true, overrides: { 'replica.lag.time.max.ms': '10000' } });
+});
+
+after(async () => {
+  await cluster?.close();
+});
+
+/** An acks=all write sent to `id` alone, as a client that only knows it would send it; the error it got. */
+async function writeToOnly(id: number, value: string): Promise<string> {
+  const producer = new Producer({ bootstrapServers: [cluster.broker(id).bootstrap], clientId: 'isolated-writer', acks: 'all',
+    retries: 0, requestTimeoutMs: 8_000, lingerMs: 0 });
+  try {
+    const metadata = await producer.send({ topic: TOPIC, partition: 0, value });
+    return `acknowledged at offset ${metadata.offset}`;
+  } catch (error) {
+    return error instanceof KafkaClientError ? error.errorName : (error as Error).message;
+  } finally {
+    await producer.close().catch(() => {});
+  }
+}
+
+test(`a leader cut off from the brokers and ZooKeeper, ${ROUNDS} rounds: no acknowledged write lost, one leader per epoch`,
+  { timeout: 600_000 }, async () => {
+    await cluster.createTopic({ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+    const rounds: Array<{ isolated: number; isolatedView: { leader: number; epoch: number }; newLeader: number; newEpoch: number; write: string }> = [];
+    const trigger = await startFaultTrigger(async (round) => {
+      const before = await cluster.waitForIsr(TOPIC, 0, [1, 2, 3]);
+      const isolated = before.leaderId;
+      const others = cluster.ids.filter((id) => id !== isolated);
+      cluster.isolate(isolated);
+      try {
+        const after = await cluster.waitForLeader(TOPIC, 0, { not: isolated, among: others });
+        const isolatedView = await cluster.partition(TOPIC, 0, isolated);
+        const write = await writeToOnly(isolated, `isolated-${round}`);
+        rounds.push({ isolated, isolatedView: { leader: isolatedView.leaderId, epoch: isolatedView.leaderEpoch }, newLeader: after.leaderId, newEpoch: after.leaderEpoch, write });
+      } finally {
+        await cluster.heal(isolated);
+      }
+      await cluster.waitForIsr(TOPIC, 0, [1, 2, 3]);
+      return `isolated broker ${isolated}: ${JSON.stringify(rounds.at(-1))}`;
+    });
+    const reportFile = join(cluster.dir, 'verify.json');
+    let result;
+    try {
+      result = await runCli(['verify', '--bootstrap-server', cluster.bootstrap, '--topic', TOPIC, '--producers', '3',
+        '--fault-command', trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(ROUNDS),
+        '--producer-property', 'retries=0', '--producer-property', 'request.timeout.ms=15000',
+        '--read-timeout-ms', '60000', '--report', reportFile], { timeoutMs: 540_000 });
+    } finally {
+      await trigger.close();
+    }
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
+    assert.equal(report.faults.length, ROUNDS);
+    for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.deepEqual(report.counts.anomalies, { lost: 0, duplicate: 0, reorder: 0, 'wrong-offset': 0, 'inconsistent-read': 0 });
+    for (const r of rounds) {
+      assert.doesNotMatch(r.write, /^acknowledged/, `the isolated leader ${r.isolated} acknowledged an acks=all write: ${JSON.stringify(r)}`);
+      assert.notEqual(r.newLeader, r.isolated);
+      // The isolated broker may still call itself leader, but only in an older epoch than the new leader's.
+      if (r.isolatedView.leader === r.isolated) assert.ok(r.isolatedView.epoch < r.newEpoch, JSON.stringify(r));
+    }
+  });
