@@ -146,6 +146,9 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
   });
   try {
     await waitFor(() => expected.every((value) => seen.has(value)), 60_000, { what: 'the first round consumed' });
+    // Created on the first FindCoordinator with offsets.topic.replication.factor, not capped as on a single node.
+    const [offsetsTopic] = await admin.describeTopics(['__consumer_offsets']);
+    assert.deepEqual(offsetsTopic!.partitions.map((p) => p.replicas.length), [3, 3, 3]);
     consumer.pause([{ topic }]);
     await waitFor(() => commitsInFlight === 0, 30_000, { what: 'the commits in flight answered' });
 
