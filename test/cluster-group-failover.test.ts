@@ -2,10 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Consumer, Producer, type TopicPartitionOffset } from '../src/client/index.ts';
-import { startBrokerProcess, type BrokerProcess, type KafkaConfigOverrides } from './helpers/test-broker.ts';
-import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
+import { CLUSTER_WAIT_MS, startCluster } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait-for.ts';
-import { startZooKeeper } from './helpers/zookeeper-server.ts';
 
 /**
  * The group coordinator moves with the leadership of its __consumer_offsets partition: three
@@ -18,39 +16,20 @@ const BROKERS = 3;
 const PARTITIONS = 3;
 const RECORDS_PER_ROUND = 60;
 
-const zookeeper = await startZooKeeper();
-const dataDirs = await Promise.all(Array.from({ length: BROKERS }, () => makeTempDir('samsa-group-failover-')));
-const brokerConfig = (id: number): KafkaConfigOverrides => ({
-  'node.id': String(id),
-  'zookeeper.connect': zookeeper.connectString,
-  // A killed broker's leaderships move once ZooKeeper expires its session.
-  'zookeeper.session.timeout.ms': '2000',
-  'offsets.topic.replication.factor': '3',
-  'offsets.topic.num.partitions': '3',
-  'default.replication.factor': '3',
-  'min.insync.replicas': '2',
-  'group.initial.rebalance.delay.ms': '0',
+const cluster = await startCluster({
+  brokers: BROKERS,
+  overrides: {
+    'offsets.topic.replication.factor': '3',
+    'offsets.topic.num.partitions': '3',
+    'min.insync.replicas': '2',
+    'group.initial.rebalance.delay.ms': '0',
+  },
 });
-const brokers: BrokerProcess[] = [];
-for (let id = 0; id < BROKERS; id++) brokers.push(await startBrokerProcess(dataDirs[id]!, brokerConfig(id)));
-/** Brokers killed and not yet restarted. */
-const killedIds = new Set<number>();
-const bootstrap = () => brokers.map((broker) => broker.bootstrap);
+after(() => cluster.close());
 
-after(async () => {
-  await Promise.all(brokers.map((broker) => broker.kill9()));
-  await zookeeper.close();
-  await Promise.all(dataDirs.map((dir) => removeTempDir(dir)));
-});
-
-/** Creates an RF=3 topic and waits until every partition has a leader and a full ISR. */
-async function createTopic(admin: Admin, topic: string): Promise<void> {
-  await admin.createTopics([{ topic, numPartitions: PARTITIONS, replicationFactor: BROKERS }]);
-  await waitFor(async () => {
-    const [described] = await admin.describeTopics([topic]);
-    return described !== undefined && described.partitions.length === PARTITIONS
-      && described.partitions.every((p) => p.leaderId >= 0 && p.isr.length === BROKERS);
-  }, 30_000, { what: `${topic} led with a full ISR` });
+/** Creates an RF=3 topic; returns once every partition has a leader and a full ISR. */
+async function createTopic(topic: string): Promise<void> {
+  await cluster.createTopic({ topic, numPartitions: PARTITIONS, replicationFactor: BROKERS });
 }
 
 /** Sends a round of records spread over the partitions (acks=all); returns their values. */
@@ -62,7 +41,7 @@ async function produceRound(producer: Producer, topic: string, round: number): P
 
 /** The committed offsets of the group as a coordinator answers them now, by partition, once one answers. */
 async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
-  const offsets: TopicPartitionOffset[] = await waitFor(() => admin.listConsumerGroupOffsets(groupId), 60_000, { what: `a coordinator for ${groupId}` });
+  const offsets: TopicPartitionOffset[] = await waitFor(() => admin.listConsumerGroupOffsets(groupId), CLUSTER_WAIT_MS, { what: `a coordinator for ${groupId}` });
   return new Map(offsets.filter((o) => o.topic === topic && o.offset >= 0).map((o) => [o.partition, o.offset]));
 }
 
@@ -73,10 +52,10 @@ async function committedOffsets(admin: Admin, groupId: string, topic: string): P
  */
 async function endOffsets(topic: string): Promise<Map<number, number>> {
   // A client of its own, bootstrapped from the live brokers: its metadata names the new leaders.
-  const admin = new Admin({ bootstrapServers: brokers.filter((_, id) => !killedIds.has(id)).map((broker) => broker.bootstrap) });
+  const admin = new Admin({ bootstrapServers: cluster.runningBootstrapServers });
   try {
     const request = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, spec: 'latest' as const }));
-    const answers = await waitFor(() => admin.listOffsets(request), 30_000, { what: `the end offsets of ${topic}` });
+    const answers = await waitFor(() => admin.listOffsets(request), CLUSTER_WAIT_MS, { what: `the end offsets of ${topic}` });
     return new Map(answers.map((a) => [a.partition, a.offset]));
   } finally {
     await admin.close();
@@ -87,30 +66,25 @@ async function endOffsets(topic: string): Promise<Map<number, number>> {
 async function killCoordinator(admin: Admin, groupId: string): Promise<number> {
   const [before] = await admin.describeGroups([groupId]);
   const killed = before!.coordinator!.nodeId;
-  await brokers[killed]!.kill9();
-  killedIds.add(killed);
+  await cluster.kill(killed);
   await waitFor(async () => {
     const [now] = await admin.describeGroups([groupId]);
     return now?.coordinator !== null && now?.coordinator?.nodeId !== killed;
-  }, 60_000, { what: `a new coordinator for ${groupId}` });
+  }, CLUSTER_WAIT_MS, { what: `a new coordinator for ${groupId}` });
   return killed;
 }
 
 /** Starts the killed broker again over its data, and waits until it is back in every ISR of `topic`. */
-async function restart(admin: Admin, id: number, topic: string): Promise<void> {
-  brokers[id] = await startBrokerProcess(dataDirs[id]!, brokerConfig(id));
-  killedIds.delete(id);
-  await waitFor(async () => {
-    const [described] = await admin.describeTopics([topic]);
-    return described?.partitions.every((p) => p.isr.includes(id));
-  }, 60_000, { what: `broker ${id} back in the ISR of ${topic}` });
+async function restart(id: number, topic: string): Promise<void> {
+  await cluster.start(id);
+  for (let partition = 0; partition < PARTITIONS; partition++) await cluster.waitForIsr(topic, partition, cluster.ids);
 }
 
 /** A client pair and an RF=3 topic holding one round of records, for one group's test. */
 async function setUp(topic: string): Promise<{ admin: Admin; producer: Producer; expected: string[] }> {
-  const admin = new Admin({ bootstrapServers: bootstrap() });
-  const producer = new Producer({ bootstrapServers: bootstrap() });
-  await createTopic(admin, topic);
+  const admin = cluster.admin();
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers });
+  await createTopic(topic);
   return { admin, producer, expected: await produceRound(producer, topic, 1) };
 }
 
@@ -122,7 +96,7 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
   const { admin, producer, expected } = await setUp(topic);
   let killed: number | undefined;
 
-  const kafka = new Kafka({ brokers: bootstrap(), clientId: 'failover-kafkajs', logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
+  const kafka = new Kafka({ brokers: cluster.bootstrapServers, clientId: 'failover-kafkajs', logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
   const seen = new Set<string>();
   // The offset each partition's last acknowledged commit set; a commit in flight is not counted.
@@ -145,7 +119,7 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
     },
   });
   try {
-    await waitFor(() => expected.every((value) => seen.has(value)), 60_000, { what: 'the first round consumed' });
+    await waitFor(() => expected.every((value) => seen.has(value)), CLUSTER_WAIT_MS, { what: 'the first round consumed' });
     // Created on the first FindCoordinator with offsets.topic.replication.factor, not capped as on a single node.
     const [offsetsTopic] = await admin.describeTopics(['__consumer_offsets']);
     assert.deepEqual(offsetsTopic!.partitions.map((p) => p.replicas.length), [3, 3, 3]);
@@ -158,7 +132,7 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
 
     consumer.resume([{ topic }]);
     expected.push(...await produceRound(producer, topic, 2));
-    await waitFor(() => expected.every((value) => seen.has(value)), 60_000, { what: 'the second round consumed after the failover' });
+    await waitFor(() => expected.every((value) => seen.has(value)), CLUSTER_WAIT_MS, { what: 'the second round consumed after the failover' });
     const end = sortedEntries(await endOffsets(topic));
     let committed = new Map<number, number>();
     await waitFor(async () => {
@@ -170,7 +144,7 @@ test('KafkaJS: a classic group keeps consuming through a SIGKILL of its coordina
   } finally {
     await consumer.disconnect();
     // The next test needs three brokers again.
-    if (killed !== undefined) await restart(admin, killed, topic);
+    if (killed !== undefined) await restart(killed, topic);
     await producer.close();
     await admin.close();
   }
@@ -183,7 +157,7 @@ test('our consumer: a KIP-848 consumer group keeps consuming through a SIGKILL o
   let killed: number | undefined;
 
   const consumer = new Consumer({
-    bootstrapServers: bootstrap(), groupId, groupProtocol: 'consumer', autoOffsetReset: 'earliest', enableAutoCommit: false,
+    bootstrapServers: cluster.bootstrapServers, groupId, groupProtocol: 'consumer', autoOffsetReset: 'earliest', enableAutoCommit: false,
     fetchMaxWaitMs: 100,
   });
   consumer.subscribe([topic]);
@@ -207,7 +181,7 @@ test('our consumer: a KIP-848 consumer group keeps consuming through a SIGKILL o
         return false;
       }
       return done();
-    }, 60_000, { intervalMs: 0, what }).catch((error: Error) => {
+    }, CLUSTER_WAIT_MS, { intervalMs: 0, what }).catch((error: Error) => {
       throw new Error(`${error.message}: seen ${seen.size}, positions ${JSON.stringify([...positions])}, assigned ${JSON.stringify(consumer.assignment())}, last commit error ${String(lastCommitError)}`);
     });
     return acknowledged;
@@ -227,7 +201,7 @@ test('our consumer: a KIP-848 consumer group keeps consuming through a SIGKILL o
     assert.deepEqual(sortedEntries(await committedOffsets(admin, groupId, topic)), sortedEntries(end));
   } finally {
     await consumer.close().catch(() => undefined);
-    if (killed !== undefined) await restart(admin, killed, topic);
+    if (killed !== undefined) await restart(killed, topic);
     await producer.close();
     await admin.close();
   }
