@@ -92,6 +92,26 @@ test('a topic with three replicas: acks=all writes reach every replica, and cons
   assert.deepEqual([...seen].sort(), [...values].sort());
 });
 
+test('DeleteRecords on the leader moves every replica\'s log start offset: followers follow the leader\'s', { timeout: 60_000 }, async () => {
+  const kafka = new Kafka({ clientId: 'cluster-e2e', brokers: brokers.map((b) => `${b.host}:${b.port}`), logLevel: logLevel.NOTHING });
+  const client = kafka.admin();
+  await client.connect();
+  try {
+    await client.fetchTopicMetadata({ topics: ['replicated'] }); // KafkaJS looks the leader up in what it has loaded
+    await client.deleteTopicRecords({ topic: 'replicated', partitions: [{ partition: 0, offset: '5' }] });
+  } finally {
+    await client.disconnect();
+  }
+  // The followers learn it from their next fetch's answer (a new append wakes the long poll).
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  await producer.send({ topic: 'replicated', acks: -1, messages: [{ key: 'after-delete', value: 'after-delete' }] });
+  await producer.disconnect();
+  for (const broker of brokers) {
+    await waitFor(() => broker.replicaManager.partition('replicated', 0)?.logStartOffset === 5 || undefined, 30_000, { what: `broker ${broker.nodeId}'s log start offset to reach 5` });
+  }
+});
+
 test('the controller stops: another takes over and the others see two brokers', { timeout: 60_000 }, async () => {
   const old = brokers.find((b) => b.isController)!;
   await old.close();

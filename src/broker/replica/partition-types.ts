@@ -54,6 +54,12 @@ export interface FollowerPartitionAccess {
   truncateFullyAndStartAt(offset: number): void;
   /** Follower high watermark = min(leader's, own log end offset). */
   updateHighWatermark(leaderHighWatermark: number): void;
+  /**
+   * The leader's log start offset moved (retention, DeleteRecords): the follower's follows, as
+   * Kafka's ReplicaFetcherThread does after each append, so records deleted on the leader are not
+   * served again by a follower that becomes leader.
+   */
+  maybeIncrementLogStartOffset(leaderLogStartOffset: number): void;
 }
 
 export interface ReadResult {

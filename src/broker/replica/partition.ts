@@ -307,6 +307,13 @@ export class Partition implements FollowerPartitionAccess {
     this.hw = Math.max(this.log.logStartOffset, Math.min(leaderHighWatermark, this.log.logEndOffset));
   }
 
+  maybeIncrementLogStartOffset(leaderLogStartOffset: number): void {
+    this.checkFollower();
+    // Never past the follower's high watermark (Kafka's UnifiedLog refuses that too): a follower
+    // lagging behind the leader's log start truncates fully on its next OFFSET_OUT_OF_RANGE instead.
+    if (leaderLogStartOffset <= this.hw) this.log.maybeIncrementLogStartOffset(leaderLogStartOffset, 'LeaderOffsetIncremented');
+  }
+
   private checkFollower(): void {
     if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker leads ${this.key}: the fetcher no longer writes it`);
   }

@@ -15,7 +15,7 @@ function follower(logEndOffset: number, epochs: { epoch: number; startOffset: nu
     topic: 'orders', partition: 3, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', leaderEpoch: 7, logStartOffset, logEndOffset,
     latestEpoch: () => (cache.latestEpoch < 0 ? undefined : cache.latestEpoch),
     endOffsetForEpoch: (epoch) => cache.endOffsetFor(epoch, logEndOffset),
-    appendAsFollower: refuse, truncateTo: refuse, truncateFullyAndStartAt: refuse, updateHighWatermark: refuse,
+    appendAsFollower: refuse, truncateTo: refuse, truncateFullyAndStartAt: refuse, updateHighWatermark: refuse, maybeIncrementLogStartOffset: refuse,
   };
 }
 

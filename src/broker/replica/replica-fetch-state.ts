@@ -4,37 +4,9 @@
  * AbstractFetcherThread.getOffsetTruncationState).
  */
 
-/**
- * A partition this broker follows, as the replica manager hands it to the fetcher (part
- * REPLICATION implements it in ReplicaManager.followerPartition). Offsets are those of the local
- * log; every call acts on the log at once, so the fetcher reads its end again after each.
- */
-export interface FollowerPartitionAccess {
-  readonly topic: string;
-  readonly partition: number;
-  /** The topic id (Fetch v13+ names topics by it); the zero UUID when unknown, which caps the fetch at v12. */
-  readonly topicId: string;
-  /** The current epoch from LeaderAndIsr (sent as currentLeaderEpoch). */
-  readonly leaderEpoch: number;
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  /** The last epoch in the leader epoch cache (sent as lastFetchedEpoch); undefined when the cache is empty. */
-  latestEpoch(): number | undefined;
-  /** Kafka's endOffsetForEpoch: the largest epoch <= `epoch` and its end; { -1, -1 } when none is known. */
-  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
-  /** The leader's batches, offsets and epochs kept. */
-  appendAsFollower(records: Buffer): void;
-  truncateTo(offset: number): void;
-  truncateFullyAndStartAt(offset: number): void;
-  /** Follower high watermark = min(leader's, own log end offset). */
-  updateHighWatermark(leaderHighWatermark: number): void;
-  /**
-   * The leader's log start offset moved (retention, DeleteRecords): the follower's may follow, as
-   * Kafka's ReplicaFetcherThread does after each append. Optional: without it the follower keeps
-   * its own retention.
-   */
-  maybeIncrementLogStartOffset?(leaderLogStartOffset: number): void;
-}
+import type { FollowerPartitionAccess } from './partition-types.ts';
+
+export type { FollowerPartitionAccess };
 
 export const UNDEFINED_EPOCH = -1;
 

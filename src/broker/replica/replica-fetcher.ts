@@ -211,7 +211,7 @@ export class ReplicaFetcher {
       if (data.records !== null && data.records.length > 0) log.appendAsFollower(data.records);
       log.updateHighWatermark(Number(data.highWatermark));
       const leaderLogStartOffset = Number(data.logStartOffset ?? -1n);
-      if (leaderLogStartOffset >= 0) log.maybeIncrementLogStartOffset?.(leaderLogStartOffset);
+      if (leaderLogStartOffset >= 0) log.maybeIncrementLogStartOffset(leaderLogStartOffset);
     } catch (error) {
       this.#onLogError(state, error);
       return;
