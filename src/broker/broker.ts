@@ -41,6 +41,8 @@ export interface Broker {
   /** Host and port of the first listener, as bound (port 0 in the config becomes the real port). */
   readonly host: string;
   readonly port: number;
+  /** Every listener, by name, as bound. */
+  readonly listeners: ReadonlyMap<string, { readonly host: string; readonly port: number }>;
   /**
    * The partitions this broker hosts. The controller's LeaderAndIsr moves their leader epochs; in
    * the single-node mode nothing does, so tests of epoch fencing move them here.
@@ -154,7 +156,7 @@ async function startWithMetadata(
         InterBrokerApis.AlterPartition,
         (version) => alterPartitionRequestForVersion(request, version, (topicId) => zooKeeper.cache.topicNameById(topicId)),
       ),
-      isReplicaIsrEligible: (brokerId) => zooKeeper.cache.aliveBroker(brokerId) !== undefined,
+      isReplicaIsrEligible: (brokerId) => zooKeeper.cache.isAlive(brokerId),
       leaders: zooKeeper.cache,
       fetchers,
     }),
@@ -163,9 +165,10 @@ async function startWithMetadata(
   zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
   // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.
   if (zooKeeper === undefined) await topicAdmin.loadTopics();
-  let advertisedListener = { host: '127.0.0.1', port: 0 };
+  // Filled once every listener is bound (a port 0 is known only then).
+  let advertisedEndpoints = new Map<string, { host: string; port: number }>();
   const cluster: ClusterView = zooKeeper?.cache ?? new LocalClusterView({
-    nodeId: config.nodeId, rack: config.brokerRack, endpoint: () => advertisedListener, metadata, replicaManager,
+    nodeId: config.nodeId, rack: config.brokerRack, endpoints: () => advertisedEndpoints, metadata, replicaManager,
   });
   const groupCoordinator = new GroupCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, time, logger });
   topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
@@ -178,9 +181,6 @@ async function startWithMetadata(
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
-    get advertisedListener() {
-      return advertisedListener;
-    },
     apiVersions: supportedApiVersions(served),
     metadata,
     cluster,
@@ -207,7 +207,7 @@ async function startWithMetadata(
         port: endpoint.port,
         // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
         handler: (frame, connection) =>
-          dispatcher.dispatch(frame, connection.id).then(
+          dispatcher.dispatch(frame, connection).then(
             (response) => {
               if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
               return response;
@@ -236,7 +236,7 @@ async function startWithMetadata(
   }
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
   const advertised = resolveAdvertisedListeners(config, boundPorts);
-  advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
+  advertisedEndpoints = new Map(advertised.map((endpoint) => [endpoint.name, { host: endpoint.host, port: endpoint.port }]));
   if (zooKeeper !== undefined) {
     // Registered only once the listeners accept: the controller connects as soon as it sees the broker.
     try {
@@ -280,6 +280,7 @@ async function startWithMetadata(
     clusterId,
     host: listeners[0]!.host,
     port: listeners[0]!.port,
+    listeners: new Map(listeners.map((listener) => [listener.listenerName, { host: listener.host, port: listener.port }])),
     replicaManager,
     cluster,
     get brokerEpoch() {

@@ -58,7 +58,6 @@ export class ZooKeeperCluster {
         }
       }
       const cache = new MetadataCache({
-        clientListenerName: config.advertisedListeners[0]!.name,
         interBrokerListenerName: interBrokerListenerName(config),
         time: options.time,
       });
