@@ -37,6 +37,8 @@ export interface ClusterView {
   aliveBrokers(listenerName: string): readonly AliveBroker[];
   /** Broker `id` at its `listenerName` endpoint; undefined when it is not alive or has no such listener. */
   aliveBroker(id: number, listenerName: string): AliveBroker | undefined;
+  /** Every live broker's id, sorted, whatever its listeners (Kafka's getAliveBrokers). */
+  aliveBrokerIds(): readonly number[];
   /** Whether broker `id` is alive, whatever its listeners (LEADER_NOT_AVAILABLE versus LISTENER_NOT_FOUND). */
   isAlive(id: number): boolean;
   partitionLeadership(topic: string, partition: number): PartitionLeadership | undefined;
@@ -79,6 +81,10 @@ export class LocalClusterView implements ClusterView {
 
   aliveBroker(id: number, listenerName: string): AliveBroker | undefined {
     return id === this.#nodeId ? this.#self(listenerName) : undefined;
+  }
+
+  aliveBrokerIds(): readonly number[] {
+    return [this.#nodeId];
   }
 
   isAlive(id: number): boolean {

@@ -90,6 +90,10 @@ export class MetadataCache implements ClusterView {
     return { id, host: endpoint.host, port: endpoint.port, rack: broker.rack };
   }
 
+  aliveBrokerIds(): readonly number[] {
+    return [...this.#brokers.keys()].sort((a, b) => a - b);
+  }
+
   /** Every live broker with its rack, whatever its listeners: where replicas may be placed. */
   aliveBrokerRacks(): { id: number; rack: string | null }[] {
     return [...this.#brokers.values()].sort((a, b) => a.id - b.id).map(({ id, rack }) => ({ id, rack }));
