@@ -121,6 +121,8 @@ async function startWithMetadata(
 ): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool();
+  // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
+  let replicaManager: ReplicaManager | undefined;
   const logManager = LogManager.open({
     logDirs: config.logDirs,
     readBuffers,
@@ -133,9 +135,9 @@ async function startWithMetadata(
     now: () => time.now(),
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
+    highWatermarkOf: (topic, partition) => replicaManager?.partition(topic, partition)?.highWatermark,
   });
   // Followers copy their leaders through the fetchers; the replica manager tells them which to follow.
-  let replicaManager: ReplicaManager | undefined;
   const fetchers = zooKeeper === undefined ? undefined : new ReplicaFetcherManager({
     brokerId: config.nodeId,
     brokerEpoch: () => zooKeeper.brokerEpoch,
@@ -256,6 +258,7 @@ async function startWithMetadata(
     flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, FLUSH_CHECK_INTERVAL_MS),
     recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
     logStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
+    highWatermarkCheckpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
   });
   const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
   const timers = [setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs)];

@@ -329,7 +329,8 @@ export class ReplicaManager {
     this.alterPartitionManager?.close();
     this.fetchPurgatory.completeAll();
     this.producePurgatory.completeAll();
-    this.partitions.clear();
+    // The logs' last checkpoints (high watermarks among them) are taken from the partitions: clear them after.
     await this.logManager.closeAll();
+    this.partitions.clear();
   }
 }
