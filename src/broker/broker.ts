@@ -239,10 +239,17 @@ async function startWithMetadata(
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
   const advertised = resolveAdvertisedListeners(config, boundPorts);
   advertisedEndpoints = new Map(advertised.map((endpoint) => [endpoint.name, { host: endpoint.host, port: endpoint.port }]));
+  // Set once the broker is built: what a lost registration calls.
+  let stopOnce: (() => Promise<void>) | undefined;
   if (zooKeeper !== undefined) {
     // Registered only once the listeners accept: the controller connects as soon as it sees the broker.
     try {
-      await zooKeeper.register(advertised, (error) => logger.error({ err: error }, 'this broker is no longer registered in ZooKeeper; stop it and start it again'));
+      // Kafka exits when another live broker took its id while its session was gone: two brokers
+      // must never serve as one. This one stops serving; its process is left to its owner.
+      await zooKeeper.register(advertised, (error) => {
+        logger.error({ err: error }, 'another live broker registered this broker id after the ZooKeeper session expired; stopping');
+        void stopOnce?.().catch((closeError: unknown) => logger.error({ err: closeError }, 'stopping after the lost registration failed'));
+      });
       await zooKeeper.startController();
     } catch (error) {
       await Promise.all(listeners.map((listener) => listener.close()));
@@ -277,7 +284,7 @@ async function startWithMetadata(
   );
 
   let closing: Promise<void> | undefined;
-  return {
+  const broker: Broker = {
     config,
     nodeId: config.nodeId,
     clusterId,
@@ -314,6 +321,8 @@ async function startWithMetadata(
       return closing;
     },
   };
+  stopOnce = () => broker.close();
+  return broker;
 }
 
 function logLevelFromEnvironment(): 'info' | 'silent' | 'debug' | 'warn' | 'error' {
