@@ -6,7 +6,7 @@ import { startBroker, type Broker } from '../src/broker/broker.ts';
 import { createSilentLogger } from '../src/broker/logger.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import { findCoordinatorRequest, findCoordinatorResponse } from '../src/protocol/generated/find-coordinator.ts';
-import { startClusterBroker, type Closers } from './helpers/in-process-cluster.ts';
+import { startClusterBroker, startClusterBrokers, type Closers } from './helpers/in-process-cluster.ts';
 import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, fetchBody, onlyPartition, produce } from './helpers/kafka-apis.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
@@ -34,8 +34,7 @@ let brokers: Broker[];
 
 before(async () => {
   zk = await startZooKeeper();
-  brokers = [];
-  for (const nodeId of [1, 2, 3]) brokers.push(await startClusterBroker(zk, closers, { chroot: '/listeners', nodeId, overrides: TWO_LISTENERS }));
+  brokers = await startClusterBrokers(zk, closers, { chroot: '/listeners', overrides: TWO_LISTENERS });
 });
 
 after(async () => {
