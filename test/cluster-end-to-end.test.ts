@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Broker } from '../src/broker/broker.ts';
-import { startClusterBroker, type Closers } from './helpers/in-process-cluster.ts';
+import { startClusterBrokers, type Closers } from './helpers/in-process-cluster.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
 
@@ -16,8 +16,7 @@ let brokers: Broker[];
 
 before(async () => {
   zk = await startZooKeeper();
-  brokers = [];
-  for (const nodeId of [1, 2, 3]) brokers.push(await startClusterBroker(zk, closers, { chroot: '/e2e', nodeId }));
+  brokers = await startClusterBrokers(zk, closers, { chroot: '/e2e' });
 });
 
 after(async () => {

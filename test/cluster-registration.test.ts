@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createConnection } from 'node:net';
 import { after, before, test } from 'node:test';
 import {
   BrokerIdInUseError, ensurePersistentPaths, getOrCreateClusterId, registerBroker, type RegisteredBroker,
@@ -8,6 +9,8 @@ import { LiveBrokers, type BrokerChange } from '../src/broker/cluster/live-broke
 import { decodeBrokerRegistration } from '../src/broker/cluster/zookeeper/zk-data.ts';
 import { PERSISTENT_PATHS } from '../src/broker/cluster/zookeeper/zk-paths.ts';
 import { ZooKeeperClient } from '../src/broker/cluster/zookeeper/zookeeper-client.ts';
+import { callBroker, startClusterBroker } from './helpers/in-process-cluster.ts';
+import { Api } from './helpers/kafka-apis.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
@@ -149,4 +152,29 @@ test('the live brokers view sees brokers join, leave and come back with a new ep
   await waitFor(() => view.brokers.get(2)?.brokerEpoch === two.brokerEpoch && two.brokerEpoch !== twoEpoch, 30_000,
     { what: 'broker 2 to register again' });
   assert.deepEqual(changes.at(-1)?.added.map((b) => b.registration.brokerId), [2]);
+});
+
+/** Whether nothing accepts connections on `port` any more. */
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+test('a broker whose id another live broker registered while its session was gone stops serving, as Kafka exits', { timeout: 90_000 }, async () => {
+  const link = await proxy();
+  const observer = await connect('/taken');
+  const first = await startClusterBroker(zk, closers, { chroot: '/taken', nodeId: 7, overrides: { 'zookeeper.connect': `127.0.0.1:${link.port}/taken` } });
+  // Cut from ZooKeeper for longer than its session timeout: ZooKeeper expires the session and its registration.
+  await link.cut();
+  await waitFor(async () => (await observer.exists('/brokers/ids/7')) === null, 30_000, { what: 'ZooKeeper to expire the first broker\'s session' });
+  const second = await startClusterBroker(zk, closers, { chroot: '/taken', nodeId: 7 });
+  // Back in touch, the first broker finds its id taken by a live broker: it stops serving.
+  await link.restore();
+  await waitFor(() => refusesConnections(first.port), 30_000, { what: 'the first broker to stop serving' });
+  assert.equal((await observer.exists('/brokers/ids/7'))?.czxid, second.brokerEpoch, 'the second broker\'s registration stays');
+  const metadata = await callBroker(second, Api.metadata, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  assert.deepEqual(metadata.brokers.map((b) => [b.nodeId, b.port]), [[7, second.port]]);
 });

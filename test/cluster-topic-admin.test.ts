@@ -25,7 +25,7 @@ before(async () => {
   zkClient = await ZooKeeperClient.connect({ connect: `${zk.connectString}/admin-test`, sessionTimeoutMs: 2000 });
   closers.push(() => zkClient.close());
   // Every broker alive, in racks rack-1..3, once the controller has told them all.
-  for (const broker of brokers) await waitFor(() => broker.cluster.aliveBrokers().length === 3 || undefined, 30_000, { what: `broker ${broker.nodeId} to see the cluster` });
+  for (const broker of brokers) await waitFor(() => broker.cluster.aliveBrokerIds().length === 3 || undefined, 30_000, { what: `broker ${broker.nodeId} to see the cluster` });
 });
 
 after(async () => {

@@ -15,8 +15,6 @@ import type { Time } from './time.ts';
 export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly nodeId: number;
-  /** Where clients reach this broker: the advertised listener, with the bound port when port 0 was asked. */
-  readonly advertisedListener: { readonly host: string; readonly port: number };
   readonly apiVersions: readonly ApiVersionsResponseApiVersion[];
   readonly metadata: MetadataStore;
   /** Live brokers, the controller, partition leaders: the metadata cache in a cluster, this broker alone otherwise. */

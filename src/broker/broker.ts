@@ -41,6 +41,8 @@ export interface Broker {
   /** Host and port of the first listener, as bound (port 0 in the config becomes the real port). */
   readonly host: string;
   readonly port: number;
+  /** Every listener, by name, as bound. */
+  readonly listeners: ReadonlyMap<string, { readonly host: string; readonly port: number }>;
   /**
    * The partitions this broker hosts. The controller's LeaderAndIsr moves their leader epochs; in
    * the single-node mode nothing does, so tests of epoch fencing move them here.
@@ -119,6 +121,8 @@ async function startWithMetadata(
 ): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool();
+  // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
+  let replicaManager: ReplicaManager | undefined;
   const logManager = LogManager.open({
     logDirs: config.logDirs,
     readBuffers,
@@ -131,9 +135,9 @@ async function startWithMetadata(
     now: () => time.now(),
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
+    highWatermarkOf: (topic, partition) => replicaManager?.partition(topic, partition)?.highWatermark,
   });
   // Followers copy their leaders through the fetchers; the replica manager tells them which to follow.
-  let replicaManager: ReplicaManager | undefined;
   const fetchers = zooKeeper === undefined ? undefined : new ReplicaFetcherManager({
     brokerId: config.nodeId,
     brokerEpoch: () => zooKeeper.brokerEpoch,
@@ -154,7 +158,7 @@ async function startWithMetadata(
         InterBrokerApis.AlterPartition,
         (version) => alterPartitionRequestForVersion(request, version, (topicId) => zooKeeper.cache.topicNameById(topicId)),
       ),
-      isReplicaIsrEligible: (brokerId) => zooKeeper.cache.aliveBroker(brokerId) !== undefined,
+      isReplicaIsrEligible: (brokerId) => zooKeeper.cache.isAlive(brokerId),
       leaders: zooKeeper.cache,
       fetchers,
     }),
@@ -163,9 +167,10 @@ async function startWithMetadata(
   zooKeeper?.store.onTopicConfigsChanged((topic, configs) => topicAdmin.applyTopicConfigs(topic, configs));
   // In a cluster the controller's LeaderAndIsr opens the partitions this broker hosts.
   if (zooKeeper === undefined) await topicAdmin.loadTopics();
-  let advertisedListener = { host: '127.0.0.1', port: 0 };
+  // Filled once every listener is bound (a port 0 is known only then).
+  let advertisedEndpoints = new Map<string, { host: string; port: number }>();
   const cluster: ClusterView = zooKeeper?.cache ?? new LocalClusterView({
-    nodeId: config.nodeId, rack: config.brokerRack, endpoint: () => advertisedListener, metadata, replicaManager,
+    nodeId: config.nodeId, rack: config.brokerRack, endpoints: () => advertisedEndpoints, metadata, replicaManager,
   });
   const groupCoordinator = new GroupCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, time, logger });
   topicAdmin.onPartitionsDeleted((partitions) => groupCoordinator.onPartitionsDeleted(partitions));
@@ -178,9 +183,6 @@ async function startWithMetadata(
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
-    get advertisedListener() {
-      return advertisedListener;
-    },
     apiVersions: supportedApiVersions(served),
     metadata,
     cluster,
@@ -207,7 +209,7 @@ async function startWithMetadata(
         port: endpoint.port,
         // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
         handler: (frame, connection) =>
-          dispatcher.dispatch(frame, connection.id).then(
+          dispatcher.dispatch(frame, connection).then(
             (response) => {
               if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
               return response;
@@ -236,11 +238,18 @@ async function startWithMetadata(
   }
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
   const advertised = resolveAdvertisedListeners(config, boundPorts);
-  advertisedListener = { host: advertised[0]!.host, port: advertised[0]!.port };
+  advertisedEndpoints = new Map(advertised.map((endpoint) => [endpoint.name, { host: endpoint.host, port: endpoint.port }]));
+  // Set once the broker is built: what a lost registration calls.
+  let stopOnce: (() => Promise<void>) | undefined;
   if (zooKeeper !== undefined) {
     // Registered only once the listeners accept: the controller connects as soon as it sees the broker.
     try {
-      await zooKeeper.register(advertised, (error) => logger.error({ err: error }, 'this broker is no longer registered in ZooKeeper; stop it and start it again'));
+      // Kafka exits when another live broker took its id while its session was gone: two brokers
+      // must never serve as one. This one stops serving; its process is left to its owner.
+      await zooKeeper.register(advertised, (error) => {
+        logger.error({ err: error }, 'another live broker registered this broker id after the ZooKeeper session expired; stopping');
+        void stopOnce?.().catch((closeError: unknown) => logger.error({ err: closeError }, 'stopping after the lost registration failed'));
+      });
       await zooKeeper.startController();
     } catch (error) {
       await Promise.all(listeners.map((listener) => listener.close()));
@@ -256,6 +265,7 @@ async function startWithMetadata(
     flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, FLUSH_CHECK_INTERVAL_MS),
     recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
     logStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
+    highWatermarkCheckpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
   });
   const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
   const timers = [setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs)];
@@ -274,12 +284,13 @@ async function startWithMetadata(
   );
 
   let closing: Promise<void> | undefined;
-  return {
+  const broker: Broker = {
     config,
     nodeId: config.nodeId,
     clusterId,
     host: listeners[0]!.host,
     port: listeners[0]!.port,
+    listeners: new Map(listeners.map((listener) => [listener.listenerName, { host: listener.host, port: listener.port }])),
     replicaManager,
     cluster,
     get brokerEpoch() {
@@ -310,6 +321,8 @@ async function startWithMetadata(
       return closing;
     },
   };
+  stopOnce = () => broker.close();
+  return broker;
 }
 
 function logLevelFromEnvironment(): 'info' | 'silent' | 'debug' | 'warn' | 'error' {

@@ -112,7 +112,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'replica.fetch.backoff.ms': doc(int(1000, 0), 'How long a follower waits after a failed fetch before trying again.'),
   'replica.lag.time.max.ms': doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'),
   'replica.socket.timeout.ms': doc(int(30000), 'How long a follower waits for an answer from the leader.'),
-  'replica.high.watermark.checkpoint.interval.ms': withoutEffect(doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'), ALONE),
+  'replica.high.watermark.checkpoint.interval.ms': doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
   'max.incremental.fetch.session.cache.slots': withoutEffect(doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'), 'fetch sessions are not kept: every fetch is a full fetch'),
   // Group coordinator and __consumer_offsets. A replication factor above the number of live

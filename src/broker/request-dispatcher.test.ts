@@ -11,6 +11,8 @@ import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts'
 /** The Metadata v12 request librdkafka 2.15 sends (size prefix removed): its body ends 3 bytes early. */
 const LIBRDKAFKA_METADATA_V12 = Buffer.from('0003000c00000003000772646b61666b610000000000010000', 'hex');
 
+const CONNECTION = { id: 'conn-1', listenerName: 'PLAINTEXT' };
+
 /** A dispatcher over one Metadata handler that keeps the requests it decoded and answers no topics. */
 function metadataDispatcher() {
   const { logger, lines } = createCapturingLogger();
@@ -32,7 +34,7 @@ function metadataDispatcher() {
 
 test('bytes after a request body are ignored, as Kafka does: librdkafka 2.15 Metadata v12 is answered', async () => {
   const { dispatcher, decoded, lines } = metadataDispatcher();
-  const response = await dispatcher.dispatch(LIBRDKAFKA_METADATA_V12, 'conn-1');
+  const response = await dispatcher.dispatch(LIBRDKAFKA_METADATA_V12, CONNECTION);
   assert.ok(response !== null);
   const reader = new Reader(Buffer.concat(response));
   assert.equal(responseHeader.decode(reader, 1).correlationId, 3);
@@ -48,13 +50,13 @@ test('bytes after a request body are ignored, as Kafka does: librdkafka 2.15 Met
 test('a request that ends where its body does logs nothing about trailing bytes', async () => {
   const { dispatcher, lines } = metadataDispatcher();
   const exact = LIBRDKAFKA_METADATA_V12.subarray(0, LIBRDKAFKA_METADATA_V12.length - 3);
-  assert.ok(await dispatcher.dispatch(exact, 'conn-1'));
+  assert.ok(await dispatcher.dispatch(exact, CONNECTION));
   assert.deepEqual(lines.filter((line) => line.trailingBytes !== undefined), []);
 });
 
 test('every other malformed frame is still refused: short, truncated body, unknown key, unsupported version', async () => {
   const { dispatcher, decoded } = metadataDispatcher();
-  const refused = (frame: Buffer, message: RegExp) => assert.rejects(dispatcher.dispatch(frame, 'conn-1'), (error: unknown) => {
+  const refused = (frame: Buffer, message: RegExp) => assert.rejects(dispatcher.dispatch(frame, CONNECTION), (error: unknown) => {
     assert.ok(error instanceof InvalidRequestError);
     assert.match(error.message, message);
     return true;

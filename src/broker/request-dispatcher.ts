@@ -37,7 +37,9 @@ export class RequestDispatcher {
     return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestFreedOnAnswer === true;
   }
 
-  async dispatch(frame: Buffer, connectionId: string): Promise<Buffer[] | null> {
+  /** `connection`: the id and the listener of the connection the frame came from. */
+  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string }): Promise<Buffer[] | null> {
+    const connectionId = connection.id;
     if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -74,6 +76,7 @@ export class RequestDispatcher {
       correlationId: header.correlationId,
       clientId: header.clientId ?? '',
       connectionId,
+      listenerName: connection.listenerName,
       broker: this.broker,
     };
     const response = await handler.handle(request, context);

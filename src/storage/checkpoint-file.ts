@@ -4,6 +4,8 @@ import { writeFileAtomically } from './file-io.ts';
 /** Kafka's checkpoint file names in every log dir. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Each partition's high watermark (Kafka's ReplicaManager writes it; the offsets are the broker's). */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 export interface PartitionOffset {
   readonly topic: string;
@@ -45,7 +47,8 @@ export function parseCheckpointLines(text: string): string[] | undefined {
 }
 
 /**
- * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
+ * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint,
+ * replication-offset-checkpoint):
  * the checkpoint format above with one line per partition, "<topic> <partition> <offset>" (topic
  * names have no spaces).
  */

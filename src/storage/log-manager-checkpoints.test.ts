@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
 import { buildBatch } from './batch-fixture.ts';
-import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint } from './checkpoint-file.ts';
+import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, REPLICATION_OFFSET_CHECKPOINT } from './checkpoint-file.ts';
 import { StorageError } from './errors.ts';
 import { LEADER_EPOCH_CHECKPOINT, readLeaderEpochCheckpoint } from './leader-epoch-cache.ts';
 import { logConfig } from './log-config.ts';
@@ -58,4 +58,45 @@ test('a failed leader epoch checkpoint write takes the log dir offline: KAFKA_ST
   assert.throws(() => log.appendAsLeader(batch(), 4), (error: unknown) => error instanceof StorageError && error.code === ErrorCode.KAFKA_STORAGE_ERROR);
   await manager.closeAll();
   assert.equal(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_FILE)), false, 'the next start recovers this dir');
+});
+
+test('replication-offset-checkpoint: the high watermarks given are written in Kafka\'s format, periodically and at close, and read back at the next start', async (t) => {
+  const dir = logDir();
+  t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+  const highWatermarks = new Map([['t-0', 1], ['t-1', 2]]);
+  const highWatermarkOf = (topic: string, partition: number) => highWatermarks.get(`${topic}-${partition}`);
+  const manager = LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
+  for (let p = 0; p < 3; p++) manager.createLog('t', p, logConfig({})).appendAsLeader(batch(), 1);
+  manager.checkpointHighWatermarks();
+  await manager.flushCheckpoints();
+  // t-2's partition is not hosted: no entry for it.
+  assert.equal(fs.readFileSync(path.join(dir, REPLICATION_OFFSET_CHECKPOINT), 'utf8'), '0\n2\nt 0 1\nt 1 2\n');
+  highWatermarks.set('t-1', 0);
+  await manager.closeAll();
+  assert.deepEqual(readOffsetCheckpoint(path.join(dir, REPLICATION_OFFSET_CHECKPOINT)).offsets, new Map([['t-0', 1], ['t-1', 0]]));
+
+  // At the next start the file's values are what the partitions begin from, and a log whose
+  // partition is not open yet keeps its value through the checkpoints written meanwhile.
+  highWatermarks.clear();
+  const reopened = LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
+  assert.equal(reopened.checkpointedHighWatermark('t', 0), 1);
+  assert.equal(reopened.checkpointedHighWatermark('t', 2), undefined);
+  reopened.checkpointHighWatermarks();
+  await reopened.flushCheckpoints();
+  assert.deepEqual(readOffsetCheckpoint(path.join(dir, REPLICATION_OFFSET_CHECKPOINT)).offsets, new Map([['t-0', 1], ['t-1', 0]]));
+  // A deleted log's entry goes at once: a re-created log of the same name starts without it.
+  await reopened.deleteLog('t', 0);
+  assert.equal(reopened.checkpointedHighWatermark('t', 0), undefined);
+  assert.deepEqual(readOffsetCheckpoint(path.join(dir, REPLICATION_OFFSET_CHECKPOINT)).offsets, new Map([['t-1', 0]]));
+  await reopened.closeAll();
+});
+
+test('without high watermarks to keep (no replica manager), no replication-offset-checkpoint is written', async (t) => {
+  const dir = logDir();
+  t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+  const manager = LogManager.open({ logDirs: [dir], ...identity });
+  manager.createLog('t', 0, logConfig({})).appendAsLeader(batch(), 1);
+  manager.checkpointHighWatermarks();
+  await manager.closeAll();
+  assert.equal(fs.existsSync(path.join(dir, REPLICATION_OFFSET_CHECKPOINT)), false);
 });

@@ -2,65 +2,20 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT } from './checkpoint-file.ts';
+import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT } from './checkpoint-file.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
-import { FileHandlePool, type FileIo } from './file-handle-pool.ts';
-import type { ReadBufferPool } from './read-buffer-pool.ts';
+import { FileHandlePool } from './file-handle-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
 import { OffsetCheckpoints } from './offset-checkpoints.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
 import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } from './recent-appends.ts';
-import { schedulePeriodic, timerScheduler, type Scheduler } from './scheduler.ts';
+import { schedulePeriodic, timerScheduler } from './scheduler.ts';
+import type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 
-export interface LogManagerOptions {
-  /** log.dirs */
-  readonly logDirs: readonly string[];
-  readonly nodeId: number;
-  readonly clusterId: string;
-  /** Config for logs found at start whose topic `configForTopic` does not know. */
-  readonly defaultConfig?: LogConfig;
-  /** Topic configs live in the metadata store; this lets logs loaded at start use them. */
-  readonly configForTopic?: (topic: string) => LogConfig | undefined;
-  readonly now?: () => number;
-  readonly randomUUID?: () => string;
-  /** Delayed removal of deleted segments and periodic tasks; Node timers unless a test controls time. */
-  readonly scheduler?: Scheduler;
-  /** Most file descriptors open at once for segments and indexes of all logs (default 1000). */
-  readonly maxOpenFiles?: number;
-  /** System calls on segment files; tests inject failures. */
-  readonly fileIo?: FileIo;
-  /** Memory for log reads, given back by whoever is done with a read's bytes (the broker's connections). */
-  readonly readBuffers?: ReadBufferPool;
-  /** Which appends count as recent, so fetches read them on the event loop (recent-appends.ts); sized by the machine's memory otherwise. */
-  readonly recentAppendWindow?: RecentAppendWindow;
-  /** Picks each log's segment.jitter.ms share; Math.random unless a test fixes it. */
-  readonly random?: () => number;
-  /** Told once when a log dir goes offline (an I/O error in it): its partitions answer KAFKA_STORAGE_ERROR. */
-  readonly onLogDirFailure?: (logDir: string, error: Error) => void;
-}
-
-/** The broker's periodic storage work, Kafka's names for the intervals. */
-export interface LogManagerIntervals {
-  /** log.flush.scheduler.interval.ms: how often flush.ms is checked. */
-  readonly flushCheckIntervalMs?: number;
-  /** log.flush.offset.checkpoint.interval.ms (60000): rolled segments fsynced, recovery points checkpointed. */
-  readonly recoveryPointCheckpointIntervalMs?: number;
-  /** log.flush.start.offset.checkpoint.interval.ms (60000). */
-  readonly logStartOffsetCheckpointIntervalMs?: number;
-}
-
-/** One log dir as DescribeLogDirs reports it. */
-export interface LogDirInfo {
-  readonly logDir: string;
-  /** ErrorCode.NONE, or KAFKA_STORAGE_ERROR for an offline dir (then no partitions and sizes -1). */
-  readonly errorCode: number;
-  readonly totalBytes: number;
-  readonly usableBytes: number;
-  readonly partitions: readonly { topic: string; partition: number; sizeInBytes: number; offsetLag: number; isFutureKey: boolean }[];
-}
+export type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 
 const DELETE_SUFFIX = '-delete';
 /** Kafka's marker of a clean shutdown: its presence lets the next start skip log recovery. */
@@ -75,7 +30,10 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
  *
  * Each log dir also holds Kafka's `recovery-point-offset-checkpoint` (per log, the offset below
  * which everything was fsynced) and `log-start-offset-checkpoint` (per log, where DeleteRecords or
- * retention moved its start). `closeAll()` flushes every log, writes both, and leaves
+ * retention moved its start), and with `highWatermarkOf` Kafka's `replication-offset-checkpoint`
+ * (per log, its partition's high watermark; read once at start, so a restarted broker's partitions
+ * begin from it even if the file is rewritten before they open). `closeAll()` flushes every log,
+ * writes them all, and leaves
  * `.kafka_cleanshutdown`: a start with the marker checks nothing; a start without it (a crash,
  * kill -9) checks every segment from each log's recovery point on. Missing or unreadable
  * checkpoints read as 0: everything is checked, nothing fails the start.
@@ -91,6 +49,8 @@ export class LogManager {
   /** Written off the event loop, coalesced (checkpoint-writer.ts). */
   private readonly checkpoints = new OffsetCheckpoints((logDir, name) => this.offsetsIn(logDir, name), (logDir, error) => this.markLogDirOffline(logDir, error));
   private stopPeriodicTasks: (() => void)[] = [];
+  /** replication-offset-checkpoint as read at start, by `<topic>-<partition>`. */
+  private readonly checkpointedHighWatermarks = new Map<string, number>();
 
   private constructor(options: LogManagerOptions) {
     this.options = options;
@@ -157,6 +117,18 @@ export class LogManager {
     every(intervals.flushCheckIntervalMs, () => this.flushDirtyLogs());
     every(intervals.recoveryPointCheckpointIntervalMs ?? 60_000, () => void this.checkpointRecoveryPoints());
     every(intervals.logStartOffsetCheckpointIntervalMs ?? 60_000, () => this.checkpointLogStartOffsets());
+    if (this.options.highWatermarkOf !== undefined) every(intervals.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
+  }
+
+  /** The high watermark replication-offset-checkpoint held for this log when the broker started. */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    return this.checkpointedHighWatermarks.get(key(topic, partition));
+  }
+
+  /** Writes replication-offset-checkpoint in every log dir, off the event loop. */
+  checkpointHighWatermarks(): void {
+    if (this.options.highWatermarkOf === undefined) return;
+    for (const logDir of this.logDirs) this.inLogDir(logDir, () => this.checkpoints.writer(logDir, REPLICATION_OFFSET_CHECKPOINT).changed());
   }
 
   /** Checks or writes meta.properties in every log dir, then opens (and recovers) every partition log. */
@@ -223,12 +195,12 @@ export class LogManager {
     const entry = this.logs.get(key(topic, partition));
     if (entry === undefined) return Promise.resolve();
     this.logs.delete(key(topic, partition));
+    this.checkpointedHighWatermarks.delete(key(topic, partition));
     entry.log.close();
     try {
       // A stale entry would give a re-created log of the same name the old start offset, or a
-      // recovery point that skips checking its unflushed tail.
-      this.checkpoints.writer(entry.logDir, LOG_START_OFFSET_CHECKPOINT).flushSync(true);
-      this.checkpoints.writer(entry.logDir, RECOVERY_POINT_CHECKPOINT).flushSync(true);
+      // recovery point that skips checking its unflushed tail, or a high watermark it never had.
+      for (const name of this.checkpointNames) this.checkpoints.writer(entry.logDir, name).flushSync(true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -307,11 +279,12 @@ export class LogManager {
       if (!log.isClosed) this.inLogDir(logDir, () => log.flush());
     }
     this.checkpointLogStartOffsets();
+    this.checkpointHighWatermarks();
     await this.checkpointRecoveryPoints();
-    // Both checkpoints must be on disk before the marker says the logs need no recovery; they are
+    // The checkpoints must be on disk before the marker says the logs need no recovery; they are
     // taken from the open logs, so before the logs close.
     for (const logDir of this.logDirs) {
-      for (const name of [LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT]) {
+      for (const name of this.checkpointNames) {
         await this.checkpoints.writer(logDir, name).flush();
         this.inLogDir(logDir, () => this.checkpoints.writer(logDir, name).flushSync());
       }
@@ -332,6 +305,13 @@ export class LogManager {
         syncDirectory(logDir);
       });
     }
+  }
+
+  /** The offset checkpoints each log dir keeps. */
+  private get checkpointNames(): string[] {
+    const names = [LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT];
+    if (this.options.highWatermarkOf !== undefined) names.push(REPLICATION_OFFSET_CHECKPOINT);
+    return names;
   }
 
   private get defaultConfig(): LogConfig {
@@ -361,13 +341,20 @@ export class LogManager {
   }
 
   private offsetsIn(logDir: string, name: string): { topic: string; partition: number; offset: number }[] {
-    const offsetOf = name === RECOVERY_POINT_CHECKPOINT ? (log: PartitionLog) => log.recoveryPoint : (log: PartitionLog) => log.logStartOffset;
     const entries = [];
     for (const entry of this.logs.values()) {
       if (entry.logDir !== logDir || entry.log.isClosed) continue;
-      entries.push({ topic: entry.log.topic, partition: entry.log.partition, offset: offsetOf(entry.log) });
+      const offset = this.checkpointedOffset(entry.log, name);
+      if (offset !== undefined) entries.push({ topic: entry.log.topic, partition: entry.log.partition, offset });
     }
     return entries;
+  }
+
+  private checkpointedOffset(log: PartitionLog, name: string): number | undefined {
+    if (name === RECOVERY_POINT_CHECKPOINT) return log.recoveryPoint;
+    if (name === LOG_START_OFFSET_CHECKPOINT) return log.logStartOffset;
+    // A log whose partition is not open yet (a cluster broker waits for LeaderAndIsr) keeps the high watermark it started with.
+    return this.options.highWatermarkOf?.(log.topic, log.partition) ?? this.checkpointedHighWatermark(log.topic, log.partition);
   }
 
   private loadLogDir(logDir: string): void {
@@ -383,6 +370,7 @@ export class LogManager {
     const cleanShutdown = fs.existsSync(marker);
     const logStartOffsets = readOffsetCheckpoint(path.join(logDir, LOG_START_OFFSET_CHECKPOINT)).offsets;
     const recoveryPoints = readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT)).offsets;
+    const highWatermarks = readOffsetCheckpoint(path.join(logDir, REPLICATION_OFFSET_CHECKPOINT)).offsets;
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       if (entry.name.endsWith(DELETE_SUFFIX)) {
@@ -403,6 +391,8 @@ export class LogManager {
         logStartOffset: logStartOffsets.get(entry.name), recoveryPoint: recoveryPoints.get(entry.name) ?? 0,
       });
       this.logs.set(entry.name, { log, logDir });
+      const highWatermark = highWatermarks.get(entry.name);
+      if (highWatermark !== undefined) this.checkpointedHighWatermarks.set(entry.name, highWatermark);
     }
     // From here on the logs may be written: a crash before the next clean close must recover.
     if (cleanShutdown) {

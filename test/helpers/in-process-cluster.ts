@@ -33,6 +33,17 @@ export async function startClusterBroker(
   return broker;
 }
 
+/** Starts ZooKeeper-mode brokers `nodeIds` (1, 2, 3 by default) one after another, as startClusterBroker. */
+export async function startClusterBrokers(
+  zk: TestZooKeeper,
+  closers: Closers,
+  { chroot, nodeIds = [1, 2, 3], overrides = {} }: { chroot: string; nodeIds?: readonly number[]; overrides?: Record<string, string> },
+): Promise<Broker[]> {
+  const brokers: Broker[] = [];
+  for (const nodeId of nodeIds) brokers.push(await startClusterBroker(zk, closers, { chroot, nodeId, overrides }));
+  return brokers;
+}
+
 /** One request on a connection of its own. */
 export async function callBroker<Req, Res>(broker: Broker, codecs: ApiCodecs<Req, Res>, version: number, body: Req): Promise<Res> {
   const client = await KafkaApiClient.open(broker.host, broker.port);

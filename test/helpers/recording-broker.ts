@@ -105,7 +105,7 @@ export async function startRecordingBroker(): Promise<RecordingBroker> {
     } else {
       const handler = FORWARDED.get(apiKey);
       if (handler === undefined) throw new Error(`the recording broker does not serve API ${apiKey}`);
-      const context = { apiVersion: version, correlationId: header.correlationId, clientId: '', connectionId: '', broker: { controller: broker.controller } as unknown as BrokerContext } satisfies RequestContext;
+      const context = { apiVersion: version, correlationId: header.correlationId, clientId: '', connectionId: '', listenerName: 'PLAINTEXT', broker: { controller: broker.controller } as unknown as BrokerContext } satisfies RequestContext;
       handler.response.encode(writer, await handler.handle(handler.request.decode(reader, version), context), version);
     }
     return Buffer.concat(writer.toBuffers());

@@ -25,12 +25,22 @@ export interface PartitionLeadership {
   readonly offlineReplicas: readonly number[];
 }
 
+/**
+ * Endpoints are per listener, as Kafka's MetadataCache keeps them: a client is answered with the
+ * endpoints of the listener its request arrived on, so that one bootstrapped on a client listener
+ * never learns an inter-broker address. A broker without that listener is left out.
+ */
 export interface ClusterView {
   /** -1 while unknown. */
   readonly controllerId: number;
-  /** Sorted by id; each broker's endpoint is the listener clients use. */
-  aliveBrokers(): readonly AliveBroker[];
-  aliveBroker(id: number): AliveBroker | undefined;
+  /** Sorted by id: the live brokers that have `listenerName`, at its endpoint. */
+  aliveBrokers(listenerName: string): readonly AliveBroker[];
+  /** Broker `id` at its `listenerName` endpoint; undefined when it is not alive or has no such listener. */
+  aliveBroker(id: number, listenerName: string): AliveBroker | undefined;
+  /** Every live broker's id, sorted, whatever its listeners (Kafka's getAliveBrokers). */
+  aliveBrokerIds(): readonly number[];
+  /** Whether broker `id` is alive, whatever its listeners (LEADER_NOT_AVAILABLE versus LISTENER_NOT_FOUND). */
+  isAlive(id: number): boolean;
   partitionLeadership(topic: string, partition: number): PartitionLeadership | undefined;
 }
 
@@ -41,21 +51,21 @@ export interface ClusterView {
 export class LocalClusterView implements ClusterView {
   readonly #nodeId: number;
   readonly #rack: string | null;
-  readonly #endpoint: () => { readonly host: string; readonly port: number };
+  readonly #endpoints: () => ReadonlyMap<string, { readonly host: string; readonly port: number }>;
   readonly #metadata: MetadataStore;
   readonly #replicaManager: ReplicaManager;
 
   constructor(options: {
     nodeId: number;
     rack: string | null;
-    /** The advertised listener, known once the listeners are bound. */
-    endpoint: () => { readonly host: string; readonly port: number };
+    /** The advertised listeners by name, known once the listeners are bound. */
+    endpoints: () => ReadonlyMap<string, { readonly host: string; readonly port: number }>;
     metadata: MetadataStore;
     replicaManager: ReplicaManager;
   }) {
     this.#nodeId = options.nodeId;
     this.#rack = options.rack;
-    this.#endpoint = options.endpoint;
+    this.#endpoints = options.endpoints;
     this.#metadata = options.metadata;
     this.#replicaManager = options.replicaManager;
   }
@@ -64,12 +74,21 @@ export class LocalClusterView implements ClusterView {
     return this.#nodeId;
   }
 
-  aliveBrokers(): readonly AliveBroker[] {
-    return [this.#self()];
+  aliveBrokers(listenerName: string): readonly AliveBroker[] {
+    const self = this.#self(listenerName);
+    return self === undefined ? [] : [self];
   }
 
-  aliveBroker(id: number): AliveBroker | undefined {
-    return id === this.#nodeId ? this.#self() : undefined;
+  aliveBroker(id: number, listenerName: string): AliveBroker | undefined {
+    return id === this.#nodeId ? this.#self(listenerName) : undefined;
+  }
+
+  aliveBrokerIds(): readonly number[] {
+    return [this.#nodeId];
+  }
+
+  isAlive(id: number): boolean {
+    return id === this.#nodeId;
   }
 
   partitionLeadership(topic: string, partition: number): PartitionLeadership | undefined {
@@ -81,8 +100,8 @@ export class LocalClusterView implements ClusterView {
     return { topic, partition, leader: this.#nodeId, leaderEpoch: hosted.leaderEpoch, isr: self, replicas: self, offlineReplicas: [] };
   }
 
-  #self(): AliveBroker {
-    const { host, port } = this.#endpoint();
-    return { id: this.#nodeId, host, port, rack: this.#rack };
+  #self(listenerName: string): AliveBroker | undefined {
+    const endpoint = this.#endpoints().get(listenerName);
+    return endpoint === undefined ? undefined : { id: this.#nodeId, host: endpoint.host, port: endpoint.port, rack: this.#rack };
   }
 }

@@ -46,7 +46,6 @@ interface Waiter {
 }
 
 export class MetadataCache implements ClusterView {
-  readonly #clientListenerName: string;
   readonly #interBrokerListenerName: string;
   readonly #time: Time;
   #controllerId = -1;
@@ -57,13 +56,10 @@ export class MetadataCache implements ClusterView {
   readonly #waiters = new Set<Waiter>();
 
   constructor(options: {
-    /** The listener whose endpoints Metadata answers carry (this broker's first advertised one). */
-    clientListenerName: string;
     /** inter.broker.listener.name, else the first listener: where the controller and followers connect. */
     interBrokerListenerName: string;
     time: Time;
   }) {
-    this.#clientListenerName = options.clientListenerName;
     this.#interBrokerListenerName = options.interBrokerListenerName;
     this.#time = options.time;
   }
@@ -77,21 +73,30 @@ export class MetadataCache implements ClusterView {
     return this.#controllerEpoch;
   }
 
-  aliveBrokers(): readonly AliveBroker[] {
+  aliveBrokers(listenerName: string): readonly AliveBroker[] {
     const alive: AliveBroker[] = [];
     for (const id of [...this.#brokers.keys()].sort((a, b) => a - b)) {
-      const broker = this.aliveBroker(id);
+      const broker = this.aliveBroker(id, listenerName);
       if (broker !== undefined) alive.push(broker);
     }
     return alive;
   }
 
-  /** A live broker without the client listener is not offered to clients, as in Kafka. */
-  aliveBroker(id: number): AliveBroker | undefined {
+  /** A live broker without the listener is not offered to clients of that listener, as in Kafka. */
+  aliveBroker(id: number, listenerName: string): AliveBroker | undefined {
     const broker = this.#brokers.get(id);
-    const endpoint = broker?.endpoints.get(this.#clientListenerName);
+    const endpoint = broker?.endpoints.get(listenerName);
     if (broker === undefined || endpoint === undefined) return undefined;
     return { id, host: endpoint.host, port: endpoint.port, rack: broker.rack };
+  }
+
+  aliveBrokerIds(): readonly number[] {
+    return [...this.#brokers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Every live broker with its rack, whatever its listeners: where replicas may be placed. */
+  aliveBrokerRacks(): { id: number; rack: string | null }[] {
+    return [...this.#brokers.values()].sort((a, b) => a.id - b.id).map(({ id, rack }) => ({ id, rack }));
   }
 
   /** Where other brokers reach broker `id`: the controller channel and the replica fetchers use it. */

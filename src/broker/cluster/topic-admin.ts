@@ -66,7 +66,7 @@ export class TopicAdmin {
   /** The brokers replicas may be placed on: the live ones in a cluster, this one alone otherwise. */
   private brokers(): { id: number; rack: string | null }[] {
     if (this.cache === undefined) return [{ id: this.config.nodeId, rack: this.config.brokerRack }];
-    return this.cache.aliveBrokers().map(({ id, rack }) => ({ id, rack }));
+    return this.cache.aliveBrokerRacks();
   }
 
   private get brokerIds(): number[] {

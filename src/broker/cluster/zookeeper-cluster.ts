@@ -27,6 +27,8 @@ export class ZooKeeperCluster {
   readonly #time: Time;
   #registration: RegisteredBroker | undefined;
   #controller: KafkaController | undefined;
+  /** Another live broker registered this broker's id after a session expiry (BrokerIdInUseError). */
+  #registrationLost = false;
   /** This broker's requests to the controller (AlterPartition, ControlledShutdown). */
   readonly controllerChannel: BrokerToControllerChannel;
 
@@ -58,7 +60,6 @@ export class ZooKeeperCluster {
         }
       }
       const cache = new MetadataCache({
-        clientListenerName: config.advertisedListeners[0]!.name,
         interBrokerListenerName: interBrokerListenerName(config),
         time: options.time,
       });
@@ -110,7 +111,8 @@ export class ZooKeeperCluster {
    * it stops, so clients see retriable errors only. The broker stops either way.
    */
   async controlledShutdown(): Promise<void> {
-    if (!this.#config.controlledShutdownEnable || this.#registration === undefined) return;
+    // A broker whose id another live broker took has nothing left to hand over: its epoch is stale.
+    if (!this.#config.controlledShutdownEnable || this.#registration === undefined || this.#registrationLost) return;
     await requestControlledShutdown({
       channel: this.controllerChannel,
       brokerId: this.#config.nodeId,
@@ -143,7 +145,10 @@ export class ZooKeeperCluster {
       sessionTimeoutMs: this.#config.zookeeperSessionTimeoutMs,
       logger: this.#logger,
     });
-    this.#registration.on('registrationFailed', onRegistrationLost);
+    this.#registration.on('registrationFailed', (error) => {
+      this.#registrationLost = true;
+      onRegistrationLost(error);
+    });
   }
 
   /** Resigns as controller, deregisters (the controller moves leaderships at once rather than after the session timeout) and ends the session. */

@@ -28,7 +28,7 @@ export const describeClusterHandler = defineHandler({
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      brokers: broker.cluster.aliveBrokers().map(({ id, host, port, rack }) => ({ brokerId: id, host, port, rack })),
+      brokers: broker.cluster.aliveBrokers(context.listenerName).map(({ id, host, port, rack }) => ({ brokerId: id, host, port, rack })),
     };
   },
 });

@@ -246,7 +246,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
     responses.push({ topic: topic.topic ?? name ?? '', topicId: topic.topicId ?? ZERO_UUID, partitions });
   }
   const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
-  if (leaders.size > 0 && apiVersion >= FIRST_NODE_ENDPOINTS_VERSION) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders);
+  if (leaders.size > 0 && apiVersion >= FIRST_NODE_ENDPOINTS_VERSION) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders, context.listenerName);
   return { response, bytes, errors, keys };
 }
 

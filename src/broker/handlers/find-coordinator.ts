@@ -63,7 +63,8 @@ async function findCoordinator(keyType: number, key: string, context: RequestCon
   if (leaderId === broker.nodeId && !coordinator.hostsPartition(partition)) {
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
-  const leader = leaderId < 0 ? undefined : broker.cluster.aliveBroker(leaderId);
+  // The coordinator's endpoint on the listener this request came in on, as Kafka's getPartitionLeaderEndpoint.
+  const leader = leaderId < 0 ? undefined : broker.cluster.aliveBroker(leaderId, context.listenerName);
   if (leader === undefined) return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   return { errorCode: ErrorCode.NONE, errorMessage: errorName(ErrorCode.NONE), nodeId: leader.id, host: leader.host, port: leader.port };
 }

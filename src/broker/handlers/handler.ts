@@ -7,6 +7,8 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string;
   readonly connectionId: string;
+  /** The listener the request arrived on: Metadata and the like answer with its endpoints, as Kafka. */
+  readonly listenerName: string;
   readonly broker: BrokerContext;
 }
 

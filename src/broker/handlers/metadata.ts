@@ -51,7 +51,7 @@ export const metadataHandler = defineHandler({
     const includeCluster = apiVersion >= 8 && apiVersion <= 10 && request.includeClusterAuthorizedOperations === true;
     return {
       throttleTimeMs: 0,
-      brokers: broker.cluster.aliveBrokers().map(({ id, host, port, rack }) => ({ nodeId: id, host, port, rack })),
+      brokers: broker.cluster.aliveBrokers(context.listenerName).map(({ id, host, port, rack }) => ({ nodeId: id, host, port, rack })),
       clusterId: broker.metadata.clusterId,
       controllerId: broker.cluster.controllerId,
       topics,
@@ -74,19 +74,33 @@ async function autoCreate(name: string, context: RequestContext): Promise<Metada
 }
 
 function describeTopic(topic: TopicMetadata, context: RequestContext): MetadataResponseMetadataResponseTopic {
-  const { cluster } = context.broker;
+  const { broker: { cluster }, listenerName, apiVersion } = context;
+  const reachable = (id: number) => cluster.aliveBroker(id, listenerName) !== undefined;
   const partitions = [];
   for (let index = 0; index < topic.partitionCount; index++) {
     const leadership = cluster.partitionLeadership(topic.name, index);
-    // As Kafka's metadata cache: a leader that is not alive is no leader (LEADER_NOT_AVAILABLE, retriable).
-    const leaderAlive = leadership !== undefined && leadership.leader >= 0 && cluster.aliveBroker(leadership.leader) !== undefined;
+    const replicas = leadership?.replicas ?? [];
+    const isr = leadership?.isr ?? [];
+    // v0 lists only the replicas a client can reach (Kafka's errorUnavailableEndpoints).
+    const replicaNodes = apiVersion === 0 ? replicas.filter(reachable) : [...replicas];
+    const isrNodes = apiVersion === 0 ? isr.filter(reachable) : [...isr];
+    const leader = leadership === undefined || leadership.leader < 0 ? -1 : leadership.leader;
+    // As Kafka's metadata cache: a leader is named only when the client can reach it on this
+    // listener. A dead one is LEADER_NOT_AVAILABLE; a live one without this listener is
+    // LISTENER_NOT_FOUND from v6 on (both retriable).
+    let errorCode: number = ErrorCode.NONE;
+    if (!reachable(leader)) {
+      errorCode = apiVersion >= 6 && cluster.isAlive(leader) ? ErrorCode.LISTENER_NOT_FOUND : ErrorCode.LEADER_NOT_AVAILABLE;
+    } else if (replicaNodes.length < replicas.length || isrNodes.length < isr.length) {
+      errorCode = ErrorCode.REPLICA_NOT_AVAILABLE;
+    }
     partitions.push({
-      errorCode: leaderAlive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      errorCode,
       partitionIndex: index,
-      leaderId: leaderAlive ? leadership.leader : -1,
+      leaderId: errorCode === ErrorCode.NONE || errorCode === ErrorCode.REPLICA_NOT_AVAILABLE ? leader : -1,
       leaderEpoch: leadership?.leaderEpoch ?? -1,
-      replicaNodes: [...(leadership?.replicas ?? [])],
-      isrNodes: [...(leadership?.isr ?? [])],
+      replicaNodes,
+      isrNodes,
       offlineReplicas: [...(leadership?.offlineReplicas ?? [])],
     });
   }

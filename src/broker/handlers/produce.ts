@@ -62,7 +62,7 @@ export const produceHandler = defineHandler({
     }
     const respond = (): ProduceResponse => {
       const response: ProduceResponse = { responses, throttleTimeMs: 0 };
-      if (leaders.size > 0) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders);
+      if (leaders.size > 0) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders, context.listenerName);
       return response;
     };
     return waits.length === 0 ? respond() : Promise.all(waits).then(respond);

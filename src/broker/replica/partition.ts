@@ -59,7 +59,11 @@ export class Partition implements FollowerPartitionAccess {
     log: PartitionLog,
     settings: PartitionSettings,
     time: Time,
-    options: { readonly replication?: ReplicationSettings; readonly topicId?: string; readonly leaderEpoch?: number } = {},
+    options: {
+      readonly replication?: ReplicationSettings; readonly topicId?: string; readonly leaderEpoch?: number;
+      /** Where the high watermark starts (a cluster broker's checkpointed one); the log end offset if not given. */
+      readonly highWatermark?: number;
+    } = {},
   ) {
     this.topic = topic;
     this.index = index;
@@ -74,7 +78,8 @@ export class Partition implements FollowerPartitionAccess {
     this.leaderId = self;
     this.replicas = [self];
     this.replication = new LeaderReplicas(this.replicationSettings, [self]);
-    this.hw = log.logEndOffset;
+    // Kafka's updateHighWatermark bounds: never below the log start, never past the log end.
+    this.hw = Math.max(log.logStartOffset, Math.min(options.highWatermark ?? log.logEndOffset, log.logEndOffset));
   }
 
   get highWatermark(): number {

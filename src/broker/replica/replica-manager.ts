@@ -18,7 +18,7 @@ export type { PartitionSettings } from './partition.ts';
 /** Where a partition's leader is, for NOT_LEADER_OR_FOLLOWER answers (the ClusterView fits). */
 export interface LeaderLookup {
   partitionLeadership(topic: string, partition: number): { readonly leader: number; readonly leaderEpoch: number } | undefined;
-  aliveBroker(id: number): { readonly host: string; readonly port: number; readonly rack?: string | null } | undefined;
+  aliveBroker(id: number, listenerName: string): { readonly host: string; readonly port: number; readonly rack?: string | null } | undefined;
 }
 
 /** The fetchers that copy followed partitions from their leaders (part FETCHER's ReplicaFetcherManager fits). */
@@ -168,14 +168,12 @@ export class ReplicaManager {
    * The leader to steer a client to (the current-leader fields of NOT_LEADER_OR_FOLLOWER): what
    * the cluster's metadata says, else what the last LeaderAndIsr told this broker.
    */
-  currentLeader(topic: string, index: number): { leaderId: number; leaderEpoch: number; host?: string; port?: number } | undefined {
+  currentLeader(topic: string, index: number): { leaderId: number; leaderEpoch: number } | undefined {
     const known = this.options.leaders?.partitionLeadership(topic, index);
     const hosted = this.partitions.get(`${topic}-${index}`);
     const leaderId = known?.leader ?? hosted?.leaderId;
     if (leaderId === undefined || leaderId < 0) return undefined;
-    const leaderEpoch = known?.leaderEpoch ?? hosted!.leaderEpoch;
-    const endpoint = this.options.leaders?.aliveBroker(leaderId);
-    return endpoint === undefined ? { leaderId, leaderEpoch } : { leaderId, leaderEpoch, host: endpoint.host, port: endpoint.port };
+    return { leaderId, leaderEpoch: known?.leaderEpoch ?? hosted!.leaderEpoch };
   }
 
   /**
@@ -252,11 +250,14 @@ export class ReplicaManager {
     return stopReplicas(this, controllerEpoch, partitions);
   }
 
-  /** Where clients reach these brokers (the node endpoints of produce and fetch answers, KIP-951); unknown ones are left out. */
-  nodeEndpoints(brokerIds: Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
+  /**
+   * Where clients of `listenerName` reach these brokers (the node endpoints of produce and fetch
+   * answers, KIP-951); unknown ones, and ones without that listener, are left out.
+   */
+  nodeEndpoints(brokerIds: Iterable<number>, listenerName: string): { nodeId: number; host: string; port: number; rack: string | null }[] {
     const endpoints: { nodeId: number; host: string; port: number; rack: string | null }[] = [];
     for (const nodeId of brokerIds) {
-      const endpoint = this.options.leaders?.aliveBroker(nodeId);
+      const endpoint = this.options.leaders?.aliveBroker(nodeId, listenerName);
       if (endpoint !== undefined) endpoints.push({ nodeId, host: endpoint.host, port: endpoint.port, rack: endpoint.rack ?? null });
     }
     return endpoints;
@@ -328,7 +329,8 @@ export class ReplicaManager {
     this.alterPartitionManager?.close();
     this.fetchPurgatory.completeAll();
     this.producePurgatory.completeAll();
-    this.partitions.clear();
+    // The logs' last checkpoints (high watermarks among them) are taken from the partitions: clear them after.
     await this.logManager.closeAll();
+    this.partitions.clear();
   }
 }

@@ -94,7 +94,10 @@ function openPartition(manager: ReplicaManager, state: LeaderAndIsrPartition, to
   const settings = manager.settingsFor(state.topic);
   const log = manager.logManager.getOrCreateLog(state.topic, state.partition, settings.log);
   // Epoch -1 until the controller's first decision (Kafka's Partition starts below LeaderAndIsr.InitialLeaderEpoch).
-  const partition = new Partition(state.topic, state.partition, log, settings, manager.time, { replication: manager.replication, topicId, leaderEpoch: -1 });
+  // The high watermark starts where the last checkpoint left it (none: 0, as Kafka), so a restarted
+  // replica never counts as replicated what only its own log holds; followers and the ISR move it on.
+  const highWatermark = manager.logManager.checkpointedHighWatermark(state.topic, state.partition) ?? 0;
+  const partition = new Partition(state.topic, state.partition, log, settings, manager.time, { replication: manager.replication, topicId, leaderEpoch: -1, highWatermark });
   manager.partitions.set(partition.key, partition);
   return partition;
 }

@@ -24,7 +24,10 @@ const logger = createSilentLogger();
 /** Live brokers as a cluster's metadata would show them; no partition leadership (FindCoordinator's business). */
 function brokersAlive(count: number): ClusterView {
   const brokers: AliveBroker[] = Array.from({ length: count }, (_, id) => ({ id, host: '127.0.0.1', port: 9092 + id, rack: null }));
-  return { controllerId: 0, aliveBrokers: () => brokers, aliveBroker: (id) => brokers[id], partitionLeadership: () => undefined };
+  return {
+    controllerId: 0, aliveBrokers: () => brokers, aliveBroker: (id) => brokers[id], aliveBrokerIds: () => brokers.map((b) => b.id),
+    isAlive: (id) => brokers[id] !== undefined, partitionLeadership: () => undefined,
+  };
 }
 
 interface Node {

@@ -205,7 +205,7 @@ export class GroupCoordinator {
   private offsetsTopicReplicationFactor(): number {
     const configured = this.options.config.offsetsTopicReplicationFactor;
     if (!this.clusterMode) return Math.min(configured, 1);
-    const alive = this.options.cluster.aliveBrokers().length;
+    const alive = this.options.cluster.aliveBrokerIds().length;
     if (alive < configured) {
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
         `Number of alive brokers '${alive}' does not meet the required replication factor '${configured}' for the offsets topic (configured via 'offsets.topic.replication.factor').`);
