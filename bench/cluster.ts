@@ -159,6 +159,8 @@ async function measureFailovers(cluster: TestCluster, rounds: number): Promise<n
       await sending;
       times.push(firstAckAfterKill - killedAt);
       await cluster.start(leaderId);
+      // The next round (and the scale step) needs all three registered again.
+      await cluster.waitForBrokers(cluster.ids);
     }
   } finally {
     await producer.close();
