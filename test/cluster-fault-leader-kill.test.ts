@@ -74,7 +74,9 @@ test(`SIGKILL of the partition leader, ${ROUNDS} rounds under acks=all load: ver
     t.diagnostic(result.stdout.trim());
     const keep = process.env['SAMSA_FAULT_REPORT'];
     if (keep !== undefined && keep !== '') await copyFile(reportFile, keep);
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
+    const report = JSON.parse(await readFile(reportFile, 'utf8').catch((error: Error) => {
+      throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);
+    })) as VerifyReport;
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);

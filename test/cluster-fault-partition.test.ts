@@ -84,7 +84,9 @@ test(`a leader cut off from the brokers and ZooKeeper, ${ROUNDS} rounds: no ackn
     }
     t.diagnostic(result.stdout.trim());
     for (const r of rounds) t.diagnostic(`isolated broker ${r.isolated} answered an acks=all write with ${r.write}; broker ${r.newLeader} leads at epoch ${r.newEpoch}`);
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
+    const report = JSON.parse(await readFile(reportFile, 'utf8').catch((error: Error) => {
+      throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);
+    })) as VerifyReport;
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);

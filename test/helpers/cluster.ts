@@ -193,9 +193,12 @@ export class TestCluster {
   /** The last lines a broker logged, for an assertion's message. */
   logTail(id: number, lines = 40): Promise<string> { return logTail(this.broker(id).logFile, lines); }
 
-  /** An Admin client over every broker; the caller closes it. */
+  /**
+   * An Admin client bootstrapping from the running brokers (our client gives up on a bootstrap
+   * server that refuses the connection instead of trying the next); the caller closes it.
+   */
   admin(clientId = 'cluster-test'): Admin {
-    return new Admin({ bootstrapServers: this.bootstrapServers, clientId, requestTimeoutMs: 10_000 });
+    return new Admin({ bootstrapServers: this.runningBootstrapServers, clientId, requestTimeoutMs: 10_000 });
   }
 
   /** An Admin client whose first requests (Metadata, DescribeCluster) go to broker `id`; the caller closes it. */
