@@ -88,7 +88,7 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
   const running: Running = { zookeeper: null, brokers: [] };
   const lifetime = options.detach ? 'detached' : 'SIGTERM';
   try {
-    running.zookeeper = await startZooKeeperServer({ dir: zookeeperDir(dir), dieWithParent: !options.detach });
+    running.zookeeper = await startZooKeeperServer({ dir: zookeeperDir(dir), dieWithParent: !options.detach, ownProcessGroup: true });
     io.stderr(`ZooKeeper: ${running.zookeeper.connectString} (pid ${running.zookeeper.pid}, log ${join(zookeeperDir(dir), 'zookeeper.log')})\n`);
     for (let id = 1; id <= options.brokers; id++) {
       const port = await keptPort(previous?.brokers.find((b) => b.id === id)?.port);

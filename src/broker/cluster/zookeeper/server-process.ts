@@ -28,6 +28,8 @@ export interface ZooKeeperServerOptions {
   readonly heapMb?: number;
   /** true (the default) kills ZooKeeper with this process, however it ends; false for `--detach`. */
   readonly dieWithParent?: boolean;
+  /** Runs it in a process group of its own even while it dies with its parent (dev-cluster in the foreground). */
+  readonly ownProcessGroup?: boolean;
   readonly startTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL. */
   readonly stopGraceMs?: number;
@@ -84,9 +86,10 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions): Pro
       const [command, commandArgs] = options.dieWithParent !== false && existsSync('/usr/bin/setpriv')
         ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', java, ...args]]
         : [java, args];
-      // Its own process group: a Ctrl-C in the terminal reaches the parent only, which stops
-      // ZooKeeper when it chooses (after the brokers that need it), not all at once.
-      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: true });
+      // In a process group of its own (when detached, or asked), a Ctrl-C in the terminal reaches the
+      // parent only, which stops ZooKeeper when it chooses (after the brokers that need it).
+      const ownGroup = options.dieWithParent === false || options.ownProcessGroup === true;
+      child = spawn(command, commandArgs, { stdio: ['ignore', log.fd, log.fd], detached: ownGroup });
     } finally {
       await log.close();
     }
