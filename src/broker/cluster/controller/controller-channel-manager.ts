@@ -100,6 +100,9 @@ class BrokerQueue {
     this.#connection = undefined;
   }
 
+  /** Sends failed in a row; the first is logged as a warning, the rest at debug. */
+  #failures = 0;
+
   async #run(): Promise<void> {
     this.#running = true;
     try {
@@ -126,10 +129,15 @@ class BrokerQueue {
   async #sendOnce(request: QueuedRequest): Promise<{ value: unknown } | typeof FAILED> {
     try {
       const connection = await this.#connect();
-      return { value: await connection.send(request.api, request.body) };
+      const value = await connection.send(request.api, request.body);
+      if (this.#failures > 0) this.#logger.info({ api: request.api.name, failures: this.#failures }, 'controller requests reach the broker again');
+      this.#failures = 0;
+      return { value };
     } catch (error) {
       if (this.#closed) return FAILED;
-      this.#logger.warn({ err: error, api: request.api.name }, 'controller request to a broker failed; sending it again');
+      // Once per streak of failures: a dead broker is retried every backoff until it returns or leaves.
+      if (this.#failures++ === 0) this.#logger.warn({ err: error, api: request.api.name }, 'controller request to a broker failed; sending it again until it is answered');
+      else this.#logger.debug({ err: error, api: request.api.name, failures: this.#failures }, 'controller request to a broker failed again');
       this.#connection?.close();
       this.#connection = undefined;
       return FAILED;
