@@ -213,6 +213,20 @@ test('cut off without a word (a partition): the client notices the silence and, 
   await client.create('/controller', Buffer.from('2'), 'ephemeral');
 });
 
+test('a reconnection accepted but never answered (a ZooKeeper that is starting) is given up: the client learns its session expired', async () => {
+  const observer = await connect('/stalled');
+  const { client, proxy, events } = await connectThroughProxy('/stalled', 1_000);
+  await client.create('/registration', Buffer.from('1'), 'ephemeral');
+  // The connection drops; the next one is accepted and then never answered, as by a ZooKeeper 3.8
+  // that is loading its database and fails to close a connection it refuses.
+  proxy.stall();
+  await waitFor(async () => (await observer.exists('/registration')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
+  await proxy.restore();
+  await waitFor(() => events.includes('session'), 30_000, { what: 'a new session: the client gave up on the connection that never answered' });
+  assert.deepEqual(events, ['disconnected', 'expired', 'session']);
+  await client.create('/registration', Buffer.from('2'), 'ephemeral');
+});
+
 test('ZooKeeper stopped and restarted: the client reconnects within its session', async () => {
   const client = await connect('/restart', { sessionTimeoutMs: 20_000 });
   const events: string[] = [];

@@ -6,13 +6,17 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  * - cut(): every connection through it is closed and new ones are refused, until restore();
  * - blackhole(): connections stay open but nothing gets through either way (new ones are accepted
  *   and go nowhere; a side that closes is not told to the other), as in a network partition, until
- *   restore() lets the held bytes through.
+ *   restore() lets the held bytes through;
+ * - stall(): every connection through it is closed, and new ones are accepted but never answered,
+ *   not even after restore() (which ends the stall for later connections only), as by a server that
+ *   accepts connections while it starts and drops them without closing them.
  */
 export interface TcpProxy {
   readonly port: number;
   cut(): Promise<void>;
   blackhole(): void;
-  /** Ends a cut or a black hole. */
+  stall(): void;
+  /** Ends a cut, a black hole or a stall (connections accepted during a stall stay silent). */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -22,11 +26,14 @@ interface Pair {
   upstream: Socket | undefined;
   /** The server closed its side during a black hole: the client learns it only at restore(). */
   upstreamClosed: boolean;
+  /** Accepted during a stall: it stays silent until the client gives up on it. */
+  readonly hung: boolean;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let blackholed = false;
+  let stalled = false;
   const guard = (socket: Socket): void => { socket.on('error', () => socket.destroy()); };
   const connectUpstream = (pair: Pair): void => {
     const upstream = createConnection({ host: targetHost, port: targetPort });
@@ -41,10 +48,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
   const newServer = (): Server => createServer((client) => {
     guard(client);
-    const pair: Pair = { client, upstream: undefined, upstreamClosed: false };
+    const pair: Pair = { client, upstream: undefined, upstreamClosed: false, hung: stalled };
     pairs.add(pair);
     client.once('close', () => { pairs.delete(pair); pair.upstream?.destroy(); });
-    if (blackholed) client.pause();
+    if (blackholed || stalled) client.pause();
     else connectUpstream(pair);
   });
   const listen = (server: Server, port: number): Promise<number> => new Promise((resolve, reject) => {
@@ -78,10 +85,19 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
         upstream?.pause();
       }
     },
+    stall: () => {
+      stalled = true;
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream?.destroy();
+      }
+    },
     restore: async () => {
+      stalled = false;
       if (blackholed) {
         blackholed = false;
         for (const pair of pairs) {
+          if (pair.hung) continue;
           if (pair.upstreamClosed) {
             pair.client.destroy();
           } else if (pair.upstream === undefined) {

@@ -43,7 +43,8 @@ export async function startZooKeeper(options: Partial<Omit<ZooKeeperServerOption
     restart: () => server.restart(),
     close: async () => {
       await server.stop();
-      await removeTempDir(dir);
+      if (process.env['SAMSA_KEEP_CLUSTER_DIR'] === '1') console.error(`zookeeper kept in ${dir}`);
+      else await removeTempDir(dir);
     },
   };
 }

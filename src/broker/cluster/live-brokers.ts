@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import { createSilentLogger } from '../logger.ts';
 import { decodeBrokerRegistration, type BrokerRegistration } from './zookeeper/zk-data.ts';
 import { ZkPaths } from './zookeeper/zk-paths.ts';
-import type { ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
-import { NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
+import type { Znode, ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
+import { NoNodeError, SessionExpiredError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
 
 /**
  * The brokers registered under /brokers/ids, kept current by a children watch: what Kafka's
@@ -27,6 +28,8 @@ export interface BrokerChange {
 export interface LiveBrokersEvents {
   change: [change: BrokerChange];
 }
+
+const READ_RETRY_MS = 100;
 
 export class LiveBrokers extends EventEmitter<LiveBrokersEvents> {
   readonly #client: ZooKeeperClient;
@@ -91,16 +94,31 @@ export class LiveBrokers extends EventEmitter<LiveBrokersEvents> {
     this.emit('change', { added, removed, bounced });
   }
 
-  /** One broker's registration; undefined when it is gone or unreadable (logged). */
+  /**
+   * One broker's registration; undefined when it is gone. A read lost with the connection is read
+   * again (requests wait for the connection to come back): the children watch, already set by this
+   * refresh, need not fire again, so a registration re-created under the same id (a new broker
+   * epoch) would otherwise stay unseen. One lost with the session is left to the watch, which the
+   * new session re-arms and which reads every broker again.
+   */
   async #read(brokerId: number): Promise<LiveBroker | undefined> {
-    try {
-      const { data, stat } = await this.#client.getData(ZkPaths.brokerId(brokerId));
-      return { registration: decodeBrokerRegistration(brokerId, data), brokerEpoch: stat.czxid };
-    } catch (error) {
-      if (error instanceof NoNodeError || error instanceof ZooKeeperClientClosedError) return undefined;
-      // A read lost with the connection or session is read again: the watch fires after reconnecting.
-      this.#logger.warn({ err: error, brokerId }, 'could not read a broker registration');
-      return this.#brokers.get(brokerId);
+    for (;;) {
+      let node: Znode;
+      try {
+        node = await this.#client.getData(ZkPaths.brokerId(brokerId));
+      } catch (error) {
+        if (error instanceof NoNodeError || error instanceof ZooKeeperClientClosedError || this.#closed) return undefined;
+        if (error instanceof SessionExpiredError) return this.#brokers.get(brokerId);
+        this.#logger.warn({ err: error, brokerId }, 'could not read a broker registration; reading it again');
+        await sleep(READ_RETRY_MS);
+        continue;
+      }
+      try {
+        return { registration: decodeBrokerRegistration(brokerId, node.data), brokerEpoch: node.stat.czxid };
+      } catch (error) {
+        this.#logger.warn({ err: error, brokerId }, 'unreadable broker registration: the broker is left as it was');
+        return this.#brokers.get(brokerId);
+      }
     }
   }
 }
