@@ -25,6 +25,7 @@ import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
+import { handOverLeaderships } from './replica/leadership-handover.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
 import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
@@ -303,7 +304,18 @@ async function startWithMetadata(
       closing ??= (async () => {
         try {
           // Leaderships move away while this broker still serves (controlled.shutdown.enable).
-          await zooKeeper?.controlledShutdown();
+          if (zooKeeper?.controlledShutdownEnabled === true) {
+            const cluster = zooKeeper;
+            const ledWithOtherInSyncReplicas = await handOverLeaderships(replicaManager, {
+              controlledShutdown: () => cluster.controlledShutdown(),
+              drainTimeoutMs: config.replicaLagTimeMaxMs,
+              moveTimeoutMs: config.controlledShutdownRetryBackoffMs,
+              time,
+              logger,
+            });
+            // Any partition named here is offline to clients until the controller sees this broker gone.
+            logger.info({ ledWithOtherInSyncReplicas }, 'stopping: leaderships handed over');
+          }
           await fetchers?.shutdown();
           for (const timer of timers) clearInterval(timer);
           cleaner.stop();

@@ -29,6 +29,8 @@ export interface TestClusterOptions {
    * isolate(id) can cut it off from the others and from ZooKeeper while clients still reach it.
    */
   readonly partitionable?: boolean;
+  /** Environment for every broker process over this one's (SAMSA_LOG_LEVEL=info for a test that reads their logs). */
+  readonly brokerEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -60,6 +62,9 @@ export interface ClusterBroker {
   readonly running: boolean;
 }
 
+/** How a broker process ended: its exit code, or the signal that ended it. */
+export type BrokerExit = Awaited<SpawnedBroker['exited']>;
+
 interface BrokerSlot extends ClusterBroker {
   process: SpawnedBroker | undefined;
   /** With `partitionable`: its way to ZooKeeper, and the other brokers' way to it. */
@@ -71,11 +76,13 @@ export class TestCluster {
   readonly dir: string;
   readonly #brokers = new Map<number, BrokerSlot>();
   readonly #startTimeoutMs: number;
+  readonly #brokerEnv: Readonly<Record<string, string>>;
 
-  private constructor(zookeeper: TestZooKeeper, dir: string, startTimeoutMs: number) {
+  private constructor(zookeeper: TestZooKeeper, dir: string, startTimeoutMs: number, brokerEnv: Readonly<Record<string, string>>) {
     this.zookeeper = zookeeper;
     this.dir = dir;
     this.#startTimeoutMs = startTimeoutMs;
+    this.#brokerEnv = brokerEnv;
   }
 
   static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
@@ -87,7 +94,7 @@ export class TestCluster {
       await removeTempDir(dir);
       throw error;
     }
-    const cluster = new TestCluster(zookeeper, dir, options.startTimeoutMs ?? 60_000);
+    const cluster = new TestCluster(zookeeper, dir, options.startTimeoutMs ?? 60_000, options.brokerEnv ?? {});
     try {
       const count = options.brokers ?? 3;
       for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, { ...DEFAULT_OVERRIDES, ...options.overrides }, options.partitionable === true);
@@ -147,7 +154,7 @@ export class TestCluster {
   async start(id: number): Promise<void> {
     const slot = this.#brokers.get(id)!;
     if (slot.running) throw new Error(`broker ${id} is running`);
-    slot.process = await spawnBroker({ propertiesFile: slot.propertiesFile, logFile: slot.logFile, lifetime: 'SIGKILL' });
+    slot.process = await spawnBroker({ propertiesFile: slot.propertiesFile, logFile: slot.logFile, lifetime: 'SIGKILL', env: this.#brokerEnv });
     try {
       await waitUntilAnswering(LOOPBACK, slot.port, slot.process.hasExited, this.#startTimeoutMs);
     } catch (error) {
@@ -158,14 +165,14 @@ export class TestCluster {
   /** SIGKILL: a crash; nothing runs in the broker after it (no controlled shutdown, no flush). */
   async kill(id: number): Promise<void> { await this.#signal(id, 'SIGKILL'); }
 
-  /** SIGTERM: the broker's clean shutdown (controlled shutdown first when enabled). */
-  async stop(id: number): Promise<void> { await this.#signal(id, 'SIGTERM'); }
+  /** SIGTERM: the broker's clean shutdown (controlled shutdown first when enabled); resolves with how it exited. */
+  stop(id: number): Promise<BrokerExit | undefined> { return this.#signal(id, 'SIGTERM'); }
 
-  async #signal(id: number, signal: NodeJS.Signals): Promise<void> {
+  async #signal(id: number, signal: NodeJS.Signals): Promise<BrokerExit | undefined> {
     const broker = this.#brokers.get(id)?.process;
-    if (broker === undefined || broker.hasExited()) return;
+    if (broker === undefined || broker.hasExited()) return undefined;
     broker.child.kill(signal);
-    await broker.exited;
+    return broker.exited;
   }
 
   /** SIGSTOP / SIGCONT: the broker freezes (no heartbeats, no answers) without losing anything. */

@@ -107,13 +107,21 @@ export class ZooKeeperCluster {
   }
 
   /**
-   * controlled.shutdown.enable: asks the controller to move this broker's leaderships away before
-   * it stops, so clients see retriable errors only. The broker stops either way.
+   * controlled.shutdown.enable, for a broker still registered: a broker whose id another live
+   * broker took has nothing left to hand over (its epoch is stale).
    */
-  async controlledShutdown(): Promise<void> {
-    // A broker whose id another live broker took has nothing left to hand over: its epoch is stale.
-    if (!this.#config.controlledShutdownEnable || this.#registration === undefined || this.#registrationLost) return;
-    await requestControlledShutdown({
+  get controlledShutdownEnabled(): boolean {
+    return this.#config.controlledShutdownEnable && this.#registration !== undefined && !this.#registrationLost;
+  }
+
+  /**
+   * Asks the controller to move this broker's leaderships away before it stops, so clients see
+   * retriable errors only (see replica/leadership-handover.ts); true when it moved them all. The
+   * broker stops either way.
+   */
+  async controlledShutdown(): Promise<boolean> {
+    if (!this.controlledShutdownEnabled) return false;
+    return requestControlledShutdown({
       channel: this.controllerChannel,
       brokerId: this.#config.nodeId,
       brokerEpoch: this.brokerEpoch,

@@ -12,6 +12,8 @@ import { parseBrokerConfig } from '../config.ts';
 import { systemTime, type Time } from '../time.ts';
 import { ReplicaManager, type FollowerFetchers, type ReplicaManagerOptions } from './replica-manager.ts';
 import type { LeaderAndIsrPartition } from './replica-state-changes.ts';
+import { handOverLeaderships } from './leadership-handover.ts';
+import { createSilentLogger } from '../logger.ts';
 
 const LAG_MS = 10_000;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -230,4 +232,29 @@ test('StopReplica: an older controller is refused, an older leader epoch FENCED_
   assert.equal(manager.partition('orders', 1), undefined);
   assert.ok(!fs.readdirSync(dir).includes('orders-1'));
   assert.ok(fetcherCalls.includes('remove orders-1'));
+});
+
+test('clean shutdown handover: appends to movable partitions are refused, the followers get everything before the controller is asked, then the broker waits to be made a follower', async (t) => {
+  const { manager, time } = harness(t);
+  leaderAndIsr(manager, [state(), state({ partition: 1, isr: [1] })]);
+  const moving = manager.leaderPartition('orders', 0);
+  const waiting = manager.appendRecords('orders', 0, batch('a'), -1);
+  let askedAt: { highWatermark: number; logEndOffset: number } | undefined;
+  const handover = handOverLeaderships(manager, {
+    controlledShutdown: async () => {
+      askedAt = { highWatermark: moving.highWatermark, logEndOffset: moving.logEndOffset };
+      setTimeout(() => leaderAndIsr(manager, [state({ leader: 2, leaderEpoch: 1, isr: [2, 3], partitionEpoch: 1, isNew: false })], 2), 20);
+      return true;
+    },
+    drainTimeoutMs: 60_000, moveTimeoutMs: 60_000, time, logger: createSilentLogger(),
+  });
+  assert.throws(() => manager.appendRecords('orders', 0, batch('b'), -1), (e: KafkaError) => e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER, 'nothing new is written where another replica takes over');
+  assert.equal(manager.appendRecords('orders', 1, batch('c'), 1).baseOffset, 0, 'a partition only this broker holds in sync keeps taking acks=1 writes');
+  await settle();
+  assert.equal(askedAt, undefined, 'the controller is not asked while a follower lacks a record');
+  for (const follower of [2, 3]) manager.updateFollowerFetchState(moving, follower, { fetchOffset: 1, logStartOffset: 0, brokerEpoch: -1 });
+  await waiting.completion;
+  assert.deepEqual(await handover, [], 'nothing movable is still led here');
+  assert.deepEqual(askedAt, { highWatermark: 1, logEndOffset: 1 });
+  assert.equal(manager.partition('orders', 0)!.isLeader, false);
 });

@@ -78,6 +78,8 @@ export class ReplicaManager {
   readonly leadershipListeners: Array<(change: LeadershipChange) => void> = [];
   private readonly liveLeaders = new Map<number, { host: string; port: number }>();
   private readonly isrShrinkTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set by fenceAppendsForHandover(): a clean shutdown is handing this broker's leaderships over. */
+  private handingOver = false;
 
   constructor(logManager: LogManager, time: Time, options: ReplicaManagerOptions = {}) {
     this.logManager = logManager;
@@ -183,6 +185,9 @@ export class ReplicaManager {
    */
   appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS): AppendResult & { completion: Promise<void> } {
     const partition = this.leaderPartition(topic, index);
+    if (this.handingOver && partition.isr.some((id) => id !== this.brokerId)) {
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${index} is moving to another in-sync replica: broker ${this.brokerId} is shutting down`);
+    }
     if (requiredAcks === -1) partition.checkEnoughReplicasForAppend();
     const result = partition.appendRecordsAsLeader(records);
     // Followers wait at the log end, consumers at the high watermark: an append concerns both.
@@ -193,6 +198,14 @@ export class ReplicaManager {
     const isCurrent = () => this.partitions.get(partition.key) === partition && partition.isLeader && partition.leaderEpoch === leaderEpoch;
     const completion = appendCompletion(this.producePurgatory, partition, isCurrent, result, requiredAcks, timeoutMs);
     return { ...result, completion };
+  }
+
+  /**
+   * From now on appends to partitions that another in-sync replica can take over are refused
+   * (NOT_LEADER_OR_FOLLOWER, retriable, nothing written): see leadership-handover.ts.
+   */
+  fenceAppendsForHandover(): void {
+    this.handingOver = true;
   }
 
   /**
