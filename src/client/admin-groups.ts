@@ -3,6 +3,7 @@ import type { ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/ge
 import { Apis } from './apis.ts';
 import type { BrokerNode, Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.ts';
+import { retryCall } from './admin-retry.ts';
 import { throwIfError } from './errors.ts';
 import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
@@ -49,8 +50,8 @@ export class GroupAdmin {
   }
 
   async listGroups({ states, types }: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
-    const meta = await this.cluster.refreshMetadata();
-    const all = await Promise.all([...meta.brokers.keys()].map(async (nodeId) => {
+    // Every broker the metadata lists is asked; one that died meanwhile is dropped by a refresh.
+    const all = await retryCall(this.cluster, async () => Promise.all([...(await this.cluster.refreshMetadata()).brokers.keys()].map(async (nodeId) => {
       const connection = await this.cluster.connection(nodeId, 'admin');
       const version = connection.versionFor(Apis.ListGroups);
       const response = await connection.send(Apis.ListGroups, {
@@ -58,7 +59,7 @@ export class GroupAdmin {
       });
       throwIfError(response.errorCode, `ListGroups on broker ${nodeId}`);
       return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? 'classic' }));
-    }));
+    })));
     // A broker older than the filters (v4 states, v5 types) answers unfiltered: filter here too.
     const wanted = (filter: string[] | undefined, value: string) => filter === undefined || filter.length === 0 || filter.some((f) => f.toLowerCase() === value.toLowerCase());
     return all.flat().filter((g) => wanted(states, g.state) && wanted(types, g.type)).sort((a, b) => a.groupId.localeCompare(b.groupId));
@@ -69,54 +70,56 @@ export class GroupAdmin {
    * DescribeGroups for a group it does not know as a consumer group (classic, or none at all).
    */
   async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
-    return Promise.all(groupIds.map(async (groupId) => {
-      const coordinator = await findCoordinator(this.cluster, groupId);
-      const coordinatorNode = this.cluster.metadata.brokers.get(coordinator) ?? null;
-      const connection = await this.cluster.connection(coordinator, 'admin');
-      if (connection.supports(Apis.ConsumerGroupDescribe)) {
-        const described = (await connection.send(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
-        if (described.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
-          throwIfError(described.errorCode, `ConsumerGroupDescribe ${groupId}`, described.errorMessage);
-          return { ...consumerGroupDescription(described), coordinator: coordinatorNode };
-        }
+    return Promise.all(groupIds.map((groupId) => retryCall(this.cluster, () => this.#describeGroup(groupId))));
+  }
+
+  async #describeGroup(groupId: string): Promise<GroupDescription> {
+    const coordinator = await findCoordinator(this.cluster, groupId);
+    const coordinatorNode = this.cluster.metadata.brokers.get(coordinator) ?? null;
+    const connection = await this.cluster.connection(coordinator, 'admin');
+    if (connection.supports(Apis.ConsumerGroupDescribe)) {
+      const described = (await connection.send(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+      if (described.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+        throwIfError(described.errorCode, `ConsumerGroupDescribe ${groupId}`, described.errorMessage);
+        return { ...consumerGroupDescription(described), coordinator: coordinatorNode };
       }
-      const response = await this.cluster.send(coordinator, 'admin', Apis.DescribeGroups, { groups: [groupId] });
-      const g = response.groups[0]!;
-      throwIfError(g.errorCode, `DescribeGroups ${groupId}`);
-      const consumer = g.protocolType === 'consumer';
-      return {
-        groupId: g.groupId, type: 'classic' as const, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, coordinator: coordinatorNode,
-        members: g.members.map((m) => {
-          const subscription = consumer && m.memberMetadata.length > 0 ? safe(() => decodeSubscription(m.memberMetadata)) : null;
-          const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
-          return {
-            memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, clientId: m.clientId, clientHost: m.clientHost,
-            rackId: subscription?.rackId ?? null, subscribedTopics: subscription?.topics ?? [],
-            assignment: (assignment?.assignedPartitions ?? []).flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition }))),
-          };
-        }),
-      };
-    }));
+    }
+    const response = await this.cluster.send(coordinator, 'admin', Apis.DescribeGroups, { groups: [groupId] });
+    const g = response.groups[0]!;
+    throwIfError(g.errorCode, `DescribeGroups ${groupId}`);
+    const consumer = g.protocolType === 'consumer';
+    return {
+      groupId: g.groupId, type: 'classic' as const, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, coordinator: coordinatorNode,
+      members: g.members.map((m) => {
+        const subscription = consumer && m.memberMetadata.length > 0 ? safe(() => decodeSubscription(m.memberMetadata)) : null;
+        const assignment = consumer && m.memberAssignment.length > 0 ? safe(() => decodeAssignment(m.memberAssignment)) : null;
+        return {
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, clientId: m.clientId, clientHost: m.clientHost,
+          rackId: subscription?.rackId ?? null, subscribedTopics: subscription?.topics ?? [],
+          assignment: (assignment?.assignedPartitions ?? []).flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition }))),
+        };
+      }),
+    };
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     for (const groupId of groupIds) {
-      const coordinator = await findCoordinator(this.cluster, groupId);
-      const response = await this.cluster.send(coordinator, 'admin', Apis.DeleteGroups, { groupsNames: [groupId] });
-      for (const r of response.results) throwIfError(r.errorCode, `DeleteGroups ${r.groupId}`);
+      await retryCall(this.cluster, async () => {
+        const coordinator = await findCoordinator(this.cluster, groupId);
+        const response = await this.cluster.send(coordinator, 'admin', Apis.DeleteGroups, { groupsNames: [groupId] });
+        for (const r of response.results) throwIfError(r.errorCode, `DeleteGroups ${r.groupId}`);
+      });
     }
   }
 
   /** Committed offsets (all the group has when `partitions` is omitted). */
   async listConsumerGroupOffsets(groupId: string, partitions?: ReadonlyArray<{ topic: string; partition: number }>): Promise<TopicPartitionOffset[]> {
-    const coordinator = await findCoordinator(this.cluster, groupId);
-    return fetchCommittedOffsets(this.cluster, coordinator, groupId, partitions ?? null);
+    return retryCall(this.cluster, async () => fetchCommittedOffsets(this.cluster, await findCoordinator(this.cluster, groupId), groupId, partitions ?? null));
   }
 
   /** Commits offsets for a group that has no active members (the coordinator refuses otherwise). */
   async alterConsumerGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    const coordinator = await findCoordinator(this.cluster, groupId);
-    await commitOffsets(this.cluster, coordinator, groupId, offsets, null);
+    await retryCall(this.cluster, async () => commitOffsets(this.cluster, await findCoordinator(this.cluster, groupId), groupId, offsets, null));
   }
 
   /**
@@ -150,14 +153,15 @@ export class GroupAdmin {
   }
 
   async deleteConsumerGroupOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
-    const coordinator = await findCoordinator(this.cluster, groupId);
     const topics = new Map<string, number[]>();
     for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
-    const response = await this.cluster.send(coordinator, 'admin', Apis.OffsetDelete, {
-      groupId, topics: [...topics].map(([name, list]) => ({ name, partitions: list.map((partitionIndex) => ({ partitionIndex })) })),
+    await retryCall(this.cluster, async () => {
+      const response = await this.cluster.send(await findCoordinator(this.cluster, groupId), 'admin', Apis.OffsetDelete, {
+        groupId, topics: [...topics].map(([name, list]) => ({ name, partitions: list.map((partitionIndex) => ({ partitionIndex })) })),
+      });
+      throwIfError(response.errorCode, `OffsetDelete for group ${groupId}`);
+      for (const t of response.topics) for (const p of t.partitions) throwIfError(p.errorCode, `OffsetDelete for group ${groupId}, ${t.name}-${p.partitionIndex}`);
     });
-    throwIfError(response.errorCode, `OffsetDelete for group ${groupId}`);
-    for (const t of response.topics) for (const p of t.partitions) throwIfError(p.errorCode, `OffsetDelete for group ${groupId}, ${t.name}-${p.partitionIndex}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { Cluster, type BrokerNode, type ClusterOptions, type TopicMetadata } fro
 import { KafkaClientError, throwIfError } from './errors.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel, type OffsetAnswer } from './list-offsets.ts';
 import { GroupAdmin } from './admin-groups.ts';
+import { retryCall } from './admin-retry.ts';
 
 export interface NewTopic {
   readonly topic: string;
@@ -60,12 +61,21 @@ export class Admin extends GroupAdmin {
     super(new Cluster(options));
   }
 
+  async #ensureMetadata(): Promise<void> {
+    if (this.cluster.metadata.fetchedAtMs === 0) await retryCall(this.cluster, () => this.cluster.refreshMetadata());
+  }
+
   async #controller(): Promise<number> {
     const meta = this.cluster.metadata.fetchedAtMs === 0 ? await this.cluster.refreshMetadata() : this.cluster.metadata;
     return meta.controllerId >= 0 ? meta.controllerId : [...meta.brokers.keys()][0]!;
   }
 
   async createTopics(topics: readonly NewTopic[], { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
+    await retryCall(this.cluster, () => this.#createTopics(topics, timeoutMs, validateOnly));
+    await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
+  }
+
+  async #createTopics(topics: readonly NewTopic[], timeoutMs: number, validateOnly: boolean): Promise<void> {
     const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreateTopics, {
       timeoutMs, validateOnly,
       topics: topics.map((t) => ({
@@ -76,10 +86,13 @@ export class Admin extends GroupAdmin {
       })),
     });
     for (const t of response.topics) throwIfError(t.errorCode, `CreateTopics ${t.name}`, t.errorMessage);
-    await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
   }
 
   async deleteTopics(topics: readonly string[], { timeoutMs = 30_000 } = {}): Promise<void> {
+    await retryCall(this.cluster, () => this.#deleteTopics(topics, timeoutMs));
+  }
+
+  async #deleteTopics(topics: readonly string[], timeoutMs: number): Promise<void> {
     const connection = await this.cluster.connection(await this.#controller(), 'admin');
     const version = connection.versionFor(Apis.DeleteTopics);
     const response = await connection.send(Apis.DeleteTopics, version >= 6
@@ -90,12 +103,12 @@ export class Admin extends GroupAdmin {
 
   /** Topic names; internal topics only when asked. */
   async listTopics({ includeInternal = false } = {}): Promise<string[]> {
-    const meta = await this.cluster.fetchAllTopics();
+    const meta = await retryCall(this.cluster, () => this.cluster.fetchAllTopics());
     return [...meta.topics.values()].filter((t) => includeInternal || !t.isInternal).map((t) => t.name).sort();
   }
 
   async describeTopics(topics: readonly string[]): Promise<TopicMetadata[]> {
-    const meta = await this.cluster.refreshMetadata(topics);
+    const meta = await retryCall(this.cluster, () => this.cluster.refreshMetadata(topics));
     return topics.map((name) => {
       const t = meta.topics.get(name);
       if (t === undefined) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `describeTopics ${name}`);
@@ -106,11 +119,13 @@ export class Admin extends GroupAdmin {
 
   /** Grows topics to `count` partitions each. */
   async createPartitions(topics: ReadonlyArray<{ topic: string; count: number; assignments?: number[][] }>, { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
-    const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreatePartitions, {
-      timeoutMs, validateOnly,
-      topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments?.map((brokerIds) => ({ brokerIds })) ?? null })),
+    await retryCall(this.cluster, async () => {
+      const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreatePartitions, {
+        timeoutMs, validateOnly,
+        topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments?.map((brokerIds) => ({ brokerIds })) ?? null })),
+      });
+      for (const r of response.results) throwIfError(r.errorCode, `CreatePartitions ${r.name}`, r.errorMessage);
     });
-    for (const r of response.results) throwIfError(r.errorCode, `CreatePartitions ${r.name}`, r.errorMessage);
     await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
   }
 
@@ -123,13 +138,13 @@ export class Admin extends GroupAdmin {
     resources: readonly ConfigResource[],
     { includeSynonyms = false, includeDocumentation = false } = {},
   ): Promise<Array<{ resource: ConfigResource; configs: ConfigEntry[] }>> {
-    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    await this.#ensureMetadata();
     return Promise.all(resources.map(async (resource) => {
-      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.DescribeConfigs, {
+      const response = await retryCall(this.cluster, () => this.cluster.send(this.#configTarget(resource), 'admin', Apis.DescribeConfigs, {
         includeSynonyms,
         includeDocumentation,
         resources: [{ resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name, configurationKeys: resource.keys ? [...resource.keys] : null }],
-      });
+      }));
       const result = response.results[0]!;
       throwIfError(result.errorCode, `DescribeConfigs ${resource.type} ${resource.name}`, result.errorMessage);
       return {
@@ -147,32 +162,32 @@ export class Admin extends GroupAdmin {
 
   /** The legacy whole-set AlterConfigs: keys left out return to their defaults. */
   async alterConfigs(resources: ReadonlyArray<{ type: ConfigResourceType; name: string; configs: Readonly<Record<string, string | null>> }>, { validateOnly = false } = {}): Promise<void> {
-    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    await this.#ensureMetadata();
     for (const resource of resources) {
-      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.AlterConfigs, {
+      const response = await retryCall(this.cluster, () => this.cluster.send(this.#configTarget(resource), 'admin', Apis.AlterConfigs, {
         validateOnly,
         resources: [{ resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name, configs: Object.entries(resource.configs).map(([name, value]) => ({ name, value })) }],
-      });
+      }));
       for (const r of response.responses) throwIfError(r.errorCode, `AlterConfigs ${resource.type} ${resource.name}`, r.errorMessage);
     }
   }
 
   async incrementalAlterConfigs(resources: ReadonlyArray<{ type: ConfigResourceType; name: string; ops: ReadonlyArray<{ name: string; op: AlterOperation; value?: string | null }> }>, { validateOnly = false } = {}): Promise<void> {
-    if (this.cluster.metadata.fetchedAtMs === 0) await this.cluster.refreshMetadata();
+    await this.#ensureMetadata();
     for (const resource of resources) {
-      const response = await this.cluster.send(this.#configTarget(resource), 'admin', Apis.IncrementalAlterConfigs, {
+      const response = await retryCall(this.cluster, () => this.cluster.send(this.#configTarget(resource), 'admin', Apis.IncrementalAlterConfigs, {
         validateOnly,
         resources: [{
           resourceType: RESOURCE_TYPES[resource.type], resourceName: resource.name,
           configs: resource.ops.map((o) => ({ name: o.name, configOperation: ALTER_OPERATIONS[o.op], value: o.value ?? null })),
         }],
-      });
+      }));
       for (const r of response.responses) throwIfError(r.errorCode, `IncrementalAlterConfigs ${resource.type} ${resource.name}`, r.errorMessage);
     }
   }
 
   async describeCluster(): Promise<{ clusterId: string; controllerId: number; brokers: BrokerNode[] }> {
-    const response = await this.cluster.send(undefined, 'admin', Apis.DescribeCluster, { includeClusterAuthorizedOperations: false });
+    const response = await retryCall(this.cluster, () => this.cluster.send(undefined, 'admin', Apis.DescribeCluster, { includeClusterAuthorizedOperations: false }));
     throwIfError(response.errorCode, 'DescribeCluster', response.errorMessage);
     return {
       clusterId: response.clusterId, controllerId: response.controllerId,
@@ -182,10 +197,11 @@ export class Admin extends GroupAdmin {
 
   /** Every broker's log dirs (or only `brokerIds`), with partition sizes; topics filter optional. */
   async describeLogDirs({ brokerIds, topics }: { brokerIds?: number[]; topics?: ReadonlyArray<{ topic: string; partitions: number[] }> } = {}): Promise<LogDirDescription[]> {
-    const meta = await this.cluster.refreshMetadata();
+    const meta = await retryCall(this.cluster, () => this.cluster.refreshMetadata());
     const ids = brokerIds ?? [...meta.brokers.keys()];
     const all = await Promise.all(ids.map(async (brokerId) => {
-      const response = await this.cluster.send(brokerId, 'admin', Apis.DescribeLogDirs, { topics: topics ? topics.map((t) => ({ topic: t.topic, partitions: t.partitions })) : null });
+      const response = await retryCall(this.cluster, () =>
+        this.cluster.send(brokerId, 'admin', Apis.DescribeLogDirs, { topics: topics ? topics.map((t) => ({ topic: t.topic, partitions: t.partitions })) : null }));
       throwIfError(response.errorCode ?? 0, `DescribeLogDirs on broker ${brokerId}`);
       return response.results.map((r) => ({
         brokerId, logDir: r.logDir, errorCode: r.errorCode, totalBytes: Number(r.totalBytes ?? -1n), usableBytes: Number(r.usableBytes ?? -1n),
@@ -197,6 +213,10 @@ export class Admin extends GroupAdmin {
 
   /** Moves log start offsets up to `offset` (-1: the high watermark); returns the new low watermarks. */
   async deleteRecords(partitions: ReadonlyArray<{ topic: string; partition: number; offset: number }>, { timeoutMs = 30_000 } = {}): Promise<Array<{ topic: string; partition: number; lowWatermark: number }>> {
+    return retryCall(this.cluster, () => this.#deleteRecords(partitions, timeoutMs));
+  }
+
+  async #deleteRecords(partitions: ReadonlyArray<{ topic: string; partition: number; offset: number }>, timeoutMs: number): Promise<Array<{ topic: string; partition: number; lowWatermark: number }>> {
     const byLeader = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
     for (const p of partitions) {
       const leader = await this.cluster.leaderFor(p.topic, p.partition);

@@ -26,11 +26,16 @@ export interface ClusterOptions {
    */
   readonly retryBackoffMs?: number;
   readonly retryBackoffMaxMs?: number;
+  /**
+   * default.api.timeout.ms (default 60000): how long an Admin call, or a consumer's offset lookup,
+   * goes on retrying while the broker it needs is gone or has moved (a leader or controller died).
+   */
+  readonly defaultApiTimeoutMs?: number;
   /** Ask the broker to create topics the client names (allow.auto.create.topics). */
   readonly allowAutoTopicCreation?: boolean;
   /**
    * Told of every connection attempt's outcome (error null on success), as Java's NetworkClient
-   * logs its failures; node -1 is a bootstrap server.
+   * logs its failures; bootstrap servers are nodes -1, -2, ... in the order given, as in Java.
    */
   readonly onConnectionAttempt?: (attempt: ConnectionAttempt) => void;
 }
@@ -68,11 +73,20 @@ interface PoolEntry {
   connection: Promise<Connection> | null;
   /** The connection once it is open, so a send can be written without waiting a turn. */
   open: Connection | null;
-  failures: number;
-  nextAttemptMs: number;
 }
 
-const BOOTSTRAP_ID = -1;
+/**
+ * Reconnect state per node, whatever the traffic kind: a refused connection says the broker is
+ * down, so every kind backs off from it (Java keeps one ClusterConnectionStates entry per node).
+ */
+interface NodeState {
+  failures: number;
+  nextAttemptMs: number;
+  lastAttemptMs: number;
+}
+
+/** Bootstrap server i (0-based) is node -(i + 1), as Java numbers them. */
+function bootstrapNodeId(index: number): number { return -(index + 1); }
 
 /**
  * The client's view of the cluster: the metadata cache (refreshed on demand, on stale-metadata
@@ -83,11 +97,13 @@ export class Cluster {
   readonly clientId: string;
   readonly requestTimeoutMs: number;
   readonly retryBackoffMs: number;
+  readonly defaultApiTimeoutMs: number;
   /** Shared by everything that retries; each caller counts its own attempts. */
   readonly retryBackoff: ExponentialBackoff;
   readonly #reconnectBackoff: ExponentialBackoff;
   readonly #options: ClusterOptions;
   readonly #pool = new Map<string, PoolEntry>();
+  readonly #nodes = new Map<number, NodeState>();
   readonly #topics = new Set<string>();
   #metadata: ClusterMetadata = { clusterId: null, controllerId: -1, brokers: new Map(), topics: new Map(), fetchedAtMs: 0 };
   #refreshing: Promise<ClusterMetadata> | null = null;
@@ -100,6 +116,7 @@ export class Cluster {
     this.clientId = options.clientId ?? 'samsa';
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.defaultApiTimeoutMs = options.defaultApiTimeoutMs ?? 60_000;
     this.retryBackoff = new ExponentialBackoff({ initialMs: this.retryBackoffMs, maxMs: options.retryBackoffMaxMs ?? 1000 });
     this.#reconnectBackoff = new ExponentialBackoff({ initialMs: options.reconnectBackoffMs ?? 50, maxMs: options.reconnectBackoffMaxMs ?? 1000 });
     const maxAge = options.metadataMaxAgeMs ?? 300_000;
@@ -116,8 +133,14 @@ export class Cluster {
     return Connection.open({
       host, port, clientId: this.clientId, requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.#options.connectTimeoutMs ?? 10_000,
-      label: nodeId === BOOTSTRAP_ID ? `bootstrap ${host}:${port}` : `broker ${nodeId} (${host}:${port})`,
+      label: nodeId < 0 ? `bootstrap ${host}:${port}` : `broker ${nodeId} (${host}:${port})`,
     });
+  }
+
+  #nodeState(nodeId: number): NodeState {
+    let state = this.#nodes.get(nodeId);
+    if (state === undefined) this.#nodes.set(nodeId, state = { failures: 0, nextAttemptMs: 0, lastAttemptMs: 0 });
+    return state;
   }
 
   /** A live connection to `nodeId` for `kind`; waits out the reconnect backoff after failures. */
@@ -126,7 +149,7 @@ export class Cluster {
     const key = `${nodeId}/${kind}`;
     let entry = this.#pool.get(key);
     if (entry === undefined) {
-      entry = { connection: null, open: null, failures: 0, nextAttemptMs: 0 };
+      entry = { connection: null, open: null };
       this.#pool.set(key, entry);
     }
     if (entry.connection !== null) {
@@ -134,20 +157,20 @@ export class Cluster {
       if (existing !== null && !existing.closed) return existing;
       entry.connection = null;
     }
-    const waitMs = entry.nextAttemptMs - Date.now();
+    const state = this.#nodeState(nodeId);
+    const waitMs = state.nextAttemptMs - Date.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    const node = nodeId === BOOTSTRAP_ID ? null : this.#metadata.brokers.get(nodeId);
-    if (nodeId !== BOOTSTRAP_ID && node === undefined) {
-      throw new BrokerNotInMetadataError(nodeId);
-    }
-    const target = node ?? this.#bootstrapAddress(entry.failures);
+    // Someone else may have connected while this waited.
+    if (entry.connection !== null) return this.connection(nodeId, kind);
+    const target = this.#address(nodeId);
+    state.lastAttemptMs = Date.now();
     const pending = this.#open(nodeId, target.host, target.port);
     entry.connection = pending;
     const current = entry;
     try {
       const connection = await pending;
-      current.failures = 0;
-      current.nextAttemptMs = 0;
+      state.failures = 0;
+      state.nextAttemptMs = 0;
       if (current.connection === pending) current.open = connection;
       connection.onClose(() => {
         if (current.connection === pending) current.connection = null;
@@ -156,39 +179,83 @@ export class Cluster {
       this.#options.onConnectionAttempt?.({ nodeId, host: target.host, port: target.port, error: null });
       return connection;
     } catch (error) {
-      current.connection = null;
-      current.failures++;
-      current.nextAttemptMs = Date.now() + this.#reconnectBackoff.backoff(current.failures - 1);
+      if (current.connection === pending) current.connection = null;
+      state.failures++;
+      state.nextAttemptMs = Date.now() + this.#reconnectBackoff.backoff(state.failures - 1);
       this.#options.onConnectionAttempt?.({ nodeId, host: target.host, port: target.port, error: error as Error });
       throw error;
     }
   }
 
-  #bootstrapAddress(attempt: number): { host: string; port: number } {
-    const servers = this.#options.bootstrapServers;
-    const server = servers[attempt % servers.length]!;
+  #address(nodeId: number): { host: string; port: number } {
+    if (nodeId >= 0) {
+      const node = this.#metadata.brokers.get(nodeId);
+      if (node === undefined) throw new BrokerNotInMetadataError(nodeId);
+      return node;
+    }
+    const server = this.#options.bootstrapServers[-nodeId - 1];
+    if (server === undefined) throw new Error(`no bootstrap server ${nodeId}`);
     const colon = server.lastIndexOf(':');
     return { host: server.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(server.slice(colon + 1)) };
   }
 
-  /** Any broker (a known one if metadata has any, else a bootstrap server). */
-  async anyConnection(kind: TrafficKind): Promise<Connection> {
-    const brokers = [...this.#metadata.brokers.keys()];
-    if (brokers.length === 0) return this.connection(BOOTSTRAP_ID, kind);
-    const start = Math.floor(Math.random() * brokers.length);
-    let lastError: unknown;
-    for (let i = 0; i < brokers.length; i++) {
-      try {
-        return await this.connection(brokers[(start + i) % brokers.length]!, kind);
-      } catch (error) {
-        lastError = error;
+  get #bootstrapNodes(): number[] { return this.#options.bootstrapServers.map((_, i) => bootstrapNodeId(i)); }
+
+  /**
+   * Java's NetworkClient.leastLoadedNode over `nodes` (less those in `exclude`), starting at a random
+   * one: an open connection with nothing in flight at once, else the open one with least in flight,
+   * else one connecting, else one that may connect now (the one tried longest ago), and only then
+   * the one whose reconnect backoff ends first. A broker that refused us is thus asked last.
+   */
+  #leastLoadedNode(nodes: readonly number[], kind: TrafficKind, exclude: ReadonlySet<number>): number | undefined {
+    const now = Date.now();
+    let ready: number | undefined;
+    let readyInFlight = Infinity;
+    let connecting: number | undefined;
+    let canConnect: number | undefined;
+    let canConnectLastAttemptMs = Infinity;
+    let backingOff: number | undefined;
+    let backingOffUntilMs = Infinity;
+    const offset = Math.floor(Math.random() * nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const nodeId = nodes[(offset + i) % nodes.length]!;
+      if (exclude.has(nodeId)) continue;
+      const entry = this.#pool.get(`${nodeId}/${kind}`);
+      const state = this.#nodes.get(nodeId);
+      if (entry?.open != null && !entry.open.closed) {
+        if (entry.open.inFlight === 0) return nodeId;
+        if (entry.open.inFlight < readyInFlight) [ready, readyInFlight] = [nodeId, entry.open.inFlight];
+      } else if (entry?.connection != null) {
+        connecting = nodeId;
+      } else if ((state?.nextAttemptMs ?? 0) <= now) {
+        if ((state?.lastAttemptMs ?? 0) < canConnectLastAttemptMs) [canConnect, canConnectLastAttemptMs] = [nodeId, state?.lastAttemptMs ?? 0];
+      } else if (state!.nextAttemptMs < backingOffUntilMs) {
+        [backingOff, backingOffUntilMs] = [nodeId, state!.nextAttemptMs];
       }
     }
-    try {
-      return await this.connection(BOOTSTRAP_ID, kind);
-    } catch {
-      throw lastError;
+    return ready ?? connecting ?? canConnect ?? backingOff;
+  }
+
+  /**
+   * A connection to the least loaded node: a known broker if the metadata lists any, else a
+   * bootstrap server. A node that cannot be reached moves on to the next, each tried once per call;
+   * when no known broker answers, the bootstrap servers are tried too (metadata.recovery.strategy
+   * rebootstrap, Kafka 4's default).
+   */
+  async anyConnection(kind: TrafficKind): Promise<Connection> {
+    const tried = new Set<number>();
+    let lastError: unknown;
+    for (const nodes of [[...this.#metadata.brokers.keys()], this.#bootstrapNodes]) {
+      for (let nodeId = this.#leastLoadedNode(nodes, kind, tried); nodeId !== undefined; nodeId = this.#leastLoadedNode(nodes, kind, tried)) {
+        tried.add(nodeId);
+        try {
+          return await this.connection(nodeId, kind);
+        } catch (error) {
+          lastError = error;
+        }
+      }
     }
+    throw lastError;
   }
 
   /**

@@ -56,3 +56,21 @@ export function isMetadataError(code: number): boolean {
     code === ErrorCode.UNKNOWN_LEADER_EPOCH || code === ErrorCode.KAFKA_STORAGE_ERROR ||
     code === ErrorCode.REPLICA_NOT_AVAILABLE;
 }
+
+/**
+ * The errors that say the broker asked is gone or is not the one to ask (any more): the leader,
+ * controller or coordinator died or moved. Kafka's clients refresh their metadata (or look the
+ * coordinator up again) and retry these until their timeout, not a count of attempts; a
+ * connection to a broker the metadata no longer lists is LEADER_NOT_AVAILABLE. REQUEST_TIMED_OUT is
+ * not one: a broker may answer it for work it could not finish (a topic not created in time), and
+ * a retry would not find the same state.
+ */
+export function nodeGoneOrMoved(error: KafkaClientError): boolean {
+  return NODE_GONE_OR_MOVED.has(error.code);
+}
+
+const NODE_GONE_OR_MOVED: ReadonlySet<number> = new Set([
+  ErrorCode.NETWORK_EXCEPTION, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.NOT_CONTROLLER, ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+]);

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import { Apis } from './apis.ts';
 import type { Cluster } from './cluster.ts';
-import { isMetadataError, KafkaClientError } from './errors.ts';
+import { isMetadataError, KafkaClientError, nodeGoneOrMoved } from './errors.ts';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -17,10 +17,14 @@ export function isolationLevelCode(level: IsolationLevel | undefined): number {
 }
 
 /**
- * ListOffsets for many partitions: one request per leader, retried (after a metadata refresh)
- * while the errors say the metadata was stale. offset -1 means no record at or after the timestamp.
+ * ListOffsets for many partitions: one request per leader. As Java's admin client does until
+ * default.api.timeout.ms, a partition whose leader is gone (the connection fails) or has moved
+ * (NOT_LEADER_OR_FOLLOWER, an epoch error) is asked again after a metadata refresh, backing off;
+ * a topic the cluster does not know fails after `attempts` tries rather than at the deadline.
+ * offset -1 means no record at or after the timestamp.
  */
-export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: IsolationLevel = 'read_uncommitted', attempts = 5): Promise<OffsetAnswer[]> {
+export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: IsolationLevel = 'read_uncommitted',
+  { attempts = 5, deadlineMs = Date.now() + cluster.defaultApiTimeoutMs }: { attempts?: number; deadlineMs?: number } = {}): Promise<OffsetAnswer[]> {
   // A request names each partition once: several timestamps for one partition take several rounds.
   const rounds: OffsetQuery[][] = [];
   for (const q of queries) {
@@ -29,7 +33,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
     round.push(q);
   }
   if (rounds.length > 1) {
-    const results = await Promise.all(rounds.map((r) => listOffsets(cluster, r, isolationLevel, attempts)));
+    const results = await Promise.all(rounds.map((r) => listOffsets(cluster, r, isolationLevel, { attempts, deadlineMs })));
     const byQuery = new Map<OffsetQuery, OffsetAnswer>();
     rounds.forEach((r, i) => r.forEach((q, j) => byQuery.set(q, results[i]![j]!)));
     return queries.map((q) => byQuery.get(q)!);
@@ -40,6 +44,13 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
     const byLeader = new Map<number, OffsetQuery[]>();
     const retry: OffsetQuery[] = [];
     let lastError: KafkaClientError | null = null;
+    const retryOrThrow = (error: unknown, failed: readonly OffsetQuery[]): void => {
+      if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
+      const untilDeadline = nodeGoneOrMoved(error) && Date.now() + cluster.retryBackoff.backoff(attempt - 1) < deadlineMs;
+      if (!untilDeadline && attempt >= attempts) throw error;
+      lastError = error;
+      retry.push(...failed);
+    };
     for (const q of pending) {
       try {
         const leader = await cluster.leaderFor(q.topic, q.partition);
@@ -47,9 +58,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
         if (list === undefined) byLeader.set(leader, list = []);
         list.push(q);
       } catch (error) {
-        if (!(error instanceof KafkaClientError) || !error.retriable || attempt >= attempts) throw error;
-        lastError = error;
-        retry.push(q);
+        retryOrThrow(error, [q]);
       }
     }
     await Promise.all([...byLeader].map(async ([leader, list]) => {
@@ -59,9 +68,15 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
         if (t === undefined) topics.set(q.topic, t = { name: q.topic, partitions: [] });
         t.partitions.push({ partitionIndex: q.partition, timestamp: BigInt(q.timestamp), currentLeaderEpoch: -1 });
       }
-      const response = await cluster.send(leader, 'admin', Apis.ListOffsets, {
-        replicaId: -1, isolationLevel: isolationLevelCode(isolationLevel), topics: [...topics.values()], timeoutMs: cluster.requestTimeoutMs,
-      });
+      let response;
+      try {
+        response = await cluster.send(leader, 'admin', Apis.ListOffsets, {
+          replicaId: -1, isolationLevel: isolationLevelCode(isolationLevel), topics: [...topics.values()], timeoutMs: cluster.requestTimeoutMs,
+        });
+      } catch (error) {
+        retryOrThrow(error, list);
+        return;
+      }
       for (const t of response.topics) {
         for (const p of t.partitions) {
           const q = list.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
@@ -71,17 +86,15 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
               topic: t.name, partition: p.partitionIndex, offset: Number(p.offset ?? -1n), timestamp: Number(p.timestamp ?? -1n), leaderEpoch: p.leaderEpoch ?? -1,
             });
           } else {
-            const error = new KafkaClientError(p.errorCode, `ListOffsets for ${t.name}-${p.partitionIndex} on broker ${leader}`);
-            if (!error.retriable || attempt >= attempts) throw error;
-            lastError = error;
-            retry.push(q);
+            retryOrThrow(new KafkaClientError(p.errorCode, `ListOffsets for ${t.name}-${p.partitionIndex} on broker ${leader}`), [q]);
           }
         }
       }
     }));
     pending = retry;
     if (pending.length > 0) {
-      if (lastError !== null && isMetadataError(lastError.code)) await cluster.refreshMetadata().catch(() => {});
+      const error = lastError as KafkaClientError | null;
+      if (error !== null && (isMetadataError(error.code) || nodeGoneOrMoved(error))) await cluster.refreshMetadata().catch(() => {});
       await new Promise((resolve) => setTimeout(resolve, cluster.retryBackoff.backoff(attempt - 1)));
     }
   }

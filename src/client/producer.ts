@@ -137,14 +137,32 @@ export class Producer {
     });
   }
 
-  /** Fetches cluster metadata and checks the features asked for; send() does this on first use. */
+  /**
+   * Fetches cluster metadata and checks the features asked for; send() does this on first use.
+   * While no broker can be reached it keeps trying, backing off, for max.block.ms (Java's send()
+   * waits that long for metadata); a connect that failed is tried afresh by the next call.
+   */
   connect(): Promise<void> {
-    this.#ready ??= this.#connect();
+    this.#ready ??= this.#connect().catch((error: unknown) => {
+      this.#ready = null;
+      throw error;
+    });
     return this.#ready;
   }
 
   async #connect(): Promise<void> {
-    await this.cluster.refreshMetadata();
+    const startMs = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.cluster.refreshMetadata();
+        break;
+      } catch (error) {
+        if (!(error instanceof KafkaClientError) || !error.retriable || this.#closed) throw error;
+        const leftMs = this.#maxBlockMs - (Date.now() - startMs);
+        if (leftMs <= 0) throw error;
+        await sleep(Math.min(leftMs, this.cluster.retryBackoff.backoff(attempt)));
+      }
+    }
     const wantsIdempotence = this.#options.enableIdempotence === true || this.#options.transactionalId !== undefined;
     if (wantsIdempotence) {
       const feature = this.#options.transactionalId !== undefined ? 'transactions (transactionalId)' : 'idempotence (enableIdempotence)';
