@@ -3,7 +3,7 @@ import type { ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/ge
 import { Apis } from './apis.ts';
 import type { BrokerNode, Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription } from './consumer-protocol.ts';
-import { retryCall } from './admin-retry.ts';
+import { retryCall } from './retry-call.ts';
 import { throwIfError } from './errors.ts';
 import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';

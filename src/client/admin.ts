@@ -5,7 +5,7 @@ import { Cluster, type BrokerNode, type ClusterOptions, type TopicMetadata } fro
 import { KafkaClientError, throwIfError } from './errors.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel, type OffsetAnswer } from './list-offsets.ts';
 import { GroupAdmin } from './admin-groups.ts';
-import { retryCall } from './admin-retry.ts';
+import { retryCall } from './retry-call.ts';
 
 export interface NewTopic {
   readonly topic: string;

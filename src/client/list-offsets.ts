@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { Apis } from './apis.ts';
 import type { Cluster } from './cluster.ts';
 import { isMetadataError, KafkaClientError, nodeGoneOrMoved } from './errors.ts';
+import { retriesUntilDeadline } from './retry-call.ts';
 
 /** ListOffsets' special timestamps. */
 export const LATEST_TIMESTAMP = -1;
@@ -46,7 +47,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
     let lastError: KafkaClientError | null = null;
     const retryOrThrow = (error: unknown, failed: readonly OffsetQuery[]): void => {
       if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
-      const untilDeadline = nodeGoneOrMoved(error) && Date.now() + cluster.retryBackoff.backoff(attempt - 1) < deadlineMs;
+      const untilDeadline = retriesUntilDeadline(cluster, error) && Date.now() + cluster.retryBackoff.backoff(attempt - 1) < deadlineMs;
       if (!untilDeadline && attempt >= attempts) throw error;
       lastError = error;
       retry.push(...failed);
