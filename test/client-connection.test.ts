@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { Apis, type ClientApi } from '../src/client/apis.ts';
-import { Cluster } from '../src/client/cluster.ts';
+import { freePort } from '../src/broker/cluster/zookeeper/server-process.ts';
+import { Cluster, type ConnectionAttempt } from '../src/client/cluster.ts';
 import { Connection } from '../src/client/connection.ts';
 import { KafkaClientError } from '../src/client/errors.ts';
 import { apiVersionsResponse, type ApiVersionsResponseApiVersion } from '../src/protocol/generated/api-versions.ts';
@@ -140,6 +141,40 @@ test('cluster: metadata, leader lookup, one connection per kind, a closed connec
     await assert.rejects(cluster.leaderFor('no-such-topic', 0), (e: unknown) => e instanceof KafkaClientError && e.errorName === 'UNKNOWN_TOPIC_OR_PARTITION');
   } finally {
     cluster.close();
+    await broker.close();
+  }
+});
+
+test('bootstrap servers: a refused one moves on to the next; while it backs off it is not asked again; all refused fails with NETWORK_EXCEPTION', async () => {
+  const broker = await startTestBroker({}, undefined, { silent: true });
+  // Nothing listens on these ports: a connection is refused, as by a broker that is down.
+  const dead = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+  const clusters: Cluster[] = [];
+  try {
+    // Which bootstrap server goes first is random (as in Java's leastLoadedNode): make clients until one went to the dead one.
+    let refusedFirst: { cluster: Cluster; attempts: ConnectionAttempt[] } | undefined;
+    for (let i = 0; i < 20 && refusedFirst === undefined; i++) {
+      const attempts: ConnectionAttempt[] = [];
+      const cluster = new Cluster({ bootstrapServers: [dead[0]!, broker.bootstrap], reconnectBackoffMs: 60_000, reconnectBackoffMaxMs: 60_000,
+        onConnectionAttempt: (a) => attempts.push(a) });
+      clusters.push(cluster);
+      const connection = await cluster.anyConnection('admin');
+      assert.equal(connection.options.port, broker.port, 'every client reaches the live server');
+      if (attempts[0]?.nodeId === -1) refusedFirst = { cluster, attempts };
+    }
+    assert.ok(refusedFirst !== undefined, 'some client tried the dead server first');
+    assert.deepEqual(refusedFirst.attempts.map((a) => [a.nodeId, a.error === null]), [[-1, false], [-2, true]]);
+    refusedFirst.attempts.length = 0;
+    await refusedFirst.cluster.anyConnection('fetch');
+    assert.deepEqual(refusedFirst.attempts.map((a) => [a.nodeId, a.error === null]), [[-2, true]], 'the refused server backs off; the other is asked');
+
+    const attempts: ConnectionAttempt[] = [];
+    const nobody = new Cluster({ bootstrapServers: dead, onConnectionAttempt: (a) => attempts.push(a) });
+    clusters.push(nobody);
+    await assert.rejects(nobody.refreshMetadata(), (e: unknown) => e instanceof KafkaClientError && e.errorName === 'NETWORK_EXCEPTION');
+    assert.deepEqual(attempts.map((a) => a.nodeId).sort((a, b) => a - b), [-2, -1], 'each server asked once');
+  } finally {
+    for (const cluster of clusters) cluster.close();
     await broker.close();
   }
 });
