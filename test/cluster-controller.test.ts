@@ -7,7 +7,7 @@ import { InterBrokerApis } from '../src/broker/cluster/inter-broker-apis.ts';
 import { decodePartitionState, encodeEntityConfig, encodeTopicAssignment, type PartitionState } from '../src/broker/cluster/zookeeper/zk-data.ts';
 import { ZkPaths } from '../src/broker/cluster/zookeeper/zk-paths.ts';
 import { ZooKeeperClient } from '../src/broker/cluster/zookeeper/zookeeper-client.ts';
-import { NoNodeError } from '../src/broker/cluster/zookeeper/zookeeper-errors.ts';
+import { NodeExistsError, NoNodeError } from '../src/broker/cluster/zookeeper/zookeeper-errors.ts';
 import { parseBrokerConfig } from '../src/broker/config.ts';
 import { createSilentLogger } from '../src/broker/logger.ts';
 import { systemTime } from '../src/broker/time.ts';
@@ -104,10 +104,25 @@ class Cluster {
 
   async createTopic(topic: string, assignment: Record<number, number[]>, config?: Record<string, string>): Promise<string> {
     const topicId = randomUuid();
-    if (config !== undefined) await this.admin.create(ZkPaths.configEntity('topics', topic), encodeEntityConfig(config));
+    if (config !== undefined) await this.#createAcrossExpiry(ZkPaths.configEntity('topics', topic), encodeEntityConfig(config));
     const partitions = new Map(Object.entries(assignment).map(([p, replicas]) => [Number(p), replicas]));
-    await this.admin.create(ZkPaths.topic(topic), encodeTopicAssignment({ topicId, partitions }));
+    await this.#createAcrossExpiry(ZkPaths.topic(topic), encodeTopicAssignment({ topicId, partitions }));
     return topicId;
+  }
+
+  /**
+   * A create as an admin tool would retry it: a ZooKeeper restart may expire this client's session
+   * (it opens a new one) or lose the connection after the create was applied (then it exists).
+   */
+  async #createAcrossExpiry(path: string, data: Buffer): Promise<void> {
+    await waitFor(async () => {
+      try {
+        await this.admin.create(path, data);
+      } catch (error) {
+        if (!(error instanceof NodeExistsError)) throw error;
+      }
+      return true;
+    }, WAIT_MS, { what: `${path} created` });
   }
 
   async state(topic: string, partition: number): Promise<PartitionState | undefined> {
