@@ -8,6 +8,7 @@ import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { FetchManager } from './replica/fetch-manager.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
 import type { Time } from './time.ts';
 
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly brokerEpoch: bigint;
   readonly topicAdmin: TopicAdmin;
   readonly replicaManager: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227): max.incremental.fetch.session.cache.slots of them. */
+  readonly fetchManager: FetchManager;
   readonly groupCoordinator: GroupCoordinator;
   /** Cluster mode: this broker's controller (active or not); undefined on a single node. */
   readonly controller?: KafkaController | undefined;

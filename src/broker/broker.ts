@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { lockLogDirs, type LogDirLocks } from '../storage/log-dir-lock.ts';
@@ -26,6 +26,8 @@ import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { handOverLeaderships } from './replica/leadership-handover.ts';
+import { FetchManager } from './replica/fetch-manager.ts';
+import { FetchSessionCache, MIN_SESSION_EVICTION_MS } from './replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
 import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
@@ -197,6 +199,10 @@ async function startWithMetadata(
     },
     topicAdmin,
     replicaManager,
+    fetchManager: new FetchManager(
+      new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
+      () => time.now(),
+    ),
     groupCoordinator,
     logger,
     time,

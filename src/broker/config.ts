@@ -114,7 +114,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'replica.socket.timeout.ms': doc(int(30000), 'How long a follower waits for an answer from the leader.'),
   'replica.high.watermark.checkpoint.interval.ms': doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
-  'max.incremental.fetch.session.cache.slots': withoutEffect(doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'), 'fetch sessions are not kept: every fetch is a full fetch'),
+  'max.incremental.fetch.session.cache.slots': doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'),
   // Group coordinator and __consumer_offsets. A replication factor above the number of live
   // brokers is capped to it when the internal topic is created, so one node works with the default 3.
   'offsets.topic.num.partitions': doc(int(50, 1), 'How many partitions __consumer_offsets has.'),

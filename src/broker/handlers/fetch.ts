@@ -35,22 +35,26 @@ const LOOP_READ_BUDGET_BYTES = 4 * 1024 * 1024;
  * consumer that waits for each response. The reads of a waiting fetch, woken by appends, read what
  * the first one brought in and what was just written, on the loop.
  *
- * Fetch sessions (KIP-227) are answered sessionless, as Kafka allows: a full fetch gets session id
- * 0, which tells the client to keep sending full fetches.
+ * Fetch sessions (KIP-227, the broker's FetchManager): a full fetch may open one, and an
+ * incremental fetch reads every partition of its session but is answered only those with something
+ * new; it waits on all of them, so an append to any wakes it.
  */
 export const fetchHandler = defineHandler({
   request: fetchRequest,
   response: fetchResponse,
   minVersion: 4,
   maxVersion: 17,
-  async handle(request, context) {
-    if (request.sessionId !== 0 || (request.sessionEpoch ?? -1) > 0) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  async handle(received, context) {
+    const fetchContext = context.broker.fetchManager.newContext(received, context.apiVersion, fetcherOf(received, context.apiVersion) !== undefined);
+    if (fetchContext.errorCode !== ErrorCode.NONE) {
+      return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
     }
+    // What this fetch reads: the partitions asked, or an incremental fetch's whole session.
+    const request: FetchRequest = fetchContext.topics === received.topics ? received : { ...received, topics: fetchContext.topics };
     const names = topicNames(request, context);
     const first = await readAllAsync(request, context, names, fetcherOf(request, context.apiVersion));
     if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
-      return first.response;
+      return fetchContext.respond(first.response);
     }
     return new Promise<FetchResponse>((resolve) => {
       let satisfied: FetchRound | undefined;
@@ -64,7 +68,7 @@ export const fetchHandler = defineHandler({
           },
           // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
           // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
-          onComplete: () => resolve((satisfied ?? readAll(request, context, names, undefined)).response),
+          onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, undefined)).response)),
         },
         first.keys,
         request.maxWaitMs,

@@ -1,7 +1,8 @@
 import type { ClientApi } from '../../client/apis.ts';
 import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
-import type { FetchRequest, FetchRequestFetchTopic, FetchResponse } from '../../protocol/generated/fetch.ts';
+import type { FetchRequest, FetchResponse } from '../../protocol/generated/fetch.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import type { SessionFetch, WantedPartition } from './fetch-session-handler.ts';
 import type { FollowerPartitionAccess, PartitionFetchState } from './replica-fetch-state.ts';
 
 /**
@@ -27,50 +28,51 @@ export interface ReplicaFetcherSettings {
   readonly socketTimeoutMs: number;
 }
 
-/** What one fetch asked for a partition: its answer applies only if the partition is still there, unchanged. */
+/** What one fetch wanted of a partition (named or in its session): its answer applies only if the partition is still there, unchanged. */
 export interface SentPartition {
   readonly state: PartitionFetchState;
   readonly fetchOffset: number;
 }
 
 /**
- * One Fetch for the given partitions, each from its fetch offset in its last epoch, all from the
- * same leader. Sessionless (session 0, epoch -1: a full fetch each time), read uncommitted: a
- * follower copies everything up to the leader's log end. `byId` is false when a topic id is
- * unknown, which keeps the request at v12.
+ * What one Fetch wants of the given partitions, each from its fetch offset in its last epoch, all
+ * from the same leader; the fetch session (FetchSessionHandler) decides which of them the request
+ * names. `byId` is false when a topic id is unknown, which keeps the request at v12.
  */
-export function buildReplicaFetchRequest(
+export function replicaFetchPartitions(
   fetchable: readonly PartitionFetchState[],
   partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined,
   settings: ReplicaFetcherSettings,
-): { request: FetchRequest; sent: Map<string, SentPartition>; byId: boolean } {
-  const topics = new Map<string, FetchRequestFetchTopic>();
+): { wanted: WantedPartition[]; sent: Map<string, SentPartition>; byId: boolean } {
+  const wanted: WantedPartition[] = [];
   const sent = new Map<string, SentPartition>();
   let byId = true;
   for (const state of fetchable) {
     const log = partitions(state.topic, state.partition);
     if (log === undefined) continue; // no longer a follower here: the replica manager removes it
     if (state.topicId === ZERO_UUID) byId = false;
-    let topic = topics.get(state.topic);
-    if (topic === undefined) {
-      topic = { topic: state.topic, topicId: state.topicId, partitions: [] };
-      topics.set(state.topic, topic);
-    }
-    topic.partitions.push({
-      partition: state.partition,
-      currentLeaderEpoch: state.currentLeaderEpoch,
-      fetchOffset: BigInt(state.fetchOffset),
-      lastFetchedEpoch: state.lastFetchedEpoch,
-      logStartOffset: BigInt(log.logStartOffset),
-      partitionMaxBytes: settings.partitionMaxBytes,
+    wanted.push({
+      key: state.key, topic: state.topic, topicId: state.topicId,
+      data: {
+        partition: state.partition,
+        currentLeaderEpoch: state.currentLeaderEpoch,
+        fetchOffset: BigInt(state.fetchOffset),
+        lastFetchedEpoch: state.lastFetchedEpoch,
+        logStartOffset: BigInt(log.logStartOffset),
+        partitionMaxBytes: settings.partitionMaxBytes,
+      },
     });
     sent.set(state.key, { state, fetchOffset: state.fetchOffset });
   }
-  const request: FetchRequest = {
+  return { wanted, sent, byId };
+}
+
+/** The Fetch a session built, read uncommitted: a follower copies everything up to the leader's log end. */
+export function replicaFetchRequest(fetch: SessionFetch, settings: ReplicaFetcherSettings): FetchRequest {
+  return {
     maxWaitMs: settings.maxWaitMs, minBytes: settings.minBytes, maxBytes: settings.maxBytes, isolationLevel: 0,
-    sessionId: 0, sessionEpoch: -1, topics: [...topics.values()], forgottenTopicsData: [], rackId: '',
+    sessionId: fetch.sessionId, sessionEpoch: fetch.sessionEpoch, topics: fetch.topics, forgottenTopicsData: fetch.forgottenTopicsData, rackId: '',
   };
-  return { request, sent, byId };
 }
 
 /** The follower names itself: ReplicaState with its broker epoch from v15 (KIP-903), the replica id before. */

@@ -4,7 +4,8 @@ import { fetchRequest } from '../../protocol/generated/fetch.ts';
 import { Reader } from '../../protocol/primitives/reader.ts';
 import { Writer } from '../../protocol/primitives/writer.ts';
 import { LeaderEpochFileCache } from '../../storage/leader-epoch-cache.ts';
-import { buildReplicaFetchRequest, withReplica } from './replica-fetch-request.ts';
+import { FetchSessionHandler } from './fetch-session-handler.ts';
+import { replicaFetchPartitions, replicaFetchRequest, withReplica } from './replica-fetch-request.ts';
 import { divergenceTruncationOffset, fetcherIdFor, PartitionFetchState, type FollowerPartitionAccess } from './replica-fetch-state.ts';
 
 /** A follower log reduced to what the truncation decision reads: its end and its epoch cache (the storage's own, never written here). */
@@ -58,8 +59,10 @@ test('partitions spread over num.replica.fetchers as Kafka spreads them (Java ha
 test('a follower\'s fetch names it by replica id up to v14 and by ReplicaState with its broker epoch from v15', () => {
   const log = follower(20, [{ epoch: 4, startOffset: 15 }], 5);
   const settings = { maxWaitMs: 500, minBytes: 1, maxBytes: 10485760, partitionMaxBytes: 1048576, backoffMs: 1000, socketTimeoutMs: 30000 };
-  const { request, byId } = buildReplicaFetchRequest([new PartitionFetchState(log, 7)], () => log, settings);
+  const { wanted, byId } = replicaFetchPartitions([new PartitionFetchState(log, 7)], () => log, settings);
   assert.equal(byId, false, 'the zero topic id keeps the request at v12');
+  const request = replicaFetchRequest(new FetchSessionHandler().build(wanted, false), settings);
+  assert.deepEqual([request.sessionId, request.sessionEpoch], [0, 0], 'the first fetch is full and asks for a session');
   const roundTrip = (version: number) => {
     const writer = new Writer();
     fetchRequest.encode(writer, withReplica(request, version, 2, 42n), version);

@@ -6,7 +6,8 @@ import type { FetchResponsePartitionData } from '../../protocol/generated/fetch.
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { Logger } from '../logger.ts';
 import type { Time, Timer } from '../time.ts';
-import { buildReplicaFetchRequest, LAST_NAME_VERSION, ReplicaFetch, withReplica, type ReplicaFetcherSettings } from './replica-fetch-request.ts';
+import { FetchSessionHandler } from './fetch-session-handler.ts';
+import { LAST_NAME_VERSION, ReplicaFetch, replicaFetchPartitions, replicaFetchRequest, withReplica, type ReplicaFetcherSettings } from './replica-fetch-request.ts';
 import { divergenceTruncationOffset, PartitionFetchState, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
 
 export type { ReplicaFetcherSettings } from './replica-fetch-request.ts';
@@ -32,7 +33,10 @@ export interface ReplicaFetcherOptions {
  * applies the answer partition by partition, and sends the next: the leader holds a fetch that
  * has nothing new for replica.fetch.wait.max.ms (the long poll), so an idle follower sends about
  * two requests a second and never spins. With nothing to fetch (every partition delayed, or none)
- * the loop sleeps until a delay ends or a partition is added.
+ * the loop sleeps until a delay ends or a partition is added. Fetches go in an incremental fetch
+ * session (KIP-227): after the first, a fetch names only the partitions whose fetch offset or epochs
+ * changed, and the leader answers only those with something new, so an idle follower's requests
+ * and answers stay small however many partitions it copies.
  *
  * Per partition answer: records are appended as they came (whole batches, never decoded); a
  * diverging epoch truncates the log first; OFFSET_OUT_OF_RANGE asks the leader for its offsets
@@ -50,6 +54,8 @@ export class ReplicaFetcher {
   readonly #states = new Map<string, PartitionFetchState>();
   /** Keys of partitions waiting for a LeaderAndIsr (fenced, or their log failed). */
   readonly #failed = new Set<string>();
+  /** The incremental fetch session with the source broker (KIP-227): after the first, fetches name only what changed. */
+  readonly #session = new FetchSessionHandler();
   #connection: Connection | undefined;
   #running = true;
   #wakeUp: (() => void) | undefined;
@@ -135,7 +141,7 @@ export class ReplicaFetcher {
 
   async #fetchOnce(fetchable: PartitionFetchState[]): Promise<void> {
     const connection = await this.#connect();
-    const { request, sent, byId } = buildReplicaFetchRequest(fetchable, this.#options.partitions, this.#options.settings);
+    const { wanted, sent, byId } = replicaFetchPartitions(fetchable, this.#options.partitions, this.#options.settings);
     if (sent.size === 0) {
       this.#delay(fetchable);
       return;
@@ -143,17 +149,35 @@ export class ReplicaFetcher {
     const negotiated = connection.versionFor(ReplicaFetch);
     const version = byId ? negotiated : Math.min(negotiated, LAST_NAME_VERSION);
     const { settings, brokerId, brokerEpoch } = this.#options;
-    const body = withReplica(request, version, brokerId, brokerEpoch());
-    const response = await connection.send(ReplicaFetch, body, { version, extraTimeoutMs: settings.maxWaitMs });
+    const fetch = this.#session.build(wanted, version > LAST_NAME_VERSION);
+    const body = withReplica(replicaFetchRequest(fetch, settings), version, brokerId, brokerEpoch());
+    let response;
+    try {
+      response = await connection.send(ReplicaFetch, body, { version, extraTimeoutMs: settings.maxWaitMs });
+    } catch (error) {
+      this.#session.handleError();
+      throw error;
+    }
     if (!this.#running) return;
-    if ((response.errorCode ?? ErrorCode.NONE) !== ErrorCode.NONE) {
-      this.#logger.warn({ error: errorName(response.errorCode ?? 0) }, `fetch from broker ${this.sourceBrokerId} failed as a whole`);
+    // An incremental answer names only the partitions with news, of topics this request may not name.
+    const names = new Map(wanted.map((p) => [p.topicId, p.topic]));
+    const topicOf = (topic: { topic?: string; topicId?: string }): string | undefined =>
+      version > LAST_NAME_VERSION ? names.get(topic.topicId ?? ZERO_UUID) : topic.topic;
+    const errorCode = response.errorCode ?? ErrorCode.NONE;
+    if (!this.#session.handleResponse(response, topicOf)) {
+      // A session error is followed at once by a full fetch; any other failure waits for the backoff.
+      const sessionError = errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH
+        || errorCode === ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR;
+      if (sessionError) {
+        this.#logger.info({ error: errorName(errorCode), sessionId: body.sessionId }, `fetch session with broker ${this.sourceBrokerId} lost: the next fetch is full`);
+        return;
+      }
+      this.#logger.warn({ error: errorName(errorCode) }, `fetch from broker ${this.sourceBrokerId} failed as a whole`);
       this.#delay(fetchable);
       return;
     }
-    const names = new Map(request.topics.map((t) => [t.topicId ?? ZERO_UUID, t.topic ?? '']));
     for (const topicResponse of response.responses) {
-      const topic = version > LAST_NAME_VERSION ? names.get(topicResponse.topicId ?? ZERO_UUID) : topicResponse.topic;
+      const topic = topicOf(topicResponse);
       if (topic === undefined) continue;
       for (const data of topicResponse.partitions) {
         const asked = sent.get(topicPartitionKey(topic, data.partitionIndex));
