@@ -72,9 +72,10 @@ export interface FetchSessionCacheOptions {
 /**
  * The sessions of one broker, at most `maxEntries`. A new session that finds the cache full may
  * evict, as Kafka's tryEvict: the least recently used session when it is stale (unused for
- * evictionMs); otherwise a follower's session evicts the smallest consumer session (or a follower
- * session older than evictionMs), and a consumer's session evicts a session older than evictionMs
- * with fewer partitions than its own, consumer sessions first. Otherwise the fetch goes sessionless.
+ * evictionMs); otherwise the least valuable session it may evict (consumer sessions before follower
+ * ones, then fewer partitions), if worth less than itself: a follower's session may evict any
+ * consumer session or a follower session older than evictionMs, a consumer's only sessions older
+ * than evictionMs. Otherwise the fetch goes sessionless.
  * With 1,000 slots and few evictions, linear scans cost less than keeping sorted indexes.
  */
 export class FetchSessionCache {
@@ -137,7 +138,7 @@ export class FetchSessionCache {
       if (evictable && (candidate === undefined || compareValue(session, candidate) < 0)) candidate = session;
     }
     if (candidate === undefined) return false;
-    // The newcomer (id 0, below every real id) must be worth at least as much as the session it evicts.
+    // The newcomer (id 0, below every real id) must be worth more than the session it evicts: more partitions, or a follower's.
     const newcomerIsLess = compareKeys(privileged, size, 0, candidate.privileged, candidate.cachedSize, candidate.id) < 0;
     return newcomerIsLess ? false : this.#evict(candidate);
   }
