@@ -1,7 +1,7 @@
 /**
  * Fetch as a consumer sees it: long polling woken by a produce, minBytes/maxWaitMs, the maxBytes
  * and partitionMaxBytes limits with KIP-74's first-batch rule, mid-batch offsets, the offset range
- * errors, unknown topics by name and id, and sessionless answers to fetch sessions (KIP-227).
+ * errors, unknown topics by name and id (fetch sessions: api-fetch-sessions.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -174,21 +174,6 @@ test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION by name and UNKNOWN_TOPIC_I
   const topic = await freshTopic('fetch-unknown-partition');
   const partition = onlyPartition(await api.client.call(Api.fetch, 12, fetchBody({ topic: topic.topic, partition: 7 })));
   assert.equal(partition.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-});
-
-test('a sessionful fetch gets FETCH_SESSION_ID_NOT_FOUND; a full fetch with epoch 0 gets session id 0', { timeout: 20_000 }, async () => {
-  const topic = await freshTopic('fetch-sessions');
-  assert.equal((await produce(api.client, topic.topic, 0, batchOf(['s']))).errorCode, ErrorCode.NONE);
-  for (const version of [11, 12, 17]) {
-    const sessionful = await api.client.call(Api.fetch, version, {
-      ...fetchBody({ ...address(version, topic) }), sessionId: 12345, sessionEpoch: 1,
-    });
-    assert.equal(sessionful.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND, `v${version}`);
-    const full = await api.client.call(Api.fetch, version, { ...fetchBody({ ...address(version, topic) }), sessionId: 0, sessionEpoch: 0 });
-    assert.equal(full.errorCode, ErrorCode.NONE, `v${version}`);
-    assert.equal(full.sessionId, 0, `v${version}: a sessionless api.broker answers session id 0`);
-    assert.equal(batchesOf(onlyPartition(full)).length, 1);
-  }
 });
 
 test('a long poll that nothing wakes returns empty, without error, once maxWaitMs has passed', { timeout: 20_000 }, async () => {

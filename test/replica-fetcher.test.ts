@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBrokerConfig, ConfigError } from '../src/broker/config.ts';
 import { createCapturingLogger, createSilentLogger, type Logger } from '../src/broker/logger.ts';
+import type { FetchSession } from '../src/broker/replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from '../src/broker/replica/replica-fetcher-manager.ts';
 import { systemTime } from '../src/broker/time.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
@@ -268,6 +269,40 @@ test('a new leader endpoint moves the partitions to a new fetcher; removing the 
   manager.removeFetcherForPartitions([{ topic: 'moves', partition: 0 }]);
   await waitFor(() => manager.fetcherCount === 0, 10_000, { what: 'the idle fetcher shut down' });
   assert.equal(manager.sourceBrokerOf('moves', 0), undefined);
+});
+
+/** The leader's fetch session holding partitions of `topicId`, if any. */
+function sessionOf(topicId: string): FetchSession | undefined {
+  return [...leader.fetchSessions.sessions()].find((session) => [...session.partitions.values()].some((p) => p.topicId === topicId));
+}
+
+test('a follower fetches in one incremental session while idle; when the leader drops it, a full fetch opens another', async () => {
+  const topicId = await topicOnLeader('in-session', 3);
+  const logs = [await followerLog('in-session', topicId, 0), await followerLog('in-session', topicId, 1), await followerLog('in-session', topicId, 2)];
+  const { logger, lines } = createCapturingLogger();
+  startManager(logs, { logger });
+  await produceValues('in-session', ['a'], 1);
+  for (const log of logs) await caughtUp(log);
+  await waitFor(() => sessionOf(topicId) !== undefined, 10_000, { what: 'the follower\'s session' });
+  const session = sessionOf(topicId)!;
+  assert.deepEqual([session.privileged, session.partitions.size], [true, 3], 'a follower\'s session of every partition it copies');
+  const epoch = session.epoch;
+  await produceValues('in-session', ['b'], 2);
+  await caughtUp(logs[2]!);
+  assert.equal(sessionOf(topicId), session, 'copied within the same session');
+  assert.ok(session.epoch > epoch, 'by incremental fetches');
+
+  // Evicted, as a full cache or a restarted leader would: FETCH_SESSION_ID_NOT_FOUND, then a full fetch.
+  leader.fetchSessions.remove(session.id);
+  await produceValues('in-session', ['c'], 0);
+  await caughtUp(logs[0]!);
+  await waitFor(() => sessionOf(topicId) !== undefined, 10_000, { what: 'a new session' });
+  assert.notEqual(sessionOf(topicId)!.id, session.id);
+  assert.equal(sessionOf(topicId)!.partitions.size, 3);
+  assert.ok(lines.some((line) => line.error === 'FETCH_SESSION_ID_NOT_FOUND' && line.sessionId === session.id));
+  await produceValues('in-session', ['d'], 1);
+  await caughtUp(logs[1]!);
+  assert.deepEqual(logs.map((log) => log.records().map((r) => r.value)), [['c'], ['a', 'd'], ['b']]);
 });
 
 test('a follower\'s long poll must end before its request times out and before it would count as lagging', () => {

@@ -51,6 +51,8 @@ export interface Broker {
    * the single-node mode nothing does, so tests of epoch fencing move them here.
    */
   readonly replicaManager: ReplicaManager;
+  /** The incremental fetch sessions this broker keeps (KIP-227), as tests and metrics look at them. */
+  readonly fetchSessions: FetchSessionCache;
   /** Live brokers, the controller and partition leaders, as this broker sees them. */
   readonly cluster: ClusterView;
   /** The czxid of this broker's registration in ZooKeeper (Kafka's broker epoch); -1 on a single node. */
@@ -183,6 +185,10 @@ async function startWithMetadata(
 
   const endpoints = config.listeners;
   const served = servedHandlers(zooKeeper !== undefined);
+  const fetchManager = new FetchManager(
+    new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
+    () => time.now(),
+  );
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
@@ -199,10 +205,7 @@ async function startWithMetadata(
     },
     topicAdmin,
     replicaManager,
-    fetchManager: new FetchManager(
-      new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
-      () => time.now(),
-    ),
+    fetchManager,
     groupCoordinator,
     logger,
     time,
@@ -299,6 +302,7 @@ async function startWithMetadata(
     port: listeners[0]!.port,
     listeners: new Map(listeners.map((listener) => [listener.listenerName, { host: listener.host, port: listener.port }])),
     replicaManager,
+    fetchSessions: fetchManager.cache,
     cluster,
     get brokerEpoch() {
       return zooKeeper?.brokerEpoch ?? -1n;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
+import type { FetchSessionCache } from '../../src/broker/replica/fetch-session-cache.ts';
 import type { ReplicaManager } from '../../src/broker/replica/replica-manager.ts';
 import { createSilentLogger, type Logger } from '../../src/broker/logger.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
@@ -29,6 +30,8 @@ export interface TestBroker {
    * test sees that a fetch it sent is parked in the purgatory before it changes anything.
    */
   readonly replicaManager: ReplicaManager;
+  /** The broker's incremental fetch sessions: which fetchers fetch in a session, and a session to drop as an eviction would. */
+  readonly fetchSessions: FetchSessionCache;
   /** Closes the broker; the data directory stays (restart tests reuse it). */
   close(): Promise<void>;
 }
@@ -52,6 +55,7 @@ export async function startTestBroker(
     bootstrap: `${broker.host}:${broker.port}`,
     dataDir: dir,
     replicaManager: broker.replicaManager,
+    fetchSessions: broker.fetchSessions,
     async close() {
       if (closed) return;
       closed = true;

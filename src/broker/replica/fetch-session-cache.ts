@@ -98,6 +98,8 @@ export class FetchSessionCache {
 
   get(id: number): FetchSession | undefined { return this.#sessions.get(id); }
 
+  sessions(): IterableIterator<FetchSession> { return this.#sessions.values(); }
+
   remove(id: number): FetchSession | undefined {
     const session = this.#sessions.get(id);
     if (session !== undefined) this.#sessions.delete(id);
