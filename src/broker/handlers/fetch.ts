@@ -52,27 +52,29 @@ export const fetchHandler = defineHandler({
     // What this fetch reads: the partitions asked, or an incremental fetch's whole session.
     const request: FetchRequest = fetchContext.topics === received.topics ? received : { ...received, topics: fetchContext.topics };
     const names = topicNames(request, context);
-    const first = await readAllAsync(request, context, names, fetcherOf(request, context.apiVersion));
+    const firstRead = readFirst(request, context, names, fetcherOf(request, context.apiVersion));
+    // Read on the loop alone: no append can have come since, so the wait needs no read before it starts.
+    const readJustNow = !(firstRead instanceof Promise);
+    const first = readJustNow ? firstRead : await firstRead;
     if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
       return fetchContext.respond(first.response);
     }
     return new Promise<FetchResponse>((resolve) => {
       let satisfied: FetchRound | undefined;
-      context.broker.replicaManager.fetchPurgatory.tryCompleteElseWatch(
-        {
-          tryComplete: () => {
-            const round = readAll(request, context, names, undefined);
-            if (round.bytes < request.minBytes && !round.errors) return false;
-            satisfied = round;
-            return true;
-          },
-          // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
-          // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
-          onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, undefined)).response)),
+      const delayedFetch = {
+        tryComplete: () => {
+          const round = readAll(request, context, names, undefined);
+          if (round.bytes < request.minBytes && !round.errors) return false;
+          satisfied = round;
+          return true;
         },
-        first.keys,
-        request.maxWaitMs,
-      );
+        // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
+        // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
+        onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, undefined)).response)),
+      };
+      const purgatory = context.broker.replicaManager.fetchPurgatory;
+      if (readJustNow) purgatory.watch(delayedFetch, first.keys, request.maxWaitMs);
+      else purgatory.tryCompleteElseWatch(delayedFetch, first.keys, request.maxWaitMs);
     });
   },
 });
@@ -134,14 +136,42 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
 }
 
 /**
- * A pass with the reads of lately appended data made on the event loop, up to LOOP_READ_BUDGET_BYTES,
+ * The first pass: reads of lately appended data made on the event loop, up to LOOP_READ_BUDGET_BYTES,
  * and the others in libuv's thread pool, one partition after another (each read's size depends on
- * the last). A request whose partitions are all at their tails makes no trip to the pool.
+ * the last). A request whose partitions are all at their tails makes no trip to the pool, and then
+ * gets its round back at once, not as a promise: nothing can be appended between these reads and
+ * what the caller does next in the same run, so a fetch that waits is watched with no second pass.
  */
-async function readAllAsync(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): Promise<FetchRound> {
+function readFirst(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchRound | Promise<FetchRound> {
   const pass = fetchPass(request, context, names, fetcher);
   let readOnLoop = 0;
   let step = pass.next();
+  while (!step.done) {
+    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
+    let read: ReadResult | Promise<ReadResult>;
+    try {
+      read = readOnLoop < LOOP_READ_BUDGET_BYTES
+        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, upToLogEnd)
+        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+    } catch (error) {
+      step = pass.throw(error); // the pass answers it for that partition
+      continue;
+    }
+    if (read instanceof Promise) return finishFirstOffLoop(pass, read, readOnLoop);
+    readOnLoop += read.records.length;
+    step = pass.next(read);
+  }
+  return step.value;
+}
+
+/** The rest of a first pass once a read went to the pool: that read awaited, the others as readFirst makes them. */
+async function finishFirstOffLoop(pass: FetchPass, inPool: Promise<ReadResult>, readOnLoop: number): Promise<FetchRound> {
+  let step: IteratorResult<PartitionRead, FetchRound>;
+  try {
+    step = pass.next(await inPool);
+  } catch (error) {
+    step = pass.throw(error);
+  }
   while (!step.done) {
     const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
     let read: ReadResult;
@@ -157,7 +187,7 @@ async function readAllAsync(request: FetchRequest, context: RequestContext, name
         readOnLoop += read.records.length;
       }
     } catch (error) {
-      step = pass.throw(error); // the pass answers it for that partition
+      step = pass.throw(error);
       continue;
     }
     step = pass.next(read);

@@ -44,6 +44,18 @@ test('an operation already satisfied completes at once and is never watched', ()
   assert.equal(probe.completions, 1);
 });
 
+test('watch() waits without asking first (its caller just found the operation unsatisfied); a change then asks it', () => {
+  const { time, purgatory } = setup();
+  const probe = new Probe();
+  probe.ready = true;
+  purgatory.watch(probe, ['t-0', 't-1'], 1000);
+  assert.deepEqual([probe.tries, probe.completions, purgatory.watchedCount], [0, 0, 2]);
+  purgatory.checkAndComplete('t-1');
+  assert.deepEqual([probe.tries, probe.completions, purgatory.watchedCount], [1, 1, 0]);
+  time.advance(2000);
+  assert.equal(probe.completions, 1);
+});
+
 test('a change on a watched key completes the operation once it is satisfied; other keys do not ask it', () => {
   const { time, purgatory } = setup();
   const probe = new Probe();

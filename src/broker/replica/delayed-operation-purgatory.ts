@@ -38,6 +38,14 @@ export class DelayedOperationPurgatory {
       operation.onComplete();
       return;
     }
+    this.watch(operation, keys, timeoutMs);
+  }
+
+  /**
+   * Waits on `keys` for at most `timeoutMs`, without trying first: for an operation its caller
+   * found unsatisfied earlier in the same synchronous run, so that nothing can have changed since.
+   */
+  watch(operation: DelayedOperation, keys: readonly string[], timeoutMs: number): void {
     const watched: Watched = { operation, keys, timer: undefined, done: false };
     for (const key of keys) {
       let set = this.watchers.get(key);

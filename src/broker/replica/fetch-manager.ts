@@ -90,7 +90,13 @@ export class FetchManager {
 }
 
 function sessionless(topics: FetchRequestFetchTopic[]): FetchContext {
-  return { errorCode: ErrorCode.NONE, topics, respond: (read) => ({ ...read, sessionId: INVALID_SESSION_ID }) };
+  return { errorCode: ErrorCode.NONE, topics, respond: answerSessionless };
+}
+
+/** Most fetches (KafkaJS, librdkafka, our client) are sessionless: their answer goes out as read, with session id 0. */
+function answerSessionless(read: FetchResponse): FetchResponse {
+  read.sessionId = INVALID_SESSION_ID;
+  return read;
 }
 
 function failed(errorCode: number): FetchContext {
