@@ -148,9 +148,11 @@ async function measureFailovers(cluster: TestCluster, rounds: number): Promise<n
       let firstAckAfterKill = Infinity;
       const sending = (async () => {
         while (firstAckAfterKill === Infinity) {
-          await producer.send({ topic, partition: 0, value: `round-${round}` }).catch(() => {});
-          const now = performance.now();
-          if (now > killedAt) firstAckAfterKill = now;
+          // Only a send begun after the kill counts: one in flight at the kill may have been
+          // acknowledged by the dying leader a moment before.
+          const startedAt = performance.now();
+          const acknowledged = await producer.send({ topic, partition: 0, value: `round-${round}` }).then(() => true, () => false);
+          if (acknowledged && startedAt > killedAt) firstAckAfterKill = performance.now();
         }
       })();
       await sleep(200);
