@@ -5,7 +5,8 @@
  * every broker in turn is stopped with SIGTERM (a clean shutdown: controlled.shutdown.enable is on
  * by default, so it asks the controller to move its leaderships away first) and started again, the
  * next one only once every ISR is full again. One pass over the 3 brokers is the CI size.
- * Checked: verify finds no anomaly; every error KafkaJS met (its log, failed sends, consumer
+ * Checked: verify finds nothing lost, reordered or inconsistent (duplicates a retry without
+ * idempotence may make are reported, as Kafka allows them); every error KafkaJS met (its log, failed sends, consumer
  * crashes it restarts from) is retriable in Kafka's sense; each broker, as it stops serving, leads no partition that
  * has another in-sync replica (its own log line says what it still led); each exits 0. How long each
  * SIGTERM took to exit is reported, as a comparison, not asserted.
@@ -167,8 +168,13 @@ test('rolling restart with SIGTERM under acks=all load: verify finds no anomaly,
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `round ${fault.round} failed:\n${fault.output}`);
     assert.equal(report.faults.length, cluster.ids.length);
-    assert.deepEqual(report.counts.anomalies, { lost: 0, duplicate: 0, reorder: 0, 'wrong-offset': 0, 'inconsistent-read': 0 }, result.stdout);
-    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    // Duplicates are not asserted: verify's producers retry without idempotence (as a real producer
+    // without enable.idempotence), and Kafka itself may then write a record twice when an answer is
+    // lost (a request timeout at a busy moment is enough). The leader-kill test runs with retries=0,
+    // where any duplicate is the cluster's; the handover fence has its own unit test.
+    const { duplicate, ...anomalies } = report.counts.anomalies;
+    t.diagnostic(`duplicates from retries without idempotence: ${duplicate}`);
+    assert.deepEqual(anomalies, { lost: 0, reorder: 0, 'wrong-offset': 0, 'inconsistent-read': 0 }, result.stdout);
     assert.equal(report.counts.failed, 0, 'no verify send failed (its producers retry what is retriable)');
     assert.ok(report.counts.acknowledged > 0);
     assert.deepEqual(seen.filter((e) => !e.retriable), [], 'KafkaJS met only retriable errors');
