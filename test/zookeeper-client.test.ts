@@ -227,6 +227,19 @@ test('a reconnection accepted but never answered (a ZooKeeper that is starting) 
   await client.create('/registration', Buffer.from('2'), 'ephemeral');
 });
 
+test('connect to a server that accepts and never answers (a ZooKeeper that is starting): the client tries again within zookeeper.connection.timeout.ms', async () => {
+  const proxy = await startTcpProxy(zk.port);
+  proxies.push(proxy);
+  proxy.stall();
+  const connecting = ZooKeeperClient.connect({ connect: `127.0.0.1:${proxy.port}`, sessionTimeoutMs: 1_000, connectionTimeoutMs: 30_000 });
+  await waitFor(() => proxy.stalledConnections > 0, 10_000, { what: 'the client to connect to the server that never answers' });
+  await proxy.restore();
+  // Only a new connection can be answered: the client gave up on the one that never was.
+  const client = await connecting;
+  clients.push(client);
+  await client.ensurePath('/stalled-connect');
+});
+
 test('ZooKeeper stopped and restarted: the client reconnects within its session', async () => {
   const client = await connect('/restart', { sessionTimeoutMs: 20_000 });
   const events: string[] = [];

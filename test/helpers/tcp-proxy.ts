@@ -16,6 +16,8 @@ export interface TcpProxy {
   cut(): Promise<void>;
   blackhole(): void;
   stall(): void;
+  /** Connections accepted during a stall and still held (a client that gave up on one may still count). */
+  readonly stalledConnections: number;
   /** Ends a cut, a black hole or a stall (connections accepted during a stall stay silent). */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
         upstream?.pause();
       }
     },
+    get stalledConnections() { return [...pairs].filter((pair) => pair.hung).length; },
     stall: () => {
       stalled = true;
       for (const pair of pairs) {

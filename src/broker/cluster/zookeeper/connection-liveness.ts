@@ -1,78 +1,79 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Client as RawClient } from 'node-zookeeper-client';
 
-/**
- * The two timeouts of ZooKeeper's own client (ClientCnxn) that node-zookeeper-client lacks:
- * - read timeout: a connected client gives up on a connection that has been silent for two thirds
- *   of the session timeout and connects again, so a client cut off from ZooKeeper (a partition, a
- *   black-holed route) notices in time and learns, once it reaches a server, whether its session
- *   survived. The library pings an idle connection but would wait for TCP to give up (many minutes)
- *   on one that just stops answering, while ZooKeeper expires its session.
- * - connect timeout: a connection whose TCP handshake succeeded but whose ConnectRequest has no
- *   answer within session timeout / number of servers is given up too. The library stops its own
- *   timer at the TCP handshake and would wait forever. A ZooKeeper server that is starting accepts
- *   connections before it serves; 3.8.0 (Debian's) can fail to close one it refuses (an NPE in
- *   NIOServerCnxn.close while its database is not loaded yet), leaving it open and silent. A client
- *   stuck on it never learns that its session expired, so its broker never registers again and the
- *   controller counts it dead for good.
- * A request is kept in flight every few ticks while connected; a connection that leaves one
- * unanswered past the read timeout, or that never answers the ConnectRequest, is closed, so the
- * library reconnects. Returns the function that stops the checks.
- */
-interface LibraryInternals {
-  readonly connectionManager?: {
-    readonly state?: number;
-    readonly connectTimeout?: number;
-    readonly socket?: { destroy(): void; readonly connecting?: boolean; readonly destroyed?: boolean };
-  };
+/** The library's internals this module reaches into: the socket of the current connection attempt. */
+interface Internals {
+  readonly connectionManager?: { readonly socket?: { destroy(): void } };
 }
 
-/** node-zookeeper-client's ConnectionManager.STATES.CONNECTING: a socket open or opening, no session answer yet. */
-const LIBRARY_CONNECTING = 1;
-
-export function enforceReadTimeout(raw: RawClient, sessionTimeoutMs: number): () => void {
-  if (!('connectionManager' in raw)) throw new Error('node-zookeeper-client changed: no connectionManager to close a silent connection');
-  const manager = (): LibraryInternals['connectionManager'] => (raw as unknown as LibraryInternals).connectionManager;
-  const readTimeoutMs = Math.floor((sessionTimeoutMs * 2) / 3);
-  let probeSentAt: number | undefined;
-  let handshake: { socket: object; since: number } | undefined;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    if (raw.getState() !== zookeeper.State.SYNC_CONNECTED) {
-      probeSentAt = undefined;
-      checkConnectAnswered(now);
-      return;
-    }
-    handshake = undefined;
-    if (probeSentAt === undefined) {
-      const sentAt = now;
-      probeSentAt = sentAt;
-      // Any answer (an error included) shows the connection carries replies.
-      raw.exists('/', () => { if (probeSentAt === sentAt) probeSentAt = undefined; });
-    } else if (now - probeSentAt >= readTimeoutMs) {
-      probeSentAt = undefined;
-      manager()?.socket?.destroy();
-    }
-  }, Math.max(20, Math.floor(sessionTimeoutMs / 6)));
-  timer.unref();
-
-  /** The same TCP connection waiting for its ConnectResponse past the connect timeout is closed. */
-  function checkConnectAnswered(now: number): void {
-    const current = manager();
-    const socket = current?.socket;
-    if (current?.state !== LIBRARY_CONNECTING || socket === undefined || socket.connecting !== false || socket.destroyed === true) {
-      handshake = undefined;
-      return;
-    }
-    if (handshake?.socket !== socket) {
-      handshake = { socket, since: now };
-      return;
-    }
-    const connectTimeoutMs = current.connectTimeout ?? sessionTimeoutMs;
-    if (now - handshake.since >= connectTimeoutMs) {
-      handshake = undefined;
-      socket.destroy();
-    }
+/**
+ * The two timeouts of ZooKeeper's own client that node-zookeeper-client lacks. Each gives up on the
+ * connection (destroys its socket) so that the library connects again, to the next server:
+ *
+ * - The connect timeout (the session timeout over the number of servers) bounds the whole connect
+ *   attempt, handshake included. The library times the TCP connect only, then waits without limit
+ *   for the answer to its ConnectRequest: a server that accepts and never answers would hold the
+ *   client for good, neither connected nor expired. ZooKeeper 3.8.0 (Debian's) does exactly that
+ *   with a connection it accepts while it is starting (ZOOKEEPER-5051: its close fails on an NPE
+ *   before the database is loaded and leaves the socket open and unread), so a broker reconnecting
+ *   to a restarting ZooKeeper never learnt that its session expired and never registered again.
+ *   Timed from the first attempt, so opening a session (a broker starting with ZooKeeper, a new
+ *   session after an expiry) tries again within its connection timeout instead of waiting it out.
+ * - The read timeout (two thirds of the session timeout) bounds the silence of an established
+ *   connection. The library pings an idle connection but never notices that it stopped answering,
+ *   and TCP takes many minutes to give up while ZooKeeper expires the session: a client cut off (a
+ *   partition, a black-holed route) would learn too late. A request is kept in flight every few
+ *   ticks; one left unanswered for the read timeout closes the connection.
+ *
+ * Started before the library connects; both follow the session timeout the server granted once it
+ * has answered. Returns the function that stops the checks.
+ */
+export function watchConnection(raw: RawClient, serverCount: number): () => void {
+  const internals = raw as unknown as Internals;
+  if (internals.connectionManager === undefined) {
+    throw new Error('node-zookeeper-client changed: no connectionManager to close a stalled connection');
   }
-  return () => clearInterval(timer);
+  let probeSentAt: number | undefined;
+  // The connect attempt being timed: a new attempt is a new socket.
+  let attempt: { socket: object | undefined; startedAt: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const check = (): void => {
+    const sessionTimeoutMs = raw.getSessionTimeout();
+    const readTimeoutMs = Math.floor((sessionTimeoutMs * 2) / 3);
+    const connectTimeoutMs = Math.floor(sessionTimeoutMs / Math.max(1, serverCount));
+    const state = raw.getState();
+    const now = Date.now();
+    if (state === zookeeper.State.SYNC_CONNECTED || state === zookeeper.State.CONNECTED_READ_ONLY) {
+      attempt = undefined;
+      if (probeSentAt === undefined) {
+        const sentAt = now;
+        probeSentAt = sentAt;
+        // Any answer (an error included) shows the connection carries replies.
+        raw.exists('/', () => { if (probeSentAt === sentAt) probeSentAt = undefined; });
+      } else if (now - probeSentAt >= readTimeoutMs) {
+        probeSentAt = undefined;
+        dropConnection(raw);
+      }
+    } else if (state === zookeeper.State.DISCONNECTED) {
+      // The library is connecting (it tries again at once after every failed attempt).
+      probeSentAt = undefined;
+      const socket = internals.connectionManager?.socket;
+      if (attempt === undefined || attempt.socket !== socket) attempt = { socket, startedAt: now };
+      else if (now - attempt.startedAt >= connectTimeoutMs) dropConnection(raw);
+    } else {
+      // Expired or refused: the library is finished and the caller opens another client.
+      probeSentAt = undefined;
+      attempt = undefined;
+    }
+    timer = setTimeout(check, Math.max(20, Math.floor(Math.min(readTimeoutMs, connectTimeoutMs) / 4)));
+    timer.unref();
+  };
+  check();
+  return () => clearTimeout(timer);
+}
+
+/** Closes the library's current connection (a no-op when it has none open): it connects again unless closing. */
+export function dropConnection(raw: RawClient): void {
+  (raw as unknown as Internals).connectionManager?.socket?.destroy();
 }

@@ -8,7 +8,7 @@ import {
   NodeExistsError, SessionExpiredError, toZooKeeperError, ZOOKEEPER_CODES, ZooKeeperClientClosedError,
   ZooKeeperConnectTimeoutError, ZooKeeperError,
 } from './zookeeper-errors.ts';
-import { enforceReadTimeout } from './connection-liveness.ts';
+import { dropConnection, watchConnection } from './connection-liveness.ts';
 import { ZnodeWatches, type WatchedRead, type ZooKeeperWatch } from './znode-watches.ts';
 import {
   addOp, ANY_VERSION, MODES, resultOf, RUNTIME_INCONSISTENCY, sessionIdHex, toStat, toZnode, type CreateMode, type RawOpResult, type Znode, type ZnodeStat,
@@ -59,7 +59,7 @@ interface Session {
   /** Rejecters of the requests in flight, failed at once when the session ends. */
   readonly pending: Set<(error: Error) => void>;
   ended: boolean;
-  readonly stopReadTimeout: () => void;
+  readonly stopWatching: () => void;
 }
 
 export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
@@ -278,23 +278,25 @@ async function openSession(options: ZooKeeperClientOptions): Promise<Session> {
     raw.once('connected', () => { clearTimeout(timer); resolve(); });
     raw.once('authenticationFailed', () => { clearTimeout(timer); reject(new Error(`ZooKeeper at ${options.connect} refused authentication`)); });
   });
+  // From the first attempt on: a server that accepts and never answers is left for another try
+  // (and the connection timeout spans several tries, not one that hangs).
+  const stopWatching = watchConnection(raw, parseConnectString(options.connect).hosts.split(',').length);
   raw.connect();
   try {
     await connected;
   } catch (error) {
+    stopWatching();
     await closeRaw(raw, 1_000);
     throw error;
   }
-  // The server may have bounded the session timeout: the read timeout follows the one it granted.
-  const stopReadTimeout = enforceReadTimeout(raw, raw.getSessionTimeout());
-  return { raw, id: raw.getSessionId().readBigInt64BE(0), pending: new Set(), ended: false, stopReadTimeout };
+  return { raw, id: raw.getSessionId().readBigInt64BE(0), pending: new Set(), ended: false, stopWatching };
 }
 
 function endSession(session: Session, error: () => Error): void {
   session.ended = true;
   for (const fail of session.pending) fail(error());
   session.pending.clear();
-  session.stopReadTimeout();
+  session.stopWatching();
 }
 
 /** Closes the library's client, waiting (a bounded time) for the server to end the session. */
@@ -307,4 +309,7 @@ async function closeRaw(raw: RawClient, timeoutMs: number): Promise<void> {
   });
   raw.close();
   await done;
+  // Unanswered (the server is gone or never answered the handshake): drop the connection rather
+  // than leave the socket open; the library, closing, does not connect again.
+  dropConnection(raw);
 }
