@@ -10,15 +10,19 @@ interface Internals {
  * The two timeouts of ZooKeeper's own client that node-zookeeper-client lacks. Each gives up on the
  * connection (destroys its socket) so that the library connects again, to the next server:
  *
- * - The connect timeout (the session timeout over the number of servers) bounds the whole connect
- *   attempt, handshake included. The library times the TCP connect only, then waits without limit
- *   for the answer to its ConnectRequest: a server that accepts and never answers would hold the
- *   client for good, neither connected nor expired. ZooKeeper 3.8.0 (Debian's) does exactly that
+ * - The connect timeout bounds the whole connect attempt, handshake included. The library times
+ *   the TCP connect only, then waits without limit for the answer to its ConnectRequest: a server
+ *   that accepts and never answers would hold the client for good, neither connected nor expired.
+ *   ZooKeeper 3.8.0 (Debian's) does exactly that
  *   with a connection it accepts while it is starting (ZOOKEEPER-5051: its close fails on an NPE
  *   before the database is loaded and leaves the socket open and unread), so a broker reconnecting
  *   to a restarting ZooKeeper never learnt that its session expired and never registered again.
  *   Timed from the first attempt, so opening a session (a broker starting with ZooKeeper, a new
  *   session after an expiry) tries again within its connection timeout instead of waiting it out.
+ *   ZooKeeper's client allows an attempt the session timeout over the number of servers; with one
+ *   server that is the whole session, so a client caught by that connection lost its session to
+ *   every such restart. A third of the session timeout at most (the ping interval; a healthy server
+ *   answers a handshake in milliseconds) leaves it time to reconnect to the restarted server.
  * - The read timeout (two thirds of the session timeout) bounds the silence of an established
  *   connection. The library pings an idle connection but never notices that it stopped answering,
  *   and TCP takes many minutes to give up while ZooKeeper expires the session: a client cut off (a
@@ -41,7 +45,7 @@ export function watchConnection(raw: RawClient, serverCount: number): () => void
   const check = (): void => {
     const sessionTimeoutMs = raw.getSessionTimeout();
     const readTimeoutMs = Math.floor((sessionTimeoutMs * 2) / 3);
-    const connectTimeoutMs = Math.floor(sessionTimeoutMs / Math.max(1, serverCount));
+    const connectTimeoutMs = Math.floor(sessionTimeoutMs / Math.max(3, serverCount));
     const state = raw.getState();
     const now = Date.now();
     if (state === zookeeper.State.SYNC_CONNECTED || state === zookeeper.State.CONNECTED_READ_ONLY) {
