@@ -18,7 +18,8 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 // Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
 const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
-const ALONE = 'replication is not built yet: this broker runs alone and leads every partition';
+const NO_LEADER_REBALANCE_YET = 'the controller does not move leadership back to preferred replicas yet';
+const PLAINTEXT_ONLY = 'brokers speak PLAINTEXT to one another (no TLS or SASL yet); inter.broker.listener.name picks the listener';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
 const NO_TRANSACTIONS_YET = 'transactions are not built yet';
 // Also true of the topic configs these are defaults for (their documentation says so).
@@ -32,7 +33,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'advertised.listeners': doc(list([]), 'The addresses clients are told to connect to, when they differ from the listeners.'),
   'listener.security.protocol.map': doc(list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL']), 'Which security protocol each listener name uses, as NAME:PROTOCOL pairs.'),
   'inter.broker.listener.name': doc(nullableStr(), 'The listener brokers use to reach one another (the first advertised listener when unset).'),
-  'security.inter.broker.protocol': withoutEffect(doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named.'), ALONE),
+  'security.inter.broker.protocol': withoutEffect(doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named.'), PLAINTEXT_ONLY),
   'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
   'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
   'broker.rack': doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'),
@@ -98,8 +99,8 @@ export const brokerConfigDefinitions = Object.freeze({
   // Replication
   'min.insync.replicas': doc(int(1, 1), 'Default for a topic\'s min.insync.replicas: how many replicas must have a write for acks=all to succeed.'),
   'unclean.leader.election.enable': doc(bool(false), 'Default for unclean.leader.election.enable: whether a replica out of sync may become leader, losing records.'),
-  'auto.leader.rebalance.enable': withoutEffect(doc(bool(true), 'Whether leadership is moved back to each partition\'s preferred replica.'), ALONE),
-  'leader.imbalance.check.interval.seconds': withoutEffect(doc(long(300, 1), 'How often the controller checks whether leadership needs rebalancing.'), ALONE),
+  'auto.leader.rebalance.enable': withoutEffect(doc(bool(true), 'Whether leadership is moved back to each partition\'s preferred replica.'), NO_LEADER_REBALANCE_YET),
+  'leader.imbalance.check.interval.seconds': withoutEffect(doc(long(300, 1), 'How often the controller checks whether leadership needs rebalancing.'), NO_LEADER_REBALANCE_YET),
   'controlled.shutdown.enable': doc(bool(true), 'Whether a stopping broker hands its leaderships over first.'),
   'controlled.shutdown.max.retries': doc(int(3, 0), 'How many times a stopping broker asks the controller again while it still leads partitions.'),
   'controlled.shutdown.retry.backoff.ms': doc(long(5000, 0), 'How long a stopping broker waits before asking the controller again.'),
