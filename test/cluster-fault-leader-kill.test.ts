@@ -10,14 +10,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { VerifyReport } from '../src/cli/verify/report.ts';
 import { startCluster, type TestCluster } from './helpers/cluster.ts';
-import { startFaultTrigger } from './helpers/fault-trigger.ts';
+import { startFaultTrigger, verifyUnderFaults } from './helpers/fault-trigger.ts';
 import { kcat, kcatConsumeAll } from './helpers/kcat.ts';
-import { runCli } from './helpers/run-cli.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -60,23 +58,21 @@ test(`SIGKILL of the partition leader, ${ROUNDS} rounds under acks=all load: ver
       return `killed broker ${before.leaderId} (leader at epoch ${before.leaderEpoch}); broker ${after.leaderId} leads at epoch ${after.leaderEpoch}`;
     });
     const reportFile = join(cluster.dir, 'verify.json');
-    let result;
+    let run;
     try {
-      result = await runCli(['verify', '--bootstrap-server', cluster.bootstrap, '--topic', TOPIC, '--producers', '3',
-        '--fault-command', trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(ROUNDS),
+      run = await verifyUnderFaults({
+        bootstrap: cluster.bootstrap, topic: TOPIC, trigger, rounds: ROUNDS, reportFile, timeoutMs: 120_000 + ROUNDS * 60_000,
         // Without idempotence a retried send may be written twice: each send is tried once.
-        '--producer-property', 'retries=0', '--producer-property', 'request.timeout.ms=30000',
-        '--read-timeout-ms', '60000', '--report', reportFile], { timeoutMs: 120_000 + ROUNDS * 60_000 });
+        producerProperties: ['retries=0', 'request.timeout.ms=30000'],
+      });
     } finally {
       await trigger.close();
       await producer.disconnect();
     }
+    const { result, report } = run;
     t.diagnostic(result.stdout.trim());
     const keep = process.env['SAMSA_FAULT_REPORT'];
     if (keep !== undefined && keep !== '') await copyFile(reportFile, keep);
-    const report = JSON.parse(await readFile(reportFile, 'utf8').catch((error: Error) => {
-      throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);
-    })) as VerifyReport;
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);

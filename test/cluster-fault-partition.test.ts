@@ -9,16 +9,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK } from '../src/cli/dev-cluster/layout.ts';
-import type { VerifyReport } from '../src/cli/verify/report.ts';
 import { errorName } from '../src/protocol/errors.ts';
 import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf } from './helpers/kafka-apis.ts';
-import { startFaultTrigger } from './helpers/fault-trigger.ts';
-import { runCli } from './helpers/run-cli.ts';
+import { startFaultTrigger, verifyUnderFaults } from './helpers/fault-trigger.ts';
 
 const ROUNDS = 3;
 const TOPIC = 'partitioned';
@@ -72,21 +69,18 @@ test(`a leader cut off from the brokers and ZooKeeper, ${ROUNDS} rounds: no ackn
       await cluster.waitForIsr(TOPIC, 0, [1, 2, 3]);
       return `isolated broker ${isolated}: ${JSON.stringify(rounds.at(-1))}`;
     });
-    const reportFile = join(cluster.dir, 'verify.json');
-    let result;
+    let run;
     try {
-      result = await runCli(['verify', '--bootstrap-server', cluster.bootstrap, '--topic', TOPIC, '--producers', '3',
-        '--fault-command', trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(ROUNDS),
-        '--producer-property', 'retries=0', '--producer-property', 'request.timeout.ms=15000',
-        '--read-timeout-ms', '60000', '--report', reportFile], { timeoutMs: 540_000 });
+      run = await verifyUnderFaults({
+        bootstrap: cluster.bootstrap, topic: TOPIC, trigger, rounds: ROUNDS, reportFile: join(cluster.dir, 'verify.json'), timeoutMs: 540_000,
+        producerProperties: ['retries=0', 'request.timeout.ms=15000'],
+      });
     } finally {
       await trigger.close();
     }
+    const { result, report } = run;
     t.diagnostic(result.stdout.trim());
     for (const r of rounds) t.diagnostic(`isolated broker ${r.isolated} answered an acks=all write with ${r.write}; broker ${r.newLeader} leads at epoch ${r.newEpoch}`);
-    const report = JSON.parse(await readFile(reportFile, 'utf8').catch((error: Error) => {
-      throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);
-    })) as VerifyReport;
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);

@@ -18,11 +18,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
-import type { VerifyReport } from '../src/cli/verify/report.ts';
 import { errorName, isRetriable } from '../src/protocol/errors.ts';
 import { CLUSTER_WAIT_MS, startCluster, type BrokerExit } from './helpers/cluster.ts';
-import { startFaultTrigger } from './helpers/fault-trigger.ts';
-import { runCli } from './helpers/run-cli.ts';
+import { startFaultTrigger, verifyUnderFaults } from './helpers/fault-trigger.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -140,13 +138,13 @@ test('rolling restart with SIGTERM under acks=all load: verify finds no anomaly,
       await waitForFullIsr();
       return `broker ${id} (leading ${led} of ${PARTITIONS}${id === controllerId ? ', the controller' : ''}) exited ${JSON.stringify(exit)} ${exitMs} ms after SIGTERM; back in every ISR`;
     });
-    const reportFile = join(cluster.dir, 'verify.json');
-    let result;
+    let run;
     try {
       // The producers keep their default retries (a real producer's): a rolling restart must need nothing more.
-      result = await runCli(['verify', '--bootstrap-server', cluster.bootstrap, '--topic', TOPIC, '--producers', '3',
-        '--fault-command', trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(cluster.ids.length),
-        '--producer-property', 'request.timeout.ms=30000', '--read-timeout-ms', '60000', '--report', reportFile], { timeoutMs: 480_000 });
+      run = await verifyUnderFaults({
+        bootstrap: cluster.bootstrap, topic: TOPIC, trigger, rounds: cluster.ids.length, reportFile: join(cluster.dir, 'verify.json'), timeoutMs: 480_000,
+        producerProperties: ['request.timeout.ms=30000'],
+      });
     } finally {
       await trigger.close();
       producing = false;
@@ -159,13 +157,13 @@ test('rolling restart with SIGTERM under acks=all load: verify finds no anomaly,
       await consumer.disconnect();
     }
 
+    const { result, report } = run;
     t.diagnostic(result.stdout.trim());
     for (const s of stops) t.diagnostic(`broker ${s.id}${s.wasController ? ' (controller)' : ''}, leading ${s.led} partitions: SIGTERM to exit ${s.exitMs} ms`);
     const retriable = Map.groupBy(seen.filter((e) => e.retriable), (e) => `${e.client} ${e.kind}`);
     t.diagnostic(`KafkaJS retriable errors: ${[...retriable].map(([kind, list]) => `${kind} x${list.length}`).join(', ') || 'none'}`);
     t.diagnostic(`KafkaJS: ${acknowledged.length} sends acknowledged, ${consumed.size} records consumed by the group`);
 
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as VerifyReport;
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `round ${fault.round} failed:\n${fault.output}`);
     assert.equal(report.faults.length, cluster.ids.length);
     // Duplicates are not asserted: verify's producers retry without idempotence (as a real producer

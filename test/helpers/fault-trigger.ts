@@ -5,8 +5,11 @@
  * 1 with the error when it failed. verify records each round's exit status and output.
  */
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { VerifyReport } from '../../src/cli/verify/report.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 export interface FaultTrigger {
   /** The shell command; verify's SAMSA_VERIFY_ROUND is passed on to `action`. */
@@ -37,4 +40,30 @@ export async function startFaultTrigger(action: (round: number) => Promise<strin
       await once(server, 'close');
     },
   };
+}
+
+/**
+ * `samsa verify` with 3 acks=all producers on `topic` while `trigger` runs `rounds` faults (one at
+ * most every 500 ms), then its JSON report (written to `reportFile`). `producerProperties` are
+ * verify's --producer-property settings. A missing report fails with verify's output.
+ */
+export async function verifyUnderFaults(options: {
+  readonly bootstrap: string;
+  readonly topic: string;
+  readonly trigger: FaultTrigger;
+  readonly rounds: number;
+  readonly producerProperties: readonly string[];
+  readonly reportFile: string;
+  readonly timeoutMs: number;
+}): Promise<{ result: CliResult; report: VerifyReport }> {
+  const result = await runCli([
+    'verify', '--bootstrap-server', options.bootstrap, '--topic', options.topic, '--producers', '3',
+    '--fault-command', options.trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(options.rounds),
+    ...options.producerProperties.flatMap((property) => ['--producer-property', property]),
+    '--read-timeout-ms', '60000', '--report', options.reportFile,
+  ], { timeoutMs: options.timeoutMs });
+  const report = JSON.parse(await readFile(options.reportFile, 'utf8').catch((error: Error) => {
+    throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);
+  })) as VerifyReport;
+  return { result, report };
 }
