@@ -14,6 +14,8 @@
  *   awaits one send after another; the time from the kill to the first acknowledgement after it
  *   (which the new leader gave), --cluster-failovers times, with zookeeper.session.timeout.ms
  *   --cluster-session-ms (the time ZooKeeper takes to notice the dead broker is most of it).
+ * --cluster-steps names which of throughput, latency, failover and scale to take (all by default).
+ *
  * - Scale: --cluster-partitions partitions (RF=3) over the three brokers: RSS and idle CPU of each
  *   broker, and a full cluster restart (all three killed, then started) until every partition has a
  *   leader and a full ISR again.
@@ -35,7 +37,11 @@ export const clusterBenchArgs = {
   'cluster-failovers': { type: 'string' },
   'cluster-session-ms': { type: 'string' },
   'cluster-partitions': { type: 'string' },
+  'cluster-steps': { type: 'string' },
 } as const;
+
+const STEPS = ['throughput', 'latency', 'failover', 'scale'] as const;
+type Step = (typeof STEPS)[number];
 
 export interface ClusterBenchOptions {
   readonly records: number;
@@ -44,6 +50,8 @@ export interface ClusterBenchOptions {
   readonly failovers: number;
   readonly sessionTimeoutMs: number;
   readonly partitions: number;
+  /** Which measurements to take (--cluster-steps throughput,latency): all four unless named. */
+  readonly steps: ReadonlySet<Step>;
 }
 
 export function clusterOptions(values: Partial<Record<keyof typeof clusterBenchArgs, string>>, quick: boolean): ClusterBenchOptions {
@@ -55,28 +63,34 @@ export function clusterOptions(values: Partial<Record<keyof typeof clusterBenchA
     failovers: number('cluster-failovers', 5, 2),
     sessionTimeoutMs: number('cluster-session-ms', 6_000, 6_000),
     partitions: number('cluster-partitions', 3_000, 300),
+    steps: new Set(values['cluster-steps']?.split(',').map((step) => {
+      if (!(STEPS as readonly string[]).includes(step)) throw new Error(`--cluster-steps: ${step} is not one of ${STEPS.join(', ')}`);
+      return step as Step;
+    }) ?? STEPS),
   };
 }
 
 const RECORD_SIZE = 1024;
 
 export interface ClusterBenchResults {
-  throughput: Array<{ topic: string; replicationFactor: number; acks: string; records: number; seconds: number; megabytesPerSecond: number }>;
-  replicatedShare: number;
+  throughput: Array<{ topic: string; replicationFactor: number; acks: string; records: number; seconds: number; megabytesPerSecond: number; brokerCpuSeconds: number[] }>;
+  replicatedShare: number | null;
   latencyMs: { samples: number; p50: number; p99: number; p999: number; max: number } | null;
   failoverMs: number[];
-  scale: { partitions: number; rssMb: number[]; idleCpuPercent: number[]; restartSeconds: number };
+  scale: { partitions: number; rssMb: number[]; idleCpuPercent: number[]; restartSeconds: number } | null;
 }
 
 export async function runClusterBench(options: ClusterBenchOptions): Promise<ClusterBenchResults> {
   const overrides = { 'zookeeper.session.timeout.ms': String(options.sessionTimeoutMs), 'log.segment.bytes': String(1 << 30) };
   const cluster = await startCluster({ brokers: 3, overrides });
   try {
-    const throughput = await measureThroughput(cluster, options.records);
-    const latencyMs = await measureLatency(cluster, options.latencyRate, options.latencySeconds);
-    const failoverMs = await measureFailovers(cluster, options.failovers);
-    const scale = await measureScale(cluster, options.partitions);
-    return { throughput, replicatedShare: throughput[0]!.megabytesPerSecond / throughput[1]!.megabytesPerSecond, latencyMs, failoverMs, scale };
+    const { steps } = options;
+    const throughput = steps.has('throughput') ? await measureThroughput(cluster, options.records) : [];
+    const latencyMs = steps.has('latency') ? await measureLatency(cluster, options.latencyRate, options.latencySeconds) : null;
+    const failoverMs = steps.has('failover') ? await measureFailovers(cluster, options.failovers) : [];
+    const scale = steps.has('scale') ? await measureScale(cluster, options.partitions) : null;
+    const replicatedShare = throughput.length === 2 ? throughput[0]!.megabytesPerSecond / throughput[1]!.megabytesPerSecond : null;
+    return { throughput, replicatedShare, latencyMs, failoverMs, scale };
   } finally {
     await cluster.close();
   }
@@ -86,12 +100,17 @@ async function measureThroughput(cluster: TestCluster, records: number): Promise
   const file = join(cluster.dir, 'records.txt');
   await writeRecordsFile(file, records, RECORD_SIZE);
   const rows = [];
+  const clock = createCpuClock();
   for (const [topic, replicationFactor, acks] of [['rf3-acks-all', 3, 'all'], ['rf1-acks-1', 1, '1']] as const) {
     await cluster.createTopic({ topic, numPartitions: 1, replicationFactor, configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) } });
+    const pids = cluster.ids.map((id) => cluster.broker(id).pid!);
+    const cpuBefore = pids.map((pid) => clock.cpuSeconds(pid));
     const start = performance.now();
     await runKcat(['-P', '-b', cluster.bootstrap, '-t', topic, '-p', '0', '-X', `acks=${acks}`, ...KCAT_FAST_PRODUCER, '-l', file]);
     const seconds = (performance.now() - start) / 1000;
-    rows.push({ topic, replicationFactor, acks, records, seconds, megabytesPerSecond: (records * RECORD_SIZE) / 1e6 / seconds });
+    // Where the two cores went: each broker's CPU seconds over the run (the rest is kcat's).
+    const brokerCpuSeconds = pids.map((pid, i) => clock.cpuSeconds(pid) - cpuBefore[i]!);
+    rows.push({ topic, replicationFactor, acks, records, seconds, megabytesPerSecond: (records * RECORD_SIZE) / 1e6 / seconds, brokerCpuSeconds });
   }
   return rows;
 }
@@ -225,19 +244,19 @@ async function measureScale(cluster: TestCluster, partitions: number): Promise<C
 
 export function printClusterTable(results: ClusterBenchResults, options: ClusterBenchOptions): void {
   for (const row of results.throughput) {
-    console.log(`produce RF=${row.replicationFactor} acks=${row.acks}: ${row.megabytesPerSecond.toFixed(1)} MB/s (${row.records} x 1 KiB in ${row.seconds.toFixed(2)} s)`);
+    console.log(`produce RF=${row.replicationFactor} acks=${row.acks}: ${row.megabytesPerSecond.toFixed(1)} MB/s (${row.records} x 1 KiB in ${row.seconds.toFixed(2)} s; broker CPU ${row.brokerCpuSeconds.map((c) => c.toFixed(2)).join(' / ')} s)`);
   }
-  console.log(`RF=3 acks=all is ${(results.replicatedShare * 100).toFixed(0)}% of RF=1 acks=1`);
+  if (results.replicatedShare !== null) console.log(`RF=3 acks=all is ${(results.replicatedShare * 100).toFixed(0)}% of RF=1 acks=1`);
   const l = results.latencyMs;
-  console.log(l === null ? 'end-to-end latency: no samples' :
+  if (options.steps.has('latency')) console.log(l === null ? 'end-to-end latency: no samples' :
     `end-to-end latency at ${options.latencyRate}/s, RF=3 acks=all: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, p99.9 ${l.p999.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (${l.samples} records)`);
-  console.log(`failover (zookeeper.session.timeout.ms=${options.sessionTimeoutMs}): ${results.failoverMs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+  if (results.failoverMs.length > 0) console.log(`failover (zookeeper.session.timeout.ms=${options.sessionTimeoutMs}): ${results.failoverMs.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
   const s = results.scale;
-  console.log(`${s.partitions} partitions RF=3: RSS ${s.rssMb.map((mb) => `${mb.toFixed(0)} MB`).join(' / ')}, idle CPU ${s.idleCpuPercent.map((p) => `${p.toFixed(1)}%`).join(' / ')}, full restart to full ISRs ${s.restartSeconds.toFixed(1)} s`);
+  if (s !== null) console.log(`${s.partitions} partitions RF=3: RSS ${s.rssMb.map((mb) => `${mb.toFixed(0)} MB`).join(' / ')}, idle CPU ${s.idleCpuPercent.map((p) => `${p.toFixed(1)}%`).join(' / ')}, full restart to full ISRs ${s.restartSeconds.toFixed(1)} s`);
 }
 
 export async function writeClusterResults(options: ClusterBenchOptions, results: ClusterBenchResults): Promise<void> {
-  await writeResultsFile('cluster', { options, ...results });
+  await writeResultsFile('cluster', { options: { ...options, steps: [...options.steps] }, ...results });
 }
 
 if (import.meta.main) {

@@ -11,6 +11,8 @@ import { parseBrokerConfig, ConfigError } from '../src/broker/config.ts';
 import { createCapturingLogger, createSilentLogger, type Logger } from '../src/broker/logger.ts';
 import type { FetchSession } from '../src/broker/replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from '../src/broker/replica/replica-fetcher-manager.ts';
+import type { FrameMemory } from '../src/broker/replica/replica-fetcher.ts';
+import { ReadBufferPool } from '../src/storage/read-buffer-pool.ts';
 import { systemTime } from '../src/broker/time.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import { leaderAndIsrRequest, leaderAndIsrResponse } from '../src/protocol/generated/leader-and-isr.ts';
@@ -92,8 +94,8 @@ async function followerBehindProxy(topic: string, value: string): Promise<{ log:
 }
 
 /** A follower's fetchers for `logs`, all led by the test's broker, reached where `endpoint` says now. */
-function startManager(logs: FollowerLog[], { endpoint = () => ({ host: leader.host, port: leader.port }), logger = createSilentLogger(), config = {} }: {
-  endpoint?: () => { host: string; port: number }; logger?: Logger; config?: Record<string, string>;
+function startManager(logs: FollowerLog[], { endpoint = () => ({ host: leader.host, port: leader.port }), logger = createSilentLogger(), config = {}, frameMemory }: {
+  endpoint?: () => { host: string; port: number }; logger?: Logger; config?: Record<string, string>; frameMemory?: FrameMemory;
 } = {}): ReplicaFetcherManager {
   const byKey = new Map(logs.map((log) => [`${log.topic}-${log.partition}`, log]));
   const manager = new ReplicaFetcherManager({
@@ -101,6 +103,7 @@ function startManager(logs: FollowerLog[], { endpoint = () => ({ host: leader.ho
     config: parseBrokerConfig({ 'node.id': String(FOLLOWER_ID), 'replica.fetch.backoff.ms': '50', ...config }),
     partitions: (topic, partition) => byKey.get(`${topic}-${partition}`),
     endpoint: (brokerId) => (brokerId === LEADER_ID ? endpoint() : undefined),
+    frameMemory,
   });
   cleanups.push(() => manager.shutdown());
   manager.addFetcherForPartitions(logs.map((log) => ({ topic: log.topic, partition: log.partition, leaderId: LEADER_ID, leaderEpoch: log.leaderEpoch })));
@@ -129,6 +132,29 @@ test('a follower holds the leader\'s batches byte for byte, its high watermark f
   await produceValues('copy', ['g'], 1);
   await caughtUp(logs[1]!);
   assert.deepEqual(logs[1]!.records(), [{ offset: 0, value: 'g' }]);
+});
+
+test('a follower reads the leader\'s large answers into pooled memory and gives it back once appended: every byte arrives, the memory is reused', async () => {
+  const topicId = await topicOnLeader('pooled', 2);
+  const pool = new ReadBufferPool();
+  const lent = new Set<ArrayBufferLike>();
+  let acquired = 0;
+  let released = 0;
+  const frameMemory: FrameMemory = {
+    acquire: (size) => { const frame = pool.acquire(size); if (size >= 64 * 1024) { acquired++; lent.add(frame.buffer); } return frame; },
+    release: (view) => { released++; pool.release(view); },
+  };
+  const logs = [await followerLog('pooled', topicId, 0), await followerLog('pooled', topicId, 1)];
+  startManager(logs, { frameMemory });
+  // One at a time, so each answer carries one large batch: pooled memory serves one answer after another.
+  for (let i = 0; i < 12; i++) {
+    await produceValues('pooled', [`${i}:`.padEnd(200 * 1024, String(i % 10))], i % 2);
+    await caughtUp(logs[i % 2]!);
+  }
+  for (const log of logs) assert.equal(log.records().length, 6);
+  assert.ok(acquired >= 12, `every large answer came in pooled memory (${acquired})`);
+  assert.equal(released, acquired, 'each answer\'s memory went back once its records were in the log');
+  assert.ok(lent.size < acquired, `the memory was reused: ${lent.size} buffers for ${acquired} answers`);
 });
 
 test('a follower whose tail diverges truncates it at the leader\'s epoch boundary and copies the leader\'s records', async () => {

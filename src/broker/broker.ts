@@ -151,6 +151,7 @@ async function startWithMetadata(
     time,
     partitions: (topic, partition) => replicaManager?.followerPartition(topic, partition),
     endpoint: (brokerId) => zooKeeper.cache.interBrokerEndpoint(brokerId) ?? replicaManager?.leaderEndpoint(brokerId),
+    frameMemory: readBuffers,
   });
   replicaManager = new ReplicaManager(logManager, time, {
     brokerId: config.nodeId,

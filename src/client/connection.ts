@@ -17,6 +17,12 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs: number;
   /** For messages: "broker 1 (127.0.0.1:9092)". */
   readonly label?: string;
+  /**
+   * Memory for response frames (default: a fresh buffer each). A caller that knows when it is done
+   * with an answer's bytes (the replica fetcher, once they are in its log) hands out and takes back
+   * pooled memory, so a stream of 1 MiB answers does not drive V8's full collections.
+   */
+  readonly allocateFrame?: (size: number) => Buffer;
 }
 
 export interface SendOptions {
@@ -74,7 +80,7 @@ export class Connection {
   static async open(options: ConnectionOptions): Promise<Connection> {
     let connection: Connection | undefined;
     // Nothing arrives before our first request, so `connection` is set by the time frames do.
-    const reader = new FrameReader(MAX_FRAME_BYTES, (frame) => connection!.#onFrame(frame), (size) => connection!.#badFrameSize(size));
+    const reader = new FrameReader(MAX_FRAME_BYTES, (frame) => connection!.#onFrame(frame), (size) => connection!.#badFrameSize(size), options.allocateFrame);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: options.host, port: options.port, onread: reader.onread });
       const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${options.host}:${options.port}`, 'timed out')); }, options.connectTimeoutMs);

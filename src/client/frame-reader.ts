@@ -20,12 +20,16 @@ export class FrameReader {
   readonly #maxFrameBytes: number;
   readonly #onFrame: (frame: Buffer) => void;
   readonly #onBadSize: (size: number) => void;
+  readonly #allocateFrame: (size: number) => Buffer;
   #failed = false;
 
-  constructor(maxFrameBytes: number, onFrame: (frame: Buffer) => void, onBadSize: (size: number) => void) {
+  /** `allocateFrame`: memory for each frame (default a fresh buffer), for owners that recycle it. */
+  constructor(maxFrameBytes: number, onFrame: (frame: Buffer) => void, onBadSize: (size: number) => void,
+    allocateFrame: (size: number) => Buffer = Buffer.allocUnsafe) {
     this.#maxFrameBytes = maxFrameBytes;
     this.#onFrame = onFrame;
     this.#onBadSize = onBadSize;
+    this.#allocateFrame = allocateFrame;
   }
 
   /** The socket's `onread` option. */
@@ -63,7 +67,7 @@ export class FrameReader {
       const bodyStart = this.#start + SIZE_PREFIX_BYTES;
       const available = this.#end - bodyStart;
       // Copied out of the scratch buffer: answers keep views of their frame (fetched records).
-      const frame = Buffer.allocUnsafe(size);
+      const frame = this.#allocateFrame(size);
       scratch.copy(frame, 0, bodyStart, bodyStart + Math.min(available, size));
       if (available < size) {
         // The rest arrives straight into the frame.

@@ -2,7 +2,7 @@ import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Time } from '../time.ts';
 import { fetcherIdFor, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
-import { ReplicaFetcher, type ReplicaFetcherSettings } from './replica-fetcher.ts';
+import { ReplicaFetcher, type FrameMemory, type ReplicaFetcherSettings } from './replica-fetcher.ts';
 
 export type { FollowerPartitionAccess } from './replica-fetch-state.ts';
 
@@ -17,6 +17,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
   /** A broker's inter-broker endpoint, from the metadata cache; undefined when it is not alive. */
   readonly endpoint: (brokerId: number) => { host: string; port: number } | undefined;
+  /** Memory the fetchers read the leaders' answers into (the broker's ReadBufferPool). */
+  readonly frameMemory?: FrameMemory;
 }
 
 /**
@@ -127,10 +129,10 @@ export class ReplicaFetcherManager {
     const fetcherKey = fetcherKeyOf(leaderId, fetcherId);
     const current = this.#fetchers.get(fetcherKey);
     if (current !== undefined && current.endpoint.host === endpoint.host && current.endpoint.port === endpoint.port) return current;
-    const { brokerId, brokerEpoch, logger, time, partitions } = this.#options;
+    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory } = this.#options;
     const fetcher = new ReplicaFetcher({
       brokerId, brokerEpoch, sourceBrokerId: leaderId, fetcherId, endpoint: { host: endpoint.host, port: endpoint.port },
-      settings: this.#settings, logger, time, partitions,
+      settings: this.#settings, logger, time, partitions, frameMemory,
     });
     this.#fetchers.set(fetcherKey, fetcher);
     if (current !== undefined) {

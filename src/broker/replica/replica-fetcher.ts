@@ -4,6 +4,7 @@ import { KafkaClientError } from '../../client/errors.ts';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/errors.ts';
 import type { FetchResponsePartitionData } from '../../protocol/generated/fetch.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import type { ReadBufferPool } from '../../storage/read-buffer-pool.ts';
 import type { Logger } from '../logger.ts';
 import type { Time, Timer } from '../time.ts';
 import { FetchSessionHandler } from './fetch-session-handler.ts';
@@ -25,7 +26,12 @@ export interface ReplicaFetcherOptions {
   readonly logger: Logger;
   readonly time: Time;
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
+  /** Pooled memory for the leader's answers, taken back once their records are in the logs. */
+  readonly frameMemory?: FrameMemory;
 }
+
+/** Where answers are read into: the broker's ReadBufferPool. */
+export type FrameMemory = Pick<ReadBufferPool, 'acquire' | 'release'>;
 
 /**
  * Kafka's ReplicaFetcherThread: copies the partitions this broker follows from one source broker
@@ -186,15 +192,20 @@ export class ReplicaFetcher {
         await this.#onPartitionData(connection, asked.state, data);
       }
     }
+    // Appends copy into the page cache at once, and nothing else keeps a view of the answer: its
+    // memory (one frame under every partition's records) can take the next answer.
+    const records = response.responses.flatMap((topic) => topic.partitions).find((data) => data.records !== null && data.records.length > 0)?.records;
+    if (records != null) this.#options.frameMemory?.release(records);
   }
 
   async #connect(): Promise<Connection> {
     if (this.#connection !== undefined && !this.#connection.closed) return this.#connection;
-    const { brokerId, fetcherId, sourceBrokerId, endpoint, settings } = this.#options;
+    const { brokerId, fetcherId, sourceBrokerId, endpoint, settings, frameMemory } = this.#options;
     const connection = await Connection.open({
       host: endpoint.host, port: endpoint.port, clientId: `broker-${brokerId}-fetcher-${fetcherId}`,
       requestTimeoutMs: settings.socketTimeoutMs, connectTimeoutMs: settings.socketTimeoutMs,
       label: `broker ${sourceBrokerId} (${endpoint.host}:${endpoint.port})`,
+      allocateFrame: frameMemory === undefined ? undefined : (size) => frameMemory.acquire(size),
     });
     if (!this.#running) {
       connection.close();
