@@ -32,6 +32,7 @@ import type { ProduceMode, WorkerJob, WorkerResult } from './client-worker.ts';
 import { writeResultsFile } from './results-file.ts';
 import { printTable } from './table.ts';
 import { createCpuClock } from './process-cpu.ts';
+import { touchFreeMemory } from './guest-memory.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const WORKER = join(import.meta.dirname, 'client-worker.ts');
@@ -113,17 +114,6 @@ export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchA
     tests,
     profileDir: values['clients-profile'] ?? null,
   };
-}
-
-/**
- * On a virtual machine, guest memory the host has never backed costs a fault on the host the first
- * time it is touched: the broker's page cache writes into such memory took 4x the system time
- * (0.56-0.64 s instead of 0.14 s per 256 MB) here. Touching and freeing memory first puts backed
- * pages in the kernel's free pool, so every run writes into the same kind of memory.
- */
-function touchFreeMemory(bytes: number): void {
-  const script = `const chunks = []; for (let n = 0; n < ${bytes}; n += 2 ** 28) chunks.push(Buffer.alloc(2 ** 28, 1));`;
-  execFileSync(process.execPath, ['-e', script], { stdio: 'ignore' });
 }
 
 async function runWorker(job: WorkerJob): Promise<WorkerResult> {

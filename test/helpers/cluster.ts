@@ -57,6 +57,8 @@ export interface ClusterBroker {
   readonly bootstrap: string;
   readonly propertiesFile: string;
   readonly logFile: string;
+  /** Its log.dirs (one directory). */
+  readonly logDir: string;
   /** The broker's process id while running. */
   readonly pid: number | undefined;
   readonly running: boolean;
@@ -128,11 +130,12 @@ export class TestCluster {
         'inter.broker.listener.name': 'INTERNAL',
       };
     }
+    const logDir = join(brokerDir, 'data');
     await writeFile(propertiesFile, brokerProperties({
-      id, port, logDir: join(brokerDir, 'data'), zookeeperConnect, brokers: count, overrides: { ...listenerOverrides, ...overrides },
+      id, port, logDir, zookeeperConnect, brokers: count, overrides: { ...listenerOverrides, ...overrides },
     }));
     const slot: BrokerSlot = {
-      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), process: undefined, proxies,
+      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), logDir, process: undefined, proxies,
       get pid() { return this.process?.hasExited() === false ? this.process.pid : undefined; },
       get running() { return this.process?.hasExited() === false; },
     };
