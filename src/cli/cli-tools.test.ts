@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { formatTable, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { UsageError } from './cli-io.ts';
 import { clientProperties, parseOptions, parsePartitionList } from './cli-options.ts';
-import { consumerOptions, producerOptions } from './client-properties.ts';
+import { adminOptions, consumerOptions, producerOptions } from './client-properties.ts';
 import { parseAddConfig } from './configs.ts';
 import { formatRecord, formatterSettings } from './console-consumer.ts';
 import { lineReaderSettings, parseLine, readLines } from './console-producer.ts';
@@ -119,9 +119,17 @@ test('client config files are read as Java properties; client configs trimmed as
     error instanceof UsageError && error.message === `${file}: malformed \\u escape "\\u00"`);
 });
 
-test('consumer properties: client.rack, check.crcs and isolation.level land on the options; unknown keys come back', () => {
-  const props = new Map([['client.rack', 'rack-7'], ['check.crcs', 'false'], ['isolation.level', 'read_committed'], ['no.such.key', '1']]);
+test('consumer properties: client.rack, check.crcs, isolation.level and default.api.timeout.ms land on the options; unknown keys come back', () => {
+  const props = new Map([['client.rack', 'rack-7'], ['check.crcs', 'false'], ['isolation.level', 'read_committed'], ['default.api.timeout.ms', '5000'], ['no.such.key', '1']]);
   const { options, unknown } = consumerOptions({ bootstrapServers: ['x:9092'] }, props);
-  assert.deepEqual([options.clientRack, options.checkCrcs, options.isolationLevel], ['rack-7', false, 'read_committed']);
+  assert.deepEqual([options.clientRack, options.checkCrcs, options.isolationLevel, options.defaultApiTimeoutMs], ['rack-7', false, 'read_committed', 5000]);
   assert.deepEqual(unknown, ['no.such.key']);
+});
+
+test('admin properties (--command-config): default.api.timeout.ms bounds how long a call retries; a bad number is a usage error', () => {
+  const { options, unknown } = adminOptions({ bootstrapServers: ['x:9092'] }, new Map([['default.api.timeout.ms', '2500'], ['send.buffer.bytes', '1'], ['no.such.key', '1']]));
+  assert.equal(options.defaultApiTimeoutMs, 2500);
+  assert.deepEqual(unknown, ['no.such.key']);
+  assert.throws(() => adminOptions({ bootstrapServers: ['x:9092'] }, new Map([['default.api.timeout.ms', 'soon']])),
+    (error: unknown) => error instanceof UsageError && error.message === "default.api.timeout.ms must be a number, not 'soon'");
 });

@@ -63,8 +63,13 @@ export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, st
   const unknown: string[] = [];
   for (const [key, value] of trimmedValues(props)) {
     if (applyCommon(options, key, value)) continue;
+    // How long a call retries a moved leader or coordinator before it fails, as the Java admin's.
+    if (key === 'default.api.timeout.ms') {
+      options.defaultApiTimeoutMs = int(key, value);
+      continue;
+    }
     // Java-client tuning knobs with no counterpart here: accepted, as they change no result.
-    if (key === 'default.api.timeout.ms' || key === 'send.buffer.bytes' || key === 'receive.buffer.bytes' || key === 'connections.max.idle.ms') continue;
+    if (key === 'send.buffer.bytes' || key === 'receive.buffer.bytes' || key === 'connections.max.idle.ms') continue;
     unknown.push(key);
   }
   return { options, unknown };
@@ -134,6 +139,7 @@ export function consumerOptions(base: ConsumerOptions, props: ReadonlyMap<string
       case 'session.timeout.ms': options.sessionTimeoutMs = int(key, value); break;
       case 'heartbeat.interval.ms': options.heartbeatIntervalMs = int(key, value); break;
       case 'max.poll.interval.ms': options.maxPollIntervalMs = int(key, value); break;
+      case 'default.api.timeout.ms': options.defaultApiTimeoutMs = int(key, value); break;
       case 'partition.assignment.strategy': {
         const names = value.split(',').map((s) => s.trim().replace(/^.*\.(\w+)Assignor$/, '$1').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().replace(/^round-robin$/, 'roundrobin'));
         options.partitionAssignmentStrategy = names as ConsumerOptions['partitionAssignmentStrategy'];
