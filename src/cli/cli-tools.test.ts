@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTable, javaDateFormatter, metricsBlock, Progress } from './cli-format.ts';
 import { UsageError } from './cli-io.ts';
@@ -14,6 +13,7 @@ import { parseDatetime, parseDurationMs, parseResetPlan } from './consumer-group
 import { formatterName } from './console-consumer-options.ts';
 import { parseOffsetJson } from './delete-records.ts';
 import { parseTime } from './get-offsets.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 test('parseOptions glues negative numbers to their option and reports errors as one-line UsageErrors', () => {
   const { values } = parseOptions(['--time', '-1', '--shift-by', '-20'], { time: { type: 'string' }, 'shift-by': { type: 'string' } });
@@ -106,7 +106,7 @@ test('SimpleDateFormat patterns, Kafka\'s metrics block, reset plans and formatt
 });
 
 test('client config files are read as Java properties; client configs trimmed as ConfigDef trims them; flags win', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'samsa-cli-')), 'client.properties');
+  const file = join(tempDirSync('samsa-cli-'), 'client.properties');
   writeFileSync(file, '# producer\nacks = all  \nclient.id: a\\\n    b\nkey.separator=\\t\nlinger.ms=5\nheaders.delimiter=\\u007c\n');
   const props = await clientProperties(file, ['linger.ms=7'], '--producer-property');
   assert.deepEqual(Object.fromEntries(props), { acks: 'all  ', 'client.id': 'ab', 'key.separator': '\t', 'linger.ms': '7', 'headers.delimiter': '|' });

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CheckpointWriter, CheckpointWriteSlots } from './checkpoint-writer.ts';
 import { FileIoError } from './errors.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function checkpointFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-checkpoint-writer-')), 'checkpoint');
+  return path.join(tempDirSync('samsa-checkpoint-writer-'), 'checkpoint');
 }
 
 test('many changes make few writes, and the file ends with the latest content', async () => {

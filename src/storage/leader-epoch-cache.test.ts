@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import {
   LeaderEpochFileCache, readLeaderEpochCheckpoint, UNDEFINED_EPOCH, writeLeaderEpochCheckpoint, type EpochEndOffset,
 } from './leader-epoch-cache.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function checkpointFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-epochs-')), 'leader-epoch-checkpoint');
+  return path.join(tempDirSync('samsa-epochs-'), 'leader-epoch-checkpoint');
 }
 
 const UNDEFINED = { epoch: -1, endOffset: -1 };

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { LOCK_FILE, LogDirLockedError, lockLogDirs } from './log-dir-lock.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-lock-'));
+  return tempDirSync('samsa-lock-');
 }
 
 const refusal = (dir: string, pid: number) =>

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
 import { buildBatch, readRecords } from './batch-fixture.ts';
@@ -9,11 +8,12 @@ import { StorageError } from './errors.ts';
 import { nodeFileIo, type FileIo } from './file-handle-pool.ts';
 import { logConfig } from './log-config.ts';
 import { LogManager } from './log-manager.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 const identity = { nodeId: 1, clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' };
 
 function tempDirs(count: number): string[] {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-dirs-'));
+  const root = tempDirSync('samsa-dirs-');
   return Array.from({ length: count }, (_, i) => path.join(root, `dir${i}`));
 }
 

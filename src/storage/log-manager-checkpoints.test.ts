@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
 import { buildBatch } from './batch-fixture.ts';
@@ -10,11 +9,12 @@ import { StorageError } from './errors.ts';
 import { LEADER_EPOCH_CHECKPOINT, readLeaderEpochCheckpoint } from './leader-epoch-cache.ts';
 import { logConfig } from './log-config.ts';
 import { CLEAN_SHUTDOWN_FILE, LogManager } from './log-manager.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 const identity = { nodeId: 1, clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' };
 
 function logDir(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-checkpoints-')), 'logs');
+  return path.join(tempDirSync('samsa-checkpoints-'), 'logs');
 }
 
 function batch(): Buffer {

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
 import { buildBatch, readRecords } from './batch-fixture.ts';
 import { InconsistentClusterIdError, StorageError } from './errors.ts';
 import { logConfig } from './log-config.ts';
 import { LogManager, parseTopicPartition } from './log-manager.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function tempDirs(count: number): string[] {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-logs-'));
+  const root = tempDirSync('samsa-logs-');
   return Array.from({ length: count }, (_, i) => path.join(root, `dir${i}`));
 }
 

@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildBatch, readRecords } from './batch-fixture.ts';
 import { logConfig } from './log-config.ts';
 import { LogManager } from './log-manager.ts';
 import type { PartitionLog } from './partition-log.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 const identity = { nodeId: 1, clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' };
 const config = logConfig({ segmentBytes: 1000, indexIntervalBytes: 100 });
 
 function logDir(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-recovery-')), 'data');
+  return path.join(tempDirSync('samsa-recovery-'), 'data');
 }
 
 function open(dir: string): LogManager {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.ts';
 import { buildBatch, readRecords } from './batch-fixture.ts';
@@ -10,6 +9,7 @@ import { logConfig, type LogConfig } from './log-config.ts';
 import { applyRetention, LogRetention, type RetainableLog, type RetentionConfig } from './log-retention.ts';
 import { PartitionLog } from './partition-log.ts';
 import { ManualScheduler } from './scheduler.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -20,7 +20,7 @@ const DELETE_1H: RetentionConfig = { retentionMs: HOUR, retentionBytes: -1, dele
 const BATCH_BYTES = 300;
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-retention-'));
+  return tempDirSync('samsa-retention-');
 }
 
 function openLog(config: Partial<LogConfig> = {}, dir = tempDir(), topic = 'orders', scheduler = new ManualScheduler()): PartitionLog {

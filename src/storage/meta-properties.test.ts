@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { InconsistentClusterIdError, StorageError } from './errors.ts';
 import { ensureMetaProperties, META_PROPERTIES, storedClusterId, writeMetaProperties } from './meta-properties.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 const identity = { nodeId: 1, clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' };
 
 function logDir(text?: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-meta-'));
+  const dir = tempDirSync('samsa-meta-');
   if (text !== undefined) fs.writeFileSync(path.join(dir, META_PROPERTIES), text);
   return dir;
 }

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function indexPath(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-index-')), '00000000000000000100.index');
+  return path.join(tempDirSync('samsa-index-'), '00000000000000000100.index');
 }
 
 test('lookup returns the greatest entry at or below the target', () => {

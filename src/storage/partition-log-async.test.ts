@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -11,9 +10,10 @@ import { FileHandlePool, nodeFileIo, type FileIo } from './file-handle-pool.ts';
 import { gatedIo } from './gated-file-io-fixture.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { PartitionLog } from './partition-log.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function openLog(io: FileIo, config: Partial<LogConfig> = {}, onIoFailure?: () => void): PartitionLog {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-async-')), 'orders-0');
+  const dir = path.join(tempDirSync('samsa-async-'), 'orders-0');
   return PartitionLog.open({
     dir, topic: 'orders', partition: 0, config: logConfig(config), fileHandles: new FileHandlePool({ maxOpen: 4, io }), onIoFailure,
   });

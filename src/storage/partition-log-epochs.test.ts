@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildBatch } from './batch-fixture.ts';
 import { LEADER_EPOCH_CHECKPOINT } from './leader-epoch-cache.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { PartitionLog } from './partition-log.ts';
 import { ManualScheduler } from './scheduler.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function logDir(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-log-epochs-')), 'orders-0');
+  return path.join(tempDirSync('samsa-log-epochs-'), 'orders-0');
 }
 
 function openLog(dir: string, options: { config?: Partial<LogConfig>; recover?: boolean; logStartOffset?: number } = {}): PartitionLog {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildBatch, readRecords } from './batch-fixture.ts';
 import { parseOffsetCheckpoint, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
@@ -10,9 +9,10 @@ import { logConfig, type LogConfig } from './log-config.ts';
 import { LogManager } from './log-manager.ts';
 import { PartitionLog } from './partition-log.ts';
 import { ManualScheduler } from './scheduler.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-retention-'));
+  return tempDirSync('samsa-retention-');
 }
 
 function openLog(dir: string, scheduler: ManualScheduler, config: Partial<LogConfig> = {}, logStartOffset?: number): PartitionLog {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -11,9 +10,10 @@ import { OffsetOutOfRangeError } from './errors.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { PartitionLog } from './partition-log.ts';
 import { recentAppendWindow } from './recent-appends.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-log-'));
+  return tempDirSync('samsa-log-');
 }
 
 function openLog(dir: string, config: Partial<LogConfig> = {}): PartitionLog {

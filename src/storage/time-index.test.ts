@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildBatch } from './batch-fixture.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
 import { logConfig, type LogConfig } from './log-config.ts';
 import { PartitionLog } from './partition-log.ts';
 import { TimeIndex } from './time-index.ts';
+import { tempDirSync } from '../../test/helpers/temp-dir.ts';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-timeindex-'));
+  return tempDirSync('samsa-timeindex-');
 }
 
 test('time index: 12-byte (timestamp, relativeOffset) entries, only growing timestamps, lookups', () => {

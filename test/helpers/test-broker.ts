@@ -12,7 +12,7 @@ import type { FetchSessionCache } from '../../src/broker/replica/fetch-session-c
 import type { ReplicaManager } from '../../src/broker/replica/replica-manager.ts';
 import { createSilentLogger, type Logger } from '../../src/broker/logger.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
-import { makeTempDir, removeTempDir } from './temp-dir.ts';
+import { makeTempDir, removeTempDir, tempDirSync } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -37,7 +37,8 @@ export interface TestBroker {
 }
 
 /**
- * Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir.
+ * Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir, removed
+ * when the test process exits.
  * `silent` drops the broker's log, for tests whose bad input makes it log errors on purpose;
  * `logger` takes it, for tests that read it.
  */
@@ -46,7 +47,8 @@ export async function startTestBroker(
   dataDir?: string,
   { silent = false, logger }: { silent?: boolean; logger?: Logger } = {},
 ): Promise<TestBroker> {
-  const dir = dataDir ?? await makeTempDir('samsa-broker-');
+  // A directory of its own is removed when the test process exits (restart tests reuse it until then).
+  const dir = dataDir ?? tempDirSync('samsa-broker-');
   const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, { logger: logger ?? (silent ? createSilentLogger() : undefined) });
   let closed = false;
   return {

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { buildBatch, readRecords } from '../../storage/batch-fixture.ts';
@@ -12,12 +10,13 @@ import { partitionSettings } from '../cluster/topic-settings.ts';
 import { parseBrokerConfig } from '../config.ts';
 import { systemTime } from '../time.ts';
 import { Partition } from './partition.ts';
+import { tempDirSync } from '../../../test/helpers/temp-dir.ts';
 
 function flushEachPartition() {
   const io = gatedIo();
   const settings = partitionSettings(parseBrokerConfig({}), { 'flush.messages': '1' });
   const log = PartitionLog.open({
-    dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-partition-')), 'orders-0'),
+    dir: path.join(tempDirSync('samsa-partition-'), 'orders-0'),
     topic: 'orders', partition: 0, config: settings.log, fileHandles: new FileHandlePool({ io }),
   });
   return { io, log, partition: new Partition('orders', 0, log, settings, systemTime) };

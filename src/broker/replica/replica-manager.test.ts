@@ -1,8 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/generated/alter-partition.ts';
 import { buildBatch, readRecords } from '../../storage/batch-fixture.ts';
@@ -14,6 +12,7 @@ import { ReplicaManager, type FollowerFetchers, type ReplicaManagerOptions } fro
 import type { LeaderAndIsrPartition } from './replica-state-changes.ts';
 import { handOverLeaderships } from './leadership-handover.ts';
 import { createSilentLogger } from '../logger.ts';
+import { tempDirSync } from '../../../test/helpers/temp-dir.ts';
 
 const LAG_MS = 10_000;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -27,7 +26,7 @@ function manualTime(): Time & { advance(ms: number): void } {
 interface Sent { readonly request: AlterPartitionRequest; answer(response: AlterPartitionResponse): void; fail(error: Error): void }
 
 function harness(t: TestContext, options: Partial<ReplicaManagerOptions> & { configs?: Record<string, string> } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-replica-manager-'));
+  const dir = tempDirSync('samsa-replica-manager-');
   const time = manualTime();
   const logManager = LogManager.open({ logDirs: [dir], nodeId: 1, clusterId: 'test-cluster' });
   const sent: Sent[] = [];

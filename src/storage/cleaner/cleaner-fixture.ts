@@ -1,6 +1,4 @@
 /** Test support for the cleaner's tests: real PartitionLogs in temp dirs, keyed records in and out. */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CompressionType } from '../../protocol/records/batch-header.ts';
 import { buildRecordBatch } from '../../protocol/records/record-batch-builder.ts';
@@ -8,6 +6,7 @@ import { decodeRecordBatches, type RecordBatch } from '../../protocol/records/re
 import { logConfig } from '../log-config.ts';
 import { PartitionLog } from '../partition-log.ts';
 import { recoverCleanerFiles } from './segment-swap.ts';
+import { tempDirSync } from '../../../test/helpers/temp-dir.ts';
 
 export interface KeyedRecord {
   readonly key: string | null;
@@ -23,8 +22,9 @@ export interface ReadRecord {
   readonly timestamp: number;
 }
 
+/** Removed when the test process exits. */
 export function tempDir(prefix = 'samsa-cleaner-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDirSync(prefix);
 }
 
 /** A log in `<logDir>/t-0`; recoverCleanerFiles runs first, as the storage does on open. */
