@@ -6,9 +6,8 @@
  *
  * - Produce throughput: kcat (librdkafka) writes --cluster-records 1 KiB records into a one-partition
  *   topic with RF=3 and acks=all (min.insync.replicas=2), then into one with RF=1 and acks=1, both
- *   led by broker 2; the
- *   ratio of the two is the cost of replication (issue 12's goal: at least 70%). A warm-up round,
- *   then --cluster-throughput-rounds rounds of both; the ratio is of the medians.
+ *   led by broker 2; the ratio of the two is the cost of replication (issue 12's goal: at least
+ *   70%). A warm-up round, then --cluster-throughput-rounds rounds of both; the ratio is of the medians.
  * - End-to-end latency: our producer (acks=all) sends --cluster-latency-rate records/s for
  *   --cluster-latency-seconds to an RF=3 partition, our consumer (in the same process, so one clock)
  *   receives them; each record carries its send time. The first --cluster-latency-warmup-seconds
@@ -17,11 +16,11 @@
  *   awaits one send after another; the time from the kill to the first acknowledgement after it
  *   (which the new leader gave), --cluster-failovers times, with zookeeper.session.timeout.ms
  *   --cluster-session-ms (the time ZooKeeper takes to notice the dead broker is most of it).
- * --cluster-steps names which of throughput, latency, failover and scale to take (all by default).
- *
  * - Scale: --cluster-partitions partitions (RF=3) over the three brokers: RSS and idle CPU of each
  *   broker, and a full cluster restart (all three killed, then started) until every partition has a
  *   leader and a full ISR again.
+ *
+ * --cluster-steps names which of throughput, latency, failover and scale to take (all by default).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +30,7 @@ import { Consumer, Producer, type Admin } from '../src/client/index.ts';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
 import { KCAT_FAST_PRODUCER, runKcat, writeRecordsFile } from './kcat.ts';
 import { flushDirtyPages, touchFreeMemory } from './guest-memory.ts';
+import { median, nearestRank } from './latency-stats.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { writeResultsFile } from './results-file.ts';
 
@@ -162,13 +162,6 @@ async function deleteAndWaitForFiles(cluster: TestCluster, topic: string): Promi
   }
 }
 
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * The warm-up is long because the first seconds are V8 compiling four processes' hot paths on the
  * same two cores: records slower than 3 ms come 10-60 a second for the first ~13 s, then 1-15.
@@ -207,7 +200,7 @@ async function measureLatency(cluster: TestCluster, rate: number, seconds: numbe
   await consumer.close();
   if (samples.length === 0) return null;
   const sorted = Float64Array.from(samples).sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  const rank = (p: number) => nearestRank(sorted, p);
   return { samples: sorted.length, p50: rank(0.5), p99: rank(0.99), p999: rank(0.999), max: sorted[sorted.length - 1]! };
 }
 

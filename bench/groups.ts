@@ -27,6 +27,7 @@ import { type BrokerProcess } from '../test/helpers/test-broker.ts';
 import { withBenchBroker } from './bench-broker.ts';
 import { holdSettled, startKcatMember, timeSettle, waitSettled, type KcatMember, type SettleTimes, type SettleWatch } from './group-settle.ts';
 import { runCommitLoad, type CommitLoadResult } from './offset-commit-load.ts';
+import { median } from './latency-stats.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { writeResultsFile } from './results-file.ts';
 import { printTable } from './table.ts';
@@ -170,12 +171,6 @@ export async function runGroupsBench(options: GroupsBenchOptions): Promise<Group
     results.loadAverage.after = loadavg()[0]!;
   });
   return results;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : ((sorted[middle - 1]! + sorted[middle]!) / 2);
 }
 
 export function printGroupsTable(results: GroupsResults, options: GroupsBenchOptions): void {

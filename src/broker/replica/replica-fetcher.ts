@@ -192,10 +192,21 @@ export class ReplicaFetcher {
         await this.#onPartitionData(connection, asked.state, data);
       }
     }
-    // Appends copy into the page cache at once, and nothing else keeps a view of the answer: its
-    // memory (one frame under every partition's records) can take the next answer.
-    const records = response.responses.flatMap((topic) => topic.partitions).find((data) => data.records !== null && data.records.length > 0)?.records;
-    if (records != null) this.#options.frameMemory?.release(records);
+    this.#releaseAnswer(response.responses);
+  }
+
+  /**
+   * Appends copy into the page cache at once, and nothing else keeps a view of the answer: its
+   * memory (one frame under every partition's records, so any of them names it) takes the next.
+   */
+  #releaseAnswer(topics: ReadonlyArray<{ readonly partitions: ReadonlyArray<FetchResponsePartitionData> }>): void {
+    const frameMemory = this.#options.frameMemory;
+    if (frameMemory === undefined) return;
+    for (const topic of topics) {
+      for (const { records } of topic.partitions) {
+        if (records !== null && records !== undefined && records.length > 0) return frameMemory.release(records);
+      }
+    }
   }
 
   async #connect(): Promise<Connection> {
