@@ -80,7 +80,14 @@ export class Connection {
   static async open(options: ConnectionOptions): Promise<Connection> {
     let connection: Connection | undefined;
     // Nothing arrives before our first request, so `connection` is set by the time frames do.
-    const reader = new FrameReader(MAX_FRAME_BYTES, (frame) => connection!.#onFrame(frame), (size) => connection!.#badFrameSize(size), options.allocateFrame);
+    const reader = new FrameReader({
+      maxFrameBytes: MAX_FRAME_BYTES,
+      // Every answer starts with its correlation id.
+      minFrameBytes: 4,
+      onFrame: (frame) => connection!.#onFrame(frame),
+      onBadSize: (size) => connection!.#badFrameSize(size),
+      allocateFrame: options.allocateFrame,
+    });
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: options.host, port: options.port, onread: reader.onread });
       const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${options.host}:${options.port}`, 'timed out')); }, options.connectTimeoutMs);

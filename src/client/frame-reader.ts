@@ -8,7 +8,24 @@ const SIZE_PREFIX_BYTES = 4;
  * one reused scratch buffer and copied out whole; once a large frame's size is known, the rest of
  * it is read straight into a buffer of exactly its size. A 1 MiB Fetch answer is then never copied
  * in user space, where chunks and Buffer.concat would copy it twice and leave garbage behind.
+ * Both ends of a connection frame this way: our client's answers and a broker's requests.
  */
+export interface FrameReaderOptions {
+  /** Largest size prefix taken; a larger one is reported to onBadSize. */
+  readonly maxFrameBytes: number;
+  /**
+   * Smallest size prefix taken (default 0); a smaller one is reported to onBadSize. A client wants
+   * at least the 4 bytes of a correlation id; a broker takes any frame and rejects a short header
+   * itself, as Kafka does.
+   */
+  readonly minFrameBytes?: number;
+  readonly onFrame: (frame: Buffer) => void;
+  /** Called once for a bad size prefix; after it the stream means nothing and reads are dropped. */
+  readonly onBadSize: (size: number) => void;
+  /** Memory for each frame (default a fresh buffer), for owners that recycle it. */
+  readonly allocateFrame?: (size: number) => Buffer;
+}
+
 export class FrameReader {
   readonly #scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   /** Unconsumed bytes in the scratch buffer: [#start, #end). */
@@ -18,18 +35,18 @@ export class FrameReader {
   #frame: Buffer | null = null;
   #filled = 0;
   readonly #maxFrameBytes: number;
+  readonly #minFrameBytes: number;
   readonly #onFrame: (frame: Buffer) => void;
   readonly #onBadSize: (size: number) => void;
   readonly #allocateFrame: (size: number) => Buffer;
   #failed = false;
 
-  /** `allocateFrame`: memory for each frame (default a fresh buffer), for owners that recycle it. */
-  constructor(maxFrameBytes: number, onFrame: (frame: Buffer) => void, onBadSize: (size: number) => void,
-    allocateFrame: (size: number) => Buffer = Buffer.allocUnsafe) {
-    this.#maxFrameBytes = maxFrameBytes;
-    this.#onFrame = onFrame;
-    this.#onBadSize = onBadSize;
-    this.#allocateFrame = allocateFrame;
+  constructor(options: FrameReaderOptions) {
+    this.#maxFrameBytes = options.maxFrameBytes;
+    this.#minFrameBytes = options.minFrameBytes ?? 0;
+    this.#onFrame = options.onFrame;
+    this.#onBadSize = options.onBadSize;
+    this.#allocateFrame = options.allocateFrame ?? Buffer.allocUnsafe;
   }
 
   /** The socket's `onread` option. */
@@ -58,7 +75,7 @@ export class FrameReader {
     const scratch = this.#scratch;
     while (this.#end - this.#start >= SIZE_PREFIX_BYTES) {
       const size = scratch.readInt32BE(this.#start);
-      if (size < SIZE_PREFIX_BYTES || size > this.#maxFrameBytes) {
+      if (size < this.#minFrameBytes || size > this.#maxFrameBytes) {
         this.#failed = true;
         this.#start = this.#end = 0;
         this.#onBadSize(size);

@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
+import { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
 
 /** What a request handler may know about the connection a frame came from. */
@@ -16,7 +17,8 @@ export interface ConnectionContext {
  * Handles one request frame (without its size prefix). Returns the response frame (header and
  * body) in chunks, which the connection prefixes with their total size, or null for no response
  * (acks=0 produce). Throwing CloseConnectionError closes the connection without a reply.
- * The frame may be a view into a larger socket read: copy any bytes kept beyond the request.
+ * The frame's memory may be pooled and reused once the request is answered: copy any bytes kept
+ * beyond the request.
  */
 export type RequestHandler = (
   frame: Buffer,
@@ -47,7 +49,7 @@ export interface ConnectionOptions {
    * (their memory may be reused from then on).
    */
   readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
-  /** Memory for a request frame that spans socket reads and must be assembled (default: a fresh buffer). */
+  /** Memory for each request frame, which the socket reads into (default: a fresh buffer). */
   readonly allocateFrame?: (size: number) => Buffer;
   readonly onClose?: (connection: Connection) => void;
 }
@@ -61,13 +63,12 @@ interface ResponseSlot {
 }
 
 const SIZE_PREFIX_BYTES = 4;
-const EMPTY = Buffer.alloc(0);
 
 /**
  * One client connection: splits the byte stream into size-prefixed frames, hands each to the
  * handler at once (so many may be in flight), and writes the responses strictly in request order.
  * Invariants: `slots` holds one entry per dispatched request whose response is not yet written,
- * oldest first; nothing is parsed or read while `shouldPause()` holds.
+ * oldest first; nothing is dispatched, and the socket is not read, while `shouldPause()` holds.
  */
 export class Connection implements ConnectionContext {
   readonly id: string;
@@ -76,12 +77,8 @@ export class Connection implements ConnectionContext {
   readonly #socket: Socket;
   readonly #options: ConnectionOptions;
   readonly #logger: Logger;
-  /** Received bytes not yet consumed; the first chunk is consumed up to #headOffset. */
-  readonly #chunks: Buffer[] = [];
-  #headOffset = 0;
-  #bufferedBytes = 0;
-  /** Size of the frame being assembled, or -1 while its size prefix is still to be read. */
-  #frameSize = -1;
+  /** Frames read but not yet dispatched: the rest of the read that reached a pause, oldest first. */
+  readonly #received: Buffer[] = [];
   readonly #slots: ResponseSlot[] = [];
   #readPaused = false;
   #processing = false;
@@ -90,7 +87,18 @@ export class Connection implements ConnectionContext {
   #requestsReceived = 0;
   #flushScheduled = false;
 
-  constructor(socket: Socket, options: ConnectionOptions) {
+  /**
+   * `openSocket` makes the connection's socket reading through the `onread` it is given: the
+   * kernel writes each request into the frame's own memory (see FrameReader).
+   */
+  constructor(openSocket: (onread: OnReadOpts) => Socket, options: ConnectionOptions) {
+    const reader = new FrameReader({
+      maxFrameBytes: options.maxRequestBytes,
+      onFrame: (frame) => this.#onFrame(frame),
+      onBadSize: (size) => this.#badSize(size),
+      allocateFrame: options.allocateFrame,
+    });
+    const socket = openSocket(reader.onread);
     this.#socket = socket;
     this.#options = options;
     this.id = options.id;
@@ -100,13 +108,11 @@ export class Connection implements ConnectionContext {
     // Kafka sets TCP_NODELAY: responses are written whole, so Nagle only adds latency.
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => this.#maybeResume());
     socket.on('error', (error) => this.#logger.debug({ err: error }, 'socket error'));
     socket.on('close', () => {
       this.#closed = true;
-      this.#chunks.length = 0;
-      this.#bufferedBytes = 0;
+      this.#received.length = 0;
       this.#slots.length = 0;
       this.#logger.debug('connection closed');
       options.onClose?.(this);
@@ -137,11 +143,19 @@ export class Connection implements ConnectionContext {
     this.#socket.destroy();
   }
 
-  #onData(chunk: Buffer): void {
+  #onFrame(frame: Buffer): void {
     if (this.#closeRequested) return;
-    this.#chunks.push(chunk);
-    this.#bufferedBytes += chunk.length;
+    this.#received.push(frame);
     this.#processFrames();
+  }
+
+  /** Checked before anything is allocated or awaited: a bogus prefix costs nothing. */
+  #badSize(size: number): void {
+    this.#logger.warn(
+      { size, maxRequestBytes: this.#options.maxRequestBytes, remoteAddress: this.remoteAddress },
+      'invalid request size, closing connection',
+    );
+    this.close();
   }
 
   #shouldPause(): boolean {
@@ -157,26 +171,7 @@ export class Connection implements ConnectionContext {
     if (this.#processing) return;
     this.#processing = true;
     try {
-      while (!this.#shouldPause()) {
-        if (this.#frameSize < 0) {
-          if (this.#bufferedBytes < SIZE_PREFIX_BYTES) break;
-          const size = this.#readSizePrefix();
-          // Checked before anything is allocated or awaited: a bogus prefix costs nothing.
-          if (size < 0 || size > this.#options.maxRequestBytes) {
-            this.#logger.warn(
-              { size, maxRequestBytes: this.#options.maxRequestBytes, remoteAddress: this.remoteAddress },
-              'invalid request size, closing connection',
-            );
-            this.close();
-            return;
-          }
-          this.#frameSize = size;
-        }
-        if (this.#bufferedBytes < this.#frameSize) break;
-        const frame = this.#take(this.#frameSize);
-        this.#frameSize = -1;
-        this.#dispatch(frame);
-      }
+      while (this.#received.length > 0 && !this.#shouldPause()) this.#dispatch(this.#received.shift()!);
     } finally {
       this.#processing = false;
     }
@@ -185,7 +180,7 @@ export class Connection implements ConnectionContext {
 
   #updateReading(): void {
     if (this.#closed) return;
-    if (this.#shouldPause()) {
+    if (this.#received.length > 0 || this.#shouldPause()) {
       if (!this.#readPaused) {
         this.#readPaused = true;
         this.#socket.pause();
@@ -198,48 +193,8 @@ export class Connection implements ConnectionContext {
 
   #maybeResume(): void {
     if (this.#closed || this.#shouldPause()) return;
-    // Frames already buffered go first; #processFrames resumes the socket if still below the limits.
+    // Frames already read go first; #processFrames resumes the socket if still below the limits.
     this.#processFrames();
-  }
-
-  #readSizePrefix(): number {
-    const head = this.#chunks[0]!;
-    if (head.length - this.#headOffset >= SIZE_PREFIX_BYTES) {
-      const size = head.readInt32BE(this.#headOffset);
-      this.#consume(SIZE_PREFIX_BYTES);
-      return size;
-    }
-    return this.#take(SIZE_PREFIX_BYTES).readInt32BE(0);
-  }
-
-  /** Removes `length` bytes from the front: a view when they sit in one chunk, else one copy. */
-  #take(length: number): Buffer {
-    if (length === 0) return EMPTY;
-    const head = this.#chunks[0]!;
-    if (head.length - this.#headOffset >= length) {
-      const view = head.subarray(this.#headOffset, this.#headOffset + length);
-      this.#consume(length);
-      return view;
-    }
-    const out = length > SIZE_PREFIX_BYTES && this.#options.allocateFrame !== undefined ? this.#options.allocateFrame(length) : Buffer.allocUnsafe(length);
-    let written = 0;
-    while (written < length) {
-      const chunk = this.#chunks[0]!;
-      const n = Math.min(chunk.length - this.#headOffset, length - written);
-      chunk.copy(out, written, this.#headOffset, this.#headOffset + n);
-      written += n;
-      this.#consume(n);
-    }
-    return out;
-  }
-
-  #consume(length: number): void {
-    this.#bufferedBytes -= length;
-    this.#headOffset += length;
-    while (this.#chunks.length > 0 && this.#headOffset >= this.#chunks[0]!.length) {
-      this.#headOffset -= this.#chunks[0]!.length;
-      this.#chunks.shift();
-    }
   }
 
   #dispatch(frame: Buffer): void {

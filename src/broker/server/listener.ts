@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, OnReadOpts, Server, Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
+import { adoptAcceptedSocket } from './adopt-socket.ts';
 import { Connection } from './connection.ts';
 import type { RequestHandler } from './connection.ts';
 
@@ -42,7 +43,8 @@ export class Listener {
     this.listenerName = options.listenerName;
     this.#options = options;
     this.#logger = options.logger.child({ listener: options.listenerName });
-    this.#server = createServer((socket) => this.#accept(socket));
+    // Paused: each connection is adopted by a socket that reads into the broker's own memory.
+    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
     this.#server.on('error', (error) => this.#logger.error({ err: error }, 'listener error'));
   }
 
@@ -102,7 +104,7 @@ export class Listener {
     }
     const index = this.#nextConnectionIndex++;
     const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
-    const connection = new Connection(socket, {
+    const connection = new Connection((onread: OnReadOpts) => adoptAcceptedSocket(socket, onread), {
       id,
       listenerName: this.listenerName,
       handler: this.#options.handler,
