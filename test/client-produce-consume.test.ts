@@ -292,23 +292,31 @@ test('consumer fetches one fetch ahead of the app, and no more while the app doe
 
 test('a batch corrupted on disk: the records before it are delivered, then poll() fails with CORRUPT_MESSAGE at it; check.crcs=false reads it', async () => {
   const topic = 'corrupt-on-disk';
-  await admin.createTopics([{ topic, numPartitions: 1 }]);
-  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  // A broker of its own, stopped while the byte is flipped: one that keeps running serves what it
+  // appended last from memory (the log's tail cache), as Kafka serves it from the page cache.
+  const writer = await startTestBroker({}, undefined, { silent: true });
+  const writerAdmin = new Admin({ bootstrapServers: [writer.bootstrap] });
+  await writerAdmin.createTopics([{ topic, numPartitions: 1 }]);
+  await writerAdmin.close();
+  const producer = new Producer({ bootstrapServers: [writer.bootstrap], lingerMs: 0 });
   for (let b = 0; b < 3; b++) await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: `batch${b}-record${i}` })));
   await producer.close();
+  await writer.close();
   // Flip one byte of a value in the middle batch, behind the broker's back (a disk gone bad).
-  const segment = firstSegmentPath(broker.dataDir, topic, 0);
+  const segment = firstSegmentPath(writer.dataDir, topic, 0);
   const bytes = await readFile(segment);
   const at = bytes.indexOf('batch1-record5');
   assert.ok(at > 0);
   const fd = await open(segment, 'r+');
   await fd.write(Buffer.from('X'), 0, 1, at);
   await fd.close();
+  // A clean shutdown checks nothing on the way back up: the damage is read from the file.
+  const reopened = await startTestBroker({}, writer.dataDir, { silent: true });
 
   for (const maxPartitionFetchBytes of [1_048_576, 800, 1]) {
     // One fetch holding all three batches; the first two, then the third fetched ahead (past the bad
     // one, so it must not be delivered); one batch per fetch.
-    const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, maxPartitionFetchBytes });
+    const consumer = new Consumer({ bootstrapServers: [reopened.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, maxPartitionFetchBytes });
     consumer.assign([{ topic, partition: 0 }]);
     // Not polling for a while lets the fetch ahead arrive before the app decodes the one before it.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -330,12 +338,13 @@ test('a batch corrupted on disk: the records before it are delivered, then poll(
     await consumer.close();
   }
 
-  const unchecked = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, checkCrcs: false });
+  const unchecked = new Consumer({ bootstrapServers: [reopened.bootstrap], autoOffsetReset: 'earliest', fetchMaxWaitMs: 50, checkCrcs: false });
   unchecked.assign([{ topic, partition: 0 }]);
   const all: ConsumerRecord[] = [];
   while (all.length < 30) all.push(...await unchecked.poll(3000));
   assert.equal(all[15]!.value!.toString(), 'Xatch1-record5', 'check.crcs=false hands out the damaged bytes');
   await unchecked.close();
+  await reopened.close();
 });
 
 test('auto.offset.reset none fails clearly; out-of-range offsets reset per policy', async () => {  const topic = 'resets';

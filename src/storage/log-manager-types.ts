@@ -22,7 +22,10 @@ export interface LogManagerOptions {
   readonly maxOpenFiles?: number;
   /** System calls on segment files; tests inject failures. */
   readonly fileIo?: FileIo;
-  /** Memory for log reads, given back by whoever is done with a read's bytes (the broker's connections). */
+  /**
+   * Memory for log reads, given back by whoever is done with a read's bytes (the broker's
+   * connections). With it the logs keep their last appends in memory too (log-tail.ts).
+   */
   readonly readBuffers?: ReadBufferPool;
   /** Which appends count as recent, so fetches read them on the event loop (recent-appends.ts); sized by the machine's memory otherwise. */
   readonly recentAppendWindow?: RecentAppendWindow;

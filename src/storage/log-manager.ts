@@ -12,6 +12,7 @@ import { OffsetCheckpoints } from './offset-checkpoints.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
 import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } from './recent-appends.ts';
+import { LogTailCache } from './log-tail.ts';
 import { schedulePeriodic, timerScheduler } from './scheduler.ts';
 import type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 
@@ -46,6 +47,7 @@ export class LogManager {
   private readonly offline = new Set<string>();
   private readonly fileHandles: FileHandlePool;
   private readonly recentAppendWindow: RecentAppendWindow;
+  private readonly tailCache: LogTailCache | undefined;
   /** Written off the event loop, coalesced (checkpoint-writer.ts). */
   private readonly checkpoints = new OffsetCheckpoints((logDir, name) => this.offsetsIn(logDir, name), (logDir, error) => this.markLogDirOffline(logDir, error));
   private stopPeriodicTasks: (() => void)[] = [];
@@ -57,6 +59,7 @@ export class LogManager {
     this.logDirs = options.logDirs.map((dir) => path.resolve(dir));
     this.fileHandles = new FileHandlePool({ maxOpen: options.maxOpenFiles, io: options.fileIo });
     this.recentAppendWindow = options.recentAppendWindow ?? recentAppendWindow(pageCacheWindowBytes(os.totalmem()));
+    this.tailCache = options.readBuffers === undefined ? undefined : new LogTailCache(options.readBuffers);
   }
 
   /** Log dirs taken offline by an I/O error since start; they come back with a restart, as in Kafka. */
@@ -318,11 +321,12 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
-  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'tailCache' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
     return {
       checkpointWrites: this.checkpoints.slots,
       readBuffers: this.options.readBuffers,
       recentAppendWindow: this.recentAppendWindow,
+      tailCache: this.tailCache,
       now: this.options.now,
       scheduler: this.options.scheduler,
       random: this.options.random,

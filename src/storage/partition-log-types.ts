@@ -1,5 +1,6 @@
 import type { CheckpointWriteSlots } from './checkpoint-writer.ts';
 import type { FileHandlePool } from './file-handle-pool.ts';
+import type { LogTailCache } from './log-tail.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import type { RecentAppendWindow } from './recent-appends.ts';
 import type { LogConfig } from './log-config.ts';
@@ -55,6 +56,8 @@ export interface PartitionLogOptions {
   readonly readBuffers?: ReadBufferPool;
   /** What counts as recently appended, shared by every log (LogManager's); a window of its own otherwise. */
   readonly recentAppendWindow?: RecentAppendWindow;
+  /** Keeps the last appends in memory for the reads that follow them (log-tail.ts); every read from the files without one. */
+  readonly tailCache?: LogTailCache;
   /** Called after logStartOffset moved (DeleteRecords, retention), so the owner can checkpoint it. */
   readonly onLogStartOffsetChanged?: (log: PartitionLog) => void;
   /** Called when a system call on the log's files failed: the owner takes the whole log dir offline. */

@@ -11,8 +11,8 @@ import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary 
 import { RecentAppends, recentAppendWindow } from './recent-appends.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
-  batchEpochsOf, cleanedSegmentsIndex, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
-  RecentSegments, recoveredEpochsOf, shouldRoll, summarizeSegments,
+  batchEpochsOf, cleanerViewOf, DeletedFileRemover, floorIndex, followerBatchRange, maxTimestampAndOffsetOf, offsetForTimestampIn,
+  RecentSegments, recoveredEpochsOf, shouldRoll, summarizeSegments, swapInCleaned,
 } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
@@ -55,7 +55,7 @@ export class PartitionLog {
   private readonly flusher: LogFlusher;
   /** In step with the log: a batch of a newer epoch (one compare per append) adds an entry; truncations and start moves cut it. */
   readonly leaderEpochCache: LeaderEpochFileCache;
-  /** What this process appended lately, so a fetch may read it on the event loop (recent-appends.ts); forgotten at truncations. */
+  /** What this process appended lately, so a fetch may read it on the event loop or from memory (recent-appends.ts); forgotten at truncations. */
   readonly recentAppends: RecentAppends;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
@@ -83,7 +83,7 @@ export class PartitionLog {
     const retained = { startOffset: Math.max(options.logStartOffset ?? 0, this.startOffset), endOffset: this.logEndOffset };
     this.leaderEpochCache = LeaderEpochFileCache.load(this.dir, () => batchEpochsOf(segments), retained, {
       recovered: recoveredEpochsOf(segments, loaded.recoveredSegments), onWriteError: (error) => this.failed(error), slots: options.checkpointWrites });
-    this.recentAppends = new RecentAppends(options.recentAppendWindow ?? recentAppendWindow(), this.now);
+    this.recentAppends = new RecentAppends(options.recentAppendWindow ?? recentAppendWindow(), this.now, options.tailCache?.tail());
     this.flusher = new LogFlusher({
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
@@ -196,7 +196,8 @@ export class PartitionLog {
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): FetchDataInfo {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
-    if (fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    const inMemory = fetchOffset >= limit ? EMPTY : this.recentAppends.tail?.read(fetchOffset, maxBytes, minOneBatch, limit);
+    if (inMemory !== undefined) return { records: inMemory, fetchOffset, logStartOffset, logEndOffset };
     return this.guard(() => {
       for (let i = floorIndex(this.segments, fetchOffset); i < this.segments.length; i++) {
         const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, limit);
@@ -214,7 +215,8 @@ export class PartitionLog {
    */
   async readAsync(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): Promise<FetchDataInfo> {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
-    if (fetchOffset >= limit) return { records: EMPTY, fetchOffset, logStartOffset, logEndOffset };
+    const inMemory = fetchOffset >= limit ? EMPTY : this.recentAppends.tail?.read(fetchOffset, maxBytes, minOneBatch, limit);
+    if (inMemory !== undefined) return { records: inMemory, fetchOffset, logStartOffset, logEndOffset };
     const truncations = this.truncations;
     for (const segment of this.segments.slice(floorIndex(this.segments, fetchOffset))) {
       if (!segment.indexesLoaded) await this.guardAsync(() => segment.warmIndexes());
@@ -303,6 +305,7 @@ export class PartitionLog {
     // Pending epochs first, for the clean shutdown marker; a failure takes the log offline (guard), the close goes on.
     if (!this.offline) try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* reported */ }
     this.closed = true;
+    this.recentAppends.reset();
     for (const segment of this.segments) if (this.offline) segment.abandon(); else segment.close();
     // Deleted segments need no grace period once nobody can read them.
     this.deletedFiles.removeAllNow();
@@ -330,6 +333,7 @@ export class PartitionLog {
   /** The log dir failed: nothing more is written or read; every call throws KAFKA_STORAGE_ERROR. */
   markOffline(): void {
     this.offline = true;
+    this.recentAppends.reset();
     for (const segment of this.segments) segment.abandon();
   }
 
@@ -343,6 +347,7 @@ export class PartitionLog {
       this.activeSegment.append(batches, firstOffset, lastOffset);
     });
     this.recentAppends.appendedAt(firstOffset, batches.length);
+    this.recentAppends.tail?.appended(batches, firstOffset, lastOffset);
     const durable = this.flusher.appended(lastOffset - firstOffset + 1, this.config.flushMessages);
     if (durable === undefined) return info;
     // Handled here so that a caller that does not wait (a follower, the coordinators) leaves no
@@ -433,17 +438,11 @@ export class PartitionLog {
    */
   replaceWithCleaned(old: readonly CleanableSegment[], swap: SegmentSwap): void {
     this.ensureOpen();
-    const first = cleanedSegmentsIndex(this.segments, old, swap.baseOffset);
-    if (first < 0) {
-      swap.discard();
-      throw new StorageError(`segments of ${this.name} changed while they were being cleaned`);
-    }
-    for (const segment of this.segments.slice(first, first + old.length)) this.deleteSegment(segment);
-    swap.install();
-    // Its index is missing, so opening rebuilds it from the cleaned batches.
-    const { segment } = LogSegment.open(this.dir, swap.baseOffset, this.config, false, this.segmentContext);
-    segment.onBecomeInactive();
-    this.segments.splice(first, old.length, segment);
+    // The cleaned segment's index is missing, so opening rebuilds it from the cleaned batches.
+    const open = (baseOffset: number) => LogSegment.open(this.dir, baseOffset, this.config, false, this.segmentContext).segment;
+    swapInCleaned(this.segments, old, swap, { name: this.name, deleteSegment: (segment) => this.deleteSegment(segment), open });
+    // The tail holds batches as they were appended; reads of the cleaned range must see them cleaned.
+    this.recentAppends.tail?.clear();
   }
   // --- end of compaction hooks ---
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReadBufferPool } from './read-buffer-pool.ts';
+import { FREE_BYTES_KEPT, ReadBufferPool } from './read-buffer-pool.ts';
 
 test('a released buffer serves the next read of its size class; small and huge reads are not pooled', () => {
   const pool = new ReadBufferPool();
@@ -31,4 +31,15 @@ test('release is taken once: a second release, or memory the pool never lent, is
   const d = pool.acquire(200_000);
   assert.notEqual(d.buffer, b.buffer);
   assert.notEqual(d.buffer, c.buffer);
+});
+
+test('a burst of releases is kept up to FREE_BYTES_KEPT, whatever the size class, and served again', () => {
+  const pool = new ReadBufferPool();
+  const mib = 1 << 20;
+  const count = FREE_BYTES_KEPT / mib + 4;
+  const lent = Array.from({ length: count }, () => pool.acquire(mib));
+  for (const buffer of lent) pool.release(buffer);
+  const again = new Set(Array.from({ length: count }, () => pool.acquire(mib).buffer));
+  const reused = lent.filter((buffer) => again.has(buffer.buffer)).length;
+  assert.equal(reused, FREE_BYTES_KEPT / mib, 'every released MiB up to the budget comes back; the rest was left to the collector');
 });

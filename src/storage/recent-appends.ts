@@ -1,3 +1,5 @@
+import type { LogTail } from './log-tail.ts';
+
 /**
  * Which offsets of a log this process appended so recently that the page cache still holds them,
  * so that a read of them may run on the event loop (a few microseconds from memory) instead of
@@ -68,10 +70,13 @@ export class RecentAppends {
   private readonly window: RecentAppendWindow;
   private readonly now: () => number;
   private marks: Mark[] = [];
+  /** The last appends' bytes themselves, when the log has a tail cache (log-tail.ts). */
+  readonly tail: LogTail | undefined;
 
-  constructor(window: RecentAppendWindow, now: () => number) {
+  constructor(window: RecentAppendWindow, now: () => number, tail?: LogTail) {
     this.window = window;
     this.now = now;
+    this.tail = tail;
   }
 
   /** Called for each append to the log: `bytes` from `firstOffset` on. */
@@ -93,9 +98,10 @@ export class RecentAppends {
     return this.marks.length > 0 && offset >= this.marks[0].offset;
   }
 
-  /** Forgets every mark: the log was truncated, the offsets above the cut will be other records. */
+  /** Forgets every mark and lets the tail go: the log was truncated (the offsets above the cut will be other records) or closed. */
   reset(): void {
     this.marks = [];
+    this.tail?.clear();
   }
 
   private dropOld(nowMs: number): void {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import {
   BATCH_LENGTH_OFFSET, BatchHeader, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, RECORD_BATCH_OVERHEAD,
 } from '../protocol/records/batch-header.ts';
-import { CorruptRecordError, ioError } from './errors.ts';
+import { CorruptRecordError, ioError, StorageError } from './errors.ts';
 import { readFully, readInt64 } from './file-io.ts';
 import type { EpochEntry } from './leader-epoch-cache.ts';
 import type { FullLogConfig } from './log-config.ts';
@@ -10,7 +10,7 @@ import type { LogSegment } from './log-segment.ts';
 import type { SegmentSummary } from './partition-log-types.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
-import type { CleanableSegment, CleanerView } from './cleaner/cleanable-log.ts';
+import type { CleanableSegment, CleanerView, SegmentSwap } from './cleaner/cleanable-log.ts';
 
 /**
  * Removal of deleted segments' `.deleted` files after file.delete.delay.ms (Kafka's async delete:
@@ -212,6 +212,25 @@ export function cleanedSegmentsIndex(segments: readonly LogSegment[], old: reado
     && swapBaseOffset === segments[first].baseOffset
     && old.every((view, i) => segments[first + i] === view.handle);
   return replaceable ? first : -1;
+}
+
+/**
+ * PartitionLog.replaceWithCleaned: `old` (consecutive non-active segments of `segments`) give way to
+ * the cleaned segment of `swap`, installed and opened in their place; a StorageError when they
+ * changed meanwhile (the swap is discarded).
+ */
+export function swapInCleaned(segments: LogSegment[], old: readonly CleanableSegment[], swap: SegmentSwap,
+  log: { name: string; deleteSegment: (segment: LogSegment) => void; open: (baseOffset: number) => LogSegment }): void {
+  const first = cleanedSegmentsIndex(segments, old, swap.baseOffset);
+  if (first < 0) {
+    swap.discard();
+    throw new StorageError(`segments of ${log.name} changed while they were being cleaned`);
+  }
+  for (const segment of segments.slice(first, first + old.length)) log.deleteSegment(segment);
+  swap.install();
+  const segment = log.open(swap.baseOffset);
+  segment.onBecomeInactive();
+  segments.splice(first, old.length, segment);
 }
 
 /** ListOffsets by timestamp: the earliest record at or after `startOffset` with timestamp >= target, segment by segment. */

@@ -196,8 +196,9 @@ export class ReplicaFetcher {
   }
 
   /**
-   * Appends copy into the page cache at once, and nothing else keeps a view of the answer: its
-   * memory (one frame under every partition's records, so any of them names it) takes the next.
+   * Appends copy into the page cache at once; the log's tail cache retains what it keeps. The
+   * answer's memory (one frame under every partition's records, so any of them names it) takes
+   * the next answer once nothing holds it any more.
    */
   #releaseAnswer(topics: ReadonlyArray<{ readonly partitions: ReadonlyArray<FetchResponsePartitionData> }>): void {
     const frameMemory = this.#options.frameMemory;
