@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { Consumer, Producer, type Admin } from '../src/client/index.ts';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
 import { KCAT_FAST_PRODUCER, runKcat, writeRecordsFile } from './kcat.ts';
-import { flushDirtyPages, touchFreeMemory } from './guest-memory.ts';
+import { flushDirtyPages, holdFreePageReporting, touchFreeMemory } from './guest-memory.ts';
 import { median, nearestRank } from './latency-stats.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { writeResultsFile } from './results-file.ts';
@@ -83,7 +83,7 @@ export function clusterOptions(values: Partial<Record<keyof typeof clusterBenchA
 const RECORD_SIZE = 1024;
 
 export interface ClusterBenchResults {
-  throughput: Array<{ round: number; topic: string; replicationFactor: number; acks: string; records: number; seconds: number; megabytesPerSecond: number; brokerCpuSeconds: number[] }>;
+  throughput: Array<{ round: number; topic: string; replicationFactor: number; acks: string; records: number; seconds: number; megabytesPerSecond: number; brokerCpuSeconds: number[]; kcatCpuSeconds: number }>;
   replicatedShare: number | null;
   latencyMs: { samples: number; p50: number; p99: number; p999: number; max: number } | null;
   failoverMs: number[];
@@ -119,9 +119,19 @@ const TOUCHED_MEMORY_BYTES = 4 * 2 ** 30;
  * Round 0 warms up (V8's compiled code, the brokers' pooled buffers) and is not reported; then
  * rounds of RF=3 then RF=1, so whatever drifts over the runs lands on both rows. Each run writes
  * to a fresh topic after the dirty pages of the last are on disk, and its topic is deleted after
- * it, so every run writes into recycled, backed page cache (bench/guest-memory.ts).
+ * it, so every run writes into recycled, backed page cache (bench/guest-memory.ts), which the
+ * machine's balloon driver is kept from handing back to the host meanwhile.
  */
 async function measureThroughput(cluster: TestCluster, records: number, rounds: number): Promise<ClusterBenchResults['throughput']> {
+  const restoreReporting = holdFreePageReporting();
+  try {
+    return await throughputRounds(cluster, records, rounds);
+  } finally {
+    restoreReporting();
+  }
+}
+
+async function throughputRounds(cluster: TestCluster, records: number, rounds: number): Promise<ClusterBenchResults['throughput']> {
   const file = join(cluster.dir, 'records.txt');
   await writeRecordsFile(file, records, RECORD_SIZE);
   touchFreeMemory(TOUCHED_MEMORY_BYTES);
@@ -132,19 +142,38 @@ async function measureThroughput(cluster: TestCluster, records: number, rounds: 
       const topic = `${name}-${round}`;
       const replicationFactor = replicas.length;
       await cluster.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas: [...replicas] }], configs: { 'min.insync.replicas': String(Math.min(2, replicationFactor)) } });
+      await untilReplicating(cluster, topic);
       flushDirtyPages();
       const pids = cluster.ids.map((id) => cluster.broker(id).pid!);
       const cpuBefore = pids.map((pid) => clock.cpuSeconds(pid));
+      const kcatBefore = clock.exitedChildrenCpuSeconds();
       const start = performance.now();
       await runKcat(['-P', '-b', cluster.bootstrap, '-t', topic, '-p', '0', '-X', `acks=${acks}`, ...KCAT_FAST_PRODUCER, '-l', file]);
       const seconds = (performance.now() - start) / 1000;
-      // Where the two cores went: each broker's CPU seconds over the run (the rest is kcat's).
+      // Where the two cores went: each broker's CPU seconds over the run, and kcat's.
       const brokerCpuSeconds = pids.map((pid, i) => clock.cpuSeconds(pid) - cpuBefore[i]!);
-      if (round > 0) rows.push({ round, topic, replicationFactor, acks, records, seconds, megabytesPerSecond: (records * RECORD_SIZE) / 1e6 / seconds, brokerCpuSeconds });
+      const kcatCpuSeconds = clock.exitedChildrenCpuSeconds() - kcatBefore;
+      if (round > 0) rows.push({ round, topic, replicationFactor, acks, records, seconds, megabytesPerSecond: (records * RECORD_SIZE) / 1e6 / seconds, brokerCpuSeconds, kcatCpuSeconds });
       await deleteAndWaitForFiles(cluster, topic);
     }
   }
   return rows;
+}
+
+/**
+ * Returns once one record written with acks=all is acknowledged: every replica of the new topic's
+ * partition is fetching. A follower that asks before the leader has taken its LeaderAndIsr is told
+ * NOT_LEADER_OR_FOLLOWER and waits replica.fetch.backoff.ms (1 s, as in Kafka) before it asks again;
+ * kcat started at once would spend that second waiting on acknowledgements, which measures topic
+ * creation, not replication.
+ */
+async function untilReplicating(cluster: TestCluster, topic: string): Promise<void> {
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, clientId: 'bench-prime', acks: 'all', lingerMs: 0 });
+  try {
+    await producer.send({ topic, partition: 0, value: 'first' });
+  } finally {
+    await producer.close();
+  }
 }
 
 /** Deletes `topic` and waits until no broker has a directory of it left: its page cache is free again. */
@@ -295,7 +324,7 @@ async function measureScale(cluster: TestCluster, partitions: number): Promise<C
 
 export function printClusterTable(results: ClusterBenchResults, options: ClusterBenchOptions): void {
   for (const row of results.throughput) {
-    console.log(`round ${row.round}, produce RF=${row.replicationFactor} acks=${row.acks}: ${row.megabytesPerSecond.toFixed(1)} MB/s (${row.records} x 1 KiB in ${row.seconds.toFixed(2)} s; broker CPU ${row.brokerCpuSeconds.map((c) => c.toFixed(2)).join(' / ')} s)`);
+    console.log(`round ${row.round}, produce RF=${row.replicationFactor} acks=${row.acks}: ${row.megabytesPerSecond.toFixed(1)} MB/s (${row.records} x 1 KiB in ${row.seconds.toFixed(2)} s; broker CPU ${row.brokerCpuSeconds.map((c) => c.toFixed(2)).join(' / ')} s, kcat ${row.kcatCpuSeconds.toFixed(2)} s)`);
   }
   if (results.replicatedShare !== null) console.log(`RF=3 acks=all is ${(results.replicatedShare * 100).toFixed(0)}% of RF=1 acks=1 (medians of ${options.throughputRounds} rounds)`);
   const l = results.latencyMs;

@@ -7,6 +7,8 @@ export interface CpuClock {
   readonly ticksPerSecond: number;
   /** utime + stime of `pid`, in seconds. */
   cpuSeconds(pid: number): number;
+  /** cutime + cstime of this process: the CPU seconds of its children that have exited and been waited for (kcat after a run). */
+  exitedChildrenCpuSeconds(): number;
 }
 
 export function createCpuClock(): CpuClock {
@@ -16,14 +18,22 @@ export function createCpuClock(): CpuClock {
   } catch {
     // getconf missing: keep Linux's USER_HZ default.
   }
+  const fieldsOf = (pid: number | 'self'): string[] => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
   return {
     ticksPerSecond,
     cpuSeconds(pid: number): number {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = fieldsOf(pid);
       // fields[0] is field 3 (state), so utime (field 14) is fields[11] and stime (field 15) fields[12].
       return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    },
+    exitedChildrenCpuSeconds(): number {
+      const fields = fieldsOf('self');
+      // cutime (field 16) and cstime (field 17).
+      return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
     },
   };
 }
