@@ -31,7 +31,7 @@ const PAGE_REPORTING_MIN_FREE_MS = '/sys/module/page_reporting/parameters/min_fr
  * cache freed with its topic, go back before the next run can reuse them, and each run pays the
  * host's faults again. Those fall hardest on RF=3 acks=all, which writes three times the page
  * cache of RF=1: with reporting as it is, 2 to 3 of 5 RF=3 rounds ran at 110-210 MB/s with every
- * process's system time doubled or tripled; held off, none did in 11 rounds. Holds reporting off
+ * process's system time doubled or tripled; held off, none did in over 30 rounds. Holds reporting off
  * for `ms` (60 s, the most the parameter takes) until the returned function restores it (also at
  * exit). Does nothing where the parameter does not exist or cannot be written.
  */
