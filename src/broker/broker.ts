@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import os from 'node:os';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { lockLogDirs, type LogDirLocks } from '../storage/log-dir-lock.ts';
@@ -35,7 +36,7 @@ import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts'
 import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
 import { systemTime, type Time } from './time.ts';
-import { ReadBufferPool } from '../storage/read-buffer-pool.ts';
+import { freeBytesKeptFor, ReadBufferPool } from '../storage/read-buffer-pool.ts';
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -125,7 +126,7 @@ async function startWithMetadata(
   },
 ): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
-  const readBuffers = new ReadBufferPool();
+  const readBuffers = new ReadBufferPool(freeBytesKeptFor(os.totalmem()));
   // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
   let replicaManager: ReplicaManager | undefined;
   const logManager = LogManager.open({

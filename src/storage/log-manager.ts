@@ -12,7 +12,7 @@ import { OffsetCheckpoints } from './offset-checkpoints.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
 import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } from './recent-appends.ts';
-import { LogTailCache } from './log-tail.ts';
+import { LogTailCache, tailCacheBytesFor } from './log-tail.ts';
 import { schedulePeriodic, timerScheduler } from './scheduler.ts';
 import type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 
@@ -59,7 +59,7 @@ export class LogManager {
     this.logDirs = options.logDirs.map((dir) => path.resolve(dir));
     this.fileHandles = new FileHandlePool({ maxOpen: options.maxOpenFiles, io: options.fileIo });
     this.recentAppendWindow = options.recentAppendWindow ?? recentAppendWindow(pageCacheWindowBytes(os.totalmem()));
-    this.tailCache = options.readBuffers === undefined ? undefined : new LogTailCache(options.readBuffers);
+    this.tailCache = options.readBuffers === undefined ? undefined : new LogTailCache(options.readBuffers, tailCacheBytesFor(os.totalmem()));
   }
 
   /** Log dirs taken offline by an I/O error since start; they come back with a restart, as in Kafka. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { buildBatch } from './batch-fixture.ts';
 import { logConfig } from './log-config.ts';
-import { LogTailCache } from './log-tail.ts';
+import { LOG_TAIL_CACHE_BYTES, LogTailCache, tailCacheBytesFor } from './log-tail.ts';
 import { PartitionLog } from './partition-log.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
 import { tempDirSync } from '../../test/helpers/temp-dir.ts';
@@ -100,4 +100,9 @@ test('the oldest append of the whole broker goes first, and the budget holds', (
   assert.equal(a.read(1, 1 << 20, true).records.buffer, a1!.buffer, 'a\'s second append stays');
   a.close();
   b.close();
+});
+
+test('the tail cache shrinks with the machine: a 64th of its memory, at most LOG_TAIL_CACHE_BYTES', () => {
+  assert.equal(tailCacheBytesFor(64 * 2 ** 30), LOG_TAIL_CACHE_BYTES);
+  assert.equal(tailCacheBytesFor(2 ** 30), 16 * 2 ** 20);
 });

@@ -15,9 +15,15 @@ import type { ReadBufferPool } from './read-buffer-pool.ts';
  * the cache nor a response still being written uses it (read-buffer-pool.ts).
  *
  * 64 MiB over the whole broker, the most recent appends first: a follower in step fetches within
- * milliseconds of an append, a fraction of a second of a busy broker's appends.
+ * milliseconds of an append, a fraction of a second of a busy broker's appends. A 64th of the
+ * machine's memory on a smaller one (tailCacheBytesFor).
  */
 export const LOG_TAIL_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** LOG_TAIL_CACHE_BYTES on a machine with `totalMemoryBytes` (os.totalmem()). */
+export function tailCacheBytesFor(totalMemoryBytes: number): number {
+  return Math.min(LOG_TAIL_CACHE_BYTES, Math.floor(totalMemoryBytes / 64));
+}
 /** And at most this many appends, so that a storm of tiny appends does not fill the heap with entries. */
 export const LOG_TAIL_CACHE_APPENDS = 65_536;
 

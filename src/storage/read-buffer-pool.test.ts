@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FREE_BYTES_KEPT, ReadBufferPool } from './read-buffer-pool.ts';
+import { FREE_BYTES_KEPT, freeBytesKeptFor, ReadBufferPool } from './read-buffer-pool.ts';
 
 test('a released buffer serves the next read of its size class; small and huge reads are not pooled', () => {
   const pool = new ReadBufferPool();
@@ -42,4 +42,14 @@ test('a burst of releases is kept up to FREE_BYTES_KEPT, whatever the size class
   const again = new Set(Array.from({ length: count }, () => pool.acquire(mib).buffer));
   const reused = lent.filter((buffer) => again.has(buffer.buffer)).length;
   assert.equal(reused, FREE_BYTES_KEPT / mib, 'every released MiB up to the budget comes back; the rest was left to the collector');
+});
+
+test('the budget shrinks with the machine: a 32nd of its memory, at most FREE_BYTES_KEPT', () => {
+  assert.equal(freeBytesKeptFor(64 * 2 ** 30), FREE_BYTES_KEPT);
+  assert.equal(freeBytesKeptFor(2 ** 30), 32 * 2 ** 20);
+  const pool = new ReadBufferPool(2 * 2 ** 20);
+  const lent = Array.from({ length: 4 }, () => pool.acquire(1 << 20));
+  for (const buffer of lent) pool.release(buffer);
+  const again = new Set(Array.from({ length: 4 }, () => pool.acquire(1 << 20).buffer));
+  assert.equal(lent.filter((buffer) => again.has(buffer.buffer)).length, 2, 'two MiB kept, two left to the collector');
 });

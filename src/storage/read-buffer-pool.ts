@@ -18,16 +18,27 @@ const MAX_POOLED_BYTES = 16 * 1024 * 1024;
  * in bursts: one high watermark move answers every acks=all Produce it covers, 30 or more MiB-sized
  * requests at once under load. Kept for the next requests, they cost nothing; dropped, each came
  * back as a fresh allocation and more external memory to collect (a budget of 8 buffers per class
- * cost the leader of a replicated partition a full collection every few dozen MB).
+ * cost the leader of a replicated partition a full collection every few dozen MB). A 32nd of the
+ * machine's memory on a smaller one (freeBytesKeptFor).
  */
 export const FREE_BYTES_KEPT = 128 * 1024 * 1024;
+
+/** FREE_BYTES_KEPT on a machine with `totalMemoryBytes` (os.totalmem()). */
+export function freeBytesKeptFor(totalMemoryBytes: number): number {
+  return Math.min(FREE_BYTES_KEPT, Math.floor(totalMemoryBytes / 32));
+}
 
 export class ReadBufferPool {
   /** Free memory by capacity (a power of two). */
   readonly #free = new Map<number, ArrayBuffer[]>();
   /** Lent out and not yet given back, with how many holders it has: only these are taken back. */
   readonly #lent = new WeakMap<ArrayBuffer, number>();
+  readonly #freeBytesKept: number;
   #freeBytes = 0;
+
+  constructor(freeBytesKept = FREE_BYTES_KEPT) {
+    this.#freeBytesKept = freeBytesKept;
+  }
 
   /** `size` bytes, uninitialised, from pooled memory when the size is worth pooling. */
   acquire(size: number): Buffer {
@@ -60,7 +71,7 @@ export class ReadBufferPool {
       return;
     }
     this.#lent.delete(memory);
-    if (this.#freeBytes + memory.byteLength > FREE_BYTES_KEPT) return;
+    if (this.#freeBytes + memory.byteLength > this.#freeBytesKept) return;
     let list = this.#free.get(memory.byteLength);
     if (list === undefined) this.#free.set(memory.byteLength, list = []);
     list.push(memory);
