@@ -13,6 +13,7 @@ import { joinGroupRequest, joinGroupResponse, type JoinGroupResponse } from '../
 import { leaveGroupRequest, leaveGroupResponse } from '../src/protocol/generated/leave-group.ts';
 import { syncGroupRequest, syncGroupResponse } from '../src/protocol/generated/sync-group.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
+import { Admin, Producer } from '../src/client/index.ts';
 import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
@@ -152,4 +153,24 @@ test('oversized member metadata: JoinGroup takes it, the group record cannot be 
     await delayed.close();
     await removeTempDir(delayed.dataDir);
   }
+});
+
+test('a large assignment outlives the pooled memory of the SyncGroup that carried it: DescribeGroups returns it intact after Produce requests reused that memory', async () => {
+  const client = await connect();
+  const first = await join(client, 'big-assignment');
+  const joined = await join(client, 'big-assignment', first.memberId);
+  // 70 KiB: the request frame comes from the broker's pooled read memory, and the group keeps a view of it.
+  const assignment = Buffer.alloc(70 * 1024, 7);
+  const sync = await client.call(Api.sync, 3, { groupId: 'big-assignment', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, assignments: [{ memberId: joined.memberId, assignment }] });
+  assert.ok(sync.assignment.equals(assignment), 'the leader gets its assignment back');
+  // Produce requests of the same size class take the pooled memory a released frame would have freed.
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  await admin.createTopics([{ topic: 'reuse-memory', numPartitions: 1 }]);
+  await admin.close();
+  const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
+  for (let i = 0; i < 4; i++) await producer.send({ topic: 'reuse-memory', partition: 0, value: Buffer.alloc(90 * 1024, 0x58) });
+  await producer.close();
+  const described = await client.call(Api.describe, 4, { groups: ['big-assignment'], includeAuthorizedOperations: false });
+  const member = described.groups[0]!.members[0]!;
+  assert.ok(member.memberAssignment.equals(assignment), 'the stored assignment is the one the leader sent, not a later request\'s bytes');
 });

@@ -10,6 +10,7 @@ import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { FetchManager } from './replica/fetch-manager.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
+import type { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import type { Time } from './time.ts';
 
 /** Everything a handler may use, built once by broker.ts. */
@@ -35,4 +36,6 @@ export interface BrokerContext {
   readonly controllerChannel?: BrokerToControllerChannel | undefined;
   readonly logger: Logger;
   readonly time: Time;
+  /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */
+  readonly readBuffers?: ReadBufferPool;
 }

@@ -211,6 +211,7 @@ async function startWithMetadata(
     groupCoordinator,
     logger,
     time,
+    readBuffers,
   };
   const dispatcher = new RequestDispatcher(served, context);
   const listeners = endpoints.map(
@@ -236,7 +237,7 @@ async function startWithMetadata(
         // Fetched log bytes go out by reference; once written, their read buffers serve the next reads.
         allocateFrame: (size) => readBuffers.acquire(size),
         onResponseWritten: (chunks) => {
-          for (const chunk of chunks) readBuffers.release(chunk);
+          for (const chunk of chunks) readBuffers.releaseWritten(chunk);
         },
       }),
   );

@@ -53,3 +53,19 @@ test('the budget shrinks with the machine: a 32nd of its memory, at most FREE_BY
   const again = new Set(Array.from({ length: 4 }, () => pool.acquire(1 << 20).buffer));
   assert.equal(lent.filter((buffer) => again.has(buffer.buffer)).length, 2, 'two MiB kept, two left to the collector');
 });
+
+test('a written response gives back only the holds handed to it, never memory someone else keeps a view of', () => {
+  const pool = new ReadBufferPool();
+  // A request frame whose bytes a group keeps (a stored assignment), sent out again in a response.
+  const frame = pool.acquire(100_000);
+  const storedView = frame.subarray(1_000, 9_000);
+  pool.releaseWritten(storedView);
+  assert.notEqual(pool.acquire(100_000).buffer, frame.buffer, 'not handed over: still the frame\'s, not reused');
+  // A fetch read handed to its response comes back once written, and only once.
+  const read = pool.acquire(200_000);
+  pool.handToResponse(read);
+  pool.releaseWritten(read.subarray(0, 150_000));
+  pool.releaseWritten(read.subarray(0, 150_000));
+  assert.equal(pool.acquire(200_000).buffer, read.buffer, 'given back once written');
+  assert.notEqual(pool.acquire(200_000).buffer, read.buffer, 'and lent once only');
+});

@@ -8,8 +8,11 @@
  * appended request that the log's tail cache also keeps, see log-tail.ts) is counted: each holder
  * takes it with acquire or retain and gives it back with one release, and it is reused once the
  * last one did. Buffers never given back are simply garbage, so only a release of bytes still in
- * use could do harm: release only what you acquired or retained. The broker's composition root
- * makes one and hands it to the LogManager (and so to every segment) and to its listeners.
+ * use could do harm: release only what you acquired or retained. A response gives back only what
+ * was handed to it (handToResponse, releaseWritten): other pooled bytes it carries are views that
+ * someone keeps (a group's stored assignment, a view of the request frame) and are not its to give.
+ * The broker's composition root makes one and hands it to the LogManager (and so to every segment),
+ * to its listeners and to the Fetch handler.
  */
 const MIN_POOLED_BYTES = 64 * 1024;
 const MAX_POOLED_BYTES = 16 * 1024 * 1024;
@@ -33,6 +36,8 @@ export class ReadBufferPool {
   readonly #free = new Map<number, ArrayBuffer[]>();
   /** Lent out and not yet given back, with how many holders it has: only these are taken back. */
   readonly #lent = new WeakMap<ArrayBuffer, number>();
+  /** Lent memory handed to responses, with how many of its holds they carry (each given back once written). */
+  readonly #inResponses = new WeakMap<ArrayBuffer, number>();
   readonly #freeBytesKept: number;
   #freeBytes = 0;
 
@@ -56,6 +61,26 @@ export class ReadBufferPool {
     const memory = view.buffer as ArrayBuffer;
     const holders = this.#lent.get(memory);
     if (holders !== undefined) this.#lent.set(memory, holders + 1);
+  }
+
+  /**
+   * `view` goes out in a response, with one hold on its memory that the caller took (acquire or
+   * retain) and leaves to the response: releaseWritten gives it back once the response is written.
+   */
+  handToResponse(view: Uint8Array): void {
+    const memory = view.buffer as ArrayBuffer;
+    if (!this.#lent.has(memory)) return;
+    this.#inResponses.set(memory, (this.#inResponses.get(memory) ?? 0) + 1);
+  }
+
+  /** A written response's chunk: gives back one hold handed to responses on its memory, if any. */
+  releaseWritten(chunk: Uint8Array): void {
+    const memory = chunk.buffer as ArrayBuffer;
+    const handed = this.#inResponses.get(memory);
+    if (handed === undefined) return;
+    if (handed > 1) this.#inResponses.set(memory, handed - 1);
+    else this.#inResponses.delete(memory);
+    this.release(chunk);
   }
 
   /**

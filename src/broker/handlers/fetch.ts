@@ -262,6 +262,8 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         }
         bytes += read.records.length;
         remaining = Math.max(0, remaining - read.records.length);
+        // The read's hold on pooled memory goes with the answer (a pass that waits leaves it to the collector).
+        broker.readBuffers?.handToResponse(read.records);
         partitions.push({
           partitionIndex: index,
           errorCode: ErrorCode.NONE,
