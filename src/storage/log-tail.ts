@@ -74,11 +74,9 @@ export class LogTailCache {
     this.#bytes += append.bytes.length;
     this.#appends += 1;
     while (this.#bytes > this.#capacityBytes || this.#appends > this.#capacityAppends) this.#letOldestGo();
-    // Appends dropped by their log (a truncation) leave holes; compact once the holes dominate.
-    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
-      this.#head = 0;
-    } else if (this.#order.length - this.#head > 2 * this.#appends + 1024) {
+    // Appends let go before #head, and those dropped by their log (a truncation), are holes:
+    // compacted away once they outnumber the appends kept.
+    if (this.#order.length > 2 * this.#appends + 1024) {
       this.#order = this.#order.slice(this.#head).filter((kept) => !kept.dropped);
       this.#head = 0;
     }

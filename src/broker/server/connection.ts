@@ -46,7 +46,7 @@ export interface ConnectionOptions {
   readonly maxWriteBufferBytes: number;
   /**
    * Called with the chunks of the responses written in one go once the socket is done with them
-   * (their memory may be reused from then on).
+   * (what a handler lent to the response may be reused from then on).
    */
   readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
   /** Memory for each request frame, which the socket reads into (default: a fresh buffer). */
