@@ -5,6 +5,11 @@ import { Cluster, type BrokerNode, type ClusterOptions, type TopicMetadata } fro
 import { KafkaClientError, throwIfError } from './errors.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel, type OffsetAnswer } from './list-offsets.ts';
 import { GroupAdmin } from './admin-groups.ts';
+import {
+  activeController, alterPartitionReassignments, electLeaders, listPartitionReassignments,
+  type ElectionType, type OngoingPartitionReassignment, type PartitionReassignmentRequest, type PartitionResult,
+} from './admin-reassignments.ts';
+import type { TopicPartition } from './topic-partition.ts';
 import { retryCall } from './retry-call.ts';
 
 export interface NewTopic {
@@ -66,8 +71,7 @@ export class Admin extends GroupAdmin {
   }
 
   async #controller(): Promise<number> {
-    const meta = this.cluster.metadata.fetchedAtMs === 0 ? await this.cluster.refreshMetadata() : this.cluster.metadata;
-    return meta.controllerId >= 0 ? meta.controllerId : [...meta.brokers.keys()][0]!;
+    return activeController(this.cluster);
   }
 
   async createTopics(topics: readonly NewTopic[], { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
@@ -246,6 +250,24 @@ export class Admin extends GroupAdmin {
       topic: p.topic, partition: p.partition,
       timestamp: p.spec === 'earliest' ? EARLIEST_TIMESTAMP : p.spec === 'latest' ? LATEST_TIMESTAMP : p.spec.timestamp,
     })), isolationLevel);
+  }
+
+  /**
+   * Starts (replicas) or cancels (null) partition reassignments on the controller; each partition's
+   * own result, as Java's alterPartitionReassignments().values() (error null: accepted).
+   */
+  async alterPartitionReassignments(reassignments: readonly PartitionReassignmentRequest[], { timeoutMs = 30_000 } = {}): Promise<PartitionResult[]> {
+    return alterPartitionReassignments(this.cluster, reassignments, timeoutMs);
+  }
+
+  /** The ongoing reassignments (of `partitions`, or all), with their adding and removing replicas. */
+  async listPartitionReassignments(partitions?: readonly TopicPartition[], { timeoutMs = 30_000 } = {}): Promise<OngoingPartitionReassignment[]> {
+    return listPartitionReassignments(this.cluster, partitions, timeoutMs);
+  }
+
+  /** Preferred or unclean leader election (null: every partition); ELECTION_NOT_NEEDED comes back as a result. */
+  async electLeaders(electionType: ElectionType, partitions: readonly TopicPartition[] | null, { timeoutMs = 30_000 } = {}): Promise<PartitionResult[]> {
+    return electLeaders(this.cluster, electionType, partitions, timeoutMs);
   }
 
   async close(): Promise<void> {

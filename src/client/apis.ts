@@ -1,4 +1,5 @@
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
+import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../protocol/generated/alter-partition-reassignments.ts';
 import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
@@ -11,6 +12,7 @@ import { describeClusterRequest, describeClusterResponse } from '../protocol/gen
 import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
 import { describeGroupsRequest, describeGroupsResponse } from '../protocol/generated/describe-groups.ts';
 import { describeLogDirsRequest, describeLogDirsResponse } from '../protocol/generated/describe-log-dirs.ts';
+import { electLeadersRequest, electLeadersResponse } from '../protocol/generated/elect-leaders.ts';
 import { fetchRequest, fetchResponse } from '../protocol/generated/fetch.ts';
 import { findCoordinatorRequest, findCoordinatorResponse } from '../protocol/generated/find-coordinator.ts';
 import { heartbeatRequest, heartbeatResponse } from '../protocol/generated/heartbeat.ts';
@@ -19,6 +21,7 @@ import { joinGroupRequest, joinGroupResponse } from '../protocol/generated/join-
 import { leaveGroupRequest, leaveGroupResponse } from '../protocol/generated/leave-group.ts';
 import { listGroupsRequest, listGroupsResponse } from '../protocol/generated/list-groups.ts';
 import { listOffsetsRequest, listOffsetsResponse } from '../protocol/generated/list-offsets.ts';
+import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from '../protocol/generated/list-partition-reassignments.ts';
 import { metadataRequest, metadataResponse } from '../protocol/generated/metadata.ts';
 import { offsetCommitRequest, offsetCommitResponse } from '../protocol/generated/offset-commit.ts';
 import { offsetDeleteRequest, offsetDeleteResponse } from '../protocol/generated/offset-delete.ts';
@@ -44,7 +47,8 @@ function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, 
  * The versions are capped where a newer version changes what the code must send, not just the
  * encoding: Fetch 13+ names topics by id, OffsetFetch 8+ batches groups, FindCoordinator 4+ batches
  * keys; Produce starts at 3 (record batch v2 only); ConsumerGroupHeartbeat 1+ has the client make
- * its member id and subscribe by regex on the broker.
+ * its member id and subscribe by regex on the broker. ElectLeaders starts at 1, the first with an
+ * election type.
  */
 export const Apis = {
   Produce: api(produceRequest, produceResponse, 3, 11),
@@ -61,6 +65,9 @@ export const Apis = {
   IncrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
   DescribeCluster: api(describeClusterRequest, describeClusterResponse),
   DescribeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
+  AlterPartitionReassignments: api(alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse),
+  ListPartitionReassignments: api(listPartitionReassignmentsRequest, listPartitionReassignmentsResponse),
+  ElectLeaders: api(electLeadersRequest, electLeadersResponse, 1, 2),
   FindCoordinator: api(findCoordinatorRequest, findCoordinatorResponse, 1, 3),
   JoinGroup: api(joinGroupRequest, joinGroupResponse, 2, 9),
   SyncGroup: api(syncGroupRequest, syncGroupResponse, 1, 5),
