@@ -176,6 +176,24 @@ export function nullableStr(): UndocumentedDefinition<string | null> {
   };
 }
 
+/**
+ * A Java class name, unset by default. Kafka fails to start on a class it cannot load; Samsa has
+ * its own versions of a few of Kafka's classes, and `allowed` names them.
+ */
+export function nullableClass(allowed: readonly string[]): UndocumentedDefinition<string | null> {
+  return {
+    type: 'CLASS',
+    defaultValue: null,
+    parse: (raw, key) => {
+      if (raw === null) return null;
+      const text = asText(raw, key);
+      if (text === '') return null;
+      if (!allowed.includes(text)) throw new ConfigError(key, `class ${text} is not one Samsa has (${allowed.join(', ')})`);
+      return text;
+    },
+  };
+}
+
 /** A comma-separated list; `allowed` restricts the items. */
 export function list(defaultValue: readonly string[], allowed?: readonly string[], nonEmpty = false): UndocumentedDefinition<readonly string[]> {
   return {

@@ -1,7 +1,8 @@
 import { hostname as osHostname } from 'node:os';
 import {
-  ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableInt, nullableLong, nullableStr, str, withoutEffect,
+  ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableClass, nullableInt, nullableLong, nullableStr, str, withoutEffect,
 } from './config-definition.ts';
+import { REPLICA_SELECTOR_CLASSES } from './replica/replica-selector.ts';
 import type { CamelCase, ConfigDefinition, ConfigValueOf, RawConfigValue } from './config-definition.ts';
 
 export { ConfigError, LONG_MAX } from './config-definition.ts';
@@ -18,7 +19,6 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 // Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
 const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
-const NO_LEADER_REBALANCE_YET = 'the controller does not move leadership back to preferred replicas yet';
 const PLAINTEXT_ONLY = 'brokers speak PLAINTEXT to one another (no TLS or SASL yet); inter.broker.listener.name picks the listener';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
 const NO_TRANSACTIONS_YET = 'transactions are not built yet';
@@ -99,8 +99,9 @@ export const brokerConfigDefinitions = Object.freeze({
   // Replication
   'min.insync.replicas': doc(int(1, 1), 'Default for a topic\'s min.insync.replicas: how many replicas must have a write for acks=all to succeed.'),
   'unclean.leader.election.enable': doc(bool(false), 'Default for unclean.leader.election.enable: whether a replica out of sync may become leader, losing records.'),
-  'auto.leader.rebalance.enable': withoutEffect(doc(bool(true), 'Whether leadership is moved back to each partition\'s preferred replica.'), NO_LEADER_REBALANCE_YET),
-  'leader.imbalance.check.interval.seconds': withoutEffect(doc(long(300, 1), 'How often the controller checks whether leadership needs rebalancing.'), NO_LEADER_REBALANCE_YET),
+  'auto.leader.rebalance.enable': doc(bool(true), 'Whether the controller moves leadership back to each partition\'s preferred replica.'),
+  'leader.imbalance.check.interval.seconds': doc(long(300, 1), 'How often the controller checks whether leadership needs rebalancing.'),
+  'leader.imbalance.per.broker.percentage': doc(int(10, 0, 100), 'The share of a broker\'s preferred leaderships held elsewhere above which the controller moves them back.'),
   'controlled.shutdown.enable': doc(bool(true), 'Whether a stopping broker hands its leaderships over first.'),
   'controlled.shutdown.max.retries': doc(int(3, 0), 'How many times a stopping broker asks the controller again while it still leads partitions.'),
   'controlled.shutdown.retry.backoff.ms': doc(long(5000, 0), 'How long a stopping broker waits before asking the controller again.'),
@@ -114,6 +115,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'replica.lag.time.max.ms': doc(long(30000), 'How long a follower may go without catching up before it leaves the in-sync replicas.'),
   'replica.socket.timeout.ms': doc(int(30000), 'How long a follower waits for an answer from the leader.'),
   'replica.high.watermark.checkpoint.interval.ms': doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'),
+  'replica.selector.class': doc(nullableClass(REPLICA_SELECTOR_CLASSES), 'Which replica a leader tells a consumer to fetch from (KIP-392); unset, consumers fetch from the leader.'),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
   'max.incremental.fetch.session.cache.slots': doc(int(1000, 0), 'How many incremental fetch sessions the broker keeps.'),
   // Group coordinator and __consumer_offsets. A replication factor above the number of live
