@@ -41,6 +41,14 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'delete records up to an offset (kafka-delete-records)',
     run: async (args, io) => (await import('./delete-records.ts')).runDeleteRecordsCommand(args, io),
   },
+  'reassign-partitions': {
+    summary: 'move partition replicas between brokers: generate, execute, verify, cancel, list (kafka-reassign-partitions)',
+    run: async (args, io) => (await import('./reassign-partitions.ts')).runReassignPartitionsCommand(args, io),
+  },
+  'leader-election': {
+    summary: 'elect preferred or unclean leaders for partitions (kafka-leader-election)',
+    run: async (args, io) => (await import('./leader-election.ts')).runLeaderElectionCommand(args, io),
+  },
   'dump-log': {
     summary: 'print the batches and records of log segment files (kafka-dump-log)',
     run: async (args, io) => (await import('./dump-log.ts')).runDumpLogCommand(args, io),
