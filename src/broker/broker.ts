@@ -30,6 +30,7 @@ import { handOverLeaderships } from './replica/leadership-handover.ts';
 import { FetchManager } from './replica/fetch-manager.ts';
 import { FetchSessionCache, MIN_SESSION_EVICTION_MS } from './replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
+import { replicaSelectorFor } from './replica/replica-selector.ts';
 import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
 import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
@@ -153,10 +154,12 @@ async function startWithMetadata(
     partitions: (topic, partition) => replicaManager?.followerPartition(topic, partition),
     endpoint: (brokerId) => zooKeeper.cache.interBrokerEndpoint(brokerId) ?? replicaManager?.leaderEndpoint(brokerId),
     frameMemory: readBuffers,
+    onPartitionUpdated: (topic, partition) => replicaManager?.completeDelayedFetches(topic, partition),
   });
   replicaManager = new ReplicaManager(logManager, time, {
     brokerId: config.nodeId,
     replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+    replicaSelector: replicaSelectorFor(config.replicaSelectorClass),
     settingsFor: (topic) => partitionSettings(config, zooKeeper?.store.cachedTopicConfigs(topic) ?? metadata.topic(topic)?.configs ?? {}),
     logger,
     ...(zooKeeper === undefined ? {} : {

@@ -11,6 +11,7 @@ import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import type { Partition, ReadResult } from '../replica/partition.ts';
+import type { ClientMetadata } from '../replica/replica-selector.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
 const FIRST_TOPIC_ID_VERSION = 13;
@@ -56,7 +57,7 @@ export const fetchHandler = defineHandler({
     // Read on the loop alone: no append can have come since, so the wait needs no read before it starts.
     const readJustNow = !(firstRead instanceof Promise);
     const first = readJustNow ? firstRead : await firstRead;
-    if (first.bytes >= request.minBytes || first.errors || request.maxWaitMs <= 0 || first.keys.length === 0) {
+    if (first.bytes >= request.minBytes || first.answerNow || request.maxWaitMs <= 0 || first.keys.length === 0) {
       return fetchContext.respond(first.response);
     }
     return new Promise<FetchResponse>((resolve) => {
@@ -64,7 +65,7 @@ export const fetchHandler = defineHandler({
       const delayedFetch = {
         tryComplete: () => {
           const round = readAll(request, context, names, undefined);
-          if (round.bytes < request.minBytes && !round.errors) return false;
+          if (round.bytes < request.minBytes && !round.answerNow) return false;
           satisfied = round;
           return true;
         },
@@ -82,7 +83,8 @@ export const fetchHandler = defineHandler({
 interface FetchRound {
   readonly response: FetchResponse;
   readonly bytes: number;
-  readonly errors: boolean;
+  /** An error, a diverging epoch or a preferred read replica: the fetch is answered without waiting (Kafka's fetchMessages). */
+  readonly answerNow: boolean;
   readonly keys: string[];
 }
 
@@ -107,6 +109,19 @@ interface Fetcher {
 
 /** Fetch v15 moved the replica id into ReplicaState, with the follower's broker epoch. */
 const FIRST_REPLICA_STATE_VERSION = 15;
+
+/** Fetch v11 added the consumer's rack (KIP-392): from then on a consumer may read from followers. */
+const FIRST_RACK_ID_VERSION = 11;
+
+/**
+ * Who a consumer's fetch comes from, as Kafka's KafkaApis builds ClientMetadata: only from v11 and
+ * never for a follower. Its presence is what lets the fetch read from a follower, and a leader
+ * with replica.selector.class send it to another replica.
+ */
+function clientMetadataOf(request: FetchRequest, context: RequestContext, fromFollower: boolean): ClientMetadata | undefined {
+  if (fromFollower || context.apiVersion < FIRST_RACK_ID_VERSION) return undefined;
+  return { rackId: request.rackId ?? '', clientId: context.clientId, listenerName: context.listenerName };
+}
 
 function fetcherOf(request: FetchRequest, apiVersion: number): Fetcher | undefined {
   const replicaId = apiVersion >= FIRST_REPLICA_STATE_VERSION ? request.replicaState?.replicaId ?? -1 : request.replicaId ?? -1;
@@ -215,15 +230,21 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  * and once its read succeeded tells the leader the follower's log end offset (its fetch offset):
  * the high watermark and ISR may move, and the answer carries the high watermark as it is then.
  * A waiting fetch's later passes read only. Consumers read below the high watermark.
+ *
+ * KIP-392: a consumer's fetch from v11 may be served by a follower (below the high watermark it
+ * learnt from its leader), and a leader with replica.selector.class may answer it with the
+ * replica to read from instead (preferredReadReplica), with no records; as in Kafka's
+ * ReplicaManager.readFromLocalLog, that answer goes out at once.
  */
 function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchPass {
   const { broker, apiVersion } = context;
   const fromFollower = fetcher !== undefined || (fetcherOf(request, apiVersion) !== undefined);
+  const client = clientMetadataOf(request, context, fromFollower);
   const leaders = new Set<number>();
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
   let remaining = request.maxBytes ?? 0x7fffffff;
   let bytes = 0;
-  let errors = false;
+  let answerNow = false;
   const keys: string[] = [];
   const responses: FetchResponseFetchableTopicResponse[] = [];
   for (const [topicIndex, topic] of request.topics.entries()) {
@@ -238,20 +259,26 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
             `Unknown topic ${byTopicId ? topic.topicId : topic.topic}`,
           );
         }
-        const partition = broker.replicaManager.leaderPartition(name, index);
+        const partition = broker.replicaManager.fetchPartition(name, index, client === undefined);
         // Fetch takes any negative epoch for "none given" (Kafka's FetchRequest.optionalEpoch).
         const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
         checkLeaderEpoch(currentLeaderEpoch < 0 ? undefined : currentLeaderEpoch, partition);
+        const fetchOffset = Number(requested.fetchOffset);
+        const preferred = client === undefined ? undefined : broker.replicaManager.preferredReadReplica(partition, client, fetchOffset);
+        if (preferred !== undefined) {
+          answerNow = true;
+          partitions.push(sentElsewhere(partition, index, preferred));
+          continue;
+        }
         const diverging = divergingEpoch(partition, requested);
         if (diverging !== undefined) {
           // Answered at once, as an error is (Kafka's fetch completes when any partition diverged).
-          errors = true;
+          answerNow = true;
           partitions.push(diverging);
           continue;
         }
         keys.push(partition.key);
         const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
-        const fetchOffset = Number(requested.fetchOffset);
         const read = yield { partition, fetchOffset, maxBytes, minOneBatch: bytes === 0, upToLogEnd: fromFollower };
         let highWatermark = read.highWatermark;
         if (fetcher !== undefined) {
@@ -275,7 +302,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
           records: read.records,
         });
       } catch (error) {
-        errors = true;
+        answerNow = true;
         partitions.push(failedPartition(index, error, name, leaders, context));
       }
     }
@@ -283,7 +310,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
   }
   const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   if (leaders.size > 0 && apiVersion >= FIRST_NODE_ENDPOINTS_VERSION) response.nodeEndpoints = context.broker.replicaManager.nodeEndpoints(leaders, context.listenerName);
-  return { response, bytes, errors, keys };
+  return { response, bytes, answerNow, keys };
 }
 
 /** KIP-951: Fetch v12+ answers a moved leadership with the leader; v16+ adds its endpoint. */
@@ -311,6 +338,21 @@ function failedPartition(index: number, error: unknown, topic: string | undefine
     }
   }
   return answer;
+}
+
+/** A consumer sent to `preferredReadReplica`: the partition's offsets as this leader has them, no records. */
+function sentElsewhere(partition: Partition, index: number, preferredReadReplica: number): FetchResponsePartitionData {
+  const { highWatermark, logStartOffset } = partition;
+  return {
+    partitionIndex: index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: BigInt(highWatermark),
+    lastStableOffset: BigInt(highWatermark),
+    logStartOffset: BigInt(logStartOffset),
+    abortedTransactions: null,
+    preferredReadReplica,
+    records: EMPTY,
+  };
 }
 
 /**

@@ -373,7 +373,7 @@ export class Partition implements FollowerPartitionAccess {
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult {
     const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
-    const records = fetchOffset === limit ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, limit).records;
+    const records = fetchOffset >= limit ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, limit).records;
     return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, lastStableOffset: this.hw };
   }
 
@@ -382,7 +382,7 @@ export class Partition implements FollowerPartitionAccess {
     const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
     const { highWatermark } = this;
     const logStartOffset = this.log.logStartOffset;
-    const records = fetchOffset === limit ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, limit)).records;
+    const records = fetchOffset >= limit ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, limit)).records;
     return { records, highWatermark, logStartOffset, lastStableOffset: highWatermark };
   }
 
@@ -393,20 +393,25 @@ export class Partition implements FollowerPartitionAccess {
    */
   readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult | Promise<ReadResult> {
     const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
-    if (fetchOffset === limit || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+    if (fetchOffset >= limit || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
     return this.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
   }
 
-  /** Where the read must stop (high watermark or log end), once `fetchOffset` is known to lie in [logStartOffset, it]. */
+  /**
+   * Where the read must stop (high watermark or log end), once `fetchOffset` is known to lie in
+   * [logStartOffset, logEndOffset]. A consumer's offset past the high watermark but within the log
+   * reads nothing, as in Kafka's UnifiedLog.read: a consumer sent to a follower (KIP-392) may ask
+   * for records the leader already counts as committed before the follower has heard so.
+   */
   private checkFetchOffset(fetchOffset: number, upToLogEnd: boolean): number {
-    const limit = upToLogEnd ? this.log.logEndOffset : this.hw;
-    if (fetchOffset < this.log.logStartOffset || fetchOffset > limit) {
+    const logEndOffset = this.log.logEndOffset;
+    if (fetchOffset < this.log.logStartOffset || fetchOffset > logEndOffset) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
-        `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${limit}] of ${this.key}`,
+        `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${logEndOffset}] of ${this.key}`,
       );
     }
-    return limit;
+    return upToLogEnd ? logEndOffset : this.hw;
   }
 }
 

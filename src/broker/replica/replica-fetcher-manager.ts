@@ -19,6 +19,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly endpoint: (brokerId: number) => { host: string; port: number } | undefined;
   /** Memory the fetchers read the leaders' answers into (the broker's ReadBufferPool). */
   readonly frameMemory?: FrameMemory;
+  /** See ReplicaFetcherOptions.onPartitionUpdated. */
+  readonly onPartitionUpdated?: (topic: string, partition: number) => void;
 }
 
 /**
@@ -129,10 +131,10 @@ export class ReplicaFetcherManager {
     const fetcherKey = fetcherKeyOf(leaderId, fetcherId);
     const current = this.#fetchers.get(fetcherKey);
     if (current !== undefined && current.endpoint.host === endpoint.host && current.endpoint.port === endpoint.port) return current;
-    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory } = this.#options;
+    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, onPartitionUpdated } = this.#options;
     const fetcher = new ReplicaFetcher({
       brokerId, brokerEpoch, sourceBrokerId: leaderId, fetcherId, endpoint: { host: endpoint.host, port: endpoint.port },
-      settings: this.#settings, logger, time, partitions, frameMemory,
+      settings: this.#settings, logger, time, partitions, frameMemory, onPartitionUpdated,
     });
     this.#fetchers.set(fetcherKey, fetcher);
     if (current !== undefined) {

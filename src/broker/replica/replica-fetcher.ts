@@ -28,6 +28,11 @@ export interface ReplicaFetcherOptions {
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
   /** Pooled memory for the leader's answers, taken back once their records are in the logs. */
   readonly frameMemory?: FrameMemory;
+  /**
+   * Told after an answer was applied to a partition (its high watermark may have moved): consumer
+   * fetches waiting on this follower (KIP-392) may be satisfied now (Kafka's completeDelayedFetchRequests).
+   */
+  readonly onPartitionUpdated?: (topic: string, partition: number) => void;
 }
 
 /** Where answers are read into: the broker's ReadBufferPool. */
@@ -264,6 +269,7 @@ export class ReplicaFetcher {
       return;
     }
     state.followLog(log);
+    this.#options.onPartitionUpdated?.(state.topic, state.partition);
   }
 
   #truncateOnDivergence(state: PartitionFetchState, log: FollowerPartitionAccess, epoch: number, endOffset: number): void {

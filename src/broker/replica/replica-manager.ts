@@ -12,6 +12,8 @@ import { becomeLeaderOrFollower, stopReplicas, type LeaderAndIsr, type StopRepli
 import { createSilentLogger, type Logger } from '../logger.ts';
 import type { RetentionTarget } from '../../storage/log-retention.ts';
 import type { CleanerLogEntry } from '../../storage/cleaner/log-cleaner.ts';
+import type { ClientMetadata, ReplicaSelector } from './replica-selector.ts';
+import { findPreferredReadReplica } from './preferred-read-replica.ts';
 
 export type { PartitionSettings } from './partition.ts';
 
@@ -40,6 +42,8 @@ export interface ReplicaManagerOptions {
   readonly brokerEpoch?: () => bigint;
   readonly fetchers?: FollowerFetchers;
   readonly leaders?: LeaderLookup;
+  /** replica.selector.class: picks the replica a consumer should read from (KIP-392); unset, the leader. */
+  readonly replicaSelector?: ReplicaSelector;
   readonly logger?: Logger;
 }
 
@@ -160,6 +164,31 @@ export class ReplicaManager {
     return partition;
   }
 
+  /**
+   * The partition a Fetch reads: the leader's only, for followers and for consumers that cannot be
+   * sent elsewhere (Fetch before v11); from v11 a consumer may read from a follower too (KIP-392,
+   * Kafka's FetchParams.fetchOnlyLeader), below the high watermark the follower learnt from its leader.
+   */
+  fetchPartition(topic: string, index: number, fetchOnlyFromLeader: boolean): Partition {
+    if (fetchOnlyFromLeader) return this.leaderPartition(topic, index);
+    const partition = this.partitions.get(`${topic}-${index}`);
+    return partition ?? this.leaderPartition(topic, index);
+  }
+
+  /**
+   * The replica a consumer's fetch should go to instead of this leader (the Fetch answer's
+   * preferredReadReplica), or undefined: always undefined without replica.selector.class.
+   */
+  preferredReadReplica(partition: Partition, client: ClientMetadata, fetchOffset: number): number | undefined {
+    const selector = this.options.replicaSelector;
+    if (selector === undefined) return undefined;
+    const rackOf = (brokerId: number) => {
+      const endpoint = this.options.leaders?.aliveBroker(brokerId, client.listenerName);
+      return endpoint === undefined ? undefined : endpoint.rack ?? null;
+    };
+    return findPreferredReadReplica(partition, client, fetchOffset, selector, rackOf, this.time.now());
+  }
+
   /** The partition while this broker follows it: what the replica fetcher works on. */
   followerPartition(topic: string, index: number): FollowerPartitionAccess | undefined {
     const partition = this.partitions.get(`${topic}-${index}`);
@@ -217,6 +246,11 @@ export class ReplicaManager {
     const { highWatermarkMoved, expand } = partition.updateFollowerFetchState(followerId, fetch);
     if (highWatermarkMoved) this.wake(partition.key);
     if (expand !== undefined) this.proposeIsr(partition, expand);
+  }
+
+  /** A follower applied its leader's answer: consumer fetches waiting here (KIP-392) may see a new high watermark. */
+  completeDelayedFetches(topic: string, index: number): void {
+    this.fetchPurgatory.checkAndComplete(`${topic}-${index}`);
   }
 
   /** Wakes whatever waits on the partition: fetches for data or a new high watermark, produces for replication. */
