@@ -98,6 +98,8 @@ export class Cluster {
   readonly requestTimeoutMs: number;
   readonly retryBackoffMs: number;
   readonly defaultApiTimeoutMs: number;
+  /** metadata.max.age.ms: also how long a consumer keeps fetching from a preferred read replica before asking the leader again. */
+  readonly metadataMaxAgeMs: number;
   /** Shared by everything that retries; each caller counts its own attempts. */
   readonly retryBackoff: ExponentialBackoff;
   readonly #reconnectBackoff: ExponentialBackoff;
@@ -120,6 +122,7 @@ export class Cluster {
     this.retryBackoff = new ExponentialBackoff({ initialMs: this.retryBackoffMs, maxMs: options.retryBackoffMaxMs ?? 1000 });
     this.#reconnectBackoff = new ExponentialBackoff({ initialMs: options.reconnectBackoffMs ?? 50, maxMs: options.reconnectBackoffMaxMs ?? 1000 });
     const maxAge = options.metadataMaxAgeMs ?? 300_000;
+    this.metadataMaxAgeMs = maxAge;
     this.#timer = setInterval(() => { if (this.#topics.size > 0) this.refreshMetadata().catch(() => {}); }, maxAge);
     this.#timer.unref();
   }
@@ -333,8 +336,13 @@ export class Cluster {
 
   /** The leader from the cache only (undefined when unknown): for hot paths that must not wait. */
   cachedLeader(topic: string, partition: number): number | undefined {
+    return this.cachedLeadership(topic, partition)?.leaderId;
+  }
+
+  /** The leader and its epoch from the cache only (undefined when no leader is known). */
+  cachedLeadership(topic: string, partition: number): { readonly leaderId: number; readonly leaderEpoch: number } | undefined {
     const p = this.#metadata.topics.get(topic)?.partitions[partition];
-    return p !== undefined && p.leaderId >= 0 ? p.leaderId : undefined;
+    return p !== undefined && p.leaderId >= 0 && p.partition === partition ? p : undefined;
   }
 
   close(): void {

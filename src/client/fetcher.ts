@@ -22,6 +22,26 @@ export interface FetcherOptions {
   readonly clientRack: string;
 }
 
+/**
+ * KIP-392: the replica a leader sent a partition's fetches to (a Fetch answer's preferredReadReplica),
+ * good while the metadata names the same leader and epoch, for metadata.max.age.ms at most.
+ */
+interface PreferredReadReplica {
+  readonly nodeId: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly expiresAtMs: number;
+}
+
+/** One partition in one Fetch: where from, under which seek epoch, and whether it went to a preferred read replica. */
+interface SentPartition {
+  readonly state: PartitionState;
+  readonly offset: number;
+  readonly epoch: number;
+  readonly leaderEpoch: number;
+  readonly toReplica: boolean;
+}
+
 
 /**
  * The fetch side of the consumer: one loop per leader broker, each fetching the partitions that
@@ -29,6 +49,11 @@ export interface FetcherOptions {
  * each answer is buffered undecoded (CompletedFetch) and the next request leaves at once, so the
  * broker serves it while the app decodes and handles this one; but never more than one fetch waits
  * behind the one the app is taking (so a slow consumer stops fetching instead of growing memory).
+ *
+ * With client.rack set, a leader may answer a partition with the replica to read it from instead
+ * (KIP-392); the partition is then fetched by that broker's loop, as Java's consumer does, until
+ * that replica answers it with an error or cannot be reached, the metadata names another leader or
+ * epoch, or metadata.max.age.ms passes: then from the leader again, which may name the replica anew.
  */
 export class Fetcher {
   readonly #cluster: Cluster;
@@ -38,6 +63,7 @@ export class Fetcher {
   readonly #loops = new Map<number, Promise<void>>();
   /** Fetches in a row from a broker that failed or found stale metadata: the next retry waits longer. */
   readonly #failures = new Map<number, number>();
+  readonly #preferred = new WeakMap<PartitionState, PreferredReadReplica>();
   readonly #onData: () => void;
   readonly #onOutOfRange: (state: PartitionState) => void;
   readonly #onError: (error: Error) => void;
@@ -68,12 +94,32 @@ export class Fetcher {
     return waiting >= MAX_BUFFERED_FETCHES ? null : offset;
   }
 
+  /**
+   * The broker to fetch `state` from: its preferred read replica while that holds (see
+   * PreferredReadReplica), else its leader; undefined while no leader is known.
+   */
+  #source(state: PartitionState): { nodeId: number; leaderEpoch: number; toReplica: boolean } | undefined {
+    const leadership = this.#cluster.cachedLeadership(state.topic, state.partition);
+    if (leadership === undefined) return undefined;
+    const preferred = this.#preferred.get(state);
+    if (preferred !== undefined) {
+      if (preferred.leaderId === leadership.leaderId && preferred.leaderEpoch === leadership.leaderEpoch && Date.now() < preferred.expiresAtMs &&
+        this.#cluster.metadata.brokers.has(preferred.nodeId)) {
+        return { nodeId: preferred.nodeId, leaderEpoch: leadership.leaderEpoch, toReplica: true };
+      }
+      this.#preferred.delete(state);
+    }
+    return { nodeId: leadership.leaderId, leaderEpoch: leadership.leaderEpoch, toReplica: false };
+  }
+
   /** The partitions to fetch from `nodeId` now, where from, and under which epoch (a seek since makes the answer stale). */
-  #fetchable(nodeId: number): Array<{ state: PartitionState; offset: number; epoch: number }> {
-    const out: Array<{ state: PartitionState; offset: number; epoch: number }> = [];
+  #fetchable(nodeId: number): SentPartition[] {
+    const out: SentPartition[] = [];
     for (const state of this.partitions.values()) {
       const offset = this.#fetchOffset(state);
-      if (offset !== null && this.#cluster.cachedLeader(state.topic, state.partition) === nodeId) out.push({ state, offset, epoch: state.epoch });
+      if (offset === null) continue;
+      const source = this.#source(state);
+      if (source?.nodeId === nodeId) out.push({ state, offset, epoch: state.epoch, leaderEpoch: source.leaderEpoch, toReplica: source.toReplica });
     }
     return out;
   }
@@ -85,9 +131,9 @@ export class Fetcher {
     const nodes = new Set<number>();
     for (const s of this.partitions.values()) {
       if (s.position === null || s.paused) continue;
-      const leader = this.#cluster.cachedLeader(s.topic, s.partition);
-      if (leader === undefined) unknownLeader = true;
-      else nodes.add(leader);
+      const source = this.#source(s);
+      if (source === undefined) unknownLeader = true;
+      else nodes.add(source.nodeId);
     }
     for (const nodeId of nodes) {
       if (this.#loops.has(nodeId)) continue;
@@ -134,6 +180,8 @@ export class Fetcher {
           response = await request;
         } catch (error) {
           if (error instanceof KafkaClientError && error.retriable) {
+            // Java's handleFetchFailure: partitions sent to a preferred read replica go back to their leaders.
+            if (this.#forgetReplicas(sent)) this.wake();
             this.#refreshSoon();
             await this.#backOff(nodeId);
             return;
@@ -141,8 +189,10 @@ export class Fetcher {
           throw error;
         }
         if ((response.errorCode ?? 0) !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode!, `Fetch from broker ${nodeId}`);
-        const { data, stale } = this.#handle(nodeId, sent, response);
+        const { data, stale, moved } = this.#handle(nodeId, sent, response);
         untold ||= data;
+        // Partitions sent to another broker are fetched by its loop.
+        if (moved) this.wake();
         if (stale) {
           tell();
           this.#refreshSoon();
@@ -156,12 +206,25 @@ export class Fetcher {
     }
   }
 
-  #send(nodeId: number, sent: ReadonlyArray<{ state: PartitionState; offset: number }>): Promise<FetchResponse> {
+  /** Drops the preferred read replicas of `sent`'s partitions that went to one; true when any did. */
+  #forgetReplicas(sent: readonly SentPartition[]): boolean {
+    let forgot = false;
+    for (const entry of sent) {
+      if (entry.toReplica && this.#preferred.delete(entry.state)) forgot = true;
+    }
+    return forgot;
+  }
+
+  /**
+   * Each partition names the leader epoch the metadata gave (KIP-320): a replica that knows
+   * another epoch answers FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH instead of serving a stale view.
+   */
+  #send(nodeId: number, sent: readonly SentPartition[]): Promise<FetchResponse> {
     const topics = new Map<string, Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; logStartOffset: bigint; lastFetchedEpoch: number }>>();
-    for (const { state, offset } of sent) {
+    for (const { state, offset, leaderEpoch } of sent) {
       let list = topics.get(state.topic);
       if (list === undefined) topics.set(state.topic, list = []);
-      list.push({ partition: state.partition, fetchOffset: BigInt(offset), partitionMaxBytes: this.#options.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 });
+      list.push({ partition: state.partition, fetchOffset: BigInt(offset), partitionMaxBytes: this.#options.maxPartitionFetchBytes, currentLeaderEpoch: leaderEpoch, logStartOffset: -1n, lastFetchedEpoch: -1 });
     }
     return this.#cluster.send(nodeId, 'fetch', Apis.Fetch, {
       replicaId: -1, maxWaitMs: this.#options.maxWaitMs, minBytes: this.#options.minBytes, maxBytes: this.#options.maxBytes,
@@ -170,16 +233,27 @@ export class Fetcher {
     }, { extraTimeoutMs: this.#options.maxWaitMs });
   }
 
-  /** Buffers what the answer brought; `data` when any partition moved, `stale` when metadata must be refreshed first. */
-  #handle(nodeId: number, sent: ReadonlyArray<{ state: PartitionState; offset: number; epoch: number }>, response: FetchResponse): { data: boolean; stale: boolean } {
+  /**
+   * Buffers what the answer brought; `data` when any partition's position may move, `stale` when
+   * metadata must be refreshed first, `moved` when a partition is to be fetched from another broker.
+   */
+  #handle(nodeId: number, sent: readonly SentPartition[], response: FetchResponse): { data: boolean; stale: boolean; moved: boolean } {
     let data = false;
     let stale = false;
+    let moved = false;
     for (const t of response.responses) {
       for (const p of t.partitions) {
         const entry = sent.find((x) => x.state.topic === t.topic && x.state.partition === p.partitionIndex);
         // Unassigned, sought or paused since the request left: this answer is no longer wanted.
         if (entry === undefined || this.partitions.get(tpKey(entry.state.topic, entry.state.partition)) !== entry.state ||
           entry.state.epoch !== entry.epoch || this.#fetchOffset(entry.state) !== entry.offset) continue;
+        // Any error from a preferred read replica sends the partition back to its leader (Java's
+        // FetchCollector): out of range there is no reason to reset, the leader decides.
+        if (p.errorCode !== ErrorCode.NONE && entry.toReplica) {
+          this.#preferred.delete(entry.state);
+          moved = true;
+          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) continue;
+        }
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
           this.#onOutOfRange(entry.state);
           continue;
@@ -191,10 +265,20 @@ export class Fetcher {
           continue;
         }
         entry.state.highWatermark = Number(p.highWatermark);
+        const replica = p.preferredReadReplica ?? -1;
+        if (replica >= 0 && replica !== nodeId) {
+          const leadership = this.#cluster.cachedLeadership(entry.state.topic, entry.state.partition);
+          if (leadership !== undefined) {
+            const { leaderId, leaderEpoch } = leadership;
+            this.#preferred.set(entry.state, { nodeId: replica, leaderId, leaderEpoch, expiresAtMs: Date.now() + this.#cluster.metadataMaxAgeMs });
+            moved = true;
+          }
+          continue;
+        }
         if (this.#accept(entry.state, entry.offset, p)) data = true;
       }
     }
-    return { data, stale };
+    return { data, stale, moved };
   }
 
   #backOff(nodeId: number): Promise<void> {
