@@ -31,11 +31,11 @@ async function describeExisting(admin: Admin, topics: readonly string[]): Promis
 export async function currentAssignment(admin: Admin, wanted: ReadonlyArray<{ topic: string; partition?: number }>): Promise<PartitionTarget[]> {
   const topics = await describeExisting(admin, wanted.map((w) => w.topic));
   const missingTopic = wanted.find((w) => !topics.has(w.topic));
-  if (missingTopic !== undefined && missingTopic.partition === undefined) throw new Error(`Topic ${missingTopic.topic} not found.`);
+  if (missingTopic !== undefined) throw new Error(`Topic ${missingTopic.topic} not found.`);
   const found: PartitionTarget[] = [];
   const missing: string[] = [];
   for (const w of wanted) {
-    const partitions = topics.get(w.topic)?.partitions ?? [];
+    const partitions = topics.get(w.topic)!.partitions;
     const chosen = w.partition === undefined ? partitions : partitions.filter((p) => p.partition === w.partition);
     if (chosen.length === 0) missing.push(partitionName({ topic: w.topic, partition: w.partition ?? 0 }));
     for (const p of chosen) found.push({ topic: w.topic, partition: p.partition, replicas: [...p.replicas] });
