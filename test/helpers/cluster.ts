@@ -79,6 +79,8 @@ export class TestCluster {
   readonly #brokers = new Map<number, BrokerSlot>();
   readonly #startTimeoutMs: number;
   readonly #brokerEnv: Readonly<Record<string, string>>;
+  #overrides: Readonly<Record<string, string>> = {};
+  #partitionable = false;
 
   private constructor(zookeeper: TestZooKeeper, dir: string, startTimeoutMs: number, brokerEnv: Readonly<Record<string, string>>) {
     this.zookeeper = zookeeper;
@@ -99,7 +101,9 @@ export class TestCluster {
     const cluster = new TestCluster(zookeeper, dir, options.startTimeoutMs ?? 60_000, options.brokerEnv ?? {});
     try {
       const count = options.brokers ?? 3;
-      for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, { ...DEFAULT_OVERRIDES, ...options.overrides }, options.partitionable === true);
+      cluster.#overrides = { ...DEFAULT_OVERRIDES, ...options.overrides };
+      cluster.#partitionable = options.partitionable === true;
+      for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, cluster.#overrides);
       await Promise.all(cluster.ids.map((id) => cluster.start(id)));
       await cluster.waitForBrokers(cluster.ids);
     } catch (error) {
@@ -109,7 +113,17 @@ export class TestCluster {
     return cluster;
   }
 
-  async #addBroker(id: number, count: number, overrides: Readonly<Record<string, string>>, partitionable: boolean): Promise<void> {
+  /** A new broker joins the running cluster (the next id, the cluster's configs over `overrides`); answers its id once it is registered. */
+  async addBroker(overrides: Readonly<Record<string, string>> = {}): Promise<number> {
+    const id = Math.max(...this.ids) + 1;
+    await this.#addBroker(id, id, { ...this.#overrides, ...overrides });
+    await this.start(id);
+    await this.waitForBrokers(this.runningIds);
+    return id;
+  }
+
+  async #addBroker(id: number, count: number, overrides: Readonly<Record<string, string>>): Promise<void> {
+    const partitionable = this.#partitionable;
     const brokerDir = join(this.dir, `broker-${id}`);
     await mkdir(brokerDir, { recursive: true });
     const port = await freePort();

@@ -4,6 +4,9 @@
  * asserting nothing but returning what the broker answered.
  */
 import { alterConfigsRequest, alterConfigsResponse } from '../../src/protocol/generated/alter-configs.ts';
+import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../../src/protocol/generated/alter-partition-reassignments.ts';
+import { electLeadersRequest, electLeadersResponse } from '../../src/protocol/generated/elect-leaders.ts';
+import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from '../../src/protocol/generated/list-partition-reassignments.ts';
 import { createPartitionsRequest, createPartitionsResponse } from '../../src/protocol/generated/create-partitions.ts';
 import { createTopicsRequest, createTopicsResponse } from '../../src/protocol/generated/create-topics.ts';
 import type { CreateTopicsResponseCreatableTopicResult } from '../../src/protocol/generated/create-topics.ts';
@@ -40,6 +43,9 @@ export const Api = {
   describeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
   alterConfigs: api(alterConfigsRequest, alterConfigsResponse),
   incrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
+  alterPartitionReassignments: api(alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse),
+  listPartitionReassignments: api(listPartitionReassignmentsRequest, listPartitionReassignmentsResponse),
+  electLeaders: api(electLeadersRequest, electLeadersResponse),
 } as const;
 
 /** DescribeConfigs / AlterConfigs resource types. */

@@ -32,6 +32,9 @@ import { alterPartitionHandler } from './alter-partition.ts';
 import { controlledShutdownHandler } from './controlled-shutdown.ts';
 import { leaderAndIsrHandler } from './leader-and-isr.ts';
 import { stopReplicaHandler } from './stop-replica.ts';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
+import { electLeadersHandler } from './elect-leaders.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -68,6 +71,9 @@ export const handlers: readonly ApiHandler[] = [
   alterPartitionHandler,
   leaderAndIsrHandler,
   stopReplicaHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */

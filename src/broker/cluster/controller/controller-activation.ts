@@ -1,7 +1,14 @@
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../../protocol/generated/alter-partition.ts';
+import type {
+  AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse,
+} from '../../../protocol/generated/alter-partition-reassignments.ts';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../../protocol/generated/elect-leaders.ts';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../../protocol/generated/list-partition-reassignments.ts';
+import { ErrorCode } from '../../../protocol/errors.ts';
 import type { StopReplicaResponse } from '../../../protocol/generated/stop-replica.ts';
 import type { BrokerConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
+import type { Time } from '../../time.ts';
 import { LiveBrokers } from '../live-brokers.ts';
 import { decodeTopicAssignment, type TopicAssignment } from '../zookeeper/zk-data.ts';
 import { ZkPaths } from '../zookeeper/zk-paths.ts';
@@ -13,6 +20,9 @@ import { ControllerContext, interBrokerEndpointOf, type TopicPartition } from '.
 import { ControllerRequestBatch } from './controller-request-batch.ts';
 import { ControllerZk, inBatches } from './controller-zk.ts';
 import { electOfflinePartitions, initializeNewPartitions, removeReplicasFromIsr, type ControllerStep } from './partition-state-changes.ts';
+import { ElectionType, electLeaders, partitionsToRebalance } from './leader-elections.ts';
+import { fullAssignments, settledAssignment } from './partition-assignment.ts';
+import { alterPartitionReassignment, completeReassignmentsInSync, ongoingReassignments, resumeReassignments } from './partition-reassignment.ts';
 import { TopicDeletion } from './topic-deletion.ts';
 
 export interface ControllerActivationOptions {
@@ -22,9 +32,12 @@ export interface ControllerActivationOptions {
   readonly logger: Logger;
   readonly epoch: number;
   readonly epochZkVersion: number;
+  readonly time: Time;
   /** Puts an event on the controller's queue (watches and broker answers arrive outside it). */
   readonly enqueue: (name: string, task: (activation: ControllerActivation) => Promise<unknown>) => void;
 }
+
+const AUTO_REBALANCE_FIRST_DELAY_MS = 5_000;
 
 /**
  * One term of this broker as the active controller, from failover to resignation: its context,
@@ -43,6 +56,7 @@ export class ControllerActivation {
   readonly #watches: ZooKeeperWatch[] = [];
   readonly #topicWatches = new Map<string, ZooKeeperWatch>();
   #liveBrokers: LiveBrokers | undefined;
+  #rebalanceTimer: ReturnType<Time['setTimeout']> | undefined;
   #closed = false;
   #loaded = false;
 
@@ -78,6 +92,7 @@ export class ControllerActivation {
     this.#closed = true;
     this.#channel.close();
     this.#liveBrokers?.close();
+    if (this.#rebalanceTimer !== undefined) this.#options.time.clearTimeout(this.#rebalanceTimer);
     for (const watch of [...this.#watches, ...this.#topicWatches.values()]) watch.cancel();
     this.#topicWatches.clear();
   }
@@ -111,15 +126,90 @@ export class ControllerActivation {
     const dead = new Set([...this.#context.allPartitions()].flatMap(({ topic, partition }) => this.#context.replicas(topic, partition)).filter((id) => !this.#context.liveBrokers.has(id)));
     if (dead.size > 0) await removeReplicasFromIsr(step, dead, this.#context.partitionsOn(dead));
     await this.#deletion.enqueue(step, await client.getChildren(ZkPaths.deleteTopics));
+    await resumeReassignments(step);
     this.#send(step);
     this.#loaded = true;
+    // Kafka's first check comes 5 s after failover, then every leader.imbalance.check.interval.seconds.
+    if (this.#options.config.autoLeaderRebalanceEnable) this.#scheduleRebalance(AUTO_REBALANCE_FIRST_DELAY_MS);
   }
 
   async alterPartition(request: AlterPartitionRequest, apiVersion: number): Promise<AlterPartitionResponse> {
     const step = this.#step();
     const response = await processAlterPartition(step, request, apiVersion);
+    // An ISR that grew may complete a reassignment: its target replicas are all in sync now.
+    const altered = response.topics.flatMap((t) => {
+      const topic = t.topicName ?? this.#context.topicIdToName(t.topicId ?? '');
+      return topic === undefined ? [] : t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic, partition: p.partitionIndex }));
+    });
+    await completeReassignmentsInSync(step, altered);
     this.#send(step);
     return response;
+  }
+
+  /** AlterPartitionReassignments: each partition starts moving (or is cancelled) in turn. */
+  async alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    const step = this.#step();
+    const responses: AlterPartitionReassignmentsResponse['responses'] = [];
+    for (const topic of request.topics) {
+      const partitions = [];
+      for (const { partitionIndex, replicas } of topic.partitions) {
+        const outcome = await alterPartitionReassignment(step, { topic: topic.name, partition: partitionIndex }, replicas);
+        partitions.push({ partitionIndex, ...outcome });
+      }
+      responses.push({ name: topic.name, partitions });
+    }
+    this.#send(step);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
+  }
+
+  /** ListPartitionReassignments: those of the named partitions (all when none are named) being moved. */
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): ListPartitionReassignmentsResponse {
+    const named = request.topics?.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition }))) ?? null;
+    const topics = new Map<string, ListPartitionReassignmentsResponse['topics'][number]>();
+    for (const { topic, partition, assignment } of ongoingReassignments(this.#context, named)) {
+      let entry = topics.get(topic);
+      if (entry === undefined) topics.set(topic, entry = { name: topic, partitions: [] });
+      entry.partitions.push({
+        partitionIndex: partition, replicas: [...assignment.replicas], addingReplicas: [...assignment.addingReplicas], removingReplicas: [...assignment.removingReplicas],
+      });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [...topics.values()] };
+  }
+
+  /** ElectLeaders: every partition when none are named. */
+  async electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    const named = request.topicPartitions?.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    const partitions = named ?? [...this.#context.allPartitions()].filter(({ topic }) => !this.#context.topicsToBeDeleted.has(topic));
+    const step = this.#step();
+    const outcomes = await electLeaders(step, request.electionType ?? ElectionType.PREFERRED, partitions);
+    this.#send(step);
+    const results = new Map<string, ElectLeadersResponse['replicaElectionResults'][number]>();
+    partitions.forEach(({ topic, partition }, i) => {
+      let entry = results.get(topic);
+      if (entry === undefined) results.set(topic, entry = { topic, partitionResult: [] });
+      entry.partitionResult.push({ partitionId: partition, ...outcomes[i]! });
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: [...results.values()] };
+  }
+
+  /** The periodic leadership rebalance (Kafka's AutoPreferredReplicaLeaderElection event). */
+  async autoRebalance(): Promise<void> {
+    const partitions = partitionsToRebalance(this.#context, this.#options.config.leaderImbalancePerBrokerPercentage);
+    if (partitions.length > 0) {
+      this.#logger.info({ partitions: partitions.length }, 'leadership is imbalanced: moving leaders back to preferred replicas');
+      const step = this.#step();
+      await electLeaders(step, ElectionType.PREFERRED, partitions);
+      this.#send(step);
+    }
+    this.#scheduleRebalance(this.#options.config.leaderImbalanceCheckIntervalSeconds * 1000);
+  }
+
+  #scheduleRebalance(delayMs: number): void {
+    if (this.#closed) return;
+    this.#rebalanceTimer = this.#options.time.setTimeout(() => {
+      this.#rebalanceTimer = undefined;
+      this.#enqueue('AutoPreferredReplicaLeaderElection', (a) => a.autoRebalance());
+    }, delayMs);
   }
 
   async controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<ControlledShutdownResult> {
@@ -191,7 +281,7 @@ export class ControllerActivation {
     const assignment = decodeTopicAssignment(topic, node.data);
     const added = [...assignment.partitions].filter(([partition]) => !info.assignment.has(partition));
     if (added.length === 0) return;
-    for (const [partition, replicas] of added) info.assignment.set(partition, replicas);
+    for (const [partition, replicas] of added) info.assignment.set(partition, settledAssignment(replicas));
     this.#logger.info({ topic, partitions: added.map(([p]) => p) }, 'new partitions');
     const step = this.#step();
     await this.#onNewPartitions(step, added.map(([partition]) => ({ topic, partition })));
@@ -228,7 +318,7 @@ export class ControllerActivation {
     }
     if (assignment === undefined || this.#closed) return;
     const states = await this.#zk.partitionStates(topic, [...assignment.partitions.keys()]);
-    this.#context.topics.set(topic, { topicId: assignment.topicId, assignment: new Map(assignment.partitions), states });
+    this.#context.topics.set(topic, { topicId: assignment.topicId, assignment: fullAssignments(assignment), states });
     if (this.#topicWatches.has(topic)) return;
     const watch = await this.#options.client.watchData(ZkPaths.topic(topic), (node) => this.#enqueue('PartitionModification', (a) => a.#onPartitionModification(topic, node)));
     if (this.#closed) watch.cancel();

@@ -1,6 +1,7 @@
 import type { LiveBroker } from '../live-brokers.ts';
 import type { BrokerEndpoint, BrokerRegistration } from '../zookeeper/zk-data.ts';
 import type { LeaderAndIsr } from './leader-and-isr.ts';
+import { isBeingReassigned, settledAssignment, type PartitionAssignment } from './partition-assignment.ts';
 import type { ElectionContext } from './partition-leader-election.ts';
 
 /** One partition of one topic. */
@@ -11,8 +12,11 @@ export interface TopicPartition {
 
 export interface ControllerTopic {
   readonly topicId: string | undefined;
-  /** Partition -> replicas in assignment order (the first is the preferred leader). */
-  readonly assignment: Map<number, readonly number[]>;
+  /**
+   * Partition -> replicas in assignment order (the first is the preferred leader), with those a
+   * reassignment is adding and removing.
+   */
+  readonly assignment: Map<number, PartitionAssignment>;
   /** Partition -> its state znode as last read or written; absent while the partition has none. */
   readonly states: Map<number, LeaderAndIsr>;
 }
@@ -52,7 +56,20 @@ export class ControllerContext {
   }
 
   replicas(topic: string, partition: number): readonly number[] {
-    return this.topics.get(topic)?.assignment.get(partition) ?? [];
+    return this.topics.get(topic)?.assignment.get(partition)?.replicas ?? [];
+  }
+
+  fullAssignment(topic: string, partition: number): PartitionAssignment {
+    return this.topics.get(topic)?.assignment.get(partition) ?? settledAssignment([]);
+  }
+
+  setFullAssignment(topic: string, partition: number, assignment: PartitionAssignment): void {
+    this.topics.get(topic)?.assignment.set(partition, assignment);
+  }
+
+  /** Partitions a reassignment is moving (Kafka's partitionsBeingReassigned). */
+  reassigningPartitions(): TopicPartition[] {
+    return [...this.allPartitions()].filter(({ topic, partition }) => isBeingReassigned(this.fullAssignment(topic, partition)));
   }
 
   state(topic: string, partition: number): LeaderAndIsr | undefined {

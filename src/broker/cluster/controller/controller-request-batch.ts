@@ -118,6 +118,7 @@ export class ControllerRequestBatch {
       const state = this.#context.state(topic, partition);
       const info = this.#context.topics.get(topic);
       if (state === undefined || info === undefined) continue;
+      const assignment = this.#context.fullAssignment(topic, partition);
       let topicState = topics.get(topic);
       if (topicState === undefined) topics.set(topic, topicState = { topicName: topic, topicId: info.topicId, partitionStates: [] });
       const partitionState: LeaderAndIsrRequestLeaderAndIsrPartitionState = {
@@ -127,9 +128,9 @@ export class ControllerRequestBatch {
         leaderEpoch: state.leaderEpoch,
         isr: [...state.isr],
         partitionEpoch: state.partitionEpoch,
-        replicas: [...(info.assignment.get(partition) ?? [])],
-        addingReplicas: [],
-        removingReplicas: [],
+        replicas: [...assignment.replicas],
+        addingReplicas: [...assignment.addingReplicas],
+        removingReplicas: [...assignment.removingReplicas],
         isNew,
         leaderRecoveryState: state.leaderRecoveryState,
       };
@@ -159,7 +160,7 @@ export class ControllerRequestBatch {
       const state = this.#context.state(topic, partition);
       const info = this.#context.topics.get(topic);
       if (state === undefined || info === undefined) continue;
-      const replicas = info.assignment.get(partition) ?? [];
+      const replicas = this.#context.replicas(topic, partition);
       let topicState = topics.get(topic);
       if (topicState === undefined) topics.set(topic, topicState = { topicName: topic, topicId: info.topicId, partitionStates: [] });
       topicState.partitionStates.push({

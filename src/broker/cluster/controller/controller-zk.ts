@@ -1,5 +1,5 @@
 import {
-  decodeEntityConfig, decodePartitionState, decodeTopicAssignment, encodePartitionState, type TopicAssignment,
+  decodeEntityConfig, decodePartitionState, decodeTopicAssignment, encodePartitionState, encodeTopicAssignment, type TopicAssignment,
 } from '../zookeeper/zk-data.ts';
 import { ZkPaths } from '../zookeeper/zk-paths.ts';
 import type { ZooKeeperClient, ZooKeeperOp } from '../zookeeper/zookeeper-client.ts';
@@ -93,6 +93,11 @@ export class ControllerZk {
     ]);
     if (result?.type !== 'setData') throw new Error('the partition state write did not answer its setData');
     return withPartitionEpoch(state, result.stat.version);
+  }
+
+  /** Rewrites a topic's assignment (a reassignment's progress), replacing whatever the znode held. */
+  async setTopicAssignment(topic: string, assignment: TopicAssignment): Promise<void> {
+    await this.#write([{ type: 'setData', path: ZkPaths.topic(topic), data: encodeTopicAssignment(assignment), version: -1 }]);
   }
 
   /** Removes everything a deleted topic left: its znodes, its config, its deletion request. */

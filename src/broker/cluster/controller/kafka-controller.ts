@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../../protocol/generated/alter-partition.ts';
+import type {
+  AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse,
+} from '../../../protocol/generated/alter-partition-reassignments.ts';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../../protocol/generated/elect-leaders.ts';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../../protocol/generated/list-partition-reassignments.ts';
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { BrokerConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
@@ -89,23 +94,32 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
 
   /** AlterPartition from a partition leader; top-level NOT_CONTROLLER when this broker is not the controller. */
   async alterPartition(request: AlterPartitionRequest, apiVersion: number): Promise<AlterPartitionResponse> {
-    try {
-      return await this.#run('AlterPartition', (activation) => activation.alterPartition(request, apiVersion));
-    } catch (error) {
-      if (!(error instanceof NotControllerError || error instanceof ControllerMovedError)) throw error;
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] };
-    }
+    return this.#runOrNotController('AlterPartition', (activation) => activation.alterPartition(request, apiVersion),
+      { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] });
   }
 
   /** A broker asking to stop: NOT_CONTROLLER when this broker is not the controller. */
   async controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; remainingPartitions: TopicPartition[] }> {
-    try {
-      const result = await this.#run('ControlledShutdown', (activation) => activation.controlledShutdown(brokerId, brokerEpoch));
+    return this.#runOrNotController('ControlledShutdown', async (activation) => {
+      const result = await activation.controlledShutdown(brokerId, brokerEpoch);
       return { errorCode: result.errorCode, remainingPartitions: [...result.remainingPartitions] };
-    } catch (error) {
-      if (!(error instanceof NotControllerError || error instanceof ControllerMovedError)) throw error;
-      return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] };
-    }
+    }, { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] });
+  }
+
+  /** AlterPartitionReassignments: top-level NOT_CONTROLLER when this broker is not the controller. */
+  async alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    return this.#runOrNotController('AlterPartitionReassignments', (a) => a.alterPartitionReassignments(request),
+      { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, responses: [] });
+  }
+
+  async listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+    return this.#runOrNotController('ListPartitionReassignments', async (a) => a.listPartitionReassignments(request),
+      { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, topics: [] });
+  }
+
+  async electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    return this.#runOrNotController('ElectLeaders', (a) => a.electLeaders(request),
+      { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: [] });
   }
 
   /** Stops: resigns (deleting /controller so another broker takes over at once) and stops watching. */
@@ -117,6 +131,16 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
     this.#onResign();
   }
 
+  /** Runs an event answering a request; `notController` when this broker is not (or no longer) the controller. */
+  async #runOrNotController<T>(name: string, task: (activation: ControllerActivation) => Promise<T>, notController: T): Promise<T> {
+    try {
+      return await this.#run(name, task);
+    } catch (error) {
+      if (!(error instanceof NotControllerError || error instanceof ControllerMovedError)) throw error;
+      return notController;
+    }
+  }
+
   #onBecomeController(epoch: number, epochZkVersion: number): void {
     this.#activation?.close();
     const activation = new ControllerActivation({
@@ -126,6 +150,7 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
       logger: this.#logger.child({ controllerEpoch: epoch }),
       epoch,
       epochZkVersion,
+      time: this.#options.time,
       enqueue: (name, task) => { void this.#run(name, task).catch(() => {}); },
     });
     this.#activation = activation;

@@ -34,7 +34,7 @@ export class TopicDeletion {
       step.logger.info({ topic }, 'deleting topic');
       context.topicsToBeDeleted.add(topic);
       const replicas = new Set<string>();
-      for (const [partition, ids] of info.assignment) for (const id of ids) replicas.add(`${partition}:${id}`);
+      for (const [partition, { replicas: ids }] of info.assignment) for (const id of ids) replicas.add(`${partition}:${id}`);
       this.#pending.set(topic, replicas);
       this.#inFlight.set(topic, new Set());
       step.batch.addUpdateMetadata(context.liveBrokers.keys(), [...info.assignment.keys()].map((partition) => ({ topic, partition })));
