@@ -103,11 +103,12 @@ export class Fetcher {
     if (leadership === undefined) return undefined;
     const preferred = this.#preferred.get(state);
     if (preferred !== undefined) {
-      if (preferred.leaderId === leadership.leaderId && preferred.leaderEpoch === leadership.leaderEpoch && Date.now() < preferred.expiresAtMs &&
-        this.#cluster.metadata.brokers.has(preferred.nodeId)) {
+      if (preferred.leaderId !== leadership.leaderId || preferred.leaderEpoch !== leadership.leaderEpoch || Date.now() >= preferred.expiresAtMs) {
+        this.#preferred.delete(state);
+      } else if (this.#cluster.metadata.brokers.has(preferred.nodeId)) {
         return { nodeId: preferred.nodeId, leaderEpoch: leadership.leaderEpoch, toReplica: true };
       }
-      this.#preferred.delete(state);
+      // A replica our metadata does not list yet: the leader meanwhile, until a refresh lists it.
     }
     return { nodeId: leadership.leaderId, leaderEpoch: leadership.leaderEpoch, toReplica: false };
   }
@@ -272,6 +273,8 @@ export class Fetcher {
             const { leaderId, leaderEpoch } = leadership;
             this.#preferred.set(entry.state, { nodeId: replica, leaderId, leaderEpoch, expiresAtMs: Date.now() + this.#cluster.metadataMaxAgeMs });
             moved = true;
+            // As Java's selectReadReplica: a replica missing from our metadata asks for a refresh, and the leader waits for it.
+            if (!this.#cluster.metadata.brokers.has(replica)) stale = true;
           }
           continue;
         }
