@@ -232,3 +232,27 @@ test('KafkaJS (rackId) and librdkafka (kcat -X client.rack) in rack b read the s
   const messages = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as KcatMessage);
   assert.deepEqual(messages.map((m) => ({ offset: m.offset, key: m.key, value: m.payload })), expected());
 });
+
+test('a consumer fetch waiting on a follower is answered once the follower learns the new high watermark, not at its max wait', { timeout: 60_000 }, async () => {
+  const client = await KafkaApiClient.open('127.0.0.1', brokers.get(FOLLOWER_IN_B)!.listeners.get('CLIENT')!.port);
+  try {
+    const waiting = client.send(Fetch, 12, {
+      replicaId: -1, maxWaitMs: 50_000, minBytes: 1, maxBytes: 0x7fffffff, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: leaderEpoch, fetchOffset: BigInt(COUNT), logStartOffset: -1n, partitionMaxBytes: 1024 * 1024 }] }],
+      forgottenTopicsData: [], rackId: 'b',
+    });
+    const producer = new Producer({ bootstrapServers, clientId: 'rack-aware-late-producer' });
+    try {
+      await producer.send({ topic: TOPIC, partition: 0, key: 'late', value: 'after-the-wait-began' });
+    } finally {
+      await producer.close();
+    }
+    // Well within the fetch's own 50 s: woken when the follower applies its leader's answer.
+    const answered = (await waiting.response(30_000)).responses[0]!.partitions[0]!;
+    assert.equal(answered.errorCode, ErrorCode.NONE);
+    assert.equal(answered.highWatermark, BigInt(COUNT + 1));
+    assert.ok(answered.records!.length > 0);
+  } finally {
+    client.close();
+  }
+});
