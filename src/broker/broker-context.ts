@@ -4,6 +4,7 @@ import type { MetadataCache } from './cluster/metadata-cache.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
 import type { BrokerToControllerChannel } from './cluster/broker-to-controller-channel.ts';
+import type { DynamicBrokerConfigs } from './cluster/dynamic-broker-configs.ts';
 import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { BrokerConfig } from './config.ts';
@@ -34,6 +35,8 @@ export interface BrokerContext {
   readonly controller?: KafkaController | undefined;
   /** Cluster mode: requests to whichever broker is the controller (AlterPartition, ControlledShutdown). */
   readonly controllerChannel?: BrokerToControllerChannel | undefined;
+  /** Cluster mode: dynamic broker configs (KIP-226); a single node's broker configs are static. */
+  readonly brokerConfigs?: DynamicBrokerConfigs | undefined;
   readonly logger: Logger;
   readonly time: Time;
   /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */

@@ -30,6 +30,7 @@ import { handOverLeaderships } from './replica/leadership-handover.ts';
 import { FetchManager } from './replica/fetch-manager.ts';
 import { FetchSessionCache, MIN_SESSION_EVICTION_MS } from './replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
+import { replicationThrottles } from './cluster/replication-throttles.ts';
 import { replicaSelectorFor } from './replica/replica-selector.ts';
 import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
@@ -144,6 +145,13 @@ async function startWithMetadata(
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
     highWatermarkOf: (topic, partition) => replicaManager?.partition(topic, partition)?.highWatermark,
   });
+  // Replication throttles (reassignments): rates from the dynamic broker configs, replicas from topic configs.
+  const throttles = zooKeeper === undefined ? undefined : replicationThrottles({
+    config,
+    brokerConfigs: zooKeeper.brokerConfigs,
+    topicConfigs: (topic) => zooKeeper.store.cachedTopicConfigs(topic),
+    onTopicConfigsChanged: (listener) => zooKeeper.store.onTopicConfigsChanged((topic) => listener(topic)),
+  });
   // Followers copy their leaders through the fetchers; the replica manager tells them which to follow.
   const fetchers = zooKeeper === undefined ? undefined : new ReplicaFetcherManager({
     brokerId: config.nodeId,
@@ -154,6 +162,7 @@ async function startWithMetadata(
     partitions: (topic, partition) => replicaManager?.followerPartition(topic, partition),
     endpoint: (brokerId) => zooKeeper.cache.interBrokerEndpoint(brokerId) ?? replicaManager?.leaderEndpoint(brokerId),
     frameMemory: readBuffers,
+    followerQuota: throttles?.follower,
     onPartitionUpdated: (topic, partition) => replicaManager?.completeDelayedFetches(topic, partition),
   });
   replicaManager = new ReplicaManager(logManager, time, {
@@ -171,6 +180,7 @@ async function startWithMetadata(
       isReplicaIsrEligible: (brokerId) => zooKeeper.cache.isAlive(brokerId),
       leaders: zooKeeper.cache,
       fetchers,
+      leaderQuota: throttles?.leader,
     }),
   });
   const topicAdmin = new TopicAdmin({ metadata, replicaManager, config, logger, newTopicId: randomUuid, ...(zooKeeper === undefined ? {} : { cache: zooKeeper.cache }) });
@@ -205,6 +215,7 @@ async function startWithMetadata(
       return zooKeeper?.controller;
     },
     controllerChannel: zooKeeper?.controllerChannel,
+    brokerConfigs: zooKeeper?.brokerConfigs,
     get brokerEpoch() {
       return zooKeeper?.brokerEpoch ?? -1n;
     },

@@ -10,6 +10,9 @@ const NOTIFICATION_EXPIRATION_MS = 15 * 60 * 1000;
 /** Told a topic's overrides changed (the replica manager re-applies its partitions' settings). */
 export type TopicConfigChangeListener = (topic: string, configs: Readonly<Record<string, string>>) => void;
 
+/** Told an entity's overrides changed; it reads them itself. */
+export type EntityConfigChangeListener = (entityType: string, entityName: string) => Promise<void>;
+
 /**
  * Every topic's config overrides as ZooKeeper holds them in /config/topics/<topic>, kept current
  * the way Kafka's brokers do (ZkNodeChangeNotificationListener with the ConfigChangeNotification
@@ -25,6 +28,7 @@ export class TopicConfigs {
   readonly #now: () => number;
   readonly #configs = new Map<string, Readonly<Record<string, string>>>();
   readonly #listeners: TopicConfigChangeListener[] = [];
+  readonly #entityListeners: EntityConfigChangeListener[] = [];
   readonly #watches: ZooKeeperWatch[] = [];
   #lastNotification = -1;
   /** Notification and topic reads run one at a time, in the order the watches fired. */
@@ -85,6 +89,11 @@ export class TopicConfigs {
     this.#listeners.push(listener);
   }
 
+  /** Told of every notification naming an entity other than a topic (brokers/<id>, brokers/<default>, users/...). */
+  onEntityChange(listener: EntityConfigChangeListener): void {
+    this.#entityListeners.push(listener);
+  }
+
   close(): void {
     this.#closed = true;
     for (const watch of this.#watches) watch.cancel();
@@ -119,7 +128,7 @@ export class TopicConfigs {
       }
       const [entityType, entityName] = entityPath.split('/', 2);
       if (entityType === 'topics' && entityName !== undefined) await this.#read(entityName, true);
-      else this.#logger.debug({ entityPath }, 'config change of an entity this broker does not apply');
+      else if (entityType !== undefined && entityName !== undefined) for (const listener of this.#entityListeners) await listener(entityType, entityName);
       this.#lastNotification = sequence;
     }
     await this.#purgeExpired(children);

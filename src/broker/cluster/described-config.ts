@@ -2,8 +2,10 @@ import {
   brokerConfigDefinitions, brokerConfigSynonyms, configValueToString, type BrokerConfig, type ConfigDefinition, type ConfigType,
 } from '../config.ts';
 
-/** DescribeConfigs' ConfigSource values. Samsa's broker configs are static, so no DYNAMIC_BROKER_CONFIG (2, 3). */
-export const ConfigSource = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
+/** DescribeConfigs' ConfigSource values. */
+export const ConfigSource = {
+  TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, DYNAMIC_DEFAULT_BROKER_CONFIG: 3, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5,
+} as const;
 
 /** DescribeConfigs' ConfigType values (v3+). */
 export function configTypeCode(type: ConfigType): number {

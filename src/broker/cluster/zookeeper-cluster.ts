@@ -7,6 +7,7 @@ import { requestControlledShutdown } from './controlled-shutdown-client.ts';
 import { KafkaController } from './controller/kafka-controller.ts';
 import { ensurePersistentPaths, getOrCreateClusterId, registerBroker, type RegisteredBroker } from './broker-registration.ts';
 import { TopicConfigs } from './config-change-listener.ts';
+import { DynamicBrokerConfigs } from './dynamic-broker-configs.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { ZooKeeperMetadataStore } from './zookeeper-metadata-store.ts';
 import { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
@@ -22,6 +23,8 @@ export class ZooKeeperCluster {
   readonly clusterId: string;
   readonly cache: MetadataCache;
   readonly store: ZooKeeperMetadataStore;
+  /** Dynamic broker configs (KIP-226): this broker's and the cluster default, followed in ZooKeeper. */
+  readonly brokerConfigs: DynamicBrokerConfigs;
   readonly #config: BrokerConfig;
   readonly #logger: Logger;
   readonly #time: Time;
@@ -64,16 +67,21 @@ export class ZooKeeperCluster {
         time: options.time,
       });
       const configs = await TopicConfigs.start(client, logger, () => options.time.now());
+      const brokerConfigs = await DynamicBrokerConfigs.start(client, config.nodeId, configs, logger);
       const store = new ZooKeeperMetadataStore({ clusterId, client, cache, configs });
-      return new ZooKeeperCluster(client, clusterId, cache, store, config, logger, options.time);
+      return new ZooKeeperCluster(client, clusterId, cache, store, brokerConfigs, config, logger, options.time);
     } catch (error) {
       await client.close();
       throw error;
     }
   }
 
-  private constructor(client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, config: BrokerConfig, logger: Logger, time: Time) {
+  private constructor(
+    client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, brokerConfigs: DynamicBrokerConfigs,
+    config: BrokerConfig, logger: Logger, time: Time,
+  ) {
     this.client = client;
+    this.brokerConfigs = brokerConfigs;
     this.clusterId = clusterId;
     this.cache = cache;
     this.store = store;

@@ -3,11 +3,12 @@ import type { TopicConfigChangeListener, TopicConfigs } from './config-change-li
 import type { MetadataCache } from './metadata-cache.ts';
 import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
 import {
-  decodeTopicAssignment, encodeConfigChangeNotification, encodeEntityConfig, encodeTopicAssignment,
+  decodeTopicAssignment, encodeTopicAssignment,
 } from './zookeeper/zk-data.ts';
 import { ZkPaths } from './zookeeper/zk-paths.ts';
 import type { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
 import { BadVersionError, NodeExistsError, NoNodeError } from './zookeeper/zookeeper-errors.ts';
+import { writeEntityConfig } from './zookeeper/entity-config.ts';
 
 /**
  * The metadata store of a cluster broker. Reads come from the metadata cache (what the controller
@@ -68,7 +69,7 @@ export class ZooKeeperMetadataStore implements MetadataStore {
     }
     if (await this.#client.exists(ZkPaths.topic(topic.name)) !== null) throw topicExists(topic.name);
     // Configs first, as Kafka: the controller and the replicas read them once the assignment appears.
-    await this.#writeConfigs(topic.name, topic.configs);
+    await this.#writeConfigs(topic.name, topic.configs, false);
     try {
       await this.#client.create(ZkPaths.topic(topic.name), encodeTopicAssignment({ topicId: topic.topicId, partitions: assignment }));
     } catch (error) {
@@ -96,6 +97,9 @@ export class ZooKeeperMetadataStore implements MetadataStore {
       throw error;
     }
     const current = decodeTopicAssignment(name, znode.data);
+    if (current.addingReplicas.size > 0 || current.removingReplicas.size > 0) {
+      throw new KafkaError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `A partition reassignment is in progress for the topic '${name}'.`);
+    }
     if (current.partitions.size !== partitionCount - newAssignment.size) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic ${name} has ${current.partitions.size} partitions now, not ${partitionCount - newAssignment.size}.`);
     }
@@ -110,28 +114,15 @@ export class ZooKeeperMetadataStore implements MetadataStore {
   }
 
   async setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
-    await this.#writeConfigs(name, configs);
-    await this.#client.create(ZkPaths.configChangePrefix, encodeConfigChangeNotification(`topics/${name}`), 'persistent-sequential');
+    await this.#writeConfigs(name, configs, true);
   }
 
   async close(): Promise<void> {
     this.#configs.close();
   }
 
-  async #writeConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
-    const path = ZkPaths.configEntity('topics', name);
-    const data = encodeEntityConfig(configs);
-    try {
-      await this.#client.setData(path, data);
-    } catch (error) {
-      if (!(error instanceof NoNodeError)) throw error;
-      try {
-        await this.#client.create(path, data);
-      } catch (createError) {
-        if (!(createError instanceof NodeExistsError)) throw createError;
-        await this.#client.setData(path, data);
-      }
-    }
+  async #writeConfigs(name: string, configs: Readonly<Record<string, string>>, notify: boolean): Promise<void> {
+    await writeEntityConfig(this.#client, 'topics', name, configs, notify);
     this.#configs.set(name, configs);
   }
 }

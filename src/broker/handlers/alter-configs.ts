@@ -2,9 +2,9 @@ import { alterConfigsRequest, alterConfigsResponse } from '../../protocol/genera
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
-import { ConfigResourceType, checkBrokerResource, refuseBrokerAlteration } from './config-resource.ts';
+import { ConfigResourceType, checkBrokerResource, dynamicBrokerConfigs } from './config-resource.ts';
 
-/** AlterConfigs: replaces a topic's whole set of overrides with the one given (persisted). */
+/** AlterConfigs: replaces a topic's (or a broker's dynamic) whole set of overrides with the one given (persisted). */
 export const alterConfigsHandler = defineHandler({
   request: alterConfigsRequest,
   response: alterConfigsResponse,
@@ -16,7 +16,10 @@ export const alterConfigsHandler = defineHandler({
       try {
         if (resourceType === ConfigResourceType.BROKER) {
           checkBrokerResource(resourceName, context.broker.nodeId);
-          refuseBrokerAlteration();
+          const replacement = Object.fromEntries(configs.flatMap((c) => (c.value === null ? [] : [[c.name, c.value]])));
+          await dynamicBrokerConfigs(context.broker).alter(resourceName, replacement, request.validateOnly);
+          responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName });
+          continue;
         }
         if (resourceType !== ConfigResourceType.TOPIC) {
           throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);

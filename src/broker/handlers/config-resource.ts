@@ -1,4 +1,6 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import type { DynamicBrokerConfigs } from '../cluster/dynamic-broker-configs.ts';
 
 /** Kafka's ConfigResource.Type codes. */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -10,7 +12,11 @@ export function checkBrokerResource(resourceName: string, nodeId: number): void 
   }
 }
 
-/** Changing broker configs at run time (KIP-226) is not offered: the broker's config is read once at start. */
-export function refuseBrokerAlteration(): never {
-  throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker configs are static in Samsa; change server.properties and restart');
+/**
+ * The dynamic broker configs to change (KIP-226): a cluster's. A single node's broker config is read
+ * once at start, so it refuses: there is nothing a dynamic config would change without replication.
+ */
+export function dynamicBrokerConfigs(broker: BrokerContext): DynamicBrokerConfigs {
+  if (broker.brokerConfigs === undefined) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker configs are static in Samsa; change server.properties and restart');
+  return broker.brokerConfigs;
 }

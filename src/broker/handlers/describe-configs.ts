@@ -4,7 +4,8 @@ import type {
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/generated/describe-configs.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
-import { describeBrokerConfigs } from '../cluster/broker-settings.ts';
+import { describeBrokerConfigs, describeDefaultBrokerConfigs } from '../cluster/broker-settings.ts';
+import { DYNAMIC_BROKER_CONFIGS } from '../cluster/dynamic-broker-configs.ts';
 import { ConfigSource, type DescribedConfig } from '../cluster/described-config.ts';
 import { describeTopicConfigs } from '../cluster/topic-settings.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
@@ -45,8 +46,11 @@ function describe(resourceType: number, resourceName: string, context: RequestCo
       return describeTopicConfigs(broker.config, broker.topicAdmin.existing(resourceName).configs);
     case ConfigResourceType.BROKER:
       checkBrokerResource(resourceName, broker.nodeId);
-      // The empty name is the cluster-wide dynamic default, which Samsa's static configs never set.
-      return resourceName === '' ? [] : describeBrokerConfigs(broker.config);
+      // The empty name is the cluster-wide dynamic default (none on a single node, whose configs are static).
+      if (resourceName === '') return describeDefaultBrokerConfigs(broker.brokerConfigs?.overrides('') ?? {});
+      return describeBrokerConfigs(broker.config, undefined, broker.brokerConfigs === undefined ? undefined : {
+        keys: Object.keys(DYNAMIC_BROKER_CONFIGS), own: broker.brokerConfigs.overrides(resourceName), defaults: broker.brokerConfigs.overrides(''),
+      });
     default:
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
   }

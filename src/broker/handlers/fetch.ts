@@ -238,7 +238,10 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  */
 function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchPass {
   const { broker, apiVersion } = context;
-  const fromFollower = fetcher !== undefined || (fetcherOf(request, apiVersion) !== undefined);
+  const follower = fetcher ?? fetcherOf(request, apiVersion);
+  const fromFollower = follower !== undefined;
+  const leaderQuota = follower === undefined ? undefined : broker.replicaManager.options.leaderQuota;
+  const nowMs = broker.time.now();
   const client = clientMetadataOf(request, context, fromFollower);
   const leaders = new Set<number>();
   const byTopicId = apiVersion >= FIRST_TOPIC_ID_VERSION;
@@ -278,8 +281,14 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
           continue;
         }
         keys.push(partition.key);
-        const maxBytes = Math.min(requested.partitionMaxBytes, remaining);
-        const read = yield { partition, fetchOffset, maxBytes, minOneBatch: bytes === 0, upToLogEnd: fromFollower };
+        // leader.replication.throttled.rate (Kafka's shouldLeaderThrottle): while it is exceeded, an
+        // out-of-sync replica of a throttled partition is answered with no records; all bytes sent
+        // for throttled partitions count towards the rate.
+        const throttled = leaderQuota !== undefined && leaderQuota.isThrottled(partition.topic, index);
+        const held = throttled && !partition.isr.includes(follower!.replicaId) && leaderQuota.isQuotaExceeded(nowMs);
+        const maxBytes = held ? 0 : Math.min(requested.partitionMaxBytes, remaining);
+        const read = yield { partition, fetchOffset, maxBytes, minOneBatch: !held && bytes === 0, upToLogEnd: fromFollower };
+        if (throttled) leaderQuota.record(read.records.length, nowMs);
         let highWatermark = read.highWatermark;
         if (fetcher !== undefined) {
           broker.replicaManager.updateFollowerFetchState(partition, fetcher.replicaId, {

@@ -23,6 +23,8 @@ export class PartitionFetchState {
   lastFetchedEpoch: number;
   /** A failed fetch or append delays the partition until then (replica.fetch.backoff.ms); 0 = not delayed. */
   delayedUntilMs = 0;
+  /** The leader's high watermark in its last answer; -1 before one. */
+  leaderHighWatermark = -1;
 
   constructor(log: FollowerPartitionAccess, currentLeaderEpoch: number) {
     this.topic = log.topic;
@@ -42,6 +44,11 @@ export class PartitionFetchState {
 
   isFetchable(nowMs: number): boolean {
     return this.delayedUntilMs <= nowMs;
+  }
+
+  /** Caught up with the leader's high watermark (Kafka's isReplicaInSync): a replication throttle never holds it back. */
+  get isReplicaInSync(): boolean {
+    return this.leaderHighWatermark >= 0 && this.fetchOffset >= this.leaderHighWatermark;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Time } from '../time.ts';
 import { fetcherIdFor, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
 import { ReplicaFetcher, type FrameMemory, type ReplicaFetcherSettings } from './replica-fetcher.ts';
+import type { ReplicationQuota } from './replication-quota.ts';
 
 export type { FollowerPartitionAccess } from './replica-fetch-state.ts';
 
@@ -19,6 +20,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly endpoint: (brokerId: number) => { host: string; port: number } | undefined;
   /** Memory the fetchers read the leaders' answers into (the broker's ReadBufferPool). */
   readonly frameMemory?: FrameMemory;
+  /** See ReplicaFetcherOptions.followerQuota. */
+  readonly followerQuota?: ReplicationQuota | undefined;
   /** See ReplicaFetcherOptions.onPartitionUpdated. */
   readonly onPartitionUpdated?: (topic: string, partition: number) => void;
 }
@@ -131,10 +134,10 @@ export class ReplicaFetcherManager {
     const fetcherKey = fetcherKeyOf(leaderId, fetcherId);
     const current = this.#fetchers.get(fetcherKey);
     if (current !== undefined && current.endpoint.host === endpoint.host && current.endpoint.port === endpoint.port) return current;
-    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, onPartitionUpdated } = this.#options;
+    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated } = this.#options;
     const fetcher = new ReplicaFetcher({
       brokerId, brokerEpoch, sourceBrokerId: leaderId, fetcherId, endpoint: { host: endpoint.host, port: endpoint.port },
-      settings: this.#settings, logger, time, partitions, frameMemory, onPartitionUpdated,
+      settings: this.#settings, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated,
     });
     this.#fetchers.set(fetcherKey, fetcher);
     if (current !== undefined) {

@@ -10,6 +10,7 @@ import type { Time, Timer } from '../time.ts';
 import { FetchSessionHandler } from './fetch-session-handler.ts';
 import { LAST_NAME_VERSION, ReplicaFetch, replicaFetchPartitions, replicaFetchRequest, withReplica, type ReplicaFetcherSettings } from './replica-fetch-request.ts';
 import { divergenceTruncationOffset, PartitionFetchState, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
+import type { ReplicationQuota } from './replication-quota.ts';
 
 export type { ReplicaFetcherSettings } from './replica-fetch-request.ts';
 
@@ -28,6 +29,8 @@ export interface ReplicaFetcherOptions {
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
   /** Pooled memory for the leader's answers, taken back once their records are in the logs. */
   readonly frameMemory?: FrameMemory;
+  /** follower.replication.throttled.rate over the topics' follower.replication.throttled.replicas. */
+  readonly followerQuota?: ReplicationQuota | undefined;
   /**
    * Told after an answer was applied to a partition (its high watermark may have moved): consumer
    * fetches waiting on this follower (KIP-392) may be satisfied now (Kafka's completeDelayedFetchRequests).
@@ -132,9 +135,12 @@ export class ReplicaFetcher {
   async #run(): Promise<void> {
     while (this.#running) {
       const now = this.#options.time.now();
-      const fetchable = [...this.#states.values()].filter((s) => s.isFetchable(now));
+      const ready = [...this.#states.values()].filter((s) => s.isFetchable(now));
+      // follower.replication.throttled.rate: out-of-sync throttled partitions sit out while the rate is over (Kafka's shouldFollowerThrottle).
+      const quota = this.#options.followerQuota;
+      const fetchable = quota?.isQuotaExceeded(now) === true ? ready.filter((s) => s.isReplicaInSync || !quota.isThrottled(s.topic, s.partition)) : ready;
       if (fetchable.length === 0) {
-        await this.#sleep(this.#nextDelayEndMs(now));
+        await this.#sleep(ready.length > 0 ? quota!.throttleTimeMs(now) : this.#nextDelayEndMs(now));
         continue;
       }
       try {
@@ -187,6 +193,7 @@ export class ReplicaFetcher {
       this.#delay(fetchable);
       return;
     }
+    let throttledBytes = 0;
     for (const topicResponse of response.responses) {
       const topic = topicOf(topicResponse);
       if (topic === undefined) continue;
@@ -195,8 +202,10 @@ export class ReplicaFetcher {
         // Removed, re-added in another epoch or moved since the fetch went out: the answer is stale.
         if (asked === undefined || this.#states.get(asked.state.key) !== asked.state || asked.state.fetchOffset !== asked.fetchOffset) continue;
         await this.#onPartitionData(connection, asked.state, data);
+        if (this.#options.followerQuota?.isThrottled(topic, data.partitionIndex) === true) throttledBytes += data.records?.length ?? 0;
       }
     }
+    this.#options.followerQuota?.record(throttledBytes, this.#options.time.now());
     this.#releaseAnswer(response.responses);
   }
 
@@ -261,6 +270,7 @@ export class ReplicaFetcher {
     }
     try {
       if (data.records !== null && data.records.length > 0) log.appendAsFollower(data.records);
+      state.leaderHighWatermark = Number(data.highWatermark);
       log.updateHighWatermark(Number(data.highWatermark));
       const leaderLogStartOffset = Number(data.logStartOffset ?? -1n);
       if (leaderLogStartOffset >= 0) log.maybeIncrementLogStartOffset(leaderLogStartOffset);

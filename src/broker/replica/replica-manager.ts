@@ -14,6 +14,7 @@ import type { RetentionTarget } from '../../storage/log-retention.ts';
 import type { CleanerLogEntry } from '../../storage/cleaner/log-cleaner.ts';
 import type { ClientMetadata, ReplicaSelector } from './replica-selector.ts';
 import { findPreferredReadReplica } from './preferred-read-replica.ts';
+import type { ReplicationQuota } from './replication-quota.ts';
 
 export type { PartitionSettings } from './partition.ts';
 
@@ -42,6 +43,8 @@ export interface ReplicaManagerOptions {
   readonly brokerEpoch?: () => bigint;
   readonly fetchers?: FollowerFetchers;
   readonly leaders?: LeaderLookup;
+  /** leader.replication.throttled.rate over the topics' leader.replication.throttled.replicas; absent on a single node. */
+  readonly leaderQuota?: ReplicationQuota | undefined;
   /** replica.selector.class: picks the replica a consumer should read from (KIP-392); unset, the leader. */
   readonly replicaSelector?: ReplicaSelector;
   readonly logger?: Logger;
