@@ -227,3 +227,49 @@ test('after a preferred leader\'s broker restarts, the automatic rebalance gives
   const back = await cluster.waitForPartition(topic, 0, (p) => p.leaderId === preferred, `broker ${preferred} leading again`);
   assert.deepEqual([...back.isr].sort(), [preferred, other].sort());
 });
+
+test('a topic deleted while one of its brokers is down is deleted there too once it returns', { timeout: 180_000 }, async () => {
+  const topic = 'deleted-while-down';
+  const { controllerId } = await cluster.waitForBrokers(cluster.ids);
+  const down = [1, 2, 3, 4].find((id) => id !== controllerId)!;
+  const other = [1, 2, 3, 4].find((id) => id !== controllerId && id !== down)!;
+  await cluster.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas: [down, other] }] });
+  assert.ok(partitionDirExists(down, topic, 0));
+  await cluster.kill(down);
+  await cluster.waitForBrokers(cluster.runningIds);
+  const admin = cluster.admin('deleter');
+  try {
+    await admin.deleteTopics([topic]);
+    await waitFor(async () => !(await admin.listTopics()).includes(topic) || undefined, CLUSTER_WAIT_MS, { what: 'the topic gone from the metadata' });
+  } finally {
+    await admin.close();
+  }
+  await waitFor(() => !partitionDirExists(other, topic, 0) || undefined, CLUSTER_WAIT_MS, { what: `the live replica on broker ${other} deleted` });
+  assert.ok(partitionDirExists(down, topic, 0), 'the dead broker still holds its replica');
+  await cluster.start(down);
+  await cluster.waitForBrokers(cluster.ids);
+  await waitFor(() => !partitionDirExists(down, topic, 0) || undefined, CLUSTER_WAIT_MS, { what: `broker ${down} to delete its replica on return` });
+});
+
+test('decommission: everything moves off broker 4, which then stops, and no partition is left under-replicated', { timeout: 240_000 }, async () => {
+  const leaving = 4;
+  const admin = cluster.admin('decommission');
+  try {
+    const topics = await admin.describeTopics(await admin.listTopics({ includeInternal: true }));
+    const remaining = cluster.ids.filter((id) => id !== leaving);
+    const moves = topics.flatMap((t) => t.partitions.filter((p) => p.replicas.includes(leaving)).map((p) => {
+      const spare = remaining.find((id) => !p.replicas.includes(id))!;
+      return { topic: t.name, partition: p.partition, replicas: p.replicas.map((id) => (id === leaving ? spare : id)) };
+    }));
+    assert.ok(moves.length > 0, 'broker 4 holds replicas to move');
+    for (const [topic, list] of Map.groupBy(moves, (m) => m.topic)) await reassign(topic, list.map(({ partition, replicas }) => ({ partition, replicas })));
+    for (const m of moves) await cluster.waitForIsr(m.topic, m.partition, m.replicas);
+    await cluster.stop(leaving);
+    await cluster.waitForBrokers(remaining);
+    const after = await admin.describeTopics(await admin.listTopics({ includeInternal: true }));
+    const underReplicated = after.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length || p.replicas.includes(leaving)).map((p) => `${t.name}-${p.partition}`));
+    assert.deepEqual(underReplicated, []);
+  } finally {
+    await admin.close();
+  }
+});
