@@ -251,6 +251,21 @@ test('a topic deleted while one of its brokers is down is deleted there too once
   await waitFor(() => !partitionDirExists(down, topic, 0) || undefined, CLUSTER_WAIT_MS, { what: `broker ${down} to delete its replica on return` });
 });
 
+test('a replica removed while its broker is down is deleted as a stray when the broker returns', { timeout: 180_000 }, async () => {
+  const topic = 'stray';
+  const { controllerId } = await cluster.waitForBrokers(cluster.ids);
+  const [down, stays, joins] = [1, 2, 3, 4].filter((id) => id !== controllerId) as [number, number, number];
+  await cluster.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas: [down, stays] }] });
+  await cluster.kill(down);
+  await cluster.waitForLeader(topic, 0, { not: down });
+  await reassign(topic, [{ partition: 0, replicas: [stays, joins] }]);
+  await cluster.waitForPartition(topic, 0, (p) => p.replicas.join(',') === `${stays},${joins}` && p.isr.length === 2, 'moved without the dead broker');
+  assert.ok(partitionDirExists(down, topic, 0), 'the dead broker still holds its replica');
+  await cluster.start(down);
+  await cluster.waitForBrokers(cluster.ids);
+  await waitFor(() => !partitionDirExists(down, topic, 0) || undefined, CLUSTER_WAIT_MS, { what: `broker ${down} to delete its stray replica` });
+});
+
 test('decommission: everything moves off broker 4, which then stops, and no partition is left under-replicated', { timeout: 240_000 }, async () => {
   const leaving = 4;
   const admin = cluster.admin('decommission');

@@ -222,7 +222,7 @@ function toCachedBroker(broker: UpdateMetadataRequest['liveBrokers'][number]): C
 }
 
 /** The request's partition states with their topic, whichever version's layout it has. */
-function* partitionStates(request: UpdateMetadataRequest): Iterable<{ topic: string; topicId: string | undefined; state: UpdateMetadataRequestUpdateMetadataPartitionState }> {
+export function* partitionStates(request: UpdateMetadataRequest): Iterable<{ topic: string; topicId: string | undefined; state: UpdateMetadataRequestUpdateMetadataPartitionState }> {
   for (const state of request.ungroupedPartitionStates ?? []) yield { topic: state.topicName ?? '', topicId: undefined, state };
   for (const topicState of request.topicStates ?? []) {
     const topicId = topicState.topicId === undefined || topicState.topicId === ZERO_UUID ? undefined : topicState.topicId;

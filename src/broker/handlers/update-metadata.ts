@@ -1,5 +1,7 @@
 import { updateMetadataRequest, updateMetadataResponse } from '../../protocol/generated/update-metadata.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { partitionStates } from '../cluster/metadata-cache.ts';
+import { deleteStrayReplicas } from '../replica/replica-state-changes.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -7,7 +9,8 @@ import { defineHandler } from './handler.ts';
  * and ISRs, which Metadata, DescribeCluster and FindCoordinator answer from (Kafka's
  * handleUpdateMetadataRequest). A request meant for an earlier life of this broker (an older broker
  * epoch) is STALE_BROKER_EPOCH; one from a deposed controller STALE_CONTROLLER_EPOCH. Partitions of
- * deleted topics leave the cache, and the group coordinator forgets their committed offsets.
+ * deleted topics leave the cache, and the group coordinator forgets their committed offsets. Logs
+ * of partitions whose replicas no longer include this broker are strays, and are deleted.
  */
 export const updateMetadataHandler = defineHandler({
   request: updateMetadataRequest,
@@ -30,6 +33,7 @@ export const updateMetadataHandler = defineHandler({
       return { errorCode };
     }
     if (deleted.length > 0) await broker.groupCoordinator.onPartitionsDeleted(deleted);
+    await deleteStrayReplicas(broker.replicaManager, [...partitionStates(request)].map(({ topic, state }) => ({ topic, partition: state.partitionIndex, replicas: state.replicas })));
     return { errorCode: ErrorCode.NONE };
   },
 });

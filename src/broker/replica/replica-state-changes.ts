@@ -200,3 +200,24 @@ function notify(manager: ReplicaManager, change: LeadershipChange): void {
     }
   }
 }
+
+/**
+ * Stray replicas: logs left behind by a replica removed from its partition (a reassignment, a
+ * decommission) while this broker was down, so that no StopReplica reached it. The controller's
+ * UpdateMetadata names every partition's replicas; a log this broker holds for a partition whose
+ * replicas leave it out, and that no LeaderAndIsr has opened here, is deleted, as KRaft brokers
+ * do (ZooKeeper-mode Kafka left such logs on disk for good). Answers the partitions deleted.
+ */
+export async function deleteStrayReplicas(manager: ReplicaManager, partitions: Iterable<{ topic: string; partition: number; replicas: readonly number[] }>): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const { topic, partition, replicas } of partitions) {
+    const key = `${topic}-${partition}`;
+    if (replicas.length === 0 || replicas.includes(manager.brokerId) || manager.partitions.has(key)) continue;
+    const log = manager.logManager.getLog(topic, partition);
+    if (log === undefined || log.isOffline) continue;
+    await manager.logManager.deleteLog(topic, partition);
+    deleted.push(key);
+  }
+  if (deleted.length > 0) manager.options.logger?.info({ partitions: deleted }, 'deleted stray replicas: this broker is no longer among their replicas');
+  return deleted;
+}
