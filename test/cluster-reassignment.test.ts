@@ -266,6 +266,39 @@ test('a replica removed while its broker is down is deleted as a stray when the 
   await waitFor(() => !partitionDirExists(down, topic, 0) || undefined, CLUSTER_WAIT_MS, { what: `broker ${down} to delete its stray replica` });
 });
 
+test('ElectLeaders UNCLEAN brings back a partition whose only in-sync replica is dead; a second asks for nothing', { timeout: 180_000 }, async () => {
+  const topic = 'unclean';
+  const { controllerId } = await cluster.waitForBrokers(cluster.ids);
+  const [last, stale] = [1, 2, 3, 4].filter((id) => id !== controllerId) as [number, number];
+  await cluster.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas: [last, stale] }] });
+  await cluster.kill(stale);
+  await cluster.waitForPartition(topic, 0, (p) => p.isr.join(',') === String(last), `ISR ${last} alone`, { among: cluster.runningIds });
+  await cluster.kill(last);
+  await cluster.start(stale);
+  await cluster.waitForBrokers(cluster.runningIds);
+  await cluster.waitForPartition(topic, 0, (p) => p.leaderId === -1, 'offline: its one in-sync replica is dead');
+  const elect = async (electionType: number, partitions: number[]) => {
+    const controller = (await cluster.describeCluster(stale)).controllerId;
+    const client = await KafkaApiClient.open('127.0.0.1', cluster.broker(controller).port);
+    try {
+      const answer = await client.call(Api.electLeaders, 2, { electionType, topicPartitions: [{ topic, partitions }], timeoutMs: 30_000 });
+      assert.equal(answer.errorCode, ErrorCode.NONE);
+      return answer.replicaElectionResults[0]!.partitionResult;
+    } finally {
+      client.close();
+    }
+  };
+  const [elected, unknown] = await elect(1, [0, 7]);
+  assert.equal(elected!.errorCode, ErrorCode.NONE, elected!.errorMessage ?? '');
+  assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const led = await cluster.waitForPartition(topic, 0, (p) => p.leaderId === stale, `broker ${stale} leading`);
+  assert.deepEqual(led.isr, [stale]);
+  const [again] = await elect(1, [0]);
+  assert.equal(again!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+  await cluster.start(last);
+  await cluster.waitForBrokers(cluster.ids);
+});
+
 test('decommission: everything moves off broker 4, which then stops, and no partition is left under-replicated', { timeout: 240_000 }, async () => {
   const leaving = 4;
   const admin = cluster.admin('decommission');
