@@ -66,6 +66,37 @@ test('generate, execute and verify --wait move a topic off a broker, and every r
   assert.equal((await runCliOk(['reassign-partitions', ...b, '--list'])).stdout, 'No partition reassignments found.\n');
 });
 
+test('--throttle sets the replication throttles as Kafka\'s tool does, and --verify clears them once all is done', { timeout: 60_000 }, async () => {
+  const b = ['--bootstrap-server', cluster.bootstrap];
+  await cluster.createTopic({ topic: 'throttled', replicaAssignment: [{ partition: 0, replicas: [1, 2] }, { partition: 1, replicas: [2, 1] }] });
+  const plan = await file('throttled.json', { version: 1, partitions: [{ topic: 'throttled', partition: 0, replicas: [2, 3] }, { topic: 'throttled', partition: 1, replicas: [3, 2] }] });
+  // A rate no copy of this size reaches: the configs are what is checked, not the pace.
+  const executed = await runCliOk(['reassign-partitions', ...b, '--execute', '--reassignment-json-file', plan, '--throttle', '100000000']);
+  assert.match(executed.stdout, /\nWarning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed\.\n/);
+  assert.match(executed.stdout, /\nThe inter-broker throttle limit was set to 100000000 B\/s\nSuccessfully started partition reassignments for throttled-0,throttled-1\n$/);
+  const admin = cluster.admin();
+  try {
+    const throttles = async () => ({
+      topic: Object.fromEntries((await admin.describeConfigs([{ type: 'topic', name: 'throttled', keys: ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'] }]))[0]!
+        .configs.map((c) => [c.name, c.value])),
+      brokers: await Promise.all([1, 2, 3].map(async (id) => (await admin.describeConfigs([{ type: 'broker', name: String(id), keys: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'] }]))[0]!
+        .configs.filter((c) => c.source === 2).map((c) => `${id}:${c.name}=${c.value}`).sort())),
+    });
+    // Leaders throttle where the data is (brokers 1 and 2), followers where it goes (3); every broker of the moves is capped.
+    assert.deepEqual(await throttles(), {
+      topic: { 'leader.replication.throttled.replicas': '0:1,0:2,1:1,1:2', 'follower.replication.throttled.replicas': '0:3,1:3' },
+      brokers: [1, 2, 3].map((id) => [`${id}:follower.replication.throttled.rate=100000000`, `${id}:leader.replication.throttled.rate=100000000`]),
+    });
+    const verified = await runCliOk(['reassign-partitions', ...b, '--verify', '--wait', '--reassignment-json-file', plan], { timeoutMs: 60_000 });
+    assert.match(verified.stdout, /\nClearing broker-level throttles on brokers 1,2,3\nClearing topic-level throttles on topic throttled\n$/);
+    assert.deepEqual(await throttles(), {
+      topic: { 'leader.replication.throttled.replicas': '', 'follower.replication.throttled.replicas': '' }, brokers: [[], [], []],
+    });
+  } finally {
+    await admin.close();
+  }
+});
+
 test('what cannot be done is refused with Kafka\'s message and exit code 1, before anything changes', { timeout: 60_000 }, async () => {
   const b = ['--bootstrap-server', cluster.bootstrap];
   const failure = async (args: string[], message: string) => {
