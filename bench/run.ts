@@ -29,6 +29,11 @@
  * Then the cluster section (bench/cluster.ts: three broker processes on ZooKeeper; RF=3 acks=all
  * against RF=1 acks=1, end-to-end latency, failover time, 3,000 partitions): --skip-cluster leaves it
  * out, --cluster-only runs nothing else; its sizes take --cluster-* flags (see bench/cluster.ts).
+ *
+ * Then the reassignment section (bench/reassignment.ts: a 1 GiB partition moved to a fourth broker
+ * and back, and a steady acks=all producer's throughput and latency before and during each move):
+ * --skip-reassignment leaves it out, --reassignment-only runs nothing else; its sizes take
+ * --reassignment-* flags (see bench/reassignment.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +49,7 @@ import { clientsBenchArgs, clientsOptions, printClientsTable, runClientsBench, w
 import { eventLoopBenchArgs, eventLoopOptions, printEventLoopTable, runEventLoopBench, writeEventLoopResults } from './event-loop.ts';
 import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
+import { printReassignmentTable, reassignmentBenchArgs, reassignmentOptions, runReassignmentBench, writeReassignmentResults } from './reassignment.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -75,14 +81,18 @@ async function main(): Promise<void> {
       'event-loop-only': { type: 'boolean', default: false },
       'skip-cluster': { type: 'boolean', default: false },
       'cluster-only': { type: 'boolean', default: false },
+      'skip-reassignment': { type: 'boolean', default: false },
+      'reassignment-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
       ...eventLoopBenchArgs,
       ...clusterBenchArgs,
+      ...reassignmentBenchArgs,
     },
   });
-  const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only'];
+  const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only']
+    || values['reassignment-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -118,6 +128,13 @@ async function main(): Promise<void> {
     const results = await runClusterBench(options);
     printClusterTable(results, options);
     await writeClusterResults(options, results);
+  }
+  if (!values['skip-reassignment'] && (!only || values['reassignment-only'])) {
+    const options = reassignmentOptions(values, values.quick);
+    console.log('\nReassignment (bench/reassignment.ts):');
+    const results = await runReassignmentBench(options);
+    printReassignmentTable(results, options);
+    await writeReassignmentResults(options, results);
   }
 }
 
