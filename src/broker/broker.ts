@@ -30,7 +30,7 @@ import { handOverLeaderships } from './replica/leadership-handover.ts';
 import { FetchManager } from './replica/fetch-manager.ts';
 import { FetchSessionCache, MIN_SESSION_EVICTION_MS } from './replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
-import { replicationThrottles } from './cluster/replication-throttles.ts';
+import { replicaAlterLogDirsThrottle, replicationThrottles } from './cluster/replication-throttles.ts';
 import { replicaSelectorFor } from './replica/replica-selector.ts';
 import { alterPartitionRequestForVersion } from './replica/alter-partition-manager.ts';
 import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
@@ -169,6 +169,8 @@ async function startWithMetadata(
     brokerId: config.nodeId,
     replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
     replicaSelector: replicaSelectorFor(config.replicaSelectorClass),
+    alterLogDirsQuota: replicaAlterLogDirsThrottle(config, zooKeeper?.brokerConfigs),
+    readBuffers,
     settingsFor: (topic) => partitionSettings(config, zooKeeper?.store.cachedTopicConfigs(topic) ?? metadata.topic(topic)?.configs ?? {}),
     logger,
     ...(zooKeeper === undefined ? {} : {

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT } from './checkpoint-file.ts';
-import { ErrorCode } from '../protocol/errors.ts';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT } from './checkpoint-file.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
-import { ensureMetaProperties } from './meta-properties.ts';
 import { OffsetCheckpoints } from './offset-checkpoints.ts';
 import { syncDirectory } from './file-io.ts';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.ts';
@@ -15,12 +13,14 @@ import { pageCacheWindowBytes, recentAppendWindow, type RecentAppendWindow } fro
 import { LogTailCache, tailCacheBytesFor } from './log-tail.ts';
 import { schedulePeriodic, timerScheduler } from './scheduler.ts';
 import type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
+import { CLEAN_SHUTDOWN_FILE, DELETE_SUFFIX, logDirName as key, suffixedLogDirName } from './log-dir-names.ts';
+import { scanLogDir } from './log-dir-scan.ts';
+import { FutureLogs, type FoundFutureLog, type LogEntry, type OpenLogOptions } from './future-logs.ts';
+import { describeLogDirs } from './log-dirs-info.ts';
 
 export type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
+export { CLEAN_SHUTDOWN_FILE, parseTopicPartition } from './log-dir-names.ts';
 
-const DELETE_SUFFIX = '-delete';
-/** Kafka's marker of a clean shutdown: its presence lets the next start skip log recovery. */
-export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 
 /**
  * Owns the log dirs and the partition logs in them. Each log dir holds `meta.properties` and one
@@ -41,7 +41,11 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
  */
 export class LogManager {
   readonly logDirs: readonly string[];
-  private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
+  private readonly logs = new Map<string, LogEntry>();
+  /** The logs AlterReplicaLogDirs is filling in other log dirs (future-logs.ts). */
+  private readonly futures: FutureLogs;
+  /** Where AlterReplicaLogDirs asked a partition not hosted yet to go, by `<topic>-<partition>` (Kafka's preferredLogDirs). */
+  private readonly preferredLogDirs = new Map<string, string>();
   private readonly options: LogManagerOptions;
   private readonly pendingDeletes = new Set<Promise<void>>();
   private readonly offline = new Set<string>();
@@ -60,6 +64,14 @@ export class LogManager {
     this.fileHandles = new FileHandlePool({ maxOpen: options.maxOpenFiles, io: options.fileIo });
     this.recentAppendWindow = options.recentAppendWindow ?? recentAppendWindow(pageCacheWindowBytes(os.totalmem()));
     this.tailCache = options.readBuffers === undefined ? undefined : new LogTailCache(options.readBuffers, tailCacheBytesFor(os.totalmem()));
+    this.futures = new FutureLogs({
+      current: this.logs,
+      openLog: (open, future) => this.openLog(open, future),
+      checkpointNow: (logDir) => { for (const name of this.checkpointNames) this.checkpoints.writer(logDir, name).flushSync(true); },
+      markLogDirOffline: (logDir, error) => this.markLogDirOffline(logDir, error),
+      removeInBackground: (dir) => this.removeInBackground(dir),
+      uuid: () => (this.options.randomUUID ?? randomUUID)(),
+    });
   }
 
   /** Log dirs taken offline by an I/O error since start; they come back with a restart, as in Kafka. */
@@ -80,32 +92,13 @@ export class LogManager {
   markLogDirOffline(logDir: string, error: Error): void {
     if (this.offline.has(logDir)) return;
     this.offline.add(logDir);
-    for (const entry of this.logs.values()) if (entry.logDir === logDir) entry.log.markOffline();
+    for (const entry of this.entries()) if (entry.logDir === logDir) entry.log.markOffline();
     this.options.onLogDirFailure?.(logDir, error);
   }
 
-  /** DescribeLogDirs: every log dir with its space and the size of each partition in it. */
+  /** DescribeLogDirs: every log dir with its space and the size of each partition in it, future logs too. */
   logDirsInfo(): LogDirInfo[] {
-    return this.logDirs.map((logDir) => {
-      if (this.offline.has(logDir)) {
-        return { logDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1, usableBytes: -1, partitions: [] };
-      }
-      let totalBytes = -1;
-      let usableBytes = -1;
-      try {
-        const stats = fs.statfsSync(logDir);
-        totalBytes = stats.blocks * stats.bsize;
-        usableBytes = stats.bavail * stats.bsize;
-      } catch {
-        // Sizes unknown: reported as -1, as Kafka does when it cannot read them.
-      }
-      const partitions = [];
-      for (const { log, logDir: dir } of this.logs.values()) {
-        if (dir !== logDir || log.isClosed) continue;
-        partitions.push({ topic: log.topic, partition: log.partition, sizeInBytes: log.size, offsetLag: 0, isFutureKey: false });
-      }
-      return { logDir, errorCode: ErrorCode.NONE, totalBytes, usableBytes, partitions };
-    });
+    return describeLogDirs(this.logDirs, this.offline, this.logs.values(), this.futures.entries());
   }
 
   /**
@@ -139,17 +132,20 @@ export class LogManager {
     if (options.logDirs.length === 0) throw new StorageError('log.dirs is empty');
     const manager = new LogManager(options);
     try {
+      const futures: FoundFutureLog[] = [];
+      const deleting = new Set<string>();
       for (const logDir of manager.logDirs) {
         try {
-          manager.loadLogDir(logDir);
+          manager.loadLogDir(logDir, futures, deleting);
         } catch (error) {
           // A dir that cannot be read starts offline, as in Kafka; the broker needs one that works.
           if (!(error instanceof FileIoError) || manager.offline.size + 1 === manager.logDirs.length) throw error;
           manager.markLogDirOffline(logDir, error);
         }
       }
+      manager.futures.load(futures.filter(({ logDir }) => !manager.offline.has(logDir)), deleting);
     } catch (error) {
-      for (const { log } of manager.logs.values()) log.close();
+      for (const { log } of manager.entries()) log.close();
       throw error;
     }
     return manager;
@@ -157,6 +153,41 @@ export class LogManager {
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(key(topic, partition))?.log;
+  }
+
+  /** The log dir holding the current log of topic-partition. */
+  logDirOf(topic: string, partition: number): string | undefined {
+    return this.logs.get(key(topic, partition))?.logDir;
+  }
+
+  isLogDirOnline(logDir: string): boolean {
+    return this.logDirs.includes(logDir) && !this.offline.has(logDir);
+  }
+
+  /** AlterReplicaLogDirs for a partition not hosted here yet: its log is created in `logDir` when it is (Kafka's maybeUpdatePreferredLogDir). */
+  maybeUpdatePreferredLogDir(topic: string, partition: number, logDir: string): void {
+    if (this.logDirs.includes(logDir)) this.preferredLogDirs.set(key(topic, partition), logDir);
+  }
+
+  /** The future log of topic-partition and its dir, while it is moving (future-logs.ts). */
+  getFutureLog(topic: string, partition: number): LogEntry | undefined {
+    return this.futures.get(topic, partition);
+  }
+
+  /** An empty future log of topic-partition in another online `logDir`, or the one there already. */
+  getOrCreateFutureLog(topic: string, partition: number, logDir: string): PartitionLog {
+    if (!this.isLogDirOnline(logDir)) throw new StorageError(`log dir ${logDir} is offline`);
+    return this.futures.create(topic, partition, logDir);
+  }
+
+  /** Swaps in the future log of topic-partition once it holds what the current one does; returns the new current log. */
+  replaceCurrentWithFutureLog(topic: string, partition: number): PartitionLog {
+    return this.futures.replaceCurrent(topic, partition);
+  }
+
+  /** Drops the future log of topic-partition (the move is cancelled); settles once its files are gone. */
+  deleteFutureLog(topic: string, partition: number): Promise<void> {
+    return this.futures.delete(topic, partition);
   }
 
   /** Every open log, e.g. for the broker's periodic flush.ms check. */
@@ -174,7 +205,7 @@ export class LogManager {
     return this.createLog(topic, partition, config);
   }
 
-  /** Creates the log on the log dir holding the fewest partitions. */
+  /** Creates the log on the log dir AlterReplicaLogDirs named for it, else on the one holding the fewest partitions. */
   createLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): PartitionLog {
     if (!/^[a-zA-Z0-9._-]+$/.test(topic) || !Number.isInteger(partition) || partition < 0) {
       throw new StorageError(`invalid topic-partition ${topic}-${partition}`);
@@ -184,8 +215,12 @@ export class LogManager {
     for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
     const online = this.logDirs.filter((dir) => !this.offline.has(dir));
     if (online.length === 0) throw new StorageError(`no log dir is online for ${topic}-${partition}`);
-    const logDir = online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
-    const log = PartitionLog.open({ ...this.logOptions(logDir), dir: path.join(logDir, key(topic, partition)), topic, partition, config });
+    const preferred = this.preferredLogDirs.get(key(topic, partition));
+    this.preferredLogDirs.delete(key(topic, partition));
+    const logDir = preferred !== undefined && online.includes(preferred)
+      ? preferred
+      : online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
+    const log = this.openLog({ logDir, dir: path.join(logDir, key(topic, partition)), topic, partition, config }, false);
     this.logs.set(key(topic, partition), { log, logDir });
     return log;
   }
@@ -195,26 +230,29 @@ export class LogManager {
    * name can be created; the returned promise settles when the files are gone.
    */
   deleteLog(topic: string, partition: number): Promise<void> {
-    const entry = this.logs.get(key(topic, partition));
-    if (entry === undefined) return Promise.resolve();
-    this.logs.delete(key(topic, partition));
-    this.checkpointedHighWatermarks.delete(key(topic, partition));
-    entry.log.close();
+    let removals: Promise<void>[];
     try {
+      // The future first: a crash in between must not leave a future without the log it copies.
+      removals = [this.futures.delete(topic, partition)];
+      const entry = this.logs.get(key(topic, partition));
+      if (entry === undefined) return removals[0]!;
+      this.logs.delete(key(topic, partition));
+      this.checkpointedHighWatermarks.delete(key(topic, partition));
+      entry.log.close();
       // A stale entry would give a re-created log of the same name the old start offset, or a
       // recovery point that skips checking its unflushed tail, or a high watermark it never had.
       for (const name of this.checkpointNames) this.checkpoints.writer(entry.logDir, name).flushSync(true);
+      const doomed = path.join(entry.logDir, suffixedLogDirName(topic, partition, (this.options.randomUUID ?? randomUUID)(), DELETE_SUFFIX));
+      try {
+        fs.renameSync(entry.log.dir, doomed);
+      } catch (cause) {
+        throw ioError('rename for delete', entry.log.dir, cause);
+      }
+      removals.push(this.removeInBackground(doomed));
     } catch (error) {
       return Promise.reject(error);
     }
-    const uuid = (this.options.randomUUID ?? randomUUID)().replaceAll('-', '');
-    const doomed = path.join(entry.logDir, `${key(topic, partition)}.${uuid}${DELETE_SUFFIX}`);
-    try {
-      fs.renameSync(entry.log.dir, doomed);
-    } catch (cause) {
-      return Promise.reject(ioError('rename for delete', entry.log.dir, cause));
-    }
-    return this.removeInBackground(doomed);
+    return Promise.all(removals).then(() => undefined);
   }
 
   /** Writes log-start-offset-checkpoint in every log dir, off the event loop (also whenever a log start offset moves). */
@@ -230,7 +268,7 @@ export class LogManager {
   async checkpointRecoveryPoints(): Promise<void> {
     await Promise.all(this.logDirs.map(async (logDir) => {
       const flushes = [];
-      for (const entry of this.logs.values()) {
+      for (const entry of this.entries()) {
         if (entry.logDir === logDir && !entry.log.isClosed && !entry.log.isOffline) flushes.push(entry.log.flushRolledSegmentsAsync());
       }
       try {
@@ -258,7 +296,7 @@ export class LogManager {
   /** Settles once every checkpoint change so far (offset checkpoints, leader epochs) is on disk. */
   async flushCheckpoints(): Promise<void> {
     await this.checkpoints.flush();
-    await Promise.all([...this.logs.values()].map(({ log }) => log.leaderEpochCache.flushAsync()));
+    await Promise.all([...this.entries()].map(({ log }) => log.leaderEpochCache.flushAsync()));
   }
 
   flushAll(): void {
@@ -278,7 +316,7 @@ export class LogManager {
   async closeAll(): Promise<void> {
     for (const stop of this.stopPeriodicTasks) stop();
     this.stopPeriodicTasks = [];
-    for (const { log, logDir } of this.logs.values()) {
+    for (const { log, logDir } of this.entries()) {
       if (!log.isClosed) this.inLogDir(logDir, () => log.flush());
     }
     this.checkpointLogStartOffsets();
@@ -292,7 +330,7 @@ export class LogManager {
         this.inLogDir(logDir, () => this.checkpoints.writer(logDir, name).flushSync());
       }
     }
-    for (const { log, logDir } of this.logs.values()) {
+    for (const { log, logDir } of this.entries()) {
       this.inLogDir(logDir, () => log.close());
       log.close();
     }
@@ -321,6 +359,17 @@ export class LogManager {
     return this.options.defaultConfig ?? DEFAULT_LOG_CONFIG;
   }
 
+  /** Current logs, then future ones: what is flushed, checkpointed and closed. */
+  private *entries(): Iterable<LogEntry> {
+    yield* this.logs.values();
+    yield* this.futures.entries();
+  }
+
+  private openLog({ logDir, ...options }: OpenLogOptions, future: boolean): PartitionLog {
+    // Nobody reads a future log while it fills: it keeps no tail in memory.
+    return PartitionLog.open({ ...this.logOptions(logDir), ...(future ? { tailCache: undefined } : {}), ...options });
+  }
+
   private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'tailCache' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
     return {
       checkpointWrites: this.checkpoints.slots,
@@ -346,7 +395,7 @@ export class LogManager {
 
   private offsetsIn(logDir: string, name: string): { topic: string; partition: number; offset: number }[] {
     const entries = [];
-    for (const entry of this.logs.values()) {
+    for (const entry of this.entries()) {
       if (entry.logDir !== logDir || entry.log.isClosed) continue;
       const offset = this.checkpointedOffset(entry.log, name);
       if (offset !== undefined) entries.push({ topic: entry.log.topic, partition: entry.log.partition, offset });
@@ -361,46 +410,26 @@ export class LogManager {
     return this.options.highWatermarkOf?.(log.topic, log.partition) ?? this.checkpointedHighWatermark(log.topic, log.partition);
   }
 
-  private loadLogDir(logDir: string): void {
-    let entries: fs.Dirent[];
-    try {
-      fs.mkdirSync(logDir, { recursive: true });
-      ensureMetaProperties(logDir, { clusterId: this.options.clusterId, nodeId: this.options.nodeId });
-      entries = fs.readdirSync(logDir, { withFileTypes: true });
-    } catch (cause) {
-      throw ioError('load log dir', logDir, cause);
+  /** Opens the dir's current logs; its future logs and `-delete` dirs go to `futures` and `deleting` (FutureLogs.load). */
+  private loadLogDir(logDir: string, futures: FoundFutureLog[], deleting: Set<string>): void {
+    const identity = { clusterId: this.options.clusterId, nodeId: this.options.nodeId };
+    const scan = scanLogDir(logDir, identity, (topic) => this.options.configForTopic?.(topic) ?? this.defaultConfig);
+    for (const name of scan.deleting) {
+      deleting.add(name);
+      void this.removeInBackground(path.join(logDir, name)).catch(() => undefined);
     }
-    const marker = path.join(logDir, CLEAN_SHUTDOWN_FILE);
-    const cleanShutdown = fs.existsSync(marker);
-    const logStartOffsets = readOffsetCheckpoint(path.join(logDir, LOG_START_OFFSET_CHECKPOINT)).offsets;
-    const recoveryPoints = readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT)).offsets;
-    const highWatermarks = readOffsetCheckpoint(path.join(logDir, REPLICATION_OFFSET_CHECKPOINT)).offsets;
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      if (entry.name.endsWith(DELETE_SUFFIX)) {
-        void this.removeInBackground(path.join(logDir, entry.name)).catch(() => undefined);
-        continue;
-      }
-      const parsed = parseTopicPartition(entry.name);
-      if (parsed === undefined) continue;
-      const { topic, partition } = parsed;
-      const existing = this.logs.get(entry.name);
-      if (existing !== undefined) {
-        throw new StorageError(`duplicate log directories for ${entry.name}: ${existing.logDir} and ${logDir}`);
-      }
-      const config = this.options.configForTopic?.(topic) ?? this.defaultConfig;
-      const dir = path.join(logDir, entry.name);
-      const log = PartitionLog.open({
-        ...this.logOptions(logDir), dir, topic, partition, config, recover: !cleanShutdown,
-        logStartOffset: logStartOffsets.get(entry.name), recoveryPoint: recoveryPoints.get(entry.name) ?? 0,
-      });
-      this.logs.set(entry.name, { log, logDir });
-      const highWatermark = highWatermarks.get(entry.name);
-      if (highWatermark !== undefined) this.checkpointedHighWatermarks.set(entry.name, highWatermark);
+    futures.push(...scan.futures);
+    for (const opening of scan.logs) {
+      const name = key(opening.topic, opening.partition);
+      const existing = this.logs.get(name);
+      if (existing !== undefined) throw new StorageError(`duplicate log directories for ${name}: ${existing.logDir} and ${logDir}`);
+      this.logs.set(name, { log: this.openLog(opening, false), logDir });
+      const highWatermark = scan.highWatermarks.get(name);
+      if (highWatermark !== undefined) this.checkpointedHighWatermarks.set(name, highWatermark);
     }
     // From here on the logs may be written: a crash before the next clean close must recover.
-    if (cleanShutdown) {
-      fs.rmSync(marker, { force: true });
+    if (scan.cleanShutdown) {
+      fs.rmSync(path.join(logDir, CLEAN_SHUTDOWN_FILE), { force: true });
       syncDirectory(logDir);
     }
   }
@@ -412,17 +441,4 @@ export class LogManager {
     this.pendingDeletes.add(removal);
     return removal;
   }
-}
-
-/** `<topic>-<partition>`, split at the last '-'; undefined for names that are not partition dirs. */
-export function parseTopicPartition(name: string): { topic: string; partition: number } | undefined {
-  const dash = name.lastIndexOf('-');
-  if (dash <= 0) return undefined;
-  const digits = name.slice(dash + 1);
-  if (!/^\d+$/.test(digits)) return undefined;
-  return { topic: name.slice(0, dash), partition: Number(digits) };
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
 }

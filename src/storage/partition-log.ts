@@ -289,11 +289,11 @@ export class PartitionLog {
     this.flusher.flush();
   }
 
+  /** flush() off the event loop: settles once everything appended before the call is on disk. */
+  flushAsync(): Promise<void> { this.ensureOpen(); return this.flusher.flushAsync(); }
+
   /** fsyncs, off the event loop, the segments rolled since the last flush (also started by each roll, as in Kafka). */
-  flushRolledSegmentsAsync(): Promise<void> {
-    this.ensureOpen();
-    return this.flusher.flushRolledSegmentsAsync();
-  }
+  flushRolledSegmentsAsync(): Promise<void> { this.ensureOpen(); return this.flusher.flushRolledSegmentsAsync(); }
 
   /** flush.ms: starts an fsync if there are unflushed records and the last flush is at least flushMs old. */
   flushIfDue(nowMs = this.now()): boolean {

@@ -5,6 +5,7 @@
  */
 import { alterConfigsRequest, alterConfigsResponse } from '../../src/protocol/generated/alter-configs.ts';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../../src/protocol/generated/alter-partition-reassignments.ts';
+import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../../src/protocol/generated/alter-replica-log-dirs.ts';
 import { electLeadersRequest, electLeadersResponse } from '../../src/protocol/generated/elect-leaders.ts';
 import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from '../../src/protocol/generated/list-partition-reassignments.ts';
 import { createPartitionsRequest, createPartitionsResponse } from '../../src/protocol/generated/create-partitions.ts';
@@ -41,6 +42,7 @@ export const Api = {
   describeCluster: api(describeClusterRequest, describeClusterResponse),
   describeConfigs: api(describeConfigsRequest, describeConfigsResponse),
   describeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
+  alterReplicaLogDirs: api(alterReplicaLogDirsRequest, alterReplicaLogDirsResponse),
   alterConfigs: api(alterConfigsRequest, alterConfigsResponse),
   incrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
   alterPartitionReassignments: api(alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse),

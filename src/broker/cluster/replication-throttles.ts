@@ -48,3 +48,25 @@ export function replicationThrottles(options: {
   });
   return throttles;
 }
+
+/**
+ * replica.alter.log.dirs.io.max.bytes.per.second as a throttle over every move between this
+ * broker's log dirs (Kafka's alterLogDirs quota): from server.properties, and in a cluster from the
+ * dynamic broker configs as they change.
+ */
+export function replicaAlterLogDirsThrottle(config: BrokerConfig, brokerConfigs: DynamicBrokerConfigs | undefined): ReplicationQuota {
+  const quota = new ReplicationQuota({
+    localBrokerId: config.nodeId,
+    windowCount: config.replicationQuotaWindowNum,
+    windowMs: config.replicationQuotaWindowSizeSeconds * 1000,
+    throttledReplicasOf: () => ['*'],
+  });
+  const applyRate = () => {
+    const value = Number(brokerConfigs?.value('replica.alter.log.dirs.io.max.bytes.per.second') ?? config.replicaAlterLogDirsIoMaxBytesPerSecond);
+    const rate = value >= UNLIMITED ? undefined : value;
+    if (rate !== (quota.rateLimit === Infinity ? undefined : quota.rateLimit)) quota.setRateLimit(rate);
+  };
+  applyRate();
+  brokerConfigs?.onChange(applyRate);
+  return quota;
+}

@@ -9,6 +9,7 @@ import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
+import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { fetchHandler } from './fetch.ts';
@@ -57,6 +58,7 @@ export const handlers: readonly ApiHandler[] = [
   alterConfigsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  alterReplicaLogDirsHandler,
   describeLogDirsHandler,
   describeClusterHandler,
   consumerGroupHeartbeatHandler,

@@ -37,7 +37,12 @@ export class Partition implements FollowerPartitionAccess {
   readonly topic: string;
   readonly index: number;
   readonly key: string;
-  readonly log: PartitionLog;
+  /** Replaced only when AlterReplicaLogDirs swaps in the future log (replaceLog). */
+  #log: PartitionLog;
+  /** The log AlterReplicaLogDirs fills in another log dir (Kafka's futureLog); this log's truncations cut it too. */
+  futureLog: PartitionLog | undefined;
+  /** Truncations so far: a copy read before one may hold records that are gone. */
+  truncations = 0;
   topicId: string;
   leaderEpoch: number;
   /** -1 when no broker leads it. */
@@ -68,7 +73,7 @@ export class Partition implements FollowerPartitionAccess {
     this.topic = topic;
     this.index = index;
     this.key = `${topic}-${index}`;
-    this.log = log;
+    this.#log = log;
     this.settings = settings;
     this.time = time;
     this.replicationSettings = options.replication ?? SINGLE_NODE_REPLICATION;
@@ -84,6 +89,16 @@ export class Partition implements FollowerPartitionAccess {
 
   get highWatermark(): number {
     return this.hw;
+  }
+
+  get log(): PartitionLog {
+    return this.#log;
+  }
+
+  /** The future log, caught up, is now the log: every read and append from here on goes to it. */
+  replaceLog(log: PartitionLog): void {
+    this.#log = log;
+    this.futureLog = undefined;
   }
 
   /** The partition index, as the fetcher names it. */
@@ -298,12 +313,26 @@ export class Partition implements FollowerPartitionAccess {
     this.checkFollower();
     this.log.truncateTo(offset);
     this.hw = Math.min(this.hw, this.log.logEndOffset);
+    this.truncations += 1;
+    const end = this.log.logEndOffset;
+    this.cutFutureLog((future) => { if (future.logEndOffset > end) future.truncateTo(end); });
   }
 
   truncateFullyAndStartAt(offset: number): void {
     this.checkFollower();
     this.log.truncateFullyAndStartAt(offset);
     this.hw = offset;
+    this.truncations += 1;
+    this.cutFutureLog((future) => future.truncateFullyAndStartAt(offset));
+  }
+
+  /** A future log that cannot follow a truncation (its dir failed) ends the move, not this partition's work. */
+  private cutFutureLog(cut: (future: PartitionLog) => void): void {
+    try {
+      if (this.futureLog !== undefined) cut(this.futureLog);
+    } catch {
+      this.futureLog = undefined;
+    }
   }
 
   /** Kafka's follower rule: the leader's high watermark, but never past what this log holds. */

@@ -15,6 +15,8 @@ import type { CleanerLogEntry } from '../../storage/cleaner/log-cleaner.ts';
 import type { ClientMetadata, ReplicaSelector } from './replica-selector.ts';
 import { findPreferredReadReplica } from './preferred-read-replica.ts';
 import type { ReplicationQuota } from './replication-quota.ts';
+import { ReplicaAlterLogDirsManager } from './replica-alter-log-dirs-manager.ts';
+import type { ReadBufferPool } from '../../storage/read-buffer-pool.ts';
 
 export type { PartitionSettings } from './partition.ts';
 
@@ -47,6 +49,10 @@ export interface ReplicaManagerOptions {
   readonly leaderQuota?: ReplicationQuota | undefined;
   /** replica.selector.class: picks the replica a consumer should read from (KIP-392); unset, the leader. */
   readonly replicaSelector?: ReplicaSelector;
+  /** replica.alter.log.dirs.io.max.bytes.per.second: how fast AlterReplicaLogDirs copies; unthrottled without. */
+  readonly alterLogDirsQuota?: ReplicationQuota;
+  /** The log reads' memory, given back once a move between log dirs copied it. */
+  readonly readBuffers?: ReadBufferPool;
   readonly logger?: Logger;
 }
 
@@ -83,6 +89,8 @@ export class ReplicaManager {
   readonly time: Time;
   readonly partitions = new Map<string, Partition>();
   readonly leadershipListeners: Array<(change: LeadershipChange) => void> = [];
+  /** Moves between this broker's log dirs (AlterReplicaLogDirs). */
+  readonly alterLogDirs: ReplicaAlterLogDirsManager;
   private readonly liveLeaders = new Map<number, { host: string; port: number }>();
   private readonly isrShrinkTimer: ReturnType<typeof setInterval> | undefined;
   /** Set by fenceAppendsForHandover(): a clean shutdown is handing this broker's leaderships over. */
@@ -108,6 +116,11 @@ export class ReplicaManager {
       time,
       logger,
     });
+    this.alterLogDirs = new ReplicaAlterLogDirsManager({
+      logManager, time, logger, quota: options.alterLogDirsQuota, readBuffers: options.readBuffers,
+      partition: (topic, index) => this.partition(topic, index),
+      onLogReplaced: (partition) => this.wake(partition.key),
+    });
     if (this.alterPartitionManager !== undefined) {
       // Kafka checks every half lag time, so a follower is out of the ISR within 1.5 lag times of its last catch-up.
       this.isrShrinkTimer = setInterval(() => this.maybeShrinkIsr(), Math.max(1, this.replication.replicaLagTimeMaxMs / 2));
@@ -125,7 +138,9 @@ export class ReplicaManager {
         continue;
       }
       const log = await this.logManager.getOrCreateLog(topic.name, index, settings.log);
-      this.partitions.set(key, new Partition(topic.name, index, log, settings, this.time, { replication: this.replication, topicId: topic.topicId }));
+      const partition = new Partition(topic.name, index, log, settings, this.time, { replication: this.replication, topicId: topic.topicId });
+      this.partitions.set(key, partition);
+      this.alterLogDirs.resume(partition);
     }
   }
 
@@ -357,6 +372,11 @@ export class ReplicaManager {
     return this.logManager.logDirsInfo();
   }
 
+  /** AlterReplicaLogDirs for one replica: see ReplicaAlterLogDirsManager. Returns its error code. */
+  alterReplicaLogDir(topic: string, index: number, logDir: string): Promise<number> {
+    return this.alterLogDirs.alterReplicaLogDir(topic, index, logDir);
+  }
+
   /** What the periodic retention check walks: every hosted log with its topic's retention settings. */
   *retentionTargets(): Iterable<RetentionTarget> {
     for (const partition of this.partitions.values()) {
@@ -377,6 +397,8 @@ export class ReplicaManager {
   async close(): Promise<void> {
     if (this.isrShrinkTimer !== undefined) clearInterval(this.isrShrinkTimer);
     this.alterPartitionManager?.close();
+    // Unfinished moves keep their future logs: the next start resumes them.
+    await this.alterLogDirs.close();
     this.fetchPurgatory.completeAll();
     this.producePurgatory.completeAll();
     // The logs' last checkpoints (high watermarks among them) are taken from the partitions: clear them after.

@@ -99,6 +99,7 @@ function openPartition(manager: ReplicaManager, state: LeaderAndIsrPartition, to
   const highWatermark = manager.logManager.checkpointedHighWatermark(state.topic, state.partition) ?? 0;
   const partition = new Partition(state.topic, state.partition, log, settings, manager.time, { replication: manager.replication, topicId, leaderEpoch: -1, highWatermark });
   manager.partitions.set(partition.key, partition);
+  manager.alterLogDirs.resume(partition);
   return partition;
 }
 
