@@ -127,6 +127,8 @@ export class FutureLogs {
       logDir: future.logDir, dir, topic, partition, config: source.logConfig, recover: false,
       logStartOffset: target.logStartOffset, recoveryPoint: target.recoveryPoint,
     }, false);
+    // Opening drops epochs that begin at the log end (as after a crash); this was no crash.
+    for (const { epoch, startOffset } of epochs) if (epoch > log.leaderEpochCache.latestEpoch) log.leaderEpochCache.assign(epoch, startOffset);
     this.#host.current.set(key, { log, logDir: future.logDir });
     this.#entries.delete(key);
     this.#checkpointQuietly(current.logDir);
