@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin } from '../src/client/index.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchesOf, batchOf, createTopic, deleteRecordsBefore, fetchBody, listOffset, onlyPartition, produce } from './helpers/kafka-apis.ts';
@@ -170,6 +171,32 @@ test('AlterReplicaLogDirs: unknown dir, unknown partition (remembered for when i
     small.unmount();
     await removeTempDir(roomy);
     await removeTempDir(third);
+    await removeTempDir(broker.dataDir);
+  }
+});
+
+test('Admin.alterReplicaLogDirs asks the broker named; describeLogDirs sees the replica arrive', { timeout: 60_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'samsa-admin-dirs-'));
+  const [first, second] = [join(root, 'a'), join(root, 'b')];
+  const broker = await startTestBroker({ 'log.dirs': `${first},${second}` }, undefined, { silent: true });
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  try {
+    await admin.createTopics([{ topic: 'admin-moved', numPartitions: 2 }]);
+    const before = await admin.describeLogDirs({ topics: [{ topic: 'admin-moved', partitions: [0, 1] }] });
+    const brokerId = before[0]!.brokerId;
+    const dirOf = (partition: number, dirs = before) => dirs.find((d) => d.partitions.some((p) => p.partition === partition && !p.isFuture))!.logDir;
+    const target = dirOf(0) === first ? second : first;
+    const results = await admin.alterReplicaLogDirs([
+      { topic: 'admin-moved', partition: 0, brokerId, logDir: target },
+      { topic: 'admin-moved', partition: 7, brokerId, logDir: target },
+    ]);
+    assert.deepEqual(results.map((r) => [r.partition, r.brokerId, r.error?.code ?? ErrorCode.NONE]),
+      [[0, brokerId, ErrorCode.NONE], [7, brokerId, ErrorCode.REPLICA_NOT_AVAILABLE]]);
+    await waitFor(async () => dirOf(0, await admin.describeLogDirs({ topics: [{ topic: 'admin-moved', partitions: [0] }] })) === target, 10_000);
+  } finally {
+    await admin.close();
+    await broker.close();
+    await removeTempDir(root);
     await removeTempDir(broker.dataDir);
   }
 });

@@ -13,6 +13,7 @@ import {
   proposeAssignment, reassigningBrokers, reassignmentStatesText, rollbackText,
 } from './reassignment-plan.ts';
 import { clearAllThrottles, currentAssignment, reassignmentStates, waitForReassignments } from './reassignment-state.ts';
+import { executeLogDirMoves, logDirMovesText } from './reassignment-log-dirs.ts';
 
 export const reassignPartitionsUsage = `Usage: samsa reassign-partitions --bootstrap-server <host:port> <action> [options]   (kafka-reassign-partitions)
 
@@ -95,11 +96,11 @@ async function readJsonFile(values: Values, option: string): Promise<string> {
   }
 }
 
-/** Replicas in a named log directory need AlterReplicaLogDirs, which neither samsa's client nor broker has yet. */
+/** Cancelling a move between a broker's log directories is not done yet: --execute and --verify handle them. */
 function refuseLogDirMoves(file: ReassignmentFile): void {
   const move = file.logDirMoves[0];
   if (move === undefined) return;
-  throw new UsageError(`moving replicas between a broker's log directories ("log_dirs" other than "any") is not supported: ` +
+  throw new UsageError(`cancelling moves between a broker's log directories ("log_dirs" other than "any") is not supported: ` +
     `${partitionName(move)} on broker ${move.broker} to ${move.logDir}`);
 }
 
@@ -115,14 +116,14 @@ export async function runReassignPartitionsCommand(args: readonly string[], io: 
   const brokerList = action === 'generate' ? parseBrokerList(stringOption(values, 'broker-list')!) : [];
   const reassignmentText = action === 'generate' || action === 'list' ? '' : await readJsonFile(values, 'reassignment-json-file');
   const file = action === 'execute' ? parseExecuteReassignmentJson(reassignmentText) : action === 'verify' || action === 'cancel' ? parseReassignmentJson(reassignmentText) : null;
-  if (file !== null) refuseLogDirMoves(file);
+  if (file !== null && action === 'cancel') refuseLogDirMoves(file);
   const interBrokerThrottle = intOption(values, 'throttle', { min: -1 }) ?? -1;
   const logDirThrottle = intOption(values, 'replica-alter-log-dirs-throttle', { min: -1 }) ?? -1;
-  intOption(values, 'timeout', { min: 0 });
+  const timeoutMs = intOption(values, 'timeout', { min: 0 }) ?? 10_000;
   return withAdmin(values, 'reassign-partitions', io, async (admin) => {
     switch (action) {
       case 'generate': return generate(admin, topics, brokerList, !flag(values, 'disable-rack-aware'), io);
-      case 'execute': return execute(admin, file!, { additional: flag(values, 'additional'), interBrokerThrottle, logDirThrottle }, values, io);
+      case 'execute': return execute(admin, file!, { additional: flag(values, 'additional'), interBrokerThrottle, logDirThrottle, timeoutMs }, values, io);
       case 'verify': return verify(admin, file!, flag(values, 'preserve-throttles'), flag(values, 'wait'), io);
       case 'cancel': return cancel(admin, file!, flag(values, 'preserve-throttles'), io);
       case 'list': return list(admin, io);
@@ -139,7 +140,7 @@ async function generate(admin: Admin, topics: readonly string[], brokerList: rea
   return EXIT_OK;
 }
 
-interface ExecuteOptions { readonly additional: boolean; readonly interBrokerThrottle: number; readonly logDirThrottle: number }
+interface ExecuteOptions { readonly additional: boolean; readonly interBrokerThrottle: number; readonly logDirThrottle: number; readonly timeoutMs: number }
 
 async function execute(admin: Admin, file: ReassignmentFile, options: ExecuteOptions, values: Values, io: CliIo): Promise<number> {
   const ongoing = await admin.listPartitionReassignments();
@@ -159,6 +160,7 @@ async function execute(admin: Admin, file: ReassignmentFile, options: ExecuteOpt
   if (failed.length > 0) throw new Error(`Error reassigning partition(s):\n${failed.map((r) => `${partitionName(r)}: ${r.error!.message}`).join('\n')}`);
   const started = [...file.partitions].sort(compareTopicPartitions);
   io.stdout(`Successfully started partition reassignment${plural(started.length)} for ${started.map(partitionName).join(',')}\n`);
+  await executeLogDirMoves(admin, file.logDirMoves, options.timeoutMs, io);
   if (!flag(values, 'wait')) return EXIT_OK;
   return verify(admin, file, flag(values, 'preserve-throttles'), true, io);
 }
@@ -205,7 +207,9 @@ async function verify(admin: Admin, file: ReassignmentFile, preserveThrottles: b
   }
   const { states, anyOngoing } = await reassignmentStates(admin, file.partitions);
   io.stdout(reassignmentStatesText(states));
-  if (!anyOngoing && !preserveThrottles) await clearAllThrottles(admin, file.partitions, io);
+  const moves = await logDirMovesText(admin, file.logDirMoves);
+  io.stdout(moves.text);
+  if (!anyOngoing && !moves.anyOngoing && !preserveThrottles) await clearAllThrottles(admin, file.partitions, io);
   return EXIT_OK;
 }
 

@@ -10,6 +10,7 @@ import {
   type ElectionType, type OngoingPartitionReassignment, type PartitionReassignmentRequest, type PartitionResult,
 } from './admin-reassignments.ts';
 import type { TopicPartition } from './topic-partition.ts';
+import { alterReplicaLogDirs, type ReplicaLogDirAssignment, type ReplicaLogDirResult } from './admin-log-dirs.ts';
 import { retryCall } from './retry-call.ts';
 
 export interface NewTopic {
@@ -213,6 +214,15 @@ export class Admin extends GroupAdmin {
       }));
     }));
     return all.flat();
+  }
+
+  /**
+   * Moves replicas between the log dirs of the brokers that host them (KIP-113), each request sent
+   * to the broker named; DescribeLogDirs shows the move (isFuture) until it completes.
+   */
+  async alterReplicaLogDirs(assignments: readonly ReplicaLogDirAssignment[]): Promise<ReplicaLogDirResult[]> {
+    await this.#ensureMetadata();
+    return alterReplicaLogDirs(this.cluster, assignments);
   }
 
   /** Moves log start offsets up to `offset` (-1: the high watermark); returns the new low watermarks. */

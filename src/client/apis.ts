@@ -1,5 +1,6 @@
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../protocol/generated/alter-partition-reassignments.ts';
+import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../protocol/generated/alter-replica-log-dirs.ts';
 import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
@@ -65,6 +66,7 @@ export const Apis = {
   IncrementalAlterConfigs: api(incrementalAlterConfigsRequest, incrementalAlterConfigsResponse),
   DescribeCluster: api(describeClusterRequest, describeClusterResponse),
   DescribeLogDirs: api(describeLogDirsRequest, describeLogDirsResponse),
+  AlterReplicaLogDirs: api(alterReplicaLogDirsRequest, alterReplicaLogDirsResponse),
   AlterPartitionReassignments: api(alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse),
   ListPartitionReassignments: api(listPartitionReassignmentsRequest, listPartitionReassignmentsResponse),
   ElectLeaders: api(electLeadersRequest, electLeadersResponse, 1, 2),

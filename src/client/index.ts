@@ -2,6 +2,7 @@ export { Admin } from './admin.ts';
 export type { AlterOperation, ConfigEntry, ConfigEntryType, ConfigResource, ConfigResourceType, LogDirDescription, NewTopic, OffsetSpec } from './admin.ts';
 export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetResetSpec } from './admin-groups.ts';
 export type { ElectionType, OngoingPartitionReassignment, PartitionReassignmentRequest, PartitionResult } from './admin-reassignments.ts';
+export type { ReplicaLogDirAssignment, ReplicaLogDirResult } from './admin-log-dirs.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
 export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';
 export { Cluster } from './cluster.ts';
