@@ -158,7 +158,10 @@ test('Produce and Fetch sent to a follower name the leader at the endpoint of th
     assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     assert.equal(produced.responses[0]!.partitionResponses[0]!.currentLeader?.leaderId, leaderId);
     assert.deepEqual(produced.nodeEndpoints?.map((n) => [n.nodeId, n.port]), [[leaderId, leaderPort]], `Produce on ${listenerName}`);
-    const fetched = await withClient(follower, listenerName, (client) => client.call(Api.fetch, 16, fetchBody({ topicId: topic!.topicId, partition: 0 })));
+    // A replica's fetch (a consumer's may read from a follower, KIP-392).
+    const fetched = await withClient(follower, listenerName, (client) => client.call(Api.fetch, 16, {
+      ...fetchBody({ topicId: topic!.topicId, partition: 0 }), replicaState: { replicaId: 99, replicaEpoch: -1n },
+    }));
     assert.equal(onlyPartition(fetched).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     assert.deepEqual(fetched.nodeEndpoints?.map((n) => [n.nodeId, n.port]), [[leaderId, leaderPort]], `Fetch on ${listenerName}`);
   }

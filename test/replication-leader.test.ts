@@ -70,7 +70,7 @@ test('acks=all from KafkaJS is answered once the follower fetched past the recor
   }
 });
 
-test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new leader (Produce v10+, Fetch v12+); a fetch from a replica the leader does not know is UNKNOWN_LEADER_EPOCH', async () => {
+test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new leader (Produce v10+, a replica\'s Fetch v12+; a consumer\'s Fetch before v11); a fetch from a replica the leader does not know is UNKNOWN_LEADER_EPOCH', async () => {
   const { client } = broker;
   const { topicId } = await createTopic(client, 'moved');
   await client.call(LeaderAndIsr, 7, leaderAndIsr('moved', topicId!, { leader: 2, leaderEpoch: 4, isr: [2, 1], replicas: [2, 1] }));
@@ -78,9 +78,13 @@ test('a broker that stops leading answers NOT_LEADER_OR_FOLLOWER with the new le
   const produced = await produce(client, 'moved', 0, batchOf(['x']), { version: 10 });
   assert.equal(produced.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.deepEqual(produced.currentLeader, { leaderId: 2, leaderEpoch: 4 });
-  const fetched = onlyPartition(await client.call(Api.fetch, 12, fetchBody({ topic: 'moved' })));
+  // A replica's fetch must go to the leader. (A consumer's Fetch v11+ may read from a follower,
+  // KIP-392; before v11 it gets NOT_LEADER_OR_FOLLOWER, with no field for the leader.)
+  const fetched = onlyPartition(await client.call(Api.fetch, 12, { ...fetchBody({ topic: 'moved', currentLeaderEpoch: 4 }), replicaId: 3 }));
   assert.equal(fetched.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.deepEqual(fetched.currentLeader, { leaderId: 2, leaderEpoch: 4 });
+  const consumerV10 = onlyPartition(await client.call(Api.fetch, 10, fetchBody({ topic: 'moved' })));
+  assert.equal(consumerV10.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const old = await produce(client, 'moved', 0, batchOf(['x']), { version: 9 });
   assert.equal(old.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
 

@@ -80,3 +80,18 @@ test('shared slots bound the writes in flight across writers; each renders when 
   assert.ok(peak <= 2, `peak of ${peak} writes rendered at once`);
   for (let i = 0; i < 20; i++) assert.equal(fs.readFileSync(path.join(dir, `c${i}`), 'utf8'), '2\n');
 });
+
+test('an abandoned writer (its log deleted) writes nothing more and reports nothing of a write its directory lost', async () => {
+  const file = path.join(tempDirSync('samsa-checkpoint-writer-'), 'log', 'checkpoint');
+  fs.mkdirSync(path.dirname(file));
+  const errors: unknown[] = [];
+  const writer = new CheckpointWriter(file, () => 'x\n', (error) => errors.push(error));
+  writer.changed();
+  // The directory goes while the write is under way, as a deleted log's does.
+  fs.rmSync(path.dirname(file), { recursive: true });
+  writer.abandon();
+  await writer.flush();
+  writer.changed();
+  assert.equal(writer.pending, false);
+  assert.deepEqual(errors, []);
+});

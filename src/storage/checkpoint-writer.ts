@@ -55,6 +55,7 @@ export class CheckpointWriter {
   /** Bumped by every synchronous write: an asynchronous one that started before it must not rename. */
   #syncWrites = 0;
   #failed = false;
+  #abandoned = false;
   /** Writes that reached the disk, for tests and benchmarks. */
   writes = 0;
 
@@ -70,9 +71,18 @@ export class CheckpointWriter {
   /** Whether some change is not yet known to be on disk. */
   get pending(): boolean { return this.#dirty || this.#inFlight !== undefined; }
 
+  /**
+   * The file is going with its directory (a deleted log): nothing more is written, and a write
+   * already under way neither renames nor reports its failure (its directory may be gone).
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#dirty = false;
+  }
+
   /** The state changed: it reaches the disk with the next asynchronous write. */
   changed(): void {
-    if (this.#failed) return;
+    if (this.#failed || this.#abandoned) return;
     this.#dirty = true;
     if (this.#inFlight === undefined) this.#inFlight = this.#run();
   }
@@ -105,11 +115,11 @@ export class CheckpointWriter {
         const release = await this.#slots.acquire();
         try {
           // A synchronous write while this one waited may have written everything.
-          if (!this.#dirty || this.#failed) break;
+          if (!this.#dirty || this.#failed || this.#abandoned) break;
           this.#dirty = false;
           const syncWrites = this.#syncWrites;
           const written = await writeFileAtomicallyAsync(this.file, this.#render(), `${this.file}.async.tmp`,
-            () => this.#syncWrites === syncWrites, this.#action);
+            () => this.#syncWrites === syncWrites && !this.#abandoned, this.#action);
           if (written) this.writes += 1;
         } finally {
           release();
@@ -117,7 +127,7 @@ export class CheckpointWriter {
       }
     } catch (error) {
       this.#failed = true;
-      this.#onError(error);
+      if (!this.#abandoned) this.#onError(error);
     } finally {
       this.#inFlight = undefined;
     }

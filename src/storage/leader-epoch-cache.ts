@@ -96,6 +96,9 @@ export class LeaderEpochFileCache {
   flush(): void { this.#writer.flushSync(); }
   /** Settles once every change so far is on disk (or its write failed and was reported). */
   flushAsync(): Promise<void> { return this.#writer.flush(); }
+
+  /** The log is being deleted: its checkpoint is written no more. */
+  abandonWrites(): void { this.#writer.abandon(); }
   /** Changes not yet known to be on disk. */
   get flushPending(): boolean { return this.#writer.pending; }
   /** Checkpoint writes that reached the disk. */

@@ -220,15 +220,14 @@ export class LogManager {
     const logDir = preferred !== undefined && online.includes(preferred)
       ? preferred
       : online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
+    // A deleted log's stale entry would give this one its start offset, recovery point or high watermark.
+    for (const name of this.checkpointNames) this.checkpoints.writer(logDir, name).flushSync();
     const log = this.openLog({ logDir, dir: path.join(logDir, key(topic, partition)), topic, partition, config }, false);
     this.logs.set(key(topic, partition), { log, logDir });
     return log;
   }
 
-  /**
-   * Closes the log and renames its directory out of the way at once, so a new log of the same
-   * name can be created; the returned promise settles when the files are gone.
-   */
+  /** Closes the log and renames its directory away at once (a log of that name may follow); settles once the files are gone. */
   deleteLog(topic: string, partition: number): Promise<void> {
     let removals: Promise<void>[];
     try {
@@ -238,10 +237,14 @@ export class LogManager {
       if (entry === undefined) return removals[0]!;
       this.logs.delete(key(topic, partition));
       this.checkpointedHighWatermarks.delete(key(topic, partition));
-      entry.log.close();
-      // A stale entry would give a re-created log of the same name the old start offset, or a
-      // recovery point that skips checking its unflushed tail, or a high watermark it never had.
-      for (const name of this.checkpointNames) this.checkpoints.writer(entry.logDir, name).flushSync(true);
+      // Its checkpoint entries go off the loop (an fsync here stalls every client: a reassignment
+      // ends with one); createLog writes them at once if the name comes back before that lands.
+      entry.log.close(true);
+      for (const name of this.checkpointNames) {
+        const writer = this.checkpoints.writer(entry.logDir, name);
+        writer.changed();
+        removals.push(writer.flush());
+      }
       const doomed = path.join(entry.logDir, suffixedLogDirName(topic, partition, (this.options.randomUUID ?? randomUUID)(), DELETE_SUFFIX));
       try {
         fs.renameSync(entry.log.dir, doomed);

@@ -300,13 +300,14 @@ export class PartitionLog {
     return !this.closed && !this.offline && this.flusher.flushIfDue(nowMs, this.config.flushMs);
   }
 
-  close(): void {
+  /** Closes, pending epochs first (the clean shutdown marker); a log about to be deleted writes nothing more. */
+  close(forDelete = false): void {
     if (this.closed) return;
-    // Pending epochs first, for the clean shutdown marker; a failure takes the log offline (guard), the close goes on.
-    if (!this.offline) try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* reported */ }
+    if (forDelete) this.leaderEpochCache.abandonWrites();
+    else if (!this.offline) try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* offline now (guard); the close goes on */ }
     this.closed = true;
     this.recentAppends.reset();
-    for (const segment of this.segments) if (this.offline) segment.abandon(); else segment.close();
+    for (const segment of this.segments) if (this.offline || forDelete) segment.abandon(); else segment.close();
     // Deleted segments need no grace period once nobody can read them.
     this.deletedFiles.removeAllNow();
   }
