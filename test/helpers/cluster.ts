@@ -29,6 +29,8 @@ export interface TestClusterOptions {
    * isolate(id) can cut it off from the others and from ZooKeeper while clients still reach it.
    */
   readonly partitionable?: boolean;
+  /** Log dirs per broker (default 1): `data`, then `data-2`, ... in its directory. */
+  readonly logDirsPerBroker?: number;
   /** Environment for every broker process over this one's (SAMSA_LOG_LEVEL=info for a test that reads their logs). */
   readonly brokerEnv?: Readonly<Record<string, string>>;
 }
@@ -57,8 +59,10 @@ export interface ClusterBroker {
   readonly bootstrap: string;
   readonly propertiesFile: string;
   readonly logFile: string;
-  /** Its log.dirs (one directory). */
+  /** Its first log dir. */
   readonly logDir: string;
+  /** All of its log.dirs. */
+  readonly logDirs: readonly string[];
   /** The broker's process id while running. */
   readonly pid: number | undefined;
   readonly running: boolean;
@@ -81,6 +85,7 @@ export class TestCluster {
   readonly #brokerEnv: Readonly<Record<string, string>>;
   #overrides: Readonly<Record<string, string>> = {};
   #partitionable = false;
+  #logDirsPerBroker = 1;
 
   private constructor(zookeeper: TestZooKeeper, dir: string, startTimeoutMs: number, brokerEnv: Readonly<Record<string, string>>) {
     this.zookeeper = zookeeper;
@@ -103,6 +108,7 @@ export class TestCluster {
       const count = options.brokers ?? 3;
       cluster.#overrides = { ...DEFAULT_OVERRIDES, ...options.overrides };
       cluster.#partitionable = options.partitionable === true;
+      cluster.#logDirsPerBroker = options.logDirsPerBroker ?? 1;
       for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, cluster.#overrides);
       await Promise.all(cluster.ids.map((id) => cluster.start(id)));
       await cluster.waitForBrokers(cluster.ids);
@@ -144,12 +150,13 @@ export class TestCluster {
         'inter.broker.listener.name': 'INTERNAL',
       };
     }
-    const logDir = join(brokerDir, 'data');
+    const logDirs = Array.from({ length: this.#logDirsPerBroker }, (_, i) => join(brokerDir, i === 0 ? 'data' : `data-${i + 1}`));
+    const logDir = logDirs.join(',');
     await writeFile(propertiesFile, brokerProperties({
       id, port, logDir, zookeeperConnect, brokers: count, overrides: { ...listenerOverrides, ...overrides },
     }));
     const slot: BrokerSlot = {
-      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), logDir, process: undefined, proxies,
+      id, port, bootstrap: `${LOOPBACK}:${port}`, propertiesFile, logFile: join(brokerDir, 'broker.log'), logDir: logDirs[0]!, logDirs, process: undefined, proxies,
       get pid() { return this.process?.hasExited() === false ? this.process.pid : undefined; },
       get running() { return this.process?.hasExited() === false; },
     };
