@@ -3,14 +3,8 @@ import assert from 'node:assert/strict';
 import { loadBrokerConfigInput, parseBrokerArgs, runBrokerCommand } from './broker.ts';
 import type { BrokerCommandDependencies } from './broker.ts';
 import { UsageError } from './cli-io.ts';
-import type { CliIo } from './cli-io.ts';
 import type { BrokerConfigInput } from '../broker/config.ts';
-
-function captureIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (text) => void out.push(text), stderr: (text) => void err.push(text) };
-}
+import { captureIo } from '../../test/helpers/capture-io.ts';
 
 test('parseBrokerArgs: positional file, --config, repeated --override', () => {
   assert.deepEqual(parseBrokerArgs([]), { help: false, configFile: null, overrides: [] });

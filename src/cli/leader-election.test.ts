@@ -5,16 +5,10 @@ import { join } from 'node:path';
 import { KafkaClientError } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { UsageError } from './cli-io.ts';
-import type { CliIo } from './cli-io.ts';
 import { electionReport, parseElectionJson, parseElectionType } from './leader-election.ts';
 import { main } from './main.ts';
 import { tempDirSync } from '../../test/helpers/temp-dir.ts';
-
-function captureIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (text) => void out.push(text), stderr: (text) => void err.push(text) };
-}
+import { captureIo } from '../../test/helpers/capture-io.ts';
 
 /** Runs the command; every case here must fail on its command line, before any connection. */
 async function usageError(args: string[]): Promise<string> {

@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from './main.ts';
-import type { CliIo } from './cli-io.ts';
-
-function captureIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (text) => void out.push(text), stderr: (text) => void err.push(text) };
-}
+import { captureIo } from '../../test/helpers/capture-io.ts';
 
 test('no command prints usage and fails; --help succeeds', async () => {
   let io = captureIo();

@@ -2,15 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CliIo } from './cli-io.ts';
 import { main } from './main.ts';
 import { tempDirSync } from '../../test/helpers/temp-dir.ts';
-
-function captureIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (text) => void out.push(text), stderr: (text) => void err.push(text) };
-}
+import { captureIo } from '../../test/helpers/capture-io.ts';
 
 /** Every case here fails on its command line or its files, before any connection (the port is closed). */
 async function usageError(args: string[]): Promise<string> {
