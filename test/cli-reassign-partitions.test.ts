@@ -157,3 +157,23 @@ test('a reassignment that cannot finish is listed, reported in progress, and can
     cluster.resume(3);
   }
 });
+
+test('a broker that joins the running cluster is planned into by --generate and takes its share of the replicas', { timeout: 120_000 }, async () => {
+  await cluster.waitForBrokers(cluster.ids);
+  await cluster.createTopic({ topic: 'grows', replicaAssignment: [0, 1, 2, 3].map((partition) => ({ partition, replicas: [1 + (partition % 3), 1 + ((partition + 1) % 3)] })) });
+  const joined = await cluster.addBroker();
+  const b = ['--bootstrap-server', cluster.bootstrap];
+  const generated = await runCliOk(['reassign-partitions', ...b, '--generate', '--broker-list', `1,2,3,${joined}`,
+    '--topics-to-move-json-file', await file('grows-topics.json', { version: 1, topics: [{ topic: 'grows' }] })]);
+  const proposalText = /Proposed partition reassignment configuration\n(.*)\n$/.exec(generated.stdout)?.[1];
+  assert.ok(proposalText !== undefined, generated.stdout);
+  const proposal = JSON.parse(proposalText) as { partitions: Array<{ partition: number; replicas: number[] }> };
+  // Kafka's assignment spreads 4 partitions x 2 replicas evenly over 4 brokers: 2 each.
+  assert.equal(proposal.partitions.flatMap((p) => p.replicas).filter((id) => id === joined).length, 2, proposalText);
+  const plan = await file('grows.json', proposalText);
+  await runCliOk(['reassign-partitions', ...b, '--execute', '--reassignment-json-file', plan]);
+  await runCliOk(['reassign-partitions', ...b, '--verify', '--wait', '--reassignment-json-file', plan], { timeoutMs: 60_000 });
+  for (const p of proposal.partitions) {
+    await cluster.waitForPartition('grows', p.partition, (m) => m.replicas.join(',') === p.replicas.join(',') && sameSet(m.isr, p.replicas), `replicas ${p.replicas}`);
+  }
+});
