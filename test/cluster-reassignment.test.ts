@@ -72,12 +72,15 @@ async function cancelReassignment(topic: string, partition: number) {
   }
 }
 
+/** CI moves the topic once; SAMSA_REASSIGN_MOVES=41 (by hand) moves it back and forth, ending on 2-4. */
+const moves = Number(process.env['SAMSA_REASSIGN_MOVES'] ?? 1);
+
 function partitionDirExists(brokerId: number, topic: string, partition: number): boolean {
   return existsSync(join(cluster.broker(brokerId).logDir, `${topic}-${partition}`));
 }
 
 test('under acks=all load, a fourth broker joins and a topic moves from brokers 1-3 to 2-4: nothing acknowledged is lost or duplicated',
-  { timeout: 400_000 }, async (t) => {
+  { timeout: 400_000 + moves * 30_000 }, async (t) => {
     const topic = 'moving';
     await cluster.createTopic({ topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
     const producer = kafka('moving-producer').producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -100,24 +103,26 @@ test('under acks=all load, a fourth broker joins and a topic moves from brokers 
       }
     })();
 
-    const targets = [[2, 3, 4], [3, 4, 2], [4, 2, 3]];
+    const onto = (brokers: number[]) => brokers.map((_, i) => [...brokers.slice(i), ...brokers.slice(0, i)]);
     const trigger = await startFaultTrigger(async (round) => {
       if (round === 1) {
         const id = await cluster.addBroker();
         return `broker ${id} joined`;
       }
+      const brokers = (moves - (round - 1)) % 2 === 0 ? [2, 3, 4] : [1, 2, 3];
+      const targets = onto(brokers);
       await reassign(topic, targets.map((replicas, partition) => ({ partition, replicas })));
       await waitFor(async () => (await ongoing(topic)).length === 0, CLUSTER_WAIT_MS, { what: 'the reassignment to complete' });
       for (const [partition, replicas] of targets.entries()) {
-        await cluster.waitForPartition(topic, partition, (p) => p.replicas.join(',') === replicas!.join(',') && [...p.isr].sort().join(',') === '2,3,4', `replicas ${replicas}`);
+        await cluster.waitForPartition(topic, partition, (p) => p.replicas.join(',') === replicas!.join(',') && [...p.isr].sort().join(',') === brokers.join(','), `replicas ${replicas}`);
       }
-      return 'reassigned onto brokers 2-4';
+      return `reassigned onto brokers ${brokers.join(',')}`;
     });
     let run;
     try {
       // retries=0: any duplicate verify reads is the cluster's, not a producer retry's.
       run = await verifyUnderFaults({
-        bootstrap: cluster.runningBootstrapServers.join(','), topic, trigger, rounds: 2, reportFile: join(cluster.dir, 'verify-moving.json'), timeoutMs: 300_000,
+        bootstrap: cluster.runningBootstrapServers.join(','), topic, trigger, rounds: 1 + moves, reportFile: join(cluster.dir, 'verify-moving.json'), timeoutMs: 300_000 + moves * 30_000,
         producerProperties: ['retries=0', 'request.timeout.ms=30000'],
       });
     } finally {
