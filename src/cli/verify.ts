@@ -140,7 +140,7 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo): Prom
     const report = buildReport(history.runId, {
       topic, partitions: partitionCount, producers, acks: acks === '-1' ? 'all' : acks, idempotence: producer.options.enableIdempotence === true,
       inFlight, ordering: inFlight === 1 ? 'sequential' : 'pipelined',
-    }, result, faults, heal, reads[0]!);
+    }, result, faults, heal, reads[0]!, recorder.longestAckGapMs);
     if (reportFile !== undefined) await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
     io.stdout(summary(report));
     return report.ok ? EXIT_OK : EXIT_FAILURE;

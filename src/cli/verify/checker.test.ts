@@ -235,3 +235,20 @@ test('property: one injected anomaly of kind K is reported as K and nothing else
     assert.deepEqual([...new Set(found)], [kind]);
   }), { numRuns: 300 });
 });
+
+test('the recorder keeps the longest stretch without an acknowledgement, from the first one on', () => {
+  let now = 1_000;
+  const recorder = new HistoryRecorder(RUN, () => now);
+  const first = recorder.send(0, 0, 0);
+  // Connecting before the first acknowledgement is not a stop.
+  now = 3_050;
+  recorder.ack(first, 0, 0);
+  const stalled = recorder.send(0, 1, 0);
+  now = 3_900;
+  recorder.fail(stalled, 'NOT_LEADER_OR_FOLLOWER');
+  now = 4_300;
+  recorder.ack(recorder.send(0, 2, 0), 0, 1);
+  now = 4_310;
+  recorder.ack(recorder.send(0, 3, 0), 0, 2);
+  assert.equal(recorder.longestAckGapMs, 1_250);
+});

@@ -65,10 +65,24 @@ export function parseRecordValue(runId: string, value: string | null): { produce
 export class HistoryRecorder {
   readonly runId: string;
   readonly #operations: Array<{ producer: number; seq: number; partition: number; sentAt: number; outcome: Outcome }> = [];
+  readonly #now: () => number;
   #clock = 0;
+  /** Wall-clock ms of the latest acknowledgement. */
+  #lastAckMs: number | undefined;
+  #longestAckGapMs = 0;
 
-  constructor(runId: string) {
+  constructor(runId: string, now: () => number = () => performance.now()) {
     this.runId = runId;
+    this.#now = now;
+  }
+
+  /**
+   * The longest the producers went, all together, without an acknowledgement once they had one
+   * (connecting first is not a stop): how long writing stopped, as a client sees it, during a
+   * failover or a leader move.
+   */
+  get longestAckGapMs(): number {
+    return Math.round(this.#longestAckGapMs);
   }
 
   /** Notes a send; returns its index, to settle it with later. */
@@ -78,6 +92,9 @@ export class HistoryRecorder {
   }
 
   ack(index: number, partition: number, offset: number): void {
+    const nowMs = this.#now();
+    this.#longestAckGapMs = Math.max(this.#longestAckGapMs, nowMs - (this.#lastAckMs ?? nowMs));
+    this.#lastAckMs = nowMs;
     this.#operations[index]!.outcome = { type: 'ack', partition, offset, at: this.#clock++ };
   }
 

@@ -27,11 +27,15 @@ export interface VerifyReport {
   readonly heal: FaultRun | null;
   readonly partitions: ReadonlyArray<{ readonly partition: number; readonly startOffset: number; readonly endOffset: number; readonly records: number }>;
   readonly anomalies: readonly Anomaly[];
+  /** The longest the producers went without an acknowledgement (wall clock, ms). */
+  readonly longestAckGapMs: number;
 }
 
-export function buildReport(runId: string, mode: VerifyMode, result: CheckResult, faults: readonly FaultRun[], heal: FaultRun | null, firstRead: TopicRead): VerifyReport {
+export function buildReport(
+  runId: string, mode: VerifyMode, result: CheckResult, faults: readonly FaultRun[], heal: FaultRun | null, firstRead: TopicRead, longestAckGapMs = 0,
+): VerifyReport {
   return {
-    ok: result.anomalies.length === 0, runId, mode, counts: result.counts, faults, heal,
+    ok: result.anomalies.length === 0, runId, mode, counts: result.counts, faults, heal, longestAckGapMs,
     partitions: firstRead.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, records: p.records.length })),
     anomalies: result.anomalies,
   };
@@ -56,6 +60,7 @@ export function summary(report: VerifyReport): string {
   const ordering = mode.ordering === 'sequential' ? 'sequential sends (each awaited)' : `pipelined sends (${mode.inFlight} in flight per producer)`;
   lines.push(`topic ${mode.topic}: ${mode.partitions} partitions, ${mode.producers} producers, ${ordering}, acks=${mode.acks}, enable.idempotence=${mode.idempotence}`);
   lines.push(`produced: ${counts.attempted} attempted, ${counts.acknowledged} acknowledged, ${counts.failed} failed, ${counts.unanswered} unanswered`);
+  lines.push(`longest time without an acknowledgement: ${report.longestAckGapMs} ms`);
   if (report.faults.length > 0) {
     const failed = report.faults.filter((f) => f.exitCode !== 0).length;
     lines.push(`faults: ${report.faults.length} run${report.faults.length === 1 ? '' : 's'}${failed > 0 ? `, ${failed} of them exited non-zero` : ', all exited 0'}`);
