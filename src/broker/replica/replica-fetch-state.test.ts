@@ -78,3 +78,11 @@ test('a follower\'s fetch names it by replica id up to v14 and by ReplicaState w
   assert.deepEqual(v17.replicaState, { replicaId: 2, replicaEpoch: 42n });
   assert.equal(v17.replicaId ?? -1, -1);
 });
+
+test('a leader that does not know its leadership yet is asked again at 50 ms, doubling up to the backoff, and at once again after progress', () => {
+  const state = new PartitionFetchState(follower(20, [{ epoch: 0, startOffset: 0 }]), 7);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(() => state.nextLeaderWaitMs(1000)), [50, 100, 200, 400, 800, 1000, 1000]);
+  state.followLog(follower(21, [{ epoch: 0, startOffset: 0 }]));
+  assert.equal(state.nextLeaderWaitMs(1000), 50);
+  assert.equal(state.nextLeaderWaitMs(30), 30, 'never longer than replica.fetch.backoff.ms');
+});

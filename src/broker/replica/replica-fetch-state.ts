@@ -9,6 +9,7 @@ import type { FollowerPartitionAccess } from './partition-types.ts';
 export type { FollowerPartitionAccess };
 
 export const UNDEFINED_EPOCH = -1;
+const LEADER_WAIT_FIRST_MS = 50;
 
 /** One partition being copied from its leader: where the next fetch starts and in which epoch the log ends. */
 export class PartitionFetchState {
@@ -36,8 +37,18 @@ export class PartitionFetchState {
     this.lastFetchedEpoch = log.latestEpoch() ?? UNDEFINED_EPOCH;
   }
 
+  /** The last wait for a leader that did not know its leadership yet; 0 once it answered. */
+  #leaderWaitMs = 0;
+
+  /** The next wait for a leader that does not know its leadership yet: 50 ms, doubling up to `maxMs`. */
+  nextLeaderWaitMs(maxMs: number): number {
+    this.#leaderWaitMs = Math.min(maxMs, Math.max(LEADER_WAIT_FIRST_MS, this.#leaderWaitMs * 2));
+    return this.#leaderWaitMs;
+  }
+
   /** The next fetch starts at the log's end, in its latest epoch: after every append or truncation. */
   followLog(log: FollowerPartitionAccess): void {
+    this.#leaderWaitMs = 0;
     this.fetchOffset = log.logEndOffset;
     this.lastFetchedEpoch = log.latestEpoch() ?? UNDEFINED_EPOCH;
   }

@@ -254,11 +254,13 @@ export class ReplicaFetcher {
     } else if (code === ErrorCode.FENCED_LEADER_EPOCH) {
       this.#onFenced(state);
     } else {
-      // NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: the leader may not have
-      // learned of its leadership yet. Retried after the backoff, as Kafka does.
-      this.#logger.info({ topic: state.topic, partition: state.partition, error: errorName(code) },
-        `the leader answered ${errorName(code)}; retrying in ${this.#options.settings.backoffMs} ms`);
-      this.#delay([state]);
+      // NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: the leader has not applied
+      // the LeaderAndIsr that this follower has (the controller sends both at once). Kafka waits
+      // replica.fetch.backoff.ms, and acks=all with it, as this follower is in the ISR; the leader
+      // catches up within milliseconds, so the retries start at 50 ms and double up to the backoff.
+      const delayMs = state.nextLeaderWaitMs(this.#options.settings.backoffMs);
+      this.#logger.info({ topic: state.topic, partition: state.partition, error: errorName(code) }, `the leader answered ${errorName(code)}; retrying in ${delayMs} ms`);
+      this.#delay([state], delayMs);
     }
   }
 
@@ -384,8 +386,8 @@ export class ReplicaFetcher {
     this.#failed.add(state.key);
   }
 
-  #delay(states: readonly PartitionFetchState[]): void {
-    const until = this.#options.time.now() + this.#options.settings.backoffMs;
+  #delay(states: readonly PartitionFetchState[], delayMs = this.#options.settings.backoffMs): void {
+    const until = this.#options.time.now() + delayMs;
     for (const state of states) state.delayedUntilMs = until;
   }
 
