@@ -1,21 +1,29 @@
 import { electLeadersRequest, electLeadersResponse } from '../../protocol/generated/elect-leaders.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
+import { SingleNodeController } from './single-node-controller.ts';
 
 /**
  * ElectLeaders (KIP-460): PREFERRED or UNCLEAN elections for the named partitions, or for all.
  * Only the active controller elects; any other broker answers NOT_CONTROLLER (from v1, which has
- * the top-level error code; a v0 client learns it per partition, as Kafka answers it).
+ * the top-level error code; a v0 client learns it per partition, as Kafka answers it). A single
+ * node answers as a one-broker cluster: every leader is elected already.
  */
 export const electLeadersHandler = defineHandler({
   request: electLeadersRequest,
   response: electLeadersResponse,
   minVersion: 0,
   maxVersion: 2,
-  clusterOnly: true,
   async handle(request, context) {
-    const controller = context.broker.controller;
-    if (controller !== undefined && controller.isActive) return controller.electLeaders(request);
+    const { controller, nodeId, metadata } = context.broker;
+    if (controller === undefined) {
+      const single = new SingleNodeController(metadata, nodeId);
+      const replicaElectionResults = (request.topicPartitions ?? single.allPartitions()).map(({ topic, partitions }) => ({
+        topic, partitionResult: partitions.map((partitionId) => ({ partitionId, ...single.electLeader(topic, partitionId) })),
+      }));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
+    }
+    if (controller.isActive) return controller.electLeaders(request);
     const replicaElectionResults = (request.topicPartitions ?? []).map(({ topic, partitions }) => ({
       topic,
       partitionResult: partitions.map((partitionId) => ({ partitionId, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })),
