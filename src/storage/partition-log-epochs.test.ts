@@ -199,3 +199,17 @@ test('close writes the pending epoch checkpoint before it returns', () => {
   assert.equal(fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'), '0\n2\n2 0\n6 2\n');
   fs.rmSync(path.dirname(dir), { recursive: true });
 });
+
+test('truncating to the log end drops an epoch begun there with no batch (a leader that wrote nothing), as Kafka does', () => {
+  const log = openLog(logDir());
+  append(log, 3);
+  const end = log.logEndOffset;
+  // Leader in epoch 5 (makeLeader assigns it at the log end), then replaced before it wrote a batch.
+  log.leaderEpochCache.assign(5, end);
+  assert.equal(log.leaderEpochCache.latestEpoch, 5);
+  // The new leader never had epoch 5: it answers a divergence at epoch 3's end, the log's end.
+  log.truncateTo(end);
+  assert.equal(log.logEndOffset, end, 'no record goes');
+  assert.equal(log.leaderEpochCache.latestEpoch, 3, 'the next fetch names epoch 3, which the leader has: the divergence ends');
+  log.close();
+});

@@ -259,12 +259,12 @@ export class PartitionLog {
   }
 
   /**
-   * Removes everything from the batch containing `offset` on (a follower diverged from its leader).
-   * Below logStartOffset the log is emptied and restarts at `offset`.
+   * Removes everything from the batch containing `offset` on (a follower diverged from its leader); below
+   * logStartOffset the log restarts empty at `offset`. At or past the end only an epoch begun there with no batch goes (Kafka's).
    */
   truncateTo(offset: number): void {
     this.ensureOpen();
-    if (offset >= this.logEndOffset) return;
+    if (offset >= this.logEndOffset) return this.guard(() => this.leaderEpochCache.truncateFromEnd(this.logEndOffset));
     if (offset < this.startOffset) return this.truncateFullyAndStartAt(offset);
     this.truncations += 1;
     this.recentAppends.reset();

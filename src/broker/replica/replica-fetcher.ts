@@ -288,7 +288,7 @@ export class ReplicaFetcher {
     const offset = divergenceTruncationOffset(log, { epoch, endOffset });
     this.#logger.info({ topic: state.topic, partition: state.partition, divergingEpoch: epoch, leaderEndOffset: endOffset, truncateTo: offset, logEndOffset: log.logEndOffset },
       'log diverges from the leader\'s: truncating');
-    const before = log.logEndOffset;
+    const before = { end: log.logEndOffset, epoch: state.lastFetchedEpoch };
     try {
       log.truncateTo(offset);
     } catch (error) {
@@ -296,8 +296,9 @@ export class ReplicaFetcher {
       return;
     }
     state.followLog(log);
-    // The leader answers a divergence at once: one that cuts nothing would be asked again in a tight loop.
-    if (log.logEndOffset === before) this.#delay([state]);
+    // The leader answers a divergence at once: one that changes nothing (not the end, not the last
+    // epoch) would be asked again in a tight loop.
+    if (log.logEndOffset === before.end && state.lastFetchedEpoch === before.epoch) this.#delay([state]);
   }
 
   /**
