@@ -186,7 +186,7 @@ async function setReplicationThrottle(admin: Admin, moves: ReturnType<typeof pro
   io.stdout(`The inter-broker throttle limit was set to ${rate} B/s\n`);
 }
 
-/** Only brokers moving a replica between their own log directories are capped (none, until such moves exist). */
+/** Only brokers moving a replica between their own log directories are capped. */
 async function setLogDirThrottle(admin: Admin, file: ReassignmentFile, rate: number, io: CliIo): Promise<void> {
   const moving = [...new Set(file.logDirMoves.map((m) => m.broker))].sort((a, b) => a - b);
   await admin.incrementalAlterConfigs(moving.map((broker) => ({

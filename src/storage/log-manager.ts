@@ -48,6 +48,8 @@ export class LogManager {
   private readonly preferredLogDirs = new Map<string, string>();
   private readonly options: LogManagerOptions;
   private readonly pendingDeletes = new Set<Promise<void>>();
+  /** Logs deleted whose checkpoint entries the asynchronous writes have not removed from disk yet. */
+  private readonly deletedUnsynced = new Set<string>();
   private readonly offline = new Set<string>();
   private readonly fileHandles: FileHandlePool;
   private readonly recentAppendWindow: RecentAppendWindow;
@@ -221,7 +223,7 @@ export class LogManager {
       ? preferred
       : online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
     // A deleted log's stale entry would give this one its start offset, recovery point or high watermark.
-    for (const name of this.checkpointNames) this.checkpoints.writer(logDir, name).flushSync();
+    if (this.deletedUnsynced.delete(key(topic, partition))) for (const name of this.checkpointNames) this.checkpoints.writer(logDir, name).flushSync(true);
     const log = this.openLog({ logDir, dir: path.join(logDir, key(topic, partition)), topic, partition, config }, false);
     this.logs.set(key(topic, partition), { log, logDir });
     return log;
@@ -240,11 +242,9 @@ export class LogManager {
       // Its checkpoint entries go off the loop (an fsync here stalls every client: a reassignment
       // ends with one); createLog writes them at once if the name comes back before that lands.
       entry.log.close(true);
-      for (const name of this.checkpointNames) {
-        const writer = this.checkpoints.writer(entry.logDir, name);
-        writer.changed();
-        removals.push(writer.flush());
-      }
+      const written = this.checkpointNames.map((name) => { const writer = this.checkpoints.writer(entry.logDir, name); writer.changed(); return writer.flush(); });
+      this.deletedUnsynced.add(key(topic, partition));
+      removals.push(Promise.all(written).then(() => { this.deletedUnsynced.delete(key(topic, partition)); }));
       const doomed = path.join(entry.logDir, suffixedLogDirName(topic, partition, (this.options.randomUUID ?? randomUUID)(), DELETE_SUFFIX));
       try {
         fs.renameSync(entry.log.dir, doomed);

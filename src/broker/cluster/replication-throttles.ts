@@ -12,9 +12,9 @@ export interface ReplicationThrottles {
 }
 
 /**
- * Builds the broker's throttles and keeps them current: the rates from the dynamic broker configs
- * (this broker's, else the cluster default, else server.properties), the throttled replicas from
- * each topic's leader/follower.replication.throttled.replicas as its configs change.
+ * Builds the broker's replication throttles and keeps them current: the rates from the dynamic
+ * broker configs, the throttled replicas from each topic's leader/follower.replication.throttled.replicas
+ * as its configs change.
  */
 export function replicationThrottles(options: {
   readonly config: BrokerConfig;
@@ -23,25 +23,12 @@ export function replicationThrottles(options: {
   readonly onTopicConfigsChanged: (listener: (topic: string) => void) => void;
 }): ReplicationThrottles {
   const { config, brokerConfigs } = options;
-  const quota = (replicasKey: string) => new ReplicationQuota({
-    localBrokerId: config.nodeId,
-    windowCount: config.replicationQuotaWindowNum,
-    windowMs: config.replicationQuotaWindowSizeSeconds * 1000,
-    throttledReplicasOf: (topic) => (options.topicConfigs(topic)?.[replicasKey] ?? '').split(','),
-  });
-  const throttles = { leader: quota('leader.replication.throttled.replicas'), follower: quota('follower.replication.throttled.replicas') };
-  const rate = (key: string, configured: number): number | undefined => {
-    const value = Number(brokerConfigs.value(key) ?? configured);
-    return value >= UNLIMITED ? undefined : value;
+  const side = (rateKey: string, configured: number, replicasKey: string) =>
+    throttle(config, brokerConfigs, rateKey, configured, (topic) => (options.topicConfigs(topic)?.[replicasKey] ?? '').split(','));
+  const throttles = {
+    leader: side('leader.replication.throttled.rate', config.leaderReplicationThrottledRate, 'leader.replication.throttled.replicas'),
+    follower: side('follower.replication.throttled.rate', config.followerReplicationThrottledRate, 'follower.replication.throttled.replicas'),
   };
-  const applyRates = () => {
-    const leader = rate('leader.replication.throttled.rate', config.leaderReplicationThrottledRate);
-    const follower = rate('follower.replication.throttled.rate', config.followerReplicationThrottledRate);
-    if (leader !== (throttles.leader.rateLimit === Infinity ? undefined : throttles.leader.rateLimit)) throttles.leader.setRateLimit(leader);
-    if (follower !== (throttles.follower.rateLimit === Infinity ? undefined : throttles.follower.rateLimit)) throttles.follower.setRateLimit(follower);
-  };
-  applyRates();
-  brokerConfigs.onChange(applyRates);
   options.onTopicConfigsChanged((topic) => {
     throttles.leader.invalidate(topic);
     throttles.follower.invalidate(topic);
@@ -51,20 +38,31 @@ export function replicationThrottles(options: {
 
 /**
  * replica.alter.log.dirs.io.max.bytes.per.second as a throttle over every move between this
- * broker's log dirs (Kafka's alterLogDirs quota): from server.properties, and in a cluster from the
- * dynamic broker configs as they change.
+ * broker's log dirs (Kafka's alterLogDirs quota).
  */
 export function replicaAlterLogDirsThrottle(config: BrokerConfig, brokerConfigs: DynamicBrokerConfigs | undefined): ReplicationQuota {
+  return throttle(config, brokerConfigs, 'replica.alter.log.dirs.io.max.bytes.per.second', config.replicaAlterLogDirsIoMaxBytesPerSecond, () => ['*']);
+}
+
+/**
+ * A quota whose rate is `rateKey` as in force: this broker's dynamic value, else the cluster's
+ * dynamic default, else server.properties (`configured`); followed as the dynamic configs change.
+ */
+function throttle(
+  config: BrokerConfig, brokerConfigs: DynamicBrokerConfigs | undefined, rateKey: string, configured: number,
+  throttledReplicasOf: (topic: string) => readonly string[],
+): ReplicationQuota {
   const quota = new ReplicationQuota({
     localBrokerId: config.nodeId,
     windowCount: config.replicationQuotaWindowNum,
     windowMs: config.replicationQuotaWindowSizeSeconds * 1000,
-    throttledReplicasOf: () => ['*'],
+    throttledReplicasOf,
   });
   const applyRate = () => {
-    const value = Number(brokerConfigs?.value('replica.alter.log.dirs.io.max.bytes.per.second') ?? config.replicaAlterLogDirsIoMaxBytesPerSecond);
-    const rate = value >= UNLIMITED ? undefined : value;
-    if (rate !== (quota.rateLimit === Infinity ? undefined : quota.rateLimit)) quota.setRateLimit(rate);
+    const value = Number(brokerConfigs?.value(rateKey) ?? configured);
+    const rate = value >= UNLIMITED ? Infinity : value;
+    // A rate set again unchanged keeps what has been measured.
+    if (rate !== quota.rateLimit) quota.setRateLimit(rate === Infinity ? undefined : rate);
   };
   applyRate();
   brokerConfigs?.onChange(applyRate);

@@ -33,7 +33,7 @@ export const updateMetadataHandler = defineHandler({
       return { errorCode };
     }
     if (deleted.length > 0) await broker.groupCoordinator.onPartitionsDeleted(deleted);
-    await deleteStrayReplicas(broker.replicaManager, [...partitionStates(request)].map(({ topic, state }) => ({ topic, partition: state.partitionIndex, replicas: state.replicas })));
+    deleteStrayReplicas(broker.replicaManager, [...partitionStates(request)].map(({ topic, state }) => ({ topic, partition: state.partitionIndex, replicas: state.replicas })));
     return { errorCode: ErrorCode.NONE };
   },
 });

@@ -209,14 +209,17 @@ function notify(manager: ReplicaManager, change: LeadershipChange): void {
  * replicas leave it out, and that no LeaderAndIsr has opened here, is deleted, as KRaft brokers
  * do (ZooKeeper-mode Kafka left such logs on disk for good). Answers the partitions deleted.
  */
-export async function deleteStrayReplicas(manager: ReplicaManager, partitions: Iterable<{ topic: string; partition: number; replicas: readonly number[] }>): Promise<string[]> {
+export function deleteStrayReplicas(manager: ReplicaManager, partitions: Iterable<{ topic: string; partition: number; replicas: readonly number[] }>): string[] {
   const deleted: string[] = [];
   for (const { topic, partition, replicas } of partitions) {
     const key = `${topic}-${partition}`;
     if (replicas.length === 0 || replicas.includes(manager.brokerId) || manager.partitions.has(key)) continue;
     const log = manager.logManager.getLog(topic, partition);
     if (log === undefined || log.isOffline) continue;
-    await manager.logManager.deleteLog(topic, partition);
+    // The log is gone at once (its dir renamed); the files go in the background, not in the
+    // controller's UpdateMetadata, which waits for this broker's answer.
+    manager.logManager.deleteLog(topic, partition).catch((error: unknown) =>
+      manager.options.logger?.warn({ err: error, topic, partition }, 'removing a stray replica\'s files failed'));
     deleted.push(key);
   }
   if (deleted.length > 0) manager.options.logger?.info({ partitions: deleted }, 'deleted stray replicas: this broker is no longer among their replicas');

@@ -59,6 +59,11 @@ export class ControllerContext {
     return this.topics.get(topic)?.assignment.get(partition)?.replicas ?? [];
   }
 
+  /** The partition exists and its topic is not being deleted: requests about it may act. */
+  isLivePartition(topic: string, partition: number): boolean {
+    return this.topics.get(topic)?.assignment.has(partition) === true && !this.topicsToBeDeleted.has(topic);
+  }
+
   fullAssignment(topic: string, partition: number): PartitionAssignment {
     return this.topics.get(topic)?.assignment.get(partition) ?? settledAssignment([]);
   }

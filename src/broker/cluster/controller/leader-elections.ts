@@ -31,7 +31,7 @@ export async function electLeaders(step: ControllerStep, electionType: number, p
 async function electOne(step: ControllerStep, electionType: number, tp: TopicPartition): Promise<ElectionOutcome> {
   const { context } = step;
   const state = context.state(tp.topic, tp.partition);
-  if (!context.topics.get(tp.topic)?.assignment.has(tp.partition) || context.topicsToBeDeleted.has(tp.topic)) {
+  if (!context.isLivePartition(tp.topic, tp.partition)) {
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The partition ${tp.topic}-${tp.partition} does not exist.` };
   }
   const replicas = context.replicas(tp.topic, tp.partition);

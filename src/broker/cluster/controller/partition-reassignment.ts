@@ -35,7 +35,7 @@ const DONE: ReassignmentOutcome = { errorCode: ErrorCode.NONE, errorMessage: nul
  */
 export async function alterPartitionReassignment(step: ControllerStep, tp: TopicPartition, target: readonly number[] | null): Promise<ReassignmentOutcome> {
   const { context } = step;
-  if (!context.topics.get(tp.topic)?.assignment.has(tp.partition) || context.topicsToBeDeleted.has(tp.topic)) {
+  if (!context.isLivePartition(tp.topic, tp.partition)) {
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' };
   }
   const current = context.fullAssignment(tp.topic, tp.partition);
