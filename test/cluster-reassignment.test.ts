@@ -182,6 +182,46 @@ test('a reassignment waiting on a paused broker is listed, and cancelling it ret
   assert.equal(partitionDirExists(paused, topic, 0), false);
 });
 
+test('bad reassignments get Kafka\'s errors from the controller and change nothing', { timeout: 60_000 }, async () => {
+  const topic = 'refused';
+  await cluster.createTopic({ topic, replicaAssignment: [{ partition: 0, replicas: [1, 2] }] });
+  const { controllerId } = await cluster.describeCluster(1);
+  const client = await KafkaApiClient.open('127.0.0.1', cluster.broker(controllerId).port);
+  try {
+    const cases: Array<[number[] | null, number, number]> = [
+      [[], 0, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+      [[2, 2], 0, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+      [[1, -3], 0, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+      [[1, 99], 0, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+      [[1, 2], 5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      [null, 0, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS],
+    ];
+    for (const [replicas, partitionIndex, expected] of cases) {
+      const answer = await client.call(Api.alterPartitionReassignments, 0, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex, replicas }] }] });
+      const result = answer.responses[0]!.partitions[0]!;
+      assert.equal(result.errorCode, expected, `${JSON.stringify(replicas)} on partition ${partitionIndex}: ${result.errorMessage}`);
+      assert.ok(result.errorMessage !== null && result.errorMessage.length > 0, 'a message says why');
+    }
+    const unknownTopic = await client.call(Api.alterPartitionReassignments, 0, { timeoutMs: 30_000, topics: [{ name: 'no-such-topic', partitions: [{ partitionIndex: 0, replicas: [1] }] }] });
+    assert.equal(unknownTopic.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const listed = await client.call(Api.listPartitionReassignments, 0, { timeoutMs: 30_000, topics: [{ name: 'no-such-topic', partitionIndexes: [0] }] });
+    assert.deepEqual(listed.topics, []);
+  } finally {
+    client.close();
+  }
+  // Any other broker: NOT_CONTROLLER, as Kafka's ZooKeeper mode answers.
+  const other = cluster.runningIds.find((id) => id !== controllerId)!;
+  const elsewhere = await KafkaApiClient.open('127.0.0.1', cluster.broker(other).port);
+  try {
+    const answer = await elsewhere.call(Api.alterPartitionReassignments, 0, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, replicas: [2, 3] }] }] });
+    assert.equal(answer.errorCode, ErrorCode.NOT_CONTROLLER);
+  } finally {
+    elsewhere.close();
+  }
+  assert.deepEqual(await ongoing(topic), []);
+  assert.deepEqual((await cluster.partition(topic, 0, controllerId)).replicas, [1, 2]);
+});
+
 test('a reassignment survives the controller\'s death: the next controller completes it', { timeout: 180_000 }, async () => {
   const topic = 'resumed';
   const { controllerId } = await cluster.waitForBrokers(cluster.ids);

@@ -11,6 +11,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '../src/client/index.ts';
+import { ErrorCode } from '../src/protocol/errors.ts';
 import { CLUSTER_WAIT_MS, startCluster } from './helpers/cluster.ts';
 import { KafkaApiClient, type ApiCodecs } from './helpers/kafka-api-client.ts';
 import { Api } from './helpers/kafka-apis.ts';
@@ -69,6 +70,16 @@ test('a throttled reassignment of a 200 MB partition moves at the set rate (with
     validateOnly: false,
   });
   assert.equal(topicAnswer.responses[0]!.errorCode, 0, topicAnswer.responses[0]!.errorMessage ?? '');
+  // A broker config that is not dynamic, and a rate that is not a number, are refused and change nothing.
+  const refused = await call(1, Api.incrementalAlterConfigs, {
+    resources: [
+      { resourceType: 4, resourceName: '1', configs: [{ name: 'log.retention.hours', configOperation: 0, value: '1' }] },
+      { resourceType: 4, resourceName: '1', configs: [{ name: 'leader.replication.throttled.rate', configOperation: 0, value: 'fast' }] },
+    ],
+    validateOnly: false,
+  });
+  assert.deepEqual(refused.responses.map((r) => r.errorCode), [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CONFIG]);
+  assert.match(refused.responses[0]!.errorMessage ?? '', /Cannot update these configs dynamically: log.retention.hours/);
   // Every broker has the rates in force before the move starts (DescribeConfigs shows them as dynamic).
   for (const id of [1, 2]) {
     await waitFor(async () => {
