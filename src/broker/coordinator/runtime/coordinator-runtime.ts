@@ -43,29 +43,35 @@ export interface TopicsView {
   topicNames(): readonly string[];
 }
 
-export interface ShardContext {
+/** What a shard is built with; C is its coordinator's config (GroupConfig, TransactionConfig). */
+export interface ShardContext<C = GroupConfig> {
   readonly partition: number;
   readonly time: Time;
   readonly timer: CoordinatorTimer;
   readonly logger: Logger;
-  readonly config: GroupConfig;
+  readonly config: C;
   readonly metadata: TopicsView;
 }
 
-export interface CoordinatorRuntimeOptions<S extends CoordinatorShard> {
+export interface CoordinatorRuntimeOptions<S extends CoordinatorShard, C = GroupConfig> {
   readonly log: CoordinatorLog;
-  readonly shardFactory: (context: ShardContext) => S;
+  readonly shardFactory: (context: ShardContext<C>) => S;
   readonly time: Time;
   readonly logger: Logger;
-  readonly config: GroupConfig;
+  readonly config: C;
   readonly metadata: TopicsView;
-  /** How much of the log one read takes while loading (offsets.load.buffer.size). */
+  /**
+   * How much of the log one read takes while loading (offsets.load.buffer.size,
+   * transaction.state.log.load.buffer.size); by default the config's offsetsLoadBufferSize when it
+   * has one, else Kafka's default of both, 5 MiB.
+   */
   readonly loadBufferSize?: number;
   /** The wait before the first retry of a failed load; it doubles with each failure, up to loadRetryBackoffMaxMs. */
   readonly loadRetryBackoffMs?: number;
   readonly loadRetryBackoffMaxMs?: number;
 }
 
+const DEFAULT_LOAD_BUFFER_SIZE = 5 * 1024 * 1024;
 const DEFAULT_LOAD_RETRY_BACKOFF_MS = 500;
 const DEFAULT_LOAD_RETRY_BACKOFF_MAX_MS = 10_000;
 
@@ -98,11 +104,11 @@ interface PartitionState<S> {
  * marks it failed (NOT_COORDINATOR) until its leadership changes, which on a single broker means
  * until a restart; retrying lets the groups recover once the cause has gone.
  */
-export class CoordinatorRuntime<S extends CoordinatorShard> {
-  private readonly options: CoordinatorRuntimeOptions<S>;
+export class CoordinatorRuntime<S extends CoordinatorShard, C = GroupConfig> {
+  private readonly options: CoordinatorRuntimeOptions<S, C>;
   private readonly partitions = new Map<number, PartitionState<S>>();
 
-  constructor(options: CoordinatorRuntimeOptions<S>) {
+  constructor(options: CoordinatorRuntimeOptions<S, C>) {
     this.options = options;
   }
 
@@ -137,7 +143,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     try {
       // Yield first so that a load is observably in progress, as it is in Kafka.
       await yieldToEventLoop();
-      const replayed = await replayLog(log, partition, this.options.loadBufferSize ?? config.offsetsLoadBufferSize, (record) => {
+      const bufferSize = this.options.loadBufferSize ?? (config as Partial<GroupConfig>).offsetsLoadBufferSize ?? DEFAULT_LOAD_BUFFER_SIZE;
+      const replayed = await replayLog(log, partition, bufferSize, (record) => {
         if (state.status === 'loading') state.shard.replay(record);
       });
       if (state.status !== 'loading') return;
