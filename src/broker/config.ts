@@ -21,7 +21,6 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
 const PLAINTEXT_ONLY = 'brokers speak PLAINTEXT to one another (no TLS or SASL yet); inter.broker.listener.name picks the listener';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
-const NO_TRANSACTIONS_YET = 'transactions are not built yet';
 // Also true of the topic configs these are defaults for (their documentation says so).
 const STORED_AS_SENT = 'batches are stored as the producer compressed them; recompression is not built yet';
 const NOT_PREALLOCATED = 'segment files grow as they are written';
@@ -149,13 +148,18 @@ export const brokerConfigDefinitions = Object.freeze({
   // Kafka takes assignor class names or their short names; Samsa has the two built-in ones.
   'group.consumer.assignors': doc(list(['uniform', 'range'], ['uniform', 'range'], true), 'The server-side assignors of consumer-protocol groups, the first being the default.'),
   // Transactions and idempotence
-  'transaction.state.log.num.partitions': withoutEffect(doc(int(50, 1), 'How many partitions __transaction_state has.'), NO_TRANSACTIONS_YET),
-  'transaction.state.log.replication.factor': withoutEffect(doc(int(3, 1, 32767), 'The replication factor of __transaction_state.'), NO_TRANSACTIONS_YET),
-  'transaction.state.log.min.isr': withoutEffect(doc(int(2, 1), 'The min.insync.replicas of __transaction_state.'), NO_TRANSACTIONS_YET),
-  'transaction.state.log.segment.bytes': withoutEffect(doc(int(104857600, 1), 'The segment size of __transaction_state.'), NO_TRANSACTIONS_YET),
-  'transactional.id.expiration.ms': withoutEffect(doc(int(604800000, 1), 'How long a transactional id unused by its producer is remembered.'), NO_TRANSACTIONS_YET),
-  'transaction.max.timeout.ms': withoutEffect(doc(int(900000, 1), 'The longest transaction timeout a producer may ask for.'), NO_TRANSACTIONS_YET),
-  'transaction.abort.timed.out.transaction.cleanup.interval.ms': withoutEffect(doc(int(10000, 1), 'How often the coordinator aborts transactions that ran past their timeout.'), NO_TRANSACTIONS_YET),
+  // __transaction_state and its coordinator. As for __consumer_offsets, a cluster refuses to create
+  // the topic (COORDINATOR_NOT_AVAILABLE) while fewer brokers than its replication factor are alive.
+  'transaction.state.log.num.partitions': doc(int(50, 1), 'How many partitions __transaction_state has.'),
+  'transaction.state.log.replication.factor': doc(int(3, 1, 32767), 'The replication factor of __transaction_state (capped to the one broker on a single node).'),
+  'transaction.state.log.min.isr': doc(int(2, 1), 'The min.insync.replicas of __transaction_state.'),
+  'transaction.state.log.segment.bytes': doc(int(104857600, 1), 'The segment size of __transaction_state.'),
+  'transaction.state.log.load.buffer.size': doc(int(5242880, 1), 'How many bytes the coordinator reads at a time when loading __transaction_state.'),
+  'transactional.id.expiration.ms': doc(int(604800000, 1), 'How long a transactional id unused by its producer is remembered.'),
+  'transaction.max.timeout.ms': doc(int(900000, 1), 'The longest transaction timeout a producer may ask for.'),
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': doc(int(10000, 1), 'How often the coordinator aborts transactions that ran past their timeout.'),
+  'transaction.remove.expired.transaction.cleanup.interval.ms': doc(int(3600000, 1), 'How often the coordinator removes transactional ids past transactional.id.expiration.ms.'),
+  'transaction.partition.verification.enable': doc(bool(true), 'Whether a partition leader asks the transaction coordinator that a transactional batch\'s partition is in its transaction before appending it (KIP-890).'),
   'producer.id.expiration.ms': withoutEffect(doc(int(86400000, 1), 'How long a partition remembers an idle producer id for idempotence.'), 'idempotent producers are not supported yet'),
   'share.coordinator.state.topic.replication.factor': doc(ignored('SHORT', '3', 'share groups are not built'), 'The replication factor of the share coordinator\'s state topic.'),
   'share.coordinator.state.topic.min.isr': doc(ignored('SHORT', '2', 'share groups are not built'), 'The min.insync.replicas of the share coordinator\'s state topic.'),
