@@ -230,7 +230,7 @@ export class ReplicaManager {
    * appendCompletion); with acks=-1 too few in-sync replicas refuse the append first
    * (NOT_ENOUGH_REPLICAS, nothing written).
    */
-  appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS): AppendResult & { completion: Promise<void> } {
+  appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS, options?: { origin?: 'client' | 'coordinator' }): AppendResult & { completion: Promise<void> } {
     const partition = this.leaderPartition(topic, index);
     if (this.handingOver && partition.isr.some((id) => id !== this.brokerId)) {
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${index} is moving to another in-sync replica: broker ${this.brokerId} is shutting down`);

@@ -5,7 +5,7 @@ import { groupMetadataKey } from '../../../protocol/generated/records/group-meta
 import { groupMetadataValue } from '../../../protocol/generated/records/group-metadata-value.ts';
 import type { OffsetCommitKey } from '../../../protocol/generated/records/offset-commit-key.ts';
 import type { OffsetCommitValue } from '../../../protocol/generated/records/offset-commit-value.ts';
-import type { CoordinatorRecord, CoordinatorResult, CoordinatorShard, ShardContext } from '../runtime/coordinator-runtime.ts';
+import type { CoordinatorRecord, CoordinatorResult, CoordinatorShard, RecordContext, ShardContext } from '../runtime/coordinator-runtime.ts';
 import { ClassicGroupManager } from './classic-group-manager.ts';
 import { ConsumerGroupManager } from './consumer-group-manager.ts';
 import type { Group } from './group.ts';
@@ -46,17 +46,22 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     this.consumer = new ConsumerGroupManager(context, this.groups, this.offsets);
   }
 
-  replay(record: CoordinatorRecord): void {
+  /** Only offset commits are ever transactional (TxnOffsetCommit); group records never are. */
+  replay(record: CoordinatorRecord, context: RecordContext): void {
     const type = recordType(record);
     if (type >= FIRST_SHARE_GROUP_RECORD_TYPE && type <= LAST_SHARE_GROUP_RECORD_TYPE) return;
     const { key, value } = decodeRecord(record);
     if (type === RecordType.OFFSET_COMMIT_V0 || type === RecordType.OFFSET_COMMIT) {
-      this.offsets.replay(key as OffsetCommitKey, value as OffsetCommitValue | null);
+      this.offsets.replay(key as OffsetCommitKey, value as OffsetCommitValue | null, context);
     } else if (type === RecordType.GROUP_METADATA) {
       this.classic.replay(type, key, value);
     } else {
       this.consumer.replay(type, key, value);
     }
+  }
+
+  replayEndTransactionMarker(producerId: bigint, _producerEpoch: number, commit: boolean): void {
+    this.offsets.replayEndTransactionMarker(producerId, commit);
   }
 
   onLoaded(): void {

@@ -1,7 +1,8 @@
 import type { GroupCoordinatorShard } from './group-coordinator-shard.ts';
 
 /**
- * What of a shard's state the log persists, as plain sorted data: every committed offset, and
+ * What of a shard's state the log persists, as plain sorted data: every committed offset (with the
+ * offset of its record), the offsets of open transactions, and
  * every group's identity, kind, state and persisted membership (classic: generation and members;
  * consumer: epochs, members with their epochs, target assignment). Two shards with equal snapshots
  * hold the same coordinator state; a shard rebuilt from __consumer_offsets must equal the live one.
@@ -32,7 +33,7 @@ export function persistedState(shard: GroupCoordinatorShard): unknown {
         : [...details.targetAssignment].sort(([a], [b]) => compare(a, b)),
     };
   });
-  return { offsets, groups };
+  return { offsets, pendingTransactionalOffsets: shard.offsets.pendingTransactionalState(), groups };
 }
 
 function compare(a: string, b: string): number {

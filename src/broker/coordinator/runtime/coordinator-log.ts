@@ -35,7 +35,9 @@ export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, top
       // `completion` settles once the high watermark passes the batch (after any flush.messages
       // fsync), or rejects: NOT_LEADER_OR_FOLLOWER when leadership moved meanwhile,
       // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND.
-      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs);
+      // Origin coordinator: the leader takes its control batches (transaction markers) and does not
+      // check the sequences of its transactional batches, as Kafka's AppendOrigin.COORDINATOR.
+      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs, { origin: 'coordinator' });
       return { baseOffset, lastOffset, durable: completion };
     },
     logStartOffset: (index) => partitionOf(index).logStartOffset,

@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ErrorCode, KafkaError } from '../../../protocol/errors.ts';
+import { buildEndTransactionMarker } from '../../../protocol/records/control-record.ts';
+import { ControlRecordType } from '../../../protocol/records/record-batch.ts';
 import { buildRecordBatch } from '../../../protocol/records/record-batch-builder.ts';
 import type { Logger } from '../../logger.ts';
 import type { Time, Timer } from '../../time.ts';
@@ -27,8 +29,28 @@ export interface CoordinatorTimer {
   isScheduled(key: string): boolean;
 }
 
+/** Where a replayed record sits: its offset in the log and its batch's producer (-1n / -1 unless transactional). */
+export interface RecordContext {
+  readonly offset: number;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** The producer of a transactional write: its batch carries this id and epoch and the transactional flag. */
+export interface TransactionalProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+export const NON_TRANSACTIONAL = { producerId: -1n, producerEpoch: -1 } as const;
+
 export interface CoordinatorShard {
-  replay(record: CoordinatorRecord): void;
+  replay(record: CoordinatorRecord, context: RecordContext): void;
+  /**
+   * A COMMIT (commit = true) or ABORT marker of the producer's transaction, written by
+   * scheduleTransactionCompletion or met while loading: what the transaction wrote becomes state, or goes.
+   */
+  replayEndTransactionMarker?(producerId: bigint, producerEpoch: number, commit: boolean): void;
   /** Called once the partition's log has been replayed, before any operation runs: where timers restart. */
   onLoaded?(): void;
   /** Called when the partition is unloaded or the runtime closes; its timers are already cancelled. */
@@ -144,8 +166,13 @@ export class CoordinatorRuntime<S extends CoordinatorShard, C = GroupConfig> {
       // Yield first so that a load is observably in progress, as it is in Kafka.
       await yieldToEventLoop();
       const bufferSize = this.options.loadBufferSize ?? (config as Partial<GroupConfig>).offsetsLoadBufferSize ?? DEFAULT_LOAD_BUFFER_SIZE;
-      const replayed = await replayLog(log, partition, bufferSize, (record) => {
-        if (state.status === 'loading') state.shard.replay(record);
+      const replayed = await replayLog(log, partition, bufferSize, {
+        replay: (record, context) => {
+          if (state.status === 'loading') state.shard.replay(record, context);
+        },
+        replayEndTransactionMarker: (producerId, producerEpoch, commit) => {
+          if (state.status === 'loading') state.shard.replayEndTransactionMarker?.(producerId, producerEpoch, commit);
+        },
       });
       if (state.status !== 'loading') return;
       state.status = 'active';
@@ -226,14 +253,54 @@ export class CoordinatorRuntime<S extends CoordinatorShard, C = GroupConfig> {
    * (partition not hosted here) or COORDINATOR_LOAD_IN_PROGRESS (still loading), with the
    * operation's own error, or with the append's. Operations on one partition run one at a time.
    */
-  async scheduleWriteOperation<T>(name: string, partition: number, operation: (shard: S) => CoordinatorResult<T>): Promise<T> {
+  scheduleWriteOperation<T>(name: string, partition: number, operation: (shard: S) => CoordinatorResult<T>): Promise<T> {
+    return this.write(name, partition, undefined, operation);
+  }
+
+  /**
+   * A write operation whose records go in one transactional batch of the producer (Kafka's
+   * scheduleTransactionalWriteOperation, for TxnOffsetCommit): the shard replays them with the
+   * producer's id, as part of its open transaction, until scheduleTransactionCompletion writes the
+   * transaction's marker.
+   */
+  scheduleTransactionalWriteOperation<T>(name: string, partition: number, producerId: bigint, producerEpoch: number, operation: (shard: S) => CoordinatorResult<T>): Promise<T> {
+    return this.write(name, partition, { producerId, producerEpoch }, operation);
+  }
+
+  /**
+   * Appends the producer's COMMIT or ABORT marker (a control batch carrying the transaction
+   * coordinator's epoch) to the partition and replays it into the shard (Kafka's
+   * scheduleTransactionCompletion, for WriteTxnMarkers to a coordinator's topic). Resolves once
+   * the marker is committed; rejects as a write operation does (NOT_COORDINATOR when this broker
+   * does not host the partition, COORDINATOR_LOAD_IN_PROGRESS, the append's error).
+   */
+  async scheduleTransactionCompletion(name: string, partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean): Promise<void> {
+    const state = this.activeState(partition);
+    const outcome = await this.enqueue(state, () => {
+      this.checkActive(partition, state);
+      const marker = buildEndTransactionMarker({
+        type: commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch,
+        producerId: Number(producerId), producerEpoch, timestamp: this.options.time.now(),
+      });
+      const { durable } = this.options.log.append(partition, marker);
+      try {
+        state.shard.replayEndTransactionMarker?.(producerId, producerEpoch, commit);
+      } catch (error) {
+        throw this.failPartition(name, partition, state, error);
+      }
+      return { durable };
+    });
+    await outcome.durable;
+  }
+
+  private async write<T>(name: string, partition: number, producer: TransactionalProducer | undefined, operation: (shard: S) => CoordinatorResult<T>): Promise<T> {
     const state = this.activeState(partition);
     // The step in the queue ends once the records are replayed; a response that is itself a
     // promise (JoinGroup) is waited for outside the queue, or it would block the partition.
     const outcome = await this.enqueue(state, () => {
       this.checkActive(partition, state);
       const result = operation(state.shard);
-      const durable = result.records.length > 0 ? this.appendAndReplay(name, partition, state, result.records) : undefined;
+      const durable = result.records.length > 0 ? this.appendAndReplay(name, partition, state, result.records, producer) : undefined;
       return { response: result.response, durable };
     });
     // As Kafka's runtime answers once its records are committed: with flush.messages, once they
@@ -271,20 +338,29 @@ export class CoordinatorRuntime<S extends CoordinatorShard, C = GroupConfig> {
   }
 
   /** Returns the append's pending fsync, if its flush policy asked for one. */
-  private appendAndReplay(name: string, partition: number, state: PartitionState<S>, records: readonly CoordinatorRecord[]): Promise<void> | undefined {
+  private appendAndReplay(name: string, partition: number, state: PartitionState<S>, records: readonly CoordinatorRecord[], producer: TransactionalProducer | undefined): Promise<void> | undefined {
     const timestamp = this.options.time.now();
-    const batch = buildRecordBatch(records.map((record) => ({ key: record.key, value: record.value, timestamp })));
-    const { durable } = this.options.log.append(partition, batch);
+    // A transactional batch has base sequence 0, as Kafka's coordinators write it: the leader does
+    // not check the sequences of a coordinator's appends, only the producer's epoch.
+    const options = producer === undefined ? {}
+      : { producerId: Number(producer.producerId), producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true };
+    const batch = buildRecordBatch(records.map((record) => ({ key: record.key, value: record.value, timestamp })), options);
+    const { baseOffset, durable } = this.options.log.append(partition, batch);
+    const { producerId, producerEpoch } = producer ?? NON_TRANSACTIONAL;
     try {
-      for (const record of records) state.shard.replay(record);
+      records.forEach((record, index) => state.shard.replay(record, { offset: baseOffset + index, producerId, producerEpoch }));
     } catch (error) {
-      // The log holds records the shard could not take: its state no longer matches the log.
-      state.status = 'failed';
-      state.timer.cancelAll();
-      this.options.logger.error({ err: error, partition, operation: name }, 'replaying appended records failed; the partition is failed');
-      throw new KafkaError(ErrorCode.NOT_COORDINATOR, `coordinator partition ${partition} failed`, { cause: error });
+      throw this.failPartition(name, partition, state, error);
     }
     return durable;
+  }
+
+  /** The log holds what the shard could not take: its state no longer matches the log. */
+  private failPartition(name: string, partition: number, state: PartitionState<S>, error: unknown): KafkaError {
+    state.status = 'failed';
+    state.timer.cancelAll();
+    this.options.logger.error({ err: error, partition, operation: name }, 'replaying appended records failed; the partition is failed');
+    return new KafkaError(ErrorCode.NOT_COORDINATOR, `coordinator partition ${partition} failed`, { cause: error });
   }
 
   private enqueue<T>(state: PartitionState<S>, task: () => T): Promise<T> {

@@ -4,6 +4,7 @@ import { createSilentLogger, type Logger } from '../../logger.ts';
 import { groupConfigWith } from '../group/group-config.ts';
 import { GroupCoordinatorShard } from '../group/group-coordinator-shard.ts';
 import { CoordinatorRuntime, type CoordinatorRecord, type CoordinatorShard, type ShardContext, type TopicsView } from './coordinator-runtime.ts';
+import { replayBatches } from './coordinator-loader.ts';
 import { InMemoryCoordinatorLog } from './in-memory-coordinator-log.ts';
 import { ManualTime } from './manual-time.ts';
 import { ShardTimer } from './shard-timer.ts';
@@ -32,7 +33,7 @@ export interface TestRuntime<S extends CoordinatorShard> {
   readonly topics: TestTopic[];
   /** The shard of a loaded partition (throws if not loaded). */
   shard(partition?: number): S;
-  /** Every record of the partition's log, in order: what a load replays. */
+  /** Every record of the partition's log, in order (transaction markers left out). */
   records(partition?: number): CoordinatorRecord[];
   /** A new shard built from the partition's log alone (its timers inert): the state a restart would load. */
   replayFresh(partition?: number): S;
@@ -64,7 +65,7 @@ export async function createTestRuntime<S extends CoordinatorShard = GroupCoordi
   for (let partition = 0; partition < partitions; partition++) await runtime.loadPartition(partition);
   const records = (partition = 0): CoordinatorRecord[] =>
     decodeRecordBatches(log.allBatches(partition)).flatMap((batch) =>
-      batch.records.filter((r) => r.key !== null).map((r) => ({ key: r.key!, value: r.value })));
+      batch.isControl ? [] : batch.records.filter((r) => r.key !== null).map((r) => ({ key: r.key!, value: r.value })));
   return {
     runtime,
     log,
@@ -80,7 +81,10 @@ export async function createTestRuntime<S extends CoordinatorShard = GroupCoordi
       const inertTime = new ManualTime(time.now());
       const timer = new ShardTimer(inertTime, async () => undefined, logger);
       const shard = shardFactory({ partition, time: inertTime, timer, logger, config, metadata });
-      for (const record of records(partition)) shard.replay(record);
+      replayBatches(log.allBatches(partition), 0, {
+        replay: (record, context) => shard.replay(record, context),
+        replayEndTransactionMarker: (producerId, producerEpoch, commit) => shard.replayEndTransactionMarker?.(producerId, producerEpoch, commit),
+      });
       return shard;
     },
   };
