@@ -7,6 +7,7 @@ import type { BrokerToControllerChannel } from './cluster/broker-to-controller-c
 import type { DynamicBrokerConfigs } from './cluster/dynamic-broker-configs.ts';
 import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
+import type { ProducerIdBlockSource, ProducerIdManager } from './coordinator/txn/producer-id-manager.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { FetchManager } from './replica/fetch-manager.ts';
@@ -31,6 +32,13 @@ export interface BrokerContext {
   /** Incremental fetch sessions (KIP-227): max.incremental.fetch.session.cache.slots of them. */
   readonly fetchManager: FetchManager;
   readonly groupCoordinator: GroupCoordinator;
+  /** Fresh producer ids (InitProducerId): blocks from the controller in a cluster, from the local metadata on a single node. */
+  readonly producerIdManager: ProducerIdManager;
+  /**
+   * Single node: the next producer id block from the local metadata, which the node hands out as
+   * its own controller (AllocateProducerIds); undefined in a cluster, where the controller does.
+   */
+  readonly localProducerIdBlocks?: ProducerIdBlockSource | undefined;
   /** Cluster mode: this broker's controller (active or not); undefined on a single node. */
   readonly controller?: KafkaController | undefined;
   /** Cluster mode: requests to whichever broker is the controller (AlterPartition, ControlledShutdown). */

@@ -12,6 +12,8 @@ import type { MetadataStore } from './cluster/metadata-store.ts';
 import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
+import { BlockProducerIdManager, PRODUCER_ID_BLOCK_WAIT_MS, type ProducerIdBlockSource } from './coordinator/txn/producer-id-manager.ts';
+import { controllerProducerIdBlocks } from './cluster/allocate-producer-ids-client.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
 import {
   generateClusterId,
@@ -103,18 +105,25 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
   let zooKeeper: ZooKeeperCluster | undefined;
   let clusterId: string;
   let metadata: MetadataStore;
+  // Producer id blocks: the controller allocates them in a cluster, the local metadata on a single node.
+  let producerIdBlocks: ProducerIdBlockSource;
+  let localProducerIdBlocks: ProducerIdBlockSource | undefined;
   if (config.zookeeperConnect !== null) {
     zooKeeper = await ZooKeeperCluster.connect({
       config, logger, time, storedClusterId: storedClusterId(config.logDirs), proposedClusterId: generateClusterId(randomBytes),
     });
     clusterId = zooKeeper.clusterId;
     metadata = zooKeeper.store;
+    const cluster = zooKeeper;
+    producerIdBlocks = controllerProducerIdBlocks({ channel: cluster.controllerChannel, brokerId: config.nodeId, brokerEpoch: () => cluster.brokerEpoch });
   } else {
     clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
-    metadata = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+    const local = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+    metadata = local;
+    producerIdBlocks = localProducerIdBlocks = () => local.allocateProducerIdBlock(config.nodeId);
   }
   try {
-    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper });
+    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks });
   } catch (error) {
     await (zooKeeper?.close() ?? metadata.close());
     throw error;
@@ -123,8 +132,9 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
 
 async function startWithMetadata(
   config: BrokerConfig,
-  { logDirLocks, time, logger, clusterId, metadata, zooKeeper }: {
+  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks }: {
     logDirLocks: LogDirLocks; time: Time; logger: Logger; clusterId: string; metadata: MetadataStore; zooKeeper: ZooKeeperCluster | undefined;
+    producerIdBlocks: ProducerIdBlockSource; localProducerIdBlocks: ProducerIdBlockSource | undefined;
   },
 ): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
@@ -199,6 +209,7 @@ async function startWithMetadata(
   // The coordinator moves with the leadership of __consumer_offsets partitions (LeaderAndIsr, StopReplica).
   replicaManager.onLeadershipChange((change) => groupCoordinator.onLeadershipChange(change));
   groupCoordinator.startup();
+  const producerIdManager = new BlockProducerIdManager({ nextBlock: producerIdBlocks, logger, time, maxWaitMs: PRODUCER_ID_BLOCK_WAIT_MS });
 
   const endpoints = config.listeners;
   const served = servedHandlers(zooKeeper !== undefined);
@@ -225,6 +236,8 @@ async function startWithMetadata(
     replicaManager,
     fetchManager,
     groupCoordinator,
+    producerIdManager,
+    localProducerIdBlocks,
     logger,
     time,
     readBuffers,

@@ -1,4 +1,5 @@
 import type { ClientApi } from '../../client/apis.ts';
+import { allocateProducerIdsRequest, allocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids.ts';
 import { alterPartitionRequest, alterPartitionResponse } from '../../protocol/generated/alter-partition.ts';
 import { controlledShutdownRequest, controlledShutdownResponse } from '../../protocol/generated/controlled-shutdown.ts';
 import { leaderAndIsrRequest, leaderAndIsrResponse } from '../../protocol/generated/leader-and-isr.ts';
@@ -13,7 +14,8 @@ function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, 
 /**
  * The requests brokers send one another (Kafka's inter-broker protocol in ZooKeeper mode), as
  * ClientApi definitions for src/client/connection.ts: controller to broker (LeaderAndIsr,
- * UpdateMetadata, StopReplica) and broker to controller (AlterPartition, ControlledShutdown).
+ * UpdateMetadata, StopReplica) and broker to controller (AlterPartition, ControlledShutdown,
+ * AllocateProducerIds).
  * The lowest versions are those whose shape the senders fill: LeaderAndIsr 2+ groups partitions by
  * topic, UpdateMetadata 5+ likewise, StopReplica 3+ carries a leader epoch and a delete flag per
  * partition, ControlledShutdown 2+ the broker epoch.
@@ -24,4 +26,5 @@ export const InterBrokerApis = {
   StopReplica: api(stopReplicaRequest, stopReplicaResponse, 3),
   AlterPartition: api(alterPartitionRequest, alterPartitionResponse, 0),
   ControlledShutdown: api(controlledShutdownRequest, controlledShutdownResponse, 2),
+  AllocateProducerIds: api(allocateProducerIdsRequest, allocateProducerIdsResponse, 0),
 } as const;

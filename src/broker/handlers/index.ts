@@ -17,6 +17,7 @@ import { findCoordinatorHandler } from './find-coordinator.ts';
 import { offsetCommitHandler } from './offset-commit.ts';
 import { offsetFetchHandler } from './offset-fetch.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
+import { txnOffsetCommitHandler } from './txn-offset-commit.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { listGroupsHandler } from './list-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
@@ -36,6 +37,8 @@ import { stopReplicaHandler } from './stop-replica.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
+import { initProducerIdHandler } from './init-producer-id.ts';
+import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -47,6 +50,7 @@ export const handlers: readonly ApiHandler[] = [
   offsetCommitHandler,
   offsetFetchHandler,
   offsetDeleteHandler,
+  txnOffsetCommitHandler,
   listGroupsHandler,
   deleteGroupsHandler,
   apiVersionsHandler,
@@ -76,6 +80,8 @@ export const handlers: readonly ApiHandler[] = [
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  initProducerIdHandler,
+  allocateProducerIdsHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */

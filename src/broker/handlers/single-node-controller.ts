@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { ProducerIdBlockSource } from '../coordinator/txn/producer-id-manager.ts';
 
 /**
  * What the controller APIs answer on a single node, as a one-broker Kafka cluster answers them:
@@ -31,6 +32,19 @@ export class SingleNodeController {
   electLeader(topic: string, partition: number): { errorCode: number; errorMessage: string | null } {
     if (!this.#exists(topic, partition)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The partition ${topic}-${partition} does not exist.` };
     return { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null };
+  }
+
+  /**
+   * AllocateProducerIds: this node is the only registered broker, and a single node's broker
+   * epoch is -1; `allocate` takes the next block from the local metadata.
+   */
+  async allocateProducerIds(
+    request: { brokerId: number; brokerEpoch: bigint }, allocate: ProducerIdBlockSource,
+  ): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {
+    if (request.brokerId !== this.#nodeId) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, producerIdStart: 0n, producerIdLen: 0 };
+    if (request.brokerEpoch !== -1n) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, producerIdStart: 0n, producerIdLen: 0 };
+    const block = await allocate();
+    return { errorCode: ErrorCode.NONE, producerIdStart: block.firstProducerId, producerIdLen: block.size };
   }
 
   /** Every partition, for an ElectLeaders that names none. */

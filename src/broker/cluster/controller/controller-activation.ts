@@ -1,3 +1,4 @@
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../../protocol/generated/allocate-producer-ids.ts';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../../protocol/generated/alter-partition.ts';
 import type {
   AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse,
@@ -14,6 +15,7 @@ import { decodeTopicAssignment, type TopicAssignment } from '../zookeeper/zk-dat
 import { ZkPaths } from '../zookeeper/zk-paths.ts';
 import type { Znode, ZooKeeperClient, ZooKeeperWatch } from '../zookeeper/zookeeper-client.ts';
 import { processAlterPartition } from './alter-partition-processing.ts';
+import { allocateProducerIds } from './producer-id-block-allocation.ts';
 import { controlledShutdown, offlinePartitions, onBrokerFailure, onBrokerStartup, type ControlledShutdownResult } from './broker-changes.ts';
 import { ControllerChannelManager } from './controller-channel-manager.ts';
 import { ControllerContext, interBrokerEndpointOf, type TopicPartition } from './controller-context.ts';
@@ -217,6 +219,10 @@ export class ControllerActivation {
     const result = await controlledShutdown(step, brokerId, brokerEpoch);
     this.#send(step);
     return result;
+  }
+
+  async allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return allocateProducerIds(this.#options.client, this.#context, request, this.#logger);
   }
 
   /** Brokers came, went or came back: compared with the context, not with what the watch said then. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../../protocol/generated/allocate-producer-ids.ts';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../../protocol/generated/alter-partition.ts';
 import type {
   AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse,
@@ -120,6 +121,12 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
   async electLeaders(request: ElectLeadersRequest): Promise<ElectLeadersResponse> {
     return this.#runOrNotController('ElectLeaders', (a) => a.electLeaders(request),
       { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: [] });
+  }
+
+  /** AllocateProducerIds: the next block of producer ids for a live broker; NOT_CONTROLLER when this broker is not the controller. */
+  async allocateProducerIds(request: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return this.#runOrNotController('AllocateProducerIds', (a) => a.allocateProducerIds(request),
+      { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, producerIdStart: 0n, producerIdLen: 0 });
   }
 
   /** Stops: resigns (deleting /controller so another broker takes over at once) and stops watching. */

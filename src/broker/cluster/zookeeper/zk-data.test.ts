@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   decodeBrokerRegistration, decodeClusterId, decodeConfigChangeNotification, decodeController, decodeControllerEpoch,
-  decodeEntityConfig, decodeIsrChangeNotification, decodePartitionState, decodeTopicAssignment, encodeBrokerRegistration,
+  decodeEntityConfig, decodeIsrChangeNotification, decodePartitionState, decodeProducerIdBlock, decodeTopicAssignment, encodeBrokerRegistration,
   encodeClusterId, encodeConfigChangeNotification, encodeController, encodeControllerEpoch, encodeEntityConfig,
-  encodeIsrChangeNotification, encodePartitionState, encodeTopicAssignment, ZkDataError,
+  encodeIsrChangeNotification, encodePartitionState, encodeProducerIdBlock, encodeTopicAssignment, ZkDataError,
 } from './zk-data.ts';
 import { PERSISTENT_PATHS, sequenceNumberOf, ZkPaths } from './zk-paths.ts';
 
@@ -110,6 +110,16 @@ test('controller, controller epoch, configs, notifications and cluster id in Kaf
   assert.equal(decodeClusterId(encodeClusterId('abc')), 'abc');
 });
 
+test('the latest producer id block is written as Kafka writes it, ids as strings, and read back; the empty znode is no block', () => {
+  const block = { brokerId: 2, blockStart: 9_007_199_254_741_000n, blockEnd: 9_007_199_254_741_999n };
+  assert.equal(encodeProducerIdBlock(block).toString(), '{"version":1,"broker":2,"block_start":"9007199254741000","block_end":"9007199254741999"}');
+  assert.deepEqual(decodeProducerIdBlock(encodeProducerIdBlock(block)), block);
+  assert.equal(decodeProducerIdBlock(Buffer.alloc(0)), undefined);
+  assert.throws(() => decodeProducerIdBlock(bytes({ version: 1, broker: 1, block_start: 0, block_end: '999' })), ZkDataError);
+  assert.throws(() => decodeProducerIdBlock(bytes({ version: 1, broker: 1, block_start: '0', block_end: '9223372036854775808' })), ZkDataError);
+  assert.throws(() => decodeProducerIdBlock(bytes({ version: 1, broker: 1, block_start: '1000', block_end: '999' })), ZkDataError);
+});
+
 test('znode paths are Kafka\'s', () => {
   assert.equal(ZkPaths.brokerId(1), '/brokers/ids/1');
   assert.equal(ZkPaths.topic('orders'), '/brokers/topics/orders');
@@ -127,12 +137,14 @@ test('decoders throw only ZkDataError on random and mutated bytes', () => {
   const decoders: Array<(b: Buffer) => unknown> = [
     (b) => decodeBrokerRegistration(1, b), (b) => decodeTopicAssignment('t', b), (b) => decodePartitionState(b, 0),
     decodeController, decodeControllerEpoch, decodeEntityConfig, decodeConfigChangeNotification, decodeIsrChangeNotification, decodeClusterId,
+    decodeProducerIdBlock,
   ];
   const valid = [
     encodeBrokerRegistration({ endpoints: [{ listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'h', port: 1 }], rack: 'r', timestampMs: 1, jmxPort: -1, features: { f: { minVersion: 0, maxVersion: 1 } } }),
     encodeTopicAssignment({ topicId: undefined, partitions: new Map([[0, [1]]]) }),
     encodePartitionState({ leader: 1, leaderEpoch: 0, isr: [1], controllerEpoch: 1, leaderRecoveryState: 0 }),
     encodeIsrChangeNotification([{ topic: 't', partition: 0 }]),
+    encodeProducerIdBlock({ brokerId: 1, blockStart: 1000n, blockEnd: 1999n }),
   ];
   const input = fc.oneof(
     fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),

@@ -245,6 +245,38 @@ export function decodeClusterId(bytes: Buffer): string {
   return string(field(node, 'id', 'cluster id'), 'id');
 }
 
+/**
+ * /latest_producer_id_block: the latest block of producer ids the controller handed out (Kafka's
+ * ProducerIdBlockZNode), both ends inclusive and written as decimal strings, as Kafka writes them
+ * (64-bit ids; JSON numbers are exact only to 2^53). Empty until the first block.
+ */
+export interface ProducerIdBlockZnode {
+  readonly brokerId: number;
+  readonly blockStart: bigint;
+  readonly blockEnd: bigint;
+}
+
+export function encodeProducerIdBlock(block: ProducerIdBlockZnode): Buffer {
+  return toJson({ version: 1, broker: block.brokerId, block_start: String(block.blockStart), block_end: String(block.blockEnd) });
+}
+
+/** Undefined for the empty znode that the persistent paths create: no block handed out yet. */
+export function decodeProducerIdBlock(bytes: Buffer): ProducerIdBlockZnode | undefined {
+  if (bytes.length === 0) return undefined;
+  const what = 'latest producer id block';
+  const node = object(json(bytes, what), what);
+  const id = (key: string): bigint => {
+    const text = string(field(node, key, what), key);
+    if (!/^-?\d{1,19}$/.test(text) || BigInt(text) > 0x7fff_ffff_ffff_ffffn || BigInt(text) < -0x8000_0000_0000_0000n) {
+      throw new ZkDataError(`${what}: ${key} ${JSON.stringify(text)} is not a 64-bit number`);
+    }
+    return BigInt(text);
+  };
+  const block = { brokerId: int(field(node, 'broker', what), 'broker'), blockStart: id('block_start'), blockEnd: id('block_end') };
+  if (block.blockEnd < block.blockStart) throw new ZkDataError(`${what}: block_end ${block.blockEnd} is before block_start ${block.blockStart}`);
+  return block;
+}
+
 function toJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }

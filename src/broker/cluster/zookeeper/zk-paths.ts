@@ -39,6 +39,7 @@ export const ZkPaths = Object.freeze({
   isrChangeNotification: '/isr_change_notification',
   isrChangePrefix: '/isr_change_notification/isr_change_',
   logDirEventNotification: '/log_dir_event_notification',
+  /** The latest block of producer ids the controller handed out (ProducerIdBlockZnode); empty before the first. */
   latestProducerIdBlock: '/latest_producer_id_block',
   cluster: '/cluster',
   /** The cluster id, created once by the first broker (ClusterId). */
