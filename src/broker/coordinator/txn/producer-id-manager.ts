@@ -57,7 +57,6 @@ export interface BlockProducerIdManagerOptions {
 }
 
 interface Cursor {
-  readonly block: ProducerIdsBlock;
   readonly last: bigint;
   /** Handing out this id or a later one fetches the next block (while none is fetched or fetching). */
   readonly prefetchFrom: bigint;
@@ -159,7 +158,6 @@ export class BlockProducerIdManager implements ProducerIdManager {
 
 function cursorOf(block: ProducerIdsBlock): Cursor {
   return {
-    block,
     last: lastProducerIdOf(block),
     prefetchFrom: block.firstProducerId + BigInt(Math.floor(block.size * PREFETCH_THRESHOLD)),
     next: block.firstProducerId,
