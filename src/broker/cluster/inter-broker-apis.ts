@@ -6,6 +6,7 @@ import { leaderAndIsrRequest, leaderAndIsrResponse } from '../../protocol/genera
 import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
 import { stopReplicaRequest, stopReplicaResponse } from '../../protocol/generated/stop-replica.ts';
 import { updateMetadataRequest, updateMetadataResponse } from '../../protocol/generated/update-metadata.ts';
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from '../../protocol/generated/write-txn-markers.ts';
 
 function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, minVersion: number, maxVersion = request.maxVersion): ClientApi<Req, Res> {
   return { name: request.name.replace(/Request$/, ''), request, response, minVersion, maxVersion };
@@ -26,5 +27,6 @@ export const InterBrokerApis = {
   StopReplica: api(stopReplicaRequest, stopReplicaResponse, 3),
   AlterPartition: api(alterPartitionRequest, alterPartitionResponse, 0),
   ControlledShutdown: api(controlledShutdownRequest, controlledShutdownResponse, 2),
+  WriteTxnMarkers: api(writeTxnMarkersRequest, writeTxnMarkersResponse, 0),
   AllocateProducerIds: api(allocateProducerIdsRequest, allocateProducerIdsResponse, 0),
 } as const;
