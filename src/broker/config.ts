@@ -160,7 +160,9 @@ export const brokerConfigDefinitions = Object.freeze({
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': doc(int(10000, 1), 'How often the coordinator aborts transactions that ran past their timeout.'),
   'transaction.remove.expired.transaction.cleanup.interval.ms': doc(int(3600000, 1), 'How often the coordinator removes transactional ids past transactional.id.expiration.ms.'),
   'transaction.partition.verification.enable': doc(bool(true), 'Whether a partition leader asks the transaction coordinator that a transactional batch\'s partition is in its transaction before appending it (KIP-890).'),
-  'producer.id.expiration.ms': withoutEffect(doc(int(86400000, 1), 'How long a partition remembers an idle producer id for idempotence.'), 'idempotent producers are not supported yet'),
+  'producer.id.expiration.ms': doc(int(86400000, 1), 'How long a partition remembers an idle producer id for idempotence.'),
+  'producer.id.expiration.check.interval.ms': doc(int(600000, 1), 'How often partitions forget producer ids idle past producer.id.expiration.ms.'),
+  'request.timeout.ms': doc(int(30000, 0), 'How long a transaction marker append waits for the in-sync replicas before it fails.'),
   'share.coordinator.state.topic.replication.factor': doc(ignored('SHORT', '3', 'share groups are not built'), 'The replication factor of the share coordinator\'s state topic.'),
   'share.coordinator.state.topic.min.isr': doc(ignored('SHORT', '2', 'share groups are not built'), 'The min.insync.replicas of the share coordinator\'s state topic.'),
 } satisfies Record<string, ConfigDefinition<unknown>>);

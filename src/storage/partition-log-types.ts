@@ -6,6 +6,7 @@ import type { RecentAppendWindow } from './recent-appends.ts';
 import type { LogConfig } from './log-config.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { AppendOrigin } from './producer-state/log-transactions.ts';
 
 export interface LogAppendInfo {
   readonly firstOffset: number;
@@ -19,6 +20,8 @@ export interface LogAppendInfo {
    * (KAFKA_STORAGE_ERROR) if it failed. Whoever promised durability waits for it; nobody else does.
    */
   readonly durable?: Promise<void>;
+  /** The batch repeats one of its producer's last five: these are the original's offsets, nothing was written. */
+  readonly duplicate?: boolean;
 }
 
 export interface FetchDataInfo {
@@ -75,4 +78,11 @@ export interface SegmentSummary {
   /** Largest batch maxTimestamp in the segment, -1 if it has none. */
   readonly largestTimestamp: number;
   readonly isActive: boolean;
+}
+
+export interface LeaderAppendOptions {
+  /** Clients may not write control batches; coordinators write transaction markers. Default 'client'. */
+  readonly origin?: AppendOrigin;
+  /** KIP-890: a transactional batch opening a transaction here must have been verified with its coordinator. */
+  readonly requireVerification?: boolean;
 }

@@ -7,7 +7,8 @@ import { logConfig, type FullLogConfig, type LogConfig } from './log-config.ts';
 import { LogFlusher } from './log-flusher.ts';
 import { loadSegments, type LoadedSegments } from './log-loader.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
-import type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
+import type { FetchDataInfo, LeaderAppendOptions, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
+import { LogTransactions } from './producer-state/log-transactions.ts';
 import { RecentAppends, recentAppendWindow } from './recent-appends.ts';
 import { timerScheduler } from './scheduler.ts';
 import {
@@ -16,7 +17,7 @@ import {
 } from './segment-files.ts';
 import type { TimestampAndOffset } from './timestamp-search.ts';
 
-export type { FetchDataInfo, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
+export type { FetchDataInfo, LeaderAppendOptions, LogAppendInfo, PartitionLogOptions, SegmentSummary } from './partition-log-types.ts';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -35,9 +36,8 @@ export class PartitionLog {
   readonly dir: string;
   readonly topic: string;
   readonly partition: number;
-  /** Bytes cut from torn tails (and segments after a cut) when the log was opened. */
+  /** Bytes cut from torn tails (and segments after a cut), segments and batches checked (none after a clean shutdown) at open. */
   readonly truncatedBytesOnOpen: number;
-  /** Segments and batches checked when the log was opened: none after a clean shutdown. */
   readonly recoveredSegmentsOnOpen: number;
   readonly recoveredBatchesOnOpen: number;
   private config: FullLogConfig;
@@ -59,6 +59,8 @@ export class PartitionLog {
   readonly recentAppends: RecentAppends;
   /** Truncations so far: an asynchronous read during one may have seen bytes from both sides of it. */
   private truncations = 0;
+  /** Producer state, its snapshots and the aborted-transaction indexes, in step with every append, roll and truncation. */
+  readonly transactions: LogTransactions;
   private closed = false;
 
   private constructor(options: PartitionLogOptions, loaded: LoadedSegments & { context: SegmentContext }) {
@@ -88,12 +90,15 @@ export class PartitionLog {
       dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
     }, this.logEndOffset);
+    this.transactions = new LogTransactions({
+      dir: this.dir, name: this.name, segmentBaseOffsets: this.segmentBaseOffsets, logEndOffset: this.logEndOffset, cleanShutdown: options.recover === false,
+      read: (offset, maxBytes) => this.read(offset, maxBytes).records, segmentBaseOf: (offset) => this.segments[floorIndex(this.segments, offset)].baseOffset,
+    });
   }
 
   /**
-   * Opens the log in `dir`, creating the directory and a first segment at offset 0 if needed.
-   * After an unclean stop every segment from the recovery point on is checked batch by batch
-   * (all of them without a recovery point); after a clean one (`recover: false`) none is.
+   * Opens the log in `dir` (a first segment at 0 if none). After an unclean stop every segment from the
+   * recovery point on (all without one) is checked batch by batch; after a clean one (`recover: false`) none is.
    */
   static open(options: PartitionLogOptions): PartitionLog {
     const recoverFrom = options.recover === false ? undefined : (options.recoveryPoint ?? 0);
@@ -134,9 +139,8 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes the `count` oldest segments (retention). The active segment is never deleted: asked to
-   * delete every segment, the log first rolls when the active one holds data, as Kafka does when
-   * all segments expired. logStartOffset moves to the first remaining segment. Returns how many went.
+   * Deletes the `count` oldest segments (retention), never the active one: asked for all, the log first rolls when the
+   * active one holds data, as Kafka does. logStartOffset moves to the first remaining segment. Returns how many went.
    */
   deleteOldestSegments(count: number, reason: string): number {
     this.ensureOpen();
@@ -152,10 +156,7 @@ export class PartitionLog {
     return deletable;
   }
 
-  /**
-   * DeleteRecords: moves logStartOffset up to `offset` (never down) and deletes the segments that
-   * lie entirely below it. Returns whether it moved. Reads below it then fail OFFSET_OUT_OF_RANGE.
-   */
+  /** DeleteRecords: moves logStartOffset up to `offset` (never down), deleting the segments wholly below; returns whether it moved. */
   maybeIncrementLogStartOffset(offset: number, reason: string): boolean {
     this.ensureOpen();
     if (offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset, this.name);
@@ -167,15 +168,17 @@ export class PartitionLog {
   }
 
   /**
-   * Appends validated batches as the leader: each batch's baseOffset is patched to the next
-   * offsets in turn and its partitionLeaderEpoch to `leaderEpoch` (both outside the CRC), in place,
-   * so the producer's bytes are what gets stored and served. With LogAppendTime the batch's
-   * timestamp type and maxTimestamp change too, and its CRC is recomputed, as Kafka does.
+   * Appends validated batches as the leader: each batch's baseOffset and partitionLeaderEpoch are patched in place
+   * (outside the CRC), so the producer's bytes are what gets stored and served; with LogAppendTime the timestamp type
+   * and maxTimestamp change and the CRC is recomputed, as in Kafka. Then the producer state checks: a retried batch
+   * already here is answered with its offsets.
    */
-  appendAsLeader(batches: Buffer, leaderEpoch: number, logAppendTime = -1): LogAppendInfo {
+  appendAsLeader(batches: Buffer, leaderEpoch: number, logAppendTime = -1, options: LeaderAppendOptions = {}): LogAppendInfo {
     this.ensureOpen();
     const firstOffset = this.logEndOffset;
     const next = assignOffsets(batches, firstOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
+    const duplicate = this.transactions.checkLeaderAppend(batches, options.origin ?? 'client', options.requireVerification === true);
+    if (duplicate !== undefined) return { ...duplicate, logAppendTime: logAppendTime >= 0 ? duplicate.timestamp : -1, logStartOffset: this.logStartOffset, duplicate: true };
     if (leaderEpoch > this.leaderEpochCache.latestEpoch && next > firstOffset) this.guard(() => this.leaderEpochCache.assign(leaderEpoch, firstOffset));
     return this.appendToSegments(batches, firstOffset, next - 1, logAppendTime);
   }
@@ -190,9 +193,8 @@ export class PartitionLog {
   }
 
   /**
-   * Whole batches from the one containing fetchOffset, up to maxBytes (at least one batch when
-   * minOneBatch, KIP-74), from one segment, leaving out batches at or above maxOffset.
-   * fetchOffset == logEndOffset reads nothing; outside [logStartOffset, logEndOffset] throws.
+   * Whole batches from the one containing fetchOffset, up to maxBytes (at least one when minOneBatch, KIP-74), from one
+   * segment, leaving out batches at or above maxOffset. At logEndOffset reads nothing; outside [logStart, logEnd] throws.
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): FetchDataInfo {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
@@ -209,10 +211,7 @@ export class PartitionLog {
     });
   }
 
-  /**
-   * read() off the event loop, for reads that may miss the page cache. A segment read keeps its
-   * descriptor and view through appends, rolls and deletions; after a truncation it reads again.
-   */
+  /** read() off the event loop (may miss the page cache); a segment read keeps its view through appends, rolls and deletions, not truncations. */
   async readAsync(fetchOffset: number, maxBytes: number, minOneBatch = true, maxOffset?: number): Promise<FetchDataInfo> {
     const { logStartOffset, logEndOffset, limit } = this.readRange(fetchOffset, maxOffset);
     const inMemory = fetchOffset >= limit ? EMPTY : this.recentAppends.tail?.read(fetchOffset, maxBytes, minOneBatch, limit);
@@ -281,6 +280,7 @@ export class PartitionLog {
     }
     this.activeSegment.onBecomeActive();
     this.guard(() => this.leaderEpochCache.truncateFromEnd(this.logEndOffset));
+    this.guard(() => this.transactions.truncated(this.logEndOffset, this.segments[0].baseOffset));
   }
 
   /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
@@ -300,11 +300,11 @@ export class PartitionLog {
     return !this.closed && !this.offline && this.flusher.flushIfDue(nowMs, this.config.flushMs);
   }
 
-  /** Closes, pending epochs first (the clean shutdown marker); a log about to be deleted writes nothing more. */
+  /** Closes, pending epochs and a producer snapshot first (the clean shutdown marker); a log about to be deleted writes nothing more. */
   close(forDelete = false): void {
     if (this.closed) return;
     if (forDelete) this.leaderEpochCache.abandonWrites();
-    else if (!this.offline) try { this.guard(() => this.leaderEpochCache.flush()); } catch { /* offline now (guard); the close goes on */ }
+    else if (!this.offline) try { this.guard(() => { this.leaderEpochCache.flush(); this.transactions.close(this.logEndOffset); }); } catch { /* offline now (guard); the close goes on */ }
     this.closed = true;
     this.recentAppends.reset();
     for (const segment of this.segments) if (this.offline || forDelete) segment.abandon(); else segment.close();
@@ -324,7 +324,7 @@ export class PartitionLog {
     const moved = this.startOffset !== offset;
     this.startOffset = offset;
     this.flusher.truncatedTo(offset);
-    this.guard(() => this.leaderEpochCache.clear());
+    this.guard(() => { this.leaderEpochCache.clear(); this.transactions.truncatedFully(); });
     if (moved) this.onLogStartOffsetChanged?.(this);
   }
 
@@ -346,6 +346,7 @@ export class PartitionLog {
       const active = this.activeSegment;
       if (shouldRoll(active, this.config, batches, lastOffset, this.now(), this.rollJitterMs)) this.roll(firstOffset);
       this.activeSegment.append(batches, firstOffset, lastOffset);
+      this.transactions.appended(batches, this.activeSegment.baseOffset);
     });
     this.recentAppends.appendedAt(firstOffset, batches.length);
     this.recentAppends.tail?.appended(batches, firstOffset, lastOffset);
@@ -388,6 +389,7 @@ export class PartitionLog {
     }
     this.segments.push(LogSegment.create(this.dir, baseOffset, this.config, this.segmentContext));
     this.activeSegment.onBecomeActive();
+    this.transactions.rolled(baseOffset);
     if (previous.size === 0) this.flusher.directoryChanged();
     else this.flusher.rolled(previous);
   }
@@ -408,6 +410,7 @@ export class PartitionLog {
       files.push(...this.guard(() => segment.renameForDelete()));
     }
     this.deletedFiles.removeLater(files, this.config.fileDeleteDelayMs);
+    this.guard(() => this.transactions.segmentsDeleted(doomed.map((segment) => segment.baseOffset), this.segments[0].baseOffset));
   }
 
   private deleteSegment(segment: LogSegment): void {
@@ -420,11 +423,8 @@ export class PartitionLog {
     if (this.offline) throw new StorageError(`log ${this.name} is in an offline log dir`);
   }
 
-  // --- compaction hooks ---
-  // Owned by the log cleaner (src/storage/cleaner/): PartitionLog's side of CleanableLog. The
-  // cleaner reads non-active segments through views and swaps in cleaned segments; the files of
-  // a swap (`.cleaned`, `.swap`) are its business, and recoverCleanerFiles(dir) finishes an
-  // interrupted swap before the log's segments are listed on open.
+  // --- compaction hooks: PartitionLog's side of CleanableLog (src/storage/cleaner/). The cleaner reads
+  // non-active segments through views and swaps in cleaned ones; the swap's files are its business.
 
   /** The non-active segments as read-only views, oldest first, and where the active segment starts. */
   cleanerView(): CleanerView {
@@ -433,15 +433,15 @@ export class PartitionLog {
   }
 
   /**
-   * Replaces the consecutive non-active segments `old` by the cleaned segment of `swap` (same
-   * baseOffset as old[0]). The swap file is durable before this runs, so a crash anywhere in here
-   * leaves old or new segments once recoverCleanerFiles has run.
+   * Replaces the consecutive non-active segments `old` by the cleaned segment of `swap` (same baseOffset as old[0]).
+   * The swap file is durable first, so a crash in here leaves old or new segments once recoverCleanerFiles has run.
    */
   replaceWithCleaned(old: readonly CleanableSegment[], swap: SegmentSwap): void {
     this.ensureOpen();
     // The cleaned segment's index is missing, so opening rebuilds it from the cleaned batches.
     const open = (baseOffset: number) => LogSegment.open(this.dir, baseOffset, this.config, false, this.segmentContext).segment;
     swapInCleaned(this.segments, old, swap, { name: this.name, deleteSegment: (segment) => this.deleteSegment(segment), open });
+    this.guard(() => this.transactions.indexes.merge(old.map((segment) => segment.baseOffset), swap.baseOffset));
     // The tail holds batches as they were appended; reads of the cleaned range must see them cleaned.
     this.recentAppends.tail?.clear();
   }

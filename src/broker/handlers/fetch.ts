@@ -1,5 +1,6 @@
 import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
 import type {
+  FetchResponseAbortedTransaction,
   FetchRequest,
   FetchRequestFetchPartition,
   FetchResponse,
@@ -10,7 +11,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
-import type { Partition, ReadResult } from '../replica/partition.ts';
+import type { FetchIsolation, Partition, ReadResult } from '../replica/partition.ts';
 import type { ClientMetadata } from '../replica/replica-selector.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
@@ -97,8 +98,8 @@ interface PartitionRead {
   readonly fetchOffset: number;
   readonly maxBytes: number;
   readonly minOneBatch: boolean;
-  /** A follower's read: up to the log end offset, not the high watermark. */
-  readonly upToLogEnd: boolean;
+  /** Where the read stops: a follower's at the log end, read_committed at the last stable offset. */
+  readonly isolation: FetchIsolation;
 }
 
 /** The follower a Fetch comes from (Kafka's replica id: ReplicaState from v15, ReplicaId before). */
@@ -132,15 +133,28 @@ function fetcherOf(request: FetchRequest, apiVersion: number): Fetcher | undefin
 
 type FetchPass = Generator<PartitionRead, FetchRound, ReadResult>;
 
+const READ_COMMITTED = 1;
+
+/**
+ * A read_committed answer names the aborted transactions its records may hold, so the consumer
+ * drops their batches (Kafka's collectAbortedTransactions, bounded here by the last stable offset,
+ * past which nothing is returned); from the in-memory transaction indexes, no scan of the log.
+ */
+function abortedTransactionsOf(partition: Partition, fetchOffset: number, read: ReadResult): FetchResponseAbortedTransaction[] {
+  if (read.records.length === 0) return [];
+  return partition.log.transactions.abortedTransactions(fetchOffset, read.lastStableOffset)
+    .map((txn) => ({ producerId: BigInt(txn.producerId), firstOffset: BigInt(txn.firstOffset) }));
+}
+
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
 function readAll(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchRound {
   const pass = fetchPass(request, context, names, fetcher);
   let step = pass.next();
   while (!step.done) {
-    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
+    const { partition, fetchOffset, maxBytes, minOneBatch, isolation } = step.value;
     let read: ReadResult;
     try {
-      read = partition.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+      read = partition.read(fetchOffset, maxBytes, minOneBatch, isolation);
     } catch (error) {
       step = pass.throw(error); // the pass answers it for that partition
       continue;
@@ -162,12 +176,12 @@ function readFirst(request: FetchRequest, context: RequestContext, names: TopicN
   let readOnLoop = 0;
   let step = pass.next();
   while (!step.done) {
-    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
+    const { partition, fetchOffset, maxBytes, minOneBatch, isolation } = step.value;
     let read: ReadResult | Promise<ReadResult>;
     try {
       read = readOnLoop < LOOP_READ_BUDGET_BYTES
-        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, upToLogEnd)
-        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, isolation)
+        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, isolation);
     } catch (error) {
       step = pass.throw(error); // the pass answers it for that partition
       continue;
@@ -188,12 +202,12 @@ async function finishFirstOffLoop(pass: FetchPass, inPool: Promise<ReadResult>, 
     step = pass.throw(error);
   }
   while (!step.done) {
-    const { partition, fetchOffset, maxBytes, minOneBatch, upToLogEnd } = step.value;
+    const { partition, fetchOffset, maxBytes, minOneBatch, isolation } = step.value;
     let read: ReadResult;
     try {
       const pending = readOnLoop < LOOP_READ_BUDGET_BYTES
-        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, upToLogEnd)
-        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+        ? partition.readSyncIfRecent(fetchOffset, maxBytes, minOneBatch, isolation)
+        : partition.readAsync(fetchOffset, maxBytes, minOneBatch, isolation);
       // Awaited only when the read went to the pool: a read on the loop adds no trip through the microtask queue.
       if (pending instanceof Promise) {
         read = await pending;
@@ -287,7 +301,8 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         const throttled = leaderQuota !== undefined && leaderQuota.isThrottled(partition.topic, index);
         const held = throttled && !partition.isr.includes(follower!.replicaId) && leaderQuota.isQuotaExceeded(nowMs);
         const maxBytes = held ? 0 : Math.min(requested.partitionMaxBytes, remaining);
-        const read = yield { partition, fetchOffset, maxBytes, minOneBatch: !held && bytes === 0, upToLogEnd: fromFollower };
+        const isolation = fromFollower ? 'logEnd' : request.isolationLevel === READ_COMMITTED ? 'txnCommitted' : 'highWatermark';
+        const read = yield { partition, fetchOffset, maxBytes, minOneBatch: !held && bytes === 0, isolation };
         if (throttled) leaderQuota.record(read.records.length, nowMs);
         let highWatermark = read.highWatermark;
         if (fetcher !== undefined) {
@@ -306,7 +321,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
           highWatermark: BigInt(highWatermark),
           lastStableOffset: BigInt(fetcher === undefined ? read.lastStableOffset : highWatermark),
           logStartOffset: BigInt(read.logStartOffset),
-          abortedTransactions: request.isolationLevel === 1 ? [] : null,
+          abortedTransactions: isolation === 'txnCommitted' ? abortedTransactionsOf(partition, fetchOffset, read) : null,
           preferredReadReplica: -1,
           records: read.records,
         });

@@ -37,6 +37,8 @@ import { stopReplicaHandler } from './stop-replica.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
+import { writeTxnMarkersHandler } from './write-txn-markers.ts';
+import { describeProducersHandler } from './describe-producers.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
 
@@ -78,6 +80,8 @@ export const handlers: readonly ApiHandler[] = [
   leaderAndIsrHandler,
   stopReplicaHandler,
   electLeadersHandler,
+  writeTxnMarkersHandler,
+  describeProducersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
   initProducerIdHandler,

@@ -62,6 +62,9 @@ export interface FollowerPartitionAccess {
   maybeIncrementLogStartOffset(leaderLogStartOffset: number): void;
 }
 
+/** Where a read stops (Kafka's FetchIsolation): a follower's at the log end, read_uncommitted at the high watermark, read_committed at the last stable offset. */
+export type FetchIsolation = 'logEnd' | 'highWatermark' | 'txnCommitted';
+
 export interface ReadResult {
   readonly records: Buffer;
   readonly highWatermark: number;

@@ -1,16 +1,16 @@
 import type { EpochEndOffset } from '../../storage/leader-epoch-cache.ts';
-import type { PartitionLog } from '../../storage/partition-log.ts';
+import type { LeaderAppendOptions, PartitionLog } from '../../storage/partition-log.ts';
 import { validateBatches } from '../../protocol/records/batch-validator.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { RetentionConfig } from '../../storage/log-retention.ts';
 import type { CleanerConfig } from '../../storage/cleaner/cleaner-config.ts';
-import type { AppendResult, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
+import type { AppendResult, FetchIsolation, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { AcksAllProgress, IsrState, LeaderReplicaView } from './partition-replicas.ts';
 import { LeaderReplicas, type IsrChangeAnswer, type LeaderAndIsrState, type ReplicationSettings } from './leader-replicas.ts';
 
-export type { AppendResult, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
+export type { AppendResult, FetchIsolation, FollowerPartitionAccess, PartitionSettings, PartitionValidation, ReadResult } from './partition-types.ts';
 
 /** A leader with no followers: the single-node mode, and what a partition is before any LeaderAndIsr. */
 export const SINGLE_NODE_REPLICATION: ReplicationSettings = Object.freeze({
@@ -22,16 +22,13 @@ export const SINGLE_NODE_REPLICATION: ReplicationSettings = Object.freeze({
 /**
  * One partition this broker hosts, as its leader or as a follower (Kafka's cluster/Partition).
  *
- * As leader it tracks its followers (LeaderReplicas) and keeps the high watermark: the smallest
- * log end offset over the ISR (KIP-497's maximal ISR while a change is in flight). The single node
- * is a leader with no followers, so there the high watermark is the log end offset, except that an
- * append whose fsync the topic's flush policy asked for is not counted before that fsync (run off
- * the event loop) has ended: as in Kafka, where the flush is part of the append, nobody reads what
- * could still vanish in a crash because of that policy. Records at or above the high watermark are
- * never served to consumers; followers read up to the log end offset.
- *
- * As follower the fetcher appends the leader's batches and the high watermark is the leader's,
- * capped by this log's end.
+ * As leader it tracks its followers (LeaderReplicas) and keeps the high watermark: the smallest log end offset
+ * over the ISR (KIP-497's maximal ISR while a change is in flight). The single node is a leader with no followers,
+ * so there the high watermark is the log end offset, except that an append whose fsync the topic's flush policy
+ * asked for is not counted before that fsync (off the event loop) has ended: as in Kafka, where the flush is part of
+ * the append, nobody reads what could still vanish in a crash because of that policy. Consumers never read at or
+ * above the high watermark; followers read up to the log end offset.
+ * As follower the fetcher appends the leader's batches and the high watermark is the leader's, capped by this log's end.
  */
 export class Partition implements FollowerPartitionAccess {
   readonly topic: string;
@@ -89,6 +86,12 @@ export class Partition implements FollowerPartitionAccess {
 
   get highWatermark(): number {
     return this.hw;
+  }
+
+  /** Kafka's last stable offset: the high watermark, or the start of the oldest transaction not yet decided and replicated. */
+  get lastStableOffset(): number {
+    const unstable = this.log.transactions.producerState.firstUnstableOffset(this.hw);
+    return unstable === undefined ? this.hw : Math.max(this.log.logStartOffset, Math.min(unstable, this.hw));
   }
 
   get log(): PartitionLog {
@@ -256,8 +259,8 @@ export class Partition implements FollowerPartitionAccess {
     return this.replication.acksAllProgress(this.leaderView(), requiredOffset);
   }
 
-  /** Validates the producer's batches once, then the log assigns offsets in place and appends. */
-  appendRecordsAsLeader(records: Buffer): AppendResult {
+  /** Validates the producer's batches once, then the log checks producer state, assigns offsets in place and appends. */
+  appendRecordsAsLeader(records: Buffer, options: LeaderAppendOptions = {}): AppendResult {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not lead ${this.key}`);
     const now = this.time.now();
     const { validation } = this;
@@ -270,7 +273,7 @@ export class Partition implements FollowerPartitionAccess {
       recordLevel: validation.compacted ? { requireKeys: true } : undefined,
     });
     const logAppendTimeMs = validation.timestampType === 'LogAppendTime' ? now : -1;
-    const appended = this.log.appendAsLeader(records, this.leaderEpoch, logAppendTimeMs);
+    const appended = this.log.appendAsLeader(records, this.leaderEpoch, logAppendTimeMs, options);
     const result = {
       baseOffset: appended.firstOffset,
       lastOffset: appended.lastOffset,
@@ -278,6 +281,7 @@ export class Partition implements FollowerPartitionAccess {
       logStartOffset: this.log.logStartOffset,
     };
     const durable = appended.durable;
+    if (appended.duplicate === true) return { ...result, logAppendTimeMs: appended.logAppendTime };
     if (durable === undefined) {
       this.maybeIncrementHighWatermark();
       return result;
@@ -368,21 +372,17 @@ export class Partition implements FollowerPartitionAccess {
     return this.log.logStartOffset;
   }
 
-  /**
-   * OffsetForLeaderEpoch (Kafka's Partition.lastOffsetForLeaderEpoch): the largest epoch <= the one
-   * asked for and where it ended in this log, the log end for the newest; -1s when unknown.
-   */
+  /** OffsetForLeaderEpoch (Kafka's lastOffsetForLeaderEpoch): the largest epoch <= the one asked for and where it ended here (-1s if unknown). */
   lastOffsetForLeaderEpoch(leaderEpoch: number): EpochEndOffset {
     if (this.log.isOffline) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key} is in an offline log dir`);
     return this.log.leaderEpochCache.endOffsetFor(leaderEpoch, this.log.logEndOffset);
   }
 
   /**
-   * Fetch v12+ with lastFetchedEpoch (Kafka's Partition.readRecords): where the fetcher's log
-   * diverges from this one, when its last fetched epoch ended here before its fetch offset or is
-   * unknown here; undefined when it does not diverge. The fetcher truncates to the answer and
-   * fetches again. An epoch this log cannot place, or a fetch offset below the log start, is
-   * OFFSET_OUT_OF_RANGE. Checked before the offset itself: a diverging tail may reach past our end.
+   * Fetch v12+ with lastFetchedEpoch (Kafka's Partition.readRecords): where the fetcher's log diverges from this one,
+   * when its last fetched epoch ended here before its fetch offset or is unknown here; undefined when it does not. An
+   * epoch this log cannot place, or a fetch offset below the log start, is OFFSET_OUT_OF_RANGE. Checked before the
+   * offset itself: a diverging tail may reach past our end.
    */
   divergingEpoch(lastFetchedEpoch: number, fetchOffset: number): EpochEndOffset | undefined {
     const found = this.lastOffsetForLeaderEpoch(lastFetchedEpoch);
@@ -396,23 +396,23 @@ export class Partition implements FollowerPartitionAccess {
   }
 
   /**
-   * Reads on the event loop: for data just appended, which the page cache holds (a waiting fetch,
-   * the tail of readSyncIfRecent). Consumers read below the high watermark; a follower
-   * (`upToLogEnd`) reads the leader's whole log, which is how the high watermark moves at all.
+   * Reads on the event loop: for data just appended, which the page cache holds (a waiting fetch, the tail of
+   * readSyncIfRecent). Consumers read below the high watermark (read_committed: the last stable offset); a
+   * follower (`logEnd`) reads the leader's whole log, which is how the high watermark moves at all.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult {
-    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, isolation: FetchIsolation = 'highWatermark'): ReadResult {
+    const limit = this.checkFetchOffset(fetchOffset, isolation);
     const records = fetchOffset >= limit ? EMPTY : this.log.read(fetchOffset, maxBytes, minOneBatch, limit).records;
-    return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, lastStableOffset: this.hw };
+    return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, lastStableOffset: this.lastStableOffset };
   }
 
   /** read() with the file reads off the event loop: data anywhere in the log, which may be cold. */
-  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): Promise<ReadResult> {
-    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
-    const { highWatermark } = this;
+  async readAsync(fetchOffset: number, maxBytes: number, minOneBatch: boolean, isolation: FetchIsolation = 'highWatermark'): Promise<ReadResult> {
+    const limit = this.checkFetchOffset(fetchOffset, isolation);
+    const { highWatermark, lastStableOffset } = this;
     const logStartOffset = this.log.logStartOffset;
     const records = fetchOffset >= limit ? EMPTY : (await this.log.readAsync(fetchOffset, maxBytes, minOneBatch, limit)).records;
-    return { records, highWatermark, logStartOffset, lastStableOffset: highWatermark };
+    return { records, highWatermark, logStartOffset, lastStableOffset };
   }
 
   /**
@@ -420,10 +420,10 @@ export class Partition implements FollowerPartitionAccess {
    * page cache holds it (a consumer that keeps up), in the thread pool otherwise (readAsync). A
    * promise only when the read went to the pool.
    */
-  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upToLogEnd = false): ReadResult | Promise<ReadResult> {
-    const limit = this.checkFetchOffset(fetchOffset, upToLogEnd);
-    if (fetchOffset >= limit || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
-    return this.readAsync(fetchOffset, maxBytes, minOneBatch, upToLogEnd);
+  readSyncIfRecent(fetchOffset: number, maxBytes: number, minOneBatch: boolean, isolation: FetchIsolation = 'highWatermark'): ReadResult | Promise<ReadResult> {
+    const limit = this.checkFetchOffset(fetchOffset, isolation);
+    if (fetchOffset >= limit || this.log.recentAppends.contains(fetchOffset)) return this.read(fetchOffset, maxBytes, minOneBatch, isolation);
+    return this.readAsync(fetchOffset, maxBytes, minOneBatch, isolation);
   }
 
   /**
@@ -432,7 +432,7 @@ export class Partition implements FollowerPartitionAccess {
    * reads nothing, as in Kafka's UnifiedLog.read: a consumer sent to a follower (KIP-392) may ask
    * for records the leader already counts as committed before the follower has heard so.
    */
-  private checkFetchOffset(fetchOffset: number, upToLogEnd: boolean): number {
+  private checkFetchOffset(fetchOffset: number, isolation: FetchIsolation): number {
     const logEndOffset = this.log.logEndOffset;
     if (fetchOffset < this.log.logStartOffset || fetchOffset > logEndOffset) {
       throw new KafkaError(
@@ -440,7 +440,7 @@ export class Partition implements FollowerPartitionAccess {
         `offset ${fetchOffset} is outside [${this.log.logStartOffset}, ${logEndOffset}] of ${this.key}`,
       );
     }
-    return upToLogEnd ? logEndOffset : this.hw;
+    return isolation === 'logEnd' ? logEndOffset : isolation === 'txnCommitted' ? this.lastStableOffset : this.hw;
   }
 }
 

@@ -86,7 +86,7 @@ test('acks=all is answered once every ISR member fetched past the append; consum
   void append.completion.then(() => { acknowledged = true; });
   assert.equal(partition.highWatermark, 0);
   assert.equal(partition.read(0, 10_000, true).records.length, 0, 'a consumer sees nothing yet');
-  assert.deepEqual(readRecords(partition.read(0, 10_000, true, true).records).map((r) => r.value), ['a', 'b'], 'a follower reads the tail');
+  assert.deepEqual(readRecords(partition.read(0, 10_000, true, 'logEnd').records).map((r) => r.value), ['a', 'b'], 'a follower reads the tail');
 
   manager.updateFollowerFetchState(partition, 2, { fetchOffset: 2, logStartOffset: 0, brokerEpoch: -1 });
   await settle();

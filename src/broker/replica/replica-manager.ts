@@ -1,4 +1,5 @@
 import type { LogDirInfo, LogManager } from '../../storage/log-manager.ts';
+import type { LeaderAppendOptions } from '../../storage/partition-log.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { Time } from '../time.ts';
 import type { TopicMetadata } from '../cluster/metadata-store.ts';
@@ -230,13 +231,13 @@ export class ReplicaManager {
    * appendCompletion); with acks=-1 too few in-sync replicas refuse the append first
    * (NOT_ENOUGH_REPLICAS, nothing written).
    */
-  appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS, options?: { origin?: 'client' | 'coordinator' }): AppendResult & { completion: Promise<void> } {
+  appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS, options: LeaderAppendOptions = {}): AppendResult & { completion: Promise<void> } {
     const partition = this.leaderPartition(topic, index);
     if (this.handingOver && partition.isr.some((id) => id !== this.brokerId)) {
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${index} is moving to another in-sync replica: broker ${this.brokerId} is shutting down`);
     }
     if (requiredAcks === -1) partition.checkEnoughReplicasForAppend();
-    const result = partition.appendRecordsAsLeader(records);
+    const result = partition.appendRecordsAsLeader(records, options);
     // Followers wait at the log end, consumers at the high watermark: an append concerns both.
     this.wake(partition.key);
     // With flush.messages the high watermark moves when the fsync ends: wake the fetches again then.

@@ -146,7 +146,7 @@ function appendMarker(log: PartitionLog, producerId: number, type: 'ABORT' | 'CO
   const value = Buffer.alloc(6);
   value.writeInt32BE(3, 2);
   const batch = buildRecordBatch([{ key, value, timestamp: 1_000 }], { producerId, producerEpoch: 0, isTransactional: true, isControl: true });
-  return log.appendAsLeader(batch, 0).firstOffset;
+  return log.appendAsLeader(batch, 0, -1, { origin: 'coordinator' }).firstOffset;
 }
 
 /** Transactional data records of one producer, one batch. */
