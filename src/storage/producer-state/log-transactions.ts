@@ -148,7 +148,8 @@ export class LogTransactions {
       commit: marker.commit, offset: header.baseOffset, timestamp: header.maxTimestamp,
     });
     if (completed.isAborted) {
-      this.indexes.append(segmentBaseOffset, { ...completed, lastStableOffset: this.producers.lastStableOffsetAfter(completed) });
+      const { producerId, firstOffset, lastOffset } = completed;
+      this.indexes.append(segmentBaseOffset, { producerId, firstOffset, lastOffset, lastStableOffset: this.producers.lastStableOffsetAfter(completed) });
     }
   }
 
