@@ -375,9 +375,3 @@ test('in-flight pipelining keeps send order on one partition', async () => {
   const read = await readAll(topic, 1, 200);
   assert.deepEqual(read.map((r) => Number(r.value!.toString())), Array.from({ length: 200 }, (_, i) => i));
 });
-
-test('idempotence and transactions fail clearly until the broker has them', async () => {
-  const producer = new Producer({ bootstrapServers: [broker.bootstrap], enableIdempotence: true });
-  await assert.rejects(producer.send({ topic: 'x', value: 'v' }), (e: unknown) => e instanceof KafkaClientError && /idempotence .*not supported/.test(e.message) && !e.retriable);
-  await producer.close();
-});

@@ -173,3 +173,36 @@ test('an answered batch\'s buffer serves the next batch; one sent with acks=0, o
   sendOne(gzip, CompressionType.gzip, true, 6);
   assert.deepEqual(compressed, compressedCopy);
 });
+
+test('retries come back in sequence order, whatever order their answers arrive in; new batches stay behind them', () => {
+  const acc = new RecordAccumulator({ batchSize: 1000, lingerMs: 0 });
+  const batches = [0, 1, 2].map(() => {
+    const b = acc.append('t', 0, record(1), 22, noop, 0);
+    b.closed = true;
+    return b;
+  });
+  const fresh = acc.append('t', 0, record(1), 22, noop, 0);
+  const drained = [acc.drain(0, never), acc.drain(0, never), acc.drain(0, never)].flat();
+  assert.deepEqual(drained, batches);
+  drained.forEach((b, i) => b.setProducerState(7, 0, i * 10, false));
+  for (const b of [batches[2]!, batches[0]!, batches[1]!]) {
+    b.attempts = 1;
+    acc.reenqueue(b);
+  }
+  const order = [acc.drain(0, never), acc.drain(0, never), acc.drain(0, never), acc.drain(0, never)].flat();
+  assert.deepEqual(order.map((b) => b.baseSequence), [0, 10, 20, -1]);
+  assert.equal(order[3], fresh);
+});
+
+test('remove() takes the batches asked for out of every queue; nextExpiryMs is the oldest batch\'s deadline', () => {
+  const acc = new RecordAccumulator({ batchSize: 1000, lingerMs: 50 });
+  const a = acc.append('t', 0, record(1), 22, noop, 5);
+  acc.append('t', 1, record(1), 22, noop, 10);
+  assert.equal(acc.nextExpiryMs(100), 105);
+  assert.deepEqual(acc.remove((b) => b.partition === 0), [a]);
+  assert.ok(a.closed);
+  assert.equal(acc.nextExpiryMs(100), 110);
+  assert.equal(acc.remove(() => true).length, 1);
+  assert.ok(acc.isEmpty);
+  assert.equal(acc.nextExpiryMs(100), Infinity);
+});

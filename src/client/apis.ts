@@ -1,3 +1,5 @@
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from '../protocol/generated/add-offsets-to-txn.ts';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from '../protocol/generated/add-partitions-to-txn.ts';
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../protocol/generated/alter-partition-reassignments.ts';
 import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../protocol/generated/alter-replica-log-dirs.ts';
@@ -13,22 +15,29 @@ import { describeClusterRequest, describeClusterResponse } from '../protocol/gen
 import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
 import { describeGroupsRequest, describeGroupsResponse } from '../protocol/generated/describe-groups.ts';
 import { describeLogDirsRequest, describeLogDirsResponse } from '../protocol/generated/describe-log-dirs.ts';
+import { describeProducersRequest, describeProducersResponse } from '../protocol/generated/describe-producers.ts';
+import { describeTransactionsRequest, describeTransactionsResponse } from '../protocol/generated/describe-transactions.ts';
 import { electLeadersRequest, electLeadersResponse } from '../protocol/generated/elect-leaders.ts';
+import { endTxnRequest, endTxnResponse } from '../protocol/generated/end-txn.ts';
 import { fetchRequest, fetchResponse } from '../protocol/generated/fetch.ts';
 import { findCoordinatorRequest, findCoordinatorResponse } from '../protocol/generated/find-coordinator.ts';
 import { heartbeatRequest, heartbeatResponse } from '../protocol/generated/heartbeat.ts';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from '../protocol/generated/incremental-alter-configs.ts';
+import { initProducerIdRequest, initProducerIdResponse } from '../protocol/generated/init-producer-id.ts';
 import { joinGroupRequest, joinGroupResponse } from '../protocol/generated/join-group.ts';
 import { leaveGroupRequest, leaveGroupResponse } from '../protocol/generated/leave-group.ts';
 import { listGroupsRequest, listGroupsResponse } from '../protocol/generated/list-groups.ts';
 import { listOffsetsRequest, listOffsetsResponse } from '../protocol/generated/list-offsets.ts';
 import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from '../protocol/generated/list-partition-reassignments.ts';
+import { listTransactionsRequest, listTransactionsResponse } from '../protocol/generated/list-transactions.ts';
 import { metadataRequest, metadataResponse } from '../protocol/generated/metadata.ts';
 import { offsetCommitRequest, offsetCommitResponse } from '../protocol/generated/offset-commit.ts';
 import { offsetDeleteRequest, offsetDeleteResponse } from '../protocol/generated/offset-delete.ts';
 import { offsetFetchRequest, offsetFetchResponse } from '../protocol/generated/offset-fetch.ts';
 import { produceRequest, produceResponse } from '../protocol/generated/produce.ts';
 import { syncGroupRequest, syncGroupResponse } from '../protocol/generated/sync-group.ts';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../protocol/generated/txn-offset-commit.ts';
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from '../protocol/generated/write-txn-markers.ts';
 import type { MessageCodec } from '../protocol/primitives/message-codec.ts';
 
 /** An API as this client speaks it: its codecs and the version range the client's code handles. */
@@ -49,7 +58,9 @@ function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, 
  * encoding: Fetch 13+ names topics by id, OffsetFetch 8+ batches groups, FindCoordinator 4+ batches
  * keys; Produce starts at 3 (record batch v2 only); ConsumerGroupHeartbeat 1+ has the client make
  * its member id and subscribe by regex on the broker. ElectLeaders starts at 1, the first with an
- * election type.
+ * election type. AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890 verification); EndTxn 5
+ * asks the coordinator for KIP-890's transaction protocol v2, which the transaction manager uses
+ * only when it runs that protocol (so it caps EndTxn at 4 otherwise).
  */
 export const Apis = {
   Produce: api(produceRequest, produceResponse, 3, 11),
@@ -83,4 +94,13 @@ export const Apis = {
   DeleteGroups: api(deleteGroupsRequest, deleteGroupsResponse),
   ConsumerGroupHeartbeat: api(consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse, 0, 0),
   ConsumerGroupDescribe: api(consumerGroupDescribeRequest, consumerGroupDescribeResponse),
+  InitProducerId: api(initProducerIdRequest, initProducerIdResponse),
+  AddPartitionsToTxn: api(addPartitionsToTxnRequest, addPartitionsToTxnResponse, 0, 3),
+  AddOffsetsToTxn: api(addOffsetsToTxnRequest, addOffsetsToTxnResponse),
+  EndTxn: api(endTxnRequest, endTxnResponse),
+  TxnOffsetCommit: api(txnOffsetCommitRequest, txnOffsetCommitResponse),
+  WriteTxnMarkers: api(writeTxnMarkersRequest, writeTxnMarkersResponse),
+  DescribeProducers: api(describeProducersRequest, describeProducersResponse),
+  ListTransactions: api(listTransactionsRequest, listTransactionsResponse),
+  DescribeTransactions: api(describeTransactionsRequest, describeTransactionsResponse),
 } as const;

@@ -57,6 +57,8 @@ export class Connection {
   readonly #socket: Socket;
   readonly #pending = new Map<number, Pending>();
   #versions = new Map<number, { minVersion: number; maxVersion: number }>();
+  /** The cluster's finalized features (ApiVersions v3+): name to max version level. */
+  #finalizedFeatures = new Map<string, number>();
   #nextCorrelationId = 1;
   #drain: Promise<void> | null = null;
   #closed = false;
@@ -110,6 +112,12 @@ export class Connection {
     if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) response = await this.send(api, {}, { version: 0 });
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode, `ApiVersions to ${this.label}`);
     this.#versions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
+    this.#finalizedFeatures = new Map((response.finalizedFeatures ?? []).map((f) => [f.name, f.maxVersionLevel]));
+  }
+
+  /** A finalized feature's level as the broker advertised it (e.g. transaction.version), 0 when not finalized. */
+  finalizedFeatureLevel(name: string): number {
+    return this.#finalizedFeatures.get(name) ?? 0;
   }
 
   /** The broker's advertised range for an API, or undefined when it does not serve it. */

@@ -5,7 +5,7 @@ import { Fetcher, tpKey, type ConsumerRecord, type PartitionState, type TopicPar
 import { ConsumerGroupMember } from './consumer-group-member.ts';
 import { GroupMember } from './group-member.ts';
 import { checkGroupProtocolOptions, type GroupMemberHooks, type GroupMembership, type RebalanceListener } from './group-membership.ts';
-import { commitOffsets, fetchCommittedOffsets, findCoordinator, type TopicPartitionOffset } from './group-requests.ts';
+import { commitOffsets, fetchCommittedOffsets, findCoordinator, type ConsumerGroupMetadata, type TopicPartitionOffset } from './group-requests.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, type IsolationLevel } from './list-offsets.ts';
 import type { AssignorName } from './assignors.ts';
 
@@ -411,6 +411,14 @@ export class Consumer {
         await new Promise((resolve) => setTimeout(resolve, this.cluster.retryBackoff.backoff(attempt - 1)));
       }
     }
+  }
+
+  /** Generation (member epoch for 'consumer') and member id, for sendOffsetsToTransaction: a zombie's offsets are refused. */
+  groupMetadata(): ConsumerGroupMetadata {
+    const groupId = this.#options.groupId;
+    if (groupId === undefined) throw new Error('groupMetadata() needs groupId');
+    const identity = this.#member?.commitIdentity() ?? { generationId: -1, memberId: '' };
+    return { groupId, generationId: identity.generationId, memberId: identity.memberId, groupInstanceId: this.#options.groupInstanceId ?? null };
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {

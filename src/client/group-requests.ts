@@ -51,6 +51,17 @@ export async function fetchCommittedOffsets(cluster: Cluster, coordinator: numbe
   return result;
 }
 
+/**
+ * What a consumer tells a transactional producer of its group (Java's ConsumerGroupMetadata), so
+ * TxnOffsetCommit is fenced as the consumer's own commit would be: by generation and member id.
+ */
+export interface ConsumerGroupMetadata {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+}
+
 export interface CommitMember { readonly generationId: number; readonly memberId: string; readonly groupInstanceId?: string | null }
 
 /** OffsetCommit; throws the first partition error. A null member commits as an admin (generation -1). */

@@ -16,4 +16,7 @@ export type { TopicPartitionOffset } from './group-requests.ts';
 export type { IsolationLevel, OffsetAnswer } from './list-offsets.ts';
 export { murmur2, partitionForKey, toPositive } from './partitioner.ts';
 export { Producer } from './producer.ts';
-export type { Acks, CompressionName, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
+export type { Acks, CompressionName, ConsumerGroupMetadata, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
+export { ProducerConfigError } from './producer-config.ts';
+export { IllegalStateError, TransactionAbortedError } from './transaction-manager.ts';
+export type { TransactionState } from './transaction-manager.ts';

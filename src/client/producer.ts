@@ -1,18 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '../protocol/errors.ts';
-import { CompressionType, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
-import type { RecordHeader } from '../protocol/records/record-batch-builder.ts';
+import { RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.ts';
 import { type Delivery, estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.ts';
 import { Apis } from './apis.ts';
 import { Cluster, type ClusterOptions, type TopicMetadata } from './cluster.ts';
 import { KafkaClientError } from './errors.ts';
+import type { ConsumerGroupMetadata, TopicPartitionOffset } from './group-requests.ts';
 import { partitionForKey, StickyPartitionCache } from './partitioner.ts';
-import { Sender } from './sender.ts';
+import { resolveIdempotence, type Acks } from './producer-config.ts';
+import {
+  AllDelivered, closedError, COMPRESSION, toBuffer, toHeaders, type CompressionName, type ProducerRecord, type SerializedRecord,
+} from './producer-records.ts';
+import { ProducerTransactions } from './producer-transactions.ts';
+import { Sender, type Idempotence } from './sender.ts';
+import { IllegalStateError, TransactionManager } from './transaction-manager.ts';
+import { TransactionRequests } from './transaction-requests.ts';
 
 export type { RecordMetadata } from './accumulator.ts';
-
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-export type Acks = 0 | 1 | -1 | 'all';
+export type { Acks } from './producer-config.ts';
+export type { Bytes, CompressionName, ProducerRecord } from './producer-records.ts';
+export type { ConsumerGroupMetadata } from './group-requests.ts';
 
 export interface ProducerOptions extends ClusterOptions {
   /** acks: 0 (no answer), 1 (leader), -1 / 'all' (in-sync replicas). Default 'all'. */
@@ -22,11 +29,11 @@ export interface ProducerOptions extends ClusterOptions {
   /** batch.size (bytes, default 16384) and linger.ms (default 5). */
   readonly batchSize?: number;
   readonly lingerMs?: number;
-  /** retries (default effectively unlimited, bounded by delivery.timeout.ms). */
+  /** retries (default effectively unlimited, bounded by delivery.timeout.ms; 0 turns default idempotence off). */
   readonly retries?: number;
   /** delivery.timeout.ms (default 120000) */
   readonly deliveryTimeoutMs?: number;
-  /** max.in.flight.requests.per.connection (default 5) */
+  /** max.in.flight.requests.per.connection (default 5; more turns default idempotence off). */
   readonly maxInFlightRequestsPerConnection?: number;
   /** max.request.size (default 1 MiB): a record bigger than this fails at once. */
   readonly maxRequestSize?: number;
@@ -41,47 +48,18 @@ export interface ProducerOptions extends ClusterOptions {
    * room in buffer.memory, counted from the call, before it fails with REQUEST_TIMED_OUT.
    */
   readonly maxBlockMs?: number;
-  /** enable.idempotence: not served by Samsa's broker yet; setting it true fails clearly. */
+  /**
+   * enable.idempotence (default true, as Java's since 3.0): every batch carries the producer's id,
+   * epoch and a sequence, so a retry is never written twice nor out of order. Left unset, it is off
+   * when acks is not all, retries is 0 or more than 5 requests may be in flight; set to true with
+   * any of those, the constructor throws.
+   */
   readonly enableIdempotence?: boolean;
-  /** transactional.id: likewise, until the broker has transactions. */
+  /** transactional.id: enables initTransactions() and the transactional calls; needs idempotence. */
   readonly transactionalId?: string;
+  /** transaction.timeout.ms (default 60000): the coordinator aborts a transaction open longer. */
+  readonly transactionTimeoutMs?: number;
 }
-
-export type Bytes = Buffer | Uint8Array | string;
-
-export interface ProducerRecord {
-  readonly topic: string;
-  readonly key?: Bytes | null;
-  readonly value: Bytes | null;
-  readonly headers?: Record<string, Bytes | null> | ReadonlyArray<{ key: string; value: Bytes | null }>;
-  readonly partition?: number;
-  readonly timestamp?: number;
-}
-
-/** A record's bytes as they go into a batch, and its size estimate (against batch.size and buffer.memory). */
-interface SerializedRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: RecordHeader[] | undefined;
-  readonly size: number;
-}
-
-function toBuffer(value: Bytes | null | undefined): Buffer | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return Buffer.from(value);
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-function toHeaders(headers: ProducerRecord['headers']): RecordHeader[] | undefined {
-  if (headers === undefined) return undefined;
-  const list = Array.isArray(headers) ? headers as ReadonlyArray<{ key: string; value: Bytes | null }>
-    : Object.entries(headers as Record<string, Bytes | null>).map(([key, value]) => ({ key, value }));
-  return list.map((h) => ({ key: h.key, value: toBuffer(h.value) }));
-}
-
-const COMPRESSION: Record<CompressionName, CompressionType> = {
-  none: CompressionType.none, gzip: CompressionType.gzip, snappy: CompressionType.snappy, lz4: CompressionType.lz4, zstd: CompressionType.zstd,
-};
 
 /**
  * Kafka's producer: records are partitioned (explicit, murmur2 of the key, or sticky for null
@@ -97,6 +75,9 @@ export class Producer {
   readonly #maxRequestSize: number;
   readonly #maxBlockMs: number;
   readonly #sticky = new StickyPartitionCache();
+  /** Idempotent and transactional producers: the state and requests (null for a plain producer). */
+  #idempotence: Idempotence | null = null;
+  readonly #transactions: ProducerTransactions | null = null;
   /** Partitions with a leader, per metadata object (a refresh brings new objects, so no staleness). */
   readonly #available = new WeakMap<TopicMetadata, number[]>();
   #ready: Promise<void> | null = null;
@@ -110,10 +91,9 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.#options = options;
+    const { acks, idempotent, transactionalId, transactionTimeoutMs } = resolveIdempotence(options);
     // Java producers ask the broker to create a topic on first use (auto.create.topics.enable decides).
     this.cluster = new Cluster({ allowAutoTopicCreation: true, ...options });
-    const acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
-    if (acks !== 0 && acks !== 1 && acks !== -1) throw new Error(`acks must be 0, 1, -1 or 'all', not ${String(options.acks)}`);
     const compression = COMPRESSION[options.compression ?? 'none'];
     if (compression === undefined) throw new Error(`unknown compression.type ${options.compression}`);
     this.#maxRequestSize = options.maxRequestSize ?? 1_048_576;
@@ -121,6 +101,10 @@ export class Producer {
     this.#accumulator = new RecordAccumulator({
       batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5, compression, bufferMemory: options.bufferMemory ?? 33_554_432,
     });
+    if (idempotent) {
+      const manager = new TransactionManager(transactionalId, transactionTimeoutMs);
+      this.#idempotence = { manager, requests: new TransactionRequests(this.cluster, manager, () => this.#sender.wake()) };
+    }
     this.#sender = new Sender(this.cluster, this.#accumulator, {
       acks,
       requestTimeoutMs: this.cluster.requestTimeoutMs,
@@ -134,7 +118,17 @@ export class Producer {
       // KIP-480: a keyless topic's sticky partition moves on once its batch is on its way.
       const topic = this.cluster.metadata.topics.get(batch.topic);
       if (topic !== undefined) this.#sticky.onNewBatch(batch.topic, this.#availableOf(topic), topic.partitions.length, batch.partition);
-    });
+    }, this.#idempotence);
+    if (this.#idempotence !== null && transactionalId !== null) {
+      this.#transactions = new ProducerTransactions(this.#idempotence.manager, this.#idempotence.requests, {
+        flush: () => this.flush(), idle: () => this.#sender.idle(), wake: () => this.#sender.wake(),
+      }, this.#maxBlockMs);
+    }
+  }
+
+  /** Whether batches carry a producer id and sequences (false once a broker without InitProducerId turned the default off). */
+  get idempotent(): boolean {
+    return this.#idempotence !== null;
   }
 
   /**
@@ -163,12 +157,16 @@ export class Producer {
         await sleep(Math.min(leftMs, this.cluster.retryBackoff.backoff(attempt)));
       }
     }
-    const wantsIdempotence = this.#options.enableIdempotence === true || this.#options.transactionalId !== undefined;
-    if (wantsIdempotence) {
-      const feature = this.#options.transactionalId !== undefined ? 'transactions (transactionalId)' : 'idempotence (enableIdempotence)';
-      const connection = await this.cluster.anyConnection('produce');
-      const where = connection.brokerVersions(22) === undefined ? 'by this broker' : 'by this client';
-      throw new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, 'Producer.connect', `${feature} is not supported ${where} yet`, { retriable: false });
+    if (this.#idempotence !== null && !(await this.cluster.anyConnection('produce')).supports(Apis.InitProducerId)) {
+      // A broker older than Kafka 0.11 has no producer ids. Idempotence that was only the default
+      // is dropped (Java's producer would fail every send); asked for, it fails clearly.
+      if (this.#options.enableIdempotence !== true && this.#options.transactionalId === undefined) {
+        this.#idempotence = null;
+        this.#sender.disableIdempotence();
+      } else {
+        const feature = this.#options.transactionalId !== undefined ? 'transactions (transactionalId)' : 'idempotence (enableIdempotence)';
+        throw new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, 'Producer.connect', `${feature} needs InitProducerId, which this broker does not serve`, { retriable: false });
+      }
     }
     this.#connected = true;
   }
@@ -333,6 +331,9 @@ export class Producer {
         partition = this.#sticky.partition(name, available, numPartitions);
       }
     }
+    // The partition joins the transaction (or a fatal error stops the send) before the record is queued.
+    if (this.#transactions !== null) this.#transactions.maybeAddPartition(name, partition);
+    else this.#idempotence?.manager.maybeFailWithError();
     const timestamp = record.timestamp ?? nowMs;
     this.#accumulator.append(name, partition, { key, value, headers, timestamp }, size, delivery, nowMs, slot);
   }
@@ -385,9 +386,48 @@ export class Producer {
     try {
       await this.flush();
     } finally {
+      this.#idempotence?.requests.close();
       this.#sender.close();
       this.cluster.close();
     }
+  }
+
+  #transactional(): ProducerTransactions {
+    if (this.#transactions === null) throw new IllegalStateError('Transactional method invoked on a non-transactional producer.');
+    return this.#transactions;
+  }
+
+  /**
+   * Registers the transactional id with its coordinator: fences older producers with the same id and
+   * completes (aborts) a transaction they left open. Once, before the first transaction.
+   */
+  async initTransactions(): Promise<void> {
+    const transactions = this.#transactional();
+    await this.connect();
+    await transactions.initTransactions();
+  }
+
+  /** Starts a transaction: the sends until commitTransaction or abortTransaction belong to it. */
+  beginTransaction(): void {
+    this.#transactional().beginTransaction();
+  }
+
+  /**
+   * Commits the consumer's offsets (the positions after the records it processed) as part of the
+   * transaction, so they count only if it commits. `groupMetadata`: the consumer's groupMetadata().
+   */
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], groupMetadata: ConsumerGroupMetadata): Promise<void> {
+    await this.#transactional().sendOffsetsToTransaction(offsets, groupMetadata);
+  }
+
+  /** Sends what is queued, then commits: read_committed consumers see the transaction's records from now on. */
+  async commitTransaction(): Promise<void> {
+    await this.#transactional().commitTransaction();
+  }
+
+  /** Aborts: the transaction's records are never shown to read_committed consumers; its offsets never count. */
+  async abortTransaction(): Promise<void> {
+    await this.#transactional().abortTransaction();
   }
 
   /** The API versions the producer would use against `nodeId` (for tools and tests). */
@@ -396,35 +436,3 @@ export class Producer {
   }
 }
 
-function closedError(topic: string): KafkaClientError {
-  return new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `send to ${topic}`, 'producer is closed', { retriable: false });
-}
-
-/** One promise for a whole sendBatch: each record's slot is its index in the call. */
-class AllDelivered implements Delivery {
-  readonly promise: Promise<RecordMetadata[]>;
-  readonly #results: RecordMetadata[];
-  readonly #resolve: (results: RecordMetadata[]) => void;
-  readonly #reject: (error: Error) => void;
-  #remaining: number;
-
-  constructor(count: number) {
-    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata[]>();
-    this.promise = promise;
-    this.#resolve = resolve;
-    this.#reject = reject;
-    this.#results = new Array<RecordMetadata>(count);
-    this.#remaining = count;
-    if (count === 0) resolve(this.#results);
-  }
-
-  resolve(metadata: RecordMetadata, slot: number): void {
-    this.#results[slot] = metadata;
-    if (--this.#remaining === 0) this.#resolve(this.#results);
-  }
-
-  /** The first failure settles the promise; later ones change nothing, as with Promise.all. */
-  reject(error: Error): void {
-    this.#reject(error);
-  }
-}

@@ -6,6 +6,14 @@ import { Apis } from './apis.ts';
 import type { ExponentialBackoff } from './backoff.ts';
 import type { Cluster } from './cluster.ts';
 import { isMetadataError, KafkaClientError } from './errors.ts';
+import { TransactionAbortedError, type TransactionManager } from './transaction-manager.ts';
+import type { TransactionRequests } from './transaction-requests.ts';
+
+/** An idempotent or transactional producer's state, and the requests that change it. */
+export interface Idempotence {
+  readonly manager: TransactionManager;
+  readonly requests: TransactionRequests;
+}
 
 export interface SenderOptions {
   /** 0, 1 or -1 (all). */
@@ -25,7 +33,10 @@ export interface SenderOptions {
 /**
  * Moves ready batches from the accumulator to partition leaders, one Produce request per broker
  * at a time up to maxInFlight per connection. Order per partition is kept: while retries can
- * happen, a partition has at most one batch in flight (a retry could otherwise overtake).
+ * happen, a plain producer has at most one batch of a partition in flight (a retry could otherwise
+ * overtake); an idempotent one up to maxInFlight, each with its sequence, and the transaction
+ * manager lets a retry go only when it is the partition's lowest sequence not done, so the broker
+ * (which takes a producer's batches only in sequence) writes them in order.
  */
 export class Sender {
   readonly #cluster: Cluster;
@@ -34,7 +45,7 @@ export class Sender {
   readonly #onBatchSent: (batch: ProducerBatch) => void;
   readonly #inFlightByNode = new Map<number, number>();
   readonly #inFlightByPartition = new Map<string, number>();
-  readonly #perPartitionLimit: number;
+  #idempotence: Idempotence | null;
   #timer: NodeJS.Timeout | null = null;
   #timerAtMs = Infinity;
   #scheduled = false;
@@ -44,12 +55,22 @@ export class Sender {
   /** Refreshes in a row that found a partition still without a leader: the next waits longer. */
   #refreshAttempts = 0;
 
-  constructor(cluster: Cluster, accumulator: RecordAccumulator, options: SenderOptions, onBatchSent: (batch: ProducerBatch) => void) {
+  constructor(cluster: Cluster, accumulator: RecordAccumulator, options: SenderOptions, onBatchSent: (batch: ProducerBatch) => void,
+    idempotence: Idempotence | null = null) {
     this.#cluster = cluster;
     this.#accumulator = accumulator;
     this.#options = options;
     this.#onBatchSent = onBatchSent;
-    this.#perPartitionLimit = options.retries > 0 ? 1 : options.maxInFlight;
+    this.#idempotence = idempotence;
+  }
+
+  /** Idempotence was only the default and the broker cannot serve it: the producer sends as a plain one. */
+  disableIdempotence(): void {
+    this.#idempotence = null;
+  }
+
+  get #perPartitionLimit(): number {
+    return this.#idempotence !== null || this.#options.retries === 0 ? this.#options.maxInFlight : 1;
   }
 
   /** Runs the send loop soon (a batch filled up, a flush started, a response came back). */
@@ -76,10 +97,18 @@ export class Sender {
   /** `notifyIdle` false: the caller has deliveries to settle first, then tells idle() itself. */
   #run(notifyIdle = true): void {
     const now = Date.now();
-    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) this.#fail(batch, this.#deliveryTimedOut(batch));
+    const tm = this.#idempotence?.manager ?? null;
+    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
+      this.#fail(batch, this.#deliveryTimedOut(batch), false);
+      // Sent before: the broker may have it, so its partition takes no new sequence until that is known.
+      if (tm !== null && batch.attempts > 0 && batch.hasSequence) tm.markSequenceUnresolved(batch);
+    }
+    if (tm !== null) this.#prepareIdempotence(tm);
     let missingLeader = false;
-    const muted = (topic: string, partition: number): boolean => {
-      if ((this.#inFlightByPartition.get(`${topic}\0${partition}`) ?? 0) >= this.#perPartitionLimit) return true;
+    const perPartitionLimit = this.#perPartitionLimit;
+    const muted = (topic: string, partition: number, first: ProducerBatch): boolean => {
+      if ((this.#inFlightByPartition.get(`${topic}\0${partition}`) ?? 0) >= perPartitionLimit) return true;
+      if (tm !== null && tm.shouldStopDrain(first)) return true;
       const leader = this.#cluster.cachedLeader(topic, partition);
       if (leader === undefined) {
         missingLeader = true;
@@ -92,6 +121,8 @@ export class Sender {
     for (let ready = this.#accumulator.drain(now, muted); ready.length > 0; ready = this.#accumulator.drain(now, muted)) {
       const byNode = new Map<number, ProducerBatch[]>();
       for (const batch of ready) {
+        // Stamped before the next drain looks at the partition: its sequences come in drain order.
+        tm?.assignSequence(batch);
         const leader = this.#cluster.cachedLeader(batch.topic, batch.partition)!;
         let list = byNode.get(leader);
         if (list === undefined) byNode.set(leader, list = []);
@@ -105,6 +136,28 @@ export class Sender {
     if (notifyIdle && this.#accumulator.isEmpty && this.#inFlightBatches === 0) this.#notifyIdle();
   }
 
+  /**
+   * Java's Sender.runOnce before it drains: settle expired sequences; after a fatal error fail
+   * everything queued; bump an idempotent producer's epoch or fetch its producer id; while a
+   * transaction is to be aborted drop the batches not sent yet; have new partitions join the
+   * transaction.
+   */
+  #prepareIdempotence(tm: TransactionManager): void {
+    const { requests } = this.#idempotence!;
+    tm.maybeResolveSequences();
+    if (tm.hasFatalError) {
+      const error = tm.currentError();
+      for (const batch of this.#accumulator.remove(() => true)) this.#fail(batch, error, false, false);
+      return;
+    }
+    if (tm.bumpIdempotentEpochAndResetIdIfNeeded()) requests.maybeInitIdempotent();
+    if (tm.hasAbortableError || tm.isAborting) {
+      const error = tm.lastError ?? new TransactionAbortedError();
+      for (const batch of this.#accumulator.remove((b) => !b.hasSequence)) this.#fail(batch, error, false, false);
+    }
+    if (tm.hasNewPartitions) requests.maybeAddPartitions();
+  }
+
   #refreshMetadata(): void {
     if (this.#refreshing) return;
     this.#refreshing = true;
@@ -115,8 +168,9 @@ export class Sender {
   }
 
   /** Muted batches wait for a response or a metadata refresh, which wake the loop; others for their time. */
-  #armTimer(muted: (topic: string, partition: number) => boolean): void {
-    const next = this.#accumulator.nextReadyMs(muted);
+  #armTimer(muted: (topic: string, partition: number, first: ProducerBatch) => boolean): void {
+    // Muted batches still expire: one waiting for a producer id or a partition to join must fail in time.
+    const next = Math.min(this.#accumulator.nextReadyMs(muted), this.#accumulator.nextExpiryMs(this.#options.deliveryTimeoutMs));
     if (next === Infinity) return;
     if (this.#timer !== null && this.#timerAtMs <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
@@ -151,6 +205,7 @@ export class Sender {
       let topic = topics.get(batch.topic);
       if (topic === undefined) topics.set(batch.topic, topic = { name: batch.topic, partitionData: [] });
       topic.partitionData.push({ index: batch.partition, records: batch.encoded });
+      batch.sent = true;
       const key = `${batch.topic}\0${batch.partition}`;
       this.#inFlightByPartition.set(key, (this.#inFlightByPartition.get(key) ?? 0) + 1);
       this.#onBatchSent(batch);
@@ -159,7 +214,7 @@ export class Sender {
     this.#inFlightBatches += batches.length;
     const acks = this.#options.acks;
     const request = this.#cluster.send(nodeId, 'produce', Apis.Produce,
-      { transactionalId: null, acks, timeoutMs: this.#options.requestTimeoutMs, topicData: [...topics.values()] },
+      { transactionalId: this.#idempotence?.manager.transactionalId ?? null, acks, timeoutMs: this.#options.requestTimeoutMs, topicData: [...topics.values()] },
       { expectResponse: acks !== 0 });
     request.then(
       (response) => this.#onResponse(nodeId, batches, response ?? null),
@@ -183,6 +238,7 @@ export class Sender {
     let staleMetadata = false;
     const delivered: ProducerBatch[] = [];
     const results: Array<{ baseOffset: bigint; logAppendTimeMs?: bigint } | null> = [];
+    const tm = this.#idempotence?.manager ?? null;
     for (const batch of batches) {
       if (response === null) {
         delivered.push(batch);
@@ -197,7 +253,12 @@ export class Sender {
         continue;
       }
       if (isMetadataError(code)) staleMetadata = true;
-      this.#retryOrFail(batch, new KafkaClientError(code, `Produce to ${batch.topic}-${batch.partition} on broker ${nodeId}`, result?.errorMessage ?? null));
+      const error = new KafkaClientError(code, `Produce to ${batch.topic}-${batch.partition} on broker ${nodeId}`, result?.errorMessage ?? null);
+      // The broker has the batch already, but no longer its offset: a success without one, as in Java.
+      if (!this.#retryOrFail(batch, error, Number(result?.logStartOffset ?? -1n)) && code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && tm !== null) {
+        delivered.push(batch);
+        results.push({ baseOffset: -1n });
+      }
     }
     // The next batches go out before the application hears of these: what it does on hearing
     // (often appending more) would otherwise hold the connection idle.
@@ -209,6 +270,7 @@ export class Sender {
       // Bytes first: sends waiting for them queued before anything the application does on hearing.
       // With acks=0 there was no answer: the request may still be queued for the socket.
       this.#accumulator.deallocate(batch, response !== null);
+      tm?.handleCompletedBatch(batch, result === null || result === undefined ? -1 : Number(result.baseOffset));
       if (result === null || result === undefined) batch.complete(-1, -1);
       else batch.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
     }
@@ -224,21 +286,30 @@ export class Sender {
     this.wake();
   }
 
-  /** KIP-580: a batch's retries back off exponentially, from retry.backoff.ms to retry.backoff.max.ms. */
-  #retryOrFail(batch: ProducerBatch, error: KafkaClientError): void {
-    if (!error.retriable || batch.attempts >= this.#options.retries) {
-      this.#fail(batch, error);
-      return;
+  /**
+   * KIP-580: a batch's retries back off exponentially, from retry.backoff.ms to retry.backoff.max.ms.
+   * With idempotence the transaction manager decides what a sequence error means (Java's canRetry).
+   * True when the batch goes again; a DUPLICATE_SEQUENCE_NUMBER that is not retried is left to
+   * the caller, which counts it as delivered.
+   */
+  #retryOrFail(batch: ProducerBatch, error: KafkaClientError, logStartOffset = -1): boolean {
+    const tm = this.#idempotence?.manager ?? null;
+    // Sequences are decided before the time is checked: a gap asks for an epoch bump either way.
+    const retriable = tm === null ? error.retriable : tm.canRetry(error.code, batch, logStartOffset);
+    if (!retriable || batch.attempts >= this.#options.retries) {
+      if (error.code !== ErrorCode.DUPLICATE_SEQUENCE_NUMBER || tm === null) this.#fail(batch, error, batch.attempts < this.#options.retries);
+      return false;
     }
     const retryAtMs = Date.now() + this.#options.retryBackoff.backoff(batch.attempts);
     // Out of time, not of retries: the application hears of the timeout (and why the last try failed).
     if (retryAtMs - batch.createdMs >= this.#options.deliveryTimeoutMs) {
-      this.#fail(batch, this.#deliveryTimedOut(batch, error));
-      return;
+      this.#fail(batch, this.#deliveryTimedOut(batch, error), true);
+      return false;
     }
     batch.attempts++;
     batch.retryAtMs = retryAtMs;
     this.#accumulator.reenqueue(batch);
+    return true;
   }
 
   #deliveryTimedOut(batch: ProducerBatch, lastError?: KafkaClientError): KafkaClientError {
@@ -247,8 +318,14 @@ export class Sender {
       `not delivered within delivery.timeout.ms (${this.#options.deliveryTimeoutMs} ms)${last}`, { cause: lastError, retriable: false });
   }
 
-  #fail(batch: ProducerBatch, error: Error): void {
+  /**
+   * `adjustSequenceNumbers`: the broker surely did not write the batch, so the sequences after it
+   * move down (or the epoch is bumped); `toManager` false for batches dropped unsent by an abort or
+   * a fatal error, which say nothing new of the producer's state.
+   */
+  #fail(batch: ProducerBatch, error: Error, adjustSequenceNumbers: boolean, toManager = true): void {
     this.#accumulator.deallocate(batch);
+    if (toManager) this.#idempotence?.manager.handleFailedBatch(batch, error, adjustSequenceNumbers);
     batch.fail(error);
   }
 
