@@ -12,6 +12,7 @@ import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { FetchManager } from './replica/fetch-manager.ts';
 import type { ReplicaManager } from './replica/replica-manager.ts';
+import type { TransactionVerifier } from './replica/transaction-verification.ts';
 import type { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import type { Time } from './time.ts';
 
@@ -45,6 +46,8 @@ export interface BrokerContext {
   readonly controllerChannel?: BrokerToControllerChannel | undefined;
   /** Cluster mode: dynamic broker configs (KIP-226); a single node's broker configs are static. */
   readonly brokerConfigs?: DynamicBrokerConfigs | undefined;
+  /** KIP-890: asks transaction coordinators whether a partition is in a producer's transaction before its first batch there. */
+  readonly transactionVerifier?: TransactionVerifier | undefined;
   readonly logger: Logger;
   readonly time: Time;
   /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */

@@ -37,7 +37,9 @@ export const listOffsetsHandler = defineHandler({
           // Only -1 means "no epoch" here (Kafka's ListOffsetsResponse.UNKNOWN_EPOCH): -2 is an epoch, and fenced.
           const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
           checkLeaderEpoch(currentLeaderEpoch === -1 ? undefined : currentLeaderEpoch, partition);
-          const found = offsetFor(partition, requested.timestamp, context);
+          // read_committed sees up to the last stable offset (Kafka's lastFetchableOffset), others up to the high watermark.
+          const visibleEnd = request.isolationLevel === 1 ? partition.lastStableOffset : partition.highWatermark;
+          const found = offsetFor(partition, requested.timestamp, visibleEnd, context);
           return {
             partitionIndex,
             errorCode: ErrorCode.NONE,
@@ -56,10 +58,10 @@ export const listOffsetsHandler = defineHandler({
   },
 });
 
-function offsetFor(partition: Partition, timestamp: bigint, context: RequestContext): { offset: number; timestamp: number } {
+function offsetFor(partition: Partition, timestamp: bigint, visibleEnd: number, context: RequestContext): { offset: number; timestamp: number } {
   switch (timestamp) {
     case LATEST_TIMESTAMP:
-      return { offset: partition.highWatermark, timestamp: -1 };
+      return { offset: visibleEnd, timestamp: -1 };
     // No tiered storage: the local log is the whole log, and nothing is tiered (Kafka answers -1).
     case LATEST_TIERED_TIMESTAMP:
       return { offset: -1, timestamp: -1 };
@@ -70,13 +72,13 @@ function offsetFor(partition: Partition, timestamp: bigint, context: RequestCont
       if (context.apiVersion < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'max timestamp needs ListOffsets v7');
       const max = partition.log.maxTimestampAndOffset();
       // Nothing visible: an empty log, or one whose records were all deleted (DeleteRecords, retention).
-      if (max.offset === -1 || max.offset < partition.logStartOffset || max.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      if (max.offset === -1 || max.offset < partition.logStartOffset || max.offset >= visibleEnd) return { offset: -1, timestamp: -1 };
       return recordIn(partition, max.offset, (recordTimestamp) => recordTimestamp === max.timestamp) ?? max;
     default: {
       if (timestamp < 0n) throw new KafkaError(ErrorCode.INVALID_REQUEST, `no special timestamp ${timestamp}`);
       const found = partition.log.offsetForTimestamp(Number(timestamp));
-      // Only offsets below the high watermark are visible to consumers.
-      if (found === undefined || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      // Only offsets below the high watermark (or last stable offset) are visible to consumers.
+      if (found === undefined || found.offset >= visibleEnd) return { offset: -1, timestamp: -1 };
       return recordIn(partition, found.offset, (recordTimestamp) => recordTimestamp >= Number(timestamp)) ?? found;
     }
   }

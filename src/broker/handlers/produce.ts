@@ -11,6 +11,7 @@ import { RecordValidationError } from '../../protocol/records/batch-validator.ts
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { InvalidRequestError } from '../request-dispatcher.ts';
+import { TransactionVerifier } from '../replica/transaction-verification.ts';
 
 /**
  * Produce: validate each partition's batches once, append them (the log assigns offsets by
@@ -40,7 +41,7 @@ export const produceHandler = defineHandler({
     for (const topic of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const partition of topic.partitionData) {
-        const { answer, completion } = producePartition(topic.name, partition.index, partition.records, acks, request.timeoutMs, context);
+        const { answer, completion } = producePartition(topic.name, partition.index, partition.records, acks, request.timeoutMs, request.transactionalId ?? null, context);
         if (answer.errorCode !== ErrorCode.NONE) {
           anyError = true;
           noteLeader(answer, leaders);
@@ -75,6 +76,7 @@ function producePartition(
   records: Buffer | null,
   acks: number,
   timeoutMs: number,
+  transactionalId: string | null,
   context: RequestContext,
 ): { answer: ProduceResponsePartitionProduceResponse; completion?: Promise<void> } {
   try {
@@ -86,15 +88,30 @@ function producePartition(
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${topic}`);
     }
     checkRecordsForVersion(records, context.apiVersion);
-    const result = broker.replicaManager.appendRecords(topic, index, records!, acks as -1 | 0 | 1, timeoutMs);
-    const answer = {
-      index,
-      errorCode: ErrorCode.NONE,
-      baseOffset: BigInt(result.baseOffset),
-      logAppendTimeMs: BigInt(result.logAppendTimeMs),
-      logStartOffset: BigInt(result.logStartOffset),
+    const append = (requireVerification: boolean) => {
+      const result = broker.replicaManager.appendRecords(topic, index, records!, acks as -1 | 0 | 1, timeoutMs, { requireVerification });
+      const appended = { baseOffset: BigInt(result.baseOffset), logAppendTimeMs: BigInt(result.logAppendTimeMs), logStartOffset: BigInt(result.logStartOffset) };
+      return { appended, completion: result.completion };
     };
-    return { answer, completion: result.completion };
+    const verifier = broker.config.transactionPartitionVerificationEnable && transactionalId !== null ? broker.transactionVerifier : undefined;
+    const batch = new BatchHeader(records!);
+    if (verifier === undefined || !batch.isTransactional) {
+      const { appended, completion } = append(false);
+      return { answer: { index, errorCode: ErrorCode.NONE, ...appended }, completion };
+    }
+    const partition = broker.replicaManager.leaderPartition(topic, index);
+    if (!TransactionVerifier.needed(partition, batch)) {
+      const { appended, completion } = append(true);
+      return { answer: { index, errorCode: ErrorCode.NONE, ...appended }, completion };
+    }
+    // KIP-890: the first batch of a transaction on this partition waits for its coordinator's word.
+    const answer: ProduceResponsePartitionProduceResponse = { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    const completion = verifier.verify(transactionalId!, partition, batch).then(() => {
+      const { appended, completion: appendCompletion } = append(true);
+      Object.assign(answer, appended);
+      return appendCompletion;
+    });
+    return { answer, completion };
   } catch (error) {
     return { answer: failedAnswer(topic, index, error, context) };
   }
