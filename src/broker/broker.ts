@@ -308,6 +308,7 @@ async function startWithMetadata(
     recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
     logStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
     highWatermarkCheckpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
+    producerIdExpiration: { expirationMs: config.producerIdExpirationMs, checkIntervalMs: config.producerIdExpirationCheckIntervalMs },
   });
   const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
   const timers = [setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs)];

@@ -51,6 +51,8 @@ export interface LogManagerIntervals {
   readonly logStartOffsetCheckpointIntervalMs?: number;
   /** replica.high.watermark.checkpoint.interval.ms (5000), with `highWatermarkOf`. */
   readonly highWatermarkCheckpointIntervalMs?: number;
+  /** producer.id.expiration.ms and producer.id.expiration.check.interval.ms: producers idle that long are forgotten. */
+  readonly producerIdExpiration?: { readonly expirationMs: number; readonly checkIntervalMs: number };
 }
 
 /** One log dir as DescribeLogDirs reports it. */

@@ -103,10 +103,7 @@ export class LogManager {
     return describeLogDirs(this.logDirs, this.offline, this.logs.values(), this.futures.entries());
   }
 
-  /**
-   * Starts the periodic work Kafka's LogManager schedules: flush.ms checks, recovery point and log
-   * start offset checkpoints. Stopped by closeAll().
-   */
+  /** Starts Kafka's LogManager's periodic work: flush.ms checks, checkpoints, idle producer expiry. Stopped by closeAll(). */
   startPeriodicTasks(intervals: LogManagerIntervals = {}): void {
     const scheduler = this.options.scheduler ?? timerScheduler;
     const every = (ms: number | undefined, task: () => void): void => {
@@ -116,6 +113,8 @@ export class LogManager {
     every(intervals.recoveryPointCheckpointIntervalMs ?? 60_000, () => void this.checkpointRecoveryPoints());
     every(intervals.logStartOffsetCheckpointIntervalMs ?? 60_000, () => this.checkpointLogStartOffsets());
     if (this.options.highWatermarkOf !== undefined) every(intervals.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
+    const expiry = intervals.producerIdExpiration;
+    if (expiry !== undefined) every(expiry.checkIntervalMs, () => { for (const { log } of this.logs.values()) if (!log.isClosed && !log.isOffline) log.transactions.producerState.removeExpired((this.options.now ?? Date.now)(), expiry.expirationMs); });
   }
 
   /** The high watermark replication-offset-checkpoint held for this log when the broker started. */
