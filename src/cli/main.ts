@@ -49,6 +49,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'elect preferred or unclean leaders for partitions (kafka-leader-election)',
     run: async (args, io) => (await import('./leader-election.ts')).runLeaderElectionCommand(args, io),
   },
+  transactions: {
+    summary: 'list, describe, describe producers of, find hanging and abort transactions (kafka-transactions)',
+    run: async (args, io) => (await import('./transactions.ts')).runTransactionsCommand(args, io),
+  },
   'dump-log': {
     summary: 'print the batches and records of log segment files (kafka-dump-log)',
     run: async (args, io) => (await import('./dump-log.ts')).runDumpLogCommand(args, io),

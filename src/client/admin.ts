@@ -11,6 +11,10 @@ import {
 } from './admin-reassignments.ts';
 import type { TopicPartition } from './topic-partition.ts';
 import { alterReplicaLogDirs, type ReplicaLogDirAssignment, type ReplicaLogDirResult } from './admin-log-dirs.ts';
+import {
+  abortTransaction, describeProducers, describeTransactions, listTransactions,
+  type AbortTransactionSpec, type ListTransactionsOptions, type PartitionProducerState, type TransactionDescription, type TransactionListing,
+} from './admin-transactions.ts';
 import { retryCall } from './retry-call.ts';
 
 export interface NewTopic {
@@ -278,6 +282,28 @@ export class Admin extends GroupAdmin {
   /** Preferred or unclean leader election (null: every partition); ELECTION_NOT_NEEDED comes back as a result. */
   async electLeaders(electionType: ElectionType, partitions: readonly TopicPartition[] | null, { timeoutMs = 30_000 } = {}): Promise<PartitionResult[]> {
     return electLeaders(this.cluster, electionType, partitions, timeoutMs);
+  }
+
+  /** Every coordinator's transactional ids (filtered by state, producer id, or running longer than a duration), by broker id. */
+  async listTransactions(options: ListTransactionsOptions = {}): Promise<Map<number, TransactionListing[]>> {
+    return listTransactions(this.cluster, options);
+  }
+
+  /** Each transactional id's state, producer id and epoch, and the partitions of its open transaction, from its coordinator. */
+  async describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    return describeTransactions(this.cluster, transactionalIds);
+  }
+
+  /** The producers each partition's leader (or `brokerId`) keeps state for, with their open transactions' start offsets. */
+  async describeProducers(partitions: readonly TopicPartition[], options: { brokerId?: number } = {}): Promise<PartitionProducerState[]> {
+    await this.#ensureMetadata();
+    return describeProducers(this.cluster, partitions, options);
+  }
+
+  /** Aborts a hanging transaction on one partition by writing its ABORT marker there (needs cluster authorization). */
+  async abortTransaction(spec: AbortTransactionSpec): Promise<void> {
+    await this.#ensureMetadata();
+    return abortTransaction(this.cluster, spec);
   }
 
   async close(): Promise<void> {

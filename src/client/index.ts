@@ -3,6 +3,9 @@ export type { AlterOperation, ConfigEntry, ConfigEntryType, ConfigResource, Conf
 export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetResetSpec } from './admin-groups.ts';
 export type { ElectionType, OngoingPartitionReassignment, PartitionReassignmentRequest, PartitionResult } from './admin-reassignments.ts';
 export type { ReplicaLogDirAssignment, ReplicaLogDirResult } from './admin-log-dirs.ts';
+export type {
+  AbortTransactionSpec, ListTransactionsOptions, PartitionProducerState, ProducerState, TransactionDescription, TransactionListing,
+} from './admin-transactions.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
 export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';
 export { Cluster } from './cluster.ts';
