@@ -7,6 +7,7 @@ import type { BrokerToControllerChannel } from './cluster/broker-to-controller-c
 import type { DynamicBrokerConfigs } from './cluster/dynamic-broker-configs.ts';
 import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
+import type { TransactionCoordinator } from './coordinator/txn/transaction-coordinator.ts';
 import type { ProducerIdBlockSource, ProducerIdManager } from './coordinator/txn/producer-id-manager.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -33,6 +34,8 @@ export interface BrokerContext {
   /** Incremental fetch sessions (KIP-227): max.incremental.fetch.session.cache.slots of them. */
   readonly fetchManager: FetchManager;
   readonly groupCoordinator: GroupCoordinator;
+  /** The coordinator of the transactional ids whose __transaction_state partitions this broker leads. */
+  readonly transactionCoordinator: TransactionCoordinator;
   /** Fresh producer ids (InitProducerId): blocks from the controller in a cluster, from the local metadata on a single node. */
   readonly producerIdManager: ProducerIdManager;
   /**

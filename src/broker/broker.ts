@@ -12,6 +12,7 @@ import type { MetadataStore } from './cluster/metadata-store.ts';
 import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
+import { TransactionCoordinator } from './coordinator/txn/transaction-coordinator.ts';
 import { BlockProducerIdManager, PRODUCER_ID_BLOCK_WAIT_MS, type ProducerIdBlockSource } from './coordinator/txn/producer-id-manager.ts';
 import { controllerProducerIdBlocks } from './cluster/allocate-producer-ids-client.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
@@ -210,6 +211,10 @@ async function startWithMetadata(
   replicaManager.onLeadershipChange((change) => groupCoordinator.onLeadershipChange(change));
   groupCoordinator.startup();
   const producerIdManager = new BlockProducerIdManager({ nextBlock: producerIdBlocks, logger, time, maxWaitMs: PRODUCER_ID_BLOCK_WAIT_MS });
+  // Like the group coordinator, it moves with the leadership of its topic's partitions (__transaction_state).
+  const transactionCoordinator = new TransactionCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, producerIds: producerIdManager, time, logger });
+  replicaManager.onLeadershipChange((change) => transactionCoordinator.onLeadershipChange(change));
+  transactionCoordinator.startup();
 
   const endpoints = config.listeners;
   const served = servedHandlers(zooKeeper !== undefined);
@@ -236,6 +241,7 @@ async function startWithMetadata(
     replicaManager,
     fetchManager,
     groupCoordinator,
+    transactionCoordinator,
     producerIdManager,
     localProducerIdBlocks,
     logger,
@@ -275,6 +281,7 @@ async function startWithMetadata(
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
     groupCoordinator.shutdown();
+    transactionCoordinator.shutdown();
     await replicaManager.close();
     throw error;
   }
@@ -296,6 +303,7 @@ async function startWithMetadata(
     } catch (error) {
       await Promise.all(listeners.map((listener) => listener.close()));
       groupCoordinator.shutdown();
+      transactionCoordinator.shutdown();
       await replicaManager.close();
       throw error;
     }
@@ -364,6 +372,7 @@ async function startWithMetadata(
           cleaner.stop();
           await Promise.all(listeners.map((listener) => listener.close()));
           groupCoordinator.shutdown();
+          transactionCoordinator.shutdown();
           await replicaManager.close();
           // Deregisters and ends the ZooKeeper session too.
           await (zooKeeper?.close() ?? metadata.close());
