@@ -54,6 +54,10 @@ fi
 # Debian bookworm's kcat is built on librdkafka 2.0.2, the librdkafka version the broker targets.
 command -v kcat >/dev/null 2>&1 || apt_install kcat
 
+# python3-confluent-kafka (librdkafka 2.0.2): transactional producer and read_committed consumer tests.
+# Debian's own python3 (a python3 earlier on PATH, e.g. pyenv's, does not see Debian's packages).
+/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || apt_install python3-confluent-kafka
+
 # Cluster tests start Apache ZooKeeper themselves (src/broker/cluster/zookeeper/server-process.ts):
 # Debian's zookeeper package brings the server's jars (libzookeeper-java) and a JRE, and
 # libslf4j-java its logging (slf4j-simple, quieted by the launcher). The package starts no service.

@@ -12,7 +12,9 @@ import type { MetadataStore } from './cluster/metadata-store.ts';
 import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
-import { TransactionCoordinator } from './coordinator/txn/transaction-coordinator.ts';
+import { TransactionCoordinator, TRANSACTION_STATE_TOPIC_NAME } from './coordinator/txn/transaction-coordinator.ts';
+import { InterBrokerSender } from './coordinator/txn/inter-broker-sender.ts';
+import { TransactionVerifier } from './replica/transaction-verification.ts';
 import { BlockProducerIdManager, PRODUCER_ID_BLOCK_WAIT_MS, type ProducerIdBlockSource } from './coordinator/txn/producer-id-manager.ts';
 import { controllerProducerIdBlocks } from './cluster/allocate-producer-ids-client.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
@@ -215,6 +217,19 @@ async function startWithMetadata(
   const transactionCoordinator = new TransactionCoordinator({ config, metadata, cluster, topicAdmin, replicaManager, producerIds: producerIdManager, time, logger });
   replicaManager.onLeadershipChange((change) => transactionCoordinator.onLeadershipChange(change));
   transactionCoordinator.startup();
+  // KIP-890: a leader asks a transactional id's coordinator before the first batch of its transaction on a partition.
+  const interBrokerListener = config.interBrokerListenerName ?? config.advertisedListeners[0]?.name ?? config.listeners[0]!.name;
+  const verificationSender = new InterBrokerSender({
+    clientId: `broker-${config.nodeId}-txn-verification`, endpointOf: (id) => cluster.aliveBroker(id, interBrokerListener), requestTimeoutMs: config.requestTimeoutMs,
+  });
+  const transactionVerifier = new TransactionVerifier({
+    api: InterBrokerApis.AddPartitionsToTxn,
+    send: (brokerId, api, body) => verificationSender.send(brokerId, api, body),
+    coordinatorOf: (transactionalId) => {
+      const leader = cluster.partitionLeadership(TRANSACTION_STATE_TOPIC_NAME, transactionCoordinator.partitionFor(transactionalId))?.leader;
+      return leader === undefined || leader < 0 ? undefined : leader;
+    },
+  });
 
   const endpoints = config.listeners;
   const served = servedHandlers(zooKeeper !== undefined);
@@ -242,6 +257,7 @@ async function startWithMetadata(
     fetchManager,
     groupCoordinator,
     transactionCoordinator,
+    transactionVerifier,
     producerIdManager,
     localProducerIdBlocks,
     logger,
@@ -282,6 +298,7 @@ async function startWithMetadata(
     await Promise.all(listeners.map((listener) => listener.close()));
     groupCoordinator.shutdown();
     transactionCoordinator.shutdown();
+    verificationSender.close();
     await replicaManager.close();
     throw error;
   }
@@ -304,6 +321,7 @@ async function startWithMetadata(
       await Promise.all(listeners.map((listener) => listener.close()));
       groupCoordinator.shutdown();
       transactionCoordinator.shutdown();
+      verificationSender.close();
       await replicaManager.close();
       throw error;
     }
@@ -373,6 +391,7 @@ async function startWithMetadata(
           await Promise.all(listeners.map((listener) => listener.close()));
           groupCoordinator.shutdown();
           transactionCoordinator.shutdown();
+          verificationSender.close();
           await replicaManager.close();
           // Deregisters and ends the ZooKeeper session too.
           await (zooKeeper?.close() ?? metadata.close());

@@ -1,5 +1,6 @@
 import type { ClientApi } from '../../client/apis.ts';
 import { allocateProducerIdsRequest, allocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids.ts';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn.ts';
 import { alterPartitionRequest, alterPartitionResponse } from '../../protocol/generated/alter-partition.ts';
 import { controlledShutdownRequest, controlledShutdownResponse } from '../../protocol/generated/controlled-shutdown.ts';
 import { leaderAndIsrRequest, leaderAndIsrResponse } from '../../protocol/generated/leader-and-isr.ts';
@@ -29,4 +30,6 @@ export const InterBrokerApis = {
   ControlledShutdown: api(controlledShutdownRequest, controlledShutdownResponse, 2),
   WriteTxnMarkers: api(writeTxnMarkersRequest, writeTxnMarkersResponse, 0),
   AllocateProducerIds: api(allocateProducerIdsRequest, allocateProducerIdsResponse, 0),
+  // KIP-890 verification: 4+ is the brokers' batched form (verifyOnly).
+  AddPartitionsToTxn: api(addPartitionsToTxnRequest, addPartitionsToTxnResponse, 4),
 } as const;
