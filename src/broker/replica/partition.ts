@@ -265,6 +265,8 @@ export class Partition implements FollowerPartitionAccess {
     const now = this.time.now();
     const { validation } = this;
     validateBatches(records, {
+      // A coordinator's transaction marker is a control batch, which only clients may not write.
+      origin: options.origin,
       maxMessageBytes: validation.maxMessageBytes,
       timestampType: validation.timestampType,
       now,
