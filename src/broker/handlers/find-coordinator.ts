@@ -1,6 +1,7 @@
 import { findCoordinatorRequest, findCoordinatorResponse } from '../../protocol/generated/find-coordinator.ts';
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
+import { TRANSACTION_STATE_TOPIC_NAME } from '../coordinator/txn/transaction-coordinator.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /** FindCoordinatorRequest key types. */
@@ -16,8 +17,9 @@ interface CoordinatorAnswer {
 
 /**
  * FindCoordinator (v4+ batches keys). A group's coordinator is the leader of its __consumer_offsets
- * partition as the cluster view shows it (on a single node, this broker); the topic is created on
- * the first lookup, as Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0
+ * partition as the cluster view shows it (on a single node, this broker), a transactional id's
+ * (key type 1) the leader of its __transaction_state partition; each topic is created on its first
+ * lookup, as Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0
  * is advertised, so every version is served.
  */
 export const findCoordinatorHandler = defineHandler({
@@ -39,28 +41,28 @@ export const findCoordinatorHandler = defineHandler({
 
 async function findCoordinator(keyType: number, key: string, context: RequestContext): Promise<CoordinatorAnswer> {
   const { broker } = context;
-  if (keyType === CoordinatorType.TRANSACTION) {
-    // No transaction coordinator yet: Kafka's answer while a coordinator is not available (retriable).
-    return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-  }
   if (keyType === CoordinatorType.SHARE) {
     return noCoordinator(ErrorCode.INVALID_REQUEST, 'Share groups are not enabled on this broker.');
   }
-  if (keyType !== CoordinatorType.GROUP) {
+  if (keyType !== CoordinatorType.GROUP && keyType !== CoordinatorType.TRANSACTION) {
     return noCoordinator(ErrorCode.INVALID_REQUEST, `Unknown coordinator type received: ${keyType}`);
   }
-  const coordinator = broker.groupCoordinator;
+  // A group's coordinator leads its __consumer_offsets partition, a transactional id's its __transaction_state one.
+  const isGroup = keyType === CoordinatorType.GROUP;
+  const coordinator = isGroup
+    ? { topic: GROUP_METADATA_TOPIC_NAME, ensureTopic: () => broker.groupCoordinator.ensureOffsetsTopic(), owner: broker.groupCoordinator }
+    : { topic: TRANSACTION_STATE_TOPIC_NAME, ensureTopic: () => broker.transactionCoordinator.ensureTransactionTopic(), owner: broker.transactionCoordinator };
   try {
-    await coordinator.ensureOffsetsTopic();
+    await coordinator.ensureTopic();
   } catch (error) {
-    broker.logger.warn({ err: error }, 'creating __consumer_offsets failed');
+    broker.logger.warn({ err: error }, `creating ${coordinator.topic} failed`);
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
-  const partition = coordinator.partitionFor(key);
-  const leaderId = broker.cluster.partitionLeadership(GROUP_METADATA_TOPIC_NAME, partition)?.leader ?? -1;
+  const partition = coordinator.owner.partitionFor(key);
+  const leaderId = broker.cluster.partitionLeadership(coordinator.topic, partition)?.leader ?? -1;
   // This broker leads the partition but has not taken it up yet (LeaderAndIsr on its way, or the
   // load not begun): a client sent here now would only be told NOT_COORDINATOR.
-  if (leaderId === broker.nodeId && !coordinator.hostsPartition(partition)) {
+  if (leaderId === broker.nodeId && !coordinator.owner.hostsPartition(partition)) {
     return noCoordinator(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }
   // The coordinator's endpoint on the listener this request came in on, as Kafka's getPartitionLeaderEndpoint.

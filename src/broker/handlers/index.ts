@@ -40,6 +40,11 @@ import { electLeadersHandler } from './elect-leaders.ts';
 import { writeTxnMarkersHandler } from './write-txn-markers.ts';
 import { describeProducersHandler } from './describe-producers.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.ts';
+import { endTxnHandler } from './end-txn.ts';
+import { listTransactionsHandler } from './list-transactions.ts';
+import { describeTransactionsHandler } from './describe-transactions.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
@@ -85,6 +90,11 @@ export const handlers: readonly ApiHandler[] = [
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
   initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  listTransactionsHandler,
+  describeTransactionsHandler,
   allocateProducerIdsHandler,
 ];
 

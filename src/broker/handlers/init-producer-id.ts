@@ -12,7 +12,7 @@ const NO_PRODUCER_EPOCH = -1;
  * InitProducerId (all versions; flexible from v2). Without a transactional id it makes an
  * idempotent producer: a fresh producer id at epoch 0 (initIdempotentProducer). With one, the
  * transaction coordinator of that id answers it (fencing older epochs, aborting what they left
- * open); until this broker runs one, the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
+ * open): NOT_COORDINATOR when this broker is not it.
  * v3+ (KIP-360) may name the producer id and epoch the client had, to keep its id across a
  * re-initialisation: both or neither, else INVALID_REQUEST, as Kafka's KafkaApis checks.
  */
@@ -27,12 +27,21 @@ export const initProducerIdHandler = defineHandler({
     if ((producerId === NO_PRODUCER_ID) !== (producerEpoch === NO_PRODUCER_EPOCH)) return failedInitProducerId(ErrorCode.INVALID_REQUEST);
     const result = request.transactionalId === null
       ? await initIdempotentProducer(context.broker.producerIdManager, context)
-      : failedInitProducerId(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      : await initTransactionalProducer(request.transactionalId, request.transactionTimeoutMs, producerId, producerEpoch, context);
     // Clients before v4 do not know PRODUCER_FENCED; Kafka answers them the older INVALID_PRODUCER_EPOCH.
     if (context.apiVersion < 4 && result.errorCode === ErrorCode.PRODUCER_FENCED) return { ...result, errorCode: ErrorCode.INVALID_PRODUCER_EPOCH };
     return result;
   },
 });
+
+/** A transactional producer's InitProducerId: its transactional id's coordinator answers (TransactionCoordinator.handleInitProducerId). */
+async function initTransactionalProducer(
+  transactionalId: string, transactionTimeoutMs: number, producerId: bigint, producerEpoch: number, context: RequestContext,
+): Promise<InitProducerIdResponse> {
+  const expected = producerId === NO_PRODUCER_ID ? undefined : { producerId, producerEpoch };
+  const result = await context.broker.transactionCoordinator.handleInitProducerId(transactionalId, transactionTimeoutMs, expected);
+  return { throttleTimeMs: 0, ...result };
+}
 
 /**
  * An idempotent (non-transactional) producer's InitProducerId, as Kafka's
