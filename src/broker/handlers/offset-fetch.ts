@@ -7,8 +7,9 @@ import { defineHandler, type RequestContext } from './handler.ts';
 
 /**
  * OffsetFetch v0-9: one group up to v7, many from v8. topics = null asks for every partition the
- * group has offsets for (v2+). require_stable (v7+) would wait for pending transactional offsets;
- * with no transaction coordinator yet there are none, so it reads like any fetch.
+ * group has offsets for (v2+). Offsets of open transactions are never shown; with require_stable
+ * (v7+, what read_committed consumers send) a partition that has one answers
+ * UNSTABLE_OFFSET_COMMIT, which the client retries until the transaction is over.
  */
 export const offsetFetchHandler = defineHandler({
   request: offsetFetchRequest,
@@ -16,13 +17,14 @@ export const offsetFetchHandler = defineHandler({
   minVersion: 0,
   maxVersion: 9,
   async handle(request, context): Promise<OffsetFetchResponse> {
+    const requireStable = request.requireStable ?? false;
     if (context.apiVersion >= 8) {
       const groups = await Promise.all((request.groups ?? []).map((group) =>
-        fetchGroup({ groupId: group.groupId, memberId: group.memberId ?? null, memberEpoch: group.memberEpoch ?? -1, topics: group.topics }, context)));
+        fetchGroup({ groupId: group.groupId, memberId: group.memberId ?? null, memberEpoch: group.memberEpoch ?? -1, topics: group.topics, requireStable }, context)));
       return { throttleTimeMs: 0, groups };
     }
     const topics = request.topics ?? null;
-    const group = await fetchGroup({ groupId: request.groupId ?? '', memberId: null, memberEpoch: -1, topics }, context);
+    const group = await fetchGroup({ groupId: request.groupId ?? '', memberId: null, memberEpoch: -1, topics, requireStable }, context);
     if (context.apiVersion < 2 && group.errorCode !== ErrorCode.NONE) {
       // v0-1 have no group-level error: it goes on every partition asked for.
       return {

@@ -1,8 +1,9 @@
 /**
  * The property the issue asks for: whatever history of operations the coordinator goes through
- * (commits, offset deletes, group deletions, KIP-848 members joining, heartbeating and leaving,
- * time passing so sessions and offsets expire), a shard rebuilt by replaying its
- * __consumer_offsets partition holds exactly the live shard's state.
+ * (commits, transactional commits and their COMMIT or ABORT markers, offset deletes, group
+ * deletions, KIP-848 members joining, heartbeating and leaving, time passing so sessions and
+ * offsets expire), a shard rebuilt by replaying its __consumer_offsets partition holds exactly the
+ * live shard's state.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,8 @@ const TOPICS = ['t0', 't1'] as const;
 
 type Command =
   | { kind: 'commit'; group: string; topic: string; partitions: number[]; offset: number; metadata: string; retentionMs: number | null; version: number }
+  | { kind: 'txnCommit'; group: string; topic: string; partitions: number[]; offset: number; producerId: bigint }
+  | { kind: 'endTxn'; producerId: bigint; commit: boolean }
   | { kind: 'deleteOffsets'; group: string; topic: string; partitions: number[] }
   | { kind: 'deleteGroups'; groups: string[] }
   | { kind: 'join'; group: string; topics: string[] }
@@ -27,6 +30,7 @@ type Command =
 
 const group = fc.constantFrom(...GROUPS);
 const topic = fc.constantFrom(...TOPICS);
+const producerId = fc.constantFrom(1n, 2n);
 const partitions = fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 });
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
@@ -34,6 +38,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     metadata: fc.oneof(fc.constant(''), fc.string({ maxLength: 8 }), fc.constant('x'.repeat(40))),
     retentionMs: fc.option(fc.integer({ min: 1, max: 200_000 }), { nil: null }), version: fc.constantFrom(2, 5, 8, 9),
   }),
+  fc.record({ kind: fc.constant('txnCommit' as const), group, topic, partitions, offset: fc.integer({ min: 0, max: 1000 }), producerId }),
+  fc.record({ kind: fc.constant('endTxn' as const), producerId, commit: fc.boolean() }),
   fc.record({ kind: fc.constant('deleteOffsets' as const), group, topic, partitions }),
   fc.record({ kind: fc.constant('deleteGroups' as const), groups: fc.uniqueArray(group, { minLength: 1, maxLength: 2 }) }),
   fc.record({ kind: fc.constant('join' as const), group: fc.constantFrom('kip848-a', 'kip848-b'), topics: fc.uniqueArray(topic, { minLength: 1, maxLength: 2 }) }),
@@ -58,6 +64,17 @@ async function run(t: TestRuntime<GroupCoordinatorShard>, members: Map<string, M
         retentionTimeMs: c.retentionMs === null || c.version > 4 ? -1n : BigInt(c.retentionMs),
         topics: [{ name: c.topic, partitions: c.partitions.map((p) => ({ partitionIndex: p, committedOffset: BigInt(c.offset), committedLeaderEpoch: p, committedMetadata: c.metadata })) }],
       }, c.version));
+      return;
+    case 'txnCommit':
+      await runtime.scheduleTransactionalWriteOperation(c.kind, 0, c.producerId, 0, (s) => s.offsets.commitTransactionalOffset({
+        transactionalId: `tx-${c.producerId}`, groupId: c.group, producerId: c.producerId, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null,
+        topics: [{ name: c.topic, partitions: c.partitions.map((p) => ({ partitionIndex: p, committedOffset: BigInt(c.offset), committedLeaderEpoch: -1, committedMetadata: '' })) }],
+      }, 3)).catch((error: unknown) => {
+        if (!(error instanceof KafkaError)) throw error;
+      });
+      return;
+    case 'endTxn':
+      await runtime.scheduleTransactionCompletion(c.kind, 0, c.producerId, 0, 0, c.commit);
       return;
     case 'deleteOffsets':
       await write((s) => s.offsets.deleteOffsets({ groupId: c.group, topics: [{ name: c.topic, partitions: c.partitions.map((p) => ({ partitionIndex: p })) }] }));

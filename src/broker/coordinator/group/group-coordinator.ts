@@ -14,6 +14,9 @@ import type { TopicPartition } from './offset-metadata-manager.ts';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
 
+/** What a transaction coordinator does not expect from a marker's partition: it is told to retry (NOT_LEADER_OR_FOLLOWER). */
+const NOT_READY_ERRORS: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.NOT_COORDINATOR]);
+
 /** Java's String.hashCode: 31-based over UTF-16 code units, in 32-bit arithmetic. */
 export function javaStringHashCode(value: string): number {
   let hash = 0;
@@ -162,6 +165,25 @@ export class GroupCoordinator {
     }
     // One line per deletion, not one per __consumer_offsets partition.
     this.options.logger.info({ topics, partitions: partitions.length, offsetsRemoved: removed }, 'offsets of deleted partitions removed');
+  }
+
+  /**
+   * WriteTxnMarkers for a __consumer_offsets partition (Kafka's completeTransaction): the marker is
+   * written through the partition's shard, so the transaction's offsets are committed or dropped in
+   * the same step. Resolves once the marker is committed. Rejects with KafkaError
+   * NOT_LEADER_OR_FOLLOWER while this broker does not coordinate the partition (not hosted, still
+   * loading, shut down: the transaction coordinator retries it, as Kafka translates those), else
+   * with the append's error (NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT, ...).
+   */
+  async completeTransaction(offsetsPartition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean): Promise<void> {
+    try {
+      await this.runtime.scheduleTransactionCompletion('write-txn-marker', offsetsPartition, producerId, producerEpoch, coordinatorEpoch, commit);
+    } catch (error) {
+      if (error instanceof KafkaError && NOT_READY_ERRORS.has(error.code)) {
+        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${GROUP_METADATA_TOPIC_NAME}-${offsetsPartition} is not coordinated by this broker now: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   shutdown(): void {

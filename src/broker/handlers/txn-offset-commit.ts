@@ -1,0 +1,76 @@
+import { ErrorCode } from '../../protocol/errors.ts';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
+import type { TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { defineHandler } from './handler.ts';
+
+/**
+ * TxnOffsetCommit v0-4: a transactional producer commits a group's offsets as part of its
+ * transaction (sendOffsetsToTransaction). As Kafka's KafkaApis and group coordinator: partitions of
+ * topics the cluster does not have answer UNKNOWN_TOPIC_OR_PARTITION; the rest are written in one
+ * transactional batch of the producer on the group's __consumer_offsets partition, where they stay
+ * pending (invisible to OffsetFetch) until the transaction coordinator's WriteTxnMarkers commits or
+ * aborts them. A group-level failure (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+ * NOT_COORDINATOR, a fenced producer epoch...) answers each partition.
+ */
+export const txnOffsetCommitHandler = defineHandler({
+  request: txnOffsetCommitRequest,
+  response: txnOffsetCommitResponse,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(request, context): Promise<TxnOffsetCommitResponse> {
+    const { broker, apiVersion } = context;
+    const errors = new Map<string, number>();
+    const known = knownPartitions(request.topics, broker.metadata, errors);
+    const failAll = (errorCode: number) => {
+      for (const topic of known) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), errorCode);
+    };
+    if (known.length > 0 && request.groupId === '') {
+      failAll(ErrorCode.INVALID_GROUP_ID);
+    } else if (known.length > 0) {
+      const coordinator = broker.groupCoordinator;
+      try {
+        const topics = await coordinator.runtime.scheduleTransactionalWriteOperation('txn-commit-offset', coordinator.partitionFor(request.groupId),
+          request.producerId, request.producerEpoch, (shard) => shard.offsets.commitTransactionalOffset({ ...request, topics: known }, apiVersion));
+        for (const topic of topics) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), p.errorCode);
+      } catch (error) {
+        failAll(coordinatorErrorCode(error, broker.logger, 'txn-commit-offset'));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((p) => {
+          const errorCode = errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+          // Producers before 2.0 (v0-1) fail on COORDINATOR_LOAD_IN_PROGRESS (KAFKA-7296): Kafka answers them NOT_AVAILABLE.
+          const compatible = apiVersion < 2 && errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.COORDINATOR_NOT_AVAILABLE : errorCode;
+          return { partitionIndex: p.partitionIndex, errorCode: compatible };
+        }),
+      })),
+    };
+  },
+});
+
+function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
+
+function knownPartitions(
+  topics: readonly TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[],
+  metadata: MetadataStore,
+  errors: Map<string, number>,
+): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] {
+  const known: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
+  for (const topic of topics) {
+    const partitionCount = metadata.topic(topic.name)?.partitionCount ?? 0;
+    const partitions = topic.partitions.filter((p) => {
+      const exists = p.partitionIndex >= 0 && p.partitionIndex < partitionCount;
+      if (!exists) errors.set(partitionKey(topic.name, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      return exists;
+    });
+    if (partitions.length > 0) known.push({ name: topic.name, partitions });
+  }
+  return known;
+}
