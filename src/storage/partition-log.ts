@@ -441,7 +441,7 @@ export class PartitionLog {
     // The cleaned segment's index is missing, so opening rebuilds it from the cleaned batches.
     const open = (baseOffset: number) => LogSegment.open(this.dir, baseOffset, this.config, false, this.segmentContext).segment;
     swapInCleaned(this.segments, old, swap, { name: this.name, deleteSegment: (segment) => this.deleteSegment(segment), open });
-    this.guard(() => this.transactions.indexes.merge(old.map((segment) => segment.baseOffset), swap.baseOffset));
+    this.guard(() => this.transactions.indexes.replaceCleaned(old.map((segment) => segment.baseOffset), swap.baseOffset, swap.abortedTransactions));
     // The tail holds batches as they were appended; reads of the cleaned range must see them cleaned.
     this.recentAppends.tail?.clear();
   }

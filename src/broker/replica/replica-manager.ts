@@ -390,9 +390,9 @@ export class ReplicaManager {
     }
   }
 
-  /** What the log cleaner picks from: every hosted log with its topic's compaction settings. */
+  /** What the log cleaner picks from: every hosted log with its topic's compaction settings and how far it is decided. */
   *cleanerEntries(): Iterable<CleanerLogEntry> {
-    for (const partition of this.partitions.values()) yield { log: partition.log, config: partition.cleaner };
+    for (const partition of this.partitions.values()) yield { log: partition.log, config: partition.cleaner, lastStableOffset: partition.lastStableOffset };
   }
 
   async close(): Promise<void> {

@@ -15,12 +15,22 @@ export interface FilterContext {
   readonly deleteRetentionMs: number;
 }
 
+/** What the pass decided for the batch as a whole, before its records are looked at (Kafka's BatchRetention). */
+export interface BatchRetention {
+  /** Kept even when no record stays: the group's last batch, or one a producer's state rests on. */
+  readonly keepEmpty: boolean;
+  /** Every record goes: data of an aborted transaction, or a removable marker past its delete horizon. */
+  readonly discardRecords: boolean;
+  /** A transaction marker whose transaction has no data left: kept until its delete horizon. */
+  readonly removableMarker: boolean;
+}
+
 export interface FilteredBatch {
   /** The batch to write, or undefined to drop it. */
   readonly batch: Buffer | undefined;
   readonly recordsRead: number;
   readonly recordsRemoved: number;
-  /** When the tombstones kept in this batch may go; -1 when it keeps none (or was not looked into). */
+  /** When the tombstones or removable marker kept in this batch may go; -1 when it keeps none (or was not looked into). */
   readonly deleteHorizonMs: number;
 }
 
@@ -34,16 +44,19 @@ export interface FilteredBatch {
  *   (bit 6) and makes its baseTimestamp now + delete.retention.ms (record timestamps are deltas
  *   from baseTimestamp, so they keep their values); a later pass past that time removes it. So a
  *   tombstone is served for at least delete.retention.ms after it was first cleaned.
- * Control batches (transaction markers) are kept as they are. A batch that keeps every record and
- * needs no horizon is copied byte for byte; otherwise it is rebuilt with the survivors, their
- * offsetDeltas, the batch's lastOffsetDelta (so its last offset, and the log's offsets, do not
- * move), producer fields, timestamp type and compression codec. A batch left empty is dropped
- * unless `keepEmpty`.
+ * Transactions decide first (cleaned-transactions.ts): an aborted batch loses every record
+ * wherever it lies; a marker keeps its record, and a removable one gets a delete horizon as a
+ * tombstone would, and goes once it has passed.
+ * A batch that keeps every record and needs no new horizon is copied byte for byte; otherwise it
+ * is rebuilt with the survivors, their offsetDeltas, the batch's lastOffsetDelta (so its last
+ * offset, and the log's offsets, do not move), producer fields, control and transactional flags,
+ * timestamp type and compression codec. A batch left empty is dropped unless `keepEmpty`.
  */
-export function filterBatch(batch: Buffer, context: FilterContext, keepEmpty: boolean): FilteredBatch {
+export function filterBatch(batch: Buffer, context: FilterContext, retention: BatchRetention): FilteredBatch {
   const header = new BatchHeader(batch, 0);
-  if (header.baseOffset >= context.mapEndOffset || header.isControl) {
-    return { batch, recordsRead: 0, recordsRemoved: 0, deleteHorizonMs: -1 };
+  const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG_MASK) !== 0;
+  if (!retention.discardRecords && (header.isControl ? !retention.removableMarker || hasHorizon : header.baseOffset >= context.mapEndOffset)) {
+    return { batch, recordsRead: 0, recordsRemoved: 0, deleteHorizonMs: header.isControl && retention.removableMarker ? header.baseTimestamp : -1 };
   }
   const decoded = decodeRecordBatch(batch);
   const { map, mapEndOffset, nowMs } = context;
@@ -51,8 +64,8 @@ export function filterBatch(batch: Buffer, context: FilterContext, keepEmpty: bo
   const kept: RecordInput[] = [];
   let tombstones = 0;
   for (const record of decoded.records) {
-    let keep = true;
-    if (record.offset < mapEndOffset) {
+    let keep = !retention.discardRecords;
+    if (keep && !decoded.isControl && record.offset < mapEndOffset) {
       if (record.key === null) keep = false;
       else if (record.offset < map.get(record.key)) keep = false;
       else if (record.value === null && horizonPassed) keep = false;
@@ -62,11 +75,12 @@ export function filterBatch(batch: Buffer, context: FilterContext, keepEmpty: bo
     kept.push({ key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp, offsetDelta: record.offsetDelta });
   }
   const removed = decoded.records.length - kept.length;
-  const deleteHorizonMs = tombstones === 0 ? -1
-    : decoded.hasDeleteHorizon ? decoded.baseTimestamp : nowMs + context.deleteRetentionMs;
+  const needsHorizon = tombstones > 0 || (decoded.isControl && kept.length > 0);
+  const deleteHorizonMs = !needsHorizon ? -1 : decoded.hasDeleteHorizon ? decoded.baseTimestamp : nowMs + context.deleteRetentionMs;
   const stats = { recordsRead: decoded.records.length, recordsRemoved: removed, deleteHorizonMs };
-  if (removed === 0 && (tombstones === 0 || decoded.hasDeleteHorizon)) return { batch, ...stats };
-  if (kept.length === 0 && !keepEmpty) return { batch: undefined, ...stats };
+  // An empty batch left by an earlier pass goes too, once it is no longer needed.
+  if (kept.length === 0 && !retention.keepEmpty) return { batch: undefined, ...stats };
+  if (removed === 0 && (!needsHorizon || decoded.hasDeleteHorizon)) return { batch, ...stats };
 
   const logAppendTime = decoded.timestampType === 'LogAppendTime';
   const rebuilt = buildRecordBatch(kept, {
@@ -76,6 +90,7 @@ export function filterBatch(batch: Buffer, context: FilterContext, keepEmpty: bo
     producerEpoch: decoded.producerEpoch,
     baseSequence: decoded.baseSequence,
     isTransactional: decoded.isTransactional,
+    isControl: decoded.isControl,
     timestampType: decoded.timestampType,
     partitionLeaderEpoch: decoded.partitionLeaderEpoch,
     lastOffsetDelta: decoded.lastOffsetDelta,

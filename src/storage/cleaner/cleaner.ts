@@ -1,30 +1,16 @@
 import {
-  ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, CONTROL_FLAG_MASK, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD,
+  BATCH_LENGTH_OFFSET, BatchHeader, DELETE_HORIZON_FLAG_MASK, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD,
 } from '../../protocol/records/batch-header.ts';
 import { CorruptRecordError } from '../errors.ts';
 import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import { readInt64 } from '../file-io.ts';
-import { filterBatch, type FilterContext } from './batch-filter.ts';
+import { filterBatch, type BatchRetention, type FilterContext } from './batch-filter.ts';
 import type { CleanableLog, CleanableSegment } from './cleanable-log.ts';
+import { cleanableRange, groupSegments, isCleanable, type CleanableRange } from './cleanable-range.ts';
+import { CleanedTransactions, isLastRecordOfProducer, lastRecordsOfProducers, type LastRecordOfProducer } from './cleaned-transactions.ts';
 import type { CleanerConfig } from './cleaner-config.ts';
 import { OffsetMap } from './offset-map.ts';
 import { CleanedSegmentWriter } from './segment-swap.ts';
-
-const INT32_MAX = 0x7fff_ffff;
-const INDEX_ENTRY_SIZE = 8;
-
-/** Where a log's dirty section lies now, and how dirty it is (Kafka's LogToClean). */
-export interface CleanableRange {
-  readonly firstDirtyOffset: number;
-  /** The dirty section ends here: the active segment, or the first segment with records younger than min.compaction.lag.ms. */
-  readonly firstUncleanableOffset: number;
-  readonly cleanBytes: number;
-  readonly dirtyBytes: number;
-  /** dirtyBytes / (cleanBytes + dirtyBytes); 0 for an empty log. */
-  readonly dirtyRatio: number;
-  /** max.compaction.lag.ms has passed for the oldest dirty record: clean whatever the ratio. */
-  readonly needCompactionNow: boolean;
-}
 
 export interface CleanResult {
   readonly topic: string;
@@ -37,52 +23,10 @@ export interface CleanResult {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly segmentsSwapped: number;
-  /** Earliest time a tombstone kept by this pass may be removed; -1 if it kept none. */
+  /** Earliest time a tombstone or removable transaction marker kept by this pass may be removed; -1 if it kept none. */
   readonly deleteHorizonMs: number;
   /** The log closed or its segments changed under the job: nothing was checkpointed. */
   readonly aborted: boolean;
-}
-
-/**
- * The dirty section of `log` given its cleaner checkpoint (Kafka's cleanableOffsets): from the
- * checkpoint (or logStartOffset, if the checkpoint is missing or outside the log) up to the active
- * segment, cut at the first segment holding a record younger than now - min.compaction.lag.ms.
- */
-export function cleanableRange(log: CleanableLog, checkpoint: number | undefined, config: CleanerConfig, nowMs: number): CleanableRange {
-  const { segments, activeBaseOffset } = log.cleanerView();
-  const logStartOffset = log.logStartOffset;
-  let firstDirtyOffset = checkpoint ?? logStartOffset;
-  if (firstDirtyOffset < logStartOffset || firstDirtyOffset > log.logEndOffset) firstDirtyOffset = logStartOffset;
-  firstDirtyOffset = Math.min(firstDirtyOffset, activeBaseOffset);
-  let firstUncleanableOffset = activeBaseOffset;
-  if (config.minCompactionLagMs > 0) {
-    const youngest = nowMs - config.minCompactionLagMs;
-    const young = segments.find((s) => s.nextOffset > firstDirtyOffset && s.maxTimestamp > youngest);
-    if (young !== undefined) firstUncleanableOffset = Math.max(firstDirtyOffset, young.baseOffset);
-  }
-  let cleanBytes = 0;
-  let dirtyBytes = 0;
-  let firstDirty: CleanableSegment | undefined;
-  for (const segment of segments) {
-    if (segment.nextOffset <= firstDirtyOffset) cleanBytes += segment.size;
-    else if (segment.baseOffset < firstUncleanableOffset) {
-      dirtyBytes += segment.size;
-      firstDirty ??= segment;
-    }
-  }
-  const total = cleanBytes + dirtyBytes;
-  let needCompactionNow = false;
-  if (firstDirty !== undefined && config.maxCompactionLagMs < nowMs) {
-    // Kafka judges by the first dirty segment's first batch: the oldest record waiting.
-    const first = firstDirty.read(Math.max(firstDirtyOffset, firstDirty.baseOffset), 1);
-    if (first !== undefined && first.length > 0) {
-      needCompactionNow = nowMs - readInt64(first, MAX_TIMESTAMP_OFFSET) > config.maxCompactionLagMs;
-    }
-  }
-  return {
-    firstDirtyOffset, firstUncleanableOffset, cleanBytes, dirtyBytes,
-    dirtyRatio: total === 0 ? 0 : dirtyBytes / total, needCompactionNow,
-  };
 }
 
 /** Reads the batches of consecutive segments from startOffset on, about ioBufferSize at a time. */
@@ -130,8 +74,13 @@ class BatchReader {
  * each `step()` reads about one I/O buffer of batches. First the offset map is built over the
  * dirty section (until it ends or the map is full), then the segments from the log start to where
  * the map ended are rewritten group by group, each group swapped in as soon as it is written.
+ * Both phases follow the transactions they read (cleaned-transactions.ts): aborted records stay
+ * out of the map and are removed, markers go once their transactions have no data left, and each
+ * swap carries the aborted-transaction index of the markers it kept.
  * Interrupting it at any step (abort, crash) leaves a consistent log: the checkpoint moves only
- * when the job completes, and a rerun over already-cleaned segments changes nothing more.
+ * when the job completes, and a rerun over already-cleaned segments changes nothing more. (A crash
+ * inside a swap may lose the cleaned segment's .txnindex; its entries only name transactions whose
+ * data this same pass removed, so a read_committed reader is not misled.)
  */
 export class CleaningJob {
   readonly log: CleanableLog;
@@ -149,6 +98,10 @@ export class CleaningJob {
   private groupEndOffset = 0;
   private groupChanged = false;
   private writer: CleanedSegmentWriter | undefined;
+  /** The transactions of the phase under way: the map's, then the cleaning's (across all its groups). */
+  private transactions = new CleanedTransactions();
+  /** The batches producer states rest on, as of the current group's start. */
+  private lastRecords = new Map<number, LastRecordOfProducer>();
   private stats = { recordsRead: 0, recordsRemoved: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, deleteHorizonMs: -1 };
   private wasAborted = false;
 
@@ -162,8 +115,9 @@ export class CleaningJob {
     this.segments = log.cleanerView().segments;
     map.clear();
     this.mapEndOffset = range.firstDirtyOffset;
-    const dirty = this.segments.filter((s) => s.nextOffset > range.firstDirtyOffset && s.baseOffset < range.firstUncleanableOffset);
+    const dirty = this.segments.filter((s) => s.nextOffset > range.firstDirtyOffset && isCleanable(s, range.firstUncleanableOffset));
     this.reader = new BatchReader(dirty, range.firstDirtyOffset, ioBufferSize);
+    this.transactions.addAborted(log.transactions.abortedTransactions(range.firstDirtyOffset, range.firstUncleanableOffset));
   }
 
   get isDone(): boolean { return this.phase === 'done'; }
@@ -221,9 +175,15 @@ export class CleaningJob {
       return;
     }
     for (const batch of batches) {
-      const lastOffset = lastOffsetOf(batch);
+      const header = new BatchHeader(batch, 0);
+      const lastOffset = header.lastOffset;
+      // Markers never enter the map, nor do records of aborted transactions: they must not
+      // supersede a committed value of their key.
+      let mapped = false;
+      if (header.isControl) this.transactions.onControlBatch(batch, header);
+      else mapped = !this.transactions.onDataBatch(header);
       if (lastOffset < this.range.firstDirtyOffset) continue;
-      if ((batch.readInt16BE(ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) === 0) {
+      if (mapped) {
         for (const record of decodeRecordBatch(batch).records) {
           if (record.key === null || record.offset < this.range.firstDirtyOffset) continue;
           if (!this.map.put(record.key, record.offset)) {
@@ -240,7 +200,9 @@ export class CleaningJob {
   }
 
   private startCleaning(): void {
-    this.groups = groupSegments(this.segments.filter((s) => s.baseOffset < this.mapEndOffset), this.config);
+    const cleanable = this.segments.filter((s) => s.baseOffset < this.mapEndOffset && isCleanable(s, this.range.firstUncleanableOffset));
+    this.groups = groupSegments(cleanable, this.config);
+    this.transactions = new CleanedTransactions();
     this.phase = 'clean';
     this.nextGroup();
   }
@@ -258,6 +220,9 @@ export class CleaningJob {
     this.groupEndOffset = group[group.length - 1].nextOffset;
     this.groupChanged = group.length > 1;
     this.writer = new CleanedSegmentWriter(this.log.dir, group[0].baseOffset);
+    // Every aborted transaction reaching into the group: its batches there go, wherever its marker is.
+    this.transactions.addAborted(this.log.transactions.abortedTransactions(group[0].baseOffset, this.groupEndOffset));
+    this.lastRecords = lastRecordsOfProducers(this.log.transactions.producerState.activeProducers());
   }
 
   private cleanStep(): void {
@@ -272,8 +237,7 @@ export class CleaningJob {
     };
     const kept: Buffer[] = [];
     for (const batch of batches) {
-      // The group's last batch stays, even empty, so the swap ends where the replaced segments did.
-      const filtered = filterBatch(batch, context, lastOffsetOf(batch) + 1 >= this.groupEndOffset);
+      const filtered = filterBatch(batch, context, this.retentionOf(batch, new BatchHeader(batch, 0)));
       this.stats.recordsRead += filtered.recordsRead;
       this.stats.recordsRemoved += filtered.recordsRemoved;
       if (filtered.deleteHorizonMs >= 0 && (this.stats.deleteHorizonMs < 0 || filtered.deleteHorizonMs < this.stats.deleteHorizonMs)) {
@@ -285,9 +249,21 @@ export class CleaningJob {
     if (kept.length > 0) writer.append(kept.length === 1 ? kept[0] : Buffer.concat(kept));
   }
 
+  /** What the transactions make of a batch as a whole, before its records are looked at (Kafka's checkBatchRetention). */
+  private retentionOf(batch: Buffer, header: BatchHeader): BatchRetention {
+    // The group's last batch stays, even empty, so the swap ends where the replaced segments did;
+    // so does a batch that a producer's state rests on.
+    const keepEmpty = header.lastOffset + 1 >= this.groupEndOffset || isLastRecordOfProducer(header, this.lastRecords);
+    if (!header.isControl) return { keepEmpty, discardRecords: this.transactions.onDataBatch(header), removableMarker: false };
+    const removable = this.transactions.onControlBatch(batch, header);
+    const horizonPassed = (header.attributes & DELETE_HORIZON_FLAG_MASK) !== 0 && this.nowMs >= header.baseTimestamp;
+    return { keepEmpty, discardRecords: removable && horizonPassed, removableMarker: removable };
+  }
+
   private finishGroup(writer: CleanedSegmentWriter): void {
     this.writer = undefined;
     const group = this.groups[this.group];
+    const abortedTransactions = this.transactions.takeKept();
     if (!this.groupChanged || writer.size === 0) {
       writer.abort();
     } else if (!this.stillSegmentsOfLog(group)) {
@@ -296,7 +272,7 @@ export class CleaningJob {
       return;
     } else {
       this.stats.bytesWritten += writer.size;
-      this.log.replaceWithCleaned(group, writer.commit());
+      this.log.replaceWithCleaned(group, writer.commit(abortedTransactions));
       this.stats.segmentsSwapped += 1;
     }
     this.nextGroup();
@@ -309,29 +285,6 @@ export class CleaningJob {
   }
 }
 
-/** Consecutive segments whose cleaned result fits one segment: segment.bytes, its index, int32 relative offsets. */
-export function groupSegments(segments: readonly CleanableSegment[], config: CleanerConfig): CleanableSegment[][] {
-  const maxIndexEntries = Math.floor(config.maxIndexSize / INDEX_ENTRY_SIZE);
-  const groups: CleanableSegment[][] = [];
-  for (let i = 0; i < segments.length;) {
-    const group = [segments[i]];
-    let bytes = segments[i].size;
-    let indexEntries = segments[i].indexEntries;
-    i += 1;
-    while (i < segments.length
-      && bytes + segments[i].size <= config.segmentBytes
-      && indexEntries + segments[i].indexEntries <= maxIndexEntries
-      && segments[i].nextOffset - 1 - group[0].baseOffset <= INT32_MAX) {
-      bytes += segments[i].size;
-      indexEntries += segments[i].indexEntries;
-      group.push(segments[i]);
-      i += 1;
-    }
-    groups.push(group);
-  }
-  return groups;
-}
-
 /** Cleans logs with one offset map, allocated once: the cleaner's whole memory. */
 export class Cleaner {
   readonly map: OffsetMap;
@@ -342,15 +295,19 @@ export class Cleaner {
     this.ioBufferSize = options.ioBufferSize;
   }
 
-  /** A job over the log's dirty section from `checkpoint`, to run step by step. */
-  startCleaning(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number): CleaningJob {
-    const range = cleanableRange(log, checkpoint, config, nowMs);
+  /**
+   * A job over the log's dirty section from `checkpoint`, to run step by step; nothing from the
+   * segment holding `lastStableOffset` on is touched (the broker's partition knows it; without it,
+   * the log's oldest open transaction bounds the job).
+   */
+  startCleaning(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number, lastStableOffset?: number): CleaningJob {
+    const range = cleanableRange(log, checkpoint, config, nowMs, lastStableOffset);
     return new CleaningJob(log, config, this.map, range, nowMs, this.ioBufferSize);
   }
 
   /** One whole cleaning at once. */
-  clean(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number): CleanResult {
-    return this.startCleaning(log, config, checkpoint, nowMs).runToCompletion();
+  clean(log: CleanableLog, config: CleanerConfig, checkpoint: number | undefined, nowMs: number, lastStableOffset?: number): CleanResult {
+    return this.startCleaning(log, config, checkpoint, nowMs, lastStableOffset).runToCompletion();
   }
 }
 

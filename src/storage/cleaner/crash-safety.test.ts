@@ -53,12 +53,14 @@ test('a crash at any step of a cleaning, and inside the swap, leaves a consisten
     get logStartOffset() { return log.logStartOffset; },
     get logEndOffset() { return log.logEndOffset; },
     get isClosed() { return log.isClosed; },
+    get transactions() { return log.transactions; },
     cleanerView: () => log.cleanerView(),
     replaceWithCleaned(old: readonly CleanableSegment[], swap: SegmentSwap): void {
       snapshot(log, snapshots); // .swap renamed, old segments intact
       points.push('swap committed');
       log.replaceWithCleaned(old, {
         baseOffset: swap.baseOffset,
+        abortedTransactions: swap.abortedTransactions,
         install: () => {
           snapshot(log, snapshots); // old segments deleted, swap not yet renamed
           points.push('old segments deleted');

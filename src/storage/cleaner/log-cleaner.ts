@@ -2,7 +2,8 @@ import path from 'node:path';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from '../checkpoint-file.ts';
 import type { CleanableLog } from './cleanable-log.ts';
 import { logCleanerConfig, type CleanerConfig, type LogCleanerConfig } from './cleaner-config.ts';
-import { Cleaner, cleanableRange, type CleanableRange, type CleaningJob, type CleanResult } from './cleaner.ts';
+import { cleanableRange, type CleanableRange } from './cleanable-range.ts';
+import { Cleaner, type CleaningJob, type CleanResult } from './cleaner.ts';
 
 /** Kafka's file, one per log dir: how far each compacted log has been cleaned. */
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
@@ -11,6 +12,12 @@ export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 export interface CleanerLogEntry {
   readonly log: CleanableLog;
   readonly config: CleanerConfig;
+  /**
+   * The partition's last stable offset (its high watermark, or the start of the oldest transaction
+   * not yet decided and replicated): nothing from the segment holding it on is cleaned, as in Kafka.
+   * Without it only the log's open transactions bound the cleaning.
+   */
+  readonly lastStableOffset?: number;
 }
 
 /** Same shape as storage's Scheduler: runs `task` after `delayMs`; the returned function cancels it. */
@@ -54,7 +61,7 @@ const defaultScheduler: CleanerScheduler = Object.freeze({
 /**
  * Kafka's LogCleaner and LogCleanerManager in one, for one cleaner "thread" on the event loop:
  * picks the filthiest compacted log (dirty ratio >= min.cleanable.dirty.ratio, or forced by
- * max.compaction.lag.ms, or holding tombstones whose delete horizon has passed), cleans it one
+ * max.compaction.lag.ms, or holding tombstones or markers whose delete horizon has passed), cleans it one
  * step per turn of the event loop (a step reads about log.cleaner.io.buffer.size bytes), records
  * the new first dirty offset in the log dir's cleaner-offset-checkpoint, and sleeps
  * log.cleaner.backoff.ms when no log needs cleaning. Its memory is the one offset map.
@@ -113,7 +120,7 @@ export class LogCleaner {
     for (const entry of this.options.logs()) {
       const { log, config } = entry;
       if (!config.compact || log.isClosed || this.uncleanable.has(log.dir)) continue;
-      const range = cleanableRange(log, this.checkpointOf(log), config, nowMs);
+      const range = cleanableRange(log, this.checkpointOf(log), config, nowMs, entry.lastStableOffset);
       const dirty = range.dirtyBytes > 0 && (range.dirtyRatio >= config.minCleanableDirtyRatio || range.needCompactionNow);
       const horizon = this.deleteHorizons.get(log.dir);
       const tombstonesDue = horizon !== undefined && nowMs >= horizon;
@@ -143,7 +150,7 @@ export class LogCleaner {
     const picked = this.grabFilthiestLog(nowMs);
     if (picked === undefined) return undefined;
     const { entry } = picked;
-    const job = this.cleaner.startCleaning(entry.log, entry.config, this.checkpointOf(entry.log), nowMs);
+    const job = this.cleaner.startCleaning(entry.log, entry.config, this.checkpointOf(entry.log), nowMs, entry.lastStableOffset);
     this.current = { job, entry };
     return this.current;
   }

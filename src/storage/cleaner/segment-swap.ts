@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { ioError } from '../errors.ts';
+import type { AbortedTxn } from '../producer-state/producer-state-manager.ts';
 import type { SegmentSwap } from './cleanable-log.ts';
 import { offsetFileName, openReadWrite, readFully, readInt64, syncDirectory, writeFully } from '../file-io.ts';
 
@@ -50,8 +51,11 @@ export class CleanedSegmentWriter {
     this.last = readInt64(batch, 0) + batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
   }
 
-  /** fsyncs, closes and renames the file to `.swap` (the commit point); the log then installs it. */
-  commit(): SegmentSwap {
+  /**
+   * fsyncs, closes and renames the file to `.swap` (the commit point); the log then installs it,
+   * with `abortedTransactions` (those whose markers the cleaned batches kept) as its .txnindex.
+   */
+  commit(abortedTransactions: readonly AbortedTxn[]): SegmentSwap {
     const dir = path.dirname(this.path);
     const swapPath = this.path.slice(0, -CLEANED_SUFFIX.length) + SWAP_SUFFIX;
     try {
@@ -67,6 +71,7 @@ export class CleanedSegmentWriter {
     const baseOffset = this.baseOffset;
     return {
       baseOffset,
+      abortedTransactions,
       install(): void {
         try {
           fs.renameSync(swapPath, path.join(dir, offsetFileName(baseOffset, '.log')));

@@ -98,15 +98,17 @@ export class TransactionIndexes {
     }
   }
 
-  /** Compaction merged segments into the one starting at `into`: their entries move to its index. */
-  merge(segmentBaseOffsets: readonly number[], into: number): void {
-    const merged: AbortedTxn[] = [];
-    for (const base of segmentBaseOffsets) {
-      merged.push(...(this.bySegment.get(base) ?? []));
-      if (base !== into) this.remove(base);
-    }
-    if (merged.length === 0) this.remove(into);
-    else this.rewrite(into, merged.sort((a, b) => a.lastOffset - b.lastOffset));
+  /**
+   * Compaction replaced the segments starting at `segmentBaseOffsets` by one cleaned segment starting
+   * at `into`: their indexes give way to the cleaned segment's, which holds `kept`, the aborted
+   * transactions whose markers the cleaning kept (Kafka rebuilds the cleaned segment's index the same
+   * way). A marker removed by cleaning takes its entry with it: a read_committed reader must never be
+   * told of an aborted transaction whose marker it will not meet.
+   */
+  replaceCleaned(segmentBaseOffsets: readonly number[], into: number, kept: readonly AbortedTxn[]): void {
+    for (const base of segmentBaseOffsets) if (base !== into) this.remove(base);
+    if (kept.length === 0) this.remove(into);
+    else this.rewrite(into, [...kept].sort((a, b) => a.lastOffset - b.lastOffset));
   }
 
   private rewrite(base: number, entries: AbortedTxn[]): void {
