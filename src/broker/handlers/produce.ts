@@ -106,7 +106,7 @@ function producePartition(
     }
     // KIP-890: the first batch of a transaction on this partition waits for its coordinator's word.
     const answer: ProduceResponsePartitionProduceResponse = { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
-    const completion = verifier.verify(transactionalId!, partition, batch).then(() => {
+    const completion = verifier.verify(transactionalId!, partition, batch, context.apiVersion).then(() => {
       const { appended, completion: appendCompletion } = append(true);
       Object.assign(answer, appended);
       return appendCompletion;

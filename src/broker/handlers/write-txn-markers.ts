@@ -46,7 +46,8 @@ async function writePartitionMarker(
 ): Promise<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult> {
   const { broker } = context;
   try {
-    if (broker.metadata.topic(topic) === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${topic}`);
+    const known = broker.metadata.topic(topic);
+    if (known === undefined || index < 0 || index >= known.partitionCount) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown partition ${topic}-${index}`);
     if (topic === GROUP_METADATA_TOPIC_NAME) {
       await broker.groupCoordinator.completeTransaction(index, marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, marker.transactionResult);
       return { partitionIndex: index, errorCode: ErrorCode.NONE };

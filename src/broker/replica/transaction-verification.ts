@@ -40,7 +40,7 @@ export class TransactionVerifier {
    * its retriable ones (and a failed request) as NOT_ENOUGH_REPLICAS, which every client retries
    * without a metadata refresh, as Kafka translates them.
    */
-  async verify(transactionalId: string, partition: Partition, batch: BatchHeader): Promise<void> {
+  async verify(transactionalId: string, partition: Partition, batch: BatchHeader, produceVersion: number): Promise<void> {
     const coordinator = this.options.coordinatorOf(transactionalId);
     if (coordinator === undefined) throw retriable(`the coordinator of transactional id ${transactionalId} is not known`);
     const producerId = batch.producerId;
@@ -59,10 +59,19 @@ export class TransactionVerifier {
       return;
     }
     if (RETRIABLE_COORDINATOR_ERRORS.has(code)) throw retriable(`the transaction coordinator answered error ${code}`);
-    if (code === ErrorCode.INVALID_TXN_STATE) throw new KafkaError(code, `Partition ${partition.key} was not added to the transaction of ${transactionalId}`);
-    throw new KafkaError(code, `Verifying ${partition.key} in the transaction of ${transactionalId} failed`);
+    // As Kafka's leader answers a produce: TRANSACTION_ABORTABLE only from Produce v11 (older clients
+    // know INVALID_TXN_STATE), never PRODUCER_FENCED (an INVALID_PRODUCER_EPOCH lets the client abort).
+    const answered = code === ErrorCode.TRANSACTION_ABORTABLE && produceVersion < FIRST_ABORTABLE_PRODUCE_VERSION ? ErrorCode.INVALID_TXN_STATE
+      : code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
+    if (answered === ErrorCode.INVALID_TXN_STATE || answered === ErrorCode.TRANSACTION_ABORTABLE) {
+      throw new KafkaError(answered, `Partition ${partition.key} was not added to the transaction of ${transactionalId}`);
+    }
+    throw new KafkaError(answered, `Verifying ${partition.key} in the transaction of ${transactionalId} failed`);
   }
 }
+
+/** KIP-890: Produce v11 clients know TRANSACTION_ABORTABLE. */
+const FIRST_ABORTABLE_PRODUCE_VERSION = 11;
 
 const RETRIABLE_COORDINATOR_ERRORS = new Set<number>([
   ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,

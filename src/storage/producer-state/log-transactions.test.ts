@@ -72,6 +72,9 @@ test('an aborted transaction is indexed, the last stable offset waits for open t
   log.appendAsLeader(batch(3, 0, 1, 1, true), 0);
   marker(log, 3, 0, false, 5);
   assert.equal(code(() => marker(log, 3, 0, true, 4)), ErrorCode.TRANSACTION_COORDINATOR_FENCED, 'a deposed coordinator');
+  log.appendAsLeader(batch(3, 1, 0, 1, true), 0);
+  assert.equal(code(() => log.appendAsLeader(batch(3, 0, 0, 1, true), 0, -1, { origin: 'coordinator' })), ErrorCode.INVALID_PRODUCER_EPOCH,
+    'a coordinator\'s batch (TxnOffsetCommit) of a fenced epoch');
   log.close();
 });
 

@@ -75,7 +75,13 @@ export class LogTransactions {
         if (marker !== undefined) checkMarker(entry, producerId, header.producerEpoch, marker.coordinatorEpoch, this.options.name);
         continue;
       }
-      if (origin !== 'client') continue;
+      if (origin !== 'client') {
+        // A coordinator's batch (TxnOffsetCommit's) carries no sequence to check, but a fenced epoch is refused (Kafka's checkProducerEpoch).
+        if (entry !== undefined && header.producerEpoch < entry.producerEpoch) {
+          throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch of producer ${producerId} in ${this.options.name} is ${header.producerEpoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
+        }
+        continue;
+      }
       const lastSequence = lastSequenceOf(header.baseSequence, header.lastOffsetDelta);
       const duplicate = findDuplicate(entry, header.producerEpoch, header.baseSequence, lastSequence);
       if (duplicate !== undefined && header.sizeInBytes === batches.length) return duplicate;
