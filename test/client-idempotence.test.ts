@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Admin, Consumer, Producer, ProducerConfigError } from '../src/client/index.ts';
 import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../src/protocol/records/batch-header.ts';
 import { firstSegmentPath } from './helpers/log-segment.ts';
+import { startSwallowingProxy } from './helpers/swallowing-proxy.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 
 let broker: TestBroker;
@@ -80,4 +81,50 @@ test('records sent idempotently read back once each, in send order', async () =>
   for (const deadline = Date.now() + 10_000; values.length < 200 && Date.now() < deadline;) values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
   await consumer.close();
   assert.deepEqual(values, Array.from({ length: 200 }, (_, i) => String(i)));
+});
+
+test('answers lost after the broker wrote the batch: the idempotent producer retries and each record is in the log once, in order; without idempotence they are written twice', async () => {
+  const proxy = await startSwallowingProxy();
+  const behind = await startTestBroker({ 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` }, undefined, { silent: true });
+  proxy.targetPort = behind.port;
+  const bootstrapServers = [`127.0.0.1:${proxy.port}`];
+  try {
+    const setup = new Admin({ bootstrapServers });
+    await setup.createTopics(['lost-answers-idempotent', 'lost-answers-pipelined', 'lost-answers-plain'].map((topic) => ({ topic, numPartitions: 1 })));
+    await setup.close();
+    /** `count` records, one send at a time or all at once (up to five batches in flight, each of a few records). */
+    const run = async (topic: string, enableIdempotence: boolean, count = 10, pipelined = false): Promise<{ offsets: number[]; values: string[] }> => {
+      const producer = new Producer({ bootstrapServers, requestTimeoutMs: 1_000, retryBackoffMs: 50, lingerMs: 0, batchSize: 64, enableIdempotence });
+      await producer.connect();
+      const before = proxy.swallowed;
+      proxy.swallowProduceResponses(3);
+      let offsets: number[] = [];
+      if (pipelined) offsets = (await Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, value: String(i) })))).map((m) => m.offset);
+      else for (let i = 0; i < count; i++) offsets.push((await producer.send({ topic, value: String(i) })).offset);
+      await producer.close();
+      assert.equal(proxy.swallowed - before, 3, 'three answers never reached the producer');
+      const reader = new Admin({ bootstrapServers });
+      const [end] = await reader.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
+      await reader.close();
+      const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
+      consumer.assign([{ topic, partition: 0 }]);
+      const values: string[] = [];
+      for (const deadline = Date.now() + 10_000; (consumer.position({ topic, partition: 0 }) ?? 0) < end!.offset && Date.now() < deadline;) {
+        values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
+      }
+      await consumer.close();
+      return { offsets, values };
+    };
+    const idempotent = await run('lost-answers-idempotent', true);
+    assert.deepEqual(idempotent.values, Array.from({ length: 10 }, (_, i) => String(i)), 'each record once, in send order');
+    assert.deepEqual(idempotent.offsets, Array.from({ length: 10 }, (_, i) => i), 'a retry answered as a duplicate still gets its record\'s offset');
+    const pipelined = await run('lost-answers-pipelined', true, 200, true);
+    assert.deepEqual(pipelined.values, Array.from({ length: 200 }, (_, i) => String(i)), 'five in flight, three answers lost: still once each, in order');
+    assert.deepEqual(pipelined.offsets, Array.from({ length: 200 }, (_, i) => i));
+    const plain = await run('lost-answers-plain', false);
+    assert.equal(plain.values.length, 13, 'without idempotence each retried record is written again');
+  } finally {
+    await proxy.close();
+    await behind.close();
+  }
 });

@@ -200,6 +200,15 @@ export class Connection {
     const pending = this.#pending.get(correlationId);
     // A response to a request that already timed out: nothing waits for it any more.
     if (pending === undefined) return;
+    // A broker answers a connection's requests in order: an answer that overtakes an older request
+    // means that request's answer was lost, and what else was lost cannot be known. As Java's
+    // NetworkClient on a correlation id mismatch, the connection is dropped and every request on
+    // it fails retriably (an idempotent producer's retries are then deduplicated by the broker).
+    const oldest = this.#pending.keys().next().value;
+    if (oldest !== correlationId) {
+      this.#fail(networkError(this.label, `the answer to request ${correlationId} came before the answer to request ${oldest}`));
+      return;
+    }
     this.#pending.delete(correlationId);
     clearTimeout(pending.timer);
     try {

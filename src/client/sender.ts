@@ -260,6 +260,8 @@ export class Sender {
         results.push({ baseOffset: -1n });
       }
     }
+    // The transaction manager hears first: the partition's next sequence may go now.
+    if (tm !== null) for (let i = 0; i < delivered.length; i++) tm.handleCompletedBatch(delivered[i]!, Number(results[i]?.baseOffset ?? -1n));
     // The next batches go out before the application hears of these: what it does on hearing
     // (often appending more) would otherwise hold the connection idle.
     if (staleMetadata) this.#refreshMetadata();
@@ -270,7 +272,6 @@ export class Sender {
       // Bytes first: sends waiting for them queued before anything the application does on hearing.
       // With acks=0 there was no answer: the request may still be queued for the socket.
       this.#accumulator.deallocate(batch, response !== null);
-      tm?.handleCompletedBatch(batch, result === null || result === undefined ? -1 : Number(result.baseOffset));
       if (result === null || result === undefined) batch.complete(-1, -1);
       else batch.complete(Number(result.baseOffset), Number(result.logAppendTimeMs ?? -1n));
     }
