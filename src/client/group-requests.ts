@@ -31,9 +31,28 @@ function groupByTopic<T extends { topic: string }>(items: readonly T[]): Map<str
   return byTopic;
 }
 
-/** OffsetFetch: committed offsets of a group (all of them when `partitions` is null); -1 = none. */
+/**
+ * OffsetFetch: committed offsets of a group (all of them when `partitions` is null); -1 = none.
+ * With `requireStable`, offsets a transaction committed but whose marker is not written yet answer
+ * UNSTABLE_OFFSET_COMMIT: asked again, backing off, until default.api.timeout.ms (as Java's
+ * consumer does), so a consumer that starts right after a commit sees the committed offsets.
+ */
 export async function fetchCommittedOffsets(cluster: Cluster, coordinator: number, groupId: string,
   partitions: ReadonlyArray<{ topic: string; partition: number }> | null, requireStable = false): Promise<TopicPartitionOffset[]> {
+  const deadlineMs = Date.now() + cluster.defaultApiTimeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetchCommittedOnce(cluster, coordinator, groupId, partitions, requireStable);
+    } catch (error) {
+      const backoffMs = cluster.retryBackoff.backoff(attempt);
+      if (!(error instanceof KafkaClientError) || error.code !== ErrorCode.UNSTABLE_OFFSET_COMMIT || Date.now() + backoffMs >= deadlineMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
+  }
+}
+
+async function fetchCommittedOnce(cluster: Cluster, coordinator: number, groupId: string,
+  partitions: ReadonlyArray<{ topic: string; partition: number }> | null, requireStable: boolean): Promise<TopicPartitionOffset[]> {
   const topics = partitions === null ? null
     : [...groupByTopic(partitions)].map(([name, list]) => ({ name, partitionIndexes: list.map((p) => p.partition) }));
   const connection = await cluster.connection(coordinator, 'group');
