@@ -101,6 +101,7 @@ export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string
       case 'max.block.ms': options.maxBlockMs = int(key, value); break;
       case 'enable.idempotence': options.enableIdempotence = bool(key, value); break;
       case 'transactional.id': options.transactionalId = value; break;
+      case 'transaction.timeout.ms': options.transactionTimeoutMs = int(key, value); break;
       // Set by name so that they take effect as soon as ProducerOptions has them.
       case 'buffer.memory': options.bufferMemory = int(key, value); break;
       case 'max.block.ms': options.maxBlockMs = int(key, value); break;

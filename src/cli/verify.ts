@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Admin, KafkaClientError } from '../client/index.ts';
+import { Admin, KafkaClientError, resolveIdempotence } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
@@ -138,7 +138,7 @@ export async function runVerifyCommand(args: readonly string[], io: CliIo): Prom
     const history = recorder.history();
     const result = check(history, reads);
     const report = buildReport(history.runId, {
-      topic, partitions: partitionCount, producers, acks: acks === '-1' ? 'all' : acks, idempotence: producer.options.enableIdempotence === true,
+      topic, partitions: partitionCount, producers, acks: acks === '-1' ? 'all' : acks, idempotence: resolveIdempotence(producer.options).idempotent,
       inFlight, ordering: inFlight === 1 ? 'sequential' : 'pipelined',
     }, result, faults, heal, reads[0]!, recorder.longestAckGapMs);
     if (reportFile !== undefined) await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);

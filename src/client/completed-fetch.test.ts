@@ -73,3 +73,23 @@ test('a corrupt batch after good ones ends the fetch there; a corrupt first batc
   const unchecked = new CompletedFetch(state(), 2, Buffer.concat([bad, values(4, 2)]), null, false).take(10);
   assert.deepEqual(unchecked.map((r) => r.value!.toString()), ['v2', 'x3', 'v4', 'v5'], 'check.crcs=false reads it');
 });
+
+test('an aborted transaction that began before the fetch offset is still left out; a fetch of markers and aborted batches only moves the position', () => {
+  // Producer 7's transaction began at 0 (before this fetch, which starts at 2) and is aborted at 4.
+  const bytes = Buffer.concat([values(2, 2, { producerId: 7, isTransactional: true }), marker(ABORT, 7, 4)]);
+  const fetch = new CompletedFetch(state(), 2, bytes, [{ producerId: 7, firstOffset: 0 }]);
+  assert.deepEqual(takeAll(fetch), []);
+  assert.ok(fetch.drained);
+  assert.equal(fetch.nextFetchOffset, 5, 'the next fetch starts after the marker');
+});
+
+test('read_committed: interleaved transactions of two producers, one aborted, then records outside any transaction', () => {
+  // 0-1 producer 7 (aborted later), 2-3 producer 8 (committed), 4-5 producer 7 again, 6 ABORT(7), 7 COMMIT(8),
+  // 8-9 plain records.
+  const bytes = Buffer.concat([
+    values(0, 2, { producerId: 7, isTransactional: true }), values(2, 2, { producerId: 8, isTransactional: true }),
+    values(4, 2, { producerId: 7, isTransactional: true }), marker(ABORT, 7, 6), marker(COMMIT, 8, 7), values(8, 2),
+  ]);
+  assert.deepEqual(takeAll(new CompletedFetch(state(), 0, bytes, [{ producerId: 7, firstOffset: 0 }])), [2, 3, 8, 9]);
+  assert.deepEqual(takeAll(new CompletedFetch(state(), 0, bytes, null)), [0, 1, 2, 3, 4, 5, 8, 9]);
+});

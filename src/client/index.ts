@@ -20,6 +20,6 @@ export type { IsolationLevel, OffsetAnswer } from './list-offsets.ts';
 export { murmur2, partitionForKey, toPositive } from './partitioner.ts';
 export { Producer } from './producer.ts';
 export type { Acks, CompressionName, ConsumerGroupMetadata, ProducerOptions, ProducerRecord, RecordMetadata } from './producer.ts';
-export { ProducerConfigError } from './producer-config.ts';
+export { ProducerConfigError, resolveIdempotence } from './producer-config.ts';
 export { IllegalStateError, TransactionAbortedError } from './transaction-manager.ts';
 export type { TransactionState } from './transaction-manager.ts';
