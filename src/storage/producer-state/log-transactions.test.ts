@@ -130,3 +130,16 @@ test('sequences wrap at int32', () => {
   assert.equal(lastSequenceOf(5, 0), 5);
   assert.equal(lastSequenceOf(-1, 4), -1);
 });
+
+test('producer.id.expiration.ms: an idle producer is forgotten, one with an open transaction is kept', () => {
+  const log = openLog(tempDirSync('samsa-txn-'));
+  log.appendAsLeader(batch(1, 0, 0), 0); // max timestamp 1_000
+  log.appendAsLeader(batch(2, 0, 0, 1, true), 0); // an open transaction, also at 1_000
+  const state = log.transactions.producerState;
+  assert.equal(state.removeExpired(1_000 + 59_999, 60_000), 0, 'not idle long enough');
+  assert.equal(state.removeExpired(1_000 + 60_000, 60_000), 1);
+  assert.equal(state.entry(1), undefined);
+  assert.notEqual(state.entry(2), undefined, 'its transaction is still open');
+  assert.equal(code(() => log.appendAsLeader(batch(1, 0, 7), 0)), ErrorCode.NONE, 'a forgotten producer may go on at any sequence');
+  log.close();
+});
