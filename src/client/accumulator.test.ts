@@ -194,15 +194,17 @@ test('retries come back in sequence order, whatever order their answers arrive i
   assert.equal(order[3], fresh);
 });
 
-test('remove() takes the batches asked for out of every queue; nextExpiryMs is the oldest batch\'s deadline', () => {
+test('remove() takes the batches asked for out of every queue; a muted batch is next due at its delivery timeout', () => {
   const acc = new RecordAccumulator({ batchSize: 1000, lingerMs: 50 });
   const a = acc.append('t', 0, record(1), 22, noop, 5);
   acc.append('t', 1, record(1), 22, noop, 10);
-  assert.equal(acc.nextExpiryMs(100), 105);
+  const all = () => true;
+  assert.equal(acc.nextReadyMs(all, 100), 105);
+  assert.equal(acc.nextReadyMs(all), Infinity, 'no delivery timeout given: muted batches wait for a wake-up');
+  assert.equal(acc.nextReadyMs((_, p) => p === 1, 100), 55, 'the unmuted one lingers until 55');
   assert.deepEqual(acc.remove((b) => b.partition === 0), [a]);
   assert.ok(a.closed);
-  assert.equal(acc.nextExpiryMs(100), 110);
+  assert.equal(acc.nextReadyMs(all, 100), 110);
   assert.equal(acc.remove(() => true).length, 1);
   assert.ok(acc.isEmpty);
-  assert.equal(acc.nextExpiryMs(100), Infinity);
 });

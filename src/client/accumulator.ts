@@ -186,31 +186,23 @@ export class RecordAccumulator {
     return removed;
   }
 
-  /** When the next batch becomes ready by time alone (Infinity when none waits). */
-  nextReadyMs(isMuted: (topic: string, partition: number, first: ProducerBatch) => boolean = () => false): number {
+  /**
+   * When the next batch becomes ready by time alone (Infinity when none waits). A muted batch
+   * counts when it reaches `deliveryTimeoutMs` (if given): it must fail in time even while it waits
+   * for something that may never come (a producer id, its partition joining a transaction).
+   */
+  nextReadyMs(isMuted: (topic: string, partition: number, first: ProducerBatch) => boolean = () => false, deliveryTimeoutMs = Infinity): number {
     let next = Infinity;
     if (this.#batches === 0) return next;
     for (const partitions of this.#topics.values()) {
       for (const queue of partitions) {
         const first = queue?.[0];
-        if (first === undefined || isMuted(first.topic, first.partition, first)) continue;
-        next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#sendNow() ? 0 : first.createdMs + this.#options.lingerMs));
+        if (first === undefined) continue;
+        if (isMuted(first.topic, first.partition, first)) next = Math.min(next, first.createdMs + deliveryTimeoutMs);
+        else next = Math.min(next, first.attempts > 0 ? first.retryAtMs : (first.closed || this.#sendNow() ? 0 : first.createdMs + this.#options.lingerMs));
       }
     }
     return next;
-  }
-
-  /** When the oldest queued batch reaches delivery.timeout.ms (Infinity when none is queued). */
-  nextExpiryMs(deliveryTimeoutMs: number): number {
-    let oldest = Infinity;
-    if (this.#batches === 0) return oldest;
-    for (const partitions of this.#topics.values()) {
-      for (const queue of partitions) {
-        const first = queue?.[0];
-        if (first !== undefined && first.createdMs < oldest) oldest = first.createdMs;
-      }
-    }
-    return oldest + deliveryTimeoutMs;
   }
 
   /** Removes and returns batches older than the delivery timeout. */

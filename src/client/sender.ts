@@ -169,8 +169,7 @@ export class Sender {
 
   /** Muted batches wait for a response or a metadata refresh, which wake the loop; others for their time. */
   #armTimer(muted: (topic: string, partition: number, first: ProducerBatch) => boolean): void {
-    // Muted batches still expire: one waiting for a producer id or a partition to join must fail in time.
-    const next = Math.min(this.#accumulator.nextReadyMs(muted), this.#accumulator.nextExpiryMs(this.#options.deliveryTimeoutMs));
+    const next = this.#accumulator.nextReadyMs(muted, this.#options.deliveryTimeoutMs);
     if (next === Infinity) return;
     if (this.#timer !== null && this.#timerAtMs <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
