@@ -55,12 +55,14 @@ export async function verifyUnderFaults(options: {
   readonly producerProperties: readonly string[];
   readonly reportFile: string;
   readonly timeoutMs: number;
+  /** Sends each producer keeps outstanding (verify's --in-flight; 1, each awaited, by default). */
+  readonly inFlight?: number;
 }): Promise<{ result: CliResult; report: VerifyReport }> {
   const result = await runCli([
     'verify', '--bootstrap-server', options.bootstrap, '--topic', options.topic, '--producers', '3',
     '--fault-command', options.trigger.command, '--fault-interval-ms', '500', '--fault-rounds', String(options.rounds),
     ...options.producerProperties.flatMap((property) => ['--producer-property', property]),
-    '--read-timeout-ms', '60000', '--report', options.reportFile,
+    '--read-timeout-ms', '60000', '--report', options.reportFile, '--in-flight', String(options.inFlight ?? 1),
   ], { timeoutMs: options.timeoutMs });
   const report = JSON.parse(await readFile(options.reportFile, 'utf8').catch((error: Error) => {
     throw new Error(`verify wrote no report (exit ${result.status}): ${error.message}\n${result.stdout}\n${result.stderr}`);

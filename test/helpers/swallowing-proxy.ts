@@ -20,7 +20,7 @@ const PRODUCE = 0;
 
 /** Calls `onFrame` with each whole size-prefixed frame as bytes arrive. */
 function framer(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
