@@ -231,7 +231,7 @@ async function partitionsToSearch(admin: Admin, topic: string | undefined, parti
  * producer id no coordinator lists, whose transactional id is gone, or whose coordinator does not
  * count the partition in the transaction: no marker will ever come for them.
  */
-async function findHanging(admin: Admin, partitions: readonly TopicPartition[], brokerId: number | undefined, maxTransactionTimeoutMs: number,
+export async function findHanging(admin: Admin, partitions: readonly TopicPartition[], brokerId: number | undefined, maxTransactionTimeoutMs: number,
   nowMs: () => number): Promise<Array<{ tp: TopicPartition; producer: ProducerState }>> {
   const candidates: Array<{ tp: TopicPartition; producer: ProducerState }> = [];
   for (let i = 0; i < partitions.length; i += MAX_BATCH_SIZE) {
