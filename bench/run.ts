@@ -34,6 +34,11 @@
  * and back, and a steady acks=all producer's throughput and latency before and during each move):
  * --skip-reassignment leaves it out, --reassignment-only runs nothing else; its sizes take
  * --reassignment-* flags (see bench/reassignment.ts).
+ *
+ * Then the transactions section (bench/transactions.ts: idempotent against plain acks=all produce,
+ * transactions of 100 and of 10,000 records, read_committed against read_uncommitted fetch):
+ * --skip-transactions leaves it out, --transactions-only runs nothing else; its sizes take
+ * --transactions-* flags (see bench/transactions.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,6 +55,7 @@ import { eventLoopBenchArgs, eventLoopOptions, printEventLoopTable, runEventLoop
 import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, writeGroupsResults } from './groups.ts';
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 import { printReassignmentTable, reassignmentBenchArgs, reassignmentOptions, runReassignmentBench, writeReassignmentResults } from './reassignment.ts';
+import { printTransactionsTable, runTransactionsBench, transactionsBenchArgs, transactionsOptions, writeTransactionsResults } from './transactions.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -83,16 +89,19 @@ async function main(): Promise<void> {
       'cluster-only': { type: 'boolean', default: false },
       'skip-reassignment': { type: 'boolean', default: false },
       'reassignment-only': { type: 'boolean', default: false },
+      'skip-transactions': { type: 'boolean', default: false },
+      'transactions-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
       ...eventLoopBenchArgs,
       ...clusterBenchArgs,
       ...reassignmentBenchArgs,
+      ...transactionsBenchArgs,
     },
   });
   const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only']
-    || values['reassignment-only'];
+    || values['reassignment-only'] || values['transactions-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -135,6 +144,13 @@ async function main(): Promise<void> {
     const results = await runReassignmentBench(options);
     printReassignmentTable(results, options);
     await writeReassignmentResults(options, results);
+  }
+  if (!values['skip-transactions'] && (!only || values['transactions-only'])) {
+    const options = transactionsOptions(values, values.quick);
+    console.log('\nTransactions and idempotence (bench/transactions.ts):');
+    const results = await runTransactionsBench(options);
+    printTransactionsTable(results);
+    await writeTransactionsResults(options, results);
   }
 }
 
