@@ -151,8 +151,8 @@ export class TransactionManager {
     }
     if (code === ErrorCode.INVALID_PRODUCER_EPOCH) return new KafkaClientError(code, who, 'attempted to produce with an old epoch', { cause: last, retriable: false });
     const what = this.hasFatalError ? 'the producer is in a fatal error state; close it' : 'the transaction must be aborted';
-    return new KafkaClientError(code, who, `Cannot execute transactional method because we are in an error state (${what}): ${last?.message ?? 'unknown error'}`,
-      { cause: last, retriable: false });
+    const cannot = this.isTransactional ? 'Cannot execute transactional method because we are in an error state' : 'Cannot send';
+    return new KafkaClientError(code, who, `${cannot} (${what}): ${last?.message ?? 'unknown error'}`, { cause: last, retriable: false });
   }
 
   setProducerIdAndEpoch(producerId: number, producerEpoch: number): void {
