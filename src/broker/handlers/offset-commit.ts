@@ -1,9 +1,8 @@
 import { offsetCommitRequest, offsetCommitResponse } from '../../protocol/generated/offset-commit.ts';
-import type { OffsetCommitRequestOffsetCommitRequestTopic } from '../../protocol/generated/offset-commit.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
 import { defineHandler } from './handler.ts';
-import type { MetadataStore } from '../cluster/metadata-store.ts';
+import { knownPartitions, partitionKey } from './commit-partitions.ts';
 
 /**
  * OffsetCommit v0-9. Partitions of topics the cluster does not have are refused with
@@ -43,25 +42,3 @@ export const offsetCommitHandler = defineHandler({
     };
   },
 });
-
-function partitionKey(topic: string, partition: number): string {
-  return `${partition}:${topic}`;
-}
-
-function knownPartitions(
-  topics: readonly OffsetCommitRequestOffsetCommitRequestTopic[],
-  metadata: MetadataStore,
-  errors: Map<string, number>,
-): OffsetCommitRequestOffsetCommitRequestTopic[] {
-  const known: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
-  for (const topic of topics) {
-    const partitionCount = metadata.topic(topic.name)?.partitionCount ?? 0;
-    const partitions = topic.partitions.filter((p) => {
-      const exists = p.partitionIndex >= 0 && p.partitionIndex < partitionCount;
-      if (!exists) errors.set(partitionKey(topic.name, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      return exists;
-    });
-    if (partitions.length > 0) known.push({ name: topic.name, partitions });
-  }
-  return known;
-}

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
-import type { TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
-import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
+import { knownPartitions, partitionKey } from './commit-partitions.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
 import { defineHandler } from './handler.ts';
 
@@ -52,25 +52,3 @@ export const txnOffsetCommitHandler = defineHandler({
     };
   },
 });
-
-function partitionKey(topic: string, partition: number): string {
-  return `${partition}:${topic}`;
-}
-
-function knownPartitions(
-  topics: readonly TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[],
-  metadata: MetadataStore,
-  errors: Map<string, number>,
-): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] {
-  const known: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
-  for (const topic of topics) {
-    const partitionCount = metadata.topic(topic.name)?.partitionCount ?? 0;
-    const partitions = topic.partitions.filter((p) => {
-      const exists = p.partitionIndex >= 0 && p.partitionIndex < partitionCount;
-      if (!exists) errors.set(partitionKey(topic.name, p.partitionIndex), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      return exists;
-    });
-    if (partitions.length > 0) known.push({ name: topic.name, partitions });
-  }
-  return known;
-}
