@@ -203,9 +203,7 @@ export class Partition implements FollowerPartitionAccess {
   }
 
   /** The log end offset the high watermark may reach: not past an append whose fsync is running. */
-  private get leaderLogEndOffsetForHw(): number {
-    return this.awaitingFsync.length > 0 ? this.awaitingFsync[0]! : this.log.logEndOffset;
-  }
+  private get leaderLogEndOffsetForHw(): number { return this.awaitingFsync.length > 0 ? this.awaitingFsync[0]! : this.log.logEndOffset; }
 
   /** Recomputes the leader's high watermark; returns whether it moved. */
   maybeIncrementHighWatermark(): boolean {
@@ -215,6 +213,7 @@ export class Partition implements FollowerPartitionAccess {
     this.hw = this.replication.followers.size === 0 && this.replication.isrState.kind === 'committed'
       ? Math.max(this.hw, this.leaderLogEndOffsetForHw)
       : this.replication.highWatermark(this.leaderView(), this.time.now());
+    if (this.hw !== before) this.log.transactions.producerState.onHighWatermarkUpdated(this.hw);
     return this.hw !== before;
   }
 
@@ -345,6 +344,7 @@ export class Partition implements FollowerPartitionAccess {
   updateHighWatermark(leaderHighWatermark: number): void {
     this.checkFollower();
     this.hw = Math.max(this.log.logStartOffset, Math.min(leaderHighWatermark, this.log.logEndOffset));
+    this.log.transactions.producerState.onHighWatermarkUpdated(this.hw);
   }
 
   maybeIncrementLogStartOffset(leaderLogStartOffset: number): void {

@@ -117,11 +117,16 @@ export class ProducerStateManager {
    * high watermark (it could still be lost with this leader). Undefined when nothing is unstable.
    */
   firstUnstableOffset(highWatermark: number): number | undefined {
-    if (this.unreplicated.length > 0) this.unreplicated = this.unreplicated.filter((txn) => txn.lastOffset >= highWatermark);
+    this.onHighWatermarkUpdated(highWatermark);
     let first: number | undefined;
     for (const firstOffset of this.ongoing.keys()) { first = firstOffset; break; }
     for (const txn of this.unreplicated) if (first === undefined || txn.firstOffset < first) first = txn.firstOffset;
     return first;
+  }
+
+  /** The high watermark moved (Kafka's onHighWatermarkUpdated): completed transactions whose marker is below it are replicated. */
+  onHighWatermarkUpdated(highWatermark: number): void {
+    if (this.unreplicated.length > 0) this.unreplicated = this.unreplicated.filter((txn) => txn.lastOffset >= highWatermark);
   }
 
   /** The open transactions, oldest first: DescribeProducers' and find-hanging's view. */
