@@ -7,12 +7,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import kafkajs from 'kafkajs';
-import { Consumer, Producer, type IsolationLevel, type ProducerRecord, type RecordMetadata } from '../src/client/index.ts';
+import { Producer, type IsolationLevel, type ProducerRecord, type RecordMetadata } from '../src/client/index.ts';
 import type { BrokerProcess } from '../test/helpers/test-broker.ts';
 import { KCAT_FAST_PRODUCER, runKcat } from './kcat.ts';
 import type { CpuClock } from './process-cpu.ts';
+import type { ReadJob, ReadWorkerResult } from './transaction-read-worker.ts';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
@@ -23,10 +25,9 @@ const BATCH_SIZE_BYTES = 1_000_000;
 /** Records per send call (sendBatch), and calls outstanding at once when streaming: the clients section's batched mode. */
 export const CHUNK_RECORDS = 1_000;
 const STREAM_WINDOW = 8;
-/** Our consumer's fetch settings: the clients section's. */
-const FETCH = { fetchMinBytes: 1, fetchMaxWaitMs: 500, fetchMaxBytes: 52_428_800, maxPartitionFetchBytes: 1_048_576 } as const;
-/** A read that has not delivered everything in this long failed. */
-const READ_TIMEOUT_MS = 300_000;
+const READ_WORKER = join(import.meta.dirname, 'transaction-read-worker.ts');
+/** Our consumer reads a million records in about 0.2 s: one timed run is that many reads in a row. */
+export const OUR_READ_PASSES = 5;
 
 export interface RunContext {
   readonly broker: BrokerProcess;
@@ -278,34 +279,21 @@ export async function kcatCount(ctx: RunContext, topic: string, isolation: Isola
 }
 
 /**
- * Our consumer (no group: assign) reading partition 0 from the beginning at `isolation` until
- * `expected` records arrived, timed from its creation as kcat's run is from its start. Fails if a
- * read_committed read delivers an aborted record (a value starting with 'a').
+ * Our consumer reading partition 0 from the beginning at `isolation` until `expected` records
+ * arrived, OUR_READ_PASSES times, in a process of its own (bench/transaction-read-worker.ts:
+ * untimed reads first, then the timed ones, each from a new consumer's creation as kcat's run is
+ * from its start). The result counts the records and bytes of every pass.
  */
 export async function ourRead(ctx: RunContext, topic: string, isolation: IsolationLevel, expected: number, logRecords: number, recordSize: number): Promise<RunResult> {
-  const watch = stopwatch(ctx, ownCpuSeconds);
-  watch.start();
-  const consumer = new Consumer({ bootstrapServers: [ctx.broker.bootstrap], clientId: CLIENT_ID, autoOffsetReset: 'earliest', isolationLevel: isolation, ...FETCH });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void consumer.close();
-  }, READ_TIMEOUT_MS);
-  let delivered = 0;
-  let abortedSeen = 0;
-  try {
-    consumer.assign([{ topic, partition: 0 }]);
-    for await (const batch of consumer.batches()) {
-      delivered += batch.records.length;
-      if (isolation === 'read_committed') for (const record of batch.records) if (record.value?.[0] === 0x61) abortedSeen++;
-      if (delivered >= expected || timedOut) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  const result = watch.stop(delivered, logRecords * recordSize);
-  await consumer.close();
-  if (delivered !== expected) throw new Error(`our consumer (${isolation}) delivered ${delivered} records, not ${expected}${timedOut ? ' (timed out)' : ''}`);
-  if (abortedSeen > 0) throw new Error(`our read_committed consumer delivered ${abortedSeen} records of aborted transactions`);
-  return result;
+  const job: ReadJob = { bootstrap: ctx.broker.bootstrap, topic, isolation, expected, brokerPid: ctx.broker.pid, passes: OUR_READ_PASSES };
+  const child = spawn(process.execPath, ['--expose-gc', READ_WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (code !== 0 || line === undefined) throw new Error(`read worker (${isolation}) exited with ${code}:\n${stderr}`);
+  const result = JSON.parse(line.slice('RESULT '.length)) as ReadWorkerResult;
+  return { records: expected * OUR_READ_PASSES, bytes: logRecords * recordSize * OUR_READ_PASSES, transactions: 0, ...result };
 }
