@@ -10,6 +10,7 @@ import { replicaManagerCoordinatorLog } from '../runtime/coordinator-log.ts';
 import { CoordinatorRuntime, type TopicsView } from '../runtime/coordinator-runtime.ts';
 import { groupConfigFrom, type GroupConfig } from './group-config.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
+import { InternalTopicCreation } from '../runtime/internal-topic-creation.ts';
 import type { TopicPartition } from './offset-metadata-manager.ts';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
@@ -56,7 +57,7 @@ export class GroupCoordinator {
   readonly config: GroupConfig;
   private readonly options: GroupCoordinatorOptions;
   private readonly clusterMode: boolean;
-  private creating: Promise<void> | undefined;
+  private readonly offsetsTopic: InternalTopicCreation;
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -70,6 +71,11 @@ export class GroupCoordinator {
       logger: options.logger.child({ component: 'group-coordinator' }),
       config: this.config,
       metadata: topicsView(options.metadata),
+    });
+    this.offsetsTopic = new InternalTopicCreation({
+      exists: () => options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined,
+      create: () => this.createOffsetsTopic(),
+      onExisting: () => { if (!this.clusterMode) this.loadAll(); },
     });
   }
 
@@ -120,30 +126,14 @@ export class GroupCoordinator {
     }
   }
 
-  /**
-   * Creates __consumer_offsets if it does not exist yet and loads its partitions; concurrent
-   * callers share one creation. Rejects when the creation fails.
-   */
+  /** Creates __consumer_offsets if it does not exist yet and loads its partitions; rejects when the creation fails. */
   async ensureOffsetsTopic(): Promise<void> {
-    // The metadata names the topic before the replica manager hosts its partitions: a caller that
-    // came during the creation must wait for it, or its load finds no partition and fails.
-    if (this.creating !== undefined) {
-      await this.creating;
-      return;
-    }
-    if (this.options.metadata.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) {
-      if (!this.clusterMode) this.loadAll();
-      return;
-    }
-    this.creating ??= this.createOffsetsTopic().finally(() => {
-      this.creating = undefined;
-    });
-    await this.creating;
+    await this.offsetsTopic.ensure();
   }
 
   /** Whether the topic is being created right now (FindCoordinator answers COORDINATOR_NOT_AVAILABLE). */
   get isCreatingOffsetsTopic(): boolean {
-    return this.creating !== undefined;
+    return this.offsetsTopic.inProgress;
   }
 
   /**

@@ -19,6 +19,7 @@ import { TransactionCoordinatorShard } from './transaction-coordinator-shard.ts'
 import { TransactionMarkerChannelManager, type MarkerDestination, type PendingCompleteTxn } from './transaction-marker-channel-manager.ts';
 import type { TransactionMetadata } from './transaction-metadata.ts';
 import { TransactionState } from './transaction-state.ts';
+import { InternalTopicCreation } from '../runtime/internal-topic-creation.ts';
 
 export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';
 
@@ -68,7 +69,7 @@ export class TransactionStateManager {
   private readonly coordinatorEpochs = new Map<number, number>();
   private readonly sender: InterBrokerSender;
   private readonly retries = new Set<Timer>();
-  private creating: Promise<void> | undefined;
+  private readonly transactionTopic: InternalTopicCreation;
   private closed = false;
 
   constructor(options: TransactionCoordinatorOptions) {
@@ -103,6 +104,11 @@ export class TransactionStateManager {
       onMarkersWritten: (txn) => this.writeCompletion(txn),
       time: options.time,
       logger: this.logger,
+    });
+    this.transactionTopic = new InternalTopicCreation({
+      exists: () => options.metadata.topic(TRANSACTION_STATE_TOPIC_NAME) !== undefined,
+      create: () => this.createTopic(),
+      onExisting: () => { if (!this.clusterMode) this.loadAll(); },
     });
   }
 
@@ -151,18 +157,7 @@ export class TransactionStateManager {
 
   /** Creates __transaction_state if it does not exist yet and loads its partitions; concurrent callers share one creation. */
   async ensureTransactionTopic(): Promise<void> {
-    if (this.creating !== undefined) {
-      await this.creating;
-      return;
-    }
-    if (this.options.metadata.topic(TRANSACTION_STATE_TOPIC_NAME) !== undefined) {
-      if (!this.clusterMode) this.loadAll();
-      return;
-    }
-    this.creating ??= this.createTopic().finally(() => {
-      this.creating = undefined;
-    });
-    await this.creating;
+    await this.transactionTopic.ensure();
   }
 
   shutdown(): void {
