@@ -204,3 +204,17 @@ test('records with timestamps out of range are INVALID_TIMESTAMP with recordErro
   assert.deepEqual(refused.recordErrors?.map((e) => e.batchIndex), [0, 2]);
   assert.deepEqual(await values(topic), [], 'nothing of the batch was appended');
 });
+
+test('a transactional batch without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the whole request, and nothing is written', { timeout: 20_000 }, async () => {
+  const topic = await freshTopic('produce-txn-without-id');
+  const response = await api.client.call(Api.produce, 9, {
+    transactionalId: null, acks: -1, timeoutMs: 10_000,
+    topicData: [{ name: topic, partitionData: [
+      { index: 0, records: batchOf(['plain']) },
+      { index: 0, records: batchOf(['in a transaction'], Date.now(), { producerId: 77, producerEpoch: 0, baseSequence: 0, isTransactional: true }) },
+    ] }],
+  });
+  assert.deepEqual(response.responses[0]!.partitionResponses.map((p) => p.errorCode),
+    [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
+  assert.deepEqual(await values(topic), []);
+});

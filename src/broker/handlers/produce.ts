@@ -1,5 +1,6 @@
 import { produceRequest, produceResponse } from '../../protocol/generated/produce.ts';
 import type {
+  ProduceRequest,
   ProduceResponse,
   ProduceResponsePartitionProduceResponse,
   ProduceResponseTopicProduceResponse,
@@ -34,6 +35,10 @@ export const produceHandler = defineHandler({
   requestFreedOnAnswer: true,
   handle(request, context) {
     const acks = request.acks;
+    if ((request.transactionalId ?? null) === null && hasTransactionalRecords(request)) {
+      // Kafka authorizes a transactional write by its transactional id: none given, none authorized.
+      return everyPartitionFailed(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     const responses: ProduceResponseTopicProduceResponse[] = [];
     const waits: Promise<void>[] = [];
     const leaders = new Set<number>();
@@ -129,6 +134,19 @@ function failedAnswer(topic: string, index: number, error: unknown, context: Req
     if (leader !== undefined) answer.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
   }
   return answer;
+}
+
+function hasTransactionalRecords(request: ProduceRequest): boolean {
+  return request.topicData.some((topic) => topic.partitionData.some(({ records }) =>
+    records !== null && records.length >= RECORD_BATCH_OVERHEAD && new BatchHeader(records).isTransactional));
+}
+
+function everyPartitionFailed(request: ProduceRequest, errorCode: number): ProduceResponse {
+  const responses = request.topicData.map((topic) => ({
+    name: topic.name,
+    partitionResponses: topic.partitionData.map(({ index }) => ({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n })),
+  }));
+  return { responses, throttleTimeMs: 0 };
 }
 
 /** KIP-951: Produce v10+ answers NOT_LEADER_OR_FOLLOWER with the leader and its endpoint. */
