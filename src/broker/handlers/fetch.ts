@@ -9,6 +9,7 @@ import type {
 } from '../../protocol/generated/fetch.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import type { FetchIsolation, Partition, ReadResult } from '../replica/partition.ts';
@@ -137,13 +138,24 @@ const READ_COMMITTED = 1;
 
 /**
  * A read_committed answer names the aborted transactions its records may hold, so the consumer
- * drops their batches (Kafka's collectAbortedTransactions, bounded here by the last stable offset,
- * past which nothing is returned); from the in-memory transaction indexes, no scan of the log.
+ * drops their batches (Kafka's collectAbortedTransactions over the offsets the answer carries, up to
+ * after its last batch); from the in-memory transaction indexes, no scan of the log.
  */
 function abortedTransactionsOf(partition: Partition, fetchOffset: number, read: ReadResult): FetchResponseAbortedTransaction[] {
   if (read.records.length === 0) return [];
-  return partition.log.transactions.abortedTransactions(fetchOffset, read.lastStableOffset)
+  return partition.log.transactions.abortedTransactions(fetchOffset, nextOffsetAfter(read.records))
     .map((txn) => ({ producerId: BigInt(txn.producerId), firstOffset: BigInt(txn.firstOffset) }));
+}
+
+/** The offset after the last whole batch of `records` (a read ends at a batch boundary). */
+function nextOffsetAfter(records: Buffer): number {
+  let next = 0;
+  for (let position = 0; position + RECORD_BATCH_OVERHEAD <= records.length;) {
+    const header = new BatchHeader(records, position);
+    next = header.lastOffset + 1;
+    position += header.sizeInBytes;
+  }
+  return next;
 }
 
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */

@@ -68,11 +68,20 @@ export class TransactionIndexes {
   /**
    * The aborted transactions a read_committed fetch of [fetchOffset, upperBoundOffset) must know:
    * those whose range reaches into it (Kafka's collectAbortedTransactions), ordered by first offset.
+   * An entry's marker lies in its segment, so segments wholly before the fetch offset hold none;
+   * and once an entry's last stable offset reaches the upper bound, no later marker can end a
+   * transaction that began below it, so the search ends there (Kafka's TxnIndexSearchResult).
    */
   collect(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
     const found: AbortedTxn[] = [];
-    for (const entries of this.bySegment.values()) {
-      for (const txn of entries) if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBoundOffset) found.push(txn);
+    const bases = [...this.bySegment.keys()].sort((a, b) => a - b);
+    let first = 0;
+    while (first + 1 < bases.length && bases[first + 1]! <= fetchOffset) first += 1;
+    search: for (const base of bases.slice(first)) {
+      for (const txn of this.bySegment.get(base)!) {
+        if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBoundOffset) found.push(txn);
+        if (txn.lastStableOffset >= upperBoundOffset) break search;
+      }
     }
     return found.sort((a, b) => a.firstOffset - b.firstOffset);
   }
