@@ -20,6 +20,8 @@ export interface AccumulatorOptions {
   readonly compression?: CompressionType;
   /** buffer.memory: bytes of records held until delivered (default unbounded). */
   readonly bufferMemory?: number;
+  /** Idempotence: producer fields are stamped into a batch at its first drain, so a full batch's checksum waits until then. */
+  readonly stampedAtDrain?: boolean;
 }
 
 /**
@@ -101,7 +103,7 @@ export class RecordAccumulator {
   #closeFull(batch: ProducerBatch): void {
     if (batch.closed) return;
     batch.closed = true;
-    batch.encode(this.#options.compression ?? CompressionType.none);
+    batch.encode(this.#options.compression ?? CompressionType.none, this.#options.stampedAtDrain !== true);
   }
 
   #capacityFor(topic: string, partition: number): number {

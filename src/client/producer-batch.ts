@@ -70,6 +70,8 @@ export class ProducerBatch {
   retryAtMs = 0;
   /** The encoded batch, kept across retries so a retry sends the same bytes. */
   encoded: Buffer | null = null;
+  /** The producer fields changed since the checksum was computed (or it never was): encode() computes it before the bytes go. */
+  #crcStale = false;
   /**
    * Idempotence: the producer id, epoch and first sequence stamped into the batch when it is first
    * drained (-1: none), kept by its retries so the broker can tell a retry from a new batch.
@@ -122,14 +124,14 @@ export class ProducerBatch {
     this.setProducerState(producerId, producerEpoch, baseSequence, this.isTransactional);
   }
 
-  /** The producer fields lie inside the CRC's range: the checksum is computed again. */
+  /** The producer fields lie inside the CRC's range: the checksum is computed again when the bytes are next sent. */
   #stamp(batch: Buffer): void {
     const attributes = batch.readInt16BE(ATTRIBUTES_OFFSET);
     batch.writeInt16BE(this.isTransactional ? attributes | TRANSACTIONAL_FLAG_MASK : attributes & ~TRANSACTIONAL_FLAG_MASK, ATTRIBUTES_OFFSET);
     writeInt64(batch, PRODUCER_ID_OFFSET, this.producerId);
     batch.writeInt16BE(this.producerEpoch, PRODUCER_EPOCH_OFFSET);
     batch.writeInt32BE(this.baseSequence, BASE_SEQUENCE_OFFSET);
-    batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), CRC_OFFSET);
+    this.#crcStale = true;
   }
 
   /** Bytes of encoded records so far (before compression). */
@@ -185,9 +187,19 @@ export class ProducerBatch {
     this.#buffer = grown;
   }
 
-  /** The whole v2 record batch (built once; a retry sends the same bytes). */
-  encode(compression: CompressionType): Buffer {
-    if (this.encoded !== null) return this.encoded;
+  /**
+   * The whole v2 record batch (built once; a retry sends the same bytes), its checksum computed.
+   * `checksum: false` builds it without one yet: an idempotent producer's full batch is built when
+   * it closes, but its producer fields are stamped at its first drain, so one checksum then serves.
+   */
+  encode(compression: CompressionType, checksum = true): Buffer {
+    if (this.encoded !== null) {
+      if (checksum && this.#crcStale) {
+        this.encoded.writeUInt32BE(computeBatchCrc(this.encoded, 0, this.encoded.length), CRC_OFFSET);
+        this.#crcStale = false;
+      }
+      return this.encoded;
+    }
     let batch: Buffer;
     if (compression === CompressionType.none) {
       batch = this.#buffer.subarray(0, this.#position);
@@ -210,7 +222,8 @@ export class ProducerBatch {
     batch.writeInt16BE(this.producerEpoch, PRODUCER_EPOCH_OFFSET);
     batch.writeInt32BE(this.baseSequence, BASE_SEQUENCE_OFFSET);
     batch.writeInt32BE(this.recordCount, RECORDS_COUNT_OFFSET);
-    batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), CRC_OFFSET);
+    if (checksum) batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), CRC_OFFSET);
+    this.#crcStale = !checksum;
     this.encoded = batch;
     return batch;
   }

@@ -100,6 +100,7 @@ export class Producer {
     this.#maxBlockMs = options.maxBlockMs ?? 60_000;
     this.#accumulator = new RecordAccumulator({
       batchSize: options.batchSize ?? 16_384, lingerMs: options.lingerMs ?? 5, compression, bufferMemory: options.bufferMemory ?? 33_554_432,
+      stampedAtDrain: idempotent,
     });
     if (idempotent) {
       const manager = new TransactionManager(transactionalId, transactionTimeoutMs);

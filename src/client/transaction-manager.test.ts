@@ -38,9 +38,10 @@ function transactional(): TransactionManager {
 }
 
 function header(b: ProducerBatch): { producerId: number; producerEpoch: number; baseSequence: number; isTransactional: boolean } {
-  const h = new BatchHeader(b.encoded!);
-  // The CRC covers the producer fields: a stale one fails to decode.
-  assert.equal(decodeRecordBatches(b.encoded!).length, 1);
+  // The bytes as the sender takes them (encode() checksums them anew after a stamp): a stale CRC fails to decode.
+  const bytes = b.encode(CompressionType.none);
+  const h = new BatchHeader(bytes);
+  assert.equal(decodeRecordBatches(bytes).length, 1);
   return { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, isTransactional: h.isTransactional };
 }
 
