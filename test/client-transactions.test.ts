@@ -160,3 +160,20 @@ test('a fenced producer (a newer one took its transactional id) is done: every c
   assert.deepEqual(values((await readAll(topic, 1, 'read_committed')).records), ['successor'], 'the fenced producer\'s open transaction was aborted');
   assert.throws(() => new Producer({ bootstrapServers: [broker.bootstrap] }).beginTransaction(), /non-transactional producer/);
 });
+
+test('sends still waiting for a new topic\'s metadata when commitTransaction is called belong to the transaction, as Java\'s blocking send makes them', async () => {
+  const topic = 'txn-commit-while-sends-wait';
+  await admin.createTopics([{ topic, numPartitions: 1 }]);
+  const p = producer('commit-while-waiting');
+  try {
+    await p.initTransactions();
+    p.beginTransaction();
+    // Not awaited: the first send to a topic waits for its metadata, and commitTransaction comes first.
+    const deliveries = ['w-0', 'w-1', 'w-2'].map((value) => p.send({ topic, value }));
+    await p.commitTransaction();
+    assert.deepEqual((await Promise.all(deliveries)).map((d) => d.offset), [0, 1, 2]);
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(values((await readAll(topic, 1, 'read_committed')).records), ['w-0', 'w-1', 'w-2']);
+});

@@ -423,12 +423,18 @@ export class Producer {
 
   /** Sends what is queued, then commits: read_committed consumers see the transaction's records from now on. */
   async commitTransaction(): Promise<void> {
-    await this.#transactional().commitTransaction();
+    const transactions = this.#transactional();
+    // Sends made before the call that still wait for metadata or buffer room belong to this
+    // transaction: Java's send() returns only once appended, so they are in before the commit.
+    await this.unblocked();
+    await transactions.commitTransaction();
   }
 
   /** Aborts: the transaction's records are never shown to read_committed consumers; its offsets never count. */
   async abortTransaction(): Promise<void> {
-    await this.#transactional().abortTransaction();
+    const transactions = this.#transactional();
+    await this.unblocked();
+    await transactions.abortTransaction();
   }
 
   /** The API versions the producer would use against `nodeId` (for tools and tests). */
