@@ -66,6 +66,8 @@ async function samsaProducer(s: DriverSettings): Promise<ProduceDriver> {
   const producer = new Producer({
     bootstrapServers: [s.bootstrap], clientId: CLIENT_ID, acks: s.acks, compression: 'none',
     lingerMs: s.lingerMs, batchSize: s.batchSizeBytes, ...(s.retries === undefined ? {} : { retries: s.retries }),
+    // As the header says: the others are not idempotent here, so ours is not either (its default with acks=all is).
+    enableIdempotence: false,
   });
   const topic = s.topic;
   return {
