@@ -12,7 +12,7 @@ import { initProducerIdRequest, initProducerIdResponse } from '../src/protocol/g
 import { offsetFetchRequest, offsetFetchResponse } from '../src/protocol/generated/offset-fetch.ts';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../src/protocol/generated/txn-offset-commit.ts';
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from '../src/protocol/generated/write-txn-markers.ts';
-import { javaStringHashCode } from '../src/broker/coordinator/group/group-coordinator.ts';
+import { coordinatorPartitionFor } from '../src/broker/coordinator/group/group-coordinator.ts';
 import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { createTopic } from './helpers/kafka-apis.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
@@ -46,8 +46,7 @@ after(async () => {
 });
 
 function offsetsPartition(groupId: string): number {
-  const hash = javaStringHashCode(groupId);
-  return (hash === -2147483648 ? 0 : Math.abs(hash)) % OFFSETS_PARTITIONS;
+  return coordinatorPartitionFor(groupId, OFFSETS_PARTITIONS);
 }
 
 async function newProducerId(): Promise<bigint> {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Consumer, Producer, type TopicPartition } from '../src/client/index.ts';
-import { javaStringHashCode } from '../src/broker/coordinator/group/group-coordinator.ts';
+import { coordinatorPartitionFor } from '../src/broker/coordinator/group/group-coordinator.ts';
 import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
@@ -41,8 +41,7 @@ after(async () => {
 
 /** The __transaction_state partition of a transactional id (Kafka's partitionFor). */
 function coordinatorPartition(transactionalId: string): number {
-  const hash = javaStringHashCode(transactionalId);
-  return (hash === -2147483648 ? 0 : Math.abs(hash)) % TXN_PARTITIONS;
+  return coordinatorPartitionFor(transactionalId, TXN_PARTITIONS);
 }
 
 const inputPartitions: TopicPartition[] = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: INPUT, partition }));

@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
-import { javaStringHashCode } from '../src/broker/coordinator/group/group-coordinator.ts';
+import { coordinatorPartitionFor } from '../src/broker/coordinator/group/group-coordinator.ts';
 import { CLUSTER_WAIT_MS, startCluster } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
@@ -86,8 +86,7 @@ test('an open transaction survives a SIGKILL of its coordinator: the new coordin
 
     const open = await producer.transaction();
     await open.send({ topic, messages: messages('open') });
-    const hash = javaStringHashCode(transactionalId);
-    const txnPartition = (hash === -2147483648 ? 0 : Math.abs(hash)) % TXN_PARTITIONS;
+    const txnPartition = coordinatorPartitionFor(transactionalId, TXN_PARTITIONS);
     const { leaderId: coordinator } = await cluster.waitForIsr('__transaction_state', txnPartition, [1, 2, 3]);
     await cluster.kill(coordinator);
     await cluster.waitForLeader('__transaction_state', txnPartition, { not: coordinator });

@@ -30,6 +30,11 @@ function kafkaAbs(value: number): number {
   return value === -2147483648 ? 0 : Math.abs(value);
 }
 
+/** Kafka's partitionFor of a coordinator key (group id, transactional id): Utils.abs(key.hashCode) % partitions. */
+export function coordinatorPartitionFor(key: string, partitions: number): number {
+  return kafkaAbs(javaStringHashCode(key)) % partitions;
+}
+
 export interface GroupCoordinatorOptions {
   readonly config: BrokerConfig;
   readonly metadata: MetadataStore;
@@ -86,7 +91,7 @@ export class GroupCoordinator {
 
   /** Kafka's partitionFor: Utils.abs(groupId.hashCode) % partitions. */
   partitionFor(groupId: string): number {
-    return kafkaAbs(javaStringHashCode(groupId)) % this.numPartitions();
+    return coordinatorPartitionFor(groupId, this.numPartitions());
   }
 
   isLoading(partition: number): boolean {

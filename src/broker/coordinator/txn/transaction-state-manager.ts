@@ -8,7 +8,7 @@ import type { BrokerConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { LeadershipChange, ReplicaManager } from '../../replica/replica-manager.ts';
 import type { Time, Timer } from '../../time.ts';
-import { javaStringHashCode } from '../group/group-coordinator.ts';
+import { coordinatorPartitionFor } from '../group/group-coordinator.ts';
 import { replicaManagerCoordinatorLog, type CoordinatorLog } from '../runtime/coordinator-log.ts';
 import { CoordinatorRuntime, type CoordinatorResult, type TopicsView } from '../runtime/coordinator-runtime.ts';
 import { coordinatorErrorCode } from '../runtime/operation-error.ts';
@@ -119,8 +119,7 @@ export class TransactionStateManager {
 
   /** Kafka's partitionFor: Utils.abs(transactionalId.hashCode) % partitions. */
   partitionFor(transactionalId: string): number {
-    const hash = javaStringHashCode(transactionalId);
-    return (hash === -2147483648 ? 0 : Math.abs(hash)) % this.numPartitions();
+    return coordinatorPartitionFor(transactionalId, this.numPartitions());
   }
 
   /** Whether this broker hosts the partition's shard (loading or loaded). */
