@@ -14,6 +14,7 @@ import { endTxnRequest, endTxnResponse } from '../src/protocol/generated/end-txn
 import { findCoordinatorRequest, findCoordinatorResponse } from '../src/protocol/generated/find-coordinator.ts';
 import { initProducerIdRequest, initProducerIdResponse } from '../src/protocol/generated/init-producer-id.ts';
 import { listTransactionsRequest, listTransactionsResponse } from '../src/protocol/generated/list-transactions.ts';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../src/protocol/generated/txn-offset-commit.ts';
 import { ControlRecordType } from '../src/protocol/records/record-batch.ts';
 import { apiTestBroker } from './helpers/api-test-broker.ts';
 import { api } from './helpers/kafka-api-client.ts';
@@ -27,6 +28,7 @@ const AddOffsetsToTxn = api(addOffsetsToTxnRequest, addOffsetsToTxnResponse);
 const EndTxn = api(endTxnRequest, endTxnResponse);
 const ListTransactions = api(listTransactionsRequest, listTransactionsResponse);
 const DescribeTransactions = api(describeTransactionsRequest, describeTransactionsResponse);
+const TxnOffsetCommit = api(txnOffsetCommitRequest, txnOffsetCommitResponse);
 
 const setup = apiTestBroker({ 'transaction.max.timeout.ms': '600000' });
 
@@ -146,4 +148,21 @@ test('EndTxn v5 (transaction version 2) answers the bumped epoch to go on with; 
   const { producerId: other } = await init('txn-v4');
   const old = await setup.client.call(EndTxn, 4, { transactionalId: 'txn-v4', producerId: other, producerEpoch: 0, committed: false });
   assert.deepEqual([old.errorCode, old.producerId, old.producerEpoch], [ErrorCode.INVALID_TXN_STATE, -1n, -1]);
+});
+
+test('KIP-890 for TxnOffsetCommit: offsets of a transaction the group\'s partition was never added to (no AddOffsetsToTxn) are INVALID_TXN_STATE; after AddOffsetsToTxn they go in', async () => {
+  const { client } = setup;
+  assert.equal((await createTopic(client, 'txn-verified-offsets-in')).errorCode, ErrorCode.NONE);
+  const { producerId, producerEpoch } = await init('txn-verified-offsets');
+  // As a client does before TxnOffsetCommit: find the group's coordinator (which creates __consumer_offsets).
+  await waitFor(async () => (await client.call(FindCoordinator, 3, { key: 'txn-verified-group', keyType: 0 })).errorCode === ErrorCode.NONE, 30_000,
+    { what: 'the group coordinator' });
+  const commit = async () => (await client.call(TxnOffsetCommit, 3, {
+    transactionalId: 'txn-verified-offsets', groupId: 'txn-verified-group', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+    topics: [{ name: 'txn-verified-offsets-in', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  })).topics[0]!.partitions[0]!.errorCode;
+  assert.equal(await commit(), ErrorCode.INVALID_TXN_STATE, 'not verified: nothing may open a transaction on the offsets partition');
+  const added = await client.call(AddOffsetsToTxn, 3, { transactionalId: 'txn-verified-offsets', producerId, producerEpoch, groupId: 'txn-verified-group' });
+  assert.equal(added.errorCode, ErrorCode.NONE);
+  assert.equal(await commit(), ErrorCode.NONE);
 });

@@ -111,7 +111,7 @@ function producePartition(
     }
     // KIP-890: the first batch of a transaction on this partition waits for its coordinator's word.
     const answer: ProduceResponsePartitionProduceResponse = { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
-    const completion = verifier.verify(transactionalId!, partition, batch, context.apiVersion).then(() => {
+    const completion = verifier.verify(transactionalId!, partition, batch, context.apiVersion >= FIRST_ABORTABLE_VERSION).then(() => {
       const { appended, completion: appendCompletion } = append(true);
       Object.assign(answer, appended);
       return appendCompletion;
@@ -148,6 +148,9 @@ function everyPartitionFailed(request: ProduceRequest, errorCode: number): Produ
   }));
   return { responses, throttleTimeMs: 0 };
 }
+
+/** KIP-890: Produce v11 clients know TRANSACTION_ABORTABLE. */
+const FIRST_ABORTABLE_VERSION = 11;
 
 /** KIP-951: Produce v10+ answers NOT_LEADER_OR_FOLLOWER with the leader and its endpoint. */
 const FIRST_CURRENT_LEADER_VERSION = 10;

@@ -3,7 +3,9 @@ import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../../protocol/
 import type { TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
 import { knownPartitions, partitionKey } from './commit-partitions.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
+import { TransactionVerifier, type TransactionalProducer } from '../replica/transaction-verification.ts';
 
 /**
  * TxnOffsetCommit v0-4: a transactional producer commits a group's offsets as part of its
@@ -14,6 +16,21 @@ import { defineHandler } from './handler.ts';
  * aborts them. A group-level failure (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
  * NOT_COORDINATOR, a fenced producer epoch...) answers each partition.
  */
+/**
+ * KIP-890, as Kafka 3.8+: before the batch that opens the producer's transaction on the group's
+ * __consumer_offsets partition, the transaction coordinator confirms the partition is in it
+ * (AddOffsetsToTxn put it there), so a late TxnOffsetCommit of an ended transaction cannot open one
+ * that nobody will end. The append is refused unless this happened (replicaManagerCoordinatorLog).
+ */
+async function verifyOffsetsPartition(transactionalId: string, index: number, producer: TransactionalProducer, context: RequestContext): Promise<void> {
+  const { broker } = context;
+  const verifier = broker.config.transactionPartitionVerificationEnable ? broker.transactionVerifier : undefined;
+  if (verifier === undefined) return;
+  const partition = broker.replicaManager.leaderPartition(GROUP_METADATA_TOPIC_NAME, index);
+  // TxnOffsetCommit v5 (not served) would know TRANSACTION_ABORTABLE.
+  if (TransactionVerifier.needed(partition, producer)) await verifier.verify(transactionalId, partition, producer, false);
+}
+
 export const txnOffsetCommitHandler = defineHandler({
   request: txnOffsetCommitRequest,
   response: txnOffsetCommitResponse,
@@ -30,8 +47,10 @@ export const txnOffsetCommitHandler = defineHandler({
       failAll(ErrorCode.INVALID_GROUP_ID);
     } else if (known.length > 0) {
       const coordinator = broker.groupCoordinator;
+      const offsetsPartition = coordinator.partitionFor(request.groupId);
       try {
-        const topics = await coordinator.runtime.scheduleTransactionalWriteOperation('txn-commit-offset', coordinator.partitionFor(request.groupId),
+        await verifyOffsetsPartition(request.transactionalId, offsetsPartition, { producerId: Number(request.producerId), producerEpoch: request.producerEpoch }, context);
+        const topics = await coordinator.runtime.scheduleTransactionalWriteOperation('txn-commit-offset', offsetsPartition,
           request.producerId, request.producerEpoch, (shard) => shard.offsets.commitTransactionalOffset({ ...request, topics: known }, apiVersion));
         for (const topic of topics) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), p.errorCode);
       } catch (error) {

@@ -1,8 +1,13 @@
 import type { ClientApi } from '../../client/apis.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/generated/add-partitions-to-txn.ts';
-import type { BatchHeader } from '../../protocol/records/batch-header.ts';
 import type { Partition } from './partition.ts';
+
+/** The producer of a transactional write: a batch header, or TxnOffsetCommit's fields. */
+export interface TransactionalProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
 
 export interface TransactionVerifierOptions {
   /** AddPartitionsToTxn at v4+, the brokers' batched form. */
@@ -27,24 +32,23 @@ export class TransactionVerifier {
     this.options = options;
   }
 
-  /** Whether `batch` must be verified before it is appended to `partition`. */
-  static needed(partition: Partition, batch: BatchHeader): boolean {
+  /** Whether a transactional write of `producer` must be verified before it is appended to `partition`. */
+  static needed(partition: Partition, producer: TransactionalProducer): boolean {
     const state = partition.log.transactions.producerState;
-    return batch.isTransactional && state.needsVerification(batch.producerId) && !state.isVerified(batch.producerId, batch.producerEpoch);
+    return state.needsVerification(producer.producerId) && !state.isVerified(producer.producerId, producer.producerEpoch);
   }
 
   /**
    * Asks the coordinator; on success the partition's producer state remembers the confirmation
    * (forgotten when a marker ends the transaction). Fails with Kafka's produce errors: INVALID_TXN_STATE
-   * when the partition is not in the transaction, the coordinator's epoch errors as they are, and
-   * its retriable ones (and a failed request) as NOT_ENOUGH_REPLICAS, which every client retries
-   * without a metadata refresh, as Kafka translates them.
+   * when the partition is not in the transaction (TRANSACTION_ABORTABLE for clients that know it),
+   * the coordinator's epoch errors as they are, and its retriable ones (and a failed request) as
+   * NOT_ENOUGH_REPLICAS, which every client retries without a metadata refresh, as Kafka translates them.
    */
-  async verify(transactionalId: string, partition: Partition, batch: BatchHeader, produceVersion: number): Promise<void> {
+  async verify(transactionalId: string, partition: Partition, producer: TransactionalProducer, knowsAbortable: boolean): Promise<void> {
     const coordinator = this.options.coordinatorOf(transactionalId);
     if (coordinator === undefined) throw retriable(`the coordinator of transactional id ${transactionalId} is not known`);
-    const producerId = batch.producerId;
-    const producerEpoch = batch.producerEpoch;
+    const { producerId, producerEpoch } = producer;
     let response: AddPartitionsToTxnResponse;
     try {
       response = await this.options.send(coordinator, this.options.api, {
@@ -61,7 +65,7 @@ export class TransactionVerifier {
     if (RETRIABLE_COORDINATOR_ERRORS.has(code)) throw retriable(`the transaction coordinator answered error ${code}`);
     // As Kafka's leader answers a produce: TRANSACTION_ABORTABLE only from Produce v11 (older clients
     // know INVALID_TXN_STATE), never PRODUCER_FENCED (an INVALID_PRODUCER_EPOCH lets the client abort).
-    const answered = code === ErrorCode.TRANSACTION_ABORTABLE && produceVersion < FIRST_ABORTABLE_PRODUCE_VERSION ? ErrorCode.INVALID_TXN_STATE
+    const answered = code === ErrorCode.TRANSACTION_ABORTABLE && !knowsAbortable ? ErrorCode.INVALID_TXN_STATE
       : code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
     if (answered === ErrorCode.INVALID_TXN_STATE || answered === ErrorCode.TRANSACTION_ABORTABLE) {
       throw new KafkaError(answered, `Partition ${partition.key} was not added to the transaction of ${transactionalId}`);
@@ -69,9 +73,6 @@ export class TransactionVerifier {
     throw new KafkaError(answered, `Verifying ${partition.key} in the transaction of ${transactionalId} failed`);
   }
 }
-
-/** KIP-890: Produce v11 clients know TRANSACTION_ABORTABLE. */
-const FIRST_ABORTABLE_PRODUCE_VERSION = 11;
 
 const RETRIABLE_COORDINATOR_ERRORS = new Set<number>([
   ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,

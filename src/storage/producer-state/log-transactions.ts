@@ -80,19 +80,26 @@ export class LogTransactions {
         if (entry !== undefined && header.producerEpoch < entry.producerEpoch) {
           throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `Epoch of producer ${producerId} in ${this.options.name} is ${header.producerEpoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
         }
+        this.checkVerified(header, requireVerification);
         continue;
       }
       const lastSequence = lastSequenceOf(header.baseSequence, header.lastOffsetDelta);
       const duplicate = findDuplicate(entry, header.producerEpoch, header.baseSequence, lastSequence);
       if (duplicate !== undefined && header.sizeInBytes === batches.length) return duplicate;
       checkClientBatch(entry, { producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, lastSequence, isTransactional: header.isTransactional }, this.options.name);
-      if (header.isTransactional && requireVerification && this.producers.needsVerification(producerId)
-        && !this.producers.isVerified(producerId, header.producerEpoch)) {
-        throw new KafkaError(ErrorCode.INVALID_TXN_STATE,
-          `The transaction of producer ${producerId} was not verified to include ${this.options.name}, or ended before this write`);
-      }
+      this.checkVerified(header, requireVerification);
     }
     return undefined;
+  }
+
+  /** KIP-890: a transactional batch that opens a transaction here must have been verified with its coordinator, and not ended since. */
+  private checkVerified(header: BatchHeader, requireVerification: boolean): void {
+    const producerId = header.producerId;
+    if (header.isTransactional && requireVerification && this.producers.needsVerification(producerId)
+      && !this.producers.isVerified(producerId, header.producerEpoch)) {
+      throw new KafkaError(ErrorCode.INVALID_TXN_STATE,
+        `The transaction of producer ${producerId} was not verified to include ${this.options.name}, or ended before this write`);
+    }
   }
 
   /** Batches were appended (offsets assigned) to the segment starting at `segmentBaseOffset`. */

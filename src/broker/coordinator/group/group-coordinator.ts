@@ -70,7 +70,9 @@ export class GroupCoordinator {
     this.clusterMode = options.config.zookeeperConnect !== null;
     this.config = groupConfigFrom(options.config);
     this.runtime = new CoordinatorRuntime({
-      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME, this.config.offsetCommitTimeoutMs),
+      // transaction.partition.verification.enable: TxnOffsetCommit's batches are verified as produces are (Kafka 3.8+).
+      log: replicaManagerCoordinatorLog(options.replicaManager, GROUP_METADATA_TOPIC_NAME, this.config.offsetCommitTimeoutMs,
+        options.config.transactionPartitionVerificationEnable),
       shardFactory: (context) => new GroupCoordinatorShard(context),
       time: options.time,
       logger: options.logger.child({ component: 'group-coordinator' }),

@@ -25,7 +25,7 @@ export interface CoordinatorLog {
  * The internal topic's partitions through the replica manager, as Kafka's coordinators write them;
  * a write not replicated within `writeTimeoutMs` (offsets.commit.timeout.ms) fails REQUEST_TIMED_OUT.
  */
-export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string, writeTimeoutMs: number): CoordinatorLog {
+export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, topic: string, writeTimeoutMs: number, requireVerification = false): CoordinatorLog {
   const partitionOf = (index: number) => replicaManager.leaderPartition(topic, index);
   return {
     hosts: (index) => replicaManager.partition(topic, index) !== undefined,
@@ -37,7 +37,9 @@ export function replicaManagerCoordinatorLog(replicaManager: ReplicaManager, top
       // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND.
       // Origin coordinator: the leader takes its control batches (transaction markers) and does not
       // check the sequences of its transactional batches, as Kafka's AppendOrigin.COORDINATOR.
-      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs, { origin: 'coordinator' });
+      // requireVerification (KIP-890): a transactional batch (TxnOffsetCommit's) that opens the producer's
+      // transaction on this partition must have been verified with its transaction coordinator first.
+      const { baseOffset, lastOffset, completion } = replicaManager.appendRecords(topic, index, batch, -1, writeTimeoutMs, { origin: 'coordinator', requireVerification });
       return { baseOffset, lastOffset, durable: completion };
     },
     logStartOffset: (index) => partitionOf(index).logStartOffset,
