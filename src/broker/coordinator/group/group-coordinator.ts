@@ -7,10 +7,10 @@ import type { Logger } from '../../logger.ts';
 import type { LeadershipChange, ReplicaManager } from '../../replica/replica-manager.ts';
 import type { Time } from '../../time.ts';
 import { replicaManagerCoordinatorLog } from '../runtime/coordinator-log.ts';
-import { CoordinatorRuntime, type TopicsView } from '../runtime/coordinator-runtime.ts';
+import { CoordinatorRuntime } from '../runtime/coordinator-runtime.ts';
 import { groupConfigFrom, type GroupConfig } from './group-config.ts';
 import { GroupCoordinatorShard } from './group-coordinator-shard.ts';
-import { InternalTopicCreation } from '../runtime/internal-topic-creation.ts';
+import { createInternalTopic, internalTopicReplicationFactor, InternalTopicCreation, topicsView } from '../runtime/internal-topic.ts';
 import type { TopicPartition } from './offset-metadata-manager.ts';
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
@@ -190,46 +190,25 @@ export class GroupCoordinator {
 
   private async createOffsetsTopic(): Promise<void> {
     const { topicAdmin, logger } = this.options;
-    const replicationFactor = this.offsetsTopicReplicationFactor();
-    try {
-      await topicAdmin.createTopic({
-        name: GROUP_METADATA_TOPIC_NAME,
-        numPartitions: this.config.offsetsTopicNumPartitions,
-        replicationFactor,
-        configs: {
-          'cleanup.policy': 'compact',
-          'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
-          'compression.type': 'producer',
-        },
-      });
-    } catch (error) {
-      // Another broker of the cluster created it first: its leaders load it, as they would ours.
-      if (error instanceof KafkaError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS) return;
-      throw error;
-    }
+    const replicationFactor = internalTopicReplicationFactor(this.options.config.offsetsTopicReplicationFactor, this.clusterMode ? this.options.cluster : undefined,
+      { description: 'offsets topic', config: 'offsets.topic.replication.factor' });
+    const created = await createInternalTopic(topicAdmin, {
+      name: GROUP_METADATA_TOPIC_NAME,
+      numPartitions: this.config.offsetsTopicNumPartitions,
+      replicationFactor,
+      configs: {
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
+        'compression.type': 'producer',
+      },
+    });
+    if (!created) return;
     logger.info({ partitions: this.config.offsetsTopicNumPartitions, replicationFactor }, `${GROUP_METADATA_TOPIC_NAME} created`);
     // In a cluster the controller's LeaderAndIsr makes leaders, and their brokers load.
     if (this.clusterMode) return;
     this.loadAll();
     // New partitions are empty: waiting for their load costs nothing and spares clients a retry.
     await Promise.all(Array.from({ length: this.numPartitions() }, (_, partition) => this.load(partition)));
-  }
-
-  /**
-   * Single node: the configured factor (3 by default) capped to the one live broker. A cluster
-   * creates the topic with the factor configured, and refuses (COORDINATOR_NOT_AVAILABLE, which
-   * clients retry) while fewer brokers are alive, as Kafka does: capping it there would leave the
-   * offsets of every group less replicated for good.
-   */
-  private offsetsTopicReplicationFactor(): number {
-    const configured = this.options.config.offsetsTopicReplicationFactor;
-    if (!this.clusterMode) return Math.min(configured, 1);
-    const alive = this.options.cluster.aliveBrokerIds().length;
-    if (alive < configured) {
-      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        `Number of alive brokers '${alive}' does not meet the required replication factor '${configured}' for the offsets topic (configured via 'offsets.topic.replication.factor').`);
-    }
-    return configured;
   }
 
   private loadAll(): void {
@@ -242,13 +221,4 @@ export class GroupCoordinator {
     // Failures are logged and retried by the runtime; the partition answers COORDINATOR_LOAD_IN_PROGRESS meanwhile.
     await this.runtime.loadPartition(partition).catch(() => undefined);
   }
-}
-
-function topicsView(metadata: MetadataStore): TopicsView {
-  return {
-    partitionCount: (topic) => metadata.topic(topic)?.partitionCount,
-    topicId: (topic) => metadata.topic(topic)?.topicId,
-    topicName: (topicId) => metadata.topicById(topicId)?.name,
-    topicNames: () => metadata.topics().map((topic) => topic.name),
-  };
 }

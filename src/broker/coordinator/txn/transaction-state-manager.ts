@@ -10,7 +10,7 @@ import type { LeadershipChange, ReplicaManager } from '../../replica/replica-man
 import type { Time, Timer } from '../../time.ts';
 import { coordinatorPartitionFor } from '../group/group-coordinator.ts';
 import { replicaManagerCoordinatorLog, type CoordinatorLog } from '../runtime/coordinator-log.ts';
-import { CoordinatorRuntime, type CoordinatorResult, type TopicsView } from '../runtime/coordinator-runtime.ts';
+import { CoordinatorRuntime, type CoordinatorResult } from '../runtime/coordinator-runtime.ts';
 import { coordinatorErrorCode } from '../runtime/operation-error.ts';
 import { InterBrokerSender } from './inter-broker-sender.ts';
 import type { ProducerIdManager } from './producer-id-manager.ts';
@@ -19,7 +19,7 @@ import { TransactionCoordinatorShard } from './transaction-coordinator-shard.ts'
 import { TransactionMarkerChannelManager, type MarkerDestination, type PendingCompleteTxn } from './transaction-marker-channel-manager.ts';
 import type { TransactionMetadata } from './transaction-metadata.ts';
 import { TransactionState } from './transaction-state.ts';
-import { InternalTopicCreation } from '../runtime/internal-topic-creation.ts';
+import { createInternalTopic, internalTopicReplicationFactor, InternalTopicCreation, topicsView } from '../runtime/internal-topic.ts';
 
 export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';
 
@@ -284,46 +284,27 @@ export class TransactionStateManager {
 
   private async createTopic(): Promise<void> {
     const { topicAdmin } = this.options;
-    const replicationFactor = this.topicReplicationFactor();
-    try {
-      await topicAdmin.createTopic({
-        name: TRANSACTION_STATE_TOPIC_NAME,
-        numPartitions: this.config.transactionLogNumPartitions,
-        replicationFactor,
-        // Kafka's transactionTopicConfigs: compacted, uncompressed, never an unclean leader.
-        configs: {
-          'cleanup.policy': 'compact',
-          'compression.type': 'uncompressed',
-          'unclean.leader.election.enable': 'false',
-          'min.insync.replicas': String(Math.min(this.config.transactionLogMinInsyncReplicas, replicationFactor)),
-          'segment.bytes': String(this.config.transactionLogSegmentBytes),
-        },
-      });
-    } catch (error) {
-      // Another broker created it first: its leaders load it.
-      if (error instanceof KafkaError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS) return;
-      throw error;
-    }
+    // On a single node min.insync.replicas is capped with the factor, or no write could succeed.
+    const replicationFactor = internalTopicReplicationFactor(this.config.transactionLogReplicationFactor, this.clusterMode ? this.options.cluster : undefined,
+      { description: 'transactions state topic', config: 'transaction.state.log.replication.factor' });
+    const created = await createInternalTopic(topicAdmin, {
+      name: TRANSACTION_STATE_TOPIC_NAME,
+      numPartitions: this.config.transactionLogNumPartitions,
+      replicationFactor,
+      // Kafka's transactionTopicConfigs: compacted, uncompressed, never an unclean leader.
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'uncompressed',
+        'unclean.leader.election.enable': 'false',
+        'min.insync.replicas': String(Math.min(this.config.transactionLogMinInsyncReplicas, replicationFactor)),
+        'segment.bytes': String(this.config.transactionLogSegmentBytes),
+      },
+    });
+    if (!created) return;
     this.logger.info({ partitions: this.config.transactionLogNumPartitions, replicationFactor }, `${TRANSACTION_STATE_TOPIC_NAME} created`);
     if (this.clusterMode) return;
     this.loadAll();
     await Promise.all(Array.from({ length: this.numPartitions() }, (_, partition) => this.runtime.loadPartition(partition).catch(() => undefined)));
-  }
-
-  /**
-   * Single node: the configured factor capped to the one broker (and min.insync.replicas with it).
-   * A cluster refuses (COORDINATOR_NOT_AVAILABLE, which clients retry) while fewer brokers are
-   * alive, as Kafka does and as the group coordinator does for __consumer_offsets.
-   */
-  private topicReplicationFactor(): number {
-    const configured = this.config.transactionLogReplicationFactor;
-    if (!this.clusterMode) return Math.min(configured, 1);
-    const alive = this.options.cluster.aliveBrokerIds().length;
-    if (alive < configured) {
-      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        `Number of alive brokers '${alive}' does not meet the required replication factor '${configured}' for the transactions state topic (configured via 'transaction.state.log.replication.factor').`);
-    }
-    return configured;
   }
 
   private loadAll(): void {
@@ -345,13 +326,4 @@ export class TransactionStateManager {
     this.markers.removeMarkersForTxnTopicPartition(partition);
     this.coordinatorEpochs.delete(partition);
   }
-}
-
-function topicsView(metadata: MetadataStore): TopicsView {
-  return {
-    partitionCount: (topic) => metadata.topic(topic)?.partitionCount,
-    topicId: (topic) => metadata.topic(topic)?.topicId,
-    topicName: (topicId) => metadata.topicById(topicId)?.name,
-    topicNames: () => metadata.topics().map((topic) => topic.name),
-  };
 }
