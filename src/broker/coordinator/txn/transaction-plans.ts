@@ -124,6 +124,12 @@ export function planEndTransaction(
     : planEndTransactionV1(current, args, nowMs);
 }
 
+/** An end while one is being written: the same end again waits for it (CONCURRENT_TRANSACTIONS, retried), the other is invalid. */
+function endWhilePreparing(m: TransactionMetadata, commit: boolean): never {
+  if (commit === (m.state === TransactionState.PREPARE_COMMIT)) throw concurrent(m);
+  throw invalidTransition(m, commit);
+}
+
 /** The metadata an abort that fences starts from: the bumped epoch of PrepareEpochFence. */
 function fencedBase(m: TransactionMetadata, args: EndTransactionArgs): TransactionMetadata {
   return args.epochFence === true ? { ...m, producerEpoch: args.producerEpoch, lastProducerEpoch: NO_PRODUCER_EPOCH } : m;
@@ -152,11 +158,8 @@ function planEndTransactionV1(m: TransactionMetadata, args: EndTransactionArgs, 
       if (!commit) return done;
       throw invalidTransition(m, commit);
     case TransactionState.PREPARE_COMMIT:
-      if (commit) throw concurrent(m);
-      throw invalidTransition(m, commit);
     case TransactionState.PREPARE_ABORT:
-      if (!commit) throw concurrent(m);
-      throw invalidTransition(m, commit);
+      return endWhilePreparing(m, commit);
     case TransactionState.EMPTY:
       throw invalidTransition(m, commit);
     default:
@@ -220,11 +223,8 @@ function planEndTransactionV2(m: TransactionMetadata, args: EndTransactionArgs, 
       if (!commit) return isRetry ? done : prepare(TransactionState.PREPARE_ABORT, true);
       throw invalidTransition(m, commit);
     case TransactionState.PREPARE_COMMIT:
-      if (commit) throw concurrent(m);
-      throw invalidTransition(m, commit);
     case TransactionState.PREPARE_ABORT:
-      if (!commit) throw concurrent(m);
-      throw invalidTransition(m, commit);
+      return endWhilePreparing(m, commit);
     case TransactionState.EMPTY:
       if (!commit) return prepare(TransactionState.PREPARE_ABORT, true);
       throw invalidTransition(m, commit);
