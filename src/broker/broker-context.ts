@@ -16,6 +16,7 @@ import type { ReplicaManager } from './replica/replica-manager.ts';
 import type { TransactionVerifier } from './replica/transaction-verification.ts';
 import type { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import type { Time } from './time.ts';
+import type { Authorizer } from './security/authorizer.ts';
 
 /** Everything a handler may use, built once by broker.ts. */
 export interface BrokerContext {
@@ -51,6 +52,8 @@ export interface BrokerContext {
   readonly brokerConfigs?: DynamicBrokerConfigs | undefined;
   /** KIP-890: asks transaction coordinators whether a partition is in a producer's transaction before its first batch there. */
   readonly transactionVerifier?: TransactionVerifier | undefined;
+  /** authorizer.class.name's authorizer; undefined allows everything, as Kafka without one. */
+  readonly authorizer?: Authorizer | undefined;
   readonly logger: Logger;
   readonly time: Time;
   /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */

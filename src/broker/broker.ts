@@ -269,6 +269,7 @@ async function startWithMetadata(
     (endpoint) =>
       new Listener({
         listenerName: endpoint.name,
+        securityProtocol: endpoint.securityProtocol,
         host: endpoint.host,
         port: endpoint.port,
         // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.

@@ -7,11 +7,15 @@ import type { BrokerContext } from './broker-context.ts';
 import { defineHandler } from './handlers/handler.ts';
 import { createCapturingLogger } from './logger.ts';
 import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
+import { ANONYMOUS } from './security/kafka-principal.ts';
 
 /** The Metadata v12 request librdkafka 2.15 sends (size prefix removed): its body ends 3 bytes early. */
 const LIBRDKAFKA_METADATA_V12 = Buffer.from('0003000c00000003000772646b61666b610000000000010000', 'hex');
 
-const CONNECTION = { id: 'conn-1', listenerName: 'PLAINTEXT' };
+const CONNECTION = {
+  id: 'conn-1', listenerName: 'PLAINTEXT',
+  session: { principal: ANONYMOUS, clientAddress: '127.0.0.1', listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' as const },
+};
 
 /** A dispatcher over one Metadata handler that keeps the requests it decoded and answers no topics. */
 function metadataDispatcher() {

@@ -8,6 +8,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { ApiHandler, RequestContext } from './handlers/handler.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
+import type { Session } from './security/session.ts';
 
 /**
  * Thrown for a request Kafka would not answer: an unknown API key or version, a header or body
@@ -37,8 +38,8 @@ export class RequestDispatcher {
     return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestFreedOnAnswer === true;
   }
 
-  /** `connection`: the id and the listener of the connection the frame came from. */
-  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string }): Promise<Buffer[] | null> {
+  /** `connection`: the id, the listener and the session of the connection the frame came from. */
+  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string; readonly session: Session }): Promise<Buffer[] | null> {
     const connectionId = connection.id;
     if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
     const apiKey = frame.readInt16BE(0);
@@ -77,6 +78,7 @@ export class RequestDispatcher {
       clientId: header.clientId ?? '',
       connectionId,
       listenerName: connection.listenerName,
+      session: connection.session,
       broker: this.broker,
     };
     const response = await handler.handle(request, context);

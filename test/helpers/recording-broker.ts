@@ -21,6 +21,7 @@ import { updateMetadataRequest, updateMetadataResponse, type UpdateMetadataReque
 import type { MessageCodec } from '../../src/protocol/primitives/message-codec.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
+import { ANONYMOUS } from '../../src/broker/security/kafka-principal.ts';
 
 export type RecordedRequest =
   | { readonly api: 'LeaderAndIsr'; readonly version: number; readonly body: LeaderAndIsrRequest }
@@ -105,7 +106,7 @@ export async function startRecordingBroker(): Promise<RecordingBroker> {
     } else {
       const handler = FORWARDED.get(apiKey);
       if (handler === undefined) throw new Error(`the recording broker does not serve API ${apiKey}`);
-      const context = { apiVersion: version, correlationId: header.correlationId, clientId: '', connectionId: '', listenerName: 'PLAINTEXT', broker: { controller: broker.controller } as unknown as BrokerContext } satisfies RequestContext;
+      const context = { apiVersion: version, correlationId: header.correlationId, clientId: '', connectionId: '', listenerName: 'PLAINTEXT', session: { principal: ANONYMOUS, clientAddress: '127.0.0.1', listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' }, broker: { controller: broker.controller } as unknown as BrokerContext } satisfies RequestContext;
       handler.response.encode(writer, await handler.handle(handler.request.decode(reader, version), context), version);
     }
     return Buffer.concat(writer.toBuffers());

@@ -1,5 +1,6 @@
 import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import type { Session } from '../security/session.ts';
 
 /** What a handler knows about the request beyond its body. */
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   readonly connectionId: string;
   /** The listener the request arrived on: Metadata and the like answer with its endpoints, as Kafka. */
   readonly listenerName: string;
+  /** Who sent the request (the connection's authenticated principal) and from where. */
+  readonly session: Session;
   readonly broker: BrokerContext;
 }
 

@@ -1,6 +1,7 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
+import type { Session } from '../security/session.ts';
 
 /** What a request handler may know about the connection a frame came from. */
 export interface ConnectionContext {
@@ -9,6 +10,13 @@ export interface ConnectionContext {
   /** The client's IP address (no port), as ACLs and group member hosts use it. */
   readonly remoteAddress: string;
   readonly listenerName: string;
+  /** Who the connection is: ANONYMOUS or the TLS certificate's principal at first, the SASL identity once authenticated. */
+  session: Session;
+  /**
+   * Quotas: reads and dispatches nothing more from this client for `delayMs` (Kafka mutes a
+   * throttled client's channel once its response is sent); requests already read wait too.
+   */
+  throttle(delayMs: number): void;
   /** Closes the connection at once, dropping responses not yet written. */
   close(): void;
 }
@@ -36,6 +44,8 @@ export class CloseConnectionError extends Error {
 export interface ConnectionOptions {
   readonly id: string;
   readonly listenerName: string;
+  /** The session the connection starts with, given its client's address. */
+  readonly initialSession: (remoteAddress: string) => Session;
   readonly handler: RequestHandler;
   readonly logger: Logger;
   /** socket.request.max.bytes: a larger (or negative) size prefix closes the connection. */
@@ -74,6 +84,7 @@ export class Connection implements ConnectionContext {
   readonly id: string;
   readonly remoteAddress: string;
   readonly listenerName: string;
+  session: Session;
   readonly #socket: Socket;
   readonly #options: ConnectionOptions;
   readonly #logger: Logger;
@@ -86,6 +97,8 @@ export class Connection implements ConnectionContext {
   #closed = false;
   #requestsReceived = 0;
   #flushScheduled = false;
+  /** Set while a quota throttles the client: nothing is read or dispatched until it fires. */
+  #throttleTimer: NodeJS.Timeout | undefined;
 
   /**
    * `openSocket` makes the connection's socket reading through the `onread` it is given: the
@@ -104,6 +117,7 @@ export class Connection implements ConnectionContext {
     this.id = options.id;
     this.listenerName = options.listenerName;
     this.remoteAddress = socket.remoteAddress ?? '';
+    this.session = options.initialSession(this.remoteAddress);
     this.#logger = options.logger.child({ connectionId: options.id });
     // Kafka sets TCP_NODELAY: responses are written whole, so Nagle only adds latency.
     socket.setNoDelay(true);
@@ -112,6 +126,7 @@ export class Connection implements ConnectionContext {
     socket.on('error', (error) => this.#logger.debug({ err: error }, 'socket error'));
     socket.on('close', () => {
       this.#closed = true;
+      clearTimeout(this.#throttleTimer);
       this.#received.length = 0;
       this.#slots.length = 0;
       this.#logger.debug('connection closed');
@@ -143,6 +158,17 @@ export class Connection implements ConnectionContext {
     this.#socket.destroy();
   }
 
+  throttle(delayMs: number): void {
+    if (this.#closed || delayMs <= 0) return;
+    // A longer throttle replaces a shorter one: the client waits for the later end.
+    clearTimeout(this.#throttleTimer);
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = undefined;
+      this.#maybeResume();
+    }, delayMs);
+    this.#updateReading();
+  }
+
   #onFrame(frame: Buffer): void {
     if (this.#closeRequested) return;
     this.#received.push(frame);
@@ -161,6 +187,7 @@ export class Connection implements ConnectionContext {
   #shouldPause(): boolean {
     return (
       this.#closeRequested ||
+      this.#throttleTimer !== undefined ||
       this.#slots.length >= this.#options.maxInFlightRequests ||
       this.#socket.writableLength > this.#options.maxWriteBufferBytes
     );

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, OnReadOpts, Server, Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
+import type { SecurityProtocol } from '../config.ts';
+import { ANONYMOUS } from '../security/kafka-principal.ts';
 import { adoptAcceptedSocket } from './adopt-socket.ts';
 import { Connection } from './connection.ts';
 import type { RequestHandler } from './connection.ts';
@@ -8,6 +10,8 @@ import type { RequestHandler } from './connection.ts';
 export interface ListenerOptions {
   /** Kafka listener name, e.g. PLAINTEXT. */
   readonly listenerName: string;
+  /** listener.security.protocol.map's protocol for this listener (PLAINTEXT when not given). */
+  readonly securityProtocol?: SecurityProtocol;
   /** Empty string binds every interface, as in Kafka's `PLAINTEXT://:9092`. */
   readonly host: string;
   /** 0 picks a free port; read the bound one from `port` after `listen()`. */
@@ -107,6 +111,9 @@ export class Listener {
     const connection = new Connection((onread: OnReadOpts) => adoptAcceptedSocket(socket, onread), {
       id,
       listenerName: this.listenerName,
+      initialSession: (clientAddress) => ({
+        principal: ANONYMOUS, clientAddress, listenerName: this.listenerName, securityProtocol: this.#options.securityProtocol ?? 'PLAINTEXT',
+      }),
       handler: this.#options.handler,
       logger: this.#logger,
       maxRequestBytes: this.#options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
