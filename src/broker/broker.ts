@@ -27,6 +27,7 @@ import {
 } from './config.ts';
 import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
+import type { Authorizer } from './security/authorizer.ts';
 import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -74,6 +75,8 @@ export interface Broker {
 export interface BrokerDependencies {
   readonly logger?: Logger;
   readonly time?: Time;
+  /** Decides every request's authorization; none allows everything, as Kafka without authorizer.class.name. */
+  readonly authorizer?: Authorizer;
 }
 
 /** The longest the broker goes between flush.ms checks. */
@@ -96,14 +99,14 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   // Before anything reads or writes a log dir: a second broker on it is refused, as in Kafka.
   const logDirLocks = await lockLogDirs(config.logDirs);
   try {
-    return await startLocked(config, logDirLocks, time, logger);
+    return await startLocked(config, logDirLocks, time, logger, dependencies.authorizer);
   } catch (error) {
     await logDirLocks.release();
     throw error;
   }
 }
 
-async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger): Promise<Broker> {
+async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger, authorizer: Authorizer | undefined): Promise<Broker> {
   // zookeeper.connect set: a cluster broker, whose metadata lives in ZooKeeper; else the single node.
   let zooKeeper: ZooKeeperCluster | undefined;
   let clusterId: string;
@@ -126,7 +129,7 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
     producerIdBlocks = localProducerIdBlocks = () => local.allocateProducerIdBlock(config.nodeId);
   }
   try {
-    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks });
+    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer });
   } catch (error) {
     await (zooKeeper?.close() ?? metadata.close());
     throw error;
@@ -135,9 +138,9 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
 
 async function startWithMetadata(
   config: BrokerConfig,
-  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks }: {
+  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer }: {
     logDirLocks: LogDirLocks; time: Time; logger: Logger; clusterId: string; metadata: MetadataStore; zooKeeper: ZooKeeperCluster | undefined;
-    producerIdBlocks: ProducerIdBlockSource; localProducerIdBlocks: ProducerIdBlockSource | undefined;
+    producerIdBlocks: ProducerIdBlockSource; localProducerIdBlocks: ProducerIdBlockSource | undefined; authorizer: Authorizer | undefined;
   },
 ): Promise<Broker> {
   // Log reads and Produce frames share one pool: connections give the memory back once written.
@@ -263,6 +266,7 @@ async function startWithMetadata(
     logger,
     time,
     readBuffers,
+    authorizer,
   };
   const dispatcher = new RequestDispatcher(served, context);
   const listeners = endpoints.map(
