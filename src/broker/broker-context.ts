@@ -5,6 +5,7 @@ import type { MetadataStore } from './cluster/metadata-store.ts';
 import type { TopicAdmin } from './cluster/topic-admin.ts';
 import type { BrokerToControllerChannel } from './cluster/broker-to-controller-channel.ts';
 import type { DynamicBrokerConfigs } from './cluster/dynamic-broker-configs.ts';
+import type { EntityConfigStore } from './cluster/entity-configs.ts';
 import type { KafkaController } from './cluster/controller/kafka-controller.ts';
 import type { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import type { TransactionCoordinator } from './coordinator/txn/transaction-coordinator.ts';
@@ -52,6 +53,8 @@ export interface BrokerContext {
   readonly brokerConfigs?: DynamicBrokerConfigs | undefined;
   /** KIP-890: asks transaction coordinators whether a partition is in a producer's transaction before its first batch there. */
   readonly transactionVerifier?: TransactionVerifier | undefined;
+  /** Users' and client ids' configs (SCRAM credentials, quotas): ZooKeeper in a cluster, the first log dir on a single node. */
+  readonly entityConfigs?: EntityConfigStore | undefined;
   /** authorizer.class.name's authorizer; undefined allows everything, as Kafka without one. */
   readonly authorizer?: Authorizer | undefined;
   readonly logger: Logger;

@@ -89,7 +89,10 @@ export class TopicConfigs {
     this.#listeners.push(listener);
   }
 
-  /** Told of every notification naming an entity other than a topic (brokers/<id>, brokers/<default>, users/...). */
+  /**
+   * Told of every notification naming an entity other than a topic (brokers/<id>, brokers/<default>,
+   * users/<user>, clients/<client-id>, and users/<user>/clients/<client-id> with the name `<user>/clients/<client-id>`).
+   */
   onEntityChange(listener: EntityConfigChangeListener): void {
     this.#entityListeners.push(listener);
   }
@@ -126,9 +129,12 @@ export class TopicConfigs {
         this.#lastNotification = sequence;
         continue;
       }
-      const [entityType, entityName] = entityPath.split('/', 2);
-      if (entityType === 'topics' && entityName !== undefined) await this.#read(entityName, true);
-      else if (entityType !== undefined && entityName !== undefined) for (const listener of this.#entityListeners) await listener(entityType, entityName);
+      // The name is the rest of the path: `users/<user>/clients/<client-id>` names a user's client id.
+      const slash = entityPath.indexOf('/');
+      const [entityType, entityName] = [entityPath.slice(0, slash), entityPath.slice(slash + 1)];
+      if (slash <= 0 || entityName === '') this.#logger.warn({ notification: name, entityPath }, 'config change notification without an entity skipped');
+      else if (entityType === 'topics') await this.#read(entityName, true);
+      else for (const listener of this.#entityListeners) await listener(entityType, entityName);
       this.#lastNotification = sequence;
     }
     await this.#purgeExpired(children);

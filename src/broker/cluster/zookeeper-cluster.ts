@@ -25,6 +25,8 @@ export class ZooKeeperCluster {
   readonly store: ZooKeeperMetadataStore;
   /** Dynamic broker configs (KIP-226): this broker's and the cluster default, followed in ZooKeeper. */
   readonly brokerConfigs: DynamicBrokerConfigs;
+  /** Follows /config/changes: topic configs, and the notifications of other entities for their stores (onEntityChange). */
+  readonly configChanges: TopicConfigs;
   readonly #config: BrokerConfig;
   readonly #logger: Logger;
   readonly #time: Time;
@@ -69,7 +71,7 @@ export class ZooKeeperCluster {
       const configs = await TopicConfigs.start(client, logger, () => options.time.now());
       const brokerConfigs = await DynamicBrokerConfigs.start(client, config.nodeId, configs, logger);
       const store = new ZooKeeperMetadataStore({ clusterId, client, cache, configs });
-      return new ZooKeeperCluster(client, clusterId, cache, store, brokerConfigs, config, logger, options.time);
+      return new ZooKeeperCluster(client, clusterId, cache, store, brokerConfigs, configs, config, logger, options.time);
     } catch (error) {
       await client.close();
       throw error;
@@ -78,10 +80,11 @@ export class ZooKeeperCluster {
 
   private constructor(
     client: ZooKeeperClient, clusterId: string, cache: MetadataCache, store: ZooKeeperMetadataStore, brokerConfigs: DynamicBrokerConfigs,
-    config: BrokerConfig, logger: Logger, time: Time,
+    configChanges: TopicConfigs, config: BrokerConfig, logger: Logger, time: Time,
   ) {
     this.client = client;
     this.brokerConfigs = brokerConfigs;
+    this.configChanges = configChanges;
     this.clusterId = clusterId;
     this.cache = cache;
     this.store = store;
