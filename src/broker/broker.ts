@@ -7,6 +7,7 @@ import { storedClusterId } from '../storage/meta-properties.ts';
 import { LogRetention } from '../storage/log-retention.ts';
 import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
+import { openEntityConfigStore } from './cluster/entity-configs.ts';
 import { LocalClusterView, type ClusterView } from './cluster/cluster-view.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
@@ -240,6 +241,8 @@ async function startWithMetadata(
     new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
     () => time.now(),
   );
+  // Users' and client ids' configs (SCRAM credentials, quotas): ZooKeeper's /config/users and /config/clients, or the first log dir.
+  const entityConfigs = await openEntityConfigStore({ zooKeeper, logDir: config.logDirs[0]!, logger });
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
@@ -267,6 +270,7 @@ async function startWithMetadata(
     time,
     readBuffers,
     authorizer,
+    entityConfigs,
   };
   const dispatcher = new RequestDispatcher(served, context);
   const listeners = endpoints.map(
@@ -398,6 +402,7 @@ async function startWithMetadata(
           transactionCoordinator.shutdown();
           verificationSender.close();
           await replicaManager.close();
+          await entityConfigs.close();
           // Deregisters and ends the ZooKeeper session too.
           await (zooKeeper?.close() ?? metadata.close());
         } finally {
