@@ -18,6 +18,7 @@ import type { TransactionVerifier } from './replica/transaction-verification.ts'
 import type { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import type { Time } from './time.ts';
 import type { Authorizer } from './security/authorizer.ts';
+import type { QuotaManagers } from './security/quotas/quota-managers.ts';
 
 /** Everything a handler may use, built once by broker.ts. */
 export interface BrokerContext {
@@ -57,6 +58,8 @@ export interface BrokerContext {
   readonly entityConfigs?: EntityConfigStore | undefined;
   /** authorizer.class.name's authorizer; undefined allows everything, as Kafka without one. */
   readonly authorizer?: Authorizer | undefined;
+  /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate); undefined: none enforced. */
+  readonly quotas?: QuotaManagers | undefined;
   readonly logger: Logger;
   readonly time: Time;
   /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */

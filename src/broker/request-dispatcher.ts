@@ -9,6 +9,7 @@ import type { ApiHandler, RequestContext } from './handlers/handler.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import type { Session } from './security/session.ts';
+import { requestQuotaApplies, setThrottleTimeMs, throttleTimeAfter } from './security/quotas/request-throttle.ts';
 
 /**
  * Thrown for a request Kafka would not answer: an unknown API key or version, a header or body
@@ -39,7 +40,7 @@ export class RequestDispatcher {
   }
 
   /** `connection`: the id, the listener and the session of the connection the frame came from. */
-  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string; readonly session: Session }): Promise<Buffer[] | null> {
+  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string; readonly session: Session; throttle?(delayMs: number): void }): Promise<Buffer[] | null> {
     const connectionId = connection.id;
     if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
     const apiKey = frame.readInt16BE(0);
@@ -81,7 +82,24 @@ export class RequestDispatcher {
       session: connection.session,
       broker: this.broker,
     };
-    const response = await handler.handle(request, context);
+    const quotas = this.broker.quotas;
+    const timed = quotas !== undefined && requestQuotaApplies(quotas, apiKey);
+    const startNs = timed ? process.hrtime.bigint() : 0n;
+    const pending = handler.handle(request, context);
+    // The handler's time on the event loop: what the request quota shares out (Kafka's request thread time).
+    const handlerTimeNanos = timed ? Number(process.hrtime.bigint() - startNs) : 0;
+    const response = await pending;
+    if (quotas !== undefined) {
+      const throttleMs = throttleTimeAfter(quotas, {
+        apiKey, apiVersion, request, requestBytes: frame.length, response, handlerTimeNanos,
+        user: context.session.principal.name, clientId: context.clientId, nowMs: this.broker.time.now(),
+      });
+      // KIP-219: the answer goes out at once with the throttle, and the connection is muted for it.
+      if (throttleMs > 0) {
+        setThrottleTimeMs(response, throttleMs);
+        connection.throttle?.(throttleMs);
+      }
+    }
     if (response === null) return null;
     return encodeResponse(handler, apiVersion, header.correlationId, response);
   }

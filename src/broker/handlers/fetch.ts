@@ -14,6 +14,7 @@ import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import type { FetchIsolation, Partition, ReadResult } from '../replica/partition.ts';
 import type { ClientMetadata } from '../replica/replica-selector.ts';
+import { withFetchQuota } from '../security/quotas/fetch-quota.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
 const FIRST_TOPIC_ID_VERSION = 13;
@@ -48,7 +49,8 @@ export const fetchHandler = defineHandler({
   minVersion: 4,
   maxVersion: 17,
   async handle(received, context) {
-    const fetchContext = context.broker.fetchManager.newContext(received, context.apiVersion, fetcherOf(received, context.apiVersion) !== undefined);
+    const sessionContext = context.broker.fetchManager.newContext(received, context.apiVersion, fetcherOf(received, context.apiVersion) !== undefined);
+    const fetchContext = withFetchQuota(context, received, sessionContext);
     if (fetchContext.errorCode !== ErrorCode.NONE) {
       return { throttleTimeMs: 0, errorCode: fetchContext.errorCode, sessionId: 0, responses: [] };
     }
