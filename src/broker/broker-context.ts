@@ -18,6 +18,7 @@ import type { TransactionVerifier } from './replica/transaction-verification.ts'
 import type { ReadBufferPool } from '../storage/read-buffer-pool.ts';
 import type { Time } from './time.ts';
 import type { Authorizer } from './security/authorizer.ts';
+import type { AclStore } from './security/acl-store.ts';
 import type { QuotaManagers } from './security/quotas/quota-managers.ts';
 
 /** Everything a handler may use, built once by broker.ts. */
@@ -58,6 +59,8 @@ export interface BrokerContext {
   readonly entityConfigs?: EntityConfigStore | undefined;
   /** authorizer.class.name's authorizer; undefined allows everything, as Kafka without one. */
   readonly authorizer?: Authorizer | undefined;
+  /** The ACLs CreateAcls, DescribeAcls and DeleteAcls serve (the authorizer's); undefined: SECURITY_DISABLED. */
+  readonly acls?: AclStore | undefined;
   /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate); undefined: none enforced. */
   readonly quotas?: QuotaManagers | undefined;
   readonly logger: Logger;

@@ -46,6 +46,9 @@ import { endTxnHandler } from './end-txn.ts';
 import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { createAclsHandler } from './create-acls.ts';
+import { describeAclsHandler } from './describe-acls.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -96,6 +99,9 @@ export const handlers: readonly ApiHandler[] = [
   listTransactionsHandler,
   describeTransactionsHandler,
   allocateProducerIdsHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */
