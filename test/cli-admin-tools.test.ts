@@ -76,7 +76,7 @@ test('configs --describe/--alter: dynamic topic configs with synonyms, added and
   const bad = await runCli(['configs', ...b, '--alter', '--entity-type', 'topics', '--entity-name', 'no-such-topic', '--add-config', 'retention.ms=1']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^samsa configs: .*UNKNOWN_TOPIC_OR_PARTITION.*\n$/);
-  const usage = await runCli(['configs', ...b, '--describe', '--entity-type', 'users']);
+  const usage = await runCli(['configs', ...b, '--describe', '--entity-type', 'nonsense']);
   assert.equal(usage.status, 2);
 });
 

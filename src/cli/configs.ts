@@ -3,15 +3,19 @@ import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { BOOTSTRAP_OPTIONS, clientProperties, flag, listOption, parseOptions, stringOption, withAdmin } from './cli-options.ts';
+import { alterUserClientConfigs, describeUserClientConfigs, USER_CLIENT_OPTIONS, userClientEntity } from './configs-users.ts';
 
 export const configsUsage = `Usage: samsa configs --bootstrap-server <host:port> (--describe | --alter) --entity-type <type> [options]   (kafka-configs)
 
   --describe                      print the dynamic configs (all of them with --all)
   --alter                         change configs: --add-config k1=v1,k2=[a,b] and/or --delete-config k1,k2
-  --entity-type <type>            topics, brokers or broker-loggers
-  --entity-name <name>            the topic name or broker id (describe: all when absent)
-  --entity-default                the cluster-wide broker default (with --entity-type brokers)
+  --entity-type <type>            topics, brokers, broker-loggers, users or clients (users and clients together: a user's client id)
+  --entity-name <name>            the topic name, broker id, user or client id (describe: all when absent)
+  --entity-default                the cluster-wide broker default, or the default user or client id
   --topic <t> / --broker <id> / --broker-defaults   shorthands for the above
+  --user <u> / --client <c> / --user-defaults / --client-defaults   shorthands for users and clients
+  SCRAM credentials of a user:    --add-config 'SCRAM-SHA-256=[iterations=8192,password=secret],SCRAM-SHA-512=[password=secret]'
+                                  --delete-config SCRAM-SHA-512   (the password is salted and hashed before it is sent)
   --add-config-file <file>        configs to add, as a properties file
   --json                          machine-readable output (describe)
   --command-config <file>         admin client properties (client.id, request.timeout.ms, ...)
@@ -19,7 +23,8 @@ export const configsUsage = `Usage: samsa configs --bootstrap-server <host:port>
 
 const OPTIONS = {
   ...BOOTSTRAP_OPTIONS,
-  describe: { type: 'boolean' }, alter: { type: 'boolean' }, 'entity-type': { type: 'string' }, 'entity-name': { type: 'string' },
+  describe: { type: 'boolean' }, alter: { type: 'boolean' }, 'entity-type': { type: 'string', multiple: true }, 'entity-name': { type: 'string', multiple: true },
+  ...USER_CLIENT_OPTIONS,
   'entity-default': { type: 'boolean' }, topic: { type: 'string' }, broker: { type: 'string' }, 'broker-defaults': { type: 'boolean' },
   'add-config': { type: 'string', multiple: true }, 'add-config-file': { type: 'string' }, 'delete-config': { type: 'string', multiple: true },
   all: { type: 'boolean' },
@@ -45,7 +50,7 @@ function entity(values: Values): Entity {
   const broker = stringOption(values, 'broker');
   const brokerDefaults = flag(values, 'broker-defaults');
   const shorthand = [topic !== undefined, broker !== undefined, brokerDefaults].filter(Boolean).length;
-  const typeText = stringOption(values, 'entity-type');
+  const typeText = singleOption(values, 'entity-type');
   if (shorthand > 1 || (shorthand === 1 && typeText !== undefined)) throw new UsageError('give one of --entity-type, --topic, --broker, --broker-defaults');
   if (topic !== undefined) return { type: 'topic', name: topic, isDefault: false };
   if (broker !== undefined) return { type: 'broker', name: broker, isDefault: false };
@@ -54,7 +59,7 @@ function entity(values: Values): Entity {
   const type = ENTITY_TYPES[typeText];
   if (type === undefined) throw new UsageError(`--entity-type must be topics, brokers or broker-loggers, not '${typeText}'`);
   const isDefault = flag(values, 'entity-default');
-  const name = stringOption(values, 'entity-name');
+  const name = singleOption(values, 'entity-name');
   if (isDefault && name !== undefined) throw new UsageError('--entity-name and --entity-default cannot be used together');
   if (isDefault && type !== 'broker') throw new UsageError('--entity-default is for --entity-type brokers');
   if (type === 'broker' && name !== undefined && !/^\d+$/.test(name)) throw new UsageError(`a broker's --entity-name is its id, not '${name}'`);
@@ -92,6 +97,14 @@ export async function runConfigsCommand(args: readonly string[], io: CliIo): Pro
     return EXIT_OK;
   }
   if (flag(values, 'describe') === flag(values, 'alter')) throw new UsageError('give exactly one of --describe and --alter');
+  const users = userClientEntity(values);
+  if (users !== undefined) {
+    return withAdmin(values, 'configs', io, async (admin) => {
+      if (flag(values, 'describe')) await describeUserClientConfigs(admin, users, io);
+      else await alterUserClientConfigs(admin, users, ...await configChanges(values), io);
+      return EXIT_OK;
+    });
+  }
   const target = entity(values);
   return withAdmin(values, 'configs', io, (admin) => (flag(values, 'describe') ? describe(admin, target, values, io) : alter(admin, target, values, io)));
 }
@@ -146,8 +159,15 @@ async function describe(admin: Admin, e: Entity, values: Values, io: CliIo): Pro
   return EXIT_OK;
 }
 
-async function alter(admin: Admin, e: Entity, values: Values, io: CliIo): Promise<number> {
-  if (e.name === null) throw new UsageError('--alter needs --entity-name (or --entity-default)');
+/** The option given once; more than once is a usage error (only users and clients take two entity types). */
+function singleOption(values: Values, name: string): string | undefined {
+  const given = listOption(values, name);
+  if (given.length > 1) throw new UsageError(`--${name} may be given once here`);
+  return given[0];
+}
+
+/** --add-config, --add-config-file and --delete-config: the configs to set and to remove. */
+async function configChanges(values: Values): Promise<[Array<[string, string]>, string[]]> {
   const file = stringOption(values, 'add-config-file');
   const set: Array<[string, string]> = [
     // Trimmed, as --add-config's values are (and as the broker's ConfigDef would).
@@ -158,6 +178,12 @@ async function alter(admin: Admin, e: Entity, values: Values, io: CliIo): Promis
   if (set.length === 0 && remove.length === 0) throw new UsageError('--alter needs --add-config, --add-config-file or --delete-config');
   const both = set.map(([k]) => k).filter((k) => remove.includes(k));
   if (both.length > 0) throw new UsageError(`a config cannot be added and deleted at once: ${both.join(', ')}`);
+  return [set, remove];
+}
+
+async function alter(admin: Admin, e: Entity, values: Values, io: CliIo): Promise<number> {
+  if (e.name === null) throw new UsageError('--alter needs --entity-name (or --entity-default)');
+  const [set, remove] = await configChanges(values);
   await admin.incrementalAlterConfigs([{
     type: e.type, name: e.name,
     ops: [...set.map(([name, value]) => ({ name, op: 'set' as const, value })), ...remove.map((name) => ({ name, op: 'delete' as const }))],

@@ -15,6 +15,10 @@ import {
   abortTransaction, describeProducers, describeTransactions, listTransactions,
   type AbortTransactionSpec, type ListTransactionsOptions, type PartitionProducerState, type TransactionDescription, type TransactionListing,
 } from './admin-transactions.ts';
+import {
+  alterUserScramCredentials, describeUserScramCredentials,
+  type UserScramCredentialAlteration, type UserScramCredentialAlterationResult, type UserScramCredentialsDescription,
+} from './admin-scram.ts';
 import { retryCall } from './retry-call.ts';
 
 export interface NewTopic {
@@ -304,6 +308,16 @@ export class Admin extends GroupAdmin {
   async abortTransaction(spec: AbortTransactionSpec): Promise<void> {
     await this.#ensureMetadata();
     return abortTransaction(this.cluster, spec);
+  }
+
+  /** Sets (upsertions, passwords salted and hashed here) or deletes users' SCRAM credentials, on the controller; one answer per user. */
+  async alterUserScramCredentials(alterations: readonly UserScramCredentialAlteration[]): Promise<UserScramCredentialAlterationResult[]> {
+    return alterUserScramCredentials(this.cluster, alterations);
+  }
+
+  /** The named users' SCRAM credentials (mechanisms and iterations), or every user's that has one when none are named. */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentialsDescription[]> {
+    return describeUserScramCredentials(this.cluster, users);
   }
 
   async close(): Promise<void> {

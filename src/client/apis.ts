@@ -3,6 +3,7 @@ import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from '../protoc
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../protocol/generated/alter-partition-reassignments.ts';
 import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../protocol/generated/alter-replica-log-dirs.ts';
+import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from '../protocol/generated/alter-user-scram-credentials.ts';
 import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
@@ -17,6 +18,7 @@ import { describeGroupsRequest, describeGroupsResponse } from '../protocol/gener
 import { describeLogDirsRequest, describeLogDirsResponse } from '../protocol/generated/describe-log-dirs.ts';
 import { describeProducersRequest, describeProducersResponse } from '../protocol/generated/describe-producers.ts';
 import { describeTransactionsRequest, describeTransactionsResponse } from '../protocol/generated/describe-transactions.ts';
+import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from '../protocol/generated/describe-user-scram-credentials.ts';
 import { electLeadersRequest, electLeadersResponse } from '../protocol/generated/elect-leaders.ts';
 import { endTxnRequest, endTxnResponse } from '../protocol/generated/end-txn.ts';
 import { fetchRequest, fetchResponse } from '../protocol/generated/fetch.ts';
@@ -103,4 +105,6 @@ export const Apis = {
   DescribeProducers: api(describeProducersRequest, describeProducersResponse),
   ListTransactions: api(listTransactionsRequest, listTransactionsResponse),
   DescribeTransactions: api(describeTransactionsRequest, describeTransactionsResponse),
+  DescribeUserScramCredentials: api(describeUserScramCredentialsRequest, describeUserScramCredentialsResponse),
+  AlterUserScramCredentials: api(alterUserScramCredentialsRequest, alterUserScramCredentialsResponse),
 } as const;

@@ -4,6 +4,10 @@ export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetRese
 export type { ElectionType, OngoingPartitionReassignment, PartitionReassignmentRequest, PartitionResult } from './admin-reassignments.ts';
 export type { ReplicaLogDirAssignment, ReplicaLogDirResult } from './admin-log-dirs.ts';
 export type {
+  ScramCredentialInfo, ScramMechanismName, UserScramCredentialAlteration, UserScramCredentialAlterationResult, UserScramCredentialDeletion,
+  UserScramCredentialsDescription, UserScramCredentialUpsertion,
+} from './admin-scram.ts';
+export type {
   AbortTransactionSpec, ListTransactionsOptions, PartitionProducerState, ProducerState, TransactionDescription, TransactionListing,
 } from './admin-transactions.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';

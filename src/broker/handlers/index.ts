@@ -46,6 +46,8 @@ import { endTxnHandler } from './end-txn.ts';
 import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
 import { createAclsHandler } from './create-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
 import { deleteAclsHandler } from './delete-acls.ts';
@@ -102,6 +104,8 @@ export const handlers: readonly ApiHandler[] = [
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 /** The APIs a broker serves and advertises: the cluster-only ones in cluster mode alone. */
