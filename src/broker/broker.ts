@@ -7,7 +7,6 @@ import { storedClusterId } from '../storage/meta-properties.ts';
 import { LogRetention } from '../storage/log-retention.ts';
 import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
 import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
-import { openEntityConfigStore } from './cluster/entity-configs.ts';
 import { LocalClusterView, type ClusterView } from './cluster/cluster-view.ts';
 import type { MetadataStore } from './cluster/metadata-store.ts';
 import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
@@ -29,6 +28,7 @@ import {
 import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { Authorizer } from './security/authorizer.ts';
+import { openBrokerSecurity } from './security/broker-security.ts';
 import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -44,7 +44,12 @@ import { InterBrokerApis } from './cluster/inter-broker-apis.ts';
 import { InvalidRequestError, RequestDispatcher } from './request-dispatcher.ts';
 import { CloseConnectionError } from './server/connection.ts';
 import { Listener } from './server/listener.ts';
+import { AcceptGate } from './server/accept-gate.ts';
+import { ConnectionQuotas, connectionQuotasConfig } from './server/connection-quotas.ts';
+import { QuotaManagers } from './security/quotas/quota-managers.ts';
+import { entityConfigQuotas } from './security/quotas/entity-config-quotas.ts';
 import { systemTime, type Time } from './time.ts';
+import { interBrokerListenerName, interBrokerSecurity } from './security/inter-broker-security.ts';
 import { freeBytesKeptFor, ReadBufferPool } from '../storage/read-buffer-pool.ts';
 
 export interface Broker {
@@ -222,9 +227,10 @@ async function startWithMetadata(
   replicaManager.onLeadershipChange((change) => transactionCoordinator.onLeadershipChange(change));
   transactionCoordinator.startup();
   // KIP-890: a leader asks a transactional id's coordinator before the first batch of its transaction on a partition.
-  const interBrokerListener = config.interBrokerListenerName ?? config.advertisedListeners[0]?.name ?? config.listeners[0]!.name;
+  const interBrokerListener = interBrokerListenerName(config);
   const verificationSender = new InterBrokerSender({
     clientId: `broker-${config.nodeId}-txn-verification`, endpointOf: (id) => cluster.aliveBroker(id, interBrokerListener), requestTimeoutMs: config.requestTimeoutMs,
+    security: interBrokerSecurity(config),
   });
   const transactionVerifier = new TransactionVerifier({
     api: InterBrokerApis.AddPartitionsToTxn,
@@ -241,8 +247,8 @@ async function startWithMetadata(
     new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
     () => time.now(),
   );
-  // Users' and client ids' configs (SCRAM credentials, quotas): ZooKeeper's /config/users and /config/clients, or the first log dir.
-  const entityConfigs = await openEntityConfigStore({ zooKeeper, logDir: config.logDirs[0]!, logger });
+  // Users' configs (SCRAM credentials, quotas), ACLs, and each listener's TLS and SASL.
+  const security = await openBrokerSecurity({ config, zooKeeper, logger, time, authorizer });
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,
@@ -269,46 +275,59 @@ async function startWithMetadata(
     logger,
     time,
     readBuffers,
-    authorizer,
-    entityConfigs,
+    authorizer: security.authorizer,
+    acls: security.acls,
+    entityConfigs: security.entityConfigs,
+    // Client quotas from the users' and client ids' configs, followed as they change.
+    quotas: new QuotaManagers({ quotaWindowNum: config.quotaWindowNum, quotaWindowSizeSeconds: config.quotaWindowSizeSeconds, configs: entityConfigQuotas(security.entityConfigs) }),
   };
   const dispatcher = new RequestDispatcher(served, context);
-  const listeners = endpoints.map(
-    (endpoint) =>
-      new Listener({
-        listenerName: endpoint.name,
-        securityProtocol: endpoint.securityProtocol,
-        host: endpoint.host,
-        port: endpoint.port,
-        // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
-        handler: (frame, connection) =>
-          dispatcher.dispatch(frame, connection).then(
-            (response) => {
-              if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
-              return response;
-            },
-            (error: unknown) => {
-              throw error instanceof InvalidRequestError ? new CloseConnectionError(error.message, { cause: error }) : error;
-            },
-          ),
-        logger,
-        maxRequestBytes: config.socketRequestMaxBytes,
-        maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),
-        // Fetched log bytes go out by reference; once written, their read buffers serve the next reads.
-        allocateFrame: (size) => readBuffers.acquire(size),
-        onResponseWritten: (chunks) => {
-          for (const chunk of chunks) readBuffers.releaseWritten(chunk);
-        },
-      }),
-  );
-  try {
-    for (const listener of listeners) await listener.listen();
-  } catch (error) {
+  // max.connections, max.connections.per.ip (and overrides), max.connection.creation.rate: shared by all listeners.
+  const connectionQuotas = new ConnectionQuotas(connectionQuotasConfig(config, interBrokerListener), time);
+  // What a start that fails part way undoes.
+  let listeners: Listener[] = [];
+  const undoStart = async (): Promise<void> => {
     await Promise.all(listeners.map((listener) => listener.close()));
     groupCoordinator.shutdown();
     transactionCoordinator.shutdown();
     verificationSender.close();
     await replicaManager.close();
+    await security.close();
+  };
+  try {
+    listeners = endpoints.map(
+      (endpoint) =>
+        new Listener({
+          listenerName: endpoint.name,
+          securityProtocol: endpoint.securityProtocol,
+          ...security.listener(endpoint),
+          host: endpoint.host,
+          port: endpoint.port,
+          // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
+          handler: (frame, connection) =>
+            dispatcher.dispatch(frame, connection).then(
+              (response) => {
+                if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
+                return response;
+              },
+              (error: unknown) => {
+                throw error instanceof InvalidRequestError ? new CloseConnectionError(error.message, { cause: error }) : error;
+              },
+            ),
+          logger,
+          maxRequestBytes: config.socketRequestMaxBytes,
+          maxInFlightRequests: Math.min(config.queuedMaxRequests, 100),
+          // Fetched log bytes go out by reference; once written, their read buffers serve the next reads.
+          allocateFrame: (size) => readBuffers.acquire(size),
+          acceptGate: new AcceptGate({ quotas: connectionQuotas, listenerName: endpoint.name, logger, backlog: config.socketListenBacklogSize }),
+          onResponseWritten: (chunks) => {
+            for (const chunk of chunks) readBuffers.releaseWritten(chunk);
+          },
+        }),
+    );
+    for (const listener of listeners) await listener.listen();
+  } catch (error) {
+    await undoStart();
     throw error;
   }
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
@@ -327,11 +346,7 @@ async function startWithMetadata(
       });
       await zooKeeper.startController();
     } catch (error) {
-      await Promise.all(listeners.map((listener) => listener.close()));
-      groupCoordinator.shutdown();
-      transactionCoordinator.shutdown();
-      verificationSender.close();
-      await replicaManager.close();
+      await undoStart();
       throw error;
     }
   }
@@ -402,7 +417,7 @@ async function startWithMetadata(
           transactionCoordinator.shutdown();
           verificationSender.close();
           await replicaManager.close();
-          await entityConfigs.close();
+          await security.close();
           // Deregisters and ends the ZooKeeper session too.
           await (zooKeeper?.close() ?? metadata.close());
         } finally {

@@ -224,3 +224,8 @@ export function ignored(type: ConfigType, defaultValue: string | null, because: 
     parse: (raw, key) => (raw === null ? null : asText(raw, key)),
   };
 }
+
+/** A secret (a password, a PEM key): typed PASSWORD, so DescribeConfigs and the logs never show it. */
+export function nullablePassword(): UndocumentedDefinition<string | null> {
+  return { ...nullableStr(), type: 'PASSWORD' };
+}

@@ -16,10 +16,5 @@ export function ignoredConfigs(config: BrokerConfig): IgnoredConfig[] {
     const because = definitions[key]?.ignoredBecause;
     if (because !== undefined) ignored.push({ key, because });
   }
-  const secured = config.listeners.filter((listener) => listener.securityProtocol !== 'PLAINTEXT');
-  if (secured.length > 0) {
-    const names = secured.map((listener) => `${listener.name} (${listener.securityProtocol})`).join(', ');
-    ignored.push({ key: 'listeners', because: `${names} speak${secured.length === 1 ? 's' : ''} PLAINTEXT: TLS and SASL are not built yet` });
-  }
   return ignored;
 }

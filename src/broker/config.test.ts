@@ -7,6 +7,8 @@ import {
   brokerConfigDefinitions, brokerConfigSynonyms, validateTopicConfig, type ConfigDefinition,
 } from './config.ts';
 import { ignoredConfigs } from './config-ignored.ts';
+import { listenerMechanismSetting, listenerSetting } from './listener-configs.ts';
+import { interBrokerListenerName } from './security/inter-broker-security.ts';
 
 function throwsConfigError(fn: () => unknown, key: string, message?: RegExp): void {
   assert.throws(fn, (error: unknown) => {
@@ -240,8 +242,24 @@ test('each config the stock file sets without effect here is named once, with wh
   // zookeeper.connect has its effect: set, the broker joins a cluster.
   assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'zookeeper.connect': 'localhost:2181', 'broker.rack': 'a' })), []);
   assert.deepEqual(ignoredConfigs(parseBrokerConfig({ 'log.retention.hours': '1' })), []);
-  assert.deepEqual(ignoredConfigs(parseBrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093' })).map(({ key, because }) => [key, because]),
-    [['listeners', 'SSL (SSL) speaks PLAINTEXT: TLS and SASL are not built yet']]);
+  // Secured listeners speak TLS and SASL.
+  assert.deepEqual(ignoredConfigs(parseBrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093' })), []);
+});
+
+test('listener.name.<listener>.<key> settings override the broker-wide ones for that listener, and are validated', () => {
+  const config = parseBrokerConfig({
+    listeners: 'INTERNAL://:9092,EXTERNAL://:9093', 'listener.security.protocol.map': 'INTERNAL:SASL_PLAINTEXT,EXTERNAL:SSL',
+    'ssl.client.auth': 'requested', 'listener.name.external.ssl.client.auth': 'required',
+    'listener.name.internal.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_a="b";',
+  });
+  assert.equal(listenerSetting(config, 'EXTERNAL', 'ssl.client.auth'), 'required');
+  assert.equal(listenerSetting(config, 'INTERNAL', 'ssl.client.auth'), 'requested');
+  assert.match(listenerMechanismSetting(config, 'INTERNAL', 'PLAIN', 'sasl.jaas.config')!, /user_a="b"/);
+  assert.equal(listenerMechanismSetting(config, 'EXTERNAL', 'PLAIN', 'sasl.jaas.config'), null);
+  assert.throws(() => parseBrokerConfig({ 'listener.name.external.ssl.client.auth': 'sometimes' }), /listener\.name\.external\.ssl\.client\.auth/);
+  // What the broker's brokers speak to one another over: inter.broker.listener.name, else security.inter.broker.protocol's listener.
+  assert.equal(interBrokerListenerName(parseBrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093', 'security.inter.broker.protocol': 'SSL' })), 'SSL');
+  assert.equal(interBrokerListenerName(config), 'INTERNAL');
 });
 
 test('staticBrokerConfigs holds what was given, as given, even when it equals the default', () => {

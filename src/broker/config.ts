@@ -3,6 +3,8 @@ import {
   ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableClass, nullableInt, nullableLong, nullableStr, str, withoutEffect,
 } from './config-definition.ts';
 import { REPLICA_SELECTOR_CLASSES } from './replica/replica-selector.ts';
+import { securityConfigDefinitions } from './config-security.ts';
+import { isListenerOverride, parseListenerOverrides, type ListenerOverrides } from './listener-configs.ts';
 import type { CamelCase, ConfigDefinition, ConfigValueOf, RawConfigValue } from './config-definition.ts';
 
 export { ConfigError, LONG_MAX } from './config-definition.ts';
@@ -19,7 +21,6 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 // Why some configs are accepted but do nothing yet. The broker warns about each one that is set.
 const ONE_THREAD = "the broker runs on one event loop thread, which handles every request and writes to the logs; fsyncs and fetch reads of all but the last data appended wait in libuv's thread pool, sized by UV_THREADPOOL_SIZE (4 by default), not by this key";
-const PLAINTEXT_ONLY = 'brokers speak PLAINTEXT to one another (no TLS or SASL yet); inter.broker.listener.name picks the listener';
 const NO_KRAFT = 'Samsa does not run KRaft: metadata lives in the log directory (and, for clusters, in ZooKeeper)';
 // Also true of the topic configs these are defaults for (their documentation says so).
 const STORED_AS_SENT = 'batches are stored as the producer compressed them; recompression is not built yet';
@@ -32,7 +33,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'advertised.listeners': doc(list([]), 'The addresses clients are told to connect to, when they differ from the listeners.'),
   'listener.security.protocol.map': doc(list(['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL']), 'Which security protocol each listener name uses, as NAME:PROTOCOL pairs.'),
   'inter.broker.listener.name': doc(nullableStr(), 'The listener brokers use to reach one another (the first advertised listener when unset).'),
-  'security.inter.broker.protocol': withoutEffect(doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named.'), PLAINTEXT_ONLY),
+  'security.inter.broker.protocol': doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named: the listener of that protocol.'),
   'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
   'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
   'broker.rack': doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'),
@@ -49,8 +50,10 @@ export const brokerConfigDefinitions = Object.freeze({
   'socket.receive.buffer.bytes': withoutEffect(doc(int(102400, -1), 'Size of each connection\'s socket receive buffer (-1: the operating system\'s).'), 'connections keep the operating system\'s socket buffer sizes'),
   'socket.listen.backlog.size': withoutEffect(doc(int(50, 1), 'How many connections may wait to be accepted on each listener.'), 'listeners use Node\'s default accept backlog'),
   'connections.max.idle.ms': withoutEffect(doc(long(600000), 'Connections idle for longer than this are closed.'), 'idle connections are not closed yet'),
-  'max.connections': withoutEffect(doc(int(INT_MAX, 0), 'The most connections the broker accepts at once.'), 'connections are not counted or limited yet'),
-  'max.connections.per.ip': withoutEffect(doc(int(INT_MAX, 0), 'The most connections the broker accepts at once from one address.'), 'connections are not counted or limited yet'),
+  'max.connections': doc(int(INT_MAX, 0), 'The most connections the broker accepts at once; past it, accepting waits for one to close (listener.name.<listener>.max.connections limits one listener).'),
+  'max.connections.per.ip': doc(int(INT_MAX, 0), 'The most connections the broker accepts at once from one address; more are closed at once.'),
+  'max.connections.per.ip.overrides': doc(str(''), 'Per address limits that replace max.connections.per.ip, as host:count pairs separated by commas.'),
+  'max.connection.creation.rate': doc(int(INT_MAX, 0), 'The most connections per second the broker accepts; past it, accepting waits (listener.name.<listener>.max.connection.creation.rate limits one listener).'),
   'queued.max.requests': doc(int(500, 1), 'How many requests one connection may have waiting before the broker stops reading from it (at most 100).'),
   'num.network.threads': doc(ignored('INT', '3', ONE_THREAD), 'Kafka\'s count of threads that read and write connections.'),
   'num.io.threads': doc(ignored('INT', '8', ONE_THREAD), 'Kafka\'s count of threads that handle requests and do their disk I/O.'),
@@ -118,6 +121,8 @@ export const brokerConfigDefinitions = Object.freeze({
   'replica.alter.log.dirs.io.max.bytes.per.second': doc(long(LONG_MAX, 0), 'Bytes per second a replica moving between this broker\'s log dirs is copied at (dynamic).'),
   'replication.quota.window.num': doc(int(11, 1), 'How many windows the replication throttles measure their rate over.'),
   'replication.quota.window.size.seconds': doc(int(1, 1), 'How long each window of the replication throttles is.'),
+  'quota.window.num': doc(int(11, 1), 'How many windows client quotas measure their rates over.'),
+  'quota.window.size.seconds': doc(int(1, 1), 'How long each window of the client quotas is.'),
   'replica.high.watermark.checkpoint.interval.ms': doc(long(5000, 1), 'How often each partition\'s high watermark is written to its checkpoint file.'),
   'replica.selector.class': doc(nullableClass(REPLICA_SELECTOR_CLASSES), 'Which replica a leader tells a consumer to fetch from (KIP-392); unset, consumers fetch from the leader.'),
   'fetch.max.bytes': doc(int(57671680, 1024), 'The most bytes the broker puts in one fetch response, whatever the consumer asks.'),
@@ -165,6 +170,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'request.timeout.ms': doc(int(30000, 0), 'How long a transaction marker append waits for the in-sync replicas before it fails.'),
   'share.coordinator.state.topic.replication.factor': doc(ignored('SHORT', '3', 'share groups are not built'), 'The replication factor of the share coordinator\'s state topic.'),
   'share.coordinator.state.topic.min.isr': doc(ignored('SHORT', '2', 'share groups are not built'), 'The min.insync.replicas of the share coordinator\'s state topic.'),
+  ...securityConfigDefinitions,
 } satisfies Record<string, ConfigDefinition<unknown>>);
 
 type Definitions = typeof brokerConfigDefinitions;
@@ -186,6 +192,8 @@ export type BrokerConfig = Readonly<
     /** As given, or the non-controller listeners. */
     advertisedListeners: readonly ListenerEndpoint[];
     listenerSecurityProtocolMap: Readonly<Record<string, SecurityProtocol>>;
+    /** `listener.name.<listener>.<key>` settings (read through listener-configs.ts). */
+    listenerOverrides: ListenerOverrides;
     /** Effective retention: log.retention.ms, else .minutes, else .hours; -1 keeps forever. */
     logRetentionMs: number;
     /** log.roll.ms, else log.roll.hours. */
@@ -250,6 +258,7 @@ function isKnownKey(key: string): key is keyof Definitions {
 /** Parses and validates everything once; throws ConfigError naming the first bad key. */
 export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
   const raw = new Map<string, RawConfigValue>();
+  const listenerPrefixed = new Map<string, RawConfigValue>();
   const aliased = new Map<string, RawConfigValue>();
   let host: RawConfigValue | undefined;
   let port: RawConfigValue | undefined;
@@ -257,6 +266,7 @@ export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
     if (value === undefined || value === null) continue;
     const key = KEY_BY_CAMEL_CASE[givenKey] ?? givenKey;
     if (isKnownKey(key)) raw.set(key, value);
+    else if (isListenerOverride(givenKey)) listenerPrefixed.set(givenKey, value);
     else if (givenKey === 'dataDir') raw.set('log.dirs', value);
     else if (Object.hasOwn(ALIASES, givenKey)) aliased.set(ALIASES[givenKey]!, value);
     else if (givenKey === 'host') host = value;
@@ -314,6 +324,7 @@ export function parseBrokerConfig(input: BrokerConfigInput = {}): BrokerConfig {
     listeners,
     advertisedListeners,
     listenerSecurityProtocolMap: protocolMap,
+    listenerOverrides: parseListenerOverrides(listenerPrefixed),
     logRetentionMs: effectiveRetentionMs(parsed),
     logRollMs: parsed.logRollMs ?? parsed.logRollHours * 3_600_000,
     logRollJitterMs: parsed.logRollJitterMs ?? parsed.logRollJitterHours * 3_600_000,

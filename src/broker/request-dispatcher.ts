@@ -10,6 +10,18 @@ import type { BrokerContext } from './broker-context.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import type { Session } from './security/session.ts';
 import { requestQuotaApplies, setThrottleTimeMs, throttleTimeAfter } from './security/quotas/request-throttle.ts';
+import { IllegalSaslStateError, type SaslAuthenticator } from './security/sasl-authenticator.ts';
+
+/** What the dispatcher knows of the connection a frame came from. */
+export interface DispatchedConnection {
+  readonly id: string;
+  readonly listenerName: string;
+  readonly session: Session;
+  /** The connection's SASL exchange, on SASL listeners. */
+  readonly sasl?: SaslAuthenticator | undefined;
+  /** Mutes the connection for a quota's throttle (ConnectionContext.throttle). */
+  throttle?(delayMs: number): void;
+}
 
 /**
  * Thrown for a request Kafka would not answer: an unknown API key or version, a header or body
@@ -39,9 +51,13 @@ export class RequestDispatcher {
     return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestFreedOnAnswer === true;
   }
 
-  /** `connection`: the id, the listener and the session of the connection the frame came from. */
-  async dispatch(frame: Buffer, connection: { readonly id: string; readonly listenerName: string; readonly session: Session; throttle?(delayMs: number): void }): Promise<Buffer[] | null> {
+  async dispatch(frame: Buffer, connection: DispatchedConnection): Promise<Buffer[] | null> {
     const connectionId = connection.id;
+    const sasl = connection.sasl;
+    // After a v0 SaslHandshake the client sends its SASL tokens as bare frames, not requests.
+    if (sasl?.expectsRawToken === true) return sasl.rawToken(frame).catch((error: unknown) => {
+      throw new InvalidRequestError((error as Error).message, { cause: error });
+    });
     if (frame.length < 8) throw new InvalidRequestError(`a ${frame.length}-byte frame is too short for a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -50,6 +66,12 @@ export class RequestDispatcher {
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(frame.readInt32BE(4));
       throw new InvalidRequestError(`${handler.request.name} version ${apiVersion} is not supported`);
+    }
+    try {
+      sasl?.checkRequest(apiKey, handler.request.name.replace(/Request$/, '').toUpperCase());
+    } catch (error) {
+      if (error instanceof IllegalSaslStateError) throw new InvalidRequestError(error.message, { cause: error });
+      throw error;
     }
 
     const reader = new Reader(frame);
@@ -80,6 +102,7 @@ export class RequestDispatcher {
       connectionId,
       listenerName: connection.listenerName,
       session: connection.session,
+      sasl,
       broker: this.broker,
     };
     const quotas = this.broker.quotas;

@@ -1,3 +1,4 @@
+import { ClientSecurityConfigError, clientSecurityFromProperties } from '../client/index.ts';
 import type { ClusterOptions, CompressionName, ConsumerOptions, ProducerOptions } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
@@ -32,6 +33,22 @@ function trimmedValues(props: ReadonlyMap<string, string>): Array<[string, strin
   return [...props].map(([key, value]) => [key, value.trim()]);
 }
 
+/**
+ * security.protocol, ssl.* and sasl.*: the client's security, read once for all of them. A bad
+ * setting stops the tool: going on without the security asked for would be worse.
+ */
+function applySecurity(target: Record<string, unknown>, props: ReadonlyMap<string, string>): Set<string> {
+  const consumed = new Set<string>();
+  try {
+    const security = clientSecurityFromProperties(props, consumed);
+    if (security !== undefined) target.security = security;
+  } catch (error) {
+    if (error instanceof ClientSecurityConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  return consumed;
+}
+
 /** Options common to every client: the ones Kafka's Java clients take under these names. */
 function applyCommon(target: Record<string, unknown>, key: string, value: string): boolean {
   switch (key) {
@@ -44,10 +61,6 @@ function applyCommon(target: Record<string, unknown>, key: string, value: string
     case 'metadata.max.age.ms': target.metadataMaxAgeMs = int(key, value); return true;
     case 'socket.connection.setup.timeout.ms': target.connectTimeoutMs = int(key, value); return true;
     case 'bootstrap.servers': target.bootstrapServers = value.split(',').map((s) => s.trim()); return true;
-    // The client speaks PLAINTEXT only: going on without the security asked for would be worse than stopping.
-    case 'security.protocol':
-      if (value.toUpperCase() !== 'PLAINTEXT') throw new UsageError(`security.protocol=${value} is not supported: samsa's client connects with PLAINTEXT only`);
-      return true;
     default: return false;
   }
 }
@@ -61,8 +74,9 @@ export function warnUnknownProperties(io: CliIo, tool: string, keys: readonly st
 export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, string>): { options: ClusterOptions; unknown: string[] } {
   const options: Mutable<ClusterOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
+  const security = applySecurity(options, props);
   for (const [key, value] of trimmedValues(props)) {
-    if (applyCommon(options, key, value)) continue;
+    if (security.has(key) || applyCommon(options, key, value)) continue;
     // How long a call retries a moved leader or coordinator before it fails, as the Java admin's.
     if (key === 'default.api.timeout.ms') {
       options.defaultApiTimeoutMs = int(key, value);
@@ -82,8 +96,9 @@ export function adminOptions(base: ClusterOptions, props: ReadonlyMap<string, st
 export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string, string>): { options: ProducerOptions; unknown: string[] } {
   const options: Mutable<ProducerOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
+  const security = applySecurity(options, props);
   for (const [key, value] of trimmedValues(props)) {
-    if (applyCommon(options, key, value)) continue;
+    if (security.has(key) || applyCommon(options, key, value)) continue;
     switch (key) {
       case 'acks': {
         if (value !== 'all' && value !== '-1' && value !== '0' && value !== '1') throw new UsageError(`acks must be all, -1, 0 or 1, not '${value}'`);
@@ -117,8 +132,9 @@ export function producerOptions(base: ProducerOptions, props: ReadonlyMap<string
 export function consumerOptions(base: ConsumerOptions, props: ReadonlyMap<string, string>): { options: ConsumerOptions; unknown: string[] } {
   const options: Mutable<ConsumerOptions> & Record<string, unknown> = { ...base };
   const unknown: string[] = [];
+  const security = applySecurity(options, props);
   for (const [key, value] of trimmedValues(props)) {
-    if (applyCommon(options, key, value)) continue;
+    if (security.has(key) || applyCommon(options, key, value)) continue;
     switch (key) {
       case 'group.id': options.groupId = value; break;
       case 'group.instance.id': options.groupInstanceId = value; break;

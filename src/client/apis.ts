@@ -7,11 +7,14 @@ import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } f
 import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/api-versions.ts';
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
+import { createAclsRequest, createAclsResponse } from '../protocol/generated/create-acls.ts';
 import { createPartitionsRequest, createPartitionsResponse } from '../protocol/generated/create-partitions.ts';
 import { createTopicsRequest, createTopicsResponse } from '../protocol/generated/create-topics.ts';
+import { deleteAclsRequest, deleteAclsResponse } from '../protocol/generated/delete-acls.ts';
 import { deleteGroupsRequest, deleteGroupsResponse } from '../protocol/generated/delete-groups.ts';
 import { deleteRecordsRequest, deleteRecordsResponse } from '../protocol/generated/delete-records.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from '../protocol/generated/delete-topics.ts';
+import { describeAclsRequest, describeAclsResponse } from '../protocol/generated/describe-acls.ts';
 import { describeClusterRequest, describeClusterResponse } from '../protocol/generated/describe-cluster.ts';
 import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
 import { describeGroupsRequest, describeGroupsResponse } from '../protocol/generated/describe-groups.ts';
@@ -37,6 +40,8 @@ import { offsetCommitRequest, offsetCommitResponse } from '../protocol/generated
 import { offsetDeleteRequest, offsetDeleteResponse } from '../protocol/generated/offset-delete.ts';
 import { offsetFetchRequest, offsetFetchResponse } from '../protocol/generated/offset-fetch.ts';
 import { produceRequest, produceResponse } from '../protocol/generated/produce.ts';
+import { saslAuthenticateRequest, saslAuthenticateResponse } from '../protocol/generated/sasl-authenticate.ts';
+import { saslHandshakeRequest, saslHandshakeResponse } from '../protocol/generated/sasl-handshake.ts';
 import { syncGroupRequest, syncGroupResponse } from '../protocol/generated/sync-group.ts';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../protocol/generated/txn-offset-commit.ts';
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from '../protocol/generated/write-txn-markers.ts';
@@ -70,6 +75,9 @@ export const Apis = {
   ListOffsets: api(listOffsetsRequest, listOffsetsResponse, 1, 10),
   Metadata: api(metadataRequest, metadataResponse, 1, 12),
   ApiVersions: api(apiVersionsRequest, apiVersionsResponse),
+  // v1+: tokens travel in SaslAuthenticate requests (KIP-152), not as bare frames.
+  SaslHandshake: api(saslHandshakeRequest, saslHandshakeResponse, 1, 1),
+  SaslAuthenticate: api(saslAuthenticateRequest, saslAuthenticateResponse),
   CreateTopics: api(createTopicsRequest, createTopicsResponse, 2, 7),
   DeleteTopics: api(deleteTopicsRequest, deleteTopicsResponse, 1, 5),
   CreatePartitions: api(createPartitionsRequest, createPartitionsResponse),
@@ -105,6 +113,10 @@ export const Apis = {
   DescribeProducers: api(describeProducersRequest, describeProducersResponse),
   ListTransactions: api(listTransactionsRequest, listTransactionsResponse),
   DescribeTransactions: api(describeTransactionsRequest, describeTransactionsResponse),
+  // v1+: pattern types (LITERAL, PREFIXED) travel with every ACL.
+  CreateAcls: api(createAclsRequest, createAclsResponse, 1, 3),
+  DescribeAcls: api(describeAclsRequest, describeAclsResponse, 1, 3),
+  DeleteAcls: api(deleteAclsRequest, deleteAclsResponse, 1, 3),
   DescribeUserScramCredentials: api(describeUserScramCredentialsRequest, describeUserScramCredentialsResponse),
   AlterUserScramCredentials: api(alterUserScramCredentialsRequest, alterUserScramCredentialsResponse),
 } as const;

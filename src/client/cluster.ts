@@ -5,6 +5,7 @@ import { Apis } from './apis.ts';
 import { ExponentialBackoff } from './backoff.ts';
 import { Connection, type SendOptions } from './connection.ts';
 import { BrokerNotInMetadataError, KafkaClientError, networkError } from './errors.ts';
+import type { ClientSecurity } from './client-security.ts';
 
 /** Traffic kinds get their own connection per broker, so a long Fetch never delays a Heartbeat. */
 export type TrafficKind = 'produce' | 'fetch' | 'group' | 'admin';
@@ -38,6 +39,11 @@ export interface ClusterOptions {
    * logs its failures; bootstrap servers are nodes -1, -2, ... in the order given, as in Java.
    */
   readonly onConnectionAttempt?: (attempt: ConnectionAttempt) => void;
+  /**
+   * security.protocol with the ssl.* and sasl.* settings (clientSecurityFromProperties reads them
+   * from Kafka client properties); PLAINTEXT when not given.
+   */
+  readonly security?: ClientSecurity;
 }
 
 export interface ConnectionAttempt { readonly nodeId: number; readonly host: string; readonly port: number; readonly error: Error | null }
@@ -137,6 +143,7 @@ export class Cluster {
       host, port, clientId: this.clientId, requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.#options.connectTimeoutMs ?? 10_000,
       label: nodeId < 0 ? `bootstrap ${host}:${port}` : `broker ${nodeId} (${host}:${port})`,
+      ...(this.#options.security === undefined ? {} : { security: this.#options.security }),
     });
   }
 

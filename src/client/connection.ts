@@ -1,4 +1,6 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { isIP } from 'node:net';
 import { ErrorCode } from '../protocol/errors.ts';
 import { requestHeader, requestHeaderVersion } from '../protocol/generated/request-header.ts';
 import { responseHeader, responseHeaderVersion } from '../protocol/generated/response-header.ts';
@@ -7,6 +9,8 @@ import { Writer } from '../protocol/primitives/writer.ts';
 import { Apis, type ClientApi } from './apis.ts';
 import { KafkaClientError, networkError, unsupportedApi } from './errors.ts';
 import { FrameReader } from './frame-reader.ts';
+import { usesSasl, usesTls, type ClientSecurity } from './client-security.ts';
+import { authenticate, type SaslSession } from './sasl-authentication.ts';
 
 export interface ConnectionOptions {
   readonly host: string;
@@ -23,6 +27,8 @@ export interface ConnectionOptions {
    * pooled memory, so a stream of 1 MiB answers does not drive V8's full collections.
    */
   readonly allocateFrame?: (size: number) => Buffer;
+  /** security.protocol with its TLS and SASL settings; PLAINTEXT when not given. */
+  readonly security?: ClientSecurity;
 }
 
 export interface SendOptions {
@@ -90,15 +96,32 @@ export class Connection {
       onBadSize: (size) => connection!.#badFrameSize(size),
       allocateFrame: options.allocateFrame,
     });
+    const tls = usesTls(options.security);
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: options.host, port: options.port, onread: reader.onread });
-      const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${options.host}:${options.port}`, 'timed out')); }, options.connectTimeoutMs);
-      s.once('connect', () => { clearTimeout(timer); s.removeAllListeners('error'); resolve(s); });
-      s.once('error', (error) => { clearTimeout(timer); reject(networkError(`connect to ${options.host}:${options.port}`, error.message, error)); });
+      const target = `${options.host}:${options.port}`;
+      // A TLS socket decrypts into memory of its own: its chunks are pushed into the reader.
+      const s = tls
+        ? connectTls({
+          host: options.host, port: options.port, ...options.security?.ssl,
+          ...(isIP(options.host) === 0 ? { servername: options.security?.ssl?.servername ?? options.host } : {}),
+        })
+        : connect({ host: options.host, port: options.port, onread: reader.onread });
+      const ready = tls ? 'secureConnect' : 'connect';
+      const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${target}`, 'timed out')); }, options.connectTimeoutMs);
+      s.once(ready, () => { clearTimeout(timer); s.removeAllListeners('error'); resolve(s); });
+      s.once('error', (error) => {
+        clearTimeout(timer);
+        // A failed TLS handshake (an untrusted certificate, a wrong host name) is not retried: it fails the same way again.
+        reject(tls && !('code' in error && /^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|TIMEDOUT)$/.test(String(error.code)))
+          ? new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `TLS connection to ${target}`, `TLS handshake failed: ${error.message}`, { cause: error, retriable: false })
+          : networkError(`connect to ${target}`, error.message, error));
+      });
     });
+    if (tls) socket.on('data', (chunk: Buffer) => reader.push(chunk));
     connection = new Connection(socket, options);
     try {
       await connection.#negotiate();
+      if (usesSasl(options.security)) await connection.#authenticate();
     } catch (error) {
       connection.close();
       throw error;
@@ -113,6 +136,25 @@ export class Connection {
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode, `ApiVersions to ${this.label}`);
     this.#versions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
     this.#finalizedFeatures = new Map((response.finalizedFeatures ?? []).map((f) => [f.name, f.maxVersionLevel]));
+  }
+
+  /**
+   * Runs the SASL exchange (SaslHandshake, then SaslAuthenticate until done), and, when the broker
+   * gives the session a lifetime (KIP-368), runs it again on this connection before it ends.
+   */
+  async #authenticate(): Promise<void> {
+    const sasl = this.options.security?.sasl;
+    if (sasl === undefined) throw new KafkaClientError(ErrorCode.ILLEGAL_SASL_STATE, `SASL to ${this.label}`, 'no sasl.mechanism and credentials configured', { retriable: false });
+    const session: SaslSession = await authenticate(this, sasl);
+    if (session.lifetimeMs > 0 && !this.#closed) {
+      // As the Java client: between 85% and 95% of the lifetime, so many clients do not all come back at once.
+      const delayMs = Math.floor(session.lifetimeMs * (0.85 + Math.random() * 0.1));
+      const timer = setTimeout(() => {
+        this.#authenticate().catch((error: unknown) => this.#fail(networkError(this.label, `re-authentication failed: ${(error as Error).message}`)));
+      }, delayMs);
+      timer.unref();
+      this.onClose(() => clearTimeout(timer));
+    }
   }
 
   /** A finalized feature's level as the broker advertised it (e.g. transaction.version), 0 when not finalized. */

@@ -59,6 +59,20 @@ export class FrameReader {
     },
   };
 
+  /**
+   * Takes bytes a stream delivered as a chunk (a TLS socket, which decrypts into memory of its
+   * own and so cannot read through `onread`): copied into the frames as `onread` would have read them.
+   */
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length && !this.#failed) {
+      const target = this.onread.buffer();
+      const copied = chunk.copy(target, 0, offset);
+      offset += copied;
+      this.onread.callback(copied);
+    }
+  }
+
   #frameRead(bytesRead: number): void {
     this.#filled += bytesRead;
     const frame = this.#frame!;

@@ -4,6 +4,10 @@ export type { GroupDescription, GroupListing, GroupMemberDescription, OffsetRese
 export type { ElectionType, OngoingPartitionReassignment, PartitionReassignmentRequest, PartitionResult } from './admin-reassignments.ts';
 export type { ReplicaLogDirAssignment, ReplicaLogDirResult } from './admin-log-dirs.ts';
 export type {
+  AclBinding, AclBindingFilter, AclEntry, AclOperation, AclPatternType, AclPermissionType, AclResourcePattern, AclResourceType,
+} from './admin-acls.ts';
+export { describeAclPattern } from './admin-acls.ts';
+export type {
   ScramCredentialInfo, ScramMechanismName, UserScramCredentialAlteration, UserScramCredentialAlterationResult, UserScramCredentialDeletion,
   UserScramCredentialsDescription, UserScramCredentialUpsertion,
 } from './admin-scram.ts';
@@ -15,6 +19,9 @@ export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts'
 export { Cluster } from './cluster.ts';
 export type { BrokerNode, ClusterMetadata, ClusterOptions, ConnectionAttempt, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
 export { Connection } from './connection.ts';
+export { ClientSecurityConfigError, clientSecurityFromProperties } from './client-security.ts';
+export type { ClientSecurity, SecurityProtocol } from './client-security.ts';
+export type { SaslClientConfig } from './sasl/sasl-client.ts';
 export { Consumer } from './consumer.ts';
 export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, RebalanceListener, TopicPartition } from './consumer.ts';
 export { KafkaClientError } from './errors.ts';

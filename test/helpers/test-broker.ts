@@ -26,6 +26,8 @@ export interface TestBroker {
   /** `host:port`, as clients take it. */
   readonly bootstrap: string;
   readonly dataDir: string;
+  /** Every listener by name, as bound (the first is `host` and `port`). */
+  readonly listeners: ReadonlyMap<string, { readonly host: string; readonly port: number }>;
   /**
    * The in-process broker's partitions: what the controller will move (leader epochs), and where a
    * test sees that a fetch it sent is parked in the purgatory before it changes anything.
@@ -57,6 +59,7 @@ export async function startTestBroker(
     port: broker.port,
     bootstrap: `${broker.host}:${broker.port}`,
     dataDir: dir,
+    listeners: broker.listeners,
     replicaManager: broker.replicaManager,
     fetchSessions: broker.fetchSessions,
     async close() {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientApi } from '../../client/apis.ts';
+import type { ClientSecurity } from '../../client/client-security.ts';
 import { Connection } from '../../client/connection.ts';
 import { KafkaClientError } from '../../client/errors.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -18,6 +19,8 @@ export interface BrokerToControllerChannelOptions {
   readonly controllerNode: () => ControllerNode | undefined;
   /** How long one attempt may wait for its answer, and the default time a send keeps trying. */
   readonly requestTimeoutMs: number;
+  /** How to reach the controller's inter-broker listener (TLS, SASL); PLAINTEXT when undefined. */
+  readonly security?: ClientSecurity | undefined;
   readonly logger: Logger;
   readonly retryBackoffMs?: number;
   readonly now?: () => number;
@@ -97,6 +100,7 @@ export class BrokerToControllerChannel {
       requestTimeoutMs: this.#options.requestTimeoutMs,
       connectTimeoutMs: this.#options.requestTimeoutMs,
       label: `controller ${node.id} (${node.host}:${node.port})`,
+      ...(this.#options.security === undefined ? {} : { security: this.#options.security }),
     });
     this.#connection = { node, connection };
     connection.catch(() => { if (this.#connection?.connection === connection) this.#connection = undefined; });

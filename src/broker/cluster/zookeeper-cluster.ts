@@ -11,6 +11,7 @@ import { DynamicBrokerConfigs } from './dynamic-broker-configs.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { ZooKeeperMetadataStore } from './zookeeper-metadata-store.ts';
 import { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
+import { interBrokerListenerName, interBrokerSecurity } from '../security/inter-broker-security.ts';
 
 /**
  * A cluster broker's ties to ZooKeeper, in the order Kafka's KafkaServer.startup makes them: the
@@ -100,6 +101,7 @@ export class ZooKeeperCluster {
         return endpoint === undefined ? undefined : { id, host: endpoint.host, port: endpoint.port };
       },
       requestTimeoutMs: config.controllerSocketTimeoutMs,
+      security: interBrokerSecurity(config),
       logger,
       now: () => time.now(),
     });
@@ -184,7 +186,3 @@ export class ZooKeeperCluster {
   }
 }
 
-/** inter.broker.listener.name, else the first advertised listener: where other brokers connect to this one. */
-export function interBrokerListenerName(config: BrokerConfig): string {
-  return config.interBrokerListenerName ?? config.advertisedListeners[0]!.name;
-}

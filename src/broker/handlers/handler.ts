@@ -1,6 +1,7 @@
 import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { Session } from '../security/session.ts';
+import type { SaslAuthenticator } from '../security/sasl-authenticator.ts';
 
 /** What a handler knows about the request beyond its body. */
 export interface RequestContext {
@@ -12,6 +13,8 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Who sent the request (the connection's authenticated principal) and from where. */
   readonly session: Session;
+  /** The connection's SASL exchange; undefined on a listener without SASL. */
+  readonly sasl?: SaslAuthenticator | undefined;
   readonly broker: BrokerContext;
 }
 

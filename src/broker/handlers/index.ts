@@ -1,5 +1,7 @@
 import type { ApiHandler } from './handler.ts';
 import { apiVersionsHandler } from './api-versions.ts';
+import { saslHandshakeHandler } from './sasl-handshake.ts';
+import { saslAuthenticateHandler } from './sasl-authenticate.ts';
 import { consumerGroupDescribeHandler } from './consumer-group-describe.ts';
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -46,11 +48,13 @@ import { endTxnHandler } from './end-txn.ts';
 import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
-import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
-import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
+import { alterClientQuotasHandler } from './alter-client-quotas.ts';
+import { describeClientQuotasHandler } from './describe-client-quotas.ts';
 import { createAclsHandler } from './create-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
 import { deleteAclsHandler } from './delete-acls.ts';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
 
 /** The one table of APIs Samsa serves; ApiVersions answers from it. */
 export const handlers: readonly ApiHandler[] = [
@@ -66,6 +70,8 @@ export const handlers: readonly ApiHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   apiVersionsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
@@ -101,6 +107,8 @@ export const handlers: readonly ApiHandler[] = [
   listTransactionsHandler,
   describeTransactionsHandler,
   allocateProducerIdsHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,

@@ -4,6 +4,8 @@ import type { Time } from '../time.ts';
 import { fetcherIdFor, topicPartitionKey, type FollowerPartitionAccess } from './replica-fetch-state.ts';
 import { ReplicaFetcher, type FrameMemory, type ReplicaFetcherSettings } from './replica-fetcher.ts';
 import type { ReplicationQuota } from './replication-quota.ts';
+import type { ClientSecurity } from '../../client/client-security.ts';
+import { interBrokerSecurity } from '../security/inter-broker-security.ts';
 
 export type { FollowerPartitionAccess } from './replica-fetch-state.ts';
 
@@ -36,6 +38,8 @@ export interface ReplicaFetcherManagerOptions {
 export class ReplicaFetcherManager {
   readonly #options: ReplicaFetcherManagerOptions;
   readonly #settings: ReplicaFetcherSettings;
+  /** The inter-broker listener's TLS and SASL, read once. */
+  readonly #security: ClientSecurity | undefined;
   readonly #logger: Logger;
   /** By `${sourceBrokerId}-${fetcherId}`. */
   readonly #fetchers = new Map<string, ReplicaFetcher>();
@@ -48,6 +52,7 @@ export class ReplicaFetcherManager {
   constructor(options: ReplicaFetcherManagerOptions) {
     this.#options = options;
     const { config } = options;
+    this.#security = interBrokerSecurity(config);
     this.#settings = {
       maxWaitMs: config.replicaFetchWaitMaxMs,
       minBytes: config.replicaFetchMinBytes,
@@ -137,7 +142,7 @@ export class ReplicaFetcherManager {
     const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated } = this.#options;
     const fetcher = new ReplicaFetcher({
       brokerId, brokerEpoch, sourceBrokerId: leaderId, fetcherId, endpoint: { host: endpoint.host, port: endpoint.port },
-      settings: this.#settings, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated,
+      settings: this.#settings, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated, security: this.#security,
     });
     this.#fetchers.set(fetcherKey, fetcher);
     if (current !== undefined) {

@@ -1,4 +1,5 @@
 import { Connection } from '../../client/connection.ts';
+import type { ClientSecurity } from '../../client/client-security.ts';
 import { Apis } from '../../client/apis.ts';
 import { KafkaClientError } from '../../client/errors.ts';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/errors.ts';
@@ -24,6 +25,8 @@ export interface ReplicaFetcherOptions {
   readonly fetcherId: number;
   readonly endpoint: { readonly host: string; readonly port: number };
   readonly settings: ReplicaFetcherSettings;
+  /** How to reach the leader's inter-broker listener (TLS, SASL); PLAINTEXT when undefined. */
+  readonly security?: ClientSecurity | undefined;
   readonly logger: Logger;
   readonly time: Time;
   readonly partitions: (topic: string, partition: number) => FollowerPartitionAccess | undefined;
@@ -232,6 +235,7 @@ export class ReplicaFetcher {
       requestTimeoutMs: settings.socketTimeoutMs, connectTimeoutMs: settings.socketTimeoutMs,
       label: `broker ${sourceBrokerId} (${endpoint.host}:${endpoint.port})`,
       allocateFrame: frameMemory === undefined ? undefined : (size) => frameMemory.acquire(size),
+      ...(this.#options.security === undefined ? {} : { security: this.#options.security }),
     });
     if (!this.#running) {
       connection.close();

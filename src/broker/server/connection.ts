@@ -1,7 +1,8 @@
-import type { OnReadOpts, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
 import type { Session } from '../security/session.ts';
+import type { SaslAuthenticator } from '../security/sasl-authenticator.ts';
 
 /** What a request handler may know about the connection a frame came from. */
 export interface ConnectionContext {
@@ -12,6 +13,10 @@ export interface ConnectionContext {
   readonly listenerName: string;
   /** Who the connection is: ANONYMOUS or the TLS certificate's principal at first, the SASL identity once authenticated. */
   session: Session;
+  /** The connection's SASL exchange, on a SASL listener. */
+  readonly sasl?: SaslAuthenticator | undefined;
+  /** Stops reading, writes every response already dispatched (the current one too), then closes. */
+  closeAfterResponses(): void;
   /**
    * Quotas: reads and dispatches nothing more from this client for `delayMs` (Kafka mutes a
    * throttled client's channel once its response is sent); requests already read wait too.
@@ -46,6 +51,8 @@ export interface ConnectionOptions {
   readonly listenerName: string;
   /** The session the connection starts with, given its client's address. */
   readonly initialSession: (remoteAddress: string) => Session;
+  /** On SASL listeners: the connection's authenticator. */
+  readonly saslAuthenticator?: (connection: Connection) => SaslAuthenticator;
   readonly handler: RequestHandler;
   readonly logger: Logger;
   /** socket.request.max.bytes: a larger (or negative) size prefix closes the connection. */
@@ -85,6 +92,7 @@ export class Connection implements ConnectionContext {
   readonly remoteAddress: string;
   readonly listenerName: string;
   session: Session;
+  readonly sasl: SaslAuthenticator | undefined;
   readonly #socket: Socket;
   readonly #options: ConnectionOptions;
   readonly #logger: Logger;
@@ -99,25 +107,29 @@ export class Connection implements ConnectionContext {
   #flushScheduled = false;
   /** Set while a quota throttles the client: nothing is read or dispatched until it fires. */
   #throttleTimer: NodeJS.Timeout | undefined;
+  /** Close once the responses of every request dispatched are written. */
+  #closeWhenAnswered = false;
 
   /**
-   * `openSocket` makes the connection's socket reading through the `onread` it is given: the
-   * kernel writes each request into the frame's own memory (see FrameReader).
+   * `openSocket` makes the connection's socket feed the frame reader it is given: a plain socket
+   * reads through its `onread`, so the kernel writes each request into the frame's own memory; a
+   * TLS socket pushes the chunks it decrypts.
    */
-  constructor(openSocket: (onread: OnReadOpts) => Socket, options: ConnectionOptions) {
+  constructor(openSocket: (reader: FrameReader) => Socket, options: ConnectionOptions) {
     const reader = new FrameReader({
       maxFrameBytes: options.maxRequestBytes,
       onFrame: (frame) => this.#onFrame(frame),
       onBadSize: (size) => this.#badSize(size),
       allocateFrame: options.allocateFrame,
     });
-    const socket = openSocket(reader.onread);
+    const socket = openSocket(reader);
     this.#socket = socket;
     this.#options = options;
     this.id = options.id;
     this.listenerName = options.listenerName;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.session = options.initialSession(this.remoteAddress);
+    this.sasl = options.saslAuthenticator?.(this);
     this.#logger = options.logger.child({ connectionId: options.id });
     // Kafka sets TCP_NODELAY: responses are written whole, so Nagle only adds latency.
     socket.setNoDelay(true);
@@ -158,6 +170,12 @@ export class Connection implements ConnectionContext {
     this.#socket.destroy();
   }
 
+  closeAfterResponses(): void {
+    this.#closeRequested = true;
+    this.#closeWhenAnswered = true;
+    this.#received.length = 0;
+  }
+
   throttle(delayMs: number): void {
     if (this.#closed || delayMs <= 0) return;
     // A longer throttle replaces a shorter one: the client waits for the later end.
@@ -177,9 +195,11 @@ export class Connection implements ConnectionContext {
 
   /** Checked before anything is allocated or awaited: a bogus prefix costs nothing. */
   #badSize(size: number): void {
+    // A TLS record starts 0x16 0x03: a TLS client reached a listener that speaks plaintext.
+    const tlsHandshake = size >>> 16 === 0x1603;
     this.#logger.warn(
-      { size, maxRequestBytes: this.#options.maxRequestBytes, remoteAddress: this.remoteAddress },
-      'invalid request size, closing connection',
+      { size, maxRequestBytes: this.#options.maxRequestBytes, remoteAddress: this.remoteAddress, listener: this.listenerName },
+      tlsHandshake ? 'a TLS handshake reached a plaintext listener, closing connection' : 'invalid request size, closing connection',
     );
     this.close();
   }
@@ -312,7 +332,7 @@ export class Connection implements ConnectionContext {
       });
       socket.uncork();
     }
-    if (close) {
+    if (close || (this.#closeWhenAnswered && this.#slots.length === 0)) {
       this.#endAndClose();
       return;
     }

@@ -1,17 +1,27 @@
 import { createServer } from 'node:net';
-import type { AddressInfo, OnReadOpts, Server, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
+import type { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
 import type { SecurityProtocol } from '../config.ts';
-import { ANONYMOUS } from '../security/kafka-principal.ts';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.ts';
 import { adoptAcceptedSocket } from './adopt-socket.ts';
 import { Connection } from './connection.ts';
-import type { RequestHandler } from './connection.ts';
+import type { AcceptGate } from './accept-gate.ts';
+import type { ConnectionOptions, RequestHandler } from './connection.ts';
 
 export interface ListenerOptions {
   /** Kafka listener name, e.g. PLAINTEXT. */
   readonly listenerName: string;
   /** listener.security.protocol.map's protocol for this listener (PLAINTEXT when not given). */
   readonly securityProtocol?: SecurityProtocol;
+  /** SSL and SASL_SSL listeners: the TLS server options (key, certificates, client authentication). */
+  readonly tls?: TlsOptions;
+  /** TLS listeners: the principal of a client by its certificate (ANONYMOUS without one). */
+  readonly tlsPrincipal?: (socket: TLSSocket) => KafkaPrincipal;
+  /** SASL listeners: each connection's authenticator. */
+  readonly saslAuthenticator?: ConnectionOptions['saslAuthenticator'];
   /** Empty string binds every interface, as in Kafka's `PLAINTEXT://:9092`. */
   readonly host: string;
   /** 0 picks a free port; read the bound one from `port` after `listen()`. */
@@ -27,6 +37,8 @@ export interface ListenerOptions {
   /** Called with a response's chunks once the socket is done with them. */
   readonly onResponseWritten?: (chunks: readonly Buffer[]) => void;
   readonly allocateFrame?: (size: number) => Buffer;
+  /** Connection limits (max.connections, max.connections.per.ip, creation rate): who is admitted, and when. */
+  readonly acceptGate?: AcceptGate;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 104857600;
@@ -39,6 +51,7 @@ export class Listener {
   readonly #options: ListenerOptions;
   readonly #logger: Logger;
   readonly #server: Server;
+  readonly #tls: boolean;
   readonly #connections = new Set<Connection>();
   #nextConnectionIndex = 0;
   #listening = false;
@@ -47,8 +60,22 @@ export class Listener {
     this.listenerName = options.listenerName;
     this.#options = options;
     this.#logger = options.logger.child({ listener: options.listenerName });
-    // Paused: each connection is adopted by a socket that reads into the broker's own memory.
-    this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
+    this.#tls = options.tls !== undefined;
+    if (options.tls !== undefined) {
+      // Node hands each connection over once its TLS handshake is done.
+      const server = createTlsServer(options.tls, (socket) => this.#accept(socket, (reader) => {
+        socket.on('data', (chunk: Buffer) => reader.push(chunk));
+        return socket;
+      }));
+      // A plaintext client, a bad certificate, a handshake left half done: one line, and only that connection closes.
+      server.on('tlsClientError', (error, socket) => {
+        this.#logger.info({ remoteAddress: socket.remoteAddress, reason: error.message }, 'TLS handshake failed, connection closed');
+      });
+      this.#server = server;
+    } else {
+      // Paused: each connection is adopted by a socket that reads into the broker's own memory.
+      this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket, (reader) => adoptAcceptedSocket(socket, reader.onread)));
+    }
     this.#server.on('error', (error) => this.#logger.error({ err: error }, 'listener error'));
   }
 
@@ -91,6 +118,7 @@ export class Listener {
         this.#logger.info('listener closed');
         resolve();
       });
+      this.#options.acceptGate?.close();
       for (const connection of this.#connections) connection.close();
     });
   }
@@ -101,19 +129,42 @@ export class Listener {
     return address;
   }
 
-  #accept(socket: Socket): void {
+  /** TLS listeners: the certificates for connections from now on (a keystore replaced while running). */
+  setSecureContext(options: TlsOptions): void {
+    if (!this.#tls) throw new Error(`listener ${this.listenerName} does not use TLS`);
+    (this.#server as ReturnType<typeof createTlsServer>).setSecureContext(options);
+  }
+
+  #accept(socket: Socket, openSocket: (reader: FrameReader) => Socket): void {
     if (!this.#listening) {
       socket.destroy();
       return;
     }
     const index = this.#nextConnectionIndex++;
     const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
-    const connection = new Connection((onread: OnReadOpts) => adoptAcceptedSocket(socket, onread), {
+    let principal = ANONYMOUS;
+    if (this.#tls && this.#options.tlsPrincipal !== undefined) {
+      try {
+        principal = this.#options.tlsPrincipal(socket as TLSSocket);
+      } catch (error) {
+        // A certificate no ssl.principal.mapping.rules rule maps fails authentication, as in Kafka.
+        this.#logger.info({ remoteAddress: socket.remoteAddress, reason: (error as Error).message }, 'TLS client refused, connection closed');
+        socket.destroy();
+        return;
+      }
+    }
+    const gate = this.#options.acceptGate;
+    if (gate !== undefined && !gate.admitted(socket)) {
+      gate.offer(socket, () => this.#accept(socket, openSocket));
+      return;
+    }
+    const connection = new Connection(openSocket, {
       id,
       listenerName: this.listenerName,
       initialSession: (clientAddress) => ({
-        principal: ANONYMOUS, clientAddress, listenerName: this.listenerName, securityProtocol: this.#options.securityProtocol ?? 'PLAINTEXT',
+        principal, clientAddress, listenerName: this.listenerName, securityProtocol: this.#options.securityProtocol ?? 'PLAINTEXT',
       }),
+      saslAuthenticator: this.#options.saslAuthenticator,
       handler: this.#options.handler,
       logger: this.#logger,
       maxRequestBytes: this.#options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
@@ -121,7 +172,10 @@ export class Listener {
       maxWriteBufferBytes: this.#options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
       onResponseWritten: this.#options.onResponseWritten,
       allocateFrame: this.#options.allocateFrame,
-      onClose: (closed) => this.#connections.delete(closed),
+      onClose: (closed) => {
+        this.#connections.delete(closed);
+        this.#options.acceptGate?.release(socket);
+      },
     });
     this.#connections.add(connection);
     this.#logger.debug({ connectionId: id }, 'connection accepted');

@@ -26,6 +26,7 @@ import { ElectionType, electLeaders, partitionsToRebalance } from './leader-elec
 import { fullAssignments, settledAssignment } from './partition-assignment.ts';
 import { alterPartitionReassignment, completeReassignmentsInSync, ongoingReassignments, resumeReassignments } from './partition-reassignment.ts';
 import { TopicDeletion } from './topic-deletion.ts';
+import { interBrokerListenerName, interBrokerSecurity } from '../../security/inter-broker-security.ts';
 
 export interface ControllerActivationOptions {
   readonly client: ZooKeeperClient;
@@ -72,10 +73,11 @@ export class ControllerActivation {
     this.#channel = new ControllerChannelManager({
       controllerId: options.brokerId,
       requestTimeoutMs: options.config.controllerSocketTimeoutMs,
+      security: interBrokerSecurity(options.config),
       logger: options.logger.child({ component: 'controller-channel' }),
       endpointOf: (brokerId) => {
         const registration = this.#context.liveBrokers.get(brokerId)?.registration;
-        return registration === undefined ? undefined : interBrokerEndpointOf(registration, options.config.interBrokerListenerName);
+        return registration === undefined ? undefined : interBrokerEndpointOf(registration, interBrokerListenerName(options.config));
       },
     });
   }

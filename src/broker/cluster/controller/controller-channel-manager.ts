@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientApi } from '../../../client/apis.ts';
 import { Connection } from '../../../client/connection.ts';
+import type { ClientSecurity } from '../../../client/client-security.ts';
 import type { Logger } from '../../logger.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface ControllerChannelOptions {
   readonly endpointOf: (brokerId: number) => { readonly host: string; readonly port: number } | undefined;
   /** controller.socket.timeout.ms. */
   readonly requestTimeoutMs: number;
+  /** How to reach brokers' inter-broker listeners (TLS, SASL); PLAINTEXT when undefined. */
+  readonly security?: ClientSecurity | undefined;
   readonly logger: Logger;
   /** Pause before reconnecting after a failure. */
   readonly retryBackoffMs?: number;
@@ -155,6 +158,7 @@ class BrokerQueue {
       requestTimeoutMs: this.#options.requestTimeoutMs,
       connectTimeoutMs: this.#options.requestTimeoutMs,
       label: `broker ${this.#brokerId} (${endpoint.host}:${endpoint.port})`,
+      ...(this.#options.security === undefined ? {} : { security: this.#options.security }),
     });
     if (this.#closed) {
       connection.close();

@@ -1,5 +1,6 @@
 import type { ClientApi } from '../../../client/apis.ts';
 import { Connection } from '../../../client/connection.ts';
+import type { ClientSecurity } from '../../../client/client-security.ts';
 
 export interface InterBrokerSenderOptions {
   /** Shown to the receiving broker as the request's client id. */
@@ -7,6 +8,8 @@ export interface InterBrokerSenderOptions {
   /** Where a broker is reached now (its inter-broker endpoint); undefined while unknown. */
   readonly endpointOf: (brokerId: number) => { readonly host: string; readonly port: number } | undefined;
   readonly requestTimeoutMs: number;
+  /** How to reach the inter-broker listener (TLS, SASL); PLAINTEXT when undefined. */
+  readonly security?: ClientSecurity | undefined;
 }
 
 /**
@@ -67,6 +70,7 @@ export class InterBrokerSender {
     const opening = Connection.open({
       host: endpoint.host, port: endpoint.port, clientId, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs,
       label: `broker ${brokerId} (${endpoint.host}:${endpoint.port})`,
+      ...(this.options.security === undefined ? {} : { security: this.options.security }),
     }).then((connection) => {
       // Closed while connecting: nobody will close this one later.
       if (this.closed) connection.close();

@@ -19,6 +19,7 @@ import { TransactionCoordinatorShard } from './transaction-coordinator-shard.ts'
 import { TransactionMarkerChannelManager, type MarkerDestination, type PendingCompleteTxn } from './transaction-marker-channel-manager.ts';
 import type { TransactionMetadata } from './transaction-metadata.ts';
 import { TransactionState } from './transaction-state.ts';
+import { interBrokerListenerName, interBrokerSecurity } from '../../security/inter-broker-security.ts';
 import { createInternalTopic, internalTopicReplicationFactor, InternalTopicCreation, topicsView } from '../runtime/internal-topic.ts';
 
 export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';
@@ -92,11 +93,12 @@ export class TransactionStateManager {
       metadata: topicsView(options.metadata),
       loadBufferSize: this.config.transactionLogLoadBufferSize,
     });
-    const listenerName = options.config.interBrokerListenerName ?? options.config.advertisedListeners[0]?.name ?? options.config.listeners[0]!.name;
+    const listenerName = interBrokerListenerName(options.config);
     this.sender = new InterBrokerSender({
       clientId: `broker-${options.config.nodeId}-txn-marker-sender`,
       endpointOf: (brokerId) => options.cluster.aliveBroker(brokerId, listenerName),
       requestTimeoutMs: MARKER_REQUEST_TIMEOUT_MS,
+      security: interBrokerSecurity(options.config),
     });
     this.markers = new TransactionMarkerChannelManager({
       leaderOf: (topic, partition) => this.markerDestination(topic, partition, listenerName),
