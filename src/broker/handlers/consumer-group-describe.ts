@@ -4,6 +4,7 @@ import {
 } from '../../protocol/generated/consumer-group-describe.ts';
 import { errorAnswer } from './error-code.ts';
 import { authorizedOperations, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../security/authorized-operations.ts';
+import { authorizedNames } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -22,12 +23,15 @@ export const consumerGroupDescribeHandler = defineHandler({
       errorCode, errorMessage, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [],
       authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     });
+    // As Kafka, DESCRIBE on each group before anything is looked up.
+    const describable = authorizedNames(context, 'DESCRIBE', 'GROUP', request.groupIds);
     const groups = await Promise.all(request.groupIds.map(async (groupId) => {
+      if (!describable.has(groupId)) return failed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
       if (groupId === '') return failed(groupId, ErrorCode.INVALID_GROUP_ID, 'Group id can not be empty.');
       try {
         const [described] = await coordinator.runtime.scheduleReadOperation('consumer-group-describe', coordinator.partitionFor(groupId),
           (shard) => shard.consumer.describe([groupId]));
-        return { ...described!, authorizedOperations: authorizedOperations('group', request.includeAuthorizedOperations && described!.errorCode === ErrorCode.NONE) };
+        return { ...described!, authorizedOperations: authorizedOperations(context, 'GROUP', groupId, request.includeAuthorizedOperations && described!.errorCode === ErrorCode.NONE) };
       } catch (error) {
         const { errorCode, errorMessage } = errorAnswer(error, context);
         return failed(groupId, errorCode, errorMessage);

@@ -1,6 +1,6 @@
 import { describeClusterRequest, describeClusterResponse } from '../../protocol/generated/describe-cluster.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { authorizedOperations } from '../security/authorized-operations.ts';
+import { clusterAuthorizedOperations } from '../security/authorized-operations.ts';
 import { defineHandler } from './handler.ts';
 
 /** DescribeCluster endpoint types (v1+): 1 = brokers; 2 = controllers, which a broker does not serve. */
@@ -16,7 +16,7 @@ export const describeClusterHandler = defineHandler({
     const endpointType = request.endpointType ?? BROKER_ENDPOINT_TYPE;
     const base = {
       throttleTimeMs: 0,
-      clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
+      clusterAuthorizedOperations: clusterAuthorizedOperations(context, request.includeClusterAuthorizedOperations),
       endpointType,
       clusterId: broker.metadata.clusterId,
       controllerId: broker.cluster.controllerId,

@@ -3,6 +3,7 @@ import type { DescribeGroupsResponse, DescribeGroupsResponseDescribedGroup } fro
 import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
 import { authorizedOperations } from '../security/authorized-operations.ts';
+import { authorizedNames } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -17,12 +18,18 @@ export const describeGroupsHandler = defineHandler({
   maxVersion: 5,
   async handle(request, context): Promise<DescribeGroupsResponse> {
     const coordinator = context.broker.groupCoordinator;
+    // As Kafka, DESCRIBE on each group; the others are answered GROUP_AUTHORIZATION_FAILED unasked.
+    const describable = authorizedNames(context, 'DESCRIBE', 'GROUP', request.groups);
+    const described = new Map<string, DescribeGroupsResponseDescribedGroup>();
     const byPartition = new Map<number, string[]>();
     for (const groupId of request.groups) {
+      if (!describable.has(groupId)) {
+        described.set(groupId, { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] });
+        continue;
+      }
       const partition = coordinator.partitionFor(groupId);
       byPartition.set(partition, [...(byPartition.get(partition) ?? []), groupId]);
     }
-    const described = new Map<string, DescribeGroupsResponseDescribedGroup>();
     for (const [partition, groupIds] of byPartition) {
       try {
         const groups = await coordinator.runtime.scheduleReadOperation('describe-groups', partition, (shard) => shard.classic.describeGroups(groupIds));
@@ -36,7 +43,7 @@ export const describeGroupsHandler = defineHandler({
     const groups = request.groups.map((groupId) => {
       const group = described.get(groupId)!;
       if (context.apiVersion < 3) return group;
-      return { ...group, authorizedOperations: authorizedOperations('group', includeOperations && group.errorCode === ErrorCode.NONE) };
+      return { ...group, authorizedOperations: authorizedOperations(context, 'GROUP', groupId, includeOperations && group.errorCode === ErrorCode.NONE) };
     });
     return { throttleTimeMs: 0, groups };
   },

@@ -14,6 +14,7 @@ import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import type { FetchIsolation, Partition, ReadResult } from '../replica/partition.ts';
 import type { ClientMetadata } from '../replica/replica-selector.ts';
+import { authorizationFailed, TopicAuthorization } from '../security/request-authorization.ts';
 import { withFetchQuota } from '../security/quotas/fetch-quota.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
@@ -41,7 +42,8 @@ const LOOP_READ_BUDGET_BYTES = 4 * 1024 * 1024;
  *
  * Fetch sessions (KIP-227, the broker's FetchManager): a full fetch may open one, and an
  * incremental fetch reads every partition of its session but is answered only those with something
- * new; it waits on all of them, so an append to any wakes it.
+ * new; it waits on all of them, so an append to any wakes it. Authorization is Kafka's: a follower
+ * needs CLUSTER_ACTION, a consumer READ on each topic (else TOPIC_AUTHORIZATION_FAILED), decided once.
  */
 export const fetchHandler = defineHandler({
   request: fetchRequest,
@@ -57,7 +59,9 @@ export const fetchHandler = defineHandler({
     // What this fetch reads: the partitions asked, or an incremental fetch's whole session.
     const request: FetchRequest = fetchContext.topics === received.topics ? received : { ...received, topics: fetchContext.topics };
     const names = topicNames(request, context);
-    const firstRead = readFirst(request, context, names, fetcherOf(request, context.apiVersion));
+    const follower = fetcherOf(request, context.apiVersion);
+    const readable = TopicAuthorization.forFetch(context, names.filter((name) => name !== undefined), follower !== undefined);
+    const firstRead = readFirst(request, context, names, readable, follower);
     // Read on the loop alone: no append can have come since, so the wait needs no read before it starts.
     const readJustNow = !(firstRead instanceof Promise);
     const first = readJustNow ? firstRead : await firstRead;
@@ -68,14 +72,14 @@ export const fetchHandler = defineHandler({
       let satisfied: FetchRound | undefined;
       const delayedFetch = {
         tryComplete: () => {
-          const round = readAll(request, context, names, undefined);
+          const round = readAll(request, context, names, readable, undefined);
           if (round.bytes < request.minBytes && !round.answerNow) return false;
           satisfied = round;
           return true;
         },
         // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
         // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
-        onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, undefined)).response)),
+        onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, readable, undefined)).response)),
       };
       const purgatory = context.broker.replicaManager.fetchPurgatory;
       if (readJustNow) purgatory.watch(delayedFetch, first.keys, request.maxWaitMs);
@@ -161,8 +165,8 @@ function nextOffsetAfter(records: Buffer): number {
 }
 
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
-function readAll(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchRound {
-  const pass = fetchPass(request, context, names, fetcher);
+function readAll(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchRound {
+  const pass = fetchPass(request, context, names, readable, fetcher);
   let step = pass.next();
   while (!step.done) {
     const { partition, fetchOffset, maxBytes, minOneBatch, isolation } = step.value;
@@ -185,8 +189,8 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
  * gets its round back at once, not as a promise: nothing can be appended between these reads and
  * what the caller does next in the same run, so a fetch that waits is watched with no second pass.
  */
-function readFirst(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchRound | Promise<FetchRound> {
-  const pass = fetchPass(request, context, names, fetcher);
+function readFirst(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchRound | Promise<FetchRound> {
+  const pass = fetchPass(request, context, names, readable, fetcher);
   let readOnLoop = 0;
   let step = pass.next();
   while (!step.done) {
@@ -264,7 +268,7 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  * replica to read from instead (preferredReadReplica), with no records; as in Kafka's
  * ReplicaManager.readFromLocalLog, that answer goes out at once.
  */
-function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, fetcher: Fetcher | undefined): FetchPass {
+function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchPass {
   const { broker, apiVersion } = context;
   const follower = fetcher ?? fetcherOf(request, apiVersion);
   const fromFollower = follower !== undefined;
@@ -284,12 +288,15 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
     for (const requested of topic.partitions) {
       const index = requested.partition;
       try {
+        // Kafka's order: a follower without CLUSTER_ACTION is refused all; a consumer's unknown id is unknown, then READ.
+        if (readable.refusesEverything) throw authorizationFailed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (name === undefined) {
           throw new KafkaError(
             byTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
             `Unknown topic ${byTopicId ? topic.topicId : topic.topic}`,
           );
         }
+        readable.check(name);
         const partition = broker.replicaManager.fetchPartition(name, index, client === undefined);
         // Fetch takes any negative epoch for "none given" (Kafka's FetchRequest.optionalEpoch).
         const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;

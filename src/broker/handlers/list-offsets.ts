@@ -9,6 +9,7 @@ import type { Partition } from '../replica/partition.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { checkLeaderEpoch } from './fetch.ts';
+import { TopicAuthorization } from '../security/request-authorization.ts';
 
 /** ListOffsetsRequest's special timestamps. */
 const LATEST_TIMESTAMP = -1n;
@@ -20,7 +21,7 @@ const LATEST_TIERED_TIMESTAMP = -5n;
 /**
  * ListOffsets: the earliest (log start) and latest (high watermark, or last stable offset for
  * read_committed) offsets, the first offset whose timestamp is at or after a given time, and the
- * offset of the largest timestamp (v7+).
+ * offset of the largest timestamp (v7+). As Kafka, each topic needs DESCRIBE (TOPIC_AUTHORIZATION_FAILED).
  */
 export const listOffsetsHandler = defineHandler({
   request: listOffsetsRequest,
@@ -28,11 +29,13 @@ export const listOffsetsHandler = defineHandler({
   minVersion: 1,
   maxVersion: 10,
   handle(request, context) {
+    const describable = TopicAuthorization.of(context, 'DESCRIBE', request.topics.map((topic) => topic.name));
     const topics: ListOffsetsResponseListOffsetsTopicResponse[] = request.topics.map((topic) => ({
       name: topic.name,
       partitions: topic.partitions.map((requested): ListOffsetsResponseListOffsetsPartitionResponse => {
         const partitionIndex = requested.partitionIndex;
         try {
+          describable.check(topic.name);
           const partition = context.broker.replicaManager.leaderPartition(topic.name, partitionIndex);
           // Only -1 means "no epoch" here (Kafka's ListOffsetsResponse.UNKNOWN_EPOCH): -2 is an epoch, and fenced.
           const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;

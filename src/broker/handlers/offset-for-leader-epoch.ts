@@ -4,6 +4,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { checkLeaderEpoch } from './fetch.ts';
+import { authorizeCluster, TopicAuthorization } from '../security/request-authorization.ts';
 
 /**
  * OffsetForLeaderEpoch (KIP-101, KIP-279, KIP-320): for each partition, the largest leader epoch
@@ -15,7 +16,8 @@ import { checkLeaderEpoch } from './fetch.ts';
  *
  * currentLeaderEpoch (v2+) is checked as Fetch and ListOffsets check it (Kafka's
  * getLocalLog(currentLeaderEpoch, requireLeader)): -1 means none. replicaId (v3+) is -1 from a
- * consumer and the broker id from a follower; both get the leader's answer.
+ * consumer and the broker id from a follower; both get the leader's answer. Authorization as Kafka:
+ * CLUSTER_ACTION on the cluster, or else DESCRIBE on the topic (TOPIC_AUTHORIZATION_FAILED).
  */
 export const offsetForLeaderEpochHandler = defineHandler({
   request: offsetForLeaderEpochRequest,
@@ -25,10 +27,14 @@ export const offsetForLeaderEpochHandler = defineHandler({
   maxVersion: 4,
   requestFreedOnAnswer: true,
   handle(request, context) {
+    // KIP-320 opened the API to consumers, who may use it on topics they may describe.
+    const names = request.topics.map((topic) => topic.topic);
+    const describable = authorizeCluster(context, 'CLUSTER_ACTION', false) ? TopicAuthorization.all() : TopicAuthorization.of(context, 'DESCRIBE', names);
     const topics = request.topics.map((topic) => ({
       topic: topic.topic,
       partitions: topic.partitions.map((requested): OffsetForLeaderEpochResponseEpochEndOffset => {
         try {
+          describable.check(topic.topic);
           const partition = context.broker.replicaManager.leaderPartition(topic.topic, requested.partition);
           const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
           checkLeaderEpoch(currentLeaderEpoch === -1 ? undefined : currentLeaderEpoch, partition);

@@ -13,6 +13,8 @@ import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 import { InvalidRequestError } from '../request-dispatcher.ts';
 import { TransactionVerifier } from '../replica/transaction-verification.ts';
+import { authorize } from '../security/authorize.ts';
+import { TopicAuthorization } from '../security/request-authorization.ts';
 
 /**
  * Produce: validate each partition's batches once, append them (the log assigns offsets by
@@ -25,6 +27,12 @@ import { TransactionVerifier } from '../replica/transaction-verification.ts';
  * metadata round trip. v0-2 are advertised because librdkafka 2.0.2 only compresses when Produce
  * v0 is in range (KAFKA-18659); requests at those versions are refused per partition with
  * UNSUPPORTED_VERSION.
+ *
+ * Authorization as Kafka's handleProduceRequest: transactional batches need WRITE on the
+ * transactional id (else the whole request is TRANSACTIONAL_ID_AUTHORIZATION_FAILED and nothing is
+ * written), and each topic WRITE (TOPIC_AUTHORIZATION_FAILED for its partitions, checked before
+ * whether it exists). Idempotent batches need nothing more: Kafka 3.x checks IDEMPOTENT_WRITE (or
+ * WRITE on some topic) once, at InitProducerId.
  */
 export const produceHandler = defineHandler({
   request: produceRequest,
@@ -35,10 +43,14 @@ export const produceHandler = defineHandler({
   requestFreedOnAnswer: true,
   handle(request, context) {
     const acks = request.acks;
-    if ((request.transactionalId ?? null) === null && hasTransactionalRecords(request)) {
-      // Kafka authorizes a transactional write by its transactional id: none given, none authorized.
-      return everyPartitionFailed(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (hasTransactionalRecords(request)) {
+      // Kafka authorizes a transactional write by its transactional id (WRITE): none given, none authorized.
+      const transactionalId = request.transactionalId ?? null;
+      if (transactionalId === null || !authorize(context, 'WRITE', 'TRANSACTIONAL_ID', transactionalId)) {
+        return everyPartitionFailed(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      }
     }
+    const writable = TopicAuthorization.of(context, 'WRITE', request.topicData.map((topic) => topic.name));
     const responses: ProduceResponseTopicProduceResponse[] = [];
     const waits: Promise<void>[] = [];
     const leaders = new Set<number>();
@@ -46,7 +58,7 @@ export const produceHandler = defineHandler({
     for (const topic of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const partition of topic.partitionData) {
-        const { answer, completion } = producePartition(topic.name, partition.index, partition.records, acks, request.timeoutMs, request.transactionalId ?? null, context);
+        const { answer, completion } = producePartition(topic.name, partition.index, partition.records, acks, request.timeoutMs, request.transactionalId ?? null, context, writable);
         if (answer.errorCode !== ErrorCode.NONE) {
           anyError = true;
           noteLeader(answer, leaders);
@@ -83,8 +95,11 @@ function producePartition(
   timeoutMs: number,
   transactionalId: string | null,
   context: RequestContext,
+  writable: TopicAuthorization,
 ): { answer: ProduceResponsePartitionProduceResponse; completion?: Promise<void> } {
   try {
+    // Before anything about the topic, even whether it exists (Kafka's order).
+    writable.check(topic);
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`);
     }

@@ -1,47 +1,57 @@
+import { AclOperationCode, CLUSTER_RESOURCE_NAME, type AclOperation } from './acl-model.ts';
+import { authorize, type AuthorizationContext } from './authorize.ts';
+
 /**
  * The authorizedOperations fields of Metadata, DescribeCluster, DescribeGroups and
  * ConsumerGroupDescribe: a bitfield of Kafka's AclOperation codes (bit n set = operation code n
- * allowed), or Integer.MIN_VALUE when the client did not ask. Samsa has no authorizer yet, so, as
- * Kafka without one, a principal may perform every operation that applies to the resource type.
- * When an authorizer comes, it filters these sets here and every API answers from it.
+ * allowed), or Integer.MIN_VALUE when the client did not ask. As Kafka's AuthHelper.authorizedOperations:
+ * the operations that apply to the resource type which the authorizer allows the principal on that
+ * resource, asked in one call without logging (a bitfield is not a refusal); without an authorizer,
+ * all of them.
  */
-
-/** Kafka's AclOperation codes (org.apache.kafka.common.acl.AclOperation); 0-2 are UNKNOWN, ANY, ALL. */
-export const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
 
 /** authorizedOperations when the client did not ask for them. */
 export const AUTHORIZED_OPERATIONS_NOT_REQUESTED = -2147483648;
 
-export type AclResourceType = 'topic' | 'group' | 'cluster';
-
-const { READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE } = AclOperation;
+export type AuthorizedOperationsResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER';
 
 /**
- * The operations that apply to each resource type, as Kafka's AclEntry.supportedOperations lists
- * them. Groups leave out DESCRIBE_CONFIGS and ALTER_CONFIGS: Samsa has no group configs.
+ * The operations that apply to each resource type, as Kafka 3.x's AclEntry.supportedOperations
+ * lists them (groups gained DESCRIBE_CONFIGS and ALTER_CONFIGS only in Kafka 4).
  */
-const SUPPORTED_OPERATIONS: Readonly<Record<AclResourceType, readonly number[]>> = {
-  topic: [READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS, ALTER_CONFIGS],
-  group: [READ, DESCRIBE, DELETE],
-  cluster: [CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE],
+const SUPPORTED_OPERATIONS: Readonly<Record<AuthorizedOperationsResourceType, readonly AclOperation[]>> = {
+  TOPIC: ['READ', 'WRITE', 'CREATE', 'DESCRIBE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
+  GROUP: ['READ', 'DESCRIBE', 'DELETE'],
+  CLUSTER: ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
 };
 
-/** The bitfield of what may be done to a resource of this type, or "not requested" when the client did not ask. */
-export function authorizedOperations(resourceType: AclResourceType, requested: boolean): number {
+/** The bitfield of what the principal may do to the resource, or "not requested" when the client did not ask. */
+export function authorizedOperations(
+  context: AuthorizationContext,
+  resourceType: AuthorizedOperationsResourceType,
+  resourceName: string,
+  requested: boolean,
+): number {
   if (!requested) return AUTHORIZED_OPERATIONS_NOT_REQUESTED;
+  const supported = SUPPORTED_OPERATIONS[resourceType];
+  const authorizer = context.broker.authorizer;
+  const decisions = authorizer === undefined
+    ? supported.map(() => true)
+    : authorizer.authorize(context.session, supported.map((operation) => ({
+      operation, resourceType, resourceName, logIfAllowed: false, logIfDenied: false,
+    })));
   let bits = 0;
-  for (const operation of SUPPORTED_OPERATIONS[resourceType]) bits |= 1 << operation;
+  supported.forEach((operation, i) => {
+    if (decisions[i] === true) bits |= 1 << AclOperationCode[operation];
+  });
   return bits;
 }
 
+/**
+ * The cluster's bitfield (Metadata v8-10, DescribeCluster): none (0) for a principal that may not
+ * describe the cluster, as Kafka answers it.
+ */
+export function clusterAuthorizedOperations(context: AuthorizationContext, requested: boolean): number {
+  if (!requested) return AUTHORIZED_OPERATIONS_NOT_REQUESTED;
+  return authorize(context, 'DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME) ? authorizedOperations(context, 'CLUSTER', CLUSTER_RESOURCE_NAME, true) : 0;
+}
