@@ -33,7 +33,11 @@ export interface JwksValidatorConfig {
 export const DEFAULT_SASL_OAUTHBEARER_CLOCK_SKEW_SECONDS = 30;
 export const DEFAULT_SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS = 60 * 60 * 1000;
 
-async function keyResolver(config: JwksValidatorConfig): Promise<JWTVerifyGetKey> {
+/**
+ * Where the keys come from. The URL is checked now (a bad one fails the broker's start); a file:
+ * JWKS is read once, at once, as Kafka's JwksFileVerificationKeyResolver does.
+ */
+function keyResolver(config: JwksValidatorConfig): Promise<JWTVerifyGetKey> {
   let url: URL;
   try {
     url = new URL(config.jwksEndpointUrl);
@@ -42,18 +46,18 @@ async function keyResolver(config: JwksValidatorConfig): Promise<JWTVerifyGetKey
   }
   if (url.protocol === 'file:') {
     const path = fileURLToPath(url);
-    let jwks: JSONWebKeySet;
-    try {
-      jwks = JSON.parse(await readFile(path, 'utf8')) as JSONWebKeySet;
-    } catch (error) {
-      throw new Error(`Could not read the JWKS file ${path} named by sasl.oauthbearer.jwks.endpoint.url: ${(error as Error).message}`, { cause: error });
-    }
-    return createLocalJWKSet(jwks);
+    return (async () => {
+      try {
+        return createLocalJWKSet(JSON.parse(await readFile(path, 'utf8')) as JSONWebKeySet);
+      } catch (error) {
+        throw new Error(`Could not read the JWKS file ${path} named by sasl.oauthbearer.jwks.endpoint.url: ${(error as Error).message}`, { cause: error });
+      }
+    })();
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new Error(`The OAuth configuration option sasl.oauthbearer.jwks.endpoint.url contains a URL (${config.jwksEndpointUrl}) that contains an invalid protocol (${url.protocol.slice(0, -1)})`);
   }
-  return createRemoteJWKSet(url, { cacheMaxAge: config.jwksEndpointRefreshMs ?? DEFAULT_SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS });
+  return Promise.resolve(createRemoteJWKSet(url, { cacheMaxAge: config.jwksEndpointRefreshMs ?? DEFAULT_SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS }));
 }
 
 /** Kafka's ClaimValidationUtils.validateString: present, non-empty, not only whitespace; trimmed. */
@@ -78,21 +82,32 @@ function scopesOf(name: string, raw: unknown): Set<string> {
   return scopes;
 }
 
+/** A validator that can say, before the first login, whether its keys could be had. */
+export interface JwksOAuthBearerValidator extends OAuthBearerValidator {
+  /** Rejects when a file: JWKS could not be read or parsed; the broker awaits it at start. */
+  ready(): Promise<void>;
+}
+
 /**
- * The validator; a file: JWKS is read now, so a missing or malformed file fails the broker's
- * start rather than every login. An http(s) JWKS is fetched at the first token and refreshed when
- * its cache ages out or a token names a key id the set lacks (jose's cooldown limits the fetches).
+ * The validator. An http(s) JWKS is fetched at the first token and refreshed when its cache ages
+ * out or a token names a key id the set lacks (jose's cooldown limits the fetches). A bad URL
+ * throws here; a file that cannot be read fails ready() and refuses every token.
  */
-export async function jwksOAuthBearerValidator(config: JwksValidatorConfig): Promise<OAuthBearerValidator> {
-  const keys = await keyResolver(config);
+export function jwksOAuthBearerValidator(config: JwksValidatorConfig): JwksOAuthBearerValidator {
+  const keysPromise = keyResolver(config);
+  keysPromise.catch(() => {}); // Reported by ready() and by each validate(), never as an unhandled rejection.
   const subClaimName = config.subClaimName ?? 'sub';
   const scopeClaimName = config.scopeClaimName ?? 'scope';
   const audience = config.expectedAudience !== undefined && config.expectedAudience.length > 0 ? [...config.expectedAudience] : undefined;
   const clock = config.clock;
   return {
+    async ready() {
+      await keysPromise;
+    },
     async validate(tokenValue: string): Promise<OAuthBearerValidationResult> {
       let token: OAuthBearerToken;
       try {
+        const keys = await keysPromise;
         const { payload } = await jwtVerify(tokenValue, keys, {
           audience,
           issuer: config.expectedIssuer,

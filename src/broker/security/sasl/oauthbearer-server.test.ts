@@ -163,13 +163,13 @@ async function jwksLogin(validator: OAuthBearerValidator, token: string): Promis
 const jwksSettings = () => ({ jwksEndpointUrl: jwksFileUrl, expectedAudience: ['kafka'], expectedIssuer: 'https://idp.example', clock });
 
 test('JWKS (file: URL): a signed token logs in as its subject, with its expiry as the session end', async () => {
-  const server = await jwksLogin(await jwksOAuthBearerValidator(jwksSettings()), await signed({ scope: 'produce' }));
+  const server = await jwksLogin(jwksOAuthBearerValidator(jwksSettings()), await signed({ scope: 'produce' }));
   assert.equal(server.authorizationId(), 'alice');
   assert.equal(server.sessionExpiresAtMs!(), (Math.floor(NOW / 1000) + 3600) * 1000);
 });
 
 test('JWKS: a wrong signature, audience, issuer or expiry, or no iat, is invalid_token', async () => {
-  const validator = await jwksOAuthBearerValidator(jwksSettings());
+  const validator = jwksOAuthBearerValidator(jwksSettings());
   const invalid = refusedWith('{"status":"invalid_token"}');
   await assert.rejects(jwksLogin(validator, await signed({ key: otherKey })), invalid);
   await assert.rejects(jwksLogin(validator, await signed({ aud: 'elsewhere' })), invalid);
@@ -185,7 +185,7 @@ test('JWKS: a wrong signature, audience, issuer or expiry, or no iat, is invalid
 });
 
 test('JWKS over http: keys fetched from the endpoint and kept for sasl.oauthbearer.jwks.endpoint.refresh.ms', async () => {
-  const validator = await createOAuthBearerValidator({
+  const validator = createOAuthBearerValidator({
     serverCallbackHandlerClass: OAUTHBEARER_VALIDATOR_CLASS,
     jwks: { ...jwksSettings(), jwksEndpointUrl: jwksHttpUrl, subClaimName: 'sub' },
     clock,
@@ -198,14 +198,18 @@ test('JWKS over http: keys fetched from the endpoint and kept for sasl.oauthbear
 });
 
 test('createOAuthBearerValidator: the unsecured validator by default, clear errors for bad settings', async () => {
-  const unsecured = await createOAuthBearerValidator({
+  const unsecured = createOAuthBearerValidator({
     jaasConfig: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorRequiredScope="x";',
     clock,
   });
   const result = await unsecured.validate((await unsecuredClient('unsecuredLoginStringClaim_sub="alice"').initialResponse()).toString().split('\u0001')[1]!.slice(12));
   assert.equal(result.error?.status, 'insufficient_scope');
-  await assert.rejects(createOAuthBearerValidator({ serverCallbackHandlerClass: OAUTHBEARER_VALIDATOR_CLASS }), /sasl.oauthbearer.jwks.endpoint.url is required/);
-  await assert.rejects(createOAuthBearerValidator({ serverCallbackHandlerClass: 'com.example.Custom' }), /Unsupported OAUTHBEARER server callback handler class com.example.Custom/);
-  await assert.rejects(jwksOAuthBearerValidator({ jwksEndpointUrl: 'ftp://idp/jwks' }), /invalid protocol \(ftp\)/);
-  await assert.rejects(jwksOAuthBearerValidator({ jwksEndpointUrl: pathToFileURL(join(directory, 'missing.json')).href }), /Could not read the JWKS file/);
+  assert.throws(() => createOAuthBearerValidator({ serverCallbackHandlerClass: OAUTHBEARER_VALIDATOR_CLASS }), /sasl.oauthbearer.jwks.endpoint.url is required/);
+  assert.throws(() => createOAuthBearerValidator({ serverCallbackHandlerClass: 'com.example.Custom' }), /Unsupported OAUTHBEARER server callback handler class com.example.Custom/);
+  assert.throws(() => jwksOAuthBearerValidator({ jwksEndpointUrl: 'ftp://idp/jwks' }), /invalid protocol \(ftp\)/);
+  assert.throws(() => jwksOAuthBearerValidator({ jwksEndpointUrl: 'not a url' }), /that is malformed/);
+  const missing = jwksOAuthBearerValidator({ jwksEndpointUrl: pathToFileURL(join(directory, 'missing.json')).href, clock });
+  await assert.rejects(missing.ready(), /Could not read the JWKS file/);
+  await assert.rejects(jwksLogin(missing, await signed()), refusedWith('{"status":"invalid_token"}'));
+  await jwksOAuthBearerValidator(jwksSettings()).ready();
 });

@@ -5,7 +5,7 @@ import {
   parseOAuthBearerClientInitialResponse,
 } from '../../../protocol/sasl/oauthbearer.ts';
 import { parseSingleJaasConfigEntry } from '../../../protocol/sasl/jaas-config.ts';
-import { jwksOAuthBearerValidator, type JwksValidatorConfig } from './oauthbearer-jwks.ts';
+import { jwksOAuthBearerValidator, type JwksOAuthBearerValidator, type JwksValidatorConfig } from './oauthbearer-jwks.ts';
 import {
   OAUTHBEARER_UNSECURED_VALIDATOR_CLASS,
   OAUTHBEARER_VALIDATOR_CLASS,
@@ -112,8 +112,11 @@ export interface OAuthBearerServerSettings {
   readonly clock?: Clock | undefined;
 }
 
-/** The validator Kafka would configure from these settings; throws with a clear message on bad ones. */
-export async function createOAuthBearerValidator(settings: OAuthBearerServerSettings): Promise<OAuthBearerValidator> {
+/**
+ * The validator Kafka would configure from these settings; throws with a clear message on bad ones.
+ * A JWKS validator's ready() says whether its file: keys could be read (see oauthbearer-jwks.ts).
+ */
+export function createOAuthBearerValidator(settings: OAuthBearerServerSettings): OAuthBearerValidator | JwksOAuthBearerValidator {
   const handler = settings.serverCallbackHandlerClass;
   if (handler === OAUTHBEARER_VALIDATOR_CLASS || handler === OAUTHBEARER_VALIDATOR_CLASS_SECURED) {
     const url = settings.jwks?.jwksEndpointUrl;

@@ -16,7 +16,7 @@ export {
 } from './sasl-server-types.ts';
 export { plainUsersFromJaasConfig } from './plain-server.ts';
 export { createOAuthBearerValidator, type OAuthBearerServerSettings } from './oauthbearer-server.ts';
-export { jwksOAuthBearerValidator, type JwksValidatorConfig } from './oauthbearer-jwks.ts';
+export { jwksOAuthBearerValidator, type JwksOAuthBearerValidator, type JwksValidatorConfig } from './oauthbearer-jwks.ts';
 export { unsecuredOAuthBearerValidator, type OAuthBearerToken, type OAuthBearerValidator } from './oauthbearer-validators.ts';
 
 /**
