@@ -33,6 +33,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'describe and alter topic and broker configs (kafka-configs)',
     run: async (args, io) => (await import('./configs.ts')).runConfigsCommand(args, io),
   },
+  acls: {
+    summary: 'add, remove and list ACLs (kafka-acls)',
+    run: async (args, io) => (await import('./acls.ts')).runAclsCommand(args, io),
+  },
   'get-offsets': {
     summary: 'print partition offsets by time (kafka-get-offsets)',
     run: async (args, io) => (await import('./get-offsets.ts')).runGetOffsetsCommand(args, io),

@@ -20,6 +20,7 @@ import {
   type UserScramCredentialAlteration, type UserScramCredentialAlterationResult, type UserScramCredentialsDescription,
 } from './admin-scram.ts';
 import { retryCall } from './retry-call.ts';
+import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.ts';
 
 export interface NewTopic {
   readonly topic: string;
@@ -318,6 +319,21 @@ export class Admin extends GroupAdmin {
   /** The named users' SCRAM credentials (mechanisms and iterations), or every user's that has one when none are named. */
   async describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentialsDescription[]> {
     return describeUserScramCredentials(this.cluster, users);
+  }
+
+  /** Stores ACLs (needs ALTER on the cluster); fails naming the first that was refused. */
+  async createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    return createAcls(this.cluster, bindings);
+  }
+
+  /** The ACLs a filter matches (needs DESCRIBE on the cluster). */
+  async describeAcls(filter: AclBindingFilter): Promise<AclBinding[]> {
+    return describeAcls(this.cluster, filter);
+  }
+
+  /** Removes the ACLs each filter matches; what each filter removed (needs ALTER on the cluster). */
+  async deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
+    return deleteAcls(this.cluster, filters);
   }
 
   async close(): Promise<void> {

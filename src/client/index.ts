@@ -8,6 +8,10 @@ export type {
 } from './admin-acls.ts';
 export { describeAclPattern } from './admin-acls.ts';
 export type {
+  AclBinding, AclBindingFilter, AclEntry, AclOperation, AclPatternType, AclPermissionType, AclResourcePattern, AclResourceType,
+} from './admin-acls.ts';
+export { describeAclPattern } from './admin-acls.ts';
+export type {
   ScramCredentialInfo, ScramMechanismName, UserScramCredentialAlteration, UserScramCredentialAlterationResult, UserScramCredentialDeletion,
   UserScramCredentialsDescription, UserScramCredentialUpsertion,
 } from './admin-scram.ts';
