@@ -21,6 +21,10 @@ import {
 } from './admin-scram.ts';
 import { retryCall } from './retry-call.ts';
 import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.ts';
+import {
+  alterClientQuotas, describeClientQuotas,
+  type ClientQuotaAlteration, type ClientQuotaAlterationResult, type ClientQuotaDescription, type ClientQuotaFilter,
+} from './admin-client-quotas.ts';
 
 export interface NewTopic {
   readonly topic: string;
@@ -334,6 +338,16 @@ export class Admin extends GroupAdmin {
   /** Removes the ACLs each filter matches; what each filter removed (needs ALTER on the cluster). */
   async deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
     return deleteAcls(this.cluster, filters);
+  }
+
+  /** The quotas of the users and client ids a filter matches (needs DESCRIBE_CONFIGS on the cluster). */
+  async describeClientQuotas(filter: ClientQuotaFilter): Promise<ClientQuotaDescription[]> {
+    return describeClientQuotas(this.cluster, filter);
+  }
+
+  /** Sets and removes users' and client ids' quotas (needs ALTER_CONFIGS on the cluster); one answer per entity. */
+  async alterClientQuotas(alterations: readonly ClientQuotaAlteration[], options: { validateOnly?: boolean } = {}): Promise<ClientQuotaAlterationResult[]> {
+    return alterClientQuotas(this.cluster, alterations, options);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from '../protocol/generated/add-offsets-to-txn.ts';
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from '../protocol/generated/add-partitions-to-txn.ts';
+import { alterClientQuotasRequest, alterClientQuotasResponse } from '../protocol/generated/alter-client-quotas.ts';
 import { alterConfigsRequest, alterConfigsResponse } from '../protocol/generated/alter-configs.ts';
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from '../protocol/generated/alter-partition-reassignments.ts';
 import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../protocol/generated/alter-replica-log-dirs.ts';
@@ -17,6 +18,7 @@ import { deleteGroupsRequest, deleteGroupsResponse } from '../protocol/generated
 import { deleteRecordsRequest, deleteRecordsResponse } from '../protocol/generated/delete-records.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from '../protocol/generated/delete-topics.ts';
 import { describeAclsRequest, describeAclsResponse } from '../protocol/generated/describe-acls.ts';
+import { describeClientQuotasRequest, describeClientQuotasResponse } from '../protocol/generated/describe-client-quotas.ts';
 import { describeAclsRequest, describeAclsResponse } from '../protocol/generated/describe-acls.ts';
 import { describeClusterRequest, describeClusterResponse } from '../protocol/generated/describe-cluster.ts';
 import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
@@ -126,4 +128,6 @@ export const Apis = {
   DeleteAcls: api(deleteAclsRequest, deleteAclsResponse, 1, 3),
   DescribeUserScramCredentials: api(describeUserScramCredentialsRequest, describeUserScramCredentialsResponse),
   AlterUserScramCredentials: api(alterUserScramCredentialsRequest, alterUserScramCredentialsResponse),
+  DescribeClientQuotas: api(describeClientQuotasRequest, describeClientQuotasResponse),
+  AlterClientQuotas: api(alterClientQuotasRequest, alterClientQuotasResponse),
 } as const;
