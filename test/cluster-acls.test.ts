@@ -38,7 +38,10 @@ after(async () => {
   await cluster?.close();
 });
 
-function creation(resourceName: string, principal: string, { resourceType = Code.TOPIC, patternType = Code.LITERAL, operation = Code.READ, permissionType = Code.ALLOW } = {}) {
+function creation(
+  resourceName: string, principal: string,
+  { resourceType = Code.TOPIC, patternType = Code.LITERAL, operation = Code.READ, permissionType = Code.ALLOW }: Partial<Record<'resourceType' | 'patternType' | 'operation' | 'permissionType', number>> = {},
+) {
   return { resourceType, resourceName, resourcePatternType: patternType, principal, host: '*', operation, permissionType };
 }
 
