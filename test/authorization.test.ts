@@ -10,6 +10,18 @@ import { ErrorCode } from '../src/protocol/errors.ts';
 import { ZERO_UUID } from '../src/protocol/primitives/uuid.ts';
 import { findCoordinatorRequest, findCoordinatorResponse } from '../src/protocol/generated/find-coordinator.ts';
 import { initProducerIdRequest, initProducerIdResponse } from '../src/protocol/generated/init-producer-id.ts';
+import { joinGroupRequest, joinGroupResponse } from '../src/protocol/generated/join-group.ts';
+import { syncGroupRequest, syncGroupResponse } from '../src/protocol/generated/sync-group.ts';
+import { heartbeatRequest, heartbeatResponse } from '../src/protocol/generated/heartbeat.ts';
+import { leaveGroupRequest, leaveGroupResponse } from '../src/protocol/generated/leave-group.ts';
+import { offsetCommitRequest, offsetCommitResponse } from '../src/protocol/generated/offset-commit.ts';
+import { offsetFetchRequest, offsetFetchResponse } from '../src/protocol/generated/offset-fetch.ts';
+import { listGroupsRequest, listGroupsResponse } from '../src/protocol/generated/list-groups.ts';
+import { describeGroupsRequest, describeGroupsResponse } from '../src/protocol/generated/describe-groups.ts';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from '../src/protocol/generated/add-partitions-to-txn.ts';
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from '../src/protocol/generated/add-offsets-to-txn.ts';
+import { endTxnRequest, endTxnResponse } from '../src/protocol/generated/end-txn.ts';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../src/protocol/generated/txn-offset-commit.ts';
 import { StaticAuthorizerFixture, type Grant } from '../src/broker/security/static-authorizer-fixture.ts';
 import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, createTopic, deleteRecordsBefore, fetchBody, listOffset, metadata, onlyPartition, produce } from './helpers/kafka-apis.ts';
@@ -19,6 +31,18 @@ import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 const { Kafka, logLevel } = kafkajs;
 const FindCoordinator = api(findCoordinatorRequest, findCoordinatorResponse);
 const InitProducerId = api(initProducerIdRequest, initProducerIdResponse);
+const JoinGroup = api(joinGroupRequest, joinGroupResponse);
+const SyncGroup = api(syncGroupRequest, syncGroupResponse);
+const Heartbeat = api(heartbeatRequest, heartbeatResponse);
+const LeaveGroup = api(leaveGroupRequest, leaveGroupResponse);
+const OffsetCommit = api(offsetCommitRequest, offsetCommitResponse);
+const OffsetFetch = api(offsetFetchRequest, offsetFetchResponse);
+const ListGroups = api(listGroupsRequest, listGroupsResponse);
+const DescribeGroups = api(describeGroupsRequest, describeGroupsResponse);
+const AddPartitionsToTxn = api(addPartitionsToTxnRequest, addPartitionsToTxnResponse);
+const AddOffsetsToTxn = api(addOffsetsToTxnRequest, addOffsetsToTxnResponse);
+const EndTxn = api(endTxnRequest, endTxnResponse);
+const TxnOffsetCommit = api(txnOffsetCommitRequest, txnOffsetCommitResponse);
 
 const SECRET = 'auth-secret';
 const OPEN = 'auth-open';
@@ -138,4 +162,87 @@ test('Metadata: an all-topics list hides what the principal may not describe; a 
   authorizer.allow(...topicGrants('auth-auto', 'DESCRIBE', 'CREATE'));
   const created = await metadata(client, ['auth-auto']);
   assert.deepEqual([created.topics[0]!.errorCode, created.topics[0]!.partitions.length > 0], [ErrorCode.NONE, true]);
+});
+
+test('a KafkaJS consumer whose group it may not READ fails with GROUP_AUTHORIZATION_FAILED; JoinGroup, SyncGroup, Heartbeat and LeaveGroup all refuse', async () => {
+  const group = 'auth-group-refused';
+  authorizer.allow(...topicGrants(OPEN, 'READ', 'DESCRIBE'), { operation: 'DESCRIBE', resourceType: 'GROUP', name: group });
+  const kafka = new Kafka({ clientId: 'auth-consumer', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const consumer = kafka.consumer({ groupId: group, retry: { retries: 0, restartOnFailure: async () => false } });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [OPEN], fromBeginning: true });
+    const crashed = new Promise<{ type?: string }>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error as { type?: string })));
+    await consumer.run({ eachMessage: async () => assert.fail('no message may be delivered') });
+    assert.equal((await crashed).type, 'GROUP_AUTHORIZATION_FAILED');
+  } finally {
+    await consumer.disconnect();
+  }
+  const join = await client.call(JoinGroup, 5, {
+    groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+  });
+  assert.deepEqual([join.errorCode, join.memberId, join.generationId], [ErrorCode.GROUP_AUTHORIZATION_FAILED, '', -1]);
+  const sync = await client.call(SyncGroup, 3, { groupId: group, generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [] });
+  const heartbeat = await client.call(Heartbeat, 3, { groupId: group, generationId: 1, memberId: 'm', groupInstanceId: null });
+  const leave = await client.call(LeaveGroup, 3, { groupId: group, members: [{ memberId: 'm', groupInstanceId: null }] });
+  assert.deepEqual([sync.errorCode, heartbeat.errorCode, leave.errorCode], Array(3).fill(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+});
+
+test('OffsetCommit needs READ on the group and on each topic; OffsetFetch DESCRIBE on both; ListGroups and DescribeGroups show only describable groups', async () => {
+  const group = 'auth-group-offsets';
+  const commit = () => client.call(OffsetCommit, 8, {
+    groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+    topics: [SECRET, OPEN].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] })),
+  });
+  assert.deepEqual((await commit()).topics.map((t) => t.partitions[0]!.errorCode), [ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED]);
+  authorizer.allow({ operation: 'READ', resourceType: 'GROUP', name: group }, ...topicGrants(OPEN, 'READ'));
+  assert.deepEqual((await commit()).topics.map((t) => t.partitions[0]!.errorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.NONE]);
+
+  const fetchOffsets = async (topics: string[] | null) => (await client.call(OffsetFetch, 8, {
+    groups: [{ groupId: group, topics: topics === null ? null : topics.map((name) => ({ name, partitionIndexes: [0] })) }], requireStable: false,
+  })).groups![0]!;
+  assert.equal((await fetchOffsets(null)).errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  authorizer.allow({ operation: 'DESCRIBE', resourceType: 'GROUP', name: group }, ...topicGrants(OPEN, 'DESCRIBE'));
+  assert.deepEqual((await fetchOffsets(null)).topics.map((t) => [t.name, t.partitions[0]!.committedOffset]), [[OPEN, 1n]], 'only describable topics');
+  assert.deepEqual((await fetchOffsets([SECRET, OPEN])).topics.map((t) => [t.name, t.partitions[0]!.errorCode]).sort(),
+    [[OPEN, ErrorCode.NONE], [SECRET, ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+
+  assert.deepEqual((await client.call(ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId), [group], 'only the describable group');
+  authorizer.allow();
+  assert.deepEqual((await client.call(ListGroups, 4, { statesFilter: [] })).groups, []);
+  authorizer.allow({ operation: 'DESCRIBE', resourceType: 'CLUSTER', name: 'kafka-cluster' });
+  assert.ok((await client.call(ListGroups, 4, { statesFilter: [] })).groups.some((g) => g.groupId === group), 'DESCRIBE on the cluster lists every group');
+  const described = await client.call(DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: true });
+  assert.deepEqual([described.groups[0]!.errorCode, described.groups[0]!.authorizedOperations], [ErrorCode.GROUP_AUTHORIZATION_FAILED, -2147483648]);
+  authorizer.allow({ operation: 'DESCRIBE', resourceType: 'GROUP', name: group }, { operation: 'READ', resourceType: 'GROUP', name: group });
+  const allowed = await client.call(DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: true });
+  assert.deepEqual([allowed.groups[0]!.errorCode, allowed.groups[0]!.authorizedOperations], [ErrorCode.NONE, (1 << 3) | (1 << 8)], 'READ and DESCRIBE, as granted');
+});
+
+test('Transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit need WRITE on the transactional id, then the topic WRITE or group READ', async () => {
+  const txn = 'auth-txn-ops';
+  const add = async (version = 3) => {
+    const answer = await client.call(AddPartitionsToTxn, version, {
+      v3AndBelowTransactionalId: txn, v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: SECRET, partitions: [0] }, { name: OPEN, partitions: [0] }],
+    });
+    return answer.resultsByTopicV3AndBelow!.map((t) => [t.name, t.resultsByPartition[0]!.partitionErrorCode]);
+  };
+  const fenced = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  assert.deepEqual(await add(), [[SECRET, fenced], [OPEN, fenced]]);
+  const offsets = { transactionalId: txn, producerId: 1n, producerEpoch: 0, groupId: 'auth-txn-group' };
+  assert.equal((await client.call(AddOffsetsToTxn, 3, offsets)).errorCode, fenced);
+  assert.equal((await client.call(EndTxn, 3, { transactionalId: txn, producerId: 1n, producerEpoch: 0, committed: true })).errorCode, fenced);
+  const txnCommit = async () => (await client.call(TxnOffsetCommit, 3, {
+    ...offsets, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: OPEN, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  })).topics[0]!.partitions[0]!.errorCode;
+  assert.equal(await txnCommit(), fenced);
+
+  authorizer.allow({ operation: 'WRITE', resourceType: 'TRANSACTIONAL_ID', name: txn }, ...topicGrants(OPEN, 'WRITE'));
+  assert.deepEqual(await add(), [[SECRET, ErrorCode.TOPIC_AUTHORIZATION_FAILED], [OPEN, ErrorCode.OPERATION_NOT_ATTEMPTED]]);
+  assert.equal((await client.call(AddOffsetsToTxn, 3, offsets)).errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  assert.equal(await txnCommit(), ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  // v4+ is a leader's verification: CLUSTER_ACTION, not WRITE on the transactional id.
+  const fromLeader = await client.call(AddPartitionsToTxn, 4, { transactions: [{ transactionalId: txn, producerId: 1n, producerEpoch: 0, verifyOnly: true, topics: [{ name: OPEN, partitions: [0] }] }] });
+  assert.deepEqual([fromLeader.errorCode, fromLeader.resultsByTransaction], [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, []]);
 });

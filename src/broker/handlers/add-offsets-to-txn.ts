@@ -1,6 +1,7 @@
 import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from '../../protocol/generated/add-offsets-to-txn.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
+import { authorize } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -15,6 +16,9 @@ export const addOffsetsToTxnHandler = defineHandler({
   maxVersion: 4,
   async handle(request, context) {
     const { broker } = context;
+    // As Kafka: WRITE on the transactional id, then READ on the group.
+    if (!authorize(context, 'WRITE', 'TRANSACTIONAL_ID', request.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!authorize(context, 'READ', 'GROUP', request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const partition = { topic: GROUP_METADATA_TOPIC_NAME, partition: broker.groupCoordinator.partitionFor(request.groupId) };
     const code = await broker.transactionCoordinator.handleAddPartitionsToTransaction(
       request.transactionalId, request.producerId, request.producerEpoch, [partition], 0);

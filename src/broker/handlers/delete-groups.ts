@@ -2,12 +2,14 @@ import { deleteGroupsRequest, deleteGroupsResponse } from '../../protocol/genera
 import type { DeleteGroupsResponse } from '../../protocol/generated/delete-groups.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { authorizedNames } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
  * DeleteGroups v0-2: one write operation per __consumer_offsets partition, deleting the empty
  * groups there (their offsets' tombstones, then the group's). GROUP_ID_NOT_FOUND and
- * NON_EMPTY_GROUP are per group; a partition's failure answers each of its groups.
+ * NON_EMPTY_GROUP are per group; a partition's failure answers each of its groups. Each group needs
+ * DELETE, as Kafka checks (GROUP_AUTHORIZATION_FAILED for that group).
  */
 export const deleteGroupsHandler = defineHandler({
   request: deleteGroupsRequest,
@@ -17,12 +19,18 @@ export const deleteGroupsHandler = defineHandler({
   async handle(request, context): Promise<DeleteGroupsResponse> {
     const { broker } = context;
     const coordinator = broker.groupCoordinator;
+    const errors = new Map<string, number>();
+    // As Kafka, DELETE on each group; the others are answered GROUP_AUTHORIZATION_FAILED unasked.
+    const deletable = authorizedNames(context, 'DELETE', 'GROUP', request.groupsNames);
     const byPartition = new Map<number, string[]>();
     for (const groupId of request.groupsNames) {
+      if (!deletable.has(groupId)) {
+        errors.set(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+        continue;
+      }
       const partition = coordinator.partitionFor(groupId);
       byPartition.set(partition, [...(byPartition.get(partition) ?? []), groupId]);
     }
-    const errors = new Map<string, number>();
     await Promise.all([...byPartition].map(async ([partition, groupIds]) => {
       try {
         const results = await coordinator.runtime.scheduleWriteOperation('delete-groups', partition, (shard) => shard.deleteGroups(groupIds));

@@ -1,4 +1,7 @@
 import { describeTransactionsRequest, describeTransactionsResponse } from '../../protocol/generated/describe-transactions.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { authorizedNames } from '../security/authorize.ts';
+import { partitionByAuthorized } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -13,7 +16,18 @@ export const describeTransactionsHandler = defineHandler({
   maxVersion: 0,
   async handle(request, context) {
     const coordinator = context.broker.transactionCoordinator;
-    const transactionStates = await Promise.all(request.transactionalIds.map((id) => coordinator.handleDescribeTransactions(id)));
+    // As Kafka: DESCRIBE on each transactional id, and only the partitions of topics the principal may describe.
+    const describable = authorizedNames(context, 'DESCRIBE', 'TRANSACTIONAL_ID', request.transactionalIds);
+    const transactionStates = await Promise.all(request.transactionalIds.map(async (transactionalId) => {
+      if (!describable.has(transactionalId)) {
+        return {
+          errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0,
+          transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [],
+        };
+      }
+      const state = await coordinator.handleDescribeTransactions(transactionalId);
+      return { ...state, topics: partitionByAuthorized(context, 'DESCRIBE', 'TOPIC', state.topics, (data) => data.topic).authorized };
+    }));
     return { throttleTimeMs: 0, transactionStates };
   },
 });

@@ -1,5 +1,6 @@
 import { endTxnRequest, endTxnResponse, type EndTxnResponse } from '../../protocol/generated/end-txn.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { authorize } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -13,6 +14,8 @@ export const endTxnHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(request, context): Promise<EndTxnResponse> {
+    // As Kafka: WRITE on the transactional id.
+    if (!authorize(context, 'WRITE', 'TRANSACTIONAL_ID', request.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     const transactionVersion = context.apiVersion > 4 ? 2 : 0;
     const result = await context.broker.transactionCoordinator.handleEndTransaction(
       request.transactionalId, request.producerId, request.producerEpoch, request.committed, transactionVersion);

@@ -2,6 +2,8 @@ import { findCoordinatorRequest, findCoordinatorResponse } from '../../protocol/
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
 import { TRANSACTION_STATE_TOPIC_NAME } from '../coordinator/txn/transaction-coordinator.ts';
+import { authorize } from '../security/authorize.ts';
+import { authorizationFailed } from '../security/request-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /** FindCoordinatorRequest key types. */
@@ -19,8 +21,9 @@ interface CoordinatorAnswer {
  * FindCoordinator (v4+ batches keys). A group's coordinator is the leader of its __consumer_offsets
  * partition as the cluster view shows it (on a single node, this broker), a transactional id's
  * (key type 1) the leader of its __transaction_state partition; each topic is created on its first
- * lookup, as Kafka does. librdkafka switches LZ4 and its group coordinator off unless v0
- * is advertised, so every version is served.
+ * lookup, as Kafka does, once the principal may DESCRIBE the group or transactional id (else
+ * GROUP_ or TRANSACTIONAL_ID_AUTHORIZATION_FAILED). librdkafka switches LZ4 and its group
+ * coordinator off unless v0 is advertised, so every version is served.
  */
 export const findCoordinatorHandler = defineHandler({
   request: findCoordinatorRequest,
@@ -49,6 +52,11 @@ async function findCoordinator(keyType: number, key: string, context: RequestCon
   }
   // A group's coordinator leads its __consumer_offsets partition, a transactional id's its __transaction_state one.
   const isGroup = keyType === CoordinatorType.GROUP;
+  // As Kafka's getCoordinator: DESCRIBE on the group or transactional id, before anything is created.
+  if (!authorize(context, 'DESCRIBE', isGroup ? 'GROUP' : 'TRANSACTIONAL_ID', key)) {
+    const errorCode = isGroup ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    return noCoordinator(errorCode, authorizationFailed(errorCode).message);
+  }
   const coordinator = isGroup
     ? { topic: GROUP_METADATA_TOPIC_NAME, ensureTopic: () => broker.groupCoordinator.ensureOffsetsTopic(), owner: broker.groupCoordinator }
     : { topic: TRANSACTION_STATE_TOPIC_NAME, ensureTopic: () => broker.transactionCoordinator.ensureTransactionTopic(), owner: broker.transactionCoordinator };

@@ -2,6 +2,8 @@ import { initProducerIdRequest, initProducerIdResponse, type InitProducerIdRespo
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProducerIdManager } from '../coordinator/txn/producer-id-manager.ts';
 import { errorAnswer } from './error-code.ts';
+import { authorize, authorizeByResourceType } from '../security/authorize.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /** RecordBatch.NO_PRODUCER_ID and NO_PRODUCER_EPOCH: what a request without them carries, and a failed answer. */
@@ -22,6 +24,12 @@ export const initProducerIdHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(request, context): Promise<InitProducerIdResponse> {
+    // As Kafka: WRITE on the transactional id; without one, IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679).
+    if (request.transactionalId !== null) {
+      if (!authorize(context, 'WRITE', 'TRANSACTIONAL_ID', request.transactionalId)) return failedInitProducerId(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    } else if (!authorizeCluster(context, 'IDEMPOTENT_WRITE', false) && !authorizeByResourceType(context, 'WRITE', 'TOPIC')) {
+      return failedInitProducerId(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const producerId = request.producerId ?? NO_PRODUCER_ID;
     const producerEpoch = request.producerEpoch ?? NO_PRODUCER_EPOCH;
     if ((producerId === NO_PRODUCER_ID) !== (producerEpoch === NO_PRODUCER_EPOCH)) return failedInitProducerId(ErrorCode.INVALID_REQUEST);

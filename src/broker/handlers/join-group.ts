@@ -1,13 +1,15 @@
 import { joinGroupRequest, joinGroupResponse } from '../../protocol/generated/join-group.ts';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
 import type { ClassicRequestContext } from '../coordinator/group/classic-types.ts';
+import { authorize } from '../security/authorize.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /**
  * JoinGroup v0-9 on the classic group protocol. The answer may wait for the whole join phase of a
  * rebalance (up to the group's rebalance timeout); v0-1 stay served because librdkafka's GSSAPI
- * probe asks for v0.
+ * probe asks for v0. The member needs READ on the group, as Kafka checks (GROUP_AUTHORIZATION_FAILED).
  */
 export const joinGroupHandler = defineHandler({
   request: joinGroupRequest,
@@ -17,6 +19,11 @@ export const joinGroupHandler = defineHandler({
   async handle(request, context): Promise<JoinGroupResponse> {
     const coordinator = context.broker.groupCoordinator;
     let response: JoinGroupResponse;
+    if (!authorize(context, 'READ', 'GROUP', request.groupId)) {
+      // Kafka's JoinGroupRequest.getErrorResponse: no member id, no generation.
+      response = { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: '', members: [] };
+      return forVersion(response, context.apiVersion);
+    }
     try {
       response = await coordinator.runtime.scheduleWriteOperation('classic-group-join', coordinator.partitionFor(request.groupId),
         (shard) => shard.classic.joinGroup(request, classicRequestContext(context)));

@@ -2,11 +2,13 @@ import { leaveGroupRequest, leaveGroupResponse } from '../../protocol/generated/
 import type { LeaveGroupRequestMemberIdentity, LeaveGroupResponse, LeaveGroupResponseMemberResponse } from '../../protocol/generated/leave-group.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { authorize } from '../security/authorize.ts';
 import { defineHandler } from './handler.ts';
 
 /**
  * LeaveGroup v0-5: one member (v0-2) or a batch with a result each (v3+). Before v3 the answer has
- * one error code: the group's, or else the first member's (Kafka's LeaveGroupResponse).
+ * one error code: the group's, or else the first member's (Kafka's LeaveGroupResponse). Leaving
+ * needs READ on the group, as Kafka checks (GROUP_AUTHORIZATION_FAILED for the whole request).
  */
 export const leaveGroupHandler = defineHandler({
   request: leaveGroupRequest,
@@ -15,6 +17,7 @@ export const leaveGroupHandler = defineHandler({
   maxVersion: 5,
   async handle(request, context): Promise<LeaveGroupResponse> {
     const coordinator = context.broker.groupCoordinator;
+    if (!authorize(context, 'READ', 'GROUP', request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const leaving: LeaveGroupRequestMemberIdentity[] = context.apiVersion >= 3
       ? (request.members ?? [])
       : [{ memberId: request.memberId ?? '', groupInstanceId: null, reason: null }];

@@ -1,4 +1,5 @@
 import { listTransactionsRequest, listTransactionsResponse } from '../../protocol/generated/list-transactions.ts';
+import { partitionByAuthorized } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -16,6 +17,8 @@ export const listTransactionsHandler = defineHandler({
     const answer = await context.broker.transactionCoordinator.handleListTransactions({
       states: request.stateFilters, producerIds: request.producerIdFilters, durationMs,
     });
-    return { throttleTimeMs: 0, ...answer };
+    // As Kafka, only the transactional ids the principal may describe.
+    const { authorized } = partitionByAuthorized(context, 'DESCRIBE', 'TRANSACTIONAL_ID', answer.transactionStates, (state) => state.transactionalId);
+    return { throttleTimeMs: 0, ...answer, transactionStates: authorized };
   },
 });

@@ -3,6 +3,8 @@ import type { OffsetFetchResponse } from '../../protocol/generated/offset-fetch.
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { OffsetFetchGroupRequest, OffsetFetchGroupResponse } from '../coordinator/group/offset-metadata-manager.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
+import { authorize } from '../security/authorize.ts';
+import { partitionByAuthorized } from '../security/request-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 
 /**
@@ -42,11 +44,30 @@ export const offsetFetchHandler = defineHandler({
   },
 });
 
+/**
+ * One group's offsets, authorized as Kafka's handleOffsetFetchRequestFromCoordinator: DESCRIBE on
+ * the group, else GROUP_AUTHORIZATION_FAILED; offsets of topics the principal may not describe are
+ * never shown: left out of an all-partitions answer, TOPIC_AUTHORIZATION_FAILED when asked for.
+ */
 async function fetchGroup(request: OffsetFetchGroupRequest, context: RequestContext): Promise<OffsetFetchGroupResponse> {
   const coordinator = context.broker.groupCoordinator;
+  if (!authorize(context, 'DESCRIBE', 'GROUP', request.groupId)) return { groupId: request.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+  const asked = request.topics === null ? null : partitionByAuthorized(context, 'DESCRIBE', 'TOPIC', request.topics, (topic) => topic.name);
   try {
-    return await coordinator.runtime.scheduleReadOperation('fetch-offsets', coordinator.partitionFor(request.groupId),
-      (shard) => shard.offsets.fetchOffsets(request));
+    const fetched = await coordinator.runtime.scheduleReadOperation('fetch-offsets', coordinator.partitionFor(request.groupId),
+      (shard) => shard.offsets.fetchOffsets(asked === null ? request : { ...request, topics: asked.authorized }));
+    if (fetched.errorCode !== ErrorCode.NONE) return fetched;
+    if (asked === null) {
+      const { authorized } = partitionByAuthorized(context, 'DESCRIBE', 'TOPIC', fetched.topics, (topic) => topic.name);
+      return { ...fetched, topics: authorized };
+    }
+    const refused = asked.unauthorized.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionIndexes.map((partitionIndex) => ({
+        partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      })),
+    }));
+    return { ...fetched, topics: [...fetched.topics, ...refused] };
   } catch (error) {
     return { groupId: request.groupId, topics: [], errorCode: coordinatorErrorCode(error, context.broker.logger, 'fetch-offsets') };
   }

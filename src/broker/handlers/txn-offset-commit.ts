@@ -1,7 +1,9 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
 import type { TxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit.ts';
-import { knownPartitions, partitionKey } from './commit-partitions.ts';
+import { everyPartitionFailed, knownPartitions, partitionKey } from './commit-partitions.ts';
+import { authorize } from '../security/authorize.ts';
+import { TopicAuthorization } from '../security/request-authorization.ts';
 import { coordinatorErrorCode } from '../coordinator/runtime/operation-error.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
@@ -38,8 +40,12 @@ export const txnOffsetCommitHandler = defineHandler({
   maxVersion: 4,
   async handle(request, context): Promise<TxnOffsetCommitResponse> {
     const { broker, apiVersion } = context;
+    // As Kafka: WRITE on the transactional id, then READ on the group, for the whole request; READ on each topic.
+    if (!authorize(context, 'WRITE', 'TRANSACTIONAL_ID', request.transactionalId)) return everyPartitionFailed(request.topics, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!authorize(context, 'READ', 'GROUP', request.groupId)) return everyPartitionFailed(request.topics, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const errors = new Map<string, number>();
-    const known = knownPartitions(request.topics, broker.metadata, errors);
+    const readable = TopicAuthorization.of(context, 'READ', request.topics.map((topic) => topic.name));
+    const known = knownPartitions(request.topics, broker.metadata, errors, readable);
     const failAll = (errorCode: number) => {
       for (const topic of known) for (const p of topic.partitions) errors.set(partitionKey(topic.name, p.partitionIndex), errorCode);
     };
