@@ -6,7 +6,7 @@ import {
   AclOperationCode, PermissionTypeCode, ResourceTypeCode,
   type AccessControlEntry, type ResourcePattern,
 } from './acl-model.ts';
-import type { AclStore, AclUpdate } from './acl-store.ts';
+import { sameEntries, type AclStore, type AclUpdate } from './acl-store.ts';
 
 export const LOCAL_ACLS_FILE = 'samsa-acls.json';
 
@@ -44,6 +44,8 @@ export class LocalAclStore implements AclStore {
   async update(pattern: ResourcePattern, change: (current: readonly AccessControlEntry[]) => readonly AccessControlEntry[]): Promise<AclUpdate> {
     const before = this.cache.get(pattern);
     const after = distinctEntries(change(before));
+    // Nothing to write: a delete that matched nothing, an ACL created again.
+    if (sameEntries(before, after)) return { before, after };
     this.cache.set(pattern, after);
     const stored = this.cache.get(pattern);
     try {
