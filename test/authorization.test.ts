@@ -77,13 +77,13 @@ after(async () => {
 
 test('Produce: a topic without WRITE is TOPIC_AUTHORIZATION_FAILED and nothing is written; a writable one in the same request is written', async () => {
   authorizer.allow(...topicGrants(OPEN, 'WRITE', 'DESCRIBE'), ...topicGrants(SECRET, 'DESCRIBE'));
-  const before = logEndOffset(SECRET);
+  const endBefore = logEndOffset(SECRET);
   const response = await client.call(Api.produce, 9, {
     transactionalId: null, acks: -1, timeoutMs: 10_000,
     topicData: [SECRET, OPEN].map((name) => ({ name, partitionData: [{ index: 0, records: batchOf(['x']) }] })),
   });
   assert.deepEqual(response.responses.map((t) => [t.name, t.partitionResponses[0]!.errorCode]), [[SECRET, ErrorCode.TOPIC_AUTHORIZATION_FAILED], [OPEN, ErrorCode.NONE]]);
-  assert.equal(logEndOffset(SECRET), before);
+  assert.equal(logEndOffset(SECRET), endBefore);
   // A topic that does not exist, without WRITE, is refused for want of WRITE: its existence is not told.
   assert.equal((await produce(client, 'auth-nowhere', 0, batchOf(['x']))).errorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
 
@@ -96,18 +96,18 @@ test('Produce: a topic without WRITE is TOPIC_AUTHORIZATION_FAILED and nothing i
   } finally {
     await producer.disconnect();
   }
-  assert.equal(logEndOffset(SECRET), before, 'nothing of the refused sends was written');
+  assert.equal(logEndOffset(SECRET), endBefore, 'nothing of the refused sends was written');
 });
 
 test('Produce of transactional batches: WRITE on the transactional id, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the whole request and nothing written', async () => {
   authorizer.allow(...topicGrants(OPEN, 'WRITE', 'DESCRIBE'));
-  const before = logEndOffset(OPEN);
+  const endBefore = logEndOffset(OPEN);
   const transactional = batchOf(['in a transaction'], Date.now(), { producerId: 4000, producerEpoch: 0, baseSequence: 0, isTransactional: true });
   const response = await client.call(Api.produce, 9, {
     transactionalId: 'auth-txn', acks: -1, timeoutMs: 10_000, topicData: [{ name: OPEN, partitionData: [{ index: 0, records: transactional }] }],
   });
   assert.equal(response.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  assert.equal(logEndOffset(OPEN), before);
+  assert.equal(logEndOffset(OPEN), endBefore);
 });
 
 test('InitProducerId and FindCoordinator: a transactional id needs WRITE (DESCRIBE to find it); idempotence IDEMPOTENT_WRITE or WRITE on some topic', async () => {

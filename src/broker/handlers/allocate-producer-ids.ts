@@ -1,6 +1,7 @@
 import { allocateProducerIdsRequest, allocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { errorAnswer } from './error-code.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 import { SingleNodeController } from './single-node-controller.ts';
 
@@ -10,6 +11,8 @@ import { SingleNodeController } from './single-node-controller.ts';
  * other broker answers NOT_CONTROLLER, which the sender's channel retries elsewhere. A single node
  * answers as a one-broker cluster's controller does: a block from its local metadata for itself
  * (at broker epoch -1, a single node's), none for a broker it does not know.
+ * Only a broker may send it: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (Kafka's
+ * authorizeClusterOperation), checked before anything else.
  */
 export const allocateProducerIdsHandler = defineHandler({
   request: allocateProducerIdsRequest,
@@ -17,6 +20,7 @@ export const allocateProducerIdsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(request, context) {
+    if (!authorizeCluster(context, 'CLUSTER_ACTION')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerIdStart: 0n, producerIdLen: 0 };
     const { controller, localProducerIdBlocks, metadata, nodeId } = context.broker;
     if (controller === undefined && localProducerIdBlocks !== undefined) {
       try {

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { alterReplicaLogDirsRequest, alterReplicaLogDirsResponse } from '../../protocol/generated/alter-replica-log-dirs.ts';
 import type { AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult } from '../../protocol/generated/alter-replica-log-dirs.ts';
 import { errorAnswer } from './error-code.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -18,6 +20,8 @@ export const alterReplicaLogDirsHandler = defineHandler({
   maxVersion: 2,
   requestFreedOnAnswer: true,
   async handle(request, context) {
+    // As Kafka: ALTER on the cluster, else every partition is refused and nothing moves.
+    const allowed = authorizeCluster(context, 'ALTER');
     const byTopic = new Map<string, AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>();
     for (const dir of request.dirs) {
       const logDir = path.resolve(dir.path);
@@ -27,7 +31,7 @@ export const alterReplicaLogDirsHandler = defineHandler({
         for (const partitionIndex of topic.partitions) {
           let errorCode: number;
           try {
-            errorCode = await context.broker.replicaManager.alterReplicaLogDir(topic.name, partitionIndex, logDir);
+            errorCode = allowed ? await context.broker.replicaManager.alterReplicaLogDir(topic.name, partitionIndex, logDir) : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
           } catch (error) {
             errorCode = errorAnswer(error, context).errorCode;
           }

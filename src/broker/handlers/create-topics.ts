@@ -4,13 +4,17 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { describeTopicConfigs } from '../cluster/topic-settings.ts';
 import { adminWait } from './admin-wait.ts';
+import { authorizedNames } from '../security/authorize.ts';
+import { authorizeCluster, TopicAuthorization } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
 /**
  * CreateTopics: each topic succeeds or fails on its own; a name given twice in one request fails
  * every time it appears (INVALID_REQUEST), as Kafka does. From v5 a success describes the topic's
- * partition count, replication factor and effective configs.
+ * partition count, replication factor and effective configs. Authorization as Kafka: CREATE on the
+ * cluster or the topic (TOPIC_AUTHORIZATION_FAILED), and DESCRIBE_CONFIGS on the topic to see
+ * what was created (else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and no configs).
  */
 export const createTopicsHandler = defineHandler({
   request: createTopicsRequest,
@@ -23,10 +27,15 @@ export const createTopicsHandler = defineHandler({
     for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
     const topics: CreateTopicsResponseCreatableTopicResult[] = [];
     const waitMs = adminWait(request.timeoutMs, broker.time);
+    // As Kafka: CREATE on the cluster, or else on each topic; its configs are shown only with DESCRIBE_CONFIGS on it.
+    const names = request.topics.map((topic) => topic.name);
+    const creatable = authorizeCluster(context, 'CREATE', false) ? TopicAuthorization.all() : TopicAuthorization.of(context, 'CREATE', names);
+    const describable = authorizedNames(context, 'DESCRIBE_CONFIGS', 'TOPIC', names, false);
     for (const requested of request.topics) {
       const { name } = requested;
       try {
         if (counts.get(name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Create topics request from client contains the topic ${name} more than once`);
+        creatable.check(name);
         const configs: Record<string, string | null> = {};
         for (const config of requested.configs) configs[config.name] = config.value;
         const assignments = new Map(requested.assignments.map((a) => [a.partitionIndex, a.brokerIds]));
@@ -35,6 +44,11 @@ export const createTopicsHandler = defineHandler({
           request.validateOnly ?? false,
           waitMs(),
         );
+        if (!describable.has(name)) {
+          // Created, but the principal may not see what it became (Kafka's topicConfigErrorCode).
+          topics.push({ name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         topics.push({
           name,
           topicId: request.validateOnly ? ZERO_UUID : topic.topicId,

@@ -3,10 +3,15 @@ import type { DeleteTopicsResponseDeletableTopicResult } from '../../protocol/ge
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { adminWait } from './admin-wait.ts';
+import { authorizedNames } from '../security/authorize.ts';
+import { authorizationFailed, TopicAuthorization } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
-/** DeleteTopics: by name (v0-5) or by name or topic id (v6+); each topic answers for itself. */
+/**
+ * DeleteTopics: by name (v0-5) or by name or topic id (v6+); each topic answers for itself. As Kafka,
+ * each topic needs DELETE, and DESCRIBE too when named by id (TOPIC_AUTHORIZATION_FAILED).
+ */
 export const deleteTopicsHandler = defineHandler({
   request: deleteTopicsRequest,
   response: deleteTopicsResponse,
@@ -25,13 +30,20 @@ export const deleteTopicsHandler = defineHandler({
     }
     const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
     const waitMs = adminWait(request.timeoutMs, broker.time);
-    for (const { name, topicId } of wanted) {
+    // As Kafka: DELETE on each topic; one named by id also needs DESCRIBE, else its name is not told.
+    const targets = wanted.map(({ name, topicId }) => name ?? broker.metadata.topicById(topicId)?.name ?? null);
+    const named = targets.filter((target) => target !== null);
+    const describable = authorizedNames(context, 'DESCRIBE', 'TOPIC', named);
+    const deletable = TopicAuthorization.of(context, 'DELETE', named);
+    for (const [i, { name, topicId }] of wanted.entries()) {
       try {
-        let target = name;
-        if (target === null) {
-          target = broker.metadata.topicById(topicId)?.name ?? null;
-          if (target === null) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
+        const target = targets[i]!;
+        if (target === null) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
+        if (name === null && !describable.has(target)) {
+          responses.push({ name: null, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationFailed(ErrorCode.TOPIC_AUTHORIZATION_FAILED).message });
+          continue;
         }
+        deletable.check(target);
         const deleted = await broker.topicAdmin.deleteTopic(target, waitMs());
         responses.push({ name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (error) {

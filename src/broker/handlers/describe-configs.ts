@@ -10,12 +10,13 @@ import { ConfigSource, type DescribedConfig } from '../cluster/described-config.
 import { describeTopicConfigs } from '../cluster/topic-settings.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
-import { ConfigResourceType, checkBrokerResource } from './config-resource.ts';
+import { ConfigResourceType, checkBrokerResource, checkConfigResourceAuthorized } from './config-resource.ts';
 
 /**
  * DescribeConfigs for topics (every topic config with its effective value and source) and for this
  * broker (its static configuration). Synonyms from v1 when asked for; config types from v3, and
- * each config's one-line documentation when asked for.
+ * each config's one-line documentation when asked for. As Kafka, DESCRIBE_CONFIGS on the topic, or on
+ * the cluster for a broker (TOPIC_ or CLUSTER_AUTHORIZATION_FAILED).
  */
 export const describeConfigsHandler = defineHandler({
   request: describeConfigsRequest,
@@ -26,6 +27,7 @@ export const describeConfigsHandler = defineHandler({
     const results: DescribeConfigsResponseDescribeConfigsResult[] = request.resources.map((resource) => {
       const { resourceType, resourceName } = resource;
       try {
+        checkConfigResourceAuthorized(context, 'DESCRIBE_CONFIGS', resourceType, resourceName);
         const all = describe(resourceType, resourceName, context);
         const keys = resource.configurationKeys;
         const chosen = keys === null ? all : all.filter((config) => keys.includes(config.name));

@@ -1,11 +1,13 @@
 import { describeLogDirsRequest, describeLogDirsResponse } from '../../protocol/generated/describe-log-dirs.ts';
 import type { DescribeLogDirsResponseDescribeLogDirsTopic } from '../../protocol/generated/describe-log-dirs.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 
 /**
  * DescribeLogDirs: each log dir with its total and usable bytes (v4+) and the size of every
  * partition in it, or only of the partitions asked for; an offline dir answers KAFKA_STORAGE_ERROR.
+ * As Kafka, DESCRIBE on the cluster (else CLUSTER_AUTHORIZATION_FAILED and no dirs).
  */
 export const describeLogDirsHandler = defineHandler({
   request: describeLogDirsRequest,
@@ -13,6 +15,7 @@ export const describeLogDirsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   handle(request, context) {
+    if (!authorizeCluster(context, 'DESCRIBE')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted = request.topics === null ? null : new Map(request.topics.map((topic) => [topic.topic, new Set(topic.partitions)]));
     const results = context.broker.replicaManager.logDirsInfo().map((dir) => {
       const byTopic = new Map<string, DescribeLogDirsResponseDescribeLogDirsTopic>();

@@ -4,12 +4,15 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { topicConfigDefinitions } from '../config.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
-import { ConfigResourceType, checkBrokerResource, dynamicBrokerConfigs } from './config-resource.ts';
+import { ConfigResourceType, checkBrokerResource, checkConfigResourceAuthorized, dynamicBrokerConfigs } from './config-resource.ts';
 
 /** IncrementalAlterConfigs' operations (KIP-339). */
 const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
-/** IncrementalAlterConfigs: set, delete, append to or subtract from single topic (or dynamic broker) configs, keeping the rest. */
+/**
+ * IncrementalAlterConfigs: set, delete, append to or subtract from single topic (or dynamic broker)
+ * configs, keeping the rest. As Kafka, ALTER_CONFIGS on the topic, or on the cluster for a broker.
+ */
 export const incrementalAlterConfigsHandler = defineHandler({
   request: incrementalAlterConfigsRequest,
   response: incrementalAlterConfigsResponse,
@@ -22,6 +25,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
       try {
         if (resourceType === ConfigResourceType.BROKER) {
           checkBrokerResource(resourceName, broker.nodeId);
+          checkConfigResourceAuthorized(context, 'ALTER_CONFIGS', resourceType, resourceName);
           const dynamic = dynamicBrokerConfigs(broker);
           await dynamic.alter(resourceName, applyOperations(dynamic.overrides(resourceName), configs), request.validateOnly);
           responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName });
@@ -30,6 +34,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
         if (resourceType !== ConfigResourceType.TOPIC) {
           throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
         }
+        checkConfigResourceAuthorized(context, 'ALTER_CONFIGS', resourceType, resourceName);
         const current = broker.topicAdmin.existing(resourceName).configs;
         const next = applyOperations(current, configs);
         await broker.topicAdmin.setTopicConfigs(resourceName, next, request.validateOnly);

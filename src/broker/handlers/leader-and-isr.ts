@@ -2,6 +2,7 @@ import { leaderAndIsrRequest, leaderAndIsrResponse } from '../../protocol/genera
 import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/generated/leader-and-isr.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { LeaderAndIsrPartition } from '../replica/replica-state-changes.ts';
 
@@ -13,6 +14,8 @@ const FIRST_TOPIC_ID_RESPONSE_VERSION = 5;
  * decided for partitions this broker replicates (ReplicaManager.becomeLeaderOrFollower). A request
  * for an earlier life of this broker (broker epoch, v2+) is STALE_BROKER_EPOCH, one from an older
  * controller STALE_CONTROLLER_EPOCH, both for every partition as Kafka answers.
+ * Only a broker may send it: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (Kafka's
+ * authorizeClusterOperation), checked before anything else.
  */
 export const leaderAndIsrHandler = defineHandler({
   request: leaderAndIsrRequest,
@@ -23,6 +26,9 @@ export const leaderAndIsrHandler = defineHandler({
   async handle(request, context) {
     const partitionStates = statesOf(request);
     const { replicaManager, metadata } = context.broker;
+    if (!authorizeCluster(context, 'CLUSTER_ACTION')) {
+      return response(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionStates, () => ErrorCode.CLUSTER_AUTHORIZATION_FAILED, context);
+    }
     try {
       checkBrokerEpoch(request.brokerEpoch, replicaManager.options.brokerEpoch?.());
       // A partition's log opens with its topic's overrides, which the UpdateMetadata that names the

@@ -1,6 +1,7 @@
 import { stopReplicaRequest, stopReplicaResponse } from '../../protocol/generated/stop-replica.ts';
 import type { StopReplicaRequest } from '../../protocol/generated/stop-replica.ts';
 import { KafkaError, ErrorCode } from '../../protocol/errors.ts';
+import { authorizationFailed, authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 import { checkBrokerEpoch } from './leader-and-isr.ts';
 import type { StopReplicaPartition } from '../replica/replica-state-changes.ts';
@@ -12,6 +13,8 @@ const NO_EPOCH = -1;
  * StopReplica (controller to broker): stop replicating partitions, and delete them when the topic
  * is deleted or the replica moved away (ReplicaManager.stopReplicas). Stale broker and controller
  * epochs are refused for the whole request, as LeaderAndIsr.
+ * Only a broker may send it: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (Kafka's
+ * authorizeClusterOperation), checked before anything else.
  */
 export const stopReplicaHandler = defineHandler({
   request: stopReplicaRequest,
@@ -24,6 +27,7 @@ export const stopReplicaHandler = defineHandler({
     let errorCode: number = ErrorCode.NONE;
     let errors = new Map<string, number>();
     try {
+      if (!authorizeCluster(context, 'CLUSTER_ACTION')) throw authorizationFailed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
       checkBrokerEpoch(request.brokerEpoch, replicaManager.options.brokerEpoch?.());
       errors = await replicaManager.stopReplicas(request.controllerEpoch, partitions);
     } catch (error) {

@@ -2,6 +2,7 @@ import { updateMetadataRequest, updateMetadataResponse } from '../../protocol/ge
 import { ErrorCode } from '../../protocol/errors.ts';
 import { partitionStates } from '../cluster/metadata-cache.ts';
 import { deleteStrayReplicas } from '../replica/replica-state-changes.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler } from './handler.ts';
 
 /**
@@ -11,6 +12,8 @@ import { defineHandler } from './handler.ts';
  * epoch) is STALE_BROKER_EPOCH; one from a deposed controller STALE_CONTROLLER_EPOCH. Partitions of
  * deleted topics leave the cache, and the group coordinator forgets their committed offsets. Logs
  * of partitions whose replicas no longer include this broker are strays, and are deleted.
+ * Only a broker may send it: CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (Kafka's
+ * authorizeClusterOperation), checked before anything else.
  */
 export const updateMetadataHandler = defineHandler({
   request: updateMetadataRequest,
@@ -20,6 +23,7 @@ export const updateMetadataHandler = defineHandler({
   clusterOnly: true,
   async handle(request, context) {
     const { broker } = context;
+    if (!authorizeCluster(context, 'CLUSTER_ACTION')) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const cache = broker.metadataCache;
     if (cache === undefined) return { errorCode: ErrorCode.NOT_CONTROLLER };
     const brokerEpoch = request.brokerEpoch ?? -1n;

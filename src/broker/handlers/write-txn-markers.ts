@@ -7,6 +7,7 @@ import type {
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { buildEndTransactionMarker } from '../../protocol/records/control-record.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
+import { authorizeCluster } from '../security/request-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -17,7 +18,8 @@ import { errorAnswer } from './error-code.ts';
  * batches) with acks=all, and answered once the in-sync replicas hold it, so a marker the
  * coordinator counts as written survives a failover. For a __consumer_offsets partition the group
  * coordinator writes the marker itself, committing or dropping the transaction's offsets in the
- * same step. Errors are per partition: the coordinator retries the retriable ones.
+ * same step. Errors are per partition: the coordinator retries the retriable ones. Nothing is
+ * written without ALTER or CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED everywhere).
  */
 export const writeTxnMarkersHandler = defineHandler({
   request: writeTxnMarkersRequest,
@@ -25,6 +27,14 @@ export const writeTxnMarkersHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(request, context) {
+    // As Kafka: ALTER on the cluster (an admin aborting a hanging transaction), or else CLUSTER_ACTION (a coordinator).
+    if (!authorizeCluster(context, 'ALTER', false) && !authorizeCluster(context, 'CLUSTER_ACTION')) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { markers: request.markers.map((marker) => ({
+        producerId: marker.producerId,
+        topics: marker.topics.map((topic) => ({ name: topic.name, partitions: topic.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+      })) };
+    }
     const markers = await Promise.all(request.markers.map((marker) => writeMarker(marker, context)));
     return { markers };
   },
