@@ -189,7 +189,7 @@ export class SaslAuthenticator {
     this.#state = { kind: 'failed' };
     if (this.#options.stats !== undefined) this.#options.stats.failed += 1;
     this.#options.logger.info(
-      { connectionId: this.#connection.id, clientAddress: this.#connection.session.clientAddress, mechanism, reason: message },
+      { connectionId: this.#connection.id, clientAddress: this.#connection.session.clientAddress, mechanism, reason: error instanceof SaslAuthenticationError ? error.reason : message },
       'failed authentication',
     );
     this.#connection.closeAfterResponses();

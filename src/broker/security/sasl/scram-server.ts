@@ -103,8 +103,9 @@ export class ScramSaslServer implements SaslServer {
 
   #clientFinal(state: Extract<State, { name: 'RECEIVE_CLIENT_FINAL_MESSAGE' }>, response: Buffer): Buffer {
     const clientFinal = parseScramClientFinalMessage(response);
-    // The whole nonce, the client's and ours: a proof made for another exchange (a replay) has another.
-    if (clientFinal.nonce !== state.nonce) throw invalidCredentials(this.#context, 'Invalid client nonce in the final client message.');
+    // Ends with the whole nonce, the client's and ours, as Kafka checks it: librdkafka sends its own
+    // nonce again before it. A proof made for another exchange (a replay) ends with another nonce.
+    if (!clientFinal.nonce.endsWith(state.nonce)) throw invalidCredentials(this.#context, 'Invalid client nonce in the final client message.');
     // Kafka does not check c= against the gs2 header either: without channel binding it adds
     // nothing, since the proof signs c= as part of the AuthMessage.
     const message = authMessage(state.clientFirst.bare, state.serverFirst, clientFinal.withoutProof);
