@@ -116,9 +116,11 @@ export function brokerNodeFlags(): string[] {
 }
 
 export async function startBrokerProcess(dataDir: string, overrides: KafkaConfigOverrides = {},
-  { startTimeoutMs = 30_000, env = {} }: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BrokerProcess> {
+  { startTimeoutMs = 30_000, env = {}, port: chosenPort }: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv;
+    /** The PLAINTEXT port to wait on, for callers whose `listeners` override names more listeners than one. */
+    port?: number } = {}): Promise<BrokerProcess> {
   const host = '127.0.0.1';
-  const port = await findFreePort();
+  const port = chosenPort ?? await findFreePort();
   const config: KafkaConfigOverrides = { listeners: `PLAINTEXT://${host}:${port}`, 'log.dirs': dataDir, ...overrides };
   const args = [...brokerNodeFlags(), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'broker'];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
