@@ -9,17 +9,14 @@ import { apiVersionsRequest, apiVersionsResponse } from '../protocol/generated/a
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.ts';
 import { createAclsRequest, createAclsResponse } from '../protocol/generated/create-acls.ts';
-import { createAclsRequest, createAclsResponse } from '../protocol/generated/create-acls.ts';
 import { createPartitionsRequest, createPartitionsResponse } from '../protocol/generated/create-partitions.ts';
 import { createTopicsRequest, createTopicsResponse } from '../protocol/generated/create-topics.ts';
-import { deleteAclsRequest, deleteAclsResponse } from '../protocol/generated/delete-acls.ts';
 import { deleteAclsRequest, deleteAclsResponse } from '../protocol/generated/delete-acls.ts';
 import { deleteGroupsRequest, deleteGroupsResponse } from '../protocol/generated/delete-groups.ts';
 import { deleteRecordsRequest, deleteRecordsResponse } from '../protocol/generated/delete-records.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from '../protocol/generated/delete-topics.ts';
 import { describeAclsRequest, describeAclsResponse } from '../protocol/generated/describe-acls.ts';
 import { describeClientQuotasRequest, describeClientQuotasResponse } from '../protocol/generated/describe-client-quotas.ts';
-import { describeAclsRequest, describeAclsResponse } from '../protocol/generated/describe-acls.ts';
 import { describeClusterRequest, describeClusterResponse } from '../protocol/generated/describe-cluster.ts';
 import { describeConfigsRequest, describeConfigsResponse } from '../protocol/generated/describe-configs.ts';
 import { describeGroupsRequest, describeGroupsResponse } from '../protocol/generated/describe-groups.ts';
@@ -118,10 +115,6 @@ export const Apis = {
   DescribeProducers: api(describeProducersRequest, describeProducersResponse),
   ListTransactions: api(listTransactionsRequest, listTransactionsResponse),
   DescribeTransactions: api(describeTransactionsRequest, describeTransactionsResponse),
-  // v1+: pattern types (LITERAL, PREFIXED) travel with every ACL.
-  CreateAcls: api(createAclsRequest, createAclsResponse, 1, 3),
-  DescribeAcls: api(describeAclsRequest, describeAclsResponse, 1, 3),
-  DeleteAcls: api(deleteAclsRequest, deleteAclsResponse, 1, 3),
   // v1+: pattern types (LITERAL, PREFIXED) travel with every ACL.
   CreateAcls: api(createAclsRequest, createAclsResponse, 1, 3),
   DescribeAcls: api(describeAclsRequest, describeAclsResponse, 1, 3),

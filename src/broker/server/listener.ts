@@ -140,6 +140,11 @@ export class Listener {
       socket.destroy();
       return;
     }
+    const gate = this.#options.acceptGate;
+    if (gate !== undefined && !gate.admitted(socket)) {
+      gate.offer(socket, () => this.#accept(socket, openSocket));
+      return;
+    }
     const index = this.#nextConnectionIndex++;
     const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
     let principal = ANONYMOUS;
@@ -149,14 +154,10 @@ export class Listener {
       } catch (error) {
         // A certificate no ssl.principal.mapping.rules rule maps fails authentication, as in Kafka.
         this.#logger.info({ remoteAddress: socket.remoteAddress, reason: (error as Error).message }, 'TLS client refused, connection closed');
+        gate?.release(socket);
         socket.destroy();
         return;
       }
-    }
-    const gate = this.#options.acceptGate;
-    if (gate !== undefined && !gate.admitted(socket)) {
-      gate.offer(socket, () => this.#accept(socket, openSocket));
-      return;
     }
     const connection = new Connection(openSocket, {
       id,
