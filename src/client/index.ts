@@ -11,13 +11,6 @@ export type {
   ClientQuotaAlteration, ClientQuotaAlterationResult, ClientQuotaDescription, ClientQuotaEntity, ClientQuotaFilter, ClientQuotaFilterComponent,
 } from './admin-client-quotas.ts';
 export type {
-  AclBinding, AclBindingFilter, AclEntry, AclOperation, AclPatternType, AclPermissionType, AclResourcePattern, AclResourceType,
-} from './admin-acls.ts';
-export { describeAclPattern } from './admin-acls.ts';
-export type {
-  ClientQuotaAlteration, ClientQuotaAlterationResult, ClientQuotaDescription, ClientQuotaEntity, ClientQuotaFilter, ClientQuotaFilterComponent,
-} from './admin-client-quotas.ts';
-export type {
   ScramCredentialInfo, ScramMechanismName, UserScramCredentialAlteration, UserScramCredentialAlterationResult, UserScramCredentialDeletion,
   UserScramCredentialsDescription, UserScramCredentialUpsertion,
 } from './admin-scram.ts';
