@@ -29,6 +29,7 @@ import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { Authorizer } from './security/authorizer.ts';
 import { openBrokerSecurity } from './security/broker-security.ts';
+import { followDynamicListenerSsl } from './security/dynamic-listener-ssl.ts';
 import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -330,6 +331,8 @@ async function startWithMetadata(
     await undoStart();
     throw error;
   }
+  // KIP-226: a TLS listener's keystore replaced through AlterConfigs serves new connections.
+  if (zooKeeper !== undefined) followDynamicListenerSsl({ config, brokerConfigs: zooKeeper.brokerConfigs, listeners, logger });
   const boundPorts = new Map(listeners.map((listener) => [listener.listenerName, listener.port]));
   const advertised = resolveAdvertisedListeners(config, boundPorts);
   advertisedEndpoints = new Map(advertised.map((endpoint) => [endpoint.name, { host: endpoint.host, port: endpoint.port }]));

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { TopicConfigs } from './config-change-listener.ts';
 import { readEntityConfig, writeEntityConfig } from './zookeeper/entity-config.ts';
 import type { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
+import { dynamicListenerSslKey } from '../security/dynamic-listener-ssl.ts';
 
 /** Kafka's ConfigEntityName.Default: the cluster-wide default of a dynamic broker config. */
 export const DEFAULT_BROKER_ENTITY = '<default>';
@@ -54,6 +55,17 @@ export class DynamicBrokerConfigs {
     return this.#own[name] ?? this.#defaults[name];
   }
 
+  /** Every config name set for this broker or as the cluster default. */
+  names(): string[] {
+    return [...new Set([...Object.keys(this.#defaults), ...Object.keys(this.#own)])];
+  }
+
+  /**
+   * Checks a listener's new TLS settings before they are written (a keystore that does not load is
+   * INVALID_CONFIG, as Kafka's reconfiguration validation); set by the broker that owns the listeners.
+   */
+  validateListenerSsl: ((configs: Readonly<Record<string, string>>) => void) | undefined;
+
   /** The overrides of an entity: this broker (its id) or the cluster default (''). */
   overrides(entity: string): Readonly<Record<string, string>> {
     return entity === '' ? this.#defaults : entity === this.#brokerId ? this.#own : {};
@@ -68,9 +80,11 @@ export class DynamicBrokerConfigs {
    * is not dynamic is INVALID_REQUEST, a bad value INVALID_CONFIG, and nothing is written then.
    */
   async alter(entity: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
-    const notDynamic = Object.keys(configs).filter((name) => DYNAMIC_BROKER_CONFIGS[name] === undefined);
+    const notDynamic = Object.keys(configs).filter((name) => DYNAMIC_BROKER_CONFIGS[name] === undefined && dynamicListenerSslKey(name) === undefined);
     if (notDynamic.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: ${notDynamic.join(', ')}`);
+    if (Object.keys(configs).some((name) => dynamicListenerSslKey(name) !== undefined)) this.validateListenerSsl?.(configs);
     for (const [name, value] of Object.entries(configs)) {
+      if (dynamicListenerSslKey(name) !== undefined) continue;
       if (!DYNAMIC_BROKER_CONFIGS[name]!(value)) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Invalid value ${value} for configuration ${name}: Value must be a non-negative long`);
     }
     if (validateOnly) return;
@@ -89,7 +103,8 @@ export class DynamicBrokerConfigs {
     const frozen = Object.freeze({ ...configs });
     if (name === DEFAULT_BROKER_ENTITY) this.#defaults = frozen;
     else this.#own = frozen;
-    this.#logger.info({ entity: name, configs: frozen }, 'dynamic broker configs');
+    // Names only: a listener's key password or inline key is a secret.
+    this.#logger.info({ entity: name, configs: Object.keys(frozen) }, 'dynamic broker configs');
     for (const listener of this.#listeners) listener();
   }
 }
