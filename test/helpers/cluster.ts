@@ -12,6 +12,7 @@ import { freePort } from '../../src/broker/cluster/zookeeper/server-process.ts';
 import { brokerProperties, LOOPBACK } from '../../src/cli/dev-cluster/layout.ts';
 import { logTail, spawnBroker, waitUntilAnswering, type SpawnedBroker } from '../../src/cli/dev-cluster/processes.ts';
 import { Admin, type NewTopic, type PartitionMetadata } from '../../src/client/index.ts';
+import type { ClientSecurity } from '../../src/client/client-security.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
@@ -33,6 +34,14 @@ export interface TestClusterOptions {
   readonly logDirsPerBroker?: number;
   /** Environment for every broker process over this one's (SAMSA_LOG_LEVEL=info for a test that reads their logs). */
   readonly brokerEnv?: Readonly<Record<string, string>>;
+  /**
+   * The listener settings of each broker instead of one PLAINTEXT listener (not with `partitionable`):
+   * given the port clients and this helper use (`client`) and a second free port (`internal`, e.g. for
+   * an inter-broker listener), the listeners, listener.security.protocol.map, inter.broker.listener.name...
+   */
+  readonly listeners?: (ports: { readonly client: number; readonly internal: number }) => Readonly<Record<string, string>>;
+  /** How this helper's clients (its Admin, its wait for a broker to answer) connect to the client port when that one is secured. */
+  readonly clientSecurity?: ClientSecurity;
 }
 
 /**
@@ -86,6 +95,8 @@ export class TestCluster {
   #overrides: Readonly<Record<string, string>> = {};
   #partitionable = false;
   #logDirsPerBroker = 1;
+  #listeners: TestClusterOptions['listeners'];
+  #clientSecurity: ClientSecurity | undefined;
 
   private constructor(zookeeper: TestZooKeeper, dir: string, startTimeoutMs: number, brokerEnv: Readonly<Record<string, string>>) {
     this.zookeeper = zookeeper;
@@ -109,6 +120,9 @@ export class TestCluster {
       cluster.#overrides = { ...DEFAULT_OVERRIDES, ...options.overrides };
       cluster.#partitionable = options.partitionable === true;
       cluster.#logDirsPerBroker = options.logDirsPerBroker ?? 1;
+      if (options.listeners !== undefined && cluster.#partitionable) throw new Error('listeners and partitionable cannot be combined');
+      cluster.#listeners = options.listeners;
+      cluster.#clientSecurity = options.clientSecurity;
       for (let id = 1; id <= count; id++) await cluster.#addBroker(id, count, cluster.#overrides);
       await Promise.all(cluster.ids.map((id) => cluster.start(id)));
       await cluster.waitForBrokers(cluster.ids);
@@ -149,6 +163,8 @@ export class TestCluster {
         'listener.security.protocol.map': 'CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT',
         'inter.broker.listener.name': 'INTERNAL',
       };
+    } else if (this.#listeners !== undefined) {
+      listenerOverrides = { ...this.#listeners({ client: port, internal: await freePort() }) };
     }
     const logDirs = Array.from({ length: this.#logDirsPerBroker }, (_, i) => join(brokerDir, i === 0 ? 'data' : `data-${i + 1}`));
     const logDir = logDirs.join(',');
@@ -180,7 +196,7 @@ export class TestCluster {
     if (slot.running) throw new Error(`broker ${id} is running`);
     slot.process = await spawnBroker({ propertiesFile: slot.propertiesFile, logFile: slot.logFile, lifetime: 'SIGKILL', env: this.#brokerEnv });
     try {
-      await waitUntilAnswering(LOOPBACK, slot.port, slot.process.hasExited, this.#startTimeoutMs);
+      await waitUntilAnswering(LOOPBACK, slot.port, slot.process.hasExited, this.#startTimeoutMs, this.#clientSecurity);
     } catch (error) {
       throw new Error(`broker ${id}: ${(error as Error).message}\n--- ${slot.logFile} ---\n${await logTail(slot.logFile)}`, { cause: error });
     }
@@ -229,12 +245,16 @@ export class TestCluster {
    * cost it a moment: cluster-client-failover.test.ts shows our clients moving on); the caller closes it.
    */
   admin(clientId = 'cluster-test'): Admin {
-    return new Admin({ bootstrapServers: this.runningBootstrapServers, clientId, requestTimeoutMs: 10_000 });
+    return new Admin({ bootstrapServers: this.runningBootstrapServers, clientId, requestTimeoutMs: 10_000, ...this.#security() });
   }
 
   /** An Admin client whose first requests (Metadata, DescribeCluster) go to broker `id`; the caller closes it. */
   adminOf(id: number): Admin {
-    return new Admin({ bootstrapServers: [this.broker(id).bootstrap], clientId: `cluster-test-ask-${id}`, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000 });
+    return new Admin({ bootstrapServers: [this.broker(id).bootstrap], clientId: `cluster-test-ask-${id}`, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000, ...this.#security() });
+  }
+
+  #security(): { security?: ClientSecurity } {
+    return this.#clientSecurity === undefined ? {} : { security: this.#clientSecurity };
   }
 
   /** What one broker answers, through a client that bootstraps from it alone. */

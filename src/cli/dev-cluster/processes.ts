@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientSecurity } from '../../client/client-security.ts';
 import { Connection } from '../../client/connection.ts';
 
 export const SAMSA_BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'samsa.js');
@@ -66,16 +67,16 @@ export async function spawnBroker(options: BrokerSpawnOptions): Promise<SpawnedB
 }
 
 /**
- * Polls until the broker on host:port answers ApiVersions; throws when `hasExited` says it died
- * first or `timeoutMs` passes, naming the last failure.
+ * Polls until the broker on host:port answers ApiVersions (over TLS and SASL with `security`, for a
+ * secured listener); throws when `hasExited` says it died first or `timeoutMs` passes, naming the last failure.
  */
-export async function waitUntilAnswering(host: string, port: number, hasExited: () => boolean, timeoutMs: number): Promise<void> {
+export async function waitUntilAnswering(host: string, port: number, hasExited: () => boolean, timeoutMs: number, security?: ClientSecurity): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`the broker on port ${port} exited`);
     try {
-      const connection = await Connection.open({ host, port, clientId: 'samsa-dev-cluster', requestTimeoutMs: 2_000, connectTimeoutMs: 1_000 });
+      const connection = await Connection.open({ host, port, clientId: 'samsa-dev-cluster', requestTimeoutMs: 2_000, connectTimeoutMs: 1_000, ...(security === undefined ? {} : { security }) });
       connection.close();
       return;
     } catch (error) {
