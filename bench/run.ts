@@ -39,6 +39,10 @@
  * transactions of 100 and of 10,000 records, read_committed against read_uncommitted fetch):
  * --skip-transactions leaves it out, --transactions-only runs nothing else; its sizes take
  * --transactions-* flags (see bench/transactions.ts).
+ *
+ * Then the security section (bench/security.ts: produce and fetch of 1 KiB records over PLAINTEXT
+ * against SSL, and SASL PLAIN / SCRAM connections per second): --skip-security leaves it out,
+ * --security-only runs nothing else; its sizes take --security-* flags (see bench/security.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +60,7 @@ import { groupsBenchArgs, groupsOptions, printGroupsTable, runGroupsBench, write
 import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, writeStorageResults } from './storage.ts';
 import { printReassignmentTable, reassignmentBenchArgs, reassignmentOptions, runReassignmentBench, writeReassignmentResults } from './reassignment.ts';
 import { printTransactionsTable, runTransactionsBench, transactionsBenchArgs, transactionsOptions, writeTransactionsResults } from './transactions.ts';
+import { printSecurityTable, runSecurityBench, securityBenchArgs, securityOptions, writeSecurityResults } from './security.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -91,6 +96,8 @@ async function main(): Promise<void> {
       'reassignment-only': { type: 'boolean', default: false },
       'skip-transactions': { type: 'boolean', default: false },
       'transactions-only': { type: 'boolean', default: false },
+      'skip-security': { type: 'boolean', default: false },
+      'security-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
@@ -98,10 +105,11 @@ async function main(): Promise<void> {
       ...clusterBenchArgs,
       ...reassignmentBenchArgs,
       ...transactionsBenchArgs,
+      ...securityBenchArgs,
     },
   });
   const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only']
-    || values['reassignment-only'] || values['transactions-only'];
+    || values['reassignment-only'] || values['transactions-only'] || values['security-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -151,6 +159,13 @@ async function main(): Promise<void> {
     const results = await runTransactionsBench(options);
     printTransactionsTable(results);
     await writeTransactionsResults(options, results);
+  }
+  if (!values['skip-security'] && (!only || values['security-only'])) {
+    const options = securityOptions(values, values.quick);
+    console.log('\nSecurity (bench/security.ts):');
+    const results = await runSecurityBench(options);
+    printSecurityTable(results, options);
+    await writeSecurityResults(options, results);
   }
 }
 
