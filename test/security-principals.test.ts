@@ -215,6 +215,31 @@ describe('re-authentication (KIP-368)', () => {
     }
   });
 
+  test("SaslHandshake v0 (Kafka 0.10's clients): the tokens follow as bare frames, and the connection is then authenticated", async () => {
+    const client = await KafkaApiClient.open('127.0.0.1', port('SASL_PLAINTEXT'));
+    try {
+      const handshake = await client.call(api(saslHandshakeRequest, saslHandshakeResponse), 0, { mechanism: 'PLAIN' });
+      assert.equal(handshake.errorCode, 0);
+      assert.deepEqual([...handshake.mechanisms].sort(), ['OAUTHBEARER', 'PLAIN']);
+      // The PLAIN token itself, size-prefixed, no request header; the answer is PLAIN's empty challenge, a bare empty frame.
+      client.connection.sendFrame(encodePlainMessage({ username: 'alice', password: 'alice-secret' }));
+      assert.equal((await client.connection.readFrame()).length, 0);
+      const metadata = await client.call(api(metadataRequest, metadataResponse), 4, { topics: [{ name: 'reauth' }], allowAutoTopicCreation: false });
+      assert.equal(metadata.topics[0]!.errorCode, 0, 'alice may describe the topic: the connection is hers');
+    } finally {
+      client.close();
+    }
+    // A wrong password in a bare token closes the connection with no answer, as Kafka does for v0.
+    const wrong = await KafkaApiClient.open('127.0.0.1', port('SASL_PLAINTEXT'));
+    try {
+      await wrong.call(api(saslHandshakeRequest, saslHandshakeResponse), 0, { mechanism: 'PLAIN' });
+      wrong.connection.sendFrame(encodePlainMessage({ username: 'alice', password: 'nope' }));
+      await assert.rejects(wrong.call(api(metadataRequest, metadataResponse), 4, { topics: null, allowAutoTopicCreation: false }, 5000), /closed|end|ECONNRESET/i);
+    } finally {
+      wrong.close();
+    }
+  });
+
   test('before authenticating, only ApiVersions and the SASL requests are served: anything else closes the connection', async () => {
     const client = await KafkaApiClient.open('127.0.0.1', port('SASL_PLAINTEXT'));
     try {

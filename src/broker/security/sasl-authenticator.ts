@@ -142,8 +142,8 @@ export class SaslAuthenticator {
     try {
       const challenge = await state.server.evaluateResponse(Buffer.from(token));
       if (state.server.complete) this.#complete(state.server, state.mechanism);
-      // A mechanism's last step may have nothing to send; v0 clients expect no frame then (PLAIN).
-      return challenge.length === 0 && state.server.complete ? [] : [challenge];
+      // Even an empty challenge goes out as a frame (PLAIN's last step): v0 clients wait for one, as Kafka sends it.
+      return [challenge];
     } catch (error) {
       await this.#failed(error, state.mechanism);
       throw new IllegalSaslStateError('SASL authentication failed');
