@@ -150,6 +150,9 @@ async function startWithMetadata(
     producerIdBlocks: ProducerIdBlockSource; localProducerIdBlocks: ProducerIdBlockSource | undefined; authorizer: Authorizer | undefined;
   },
 ): Promise<Broker> {
+  // First, so that a bad security setting (a keystore, a JWKS) stops the start before anything runs.
+  // Users' configs (SCRAM credentials, quotas), ACLs, and each listener's TLS and SASL.
+  const security = await openBrokerSecurity({ config, zooKeeper, logger, time, authorizer });
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool(freeBytesKeptFor(os.totalmem()));
   // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
@@ -248,8 +251,6 @@ async function startWithMetadata(
     new FetchSessionCache({ maxEntries: config.maxIncrementalFetchSessionCacheSlots, evictionMs: MIN_SESSION_EVICTION_MS, randomInt }),
     () => time.now(),
   );
-  // Users' configs (SCRAM credentials, quotas), ACLs, and each listener's TLS and SASL.
-  const security = await openBrokerSecurity({ config, zooKeeper, logger, time, authorizer });
   const context: BrokerContext = {
     config,
     nodeId: config.nodeId,

@@ -97,7 +97,7 @@ async function oauthBearerValidator(config: BrokerConfig, listenerName: string) 
   const jwksEndpointUrl = listenerSetting(config, listenerName, 'sasl.oauthbearer.jwks.endpoint.url');
   const expectedIssuer = listenerSetting(config, listenerName, 'sasl.oauthbearer.expected.issuer');
   try {
-    return await createOAuthBearerValidator({
+    const validator = createOAuthBearerValidator({
       serverCallbackHandlerClass: perMechanism('sasl.server.callback.handler.class') ?? config.saslServerCallbackHandlerClass ?? undefined,
       jaasConfig: perMechanism('sasl.jaas.config') ?? undefined,
       jwks: {
@@ -110,8 +110,12 @@ async function oauthBearerValidator(config: BrokerConfig, listenerName: string) 
         jwksEndpointRefreshMs: listenerSetting(config, listenerName, 'sasl.oauthbearer.jwks.endpoint.refresh.ms'),
       },
     });
+    // A file: JWKS that cannot be read stops the start, as Kafka's broker fails to configure the handler.
+    if ('ready' in validator) await validator.ready();
+    return validator;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`listener.name.${listenerName.toLowerCase()}.oauthbearer.sasl.jaas.config`, (error as Error).message);
+    const key = jwksEndpointUrl !== null ? 'sasl.oauthbearer.jwks.endpoint.url' : `listener.name.${listenerName.toLowerCase()}.oauthbearer.sasl.jaas.config`;
+    throw new ConfigError(key, (error as Error).message);
   }
 }
