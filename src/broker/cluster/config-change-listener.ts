@@ -1,11 +1,9 @@
 import type { Logger } from '../logger.ts';
 import { decodeConfigChangeNotification, decodeEntityConfig } from './zookeeper/zk-data.ts';
-import { sequenceNumberOf, ZkPaths } from './zookeeper/zk-paths.ts';
+import { NotificationFollower } from './zookeeper/notification-follower.ts';
+import { ZkPaths } from './zookeeper/zk-paths.ts';
 import type { ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
 import { NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
-
-/** Kafka's ConfigChangeNotification expiry: older notifications are deleted by the brokers that read them. */
-const NOTIFICATION_EXPIRATION_MS = 15 * 60 * 1000;
 
 /** Told a topic's overrides changed (the replica manager re-applies its partitions' settings). */
 export type TopicConfigChangeListener = (topic: string, configs: Readonly<Record<string, string>>) => void;
@@ -25,40 +23,32 @@ export type EntityConfigChangeListener = (entityType: string, entityName: string
 export class TopicConfigs {
   readonly #client: ZooKeeperClient;
   readonly #logger: Logger;
-  readonly #now: () => number;
   readonly #configs = new Map<string, Readonly<Record<string, string>>>();
   readonly #listeners: TopicConfigChangeListener[] = [];
   readonly #entityListeners: EntityConfigChangeListener[] = [];
-  readonly #watches: ZooKeeperWatch[] = [];
-  #lastNotification = -1;
+  #watch: ZooKeeperWatch | undefined;
+  #notifications: NotificationFollower | undefined;
   /** Notification and topic reads run one at a time, in the order the watches fired. */
   #queue: Promise<void> = Promise.resolve();
-  #closed = false;
 
   /** Reads every topic's overrides and starts following changes; the first reading is done on return. */
   static async start(client: ZooKeeperClient, logger: Logger, now: () => number): Promise<TopicConfigs> {
-    const configs = new TopicConfigs(client, logger, now);
+    const configs = new TopicConfigs(client, logger);
     // Notifications first: a change made while the topics are read is then read again, not missed.
-    let initialised = false;
-    configs.#watches.push(await client.watchChildren(ZkPaths.configChanges, (children) => {
-      if (!initialised) {
-        // What these notifications announced is in the configs read next.
-        configs.#lastNotification = Math.max(-1, ...(children ?? []).map(sequenceNumberOf));
-        initialised = true;
-        return;
-      }
-      configs.#enqueue(() => configs.#onNotifications(children ?? []));
-    }));
-    configs.#watches.push(await client.watchChildren(ZkPaths.configTopics, (children) => {
+    configs.#notifications = await NotificationFollower.start({
+      client, path: ZkPaths.configChanges, logger: configs.#logger, now,
+      handle: (data, name) => configs.#onNotification(data, name),
+      schedule: (round) => configs.#enqueue(round),
+    });
+    configs.#watch = await client.watchChildren(ZkPaths.configTopics, (children) => {
       configs.#enqueue(() => configs.#onTopics(children ?? []));
-    }));
+    });
     await configs.#queue;
     return configs;
   }
 
-  private constructor(client: ZooKeeperClient, logger: Logger, now: () => number) {
+  private constructor(client: ZooKeeperClient, logger: Logger) {
     this.#client = client;
-    this.#now = now;
     this.#logger = logger.child({ component: 'config-change-listener' });
   }
 
@@ -98,8 +88,8 @@ export class TopicConfigs {
   }
 
   close(): void {
-    this.#closed = true;
-    for (const watch of this.#watches) watch.cancel();
+    this.#notifications?.close();
+    this.#watch?.cancel();
   }
 
   #enqueue(task: () => Promise<void>): void {
@@ -114,48 +104,21 @@ export class TopicConfigs {
     for (const topic of children) if (!this.#configs.has(topic)) await this.#read(topic, false);
   }
 
-  async #onNotifications(children: readonly string[]): Promise<void> {
-    const fresh = children.map((name) => ({ name, sequence: sequenceNumberOf(name) }))
-      .filter(({ sequence }) => sequence > this.#lastNotification)
-      .sort((a, b) => a.sequence - b.sequence);
-    for (const { name, sequence } of fresh) {
-      if (this.#closed) return;
-      const path = `${ZkPaths.configChanges}/${name}`;
-      let entityPath: string;
-      try {
-        entityPath = decodeConfigChangeNotification((await this.#client.getData(path)).data);
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) this.#logger.warn({ err: error, notification: name }, 'unreadable config change notification skipped');
-        this.#lastNotification = sequence;
-        continue;
-      }
-      // The name is the rest of the path: `users/<user>/clients/<client-id>` names a user's client id.
-      const slash = entityPath.indexOf('/');
-      const [entityType, entityName] = [entityPath.slice(0, slash), entityPath.slice(slash + 1)];
-      if (slash <= 0 || entityName === '') this.#logger.warn({ notification: name, entityPath }, 'config change notification without an entity skipped');
-      else if (entityType === 'topics') await this.#read(entityName, true);
-      else for (const listener of this.#entityListeners) await listener(entityType, entityName);
-      this.#lastNotification = sequence;
+  /** A notification names the changed entity: `topics/<topic>`, `brokers/<id>`, `users/<user>/clients/<client-id>`, ... */
+  async #onNotification(data: Buffer, name: string): Promise<void> {
+    let entityPath: string;
+    try {
+      entityPath = decodeConfigChangeNotification(data);
+    } catch (error) {
+      this.#logger.warn({ err: error, notification: name }, 'unreadable config change notification skipped');
+      return;
     }
-    await this.#purgeExpired(children);
-  }
-
-  /**
-   * Every broker has long read a notification older than the expiry: whichever broker sees it
-   * first deletes it, as Kafka's do. Sequence order is age order, so the first young one ends the search.
-   */
-  async #purgeExpired(children: readonly string[]): Promise<void> {
-    const oldestFirst = [...children].sort((a, b) => sequenceNumberOf(a) - sequenceNumberOf(b));
-    for (const name of oldestFirst) {
-      const path = `${ZkPaths.configChanges}/${name}`;
-      const stat = await this.#client.exists(path);
-      if (stat !== null && this.#now() - stat.ctimeMs <= NOTIFICATION_EXPIRATION_MS) return;
-      try {
-        await this.#client.delete(path);
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) throw error;
-      }
-    }
+    // The name is the rest of the path: `users/<user>/clients/<client-id>` names a user's client id.
+    const slash = entityPath.indexOf('/');
+    const [entityType, entityName] = [entityPath.slice(0, slash), entityPath.slice(slash + 1)];
+    if (slash <= 0 || entityName === '') this.#logger.warn({ notification: name, entityPath }, 'config change notification without an entity skipped');
+    else if (entityType === 'topics') await this.#read(entityName, true);
+    else for (const listener of this.#entityListeners) await listener(entityType, entityName);
   }
 
   async #read(topic: string, notify: boolean): Promise<void> {

@@ -7,16 +7,14 @@ import {
   ACL_PERSISTENT_PATHS, ACL_STORES, aclChangePathPrefix, aclResourcePath, decodeAclChange, decodeAcls, encodeAclChange, encodeAcls,
   resourceTypeOfZnode,
 } from './zookeeper/acl-znodes.ts';
-import { sequenceNumberOf } from './zookeeper/zk-paths.ts';
-import type { ZooKeeperClient, ZooKeeperWatch } from './zookeeper/zookeeper-client.ts';
+import { NotificationFollower } from './zookeeper/notification-follower.ts';
+import type { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
 import { BadVersionError, NodeExistsError, NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
 
 /** Kafka's AclAuthorizer: how often an update re-reads a pattern another broker wrote meanwhile. */
 const MAX_UPDATE_RETRIES = 10;
 const RETRY_BACKOFF_MS = 100;
 const RETRY_BACKOFF_JITTER_MS = 50;
-/** As Kafka's ZkNodeChangeNotificationListener: notifications older than this are deleted by whoever sees them. */
-const NOTIFICATION_EXPIRATION_MS = 15 * 60 * 1000;
 
 /** A pattern's ACLs as read, with the znode version a conditional write must name (-1: no znode). */
 interface VersionedAcls {
@@ -35,40 +33,32 @@ export class ZooKeeperAclStore implements AclStore {
   readonly cache = new AclCache();
   readonly #client: ZooKeeperClient;
   readonly #logger: Logger;
-  readonly #now: () => number;
   readonly #versions = new Map<string, number>();
-  readonly #watches: ZooKeeperWatch[] = [];
+  readonly #followers: NotificationFollower[] = [];
   #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
 
   /** Creates Kafka's ACL paths, follows the notifications, and reads every ACL; ready on return. */
   static async start(client: ZooKeeperClient, logger: Logger, now: () => number = Date.now): Promise<ZooKeeperAclStore> {
-    const store = new ZooKeeperAclStore(client, logger, now);
+    const store = new ZooKeeperAclStore(client, logger);
     for (const path of ACL_PERSISTENT_PATHS) await client.ensurePath(path);
     // Notifications first, as Kafka: a change made while the ACLs are read is read again, not missed.
     for (const { changes } of ACL_STORES) {
-      let last: number | undefined;
-      store.#watches.push(await client.watchChildren(changes, (children) => {
-        if (last === undefined) {
-          // What these announced is in the reading below.
-          last = Math.max(-1, ...(children ?? []).map(sequenceNumberOf));
-          return;
-        }
-        void store.#serially(async () => {
-          last = await store.#onNotifications(changes, children ?? [], last!);
-        }).catch((error: unknown) => {
+      const extended = changes !== ACL_STORES[0]!.changes;
+      store.#followers.push(await NotificationFollower.start({
+        client, path: changes, logger: store.#logger, now,
+        handle: (data, name) => store.#onNotification(data, name, extended),
+        schedule: (round) => void store.#serially(round).catch((error: unknown) => {
           if (!(error instanceof ZooKeeperClientClosedError)) store.#logger.warn({ err: error }, 'following ACL changes failed');
-        });
+        }),
       }));
     }
     await store.#serially(() => store.#loadAll());
     return store;
   }
 
-  private constructor(client: ZooKeeperClient, logger: Logger, now: () => number) {
+  private constructor(client: ZooKeeperClient, logger: Logger) {
     this.#client = client;
     this.#logger = logger.child({ component: 'acl-store' });
-    this.#now = now;
   }
 
   update(pattern: ResourcePattern, change: (current: readonly AccessControlEntry[]) => readonly AccessControlEntry[]): Promise<AclUpdate> {
@@ -76,8 +66,7 @@ export class ZooKeeperAclStore implements AclStore {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const watch of this.#watches) watch.cancel();
+    for (const follower of this.#followers) follower.close();
     await this.#queue.catch(() => undefined);
   }
 
@@ -176,41 +165,16 @@ export class ZooKeeperAclStore implements AclStore {
     }
   }
 
-  /** Re-reads each pattern announced after `last`; returns the last sequence number handled. */
-  async #onNotifications(changesPath: string, children: readonly string[], last: number): Promise<number> {
-    const extended = changesPath !== ACL_STORES[0]!.changes;
-    const fresh = children.map((name) => ({ name, sequence: sequenceNumberOf(name) }))
-      .filter(({ sequence }) => sequence > last)
-      .sort((a, b) => a.sequence - b.sequence);
-    for (const { name, sequence } of fresh) {
-      if (this.#closed) return last;
-      try {
-        const pattern = decodeAclChange((await this.#client.getData(`${changesPath}/${name}`)).data, extended);
-        const acls = await this.#read(pattern);
-        this.#apply(pattern, acls);
-        this.#logger.info({ resource: pattern, acls: acls.entries.length }, 'Processing Acl change notification');
-      } catch (error) {
-        if (error instanceof ZooKeeperClientClosedError) throw error;
-        if (!(error instanceof NoNodeError)) this.#logger.warn({ err: error, notification: name }, 'unreadable ACL change notification skipped');
-      }
-      last = sequence;
-    }
-    await this.#purgeExpired(changesPath, children);
-    return last;
-  }
-
-  /** Every broker has long read a notification older than the expiry; sequence order is age order. */
-  async #purgeExpired(changesPath: string, children: readonly string[]): Promise<void> {
-    const oldestFirst = [...children].sort((a, b) => sequenceNumberOf(a) - sequenceNumberOf(b));
-    for (const name of oldestFirst) {
-      const path = `${changesPath}/${name}`;
-      const stat = await this.#client.exists(path);
-      if (stat !== null && this.#now() - stat.ctimeMs <= NOTIFICATION_EXPIRATION_MS) return;
-      try {
-        await this.#client.delete(path);
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) throw error;
-      }
+  /** Re-reads the pattern a notification announces. */
+  async #onNotification(data: Buffer, name: string, extended: boolean): Promise<void> {
+    try {
+      const pattern = decodeAclChange(data, extended);
+      const acls = await this.#read(pattern);
+      this.#apply(pattern, acls);
+      this.#logger.info({ resource: pattern, acls: acls.entries.length }, 'Processing Acl change notification');
+    } catch (error) {
+      if (error instanceof ZooKeeperClientClosedError) throw error;
+      if (!(error instanceof NoNodeError)) this.#logger.warn({ err: error, notification: name }, 'unreadable ACL change notification skipped');
     }
   }
 }
