@@ -13,6 +13,9 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { Admin, Consumer, Producer, clientSecurityFromProperties, type ClientSecurity } from '../src/client/index.ts';
 import { makeTestCertificates } from './helpers/certificates.ts';
 import { kcat } from './helpers/kcat.ts';
+import { runCli, runCliOk } from './helpers/run-cli.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 
 const PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
@@ -129,6 +132,28 @@ describe('every client produces and consumes over every secured listener and mec
       }
     });
   }
+});
+
+describe('the tools take the security settings from --command-config, as Kafka\'s do', () => {
+  test('topics, console-producer and console-consumer over SASL_SSL with SCRAM-SHA-512', async () => {
+    const file = join(certs.dir, 'client-scram.properties');
+    writeFileSync(file, [...clientProperties('SASL_SSL', 'SCRAM-SHA-512')].map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
+    const bootstrap = ['--bootstrap-server', `127.0.0.1:${port('SASL_SSL')}`];
+    await runCliOk(['topics', ...bootstrap, '--command-config', file, '--create', '--topic', 'tool-secured', '--partitions', '1']);
+    const listed = await runCliOk(['topics', ...bootstrap, '--command-config', file, '--list']);
+    assert.ok(listed.stdout.split('\n').includes('tool-secured'), listed.stdout);
+    await runCliOk(['console-producer', ...bootstrap, '--producer.config', file, '--topic', 'tool-secured'], { input: 'one\ntwo\n' });
+    const consumed = await runCliOk(['console-consumer', ...bootstrap, '--consumer.config', file, '--topic', 'tool-secured', '--from-beginning', '--max-messages', '2']);
+    assert.deepEqual(consumed.stdout.trim().split('\n'), ['one', 'two']);
+    // Without the settings the SASL listener does not serve the tool, and the tool says so.
+    const refused = await runCli(['topics', ...bootstrap, '--list'], { timeoutMs: 20_000 });
+    assert.notEqual(refused.status, 0);
+    // A bad setting stops the tool with a message naming the key.
+    writeFileSync(file, 'security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n');
+    const misconfigured = await runCli(['topics', ...bootstrap, '--command-config', file, '--list']);
+    assert.notEqual(misconfigured.status, 0);
+    assert.match(misconfigured.stderr, /sasl\.jaas\.config/);
+  });
 });
 
 describe('refusals', () => {
