@@ -31,14 +31,17 @@ export interface PendingRequest<Res> {
 
 export class KafkaApiClient {
   readonly connection: RawKafkaConnection;
+  /** The header's client id: who quotas and logs count the requests against. */
+  readonly clientId: string;
   private nextCorrelationId = 1;
 
-  private constructor(connection: RawKafkaConnection) {
+  private constructor(connection: RawKafkaConnection, clientId: string) {
     this.connection = connection;
+    this.clientId = clientId;
   }
 
-  static async open(host: string, port: number): Promise<KafkaApiClient> {
-    return new KafkaApiClient(await RawKafkaConnection.open(host, port));
+  static async open(host: string, port: number, { clientId = 'samsa-api-test' }: { clientId?: string } = {}): Promise<KafkaApiClient> {
+    return new KafkaApiClient(await RawKafkaConnection.open(host, port), clientId);
   }
 
   /** Encodes and sends one request without waiting for its response. */
@@ -48,7 +51,7 @@ export class KafkaApiClient {
     const correlationId = this.nextCorrelationId++;
     const writer = new Writer();
     requestHeader.encode(writer, {
-      requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: 'samsa-api-test',
+      requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.clientId,
     }, requestHeaderVersion(apiKey, version));
     codecs.request.encode(writer, body, version);
     this.connection.sendFrame(writer.toBuffer());

@@ -8,6 +8,7 @@ import { assignReplicasToBrokers, newPartitionsAssignment } from './controller/r
 import type { MetadataCache } from './metadata-cache.ts';
 import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
 import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
+import type { ControllerMutationQuota } from '../security/quotas/controller-mutation-quota.ts';
 
 /** Told which partitions a topic deletion removed, once they are gone (Kafka's metadata publisher tells its coordinators). */
 export type PartitionsDeletedListener = (partitions: readonly { readonly topic: string; readonly partition: number }[]) => Promise<void>;
@@ -88,7 +89,8 @@ export class TopicAdmin {
     }
   }
 
-  async createTopic(request: NewTopic, validateOnly = false, waitMs = 0): Promise<TopicMetadata> {
+  /** `mutationQuota` (controller_mutation_rate) takes the partitions once every check has passed, and may refuse them. */
+  async createTopic(request: NewTopic, validateOnly = false, waitMs = 0, mutationQuota?: ControllerMutationQuota): Promise<TopicMetadata> {
     const { name } = request;
     validateTopicName(name);
     if (this.metadata.topic(name) !== undefined) {
@@ -102,6 +104,7 @@ export class TopicAdmin {
     const configs = checkTopicConfigs(request.configs);
     const topic: TopicMetadata = { name, topicId: this.newTopicId(), partitionCount, replicationFactor, configs };
     if (validateOnly) return topic;
+    mutationQuota?.record(partitionCount);
     await this.metadata.createTopic(topic, assignment);
     if (this.cache === undefined) await this.replicaManager.openPartitions(topic, partitionSettings(this.config, configs));
     this.logger.info({ topic: name, topicId: topic.topicId, partitionCount, replicationFactor, configs }, 'topic created');
@@ -125,13 +128,14 @@ export class TopicAdmin {
   }
 
   /** delete.topic.enable is the DeleteTopics handler's to check: Kafka refuses the whole request, known topics or not. */
-  async deleteTopic(name: string, waitMs = 0): Promise<TopicMetadata> {
+  async deleteTopic(name: string, waitMs = 0, mutationQuota?: ControllerMutationQuota): Promise<TopicMetadata> {
     const topic = this.existing(name);
     // Kafka's broker deletes __consumer_offsets when asked (only its tools refuse); this group
     // coordinator cannot yet give up a deleted partition's groups, so it refuses as an authorizer would.
     if (isInternalTopic(name)) {
       throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Internal topic ${name} cannot be deleted`);
     }
+    mutationQuota?.record(topic.partitionCount);
     await this.metadata.deleteTopic(name);
     if (this.cache !== undefined) {
       // The controller stops the replicas (StopReplica) and tells every broker (UpdateMetadata), whose
@@ -156,12 +160,14 @@ export class TopicAdmin {
     assignments: readonly (readonly number[])[] | null,
     validateOnly: boolean,
     waitMs = 0,
+    mutationQuota?: ControllerMutationQuota,
   ): Promise<void> {
     const topic = this.existing(name);
     checkPartitionIncrease(topic.partitionCount, count);
     if (this.cache === undefined) {
       if (assignments !== null) newPartitionsManualAssignment(assignments, topic, count, this.brokerIds);
       if (validateOnly) return;
+      mutationQuota?.record(count - topic.partitionCount);
       await this.metadata.setPartitionCount(name, count);
       await this.replicaManager.openPartitions(this.existing(name), partitionSettings(this.config, topic.configs));
     } else {
@@ -171,6 +177,7 @@ export class TopicAdmin {
       }
       const added = newPartitionsAssignment(existing, this.brokers(), count, assignments);
       if (validateOnly) return;
+      mutationQuota?.record(count - topic.partitionCount);
       await this.metadata.setPartitionCount(name, count, added);
     }
     this.logger.info({ topic: name, from: topic.partitionCount, to: count }, 'partitions created');

@@ -6,6 +6,7 @@ import { describeTopicConfigs } from '../cluster/topic-settings.ts';
 import { adminWait } from './admin-wait.ts';
 import { authorizedNames } from '../security/authorize.ts';
 import { authorizeCluster, TopicAuthorization } from '../security/request-authorization.ts';
+import { controllerMutationQuotaFor } from '../security/quotas/controller-mutation-quota.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
@@ -15,6 +16,8 @@ import { errorAnswer } from './error-code.ts';
  * partition count, replication factor and effective configs. Authorization as Kafka: CREATE on the
  * cluster or the topic (TOPIC_AUTHORIZATION_FAILED), and DESCRIBE_CONFIGS on the topic to see
  * what was created (else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and no configs).
+ * controller_mutation_rate counts the partitions created (strict from v6: THROTTLING_QUOTA_EXCEEDED);
+ * Kafka's controller applies it, here the broker that receives the request does.
  */
 export const createTopicsHandler = defineHandler({
   request: createTopicsRequest,
@@ -31,6 +34,7 @@ export const createTopicsHandler = defineHandler({
     const names = request.topics.map((topic) => topic.name);
     const creatable = authorizeCluster(context, 'CREATE', false) ? TopicAuthorization.all() : TopicAuthorization.of(context, 'CREATE', names);
     const describable = authorizedNames(context, 'DESCRIBE_CONFIGS', 'TOPIC', names, false);
+    const mutationQuota = controllerMutationQuotaFor(context, STRICT_QUOTA_SINCE_VERSION);
     for (const requested of request.topics) {
       const { name } = requested;
       try {
@@ -43,6 +47,7 @@ export const createTopicsHandler = defineHandler({
           { name, numPartitions: requested.numPartitions, replicationFactor: requested.replicationFactor, assignments, configs },
           request.validateOnly ?? false,
           waitMs(),
+          mutationQuota,
         );
         if (!describable.has(name)) {
           // Created, but the principal may not see what it became (Kafka's topicConfigErrorCode).
@@ -69,6 +74,9 @@ export const createTopicsHandler = defineHandler({
         topics.push({ name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
       }
     }
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: mutationQuota.throttleTimeMs(), topics };
   },
 });
+
+/** CreateTopics v6 clients know THROTTLING_QUOTA_EXCEEDED (KIP-599). */
+const STRICT_QUOTA_SINCE_VERSION = 6;

@@ -5,12 +5,14 @@ import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import { adminWait } from './admin-wait.ts';
 import { authorizedNames } from '../security/authorize.ts';
 import { authorizationFailed, TopicAuthorization } from '../security/request-authorization.ts';
+import { controllerMutationQuotaFor } from '../security/quotas/controller-mutation-quota.ts';
 import { defineHandler } from './handler.ts';
 import { errorAnswer } from './error-code.ts';
 
 /**
  * DeleteTopics: by name (v0-5) or by name or topic id (v6+); each topic answers for itself. As Kafka,
  * each topic needs DELETE, and DESCRIBE too when named by id (TOPIC_AUTHORIZATION_FAILED).
+ * controller_mutation_rate counts the partitions deleted (strict from v5: THROTTLING_QUOTA_EXCEEDED).
  */
 export const deleteTopicsHandler = defineHandler({
   request: deleteTopicsRequest,
@@ -35,6 +37,7 @@ export const deleteTopicsHandler = defineHandler({
     const named = targets.filter((target) => target !== null);
     const describable = authorizedNames(context, 'DESCRIBE', 'TOPIC', named);
     const deletable = TopicAuthorization.of(context, 'DELETE', named);
+    const mutationQuota = controllerMutationQuotaFor(context, STRICT_QUOTA_SINCE_VERSION);
     for (const [i, { name, topicId }] of wanted.entries()) {
       try {
         const target = targets[i]!;
@@ -44,13 +47,16 @@ export const deleteTopicsHandler = defineHandler({
           continue;
         }
         deletable.check(target);
-        const deleted = await broker.topicAdmin.deleteTopic(target, waitMs());
+        const deleted = await broker.topicAdmin.deleteTopic(target, waitMs(), mutationQuota);
         responses.push({ name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (error) {
         const { errorCode, errorMessage } = errorAnswer(error, context);
         responses.push({ name, topicId, errorCode, errorMessage });
       }
     }
-    return { throttleTimeMs: 0, responses };
+    return { throttleTimeMs: mutationQuota.throttleTimeMs(), responses };
   },
 });
+
+/** DeleteTopics v5 clients know THROTTLING_QUOTA_EXCEEDED (KIP-599). */
+const STRICT_QUOTA_SINCE_VERSION = 5;

@@ -103,7 +103,7 @@ export class ClientQuotaManager {
     if (sensor.bucket !== undefined) {
       const throttle = this.#bucketThrottleMs(sensor, timeMs);
       sensor.rate.record(value, timeMs);
-      sensor.bucket.record(value, sensor.bound, timeMs);
+      recordInBucket(sensor, value, timeMs);
       return throttle;
     }
     sensor.rate.record(value, timeMs);
@@ -118,7 +118,7 @@ export class ClientQuotaManager {
     if (!this.quotasEnabled) return;
     const sensor = this.#sensor(user, clientId, timeMs);
     sensor.rate.record(value, timeMs);
-    sensor.bucket?.record(value, sensor.bound, timeMs);
+    recordInBucket(sensor, value, timeMs);
   }
 
   /** Takes back a recorded value (a throttled fetch sends no records, so its bytes do not count). */
@@ -137,13 +137,18 @@ export class ClientQuotaManager {
   }
 
   /**
-   * A token bucket's throttle for a client, without recording (KIP-599's strict check before a
-   * mutation is made): the time to refill to zero credits.
+   * The client's throttle as it stands, without recording: for a token bucket the time to refill to
+   * zero credits (KIP-599's strict check before a mutation is made); for a rate the time that brings
+   * it back to the quota (a consumer's Fetch answered empty while over its request quota). 0 within it.
    */
   throttleTimeIfExceeded(user: string, clientId: string, timeMs: number): number {
     if (!this.quotasEnabled) return 0;
     const sensor = this.#sensor(user, clientId, timeMs);
-    return sensor.bucket === undefined ? 0 : this.#bucketThrottleMs(sensor, timeMs);
+    if (sensor.bucket !== undefined) return this.#bucketThrottleMs(sensor, timeMs);
+    if (sensor.bound === Number.POSITIVE_INFINITY) return 0;
+    const observed = sensor.rate.measure(timeMs);
+    if (observed <= sensor.bound) return 0;
+    return Math.min(throttleTimeMs(observed, sensor.bound, sensor.rate.windowSizeMs(timeMs)), this.#maxThrottleTimeMs);
   }
 
   #bucketThrottleMs(sensor: QuotaSensor, timeMs: number): number {
@@ -220,4 +225,12 @@ export class ClientQuotaManager {
     }
     return Number.POSITIVE_INFINITY;
   }
+}
+
+/**
+ * Takes a value out of a sensor's token bucket, if it has one; not while no quota applies, as the
+ * refill at an unbounded rate is no number, and a quota set later starts from a full bucket.
+ */
+function recordInBucket(sensor: QuotaSensor, value: number, timeMs: number): void {
+  if (sensor.bucket !== undefined && sensor.bound !== Number.POSITIVE_INFINITY) sensor.bucket.record(value, sensor.bound, timeMs);
 }
