@@ -1,30 +1,18 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import os from 'node:os';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { lockLogDirs, type LogDirLocks } from '../storage/log-dir-lock.ts';
-import { storedClusterId } from '../storage/meta-properties.ts';
-import { LogRetention } from '../storage/log-retention.ts';
-import { LogCleaner } from '../storage/cleaner/log-cleaner.ts';
-import { LocalMetadataStore } from './cluster/local-metadata-store.ts';
 import { LocalClusterView, type ClusterView } from './cluster/cluster-view.ts';
-import type { MetadataStore } from './cluster/metadata-store.ts';
-import { ZooKeeperCluster } from './cluster/zookeeper-cluster.ts';
+import { openMetadata, type BrokerMetadata } from './cluster/open-metadata.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.ts';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC_NAME } from './coordinator/txn/transaction-coordinator.ts';
 import { InterBrokerSender } from './coordinator/txn/inter-broker-sender.ts';
 import { TransactionVerifier } from './replica/transaction-verification.ts';
-import { BlockProducerIdManager, PRODUCER_ID_BLOCK_WAIT_MS, type ProducerIdBlockSource } from './coordinator/txn/producer-id-manager.ts';
-import { controllerProducerIdBlocks } from './cluster/allocate-producer-ids-client.ts';
+import { BlockProducerIdManager, PRODUCER_ID_BLOCK_WAIT_MS } from './coordinator/txn/producer-id-manager.ts';
 import { partitionSettings } from './cluster/topic-settings.ts';
-import {
-  generateClusterId,
-  parseBrokerConfig,
-  resolveAdvertisedListeners,
-  type BrokerConfig,
-  type BrokerConfigInput,
-} from './config.ts';
+import { parseBrokerConfig, resolveAdvertisedListeners, type BrokerConfig, type BrokerConfigInput } from './config.ts';
 import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { Authorizer } from './security/authorizer.ts';
@@ -34,7 +22,8 @@ import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
-import { handOverLeaderships } from './replica/leadership-handover.ts';
+import { shutDownBroker, stopServing, type ServingParts } from './broker-shutdown.ts';
+import { startLogMaintenance } from './log-maintenance.ts';
 import { FetchManager } from './replica/fetch-manager.ts';
 import { FetchSessionCache, MIN_SESSION_EVICTION_MS } from './replica/fetch-session-cache.ts';
 import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.ts';
@@ -86,9 +75,6 @@ export interface BrokerDependencies {
   readonly authorizer?: Authorizer;
 }
 
-/** The longest the broker goes between flush.ms checks. */
-const FLUSH_CHECK_INTERVAL_MS = 1000;
-
 /**
  * The composition root: builds storage, metadata, the replica manager, the handlers and the
  * listeners from one parsed config, and starts them in that order. Nothing else wires parts
@@ -114,40 +100,19 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
 }
 
 async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger, authorizer: Authorizer | undefined): Promise<Broker> {
-  // zookeeper.connect set: a cluster broker, whose metadata lives in ZooKeeper; else the single node.
-  let zooKeeper: ZooKeeperCluster | undefined;
-  let clusterId: string;
-  let metadata: MetadataStore;
-  // Producer id blocks: the controller allocates them in a cluster, the local metadata on a single node.
-  let producerIdBlocks: ProducerIdBlockSource;
-  let localProducerIdBlocks: ProducerIdBlockSource | undefined;
-  if (config.zookeeperConnect !== null) {
-    zooKeeper = await ZooKeeperCluster.connect({
-      config, logger, time, storedClusterId: storedClusterId(config.logDirs), proposedClusterId: generateClusterId(randomBytes),
-    });
-    clusterId = zooKeeper.clusterId;
-    metadata = zooKeeper.store;
-    const cluster = zooKeeper;
-    producerIdBlocks = controllerProducerIdBlocks({ channel: cluster.controllerChannel, brokerId: config.nodeId, brokerEpoch: () => cluster.brokerEpoch });
-  } else {
-    clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
-    const local = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
-    metadata = local;
-    producerIdBlocks = localProducerIdBlocks = () => local.allocateProducerIdBlock(config.nodeId);
-  }
+  const opened = await openMetadata(config, logger, time);
   try {
-    return await startWithMetadata(config, { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer });
+    return await startWithMetadata(config, { logDirLocks, time, logger, authorizer, ...opened });
   } catch (error) {
-    await (zooKeeper?.close() ?? metadata.close());
+    await (opened.zooKeeper?.close() ?? opened.metadata.close());
     throw error;
   }
 }
 
 async function startWithMetadata(
   config: BrokerConfig,
-  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer }: {
-    logDirLocks: LogDirLocks; time: Time; logger: Logger; clusterId: string; metadata: MetadataStore; zooKeeper: ZooKeeperCluster | undefined;
-    producerIdBlocks: ProducerIdBlockSource; localProducerIdBlocks: ProducerIdBlockSource | undefined; authorizer: Authorizer | undefined;
+  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer }: BrokerMetadata & {
+    logDirLocks: LogDirLocks; time: Time; logger: Logger; authorizer: Authorizer | undefined;
   },
 ): Promise<Broker> {
   // First, so that a bad security setting (a keystore, a JWKS) stops the start before anything runs.
@@ -286,16 +251,10 @@ async function startWithMetadata(
   const dispatcher = new RequestDispatcher(served, context);
   // max.connections, max.connections.per.ip (and overrides), max.connection.creation.rate: shared by all listeners.
   const connectionQuotas = new ConnectionQuotas(connectionQuotasConfig(config, interBrokerListener), time);
-  // What a start that fails part way undoes.
   let listeners: Listener[] = [];
-  const undoStart = async (): Promise<void> => {
-    await Promise.all(listeners.map((listener) => listener.close()));
-    groupCoordinator.shutdown();
-    transactionCoordinator.shutdown();
-    verificationSender.close();
-    await replicaManager.close();
-    await security.close();
-  };
+  const serving = (): ServingParts => ({ listeners, groupCoordinator, transactionCoordinator, verificationSender, replicaManager, security });
+  // What a start that fails part way undoes.
+  const undoStart = (): Promise<void> => stopServing(serving());
   try {
     listeners = endpoints.map(
       (endpoint) =>
@@ -355,25 +314,7 @@ async function startWithMetadata(
     }
   }
 
-  logManager.startPeriodicTasks({
-    // Kafka's scheduler checks flush.ms every log.flush.scheduler.interval.ms; "never" still needs a
-    // check when a topic sets flush.ms, so the check runs at least every second.
-    flushCheckIntervalMs: Math.min(config.logFlushSchedulerIntervalMs, FLUSH_CHECK_INTERVAL_MS),
-    recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
-    logStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
-    highWatermarkCheckpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
-    producerIdExpiration: { expirationMs: config.producerIdExpirationMs, checkIntervalMs: config.producerIdExpirationCheckIntervalMs },
-  });
-  const retention = new LogRetention({ logs: () => replicaManager.retentionTargets(), now: () => time.now(), logger });
-  const timers = [setInterval(() => retention.runOnce(), config.logRetentionCheckIntervalMs)];
-  for (const timer of timers) timer.unref();
-  const cleaner = new LogCleaner({
-    logs: () => replicaManager.cleanerEntries(),
-    config: { dedupeBufferSize: config.logCleanerDedupeBufferSize, backoffMs: config.logCleanerBackoffMs },
-    now: () => time.now(),
-    onError: (log, error) => logger.error({ err: error, log: `${log.topic}-${log.partition}` }, 'log cleaning failed; the log is skipped until restart'),
-  });
-  if (config.logCleanerEnable) cleaner.start();
+  const maintenance = startLogMaintenance({ config, logManager, replicaManager, time, logger });
 
   logger.info(
     { clusterId, listeners: listeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`), logDirs: config.logDirs, nodeFlags: process.execArgv },
@@ -398,38 +339,7 @@ async function startWithMetadata(
       return zooKeeper?.controller?.isActive ?? true;
     },
     close() {
-      closing ??= (async () => {
-        try {
-          // Leaderships move away while this broker still serves (controlled.shutdown.enable).
-          if (zooKeeper?.controlledShutdownEnabled === true) {
-            const cluster = zooKeeper;
-            const ledWithOtherInSyncReplicas = await handOverLeaderships(replicaManager, {
-              controlledShutdown: () => cluster.controlledShutdown(),
-              drainTimeoutMs: config.replicaLagTimeMaxMs,
-              moveTimeoutMs: config.controlledShutdownRetryBackoffMs,
-              time,
-              logger,
-            });
-            // Any partition named here is offline to clients until the controller sees this broker gone.
-            logger.info({ ledWithOtherInSyncReplicas }, 'stopping: leaderships handed over');
-          }
-          await fetchers?.shutdown();
-          for (const timer of timers) clearInterval(timer);
-          cleaner.stop();
-          await Promise.all(listeners.map((listener) => listener.close()));
-          groupCoordinator.shutdown();
-          transactionCoordinator.shutdown();
-          verificationSender.close();
-          await replicaManager.close();
-          await security.close();
-          // Deregisters and ends the ZooKeeper session too.
-          await (zooKeeper?.close() ?? metadata.close());
-        } finally {
-          // Nothing writes any more, even after a failed close: the directory is free for the next broker.
-          await logDirLocks.release();
-        }
-        logger.info('broker stopped');
-      })();
+      closing ??= shutDownBroker({ ...serving(), config, time, logger, zooKeeper, metadata, fetchers, maintenance, logDirLocks });
       return closing;
     },
   };
