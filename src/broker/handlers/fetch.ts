@@ -1,17 +1,14 @@
 import { fetchRequest, fetchResponse } from '../../protocol/generated/fetch.ts';
 import type {
-  FetchResponseAbortedTransaction,
   FetchRequest,
-  FetchRequestFetchPartition,
   FetchResponse,
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData,
 } from '../../protocol/generated/fetch.ts';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
-import { BatchHeader, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import { errorAnswer } from './error-code.ts';
+import { abortedTransactionsOf, divergingEpoch, failedPartition, sentElsewhere } from './fetch-partition-answers.ts';
 import type { FetchIsolation, Partition, ReadResult } from '../replica/partition.ts';
 import type { ClientMetadata } from '../replica/replica-selector.ts';
 import { authorizationFailed, TopicAuthorization } from '../security/request-authorization.ts';
@@ -141,28 +138,6 @@ function fetcherOf(request: FetchRequest, apiVersion: number): Fetcher | undefin
 type FetchPass = Generator<PartitionRead, FetchRound, ReadResult>;
 
 const READ_COMMITTED = 1;
-
-/**
- * A read_committed answer names the aborted transactions its records may hold, so the consumer
- * drops their batches (Kafka's collectAbortedTransactions over the offsets the answer carries, up to
- * after its last batch); from the in-memory transaction indexes, no scan of the log.
- */
-function abortedTransactionsOf(partition: Partition, fetchOffset: number, read: ReadResult): FetchResponseAbortedTransaction[] {
-  if (read.records.length === 0) return [];
-  return partition.log.transactions.abortedTransactions(fetchOffset, nextOffsetAfter(read.records))
-    .map((txn) => ({ producerId: BigInt(txn.producerId), firstOffset: BigInt(txn.firstOffset) }));
-}
-
-/** The offset after the last whole batch of `records` (a read ends at a batch boundary). */
-function nextOffsetAfter(records: Buffer): number {
-  let next = 0;
-  for (let position = 0; position + RECORD_BATCH_OVERHEAD <= records.length;) {
-    const header = new BatchHeader(records, position);
-    next = header.lastOffset + 1;
-    position += header.sizeInBytes;
-  }
-  return next;
-}
 
 /** A pass with its reads made on the event loop: a waiting fetch's, of data in the page cache. */
 function readAll(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchRound {
@@ -358,70 +333,8 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
   return { response, bytes, answerNow, keys };
 }
 
-/** KIP-951: Fetch v12+ answers a moved leadership with the leader; v16+ adds its endpoint. */
-const FIRST_CURRENT_LEADER_VERSION = 12;
+/** KIP-951: Fetch v16+ adds the endpoints of the leaders its partitions' errors name. */
 const FIRST_NODE_ENDPOINTS_VERSION = 16;
-
-function failedPartition(index: number, error: unknown, topic: string | undefined, leaders: Set<number>, context: RequestContext): FetchResponsePartitionData {
-  const { errorCode } = errorAnswer(error, context);
-  const answer: FetchResponsePartitionData = {
-    partitionIndex: index,
-    errorCode,
-    highWatermark: -1n,
-    lastStableOffset: -1n,
-    logStartOffset: -1n,
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records: EMPTY,
-  };
-  const steers = errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || errorCode === ErrorCode.FENCED_LEADER_EPOCH;
-  if (steers && topic !== undefined && context.apiVersion >= FIRST_CURRENT_LEADER_VERSION) {
-    const leader = context.broker.replicaManager.currentLeader(topic, index);
-    if (leader !== undefined) {
-      answer.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
-      leaders.add(leader.leaderId);
-    }
-  }
-  return answer;
-}
-
-/** A consumer sent to `preferredReadReplica`: the partition's offsets as this leader has them, no records. */
-function sentElsewhere(partition: Partition, index: number, preferredReadReplica: number): FetchResponsePartitionData {
-  const { highWatermark, logStartOffset } = partition;
-  return {
-    partitionIndex: index,
-    errorCode: ErrorCode.NONE,
-    highWatermark: BigInt(highWatermark),
-    lastStableOffset: BigInt(highWatermark),
-    logStartOffset: BigInt(logStartOffset),
-    abortedTransactions: null,
-    preferredReadReplica,
-    records: EMPTY,
-  };
-}
-
-/**
- * Fetch v12+ (KIP-595, used by followers): a lastFetchedEpoch (>= 0) this log says diverges gets
- * the epoch and end offset to truncate to, and no records (Kafka's Partition.readRecords).
- */
-function divergingEpoch(partition: Partition, requested: FetchRequestFetchPartition): FetchResponsePartitionData | undefined {
-  const lastFetchedEpoch = requested.lastFetchedEpoch ?? -1;
-  if (lastFetchedEpoch < 0) return undefined;
-  const diverging = partition.divergingEpoch(lastFetchedEpoch, Number(requested.fetchOffset));
-  if (diverging === undefined) return undefined;
-  const { highWatermark, logStartOffset } = partition;
-  return {
-    partitionIndex: requested.partition,
-    errorCode: ErrorCode.NONE,
-    highWatermark: BigInt(highWatermark),
-    lastStableOffset: BigInt(highWatermark),
-    logStartOffset: BigInt(logStartOffset),
-    divergingEpoch: { epoch: diverging.epoch, endOffset: BigInt(diverging.endOffset) },
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records: EMPTY,
-  };
-}
 
 /**
  * KIP-320, as Kafka's Partition.checkCurrentLeaderEpoch: a client that knows a newer epoch than ours
@@ -437,5 +350,3 @@ export function checkLeaderEpoch(requested: number | undefined, partition: { rea
   }
   throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${requested} of ${partition.key} is older than ${current}`);
 }
-
-const EMPTY = Buffer.alloc(0);
