@@ -2,8 +2,9 @@
  * Authorization of the admin and inter-broker APIs, as Kafka's KafkaApis checks it: topic admin by
  * CREATE, DELETE and ALTER on the topic (CREATE also on the cluster), configs by DESCRIBE_CONFIGS and
  * ALTER_CONFIGS on the topic or the cluster, cluster admin by ALTER or DESCRIBE on the cluster, and
- * what only brokers send by CLUSTER_ACTION. A broker whose authorizer allows User:ANONYMOUS exactly
- * what each test grants; each refusal changes nothing. Our admin client and raw requests.
+ * what only brokers send by CLUSTER_ACTION. A broker running the ACL authorizer, where a super user
+ * creates (CreateAcls) exactly the ACLs each test gives User:ANONYMOUS; each refusal changes nothing.
+ * Our admin client and raw requests.
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,11 +15,10 @@ import { allocateProducerIdsRequest, allocateProducerIdsResponse } from '../src/
 import { leaderAndIsrRequest, leaderAndIsrResponse } from '../src/protocol/generated/leader-and-isr.ts';
 import { stopReplicaRequest, stopReplicaResponse } from '../src/protocol/generated/stop-replica.ts';
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from '../src/protocol/generated/write-txn-markers.ts';
-import { StaticAuthorizerFixture } from '../src/broker/security/static-authorizer-fixture.ts';
 import { api, KafkaApiClient } from './helpers/kafka-api-client.ts';
-import { Api, createTopic, metadata, ResourceType } from './helpers/kafka-apis.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startAuthorizingBroker, type AuthorizingBroker } from './helpers/authorizing-broker.ts';
+import { Api, createTopic, ResourceType } from './helpers/kafka-apis.ts';
+import type { TestBroker } from './helpers/test-broker.ts';
 
 const LeaderAndIsr = api(leaderAndIsrRequest, leaderAndIsrResponse);
 const StopReplica = api(stopReplicaRequest, stopReplicaResponse);
@@ -28,36 +28,34 @@ const AllocateProducerIds = api(allocateProducerIdsRequest, allocateProducerIdsR
 const TOPIC = 'auth-admin';
 const CLUSTER = { resourceType: 'CLUSTER', name: 'kafka-cluster' } as const;
 const NOT_REQUESTED = -2147483648;
-const authorizer = new StaticAuthorizerFixture();
+let acls: AuthorizingBroker;
 let broker: TestBroker;
 let client: KafkaApiClient;
 
 before(async () => {
-  broker = await startTestBroker({ 'auto.create.topics.enable': 'false' }, undefined, { authorizer });
+  acls = await startAuthorizingBroker({ 'auto.create.topics.enable': 'false' });
+  broker = acls.broker;
   client = await KafkaApiClient.open(broker.host, broker.port);
-  authorizer.allowEverything = true;
-  assert.equal((await createTopic(client, TOPIC)).errorCode, ErrorCode.NONE);
+  await acls.admin.createTopics([{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }]);
 });
 
-beforeEach(() => authorizer.allow());
+beforeEach(() => acls.revokeAll());
 
 after(async () => {
   client?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await acls?.close();
 });
 
 test('CreateTopics needs CREATE on the cluster or the topic; what was created is shown only with DESCRIBE_CONFIGS', async () => {
   const refused = await createTopic(client, 'auth-created');
   assert.deepEqual([refused.errorCode, refused.errorMessage], [ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.']);
-  authorizer.allowEverything = true;
-  assert.equal((await metadata(client, ['auth-created'], { allowAutoTopicCreation: false })).topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'not created');
+  assert.equal((await acls.admin.listTopics()).includes('auth-created'), false, 'not created');
 
-  authorizer.allow({ operation: 'CREATE', resourceType: 'TOPIC', name: 'auth-created' });
+  await acls.allowOnly({ operation: 'CREATE', resourceType: 'TOPIC', name: 'auth-created' });
   const hidden = await createTopic(client, 'auth-created', { numPartitions: 2 });
   assert.deepEqual([hidden.errorCode, hidden.topicConfigErrorCode, hidden.numPartitions, hidden.configs],
     [ErrorCode.NONE, ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1, []]);
-  authorizer.allow({ operation: 'CREATE', ...CLUSTER }, { operation: 'DESCRIBE_CONFIGS', resourceType: 'TOPIC', name: 'auth-shown' });
+  await acls.allowOnly({ operation: 'CREATE', ...CLUSTER }, { operation: 'DESCRIBE_CONFIGS', resourceType: 'TOPIC', name: 'auth-shown' });
   const shown = await createTopic(client, 'auth-shown', { numPartitions: 3 });
   assert.deepEqual([shown.errorCode, shown.topicConfigErrorCode, shown.numPartitions], [ErrorCode.NONE, ErrorCode.NONE, 3]);
   assert.ok((shown.configs ?? []).length > 0);
@@ -71,16 +69,15 @@ test('our Admin client: DeleteTopics needs DELETE, CreatePartitions ALTER, confi
   } finally {
     await admin.close();
   }
-  authorizer.allowEverything = true;
-  assert.equal((await metadata(client, [TOPIC])).topics[0]!.partitions.length, 1, 'the topic is still there, with its one partition');
-  authorizer.allow();
+  const [still] = await acls.admin.describeTopics([TOPIC]);
+  assert.equal(still!.partitions.length, 1, 'the topic is still there, with its one partition');
 
   const describe = async () => (await client.call(Api.describeConfigs, 4, {
     resources: [{ resourceType: ResourceType.TOPIC, resourceName: TOPIC, configurationKeys: null }, { resourceType: ResourceType.BROKER, resourceName: '1', configurationKeys: null }],
     includeSynonyms: false, includeDocumentation: false,
   })).results.map((r) => [r.errorCode, r.configs.length > 0]);
   assert.deepEqual(await describe(), [[ErrorCode.TOPIC_AUTHORIZATION_FAILED, false], [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, false]]);
-  authorizer.allow({ operation: 'DESCRIBE_CONFIGS', resourceType: 'TOPIC', name: TOPIC }, { operation: 'DESCRIBE_CONFIGS', ...CLUSTER });
+  await acls.allowOnly({ operation: 'DESCRIBE_CONFIGS', resourceType: 'TOPIC', name: TOPIC }, { operation: 'DESCRIBE_CONFIGS', ...CLUSTER });
   assert.deepEqual(await describe(), [[ErrorCode.NONE, true], [ErrorCode.NONE, true]]);
 
   const alter = await client.call(Api.incrementalAlterConfigs, 1, {
@@ -106,7 +103,7 @@ test('cluster admin: DescribeLogDirs and ListPartitionReassignments need DESCRIB
   const elected = await client.call(Api.electLeaders, 2, { electionType: 0, topicPartitions: [{ topic: TOPIC, partitions: [0] }], timeoutMs: 1000 });
   assert.deepEqual([elected.errorCode, elected.replicaElectionResults[0]!.partitionResult[0]!.errorCode], [denied, denied]);
 
-  authorizer.allow({ operation: 'DESCRIBE', ...CLUSTER });
+  await acls.allowOnly({ operation: 'DESCRIBE', ...CLUSTER });
   assert.equal((await client.call(Api.describeLogDirs, 4, { topics: null })).errorCode, ErrorCode.NONE);
 });
 
@@ -131,14 +128,14 @@ test('APIs only brokers send (LeaderAndIsr, StopReplica, WriteTxnMarkers, Alloca
   const ids = await client.call(AllocateProducerIds, 0, { brokerId: 1, brokerEpoch: -1n });
   assert.deepEqual([ids.errorCode, ids.producerIdLen], [denied, 0]);
 
-  authorizer.allow({ operation: 'CLUSTER_ACTION', ...CLUSTER });
+  await acls.allowOnly({ operation: 'CLUSTER_ACTION', ...CLUSTER });
   assert.equal((await client.call(AllocateProducerIds, 0, { brokerId: 1, brokerEpoch: -1n })).errorCode, ErrorCode.NONE);
 });
 
 test('authorized operations come from the authorizer: the cluster\'s only for a principal that may describe it, a topic\'s as granted', async () => {
   const cluster = async () => (await client.call(Api.describeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations;
   assert.equal(await cluster(), 0, 'no DESCRIBE on the cluster: no operations');
-  authorizer.allow({ operation: 'DESCRIBE', ...CLUSTER }, { operation: 'ALTER', ...CLUSTER }, { operation: 'DESCRIBE', resourceType: 'TOPIC', name: TOPIC },
+  await acls.allowOnly({ operation: 'DESCRIBE', ...CLUSTER }, { operation: 'ALTER', ...CLUSTER }, { operation: 'DESCRIBE', resourceType: 'TOPIC', name: TOPIC },
     { operation: 'READ', resourceType: 'TOPIC', name: TOPIC });
   assert.equal(await cluster(), (1 << 8) | (1 << 7), 'DESCRIBE and ALTER');
   const notAsked = await client.call(Api.describeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
