@@ -8,31 +8,44 @@ import { isFollowerFetch } from './request-throttle.ts';
 const INITIAL_EPOCH = 0;
 
 /**
- * consumer_byte_rate on a consumer's Fetch, as Kafka's KafkaApis does it (KIP-219):
- * - the fetch's maxBytes is capped to what the quota allows in quota.window.num - 1 windows, so one
- *   answer alone never needs a throttle (getMaxValueInQuotaWindow);
- * - the answer's size is recorded; over the quota, the bytes are taken back and the client gets an
- *   empty answer with throttleTimeMs at once (its connection is then muted for that long by the
+ * consumer_byte_rate and request_percentage on a consumer's Fetch, as Kafka's KafkaApis does them (KIP-219):
+ * - the fetch's maxBytes is capped to what the byte quota allows in quota.window.num - 1 windows, so
+ *   one answer alone never needs a throttle (getMaxValueInQuotaWindow);
+ * - the answer's size is recorded; over either quota, the bytes are taken back and the client gets
+ *   an empty answer with throttleTimeMs at once (its connection is then muted for that long by the
  *   dispatcher), and the session does not record what was not sent (getThrottledResponse).
- * A follower's fetch, or a broker with no consumer_byte_rate set, gets `fetchContext` unchanged.
+ * Kafka records the request quota before it answers; here the dispatcher records the handler's
+ * time after the answer is built, so a fetch sees the request quota as it stands: a client already
+ * over it is answered empty without a read, and one that got over while its fetch waited is
+ * answered empty too. Either way the dispatcher then records the fetch's own time as for any request.
+ * A follower's fetch, or a broker with neither quota set, gets `fetchContext` unchanged.
  */
 export function withFetchQuota(context: RequestContext, request: FetchRequest, fetchContext: FetchContext): FetchContext {
-  const quota = context.broker.quotas?.fetch;
-  if (quota === undefined || !quota.quotasEnabled || isFollowerFetch(request, context.apiVersion)) return fetchContext;
-  if (fetchContext.errorCode !== ErrorCode.NONE) return fetchContext;
+  const quotas = context.broker.quotas;
+  if (quotas === undefined) return fetchContext;
+  const byteQuota = quotas.fetch.quotasEnabled ? quotas.fetch : undefined;
+  const requestQuota = quotas.request.quotasEnabled ? quotas.request : undefined;
+  if (byteQuota === undefined && requestQuota === undefined) return fetchContext;
+  if (fetchContext.errorCode !== ErrorCode.NONE || isFollowerFetch(request, context.apiVersion)) return fetchContext;
   const user = context.session.principal.name;
   const clientId = context.clientId;
-  const maxInWindow = quota.maxValueInQuotaWindow(user, clientId);
-  if (maxInWindow < (request.maxBytes ?? Number.MAX_SAFE_INTEGER)) request.maxBytes = Math.max(1, Math.floor(maxInWindow));
+  if (byteQuota !== undefined) {
+    const maxInWindow = byteQuota.maxValueInQuotaWindow(user, clientId);
+    if (maxInWindow < (request.maxBytes ?? Number.MAX_SAFE_INTEGER)) request.maxBytes = Math.max(1, Math.floor(maxInWindow));
+  }
+  const requestThrottleMs = (): number => requestQuota?.throttleTimeIfExceeded(user, clientId, context.broker.time.now()) ?? 0;
+  // Already over the request quota: nothing is read (no topics) and the answer is the throttled one.
+  const throttledBeforeRead = requestThrottleMs();
   return {
     errorCode: fetchContext.errorCode,
-    topics: fetchContext.topics,
+    topics: throttledBeforeRead > 0 ? [] : fetchContext.topics,
     respond(read: FetchResponse): FetchResponse {
       const nowMs = context.broker.time.now();
       const size = responseBytes(read);
-      const throttleMs = quota.recordAndGetThrottleTimeMs(user, clientId, size, nowMs);
+      const bytesThrottleMs = byteQuota?.recordAndGetThrottleTimeMs(user, clientId, size, nowMs) ?? 0;
+      const throttleMs = Math.max(throttledBeforeRead, bytesThrottleMs, throttledBeforeRead > 0 ? 0 : requestThrottleMs());
       if (throttleMs <= 0) return fetchContext.respond(read);
-      quota.unrecord(user, clientId, size, nowMs);
+      byteQuota?.unrecord(user, clientId, size, nowMs);
       const incremental = (request.sessionEpoch ?? -1) > INITIAL_EPOCH;
       return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId: incremental ? request.sessionId ?? 0 : 0, responses: [] };
     },

@@ -39,9 +39,9 @@ export function requestQuotaApplies(quotas: QuotaManagers, apiKey: number): bool
 /**
  * How long the client's connection is muted after this request, by Kafka's rules (KafkaApis and
  * RequestHandlerHelper.sendMaybeThrottle): Produce records its request bytes once appended, and
- * the request quota counts unless acks=0; Fetch from a consumer has its byte throttle in the answer
- * already (the fetch quota empties a throttled answer, see fetch-quota.ts) and counts the request
- * quota, a follower's counts neither; exempt APIs count nothing; any other API counts the request
+ * the request quota counts unless acks=0; Fetch from a consumer has its byte throttle, and that of a
+ * request quota it was already over, in the answer (fetch-quota.ts empties a throttled answer) and
+ * counts the request quota, a follower's counts neither; exempt APIs count nothing; any other API counts the request
  * quota. The larger throttle wins, and a throttle the handler put in the answer (a controller
  * mutation quota) counts too.
  */
