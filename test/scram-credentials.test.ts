@@ -10,26 +10,18 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { scramCredentialFromSaltedPassword, saltedPassword, SCRAM_SHA_256, SCRAM_SHA_512 } from '../src/protocol/sasl/scram.ts';
 import { scramCredentialFromString } from '../src/broker/security/scram-credential-store.ts';
-import type { Authorizer } from '../src/broker/security/authorizer.ts';
 import { Apis } from '../src/client/apis.ts';
 import { Admin } from '../src/client/index.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
 import { runCli, runCliOk } from './helpers/run-cli.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startAuthorizingBroker } from './helpers/authorizing-broker.ts';
 
 let broker: TestBroker;
 let admin: Admin;
 let b: string[];
-/** Which operations on CLUSTER the test's authorizer refuses. */
-const deniedClusterOperations = new Set<string>();
-
-const authorizer: Authorizer = {
-  authorize: (_session, actions) => actions.map((action) => !(action.resourceType === 'CLUSTER' && deniedClusterOperations.has(action.operation))),
-  authorizeByResourceType: () => true,
-};
-
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true, authorizer });
+  broker = await startTestBroker({}, undefined, { silent: true });
   admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   b = ['--bootstrap-server', broker.bootstrap];
 });
@@ -108,15 +100,23 @@ test('the broker refuses what Kafka refuses, per user, and writes nothing of a r
 });
 
 test('CLUSTER ALTER and DESCRIBE are required', async () => {
-  deniedClusterOperations.add('ALTER').add('DESCRIBE');
+  // The ACL authorizer: User:ANONYMOUS (PLAINTEXT) has no ACL; the super user sees what was stored.
+  const secured = await startAuthorizingBroker();
+  const anonymous = new Admin({ bootstrapServers: [`127.0.0.1:${secured.broker.listeners.get('PLAINTEXT')!.port}`] });
   try {
-    const [denied] = await admin.alterUserScramCredentials([{ user: 'ivan', mechanism: 'SCRAM-SHA-256', iterations: 4096, password: 'x' }]);
+    const [denied] = await anonymous.alterUserScramCredentials([{ user: 'ivan', mechanism: 'SCRAM-SHA-256', iterations: 4096, password: 'x' }]);
     assert.equal(denied!.error?.code, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-    await assert.rejects(admin.describeUserScramCredentials(), (error: Error & { code?: number }) => error.code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    await assert.rejects(anonymous.describeUserScramCredentials(), (error: Error & { code?: number }) => error.code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    assert.deepEqual(await secured.admin.describeUserScramCredentials(), []);
+    // With ALTER and DESCRIBE on the cluster, the same calls go through.
+    await secured.allowOnly({ operation: 'ALTER', resourceType: 'CLUSTER', name: 'kafka-cluster' }, { operation: 'DESCRIBE', resourceType: 'CLUSTER', name: 'kafka-cluster' });
+    const [allowed] = await anonymous.alterUserScramCredentials([{ user: 'ivan', mechanism: 'SCRAM-SHA-256', iterations: 4096, password: 'x' }]);
+    assert.equal(allowed!.error, null);
+    assert.deepEqual((await anonymous.describeUserScramCredentials()).map((d) => d.user), ['ivan']);
   } finally {
-    deniedClusterOperations.clear();
+    await anonymous.close();
+    await secured.close();
   }
-  assert.equal((await storedEntities())['users/ivan'], undefined);
 });
 
 test('samsa configs --entity-type users adds, describes and deletes SCRAM credentials as kafka-configs does, never printing a password', async () => {

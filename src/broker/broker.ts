@@ -15,7 +15,6 @@ import { partitionSettings } from './cluster/topic-settings.ts';
 import { parseBrokerConfig, resolveAdvertisedListeners, type BrokerConfig, type BrokerConfigInput } from './config.ts';
 import { ignoredConfigs } from './config-ignored.ts';
 import type { BrokerContext } from './broker-context.ts';
-import type { Authorizer } from './security/authorizer.ts';
 import { openBrokerSecurity } from './security/broker-security.ts';
 import { followDynamicListenerSsl } from './security/dynamic-listener-ssl.ts';
 import { servedHandlers } from './handlers/index.ts';
@@ -71,8 +70,6 @@ export interface Broker {
 export interface BrokerDependencies {
   readonly logger?: Logger;
   readonly time?: Time;
-  /** Decides every request's authorization; none allows everything, as Kafka without authorizer.class.name. */
-  readonly authorizer?: Authorizer;
 }
 
 /**
@@ -92,17 +89,17 @@ export async function startBroker(input: BrokerConfigInput = {}, dependencies: B
   // Before anything reads or writes a log dir: a second broker on it is refused, as in Kafka.
   const logDirLocks = await lockLogDirs(config.logDirs);
   try {
-    return await startLocked(config, logDirLocks, time, logger, dependencies.authorizer);
+    return await startLocked(config, logDirLocks, time, logger);
   } catch (error) {
     await logDirLocks.release();
     throw error;
   }
 }
 
-async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger, authorizer: Authorizer | undefined): Promise<Broker> {
+async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time: Time, logger: Logger): Promise<Broker> {
   const opened = await openMetadata(config, logger, time);
   try {
-    return await startWithMetadata(config, { logDirLocks, time, logger, authorizer, ...opened });
+    return await startWithMetadata(config, { logDirLocks, time, logger, ...opened });
   } catch (error) {
     await (opened.zooKeeper?.close() ?? opened.metadata.close());
     throw error;
@@ -111,13 +108,13 @@ async function startLocked(config: BrokerConfig, logDirLocks: LogDirLocks, time:
 
 async function startWithMetadata(
   config: BrokerConfig,
-  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks, authorizer }: BrokerMetadata & {
-    logDirLocks: LogDirLocks; time: Time; logger: Logger; authorizer: Authorizer | undefined;
+  { logDirLocks, time, logger, clusterId, metadata, zooKeeper, producerIdBlocks, localProducerIdBlocks }: BrokerMetadata & {
+    logDirLocks: LogDirLocks; time: Time; logger: Logger;
   },
 ): Promise<Broker> {
   // First, so that a bad security setting (a keystore, a JWKS) stops the start before anything runs.
   // Users' configs (SCRAM credentials, quotas), ACLs, and each listener's TLS and SASL.
-  const security = await openBrokerSecurity({ config, zooKeeper, logger, time, authorizer });
+  const security = await openBrokerSecurity({ config, zooKeeper, logger, time });
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool(freeBytesKeptFor(os.totalmem()));
   // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.

@@ -11,7 +11,6 @@ import { startBroker } from '../../src/broker/broker.ts';
 import type { FetchSessionCache } from '../../src/broker/replica/fetch-session-cache.ts';
 import type { ReplicaManager } from '../../src/broker/replica/replica-manager.ts';
 import { createSilentLogger, type Logger } from '../../src/broker/logger.ts';
-import type { Authorizer } from '../../src/broker/security/authorizer.ts';
 import { fetchApiVersions } from './raw-kafka.ts';
 import { makeTempDir, removeTempDir, tempDirSync } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
@@ -43,16 +42,16 @@ export interface TestBroker {
  * Starts the broker in this process on a free port; `dataDir` defaults to a fresh temp dir, removed
  * when the test process exits.
  * `silent` drops the broker's log, for tests whose bad input makes it log errors on purpose;
- * `logger` takes it, for tests that read it. `authorizer` decides every request (none allows all).
+ * `logger` takes it, for tests that read it.
  */
 export async function startTestBroker(
   overrides: KafkaConfigOverrides = {},
   dataDir?: string,
-  { silent = false, logger, authorizer }: { silent?: boolean; logger?: Logger; authorizer?: Authorizer } = {},
+  { silent = false, logger }: { silent?: boolean; logger?: Logger } = {},
 ): Promise<TestBroker> {
   // A directory of its own is removed when the test process exits (restart tests reuse it until then).
   const dir = dataDir ?? tempDirSync('samsa-broker-');
-  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, { logger: logger ?? (silent ? createSilentLogger() : undefined), authorizer });
+  const broker = await startBroker({ port: 0, dataDir: dir, ...overrides }, { logger: logger ?? (silent ? createSilentLogger() : undefined) });
   let closed = false;
   return {
     host: broker.host,

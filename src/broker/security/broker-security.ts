@@ -16,7 +16,7 @@ export interface BrokerSecurity {
   /** Users' and client ids' configs: SCRAM credentials and quotas. */
   readonly entityConfigs: EntityConfigStore;
   readonly scramCredentials: ScramCredentialStore;
-  /** authorizer.class.name's authorizer (or the one a test passes); undefined allows everything. */
+  /** authorizer.class.name's authorizer; undefined allows everything. */
   readonly authorizer: Authorizer | undefined;
   /** Where ACLs are kept, when the ACL authorizer runs. */
   readonly acls: AclStore | undefined;
@@ -36,8 +36,6 @@ export async function openBrokerSecurity(options: {
   readonly zooKeeper?: { readonly client: ZooKeeperClient; readonly configChanges: TopicConfigs } | undefined;
   readonly logger: Logger;
   readonly time: Time;
-  /** Instead of the configured authorizer (tests). */
-  readonly authorizer?: Authorizer | undefined;
 }): Promise<BrokerSecurity> {
   const { config, zooKeeper, logger, time } = options;
   const entityConfigs = await openEntityConfigStore({ zooKeeper, logDir: config.logDirs[0]!, logger });
@@ -54,7 +52,7 @@ export async function openBrokerSecurity(options: {
     return {
       entityConfigs,
       scramCredentials,
-      authorizer: options.authorizer ?? aclAuthorizer?.authorizer,
+      authorizer: aclAuthorizer?.authorizer,
       acls: aclAuthorizer?.store,
       authentications,
       listener: (endpoint) => listeners.get(endpoint.name)!,
