@@ -7,6 +7,7 @@ import { Api, metadata } from './helpers/kafka-apis.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
+import { runCliOk } from './helpers/run-cli.ts';
 
 /**
  * controller_mutation_rate (KIP-599) as a client sees it. Each mutating client id has a quota of 2
@@ -155,5 +156,18 @@ test('CreatePartitions v3 past the quota refuses the rest with THROTTLING_QUOTA_
     const answer = await metadata(client, [...strict, ...permissive], { allowAutoTopicCreation: false });
     assert.deepEqual(answer.topics.map((topic) => [topic.name, topic.partitions.length]),
       [['grow-strict-a', 4], ['grow-strict-b', 4], ['grow-strict-c', 1], ['grow-permissive-a', 4], ['grow-permissive-b', 4], ['grow-permissive-c', 4]]);
+  });
+});
+
+test('controller_mutation_rate set with samsa configs applies to the next request', async () => {
+  const bootstrap = ['--bootstrap-server', broker.bootstrap];
+  await runCliOk(['configs', ...bootstrap, '--entity-type', 'clients', '--entity-name', 'cli-mutator', '--alter', '--add-config', 'controller_mutation_rate=1']);
+  const described = await runCliOk(['configs', ...bootstrap, '--entity-type', 'clients', '--entity-name', 'cli-mutator', '--describe']);
+  assert.equal(described.stdout, "Quota configs for client-id 'cli-mutator' are controller_mutation_rate=1.0\n");
+  await withClient('cli-mutator', async (client) => {
+    // A bucket of 2: the first topic's 3 partitions take it below zero, the second is refused.
+    const answer = await client.call(Api.createTopics, 7, createTopicsBody(['cli-a', 'cli-b'], 3));
+    assert.deepEqual(answer.topics.map((topic) => topic.errorCode), [ErrorCode.NONE, ErrorCode.THROTTLING_QUOTA_EXCEEDED]);
+    assertThrottle(answer.throttleTimeMs, 800, 1000);
   });
 });
