@@ -18,7 +18,7 @@ import { runCliOk } from './helpers/run-cli.ts';
  */
 const RATE = 2;
 const MESSAGE = 'The throttling quota has been exceeded.';
-const CLIENTS = ['create-strict', 'create-permissive', 'create-validate', 'delete-strict', 'delete-permissive', 'partitions-strict', 'partitions-permissive'];
+const CLIENTS = ['admin-client', 'create-strict', 'create-permissive', 'create-validate', 'delete-strict', 'delete-permissive', 'partitions-strict', 'partitions-permissive'];
 
 let broker: TestBroker;
 let admin: Admin;
@@ -171,3 +171,27 @@ test('controller_mutation_rate set with samsa configs applies to the next reques
     assertThrottle(answer.throttleTimeMs, 800, 1000);
   });
 });
+
+test("our Admin client waits out a refusal and sends again only the topics not created", async () => {
+  const limited = new Admin({ bootstrapServers: [broker.bootstrap], clientId: 'admin-client' });
+  try {
+    const names = ['admin-q-1', 'admin-q-2', 'admin-q-3', 'admin-q-4'];
+    // 4 topics of 2 partitions against a bucket of 4: the broker refuses some, then the retry makes them.
+    await limited.createTopics(names.map((topic) => ({ topic, numPartitions: 2 })));
+    const created = await admin.describeTopics(names);
+    assert.deepEqual(created.map((t) => t.partitions.length), [2, 2, 2, 2]);
+    // Deleting them takes 8 partitions from the same bucket: refused in part, then done.
+    await limited.deleteTopics(names);
+    await waitForTopicsGone(names);
+  } finally {
+    await limited.close();
+  }
+});
+
+async function waitForTopicsGone(names: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await admin.listTopics()).some((name) => names.includes(name))) {
+    if (Date.now() > deadline) assert.fail(`topics still there: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -19,7 +19,7 @@ import {
   alterUserScramCredentials, describeUserScramCredentials,
   type UserScramCredentialAlteration, type UserScramCredentialAlterationResult, type UserScramCredentialsDescription,
 } from './admin-scram.ts';
-import { retryCall } from './retry-call.ts';
+import { retryCall, retryQuotaViolations } from './retry-call.ts';
 import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.ts';
 import {
   alterClientQuotas, describeClientQuotas,
@@ -89,11 +89,16 @@ export class Admin extends GroupAdmin {
   }
 
   async createTopics(topics: readonly NewTopic[], { timeoutMs = 30_000, validateOnly = false } = {}): Promise<void> {
-    await retryCall(this.cluster, () => this.#createTopics(topics, timeoutMs, validateOnly));
+    // A retry resends only the topics not created yet (THROTTLING_QUOTA_EXCEEDED refuses some of a
+    // request's topics, and the broker's throttle on the connection spaces the retries), as Java's admin.
+    let pending = topics;
+    await retryQuotaViolations(this.cluster, () => this.#createTopics(pending, timeoutMs, validateOnly, (left) => { pending = left; }));
     await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
   }
 
-  async #createTopics(topics: readonly NewTopic[], timeoutMs: number, validateOnly: boolean): Promise<void> {
+  /** Creates what it can; `onLeft` is told the topics a retriable refusal left, before that refusal is thrown. */
+  async #createTopics(topics: readonly NewTopic[], timeoutMs: number, validateOnly: boolean, onLeft: (left: readonly NewTopic[]) => void): Promise<void> {
+    if (topics.length === 0) return;
     const response = await this.cluster.send(await this.#controller(), 'admin', Apis.CreateTopics, {
       timeoutMs, validateOnly,
       topics: topics.map((t) => ({
@@ -103,19 +108,34 @@ export class Admin extends GroupAdmin {
         configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
-    for (const t of response.topics) throwIfError(t.errorCode, `CreateTopics ${t.name}`, t.errorMessage);
+    let retriable: KafkaClientError | undefined;
+    const left = new Set<string>();
+    for (const t of response.topics) {
+      try {
+        throwIfError(t.errorCode, `CreateTopics ${t.name}`, t.errorMessage);
+      } catch (error) {
+        if (!(error instanceof KafkaClientError) || !error.retriable) throw error;
+        retriable ??= error;
+        left.add(t.name);
+      }
+    }
+    onLeft(topics.filter((t) => left.has(t.topic)));
+    if (retriable !== undefined) throw retriable;
   }
 
   async deleteTopics(topics: readonly string[], { timeoutMs = 30_000 } = {}): Promise<void> {
-    await retryCall(this.cluster, () => this.#deleteTopics(topics, timeoutMs));
+    let pending = topics;
+    await retryQuotaViolations(this.cluster, () => this.#deleteTopics(pending, timeoutMs, (left) => { pending = left; }));
   }
 
-  async #deleteTopics(topics: readonly string[], timeoutMs: number): Promise<void> {
+  async #deleteTopics(topics: readonly string[], timeoutMs: number, onLeft: (left: readonly string[]) => void): Promise<void> {
+    if (topics.length === 0) return;
     const connection = await this.cluster.connection(await this.#controller(), 'admin');
     const version = connection.versionFor(Apis.DeleteTopics);
     const response = await connection.send(Apis.DeleteTopics, version >= 6
       ? { timeoutMs, topics: topics.map((name) => ({ name, topicId: ZERO_UUID })) }
       : { timeoutMs, topicNames: [...topics] });
+    onLeft(response.responses.filter((t) => t.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED).map((t) => t.name ?? ''));
     for (const t of response.responses) throwIfError(t.errorCode, `DeleteTopics ${t.name}`, t.errorMessage);
   }
 

@@ -33,3 +33,20 @@ export async function retryCall<T>(cluster: Cluster, call: () => Promise<T>, dea
     }
   }
 }
+
+/**
+ * Java's admin `retryOnQuotaViolation` for CreateTopics, CreatePartitions and DeleteTopics: the
+ * controller mutation quota refuses some of a call's topics with THROTTLING_QUOTA_EXCEEDED, and the
+ * call goes again for those until default.api.timeout.ms. The broker mutes the connection for the
+ * throttle, which spaces the attempts; `call` must send only what is still to do.
+ */
+export async function retryQuotaViolations(cluster: Cluster, call: () => Promise<void>): Promise<void> {
+  const deadlineMs = Date.now() + cluster.defaultApiTimeoutMs;
+  for (;;) {
+    try {
+      return await retryCall(cluster, call, deadlineMs);
+    } catch (error) {
+      if (!(error instanceof KafkaClientError) || error.code !== ErrorCode.THROTTLING_QUOTA_EXCEEDED || Date.now() >= deadlineMs) throw error;
+    }
+  }
+}
