@@ -1,6 +1,17 @@
-import { compressSync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
 import { ErrorCode, KafkaError } from '../../errors.ts';
 import { corrupt, tooLarge } from './limits.ts';
+
+/**
+ * The snappy codec, loaded at its first use (Node's require cache keeps it): the module starts a
+ * tokio runtime with two threads as it loads, which a process that never sees a snappy batch should
+ * not carry; a process exiting with those threads idle has been seen to hang (a test file's
+ * process in CI that never exited).
+ */
+const load = createRequire(import.meta.url);
+function snappy(): typeof import('snappy') {
+  return load('snappy') as typeof import('snappy');
+}
 
 /**
  * Kafka's Java client writes snappy as the xerial-snappy stream (snappy-java's SnappyOutputStream):
@@ -22,7 +33,7 @@ export function snappyCompress(data: Buffer): Buffer {
   header.writeInt32BE(1, 12);
   parts.push(header);
   for (let start = 0; start < data.length; start += XERIAL_BLOCK_SIZE) {
-    const block = compressSync(data.subarray(start, Math.min(start + XERIAL_BLOCK_SIZE, data.length)));
+    const block = snappy().compressSync(data.subarray(start, Math.min(start + XERIAL_BLOCK_SIZE, data.length)));
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
@@ -62,7 +73,7 @@ function rawSnappyDecompress(block: Buffer, maxBytes: number): Buffer {
   if (declared > maxBytes) throw tooLarge('snappy', maxBytes);
   let output: string | Buffer;
   try {
-    output = uncompressSync(block, { asBuffer: true });
+    output = snappy().uncompressSync(block, { asBuffer: true });
   } catch (error) {
     throw corrupt('snappy', error);
   }
