@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import { ErrorCode } from '../protocol/errors.ts';
 import { requestHeader, requestHeaderVersion } from '../protocol/generated/request-header.ts';
@@ -9,6 +9,7 @@ import { Writer } from '../protocol/primitives/writer.ts';
 import { Apis, type ClientApi } from './apis.ts';
 import { KafkaClientError, networkError, unsupportedApi } from './errors.ts';
 import { FrameReader } from './frame-reader.ts';
+import { tlsWriteUnits, writeTlsBuffersAlone } from './tls-writes.ts';
 import { usesSasl, usesTls, type ClientSecurity } from './client-security.ts';
 import { authenticate, type SaslSession } from './sasl-authentication.ts';
 
@@ -61,6 +62,7 @@ const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 export class Connection {
   readonly options: ConnectionOptions;
   readonly #socket: Socket;
+  readonly #tls: boolean;
   readonly #pending = new Map<number, Pending>();
   #versions = new Map<number, { minVersion: number; maxVersion: number }>();
   /** The cluster's finalized features (ApiVersions v3+): name to max version level. */
@@ -74,6 +76,8 @@ export class Connection {
   private constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.options = options;
+    this.#tls = usesTls(options.security);
+    if (this.#tls) writeTlsBuffersAlone(socket);
     socket.setNoDelay(true);
     socket.on('error', (error) => this.#fail(networkError(this.label, error.message, error)));
     socket.on('close', () => this.#fail(networkError(this.label, 'connection closed')));
@@ -99,12 +103,14 @@ export class Connection {
     const tls = usesTls(options.security);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const target = `${options.host}:${options.port}`;
-      // A TLS socket decrypts into memory of its own: its chunks are pushed into the reader.
+      // Both read through `onread`: a TLS socket decrypts each record straight into the answer's frame.
       const s = tls
         ? connectTls({
           host: options.host, port: options.port, ...options.security?.ssl,
           ...(isIP(options.host) === 0 ? { servername: options.security?.ssl?.servername ?? options.host } : {}),
-        })
+          // Documented for tls.connect (without a `socket`), missing from @types/node.
+          onread: reader.onread,
+        } as TlsConnectionOptions)
         : connect({ host: options.host, port: options.port, onread: reader.onread });
       const ready = tls ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => { s.destroy(); reject(networkError(`connect to ${target}`, 'timed out')); }, options.connectTimeoutMs);
@@ -117,7 +123,6 @@ export class Connection {
           : networkError(`connect to ${target}`, error.message, error));
       });
     });
-    if (tls) socket.on('data', (chunk: Buffer) => reader.push(chunk));
     connection = new Connection(socket, options);
     try {
       await connection.#negotiate();
@@ -219,7 +224,8 @@ export class Connection {
       : null;
     this.#socket.cork();
     let flushed = true;
-    for (const buffer of buffers) flushed = this.#socket.write(buffer);
+    // TLS: a batch of records written alone, encrypted where it lies (see tls-writes.ts).
+    for (const buffer of this.#tls ? tlsWriteUnits(buffers) : buffers) flushed = this.#socket.write(buffer);
     this.#socket.uncork();
     if (!flushed) {
       this.#drain = new Promise<void>((resolve) => {

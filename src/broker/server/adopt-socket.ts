@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 /** The parts of an accepted socket Node keeps private; stable since Node's first releases. */
 interface SocketInternals {
@@ -29,4 +30,37 @@ export function adoptAcceptedSocket(accepted: Socket, onread: OnReadOpts): Socke
   internals._handle = null;
   accepted.destroy();
   return socket;
+}
+
+/**
+ * Makes a TLS socket that a tls.Server accepted read through `onread`: each decrypted record is
+ * copied once, by Node, into the memory the broker hands it (the request frame), instead of into a
+ * fresh chunk that FrameReader.push then copies again. Node takes `onread` only for a TLS socket it
+ * creates without an underlying one (tls.connect), never for those a tls.Server wraps around an
+ * accepted connection; the stream keeps the option under three private symbols (kBuffer, kBufferGen,
+ * kBufferCb, found by their descriptions), which onStreamRead, pause and resume consult, and
+ * useUserBuffer is the TLS handle's own StreamBase method. Returns false, changing nothing, where
+ * those are not found (another Node): the caller then pushes 'data' chunks.
+ *
+ * Called when the server hands the socket over ('secureConnection'); cleartext Node already read
+ * into the stream's buffer by then is returned, to be taken before anything read later.
+ */
+export function readTlsSocketInto(socket: TLSSocket, onread: { buffer: () => Buffer; callback: (bytesRead: number) => boolean }): { adopted: boolean; buffered: Buffer[] } {
+  const symbols = Object.getOwnPropertySymbols(socket);
+  const symbol = (description: string): symbol | undefined => symbols.find((s) => s.description === description);
+  const kBuffer = symbol('kBuffer');
+  const kBufferGen = symbol('kBufferGen');
+  const kBufferCb = symbol('kBufferCb');
+  const handle = (socket as unknown as { _handle: { useUserBuffer?: (buffer: Uint8Array) => void } | null })._handle;
+  if (kBuffer === undefined || kBufferGen === undefined || kBufferCb === undefined || typeof handle?.useUserBuffer !== 'function') {
+    return { adopted: false, buffered: [] };
+  }
+  const buffered: Buffer[] = [];
+  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) buffered.push(chunk);
+  const fields = socket as unknown as Record<symbol, unknown>;
+  fields[kBuffer] = true;
+  fields[kBufferGen] = onread.buffer;
+  fields[kBufferCb] = onread.callback;
+  handle.useUserBuffer(onread.buffer());
+  return { adopted: true, buffered };
 }

@@ -6,7 +6,7 @@ import type { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
 import type { SecurityProtocol } from '../config.ts';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.ts';
-import { adoptAcceptedSocket } from './adopt-socket.ts';
+import { adoptAcceptedSocket, readTlsSocketInto } from './adopt-socket.ts';
 import { Connection } from './connection.ts';
 import type { AcceptGate } from './accept-gate.ts';
 import type { ConnectionOptions, RequestHandler } from './connection.ts';
@@ -63,8 +63,11 @@ export class Listener {
     this.#tls = options.tls !== undefined;
     if (options.tls !== undefined) {
       // Node hands each connection over once its TLS handshake is done.
+      // Decrypted bytes land in the request frames through `onread`, as on plaintext listeners.
       const server = createTlsServer(options.tls, (socket) => this.#accept(socket, (reader) => {
-        socket.on('data', (chunk: Buffer) => reader.push(chunk));
+        const { adopted, buffered } = readTlsSocketInto(socket, reader.onread);
+        for (const chunk of buffered) reader.push(chunk);
+        if (!adopted) socket.on('data', (chunk: Buffer) => reader.push(chunk));
         return socket;
       }));
       // A plaintext client, a bad certificate, a handshake left half done: one line, and only that connection closes.
