@@ -60,8 +60,9 @@ export class FrameReader {
   };
 
   /**
-   * Takes bytes a stream delivered as a chunk (a TLS socket, which decrypts into memory of its
-   * own and so cannot read through `onread`): copied into the frames as `onread` would have read them.
+   * Takes bytes a stream delivered as a chunk (what a TLS socket decrypted before it was switched
+   * to `onread`, or any socket on a Node where that switch is not possible): copied into the frames
+   * as `onread` would have read them.
    */
   push(chunk: Buffer): void {
     let offset = 0;

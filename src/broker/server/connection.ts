@@ -116,7 +116,7 @@ export class Connection implements ConnectionContext {
   /**
    * `openSocket` makes the connection's socket feed the frame reader it is given: a plain socket
    * reads through its `onread`, so the kernel writes each request into the frame's own memory; a
-   * TLS socket pushes the chunks it decrypts.
+   * TLS socket reads through it too, Node decrypting into the frame (readTlsSocketInto).
    */
   constructor(openSocket: (reader: FrameReader) => Socket, options: ConnectionOptions) {
     const reader = new FrameReader({
