@@ -152,16 +152,20 @@ test('--under-min-isr-partitions, --at-min-isr-partitions, --topics-with-overrid
   }
 });
 
-test('--command-config: admin client properties from a file; unknown keys warn, an unsupported security.protocol is refused', async () => {
+test('--command-config: admin client properties from a file; unknown keys warn, an unknown security.protocol and incomplete SASL settings are refused', async () => {
   const file = join(broker.dataDir, 'admin.properties');
   await writeFile(file, '# the Java tools\' admin client config\nclient.id=topics-from-file\nrequest.timeout.ms=20000\nno.such.config=1\n');
   const listed = await runCliOk(['topics', ...b, '--list', '--command-config', file]);
   assert.ok(listed.stdout.split('\n').includes('orders'));
   assert.equal(listed.stderr, "samsa topics: warning: the configuration 'no.such.config' was supplied but isn't a known config\n");
+  await writeFile(file, 'security.protocol=SASL_TLS\n');
+  const unknown = await runCli(['topics', ...b, '--list', '--command-config', file]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /security\.protocol: SASL_TLS is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/);
   await writeFile(file, 'security.protocol=SASL_SSL\n');
-  const refused = await runCli(['topics', ...b, '--list', '--command-config', file]);
-  assert.equal(refused.status, 2);
-  assert.match(refused.stderr, /security\.protocol=SASL_SSL is not supported/);
+  const incomplete = await runCli(['topics', ...b, '--list', '--command-config', file]);
+  assert.equal(incomplete.status, 2);
+  assert.match(incomplete.stderr, /sasl\.jaas\.config: must be set for SASL_SSL/);
   const unreadable = await runCli(['topics', ...b, '--list', '--command-config', join(broker.dataDir, 'nope.properties')]);
   assert.equal(unreadable.status, 2);
 });
