@@ -14,6 +14,7 @@ import { Admin } from '../src/client/index.ts';
 import { makeTestCertificates } from './helpers/certificates.ts';
 import { startClusterBroker, type Closers } from './helpers/in-process-cluster.ts';
 import { waitFor } from './helpers/wait-for.ts';
+import { runCliOk } from './helpers/run-cli.ts';
 import { startZooKeeper, type TestZooKeeper } from './helpers/zookeeper-server.ts';
 
 const certs = makeTestCertificates();
@@ -77,6 +78,10 @@ test('a keystore replaced through AlterConfigs is served to new connections, wit
 
     await admin.incrementalAlterConfigs([{ type: 'broker', name: '1', ops: [{ name: 'listener.name.ssl.ssl.keystore.location', op: 'set', value: renewedKeystore() }] }]);
     await waitFor(async () => (await servedCommonName(sslPort)) === 'broker-renewed', 10_000, { what: 'the renewed certificate served' });
+    // kafka-configs' way: samsa configs --entity-type brokers --alter --add-config.
+    await runCliOk(['configs', '--bootstrap-server', `127.0.0.1:${broker.listeners.get('PLAINTEXT')!.port}`, '--entity-type', 'brokers', '--entity-name', '1',
+      '--alter', '--add-config', `listener.name.ssl.ssl.keystore.location=${certs.broker.keystore}`]);
+    await waitFor(async () => (await servedCommonName(sslPort)) === 'broker', 10_000, { what: 'the first certificate served again' });
   } finally {
     await admin.close();
   }
