@@ -6,6 +6,10 @@ import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { metadata } from './helpers/kafka-apis.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
+import { makeTestCertificates } from './helpers/certificates.ts';
+import { clientSecurityFromProperties } from '../src/client/index.ts';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
+import { readFileSync } from 'node:fs';
 
 const brokers: TestBroker[] = [];
 const sockets: Socket[] = [];
@@ -95,4 +99,39 @@ test('past max.connections, accepting waits until a connection closes', async ()
   } finally {
     for (const client of clients) client.close();
   }
+});
+
+test('on a TLS listener the limits count a connection when it is accepted: those past max.connections.per.ip close before any handshake', async () => {
+  const certs = makeTestCertificates();
+  const broker = await start({
+    listeners: 'SSL://127.0.0.1:0', 'listener.security.protocol.map': 'SSL:SSL',
+    'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.broker.keystore,
+    'max.connections.per.ip.overrides': '127.0.0.2:2',
+  });
+  // Five connections that never start a handshake: the first two wait in it, the rest are closed at once.
+  const raw = await Promise.all(Array.from({ length: 5 }, () => openSocket(broker, '127.0.0.2')));
+  const closed = await Promise.all(raw.map((socket) => closedWithin(socket, 1000)));
+  assert.deepEqual(closed.filter(Boolean).length, 3, `closed: ${closed.join(', ')}`);
+  // Everyone else is served over TLS meanwhile.
+  const security = clientSecurityFromProperties(new Map([['security.protocol', 'SSL'], ['ssl.truststore.type', 'PEM'], ['ssl.truststore.location', certs.truststore]]))!;
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap], security });
+  try {
+    assert.equal((await admin.describeCluster()).brokers.length, 1);
+  } finally {
+    await admin.close();
+  }
+  // A handshake from that address is refused while the two hold its slots, and goes through once they close.
+  const handshakeFrom127002 = () => new Promise<string>((resolve) => {
+    // localAddress reaches the TCP connect (net's option; @types/node leaves it out of tls's).
+    const options: ConnectionOptions = { host: broker.host, port: broker.port, ca: [readFileSync(certs.truststore)], ...{ localAddress: '127.0.0.2' } };
+    const socket = connectTls(options, () => {
+      resolve(socket.getProtocol() ?? '');
+      socket.destroy();
+    });
+    socket.once('error', () => resolve('refused'));
+  });
+  assert.equal(await handshakeFrom127002(), 'refused');
+  for (const socket of raw) socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.match(await handshakeFrom127002(), /^TLSv1\.[23]$/);
 });

@@ -64,7 +64,7 @@ export class Listener {
     if (options.tls !== undefined) {
       // Node hands each connection over once its TLS handshake is done.
       // Decrypted bytes land in the request frames through `onread`, as on plaintext listeners.
-      const server = createTlsServer(options.tls, (socket) => this.#accept(socket, (reader) => {
+      const server = createTlsServer({ ...options.tls, pauseOnConnect: true }, (socket) => this.#accept(socket, (reader) => {
         const { adopted, buffered } = readTlsSocketInto(socket, reader.onread);
         for (const chunk of buffered) reader.push(chunk);
         if (!adopted) socket.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -74,6 +74,7 @@ export class Listener {
       server.on('tlsClientError', (error, socket) => {
         this.#logger.info({ remoteAddress: socket.remoteAddress, reason: error.message }, 'TLS handshake failed, connection closed');
       });
+      this.#gateBeforeHandshake(server);
       this.#server = server;
     } else {
       // Paused: each connection is adopted by a socket that reads into the broker's own memory.
@@ -138,12 +139,45 @@ export class Listener {
     (this.#server as ReturnType<typeof createTlsServer>).setSecureContext(options);
   }
 
+  /**
+   * Connection limits count a TLS connection when it is accepted, as Kafka's acceptor does, not once
+   * its handshake is done: a flood of handshakes from one address is refused before it costs the
+   * broker a handshake each. The server accepts paused, and Node's own TLS wrapping of a raw
+   * connection (its 'connection' listener) runs only once the gate admits it; the raw socket's close
+   * gives its slot back, whether the handshake failed or the connection ended.
+   */
+  #gateBeforeHandshake(server: ReturnType<typeof createTlsServer>): void {
+    const gate = this.#options.acceptGate;
+    const [wrapTls] = server.listeners('connection') as Array<(raw: Socket) => void>;
+    // net.Server's option, read at each accept (and by Node's TLS wrapping); not in @types/node.
+    const accepting = server as unknown as { pauseOnConnect: boolean };
+    if (gate === undefined || wrapTls === undefined) {
+      // Nothing to wait for: Node wraps at once, reading as it does.
+      accepting.pauseOnConnect = false;
+      return;
+    }
+    server.removeListener('connection', wrapTls);
+    server.on('connection', (raw: Socket) => {
+      raw.once('close', () => gate.release(raw));
+      gate.offer(raw, () => {
+        // The TLS socket Node makes reads from the start; the raw one stays paused until then.
+        accepting.pauseOnConnect = false;
+        try {
+          wrapTls.call(server, raw);
+        } finally {
+          accepting.pauseOnConnect = true;
+        }
+      });
+    });
+  }
+
   #accept(socket: Socket, openSocket: (reader: FrameReader) => Socket): void {
     if (!this.#listening) {
       socket.destroy();
       return;
     }
-    const gate = this.#options.acceptGate;
+    // TLS connections passed the gate before their handshake.
+    const gate = this.#tls ? undefined : this.#options.acceptGate;
     if (gate !== undefined && !gate.admitted(socket)) {
       gate.offer(socket, () => this.#accept(socket, openSocket));
       return;
@@ -178,7 +212,7 @@ export class Listener {
       allocateFrame: this.#options.allocateFrame,
       onClose: (closed) => {
         this.#connections.delete(closed);
-        this.#options.acceptGate?.release(socket);
+        gate?.release(socket);
       },
     });
     this.#connections.add(connection);
