@@ -9,7 +9,6 @@ import { Writer } from '../protocol/primitives/writer.ts';
 import { Apis, type ClientApi } from './apis.ts';
 import { KafkaClientError, networkError, unsupportedApi } from './errors.ts';
 import { FrameReader } from './frame-reader.ts';
-import { tlsWriteUnits, writeTlsBuffersAlone } from './tls-writes.ts';
 import { usesSasl, usesTls, type ClientSecurity } from './client-security.ts';
 import { authenticate, type SaslSession } from './sasl-authentication.ts';
 
@@ -62,7 +61,6 @@ const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 export class Connection {
   readonly options: ConnectionOptions;
   readonly #socket: Socket;
-  readonly #tls: boolean;
   readonly #pending = new Map<number, Pending>();
   #versions = new Map<number, { minVersion: number; maxVersion: number }>();
   /** The cluster's finalized features (ApiVersions v3+): name to max version level. */
@@ -76,8 +74,6 @@ export class Connection {
   private constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
     this.options = options;
-    this.#tls = usesTls(options.security);
-    if (this.#tls) writeTlsBuffersAlone(socket);
     socket.setNoDelay(true);
     socket.on('error', (error) => this.#fail(networkError(this.label, error.message, error)));
     socket.on('close', () => this.#fail(networkError(this.label, 'connection closed')));
@@ -224,8 +220,7 @@ export class Connection {
       : null;
     this.#socket.cork();
     let flushed = true;
-    // TLS: a batch of records written alone, encrypted where it lies (see tls-writes.ts).
-    for (const buffer of this.#tls ? tlsWriteUnits(buffers) : buffers) flushed = this.#socket.write(buffer);
+    for (const buffer of buffers) flushed = this.#socket.write(buffer);
     this.#socket.uncork();
     if (!flushed) {
       this.#drain = new Promise<void>((resolve) => {

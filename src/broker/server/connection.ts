@@ -1,7 +1,5 @@
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { FrameReader } from '../../client/frame-reader.ts';
-import { tlsWriteUnits, writeTlsBuffersAlone } from '../../client/tls-writes.ts';
 import type { Logger } from '../logger.ts';
 import type { Session } from '../security/session.ts';
 import type { SaslAuthenticator } from '../security/sasl-authenticator.ts';
@@ -96,7 +94,6 @@ export class Connection implements ConnectionContext {
   session: Session;
   readonly sasl: SaslAuthenticator | undefined;
   readonly #socket: Socket;
-  readonly #tls: boolean;
   readonly #options: ConnectionOptions;
   readonly #logger: Logger;
   /** Frames read but not yet dispatched: the rest of the read that reached a pause, oldest first. */
@@ -127,8 +124,6 @@ export class Connection implements ConnectionContext {
     });
     const socket = openSocket(reader);
     this.#socket = socket;
-    this.#tls = (socket as TLSSocket).encrypted === true;
-    if (this.#tls) writeTlsBuffersAlone(socket);
     this.#options = options;
     this.id = options.id;
     this.listenerName = options.listenerName;
@@ -325,15 +320,13 @@ export class Connection implements ConnectionContext {
       for (const chunk of slot.response) if (chunk.length > 0) writes.push(chunk);
     }
     if (writes.length > 0 && socket.writable) {
-      // TLS: large chunks written alone, so Node encrypts them where they lie (see tls-writes.ts).
-      const units = this.#tls ? tlsWriteUnits(writes) : writes;
       socket.cork();
-      const last = units.length - 1;
-      for (let i = 0; i < last; i++) socket.write(units[i]!);
+      const last = writes.length - 1;
+      for (let i = 0; i < last; i++) socket.write(writes[i]!);
       // Resume once this batch reached the kernel: 'drain' alone does not fire when
       // maxWriteBufferBytes is below the socket's own high-water mark.
       const onWritten = this.#options.onResponseWritten;
-      socket.write(units[last]!, () => {
+      socket.write(writes[last]!, () => {
         onWritten?.(writes);
         this.#maybeResume();
       });

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { makeTestCertificates } from '../../../test/helpers/certificates.ts';
-import { TLS_WRITE_ALONE_BYTES, tlsWriteUnits } from '../../client/tls-writes.ts';
 import { createSilentLogger } from '../logger.ts';
 import { Listener } from './listener.ts';
 import type { RequestHandler } from './connection.ts';
@@ -17,22 +16,6 @@ function frame(body: Buffer): Buffer {
   size.writeInt32BE(body.length, 0);
   return Buffer.concat([size, body]);
 }
-
-test('tlsWriteUnits keeps large chunks as they are and copies each run of small ones into one buffer, in order', () => {
-  const small = (n: number, fill: number): Buffer => Buffer.alloc(n, fill);
-  const large = Buffer.alloc(TLS_WRITE_ALONE_BYTES, 9);
-  const chunks = [small(4, 1), small(10, 2), large, Buffer.alloc(0), small(3, 3), large, large, small(5, 4)];
-  const units = tlsWriteUnits(chunks);
-  assert.equal(units.length, 6);
-  assert.equal(units[1], large, 'a large chunk is written from its own memory');
-  assert.equal(units[3], large);
-  assert.equal(units[4], large);
-  assert.deepEqual(units[5], small(5, 4));
-  assert.deepEqual(Buffer.concat(units), Buffer.concat(chunks));
-  assert.deepEqual(units[0], Buffer.concat([small(4, 1), small(10, 2)]));
-  const single = small(7, 5);
-  assert.equal(tlsWriteUnits([single])[0], single, 'a lone small chunk is not copied');
-});
 
 test('over TLS, requests of every size reach the handler whole, and answers mixing small and large chunks come back whole and in order', async () => {
   const written: Buffer[][] = [];
