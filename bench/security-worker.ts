@@ -13,8 +13,9 @@
  * Prints one `RESULT <SecurityWorkerResult json>` line: wall seconds, and the CPU seconds of the
  * broker (/proc/<pid>/stat) and of this process over the timed part.
  */
-import { Consumer, Producer, clientSecurityFromProperties, type ClientSecurity, type ProducerRecord } from '../src/client/index.ts';
+import { Consumer, Producer, clientSecurityFromProperties, type ClientSecurity } from '../src/client/index.ts';
 import { createCpuClock } from './process-cpu.ts';
+import { streamRecords } from './worker-runs.ts';
 
 export interface SecurityJob {
   readonly kind: 'produce' | 'fetch';
@@ -38,10 +39,8 @@ export interface SecurityWorkerResult {
   readonly clientCpuSeconds: number;
 }
 
-export const CHUNK_RECORDS = 1_000;
 /** Untimed records a produce run starts with (connections, metadata, the JIT): the topic ends at records + this. */
 export const WARM_UP_RECORDS = 10_000;
-const STREAM_WINDOW = 8;
 const FETCH = { fetchMinBytes: 1, fetchMaxWaitMs: 500, fetchMaxBytes: 52_428_800, maxPartitionFetchBytes: 1_048_576 } as const;
 const READ_TIMEOUT_MS = 300_000;
 
@@ -55,19 +54,6 @@ const ownCpuSeconds = (): number => {
   return (usage.user + usage.system) / 1e6;
 };
 
-/** `count` records to partition 0 in calls of CHUNK_RECORDS, STREAM_WINDOW calls outstanding. */
-async function stream(producer: Producer, topic: string, value: Buffer, count: number): Promise<void> {
-  const chunk: ProducerRecord[] = Array.from({ length: CHUNK_RECORDS }, () => ({ topic, partition: 0, value }));
-  let issued = 0;
-  const lane = async (): Promise<void> => {
-    while (issued < count) {
-      const n = Math.min(CHUNK_RECORDS, count - issued);
-      issued += n;
-      await producer.sendBatch(n === CHUNK_RECORDS ? chunk : chunk.slice(0, n));
-    }
-  };
-  await Promise.all(Array.from({ length: STREAM_WINDOW }, lane));
-}
 
 async function read(job: SecurityJob, security: ClientSecurity | undefined): Promise<void> {
   const consumer = new Consumer({
@@ -103,8 +89,8 @@ async function main(): Promise<void> {
       enableIdempotence: false, ...(security === undefined ? {} : { security }),
     });
     const value = Buffer.alloc(job.recordSize, 'x');
-    await stream(producer, job.topic, value, WARM_UP_RECORDS);
-    timed = () => stream(producer, job.topic, value, job.records);
+    await streamRecords(producer, job.topic, value, WARM_UP_RECORDS);
+    timed = () => streamRecords(producer, job.topic, value, job.records);
     close = () => producer.close();
   } else {
     await read(job, security);

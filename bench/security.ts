@@ -21,8 +21,6 @@
  * --quick: a tenth of the records and connections, one repetition.
  */
 import { mkdir } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +34,7 @@ import { writeResultsFile } from './results-file.ts';
 import { AUTH_MODES, BENCH_PASSWORD, BENCH_USER, PLAIN_JAAS, SCRAM_ITERATIONS, pbkdf2Milliseconds, runAuth, type AuthResult } from './security-auth.ts';
 import { WARM_UP_RECORDS, type SecurityJob, type SecurityWorkerResult } from './security-worker.ts';
 import { printTable } from './table.ts';
+import { runWorker } from './worker-runs.ts';
 
 export const securityBenchArgs = {
   'security-records': { type: 'string' },
@@ -92,16 +91,8 @@ export interface SecurityResults {
   readonly loadAverage: { readonly atStart: number[]; readonly atEnd: number[] };
 }
 
-async function runWorker(job: SecurityJob): Promise<SecurityWorkerResult> {
-  const child = spawn(process.execPath, ['--expose-gc', WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`security worker (${job.kind} over ${job.protocol}) exited with ${code}:\n${stderr}`);
-  return JSON.parse(line.slice('RESULT '.length)) as SecurityWorkerResult;
+async function runSecurityWorker(job: SecurityJob): Promise<SecurityWorkerResult> {
+  return runWorker<SecurityWorkerResult>(WORKER, job, `security worker (${job.kind} over ${job.protocol})`);
 }
 
 const loadAverage = (): number[] => loadavg().map((load) => Math.round(load * 100) / 100);
@@ -148,7 +139,7 @@ export async function runSecurityBench(options: SecurityBenchOptions): Promise<S
       const produce = async (protocol: Protocol, acks: 1 | -1, keep = false): Promise<string> => {
         const topic = `security-bench-${++topics}-${protocol}-acks${acks}`;
         await admin.createTopics([{ topic, numPartitions: 1, replicationFactor: 1 }]);
-        const result = await runWorker(job('produce', protocol, topic, acks));
+        const result = await runSecurityWorker(job('produce', protocol, topic, acks));
         const end = await endOffset(topic);
         if (end !== options.records + WARM_UP_RECORDS) throw new Error(`${topic}: end offset ${end}, expected ${options.records + WARM_UP_RECORDS}`);
         if (!keep) {
@@ -168,7 +159,7 @@ export async function runSecurityBench(options: SecurityBenchOptions): Promise<S
       const fetchTopic = await produce('PLAINTEXT', 1, true);
       for (let rep = 0; rep < options.repetitions; rep++) {
         for (const protocol of (rep % 2 === 0 ? ['PLAINTEXT', 'SSL'] : ['SSL', 'PLAINTEXT']) as Protocol[]) {
-          record('fetch', 1, protocol, await runWorker(job('fetch', protocol, fetchTopic, 1)));
+          record('fetch', 1, protocol, await runSecurityWorker(job('fetch', protocol, fetchTopic, 1)));
         }
       }
       await admin.deleteTopics([fetchTopic]);

@@ -13,6 +13,7 @@ import kafkajs from 'kafkajs';
 import { Producer, type IsolationLevel, type ProducerRecord, type RecordMetadata } from '../src/client/index.ts';
 import type { BrokerProcess } from '../test/helpers/test-broker.ts';
 import { KCAT_FAST_PRODUCER, runKcat } from './kcat.ts';
+import { CHUNK_RECORDS, runWorker, streamRecords } from './worker-runs.ts';
 import type { CpuClock } from './process-cpu.ts';
 import type { ReadJob, ReadWorkerResult } from './transaction-read-worker.ts';
 
@@ -22,9 +23,7 @@ const CLIENT_ID = 'bench-transactions';
 /** Our producer as the main produce phase runs kcat and the clients section runs it: 5 ms linger, ~1 MB batches. */
 const LINGER_MS = 5;
 const BATCH_SIZE_BYTES = 1_000_000;
-/** Records per send call (sendBatch), and calls outstanding at once when streaming: the clients section's batched mode. */
-export const CHUNK_RECORDS = 1_000;
-const STREAM_WINDOW = 8;
+export { CHUNK_RECORDS } from './worker-runs.ts';
 const READ_WORKER = join(import.meta.dirname, 'transaction-read-worker.ts');
 /** Our consumer reads a million records in about 0.2 s: one timed run is that many reads in a row. */
 export const OUR_READ_PASSES = 5;
@@ -117,19 +116,6 @@ async function timeGroups(ctx: RunContext, group: () => Promise<void>, groups: n
   return watch.stop(groups * perGroup, groups * perGroup * recordSize, transactional ? groups : 0);
 }
 
-/** `count` records in calls of CHUNK_RECORDS with STREAM_WINDOW calls outstanding (a new one as one is acknowledged). */
-async function stream(producer: Producer, topic: string, value: Buffer, count: number): Promise<void> {
-  const chunk: ProducerRecord[] = Array.from({ length: CHUNK_RECORDS }, () => ({ topic, partition: 0, value }));
-  let issued = 0;
-  const lane = async (): Promise<void> => {
-    while (issued < count) {
-      const n = Math.min(CHUNK_RECORDS, count - issued);
-      issued += n;
-      await producer.sendBatch(n === CHUNK_RECORDS ? chunk : chunk.slice(0, n));
-    }
-  };
-  await Promise.all(Array.from({ length: STREAM_WINDOW }, lane));
-}
 
 /**
  * Our producer, acks=all, idempotent or not, streaming `records` records. One untimed call of
@@ -139,11 +125,11 @@ export async function ourProduce(ctx: RunContext, topic: string, records: number
   const producer = ourProducer(ctx, { idempotent });
   try {
     const value = Buffer.alloc(recordSize, 'x');
-    await stream(producer, topic, value, CHUNK_RECORDS);
+    await streamRecords(producer, topic, value, CHUNK_RECORDS);
     if (producer.idempotent !== idempotent) throw new Error(`the producer is ${producer.idempotent ? '' : 'not '}idempotent`);
     const watch = stopwatch(ctx, ownCpuSeconds);
     watch.start();
-    await stream(producer, topic, value, records);
+    await streamRecords(producer, topic, value, records);
     return watch.stop(records, records * recordSize);
   } finally {
     await producer.close();
@@ -278,14 +264,6 @@ export async function kcatCount(ctx: RunContext, topic: string, isolation: Isola
  */
 export async function ourRead(ctx: RunContext, topic: string, isolation: IsolationLevel, expected: number, logRecords: number, recordSize: number): Promise<RunResult> {
   const job: ReadJob = { bootstrap: ctx.broker.bootstrap, topic, isolation, expected, brokerPid: ctx.broker.pid, passes: OUR_READ_PASSES };
-  const child = spawn(process.execPath, ['--expose-gc', READ_WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`read worker (${isolation}) exited with ${code}:\n${stderr}`);
-  const result = JSON.parse(line.slice('RESULT '.length)) as ReadWorkerResult;
+  const result = await runWorker<ReadWorkerResult>(READ_WORKER, job, `read worker (${isolation})`);
   return { records: expected * OUR_READ_PASSES, bytes: logRecords * recordSize * OUR_READ_PASSES, transactions: 0, ...result };
 }

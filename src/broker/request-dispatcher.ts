@@ -68,7 +68,7 @@ export class RequestDispatcher {
       throw new InvalidRequestError(`${handler.request.name} version ${apiVersion} is not supported`);
     }
     try {
-      sasl?.checkRequest(apiKey, handler.request.name.replace(/Request$/, '').toUpperCase());
+      sasl?.checkRequest(apiKey, handler.request.name);
     } catch (error) {
       if (error instanceof IllegalSaslStateError) throw new InvalidRequestError(error.message, { cause: error });
       throw error;

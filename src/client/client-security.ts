@@ -34,6 +34,19 @@ function pemBlocks(text: string, type: (blockType: string) => boolean): string[]
   return [...text.matchAll(PEM_BLOCK)].filter((match) => type(match[1]!)).map((match) => match[0]);
 }
 
+/** The certificates of a PEM text (a truststore, a chain), in order. */
+export function pemCertificates(text: string): string[] {
+  return pemBlocks(text, (type) => type === 'CERTIFICATE');
+}
+
+/**
+ * A PEM keystore as Kafka's PEM keystores hold one: a private key (PKCS#8, encrypted or not) and
+ * its certificate chain, in one text. Read the same way by our client and by the broker's listeners.
+ */
+export function pemKeystore(text: string): { key: string | undefined; certificates: string[] } {
+  return { key: pemBlocks(text, (type) => type.endsWith('PRIVATE KEY'))[0], certificates: pemCertificates(text) };
+}
+
 function readFile(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -73,15 +86,13 @@ export function clientSecurityFromProperties(props: ReadonlyMap<string, string>,
     const keystoreText = get('ssl.keystore.key') !== undefined
       ? `${get('ssl.keystore.key')}\n${get('ssl.keystore.certificate.chain') ?? ''}`
       : (get('ssl.keystore.location') === undefined ? undefined : readFile(get('ssl.keystore.location')!, 'ssl.keystore.location'));
+    const keystore = keystoreText === undefined ? undefined : pemKeystore(keystoreText);
     const passphrase = get('ssl.key.password') ?? get('ssl.keystore.password');
     const identification = props.has('ssl.endpoint.identification.algorithm') ? (props.get('ssl.endpoint.identification.algorithm') ?? '').trim() : 'https';
     consumed?.add('ssl.endpoint.identification.algorithm');
     ssl = {
-      ...(trustText === undefined ? {} : { ca: pemBlocks(trustText, (type) => type === 'CERTIFICATE') }),
-      ...(keystoreText === undefined ? {} : {
-        key: pemBlocks(keystoreText, (type) => type.endsWith('PRIVATE KEY'))[0],
-        cert: pemBlocks(keystoreText, (type) => type === 'CERTIFICATE').join('\n'),
-      }),
+      ...(trustText === undefined ? {} : { ca: pemCertificates(trustText) }),
+      ...(keystore === undefined ? {} : { key: keystore.key, cert: keystore.certificates.join('\n') }),
       ...(passphrase === undefined ? {} : { passphrase }),
       // An empty algorithm turns the host name check off, as in the Java client; the chain is still verified.
       ...(identification === '' ? { checkServerIdentity: () => undefined } : {}),

@@ -83,11 +83,15 @@ export class SaslAuthenticator {
     return this.#state.kind === 'raw';
   }
 
-  /** Throws IllegalSaslStateError for a request this connection may not make now (its connection is then closed). */
-  checkRequest(apiKey: number, apiName: string): void {
+  /**
+   * Throws IllegalSaslStateError for a request this connection may not make now (its connection is
+   * then closed). `requestName` is the codec's (e.g. MetadataRequest), read only for the message.
+   */
+  checkRequest(apiKey: number, requestName: string): void {
     if (this.#state.kind === 'failed') throw new IllegalSaslStateError('the connection failed authentication');
     if (!this.authenticated) {
       if (!BEFORE_AUTHENTICATION.has(apiKey)) {
+        const apiName = requestName.replace(/Request$/, '').toUpperCase();
         throw new IllegalSaslStateError(`Unexpected Kafka request of type ${apiName} during SASL handshake.`);
       }
       return;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { SecureVersion, TlsOptions } from 'node:tls';
+import { pemCertificates, pemKeystore } from '../../client/client-security.ts';
 import { ConfigError } from '../config-definition.ts';
 import { listenerSetting, type ListenerConfigSource } from '../listener-configs.ts';
 import type { securityConfigDefinitions } from '../config-security.ts';
@@ -20,11 +21,6 @@ export interface SslMaterial {
   readonly ciphers: string | undefined;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
-
-function pemBlocks(text: string): Array<{ type: string; pem: string }> {
-  return [...text.matchAll(PEM_BLOCK)].map((match) => ({ type: match[1]!, pem: match[0] }));
-}
 
 function readPem(path: string, key: string): string {
   try {
@@ -53,11 +49,11 @@ export function sslMaterial(config: SslConfigSource, listenerName: string): SslM
     if (keystoreType !== 'PEM') {
       throw new ConfigError('ssl.keystore.type', `${keystoreType} keystores are not supported: Samsa reads PEM (set ssl.keystore.type=PEM)`);
     }
-    const blocks = inlineKey !== null || inlineChain !== null
-      ? pemBlocks(`${inlineKey ?? ''}\n${inlineChain ?? ''}`)
-      : pemBlocks(readPem(keystoreLocation!, 'ssl.keystore.location'));
-    key = blocks.find((block) => block.type.endsWith('PRIVATE KEY'))?.pem;
-    const chain = blocks.filter((block) => block.type === 'CERTIFICATE').map((block) => block.pem);
+    const keystore = pemKeystore(inlineKey !== null || inlineChain !== null
+      ? `${inlineKey ?? ''}\n${inlineChain ?? ''}`
+      : readPem(keystoreLocation!, 'ssl.keystore.location'));
+    key = keystore.key;
+    const chain = keystore.certificates;
     if (key === undefined) throw new ConfigError('ssl.keystore.location', 'the keystore holds no private key');
     if (chain.length === 0) throw new ConfigError('ssl.keystore.location', 'the keystore holds no certificate');
     cert = chain.join('\n');
@@ -70,9 +66,7 @@ export function sslMaterial(config: SslConfigSource, listenerName: string): SslM
     if (trustType !== 'PEM') {
       throw new ConfigError('ssl.truststore.type', `${trustType} truststores are not supported: Samsa reads PEM (set ssl.truststore.type=PEM)`);
     }
-    ca = pemBlocks(inlineTrust ?? readPem(trustLocation!, 'ssl.truststore.location'))
-      .filter((block) => block.type === 'CERTIFICATE')
-      .map((block) => block.pem);
+    ca = pemCertificates(inlineTrust ?? readPem(trustLocation!, 'ssl.truststore.location'));
     if (ca.length === 0) throw new ConfigError('ssl.truststore.location', 'the truststore holds no certificate');
   }
   const protocols = setting('ssl.enabled.protocols') as readonly SecureVersion[];
