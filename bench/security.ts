@@ -14,6 +14,8 @@
  *   PLAINTEXT and over SSL (a process per run: one untimed read, then --security-fetch-passes timed).
  * - authentications: --security-connections (500) Connection.open calls, --security-concurrency (8)
  *   at a time, per mode (bench/security-auth.ts), and the client's PBKDF2 alone.
+ * - Node's TLS alone (bench/tls-floor.ts): the bytes of one fetch run streamed from a Node process
+ *   to this one over TCP and over TLS, no Samsa code in the path: what TLS costs before any Kafka work.
  *
  * --security-repetitions (3) repetitions of produce and fetch, the order of the compared runs reversed
  * every other one; the tables show medians and each run. --security-profile DIR starts the broker
@@ -34,6 +36,7 @@ import { writeResultsFile } from './results-file.ts';
 import { AUTH_MODES, BENCH_PASSWORD, BENCH_USER, PLAIN_JAAS, SCRAM_ITERATIONS, pbkdf2Milliseconds, runAuth, type AuthResult } from './security-auth.ts';
 import { WARM_UP_RECORDS, type SecurityJob, type SecurityWorkerResult } from './security-worker.ts';
 import { printTable } from './table.ts';
+import { runFloor, type FloorProtocol, type FloorRun } from './tls-floor.ts';
 import { runWorker } from './worker-runs.ts';
 
 export const securityBenchArgs = {
@@ -83,9 +86,16 @@ export interface TransferSeries {
   readonly runs: SecurityWorkerResult[];
 }
 
+export interface FloorSeries {
+  readonly protocol: FloorProtocol;
+  readonly bytes: number;
+  readonly runs: FloorRun[];
+}
+
 export interface SecurityResults {
   readonly records: number;
   readonly transfers: TransferSeries[];
+  readonly floor: FloorSeries[];
   readonly auth: AuthResult[];
   readonly pbkdf2Ms: Record<'SCRAM-SHA-256' | 'SCRAM-SHA-512', number>;
   readonly loadAverage: { readonly atStart: number[]; readonly atEnd: number[] };
@@ -164,7 +174,18 @@ export async function runSecurityBench(options: SecurityBenchOptions): Promise<S
       }
       await admin.deleteTopics([fetchTopic]);
 
-      // 3. Authentications per second.
+      // 3. Node's TLS alone, the bytes of one fetch run.
+      const floorBytes = (options.records + WARM_UP_RECORDS) * RECORD_SIZE * options.fetchPasses;
+      const floor: FloorSeries[] = (['PLAINTEXT', 'SSL'] as const).map((protocol) => ({ protocol, bytes: floorBytes, runs: [] }));
+      for (let rep = 0; rep < options.repetitions; rep++) {
+        for (const series of rep % 2 === 0 ? floor : [...floor].reverse()) {
+          const run = await runFloor(series.protocol, floorBytes, certs.broker.keystore, certs.truststore);
+          series.runs.push(run);
+          console.log(`  Node alone over ${series.protocol}: ${(floorBytes / 1e6 / run.seconds).toFixed(0)} MB/s`);
+        }
+      }
+
+      // 4. Authentications per second.
       const target = { host, ports, truststore: certs.truststore, brokerPid: broker.pid, clock };
       const auth: AuthResult[] = [];
       for (const mode of AUTH_MODES) {
@@ -173,7 +194,7 @@ export async function runSecurityBench(options: SecurityBenchOptions): Promise<S
         console.log(`  ${mode}: ${int(result.connections / result.seconds)} connections/s`);
       }
       const pbkdf2Ms = pbkdf2Milliseconds();
-      return { records: options.records, transfers: [...series.values()], auth, pbkdf2Ms, loadAverage: { atStart, atEnd: loadAverage() } };
+      return { records: options.records, transfers: [...series.values()], floor, auth, pbkdf2Ms, loadAverage: { atStart, atEnd: loadAverage() } };
     } catch (error) {
       process.stderr.write(`--- broker output ---\n${broker.output()}\n`);
       throw error;
@@ -212,6 +233,24 @@ export function printSecurityTable(results: SecurityResults, options: SecurityBe
         s.protocol === 'SSL' && plain !== undefined ? slower(m.recordsPerSecond, medians(plain).recordsPerSecond) : '',
         s.runs.map((r) => int(s.records / r.seconds)).join(', ')];
     }), new Set([0, 1, 7]));
+
+  console.log(`\nNode's TLS alone (bench/tls-floor.ts): ${(results.floor[0]!.bytes / 1e6).toFixed(0)} MB in 1 MiB writes from a Node process to another, read through onread; medians`);
+  const floorMedians = (f: FloorSeries) => {
+    const gb = f.bytes / 1e9;
+    return {
+      megabytesPerSecond: median(f.runs.map((r) => f.bytes / 1e6 / r.seconds)),
+      senderCpuPerGB: median(f.runs.map((r) => r.senderCpuSeconds / gb)),
+      receiverCpuPerGB: median(f.runs.map((r) => r.receiverCpuSeconds / gb)),
+    };
+  };
+  const plainFloor = floorMedians(results.floor.find((f) => f.protocol === 'PLAINTEXT')!);
+  printTable(['protocol', 'MB/s', 'sender CPU s/GB', 'receiver CPU s/GB', 'TLS slower', 'MB/s of each run'],
+    results.floor.map((f) => {
+      const m = floorMedians(f);
+      return [f.protocol, m.megabytesPerSecond.toFixed(0), m.senderCpuPerGB.toFixed(2), m.receiverCpuPerGB.toFixed(2),
+        f.protocol === 'SSL' ? slower(m.megabytesPerSecond, plainFloor.megabytesPerSecond) : '',
+        f.runs.map((r) => (f.bytes / 1e6 / r.seconds).toFixed(0)).join(', ')];
+    }), new Set([0, 5]));
 
   console.log(`\nconnections opened (Connection.open, then closed), ${options.concurrency} at a time; SCRAM at ${SCRAM_ITERATIONS} iterations`);
   printTable(['mode', 'exchange', 'connections', 'seconds', 'connections/s', 'broker CPU ms each', 'client CPU ms each', 'broker share of CPU'],
