@@ -112,3 +112,6 @@ if [ ! -f "$confluent_stamp" ] || [ "$(cat "$confluent_stamp")" != "$confluent_w
   )
   echo "$confluent_wanted" > "$confluent_stamp"
 fi
+
+# The console's browser tests drive Debian's Chromium through playwright-core (which downloads no browser).
+command -v chromium >/dev/null 2>&1 || apt_install chromium
