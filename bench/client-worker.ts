@@ -19,6 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { consumeDriver, produceDriver, type ClientName, type DriverSettings } from './client-drivers.ts';
 import { summarize, type LatencySummary } from './latency-stats.ts';
+import { ownCpuSeconds } from './process-cpu.ts';
 
 export type ProduceMode = 'batched' | 'one-at-a-time' | 'streamed';
 
@@ -65,11 +66,6 @@ async function startProfile(file: string | null | undefined): Promise<() => Prom
   };
 }
 
-function cpuSeconds(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
-
 async function produce(job: WorkerJob): Promise<WorkerResult> {
   const driver = await produceDriver(job.client, job);
   const value = Buffer.alloc(job.recordSize, 'x');
@@ -91,7 +87,7 @@ async function produce(job: WorkerJob): Promise<WorkerResult> {
 
   const latencies: number[] = [];
   const stopProfile = await startProfile(job.profileFile);
-  const cpuStart = cpuSeconds();
+  const cpuStart = ownCpuSeconds();
   const start = performance.now();
   const deadline = start + job.maxSeconds * 1000;
   let sent = 0;
@@ -129,7 +125,7 @@ async function produce(job: WorkerJob): Promise<WorkerResult> {
     }
   }
   const seconds = (performance.now() - start) / 1000;
-  const cpu = cpuSeconds() - cpuStart;
+  const cpu = ownCpuSeconds() - cpuStart;
   await stopProfile();
   await driver.close();
   return { records: sent, recordsWritten: written + sent, seconds, setupSeconds, latencyMs: summarize(latencies), cpuSeconds: cpu };
@@ -151,7 +147,7 @@ async function consume(job: WorkerJob): Promise<WorkerResult> {
     received += count;
     if (first < 0) {
       first = now;
-      cpuStart = cpuSeconds();
+      cpuStart = ownCpuSeconds();
       timedDeadline = now + job.maxSeconds * 1000;
     } else {
       gaps.push(now - last);
@@ -162,7 +158,7 @@ async function consume(job: WorkerJob): Promise<WorkerResult> {
   const stop = (): boolean => received >= job.records || performance.now() >= Math.min(deadline, timedDeadline);
   const stopProfile = await startProfile(job.profileFile);
   await driver.consume(onDelivery, stop);
-  const cpu = cpuSeconds() - cpuStart;
+  const cpu = ownCpuSeconds() - cpuStart;
   await stopProfile();
   await driver.close();
   if (first < 0) throw new Error(`${job.client}: no record arrived within ${(deadline - setupStart) / 1000} s`);

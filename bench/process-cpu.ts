@@ -37,3 +37,9 @@ export function createCpuClock(): CpuClock {
     },
   };
 }
+
+/** This process's CPU seconds (user + system, every thread: V8's collector helpers and libuv's pool too). */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}

@@ -9,7 +9,7 @@
 import { Connection } from '../src/client/connection.ts';
 import { clientSecurityFromProperties, type ClientSecurity } from '../src/client/index.ts';
 import { SCRAM_SHA_256, SCRAM_SHA_512, saltedPassword } from '../src/protocol/sasl/scram.ts';
-import type { CpuClock } from './process-cpu.ts';
+import { ownCpuSeconds, type CpuClock } from './process-cpu.ts';
 
 export type AuthMode = 'PLAINTEXT' | 'SSL' | 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 export const AUTH_MODES: readonly AuthMode[] = ['PLAINTEXT', 'SSL', 'PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -51,11 +51,6 @@ function securityFor(mode: AuthMode, truststore: string): ClientSecurity | undef
 function portFor(mode: AuthMode, target: AuthTarget): number {
   return mode === 'PLAINTEXT' ? target.ports.PLAINTEXT : mode === 'SSL' ? target.ports.SSL : target.ports.SASL_PLAINTEXT;
 }
-
-const ownCpuSeconds = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 async function openMany(mode: AuthMode, target: AuthTarget, connections: number, concurrency: number): Promise<void> {
   const security = securityFor(mode, target.truststore);

@@ -14,7 +14,7 @@
  * broker (/proc/<pid>/stat) and of this process over the timed part.
  */
 import { Consumer, Producer, clientSecurityFromProperties, type ClientSecurity } from '../src/client/index.ts';
-import { createCpuClock } from './process-cpu.ts';
+import { createCpuClock, ownCpuSeconds } from './process-cpu.ts';
 import { streamRecords } from './worker-runs.ts';
 
 export interface SecurityJob {
@@ -48,11 +48,6 @@ export function securityOf(protocol: SecurityJob['protocol'], truststore: string
   if (protocol === 'PLAINTEXT') return undefined;
   return clientSecurityFromProperties(new Map([['security.protocol', 'SSL'], ['ssl.truststore.type', 'PEM'], ['ssl.truststore.location', truststore]]));
 }
-
-const ownCpuSeconds = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 
 async function read(job: SecurityJob, security: ClientSecurity | undefined): Promise<void> {

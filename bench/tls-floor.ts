@@ -14,6 +14,7 @@ import { createServer as createTcpServer, connect as connectTcp, type Socket } f
 import { createServer as createTlsServer, connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { findFreePort } from '../test/helpers/test-broker.ts';
 import { runWorker } from './worker-runs.ts';
+import { ownCpuSeconds } from './process-cpu.ts';
 
 export type FloorProtocol = 'PLAINTEXT' | 'SSL';
 
@@ -32,11 +33,6 @@ export interface FloorRun {
 }
 
 const CHUNK_BYTES = 1 << 20;
-
-const ownCpuSeconds = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 /** One transfer of `bytes` from a sender process (serving `keystore` over SSL) to this one. */
 export async function runFloor(protocol: FloorProtocol, bytes: number, keystore: string, truststore: string): Promise<FloorRun> {

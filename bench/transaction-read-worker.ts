@@ -11,7 +11,7 @@
  * collection, `passes` times timed, each from a new consumer's creation to its last expected record. Prints one `RESULT <ReadWorkerResult json>` line.
  */
 import { Consumer, type IsolationLevel } from '../src/client/index.ts';
-import { createCpuClock } from './process-cpu.ts';
+import { createCpuClock, ownCpuSeconds } from './process-cpu.ts';
 
 export interface ReadJob {
   readonly bootstrap: string;
@@ -35,11 +35,6 @@ export interface ReadWorkerResult {
 const FETCH = { fetchMinBytes: 1, fetchMaxWaitMs: 500, fetchMaxBytes: 52_428_800, maxPartitionFetchBytes: 1_048_576 } as const;
 /** A read that has not delivered everything in this long failed. */
 const READ_TIMEOUT_MS = 300_000;
-
-const ownCpuSeconds = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 async function read(job: ReadJob, verify: boolean): Promise<void> {
   const consumer = new Consumer({ bootstrapServers: [job.bootstrap], clientId: 'bench-transactions', autoOffsetReset: 'earliest', isolationLevel: job.isolation, ...FETCH });

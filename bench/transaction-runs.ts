@@ -16,6 +16,7 @@ import { KCAT_FAST_PRODUCER, runKcat } from './kcat.ts';
 import { CHUNK_RECORDS, runWorker, streamRecords } from './worker-runs.ts';
 import type { CpuClock } from './process-cpu.ts';
 import type { ReadJob, ReadWorkerResult } from './transaction-read-worker.ts';
+import { ownCpuSeconds } from './process-cpu.ts';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
@@ -52,11 +53,6 @@ export interface RunResult {
  */
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
-
-const ownCpuSeconds = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 /** Starts the clock (wall, broker CPU, client CPU) when `start` is called; `stop` makes the result. */
 function stopwatch(ctx: RunContext, clientCpu: () => number) {
