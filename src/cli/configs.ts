@@ -1,4 +1,5 @@
 import type { Admin, ConfigEntry, ConfigResourceType } from '../client/index.ts';
+import { configSourceName } from '../client/index.ts';
 import { printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
@@ -35,13 +36,6 @@ type Values = ReturnType<typeof parseOptions>['values'];
 const ENTITY_TYPES: Record<string, ConfigResourceType> = {
   topics: 'topic', topic: 'topic', brokers: 'broker', broker: 'broker', 'broker-loggers': 'broker_logger', 'broker-logger': 'broker_logger',
 };
-
-/** Kafka's ConfigSource names, by the id DescribeConfigs returns. */
-const SOURCES: Record<number, string> = {
-  0: 'UNKNOWN', 1: 'DYNAMIC_TOPIC_CONFIG', 2: 'DYNAMIC_BROKER_CONFIG', 3: 'DYNAMIC_DEFAULT_BROKER_CONFIG', 4: 'STATIC_BROKER_CONFIG',
-  5: 'DEFAULT_CONFIG', 6: 'DYNAMIC_BROKER_LOGGER_CONFIG', 7: 'CLIENT_METRICS_CONFIG', 8: 'GROUP_CONFIG',
-};
-const sourceName = (source: number) => SOURCES[source] ?? 'UNKNOWN';
 
 interface Entity { readonly type: ConfigResourceType; readonly name: string | null; readonly isDefault: boolean }
 
@@ -138,8 +132,8 @@ async function describe(admin: Admin, e: Entity, values: Values, io: CliIo): Pro
     printJson(io, results.map((r) => ({
       entityType: e.type, entityName: r.resource.name,
       configs: shown(r).map((c) => ({
-        name: c.name, value: c.isSensitive ? null : c.value, source: sourceName(c.source), readOnly: c.readOnly, sensitive: c.isSensitive, type: c.type,
-        synonyms: c.synonyms.map((s) => ({ name: s.name, value: c.isSensitive ? null : s.value, source: sourceName(s.source) })),
+        name: c.name, value: c.isSensitive ? null : c.value, source: configSourceName(c.source), readOnly: c.readOnly, sensitive: c.isSensitive, type: c.type,
+        synonyms: c.synonyms.map((s) => ({ name: s.name, value: c.isSensitive ? null : s.value, source: configSourceName(s.source) })),
       })),
     })));
     return EXIT_OK;
@@ -151,7 +145,7 @@ async function describe(admin: Admin, e: Entity, values: Values, io: CliIo): Pro
     out += heading + '\n';
     for (const c of shown(r)) {
       const value = c.isSensitive ? 'null' : c.value ?? 'null';
-      const synonyms = c.synonyms.map((s) => `${sourceName(s.source)}:${s.name}=${c.isSensitive ? 'null' : s.value ?? 'null'}`).join(', ');
+      const synonyms = c.synonyms.map((s) => `${configSourceName(s.source)}:${s.name}=${c.isSensitive ? 'null' : s.value ?? 'null'}`).join(', ');
       out += `  ${c.name}=${value} sensitive=${c.isSensitive} synonyms={${synonyms}}\n`;
     }
   }

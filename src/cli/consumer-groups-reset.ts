@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Admin, GroupDescription, OffsetResetSpec, TopicPartitionOffset } from '../client/index.ts';
-import { KafkaClientError } from '../client/index.ts';
+import { KafkaClientError, parseIsoDurationMs, parseResetDatetime } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { formatTable, printJson } from './cli-format.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
@@ -63,16 +63,15 @@ async function readResetPlan(file: string, groupId: string): Promise<Map<string,
 
 /** ISO-8601 durations as kafka-consumer-groups takes them: PnDTnHnMnS (fractions of seconds too). */
 export function parseDurationMs(text: string): number {
-  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text);
-  if (match === null || text.toUpperCase() === 'P' || text.toUpperCase().endsWith('T')) throw new UsageError(`--by-duration takes PnDTnHnMnS, not '${text}'`);
-  const [, d, h, m, s] = match;
-  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
+  const ms = parseIsoDurationMs(text);
+  if (ms === null) throw new UsageError(`--by-duration takes PnDTnHnMnS, not '${text}'`);
+  return ms;
 }
 
 /** --to-datetime: YYYY-MM-DDTHH:mm:SS.sss with an optional zone (Z, +hh:mm); no zone is local time, as in Kafka. */
 export function parseDatetime(text: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text) ? Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--to-datetime takes YYYY-MM-DDTHH:mm:SS.sss, not '${text}'`);
+  const ms = parseResetDatetime(text);
+  if (ms === null) throw new UsageError(`--to-datetime takes YYYY-MM-DDTHH:mm:SS.sss, not '${text}'`);
   return ms;
 }
 

@@ -20,6 +20,9 @@ export type {
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, stickyAssignor } from './assignors.ts';
 export type { Assignor, AssignorName, MemberSubscription } from './assignors.ts';
 export { Cluster } from './cluster.ts';
+export { configSourceName } from './config-source.ts';
+export type { ConfigSourceName } from './config-source.ts';
+export { parseIsoDurationMs, parseResetDatetime } from './offset-reset-times.ts';
 export type { BrokerNode, ClusterMetadata, ClusterOptions, ConnectionAttempt, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
 export { Connection } from './connection.ts';
 export { ClientSecurityConfigError, clientSecurityFromProperties } from './client-security.ts';
