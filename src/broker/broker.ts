@@ -19,7 +19,7 @@ import { openBrokerSecurity } from './security/broker-security.ts';
 import { followDynamicListenerSsl } from './security/dynamic-listener-ssl.ts';
 import { servedHandlers } from './handlers/index.ts';
 import { supportedApiVersions } from './handlers/api-versions.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createProcessLogger, type Logger } from './logger.ts';
 import { ReplicaManager } from './replica/replica-manager.ts';
 import { shutDownBroker, stopServing, type ServingParts } from './broker-shutdown.ts';
 import { startLogMaintenance } from './log-maintenance.ts';
@@ -80,7 +80,7 @@ export interface BrokerDependencies {
 export async function startBroker(input: BrokerConfigInput = {}, dependencies: BrokerDependencies = {}): Promise<Broker> {
   const config = parseBrokerConfig(input);
   const time = dependencies.time ?? systemTime;
-  const logger = (dependencies.logger ?? createLogger({ level: logLevelFromEnvironment(), name: 'samsa' })).child({
+  const logger = (dependencies.logger ?? createProcessLogger({ name: 'samsa', configuredFormat: config.logFormat })).child({
     nodeId: config.nodeId,
   });
   for (const { key, because } of ignoredConfigs(config)) {
@@ -342,9 +342,4 @@ async function startWithMetadata(
   };
   stopOnce = () => broker.close();
   return broker;
-}
-
-function logLevelFromEnvironment(): 'info' | 'silent' | 'debug' | 'warn' | 'error' {
-  const level = process.env['SAMSA_LOG_LEVEL'];
-  return level === 'silent' || level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }

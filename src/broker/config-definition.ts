@@ -156,22 +156,27 @@ export function str<T extends string>(defaultValue: T, allowed?: readonly T[]): 
     defaultValue,
     parse: (raw, key) => {
       const text = asText(raw, key);
-      if (allowed === undefined) return text as T;
-      const match = allowed.find((a) => a.toLowerCase() === text.toLowerCase());
-      if (match === undefined) throw new ConfigError(key, `"${text}" is not one of ${allowed.join(', ')}`);
-      return match;
+      return allowed === undefined ? text as T : oneOf(text, allowed, key);
     },
   };
 }
 
-export function nullableStr(): UndocumentedDefinition<string | null> {
+function oneOf<T extends string>(text: string, allowed: readonly T[], key: string): T {
+  const match = allowed.find((a) => a.toLowerCase() === text.toLowerCase());
+  if (match === undefined) throw new ConfigError(key, `"${text}" is not one of ${allowed.join(', ')}`);
+  return match;
+}
+
+/** A string, unset by default; with `allowed`, one of them (matched case-insensitively) or unset. */
+export function nullableStr<T extends string = string>(allowed?: readonly T[]): UndocumentedDefinition<T | null> {
   return {
     type: 'STRING',
     defaultValue: null,
     parse: (raw, key) => {
       if (raw === null) return null;
       const text = asText(raw, key);
-      return text === '' ? null : text;
+      if (text === '') return null;
+      return allowed === undefined ? text as T : oneOf(text, allowed, key);
     },
   };
 }

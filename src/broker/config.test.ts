@@ -335,3 +335,11 @@ test('cluster ids look like Kafka ones', () => {
   assert.equal(calls, 2);
   assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
 });
+
+test('log.format is text or json (any case); unset, the terminal decides', () => {
+  assert.equal(parseBrokerConfig().logFormat, null);
+  assert.equal(parseBrokerConfig({ 'log.format': 'JSON' }).logFormat, 'json');
+  assert.equal(parseBrokerConfig({ 'log.format': 'text' }).logFormat, 'text');
+  assert.equal(parseBrokerConfig({ 'log.format': '' }).logFormat, null);
+  throwsConfigError(() => parseBrokerConfig({ 'log.format': 'xml' }), 'log.format', /"xml" is not one of text, json/);
+});

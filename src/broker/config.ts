@@ -3,6 +3,7 @@ import {
   ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableClass, nullableInt, nullableLong, nullableStr, str, withoutEffect,
 } from './config-definition.ts';
 import { REPLICA_SELECTOR_CLASSES } from './replica/replica-selector.ts';
+import { LOG_FORMATS, type LogFormat } from './logger.ts';
 import { securityConfigDefinitions } from './config-security.ts';
 import { isListenerOverride, parseListenerOverrides, type ListenerOverrides } from './listener-configs.ts';
 import type { CamelCase, ConfigDefinition, ConfigValueOf, RawConfigValue } from './config-definition.ts';
@@ -37,6 +38,8 @@ export const brokerConfigDefinitions = Object.freeze({
   'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
   'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
   'broker.rack': doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'),
+  // Samsa's own: Kafka sets its log layout in log4j's config, not in server.properties.
+  'log.format': doc(nullableStr<LogFormat>(LOG_FORMATS), 'How the broker writes its log lines: text for people, json for log shippers (unset: text on a terminal, else json).'),
   'cluster.id': doc(nullableStr(), 'The id of the cluster; when unset, the one stored in the log directory, or a new random one.'),
   'zookeeper.connect': doc(nullableStr(), 'The ZooKeeper ensemble (host:port list, optional chroot) that holds a cluster\'s metadata; set, the broker runs in a cluster, unset, alone with its metadata in its log directory.'),
   'zookeeper.session.timeout.ms': doc(int(18000, 1), 'How long ZooKeeper keeps the broker\'s session alive without hearing from it.'),
