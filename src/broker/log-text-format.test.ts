@@ -30,6 +30,11 @@ test('without a component the line names the process, as log4j names its logger'
     '[2026-12-07 03:32:19,123] WARN careful (samsa)\n');
 });
 
+test('a record without a message still reads as one line', () => {
+  assert.equal(formatLogRecord({ level: 20, time: TIME, component: 'cleaner', topic: 't' }, { colors: false }),
+    '[2026-12-07 03:32:19,123] DEBUG (cleaner) topic=t\n');
+});
+
 test('an error shows its extra properties on the line and its stack on the lines after, as log4j prints a throwable', () => {
   const { destination, text } = collect();
   const logger = createLogger({ name: 'samsa', format: 'text', destination, level: 'debug' }).child({ nodeId: 2, component: 'log-manager' });

@@ -40,7 +40,8 @@ export function formatLogRecord(record: Readonly<Record<string, unknown>>, optio
   const time = typeof record['time'] === 'number' ? log4jTime(record['time']) : '';
   const [, label, style] = levelOf(record['level']);
   const where = record['component'] ?? record['name'];
-  let line = `${paint('dim', `[${time}]`)} ${paint(style, label)} ${textOf(record['msg'])}`;
+  const msg = textOf(record['msg']);
+  let line = `${paint('dim', `[${time}]`)} ${paint(style, label)}${msg === '' ? '' : ` ${msg}`}`;
   if (where !== undefined) line += ` ${paint('dim', `(${textOf(where)})`)}`;
   const fields: string[] = [];
   for (const [key, value] of Object.entries(record)) {
