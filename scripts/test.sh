@@ -12,6 +12,12 @@ export SAMSA_LOG_LEVEL="${SAMSA_LOG_LEVEL:-warn}"
 
 echo "== tsc -p tsconfig.json"
 tsc -p tsconfig.json
+echo "== tsc -p src/console/web/tsconfig.json"
+tsc -p src/console/web/tsconfig.json
+
+# The console's browser tests open the built web app (dist/console), which `samsa console` serves.
+echo "== vite build src/console/web"
+vite build --logLevel warn src/console/web
 
 echo "== node --test"
 tap_file="$(mktemp -t samsa-test-XXXXXX.tap)"

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * DESIGN.md's arrows, checked by scanning imports: protocol <- storage <- broker,
- * protocol <- client <- cli/console; nothing but broker.ts reaches into broker/server.
+ * protocol <- client <- cli/console; nothing but broker.ts reaches into broker/server; the console's
+ * web app (.tsx too) sees only the API's types.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,7 +21,7 @@ function sourceFiles(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...sourceFiles(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) files.push(path);
+    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.test.ts')) files.push(path);
   }
   return files;
 }
@@ -66,6 +67,14 @@ test('storage never sees the wire protocol or the broker', () => {
 
 test('the client imports only the protocol', () => {
   assert.deepEqual(violations('src/client/', (t) => t.startsWith('src/') && !t.startsWith('src/client/') && !t.startsWith('src/protocol/')), []);
+});
+
+test('the console web app imports only the API types, its own folder and npm packages (it runs in a browser)', () => {
+  assert.ok(all.some((i) => i.file.startsWith('src/console/web/') && i.target === 'src/console/api-types.ts'));
+  assert.deepEqual(
+    violations('src/console/web/', (t) => t.startsWith('node:') || (t.startsWith('src/') && !t.startsWith('src/console/web/') && t !== 'src/console/api-types.ts')),
+    [],
+  );
 });
 
 test('nothing but broker.ts imports broker/server', () => {
