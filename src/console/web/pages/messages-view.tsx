@@ -33,10 +33,10 @@ function columns(format: ValueFormat): readonly Column<Message>[] {
   return [
     { key: 'partition', header: 'Partition', width: '80px', align: 'right', render: (m) => m.partition },
     { key: 'offset', header: 'Offset', width: '100px', align: 'right', render: (m) => m.offset },
-    { key: 'timestamp', header: 'Timestamp', width: '190px', render: (m) => <span class="mono">{formatTimestamp(m.timestamp)}</span> },
+    { key: 'timestamp', header: 'Timestamp', width: '215px', render: (m) => <span class="mono">{formatTimestamp(m.timestamp)}</span> },
     { key: 'key', header: 'Key', width: 'minmax(100px, 1fr)', render: (m) => <span class="mono">{shown(m.key, format)}</span> },
     { key: 'value', header: 'Value', width: 'minmax(200px, 4fr)', render: (m) => <span class="mono">{shown(m.value, format)}</span> },
-    { key: 'headers', header: 'Headers', width: '75px', align: 'right', render: (m) => m.headers.length || '' },
+    { key: 'headers', header: 'Headers', width: '85px', align: 'right', render: (m) => m.headers.length || '' },
     { key: 'size', header: 'Size', width: '75px', align: 'right', render: (m) => formatNumber(m.sizeBytes) },
   ];
 }
