@@ -25,6 +25,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'print records of a topic (kafka-console-consumer)',
     run: async (args, io) => (await import('./console-consumer.ts')).runConsoleConsumerCommand(args, io),
   },
+  console: {
+    summary: 'serve the web console and its JSON API: topics, messages, groups, brokers, ACLs',
+    run: async (args, io) => (await import('./console.ts')).runConsoleCommand(args, io),
+  },
   'consumer-groups': {
     summary: 'list, describe, reset offsets of and delete consumer groups (kafka-consumer-groups)',
     run: async (args, io) => (await import('./consumer-groups.ts')).runConsumerGroupsCommand(args, io),
