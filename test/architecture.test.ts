@@ -77,6 +77,14 @@ test('the console web app imports only the API types, its own folder and npm pac
   );
 });
 
+test('the console imports only the client, the protocol and itself', () => {
+  assert.deepEqual(
+    violations('src/console/', (t) => t.startsWith('src/') && !t.startsWith('src/console/') && !t.startsWith('src/client/') && !t.startsWith('src/protocol/')),
+    [],
+  );
+  assert.deepEqual(violations('src/console/server/', (t) => t.startsWith('src/console/web/')), []);
+});
+
 test('nothing but broker.ts imports broker/server', () => {
   const outside = all.filter(
     (i) => i.target.startsWith('src/broker/server/') && !i.file.startsWith('src/broker/server/') && i.file !== 'src/broker/broker.ts',
