@@ -20,6 +20,7 @@ import type { Time } from './time.ts';
 import type { Authorizer } from './security/authorizer.ts';
 import type { AclStore } from './security/acl-store.ts';
 import type { QuotaManagers } from './security/quotas/quota-managers.ts';
+import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 
 /** Everything a handler may use, built once by broker.ts. */
 export interface BrokerContext {
@@ -67,4 +68,6 @@ export interface BrokerContext {
   readonly time: Time;
   /** Pooled read memory: Fetch hands each read's bytes to its response, which gives them back once written. */
   readonly readBuffers?: ReadBufferPool;
+  /** Prometheus metrics, with metrics.listener set; absent, nothing is counted. */
+  readonly metrics?: BrokerMetrics | undefined;
 }

@@ -22,11 +22,13 @@ export interface ServingParts {
   readonly verificationSender: InterBrokerSender;
   readonly replicaManager: ReplicaManager;
   readonly security: BrokerSecurity;
+  /** The metrics listener, when metrics.listener is set. */
+  readonly metrics?: { close(): Promise<void> } | undefined;
 }
 
 /** Stops serving: what a start that fails part way undoes, and the middle of every close. */
 export async function stopServing(parts: ServingParts): Promise<void> {
-  await Promise.all(parts.listeners.map((listener) => listener.close()));
+  await Promise.all([...parts.listeners.map((listener) => listener.close()), parts.metrics?.close()]);
   parts.groupCoordinator.shutdown();
   parts.transactionCoordinator.shutdown();
   parts.verificationSender.close();

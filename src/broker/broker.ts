@@ -40,6 +40,7 @@ import { entityConfigQuotas } from './security/quotas/entity-config-quotas.ts';
 import { systemTime, type Time } from './time.ts';
 import { interBrokerListenerName, interBrokerSecurity } from './security/inter-broker-security.ts';
 import { freeBytesKeptFor, ReadBufferPool } from '../storage/read-buffer-pool.ts';
+import { BrokerMetrics } from '../metrics/broker-metrics.ts';
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -63,6 +64,8 @@ export interface Broker {
   readonly brokerEpoch: bigint;
   /** Whether this broker is the active controller (a single node always is). */
   readonly isController: boolean;
+  /** Where GET /metrics is served, as bound; undefined without metrics.listener. */
+  readonly metricsListener: { readonly host: string; readonly port: number } | undefined;
   /** Stops accepting, answers nothing more, flushes and closes every log. */
   close(): Promise<void>;
 }
@@ -117,6 +120,8 @@ async function startWithMetadata(
   const security = await openBrokerSecurity({ config, zooKeeper, logger, time });
   // Log reads and Produce frames share one pool: connections give the memory back once written.
   const readBuffers = new ReadBufferPool(freeBytesKeptFor(os.totalmem()));
+  // metrics.listener set: counts from the start (log flushes), served once the broker is built.
+  const metrics = config.metricsListener === null ? undefined : new BrokerMetrics();
   // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
   let replicaManager: ReplicaManager | undefined;
   const logManager = LogManager.open({
@@ -132,6 +137,7 @@ async function startWithMetadata(
     onLogDirFailure: (logDir, error) =>
       logger.error({ logDir, err: error }, 'log dir failed; its partitions are offline (KAFKA_STORAGE_ERROR) until a restart'),
     highWatermarkOf: (topic, partition) => replicaManager?.partition(topic, partition)?.highWatermark,
+    onLogFlushed: metrics?.logFlushed,
   });
   // Replication throttles (reassignments): rates from the dynamic broker configs, replicas from topic configs.
   const throttles = zooKeeper === undefined ? undefined : replicationThrottles({
@@ -152,6 +158,7 @@ async function startWithMetadata(
     frameMemory: readBuffers,
     followerQuota: throttles?.follower,
     onPartitionUpdated: (topic, partition) => replicaManager?.completeDelayedFetches(topic, partition),
+    onReplicated: metrics?.replicated,
   });
   replicaManager = new ReplicaManager(logManager, time, {
     brokerId: config.nodeId,
@@ -244,12 +251,14 @@ async function startWithMetadata(
     entityConfigs: security.entityConfigs,
     // Client quotas from the users' and client ids' configs, followed as they change.
     quotas: new QuotaManagers({ quotaWindowNum: config.quotaWindowNum, quotaWindowSizeSeconds: config.quotaWindowSizeSeconds, configs: entityConfigQuotas(security.entityConfigs) }),
+    metrics,
   };
   const dispatcher = new RequestDispatcher(served, context);
   // max.connections, max.connections.per.ip (and overrides), max.connection.creation.rate: shared by all listeners.
   const connectionQuotas = new ConnectionQuotas(connectionQuotasConfig(config, interBrokerListener), time);
   let listeners: Listener[] = [];
-  const serving = (): ServingParts => ({ listeners, groupCoordinator, transactionCoordinator, verificationSender, replicaManager, security });
+  const serving = (): ServingParts => ({ listeners, groupCoordinator, transactionCoordinator, verificationSender, replicaManager, security, metrics });
+  let metricsListener: { host: string; port: number } | undefined;
   // What a start that fails part way undoes.
   const undoStart = (): Promise<void> => stopServing(serving());
   try {
@@ -262,8 +271,8 @@ async function startWithMetadata(
           host: endpoint.host,
           port: endpoint.port,
           // A request Kafka would not answer closes its connection quietly; anything else is a bug, logged as one.
-          handler: (frame, connection) =>
-            dispatcher.dispatch(frame, connection).then(
+          handler: (frame, connection, times) =>
+            dispatcher.dispatch(frame, connection, times).then(
               (response) => {
                 if (dispatcher.requestFreedOnAnswer(frame)) readBuffers.release(frame);
                 return response;
@@ -281,9 +290,12 @@ async function startWithMetadata(
           onResponseWritten: (chunks) => {
             for (const chunk of chunks) readBuffers.releaseWritten(chunk);
           },
+          requestTimer: metrics?.requests,
         }),
     );
     for (const listener of listeners) await listener.listen();
+    const connectionCounts = () => new Map(listeners.map((listener) => [listener.listenerName, listener.connections.size]));
+    metricsListener = await metrics?.serve({ context, connectionCounts }, config.metricsListener!, logger);
   } catch (error) {
     await undoStart();
     throw error;
@@ -332,6 +344,7 @@ async function startWithMetadata(
     get brokerEpoch() {
       return zooKeeper?.brokerEpoch ?? -1n;
     },
+    metricsListener: metricsListener === undefined ? undefined : { host: metricsListener.host, port: metricsListener.port },
     get isController() {
       return zooKeeper?.controller?.isActive ?? true;
     },

@@ -234,3 +234,34 @@ export function ignored(type: ConfigType, defaultValue: string | null, because: 
 export function nullablePassword(): UndocumentedDefinition<string | null> {
   return { ...nullableStr(), type: 'PASSWORD' };
 }
+
+/** Where an HTTP listener binds: `http://host:port` (port 0: any free port; an empty host: every interface). */
+export interface HttpEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses `http://host:port`; throws ConfigError naming `key`. */
+export function parseHttpListener(value: string, key: string): HttpEndpoint {
+  const match = /^http:\/\/(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d{1,5})\/?$/.exec(value.trim());
+  if (match === null) throw new ConfigError(key, `"${value}" is not http://host:port (as http://127.0.0.1:9404)`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new ConfigError(key, `port ${port} is above 65535`);
+  // node:http takes an IPv6 host without its brackets.
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** An HTTP listener as `http://host:port`, unset (null) by default; kept as given once it parses. */
+export function nullableHttpListener(): UndocumentedDefinition<string | null> {
+  return {
+    type: 'STRING',
+    defaultValue: null,
+    parse: (raw, key) => {
+      if (raw === null) return null;
+      const text = asText(raw, key);
+      if (text === '') return null;
+      parseHttpListener(text, key);
+      return text;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import {
-  ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableClass, nullableInt, nullableLong, nullableStr, str, withoutEffect,
+  ConfigError, LONG_MAX, bool, camelCase, doc, double, ignored, int, list, long, nullableClass, nullableHttpListener, nullableInt, nullableLong, nullableStr, str, withoutEffect,
 } from './config-definition.ts';
 import { REPLICA_SELECTOR_CLASSES } from './replica/replica-selector.ts';
 import { LOG_FORMATS, type LogFormat } from './logger.ts';
@@ -36,6 +36,7 @@ export const brokerConfigDefinitions = Object.freeze({
   'inter.broker.listener.name': doc(nullableStr(), 'The listener brokers use to reach one another (the first advertised listener when unset).'),
   'security.inter.broker.protocol': doc(str<SecurityProtocol>('PLAINTEXT', SECURITY_PROTOCOLS), 'The security protocol brokers use between themselves when no inter-broker listener is named: the listener of that protocol.'),
   'controller.listener.names': doc(list([]), 'Listeners kept for controllers; they are not advertised to clients.'),
+  'metrics.listener': doc(nullableHttpListener(), 'Where the broker serves Prometheus metrics at /metrics, as http://host:port (e.g. http://127.0.0.1:9404; port 0 picks a free port); unset, no metrics are kept.'),
   'node.id': doc(int(1, 0), 'This broker\'s id, unique within its cluster (broker.id is accepted as its older name).'),
   'broker.rack': doc(nullableStr(), 'The rack or zone this broker stands in, for spreading replicas across failure domains.'),
   // Samsa's own: Kafka sets its log layout in log4j's config, not in server.properties.

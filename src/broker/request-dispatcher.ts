@@ -11,6 +11,7 @@ import { supportedApiVersions } from './handlers/api-versions.ts';
 import type { Session } from './security/session.ts';
 import { requestQuotaApplies, setThrottleTimeMs, throttleTimeAfter } from './security/quotas/request-throttle.ts';
 import { IllegalSaslStateError, type SaslAuthenticator } from './security/sasl-authenticator.ts';
+import type { RequestTimes } from './request-times.ts';
 
 /** What the dispatcher knows of the connection a frame came from. */
 export interface DispatchedConnection {
@@ -51,7 +52,8 @@ export class RequestDispatcher {
     return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestFreedOnAnswer === true;
   }
 
-  async dispatch(frame: Buffer, connection: DispatchedConnection): Promise<Buffer[] | null> {
+  /** `times`: the request's record for metrics, when requests are timed (handlers add what only they know). */
+  async dispatch(frame: Buffer, connection: DispatchedConnection, times?: RequestTimes): Promise<Buffer[] | null> {
     const connectionId = connection.id;
     const sasl = connection.sasl;
     // After a v0 SaslHandshake the client sends its SASL tokens as bare frames, not requests.
@@ -104,6 +106,7 @@ export class RequestDispatcher {
       session: connection.session,
       sasl,
       broker: this.broker,
+      requestTimes: times,
     };
     const quotas = this.broker.quotas;
     const timed = quotas !== undefined && requestQuotaApplies(quotas, apiKey);
@@ -121,6 +124,7 @@ export class RequestDispatcher {
       if (throttleMs > 0) {
         setThrottleTimeMs(response, throttleMs);
         connection.throttle?.(throttleMs);
+        if (times !== undefined) times.throttleMs = throttleMs;
       }
     }
     if (response === null) return null;

@@ -13,6 +13,8 @@ export interface FlushedLog {
   /** Runs storage work; a failed system call takes the log offline before it is rethrown. */
   readonly guard: <T>(work: () => T) => T;
   readonly guardAsync: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Told how long each flush that put something on disk took (metrics: Kafka's LogFlushRateAndTimeMs). */
+  readonly onFlushed?: ((durationMs: number) => void) | undefined;
 }
 
 /**
@@ -81,10 +83,12 @@ export class LogFlusher {
   /** fsyncs every unflushed segment (and the directory after a roll); the recovery point moves to the log end. */
   flush(): void {
     const end = this.#log.logEndOffset();
+    const startedMs = performance.now();
     this.#log.guard(() => {
       this.flushRolledSegments();
       this.#log.activeSegment().flush();
     });
+    this.#log.onFlushed?.(performance.now() - startedMs);
     this.#unflushedMessages = 0;
     this.#lastFlushMs = this.#log.now();
     this.#flushedOffset = Math.max(this.#flushedOffset, end);
@@ -150,11 +154,13 @@ export class LogFlusher {
     const rolled = [...this.#rolled];
     const segments = includeActive ? [...rolled, active] : rolled;
     const dirChanges = this.#dirChanges;
+    const startedMs = performance.now();
     await log.guardAsync(async () => {
       // Started together, so every descriptor is pinned before anything can delete a segment.
       await Promise.all(segments.map((segment) => segment.flushAsync()));
       if (dirChanges > this.#dirSynced) await syncDirectoryAsync(log.dir);
     });
+    if (segments.length > 0 || dirChanges > this.#dirSynced) log.onFlushed?.(performance.now() - startedMs);
     this.#rolled = this.#rolled.filter((segment) => !rolled.includes(segment));
     this.#dirSynced = Math.max(this.#dirSynced, dirChanges);
     this.#flushedOffset = Math.max(this.#flushedOffset, end);

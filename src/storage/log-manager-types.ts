@@ -39,6 +39,8 @@ export interface LogManagerOptions {
    * high watermarks; the log manager only keeps the file with the others).
    */
   readonly highWatermarkOf?: (topic: string, partition: number) => number | undefined;
+  /** Told how long each log flush that put something on disk took, in ms (the broker's metrics). */
+  readonly onLogFlushed?: ((durationMs: number) => void) | undefined;
 }
 
 /** The broker's periodic storage work, Kafka's names for the intervals. */

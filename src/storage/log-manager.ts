@@ -372,8 +372,9 @@ export class LogManager {
     return PartitionLog.open({ ...this.logOptions(logDir), ...(future ? { tailCache: undefined } : {}), ...options });
   }
 
-  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'tailCache' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites'> {
+  private logOptions(logDir: string): Pick<PartitionLogOptions, 'now' | 'scheduler' | 'random' | 'fileHandles' | 'readBuffers' | 'recentAppendWindow' | 'tailCache' | 'onLogStartOffsetChanged' | 'onIoFailure' | 'checkpointWrites' | 'onFlushed'> {
     return {
+      onFlushed: this.options.onLogFlushed,
       checkpointWrites: this.checkpoints.slots,
       readBuffers: this.options.readBuffers,
       recentAppendWindow: this.recentAppendWindow,

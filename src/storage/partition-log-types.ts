@@ -67,6 +67,8 @@ export interface PartitionLogOptions {
   /** Bounds the checkpoint writes in flight across logs (the LogManager shares one). */
   readonly checkpointWrites?: CheckpointWriteSlots;
   readonly onIoFailure?: (log: PartitionLog, error: Error) => void;
+  /** Told how long each flush that put something on disk took, in ms (the broker's metrics). */
+  readonly onFlushed?: ((durationMs: number) => void) | undefined;
 }
 
 /** One segment as retention sees it (oldest first in segmentSummaries()). */

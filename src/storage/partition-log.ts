@@ -87,7 +87,7 @@ export class PartitionLog {
       recovered: recoveredEpochsOf(segments, loaded.recoveredSegments), onWriteError: (error) => this.failed(error), slots: options.checkpointWrites });
     this.recentAppends = new RecentAppends(options.recentAppendWindow ?? recentAppendWindow(), this.now, options.tailCache?.tail());
     this.flusher = new LogFlusher({
-      dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset,
+      dir: this.dir, now: this.now, activeSegment: () => this.activeSegment, logEndOffset: () => this.logEndOffset, onFlushed: options.onFlushed,
       ensureOpen: () => this.ensureOpen(), isClosed: () => this.closed, guard: (work) => this.guard(work), guardAsync: (work) => this.guardAsync(work),
     }, this.logEndOffset);
     this.transactions = new LogTransactions({

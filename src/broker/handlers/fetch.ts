@@ -13,6 +13,7 @@ import type { FetchIsolation, Partition, ReadResult } from '../replica/partition
 import type { ClientMetadata } from '../replica/replica-selector.ts';
 import { authorizationFailed, TopicAuthorization } from '../security/request-authorization.ts';
 import { withFetchQuota } from '../security/quotas/fetch-quota.ts';
+import type { BrokerTopicMetrics, TopicCounts } from '../../metrics/broker-topic-metrics.ts';
 
 /** Topic ids replace names from Fetch v13 on. */
 const FIRST_TOPIC_ID_VERSION = 13;
@@ -57,13 +58,21 @@ export const fetchHandler = defineHandler({
     const request: FetchRequest = fetchContext.topics === received.topics ? received : { ...received, topics: fetchContext.topics };
     const names = topicNames(request, context);
     const follower = fetcherOf(request, context.apiVersion);
+    if (follower !== undefined && context.requestTimes !== undefined) context.requestTimes.fromFollower = true;
+    // Bytes out per topic (to consumers) or replication bytes out (to followers), as each answer goes.
+    const topicMetrics = context.broker.metrics?.brokerTopics;
+    const respond = (response: FetchResponse): FetchResponse => {
+      const answer = fetchContext.respond(response);
+      topicMetrics?.fetchAnswered(answer, follower !== undefined);
+      return answer;
+    };
     const readable = TopicAuthorization.forFetch(context, names.filter((name) => name !== undefined), follower !== undefined);
     const firstRead = readFirst(request, context, names, readable, follower);
     // Read on the loop alone: no append can have come since, so the wait needs no read before it starts.
     const readJustNow = !(firstRead instanceof Promise);
     const first = readJustNow ? firstRead : await firstRead;
     if (first.bytes >= request.minBytes || first.answerNow || request.maxWaitMs <= 0 || first.keys.length === 0) {
-      return fetchContext.respond(first.response);
+      return respond(first.response);
     }
     return new Promise<FetchResponse>((resolve) => {
       let satisfied: FetchRound | undefined;
@@ -76,7 +85,7 @@ export const fetchHandler = defineHandler({
         },
         // As Kafka's DelayedFetch, a wait that runs out reads again: the answer is the log as it is
         // now, not as it was at the last wake (records deleted or a topic gone meanwhile).
-        onComplete: () => resolve(fetchContext.respond((satisfied ?? readAll(request, context, names, readable, undefined)).response)),
+        onComplete: () => resolve(respond((satisfied ?? readAll(request, context, names, readable, undefined)).response)),
       };
       const purgatory = context.broker.replicaManager.fetchPurgatory;
       if (readJustNow) purgatory.watch(delayedFetch, first.keys, request.maxWaitMs);
@@ -165,7 +174,7 @@ function readAll(request: FetchRequest, context: RequestContext, names: TopicNam
  * what the caller does next in the same run, so a fetch that waits is watched with no second pass.
  */
 function readFirst(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchRound | Promise<FetchRound> {
-  const pass = fetchPass(request, context, names, readable, fetcher);
+  const pass = fetchPass(request, context, names, readable, fetcher, context.broker.metrics?.brokerTopics);
   let readOnLoop = 0;
   let step = pass.next();
   while (!step.done) {
@@ -243,7 +252,11 @@ function topicNames(request: FetchRequest, context: RequestContext): Array<strin
  * replica to read from instead (preferredReadReplica), with no records; as in Kafka's
  * ReplicaManager.readFromLocalLog, that answer goes out at once.
  */
-function* fetchPass(request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined): FetchPass {
+function* fetchPass(
+  request: FetchRequest, context: RequestContext, names: TopicNames, readable: TopicAuthorization, fetcher: Fetcher | undefined,
+  /** Given to the first pass only: each partition read counts once per request (Kafka's Total/FailedFetchRequestsPerSec). */
+  topicMetrics?: BrokerTopicMetrics,
+): FetchPass {
   const { broker, apiVersion } = context;
   const follower = fetcher ?? fetcherOf(request, apiVersion);
   const fromFollower = follower !== undefined;
@@ -262,6 +275,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
     const partitions: FetchResponsePartitionData[] = [];
     for (const requested of topic.partitions) {
       const index = requested.partition;
+      let counted: TopicCounts | undefined;
       try {
         // Kafka's order: a follower without CLUSTER_ACTION is refused all; a consumer's unknown id is unknown, then READ.
         if (readable.refusesEverything) throw authorizationFailed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
@@ -272,6 +286,7 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
           );
         }
         readable.check(name);
+        if (topicMetrics !== undefined) topicMetrics.fetchAttempted((counted = topicMetrics.topic(name)));
         const partition = broker.replicaManager.fetchPartition(name, index, client === undefined);
         // Fetch takes any negative epoch for "none given" (Kafka's FetchRequest.optionalEpoch).
         const currentLeaderEpoch = requested.currentLeaderEpoch ?? -1;
@@ -323,7 +338,9 @@ function* fetchPass(request: FetchRequest, context: RequestContext, names: Topic
         });
       } catch (error) {
         answerNow = true;
-        partitions.push(failedPartition(index, error, name, leaders, context));
+        const failed = failedPartition(index, error, name, leaders, context);
+        if (counted !== undefined) topicMetrics!.fetchFailed(counted, failed.errorCode);
+        partitions.push(failed);
       }
     }
     responses.push({ topic: topic.topic ?? name ?? '', topicId: topic.topicId ?? ZERO_UUID, partitions });

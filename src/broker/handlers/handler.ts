@@ -2,6 +2,7 @@ import type { MessageCodec } from '../../protocol/primitives/message-codec.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { Session } from '../security/session.ts';
 import type { SaslAuthenticator } from '../security/sasl-authenticator.ts';
+import type { RequestTimes } from '../request-times.ts';
 
 /** What a handler knows about the request beyond its body. */
 export interface RequestContext {
@@ -16,6 +17,8 @@ export interface RequestContext {
   /** The connection's SASL exchange; undefined on a listener without SASL. */
   readonly sasl?: SaslAuthenticator | undefined;
   readonly broker: BrokerContext;
+  /** The request's record for metrics, when requests are timed (metrics on). */
+  readonly requestTimes?: RequestTimes | undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import { InvalidRequestError } from '../request-dispatcher.ts';
 import { TransactionVerifier } from '../replica/transaction-verification.ts';
 import { authorize } from '../security/authorize.ts';
 import { TopicAuthorization } from '../security/request-authorization.ts';
+import type { TopicCounts } from '../../metrics/broker-topic-metrics.ts';
 
 /**
  * Produce: validate each partition's batches once, append them (the log assigns offsets by
@@ -97,6 +98,9 @@ function producePartition(
   context: RequestContext,
   writable: TopicAuthorization,
 ): { answer: ProduceResponsePartitionProduceResponse; completion?: Promise<void> } {
+  // Kafka's BrokerTopicMetrics, counted per batch once the request reaches the log (as appendToLocalLog does).
+  const topicMetrics = context.broker.metrics?.brokerTopics;
+  let counted: TopicCounts | undefined;
   try {
     // Before anything about the topic, even whether it exists (Kafka's order).
     writable.check(topic);
@@ -107,9 +111,11 @@ function producePartition(
     if (broker.metadata.topic(topic) === undefined) {
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${topic}`);
     }
+    if (topicMetrics !== undefined) topicMetrics.produceAttempted((counted = topicMetrics.topic(topic)));
     checkRecordsForVersion(records, context.apiVersion);
     const append = (requireVerification: boolean) => {
       const result = broker.replicaManager.appendRecords(topic, index, records!, acks as -1 | 0 | 1, timeoutMs, { requireVerification });
+      if (counted !== undefined) topicMetrics!.appended(counted, result.lastOffset - result.baseOffset + 1, records!.length);
       const appended = { baseOffset: BigInt(result.baseOffset), logAppendTimeMs: BigInt(result.logAppendTimeMs), logStartOffset: BigInt(result.logStartOffset) };
       return { appended, completion: result.completion };
     };
@@ -133,7 +139,9 @@ function producePartition(
     });
     return { answer, completion };
   } catch (error) {
-    return { answer: failedAnswer(topic, index, error, context) };
+    const answer = failedAnswer(topic, index, error, context);
+    if (counted !== undefined) topicMetrics!.produceFailed(counted, answer.errorCode, records?.length ?? 0);
+    return { answer };
   }
 }
 

@@ -26,6 +26,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly followerQuota?: ReplicationQuota | undefined;
   /** See ReplicaFetcherOptions.onPartitionUpdated. */
   readonly onPartitionUpdated?: (topic: string, partition: number) => void;
+  /** See ReplicaFetcherOptions.onReplicated. */
+  readonly onReplicated?: ((bytes: number) => void) | undefined;
 }
 
 /**
@@ -139,10 +141,10 @@ export class ReplicaFetcherManager {
     const fetcherKey = fetcherKeyOf(leaderId, fetcherId);
     const current = this.#fetchers.get(fetcherKey);
     if (current !== undefined && current.endpoint.host === endpoint.host && current.endpoint.port === endpoint.port) return current;
-    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated } = this.#options;
+    const { brokerId, brokerEpoch, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated, onReplicated } = this.#options;
     const fetcher = new ReplicaFetcher({
       brokerId, brokerEpoch, sourceBrokerId: leaderId, fetcherId, endpoint: { host: endpoint.host, port: endpoint.port },
-      settings: this.#settings, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated, security: this.#security,
+      settings: this.#settings, logger, time, partitions, frameMemory, followerQuota, onPartitionUpdated, onReplicated, security: this.#security,
     });
     this.#fetchers.set(fetcherKey, fetcher);
     if (current !== undefined) {

@@ -39,6 +39,8 @@ export interface ReplicaFetcherOptions {
    * fetches waiting on this follower (KIP-392) may be satisfied now (Kafka's completeDelayedFetchRequests).
    */
   readonly onPartitionUpdated?: (topic: string, partition: number) => void;
+  /** Told the bytes of each answer's records appended (metrics: Kafka's ReplicationBytesInPerSec). */
+  readonly onReplicated?: ((bytes: number) => void) | undefined;
 }
 
 /** Where answers are read into: the broker's ReadBufferPool. */
@@ -275,7 +277,10 @@ export class ReplicaFetcher {
       return;
     }
     try {
-      if (data.records !== null && data.records.length > 0) log.appendAsFollower(data.records);
+      if (data.records !== null && data.records.length > 0) {
+        log.appendAsFollower(data.records);
+        this.#options.onReplicated?.(data.records.length);
+      }
       state.leaderHighWatermark = Number(data.highWatermark);
       log.updateHighWatermark(Number(data.highWatermark));
       const leaderLogStartOffset = Number(data.logStartOffset ?? -1n);

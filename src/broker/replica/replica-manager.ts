@@ -90,6 +90,8 @@ export class ReplicaManager {
   readonly time: Time;
   readonly partitions = new Map<string, Partition>();
   readonly leadershipListeners: Array<(change: LeadershipChange) => void> = [];
+  /** ISR changes of partitions led here: committed shrinks and expansions, and changes refused or not sent (Kafka's IsrShrinksPerSec...). */
+  readonly isrChangeCounts = { shrinks: 0, expands: 0, failed: 0 };
   /** Moves between this broker's log dirs (AlterReplicaLogDirs). */
   readonly alterLogDirs: ReplicaAlterLogDirsManager;
   private readonly liveLeaders = new Map<number, { host: string; port: number }>();
@@ -292,10 +294,21 @@ export class ReplicaManager {
       newIsr: proposedIsr(sent),
     }).then((answer) => {
       if (this.partitions.get(partition.key) !== partition) return;
+      const before = partition.isr.length;
       if (partition.applyIsrChangeAnswer(sent, answer)) this.wake(partition.key);
+      this.countIsrChange(answer.errorCode === ErrorCode.NONE, before, partition.isr.length);
       // A refused change was the partition's last word until the next fetch or check; answered ones may let produces finish.
       this.producePurgatory.checkAndComplete(partition.key);
-    }, (error: unknown) => this.options.logger?.warn({ err: error, partition: partition.key }, 'ISR change not sent'));
+    }, (error: unknown) => {
+      this.isrChangeCounts.failed += 1;
+      this.options.logger?.warn({ err: error, partition: partition.key }, 'ISR change not sent');
+    });
+  }
+
+  private countIsrChange(accepted: boolean, before: number, after: number): void {
+    if (!accepted) this.isrChangeCounts.failed += 1;
+    else if (after < before) this.isrChangeCounts.shrinks += 1;
+    else if (after > before) this.isrChangeCounts.expands += 1;
   }
 
   /** The periodic ISR check (Kafka's maybeShrinkIsr): followers out of step for the lag time are proposed out. */

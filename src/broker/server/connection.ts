@@ -3,6 +3,7 @@ import { FrameReader } from '../../client/frame-reader.ts';
 import type { Logger } from '../logger.ts';
 import type { Session } from '../security/session.ts';
 import type { SaslAuthenticator } from '../security/sasl-authenticator.ts';
+import type { RequestTimer, RequestTimes } from '../request-times.ts';
 
 /** What a request handler may know about the connection a frame came from. */
 export interface ConnectionContext {
@@ -31,11 +32,12 @@ export interface ConnectionContext {
  * body) in chunks, which the connection prefixes with their total size, or null for no response
  * (acks=0 produce). Throwing CloseConnectionError closes the connection without a reply.
  * The frame's memory may be pooled and reused once the request is answered: copy any bytes kept
- * beyond the request.
+ * beyond the request. `times` is the request's record for metrics, when requests are timed.
  */
 export type RequestHandler = (
   frame: Buffer,
   connection: ConnectionContext,
+  times: RequestTimes | undefined,
 ) => Promise<Buffer[] | null> | Buffer[] | null;
 
 /** Thrown by a handler when Kafka would close the connection (unknown API key or version, bad header). */
@@ -69,6 +71,8 @@ export interface ConnectionOptions {
   /** Memory for each request frame, which the socket reads into (default: a fresh buffer). */
   readonly allocateFrame?: (size: number) => Buffer;
   readonly onClose?: (connection: Connection) => void;
+  /** Times each request's stages (metrics on); without it nothing is timed. */
+  readonly requestTimer?: RequestTimer;
 }
 
 /** A request's place in the response order. */
@@ -77,6 +81,8 @@ interface ResponseSlot {
   response: Buffer[] | null;
   /** The handler asked to close: close once every earlier response has been written. */
   closeAfter: boolean;
+  /** The request's times, when requests are timed. */
+  readonly times: RequestTimes | undefined;
 }
 
 const SIZE_PREFIX_BYTES = 4;
@@ -98,6 +104,8 @@ export class Connection implements ConnectionContext {
   readonly #logger: Logger;
   /** Frames read but not yet dispatched: the rest of the read that reached a pause, oldest first. */
   readonly #received: Buffer[] = [];
+  /** When each frame of #received was read (performance.now()), kept only when requests are timed. */
+  readonly #receivedMs: number[] = [];
   readonly #slots: ResponseSlot[] = [];
   #readPaused = false;
   #processing = false;
@@ -140,6 +148,7 @@ export class Connection implements ConnectionContext {
       this.#closed = true;
       clearTimeout(this.#throttleTimer);
       this.#received.length = 0;
+      this.#receivedMs.length = 0;
       this.#slots.length = 0;
       this.#logger.debug('connection closed');
       options.onClose?.(this);
@@ -174,6 +183,7 @@ export class Connection implements ConnectionContext {
     this.#closeRequested = true;
     this.#closeWhenAnswered = true;
     this.#received.length = 0;
+    this.#receivedMs.length = 0;
   }
 
   throttle(delayMs: number): void {
@@ -190,6 +200,7 @@ export class Connection implements ConnectionContext {
   #onFrame(frame: Buffer): void {
     if (this.#closeRequested) return;
     this.#received.push(frame);
+    if (this.#options.requestTimer !== undefined) this.#receivedMs.push(performance.now());
     this.#processFrames();
   }
 
@@ -218,7 +229,7 @@ export class Connection implements ConnectionContext {
     if (this.#processing) return;
     this.#processing = true;
     try {
-      while (this.#received.length > 0 && !this.#shouldPause()) this.#dispatch(this.#received.shift()!);
+      while (this.#received.length > 0 && !this.#shouldPause()) this.#dispatch(this.#received.shift()!, this.#receivedMs.shift() ?? 0);
     } finally {
       this.#processing = false;
     }
@@ -244,29 +255,38 @@ export class Connection implements ConnectionContext {
     this.#processFrames();
   }
 
-  #dispatch(frame: Buffer): void {
-    const slot: ResponseSlot = { settled: false, response: null, closeAfter: false };
+  #dispatch(frame: Buffer, receivedMs: number): void {
+    // Before the handler runs: it may move the SASL exchange on.
+    const times = this.#options.requestTimer?.start(frame, this.sasl?.expectsRawToken === true);
+    const slot: ResponseSlot = { settled: false, response: null, closeAfter: false, times };
     this.#slots.push(slot);
     this.#requestsReceived += 1;
+    if (times !== undefined) {
+      times.receivedMs = receivedMs;
+      times.dispatchedMs = performance.now();
+    }
     let result: Promise<Buffer[] | null> | Buffer[] | null;
     try {
-      result = this.#options.handler(frame, this);
+      result = this.#options.handler(frame, this, times);
     } catch (error) {
       this.#fail(slot, error);
       return;
     }
+    if (times !== undefined) times.localDoneMs = performance.now();
     if (result !== null && typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<Buffer[] | null>).then(
         (response) => this.#complete(slot, response),
         (error: unknown) => this.#fail(slot, error),
       );
     } else {
+      if (times !== undefined) times.completedMs = times.localDoneMs;
       this.#complete(slot, result as Buffer[] | null);
     }
   }
 
   #complete(slot: ResponseSlot, response: Buffer[] | null): void {
     if (this.#closed) return;
+    if (slot.times !== undefined && slot.times.completedMs === 0) slot.times.completedMs = performance.now();
     slot.settled = true;
     slot.response = response;
     this.#scheduleFlush();
@@ -304,12 +324,18 @@ export class Connection implements ConnectionContext {
   #flush(): void {
     const socket = this.#socket;
     const writes: Buffer[] = [];
+    const timer = this.#options.requestTimer;
+    let timed: RequestTimes[] | undefined;
     let close = false;
     while (this.#slots.length > 0 && this.#slots[0]!.settled) {
       const slot = this.#slots.shift()!;
       if (slot.closeAfter) {
         close = true;
         break;
+      }
+      if (slot.times !== undefined) {
+        slot.times.sendStartMs = timed === undefined ? performance.now() : timed[0]!.sendStartMs;
+        (timed ??= []).push(slot.times);
       }
       if (slot.response === null) continue;
       let size = 0;
@@ -326,11 +352,16 @@ export class Connection implements ConnectionContext {
       // Resume once this batch reached the kernel: 'drain' alone does not fire when
       // maxWriteBufferBytes is below the socket's own high-water mark.
       const onWritten = this.#options.onResponseWritten;
-      socket.write(writes[last]!, () => {
+      const written = timed;
+      socket.write(writes[last]!, (error) => {
         onWritten?.(writes);
+        if (written !== undefined && error == null) reportWritten(timer!, written, performance.now());
         this.#maybeResume();
       });
       socket.uncork();
+    } else if (timed !== undefined) {
+      // Nothing to write (acks=0 produce answers nothing): done once ready, as Kafka's no-op response.
+      reportWritten(timer!, timed, timed[0]!.sendStartMs);
     }
     if (close || (this.#closeWhenAnswered && this.#slots.length === 0)) {
       this.#endAndClose();
@@ -350,4 +381,8 @@ export class Connection implements ConnectionContext {
     }
     socket.end(() => socket.destroy());
   }
+}
+
+function reportWritten(timer: RequestTimer, written: readonly RequestTimes[], writtenMs: number): void {
+  for (const times of written) timer.written(times, writtenMs);
 }

@@ -10,6 +10,7 @@ import { adoptAcceptedSocket, readTlsSocketInto } from './adopt-socket.ts';
 import { Connection } from './connection.ts';
 import type { AcceptGate } from './accept-gate.ts';
 import type { ConnectionOptions, RequestHandler } from './connection.ts';
+import type { RequestTimer } from '../request-times.ts';
 
 export interface ListenerOptions {
   /** Kafka listener name, e.g. PLAINTEXT. */
@@ -39,6 +40,8 @@ export interface ListenerOptions {
   readonly allocateFrame?: (size: number) => Buffer;
   /** Connection limits (max.connections, max.connections.per.ip, creation rate): who is admitted, and when. */
   readonly acceptGate?: AcceptGate;
+  /** Times every connection's requests (metrics on). */
+  readonly requestTimer?: RequestTimer;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 104857600;
@@ -210,6 +213,7 @@ export class Listener {
       maxWriteBufferBytes: this.#options.maxWriteBufferBytes ?? DEFAULT_MAX_WRITE_BUFFER_BYTES,
       onResponseWritten: this.#options.onResponseWritten,
       allocateFrame: this.#options.allocateFrame,
+      ...(this.#options.requestTimer === undefined ? {} : { requestTimer: this.#options.requestTimer }),
       onClose: (closed) => {
         this.#connections.delete(closed);
         gate?.release(socket);

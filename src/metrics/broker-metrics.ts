@@ -1,0 +1,72 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseHttpListener } from '../broker/config-definition.ts';
+import type { Logger } from '../broker/logger.ts';
+import { registerBrokerStateMetrics, type BrokerState } from './broker-state-metrics.ts';
+import { BrokerTopicMetrics } from './broker-topic-metrics.ts';
+import { registerGroupMetrics } from './group-metrics.ts';
+import { LOG_METRICS } from './kafka-metric-definitions.ts';
+import { HistogramData, histogramFamily, TIME_MS_BUCKETS } from './metric-families.ts';
+import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { RequestMetrics } from './request-metrics.ts';
+
+export type { BrokerState } from './broker-state-metrics.ts';
+
+/**
+ * One broker's metrics: its own prom-client registry (never prom-client's global one, so brokers
+ * in one process keep theirs apart), the counts the hot paths add to (per batch, per request), the
+ * gauges read at each scrape, Node's own process metrics, and the metrics listener serving them.
+ *
+ * Built before the broker's parts (the log manager reports flushes to it), given the broker's
+ * state once everything is built (`serve`), closed with the broker.
+ */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  /** Produce and fetch counts per topic (Kafka's BrokerTopicMetrics). */
+  readonly brokerTopics = new BrokerTopicMetrics();
+  /** Times every request: what the broker's listeners are given as their request timer. */
+  readonly requests = new RequestMetrics();
+  readonly #logFlushTime = new HistogramData(TIME_MS_BUCKETS);
+  #state: BrokerState | undefined;
+  #server: MetricsServer | undefined;
+
+  constructor() {
+    const registry = this.registry;
+    // Event loop delay, heap and its spaces, GC pauses by kind, CPU, memory, handles, file descriptors.
+    collectDefaultMetrics({ register: registry });
+    this.brokerTopics.register(registry);
+    this.requests.register(registry);
+    histogramFamily(registry, LOG_METRICS.logFlush, TIME_MS_BUCKETS, () => [{ labels: {}, data: this.#logFlushTime }]);
+    registerBrokerStateMetrics(registry, () => this.#state);
+    registerGroupMetrics(registry, () => this.#state?.context);
+  }
+
+  /** A log flush (fsync of segments and directory) took `durationMs` (Kafka's LogFlushRateAndTimeMs). */
+  readonly logFlushed = (durationMs: number): void => {
+    this.#logFlushTime.observe(durationMs);
+  };
+
+  /** A follower appended `bytes` of its leader's records (Kafka's ReplicationBytesInPerSec). */
+  readonly replicated = (bytes: number): void => {
+    this.brokerTopics.replicationBytesIn += bytes;
+  };
+
+  /** The exposition of every metric, as GET /metrics answers it. */
+  async scrape(): Promise<{ body: string; contentType: string }> {
+    const context = this.#state?.context;
+    if (context !== undefined) this.brokerTopics.forgetDeletedTopics((topic) => context.metadata.topic(topic) !== undefined);
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  /** From now on the gauges read `state`, and `listener` (metrics.listener) serves GET /metrics. */
+  async serve(state: BrokerState, listener: string, logger: Logger): Promise<MetricsServer> {
+    this.#state = state;
+    this.#server = await startMetricsServer(parseHttpListener(listener, 'metrics.listener'), () => this.scrape(), logger);
+    return this.#server;
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+    this.#server = undefined;
+    this.#state = undefined;
+  }
+}
