@@ -135,7 +135,9 @@ export const groupRoutes = {
       throw new ApiHttpError('CONFLICT', `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${description.state}.`);
     }
     const previous = await context.admin.listConsumerGroupOffsets(groupId);
-    const scope = topics ?? [...new Set(previous.map((c) => c.topic))].sort().map((topic) => ({ topic, partitions: undefined }));
+    // As kafka-consumer-groups: --all-topics resets the partitions the group has committed offsets for.
+    const scope = topics ?? [...new Set(previous.map((c) => c.topic))].sort()
+      .map((topic) => ({ topic, partitions: previous.filter((c) => c.topic === topic).map((c) => c.partition).sort((a, b) => a - b) }));
     for (const { topic, partitions } of scope) {
       const meta = await describeTopic(context.admin, topic);
       const missing = (partitions ?? []).filter((p) => !meta.partitions.some((m) => m.partition === p));
