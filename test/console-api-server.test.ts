@@ -136,6 +136,27 @@ test('bad input: a 400 (or 404, 405, 413, 415) that says what is wrong, and the 
   assert.equal((await send(server, '/api/info')).status, 200, 'still serving');
 });
 
+test('a page of another site cannot use the console: loopback names only, changes from its own origin only', async () => {
+  const server = await start();
+  const raw = (path: string, method: string, headers: Record<string, string>, body?: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: server.host, port: server.port, path, method, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    req.on('error', reject).end(body);
+  });
+  const rebound = await raw('/api/cluster', 'GET', { host: `attacker.example:${server.port}` });
+  assert.equal(rebound.status, 403);
+  assert.match(rebound.text, /localhost or 127\.0\.0\.1/);
+  assert.equal((await raw('/api/info', 'GET', { host: `localhost:${server.port}` })).status, 200);
+  const body = JSON.stringify({ topic: 'x' });
+  const crossSite = await raw('/api/topics', 'POST', { host: `127.0.0.1:${server.port}`, origin: 'https://attacker.example', 'content-type': 'application/json' }, body);
+  assert.equal(crossSite.status, 403);
+  assert.match(crossSite.text, /another origin/);
+  const sameSite = await raw('/api/topics/events/partitions', 'POST', { host: `127.0.0.1:${server.port}`, origin: server.url, 'content-type': 'application/json' }, '{"count": 1}');
+  assert.equal(sameSite.status, 400, 'the console\'s own page gets through (to the validation)');
+});
+
 test('the web app: files from the build, index.html for the app routes, how to build it when missing', async () => {
   const build = join(dir, 'build');
   await mkdir(join(build, 'assets'), { recursive: true });

@@ -8,7 +8,7 @@ export type ApiErrorCode =
   | 'BAD_REQUEST' // 400: a query or body the endpoint cannot take (the message says which field and why)
   | 'UNAUTHORIZED' // 401: --basic-auth-file is set and the request has no valid credentials
   | 'READ_ONLY' // 403: the console runs with --read-only and the endpoint changes the cluster
-  | 'FORBIDDEN' // 403: the cluster refused (Kafka's *_AUTHORIZATION_FAILED)
+  | 'FORBIDDEN' // 403: the cluster refused (Kafka's *_AUTHORIZATION_FAILED), or a request from another site's page
   | 'NOT_FOUND' // 404: no such route, topic, group, broker or user
   | 'METHOD_NOT_ALLOWED' // 405: the path exists, not with this method
   | 'CONFLICT' // 409: the cluster's state forbids it (topic exists, group not empty, ...)

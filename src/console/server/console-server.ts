@@ -7,6 +7,7 @@ import { BASIC_AUTH_CHALLENGE, type BasicAuth } from './basic-auth.ts';
 import { groupTotalLag } from './group-lag.ts';
 import { apiErrorOf } from './http-errors.ts';
 import { commonHeaders, sendApiError } from './http-io.ts';
+import { checkRequestOrigin, isLoopback } from './request-guard.ts';
 import { LagHistoryStore } from './lag-history.ts';
 import { MetricsScraper } from './metrics-scraper.ts';
 import { Router, type RouteAccessTable, type RouteHandlers } from './router.ts';
@@ -99,6 +100,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }),
   };
   const router = new Router(HANDLERS, ACCESS);
+  const host = options.host ?? '127.0.0.1';
+  const boundToLoopback = isLoopback(host);
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -110,6 +113,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
           { 'www-authenticate': BASIC_AUTH_CHALLENGE });
         return;
       }
+      checkRequestOrigin(request, boundToLoopback);
       const url = new URL(request.url ?? '/', 'http://console.invalid');
       if (url.pathname === '/api' || url.pathname.startsWith('/api/')) await router.handle(request, response, url, context);
       else await serveStatic(request, response, url, staticDir);
@@ -120,7 +124,6 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }
   };
   const server = createServer((request, response) => void handle(request, response));
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {
