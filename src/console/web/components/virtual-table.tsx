@@ -30,6 +30,8 @@ export interface VirtualTableProps<T> {
   readonly empty?: string;
   /** Keep the last row in view as rows are appended, while the user is at the end (live tail). */
   readonly followEnd?: boolean;
+  /** Each new value scrolls to the last row (a list read "from the end" opens at its newest). */
+  readonly scrollToEndToken?: number;
   readonly testId?: string;
 }
 
@@ -64,6 +66,10 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   useEffect(() => {
     if (props.followEnd && atEnd.current && sorted.length > 0) virtualizer.scrollToIndex(sorted.length - 1, { align: 'end' });
   }, [sorted.length, props.followEnd]);
+
+  useEffect(() => {
+    if (props.scrollToEndToken !== undefined && sorted.length > 0) virtualizer.scrollToIndex(sorted.length - 1, { align: 'end' });
+  }, [props.scrollToEndToken]);
 
   const template = columns.map((c) => c.width ?? '1fr').join(' ');
   const select = (index: number) => {

@@ -18,6 +18,9 @@ const PARTITION_COLUMNS: readonly Column<DirPartition>[] = [
 ];
 
 function LogDir({ dir }: { readonly dir: LogDirView }) {
+  const [filter, setFilter] = useState('');
+  const needle = filter.trim().toLowerCase();
+  const shown = needle === '' ? dir.partitions : dir.partitions.filter((p) => `${p.topic}-${p.partition}`.toLowerCase().includes(needle));
   const used = dir.totalBytes > 0 ? ` · volume ${formatBytes(dir.totalBytes - dir.usableBytes)} used of ${formatBytes(dir.totalBytes)}` : '';
   return (
     <section class="panel" data-testid="log-dir">
@@ -27,12 +30,21 @@ function LogDir({ dir }: { readonly dir: LogDirView }) {
       <p class="muted" style={{ marginTop: 0 }}>
         {formatBytes(dir.sizeBytes)} in {formatNumber(dir.partitions.length)} partition(s){used}
       </p>
+      <input
+        type="search"
+        placeholder="Filter partitions (/)"
+        aria-label={`Filter partitions in ${dir.path}`}
+        value={filter}
+        onInput={(e) => setFilter(e.currentTarget.value)}
+        data-search
+        style={{ width: '280px', marginBottom: '8px' }}
+      />
       <VirtualTable
         label={`Partitions in ${dir.path}`}
-        rows={dir.partitions}
+        rows={shown}
         columns={PARTITION_COLUMNS}
         rowKey={(p) => `${p.topic}-${p.partition}-${p.isFuture}`}
-        height={`${Math.min(10, Math.max(dir.partitions.length, 2)) * 32 + 40}px`}
+        height={`${Math.min(10, Math.max(shown.length, 2)) * 32 + 40}px`}
       />
     </section>
   );

@@ -54,6 +54,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
   const [format, setFormat] = useState<ValueFormat>('auto');
   const [tailing, setTailing] = useState(false);
   const [producing, setProducing] = useState(false);
+  const [endToken, setEndToken] = useState(0);
 
   const load = async (browse: BrowseQuery, append: boolean) => {
     setLoading(true);
@@ -62,6 +63,8 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
       const answer = await api('GET /api/topics/:topic/messages', { params: { topic }, query: browse });
       setPage(answer);
       setMessages((old) => (append ? [...old, ...answer.messages] : answer.messages));
+      // Read from the end, the list opens at its newest message (the bottom: oldest first).
+      if (!append && browse.from === 'end') setEndToken((n) => n + 1);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     } finally {
@@ -138,6 +141,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
         onOpen={setSelected}
         height={selected ? '38vh' : 'calc(100vh - 330px)'}
         followEnd={tailing}
+        scrollToEndToken={endToken}
         empty={loading ? 'Loading…' : 'No messages match.'}
         testId="messages-table"
       />
