@@ -61,6 +61,7 @@ export function registerBrokerStateMetrics(registry: Registry, state: () => Brok
   gaugeFamily(registry, LOG_METRICS.numLogSegments, perLog((log) => log.segmentBaseOffsets.length));
   gaugeFamily(registry, LOG_METRICS.logStartOffset, perLog((log) => log.logStartOffset));
   gaugeFamily(registry, LOG_METRICS.logEndOffset, perLog((log) => log.logEndOffset));
+  gaugeFamily(registry, LOG_METRICS.offlineLogDirectoryCount, () => one(state()?.context.replicaManager.logManager.offlineLogDirs.length ?? 0));
 
   registerControllerMetrics(registry, () => state()?.context);
 

@@ -100,6 +100,7 @@ export const LOG_METRICS = Object.freeze({
   logStartOffset: log('LogStartOffset', 'The partition\'s log start offset'),
   logEndOffset: log('LogEndOffset', 'The partition\'s log end offset'),
   logFlush: histogram('kafka.log', 'LogFlushStats', 'LogFlushRateAndTimeMs', [], 'Milliseconds each log flush (fsync of segments and directory) took'),
+  offlineLogDirectoryCount: gauge('kafka.log', 'LogManager', 'OfflineLogDirectoryCount', [], 'Log dirs taken offline by an I/O error'),
 });
 
 export const CONTROLLER_METRICS = Object.freeze({

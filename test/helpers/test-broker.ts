@@ -34,6 +34,8 @@ export interface TestBroker {
   readonly replicaManager: ReplicaManager;
   /** The broker's incremental fetch sessions: which fetchers fetch in a session, and a session to drop as an eviction would. */
   readonly fetchSessions: FetchSessionCache;
+  /** Where the broker serves GET /metrics, with metrics.listener set. */
+  readonly metricsListener: { readonly host: string; readonly port: number } | undefined;
   /** Closes the broker; the data directory stays (restart tests reuse it). */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function startTestBroker(
     listeners: broker.listeners,
     replicaManager: broker.replicaManager,
     fetchSessions: broker.fetchSessions,
+    metricsListener: broker.metricsListener,
     async close() {
       if (closed) return;
       closed = true;
