@@ -15,6 +15,7 @@ import { Admin } from '../src/client/index.ts';
 import { kcat, kcatConsumeAll } from './helpers/kcat.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
+import { scrapeMetrics } from './helpers/prometheus-text.ts';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -64,6 +65,11 @@ test('--detach starts ZooKeeper and three brokers that form one cluster; stop en
   }
   await kcat(['-P', '-b', bootstrap, '-t', 'tryout', '-p', '1', '-X', 'acks=all'], { input: 'hello\ncluster\n' });
   assert.deepEqual((await kcatConsumeAll(bootstrap, 'tryout', { partition: 1 })).map((m) => m.payload), ['hello', 'cluster']);
+  // Every broker serves its metrics at the URL printed for it: one active controller among them.
+  for (const broker of state.brokers) assert.match(started.stderr, new RegExp(`metrics http://127\\.0\\.0\\.1:${broker.metricsPort}/metrics`));
+  const pages = await Promise.all(state.brokers.map((broker) => scrapeMetrics({ host: '127.0.0.1', port: broker.metricsPort! })));
+  assert.equal(pages.reduce((sum, page) => sum + page.value('kafka_controller_kafkacontroller_activecontrollercount'), 0), 1);
+  assert.equal(pages.reduce((sum, page) => sum + page.sum('kafka_server_brokertopicmetrics_messagesin_total', { topic: 'tryout' }), 0), 2);
 
   const again = await runCli(['dev-cluster', '--dir', dir, '--detach'], { timeoutMs: 60_000 });
   assert.equal(again.status, 1);

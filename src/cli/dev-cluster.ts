@@ -15,7 +15,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { flag, intOption, listOption, parseKeyValues, parseOptions, stringOption } from './cli-options.ts';
 import {
-  bootstrapOf, brokerDir, brokerLogFile, brokerProperties, brokerPropertiesFile, LOOPBACK, readState, writeState, zookeeperDir,
+  bootstrapOf, brokerDir, brokerLogFile, brokerProperties, brokerPropertiesFile, LOOPBACK, metricsUrlOf, readState, writeState, zookeeperDir,
   type BrokerEntry, type DevClusterState,
 } from './dev-cluster/layout.ts';
 import { isOurProcess, logTail, spawnBroker, terminate, waitUntilAnswering, type SpawnedBroker } from './dev-cluster/processes.ts';
@@ -26,6 +26,7 @@ export const devClusterUsage = `Usage: samsa dev-cluster [--brokers 3] [--dir ./
 Starts Apache ZooKeeper and a cluster of brokers on 127.0.0.1, each broker its own process, and prints
 the bootstrap list (host:port,...) on stdout once every broker is registered. Ctrl-C stops them all.
 Data, logs and each broker's server.properties stay in --dir, so the next start finds its topics.
+Each broker serves Prometheus metrics at http://127.0.0.1:<port>/metrics (its URL is printed at start).
   --brokers <n>        how many brokers (ids 1..n; default 3)
   --dir <path>         where ZooKeeper and the brokers keep their data and logs (default ./dev-cluster)
   --detach             leave the cluster running and return; stop it with 'samsa dev-cluster stop'
@@ -74,7 +75,7 @@ interface StartOptions {
 
 interface Running {
   zookeeper: ZooKeeperServer | null;
-  readonly brokers: Array<{ readonly id: number; readonly port: number; readonly process: SpawnedBroker }>;
+  readonly brokers: Array<{ readonly id: number; readonly port: number; readonly metricsPort: number; readonly process: SpawnedBroker }>;
 }
 
 async function startDevCluster(options: StartOptions, io: CliIo): Promise<number> {
@@ -91,14 +92,17 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
     running.zookeeper = await startZooKeeperServer({ dir: zookeeperDir(dir), dieWithParent: !options.detach, ownProcessGroup: true });
     io.stderr(`ZooKeeper: ${running.zookeeper.connectString} (pid ${running.zookeeper.pid}, log ${join(zookeeperDir(dir), 'zookeeper.log')})\n`);
     for (let id = 1; id <= options.brokers; id++) {
-      const port = await keptPort(previous?.brokers.find((b) => b.id === id)?.port);
+      const kept = previous?.brokers.find((b) => b.id === id);
+      const port = await keptPort(kept?.port);
+      // Every broker serves Prometheus metrics on a loopback port of its own.
+      const metricsPort = await keptPort(kept?.metricsPort);
       await mkdir(brokerDir(dir, id), { recursive: true });
       await writeFile(brokerPropertiesFile(dir, id), brokerProperties({
-        id, port, logDir: join(brokerDir(dir, id), 'data'), zookeeperConnect: running.zookeeper.connectString,
+        id, port, metricsPort, logDir: join(brokerDir(dir, id), 'data'), zookeeperConnect: running.zookeeper.connectString,
         brokers: options.brokers, overrides: options.overrides,
       }));
       const spawned = await spawnBroker({ propertiesFile: brokerPropertiesFile(dir, id), logFile: brokerLogFile(dir, id), lifetime });
-      running.brokers.push({ id, port, process: spawned });
+      running.brokers.push({ id, port, metricsPort, process: spawned });
     }
     for (const broker of running.brokers) {
       try {
@@ -106,7 +110,7 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
       } catch (error) {
         throw new Error(`broker ${broker.id}: ${(error as Error).message}\n--- ${brokerLogFile(dir, broker.id)} ---\n${await logTail(brokerLogFile(dir, broker.id))}`);
       }
-      io.stderr(`broker ${broker.id}: ${LOOPBACK}:${broker.port} (pid ${broker.process.pid}, log ${brokerLogFile(dir, broker.id)})\n`);
+      io.stderr(`broker ${broker.id}: ${LOOPBACK}:${broker.port} (pid ${broker.process.pid}, log ${brokerLogFile(dir, broker.id)}, metrics ${metricsUrlOf(broker.metricsPort)}/metrics)\n`);
     }
     const bootstrap = bootstrapOf(running.brokers);
     await waitForCluster(bootstrap, options.brokers, options.startTimeoutMs);
@@ -207,7 +211,7 @@ async function stopRunning(running: Running, io: CliIo): Promise<void> {
 }
 
 function stateOf(running: Running): DevClusterState {
-  const brokers: BrokerEntry[] = running.brokers.map((b) => ({ id: b.id, port: b.port, pid: b.process.hasExited() ? null : b.process.pid }));
+  const brokers: BrokerEntry[] = running.brokers.map((b) => ({ id: b.id, port: b.port, metricsPort: b.metricsPort, pid: b.process.hasExited() ? null : b.process.pid }));
   return {
     zookeeper: { port: running.zookeeper?.port ?? 0, pid: running.zookeeper?.pid ?? null },
     brokers,

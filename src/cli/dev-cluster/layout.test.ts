@@ -25,6 +25,13 @@ test('__consumer_offsets fits a smaller cluster; overrides win; values with back
   assert.equal(properties.get('log.dirs'), 'C:\\data');
 });
 
+test('with a metrics port the broker serves metrics on loopback; without one, none', () => {
+  const withMetrics = brokerProperties({ id: 1, port: 9092, metricsPort: 9404, logDir: '/d', zookeeperConnect: '127.0.0.1:2181', brokers: 1 });
+  assert.equal(parseBrokerConfig(Object.fromEntries(parseProperties(withMetrics))).metricsListener, 'http://127.0.0.1:9404');
+  const without = brokerProperties({ id: 1, port: 9092, logDir: '/d', zookeeperConnect: '127.0.0.1:2181', brokers: 1 });
+  assert.equal(parseBrokerConfig(Object.fromEntries(parseProperties(without))).metricsListener, null);
+});
+
 test('the bootstrap list names every broker on loopback, in order', () => {
   assert.equal(bootstrapOf([{ port: 9092 }, { port: 9093 }]), '127.0.0.1:9092,127.0.0.1:9093');
 });

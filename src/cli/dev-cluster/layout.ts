@@ -14,6 +14,8 @@ export const STATE_FILE = 'dev-cluster.json';
 export interface BrokerEntry {
   readonly id: number;
   readonly port: number;
+  /** Where the broker serves Prometheus metrics (GET /metrics); absent in a state file of an older Samsa. */
+  readonly metricsPort?: number;
   /** The broker process (bin/samsa execs Node in place, so this is the broker itself); null when stopped. */
   readonly pid: number | null;
 }
@@ -31,6 +33,11 @@ export const zookeeperDir = (dir: string): string => join(dir, 'zookeeper');
 export const brokerDir = (dir: string, id: number): string => join(dir, `broker-${id}`);
 export const brokerPropertiesFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'server.properties');
 export const brokerLogFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'broker.log');
+
+/** A metrics listener on loopback, as metrics.listener takes it; its page is at /metrics. */
+export function metricsUrlOf(port: number): string {
+  return `http://${LOOPBACK}:${port}`;
+}
 
 export function bootstrapOf(brokers: readonly { readonly port: number }[]): string {
   return brokers.map((b) => `${LOOPBACK}:${b.port}`).join(',');
@@ -57,6 +64,8 @@ export interface BrokerPropertiesInput {
   readonly port: number;
   readonly logDir: string;
   readonly zookeeperConnect: string;
+  /** The port of the broker's metrics listener (metrics.listener on loopback); none when not given. */
+  readonly metricsPort?: number;
   /** The cluster's size: __consumer_offsets gets min(3, brokers) replicas, so one or two brokers work too. */
   readonly brokers: number;
   /** Anything else, as Kafka config keys; wins over the defaults above. */
@@ -72,6 +81,7 @@ export function brokerProperties(input: BrokerPropertiesInput): string {
     'log.dirs': input.logDir,
     'zookeeper.connect': input.zookeeperConnect,
     'offsets.topic.replication.factor': replicas,
+    ...(input.metricsPort === undefined ? {} : { 'metrics.listener': metricsUrlOf(input.metricsPort) }),
     ...input.overrides,
   };
   const lines = Object.entries(properties).map(([key, value]) => `${key}=${escapeValue(value)}`);
