@@ -102,6 +102,10 @@ test('--reset-offsets: dry run by default changes nothing; --execute moves the c
   const all = await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--all-topics', '--to-earliest', '--execute', '--json']);
   assert.equal((JSON.parse(all.stdout) as unknown[]).length, 3);
   assert.deepEqual(await committed('reset'), [['cg', 0, 0], ['cg', 1, 0], ['cg-other', 0, 0]]);
+  // --all-topics takes the partitions the group committed, as Kafka's tool does: cg's partition 0 stays uncommitted.
+  await admin.alterConsumerGroupOffsets('reset-some', [{ topic: 'cg', partition: 1, offset: 7 }]);
+  await runCliOk(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset-some', '--all-topics', '--to-earliest', '--execute']);
+  assert.deepEqual(await committed('reset-some'), [['cg', 1, 0]]);
 
   const usage = await runCli(['consumer-groups', ...b, '--reset-offsets', '--group', 'reset', '--topic', 'cg', '--to-earliest', '--to-latest']);
   assert.equal(usage.status, 2);

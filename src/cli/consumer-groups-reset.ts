@@ -100,8 +100,14 @@ async function scope(admin: Admin, groupId: string, values: ParsedOptions['value
   const topics = listOption(values, 'topic');
   if (flag(values, 'all-topics')) {
     if (topics.length > 0) throw new UsageError('--all-topics and --topic cannot be used together');
-    const committed = await admin.listConsumerGroupOffsets(groupId);
-    return [...new Set(committed.map((c) => c.topic))].sort().map((topic) => ({ topic }));
+    // As Kafka's tool: the partitions the group has committed offsets for, not every partition of their topics.
+    const partitions = new Map<string, number[]>();
+    for (const { topic, partition } of await admin.listConsumerGroupOffsets(groupId)) {
+      const list = partitions.get(topic);
+      if (list === undefined) partitions.set(topic, [partition]);
+      else list.push(partition);
+    }
+    return [...partitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topic, list]) => ({ topic, partitions: list.sort((a, b) => a - b) }));
   }
   if (topics.length === 0) throw new UsageError('--reset-offsets needs --topic or --all-topics');
   return topics.map((spec) => {
