@@ -43,8 +43,11 @@ test('the cluster as its brokers\' metrics add it up, before and after a broker 
   for (const page of healthy) assert.equal(page.value('kafka_server_replicamanager_partitioncount'), 3);
   const controllerPage = healthy.find((page) => page.value('kafka_controller_kafkacontroller_activecontrollercount') === 1)!;
   assert.equal(controllerPage.value('kafka_controller_kafkacontroller_globalpartitioncount'), 3);
-  // Followers fetch from their leaders: FetchFollower requests, replication bytes kept apart from consumers'.
-  assert.ok(healthy.some((page) => page.sum('kafka_network_requestmetrics_requests_total', { request: 'FetchFollower' }) > 0));
+  // Followers fetch from their leaders (long polls, answered within replica.fetch.wait.max.ms): FetchFollower requests.
+  await waitFor(async () => {
+    const pages = await Promise.all(cluster.ids.map(scrapeBroker));
+    return pages.every((page) => page.sum('kafka_network_requestmetrics_requests_total', { request: 'FetchFollower' }) > 0);
+  }, CLUSTER_WAIT_MS, { intervalMs: 200, what: 'every leader to answer its followers\' fetches' });
 
   const victim = 3;
   await cluster.kill(victim);
