@@ -32,6 +32,8 @@ export interface VirtualTableProps<T> {
   readonly followEnd?: boolean;
   /** Each new value scrolls to the last row (a list read "from the end" opens at its newest). */
   readonly scrollToEndToken?: number;
+  /** Called when the last rows come into view: the next page loads as the user scrolls on. */
+  readonly onEndReached?: () => void;
   readonly testId?: string;
 }
 
@@ -70,6 +72,13 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   useEffect(() => {
     if (props.scrollToEndToken !== undefined && sorted.length > 0) virtualizer.scrollToIndex(sorted.length - 1, { align: 'end' });
   }, [props.scrollToEndToken]);
+
+  const items = virtualizer.getVirtualItems();
+  const lastRendered = items.length > 0 ? items[items.length - 1]!.index : -1;
+  useEffect(() => {
+    // The rendered range includes the overscan, so this fires a few rows before the very end.
+    if (props.onEndReached && sorted.length > 0 && lastRendered >= sorted.length - 1) props.onEndReached();
+  }, [lastRendered, sorted.length, props.onEndReached !== undefined]);
 
   const template = columns.map((c) => c.width ?? '1fr').join(' ');
   const select = (index: number) => {
@@ -149,7 +158,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         <div class="vtable-empty">{props.empty ?? 'Nothing to show.'}</div>
       ) : (
         <div class="vtable-body" style={{ height: `${virtualizer.getTotalSize()}px` }}>
-          {virtualizer.getVirtualItems().map((item) => {
+          {items.map((item) => {
             const row = sorted[item.index]!;
             return (
               <div

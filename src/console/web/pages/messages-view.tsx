@@ -1,7 +1,8 @@
 /**
  * Browse a topic's messages from the beginning, an offset, a timestamp or the end; filter by key,
  * value or header text; follow new ones live; look at one as text, JSON or hex; produce one.
- * Pages of up to 1,000 add to one virtualized list, so a 100,000-message scroll stays smooth.
+ * Pages of up to 1,000 add to one virtualized list as the user scrolls to its end, so a
+ * 100,000-message scroll stays smooth.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { BrowseQuery, BrowseResponse, Message } from '../../api-types.ts';
@@ -48,6 +49,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
   const [query, setQuery] = useState<BrowseQuery>(() => toBrowseQuery(INITIAL_QUERY));
   const [messages, setMessages] = useState<readonly Message[]>([]);
   const [page, setPage] = useState<BrowseResponse | undefined>(undefined);
+  const [scanned, setScanned] = useState(0);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [selected, setSelected] = useState<Message | undefined>(undefined);
@@ -62,6 +64,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
     try {
       const answer = await api('GET /api/topics/:topic/messages', { params: { topic }, query: browse });
       setPage(answer);
+      setScanned((n) => (append ? n + answer.scanned : answer.scanned));
       setMessages((old) => (append ? [...old, ...answer.messages] : answer.messages));
       // Read from the end, the list opens at its newest message (the bottom: oldest first).
       if (!append && browse.from === 'end') setEndToken((n) => n + 1);
@@ -90,6 +93,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
     setQuery(toBrowseQuery(state));
   };
   const more = page?.nextCursor;
+  const loadMore = more && !tailing && !loading ? () => void load({ ...query, cursor: more }, true) : undefined;
   const partitionCount = props.partitions ?? 0;
 
   return (
@@ -107,11 +111,11 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
         </button>
         {tailing ? <span class="muted" data-testid="tail-status">{tail.status === 'live' ? 'following new messages' : tail.status}</span> : null}
         <span class="muted" data-testid="message-count" aria-live="polite">
-          {formatNumber(messages.length)} message(s){page ? ` · ${formatNumber(page.scanned)} scanned` : ''}
+          {formatNumber(messages.length)} message(s){page ? ` · ${formatNumber(scanned)} scanned` : ''}
           {loading ? ' · loading…' : ''}
         </span>
         {more && !tailing ? (
-          <button type="button" onClick={() => void load({ ...query, cursor: more }, true)} disabled={loading}>
+          <button type="button" onClick={loadMore} disabled={loading}>
             Load more
           </button>
         ) : null}
@@ -142,6 +146,7 @@ export function MessagesView(props: { topic: string; partitions: number | undefi
         height={selected ? '38vh' : 'calc(100vh - 330px)'}
         followEnd={tailing}
         scrollToEndToken={endToken}
+        onEndReached={loadMore}
         empty={loading ? 'Loading…' : 'No messages match.'}
         testId="messages-table"
       />

@@ -70,7 +70,7 @@ export function TopicPage({ topic, tab }: { readonly topic: string; readonly tab
         </div>
         {detail.data ? (
           <span class="muted" data-testid="topic-summary">
-            {formatNumber(detail.data.partitions)} partitions · replication factor {detail.data.replicationFactor} ·{' '}
+            {formatNumber(detail.data.partitions)} partition{detail.data.partitions === 1 ? '' : 's'} · replication factor {detail.data.replicationFactor} ·{' '}
             <span data-testid="topic-message-count">{formatNumber(detail.data.messageCount)}</span> messages · {formatBytes(detail.data.sizeBytes)}
           </span>
         ) : null}
