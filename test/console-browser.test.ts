@@ -12,7 +12,7 @@ import {
   cell, ensureConsoleBuilt, launchChromium, rowCells, screenshot, startConsoleProcess, waitForText, type ConsoleProcess,
 } from './helpers/console-browser.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { findFreePort, startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 let broker: TestBroker;
@@ -27,11 +27,17 @@ const LAPTOP = { width: 1440, height: 900 };
 
 before(async () => {
   ensureConsoleBuilt();
-  broker = await startTestBroker({ 'group.initial.rebalance.delay.ms': '0' }, undefined, { silent: true });
+  const metricsPort = await findFreePort();
+  broker = await startTestBroker(
+    { 'group.initial.rebalance.delay.ms': '0', 'metrics.listener': `http://127.0.0.1:${metricsPort}` },
+    undefined,
+    { silent: true },
+  );
   admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([
     { topic: 'orders', numPartitions: 3 },
     { topic: 'payments', numPartitions: 1 },
+    { topic: 'traffic', numPartitions: 1 },
   ]);
   producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0 });
   // orders: 10 + 10 + 5 JSON records; payments: 10 text records.
@@ -45,7 +51,8 @@ before(async () => {
   await admin.alterConsumerGroupOffsets('billing', [{ topic: 'payments', partition: 0, offset: 4 }]);
   brokerId = (await admin.describeCluster()).brokers[0]!.nodeId;
 
-  console_ = await startConsoleProcess(broker.bootstrap);
+  // The console scrapes the broker's /metrics every 500 ms for the overview's rates.
+  console_ = await startConsoleProcess(broker.bootstrap, ['--metrics-url', `http://127.0.0.1:${metricsPort}/metrics`, '--metrics-interval-ms', '500']);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: LAPTOP, colorScheme: 'light' });
 });
@@ -67,8 +74,43 @@ async function open(hash: string, page?: Page): Promise<Page> {
   return p;
 }
 
-test('overview: the broker, the controller, topics and partitions, no under-replicated or offline partitions', async () => {
+/** Records produced to and fetched from `traffic` until stopped, so the broker has rates to show. */
+function traffic(): () => Promise<void> {
+  let running = true;
+  const consumer = new Consumer({ bootstrapServers: [broker.bootstrap] });
+  consumer.assign([{ topic: 'traffic', partition: 0 }]);
+  const loops = [
+    (async () => {
+      for (let i = 0; running; i++) {
+        await producer.sendBatch(Array.from({ length: 50 }, (_, j) => ({ topic: 'traffic', partition: 0, value: `traffic ${i}-${j} `.repeat(20) })));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })(),
+    (async () => {
+      while (running) await consumer.poll(200);
+    })(),
+  ];
+  return async () => {
+    running = false;
+    await Promise.all(loops);
+    await consumer.close();
+  };
+}
+
+test('overview: the broker, the controller, topics and partitions, no under-replicated or offline partitions, live rates', async () => {
   const page = await open('#/');
+  const stopTraffic = traffic();
+  try {
+    const perSecond = (t: string) => t.endsWith('/s') && !t.startsWith('0 ');
+    await waitForText(page, '[data-testid=card-bytes-in] .value', perSecond, 'bytes in per second from the metrics');
+    await waitForText(page, '[data-testid=card-bytes-out] .value', perSecond, 'bytes out per second from the metrics');
+    assert.equal(await page.locator('[data-testid=chart-bytes] canvas').count(), 1);
+    assert.equal(await page.locator('[data-testid=chart-messages] canvas').count(), 1);
+    // Some samples, so the screenshot shows the lines (the page polls the rates every 5 s).
+    await waitFor(async () => Number(await page.locator('[data-testid=chart-bytes]').getAttribute('data-points')) >= 8, 30_000, { what: '8 samples in the chart' });
+  } finally {
+    await stopTraffic();
+  }
   await waitForText(page, '[data-testid=card-brokers] .value', (t) => t === '1', 'one broker');
   assert.equal(await page.locator('[data-testid=card-controller] .value').textContent(), String(brokerId));
   await waitForText(page, '[data-testid=card-partitions] .value', (t) => Number(t.replace(/,/g, '')) >= 4, 'the partitions of orders and payments');
@@ -263,6 +305,27 @@ test('ACLs and users pages', async () => {
   assert.equal(described[0]!.credentialInfos[0]!.mechanism, 'SCRAM-SHA-256');
   await screenshot(users, 'users');
   await users.close();
+});
+
+test('--read-only: the pages offer no change (no create, delete, produce or reset), browsing works', async () => {
+  const readOnly = await startConsoleProcess(broker.bootstrap, ['--read-only']);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${readOnly.url}/#/topics`);
+    assert.equal(await cell(page, 'topics-table', 'orders', 'Partitions'), '3');
+    await waitForText(page, '.app-header', (t) => t.includes('read-only'), 'the read-only badge');
+    assert.equal(await page.getByRole('button', { name: 'Create topic' }).count(), 0);
+    await page.goto(`${readOnly.url}/#/topics/orders/messages`);
+    await waitForText(page, '[data-testid=message-count]', (t) => /^\d+ message/.test(t), 'messages browsed read-only');
+    assert.equal(await page.getByRole('button', { name: /Delete topic|Add partitions|Produce message/ }).count(), 0);
+    await page.goto(`${readOnly.url}/#/groups/billing`);
+    await waitForText(page, '[data-testid=group-total-lag] .value', (t) => /^\d/.test(t), 'the group read-only');
+    assert.equal(await page.getByRole('button', { name: /Reset offsets|Delete group/ }).count(), 0);
+    await screenshot(page, 'group-read-only');
+  } finally {
+    await page.close();
+    await readOnly.close();
+  }
 });
 
 test('themes: the system scheme by default, the toggle switches and is remembered', async () => {

@@ -42,7 +42,7 @@ function options(props: ChartProps, width: number): uPlot.Options {
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } },
-    axes: [axis, { ...axis, size: 64, values: (_u, ticks) => ticks.map(format) }],
+    axes: [axis, { ...axis, size: 88, values: (_u, ticks) => ticks.map(format) }],
     series: [
       {},
       ...props.series.map((label, i) => ({
@@ -80,7 +80,7 @@ export function Chart(props: ChartProps) {
   }, [props.times, props.values]);
 
   return (
-    <figure class="chart" style={{ margin: 0 }} data-testid={props.testId}>
+    <figure class="chart" style={{ margin: 0 }} data-testid={props.testId} data-points={props.times.length}>
       <figcaption class="muted">{props.title}</figcaption>
       <div ref={box} role="img" aria-label={props.title} />
     </figure>
