@@ -29,7 +29,13 @@ before(async () => {
   ensureConsoleBuilt();
   const metricsPort = await findFreePort();
   broker = await startTestBroker(
-    { 'group.initial.rebalance.delay.ms': '0', 'metrics.listener': `http://127.0.0.1:${metricsPort}` },
+    {
+      'group.initial.rebalance.delay.ms': '0',
+      'metrics.listener': `http://127.0.0.1:${metricsPort}`,
+      // ACLs are kept and checked; the console (and this test) connect as User:ANONYMOUS, a super user.
+      'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+      'super.users': 'User:ANONYMOUS',
+    },
     undefined,
     { silent: true },
   );
@@ -289,12 +295,42 @@ test('consumer groups: lag rises after producing more; a reset to latest from th
   await page.close();
 });
 
-test('ACLs and users pages', async () => {
-  const acls = await open('#/acls');
-  await waitFor(async () => (await acls.locator('[data-testid=acls-table], [data-testid=acls-unsupported]').count()) > 0, 20_000, { what: 'the ACL page' });
-  await screenshot(acls, 'acls');
-  await acls.close();
+test('a group deleted from the UI', async () => {
+  await admin.alterConsumerGroupOffsets('obsolete', [{ topic: 'orders', partition: 0, offset: 1 }]);
+  const page = await open('#/groups/obsolete');
+  await waitForText(page, '[data-testid=group-total-lag] .value', (t) => t === '9', 'the group to delete');
+  await page.getByRole('button', { name: 'Delete group' }).click();
+  await page.locator('[data-testid=confirm-dialog]').getByRole('button', { name: 'Delete group' }).click();
+  await page.waitForURL(/#\/groups$/);
+  await waitForText(page, '[data-testid=groups-table]', (t) => t.includes('billing') && !t.includes('obsolete'), 'the group gone from the list');
+  assert.ok(!(await admin.listGroups()).some((g) => g.groupId === 'obsolete'));
+  await page.close();
+});
 
+test('ACLs: one added from the form is listed and kept by the broker, then deleted from its row', async () => {
+  const page = await open('#/acls');
+  await page.getByRole('button', { name: 'Add ACL' }).click();
+  await page.locator('#acl-principal').fill('bob');
+  await page.getByRole('button', { name: 'Add ACL' }).last().click();
+  await waitForText(page, '.field-error', (t) => t.includes('User:alice'), 'a principal without its type is refused');
+  await page.locator('#acl-principal').fill('User:bob');
+  await page.locator('#acl-operation').selectOption('WRITE');
+  await page.locator('#acl-resource-name').fill('orders');
+  await page.getByRole('button', { name: 'Add ACL' }).last().click();
+  const key = 'User:bob ALLOW WRITE on TOPIC orders from *';
+  assert.deepEqual(await rowCells(page, 'acls-table', key), ['User:bob', 'ALLOW', 'WRITE', 'TOPIC', 'orders', 'LITERAL', '*']);
+  const kept = await admin.describeAcls({ pattern: { resourceType: 'TOPIC', name: 'orders' } });
+  assert.deepEqual(kept.map((a) => [a.entry.principal, a.entry.operation, a.entry.permissionType]), [['User:bob', 'WRITE', 'ALLOW']]);
+  await screenshot(page, 'acls');
+
+  await page.locator(`[data-testid=acls-table] .vtable-row[data-key="${key}"]`).click();
+  await page.locator('[data-testid=confirm-dialog]').getByRole('button', { name: 'Delete ACL' }).click();
+  await waitForText(page, '[data-testid=acls-table]', (t) => !t.includes('User:bob'), 'the ACL gone from the list');
+  assert.deepEqual(await admin.describeAcls({ pattern: { resourceType: 'TOPIC', name: 'orders' } }), []);
+  await page.close();
+});
+
+test('users: a SCRAM credential added from the form', async () => {
   const users = await open('#/users');
   await users.getByRole('button', { name: 'Add user' }).click();
   await users.locator('#user-name').fill('alice');
