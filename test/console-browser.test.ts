@@ -253,9 +253,20 @@ test('messages: produce from the form, find the message, filter by value, view i
   await page.close();
 });
 
-test('messages: the live tail shows a message produced after it started', async () => {
+test('messages: from an offset, from a timestamp; the live tail shows a message produced after it started', async () => {
   const page = await open('#/topics/payments/messages');
   await waitForText(page, '[data-testid=message-count]', (t) => t.startsWith('10 message'), 'the messages of payments');
+  await page.locator('#mq-from').selectOption('offset');
+  await page.locator('#mq-offset').fill('7');
+  await page.getByRole('button', { name: 'Load' }).click();
+  await waitForText(page, '[data-testid=messages-table]', (t) => t.includes('payment 7') && t.includes('payment 9') && !t.includes('payment 6'), 'from offset 7');
+  await page.locator('#mq-from').selectOption('timestamp');
+  await page.locator('#mq-timestamp').fill('2000-01-01T00:00:00');
+  await page.getByRole('button', { name: 'Load' }).click();
+  await waitForText(page, '[data-testid=message-count]', (t) => t.startsWith('10 message'), 'every message is after 2000');
+  await page.locator('#mq-timestamp').fill('2100-01-01T00:00:00');
+  await page.getByRole('button', { name: 'Load' }).click();
+  await waitForText(page, '[data-testid=message-count]', (t) => t.startsWith('0 message'), 'none after 2100');
   await page.getByRole('button', { name: '▶ Live tail' }).click();
   await waitForText(page, '[data-testid=tail-status]', (t) => t === 'following new messages', 'the tail is live');
   await producer.send({ topic: 'payments', partition: 0, key: 'tailed', value: 'seen live' });
