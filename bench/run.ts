@@ -43,6 +43,10 @@
  * Then the security section (bench/security.ts: produce and fetch of 1 KiB records over PLAINTEXT
  * against SSL, and SASL PLAIN / SCRAM connections per second): --skip-security leaves it out,
  * --security-only runs nothing else; its sizes take --security-* flags (see bench/security.ts).
+ *
+ * Then the metrics section (bench/metrics.ts: the network workload and small Produce requests against
+ * a broker with metrics.listener, scraped, and one without): --skip-metrics leaves it out,
+ * --metrics-only runs nothing else; its sizes take --metrics-* flags (see bench/metrics.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,6 +65,7 @@ import { printStorageTable, runStorageBench, storageBenchArgs, storageOptions, w
 import { printReassignmentTable, reassignmentBenchArgs, reassignmentOptions, runReassignmentBench, writeReassignmentResults } from './reassignment.ts';
 import { printTransactionsTable, runTransactionsBench, transactionsBenchArgs, transactionsOptions, writeTransactionsResults } from './transactions.ts';
 import { printSecurityTable, runSecurityBench, securityBenchArgs, securityOptions, writeSecurityResults } from './security.ts';
+import { metricsBenchArgs, metricsOptions, printMetricsTable, runMetricsBench, writeMetricsResults } from './metrics.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -98,6 +103,8 @@ async function main(): Promise<void> {
       'transactions-only': { type: 'boolean', default: false },
       'skip-security': { type: 'boolean', default: false },
       'security-only': { type: 'boolean', default: false },
+      'skip-metrics': { type: 'boolean', default: false },
+      'metrics-only': { type: 'boolean', default: false },
       ...storageBenchArgs,
       ...clientsBenchArgs,
       ...groupsBenchArgs,
@@ -106,10 +113,11 @@ async function main(): Promise<void> {
       ...reassignmentBenchArgs,
       ...transactionsBenchArgs,
       ...securityBenchArgs,
+      ...metricsBenchArgs,
     },
   });
   const only = values['storage-only'] || values['clients-only'] || values['groups-only'] || values['event-loop-only'] || values['cluster-only']
-    || values['reassignment-only'] || values['transactions-only'] || values['security-only'];
+    || values['reassignment-only'] || values['transactions-only'] || values['security-only'] || values['metrics-only'];
   if (!only) await networkBench(values);
   if (!values['skip-clients'] && (!only || values['clients-only'])) {
     const options = clientsOptions(values, values.quick);
@@ -166,6 +174,13 @@ async function main(): Promise<void> {
     const results = await runSecurityBench(options);
     printSecurityTable(results, options);
     await writeSecurityResults(options, results);
+  }
+  if (!values['skip-metrics'] && (!only || values['metrics-only'])) {
+    const options = metricsOptions(values, values.quick);
+    console.log('\nMetrics (bench/metrics.ts):');
+    const results = await runMetricsBench(options);
+    printMetricsTable(results);
+    await writeMetricsResults(options, results);
   }
 }
 
