@@ -118,3 +118,9 @@ test('everything bin/samsa.js runs is packed, and its npm imports are dependenci
   assert.deepEqual([...closure].filter((f) => !files.has(f)), []);
   assert.deepEqual([...npmImports].filter((name) => !(name in pkg.dependencies)), []);
 });
+
+test('the console ships built: dist/console (npm run build:console, run by prepack and the test command), not the web sources', async () => {
+  const files = await packed;
+  assert.ok(files.has('dist/console/index.html'), 'dist/console/index.html is packed');
+  assert.deepEqual([...files].filter((f) => f.startsWith('src/console/web/')), []);
+});
