@@ -1,7 +1,7 @@
 /**
- * `samsa dev-cluster` as a user runs it: real processes (ZooKeeper, brokers through bin/samsa),
- * the bootstrap list on stdout, a cluster that carries a replicated topic, `--detach` then
- * `dev-cluster stop`, and Ctrl-C stopping everything in the foreground.
+ * `samsa dev-cluster` as a user runs it: real processes (ZooKeeper, brokers and the console through
+ * bin/samsa), the bootstrap list on stdout, a cluster that carries a replicated topic, the console
+ * over it, `--detach` then `dev-cluster stop`, and Ctrl-C stopping everything in the foreground.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { isOurProcess, SAMSA_BIN } from '../src/cli/dev-cluster/processes.ts';
 import type { DevClusterState } from '../src/cli/dev-cluster/layout.ts';
 import { Admin } from '../src/client/index.ts';
+import type { ClusterOverview, ConsoleInfo } from '../src/console/api-types.ts';
 import { kcat, kcatConsumeAll } from './helpers/kcat.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
@@ -38,7 +39,9 @@ async function stateOf(dir: string): Promise<DevClusterState> {
 
 /** Every process of the state, each with the marker only it was started with. */
 function processesOf(dir: string, state: DevClusterState): Array<{ pid: number | null; marker: string }> {
+  assert.ok(state.console !== undefined, 'dev-cluster.json has the console');
   return [
+    { pid: state.console.pid, marker: join(dir, 'console', 'console.properties') },
     ...state.brokers.map((b) => ({ pid: b.pid, marker: join(dir, `broker-${b.id}`, 'server.properties') })),
     { pid: state.zookeeper.pid, marker: join(dir, 'zookeeper', 'zoo.cfg') },
   ];
@@ -70,6 +73,21 @@ test('--detach starts ZooKeeper and three brokers that form one cluster; stop en
   const pages = await Promise.all(state.brokers.map((broker) => scrapeMetrics({ host: '127.0.0.1', port: broker.metricsPort! })));
   assert.equal(pages.reduce((sum, page) => sum + page.value('kafka_controller_kafkacontroller_activecontrollercount'), 0), 1);
   assert.equal(pages.reduce((sum, page) => sum + page.sum('kafka_server_brokertopicmetrics_messagesin_total', { topic: 'tryout' }), 0), 2);
+
+  // The console runs at the URL printed and kept in dev-cluster.json, over these brokers and their metrics.
+  const consoleUrl = state.console!.url;
+  assert.match(consoleUrl, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.ok(started.stderr.includes(`console: ${consoleUrl} (pid ${state.console!.pid}, log ${join(dir, 'console', 'console.log')})`), started.stderr);
+  const overview = await (await fetch(`${consoleUrl}api/cluster`)).json() as ClusterOverview;
+  assert.equal(overview.brokers.map((b) => `${b.host}:${b.port}`).join(','), bootstrap);
+  assert.ok(overview.brokers.some((b) => b.isController));
+  const info = await (await fetch(`${consoleUrl}api/info`)).json() as ConsoleInfo;
+  assert.equal(info.metrics, true, 'the console reads the brokers\' /metrics');
+  const app = await fetch(consoleUrl);
+  assert.equal(app.status, 200);
+  assert.match(app.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(await app.text(), /<script type="module"[^>]* src="\/assets\/[^"]+\.js"/, 'the built web app, not the build hint');
+  assert.match(await readFile(join(dir, 'console', 'console.log'), 'utf8'), new RegExp(`Samsa console at http://127\\.0\\.0\\.1:${state.console!.port}/ for ${bootstrap}`));
 
   const again = await runCli(['dev-cluster', '--dir', dir, '--detach'], { timeoutMs: 60_000 });
   assert.equal(again.status, 1);

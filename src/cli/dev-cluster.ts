@@ -1,9 +1,9 @@
 /**
  * `samsa dev-cluster`: the way a user tries a cluster. One command starts Apache ZooKeeper and N
- * brokers on loopback (each its own process, `bin/samsa broker` with a generated server.properties),
- * prints the bootstrap list on stdout (details on stderr, so `B=$(samsa dev-cluster --detach)`
- * works) and stops everything on Ctrl-C. `--detach` leaves them running, their pids in
- * <dir>/dev-cluster.json, for `samsa dev-cluster stop`.
+ * brokers on loopback (each its own process, `bin/samsa broker` with a generated server.properties)
+ * and the console over them (`bin/samsa console`), prints the bootstrap list on stdout (details on
+ * stderr, so `B=$(samsa dev-cluster --detach)` works) and stops everything on Ctrl-C. `--detach`
+ * leaves them running, their pids in <dir>/dev-cluster.json, for `samsa dev-cluster stop`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -14,11 +14,15 @@ import { Admin } from '../client/index.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { flag, intOption, listOption, parseKeyValues, parseOptions, stringOption } from './cli-options.ts';
+import { consoleCommandArgs, defaultConsoleAppPaths, ensureConsoleAppBuilt } from './dev-cluster/console-app.ts';
 import {
-  bootstrapOf, brokerDir, brokerLogFile, brokerProperties, brokerPropertiesFile, LOOPBACK, metricsUrlOf, readState, writeState, zookeeperDir,
+  bootstrapOf, brokerDir, brokerLogFile, brokerProperties, brokerPropertiesFile, CONSOLE_PROPERTIES, consoleDir, consoleLogFile, consolePropertiesFile,
+  consoleUrlOf, LOOPBACK, metricsUrlOf, readState, writeState, zookeeperDir,
   type BrokerEntry, type DevClusterState,
 } from './dev-cluster/layout.ts';
-import { isOurProcess, logTail, spawnBroker, terminate, waitUntilAnswering, type SpawnedBroker } from './dev-cluster/processes.ts';
+import {
+  isOurProcess, logTail, spawnBroker, spawnSamsa, terminate, waitUntilAnswering, waitUntilServing, type SpawnedBroker, type SpawnedProcess,
+} from './dev-cluster/processes.ts';
 
 export const devClusterUsage = `Usage: samsa dev-cluster [--brokers 3] [--dir ./dev-cluster] [--detach] [--override k=v ...]
        samsa dev-cluster stop [--dir ./dev-cluster]
@@ -26,9 +30,11 @@ export const devClusterUsage = `Usage: samsa dev-cluster [--brokers 3] [--dir ./
 Starts Apache ZooKeeper and a cluster of brokers on 127.0.0.1, each broker its own process, and prints
 the bootstrap list (host:port,...) on stdout once every broker is registered. Ctrl-C stops them all.
 Data, logs and each broker's server.properties stay in --dir, so the next start finds its topics.
-Each broker serves Prometheus metrics at http://127.0.0.1:<port>/metrics (its URL is printed at start).
+Each broker serves Prometheus metrics at http://127.0.0.1:<port>/metrics, and the Samsa console
+(samsa console, reading those metrics) runs at http://127.0.0.1:<port>/; their URLs are printed at
+start. The console's web app is built first (npm run build:console) when it is not yet.
   --brokers <n>        how many brokers (ids 1..n; default 3)
-  --dir <path>         where ZooKeeper and the brokers keep their data and logs (default ./dev-cluster)
+  --dir <path>         where ZooKeeper, the brokers and the console keep their data and logs (default ./dev-cluster)
   --detach             leave the cluster running and return; stop it with 'samsa dev-cluster stop'
   --override <k=v>     a broker config for every broker, e.g. --override min.insync.replicas=2 (repeatable)
   --start-timeout-ms   how long to wait for the cluster to form (default 60000)
@@ -42,6 +48,7 @@ const OPTIONS = {
 /** How long one broker may take over its controlled shutdown before it is killed. */
 const BROKER_STOP_GRACE_MS = 30_000;
 const ZOOKEEPER_STOP_GRACE_MS = 10_000;
+const CONSOLE_STOP_GRACE_MS = 10_000;
 
 export async function runDevClusterCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(args, OPTIONS, { allowPositionals: true });
@@ -76,6 +83,7 @@ interface StartOptions {
 interface Running {
   zookeeper: ZooKeeperServer | null;
   readonly brokers: Array<{ readonly id: number; readonly port: number; readonly metricsPort: number; readonly process: SpawnedBroker }>;
+  console: { readonly port: number; readonly process: SpawnedProcess } | null;
 }
 
 async function startDevCluster(options: StartOptions, io: CliIo): Promise<number> {
@@ -86,8 +94,9 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
     return EXIT_FAILURE;
   }
   await mkdir(dir, { recursive: true });
-  const running: Running = { zookeeper: null, brokers: [] };
+  const running: Running = { zookeeper: null, brokers: [], console: null };
   const lifetime = options.detach ? 'detached' : 'SIGTERM';
+  const consoleApp = await ensureConsoleAppBuilt(defaultConsoleAppPaths(), io.stderr);
   try {
     running.zookeeper = await startZooKeeperServer({ dir: zookeeperDir(dir), dieWithParent: !options.detach, ownProcessGroup: true });
     io.stderr(`ZooKeeper: ${running.zookeeper.connectString} (pid ${running.zookeeper.pid}, log ${join(zookeeperDir(dir), 'zookeeper.log')})\n`);
@@ -114,6 +123,10 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
     }
     const bootstrap = bootstrapOf(running.brokers);
     await waitForCluster(bootstrap, options.brokers, options.startTimeoutMs);
+    // The console reads the cluster the user gets, so it starts once every broker is in it.
+    const consoleProcess = await startConsole(running, { dir, port: await keptPort(previous?.console?.port), lifetime, timeoutMs: options.startTimeoutMs });
+    io.stderr(`console: ${consoleUrlOf(consoleProcess.port)} (pid ${consoleProcess.process.pid}, log ${consoleLogFile(dir)})\n`);
+    if (consoleApp.outcome === 'missing') io.stderr(`samsa dev-cluster: ${consoleApp.message}\n`);
     await writeState(dir, stateOf(running));
     io.stdout(`${bootstrap}\n`);
   } catch (error) {
@@ -131,6 +144,28 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
   await stopRunning(running, io);
   await writeState(dir, stateOf(running));
   return EXIT_OK;
+}
+
+/**
+ * `samsa console` over the running brokers, reading each one's /metrics; in `running` as soon as
+ * it is spawned (so a failure stops it too), resolved once it answers.
+ */
+async function startConsole(running: Running, options: { dir: string; port: number; lifetime: 'detached' | 'SIGTERM'; timeoutMs: number }): Promise<NonNullable<Running['console']>> {
+  const { dir, port } = options;
+  await mkdir(consoleDir(dir), { recursive: true });
+  await writeFile(consolePropertiesFile(dir), CONSOLE_PROPERTIES);
+  const args = consoleCommandArgs({
+    bootstrap: bootstrapOf(running.brokers), port, propertiesFile: consolePropertiesFile(dir),
+    metricsUrls: running.brokers.map((b) => `${metricsUrlOf(b.metricsPort)}/metrics`),
+  });
+  const spawned = await spawnSamsa(args, { logFile: consoleLogFile(dir), lifetime: options.lifetime });
+  running.console = { port, process: spawned };
+  try {
+    await waitUntilServing(`${consoleUrlOf(port)}api/info`, spawned.hasExited, options.timeoutMs);
+  } catch (error) {
+    throw new Error(`console: ${(error as Error).message}\n--- ${consoleLogFile(dir)} ---\n${await logTail(consoleLogFile(dir))}`);
+  }
+  return running.console;
 }
 
 /** The port an earlier run used, when still free (so the bootstrap list stays the same); else a new one. */
@@ -170,9 +205,13 @@ async function waitForCluster(bootstrap: string, brokers: number, timeoutMs: num
 /** Resolves on Ctrl-C or SIGTERM; a broker that dies meanwhile is reported, not restarted. */
 function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
   let stopping = false;
-  for (const broker of running.brokers) {
-    void broker.process.exited.then(({ code, signal }) => {
-      if (!stopping) io.stderr(`broker ${broker.id} exited (${signal ?? `code ${code}`}); see ${brokerLogFile(dir, broker.id)}\n`);
+  const watched = [
+    ...running.brokers.map((b) => ({ what: `broker ${b.id}`, process: b.process, log: brokerLogFile(dir, b.id) })),
+    ...(running.console === null ? [] : [{ what: 'the console', process: running.console.process, log: consoleLogFile(dir) }]),
+  ];
+  for (const { what, process: child, log } of watched) {
+    void child.exited.then(({ code, signal }) => {
+      if (!stopping) io.stderr(`${what} exited (${signal ?? `code ${code}`}); see ${log}\n`);
     });
   }
   return new Promise((resolvePromise) => {
@@ -180,8 +219,9 @@ function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       stopping = true;
-      io.stderr(`${signal} received: stopping the brokers one by one, then ZooKeeper (again to kill them at once)\n`);
+      io.stderr(`${signal} received: stopping the console, the brokers one by one, then ZooKeeper (again to kill them at once)\n`);
       const force = (): void => {
+        running.console?.process.child.kill('SIGKILL');
         for (const broker of running.brokers) broker.process.child.kill('SIGKILL');
         running.zookeeper?.stop().catch(() => {});
       };
@@ -195,40 +235,50 @@ function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
 }
 
 /**
- * Brokers one at a time (each hands its leaderships to the others first: a controlled shutdown),
- * last started first; ZooKeeper last, as the brokers need it to shut down cleanly.
+ * The console first (a client of the brokers, it would only log their going); then the brokers one
+ * at a time (each hands its leaderships to the others first: a controlled shutdown), last started
+ * first; ZooKeeper last, as the brokers need it to shut down cleanly.
  */
 async function stopRunning(running: Running, io: CliIo): Promise<void> {
-  for (const broker of [...running.brokers].reverse()) {
-    if (broker.process.hasExited()) continue;
-    broker.process.child.kill('SIGTERM');
-    const timer = setTimeout(() => broker.process.child.kill('SIGKILL'), BROKER_STOP_GRACE_MS);
-    const { code, signal } = await broker.process.exited;
-    clearTimeout(timer);
-    io.stderr(`broker ${broker.id} stopped (${signal ?? `exit ${code}`})\n`);
-  }
+  if (running.console !== null) await stopChild('console', running.console.process, CONSOLE_STOP_GRACE_MS, io);
+  for (const broker of [...running.brokers].reverse()) await stopChild(`broker ${broker.id}`, broker.process, BROKER_STOP_GRACE_MS, io);
   await running.zookeeper?.stop();
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+async function stopChild(what: string, child: SpawnedProcess, graceMs: number, io: CliIo): Promise<void> {
+  if (child.hasExited()) return;
+  child.child.kill('SIGTERM');
+  const timer = setTimeout(() => child.child.kill('SIGKILL'), graceMs);
+  const { code, signal } = await child.exited;
+  clearTimeout(timer);
+  io.stderr(`${what} stopped (${signal ?? `exit ${code}`})\n`);
 }
 
 function stateOf(running: Running): DevClusterState {
   const brokers: BrokerEntry[] = running.brokers.map((b) => ({ id: b.id, port: b.port, metricsPort: b.metricsPort, pid: b.process.hasExited() ? null : b.process.pid }));
+  const consoleProcess = running.console;
   return {
     zookeeper: { port: running.zookeeper?.port ?? 0, pid: running.zookeeper?.pid ?? null },
     brokers,
     bootstrap: bootstrapOf(running.brokers),
+    ...(consoleProcess === null ? {} : {
+      console: { port: consoleProcess.port, url: consoleUrlOf(consoleProcess.port), pid: consoleProcess.process.hasExited() ? null : consoleProcess.process.pid },
+    }),
   };
 }
 
 /** The processes of `state` still alive and still ours: each is checked by a path only it was given. */
-async function liveProcesses(dir: string, state: DevClusterState): Promise<Array<{ what: string; pid: number; marker: string }>> {
-  // Brokers highest id first, ZooKeeper last: the order they are stopped in.
+async function liveProcesses(dir: string, state: DevClusterState): Promise<Array<{ what: string; pid: number; marker: string; graceMs: number }>> {
+  // The console, brokers highest id first, ZooKeeper last: the order they are stopped in.
   const candidates = [
-    ...[...state.brokers].sort((a, b) => b.id - a.id).map((b) => ({ what: `broker ${b.id}`, pid: b.pid, marker: brokerPropertiesFile(dir, b.id) })),
-    { what: 'ZooKeeper', pid: state.zookeeper.pid, marker: join(zookeeperDir(dir), 'zoo.cfg') },
+    ...(state.console === undefined ? [] : [{ what: 'console', pid: state.console.pid, marker: consolePropertiesFile(dir), graceMs: CONSOLE_STOP_GRACE_MS }]),
+    ...[...state.brokers].sort((a, b) => b.id - a.id).map((b) => ({ what: `broker ${b.id}`, pid: b.pid, marker: brokerPropertiesFile(dir, b.id), graceMs: BROKER_STOP_GRACE_MS })),
+    { what: 'ZooKeeper', pid: state.zookeeper.pid, marker: join(zookeeperDir(dir), 'zoo.cfg'), graceMs: ZOOKEEPER_STOP_GRACE_MS },
   ];
   const live = [];
   for (const c of candidates) {
-    if (c.pid !== null && await isOurProcess(c.pid, c.marker)) live.push({ what: c.what, pid: c.pid, marker: c.marker });
+    if (c.pid !== null && await isOurProcess(c.pid, c.marker)) live.push({ ...c, pid: c.pid });
   }
   return live;
 }
@@ -243,9 +293,12 @@ async function stopDevCluster(dir: string, io: CliIo): Promise<number> {
   if (live.length === 0) io.stderr(`nothing runs in ${dir}\n`);
   // One at a time: each broker's controlled shutdown needs the others and ZooKeeper.
   for (const p of live) {
-    const how = await terminate(p.pid, p.marker, p.what === 'ZooKeeper' ? ZOOKEEPER_STOP_GRACE_MS : BROKER_STOP_GRACE_MS);
+    const how = await terminate(p.pid, p.marker, p.graceMs);
     io.stderr(`${p.what} (pid ${p.pid}): ${how}\n`);
   }
-  await writeState(dir, { ...state, zookeeper: { ...state.zookeeper, pid: null }, brokers: state.brokers.map((b) => ({ ...b, pid: null })) });
+  await writeState(dir, {
+    ...state, zookeeper: { ...state.zookeeper, pid: null }, brokers: state.brokers.map((b) => ({ ...b, pid: null })),
+    ...(state.console === undefined ? {} : { console: { ...state.console, pid: null } }),
+  });
   return EXIT_OK;
 }

@@ -4,6 +4,7 @@
  *   <dir>/dev-cluster.json            the running cluster: ZooKeeper's and each broker's pid and port
  *   <dir>/zookeeper/                  ZooKeeper's zoo.cfg, data and zookeeper.log
  *   <dir>/broker-<id>/server.properties, broker.log, data/   one broker each
+ *   <dir>/console/console.properties, console.log             the console (samsa console)
  * The data survives a stop, so the next start finds its topics; the ports are kept when still free.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -20,9 +21,18 @@ export interface BrokerEntry {
   readonly pid: number | null;
 }
 
+export interface ConsoleEntry {
+  readonly port: number;
+  /** Where a user opens it: http://127.0.0.1:<port>/ */
+  readonly url: string;
+  readonly pid: number | null;
+}
+
 export interface DevClusterState {
   readonly zookeeper: { readonly port: number; readonly pid: number | null };
   readonly brokers: readonly BrokerEntry[];
+  /** The console serving the cluster; absent in a state file of an older Samsa. */
+  readonly console?: ConsoleEntry;
   /** The bootstrap list printed at start: every broker's host:port. */
   readonly bootstrap: string;
 }
@@ -33,11 +43,23 @@ export const zookeeperDir = (dir: string): string => join(dir, 'zookeeper');
 export const brokerDir = (dir: string, id: number): string => join(dir, `broker-${id}`);
 export const brokerPropertiesFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'server.properties');
 export const brokerLogFile = (dir: string, id: number): string => join(brokerDir(dir, id), 'broker.log');
+export const consoleDir = (dir: string): string => join(dir, 'console');
+/** The console's client properties: also what marks its process as this directory's (its command line names the file). */
+export const consolePropertiesFile = (dir: string): string => join(consoleDir(dir), 'console.properties');
+export const consoleLogFile = (dir: string): string => join(consoleDir(dir), 'console.log');
 
 /** A metrics listener on loopback, as metrics.listener takes it; its page is at /metrics. */
 export function metricsUrlOf(port: number): string {
   return `http://${LOOPBACK}:${port}`;
 }
+
+/** The console's address, as a user opens it. */
+export function consoleUrlOf(port: number): string {
+  return `http://${LOOPBACK}:${port}/`;
+}
+
+/** `samsa console --command-config` for the dev cluster: names its client in the brokers' logs. */
+export const CONSOLE_PROPERTIES = '# Written by samsa dev-cluster: the client properties of its console.\nclient.id=samsa-dev-cluster-console\n';
 
 export function bootstrapOf(brokers: readonly { readonly port: number }[]): string {
   return brokers.map((b) => `${LOOPBACK}:${b.port}`).join(',');

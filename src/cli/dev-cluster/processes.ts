@@ -1,7 +1,8 @@
 /**
- * Broker processes for `samsa dev-cluster` and the cluster tests: `bin/samsa broker <properties>`,
- * which execs Node in place, so the pid handed back is the broker's own and a SIGKILL to it is a
- * real crash. Plus the pid checks `dev-cluster stop` needs to stop only what it started.
+ * Processes for `samsa dev-cluster` and the cluster tests: `bin/samsa broker <properties>` (and
+ * `bin/samsa console ...`), which execs Node in place, so the pid handed back is the command's own
+ * and a SIGKILL to it is a real crash. Plus the pid checks `dev-cluster stop` needs to stop only
+ * what it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,21 +15,24 @@ import { Connection } from '../../client/connection.ts';
 export const SAMSA_BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'samsa.js');
 const SETPRIV = '/usr/bin/setpriv';
 
-export interface BrokerSpawnOptions {
-  readonly propertiesFile: string;
+export interface SamsaSpawnOptions {
   /** stdout and stderr are appended here. */
   readonly logFile: string;
   /**
-   * 'detached': outliving this process (--detach). A signal name: sent to the broker when this
-   * process dies however it dies (SIGKILL included), so none is left behind. Either way the broker
+   * 'detached': outliving this process (--detach). A signal name: sent to the child when this
+   * process dies however it dies (SIGKILL included), so none is left behind. Either way the child
    * has its own process group, so a Ctrl-C in the terminal reaches only this process, which then
-   * stops the brokers one at a time.
+   * stops the console and the brokers one at a time.
    */
   readonly lifetime: 'detached' | 'SIGTERM' | 'SIGKILL';
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface SpawnedBroker {
+export interface BrokerSpawnOptions extends SamsaSpawnOptions {
+  readonly propertiesFile: string;
+}
+
+export interface SpawnedProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   /** Resolves when the process has exited, with how. */
@@ -36,11 +40,17 @@ export interface SpawnedBroker {
   hasExited(): boolean;
 }
 
-export async function spawnBroker(options: BrokerSpawnOptions): Promise<SpawnedBroker> {
+export type SpawnedBroker = SpawnedProcess;
+
+export function spawnBroker(options: BrokerSpawnOptions): Promise<SpawnedBroker> {
+  return spawnSamsa(['broker', options.propertiesFile], options);
+}
+
+/** `bin/samsa <args>`, its output appended to the log file. */
+export async function spawnSamsa(args: readonly string[], options: SamsaSpawnOptions): Promise<SpawnedProcess> {
   const log = await open(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    const args = ['broker', options.propertiesFile];
     // The parent-death signal survives the execs of bin/samsa (sh, then Node with the broker's flags).
     const [command, commandArgs] = options.lifetime !== 'detached' && existsSync(SETPRIV)
       ? [SETPRIV, ['--pdeathsig', options.lifetime, '--', SAMSA_BIN, ...args]]
@@ -85,6 +95,28 @@ export async function waitUntilAnswering(host: string, port: number, hasExited: 
     await sleep(100);
   }
   throw new Error(`the broker on port ${port} did not answer within ${timeoutMs} ms (${last})`);
+}
+
+/**
+ * Polls until an HTTP server (the console) answers GET `url` with 2xx; throws when `hasExited`
+ * says its process died first or `timeoutMs` passes, naming the last failure.
+ */
+export async function waitUntilServing(url: string, hasExited: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error(`the process serving ${url} exited`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
 }
 
 /** The end of a log file, for an error message. */
