@@ -99,7 +99,7 @@ test('--detach starts ZooKeeper and three brokers that form one cluster; stop en
   assert.ok((await stateOf(dir)).brokers.every((b) => b.pid === null));
 });
 
-test('in the foreground, Ctrl-C stops the brokers and ZooKeeper and exits 0', { timeout: 240_000 }, async () => {
+test('in the foreground, Ctrl-C stops the console, the brokers and ZooKeeper and exits 0', { timeout: 240_000 }, async () => {
   const dir = await freshDir();
   const child = spawn(SAMSA_BIN, ['dev-cluster', '--brokers', '2', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
