@@ -18,7 +18,7 @@ let console_: ConsoleProcess;
 let browser: Browser;
 
 before(async () => {
-  ensureConsoleBuilt();
+  await ensureConsoleBuilt();
   broker = await startTestBroker({}, undefined, { silent: true });
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 5 });

@@ -26,7 +26,7 @@ let brokerId: number;
 const LAPTOP = { width: 1440, height: 900 };
 
 before(async () => {
-  ensureConsoleBuilt();
+  await ensureConsoleBuilt();
   const metricsPort = await findFreePort();
   broker = await startTestBroker(
     {

@@ -3,12 +3,12 @@
  * started as `samsa console` (a child process, as a user runs it) against a test broker, and the
  * web app built into dist/console when it is not there yet.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { defaultConsoleAppPaths, ensureConsoleAppBuilt } from '../../src/cli/dev-cluster/console-app.ts';
 import { findFreePort, REPO_ROOT } from './test-broker.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -16,12 +16,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Where each page's screenshot is kept (the CI keeps artifacts/). */
 export const ARTIFACTS = join(REPO_ROOT, 'artifacts', 'console');
 
-/** Builds the web app unless dist/console has it (the test command builds it before the tests). */
-export function ensureConsoleBuilt(): void {
-  if (existsSync(join(REPO_ROOT, 'dist', 'console', 'index.html'))) return;
-  const vite = join(REPO_ROOT, 'node_modules', '.bin', 'vite');
-  const result = spawnSync(vite, ['build', '--logLevel', 'warn', 'src/console/web'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`vite build failed: ${result.stderr}`);
+/** Builds the web app as `samsa dev-cluster` does when dist/console lacks it (the test command builds it first). */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const build = await ensureConsoleAppBuilt(defaultConsoleAppPaths(), () => {});
+  if (build.outcome === 'missing') throw new Error(build.message);
 }
 
 export interface ConsoleProcess {
