@@ -135,6 +135,23 @@ test('a name that collides with an existing one over "." and "_" is INVALID_TOPI
   assert.ok(!(await listedTopics()).includes('collide_a_b'));
 });
 
+test('one CreateTopics request of several topics: each is checked against those before it, the rest are created', { timeout: 20_000 }, async () => {
+  const topic = (name: string): { name: string; numPartitions: number; replicationFactor: number; assignments: []; configs: [] } =>
+    ({ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] });
+  const response = await client.call(Api.createTopics, 7, {
+    topics: [topic('batch.one'), topic('batch_one'), topic('batch-two'), topic('bad name'), topic('batch-three')],
+    timeoutMs: 10_000, validateOnly: false,
+  });
+  assert.deepEqual(response.topics.map((t) => [t.name, t.errorCode]), [
+    ['batch.one', ErrorCode.NONE], ['batch_one', ErrorCode.INVALID_TOPIC_EXCEPTION], ['batch-two', ErrorCode.NONE],
+    ['bad name', ErrorCode.INVALID_TOPIC_EXCEPTION], ['batch-three', ErrorCode.NONE],
+  ]);
+  assert.match(response.topics[1]!.errorMessage ?? '', /collides with existing topic: batch\.one/);
+  const listed = await listedTopics();
+  assert.deepEqual(['batch-three', 'batch-two', 'batch.one', 'batch_one'].filter((name) => listed.includes(name)), ['batch-three', 'batch-two', 'batch.one']);
+  assert.deepEqual(await partitionDirectories('batch-two'), ['batch-two-0', 'batch-two-1']);
+});
+
 test('DeleteTopics by name (v1, v5) and by topic id (v6): gone from Metadata and from disk', { timeout: 30_000 }, async () => {
   const ids = new Map<string, string>();
   for (const name of ['delete-v1', 'delete-v5', 'delete-v6']) {

@@ -2,10 +2,12 @@
  * Durability across restarts: a clean close and reopen of the same data directory, and a kill -9
  * of a broker process with log.flush.interval.messages=1 (so an acknowledged record has been
  * flushed): after either, every acknowledged record is readable, in order, and appends continue.
+ * Topic changes an admin was answered for survive a kill -9 too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
+import { Admin } from '../src/client/index.ts';
 import { readTopicWithPlatformatic, type ConsumedRecord } from './helpers/platformatic-reader.ts';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.ts';
 import { startBrokerProcess, startTestBroker, type BrokerProcess, type TestBroker } from './helpers/test-broker.ts';
@@ -157,6 +159,45 @@ test('kill -9 of the broker process loses nothing that was acknowledged', { time
     }
     assert.ok(read.length >= acked.length);
   } finally {
+    for (const broker of processes) await broker.kill9();
+    await removeTempDir(dataDir);
+  }
+});
+
+test('kill -9 right after topic changes: every topic a CreateTopics answered for comes back with its id, partitions and configs', { timeout: 120_000 }, async () => {
+  const dataDir = await makeTempDir('samsa-kill9-topics-');
+  const processes: BrokerProcess[] = [];
+  const admins: Admin[] = [];
+  try {
+    const first = await startBrokerProcess(dataDir);
+    processes.push(first);
+    const admin = new Admin({ bootstrapServers: [first.bootstrap] });
+    admins.push(admin);
+    // 300 topics in one request, then 20 one-topic requests at once (written together), a config
+    // change, a new partition and a deletion.
+    const batch = Array.from({ length: 300 }, (_, index) => ({ topic: `many-${index}`, numPartitions: 1 + (index % 3), replicationFactor: 1 }));
+    await admin.createTopics(batch);
+    await Promise.all(Array.from({ length: 20 }, (_, index) => admin.createTopics([{ topic: `single-${index}`, numPartitions: 1, configs: { 'retention.ms': String(60_000 + index) } }])));
+    await admin.alterConfigs([{ type: 'topic', name: 'many-7', configs: { 'cleanup.policy': 'compact' } }]);
+    await admin.createPartitions([{ topic: 'many-8', count: 5 }]);
+    await admin.deleteTopics(['many-9']);
+    const names = [...batch.map((t) => t.topic), ...Array.from({ length: 20 }, (_, index) => `single-${index}`)].filter((name) => name !== 'many-9');
+    const before = await admin.describeTopics(names);
+    await first.kill9();
+
+    const second = await startBrokerProcess(dataDir);
+    processes.push(second);
+    const reader = new Admin({ bootstrapServers: [second.bootstrap] });
+    admins.push(reader);
+    assert.deepEqual(await reader.listTopics(), [...names].sort());
+    const after = await reader.describeTopics(names);
+    assert.deepEqual(after.map((t) => [t.name, t.topicId, t.partitions.length]), before.map((t) => [t.name, t.topicId, t.partitions.length]));
+    assert.equal(after.find((t) => t.name === 'many-8')!.partitions.length, 5);
+    const [compacted, retained] = await reader.describeConfigs([{ type: 'topic', name: 'many-7', keys: ['cleanup.policy'] }, { type: 'topic', name: 'single-19', keys: ['retention.ms'] }]);
+    assert.equal(compacted!.configs[0]!.value, 'compact');
+    assert.equal(retained!.configs[0]!.value, '60019');
+  } finally {
+    for (const admin of admins) await admin.close();
     for (const broker of processes) await broker.kill9();
     await removeTempDir(dataDir);
   }

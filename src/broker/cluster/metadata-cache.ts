@@ -3,6 +3,7 @@ import { ZERO_UUID } from '../../protocol/primitives/uuid.ts';
 import type { UpdateMetadataRequest, UpdateMetadataRequestUpdateMetadataPartitionState } from '../../protocol/generated/update-metadata.ts';
 import type { Time, Timer } from '../time.ts';
 import type { AliveBroker, ClusterView, PartitionLeadership } from './cluster-view.ts';
+import { TopicCollisions } from './topic-names.ts';
 
 /**
  * A cluster broker's picture of the cluster (Kafka's ZkMetadataCache): the live brokers with their
@@ -53,6 +54,7 @@ export class MetadataCache implements ClusterView {
   #brokers = new Map<number, CachedBroker>();
   readonly #topics = new Map<string, CachedTopic>();
   readonly #namesById = new Map<string, string>();
+  readonly #collisions = new TopicCollisions();
   readonly #waiters = new Set<Waiter>();
 
   constructor(options: {
@@ -123,6 +125,11 @@ export class MetadataCache implements ClusterView {
     return { name, topicId: cached.topicId, partitionCount: count, replicationFactor: cached.partitions.get(0)?.replicas.length ?? 0 };
   }
 
+  /** A known topic whose name differs from `name` only in "." against "_". */
+  collidingTopicName(name: string): string | undefined {
+    return this.#collisions.colliding(name);
+  }
+
   topicNameById(topicId: string): string | undefined {
     return this.#namesById.get(topicId);
   }
@@ -187,6 +194,7 @@ export class MetadataCache implements ClusterView {
     if (cached === undefined) {
       cached = { topicId: topicId ?? ZERO_UUID, partitions: new Map() };
       this.#topics.set(topic, cached);
+      this.#collisions.add(topic);
     } else if (topicId !== undefined && topicId !== cached.topicId) {
       this.#namesById.delete(cached.topicId);
       cached.topicId = topicId;
@@ -201,6 +209,7 @@ export class MetadataCache implements ClusterView {
     if (cached.partitions.size === 0) {
       this.#topics.delete(topic);
       this.#namesById.delete(cached.topicId);
+      this.#collisions.remove(topic);
     }
     return true;
   }

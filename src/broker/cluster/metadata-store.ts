@@ -19,6 +19,8 @@ export interface MetadataStore {
   topics(): readonly TopicMetadata[];
   topic(name: string): TopicMetadata | undefined;
   topicById(topicId: string): TopicMetadata | undefined;
+  /** An existing topic whose name differs from `name` only in "." against "_" (TopicCollisions). */
+  collidingTopicName(name: string): string | undefined;
   /**
    * A topic's overrides, even before this broker's metadata names the topic: in a cluster the
    * controller's LeaderAndIsr can come before its UpdateMetadata, and the partitions it opens need

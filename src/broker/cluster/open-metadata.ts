@@ -36,7 +36,7 @@ export async function openMetadata(config: BrokerConfig, logger: Logger, time: T
     };
   }
   const clusterId = config.clusterId ?? storedClusterId(config.logDirs) ?? generateClusterId(randomBytes);
-  const local = await LocalMetadataStore.open(config.logDirs[0]!, clusterId);
+  const local = await LocalMetadataStore.open(config.logDirs[0]!, clusterId, { logger });
   const producerIdBlocks: ProducerIdBlockSource = () => local.allocateProducerIdBlock(config.nodeId);
   return { clusterId, metadata: local, zooKeeper: undefined, producerIdBlocks, localProducerIdBlocks: producerIdBlocks };
 }

@@ -6,7 +6,7 @@ import type { MetadataStore, TopicMetadata } from './metadata-store.ts';
 import { checkPartitionIncrease, newPartitionsManualAssignment, validateReplicaAssignment } from './controller/replica-assignment-checks.ts';
 import { assignReplicasToBrokers, newPartitionsAssignment } from './controller/replica-assignment.ts';
 import type { MetadataCache } from './metadata-cache.ts';
-import { collidingTopicName, isInternalTopic, validateTopicName } from './topic-names.ts';
+import { isInternalTopic, TopicCollisions, validateTopicName } from './topic-names.ts';
 import { checkTopicConfigs, partitionSettings } from './topic-settings.ts';
 import type { ControllerMutationQuota } from '../security/quotas/controller-mutation-quota.ts';
 
@@ -22,6 +22,11 @@ export interface NewTopic {
   /** Manual replica assignment: partition index -> broker ids; replaces the two counts. */
   readonly assignments?: ReadonlyMap<number, readonly number[]>;
   readonly configs: Readonly<Record<string, string | null>>;
+}
+
+interface CheckedTopic {
+  readonly topic: TopicMetadata;
+  readonly assignment: ReadonlyMap<number, readonly number[]>;
 }
 
 /**
@@ -89,27 +94,66 @@ export class TopicAdmin {
     }
   }
 
-  /** `mutationQuota` (controller_mutation_rate) takes the partitions once every check has passed, and may refuse them. */
+  /** One topic: createTopics of it alone, its error thrown. */
   async createTopic(request: NewTopic, validateOnly = false, waitMs = 0, mutationQuota?: ControllerMutationQuota): Promise<TopicMetadata> {
+    const [outcome] = await this.createTopics([request], validateOnly, waitMs, mutationQuota);
+    if (outcome!.status === 'rejected') throw outcome!.reason;
+    return outcome!.value;
+  }
+
+  /**
+   * Creates the topics of one CreateTopics request, each succeeding or failing on its own, in the
+   * request's order. Every topic is checked first, in order (a topic may collide with one before
+   * it in the request, as with an existing one), then all are written together: the single node's
+   * metadata store puts them in one append and one fsync, ZooKeeper takes their writes pipelined.
+   * `mutationQuota` (controller_mutation_rate) takes each topic's partitions once its checks have
+   * passed, and may refuse them.
+   */
+  async createTopics(requests: readonly NewTopic[], validateOnly = false, waitMs = 0, mutationQuota?: ControllerMutationQuota): Promise<PromiseSettledResult<TopicMetadata>[]> {
+    const inRequest = new TopicCollisions();
+    const names = new Set<string>();
+    const checked: PromiseSettledResult<CheckedTopic>[] = requests.map((request) => {
+      try {
+        const topic = this.checkNewTopic(request, names, inRequest);
+        if (!validateOnly) mutationQuota?.record(topic.topic.partitionCount);
+        names.add(request.name);
+        inRequest.add(request.name);
+        return { status: 'fulfilled', value: topic };
+      } catch (error) {
+        return { status: 'rejected', reason: error };
+      }
+    });
+    if (validateOnly) return checked.map((c) => (c.status === 'rejected' ? c : { status: 'fulfilled', value: c.value.topic }));
+    // Every write starts before any is awaited, so that they go together.
+    const writes = checked.map(async (c) => {
+      if (c.status === 'rejected') throw c.reason;
+      await this.metadata.createTopic(c.value.topic, c.value.assignment);
+      return c.value.topic;
+    });
+    return Promise.allSettled(writes.map(async (write) => {
+      const topic = await write;
+      if (this.cache === undefined) await this.replicaManager.openPartitions(topic, partitionSettings(this.config, topic.configs));
+      const { name, topicId, partitionCount, replicationFactor, configs } = topic;
+      this.logger.info({ topic: name, topicId, partitionCount, replicationFactor, configs }, 'topic created');
+      await this.waitForLeaders(name, 0, partitionCount, waitMs);
+      return topic;
+    }));
+  }
+
+  /** The checks of one new topic, against the existing ones and those before it in its request (`names`, `inRequest`). */
+  private checkNewTopic(request: NewTopic, names: ReadonlySet<string>, inRequest: TopicCollisions): CheckedTopic {
     const { name } = request;
     validateTopicName(name);
-    if (this.metadata.topic(name) !== undefined) {
+    if (this.metadata.topic(name) !== undefined || names.has(name)) {
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     }
-    const collision = collidingTopicName(name, this.metadata.topics().map((topic) => topic.name));
+    const collision = this.metadata.collidingTopicName(name) ?? inRequest.colliding(name);
     if (collision !== undefined) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision}`);
     }
     const { partitionCount, replicationFactor, assignment } = this.placement(request);
     const configs = checkTopicConfigs(request.configs);
-    const topic: TopicMetadata = { name, topicId: this.newTopicId(), partitionCount, replicationFactor, configs };
-    if (validateOnly) return topic;
-    mutationQuota?.record(partitionCount);
-    await this.metadata.createTopic(topic, assignment);
-    if (this.cache === undefined) await this.replicaManager.openPartitions(topic, partitionSettings(this.config, configs));
-    this.logger.info({ topic: name, topicId: topic.topicId, partitionCount, replicationFactor, configs }, 'topic created');
-    await this.waitForLeaders(name, 0, partitionCount, waitMs);
-    return topic;
+    return { topic: { name, topicId: this.newTopicId(), partitionCount, replicationFactor, configs }, assignment };
   }
 
   /** Cluster mode: waits until partitions [from, to) of the topic have leaders in the metadata cache. */

@@ -21,12 +21,42 @@ export function validateTopicName(name: string): void {
 
 /**
  * Kafka's metric names replace "." with "_", so two topics that differ only there would collide;
- * Kafka refuses the second one.
+ * Kafka refuses the second one. As Kafka's topicsWithCollisionChars, the names that hold a "." or
+ * "_" are kept by their unified form, so a new name's collision is one lookup, not a scan of every
+ * topic: a name with neither can only unify to itself. Adding and removing are idempotent.
  */
-export function collidingTopicName(name: string, existing: Iterable<string>): string | undefined {
-  const unified = name.replaceAll('.', '_');
-  for (const other of existing) if (other !== name && other.replaceAll('.', '_') === unified) return other;
-  return undefined;
+export class TopicCollisions {
+  readonly #byUnified = new Map<string, Set<string>>();
+
+  add(name: string): void {
+    if (!hasCollisionChars(name)) return;
+    const unified = unify(name);
+    let names = this.#byUnified.get(unified);
+    if (names === undefined) this.#byUnified.set(unified, names = new Set());
+    names.add(name);
+  }
+
+  remove(name: string): void {
+    if (!hasCollisionChars(name)) return;
+    const unified = unify(name);
+    const names = this.#byUnified.get(unified);
+    if (names?.delete(name) === true && names.size === 0) this.#byUnified.delete(unified);
+  }
+
+  /** An existing topic other than `name` that collides with it, if any. */
+  colliding(name: string): string | undefined {
+    if (!hasCollisionChars(name)) return undefined;
+    for (const other of this.#byUnified.get(unify(name)) ?? []) if (other !== name) return other;
+    return undefined;
+  }
+}
+
+function hasCollisionChars(name: string): boolean {
+  return name.includes('.') || name.includes('_');
+}
+
+function unify(name: string): string {
+  return name.replaceAll('.', '_');
 }
 
 export function isInternalTopic(name: string): boolean {

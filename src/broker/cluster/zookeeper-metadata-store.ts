@@ -47,6 +47,10 @@ export class ZooKeeperMetadataStore implements MetadataStore {
     return name === undefined ? undefined : this.topic(name);
   }
 
+  collidingTopicName(name: string): string | undefined {
+    return this.#cache.collidingTopicName(name);
+  }
+
   /** The topic's overrides, read from ZooKeeper when this broker has not read them yet. */
   topicConfigs(name: string): Promise<Readonly<Record<string, string>>> {
     return this.#configs.load(name);
