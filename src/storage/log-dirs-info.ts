@@ -35,3 +35,14 @@ export function describeLogDirs(logDirs: readonly string[], offline: ReadonlySet
     return { logDir, errorCode: ErrorCode.NONE, totalBytes, usableBytes, partitions: partitions.get(logDir) ?? [] };
   });
 }
+
+/**
+ * Of the online dirs, the one holding the fewest logs (the first on a tie): where a new log goes,
+ * as Kafka's nextLogDirs. With one dir there is no choice, and the logs are not counted.
+ */
+export function leastLoadedLogDir(online: readonly string[], logs: Iterable<{ readonly logDir: string }>): string {
+  if (online.length === 1) return online[0]!;
+  const counts = new Map(online.map((dir) => [dir, 0]));
+  for (const { logDir } of logs) if (counts.has(logDir)) counts.set(logDir, counts.get(logDir)! + 1);
+  return online.reduce((best, dir) => (counts.get(dir)! < counts.get(best)! ? dir : best));
+}

@@ -16,7 +16,7 @@ import type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-m
 import { CLEAN_SHUTDOWN_FILE, DELETE_SUFFIX, logDirName as key, suffixedLogDirName } from './log-dir-names.ts';
 import { scanLogDir } from './log-dir-scan.ts';
 import { FutureLogs, type FoundFutureLog, type LogEntry, type OpenLogOptions } from './future-logs.ts';
-import { describeLogDirs } from './log-dirs-info.ts';
+import { describeLogDirs, leastLoadedLogDir } from './log-dirs-info.ts';
 
 export type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 export { CLEAN_SHUTDOWN_FILE, parseTopicPartition } from './log-dir-names.ts';
@@ -212,15 +212,11 @@ export class LogManager {
       throw new StorageError(`invalid topic-partition ${topic}-${partition}`);
     }
     if (this.logs.has(key(topic, partition))) throw new StorageError(`log ${topic}-${partition} already exists`);
-    const counts = new Map(this.logDirs.map((dir) => [dir, 0]));
-    for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
     const online = this.logDirs.filter((dir) => !this.offline.has(dir));
     if (online.length === 0) throw new StorageError(`no log dir is online for ${topic}-${partition}`);
     const preferred = this.preferredLogDirs.get(key(topic, partition));
     this.preferredLogDirs.delete(key(topic, partition));
-    const logDir = preferred !== undefined && online.includes(preferred)
-      ? preferred
-      : online.reduce((best, dir) => ((counts.get(dir) ?? 0) < (counts.get(best) ?? 0) ? dir : best));
+    const logDir = preferred !== undefined && online.includes(preferred) ? preferred : leastLoadedLogDir(online, this.logs.values());
     // A deleted log's stale entry would give this one its start offset, recovery point or high watermark.
     if (this.deletedUnsynced.delete(key(topic, partition))) for (const name of this.checkpointNames) this.checkpoints.writer(logDir, name).flushSync(true);
     const log = this.openLog({ logDir, dir: path.join(logDir, key(topic, partition)), topic, partition, config }, false);
