@@ -92,8 +92,9 @@ export class Admin extends GroupAdmin {
     // A retry resends only the topics not created yet (THROTTLING_QUOTA_EXCEEDED refuses some of a
     // request's topics, and the broker's throttle on the connection spaces the retries), as Java's admin.
     let pending = topics;
+    // No metadata refresh after, as Java's admin: tracking every created topic made each later
+    // refresh (and so each creation) ask for all of them. A later call fetches what it needs.
     await retryQuotaViolations(this.cluster, () => this.#createTopics(pending, timeoutMs, validateOnly, (left) => { pending = left; }));
-    await this.cluster.refreshMetadata(topics.map((t) => t.topic)).catch(() => {});
   }
 
   /** Creates what it can; `onLeft` is told the topics a retriable refusal left, before that refusal is thrown. */
