@@ -26,12 +26,15 @@ export function isolationLevelCode(level: IsolationLevel | undefined): number {
  */
 export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: IsolationLevel = 'read_uncommitted',
   { attempts = 5, deadlineMs = Date.now() + cluster.defaultApiTimeoutMs }: { attempts?: number; deadlineMs?: number } = {}): Promise<OffsetAnswer[]> {
-  // A request names each partition once: several timestamps for one partition take several rounds.
+  // A request names each partition once: several timestamps for one partition take several rounds,
+  // its n-th query going to round n (counted, not searched for: a console asks for 10,000s).
   const rounds: OffsetQuery[][] = [];
+  const seen = new Map<string, number>();
   for (const q of queries) {
-    let round = rounds.find((r) => !r.some((x) => x.topic === q.topic && x.partition === q.partition));
-    if (round === undefined) rounds.push(round = []);
-    round.push(q);
+    const key = `${q.topic}\0${q.partition}`;
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    (rounds[index] ??= []).push(q);
   }
   if (rounds.length > 1) {
     const results = await Promise.all(rounds.map((r) => listOffsets(cluster, r, isolationLevel, { attempts, deadlineMs })));
@@ -69,6 +72,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
         if (t === undefined) topics.set(q.topic, t = { name: q.topic, partitions: [] });
         t.partitions.push({ partitionIndex: q.partition, timestamp: BigInt(q.timestamp), currentLeaderEpoch: -1 });
       }
+      const asked = new Map(list.map((q) => [`${q.topic}\0${q.partition}`, q]));
       let response;
       try {
         response = await cluster.send(leader, 'admin', Apis.ListOffsets, {
@@ -80,7 +84,7 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
       }
       for (const t of response.topics) {
         for (const p of t.partitions) {
-          const q = list.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
+          const q = asked.get(`${t.name}\0${p.partitionIndex}`);
           if (q === undefined) continue;
           if (p.errorCode === ErrorCode.NONE) {
             answers.set(`${t.name}\0${p.partitionIndex}`, {
