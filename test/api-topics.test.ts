@@ -189,6 +189,27 @@ test('DeleteTopics by name (v1, v5) and by topic id (v6): gone from Metadata and
   });
 });
 
+test('one DeleteTopics request of several topics, one named twice: each answered, all gone from disk, a re-created one empty', { timeout: 30_000 }, async () => {
+  const names = ['delete-many-a', 'delete-many-b', 'delete-many-c'];
+  for (const name of names) {
+    assert.equal((await createTopic(client, name, { numPartitions: 3 })).errorCode, ErrorCode.NONE);
+    assert.equal((await produce(client, name, 2, batchOf(['doomed']))).errorCode, ErrorCode.NONE);
+  }
+  const response = await client.call(Api.deleteTopics, 5, { topicNames: [...names, 'delete-many-a'], timeoutMs: 10_000 });
+  assert.deepEqual(response.responses.map((each) => [each.name, each.errorCode]), [
+    ...names.map((name) => [name, ErrorCode.NONE]), ['delete-many-a', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+  ]);
+  const listed = await listedTopics();
+  assert.deepEqual(names.filter((name) => listed.includes(name)), []);
+  for (const name of names) await waitFor(async () => (await partitionDirectories(name)).length === 0, 15_000, { what: `${name}'s directories to go` });
+  assert.equal((await createTopic(client, 'delete-many-b', { numPartitions: 3 })).errorCode, ErrorCode.NONE);
+  const offsets = await client.call(Api.listOffsets, 7, {
+    replicaId: -1, isolationLevel: 0,
+    topics: [{ name: 'delete-many-b', partitions: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n })) }],
+  });
+  assert.deepEqual(offsets.topics[0]!.partitions.map((p) => [p.errorCode, p.offset]), [[0, 0n], [0, 0n], [0, 0n]]);
+});
+
 test('CreatePartitions 3 -> 5 makes partition 4 writable; 5 -> 4 is INVALID_PARTITIONS', { timeout: 20_000 }, async () => {
   assert.equal(await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 3 }], waitForLeaders: true }), true);
   await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 5 }] });

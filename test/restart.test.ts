@@ -174,14 +174,14 @@ test('kill -9 right after topic changes: every topic a CreateTopics answered for
     const admin = new Admin({ bootstrapServers: [first.bootstrap] });
     admins.push(admin);
     // 300 topics in one request, then 20 one-topic requests at once (written together), a config
-    // change, a new partition and a deletion.
+    // change, a new partition and three deletions in one request.
     const batch = Array.from({ length: 300 }, (_, index) => ({ topic: `many-${index}`, numPartitions: 1 + (index % 3), replicationFactor: 1 }));
     await admin.createTopics(batch);
     await Promise.all(Array.from({ length: 20 }, (_, index) => admin.createTopics([{ topic: `single-${index}`, numPartitions: 1, configs: { 'retention.ms': String(60_000 + index) } }])));
     await admin.alterConfigs([{ type: 'topic', name: 'many-7', configs: { 'cleanup.policy': 'compact' } }]);
     await admin.createPartitions([{ topic: 'many-8', count: 5 }]);
-    await admin.deleteTopics(['many-9']);
-    const names = [...batch.map((t) => t.topic), ...Array.from({ length: 20 }, (_, index) => `single-${index}`)].filter((name) => name !== 'many-9');
+    await admin.deleteTopics(['many-9', 'many-10', 'many-11']);
+    const names = [...batch.map((t) => t.topic), ...Array.from({ length: 20 }, (_, index) => `single-${index}`)].filter((name) => !['many-9', 'many-10', 'many-11'].includes(name));
     const before = await admin.describeTopics(names);
     await first.kill9();
 

@@ -190,7 +190,7 @@ export class TopicAdmin {
       }
       return topic;
     }
-    await this.replicaManager.deletePartitions(name);
+    await this.replicaManager.deletePartitions(name, topic.partitionCount);
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     // Awaited, so that once DeleteTopics answers, OffsetFetch no longer shows the topic's offsets.
     const partitions = Array.from({ length: topic.partitionCount }, (_, partition) => ({ topic: name, partition }));

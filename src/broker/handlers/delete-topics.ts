@@ -30,7 +30,6 @@ export const deleteTopicsHandler = defineHandler({
       const errorMessage = 'Topic deletion is disabled (delete.topic.enable=false)';
       return { throttleTimeMs: 0, responses: wanted.map(({ name, topicId }) => ({ name, topicId, errorCode, errorMessage })) };
     }
-    const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
     const waitMs = adminWait(request.timeoutMs, broker.time);
     // As Kafka: DELETE on each topic; one named by id also needs DESCRIBE, else its name is not told.
     const targets = wanted.map(({ name, topicId }) => name ?? broker.metadata.topicById(topicId)?.name ?? null);
@@ -38,22 +37,23 @@ export const deleteTopicsHandler = defineHandler({
     const describable = authorizedNames(context, 'DESCRIBE', 'TOPIC', named);
     const deletable = TopicAuthorization.of(context, 'DELETE', named);
     const mutationQuota = controllerMutationQuotaFor(context, STRICT_QUOTA_SINCE_VERSION);
-    for (const [i, { name, topicId }] of wanted.entries()) {
+    // Each topic's checks and its metadata change run in order, up to its first wait; the waits (the
+    // metadata write, the logs' deletion) overlap, so the request's topics share their writes.
+    const responses = await Promise.all(wanted.map(async ({ name, topicId }, i): Promise<DeleteTopicsResponseDeletableTopicResult> => {
       try {
         const target = targets[i]!;
         if (target === null) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
         if (name === null && !describable.has(target)) {
-          responses.push({ name: null, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationFailed(ErrorCode.TOPIC_AUTHORIZATION_FAILED).message });
-          continue;
+          return { name: null, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: authorizationFailed(ErrorCode.TOPIC_AUTHORIZATION_FAILED).message };
         }
         deletable.check(target);
         const deleted = await broker.topicAdmin.deleteTopic(target, waitMs(), mutationQuota);
-        responses.push({ name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
+        return { name: deleted.name, topicId: deleted.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (error) {
         const { errorCode, errorMessage } = errorAnswer(error, context);
-        responses.push({ name, topicId, errorCode, errorMessage });
+        return { name, topicId, errorCode, errorMessage };
       }
-    }
+    }));
     return { throttleTimeMs: mutationQuota.throttleTimeMs(), responses };
   },
 });

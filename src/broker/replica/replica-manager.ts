@@ -152,14 +152,20 @@ export class ReplicaManager {
     for (const partition of this.partitions.values()) if (partition.topic === topic) partition.applySettings(settings);
   }
 
-  async deletePartitions(topicName: string): Promise<void> {
-    for (const [key, partition] of [...this.partitions]) {
-      if (partition.topic !== topicName) continue;
-      this.partitions.delete(key);
-      this.alterPartitionManager?.cancel(partition.topic, partition.index);
+  /**
+   * Drops the topic's partitions [0, partitionCount) and deletes their logs, together: looked up by
+   * index, not found among every partition, and their checkpoint writes shared.
+   */
+  async deletePartitions(topicName: string, partitionCount: number): Promise<void> {
+    const deletions: Promise<void>[] = [];
+    for (let index = 0; index < partitionCount; index++) {
+      const key = `${topicName}-${index}`;
+      if (!this.partitions.delete(key)) continue;
+      this.alterPartitionManager?.cancel(topicName, index);
       this.wake(key);
-      await this.logManager.deleteLog(topicName, partition.index);
+      deletions.push(this.logManager.deleteLog(topicName, index));
     }
+    await Promise.all(deletions);
   }
 
   partition(topic: string, index: number): Partition | undefined {
