@@ -167,18 +167,22 @@ function oneOf<T extends string>(text: string, allowed: readonly T[], key: strin
   return match;
 }
 
-/** A string, unset by default; with `allowed`, one of them (matched case-insensitively) or unset. */
-export function nullableStr<T extends string = string>(allowed?: readonly T[]): UndocumentedDefinition<T | null> {
+/** A setting unset (null) by default, where an empty value also means unset; `check` takes any other text. */
+function nullableText<T extends string>(type: 'STRING' | 'CLASS', check: (text: string, key: string) => T): UndocumentedDefinition<T | null> {
   return {
-    type: 'STRING',
+    type,
     defaultValue: null,
     parse: (raw, key) => {
       if (raw === null) return null;
       const text = asText(raw, key);
-      if (text === '') return null;
-      return allowed === undefined ? text as T : oneOf(text, allowed, key);
+      return text === '' ? null : check(text, key);
     },
   };
+}
+
+/** A string, unset by default; with `allowed`, one of them (matched case-insensitively) or unset. */
+export function nullableStr<T extends string = string>(allowed?: readonly T[]): UndocumentedDefinition<T | null> {
+  return nullableText('STRING', (text, key) => (allowed === undefined ? text as T : oneOf(text, allowed, key)));
 }
 
 /**
@@ -186,17 +190,10 @@ export function nullableStr<T extends string = string>(allowed?: readonly T[]): 
  * its own versions of a few of Kafka's classes, and `allowed` names them.
  */
 export function nullableClass(allowed: readonly string[]): UndocumentedDefinition<string | null> {
-  return {
-    type: 'CLASS',
-    defaultValue: null,
-    parse: (raw, key) => {
-      if (raw === null) return null;
-      const text = asText(raw, key);
-      if (text === '') return null;
-      if (!allowed.includes(text)) throw new ConfigError(key, `class ${text} is not one Samsa has (${allowed.join(', ')})`);
-      return text;
-    },
-  };
+  return nullableText('CLASS', (text, key) => {
+    if (!allowed.includes(text)) throw new ConfigError(key, `class ${text} is not one Samsa has (${allowed.join(', ')})`);
+    return text;
+  });
 }
 
 /** A comma-separated list; `allowed` restricts the items. */
@@ -253,15 +250,8 @@ export function parseHttpListener(value: string, key: string): HttpEndpoint {
 
 /** An HTTP listener as `http://host:port`, unset (null) by default; kept as given once it parses. */
 export function nullableHttpListener(): UndocumentedDefinition<string | null> {
-  return {
-    type: 'STRING',
-    defaultValue: null,
-    parse: (raw, key) => {
-      if (raw === null) return null;
-      const text = asText(raw, key);
-      if (text === '') return null;
-      parseHttpListener(text, key);
-      return text;
-    },
-  };
+  return nullableText('STRING', (text, key) => {
+    parseHttpListener(text, key);
+    return text;
+  });
 }
