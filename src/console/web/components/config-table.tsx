@@ -5,6 +5,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { ConfigEntryView, ConfigSourceName } from '../../api-types.ts';
 import { compareText } from '../format.ts';
+import { SearchBox, useSearch } from './search.tsx';
 import { VirtualTable, type Column } from './virtual-table.tsx';
 
 const SOURCE_LABELS: Record<ConfigSourceName, string> = {
@@ -50,16 +51,14 @@ export interface ConfigTableProps {
 }
 
 export function ConfigTable({ label, configs, onEdit, testId }: ConfigTableProps) {
-  const [search, setSearch] = useState('');
   const [overridesOnly, setOverridesOnly] = useState(false);
-  const shown = useMemo(() => {
-    const needle = search.trim().toLowerCase();
-    return configs.filter((c) => (!overridesOnly || !c.isDefault) && (needle === '' || c.name.toLowerCase().includes(needle)));
-  }, [configs, search, overridesOnly]);
+  const listed = useMemo(() => (overridesOnly ? configs.filter((c) => !c.isDefault) : configs), [configs, overridesOnly]);
+  const search = useSearch(listed, (c) => c.name);
+  const { shown } = search;
   return (
     <div class="page" style={{ gap: '10px', minHeight: 0 }}>
       <div class="toolbar" style={{ alignItems: 'center' }}>
-        <input type="search" placeholder="Filter configs (/)" aria-label={`Filter ${label}`} value={search} onInput={(e) => setSearch(e.currentTarget.value)} data-search />
+        <SearchBox search={search} placeholder="Filter configs (/)" label={`Filter ${label}`} style={{}} />
         <label>
           <input type="checkbox" checked={overridesOnly} onChange={(e) => setOverridesOnly(e.currentTarget.checked)} /> Only values that are not defaults
         </label>

@@ -3,7 +3,9 @@
  * are keyboard-usable without a focus-trap of our own. ConfirmDialog guards every delete and reset.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
+import { busyLabel, FormActions } from './form-actions.tsx';
+import { useAction } from './use-action.ts';
 
 export interface DialogProps {
   readonly open: boolean;
@@ -45,40 +47,21 @@ export interface ConfirmDialogProps {
 }
 
 export function ConfirmDialog(props: ConfirmDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  useEffect(() => setError(undefined), [props.open]);
-
-  const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onConfirm();
-      props.onClose();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirm = useAction(async () => {
+    await props.onConfirm();
+    props.onClose();
+  });
+  useEffect(() => confirm.clearError(), [props.open]);
 
   return (
     <Dialog open={props.open} title={props.title} onClose={props.onClose} testId="confirm-dialog">
       <div class="form">
         <div>{props.message}</div>
-        {error !== undefined ? (
-          <div class="error-box" role="alert">
-            {error}
-          </div>
-        ) : null}
-        <div class="form-actions">
-          <button type="button" onClick={props.onClose} disabled={busy}>
-            Cancel
+        <FormActions action={confirm} onCancel={props.onClose}>
+          <button type="button" class={props.danger ? 'danger' : 'primary'} onClick={() => void confirm.run()} disabled={confirm.busy}>
+            {busyLabel(confirm.busy, props.confirmLabel)}
           </button>
-          <button type="button" class={props.danger ? 'danger' : 'primary'} onClick={confirm} disabled={busy}>
-            {busy ? 'Working…' : props.confirmLabel}
-          </button>
-        </div>
+        </FormActions>
       </div>
     </Dialog>
   );

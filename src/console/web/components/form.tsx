@@ -2,8 +2,10 @@
  * Forms with validation: each field is checked as the user types and again on submit; the submit
  * button waits for the server and the server's refusal is shown inside the form.
  */
-import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { createContext, type ComponentChildren } from 'preact';
+import { useContext, useState } from 'preact/hooks';
+import { busyLabel, FormActions } from './form-actions.tsx';
+import { useAction } from './use-action.ts';
 
 /** A rule returns the message to show, or undefined when the value is fine. */
 export type Rule = (value: string) => string | undefined;
@@ -34,14 +36,19 @@ export function check(value: string, rules: readonly Rule[]): string | undefined
   return undefined;
 }
 
+/**
+ * True inside a Form after its first submit: every field then shows its rules' message, touched or
+ * not. The console's forms sit in dialogs, which render nothing while closed, so this starts false
+ * each time a form opens.
+ */
+const SubmitAttempted = createContext(false);
+
 export interface FieldProps {
   readonly id: string;
   readonly label: string;
   readonly value: string;
   readonly onInput: (value: string) => void;
   readonly rules?: readonly Rule[];
-  /** Show the rules' message even before the field was touched (after a submit). */
-  readonly showErrors?: boolean;
   readonly type?: 'text' | 'password';
   /** 'numeric' brings up a digit keyboard; the rules do the checking. */
   readonly inputMode?: 'numeric';
@@ -52,7 +59,8 @@ export interface FieldProps {
 
 export function Field(props: FieldProps) {
   const [touched, setTouched] = useState(false);
-  const error = touched || props.showErrors ? check(props.value, props.rules ?? []) : undefined;
+  const attempted = useContext(SubmitAttempted);
+  const error = touched || attempted ? check(props.value, props.rules ?? []) : undefined;
   const common = {
     id: props.id,
     name: props.id,
@@ -90,45 +98,24 @@ export interface FormProps {
   readonly children: ComponentChildren;
   readonly onCancel?: () => void;
   readonly testId?: string;
-  /** Called with true after the first submit attempt, so fields show their messages. */
-  readonly onAttempt?: () => void;
 }
 
 export function Form(props: FormProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const submit = async (event: Event) => {
+  const [attempted, setAttempted] = useState(false);
+  const action = useAction(props.onSubmit);
+  const submit = (event: Event) => {
     event.preventDefault();
-    props.onAttempt?.();
-    if (!props.valid || busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onSubmit();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    setAttempted(true);
+    if (props.valid && !action.busy) void action.run();
   };
   return (
     <form class="form" onSubmit={submit} noValidate data-testid={props.testId}>
-      {props.children}
-      {error !== undefined ? (
-        <div class="error-box" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <div class="form-actions">
-        {props.onCancel ? (
-          <button type="button" onClick={props.onCancel} disabled={busy}>
-            Cancel
-          </button>
-        ) : null}
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Working…' : props.submitLabel}
+      <SubmitAttempted.Provider value={attempted}>{props.children}</SubmitAttempted.Provider>
+      <FormActions action={action} onCancel={props.onCancel}>
+        <button type="submit" class="primary" disabled={action.busy}>
+          {busyLabel(action.busy, props.submitLabel)}
         </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

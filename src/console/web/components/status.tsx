@@ -2,12 +2,17 @@
 import type { ComponentChildren } from 'preact';
 import { ApiRequestError } from '../api-client.ts';
 
-export function ErrorBox({ error, retry }: { readonly error: Error; readonly retry?: () => void }) {
+/**
+ * A failed call: a page's load (an Error, with the API's error code) or an action's refusal (its
+ * message, see use-action.ts). Nothing while there is no error.
+ */
+export function ErrorBox({ error, retry }: { readonly error: Error | string | undefined; readonly retry?: () => void }) {
+  if (error === undefined) return null;
   const code = error instanceof ApiRequestError ? error.code : undefined;
   return (
     <div class="error-box" role="alert">
       {code !== undefined ? <strong>{code}: </strong> : null}
-      {error.message}
+      {typeof error === 'string' ? error : error.message}
       {retry ? (
         <>
           {' '}
@@ -37,7 +42,7 @@ export function Loaded<T>(props: {
   const { data, error, reload } = props.state;
   return (
     <>
-      {error ? <ErrorBox error={error} retry={() => void reload()} /> : null}
+      <ErrorBox error={error} retry={() => void reload()} />
       {data !== undefined ? props.children(data) : error ? null : <Loading what={props.what} />}
     </>
   );

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { AclOperationName, AclPatternTypeName, AclPermissionTypeName, AclResourceTypeName } from '../../api-types.ts';
 import { api } from '../api-client.ts';
 import { check, Field, Form, required, type Rule } from '../components/form.tsx';
+import { SelectField } from '../components/select-field.tsx';
 import { useNotify } from '../components/toasts.tsx';
 
 const RESOURCE_TYPES: readonly AclResourceTypeName[] = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'];
@@ -13,21 +14,6 @@ const OPERATIONS: readonly AclOperationName[] = [
 
 const principal: Rule = (v) => (/^[^:]+:.+$/.test(v.trim()) ? undefined : 'Type:name, e.g. User:alice');
 
-function Select<T extends string>(props: { id: string; label: string; value: T; options: readonly T[]; onChange: (v: T) => void }) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value as T)}>
-        {props.options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 export function AclForm(props: { onCancel: () => void; onCreated: () => void }) {
   const notify = useNotify();
   const [resourceType, setResourceType] = useState<AclResourceTypeName>('TOPIC');
@@ -37,7 +23,6 @@ export function AclForm(props: { onCancel: () => void; onCreated: () => void }) 
   const [host, setHost] = useState('*');
   const [operation, setOperation] = useState<AclOperationName>('READ');
   const [permissionType, setPermissionType] = useState<AclPermissionTypeName>('ALLOW');
-  const [attempted, setAttempted] = useState(false);
   const nameRules = resourceType === 'CLUSTER' ? [] : [required];
   const valid = check(resourceName, nameRules) === undefined && check(who, [required, principal]) === undefined && check(host, [required]) === undefined;
 
@@ -62,20 +47,20 @@ export function AclForm(props: { onCancel: () => void; onCreated: () => void }) 
   };
 
   return (
-    <Form onSubmit={submit} valid={valid} submitLabel="Add ACL" onCancel={props.onCancel} onAttempt={() => setAttempted(true)}>
+    <Form onSubmit={submit} valid={valid} submitLabel="Add ACL" onCancel={props.onCancel}>
       <div class="form-row">
-        <Field id="acl-principal" label="Principal" value={who} onInput={setWho} rules={[required, principal]} showErrors={attempted} />
-        <Field id="acl-host" label="Host (* for any)" value={host} onInput={setHost} rules={[required]} showErrors={attempted} />
+        <Field id="acl-principal" label="Principal" value={who} onInput={setWho} rules={[required, principal]} />
+        <Field id="acl-host" label="Host (* for any)" value={host} onInput={setHost} rules={[required]} />
       </div>
       <div class="form-row">
-        <Select id="acl-permission" label="Permission" value={permissionType} options={['ALLOW', 'DENY']} onChange={setPermissionType} />
-        <Select id="acl-operation" label="Operation" value={operation} options={OPERATIONS} onChange={setOperation} />
+        <SelectField id="acl-permission" label="Permission" value={permissionType} options={['ALLOW', 'DENY']} onChange={setPermissionType} />
+        <SelectField id="acl-operation" label="Operation" value={operation} options={OPERATIONS} onChange={setOperation} />
       </div>
       <div class="form-row">
-        <Select id="acl-resource-type" label="Resource type" value={resourceType} options={RESOURCE_TYPES} onChange={setResourceType} />
-        <Select id="acl-pattern" label="Pattern" value={patternType} options={['LITERAL', 'PREFIXED']} onChange={setPatternType} />
+        <SelectField id="acl-resource-type" label="Resource type" value={resourceType} options={RESOURCE_TYPES} onChange={setResourceType} />
+        <SelectField id="acl-pattern" label="Pattern" value={patternType} options={['LITERAL', 'PREFIXED']} onChange={setPatternType} />
         {resourceType !== 'CLUSTER' ? (
-          <Field id="acl-resource-name" label="Resource name (* for all)" value={resourceName} onInput={setResourceName} rules={nameRules} showErrors={attempted} />
+          <Field id="acl-resource-name" label="Resource name (* for all)" value={resourceName} onInput={setResourceName} rules={nameRules} />
         ) : null}
       </div>
     </Form>

@@ -1,9 +1,10 @@
 /** The cluster's ACLs (with an authorizer configured): filter, add, delete. */
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { AclBindingView } from '../../api-types.ts';
 import { api, ApiRequestError } from '../api-client.ts';
 import { useCanWrite } from '../app-context.ts';
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
+import { SearchBox, useSearch } from '../components/search.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
 import { useNotify } from '../components/toasts.tsx';
@@ -28,13 +29,9 @@ export function AclsPage() {
   const acls = useApi('GET /api/acls', [{ query: {} }]);
   const canWrite = useCanWrite();
   const notify = useNotify();
-  const [search, setSearch] = useState('');
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<AclBindingView | undefined>(undefined);
-  const shown = useMemo(() => {
-    const needle = search.trim().toLowerCase();
-    return (acls.data?.acls ?? []).filter((a) => needle === '' || aclText(a).toLowerCase().includes(needle));
-  }, [acls.data, search]);
+  const search = useSearch(acls.data?.acls, aclText);
 
   const unsupported = acls.error instanceof ApiRequestError && acls.error.code === 'UNSUPPORTED';
   const remove = async () => {
@@ -48,7 +45,7 @@ export function AclsPage() {
     <div class="page" data-testid="acls-page">
       <div class="page-header">
         <h1>ACLs</h1>
-        <span class="muted">{acls.data ? `${shown.length} of ${acls.data.acls.length}` : ''}</span>
+        <span class="muted">{acls.data ? `${search.shown.length} of ${acls.data.acls.length}` : ''}</span>
         <div class="actions">
           {canWrite && !unsupported ? (
             <button type="button" class="primary" onClick={() => setAdding(true)}>
@@ -67,10 +64,10 @@ export function AclsPage() {
         <Loading what="ACLs" />
       ) : (
         <>
-          <input type="search" placeholder="Filter ACLs (press /)" aria-label="Filter ACLs" value={search} onInput={(e) => setSearch(e.currentTarget.value)} data-search style={{ width: '320px' }} />
+          <SearchBox search={search} placeholder="Filter ACLs (press /)" label="Filter ACLs" />
           <VirtualTable
             label="ACLs"
-            rows={shown}
+            rows={search.shown}
             columns={COLUMNS}
             rowKey={aclText}
             onOpen={canWrite ? setDeleting : undefined}

@@ -1,7 +1,9 @@
 /** One broker: its log dirs (volume, size, partitions) and its configs with their sources. */
 import { useState } from 'preact/hooks';
 import type { LogDirView } from '../../api-types.ts';
+import { BreadcrumbTitle } from '../components/breadcrumb-title.tsx';
 import { ConfigTable } from '../components/config-table.tsx';
+import { SearchBox, useSearch } from '../components/search.tsx';
 import { Badge, Loaded } from '../components/status.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
 import { compareText, formatBytes, formatNumber } from '../format.ts';
@@ -18,9 +20,8 @@ const PARTITION_COLUMNS: readonly Column<DirPartition>[] = [
 ];
 
 function LogDir({ dir }: { readonly dir: LogDirView }) {
-  const [filter, setFilter] = useState('');
-  const needle = filter.trim().toLowerCase();
-  const shown = needle === '' ? dir.partitions : dir.partitions.filter((p) => `${p.topic}-${p.partition}`.toLowerCase().includes(needle));
+  const search = useSearch(dir.partitions, (p) => `${p.topic}-${p.partition}`);
+  const { shown } = search;
   const used = dir.totalBytes > 0 ? ` · volume ${formatBytes(dir.totalBytes - dir.usableBytes)} used of ${formatBytes(dir.totalBytes)}` : '';
   return (
     <section class="panel" data-testid="log-dir">
@@ -30,15 +31,7 @@ function LogDir({ dir }: { readonly dir: LogDirView }) {
       <p class="muted" style={{ marginTop: 0 }}>
         {formatBytes(dir.sizeBytes)} in {formatNumber(dir.partitions.length)} partition(s){used}
       </p>
-      <input
-        type="search"
-        placeholder="Filter partitions (/)"
-        aria-label={`Filter partitions in ${dir.path}`}
-        value={filter}
-        onInput={(e) => setFilter(e.currentTarget.value)}
-        data-search
-        style={{ width: '280px', marginBottom: '8px' }}
-      />
+      <SearchBox search={search} placeholder="Filter partitions (/)" label={`Filter partitions in ${dir.path}`} style={{ width: '280px', marginBottom: '8px' }} />
       <VirtualTable
         label={`Partitions in ${dir.path}`}
         rows={shown}
@@ -56,12 +49,9 @@ export function BrokerPage({ brokerId }: { readonly brokerId: number }) {
   return (
     <div class="page" data-testid="broker-page">
       <div class="page-header">
-        <div>
-          <div class="breadcrumb">
-            <a href={href({ page: 'brokers' })}>Brokers</a> /
-          </div>
-          <h1>Broker {brokerId}</h1>
-        </div>
+        <BreadcrumbTitle parent={{ page: 'brokers' }} parentLabel="Brokers">
+          Broker {brokerId}
+        </BreadcrumbTitle>
         {detail.data ? (
           <span class="muted">
             {detail.data.host}:{detail.data.port}

@@ -1,9 +1,10 @@
 /** Every broker: address, rack, the controller, leaders, replicas and the size of its logs. */
 import type { BrokerSummary } from '../../api-types.ts';
+import { RowLink } from '../components/row-link.tsx';
 import { Badge, Loaded } from '../components/status.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
 import { compareNumber, formatBytes, formatNumber } from '../format.ts';
-import { href, navigate } from '../router.ts';
+import { navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 
 const COLUMNS: readonly Column<BrokerSummary>[] = [
@@ -12,11 +13,7 @@ const COLUMNS: readonly Column<BrokerSummary>[] = [
     header: 'ID',
     width: '80px',
     align: 'right',
-    render: (b) => (
-      <a href={href({ page: 'broker', brokerId: b.id })} tabIndex={-1}>
-        {b.id}
-      </a>
-    ),
+    render: (b) => <RowLink to={{ page: 'broker', brokerId: b.id }}>{b.id}</RowLink>,
     compare: (a, b) => a.id - b.id,
   },
   { key: 'host', header: 'Address', width: '2fr', render: (b) => `${b.host}:${b.port}` },

@@ -1,5 +1,5 @@
 /** Create a topic: name, partitions, replication factor and config overrides (key=value lines). */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api-client.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { check, Field, Form, integer, required, topicName, type Rule } from '../components/form.tsx';
@@ -33,10 +33,6 @@ export function CreateTopicDialog(props: { open: boolean; onClose: () => void; o
   const [partitions, setPartitions] = useState('');
   const [replicationFactor, setReplicationFactor] = useState('');
   const [configs, setConfigs] = useState('');
-  const [attempted, setAttempted] = useState(false);
-  useEffect(() => {
-    if (props.open) setAttempted(false);
-  }, [props.open]);
 
   const valid =
     check(name, NAME_RULES) === undefined &&
@@ -63,17 +59,16 @@ export function CreateTopicDialog(props: { open: boolean; onClose: () => void; o
 
   return (
     <Dialog open={props.open} title="Create topic" onClose={props.onClose} testId="create-topic-dialog">
-      <Form onSubmit={submit} valid={valid} submitLabel="Create" onCancel={props.onClose} onAttempt={() => setAttempted(true)}>
-        <Field id="topic-name" label="Name" value={name} onInput={setName} rules={NAME_RULES} showErrors={attempted} />
+      <Form onSubmit={submit} valid={valid} submitLabel="Create" onCancel={props.onClose}>
+        <Field id="topic-name" label="Name" value={name} onInput={setName} rules={NAME_RULES} />
         <div class="form-row">
-          <Field id="topic-partitions" label="Partitions (broker default if empty)" value={partitions} onInput={setPartitions} rules={PARTITION_RULES} showErrors={attempted} inputMode="numeric" />
+          <Field id="topic-partitions" label="Partitions (broker default if empty)" value={partitions} onInput={setPartitions} rules={PARTITION_RULES} inputMode="numeric" />
           <Field
             id="topic-replication-factor"
             label="Replication factor (default if empty)"
             value={replicationFactor}
             onInput={setReplicationFactor}
             rules={RF_RULES}
-            showErrors={attempted}
             inputMode="numeric"
           />
         </div>
@@ -83,7 +78,6 @@ export function CreateTopicDialog(props: { open: boolean; onClose: () => void; o
           value={configs}
           onInput={setConfigs}
           rules={CONFIG_RULES}
-          showErrors={attempted}
           multiline
           placeholder={'cleanup.policy=compact\nretention.ms=86400000'}
         />

@@ -6,13 +6,15 @@ import { useState } from 'preact/hooks';
 import type { GroupMember, GroupPartitionOffset } from '../../api-types.ts';
 import { api } from '../api-client.ts';
 import { useAppContext, useCanWrite } from '../app-context.ts';
+import { BreadcrumbTitle } from '../components/breadcrumb-title.tsx';
 import { Chart } from '../components/chart.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
+import { RowLink } from '../components/row-link.tsx';
 import { Loaded, StateBadge } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
 import { compareNumber, compareText, formatNumber } from '../format.ts';
-import { href, navigate } from '../router.ts';
+import { navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import { ResetOffsetsDialog } from './reset-offsets-dialog.tsx';
 
@@ -28,11 +30,7 @@ const OFFSET_COLUMNS: readonly Column<GroupPartitionOffset>[] = [
     key: 'topic',
     header: 'Topic',
     width: 'minmax(160px, 2fr)',
-    render: (o) => (
-      <a href={href({ page: 'topic', topic: o.topic, tab: 'partitions' })} tabIndex={-1}>
-        {o.topic}
-      </a>
-    ),
+    render: (o) => <RowLink to={{ page: 'topic', topic: o.topic, tab: 'partitions' }}>{o.topic}</RowLink>,
     compare: (a, b) => compareText(a.topic, b.topic) || a.partition - b.partition,
   },
   { key: 'partition', header: 'Partition', width: '90px', align: 'right', render: (o) => o.partition },
@@ -62,12 +60,9 @@ export function GroupPage({ groupId }: { readonly groupId: string }) {
   return (
     <div class="page" data-testid="group-page">
       <div class="page-header">
-        <div>
-          <div class="breadcrumb">
-            <a href={href({ page: 'groups' })}>Consumer groups</a> /
-          </div>
-          <h1>{groupId}</h1>
-        </div>
+        <BreadcrumbTitle parent={{ page: 'groups' }} parentLabel="Consumer groups">
+          {groupId}
+        </BreadcrumbTitle>
         {detail.data ? <StateBadge state={detail.data.state} /> : null}
         <div class="actions">
           {canWrite && detail.data ? (

@@ -1,6 +1,7 @@
 /** Where to read a topic from, how many, and the key, value and header filters. */
 import type { BrowseFrom, BrowseQuery } from '../../api-types.ts';
 import { check, integer } from '../components/form.tsx';
+import { SelectField, type SelectOption } from '../components/select-field.tsx';
 
 export interface MessageQueryState {
   readonly partition: string; // '' = all
@@ -26,6 +27,13 @@ export const INITIAL_QUERY: MessageQueryState = {
 };
 
 const OFFSET_RULES = [integer(0)];
+const FROM_OPTIONS: readonly SelectOption<BrowseFrom>[] = [
+  { value: 'end', label: 'The end (newest)' },
+  { value: 'beginning', label: 'The beginning' },
+  { value: 'offset', label: 'An offset' },
+  { value: 'timestamp', label: 'A timestamp' },
+];
+const LIMITS = ['50', '100', '500', '1000'];
 
 export function toBrowseQuery(state: MessageQueryState): BrowseQuery {
   const text = (s: string) => (s === '' ? undefined : s);
@@ -57,26 +65,14 @@ export function MessageQueryForm(props: {
   };
   return (
     <form class="toolbar" onSubmit={submit} data-testid="message-query" aria-label="Which messages">
-      <div class="field">
-        <label for="mq-partition">Partition</label>
-        <select id="mq-partition" value={state.partition} onChange={(e) => set({ partition: e.currentTarget.value })}>
-          <option value="">All</option>
-          {Array.from({ length: props.partitions }, (_, p) => (
-            <option key={p} value={String(p)}>
-              {p}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="mq-from">From</label>
-        <select id="mq-from" value={state.from} onChange={(e) => set({ from: e.currentTarget.value as BrowseFrom })}>
-          <option value="end">The end (newest)</option>
-          <option value="beginning">The beginning</option>
-          <option value="offset">An offset</option>
-          <option value="timestamp">A timestamp</option>
-        </select>
-      </div>
+      <SelectField
+        id="mq-partition"
+        label="Partition"
+        value={state.partition}
+        options={[{ value: '', label: 'All' }, ...Array.from({ length: props.partitions }, (_, p) => String(p))]}
+        onChange={(partition) => set({ partition })}
+      />
+      <SelectField id="mq-from" label="From" value={state.from} options={FROM_OPTIONS} onChange={(from) => set({ from })} />
       {state.from === 'offset' ? (
         <div class="field">
           <label for="mq-offset">Offset</label>
@@ -99,16 +95,7 @@ export function MessageQueryForm(props: {
           {timestampError ? <span class="field-error">{timestampError}</span> : null}
         </div>
       ) : null}
-      <div class="field">
-        <label for="mq-limit">Messages</label>
-        <select id="mq-limit" value={state.limit} onChange={(e) => set({ limit: e.currentTarget.value })}>
-          {['50', '100', '500', '1000'].map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField id="mq-limit" label="Messages" value={state.limit} options={LIMITS} onChange={(limit) => set({ limit })} />
       <div class="field">
         <label for="mq-key">Key contains</label>
         <input id="mq-key" type="search" value={state.key} onInput={(e) => set({ key: e.currentTarget.value })} style={{ width: '140px' }} />

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { InputEncoding, ProduceHeader } from '../../api-types.ts';
 import { api } from '../api-client.ts';
 import { check, Field, Form, integer, type Rule } from '../components/form.tsx';
+import { SelectField } from '../components/select-field.tsx';
 import { useNotify } from '../components/toasts.tsx';
 
 const ENCODINGS: readonly InputEncoding[] = ['text', 'json', 'hex', 'base64'];
@@ -35,21 +36,6 @@ export function parseHeaderLines(text: string): ProduceHeader[] {
     });
 }
 
-function EncodingSelect(props: { id: string; value: InputEncoding; onChange: (e: InputEncoding) => void }) {
-  return (
-    <div class="field">
-      <label for={props.id}>Given as</label>
-      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value as InputEncoding)}>
-        {ENCODINGS.map((e) => (
-          <option key={e} value={e}>
-            {e}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 export function ProduceForm(props: { topic: string; partitions: number; onProduced: () => void; onCancel: () => void }) {
   const notify = useNotify();
   const [partition, setPartition] = useState('');
@@ -58,7 +44,6 @@ export function ProduceForm(props: { topic: string; partitions: number; onProduc
   const [value, setValue] = useState('');
   const [valueEncoding, setValueEncoding] = useState<InputEncoding>('text');
   const [headers, setHeaders] = useState('');
-  const [attempted, setAttempted] = useState(false);
 
   const partitionRules = [integer(0, Math.max(0, props.partitions - 1))];
   const keyRules = [encoded(keyEncoding)];
@@ -84,27 +69,26 @@ export function ProduceForm(props: { topic: string; partitions: number; onProduc
   };
 
   return (
-    <Form onSubmit={submit} valid={valid} submitLabel="Produce" onCancel={props.onCancel} onAttempt={() => setAttempted(true)} testId="produce-form">
+    <Form onSubmit={submit} valid={valid} submitLabel="Produce" onCancel={props.onCancel} testId="produce-form">
       <Field
         id="produce-partition"
         label={`Partition (0-${Math.max(0, props.partitions - 1)}; empty: by key)`}
         value={partition}
         onInput={setPartition}
         rules={partitionRules}
-        showErrors={attempted}
         inputMode="numeric"
       />
       <div class="form-row">
         <div style={{ flex: 1 }}>
-          <Field id="produce-key" label="Key (empty: null)" value={key} onInput={setKey} rules={keyRules} showErrors={attempted} />
+          <Field id="produce-key" label="Key (empty: null)" value={key} onInput={setKey} rules={keyRules} />
         </div>
-        <EncodingSelect id="produce-key-encoding" value={keyEncoding} onChange={setKeyEncoding} />
+        <SelectField id="produce-key-encoding" label="Given as" value={keyEncoding} options={ENCODINGS} onChange={setKeyEncoding} />
       </div>
       <div class="form-row">
         <div style={{ flex: 1 }}>
-          <Field id="produce-value" label="Value" value={value} onInput={setValue} rules={valueRules} showErrors={attempted} multiline />
+          <Field id="produce-value" label="Value" value={value} onInput={setValue} rules={valueRules} multiline />
         </div>
-        <EncodingSelect id="produce-value-encoding" value={valueEncoding} onChange={setValueEncoding} />
+        <SelectField id="produce-value-encoding" label="Given as" value={valueEncoding} options={ENCODINGS} onChange={setValueEncoding} />
       </div>
       <Field id="produce-headers" label="Headers, one name: value a line (text)" value={headers} onInput={setHeaders} multiline placeholder="trace-id: abc123" />
     </Form>

@@ -7,19 +7,22 @@ import type { GroupDetail, ResetOffsetsRequest, ResetOffsetsResponse, ResetStrat
 import { api } from '../api-client.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { check, Field, integer, required, type Rule } from '../components/form.tsx';
+import { FormActions } from '../components/form-actions.tsx';
+import { SelectField, type SelectOption } from '../components/select-field.tsx';
 import { useNotify } from '../components/toasts.tsx';
+import { useAction } from '../components/use-action.ts';
 import { formatNumber } from '../format.ts';
 
 type StrategyType = ResetStrategy['type'];
 
-const STRATEGIES: ReadonlyArray<{ type: StrategyType; label: string }> = [
-  { type: 'to-earliest', label: 'To earliest' },
-  { type: 'to-latest', label: 'To latest' },
-  { type: 'to-current', label: 'To current' },
-  { type: 'to-offset', label: 'To offset' },
-  { type: 'shift-by', label: 'Shift by' },
-  { type: 'to-datetime', label: 'To date and time' },
-  { type: 'by-duration', label: 'By duration (back from now)' },
+const STRATEGIES: readonly SelectOption<StrategyType>[] = [
+  { value: 'to-earliest', label: 'To earliest' },
+  { value: 'to-latest', label: 'To latest' },
+  { value: 'to-current', label: 'To current' },
+  { value: 'to-offset', label: 'To offset' },
+  { value: 'shift-by', label: 'Shift by' },
+  { value: 'to-datetime', label: 'To date and time' },
+  { value: 'by-duration', label: 'By duration (back from now)' },
 ];
 
 const duration: Rule = (v) => (/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/.test(v.trim()) ? undefined : 'An ISO-8601 duration such as PT1H or P1DT2H');
@@ -62,42 +65,34 @@ export function ResetOffsetsDialog(props: { open: boolean; group: GroupDetail; o
   const [type, setType] = useState<StrategyType>('to-earliest');
   const [argument, setArgument] = useState('');
   const [preview, setPreview] = useState<ResetOffsetsResponse | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-
-  useEffect(() => {
-    if (!props.open) return;
-    setPreview(undefined);
-    setError(undefined);
-  }, [props.open]);
-  useEffect(() => setPreview(undefined), [topic, type, argument]);
 
   const rules = argumentRules(type);
   const argumentError = check(argument, rules);
 
-  const run = async (dryRun: boolean) => {
-    if (argumentError !== undefined) return;
+  const reset = useAction(async (dryRun: boolean) => {
     const request: ResetOffsetsRequest = {
       ...(topic === '' ? { allTopics: true } : { topics: [{ topic }] }),
       strategy: strategyOf(type, argument),
       dryRun,
     };
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await api('POST /api/groups/:group/reset-offsets', { params: { group: props.group.groupId }, body: request });
-      if (dryRun) {
-        setPreview(answer);
-      } else {
-        notify(`Offsets of ${props.group.groupId} reset on ${answer.offsets.length} partition(s)`);
-        props.onDone();
-      }
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
+    const answer = await api('POST /api/groups/:group/reset-offsets', { params: { group: props.group.groupId }, body: request });
+    if (dryRun) {
+      setPreview(answer);
+    } else {
+      notify(`Offsets of ${props.group.groupId} reset on ${answer.offsets.length} partition(s)`);
+      props.onDone();
     }
+  });
+  const run = (dryRun: boolean) => {
+    if (argumentError === undefined) void reset.run(dryRun);
   };
+
+  useEffect(() => {
+    if (!props.open) return;
+    setPreview(undefined);
+    reset.clearError();
+  }, [props.open]);
+  useEffect(() => setPreview(undefined), [topic, type, argument]);
 
   return (
     <Dialog open={props.open} title={`Reset offsets of ${props.group.groupId}`} onClose={props.onClose} testId="reset-offsets-dialog">
@@ -108,27 +103,8 @@ export function ResetOffsetsDialog(props: { open: boolean; group: GroupDetail; o
           </div>
         ) : null}
         <div class="form-row">
-          <div class="field">
-            <label for="reset-topic">Topics</label>
-            <select id="reset-topic" value={topic} onChange={(e) => setTopic(e.currentTarget.value)}>
-              <option value="">All topics of the group</option>
-              {topics.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="field">
-            <label for="reset-strategy">Strategy</label>
-            <select id="reset-strategy" value={type} onChange={(e) => setType(e.currentTarget.value as StrategyType)}>
-              {STRATEGIES.map((s) => (
-                <option key={s.type} value={s.type}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="reset-topic" label="Topics" value={topic} options={[{ value: '', label: 'All topics of the group' }, ...topics]} onChange={setTopic} />
+          <SelectField id="reset-strategy" label="Strategy" value={type} options={STRATEGIES} onChange={setType} />
           {type === 'to-datetime' ? (
             <div class="field">
               <label for="reset-argument">Date and time (local)</label>
@@ -168,22 +144,14 @@ export function ResetOffsetsDialog(props: { open: boolean; group: GroupDetail; o
             </tbody>
           </table>
         ) : null}
-        {error !== undefined ? (
-          <div class="error-box" role="alert">
-            {error}
-          </div>
-        ) : null}
-        <div class="form-actions">
-          <button type="button" onClick={props.onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="button" onClick={() => void run(true)} disabled={busy || argumentError !== undefined}>
+        <FormActions action={reset} onCancel={props.onClose}>
+          <button type="button" onClick={() => run(true)} disabled={reset.busy || argumentError !== undefined}>
             Preview
           </button>
-          <button type="button" class="danger" onClick={() => void run(false)} disabled={busy || argumentError !== undefined}>
+          <button type="button" class="danger" onClick={() => run(false)} disabled={reset.busy || argumentError !== undefined}>
             Reset offsets
           </button>
-        </div>
+        </FormActions>
       </div>
     </Dialog>
   );

@@ -5,17 +5,15 @@ import { api } from '../api-client.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { check, Field, Form, integer, required } from '../components/form.tsx';
 import { sourceLabel } from '../components/config-table.tsx';
+import { ErrorBox } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
+import { useAction } from '../components/use-action.ts';
 
 export function AddPartitionsDialog(props: { open: boolean; topic: string; current: number; onClose: () => void; onDone: () => void }) {
   const notify = useNotify();
   const [count, setCount] = useState('');
-  const [attempted, setAttempted] = useState(false);
   useEffect(() => {
-    if (props.open) {
-      setCount(String(props.current + 1));
-      setAttempted(false);
-    }
+    if (props.open) setCount(String(props.current + 1));
   }, [props.open]);
   const rules = [required, integer(props.current + 1, 100_000)];
   const submit = async () => {
@@ -25,11 +23,11 @@ export function AddPartitionsDialog(props: { open: boolean; topic: string; curre
   };
   return (
     <Dialog open={props.open} title={`Add partitions to ${props.topic}`} onClose={props.onClose}>
-      <Form onSubmit={submit} valid={check(count, rules) === undefined} submitLabel="Add partitions" onCancel={props.onClose} onAttempt={() => setAttempted(true)}>
+      <Form onSubmit={submit} valid={check(count, rules) === undefined} submitLabel="Add partitions" onCancel={props.onClose}>
         <p class="muted">
           The topic has {props.current} partition(s). Partitions can be added, never removed; keys may then map to other partitions.
         </p>
-        <Field id="partition-count" label="New partition count" value={count} onInput={setCount} rules={rules} showErrors={attempted} inputMode="numeric" />
+        <Field id="partition-count" label="New partition count" value={count} onInput={setCount} rules={rules} inputMode="numeric" />
       </Form>
     </Dialog>
   );
@@ -46,8 +44,8 @@ export function EditConfigDialog(props: { topic: string; config: ConfigEntryView
     notify(op.op === 'delete' ? `${op.name} back to its default` : `${op.name} set to ${op.value}`);
     props.onDone();
   };
-  const [removeError, setRemoveError] = useState<string | undefined>(undefined);
-  useEffect(() => setRemoveError(undefined), [config]);
+  const removeOverride = useAction((name: string) => alter({ name, op: 'delete' }));
+  useEffect(() => removeOverride.clearError(), [config]);
 
   return (
     <Dialog open={config !== undefined} title={`Edit ${config?.name ?? ''}`} onClose={props.onClose} testId="edit-config-dialog">
@@ -60,13 +58,10 @@ export function EditConfigDialog(props: { topic: string; config: ConfigEntryView
           <Field id="config-value" label={config.name} value={value} onInput={setValue} />
           {config.source === 'DYNAMIC_TOPIC_CONFIG' ? (
             <div>
-              <button
-                type="button"
-                onClick={() => alter({ name: config.name, op: 'delete' }).catch((e: unknown) => setRemoveError(e instanceof Error ? e.message : String(e)))}
-              >
+              <button type="button" onClick={() => void removeOverride.run(config.name)}>
                 Remove the override
               </button>
-              {removeError ? <div class="error-box" role="alert">{removeError}</div> : null}
+              <ErrorBox error={removeOverride.error} />
             </div>
           ) : null}
         </Form>

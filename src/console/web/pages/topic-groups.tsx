@@ -1,9 +1,10 @@
 /** The consumer groups with committed offsets on one topic. */
 import type { GroupSummary } from '../../api-types.ts';
+import { RowLink } from '../components/row-link.tsx';
 import { Loaded, StateBadge } from '../components/status.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
 import { compareNumber, compareText, formatNumber } from '../format.ts';
-import { href, navigate } from '../router.ts';
+import { navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 
 export const GROUP_COLUMNS: readonly Column<GroupSummary>[] = [
@@ -11,11 +12,7 @@ export const GROUP_COLUMNS: readonly Column<GroupSummary>[] = [
     key: 'group',
     header: 'Group',
     width: 'minmax(220px, 3fr)',
-    render: (g) => (
-      <a href={href({ page: 'group', groupId: g.groupId })} tabIndex={-1}>
-        {g.groupId}
-      </a>
-    ),
+    render: (g) => <RowLink to={{ page: 'group', groupId: g.groupId }}>{g.groupId}</RowLink>,
     compare: (a, b) => compareText(a.groupId, b.groupId),
   },
   { key: 'state', header: 'State', width: '170px', render: (g) => <StateBadge state={g.state} />, compare: (a, b) => compareText(a.state, b.state) },

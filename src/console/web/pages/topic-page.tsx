@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import type { PartitionDetail } from '../../api-types.ts';
 import { api } from '../api-client.ts';
 import { useCanWrite } from '../app-context.ts';
+import { BreadcrumbTitle } from '../components/breadcrumb-title.tsx';
 import { ConfigTable } from '../components/config-table.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { Badge, Loaded } from '../components/status.tsx';
@@ -62,12 +63,9 @@ export function TopicPage({ topic, tab }: { readonly topic: string; readonly tab
   return (
     <div class="page" data-testid="topic-page">
       <div class="page-header">
-        <div>
-          <div class="breadcrumb">
-            <a href={href({ page: 'topics' })}>Topics</a> /
-          </div>
-          <h1>{topic}</h1>
-        </div>
+        <BreadcrumbTitle parent={{ page: 'topics' }} parentLabel="Topics">
+          {topic}
+        </BreadcrumbTitle>
         {detail.data ? (
           <span class="muted" data-testid="topic-summary">
             {formatNumber(detail.data.partitions)} partition{detail.data.partitions === 1 ? '' : 's'} · replication factor {detail.data.replicationFactor} ·{' '}

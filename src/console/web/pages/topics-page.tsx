@@ -1,24 +1,21 @@
 /** Every topic with its partitions, message count and size; search, and create a topic. */
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { TopicSummary } from '../../api-types.ts';
 import { useCanWrite } from '../app-context.ts';
-import { Loaded, Badge } from '../components/status.tsx';
-import { VirtualTable, type Column } from '../components/virtual-table.tsx';
+import { RowLink } from '../components/row-link.tsx';
+import { Badge } from '../components/status.tsx';
+import type { Column } from '../components/virtual-table.tsx';
 import { compareNumber, compareText, formatBytes, formatNumber } from '../format.ts';
-import { href, navigate } from '../router.ts';
-import { useApi } from '../use-api.ts';
+import { navigate } from '../router.ts';
 import { CreateTopicDialog } from './create-topic-dialog.tsx';
+import { TopicSearchBox, TopicTable, useTopicSearch } from './topic-search.tsx';
 
 const COLUMNS: readonly Column<TopicSummary>[] = [
   {
     key: 'name',
     header: 'Topic',
     width: 'minmax(240px, 3fr)',
-    render: (t) => (
-      <a href={href({ page: 'topic', topic: t.name, tab: 'partitions' })} tabIndex={-1}>
-        {t.name}
-      </a>
-    ),
+    render: (t) => <RowLink to={{ page: 'topic', topic: t.name, tab: 'partitions' }}>{t.name}</RowLink>,
     compare: (a, b) => compareText(a.name, b.name),
   },
   { key: 'partitions', header: 'Partitions', width: '100px', align: 'right', render: (t) => formatNumber(t.partitions), compare: (a, b) => a.partitions - b.partitions },
@@ -43,24 +40,18 @@ const COLUMNS: readonly Column<TopicSummary>[] = [
 ];
 
 export function TopicsPage() {
-  const [search, setSearch] = useState('');
   const [showInternal, setShowInternal] = useState(false);
   const [creating, setCreating] = useState(false);
   const canWrite = useCanWrite();
-  // Every topic once; the search filters in the browser, so each keystroke answers at once even with 10,000 topics.
-  const topics = useApi('GET /api/topics', [{ query: { includeInternal: true } }]);
-
-  const shown = useMemo(() => {
-    const needle = search.trim().toLowerCase();
-    return (topics.data?.topics ?? []).filter((t) => (showInternal || !t.internal) && (needle === '' || t.name.toLowerCase().includes(needle)));
-  }, [topics.data, search, showInternal]);
+  const list = useTopicSearch(showInternal);
+  const { topics, search } = list;
 
   return (
     <div class="page" data-testid="topics-page">
       <div class="page-header">
         <h1>Topics</h1>
         <span class="muted" data-testid="topic-count">
-          {topics.data ? `${formatNumber(shown.length)} of ${formatNumber(topics.data.topics.length)}` : ''}
+          {topics.data ? `${formatNumber(search.shown.length)} of ${formatNumber(topics.data.topics.length)}` : ''}
         </span>
         <div class="actions">
           <button type="button" onClick={() => void topics.reload()}>
@@ -74,33 +65,19 @@ export function TopicsPage() {
         </div>
       </div>
       <div class="toolbar" style={{ alignItems: 'center' }}>
-        <input
-          type="search"
-          placeholder="Search topics (press /)"
-          aria-label="Search topics"
-          value={search}
-          onInput={(e) => setSearch(e.currentTarget.value)}
-          data-search
-          style={{ width: '320px' }}
-        />
+        <TopicSearchBox list={list} />
         <label>
           <input type="checkbox" checked={showInternal} onChange={(e) => setShowInternal(e.currentTarget.checked)} /> Internal topics
         </label>
       </div>
-      <Loaded state={topics} what="topics">
-        {() => (
-          <VirtualTable
-            label="Topics"
-            rows={shown}
-            columns={COLUMNS}
-            rowKey={(t) => t.name}
-            onOpen={(t) => navigate({ page: 'topic', topic: t.name, tab: 'partitions' })}
-            height="calc(100vh - 200px)"
-            empty={search ? `No topic matches "${search}".` : 'No topics yet.'}
-            testId="topics-table"
-          />
-        )}
-      </Loaded>
+      <TopicTable
+        list={list}
+        label="Topics"
+        columns={COLUMNS}
+        tab="partitions"
+        empty={search.search ? `No topic matches "${search.search}".` : 'No topics yet.'}
+        testId="topics-table"
+      />
       <CreateTopicDialog
         open={creating}
         onClose={() => setCreating(false)}

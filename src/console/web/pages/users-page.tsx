@@ -5,6 +5,7 @@ import { api, ApiRequestError } from '../api-client.ts';
 import { useCanWrite } from '../app-context.ts';
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
 import { check, Field, Form, integer, required } from '../components/form.tsx';
+import { SelectField } from '../components/select-field.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { VirtualTable, type Column } from '../components/virtual-table.tsx';
@@ -15,13 +16,14 @@ const COLUMNS: readonly Column<ScramUser>[] = [
   { key: 'credentials', header: 'Credentials', width: '3fr', render: (u) => u.credentials.map((c) => `${c.mechanism} (${c.iterations} iterations)`).join(', ') },
 ];
 
+const MECHANISMS: readonly ScramMechanismNameView[] = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
 function UserForm(props: { user?: string; onDone: () => void; onCancel: () => void }) {
   const notify = useNotify();
   const [user, setUser] = useState(props.user ?? '');
   const [mechanism, setMechanism] = useState<ScramMechanismNameView>('SCRAM-SHA-256');
   const [password, setPassword] = useState('');
   const [iterations, setIterations] = useState('4096');
-  const [attempted, setAttempted] = useState(false);
   const iterationRules = [required, integer(4096, 16384)];
   const valid = check(user, [required]) === undefined && check(password, [required]) === undefined && check(iterations, iterationRules) === undefined;
   const submit = async () => {
@@ -30,19 +32,13 @@ function UserForm(props: { user?: string; onDone: () => void; onCancel: () => vo
     props.onDone();
   };
   return (
-    <Form onSubmit={submit} valid={valid} submitLabel="Save" onCancel={props.onCancel} onAttempt={() => setAttempted(true)}>
-      <Field id="user-name" label="User" value={user} onInput={setUser} rules={[required]} showErrors={attempted} />
+    <Form onSubmit={submit} valid={valid} submitLabel="Save" onCancel={props.onCancel}>
+      <Field id="user-name" label="User" value={user} onInput={setUser} rules={[required]} />
       <div class="form-row">
-        <div class="field">
-          <label for="user-mechanism">Mechanism</label>
-          <select id="user-mechanism" value={mechanism} onChange={(e) => setMechanism(e.currentTarget.value as ScramMechanismNameView)}>
-            <option value="SCRAM-SHA-256">SCRAM-SHA-256</option>
-            <option value="SCRAM-SHA-512">SCRAM-SHA-512</option>
-          </select>
-        </div>
-        <Field id="user-iterations" label="Iterations" value={iterations} onInput={setIterations} rules={iterationRules} showErrors={attempted} inputMode="numeric" />
+        <SelectField id="user-mechanism" label="Mechanism" value={mechanism} options={MECHANISMS} onChange={setMechanism} />
+        <Field id="user-iterations" label="Iterations" value={iterations} onInput={setIterations} rules={iterationRules} inputMode="numeric" />
       </div>
-      <Field id="user-password" label="Password" type="password" value={password} onInput={setPassword} rules={[required]} showErrors={attempted} />
+      <Field id="user-password" label="Password" type="password" value={password} onInput={setPassword} rules={[required]} />
     </Form>
   );
 }
