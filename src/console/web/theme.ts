@@ -3,7 +3,7 @@
  * the toggle is remembered in localStorage and wins from then on. The theme in effect is written to
  * <html data-theme>, which theme.css keys on.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 
 export type Theme = 'light' | 'dark';
 
@@ -32,7 +32,9 @@ export function applyInitialTheme(): void {
 export function useTheme(): { theme: Theme; toggle: () => void } {
   const [theme, setTheme] = useState<Theme>(() => storedTheme() ?? systemTheme());
 
-  useEffect(() => {
+  // A layout effect: the new theme is on <html> before the browser paints again, so no frame shows
+  // the old colours, and whoever reads data-theme right after the toggle's click sees the new one.
+  useLayoutEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
 
