@@ -41,7 +41,8 @@ async function runBroker(t: { after(fn: () => unknown): void }, { terminal, env 
   t.after(() => removeTempDir(logDir));
   const args = [BIN, 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${logDir}`, ...overrides.flatMap((o) => ['--override', o])];
   const childEnv: Record<string, string | undefined> = { ...process.env, SAMSA_LOG_LEVEL: 'info', ...env };
-  if (!('NO_COLOR' in env)) delete childEnv['NO_COLOR'];
+  // A person's terminal: Node's colour detection turns colours off where CI or FORCE_COLOR says so.
+  for (const name of ['NO_COLOR', 'CI', 'FORCE_COLOR', 'NODE_DISABLE_COLORS']) if (!(name in env)) delete childEnv[name];
   if (!('SAMSA_LOG_FORMAT' in env)) delete childEnv['SAMSA_LOG_FORMAT'];
   delete childEnv['FORCE_COLOR'];
   const child = terminal
