@@ -101,6 +101,23 @@ test('a config changed on one broker reaches the others through /config/changes'
   }
 });
 
+test('DescribeConfigs reads its writes on every broker at once, as Kafka reads /config/topics, before the change notification arrives', { timeout: 60_000 }, async () => {
+  for (const value of ['222', '333', '444']) {
+    const altered = await callBroker(brokers[0]!, Api.incrementalAlterConfigs, 1, {
+      resources: [{ resourceType: ResourceType.TOPIC, resourceName: 'tuned', configs: [{ name: 'retention.ms', configOperation: 0, value }] }],
+      validateOnly: false,
+    });
+    assert.equal(altered.responses[0]!.errorCode, ErrorCode.NONE);
+    for (const broker of brokers) {
+      const described = await callBroker(broker, Api.describeConfigs, 4, {
+        resources: [{ resourceType: ResourceType.TOPIC, resourceName: 'tuned', configurationKeys: ['retention.ms'] }],
+        includeSynonyms: false, includeDocumentation: false,
+      });
+      assert.equal(described.results[0]!.configs.find((c) => c.name === 'retention.ms')?.value, value, `broker ${broker.nodeId} right after the change`);
+    }
+  }
+});
+
 test('DeleteTopics marks the topic in /admin/delete_topics and answers once the controller has removed it', { timeout: 60_000 }, async () => {
   const created = callBroker(brokers[0]!, Api.createTopics, 7, createTopicsBody('doomed', { partitions: 2 }));
   const assignment = await waitFor(() => zkClient.exists('/brokers/topics/doomed').then((stat) => stat && zkJson('/brokers/topics/doomed')), 20_000);

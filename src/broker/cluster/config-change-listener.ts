@@ -70,6 +70,16 @@ export class TopicConfigs {
     return this.get(topic);
   }
 
+  /**
+   * The topic's overrides as ZooKeeper holds them now, whatever this broker has heard: what
+   * DescribeConfigs answers, as Kafka's reads /config/topics, so a change made through another
+   * broker shows at once (its notification may not have reached this one yet).
+   */
+  async current(topic: string): Promise<Readonly<Record<string, string>>> {
+    await this.#read(topic, false);
+    return this.get(topic);
+  }
+
   /** What this broker itself just wrote: its own answers show it without waiting for the notification. */
   set(topic: string, configs: Readonly<Record<string, string>>): void {
     this.#configs.set(topic, Object.freeze({ ...configs }));

@@ -103,6 +103,11 @@ export class LocalMetadataStore implements MetadataStore {
     return Promise.resolve(this.byName.get(name)?.configs ?? {});
   }
 
+  /** One node's store is the only copy: what it holds is current. */
+  currentTopicConfigs(name: string): Promise<Readonly<Record<string, string>>> {
+    return this.topicConfigs(name);
+  }
+
   createTopic(topic: TopicMetadata): Promise<void> {
     if (this.byName.has(topic.name)) throw new Error(`topic ${topic.name} exists`);
     return this.change({ type: 'Topic', topic });

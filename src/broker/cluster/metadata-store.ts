@@ -27,6 +27,8 @@ export interface MetadataStore {
    * their settings (Kafka reads them from ZooKeeper then).
    */
   topicConfigs(name: string): Promise<Readonly<Record<string, string>>>;
+  /** A topic's overrides as the cluster holds them now (ZooKeeper's, read afresh, in a cluster): DescribeConfigs reads its writes, wherever they were made. */
+  currentTopicConfigs(name: string): Promise<Readonly<Record<string, string>>>;
   /**
    * `assignment` (partition -> replica ids) is where a cluster's controller places the replicas;
    * the single node, the only replica of everything, has no use for it.

@@ -56,6 +56,10 @@ export class ZooKeeperMetadataStore implements MetadataStore {
     return this.#configs.load(name);
   }
 
+  currentTopicConfigs(name: string): Promise<Readonly<Record<string, string>>> {
+    return this.#configs.current(name);
+  }
+
   /** The topic's overrides as last read (topicConfigs), without waiting; undefined when not read yet. */
   cachedTopicConfigs(name: string): Readonly<Record<string, string>> | undefined {
     return this.#configs.cached(name);

@@ -23,12 +23,12 @@ export const describeConfigsHandler = defineHandler({
   response: describeConfigsResponse,
   minVersion: 0,
   maxVersion: 4,
-  handle(request, context) {
-    const results: DescribeConfigsResponseDescribeConfigsResult[] = request.resources.map((resource) => {
+  async handle(request, context) {
+    const results: DescribeConfigsResponseDescribeConfigsResult[] = await Promise.all(request.resources.map(async (resource) => {
       const { resourceType, resourceName } = resource;
       try {
         checkConfigResourceAuthorized(context, 'DESCRIBE_CONFIGS', resourceType, resourceName);
-        const all = describe(resourceType, resourceName, context);
+        const all = await describe(resourceType, resourceName, context);
         const keys = resource.configurationKeys;
         const chosen = keys === null ? all : all.filter((config) => keys.includes(config.name));
         const configs = chosen.map((config) => toResult(config, context.apiVersion, request.includeSynonyms ?? false, request.includeDocumentation ?? false));
@@ -36,16 +36,18 @@ export const describeConfigsHandler = defineHandler({
       } catch (error) {
         return { ...errorAnswer(error, context), resourceType, resourceName, configs: [] };
       }
-    });
+    }));
     return { throttleTimeMs: 0, results };
   },
 });
 
-function describe(resourceType: number, resourceName: string, context: RequestContext): DescribedConfig[] {
+async function describe(resourceType: number, resourceName: string, context: RequestContext): Promise<DescribedConfig[]> {
   const { broker } = context;
   switch (resourceType) {
     case ConfigResourceType.TOPIC:
-      return describeTopicConfigs(broker.config, broker.topicAdmin.existing(resourceName).configs);
+      // UNKNOWN_TOPIC_OR_PARTITION first; then the overrides as the cluster holds them now, as Kafka reads /config/topics.
+      broker.topicAdmin.existing(resourceName);
+      return describeTopicConfigs(broker.config, await broker.metadata.currentTopicConfigs(resourceName));
     case ConfigResourceType.BROKER:
       checkBrokerResource(resourceName, broker.nodeId);
       // The empty name is the cluster-wide dynamic default (none on a single node, whose configs are static).
