@@ -18,7 +18,7 @@
  * each of Samsa's runs, the sampler `node --cpu-prof` uses, written to DIR; summarize with
  * bench/cpu-profile-summary.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { REPO_ROOT } from '../test/helpers/test-broker.ts';
+import { runWorker } from './worker-runs.ts';
 import { withBenchBroker } from './bench-broker.ts';
 import { CLIENT_NAMES, type ClientName } from './client-drivers.ts';
 import type { ProduceMode, WorkerJob, WorkerResult } from './client-worker.ts';
@@ -116,17 +117,6 @@ export function clientsOptions(values: Partial<Record<keyof typeof clientsBenchA
   };
 }
 
-async function runWorker(job: WorkerJob): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-8192); });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`${job.client} ${job.kind} ${job.mode} exited with ${code}:\n${stderr}`);
-  return JSON.parse(line.slice('RESULT '.length)) as WorkerResult;
-}
 
 /** N record values of exactly `size` bytes, one per line, for kcat -l. */
 async function writeRecordsFile(path: string, count: number, size: number): Promise<void> {
@@ -163,7 +153,7 @@ export async function runClientsBench(options: ClientsBenchOptions): Promise<Cli
         ? join(options.profileDir, `samsa-${test.replaceAll(' ', '-')}-${job.recordSize}b-linger${lingerMs}${retries === null ? '' : `-retries${retries}`}-acks${job.acks}.cpuprofile`)
         : null;
       const cpuBefore = clock.cpuSeconds(broker.pid);
-      const result = await runWorker({ ...job, profileFile });
+      const result = await runWorker<WorkerResult>(WORKER, { ...job, profileFile }, `${job.client} ${job.kind} ${job.mode}`, REPO_ROOT);
       const brokerCpuSeconds = clock.cpuSeconds(broker.pid) - cpuBefore;
       if (job.kind === 'produce') {
         const hw = await highWatermark(job.topic);

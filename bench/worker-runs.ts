@@ -25,9 +25,12 @@ export async function streamRecords(producer: Producer, topic: string, value: Bu
   await Promise.all(Array.from({ length: STREAM_WINDOW }, lane));
 }
 
-/** Runs `script` with the job as its argument (and --expose-gc) and returns the result it printed; `what` names it in errors. */
-export async function runWorker<Result>(script: string, job: unknown, what: string): Promise<Result> {
-  const child = spawn(process.execPath, ['--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `script` with the job as its argument (and --expose-gc) and returns the result it printed;
+ * `what` names it in errors, `cwd` is where it runs (default: here).
+ */
+export async function runWorker<Result>(script: string, job: unknown, what: string, cwd?: string): Promise<Result> {
+  const child = spawn(process.execPath, ['--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
