@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer as KafkaJsProducer } from 'kafkajs';
 import { Admin, Consumer, type ConsumerRecord } from '../src/client/index.ts';
 import { ALL_KAFKA_METRICS, CONSUMER_LAG_METRICS } from '../src/metrics/kafka-metric-definitions.ts';
+import { KafkaApiClient } from './helpers/kafka-api-client.ts';
+import { Api, batchOf, metadata } from './helpers/kafka-apis.ts';
 import { scrapeMetrics, type Scrape } from './helpers/prometheus-text.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
 import { waitFor } from './helpers/wait-for.ts';
@@ -142,11 +144,16 @@ test('a known workload shows in the counts, gauges and lag', async () => {
   assert.equal(messagesIn('metrics-a'), 37);
   assert.equal(messagesIn('metrics-b'), 20);
   assert.equal(messagesIn('metrics-c'), 0);
-  assert.equal(messagesIn(), 57);
+  // The group coordinator's appends (groups, committed offsets) count too, as Kafka's ReplicaManager counts them.
+  const offsetsRecords = page.sum('kafka_log_log_logendoffset', { topic: '__consumer_offsets' });
+  assert.ok(offsetsRecords >= 2, `${offsetsRecords} records in __consumer_offsets`);
+  assert.equal(messagesIn('__consumer_offsets'), offsetsRecords);
+  assert.equal(messagesIn(), 57 + offsetsRecords);
   const bytesIn = (topic?: string) => page.value('kafka_server_brokertopicmetrics_bytesin_total', topic === undefined ? {} : { topic });
   assert.equal(bytesIn('metrics-a'), await logBytes('metrics-a', 2));
   assert.equal(bytesIn('metrics-b'), bBytes);
-  assert.equal(bytesIn(), bytesIn('metrics-a') + bytesIn('metrics-b'));
+  assert.equal(bytesIn('__consumer_offsets'), await logBytes('__consumer_offsets', OFFSETS_PARTITIONS));
+  assert.equal(bytesIn(), bytesIn('metrics-a') + bytesIn('metrics-b') + bytesIn('__consumer_offsets'));
   const produces = (topic: string) => page.value('kafka_server_brokertopicmetrics_totalproducerequests_total', { topic });
   const failedProduces = (topic: string) => page.value('kafka_server_brokertopicmetrics_failedproducerequests_total', { topic });
   assert.deepEqual([produces('metrics-a'), produces('metrics-b'), produces('metrics-c'), produces('metrics-big')], [11, 4, 1, 1]);
@@ -170,7 +177,12 @@ test('a known workload shows in the counts, gauges and lag', async () => {
     const buckets = page.find(`${name}_bucket`, { request: 'Produce' }).map((s) => s.value);
     assert.deepEqual(buckets, [...buckets].sort((x, y) => x - y), `${name}'s buckets are cumulative`);
   }
-  assert.ok(page.value('kafka_network_requestmetrics_requestbytes_sum', { request: 'Produce' }) > bytesIn());
+  assert.ok(page.value('kafka_network_requestmetrics_requestbytes_sum', { request: 'Produce' }) > bytesIn() - bytesIn('__consumer_offsets'));
+  // ErrorsPerSec: each partition's code of each Produce answer (metrics-a's sends name both partitions).
+  const produceErrors = (error: string) => page.value('kafka_network_requestmetrics_errors_total', { request: 'Produce', error });
+  assert.deepEqual([produceErrors('NONE'), produceErrors('NOT_ENOUGH_REPLICAS'), produceErrors('MESSAGE_TOO_LARGE')], [5 * 2 + 4 + 1, 1, 1]);
+  assert.ok(page.value('kafka_network_requestmetrics_errors_total', { request: 'ApiVersions', error: 'NONE' }) > 0);
+  assert.equal(page.find('kafka_network_requestmetrics_errors_total', { request: 'FetchConsumer' }).length, 0);
 
   // ReplicaManager, Partition and KafkaController: 4 topics and __consumer_offsets, all led here.
   const partitions = 2 + 1 + 1 + 1 + OFFSETS_PARTITIONS;
@@ -215,6 +227,37 @@ test('a known workload shows in the counts, gauges and lag', async () => {
   assert.deepEqual(new Set(page.find('kafka_consumergroup_lag').map((s) => s.labels['consumergroup'])), new Set(['metrics-readers']));
 
   checkNames(page);
+});
+
+test('ErrorsPerSec counts the codes of every answer, and of an acks=0 produce that fails and closes its connection', async () => {
+  const errors = (page: Scrape, request: string, error: string) => page.sum('kafka_network_requestmetrics_errors_total', { request, error });
+  const before = await scrape();
+  const client = await KafkaApiClient.open(broker.host, broker.port);
+  try {
+    // One Produce for an unknown topic's partition and a known one's; Metadata for both topics (metrics-a has 2 partitions).
+    const produced = await client.call(Api.produce, 9, {
+      transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [
+        { name: 'metrics-nowhere', partitionData: [{ index: 0, records: batchOf(['lost']) }] },
+        { name: 'metrics-a', partitionData: [{ index: 1, records: batchOf(['kept']) }] },
+      ],
+    });
+    assert.deepEqual(produced.responses.map((topic) => topic.partitionResponses[0]!.errorCode), [3, 0]);
+    const described = await metadata(client, ['metrics-nowhere', 'metrics-a'], { allowAutoTopicCreation: false });
+    assert.deepEqual(described.topics.map((topic) => topic.errorCode), [3, 0]);
+  } finally {
+    client.close();
+  }
+  const unanswered = await KafkaApiClient.open(broker.host, broker.port);
+  unanswered.send(Api.produce, 9, {
+    transactionalId: null, acks: 0, timeoutMs: 10_000, topicData: [{ name: 'metrics-nowhere', partitionData: [{ index: 0, records: batchOf(['lost']) }] }],
+  });
+  assert.equal(await unanswered.connection.waitClosed(10_000), true);
+
+  const after = await scrape();
+  const delta = (request: string, error: string) => errors(after, request, error) - errors(before, request, error);
+  assert.deepEqual([delta('Produce', 'UNKNOWN_TOPIC_OR_PARTITION'), delta('Produce', 'NONE')], [2, 1]);
+  // Kafka's Metadata counts each topic's code and each partition's.
+  assert.deepEqual([delta('Metadata', 'UNKNOWN_TOPIC_OR_PARTITION'), delta('Metadata', 'NONE')], [1, 1 + 2]);
 });
 
 /** Every family the broker exposes is one of Kafka's named as the JMX exporter names its MBean, kafka_exporter's lag, or Node's. */

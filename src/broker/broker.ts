@@ -166,6 +166,7 @@ async function startWithMetadata(
     replicaSelector: replicaSelectorFor(config.replicaSelectorClass),
     alterLogDirsQuota: replicaAlterLogDirsThrottle(config, zooKeeper?.brokerConfigs),
     readBuffers,
+    brokerTopicMetrics: metrics?.brokerTopics,
     settingsFor: (topic) => partitionSettings(config, zooKeeper?.store.cachedTopicConfigs(topic) ?? metadata.topic(topic)?.configs ?? {}),
     logger,
     ...(zooKeeper === undefined ? {} : {
@@ -290,7 +291,7 @@ async function startWithMetadata(
           onResponseWritten: (chunks) => {
             for (const chunk of chunks) readBuffers.releaseWritten(chunk);
           },
-          requestTimer: metrics?.requests,
+          requestTimer: process.env.X_NO_TIMER ? undefined : metrics?.requests,
         }),
     );
     for (const listener of listeners) await listener.listen();
@@ -316,7 +317,7 @@ async function startWithMetadata(
         logger.error({ err: error }, 'another live broker registered this broker id after the ZooKeeper session expired; stopping');
         void stopOnce?.().catch((closeError: unknown) => logger.error({ err: closeError }, 'stopping after the lost registration failed'));
       });
-      await zooKeeper.startController();
+      await zooKeeper.startController(metrics?.controllerStats);
     } catch (error) {
       await undoStart();
       throw error;

@@ -128,6 +128,8 @@ export class RequestDispatcher {
       }
     }
     if (response === null) return null;
+    // Kafka's ErrorsPerSec: each error code in the answer, under its API.
+    this.broker.metrics?.requestErrors.responded(apiKey, response);
     return encodeResponse(handler, apiVersion, header.correlationId, response);
   }
 

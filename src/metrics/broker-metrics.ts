@@ -1,12 +1,17 @@
+import type { ELDHistogram } from 'node:perf_hooks';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseHttpListener } from '../broker/config-definition.ts';
 import type { Logger } from '../broker/logger.ts';
 import { registerBrokerStateMetrics, type BrokerState } from './broker-state-metrics.ts';
+import { registerClientQuotaMetrics } from './client-quota-metrics.ts';
+import { ControllerStats } from './controller-stats.ts';
 import { BrokerTopicMetrics } from './broker-topic-metrics.ts';
+import { PROM_CLIENT_EVENT_LOOP_PRECISION_MS, registerEventLoopMetrics } from './event-loop-metrics.ts';
 import { registerGroupMetrics } from './group-metrics.ts';
 import { LOG_METRICS } from './kafka-metric-definitions.ts';
 import { HistogramData, histogramFamily, TIME_MS_BUCKETS } from './metric-families.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { RequestErrorMetrics } from './request-error-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
 
 export type { BrokerState } from './broker-state-metrics.ts';
@@ -25,19 +30,28 @@ export class BrokerMetrics {
   readonly brokerTopics = new BrokerTopicMetrics();
   /** Times every request: what the broker's listeners are given as their request timer. */
   readonly requests = new RequestMetrics();
+  /** Error codes of the responses, per API (Kafka's ErrorsPerSec). */
+  readonly requestErrors = new RequestErrorMetrics();
+  /** What this broker's controller counts while active (Kafka's ControllerStats). */
+  readonly controllerStats = new ControllerStats();
   readonly #logFlushTime = new HistogramData(TIME_MS_BUCKETS);
+  readonly #eventLoop: ELDHistogram;
   #state: BrokerState | undefined;
   #server: MetricsServer | undefined;
 
   constructor() {
     const registry = this.registry;
-    // Event loop delay, heap and its spaces, GC pauses by kind, CPU, memory, handles, file descriptors.
-    collectDefaultMetrics({ register: registry });
+    // Heap and its spaces, GC pauses by kind, CPU, memory, handles, file descriptors; event loop delay (our sampling).
+    if (!process.env.X_NO_DEFAULT) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: PROM_CLIENT_EVENT_LOOP_PRECISION_MS });
+    this.#eventLoop = registerEventLoopMetrics(registry);
     this.brokerTopics.register(registry);
     this.requests.register(registry);
     histogramFamily(registry, LOG_METRICS.logFlush, TIME_MS_BUCKETS, () => [{ labels: {}, data: this.#logFlushTime }]);
     registerBrokerStateMetrics(registry, () => this.#state);
     registerGroupMetrics(registry, () => this.#state?.context);
+    this.requestErrors.register(registry);
+    this.controllerStats.register(registry);
+    registerClientQuotaMetrics(registry, () => this.#state?.context);
   }
 
   /** A log flush (fsync of segments and directory) took `durationMs` (Kafka's LogFlushRateAndTimeMs). */
@@ -66,6 +80,7 @@ export class BrokerMetrics {
 
   async close(): Promise<void> {
     await this.#server?.close();
+    this.#eventLoop.disable();
     this.#server = undefined;
     this.#state = undefined;
   }

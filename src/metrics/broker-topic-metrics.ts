@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { ErrorCode } from '../protocol/errors.ts';
+import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import type { FetchResponse } from '../protocol/generated/fetch.ts';
 import { BROKER_TOPIC_METRICS } from './kafka-metric-definitions.ts';
 import { counterFamily, type Sample } from './metric-families.ts';
@@ -77,6 +77,25 @@ export class BrokerTopicMetrics {
     if (NOT_FAILED_PRODUCE.has(errorCode)) return;
     topic.failedProduceRequests += 1;
     this.allTopics.failedProduceRequests += 1;
+  }
+
+  /**
+   * A coordinator appends `bytes` to a partition of `topic` (its internal topic, or a transaction
+   * marker): `append` does it. Kafka's ReplicaManager.appendToLocalLog counts these as it counts
+   * a Produce's batches, so __consumer_offsets and __transaction_state have messages and bytes in.
+   */
+  countAppend<T extends { readonly baseOffset: number; readonly lastOffset: number }>(topic: string, bytes: number, append: () => T): T {
+    const counts = this.topic(topic);
+    this.produceAttempted(counts);
+    let result: T;
+    try {
+      result = append();
+    } catch (error) {
+      this.produceFailed(counts, KafkaError.codeOf(error), bytes);
+      throw error;
+    }
+    this.appended(counts, result.lastOffset - result.baseOffset + 1, bytes);
+    return result;
   }
 
   /** A Fetch reads a partition of `topic` (consumers and followers alike, as Kafka counts). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prometheusName, type KafkaMBean } from './jmx-exporter-names.ts';
+import { describe, prometheusName, sampleLabels, type KafkaMBean } from './jmx-exporter-names.ts';
 import { ALL_KAFKA_METRICS } from './kafka-metric-definitions.ts';
 
 const mbean = (domain: string, type: string, name: string | undefined, keys: string[] = []): KafkaMBean =>
@@ -19,6 +19,8 @@ const EXPORTER_OUTPUT: ReadonlyArray<[KafkaMBean, string, string, string[]]> = [
   [mbean('kafka.controller', 'KafkaController', 'ActiveControllerCount'), 'Value', 'kafka_controller_kafkacontroller_activecontrollercount', []],
   [mbean('kafka.controller', 'KafkaController', 'OfflinePartitionsCount'), 'Value', 'kafka_controller_kafkacontroller_offlinepartitionscount', []],
   [mbean('kafka.controller', 'ControllerStats', 'LeaderElectionRateAndTimeMs'), 'Count', 'kafka_controller_controllerstats_leaderelectionrateandtimems_count', []],
+  [mbean('kafka.controller', 'ControllerStats', 'UncleanLeaderElectionsPerSec'), 'Count', 'kafka_controller_controllerstats_uncleanleaderelections_total', []],
+  [mbean('kafka.network', 'RequestMetrics', 'ErrorsPerSec', ['request', 'error']), 'Count', 'kafka_network_requestmetrics_errors_total', ['request', 'error']],
   [mbean('kafka.network', 'RequestMetrics', 'RequestsPerSec', ['request', 'version']), 'Count', 'kafka_network_requestmetrics_requests_total', ['request', 'version']],
   [mbean('kafka.network', 'RequestMetrics', 'TotalTimeMs', ['request']), 'Count', 'kafka_network_requestmetrics_totaltimems_count', ['request']],
   [mbean('kafka.network', 'RequestMetrics', 'LocalTimeMs', ['request']), 'Count', 'kafka_network_requestmetrics_localtimems_count', ['request']],
@@ -50,20 +52,40 @@ test('a histogram\'s percentile attribute is the exporter\'s gauge with a quanti
   assert.deepEqual(p999.extraLabels, [['quantile', '0.999']]);
 });
 
+test('client quota sensors: the type is the resource label, and a user before the client id lands in it too (the client-id rule matches first)', () => {
+  const byClient = prometheusName(mbean('kafka.server', 'Produce', undefined, ['client-id']), 'byte-rate');
+  assert.equal(byClient.name, 'kafka_server_quota_byte_rate');
+  assert.deepEqual(sampleLabels(byClient, ['producer-1']), { clientId: 'producer-1', resource: 'Produce' });
+  const byUserAndClient = prometheusName(mbean('kafka.server', 'Request', undefined, ['user', 'client-id']), 'throttle-time');
+  assert.equal(byUserAndClient.name, 'kafka_server_quota_throttle_time');
+  assert.deepEqual(byUserAndClient.labels, ['resource', 'clientId']);
+  assert.deepEqual(sampleLabels(byUserAndClient, ['alice', 'producer-1']), { clientId: 'producer-1', resource: 'Request, user=alice' });
+  // A user alone matches none of the file's rules: the default export.
+  const byUser = prometheusName(mbean('kafka.server', 'Fetch', undefined, ['user']), 'byte-rate');
+  assert.equal(byUser.name, 'kafka_server_fetch_byte_rate');
+  assert.deepEqual(sampleLabels(byUser, ['alice']), { user: 'alice' });
+});
+
 test('a Yammer MBean no rule matches is an error, not a made-up name', () => {
   assert.throws(() => prometheusName(mbean('kafka.server', 'ReplicaManager', 'UnderReplicatedPartitions'), 'MeanRate'), /no rule names its MeanRate/);
 });
 
 test('every metric Samsa defines gets the name and labels its MBean gets from the exporter', () => {
-  const names = new Set<string>();
+  const names = new Map<string, string>();
+  const attributes = new Set<string>();
   for (const definition of ALL_KAFKA_METRICS) {
     const exported = prometheusName(definition.mbean, definition.attribute);
     // A histogram's _count is the exporter's Count; counters end in _total, gauges are the Value.
     const expected = definition.kind === 'histogram' ? `${definition.name}_count` : definition.name;
     assert.equal(exported.name, expected);
-    assert.deepEqual(definition.labels, exported.labels);
+    assert.deepEqual(definition.labels, [...new Set([...exported.labels, ...exported.extraLabels.map(([label]) => label)])]);
     if (definition.kind === 'counter') assert.match(definition.name, /_total$/);
-    assert.ok(!names.has(definition.name), `${definition.name} is defined once`);
-    names.add(definition.name);
+    // Each MBean attribute once; a name twice only where the rules give several MBeans one family (the quota sensors').
+    const attribute = `${describe(definition.mbean)} ${definition.attribute}`;
+    assert.ok(!attributes.has(attribute), `${attribute} is defined once`);
+    attributes.add(attribute);
+    const earlier = names.get(definition.name);
+    assert.ok(earlier === undefined || earlier === definition.kind, `${definition.name} is one kind of metric`);
+    names.set(definition.name, definition.kind);
   }
 });

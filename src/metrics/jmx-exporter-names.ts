@@ -30,7 +30,10 @@ export interface KafkaMBean {
 
 export interface PrometheusName {
   readonly name: string;
-  /** The label name of each MBean key, by position in `keys`. */
+  /**
+   * The label name of each MBean key, by position in `keys`: the key's own label, or the label a
+   * rule writes its value into along with other text (see `sampleLabels`).
+   */
   readonly labels: readonly string[];
 }
 
@@ -101,8 +104,16 @@ export function prometheusName(mbean: KafkaMBean, attribute: string): Prometheus
       const label = safeName(bean.replace(pattern, labelTemplate));
       const value = bean.replace(pattern, valueTemplate);
       const key = mbean.keys.findIndex((_, index) => value === placeholder(index));
-      if (key >= 0) labelNames[key] = label;
-      else extraLabels.push([label, value]);
+      if (key >= 0) {
+        labelNames[key] = label;
+        continue;
+      }
+      // A value with more than one key's value in it: a greedy group took the type and the keys after
+      // it (the quota rule for client-id matches a user and client-id MBean, resource="Produce, user=u").
+      extraLabels.push([label, value]);
+      mbean.keys.forEach((_, index) => {
+        if (value.includes(placeholder(index))) labelNames[index] = label;
+      });
     }
     return { name: safeName(bean.replace(pattern, name)).toLowerCase(), labels: checkedLabels(mbean, labelNames), extraLabels };
   }
@@ -110,6 +121,22 @@ export function prometheusName(mbean: KafkaMBean, attribute: string): Prometheus
   if (mbean.name !== undefined) throw new Error(`${describe(mbean)}: no rule names its ${attribute}`);
   const name = safeName(`${mbean.domain}_${mbean.type}_${attribute}`).toLowerCase();
   return { name, labels: checkedLabels(mbean, mbean.keys.map(safeName)), extraLabels: [] };
+}
+
+/**
+ * The labels of one sample of `mbean`'s attribute named `derived`, given the MBean's key values in
+ * key order: each key's own label, and the labels a rule builds from the MBean's text.
+ */
+export function sampleLabels(derived: PrometheusName & { readonly extraLabels: ReadonlyArray<readonly [string, string]> }, values: readonly (string | number)[]): Record<string, string | number> {
+  const labels: Record<string, string | number> = {};
+  const built = new Set(derived.extraLabels.map(([label]) => label));
+  derived.labels.forEach((label, index) => {
+    if (!built.has(label)) labels[label] = values[index]!;
+  });
+  for (const [label, template] of derived.extraLabels) {
+    labels[label] = template.replace(/\u0000(\d+)\u0000/g, (_, index: string) => String(values[Number(index)]));
+  }
+  return labels;
 }
 
 function checkedLabels(mbean: KafkaMBean, labels: readonly (string | undefined)[]): readonly string[] {

@@ -1,4 +1,4 @@
-import { describe, prometheusName, type KafkaMBean } from './jmx-exporter-names.ts';
+import { describe, prometheusName, sampleLabels, type KafkaMBean } from './jmx-exporter-names.ts';
 
 /**
  * Every Kafka metric a Samsa broker exports, defined by its Kafka MBean and named through
@@ -17,8 +17,10 @@ export interface KafkaMetricDefinition {
   readonly help: string;
   /** The Prometheus name (a histogram's base name: the exporter's `..._count` without `_count`). */
   readonly name: string;
-  /** The label name of each MBean key, in key order. */
+  /** The label names of its samples: each MBean key's, in key order, then any a rule builds (no repeats). */
   readonly labels: readonly string[];
+  /** A sample's labels from the MBean's key values, in key order. */
+  readonly labelsFor: (values: readonly (string | number)[]) => Readonly<Record<string, string | number>>;
 }
 
 function define(mbean: KafkaMBean, kind: MetricKind, attribute: string, help: string): KafkaMetricDefinition {
@@ -28,7 +30,9 @@ function define(mbean: KafkaMBean, kind: MetricKind, attribute: string, help: st
     if (!name.endsWith('_count')) throw new Error(`${describe(mbean)}: its Count is not named as a histogram's (${name})`);
     name = name.slice(0, -'_count'.length);
   }
-  return Object.freeze({ mbean, kind, attribute, help: `${help} (${describe(mbean)})`, name, labels: derived.labels });
+  const labels = [...new Set([...derived.labels, ...derived.extraLabels.map(([label]) => label)])];
+  const labelsFor = (values: readonly (string | number)[]) => sampleLabels(derived, values);
+  return Object.freeze({ mbean, kind, attribute, help: `${help} (${describe(mbean)})`, name, labels, labelsFor });
 }
 
 const meter = (domain: string, type: string, name: string, keys: readonly string[], help: string) => define({ domain, type, name, keys }, 'counter', 'Count', help);
@@ -73,6 +77,11 @@ export const REQUEST_METRICS = Object.freeze({
   requestBytes: requestTime('RequestBytes', 'Request sizes in bytes'),
 });
 
+/** Kafka's RequestChannel.updateErrorMetrics: every error code of every response (its errorCounts), per API. */
+export const REQUEST_ERROR_METRICS = Object.freeze({
+  errors: meter('kafka.network', 'RequestMetrics', 'ErrorsPerSec', ['request', 'error'], 'Error codes in responses, by API: each response counts each code as often as it carries it (NONE included), as Kafka\'s errorCounts'),
+});
+
 export const REPLICA_MANAGER_METRICS = Object.freeze({
   partitionCount: replicaManager('PartitionCount', 'Partitions this broker hosts'),
   leaderCount: replicaManager('LeaderCount', 'Partitions this broker leads'),
@@ -111,6 +120,32 @@ export const CONTROLLER_METRICS = Object.freeze({
   globalPartitionCount: controller('GlobalPartitionCount', 'Partitions in the cluster (active controller only)'),
 });
 
+/** Kafka's ControllerStats in ZooKeeper mode: on every broker, counted while it is the active controller. */
+export const CONTROLLER_STATS_METRICS = Object.freeze({
+  leaderElection: histogram('kafka.controller', 'ControllerStats', 'LeaderElectionRateAndTimeMs', [], 'Milliseconds the active controller took over each change of the live brokers (Kafka\'s BrokerChange event: leader elections for the partitions whose leader died or came back)'),
+  uncleanLeaderElections: meter('kafka.controller', 'ControllerStats', 'UncleanLeaderElectionsPerSec', [], 'Leaders the active controller elected from outside the ISR'),
+});
+
+/**
+ * The MBean keys of a client quota sensor (kafka.server:type=Produce|Fetch|Request,user=..,client-id=..):
+ * Kafka's JmxReporter leaves out a tag whose value is empty, and the quotas set decide which of user
+ * and client id a sensor is shared by. Indexed by (user set ? 2 : 0) + (client id set ? 1 : 0).
+ */
+const QUOTA_MBEAN_KEYS: ReadonlyArray<readonly string[]> = [[], ['client-id'], ['user'], ['user', 'client-id']];
+/** A quota sensor's metric in each of the MBean's shapes, named as the exporter names each. */
+const quota = (type: string, attribute: string, help: string): readonly KafkaMetricDefinition[] =>
+  Object.freeze(QUOTA_MBEAN_KEYS.map((keys) => kafkaMetric('kafka.server', type, attribute, keys, help)));
+
+/** Kafka's client quota sensors (ClientQuotaManager): a rate over the quota's windows, and the mean throttle. */
+export const CLIENT_QUOTA_METRICS = Object.freeze({
+  produceByteRate: quota('Produce', 'byte-rate', 'Bytes per second of a client\'s Produce requests, over quota.window.num windows'),
+  produceThrottleTime: quota('Produce', 'throttle-time', 'Mean ms a client was throttled for its produce byte rate, over the last 60 s (NaN: none)'),
+  fetchByteRate: quota('Fetch', 'byte-rate', 'Bytes per second of a client\'s Fetch answers, over quota.window.num windows'),
+  fetchThrottleTime: quota('Fetch', 'throttle-time', 'Mean ms a client was throttled for its fetch byte rate, over the last 60 s (NaN: none)'),
+  requestTime: quota('Request', 'request-time', 'Percentage of the broker\'s time spent on a client\'s requests, over quota.window.num windows'),
+  requestThrottleTime: quota('Request', 'throttle-time', 'Mean ms a client was throttled for its request time, over the last 60 s (NaN: none)'),
+});
+
 export const SERVER_METRICS = Object.freeze({
   brokerState: gauge('kafka.server', 'KafkaServer', 'BrokerState', [], 'Kafka\'s broker state: 3 (RUNNING) while the broker serves'),
   purgatorySize: gauge('kafka.server', 'DelayedOperationPurgatory', 'PurgatorySize', ['delayedOperation'], 'Requests waiting in the Produce (acks=all) and Fetch (minBytes) purgatories'),
@@ -131,8 +166,9 @@ export const GROUP_METRICS = Object.freeze({
 
 /** Every definition above: what the naming test checks a scrape against. */
 export const ALL_KAFKA_METRICS: readonly KafkaMetricDefinition[] = Object.freeze([
-  BROKER_TOPIC_METRICS, REQUEST_METRICS, REPLICA_MANAGER_METRICS, PARTITION_METRICS, LOG_METRICS, CONTROLLER_METRICS, SERVER_METRICS, GROUP_METRICS,
-].flatMap((group) => Object.values(group)));
+  BROKER_TOPIC_METRICS, REQUEST_METRICS, REQUEST_ERROR_METRICS, REPLICA_MANAGER_METRICS, PARTITION_METRICS, LOG_METRICS, CONTROLLER_METRICS,
+  CONTROLLER_STATS_METRICS, CLIENT_QUOTA_METRICS, SERVER_METRICS, GROUP_METRICS,
+].flatMap((group): KafkaMetricDefinition[] => Object.values(group).flat()));
 
 /**
  * Consumer lag: Kafka brokers do not export it; these are kafka_exporter's names and labels

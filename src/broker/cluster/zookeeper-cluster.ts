@@ -5,6 +5,7 @@ import type { Time } from '../time.ts';
 import { BrokerToControllerChannel } from './broker-to-controller-channel.ts';
 import { requestControlledShutdown } from './controlled-shutdown-client.ts';
 import { KafkaController } from './controller/kafka-controller.ts';
+import type { ControllerStats } from '../../metrics/controller-stats.ts';
 import { ensurePersistentPaths, getOrCreateClusterId, registerBroker, type RegisteredBroker } from './broker-registration.ts';
 import { TopicConfigs } from './config-change-listener.ts';
 import { DynamicBrokerConfigs } from './dynamic-broker-configs.ts';
@@ -112,10 +113,10 @@ export class ZooKeeperCluster {
     return this.#controller;
   }
 
-  /** Takes part in the controller election (after registering, as Kafka's KafkaServer.startup). */
-  async startController(): Promise<void> {
+  /** Takes part in the controller election (after registering, as Kafka's KafkaServer.startup); `stats` with metrics on. */
+  async startController(stats?: ControllerStats): Promise<void> {
     this.#controller = await KafkaController.start({
-      client: this.client, brokerId: this.#config.nodeId, config: this.#config, logger: this.#logger, time: this.#time,
+      client: this.client, brokerId: this.#config.nodeId, config: this.#config, logger: this.#logger, time: this.#time, stats,
     });
   }
 

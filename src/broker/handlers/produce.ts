@@ -76,7 +76,11 @@ export const produceHandler = defineHandler({
     }
     if (acks === 0) {
       // Kafka sends nothing for acks=0; on an error it closes the connection so the client notices.
-      if (anyError) throw new InvalidRequestError('acks=0 produce failed; closing the connection as Kafka does');
+      if (anyError) {
+        // Kafka counts the errors of the answer it does not send (RequestChannel.closeConnection).
+        context.broker.metrics?.requestErrors.responded(produceRequest.apiKey, { responses, throttleTimeMs: 0 });
+        throw new InvalidRequestError('acks=0 produce failed; closing the connection as Kafka does');
+      }
       return null;
     }
     const respond = (): ProduceResponse => {

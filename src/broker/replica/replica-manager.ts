@@ -18,6 +18,7 @@ import { findPreferredReadReplica } from './preferred-read-replica.ts';
 import type { ReplicationQuota } from './replication-quota.ts';
 import { ReplicaAlterLogDirsManager } from './replica-alter-log-dirs-manager.ts';
 import type { ReadBufferPool } from '../../storage/read-buffer-pool.ts';
+import type { BrokerTopicMetrics } from '../../metrics/broker-topic-metrics.ts';
 
 export type { PartitionSettings } from './partition.ts';
 
@@ -55,6 +56,8 @@ export interface ReplicaManagerOptions {
   /** The log reads' memory, given back once a move between log dirs copied it. */
   readonly readBuffers?: ReadBufferPool;
   readonly logger?: Logger;
+  /** With metrics on: the coordinators' appends count in BrokerTopicMetrics (Produce counts its own). */
+  readonly brokerTopicMetrics?: BrokerTopicMetrics | undefined;
 }
 
 export interface LeadershipChange {
@@ -240,6 +243,12 @@ export class ReplicaManager {
    * (NOT_ENOUGH_REPLICAS, nothing written).
    */
   appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS, options: LeaderAppendOptions = {}): AppendResult & { completion: Promise<void> } {
+    const metrics = options.origin === 'coordinator' ? this.options.brokerTopicMetrics : undefined;
+    const append = () => this.#appendRecords(topic, index, records, requiredAcks, timeoutMs, options);
+    return metrics === undefined ? append() : metrics.countAppend(topic, records.length, append);
+  }
+
+  #appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1, timeoutMs: number, options: LeaderAppendOptions): AppendResult & { completion: Promise<void> } {
     const partition = this.leaderPartition(topic, index);
     if (this.handingOver && partition.isr.some((id) => id !== this.brokerId)) {
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${index} is moving to another in-sync replica: broker ${this.brokerId} is shutting down`);

@@ -8,6 +8,7 @@ import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsRespo
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { StopReplicaResponse } from '../../../protocol/generated/stop-replica.ts';
 import type { BrokerConfig } from '../../config.ts';
+import type { ControllerStats } from '../../../metrics/controller-stats.ts';
 import type { Logger } from '../../logger.ts';
 import type { Time } from '../../time.ts';
 import { LiveBrokers } from '../live-brokers.ts';
@@ -36,6 +37,7 @@ export interface ControllerActivationOptions {
   readonly epoch: number;
   readonly epochZkVersion: number;
   readonly time: Time;
+  readonly stats?: ControllerStats | undefined;
   /** Puts an event on the controller's queue (watches and broker answers arrive outside it). */
   readonly enqueue: (name: string, task: (activation: ControllerActivation) => Promise<unknown>) => void;
 }
@@ -344,6 +346,7 @@ export class ControllerActivation {
       zk: this.#zk,
       logger: this.#logger,
       uncleanLeaderElectionEnable: this.#options.config.uncleanLeaderElectionEnable,
+      stats: this.#options.stats,
       batch: new ControllerRequestBatch({
         context: this.#context,
         channel: this.#channel,

@@ -10,6 +10,7 @@ import { ErrorCode } from '../../../protocol/errors.ts';
 import type { BrokerConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { Time } from '../../time.ts';
+import type { ControllerStats } from '../../../metrics/controller-stats.ts';
 import type { ZooKeeperClient } from '../zookeeper/zookeeper-client.ts';
 import { ZooKeeperClientClosedError } from '../zookeeper/zookeeper-errors.ts';
 import { ControllerActivation } from './controller-activation.ts';
@@ -22,6 +23,8 @@ export interface KafkaControllerOptions {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   readonly time: Time;
+  /** Kafka's ControllerStats, with metrics on: events timed, unclean elections counted. */
+  readonly stats?: ControllerStats | undefined;
 }
 
 export interface KafkaControllerEvents {
@@ -158,6 +161,7 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
       epoch,
       epochZkVersion,
       time: this.#options.time,
+      stats: this.#options.stats,
       enqueue: (name, task) => { void this.#run(name, task).catch(() => {}); },
     });
     this.#activation = activation;
@@ -179,6 +183,9 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
       if (activation === undefined || activation.closed || this.#closed) throw new NotControllerError(this.#options.brokerId);
       // Before its failover has loaded the state (it is queued behind this), a new term cannot answer.
       if (!activation.loaded && name !== FAILOVER) throw new NotControllerError(this.#options.brokerId);
+      // Timed as Kafka's ControllerEventManager times an event (failed ones too): its whole run on the queue.
+      const { stats, time } = this.#options;
+      const startMs = stats === undefined ? 0 : time.now();
       try {
         return await task(activation);
       } catch (error) {
@@ -189,6 +196,8 @@ export class KafkaController extends EventEmitter<KafkaControllerEvents> {
           this.#scheduleReload(activation);
         }
         throw error;
+      } finally {
+        stats?.eventProcessed(name, time.now() - startMs);
       }
     });
     this.#queue = result.then(() => {}, () => {});

@@ -52,6 +52,7 @@ async function electOne(step: ControllerStep, electionType: number, tp: TopicPar
     };
   }
   if (result?.elected === true && result.unclean) {
+    step.stats?.uncleanLeaderElected();
     step.logger.warn({ ...tp, leader: written.leader }, 'unclean leader election asked for: records acknowledged by the old ISR may be lost');
   } else {
     step.logger.info({ ...tp, leader: written.leader, leaderEpoch: written.leaderEpoch }, `${preferred ? 'preferred' : 'unclean'} leader elected on request`);

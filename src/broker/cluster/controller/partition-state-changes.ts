@@ -1,3 +1,4 @@
+import type { ControllerStats } from '../../../metrics/controller-stats.ts';
 import type { Logger } from '../../logger.ts';
 import { BadVersionError } from '../zookeeper/zookeeper-errors.ts';
 import type { ControllerContext, TopicPartition } from './controller-context.ts';
@@ -17,6 +18,8 @@ export interface ControllerStep {
   readonly logger: Logger;
   /** unclean.leader.election.enable of the broker config: the default of every topic. */
   readonly uncleanLeaderElectionEnable: boolean;
+  /** Counts unclean elections, with metrics on. */
+  readonly stats?: ControllerStats | undefined;
 }
 
 /** How often a conditional write is retried over a fresh read before the step gives up on the partition. */
@@ -99,6 +102,7 @@ export async function electOfflinePartitions(step: ControllerStep, partitions: r
           return result.elected ? result.leaderAndIsr : undefined;
         });
         if (unclean !== undefined) {
+          step.stats?.uncleanLeaderElected();
           step.logger.warn({ topic: tp.topic, partition: tp.partition, leader: unclean.leader }, 'unclean leader election: records acknowledged by the old ISR may be lost');
           step.batch.addLeaderAndIsr(replicas, tp.topic, tp.partition);
           return;

@@ -18,6 +18,8 @@ const USER_CLIENT_ID_QUOTA_ENABLED = 4;
 /** Sensors nobody recorded into for an hour are dropped (ClientQuotaManager.InactiveSensorExpirationTimeSeconds). */
 const INACTIVE_SENSOR_EXPIRATION_MS = 3_600_000;
 const SENSOR_SWEEP_INTERVAL_MS = 60_000;
+/** Kafka's throttle-time sensor measures over the broker's metrics config: metrics.num.samples = 2 of metrics.sample.window.ms = 30 s. */
+const THROTTLE_TIME_WINDOW: QuotaWindow = Object.freeze({ samples: 2, windowMs: 30_000 });
 
 export interface ClientQuotaManagerOptions {
   readonly quotaType: ClientQuotaType;
@@ -38,7 +40,20 @@ interface QuotaSensor {
   bound: number;
   readonly rate: SampledRate;
   readonly bucket: TokenBucket | undefined;
+  /** The throttles these tags were given (Kafka's throttle-time sensor), from the first one. */
+  throttleTime: SampledRate | undefined;
   lastRecordMs: number;
+}
+
+/** One sensor as Kafka's quota metrics show it: who shares it, its rate, its mean throttle. */
+export interface QuotaSensorReading {
+  /** "" for a component the applying quota does not name. */
+  readonly user: string;
+  readonly clientId: string;
+  /** The measured rate (bytes or percent of time per second). */
+  readonly rate: number;
+  /** The mean throttle in ms over the last windows; NaN without one. */
+  readonly throttleTimeMs: number;
 }
 
 /**
@@ -121,6 +136,23 @@ export class ClientQuotaManager {
     recordInBucket(sensor, value, timeMs);
   }
 
+  /**
+   * The client was throttled `throttleMs` for this quota (the larger of the quotas it was over, as
+   * Kafka's ClientQuotaManager.throttle records it): its sensor's throttle-time.
+   */
+  recordThrottle(user: string, clientId: string, throttleMs: number, timeMs: number): void {
+    if (!this.quotasEnabled) return;
+    const sensor = this.#sensor(user, clientId, timeMs);
+    (sensor.throttleTime ??= new SampledRate(THROTTLE_TIME_WINDOW)).record(throttleMs, timeMs);
+  }
+
+  /** Every sensor at `nowMs`, for Kafka's per-client quota metrics (read when they are scraped). */
+  *sensorReadings(nowMs: number): Generator<QuotaSensorReading> {
+    for (const sensor of this.#sensors.values()) {
+      yield { ...sensor.tags, rate: sensor.rate.measure(nowMs), throttleTimeMs: sensor.throttleTime?.mean(nowMs) ?? Number.NaN };
+    }
+  }
+
   /** Takes back a recorded value (a throttled fetch sends no records, so its bytes do not count). */
   unrecord(user: string, clientId: string, value: number, timeMs: number): void {
     this.recordNoThrottle(user, clientId, -value, timeMs);
@@ -164,7 +196,7 @@ export class ClientQuotaManager {
     let sensor = this.#sensors.get(key);
     if (sensor === undefined) {
       const bucket = this.quotaType === 'ControllerMutation' ? new TokenBucket(this.#window) : undefined;
-      sensor = { tags, bound: this.#quotaLimit(tags), rate: new SampledRate(this.#window), bucket, lastRecordMs: timeMs };
+      sensor = { tags, bound: this.#quotaLimit(tags), rate: new SampledRate(this.#window), bucket, throttleTime: undefined, lastRecordMs: timeMs };
       this.#sensors.set(key, sensor);
     }
     sensor.lastRecordMs = timeMs;

@@ -43,8 +43,11 @@ export function withFetchQuota(context: RequestContext, request: FetchRequest, f
       const nowMs = context.broker.time.now();
       const size = responseBytes(read);
       const bytesThrottleMs = byteQuota?.recordAndGetThrottleTimeMs(user, clientId, size, nowMs) ?? 0;
-      const throttleMs = Math.max(throttledBeforeRead, bytesThrottleMs, throttledBeforeRead > 0 ? 0 : requestThrottleMs());
+      const requestMs = throttledBeforeRead > 0 ? throttledBeforeRead : requestThrottleMs();
+      const throttleMs = Math.max(bytesThrottleMs, requestMs);
       if (throttleMs <= 0) return fetchContext.respond(read);
+      // Recorded as the throttle-time of the quota that imposed it (the request quota's on a tie, as Kafka).
+      (bytesThrottleMs > requestMs ? byteQuota : requestQuota)?.recordThrottle(user, clientId, throttleMs, nowMs);
       byteQuota?.unrecord(user, clientId, size, nowMs);
       const incremental = (request.sessionEpoch ?? -1) > INITIAL_EPOCH;
       return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId: incremental ? request.sessionId ?? 0 : 0, responses: [] };

@@ -48,6 +48,18 @@ export class SampledRate {
     return total / (this.windowSizeMs(nowMs) / 1000);
   }
 
+  /** The mean of the values recorded over the retained samples (Kafka's Avg over the same samples); NaN when none. */
+  mean(nowMs: number): number {
+    this.#purgeObsolete(nowMs);
+    let total = 0;
+    let count = 0;
+    for (const sample of this.#samples) {
+      total += sample.value;
+      count += sample.eventCount;
+    }
+    return count === 0 ? Number.NaN : total / count;
+  }
+
   /**
    * The span the rate divides by (Rate.windowSize): from the oldest retained sample's start, but never
    * less than samples - 1 whole windows plus the current part, so a young sensor does not read as a

@@ -1,4 +1,5 @@
 import { ApiKey } from '../../../protocol/generated/api-keys.ts';
+import type { ClientQuotaManager } from './client-quota-manager.ts';
 import type { QuotaManagers } from './quota-managers.ts';
 
 /**
@@ -43,19 +44,31 @@ export function requestQuotaApplies(quotas: QuotaManagers, apiKey: number): bool
  * request quota it was already over, in the answer (fetch-quota.ts empties a throttled answer) and
  * counts the request quota, a follower's counts neither; exempt APIs count nothing; any other API counts the request
  * quota. The larger throttle wins, and a throttle the handler put in the answer (a controller
- * mutation quota) counts too.
+ * mutation quota) counts too. The winner is recorded as its quota's throttle-time (the request
+ * quota's on a tie, as Kafka); a throttle already in the answer was recorded by whoever put it there.
  */
 export function throttleTimeAfter(quotas: QuotaManagers, handled: HandledRequest): number {
   const { apiKey, user, clientId, nowMs } = handled;
   if (REQUEST_QUOTA_EXEMPT.has(apiKey)) return 0;
   if (apiKey === ApiKey.Fetch && isFollowerFetch(handled.request, handled.apiVersion)) return 0;
-  let throttleMs = answeredThrottleMs(handled.response);
+  const answeredMs = answeredThrottleMs(handled.response);
+  let throttleMs = answeredMs;
+  let imposedBy: ClientQuotaManager | undefined;
+  const throttled = (by: ClientQuotaManager, ms: number): void => {
+    throttleMs = ms;
+    imposedBy = by;
+  };
   if (apiKey === ApiKey.Produce) {
-    throttleMs = Math.max(throttleMs, quotas.produce.maybeRecordAndGetThrottleTimeMs(user, clientId, handled.requestBytes, nowMs));
-    if (handled.response === null) return throttleMs;
+    const produceMs = quotas.produce.maybeRecordAndGetThrottleTimeMs(user, clientId, handled.requestBytes, nowMs);
+    if (produceMs > throttleMs) throttled(quotas.produce, produceMs);
   }
-  const percentage = handled.handlerTimeNanos * NANOS_TO_PERCENTAGE_PER_SECOND;
-  return Math.max(throttleMs, quotas.request.maybeRecordAndGetThrottleTimeMs(user, clientId, percentage, nowMs));
+  if (apiKey !== ApiKey.Produce || handled.response !== null) {
+    const percentage = handled.handlerTimeNanos * NANOS_TO_PERCENTAGE_PER_SECOND;
+    const requestMs = quotas.request.maybeRecordAndGetThrottleTimeMs(user, clientId, percentage, nowMs);
+    if (requestMs > 0 && requestMs >= throttleMs) throttled(quotas.request, requestMs);
+  }
+  if (answeredMs === 0) imposedBy?.recordThrottle(user, clientId, throttleMs, nowMs);
+  return throttleMs;
 }
 
 /** Puts the throttle into an answer that has the field (every answer to a client API but a few). */
