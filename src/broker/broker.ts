@@ -291,7 +291,7 @@ async function startWithMetadata(
           onResponseWritten: (chunks) => {
             for (const chunk of chunks) readBuffers.releaseWritten(chunk);
           },
-          requestTimer: process.env.X_NO_TIMER ? undefined : metrics?.requests,
+          requestTimer: metrics?.requests,
         }),
     );
     for (const listener of listeners) await listener.listen();
