@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer as KafkaJsProducer } from 'kafkajs';
-import { Admin, Consumer, type ConsumerRecord } from '../src/client/index.ts';
+import { Admin, Consumer, Producer, type ConsumerRecord } from '../src/client/index.ts';
 import { ALL_KAFKA_METRICS, CONSUMER_LAG_METRICS } from '../src/metrics/kafka-metric-definitions.ts';
 import { KafkaApiClient } from './helpers/kafka-api-client.ts';
 import { Api, batchOf, metadata } from './helpers/kafka-apis.ts';
@@ -29,6 +29,7 @@ before(async () => {
     'metrics.listener': 'http://127.0.0.1:0',
     'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
     'group.initial.rebalance.delay.ms': '0',
+    'transaction.state.log.num.partitions': '2',
   }, undefined, { silent: true });
   admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   kafka = new Kafka({ clientId: 'metrics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
@@ -258,6 +259,37 @@ test('ErrorsPerSec counts the codes of every answer, and of an acks=0 produce th
   assert.deepEqual([delta('Produce', 'UNKNOWN_TOPIC_OR_PARTITION'), delta('Produce', 'NONE')], [2, 1]);
   // Kafka's Metadata counts each topic's code and each partition's.
   assert.deepEqual([delta('Metadata', 'UNKNOWN_TOPIC_OR_PARTITION'), delta('Metadata', 'NONE')], [1, 1 + 2]);
+});
+
+test('the transaction coordinator\'s appends to __transaction_state and its markers count as messages and bytes in', async () => {
+  await admin.createTopics([{ topic: 'metrics-txn', numPartitions: 1 }]);
+  const transactional = new Producer({ bootstrapServers: [broker.bootstrap], transactionalId: 'metrics-txn', lingerMs: 0 });
+  try {
+    await transactional.initTransactions();
+    transactional.beginTransaction();
+    await Promise.all(['t0', 't1', 't2'].map((value) => transactional.send({ topic: 'metrics-txn', partition: 0, value })));
+    await transactional.commitTransaction();
+  } finally {
+    await transactional.close();
+  }
+  // The commit marker and the transaction's last state are written after EndTxn is answered.
+  const page = await waitFor(async () => {
+    const current = await scrape();
+    const stateRecords = current.sum('kafka_log_log_logendoffset', { topic: '__transaction_state' });
+    const settled = current.value('kafka_log_log_logendoffset', { topic: 'metrics-txn', partition: '0' }) === 4
+      && current.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: '__transaction_state' }) === stateRecords;
+    return settled ? current : undefined;
+  }, 20_000, { what: 'the commit marker and the transaction\'s states to be written' });
+  // Three records from the producer and the coordinator's commit marker.
+  assert.equal(page.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: 'metrics-txn' }), 4);
+  // Empty (InitProducerId), Ongoing, PrepareCommit, CompleteCommit: each a record the coordinator appended alone.
+  const stateRecords = page.sum('kafka_log_log_logendoffset', { topic: '__transaction_state' });
+  assert.ok(stateRecords >= 4, `${stateRecords} transaction states`);
+  assert.equal(page.value('kafka_server_brokertopicmetrics_totalproducerequests_total', { topic: '__transaction_state' }), stateRecords);
+  let stateBytes = 0;
+  for (let partition = 0; partition < 2; partition++) stateBytes += (await logFileBytes('__transaction_state', partition)).bytes;
+  assert.equal(page.value('kafka_server_brokertopicmetrics_bytesin_total', { topic: '__transaction_state' }), stateBytes);
+  assert.equal(page.value('kafka_server_brokertopicmetrics_failedproducerequests_total', { topic: '__transaction_state' }), 0);
 });
 
 /** Every family the broker exposes is one of Kafka's named as the JMX exporter names its MBean, kafka_exporter's lag, or Node's. */
