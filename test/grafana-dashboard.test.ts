@@ -111,6 +111,8 @@ test('the dashboard is one Grafana imports: a Prometheus data source variable, t
     'kafka_log_logflushstats_logflushrateandtimems_count', 'kafka_log_logflushstats_logflushrateandtimems_bucket',
     'kafka_coordinator_group_groupmetadatamanager_numgroupsstable', 'kafka_server_group_coordinator_metrics_consumer_group_count',
     'kafka_consumergroup_lag', 'kafka_consumergroup_lag_sum', 'kafka_server_socket_server_metrics_connection_count',
+    'kafka_network_requestmetrics_errors_total', 'kafka_controller_controllerstats_leaderelectionrateandtimems_count',
+    'kafka_controller_controllerstats_uncleanleaderelections_total', 'kafka_server_quota_byte_rate', 'kafka_server_quota_throttle_time',
     'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds_sum', 'process_cpu_seconds_total',
   ]) assert.ok(read.has(name), `a panel reads ${name}`);
 });
@@ -125,9 +127,15 @@ after(async () => {
   await broker.close();
 });
 
-/** Produces, reads and commits in a group, then produces more: every family the dashboard reads has series. */
+/**
+ * Produces, reads and commits in a group, then produces more, under generous default client quotas
+ * (the quota sensors exist once a quota is set): every family the dashboard reads has series.
+ */
 async function runWorkload(): Promise<void> {
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  const quotas = [['producer_byte_rate', 1e9], ['consumer_byte_rate', 1e9], ['request_percentage', 1e6]] as const;
+  const set = await admin.alterClientQuotas([{ entity: { 'client-id': null }, ops: quotas.map(([key, value]) => ({ key, value })) }]);
+  assert.deepEqual(set.map((result) => result.error), [null]);
   const producer = new Producer({ bootstrapServers: [broker.bootstrap], lingerMs: 0, acks: -1 });
   const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], groupId: 'dashboard-readers', autoOffsetReset: 'earliest', enableAutoCommit: false, fetchMaxWaitMs: 100 });
   try {
