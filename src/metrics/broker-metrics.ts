@@ -1,3 +1,4 @@
+import type { ELDHistogram } from 'node:perf_hooks';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseHttpListener } from '../broker/config-definition.ts';
 import type { Logger } from '../broker/logger.ts';
@@ -5,6 +6,7 @@ import { registerBrokerStateMetrics, type BrokerState } from './broker-state-met
 import { registerClientQuotaMetrics } from './client-quota-metrics.ts';
 import { ControllerStats } from './controller-stats.ts';
 import { BrokerTopicMetrics } from './broker-topic-metrics.ts';
+import { PROM_CLIENT_EVENT_LOOP_PRECISION_MS, registerEventLoopMetrics } from './event-loop-metrics.ts';
 import { registerGroupMetrics } from './group-metrics.ts';
 import { LOG_METRICS } from './kafka-metric-definitions.ts';
 import { HistogramData, histogramFamily, TIME_MS_BUCKETS } from './metric-families.ts';
@@ -33,13 +35,15 @@ export class BrokerMetrics {
   /** What this broker's controller counts while active (Kafka's ControllerStats). */
   readonly controllerStats = new ControllerStats();
   readonly #logFlushTime = new HistogramData(TIME_MS_BUCKETS);
+  readonly #eventLoop: ELDHistogram;
   #state: BrokerState | undefined;
   #server: MetricsServer | undefined;
 
   constructor() {
     const registry = this.registry;
-    // Event loop delay, heap and its spaces, GC pauses by kind, CPU, memory, handles, file descriptors.
-    collectDefaultMetrics({ register: registry });
+    // Heap and its spaces, GC pauses by kind, CPU, memory, handles, file descriptors; event loop delay (our sampling).
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: PROM_CLIENT_EVENT_LOOP_PRECISION_MS });
+    this.#eventLoop = registerEventLoopMetrics(registry);
     this.brokerTopics.register(registry);
     this.requests.register(registry);
     histogramFamily(registry, LOG_METRICS.logFlush, TIME_MS_BUCKETS, () => [{ labels: {}, data: this.#logFlushTime }]);
@@ -76,6 +80,7 @@ export class BrokerMetrics {
 
   async close(): Promise<void> {
     await this.#server?.close();
+    this.#eventLoop.disable();
     this.#server = undefined;
     this.#state = undefined;
   }
