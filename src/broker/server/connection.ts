@@ -86,6 +86,8 @@ interface ResponseSlot {
 }
 
 const SIZE_PREFIX_BYTES = 4;
+/** The receive time of a frame dispatched as soon as it was read: its dispatch time. */
+const NOT_WAITING = -1;
 
 /**
  * One client connection: splits the byte stream into size-prefixed frames, hands each to the
@@ -200,7 +202,9 @@ export class Connection implements ConnectionContext {
   #onFrame(frame: Buffer): void {
     if (this.#closeRequested) return;
     this.#received.push(frame);
-    if (this.#options.requestTimer !== undefined) this.#receivedMs.push(performance.now());
+    // A frame dispatched at once was received when it is dispatched (one clock read, in #dispatch);
+    // only one that must wait behind others or a pause reads the clock now.
+    if (this.#options.requestTimer !== undefined) this.#receivedMs.push(this.#received.length === 1 && !this.#shouldPause() ? NOT_WAITING : performance.now());
     this.#processFrames();
   }
 
@@ -262,8 +266,8 @@ export class Connection implements ConnectionContext {
     this.#slots.push(slot);
     this.#requestsReceived += 1;
     if (times !== undefined) {
-      times.receivedMs = receivedMs;
       times.dispatchedMs = performance.now();
+      times.receivedMs = receivedMs === NOT_WAITING ? times.dispatchedMs : receivedMs;
     }
     let result: Promise<Buffer[] | null> | Buffer[] | null;
     try {
