@@ -1,30 +1,36 @@
 /**
  * Metrics (issue 16): `node bench/metrics.ts [--quick]`, or the metrics section of `npm run bench`
- * (`--metrics-only`; `--skip-metrics` leaves it out). What metrics cost the broker: the same work
- * against a broker process without metrics and one with `metrics.listener`, scraped every
- * --metrics-scrape-interval-ms (5,000: three times the usual 15 s of Prometheus setups) while it works.
+ * (`--metrics-only`; `--skip-metrics` leaves it out). What metrics cost the broker.
  *
- * Each run starts a fresh broker process (default config, the network bench's) and, in a new
- * one-partition topic:
- * - produce: kcat produces --metrics-records (2,000,000, as the network bench) 100 B records with the network bench's
+ * Three broker processes run side by side (default config, the network bench's): "on" with
+ * `metrics.listener`, scraped every --metrics-scrape-interval-ms (5,000: three times the usual 15 s
+ * of Prometheus setups) for as long as the bench runs, and two without, "off" and "control". The work
+ * comes in rounds, and in each round every broker does the same chunk of it in turn, the order
+ * rotating from round to round, so what the machine does meanwhile (other processes, the CPU's
+ * clock, the page cache) falls on all three alike. One after the other, runs of the same broker
+ * differ by 10–20% in CPU on this 2-core machine, far more than the effect to measure; side by side,
+ * "control" against "off" shows what the method itself cannot tell apart.
+ *
+ * A round's chunk of each phase, in a one-partition topic per broker:
+ * - produce: kcat produces --metrics-records (1,000,000) 100 B records with the network bench's
  *   producer settings (5 ms linger, ~1 MB batches, acks=all);
- * - fetch: kcat reads them back from the beginning to the end;
- * - requests: --metrics-requests (100,000) Produce requests of one prebuilt 10-record batch each,
+ * - fetch: kcat reads that round's records back;
+ * - requests: --metrics-requests (20,000) Produce requests of one prebuilt 10-record batch each,
  *   acks=1, 16 in flight on one connection (bench/wire-driver.ts's way: no client work, the same
- *   bytes every run): the per-request cost, where request timing and histograms weigh most, without
- *   kcat's batching, which varies with the machine's load.
- * Runs alternate off/on, the order reversed every other repetition (--metrics-repetitions, 5);
- * reported: the medians of records/s (requests/s) and of the broker's CPU seconds (utime + stime)
- * per GB of record values (per 10^6 requests), and on against off.
+ *   bytes every time): the per-request cost, where request timing and histograms weigh most.
+ * Rounds: --metrics-rounds (10) of each phase, in each of --metrics-sessions (3) sessions, each with
+ * three brokers started afresh (one process's JIT can settle a few percent faster than another's, so
+ * one session's brokers do not settle it). CPU is the scheduler's nanosecond count of the broker's
+ * threads while it does its chunk. Reported per phase: CPU per GB of record values (per 10^6
+ * requests) of each broker, on and control against off (totals), on against off per session, and a
+ * 95% interval for on against off from the rounds' ratios (which the sessions' spread may exceed).
  *
- * On a shared machine those differences are mostly noise. --metrics-profile adds three runs with
- * metrics on under V8's CPU profiler (`--cpu-prof`) and reports, per phase, the share of the broker's
- * busy samples spent on metrics: metrics code on the stack (src/metrics/, prom-client: counting,
- * request records, scrapes, Node's process metrics) or the connection reading the clock for request
- * times. That direct cost is not blurred by other processes; what it leaves out is the young
- * generation's share of collecting the request records.
+ * --metrics-profile adds a run of the "on" broker alone under V8's CPU profiler (`--cpu-prof`) and
+ * reports, per phase, the share of its busy samples spent on metrics: metrics code on the stack
+ * (src/metrics/, prom-client: counting, request records, scrapes, Node's process metrics) or the
+ * connection reading the clock for request times.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import kafkajs from 'kafkajs';
@@ -35,7 +41,6 @@ import { findFreePort, type BrokerProcess } from '../test/helpers/test-broker.ts
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.ts';
 import { withBenchBroker } from './bench-broker.ts';
 import { KCAT_FAST_PRODUCER, runKcat, writeRecordsFile } from './kcat.ts';
-import { median } from './latency-stats.ts';
 import { machineInfo } from './machine-info.ts';
 import { createCpuClock } from './process-cpu.ts';
 import { writeResultsFile } from './results-file.ts';
@@ -46,15 +51,20 @@ const { Kafka, logLevel } = kafkajs;
 export const metricsBenchArgs = {
   'metrics-records': { type: 'string' },
   'metrics-requests': { type: 'string' },
-  'metrics-repetitions': { type: 'string' },
+  'metrics-rounds': { type: 'string' },
+  'metrics-sessions': { type: 'string' },
   'metrics-scrape-interval-ms': { type: 'string' },
   'metrics-profile': { type: 'boolean' },
 } as const;
 
 export interface MetricsBenchOptions {
+  /** Records per round of produce and fetch. */
   readonly records: number;
+  /** Produce requests per round. */
   readonly requests: number;
-  readonly repetitions: number;
+  readonly rounds: number;
+  /** Sessions: each starts its three brokers afresh (a process's JIT may settle faster or slower than another's). */
+  readonly sessions: number;
   readonly scrapeIntervalMs: number;
   readonly profile: boolean;
 }
@@ -66,9 +76,10 @@ export function metricsOptions(values: { readonly [K in keyof typeof metricsBenc
     return n;
   };
   return {
-    records: number('metrics-records', 2_000_000, 200_000),
-    requests: number('metrics-requests', 100_000, 10_000),
-    repetitions: number('metrics-repetitions', 5, 2),
+    records: number('metrics-records', 1_000_000, 100_000),
+    requests: number('metrics-requests', 20_000, 2_000),
+    rounds: number('metrics-rounds', 10, 2),
+    sessions: number('metrics-sessions', 3, 1),
     scrapeIntervalMs: number('metrics-scrape-interval-ms', 5000, 5000),
     profile: values['metrics-profile'] === true,
   };
@@ -78,19 +89,20 @@ const RECORD_SIZE = 100;
 const PHASES = ['produce', 'fetch', 'requests'] as const;
 const RECORDS_PER_REQUEST = 10;
 const REQUESTS_IN_FLIGHT = 16;
-const PROFILED_RUNS = 3;
+const MODES = ['off', 'control', 'on'] as const;
 type Phase = (typeof PHASES)[number];
-type Mode = 'off' | 'on';
+type Mode = (typeof MODES)[number];
 
-export interface MetricsRun {
+/** One broker's chunk of one phase in one round. */
+export interface MetricsChunk {
   readonly mode: Mode;
-  readonly repetition: number;
+  readonly session: number;
+  readonly round: number;
   readonly phase: Phase;
+  /** Records (requests for the requests phase). */
   readonly records: number;
   readonly seconds: number;
-  readonly recordsPerSecond: number;
   readonly brokerCpuSeconds: number;
-  readonly scrapes: number;
   /** When it ran, in the monotonic clock's µs (process.hrtime), which V8's profiles use too. */
   readonly startUs: number;
   readonly endUs: number;
@@ -104,20 +116,19 @@ export interface ProfileShare {
 }
 
 export interface MetricsResults {
-  readonly runs: readonly MetricsRun[];
+  readonly chunks: readonly MetricsChunk[];
+  readonly scrapes: number;
   readonly profile?: readonly ProfileShare[];
   readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
-/** Cost per unit of work: CPU s per GB of values (per 10^6 requests for the requests phase). */
-function cpuPerUnit(run: MetricsRun): number {
-  return run.phase === 'requests' ? run.brokerCpuSeconds / (run.records / 1e6) : run.brokerCpuSeconds / (run.records * RECORD_SIZE / 1e9);
+/** Units of work of a chunk: GB of record values, or 10^6 requests. */
+function units(phase: Phase, records: number): number {
+  return phase === 'requests' ? records / 1e6 : records * RECORD_SIZE / 1e9;
 }
 
-/** `requests` Produce requests of the same 10-record batch, REQUESTS_IN_FLIGHT at a time, on one connection. */
-async function produceRequests(bootstrap: string, topic: string, requests: number): Promise<void> {
-  const [host, port] = bootstrap.split(':') as [string, string];
-  const connection = await Connection.open({ host, port: Number(port), clientId: 'samsa-bench-metrics', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
+/** `requests` Produce requests of the same 10-record batch, REQUESTS_IN_FLIGHT at a time, on `connection`. */
+async function produceRequests(connection: Connection, topic: string, requests: number): Promise<void> {
   const value = Buffer.alloc(RECORD_SIZE, 'x');
   const records = buildRecordBatch(Array.from({ length: RECORDS_PER_REQUEST }, () => ({ key: null, value, headers: [], timestamp: Date.now() })));
   let sent = 0;
@@ -129,54 +140,80 @@ async function produceRequests(bootstrap: string, topic: string, requests: numbe
       if (code !== 0) throw new Error(`produce to ${topic}-0: error code ${code}`);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, lane));
-  } finally {
-    connection.close();
-  }
+  await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, lane));
 }
 
-async function oneRun(mode: Mode, repetition: number, options: MetricsBenchOptions, env: NodeJS.ProcessEnv = {}): Promise<MetricsRun[]> {
+/** Starts a broker for each of `modes` (side by side), and runs `body` once all are up with their topics. */
+async function withBrokers<T>(modes: readonly Mode[], metricsPort: number, env: NodeJS.ProcessEnv,
+  body: (brokers: ReadonlyMap<Mode, BrokerProcess>, workDir: string) => Promise<T>): Promise<T> {
+  const brokers = new Map<Mode, BrokerProcess>();
+  const start = async (index: number): Promise<T> => {
+    if (index === modes.length) return body(brokers, (await makeTempDir('samsa-bench-metrics-work-')));
+    const mode = modes[index]!;
+    const overrides: Record<string, string> = mode === 'on' ? { 'metrics.listener': `http://127.0.0.1:${metricsPort}` } : {};
+    return withBenchBroker(`samsa-bench-metrics-${mode}-`, overrides, async (broker) => {
+      const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }, { topic: 'bench-small', numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      brokers.set(mode, broker);
+      return start(index + 1);
+    }, mode === 'on' ? env : {});
+  };
+  return start(0);
+}
+
+/** The rounds of every phase against brokers of `modes`, the "on" one scraped as Prometheus would. */
+async function runSession(number: number, modes: readonly Mode[], options: MetricsBenchOptions, env: NodeJS.ProcessEnv = {}): Promise<{ chunks: MetricsChunk[]; scrapes: number }> {
   const clock = createCpuClock();
-  const metricsPort = mode === 'on' ? await findFreePort() : 0;
-  const overrides: Record<string, string> = mode === 'on' ? { 'metrics.listener': `http://127.0.0.1:${metricsPort}` } : {};
-  return withBenchBroker('samsa-bench-metrics-', overrides, async (broker: BrokerProcess, workDir: string) => {
-    const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }, { topic: 'bench-small', numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    const file = join(workDir, 'records.txt');
-    await writeRecordsFile(file, options.records, RECORD_SIZE);
-    // A scraper as Prometheus is, for as long as the broker works.
+  const metricsPort = await findFreePort();
+  return withBrokers(modes, metricsPort, env, async (brokers, workDir) => {
+    const connections = new Map<Mode, Connection>();
     let scrapes = 0;
     const scrape = () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) => response.text()).then(() => { scrapes += 1; }, () => undefined);
-    const scraper = mode === 'off' ? undefined : setInterval(() => void scrape(), options.scrapeIntervalMs);
-    // The first scrape loads and compiles the exposition code, once in a broker's life: before the measured work.
-    if (mode === 'on') await scrape();
-    const runs: MetricsRun[] = [];
-    const measure = async (phase: Phase, records: number, work: () => Promise<void>): Promise<void> => {
-      const cpuBefore = clock.cpuSeconds(broker.pid);
-      const scrapesBefore = scrapes;
-      const start = process.hrtime.bigint();
-      await work();
-      const end = process.hrtime.bigint();
-      const seconds = Number(end - start) / 1e9;
-      runs.push({
-        mode, repetition, phase, records, seconds, recordsPerSecond: records / seconds,
-        brokerCpuSeconds: clock.cpuSeconds(broker.pid) - cpuBefore, scrapes: scrapes - scrapesBefore,
-        startUs: Number(start / 1000n), endUs: Number(end / 1000n),
-      });
-    };
+    let scraper: NodeJS.Timeout | undefined;
     try {
-      await measure('produce', options.records, () => runKcat(['-P', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-l', file, ...KCAT_FAST_PRODUCER]));
-      await measure('fetch', options.records, () => runKcat(['-C', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-o', 'beginning', '-e', '-q']));
-      await measure('requests', options.requests, () => produceRequests(broker.bootstrap, 'bench-small', options.requests));
+      const file = join(workDir, 'records.txt');
+      await writeRecordsFile(file, options.records, RECORD_SIZE);
+      for (const [mode, broker] of brokers) {
+        const connection = await Connection.open({ host: broker.host, port: broker.port, clientId: 'samsa-bench-metrics', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000 });
+        connections.set(mode, connection);
+        // Warm-up: the first requests compile the produce path; not measured.
+        await produceRequests(connection, 'bench-small', options.requests);
+      }
+      // The first scrape loads and compiles the exposition code, once in a broker's life: before the measured work.
+      if (brokers.has('on')) await scrape();
+      scraper = brokers.has('on') ? setInterval(() => void scrape(), options.scrapeIntervalMs) : undefined;
+      const work: Record<Phase, (broker: BrokerProcess, mode: Mode, round: number) => Promise<void>> = {
+        produce: (broker) => runKcat(['-P', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-l', file, ...KCAT_FAST_PRODUCER]),
+        fetch: (broker, _mode, round) => runKcat(['-C', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-o', String(round * options.records), '-c', String(options.records), '-q']),
+        requests: (_broker, mode) => produceRequests(connections.get(mode)!, 'bench-small', options.requests),
+      };
+      const chunks: MetricsChunk[] = [];
+      for (const phase of PHASES) {
+        for (let round = 0; round < options.rounds; round++) {
+          const order = modes.map((_, i) => modes[(i + round) % modes.length]!);
+          for (const mode of order) {
+            const broker = brokers.get(mode)!;
+            const cpuBefore = clock.runSeconds(broker.pid);
+            const start = process.hrtime.bigint();
+            await work[phase](broker, mode, round);
+            const end = process.hrtime.bigint();
+            chunks.push({
+              mode, session: number, round, phase, records: phase === 'requests' ? options.requests : options.records, seconds: Number(end - start) / 1e9,
+              brokerCpuSeconds: clock.runSeconds(broker.pid) - cpuBefore, startUs: Number(start / 1000n), endUs: Number(end / 1000n),
+            });
+          }
+        }
+      }
+      return { chunks, scrapes };
     } finally {
       clearInterval(scraper);
+      for (const connection of connections.values()) connection.close();
+      await removeTempDir(workDir);
     }
-    return runs;
-  }, env);
+  });
 }
 
 interface CpuProfile {
@@ -186,8 +223,8 @@ interface CpuProfile {
   readonly startTime: number;
 }
 
-/** Per phase of `runs`: the profile's samples in its time window that were not idle, and those with metrics code on the stack. */
-function profileShares(profile: CpuProfile, runs: readonly MetricsRun[]): ProfileShare[] {
+/** Per phase: the profile's samples in its chunks' time windows that were not idle, and those with metrics code on the stack. */
+function profileShares(profile: CpuProfile, chunks: readonly MetricsChunk[]): ProfileShare[] {
   const parent = new Map<number, number>();
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -208,72 +245,90 @@ function profileShares(profile: CpuProfile, runs: readonly MetricsRun[]): Profil
     const caller = byId.get(parent.get(id) ?? -1);
     return node?.callFrame.functionName === 'now' && node.callFrame.url === '' && caller?.callFrame.url.endsWith('/src/broker/server/connection.ts') === true;
   };
-  const shares = runs.map((run) => ({ phase: run.phase, busySamples: 0, metricsSamples: 0 }));
+  const shares = PHASES.map((phase) => ({ phase, busySamples: 0, metricsSamples: 0 }));
   let time = profile.startTime;
   profile.samples.forEach((id, index) => {
     time += profile.timeDeltas[index] ?? 0;
-    const at = runs.findIndex((run) => time >= run.startUs && time <= run.endUs);
-    if (at < 0 || byId.get(id)?.callFrame.functionName === '(idle)') return;
-    shares[at]!.busySamples += 1;
-    if (isMetrics(id) || isRequestClock(id)) shares[at]!.metricsSamples += 1;
+    const chunk = chunks.find((c) => time >= c.startUs && time <= c.endUs);
+    if (chunk === undefined || byId.get(id)?.callFrame.functionName === '(idle)') return;
+    const share = shares[PHASES.indexOf(chunk.phase)]!;
+    share.busySamples += 1;
+    if (isMetrics(id) || isRequestClock(id)) share.metricsSamples += 1;
   });
   return shares;
 }
 
-/** One run with metrics on, its broker under V8's CPU profiler; the profile is written when it stops. */
-async function profiledRun(options: MetricsBenchOptions, workDir: string): Promise<ProfileShare[]> {
-  const dir = join(workDir, 'cpu-profile');
-  await mkdir(dir, { recursive: true });
-  const runs = await oneRun('on', 0, options, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
-  const [file] = await readdir(dir);
-  if (file === undefined) throw new Error('the broker wrote no CPU profile');
-  return profileShares(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile, runs);
+/** The "on" broker alone under V8's profiler; the profile is written when it stops. */
+async function profiledSession(options: MetricsBenchOptions): Promise<ProfileShare[]> {
+  const dir = await makeTempDir('samsa-bench-metrics-profile-');
+  try {
+    const { chunks } = await runSession(0, ['on'], options, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+    const [file] = await readdir(dir);
+    if (file === undefined) throw new Error('the broker wrote no CPU profile');
+    return profileShares(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile, chunks);
+  } finally {
+    await removeTempDir(dir);
+  }
 }
 
 export async function runMetricsBench(options: MetricsBenchOptions): Promise<MetricsResults> {
   const start = loadavg()[0]!;
-  let profile: ProfileShare[] | undefined;
-  for (let run = 0; options.profile && run < PROFILED_RUNS; run++) {
-    const workDir = await makeTempDir('samsa-bench-metrics-profile-');
-    try {
-      const shares = await profiledRun(options, workDir);
-      profile = shares.map((share, index) => ({
-        phase: share.phase, busySamples: share.busySamples + (profile?.[index]?.busySamples ?? 0), metricsSamples: share.metricsSamples + (profile?.[index]?.metricsSamples ?? 0),
-      }));
-    } finally {
-      await removeTempDir(workDir);
-    }
+  const profile = options.profile ? await profiledSession(options) : undefined;
+  const chunks: MetricsChunk[] = [];
+  let scrapes = 0;
+  for (let number = 0; number < options.sessions; number++) {
+    const done = await runSession(number, MODES, options);
+    chunks.push(...done.chunks);
+    scrapes += done.scrapes;
   }
-  const runs: MetricsRun[] = [];
-  for (let repetition = 1; repetition <= options.repetitions; repetition++) {
-    const order: Mode[] = repetition % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
-    for (const mode of order) {
-      const done = await oneRun(mode, repetition, options);
-      runs.push(...done);
-      console.log(`  repetition ${repetition}, metrics ${mode}: ${done.map((r) => `${r.phase} ${Math.round(r.recordsPerSecond).toLocaleString('en-US')}/s, CPU ${r.brokerCpuSeconds.toFixed(2)} s`).join('; ')}`);
-    }
-  }
-  return { runs, ...(profile === undefined ? {} : { profile }), loadAverage: { start, end: loadavg()[0]! } };
+  return { chunks, scrapes, ...(profile === undefined ? {} : { profile }), loadAverage: { start, end: loadavg()[0]! } };
+}
+
+/** Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (1.96 beyond). */
+const T95 = [12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.10, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04];
+
+/** A 95% interval for on against off: the rounds' log ratios, their mean ± t · standard error, as percentages. */
+function interval(ratios: readonly number[]): [number, number] | undefined {
+  if (ratios.length < 2) return undefined;
+  const logs = ratios.map(Math.log);
+  const mean = logs.reduce((sum, x) => sum + x, 0) / logs.length;
+  const variance = logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1);
+  const half = (T95[logs.length - 2] ?? 1.96) * Math.sqrt(variance / logs.length);
+  return [(Math.exp(mean - half) - 1) * 100, (Math.exp(mean + half) - 1) * 100];
 }
 
 export function printMetricsTable(results: MetricsResults): void {
+  const percent = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
   const rows = PHASES.map((phase) => {
-    const of = (mode: Mode) => results.runs.filter((r) => r.phase === phase && r.mode === mode);
-    const rate = (mode: Mode) => median(of(mode).map((r) => r.recordsPerSecond));
-    const cpu = (mode: Mode) => median(of(mode).map(cpuPerUnit));
-    const change = (on: number, off: number) => `${((on / off - 1) * 100).toFixed(1)}%`;
+    const of = (mode: Mode) => results.chunks.filter((c) => c.phase === phase && c.mode === mode);
+    const cpu = (mode: Mode) => {
+      const chunks = of(mode);
+      return chunks.reduce((sum, c) => sum + c.brokerCpuSeconds, 0) / chunks.reduce((sum, c) => sum + units(phase, c.records), 0);
+    };
+    const rate = (mode: Mode) => {
+      const chunks = of(mode);
+      return chunks.reduce((sum, c) => sum + c.records, 0) / chunks.reduce((sum, c) => sum + c.seconds, 0);
+    };
+    const off = of('off');
+    const ratios = of('on').map((c) => c.brokerCpuSeconds / off.find((o) => o.session === c.session && o.round === c.round)!.brokerCpuSeconds);
+    const range = interval(ratios);
+    const perSession = [...new Set(off.map((c) => c.session))].map((session) => {
+      const total = (mode: Mode) => of(mode).filter((c) => c.session === session).reduce((sum, c) => sum + c.brokerCpuSeconds, 0);
+      return percent((total('on') / total('off') - 1) * 100);
+    }).join(' ');
     return [
-      phase, String(of('off').length),
-      Math.round(rate('off')).toLocaleString('en-US'), Math.round(rate('on')).toLocaleString('en-US'), change(rate('on'), rate('off')),
-      cpu('off').toFixed(2), cpu('on').toFixed(2), change(cpu('on'), cpu('off')),
+      phase, String(off.length), Math.round(rate('off')).toLocaleString('en-US'), Math.round(rate('on')).toLocaleString('en-US'),
+      cpu('off').toFixed(3), cpu('control').toFixed(3), cpu('on').toFixed(3),
+      percent((cpu('control') / cpu('off') - 1) * 100), percent((cpu('on') / cpu('off') - 1) * 100), perSession,
+      range === undefined ? '-' : `${percent(range[0])} to ${percent(range[1])}`,
     ];
   });
   const machine = machineInfo();
-  console.log(`${machine.nproc} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.kcat}; load average ${results.loadAverage.start.toFixed(2)} -> ${results.loadAverage.end.toFixed(2)}`);
-  printTable(['phase', 'runs', 'records/s off', 'records/s on', 'on vs off', 'CPU off', 'CPU on', 'on vs off'], rows);
-  console.log('CPU: broker CPU s per GB of record values (requests: per 10^6 requests; records/s there is requests/s); medians.');
+  console.log(`${machine.nproc} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.kcat}; load average ${results.loadAverage.start.toFixed(2)} -> ${results.loadAverage.end.toFixed(2)}; ${results.scrapes} scrapes`);
+  printTable(['phase', 'rounds', 'records/s off', 'records/s on', 'CPU off', 'CPU control', 'CPU on', 'control vs off', 'on vs off', 'per session', 'on vs off, 95%'], rows);
+  console.log('CPU: broker CPU s per GB of record values (requests: per 10^6 requests; records/s there is requests/s), totals over the rounds.');
   if (results.profile !== undefined) {
-    console.log(`${PROFILED_RUNS} profiled runs with metrics on: the broker's busy CPU samples spent on metrics (metrics code on the stack, or the connection's clock reads).`);
+    console.log('A profiled run of the "on" broker alone: its busy CPU samples spent on metrics (metrics code on the stack, or the connection\'s clock reads).');
     printTable(['phase', 'busy samples', 'on metrics', 'share'], results.profile.map((share) => [
       share.phase, String(share.busySamples), String(share.metricsSamples), `${((share.metricsSamples / Math.max(1, share.busySamples)) * 100).toFixed(2)}%`,
     ]));
