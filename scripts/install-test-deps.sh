@@ -58,6 +58,16 @@ command -v kcat >/dev/null 2>&1 || apt_install kcat
 # Debian's own python3 (a python3 earlier on PATH, e.g. pyenv's, does not see Debian's packages).
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || apt_install python3-confluent-kafka
 
+# The schema registry's Python client tests: confluent_kafka.schema_registry needs requests, its JSON
+# Schema serializer jsonschema, its Protobuf serializer protobuf. Its Avro serializer needs fastavro,
+# which Debian does not package: Avro payloads are written there with Apache's avro library.
+missing_python=()
+/usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || missing_python+=(python3-requests)
+/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing_python+=(python3-jsonschema)
+/usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || missing_python+=(python3-protobuf)
+/usr/bin/python3 -c 'import avro' >/dev/null 2>&1 || missing_python+=(python3-avro)
+[ "${#missing_python[@]}" -eq 0 ] || apt_install "${missing_python[@]}"
+
 # Cluster tests start Apache ZooKeeper themselves (src/broker/cluster/zookeeper/server-process.ts):
 # Debian's zookeeper package brings the server's jars (libzookeeper-java) and a JRE, and
 # libslf4j-java its logging (slf4j-simple, quieted by the launcher). The package starts no service.
