@@ -244,8 +244,8 @@ export class ReplicaManager {
    */
   appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1 = 1, timeoutMs = DEFAULT_APPEND_TIMEOUT_MS, options: LeaderAppendOptions = {}): AppendResult & { completion: Promise<void> } {
     const metrics = options.origin === 'coordinator' ? this.options.brokerTopicMetrics : undefined;
-    const append = () => this.#appendRecords(topic, index, records, requiredAcks, timeoutMs, options);
-    return metrics === undefined ? append() : metrics.countAppend(topic, records.length, append);
+    if (metrics === undefined) return this.#appendRecords(topic, index, records, requiredAcks, timeoutMs, options);
+    return metrics.countAppend(topic, records.length, () => this.#appendRecords(topic, index, records, requiredAcks, timeoutMs, options));
   }
 
   #appendRecords(topic: string, index: number, records: Buffer, requiredAcks: -1 | 0 | 1, timeoutMs: number, options: LeaderAppendOptions): AppendResult & { completion: Promise<void> } {
