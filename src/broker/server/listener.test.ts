@@ -7,6 +7,7 @@ import { createSilentLogger } from '../logger.ts';
 import { Listener } from './listener.ts';
 import { CloseConnectionError } from './connection.ts';
 import type { Connection, RequestHandler } from './connection.ts';
+import type { RequestTimer, RequestTimes } from '../request-times.ts';
 
 /** Polls `condition` until it holds; fails after `maxWaitMs` (a bound, not a timing assertion). */
 async function waitFor(condition: () => boolean, what: string, maxWaitMs = 10_000): Promise<void> {
@@ -331,4 +332,34 @@ test('close() destroys open connections and stops accepting', async () => {
   await waitFor(() => client.closed, 'client closed');
   const late = new FrameClient(port);
   await assert.rejects(late.connected());
+});
+
+test('request times: a request dispatched on arrival was received when dispatched; one that waited shows its wait as queue time', async () => {
+  const recorded: Array<{ times: RequestTimes; writtenMs: number }> = [];
+  const requestTimer: RequestTimer = {
+    start: () => ({ receivedMs: 0, dispatchedMs: 0, localDoneMs: 0, completedMs: 0, sendStartMs: 0, throttleMs: 0, fromFollower: false }),
+    written: (times, writtenMs) => void recorded.push({ times, writtenMs }),
+  };
+  // The first request is answered 50 ms later; with one request in flight, the second waits for it.
+  const handler: RequestHandler = (request) => request.toString() === 'slow' ? sleep(50).then(() => [request]) : [request];
+  const listener = new Listener({ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 0, handler, logger: createSilentLogger(), maxInFlightRequests: 1, requestTimer });
+  await listener.listen();
+  try {
+    const client = new FrameClient(listener.port);
+    await client.write(Buffer.concat([frame('slow'), frame('fast')]));
+    await waitFor(() => recorded.length === 2 && client.responses.length === 2, 'both requests answered and timed');
+    assert.deepEqual(client.texts(), ['slow', 'fast']);
+    const [slow, fast] = recorded.map(({ times, writtenMs }) => ({ ...times, writtenMs }));
+    assert.equal(slow!.receivedMs, slow!.dispatchedMs, 'dispatched on arrival: no queue time');
+    assert.ok(fast!.dispatchedMs - fast!.receivedMs >= 45, `queued behind the slow one: ${fast!.dispatchedMs - fast!.receivedMs} ms`);
+    for (const times of [slow!, fast!]) {
+      const stages = [times.receivedMs, times.dispatchedMs, times.localDoneMs, times.completedMs, times.sendStartMs, times.writtenMs];
+      assert.deepEqual(stages, [...stages].sort((a, b) => a - b), 'each stage after the one before');
+      assert.ok(times.receivedMs > 0);
+    }
+    assert.ok(slow!.completedMs - slow!.localDoneMs >= 45, 'the slow answer\'s wait is remote time');
+    client.socket.destroy();
+  } finally {
+    await listener.close();
+  }
 });
