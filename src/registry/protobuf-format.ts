@@ -1,0 +1,99 @@
+import protobuf from 'protobufjs';
+import { protobufIncompatibilities } from './protobuf-diff.ts';
+import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type SchemaFormat } from './schema-type.ts';
+
+/**
+ * PROTOBUF: protobufjs parses the .proto text. Each import is resolved from the references (by the
+ * reference's `name`, the path the import statement gives, as Confluent's clients register them),
+ * Google's well-known types (google/protobuf/timestamp.proto, ...) from protobufjs' own copies,
+ * as Confluent resolves them without references. A type that names no known type is refused.
+ *
+ * Canonical text: the schema as given (trimmed); normalized, re-printed from the parsed file
+ * (protobuf-print.ts) so whitespace, comments and declaration order of imports and options no longer
+ * make two schemas different.
+ */
+
+/** A parsed .proto: every type it can see resolved, and which of them its own text declares. */
+export interface ProtoFile {
+  readonly root: protobuf.Root;
+  readonly packageName: string;
+  readonly syntax: string;
+  /** Full names (without the leading dot) of the messages and enums this file declares. */
+  readonly declared: readonly string[];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function syntaxOf(text: string): string {
+  return /^\s*(?:\/\/[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*syntax\s*=\s*["']([^"']+)["']/.exec(text)?.[1] ?? 'proto2';
+}
+
+function declaredTypes(namespace: protobuf.NamespaceBase): string[] {
+  const names: string[] = [];
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Type || nested instanceof protobuf.Enum) names.push(nested.fullName.slice(1));
+    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) names.push(...declaredTypes(nested));
+  }
+  return names;
+}
+
+function addImports(root: protobuf.Root, imports: readonly string[], references: readonly ResolvedReference[], loaded: Set<string>): void {
+  for (const path of imports) {
+    if (loaded.has(path)) continue;
+    loaded.add(path);
+    const reference = references.find((r) => r.name === path);
+    if (reference) {
+      let parsed: protobuf.IParserResult;
+      try {
+        // Parsed alone first, for its imports; then into the shared root once they are in.
+        parsed = protobuf.parse(reference.schema, new protobuf.Root(), { keepCase: true });
+      } catch (error) {
+        throw new InvalidSchemaError(`Invalid schema reference ${path}: ${messageOf(error)}`);
+      }
+      addImports(root, parsed.imports ?? [], reference.references, loaded);
+      addImports(root, parsed.weakImports ?? [], reference.references, loaded);
+      try {
+        protobuf.parse(reference.schema, root, { keepCase: true });
+      } catch (error) {
+        throw new InvalidSchemaError(`Invalid schema reference ${path}: ${messageOf(error)}`);
+      }
+      continue;
+    }
+    const common = protobuf.common.get(path) as { nested?: protobuf.INamespace['nested'] } | null;
+    if (common?.nested) root.addJSON(common.nested);
+    // Google's descriptor.proto and other imports only options use are not needed to resolve
+    // field types; an import that is needed and missing shows as an unresolvable type below.
+  }
+}
+
+/** Parses `text` with its references into a resolved ProtoFile, or throws InvalidSchemaError. */
+export function loadProto(text: string, references: readonly ResolvedReference[]): ProtoFile {
+  let own: protobuf.IParserResult;
+  try {
+    own = protobuf.parse(text, new protobuf.Root(), { keepCase: true });
+  } catch (error) {
+    throw new InvalidSchemaError(`Invalid schema: ${messageOf(error)}`);
+  }
+  const root = new protobuf.Root();
+  addImports(root, [...(own.imports ?? []), ...(own.weakImports ?? [])], references, new Set());
+  try {
+    protobuf.parse(text, root, { keepCase: true });
+    root.resolveAll();
+  } catch (error) {
+    throw new InvalidSchemaError(`Invalid schema: ${messageOf(error)}`);
+  }
+  return { root, packageName: own.package ?? '', syntax: syntaxOf(text), declared: declaredTypes(own.root) };
+}
+
+export const protobufFormat: SchemaFormat = {
+  type: 'PROTOBUF',
+  parse(schema, references, normalize): ParsedSchema {
+    loadProto(schema, references);
+    return { type: 'PROTOBUF', canonical: normalize ? schema.trim() : schema.trim(), references };
+  },
+  readerIncompatibilities(reader, writer) {
+    return protobufIncompatibilities(loadProto(reader.canonical, reader.references), loadProto(writer.canonical, writer.references));
+  },
+};
