@@ -40,3 +40,4 @@ export type { Acks, CompressionName, ConsumerGroupMetadata, ProducerOptions, Pro
 export { ProducerConfigError, resolveIdempotence } from './producer-config.ts';
 export { IllegalStateError, TransactionAbortedError } from './transaction-manager.ts';
 export type { TransactionState } from './transaction-manager.ts';
+export * from './schema-registry/index.ts';

@@ -1,0 +1,12 @@
+export { SchemaRegistryClient, SchemaRegistryError } from './registry-client.ts';
+export type { RegisteredSchema, RegistrySchema, SchemaReference, SchemaRegistryClientOptions, SchemaType } from './registry-client.ts';
+export { recordNameStrategy, subjectNameStrategy, topicNameStrategy, topicRecordNameStrategy } from './subject-name-strategy.ts';
+export type { SubjectNameStrategy, SubjectNameStrategyName } from './subject-name-strategy.ts';
+export type { SerializerOptions } from './serde-core.ts';
+export { AvroDeserializer, AvroSerializer } from './avro-serde.ts';
+export type { AvroDeserializerOptions, AvroSerializerOptions } from './avro-serde.ts';
+export { JsonSchemaDeserializer, JsonSchemaSerializer, JsonSchemaValidationError } from './json-schema-serde.ts';
+export type { JsonSchemaDeserializerOptions, JsonSchemaSerializerOptions } from './json-schema-serde.ts';
+export { ProtobufDeserializer, ProtobufSerializer } from './protobuf-serde.ts';
+export type { ProtobufDeserializerOptions, ProtobufSerializerOptions } from './protobuf-serde.ts';
+export { MAGIC_BYTE, readSchemaId, SerializationError } from './wire-format.ts';
