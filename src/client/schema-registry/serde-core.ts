@@ -13,8 +13,8 @@ import { header, readSchemaId } from './wire-format.ts';
 export interface SerializerOptions {
   /** Whether this serializer writes keys (the subject ends in -key under TopicNameStrategy). */
   readonly isKey?: boolean;
-  /** key.subject.name.strategy / value.subject.name.strategy; TopicNameStrategy by default. */
-  readonly subjectNameStrategy?: SubjectNameStrategy | SubjectNameStrategyName;
+  /** key.subject.name.strategy / value.subject.name.strategy (a name, with or without Confluent's package, or a function); TopicNameStrategy by default. */
+  readonly subjectNameStrategy?: SubjectNameStrategy | SubjectNameStrategyName | string;
   /** auto.register.schemas: register the schema when the subject lacks it (default true); else look it up. */
   readonly autoRegisterSchemas?: boolean;
   /** use.latest.version: write with the subject's latest schema instead of registering this one. */
