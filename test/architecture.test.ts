@@ -85,6 +85,14 @@ test('the console imports only the client, the protocol and itself', () => {
   assert.deepEqual(violations('src/console/server/', (t) => t.startsWith('src/console/web/')), []);
 });
 
+test('the schema registry imports only the client, the protocol and itself', () => {
+  assert.ok(all.some((i) => i.file.startsWith('src/registry/') && i.target.startsWith('src/client/')));
+  assert.deepEqual(
+    violations('src/registry/', (t) => t.startsWith('src/') && !t.startsWith('src/registry/') && !t.startsWith('src/client/') && !t.startsWith('src/protocol/')),
+    [],
+  );
+});
+
 test('nothing but broker.ts imports broker/server', () => {
   const outside = all.filter(
     (i) => i.target.startsWith('src/broker/server/') && !i.file.startsWith('src/broker/server/') && i.file !== 'src/broker/broker.ts',

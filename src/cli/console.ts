@@ -1,8 +1,9 @@
 import { BasicAuth } from '../console/server/basic-auth.ts';
 import { startConsoleServer } from '../console/server/console-server.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
+import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { adminOptions, warnUnknownProperties } from './client-properties.ts';
+import { waitForSignal } from './wait-for-signal.ts';
 import { bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, stringOption } from './cli-options.ts';
 
 export const consoleUsage = `Usage: samsa console --bootstrap-server <host:port> [options]
@@ -30,21 +31,6 @@ const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, 'read-only': { type: 'boolean' },
   'basic-auth-file': { type: 'string' }, 'metrics-url': { type: 'string', multiple: true }, 'metrics-interval-ms': { type: 'string' },
 } as const;
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // A second signal while closing means "stop now".
-      process.once('SIGINT', () => process.exit(EXIT_FAILURE));
-      process.once('SIGTERM', () => process.exit(EXIT_FAILURE));
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
 
 /** `samsa console`: runs until SIGINT or SIGTERM (or `waitForShutdown` resolves, for tests). */
 export async function runConsoleCommand(args: readonly string[], io: CliIo, waitForShutdown: () => Promise<string> = waitForSignal): Promise<number> {

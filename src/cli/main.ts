@@ -29,6 +29,10 @@ const commands: Readonly<Record<string, Command>> = Object.freeze({
     summary: 'serve the web console and its JSON API: topics, messages, groups, brokers, ACLs',
     run: async (args, io) => (await import('./console.ts')).runConsoleCommand(args, io),
   },
+  'schema-registry': {
+    summary: "run a schema registry with Confluent's REST API, stored in the _schemas topic",
+    run: async (args, io) => (await import('./schema-registry.ts')).runSchemaRegistryCommand(args, io),
+  },
   'consumer-groups': {
     summary: 'list, describe, reset offsets of and delete consumer groups (kafka-consumer-groups)',
     run: async (args, io) => (await import('./consumer-groups.ts')).runConsumerGroupsCommand(args, io),
