@@ -93,3 +93,13 @@ test('schema references: a record whose field type is a named type from another 
   const data = await new AvroSerializer(client, { schema: customer, references }).serialize('customers', { address: { city: 'Delft' } });
   assert.deepEqual(JSON.parse(JSON.stringify(await new AvroDeserializer(client).deserialize('customers', data))), { address: { city: 'Delft' } });
 });
+
+test('records keep their bytes while later ones are written, across many records and one larger than the serializer keeps at hand', async () => {
+  const client = new SchemaRegistryClient({ baseUrls: registry.url });
+  const serializer = new AvroSerializer(client, { schema: userSchema });
+  const values = Array.from({ length: 2000 }, (_, i) => ({ name: i === 1000 ? 'x'.repeat(100_000) : `user-${i}`, age: i, email: null }));
+  const written: Buffer[] = [];
+  for (const value of values) written.push(await serializer.serialize('many', value));
+  const deserializer = new AvroDeserializer(client);
+  for (let i = 0; i < values.length; i++) assert.deepEqual({ ...await deserializer.deserialize('many', written[i]!) as object }, values[i]);
+});

@@ -1,14 +1,14 @@
 /**
  * Avro serializer and deserializer in Confluent's wire format (avsc for the binary encoding). The
- * serializer encodes into a scratch buffer it keeps and copies header and payload out in one
- * allocation; the deserializer decodes in place after the header, resolving the writer's schema
- * into the reader's when one is given (Avro schema resolution), with one resolver per writer id.
+ * serializer encodes each record in place into a slab it keeps (see #encode); the deserializer
+ * decodes in place after the header, resolving the writer's schema into the reader's when one is
+ * given (Avro schema resolution), with one resolver per writer id.
  */
 import avro from 'avsc';
 import type { RegistrySchema, SchemaRegistryClient } from './registry-client.ts';
 import { ReaderResolver, WriterResolver } from './serde-core.ts';
 import type { ReferencedSchema, ResolvedSchema, SerializerOptions } from './serde-core.ts';
-import { HEADER_SIZE, SerializationError } from './wire-format.ts';
+import { HEADER_SIZE, readSchemaId, SerializationError } from './wire-format.ts';
 
 type AvroType = avro.Type;
 type Resolver = ReturnType<AvroType['createResolver']>;
@@ -35,11 +35,12 @@ export function parseAvroSchema(schema: string | object, referenced: readonly Re
   return avro.Type.forSchema(json, { ...options, registry });
 }
 
-const INITIAL_SCRATCH_BYTES = 1024;
+const SLAB_BYTES = 16 * 1024;
 
 export class AvroSerializer {
   readonly #writers: WriterResolver<AvroType>;
-  #scratch = Buffer.allocUnsafe(INITIAL_SCRATCH_BYTES);
+  #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  #used = 0;
 
   constructor(client: SchemaRegistryClient, options: AvroSerializerOptions) {
     const text = typeof options.schema === 'string' ? options.schema : JSON.stringify(options.schema);
@@ -54,17 +55,29 @@ export class AvroSerializer {
     return this.#encode(prepared.header, prepared.writer, value);
   }
 
+  /**
+   * Encodes straight into a slab the serializer owns, as Buffer.allocUnsafe's pool does, and hands
+   * out the record's slice of it: no copy and no allocation per record. A region once handed out is
+   * never written again; a full slab is left to the records that hold it and a new one started.
+   */
   #encode(header: Buffer, writer: AvroType, value: unknown): Buffer {
-    let end = writer.encode(value, this.#scratch, HEADER_SIZE);
+    let slab = this.#slab;
+    let start = this.#used;
+    let end = writer.encode(value, slab, start + HEADER_SIZE);
     if (end < 0) {
-      // avsc answers how many bytes it lacked: grow to fit (doubling, so growth is rare) and retry.
-      this.#scratch = Buffer.allocUnsafe(Math.max(this.#scratch.length * 2, this.#scratch.length - end));
-      end = writer.encode(value, this.#scratch, HEADER_SIZE);
+      // avsc answers how far past the slab's end the record would reach.
+      const size = slab.length - end - start;
+      slab = this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
+      start = 0;
+      end = writer.encode(value, slab, HEADER_SIZE);
     }
-    const out = Buffer.allocUnsafe(end);
-    header.copy(out, 0);
-    this.#scratch.copy(out, HEADER_SIZE, HEADER_SIZE, end);
-    return out;
+    slab[start] = header[0]!;
+    slab[start + 1] = header[1]!;
+    slab[start + 2] = header[2]!;
+    slab[start + 3] = header[3]!;
+    slab[start + 4] = header[4]!;
+    this.#used = end;
+    return slab.subarray(start, end);
   }
 }
 
@@ -88,7 +101,8 @@ export class AvroDeserializer {
 
   /** The record's value, decoded with the schema its id names (resolved into the reader schema if given). */
   async deserialize(_topic: string, data: Buffer): Promise<unknown> {
-    const reader = await this.#readers.forRecord(data);
+    const schemaId = readSchemaId(data);
+    const reader = this.#readers.cached(schemaId) ?? await this.#readers.resolve(schemaId);
     const { value, offset } = reader.type.decode(data, HEADER_SIZE, reader.resolver);
     if (offset < 0) throw new SerializationError(`Avro payload truncated: ${data.length} bytes`);
     return value;
