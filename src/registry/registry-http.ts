@@ -58,10 +58,9 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function send(response: ServerResponse, status: number, body: unknown): void {
-  const raw = body instanceof RawText;
-  const text = raw ? body.text : JSON.stringify(body);
+  const text = body instanceof RawText ? body.text : JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': raw ? 'application/octet-stream' : CONTENT_TYPE,
+    'content-type': CONTENT_TYPE,
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
