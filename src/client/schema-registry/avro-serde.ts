@@ -102,11 +102,21 @@ export class AvroDeserializer {
   /** The record's value, decoded with the schema its id names (resolved into the reader schema if given). */
   async deserialize(_topic: string, data: Buffer): Promise<unknown> {
     const schemaId = readSchemaId(data);
-    const reader = this.#readers.cached(schemaId) ?? await this.#readers.resolve(schemaId);
-    const { value, offset } = reader.type.decode(data, HEADER_SIZE, reader.resolver);
-    if (offset < 0) throw new SerializationError(`Avro payload truncated: ${data.length} bytes`);
-    return value;
+    return decode(this.#readers.cached(schemaId) ?? await this.#readers.resolve(schemaId), data);
   }
+
+  /** The record in Avro's JSON encoding (a union's value as {"branch": value}), as Confluent's AvroMessageFormatter prints it. */
+  async deserializeToJson(_topic: string, data: Buffer): Promise<string> {
+    const schemaId = readSchemaId(data);
+    const reader = this.#readers.cached(schemaId) ?? await this.#readers.resolve(schemaId);
+    return reader.type.toString(decode(reader, data));
+  }
+}
+
+function decode(reader: AvroReader, data: Buffer): unknown {
+  const { value, offset } = reader.type.decode(data, HEADER_SIZE, reader.resolver);
+  if (offset < 0) throw new SerializationError(`Avro payload truncated: ${data.length} bytes`);
+  return value;
 }
 
 function recordNameOf(text: string): string | undefined {

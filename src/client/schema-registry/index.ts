@@ -3,7 +3,7 @@ export type { RegisteredSchema, RegistrySchema, SchemaReference, SchemaRegistryC
 export { recordNameStrategy, subjectNameStrategy, topicNameStrategy, topicRecordNameStrategy } from './subject-name-strategy.ts';
 export type { SubjectNameStrategy, SubjectNameStrategyName } from './subject-name-strategy.ts';
 export type { SerializerOptions } from './serde-core.ts';
-export { AvroDeserializer, AvroSerializer } from './avro-serde.ts';
+export { AvroDeserializer, AvroSerializer, parseAvroSchema } from './avro-serde.ts';
 export type { AvroDeserializerOptions, AvroSerializerOptions } from './avro-serde.ts';
 export { JsonSchemaDeserializer, JsonSchemaSerializer, JsonSchemaValidationError } from './json-schema-serde.ts';
 export type { JsonSchemaDeserializerOptions, JsonSchemaSerializerOptions } from './json-schema-serde.ts';
