@@ -10,6 +10,7 @@ import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type Sch
  * - Java compares record, enum and fixed names without their namespace (a moved namespace is
  *   compatible), so the resolver ignores namespaces; reader aliases still match renamed types.
  * - avsc stops at the first problem; Java lists all. A refusal here carries one message.
+ * - avsc allows records, enums and fixed without a name; Java refuses them, so does this parser.
  *
  * Canonical text: without normalize, the schema as given re-serialized compactly, with the keys of
  * each type in the order Java's Schema.toString writes them (type, name, namespace, doc, ...), so two
@@ -69,7 +70,7 @@ function registerReferences(references: readonly ResolvedReference[], registry: 
     registerReferences(reference.references, registry, seen);
     const schema = parseJson(reference.schema, `reference ${reference.name}`);
     try {
-      avro.Type.forSchema(schema as avro.Schema, { registry });
+      avro.Type.forSchema(schema as avro.Schema, { registry, noAnonymousTypes: true });
     } catch (error) {
       // A type already registered by another reference of the same schema is not an error.
       if (/duplicate type name/.test(String((error as Error)?.message))) continue;
@@ -87,7 +88,7 @@ function toType(schema: string, references: readonly ResolvedReference[]): { jso
   const registry: { [name: string]: avro.Type } = {};
   registerReferences(references, registry, new Set());
   try {
-    return { json, type: avro.Type.forSchema(json as avro.Schema, { registry }) };
+    return { json, type: avro.Type.forSchema(json as avro.Schema, { registry, noAnonymousTypes: true }) };
   } catch (error) {
     // avsc throws plain Errors (and, on pathological input, RangeError from deep recursion):
     // every one of them means the schema is not one Avro accepts.

@@ -8,10 +8,25 @@ import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type Sch
  * Google's well-known types (google/protobuf/timestamp.proto, ...) from protobufjs' own copies,
  * as Confluent resolves them without references. A type that names no known type is refused.
  *
- * Canonical text: the schema as given (trimmed); normalized, re-printed from the parsed file
- * (protobuf-print.ts) so whitespace, comments and declaration order of imports and options no longer
- * make two schemas different.
+ * Canonical text: the schema as given (trimmed); normalized, its tokens without comments, one
+ * statement a line, so whitespace and comments no longer make two schemas different. (Confluent
+ * re-prints the file with Square Wire's printer even without normalize; the declarations themselves
+ * are kept in their order here, which is what decides Confluent's message indexes anyway.)
  */
+
+const TOKEN = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z0-9_.+-]+|[\s\S]/g;
+
+/** The .proto text as tokens: comments dropped, one space between tokens, a line after ; { and }. */
+function normalizedText(text: string): string {
+  let out = '';
+  for (const [token] of text.matchAll(TOKEN)) {
+    if (/^\s/.test(token) || token.startsWith('//') || token.startsWith('/*')) continue;
+    if (out !== '' && !out.endsWith('\n')) out += ' ';
+    out += token;
+    if (token === ';' || token === '{' || token === '}') out += '\n';
+  }
+  return out.trim();
+}
 
 /** A parsed .proto: every type it can see resolved, and which of them its own text declares. */
 export interface ProtoFile {
@@ -91,7 +106,7 @@ export const protobufFormat: SchemaFormat = {
   type: 'PROTOBUF',
   parse(schema, references, normalize): ParsedSchema {
     loadProto(schema, references);
-    return { type: 'PROTOBUF', canonical: normalize ? schema.trim() : schema.trim(), references };
+    return { type: 'PROTOBUF', canonical: normalize ? normalizedText(schema) : schema.trim(), references };
   },
   readerIncompatibilities(reader, writer) {
     return protobufIncompatibilities(loadProto(reader.canonical, reader.references), loadProto(writer.canonical, writer.references));

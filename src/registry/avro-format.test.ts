@@ -1,0 +1,166 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { avroFormat } from './avro-format.ts';
+import { compatibilityErrors, type CompatibilityLevel } from './compatibility.ts';
+import { InvalidSchemaError, type ResolvedReference } from './schema-type.ts';
+
+const record = (fields: object[], extra: object = {}) => JSON.stringify({ type: 'record', name: 'User', namespace: 'com.example', fields, ...extra });
+const parse = (text: string, references: readonly ResolvedReference[] = []) => avroFormat.parse(text, references, false);
+
+const V1 = record([{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }]);
+
+/**
+ * Schema changes from V1 (or the given old schema), each as Confluent's registry judges it under
+ * BACKWARD (the new schema reads old data) and FORWARD (old readers read new data). Sources:
+ * Confluent's "Schema Evolution and Compatibility" table and AvroCompatibilityTest, i.e. Avro's
+ * schema resolution rules.
+ */
+const CHANGES: { change: string; old?: string; next: string; backward: boolean; forward: boolean }[] = [
+  { change: 'add a field with a default', next: record([{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }, { name: 'email', type: 'string', default: '' }]), backward: true, forward: true },
+  { change: 'add a field without a default', next: record([{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }, { name: 'email', type: 'string' }]), backward: false, forward: true },
+  { change: 'remove a field without a default', next: record([{ name: 'id', type: 'int' }]), backward: true, forward: false },
+  {
+    change: 'remove a field that had a default',
+    old: record([{ name: 'id', type: 'int' }, { name: 'name', type: 'string', default: 'x' }]),
+    next: record([{ name: 'id', type: 'int' }]),
+    backward: true,
+    forward: true,
+  },
+  { change: 'change a type (int to string)', next: record([{ name: 'id', type: 'string' }, { name: 'name', type: 'string' }]), backward: false, forward: false },
+  { change: 'promote int to long', next: record([{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }]), backward: true, forward: false },
+  { change: 'promote int to double', next: record([{ name: 'id', type: 'double' }, { name: 'name', type: 'string' }]), backward: true, forward: false },
+  { change: 'string to bytes', next: record([{ name: 'id', type: 'int' }, { name: 'name', type: 'bytes' }]), backward: true, forward: true },
+  { change: 'rename a field with an alias', next: record([{ name: 'id', type: 'int' }, { name: 'fullName', type: 'string', aliases: ['name'] }]), backward: true, forward: false },
+  { change: 'rename a field without an alias', next: record([{ name: 'id', type: 'int' }, { name: 'fullName', type: 'string' }]), backward: false, forward: false },
+  { change: 'rename the record with an alias', next: JSON.stringify({ ...JSON.parse(V1), name: 'Person', aliases: ['com.example.User'] }), backward: true, forward: false },
+  { change: 'rename the record without an alias', next: JSON.stringify({ ...JSON.parse(V1), name: 'Person' }), backward: false, forward: false },
+  { change: 'move the record to another namespace', next: JSON.stringify({ ...JSON.parse(V1), namespace: 'org.example' }), backward: true, forward: true },
+  {
+    change: 'add an enum symbol',
+    old: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN'] } }]),
+    next: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN', 'BLUE'] } }]),
+    backward: true,
+    forward: false,
+  },
+  {
+    change: 'remove an enum symbol',
+    old: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN', 'BLUE'] } }]),
+    next: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN'] } }]),
+    backward: false,
+    forward: true,
+  },
+  {
+    change: 'add an enum symbol, the enum having a default',
+    old: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN'], default: 'RED' } }]),
+    next: record([{ name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN', 'BLUE'], default: 'RED' } }]),
+    backward: true,
+    forward: true,
+  },
+  { change: 'widen a field to a union with it', next: record([{ name: 'id', type: 'int' }, { name: 'name', type: ['null', 'string'] }]), backward: true, forward: false },
+  {
+    change: 'widen a union',
+    old: record([{ name: 'v', type: ['null', 'int'] }]),
+    next: record([{ name: 'v', type: ['null', 'int', 'string'] }]),
+    backward: true,
+    forward: false,
+  },
+  {
+    change: 'change the size of a fixed',
+    old: record([{ name: 'h', type: { type: 'fixed', name: 'Hash', size: 16 } }]),
+    next: record([{ name: 'h', type: { type: 'fixed', name: 'Hash', size: 32 } }]),
+    backward: false,
+    forward: false,
+  },
+  { change: 'array items promoted', old: '{"type":"array","items":"int"}', next: '{"type":"array","items":"long"}', backward: true, forward: false },
+  { change: 'a record becomes a string', next: '"string"', backward: false, forward: false },
+];
+
+for (const { change, old, next, backward, forward } of CHANGES) {
+  test(`AVRO compatibility: ${change}: BACKWARD ${backward ? 'accepts' : 'refuses'}, FORWARD ${forward ? 'accepts' : 'refuses'}`, () => {
+    const previous = parse(old ?? V1);
+    const candidate = parse(next);
+    const check = (level: CompatibilityLevel) => compatibilityErrors(avroFormat, level, candidate, [previous]);
+    assert.equal(check('BACKWARD').length === 0, backward, `BACKWARD: ${check('BACKWARD').join('; ')}`);
+    assert.equal(check('FORWARD').length === 0, forward, `FORWARD: ${check('FORWARD').join('; ')}`);
+    assert.equal(check('FULL').length === 0, backward && forward);
+    assert.deepEqual(check('NONE'), []);
+  });
+}
+
+test('AVRO: a missing default is reported in Confluent words, naming the field', () => {
+  const errors = avroFormat.readerIncompatibilities(parse(CHANGES[1]!.next), parse(V1));
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /^\{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE'/);
+  assert.match(errors[0]!, /additionalInfo:'email'/);
+});
+
+test('AVRO canonical text: whitespace and key order do not make another schema; content does', () => {
+  const a = parse('{ "type" : "record", "name": "User", "fields": [ {"name": "id", "type": "int"} ] }');
+  const b = parse('{"fields":[{"type":{"type":"int"},"name":"id"}],"name":"User","type":"record"}');
+  assert.equal(a.canonical, b.canonical);
+  assert.equal(a.canonical, '{"type":"record","name":"User","fields":[{"name":"id","type":"int"}]}');
+  assert.notEqual(parse(record([{ name: 'id', type: 'int', default: 1 }])).canonical, parse(record([{ name: 'id', type: 'int' }])).canonical);
+  assert.equal(parse('"string"').canonical, '"string"');
+});
+
+test('AVRO normalize: full names, defaults kept, the same text for equivalent spellings', () => {
+  const a = avroFormat.parse('{"type":"record","name":"User","namespace":"com.example","fields":[{"name":"id","type":{"type":"int"},"default":0}]}', [], true);
+  const b = avroFormat.parse('{"name":"com.example.User","type":"record","fields":[{"type":"int","name":"id","default":0}]}', [], true);
+  assert.equal(a.canonical, b.canonical);
+  assert.equal(JSON.parse(a.canonical).name, 'com.example.User');
+  assert.equal(JSON.parse(a.canonical).fields[0].default, 0);
+  assert.equal(avroFormat.parse(a.canonical, [], true).canonical, a.canonical, 'normalizing is idempotent');
+});
+
+test('AVRO references: named types from references resolve, with their own references', () => {
+  const address: ResolvedReference = { name: 'com.example.Address', schema: record([{ name: 'street', type: 'string' }], { name: 'Address' }), references: [] };
+  const customer: ResolvedReference = {
+    name: 'com.example.Customer',
+    schema: record([{ name: 'address', type: 'com.example.Address' }], { name: 'Customer' }),
+    references: [address],
+  };
+  const order = parse(record([{ name: 'customer', type: 'com.example.Customer' }], { name: 'Order' }), [customer]);
+  assert.deepEqual(order.references, [customer]);
+  assert.throws(() => parse(record([{ name: 'customer', type: 'com.example.Customer' }], { name: 'Order' })), InvalidSchemaError);
+  // Compatibility sees through references too: the referenced record changed incompatibly.
+  const changed = { ...customer, references: [{ ...address, schema: record([{ name: 'zip', type: 'string' }], { name: 'Address' }) }] };
+  const next = parse(record([{ name: 'customer', type: 'com.example.Customer' }], { name: 'Order' }), [changed]);
+  assert.equal(avroFormat.readerIncompatibilities(next, order).length, 1);
+});
+
+test('AVRO refuses bad schemas with InvalidSchemaError and avsc\'s message', () => {
+  const bad: [string, RegExp][] = [
+    ['{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}', /undefined type name: Nope/],
+    ['{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}', /default/],
+    ['{"type":"record","fields":[]}', /./],
+    ['{"type":', /Invalid schema/],
+    ['{"type":"enum","name":"E","symbols":["A","A"]}', /duplicate/],
+    ['42', /./],
+  ];
+  for (const [text, message] of bad) {
+    assert.throws(() => parse(text), (error: unknown) => error instanceof InvalidSchemaError && message.test(error.message), text);
+  }
+});
+
+const VALID = [V1, ...CHANGES.map((c) => c.next), record([{ name: 'm', type: { type: 'map', values: ['null', { type: 'array', items: 'long' }] } }])];
+
+test('fuzz: random text and mutated schemas parse or throw InvalidSchemaError, nothing else (property)', () => {
+  const mutated = fc.tuple(fc.constantFrom(...VALID), fc.nat(), fc.nat({ max: 8 }), fc.string({ maxLength: 4 })).map(([text, at, cut, insert]) => {
+    const i = at % (text.length + 1);
+    return text.slice(0, i) + insert + text.slice(i + cut);
+  });
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.json(), mutated), (text) => {
+      try {
+        const parsed = parse(text);
+        // What parses round-trips: its canonical text parses to itself.
+        assert.equal(parse(parsed.canonical).canonical, parsed.canonical);
+        avroFormat.readerIncompatibilities(parsed, parse(V1));
+      } catch (error) {
+        assert.ok(error instanceof InvalidSchemaError, String(error));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
