@@ -120,7 +120,8 @@ export function decodeRecord(keyBytes: Buffer | null, valueBytes: Buffer | null)
       }
       case 'CONFIG': {
         if (typeof subject !== 'string' && subject !== null && subject !== undefined) return null;
-        const k = { keytype: 'CONFIG', subject: subject ?? null } as const;
+        // The global config: subject null (Confluent, Karapace), or left out as empty.
+        const k = { keytype: 'CONFIG', subject: subject || null } as const;
         if (value === null) return { key: k, value: null };
         return {
           key: k,
@@ -132,7 +133,7 @@ export function decodeRecord(keyBytes: Buffer | null, valueBytes: Buffer | null)
       }
       case 'MODE': {
         if (typeof subject !== 'string' && subject !== null && subject !== undefined) return null;
-        const k = { keytype: 'MODE', subject: subject ?? null } as const;
+        const k = { keytype: 'MODE', subject: subject || null } as const;
         if (value === null) return { key: k, value: null };
         return (MODES as readonly string[]).includes(String(value.mode)) ? { key: k, value: { mode: value.mode as ModeName } } : null;
       }
