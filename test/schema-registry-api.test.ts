@@ -110,6 +110,7 @@ test('errors: Confluent status and error_code for each mistake', async () => {
   await expectError(call('POST', '/subjects/users-value/versions', { schema: 'not json' }), 422, 42201);
   await expectError(call('POST', '/subjects/users-value/versions', {}), 422, 42201);
   await expectError(call('POST', '/subjects/users-value/versions', { schema: USER_V1, schemaType: 'XML' }), 422, 42201);
+  await expectError(call('POST', '/subjects/bad%01subject/versions', { schema: USER_V1 }), 422, 42208);
   await expectError(call('PUT', '/config', { compatibility: 'SOMETIMES' }), 422, 42203);
   await expectError(call('PUT', '/mode', { mode: 'SLEEPY' }), 422, 42204);
   await expectError(call('GET', '/config/users-value'), 404, 40408);

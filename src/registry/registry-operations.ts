@@ -1,7 +1,7 @@
 import { compatibilityErrors, type CompatibilityLevel } from './compatibility.ts';
 import { schemaFormat } from './formats.ts';
 import {
-  idDoesNotMatch, incompatibleSchema, operationNotPermitted, referenceExists, subjectNotFound, subjectNotSoftDeleted,
+  idDoesNotMatch, incompatibleSchema, invalidSubject, operationNotPermitted, referenceExists, subjectNotFound, subjectNotSoftDeleted,
   subjectSoftDeleted, versionNotFound, versionNotSoftDeleted, versionSoftDeleted,
 } from './registry-errors.ts';
 import type { RegistryState } from './registry-state.ts';
@@ -48,6 +48,8 @@ export function parsedVersions(state: RegistryState, versions: readonly SchemaVa
 /** POST /subjects/{s}/versions: the id of the schema in the subject, registering it as a new version if it is not yet one. */
 export function register(state: RegistryState, request: RegisterRequest): Operation<{ id: number }> {
   const { subject } = request;
+  // Confluent's rule: no control characters, and not the names it reserves for its own contexts.
+  if (subject === '' || /[\u0000-\u001f\u007f]/.test(subject) || subject === '__GLOBAL' || subject === '__EMPTY') throw invalidSubject(subject);
   const mode = checkWritable(state, subject);
   const importing = mode === 'IMPORT';
   if (!importing && (request.id !== undefined || request.version !== undefined)) {

@@ -22,13 +22,12 @@ function configUpdate(body: unknown): { compatibility?: ReturnType<typeof parseC
   return { ...(compatibility === undefined ? {} : { compatibility }), ...(normalize === undefined ? {} : { normalize }) };
 }
 
+/** GET /config and /config/{s}: a subject's own level, 40408 without one unless ?defaultToGlobal=true. */
 function getConfig({ registry, params, query }: RegistryRequest): Record<string, unknown> {
   const subject = params.subject ?? null;
   const own = registry.state.config(subject);
-  const config = own?.compatibilityLevel != null ? own : subject === null || queryFlag(query, 'defaultToGlobal') ? registry.state.config(null) : undefined;
-  if (subject !== null && config === own && own?.compatibilityLevel == null) {
-    if (!queryFlag(query, 'defaultToGlobal')) throw subjectCompatibilityNotConfigured(subject);
-  }
+  if (subject !== null && own?.compatibilityLevel == null && !queryFlag(query, 'defaultToGlobal')) throw subjectCompatibilityNotConfigured(subject);
+  const config = own?.compatibilityLevel == null ? registry.state.config(null) : own;
   return {
     compatibilityLevel: config?.compatibilityLevel ?? registry.state.compatibilityOf(null),
     ...(config?.normalize == null ? {} : { normalize: config.normalize }),
