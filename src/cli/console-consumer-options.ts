@@ -1,6 +1,7 @@
 import type { ConsumerOptions } from '../client/index.ts';
 import { UsageError } from './cli-io.ts';
 import { consumerOptions, isolationLevel } from './client-properties.ts';
+import { consumerSchemaRegistryUsage, recordDecoder, SCHEMA_REGISTRY_OPTIONS, type RecordDecoder } from './schema-registry-formats.ts';
 import {
   bootstrapServers, clientProperties, flag, intOption, listOption, renamedOption, stringOption, type OptionSpecs, type ParsedOptions,
 } from './cli-options.ts';
@@ -27,7 +28,7 @@ a group of its own, console-consumer-<n>, and commits nothing (unless enable.aut
   --command-property <k=v>     a Kafka consumer property (repeatable; also --consumer-property)
   --command-config <file>      consumer properties from a file (also --consumer.config)
   --skip-message-on-error      accepted for compatibility: printing a record cannot fail here
-`;
+${consumerSchemaRegistryUsage}`;
 
 export const CONSOLE_CONSUMER_OPTIONS: OptionSpecs = {
   'bootstrap-server': { type: 'string' }, topic: { type: 'string' }, include: { type: 'string' }, whitelist: { type: 'string' },
@@ -37,7 +38,7 @@ export const CONSOLE_CONSUMER_OPTIONS: OptionSpecs = {
   formatter: { type: 'string' }, 'isolation-level': { type: 'string' },
   'consumer-property': { type: 'string', multiple: true }, 'command-property': { type: 'string', multiple: true },
   'consumer.config': { type: 'string' }, 'command-config': { type: 'string' },
-  'skip-message-on-error': { type: 'boolean' },
+  'skip-message-on-error': { type: 'boolean' }, ...SCHEMA_REGISTRY_OPTIONS,
 };
 
 /** Where records come from: one assigned partition, or a group subscription. */
@@ -58,6 +59,8 @@ export interface ConsoleConsumerSettings {
   readonly timeoutMs: number | undefined;
   readonly formatterProperties: ReadonlyMap<string, string>;
   readonly formatter: FormatterName;
+  /** --key-format / --value-format: keys and values decoded through the schema registry before printing. */
+  readonly recordDecoder: RecordDecoder | undefined;
 }
 
 export type FormatterName = 'DefaultMessageFormatter' | 'NoOpMessageFormatter' | 'LoggingMessageFormatter';
@@ -118,6 +121,7 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
   const maxMessages = maxMessagesOption === undefined || maxMessagesOption === -1 ? undefined : Math.max(0, maxMessagesOption);
   if (maxMessages !== undefined && maxMessages > 0 && !props.has('max.poll.records')) props.set('max.poll.records', String(Math.min(maxMessages, 500)));
   const timeoutOption = intOption(values, 'timeout-ms');
+  const formatterProps = await formatterProperties(values);
   const { options, unknown } = consumerOptions({ bootstrapServers: servers, clientId: 'console-consumer' }, props);
   return {
     consumer: { ...options, enableAutoCommit: false },
@@ -128,8 +132,9 @@ export async function consoleConsumerSettings(values: ParsedOptions['values'], r
     autoCommitIntervalMs: options.autoCommitIntervalMs ?? 5_000,
     maxMessages,
     timeoutMs: timeoutOption === undefined || timeoutOption < 0 ? undefined : timeoutOption,
-    formatterProperties: await formatterProperties(values),
+    formatterProperties: formatterProps,
     formatter: formatterName(stringOption(values, 'formatter')),
+    recordDecoder: recordDecoder(values, formatterProps),
   };
 }
 

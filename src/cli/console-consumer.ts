@@ -8,6 +8,7 @@ import { flag, parseOptions } from './cli-options.ts';
 import { warnUnknownProperties } from './client-properties.ts';
 import { CONSOLE_CONSUMER_OPTIONS, consoleConsumerSettings, consoleConsumerUsage } from './console-consumer-options.ts';
 import type { FormatterName } from './console-consumer-options.ts';
+import { decodedRecord } from './schema-registry-formats.ts';
 
 export interface FormatterSettings {
   readonly printKey: boolean;
@@ -129,7 +130,8 @@ export async function runConsoleConsumerCommand(args: readonly string[], io: Cli
       let log = '';
       for (const record of records) {
         if (maxMessages !== undefined && count >= maxMessages) break;
-        const written = writeRecord(settings.formatter, record, format);
+        const shown = settings.recordDecoder === undefined ? record : await decodedRecord(settings.recordDecoder, record);
+        const written = writeRecord(settings.formatter, shown, format);
         out += written.out;
         log += written.log;
         count++;

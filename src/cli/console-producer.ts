@@ -4,6 +4,7 @@ import { Progress } from './cli-format.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { compressionName, producerOptions, warnUnknownProperties } from './client-properties.ts';
+import { producerSchemaRegistryUsage, recordEncoder, SCHEMA_REGISTRY_OPTIONS } from './schema-registry-formats.ts';
 import {
   bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, renamedOption, requireOption, stringOption,
 } from './cli-options.ts';
@@ -30,7 +31,7 @@ Sends each line of standard input as one record.
   --message-send-max-retries <n>, --retry-backoff-ms <ms>, --request-timeout-ms <ms>, --socket-buffer-size <bytes>
                                     as kafka-console-producer; a property given with --command-property or
                                     --command-config wins over these, as in Kafka
-`;
+${producerSchemaRegistryUsage}`;
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' }, 'broker-list': { type: 'string' }, topic: { type: 'string' },
@@ -42,7 +43,7 @@ const OPTIONS = {
   'batch-size': { type: 'string' }, timeout: { type: 'string' }, 'message-send-max-retries': { type: 'string' },
   'retry-backoff-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' }, 'socket-buffer-size': { type: 'string' },
   'max-block-ms': { type: 'string' }, 'max-memory-bytes': { type: 'string' }, 'max-partition-memory-bytes': { type: 'string' },
-  'metadata-expiry-ms': { type: 'string' },
+  'metadata-expiry-ms': { type: 'string' }, ...SCHEMA_REGISTRY_OPTIONS,
 } as const;
 
 /** The tool's own flags and the producer properties they set (only when not set otherwise). */
@@ -145,7 +146,10 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
   const servers = bootstrapServers(values);
   const topic = requireOption(values, 'topic');
   const readerOption = renamedOption(values, 'reader-property', 'property');
-  const settings = lineReaderSettings(await clientProperties(stringOption(values, 'reader-config'), listOption(values, readerOption), `--${readerOption}`));
+  const readerProps = await clientProperties(stringOption(values, 'reader-config'), listOption(values, readerOption), `--${readerOption}`);
+  const settings = lineReaderSettings(readerProps);
+  // As kafka-avro-console-producer: schema.registry.url, value.schema and the like are reader properties too.
+  const encoder = await recordEncoder(values, readerProps);
   const propertyOption = renamedOption(values, 'command-property', 'producer-property');
   const props = await clientProperties(stringOption(values, renamedOption(values, 'command-config', 'producer.config')),
     listOption(values, propertyOption), `--${propertyOption}`);
@@ -183,7 +187,9 @@ export async function runConsoleProducerCommand(args: readonly string[], io: Cli
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
-      const record: ProducerRecord = { topic, key: parsed.key, value: parsed.value, headers: parsed.headers };
+      const key = encoder?.key !== undefined && parsed.key !== null ? await encoder.key(topic, parsed.key) : parsed.key;
+      const value = encoder?.value !== undefined && parsed.value !== null ? await encoder.value(topic, parsed.value) : parsed.value;
+      const record: ProducerRecord = { topic, key, value, headers: parsed.headers };
       const sent = producer.send(record);
       if (sync) {
         await sent;
