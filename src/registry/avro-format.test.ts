@@ -164,3 +164,15 @@ test('fuzz: random text and mutated schemas parse or throw InvalidSchemaError, n
     { numRuns: 2000 },
   );
 });
+
+test('AVRO: enum, fixed and union refusals carry Java Avro\'s incompatibility types', () => {
+  const field = (type: unknown) => parse(record([{ name: 'f', type }]));
+  const [symbols] = avroFormat.readerIncompatibilities(field({ type: 'enum', name: 'E', symbols: ['A'] }), field({ type: 'enum', name: 'E', symbols: ['A', 'B'] }));
+  assert.match(symbols!, /^\{errorType:'MISSING_ENUM_SYMBOLS'.*additionalInfo:'\[B\]'\}$/);
+  const [size] = avroFormat.readerIncompatibilities(field({ type: 'fixed', name: 'F', size: 2 }), field({ type: 'fixed', name: 'F', size: 3 }));
+  assert.match(size!, /^\{errorType:'FIXED_SIZE_MISMATCH'.*additionalInfo:'expected: 2, found: 3'\}$/);
+  const [branch] = avroFormat.readerIncompatibilities(field(['null', 'string']), field('int'));
+  assert.match(branch!, /^\{errorType:'MISSING_UNION_BRANCH'/);
+  const [type] = avroFormat.readerIncompatibilities(field('int'), field('long'));
+  assert.match(type!, /^\{errorType:'TYPE_MISMATCH'/);
+});

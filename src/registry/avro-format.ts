@@ -96,23 +96,51 @@ function toType(schema: string, references: readonly ResolvedReference[]): { jso
   }
 }
 
-/** avsc's resolver messages, in Confluent's (Java Avro's SchemaIncompatibilityType) words. */
-function describe(message: string): string {
+/** Every named type (record, enum, fixed) reachable from `type`, by full name. */
+function namedTypes(type: avro.Type, found = new Map<string, avro.Type>()): Map<string, avro.Type> {
+  if (type.name !== undefined) {
+    if (found.has(type.name)) return found;
+    found.set(type.name, type);
+  }
+  if (type instanceof avro.types.RecordType) for (const field of type.fields) namedTypes(field.type, found);
+  else if (type instanceof avro.types.ArrayType) namedTypes(type.itemsType, found);
+  else if (type instanceof avro.types.MapType) namedTypes(type.valuesType as avro.Type, found);
+  else if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType) for (const branch of type.types) namedTypes(branch, found);
+  return found;
+}
+
+function incompatibility(errorType: string, description: string, additionalInfo: string): string {
+  return `{errorType:'${errorType}', description:'${description}', additionalInfo:'${additionalInfo}'}`;
+}
+
+/** avsc's resolver message, in Confluent's (Java Avro's SchemaIncompatibilityType) terms. */
+function describe(message: string, reader: avro.Type, writer: avro.Type): string {
   const missingDefault = /^no matching field for default-less (.+)$/.exec(message);
   if (missingDefault) {
     const field = missingDefault[1]!;
     const name = field.slice(field.lastIndexOf('.') + 1);
-    return `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field '${name}' of ${field.slice(0, field.lastIndexOf('.'))} in the reader's schema has no default value and is missing in the writer's schema', additionalInfo:'${name}'}`;
+    const record = field.slice(0, field.lastIndexOf('.'));
+    return incompatibility('READER_FIELD_MISSING_DEFAULT_VALUE', `The field '${name}' of '${record}' in the reader's schema has no default value and is missing in the writer's schema`, name);
   }
   const alias = /^no alias found for (.+)$/.exec(message);
-  if (alias) {
-    return `{errorType:'NAME_MISMATCH', description:'The name of the schema has changed (writer's ${alias[1]} is not the reader's name or one of its aliases)', additionalInfo:'expected: ${alias[1]}'}`;
-  }
+  if (alias) return incompatibility('NAME_MISMATCH', `The name of the schema has changed (writer's '${alias[1]}')`, `expected: ${alias[1]}`);
   const cannotRead = /^cannot read (.+) as (.+)$/.exec(message);
-  if (cannotRead) {
-    return `{errorType:'TYPE_MISMATCH', description:'The reader's schema cannot read ${cannotRead[1]} written by the writer's schema as ${cannotRead[2]} (a type, enum symbol, fixed size or union branch differs)', additionalInfo:'reader type: ${cannotRead[2]} not compatible with writer type: ${cannotRead[1]}'}`;
+  if (!cannotRead) return incompatibility('TYPE_MISMATCH', message, '');
+  const [, writerText, readerText] = cannotRead as unknown as [string, string, string];
+  if (readerText.startsWith('[')) {
+    return incompatibility('MISSING_UNION_BRANCH', `The reader's schema is missing a type inside a union field (${readerText}) for the writer's ${writerText}`, `reader union lacking writer type: ${writerText}`);
   }
-  return `{errorType:'TYPE_MISMATCH', description:'${message}', additionalInfo:''}`;
+  const name = /^"([^"]+)"$/.exec(writerText)?.[1];
+  const writerNamed = name === undefined ? undefined : namedTypes(writer).get(name);
+  const readerNamed = name === undefined ? undefined : namedTypes(reader).get(name);
+  if (writerNamed instanceof avro.types.EnumType && readerNamed instanceof avro.types.EnumType) {
+    const missing = writerNamed.symbols.filter((symbol) => !readerNamed.symbols.includes(symbol));
+    return incompatibility('MISSING_ENUM_SYMBOLS', `The reader's schema is missing enum symbols '[${missing.join(', ')}]' of '${name}' in the writer's schema`, `[${missing.join(', ')}]`);
+  }
+  if (writerNamed instanceof avro.types.FixedType && readerNamed instanceof avro.types.FixedType) {
+    return incompatibility('FIXED_SIZE_MISMATCH', `The size of FIXED type '${name}' in the reader's schema does not match with the writer's schema`, `expected: ${readerNamed.size}, found: ${writerNamed.size}`);
+  }
+  return incompatibility('TYPE_MISMATCH', `The type ${readerText} in the reader's schema does not match the writer's ${writerText}`, `reader type: ${readerText} not compatible with writer type: ${writerText}`);
 }
 
 export const avroFormat: SchemaFormat = {
@@ -129,7 +157,7 @@ export const avroFormat: SchemaFormat = {
       readerType.createResolver(writerType, { ignoreNamespaces: true });
       return [];
     } catch (error) {
-      return [describe(messageOf(error))];
+      return [describe(messageOf(error), readerType, writerType)];
     }
   },
 };
