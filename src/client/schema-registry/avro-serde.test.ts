@@ -103,3 +103,11 @@ test('records keep their bytes while later ones are written, across many records
   const deserializer = new AvroDeserializer(client);
   for (let i = 0; i < values.length; i++) assert.deepEqual({ ...await deserializer.deserialize('many', written[i]!) as object }, values[i]);
 });
+
+test('normalize.schemas asks the registry to normalize, on register and on lookup', async () => {
+  const client = new SchemaRegistryClient({ baseUrls: registry.url });
+  await new AvroSerializer(client, { schema: userSchema, normalizeSchemas: true }).serialize('normalized', user);
+  await new AvroSerializer(client, { schema: userSchema, normalizeSchemas: true, autoRegisterSchemas: false }).serialize('normalized', user);
+  assert.deepEqual(registry.requests.filter((r) => r.includes('normalized-value')),
+    ['POST /subjects/normalized-value/versions?normalize=true', 'POST /subjects/normalized-value?normalize=true']);
+});

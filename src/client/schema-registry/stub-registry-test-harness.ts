@@ -16,7 +16,7 @@ interface StoredSchema {
 
 export interface StubRegistry {
   readonly url: string;
-  /** `METHOD path` of every request, in order. */
+  /** `METHOD path[?query]` of every request, in order. */
   readonly requests: string[];
   /** Registers as a client would, outside the HTTP path: the schema's id. */
   register(subject: string, schema: StoredSchema): number;
@@ -80,8 +80,8 @@ export async function startStubRegistry(options: { basicAuth?: string } = {}): P
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const path = (request.url ?? '/').split('?')[0]!;
-      requests.push(`${request.method} ${path}`);
+      const [path, query] = (request.url ?? '/').split('?') as [string, string | undefined];
+      requests.push(`${request.method} ${path}${query === undefined ? '' : `?${query}`}`);
       let status: number;
       let answer: unknown;
       if (options.basicAuth !== undefined && request.headers.authorization !== `Basic ${Buffer.from(options.basicAuth).toString('base64')}`) {
