@@ -89,7 +89,7 @@ export function compareObjects(ctx: Comparison, o: ObjectSchemaNode, u: ObjectSc
       else {
         const partial = schemaFromPartiallyOpen(u.keywords, name);
         if (partial !== undefined) {
-          const sub = new Comparison(ctx.inProgress, at.path);
+          const sub = new Comparison(ctx.shared, at.path);
           compare(sub, side(o, before!), side(u, partial));
           at.merge(sub);
           at.add(sub.compatible ? 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
@@ -103,7 +103,7 @@ export function compareObjects(ctx: Comparison, o: ObjectSchemaNode, u: ObjectSc
       } else {
         const partial = schemaFromPartiallyOpen(o.keywords, name);
         if (partial !== undefined) {
-          const sub = new Comparison(ctx.inProgress, at.path);
+          const sub = new Comparison(ctx.shared, at.path);
           compare(sub, side(o, partial), side(u, after));
           at.merge(sub);
           at.add(sub.compatible ? 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
@@ -226,7 +226,7 @@ export function compareArrays(ctx: Comparison, o: ArraySchemaNode, u: ArraySchem
       const partial = partialItemsOf(u.keywords);
       if (isOpenArray(u.keywords)) at.add('ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL');
       else if (partial !== undefined) {
-        const sub = new Comparison(ctx.inProgress, at.path);
+        const sub = new Comparison(ctx.shared, at.path);
         compare(sub, side(o, before[i]!), side(u, partial));
         at.merge(sub);
         at.add(sub.compatible ? 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
@@ -235,7 +235,7 @@ export function compareArrays(ctx: Comparison, o: ArraySchemaNode, u: ArraySchem
       const partial = partialItemsOf(o.keywords);
       if (isOpenArray(o.keywords)) at.add(isEmptySchema(after[i]) ? 'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL');
       else if (partial !== undefined) {
-        const sub = new Comparison(ctx.inProgress, at.path);
+        const sub = new Comparison(ctx.shared, at.path);
         compare(sub, side(o, partial), side(u, after[i]!));
         at.merge(sub);
         at.add(sub.compatible ? 'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');

@@ -21,7 +21,7 @@ import { jsonSchemaKind, type Json, type JsonObject, type SchemaNode, type Scope
  *   matched one to one by a maximum matching), $ref to local definitions and to references.
  *   min/maxContains, unevaluatedItems as a partially open content model.
  * Not covered: Confluent's LENIENT policy, its reserved-properties metadata rules, unevaluatedItems'
- * own ADDED/REMOVED differences, and the memoization Confluent adds against exponential anyOf nests.
+ * own ADDED/REMOVED differences.
  */
 
 export interface JsonSchemaWithReferences {
@@ -55,20 +55,32 @@ interface Difference {
   readonly path: string;
 }
 
-/** One comparison's state: the differences found and the pairs being compared (cycles via $ref). */
+/**
+ * What one whole diff shares: the pairs being compared (a recursive $ref meets its own pair again),
+ * and each compared pair's differences relative to it, so nested anyOf/oneOf (every subschema tried
+ * against every other) cost one comparison per distinct pair rather than one per path to it. A
+ * result that relied on a cycle being taken as compatible is not kept: it may not hold elsewhere.
+ */
+interface Shared {
+  readonly inProgress: [Json, Json][];
+  readonly memo: Map<Json, Map<Json, readonly Difference[]>>;
+  truncations: number;
+}
+
+/** One comparison's differences, at a path, within a diff. */
 export class Comparison {
   readonly differences: Difference[] = [];
-  readonly inProgress: [Json, Json][];
+  readonly shared: Shared;
   readonly path: string;
-  constructor(inProgress: [Json, Json][], path: string) {
-    this.inProgress = inProgress;
+  constructor(shared: Shared, path: string) {
+    this.shared = shared;
     this.path = path;
   }
   add(type: string, at = ''): void {
     this.differences.push({ type, path: at === '' ? this.path : `${this.path}/${at}` });
   }
   child(at: string): Comparison {
-    return new Comparison(this.inProgress, `${this.path}/${at}`);
+    return new Comparison(this.shared, `${this.path}/${at}`);
   }
   merge(other: Comparison): void {
     this.differences.push(...other.differences);
@@ -86,14 +98,33 @@ export function compare(ctx: Comparison, original: Side | undefined, update: Sid
   if (update === undefined) return ctx.add('SCHEMA_REMOVED');
   const o = jsonSchemaKind(original.raw, original.scope);
   const u = jsonSchemaKind(update.raw, update.scope);
-  // A pair already being compared higher up (a recursive $ref) is taken as compatible, as Confluent does.
-  if (ctx.inProgress.some(([a, b]) => a === o.raw && b === u.raw)) return;
-  ctx.inProgress.push([o.raw, u.raw]);
-  try {
-    compareTypes(ctx, o, u);
-  } finally {
-    ctx.inProgress.pop();
+  const { shared } = ctx;
+  const known = shared.memo.get(o.raw)?.get(u.raw);
+  if (known === undefined) {
+    // A pair already being compared higher up (a recursive $ref) is taken as compatible, as Confluent does.
+    if (shared.inProgress.some(([a, b]) => a === o.raw && b === u.raw)) {
+      shared.truncations++;
+      return;
+    }
+    const truncations = shared.truncations;
+    const pair = new Comparison(shared, '');
+    shared.inProgress.push([o.raw, u.raw]);
+    try {
+      compareTypes(pair, o, u);
+    } finally {
+      shared.inProgress.pop();
+    }
+    if (shared.truncations === truncations && typeof o.raw === 'object' && typeof u.raw === 'object') {
+      const byUpdate = shared.memo.get(o.raw) ?? new Map<Json, readonly Difference[]>();
+      shared.memo.set(o.raw, byUpdate.set(u.raw, pair.differences));
+    }
+    return rebase(ctx, pair.differences);
   }
+  rebase(ctx, known);
+}
+
+function rebase(ctx: Comparison, differences: readonly Difference[]): void {
+  for (const d of differences) ctx.differences.push({ type: d.type, path: ctx.path + d.path });
 }
 
 export function side(node: SchemaNode, raw: Json): Side {
@@ -105,7 +136,7 @@ function compareTypes(ctx: Comparison, o: SchemaNode, u: SchemaNode): void {
     const only = u.subschemas.length === 1;
     if (only || u.criterion !== 'allOf') {
       for (const sub of u.subschemas) {
-        const subctx = new Comparison(ctx.inProgress, ctx.path);
+        const subctx = new Comparison(ctx.shared, ctx.path);
         compare(subctx, side(o, o.raw), side(u, sub));
         if (subctx.compatible) {
           ctx.merge(subctx);
@@ -118,7 +149,7 @@ function compareTypes(ctx: Comparison, o: SchemaNode, u: SchemaNode): void {
     const only = o.subschemas.length === 1;
     if (only || o.criterion === 'allOf') {
       for (const sub of o.subschemas) {
-        const subctx = new Comparison(ctx.inProgress, ctx.path);
+        const subctx = new Comparison(ctx.shared, ctx.path);
         compare(subctx, side(o, sub), side(u, u.raw));
         if (subctx.compatible) {
           ctx.merge(subctx);
@@ -262,7 +293,7 @@ function compareCombined(ctx: Comparison, o: SchemaNode, u: SchemaNode): void {
 
 /** Why the reader's schema cannot read data valid against the writer's, in Confluent's words. */
 export function jsonSchemaIncompatibilities(reader: JsonSchemaWithReferences, writer: JsonSchemaWithReferences): string[] {
-  const ctx = new Comparison([], '#');
+  const ctx = new Comparison({ inProgress: [], memo: new Map(), truncations: 0 }, '#');
   compare(ctx, { raw: writer.schema, scope: { document: writer.schema, references: writer.references } }, {
     raw: reader.schema,
     scope: { document: reader.schema, references: reader.references },

@@ -109,6 +109,20 @@ test('JSON: local definitions and recursive schemas compare without looping', ()
   assert.equal(compatibilityErrors(jsonSchemaFormat, 'BACKWARD', parse(tree('integer')), [parse(tree('string'))]).length, 1);
 });
 
+test('JSON: nested anyOf over shared definitions compare once per pair, not once per path', () => {
+  // 30 levels of three ways to the next level: 9^30 paths through the pairs, 30 distinct pairs.
+  const bomb = (leaf: string) => {
+    const definitions: Record<string, object> = { d30: { type: leaf } };
+    for (let i = 29; i >= 0; i--) {
+      const next = `#/definitions/d${i + 1}`;
+      definitions[`d${i}`] = { anyOf: [{ $ref: next }, { $ref: next, title: 'b' }, { $ref: next, description: 'c' }] };
+    }
+    return { $ref: '#/definitions/d0', definitions };
+  };
+  assert.deepEqual(compatibilityErrors(jsonSchemaFormat, 'FULL', parse(bomb('string')), [parse(bomb('string'))]), []);
+  assert.notDeepEqual(compatibilityErrors(jsonSchemaFormat, 'BACKWARD', parse(bomb('integer')), [parse(bomb('string'))]), []);
+});
+
 test('JSON drafts: 4, 6, 7, 2019-09 and 2020-12 schemas parse; each is checked against its meta-schema', () => {
   const drafts = ['http://json-schema.org/draft-04/schema#', 'http://json-schema.org/draft-06/schema#', 'http://json-schema.org/draft-07/schema#', 'https://json-schema.org/draft/2019-09/schema', 'https://json-schema.org/draft/2020-12/schema'];
   for (const $schema of drafts) {
