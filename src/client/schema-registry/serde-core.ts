@@ -154,11 +154,3 @@ export class ReaderResolver<R> {
     return this.#byId.get(schemaId) ?? await this.resolve(schemaId);
   }
 }
-
-/** `header` and `payload` in one new buffer. */
-export function framed(header: Buffer, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(header.length + payload.length);
-  out.set(header, 0);
-  out.set(payload, header.length);
-  return out;
-}
