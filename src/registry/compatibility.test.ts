@@ -49,3 +49,8 @@ test('parse levels and schema types as the REST API gives them', () => {
   assert.equal(parseSchemaType('XML'), undefined);
   for (const type of SCHEMA_TYPES) assert.equal(schemaFormat(type).type, type);
 });
+
+test('a check that throws refuses with Confluent\'s "Unexpected exception" message instead of failing', () => {
+  const throwing = { ...avroFormat, readerIncompatibilities: () => { throw new RangeError('Maximum call stack size exceeded'); } };
+  assert.deepEqual(compatibilityErrors(throwing, 'BACKWARD', v2, [v1]), ['Unexpected exception during compatibility check: Maximum call stack size exceeded']);
+});

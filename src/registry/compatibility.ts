@@ -53,8 +53,20 @@ export function compatibilityErrors(
       errors.push('Incompatible because of different schema type');
       continue;
     }
-    if (backward) errors.push(...format.readerIncompatibilities(candidate, old));
-    if (forward) errors.push(...format.readerIncompatibilities(old, candidate));
+    if (backward) errors.push(...readerIncompatibilities(format, candidate, old));
+    if (forward) errors.push(...readerIncompatibilities(format, old, candidate));
   }
   return errors;
+}
+
+/**
+ * A check that throws (a schema too deeply nested for the stack, say) refuses the registration
+ * rather than failing the request, as Confluent's registry answers it.
+ */
+function readerIncompatibilities(format: SchemaFormat, reader: ParsedSchema, writer: ParsedSchema): string[] {
+  try {
+    return format.readerIncompatibilities(reader, writer);
+  } catch (error) {
+    return [`Unexpected exception during compatibility check: ${error instanceof Error ? error.message : String(error)}`];
+  }
 }
