@@ -229,6 +229,31 @@ test('modes: READONLY refuses writes (42205); IMPORT keeps the ids and versions 
   assert.ok(next.body.id > 5000, JSON.stringify(next.body));
 });
 
+test('concurrent registrations: distinct schemas get distinct ids; the same schema one id and one version', async () => {
+  const distinct = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    call('POST', `/subjects/concurrent-${i}/versions`, { schema: JSON.stringify({ type: 'fixed', name: `C${i}`, size: i + 1 }) })));
+  assert.ok(distinct.every((a) => a.status === 200));
+  assert.equal(new Set(distinct.map((a) => a.body.id)).size, 20);
+  const same = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/subjects/concurrent-same/versions', { schema: '{"type":"enum","name":"E","symbols":["A"]}' })));
+  assert.equal(new Set(same.map((a) => a.body.id)).size, 1);
+  assert.deepEqual((await call('GET', '/subjects/concurrent-same/versions')).body, [1]);
+});
+
+test('normalize: ?normalize=true (or the subject config) registers and looks up schemas in their normalized form', async () => {
+  // The same JSON Schema with its keys in another order: another schema as given, the same one normalized.
+  const one = { schemaType: 'JSON', schema: '{"type":"object","properties":{"a":{"type":"string"}}}' };
+  const other = { schemaType: 'JSON', schema: '{"properties":{"a":{"type":"string"}},"type":"object"}' };
+  const { id } = (await call('POST', '/subjects/normalized/versions', one)).body;
+  await expectError(call('POST', '/subjects/normalized', other), 404, 40403);
+  assert.equal((await call('POST', '/subjects/normalized?normalize=true', other)).body.id, id);
+  assert.deepEqual((await call('POST', '/subjects/normalized/versions?normalize=true', other)).body, { id });
+  assert.deepEqual((await call('GET', '/subjects/normalized/versions')).body, [1]);
+  // The subject's config can ask for it instead of each request.
+  assert.deepEqual((await call('PUT', '/config/normalized', { normalize: true })).body, { normalize: true });
+  assert.equal((await call('POST', '/subjects/normalized', other)).body.id, id);
+  assert.deepEqual((await call('GET', '/config/normalized?defaultToGlobal=true')).body, { compatibilityLevel: 'BACKWARD', normalize: true });
+});
+
 test("_schemas is compacted, has one partition and holds Confluent's records", async () => {
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   const consumer = new Consumer({ bootstrapServers: [broker.bootstrap], autoOffsetReset: 'earliest' });

@@ -22,16 +22,18 @@ function configUpdate(body: unknown): { compatibility?: ReturnType<typeof parseC
   return { ...(compatibility === undefined ? {} : { compatibility }), ...(normalize === undefined ? {} : { normalize }) };
 }
 
-/** GET /config and /config/{s}: a subject's own level, 40408 without one unless ?defaultToGlobal=true. */
+/**
+ * GET /config and /config/{s}: what the subject sets itself (40408 when it sets nothing), each
+ * setting it leaves out taken from the global config with ?defaultToGlobal=true.
+ */
 function getConfig({ registry, params, query }: RegistryRequest): Record<string, unknown> {
   const subject = params.subject ?? null;
   const own = registry.state.config(subject);
-  if (subject !== null && own?.compatibilityLevel == null && !queryFlag(query, 'defaultToGlobal')) throw subjectCompatibilityNotConfigured(subject);
-  const config = own?.compatibilityLevel == null ? registry.state.config(null) : own;
-  return {
-    compatibilityLevel: config?.compatibilityLevel ?? registry.state.compatibilityOf(null),
-    ...(config?.normalize == null ? {} : { normalize: config.normalize }),
-  };
+  const fallback = subject === null || queryFlag(query, 'defaultToGlobal');
+  if (own === undefined && !fallback) throw subjectCompatibilityNotConfigured(subject!);
+  const level = own?.compatibilityLevel ?? (fallback ? registry.state.compatibilityOf(null) : null);
+  const normalize = own?.normalize ?? (fallback ? registry.state.config(null)?.normalize : null) ?? null;
+  return { ...(level === null ? {} : { compatibilityLevel: level }), ...(normalize === null ? {} : { normalize }) };
 }
 
 function modeName(body: unknown): ModeName {
