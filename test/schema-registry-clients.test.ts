@@ -73,6 +73,21 @@ test('@kafkajs/confluent-schema-registry: JSON Schema and Protobuf registered, e
   assert.notEqual(jsonId, protoId);
 });
 
+test('@kafkajs/confluent-schema-registry: an Avro schema referencing another, encoded and decoded by a client that fetches both', async () => {
+  const registry = new SchemaRegistry({ host: server.url });
+  const address = { type: 'record', name: 'Address', namespace: 'shop', fields: [{ name: 'city', type: 'string' }] };
+  await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(address) }, { subject: 'shop-address' });
+  const customer = { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'name', type: 'string' }, { name: 'home', type: 'shop.Address' }] };
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(customer), references: [{ name: 'shop.Address', subject: 'shop-address', version: 1 }] },
+    { subject: 'customers-value' },
+  );
+  const encoded = await registry.encode(id, { name: 'Ada', home: { city: 'London' } });
+  const decoded = await new SchemaRegistry({ host: server.url }).decode(encoded);
+  assert.deepEqual({ name: decoded.name, home: { ...decoded.home } }, { name: 'Ada', home: { city: 'London' } });
+  assert.deepEqual(await (await fetch(`${server.url}/subjects/shop-address/versions/1/referencedby`)).json(), [id]);
+});
+
 test('python3-confluent-kafka SchemaRegistryClient: register, fetch, compatibility, error codes; records cross between Python and Node', { timeout: 120_000 }, async () => {
   const registry = new SchemaRegistry({ host: server.url });
   const { id: orderId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(ORDER) }, { subject: 'node-orders-value' });
