@@ -100,6 +100,17 @@ test('JSON references: $ref by reference name resolves; compatibility follows it
   assert.deepEqual(compatibilityErrors(jsonSchemaFormat, 'BACKWARD', parse(order, [address('string')]), [v1]), []);
 });
 
+test('JSON references: a relative $ref resolves against the schema\'s absolute $id, and a reference by its own $id', () => {
+  const customer = (type: string): ResolvedReference => ({ name: 'customer.schema.json', schema: JSON.stringify({ $id: 'http://example.com/schemas/customer.schema.json', type }), references: [] });
+  const order = { $id: 'http://example.com/schemas/order.schema.json', type: 'object', properties: { customer: { $ref: 'customer.schema.json' } } };
+  const byId = { type: 'object', properties: { customer: { $ref: 'http://example.com/schemas/customer.schema.json' } } };
+  for (const schema of [order, byId]) {
+    const v1 = parse(schema, [customer('object')]);
+    assert.deepEqual(compatibilityErrors(jsonSchemaFormat, 'FULL', parse(schema, [customer('object')]), [v1]), []);
+    assert.equal(compatibilityErrors(jsonSchemaFormat, 'BACKWARD', parse(schema, [customer('string')]), [v1]).length, 1);
+  }
+});
+
 test('JSON: local definitions and recursive schemas compare without looping', () => {
   const tree = (valueType: string) => ({
     $ref: '#/definitions/node',

@@ -74,20 +74,38 @@ function validator(draft: ReturnType<typeof draftOf>): Ajv {
   return ajv;
 }
 
-function addReferences(ajv: Ajv, references: readonly ResolvedReference[], seen: Set<string>): void {
+/**
+ * The URIs a `$ref` may use for a reference: its name (Confluent's convention), its name resolved
+ * against the referring schema's `$id` (a relative `$ref` in a schema with an absolute id), and the
+ * reference's own `$id`.
+ */
+function referenceUris(name: string, schema: Json, base: string | undefined): string[] {
+  const uris = [name];
+  if (base !== undefined) {
+    try {
+      uris.push(new URL(name, base).href);
+    } catch {
+      // A base that is no URL resolves nothing more.
+    }
+  }
+  if (isObject(schema) && typeof schema['$id'] === 'string') uris.push(schema['$id']);
+  return uris;
+}
+
+function addReferences(ajv: Ajv, references: readonly ResolvedReference[], base: string | undefined, added: Set<string>): void {
   for (const reference of references) {
-    if (seen.has(reference.name)) continue;
-    seen.add(reference.name);
-    addReferences(ajv, reference.references, seen);
+    addReferences(ajv, reference.references, base, added);
     let schema = parseJson(reference.schema, `schema reference ${reference.name}`);
     if (draftOf(schema) === '4') schema = fromDraft4(schema);
-    // The reference's own $id would be registered too and could clash with the name; the name is
-    // what the referring schema uses.
-    if (isObject(schema)) schema = { ...schema, $id: reference.name };
-    try {
-      ajv.addSchema(schema as AnySchema, reference.name);
-    } catch (error) {
-      throw new InvalidSchemaError(`Invalid schema reference ${reference.name}: ${messageOf(error)}`);
+    for (const uri of referenceUris(reference.name, schema, base)) {
+      if (added.has(uri)) continue;
+      added.add(uri);
+      try {
+        // One copy per URI, each its own $id, so ajv indexes each once and none clash.
+        ajv.addSchema((isObject(schema) ? { ...schema, $id: uri } : schema) as AnySchema, uri);
+      } catch (error) {
+        throw new InvalidSchemaError(`Invalid schema reference ${reference.name}: ${messageOf(error)}`);
+      }
     }
   }
 }
@@ -109,8 +127,9 @@ export function checkJsonSchema(text: string, references: readonly ResolvedRefer
   const draft = draftOf(json);
   const ajv = validator(draft);
   try {
-    addReferences(ajv, references, new Set());
     const schema = (draft === '4' ? fromDraft4(json) : json) as AnySchema;
+    const id = isObject(schema as Json) ? (schema as JsonObject)['$id'] : undefined;
+    addReferences(ajv, references, typeof id === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(id) ? id : undefined, new Set());
     if (!ajv.validateSchema(schema)) throw new InvalidSchemaError(`Invalid schema: ${ajv.errorsText(ajv.errors)}`);
     ajv.compile(schema);
   } catch (error) {

@@ -66,7 +66,14 @@ function resolve(ref: string, scope: Scope): { raw: Json; scope: Scope } | undef
   let references = scope.references;
   if (location !== '') {
     const base = location.slice(location.lastIndexOf('/') + 1);
-    const name = scope.references.has(location) ? location : [...scope.references.keys()].find((k) => k === base || k.endsWith(`/${base}`));
+    // By name, as given or resolved against a base URI; else by the reference's own $id.
+    const names = [...scope.references.keys()];
+    const name =
+      names.find((k) => k === location || k === base || k.endsWith(`/${base}`)) ??
+      names.find((k) => {
+        const id = scope.references.get(k);
+        return isObject(id) && typeof id['$id'] === 'string' && (id['$id'] === location || id['$id'].endsWith(`/${base}`));
+      });
     if (name === undefined) return undefined;
     document = scope.references.get(name)!;
     references = scope.references;
