@@ -91,6 +91,18 @@ test("a _schemas written in Confluent's format loads: subjects, versions, ids, s
   }
 });
 
+test('an existing schemas topic that is not compacted, or has more than one partition, is refused at start, as Confluent refuses it', async () => {
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  await admin.createTopics([
+    { topic: '_schemas_deleting', numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'delete' } },
+    { topic: '_schemas_split', numPartitions: 2, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+  ]);
+  await admin.close();
+  const start = (topic: string) => startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', topic });
+  await assert.rejects(start('_schemas_deleting'), /'compact' cleanup policy/);
+  await assert.rejects(start('_schemas_split'), /should have only 1 partition but has 2/);
+});
+
 test('samsa schema-registry: runs as a process, serves the API, creates _schemas and stops on SIGTERM', { timeout: 60_000 }, async () => {
   const child = spawn(process.execPath, [
     join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'schema-registry', '--bootstrap-server', broker.bootstrap, '--listeners', 'http://127.0.0.1:0',

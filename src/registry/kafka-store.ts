@@ -72,6 +72,12 @@ export class KafkaStore {
       if (found!.partitions.length !== 1) {
         throw storeError(`The schema topic ${this.topic} should have only 1 partition but has ${found!.partitions.length}.`);
       }
+      // Deleted or expired records would lose schemas, as Confluent says refusing to start.
+      const [described] = await this.#admin.describeConfigs([{ type: 'topic', name: this.topic }]);
+      const policy = described?.configs.find((c) => c.name === 'cleanup.policy')?.value ?? 'delete';
+      if (!policy.split(',').map((p) => p.trim()).includes('compact')) {
+        throw storeError(`The retention policy of the schema topic ${this.topic} is incorrect. You must configure the topic to 'compact' cleanup policy to avoid Kafka deleting your schemas after a week.`);
+      }
       return;
     }
     const brokers = (await this.#admin.describeCluster()).brokers.length;

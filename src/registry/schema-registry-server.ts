@@ -45,7 +45,12 @@ export function parseListener(listener: string): { host: string; port: number } 
 export async function startSchemaRegistryServer(options: SchemaRegistryServerOptions): Promise<SchemaRegistryServer> {
   const { host, port } = parseListener(options.listener ?? 'http://127.0.0.1:8081');
   const registry = new SchemaRegistry(options);
-  await registry.start();
+  try {
+    await registry.start();
+  } catch (error) {
+    await registry.close();
+    throw error;
+  }
   const router = new RegistryRouter(ROUTES);
   const logError = options.logError ?? (() => {});
 
