@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { Admin, Consumer } from '../src/client/index.ts';
 import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
 import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
@@ -252,6 +253,29 @@ test('normalize: ?normalize=true (or the subject config) registers and looks up 
   assert.deepEqual((await call('PUT', '/config/normalized', { normalize: true })).body, { normalize: true });
   assert.equal((await call('POST', '/subjects/normalized', other)).body.id, id);
   assert.deepEqual((await call('GET', '/config/normalized?defaultToGlobal=true')).body, { compatibilityLevel: 'BACKWARD', normalize: true });
+});
+
+test('fuzz: random bodies, paths and versions get Confluent errors (4xx), never a 500 or a dropped connection', async () => {
+  const json = fc.jsonValue({ maxDepth: 3 });
+  const body = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    json.map((v) => JSON.stringify(v)),
+    fc.record({ schema: fc.oneof(fc.string({ maxLength: 40 }), json), schemaType: fc.oneof(fc.constantFrom('AVRO', 'JSON', 'PROTOBUF', 'avro'), json),
+      references: fc.oneof(json, fc.array(fc.record({ name: json, subject: json, version: json }), { maxLength: 2 })), id: json, version: json })
+      .map((v) => JSON.stringify(v)),
+  );
+  const path = fc.constantFrom(
+    '/subjects/fuzz/versions', '/subjects/fuzz', '/compatibility/subjects/fuzz/versions/latest', '/config/fuzz', '/mode/fuzz',
+  );
+  await fc.assert(fc.asyncProperty(path, body, fc.constantFrom('POST', 'PUT'), async (p, b, method) => {
+    const answer = await call(method, p, b);
+    assert.ok(answer.status < 500, `${method} ${p} ${b} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.status >= 400) assert.equal(typeof answer.body.error_code, 'number');
+  }), { numRuns: 300 });
+  await fc.assert(fc.asyncProperty(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), async (subject, version) => {
+    const answer = await call('GET', `/subjects/${encodeURIComponent(subject)}/versions/${encodeURIComponent(version)}`);
+    assert.ok(answer.status < 500 && [200, 404, 422].includes(answer.status), `${subject} ${version} -> ${answer.status}`);
+  }), { numRuns: 200 });
 });
 
 test("_schemas is compacted, has one partition and holds Confluent's records", async () => {
