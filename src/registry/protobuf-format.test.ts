@@ -105,6 +105,36 @@ test('PROTOBUF references: imports resolve from references by name, and well-kno
   assert.equal(compatibilityErrors(protobufFormat, 'BACKWARD', parse(text, [changed]), [v1]).length, 2, 'the field and its type');
 });
 
+// google/protobuf/struct.proto as protoc serializes it (FileDescriptorProto, base64): how
+// Confluent's Python serializer registers a schema. It has a map, a oneof and an enum.
+const STRUCT_DESCRIPTOR = [
+  'Chxnb29nbGUvcHJvdG9idWYvc3RydWN0LnByb3RvEg9nb29nbGUucHJvdG9idWYihAEKBlN0cnVjdBIzCgZmaWVsZHMYASADKAsy',
+  'Iy5nb29nbGUucHJvdG9idWYuU3RydWN0LkZpZWxkc0VudHJ5GkUKC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgC',
+  'IAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZToCOAEi6gEKBVZhbHVlEjAKCm51bGxfdmFsdWUYASABKA4yGi5nb29nbGUucHJv',
+  'dG9idWYuTnVsbFZhbHVlSAASFgoMbnVtYmVyX3ZhbHVlGAIgASgBSAASFgoMc3RyaW5nX3ZhbHVlGAMgASgJSAASFAoKYm9vbF92',
+  'YWx1ZRgEIAEoCEgAEi8KDHN0cnVjdF92YWx1ZRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABIwCgpsaXN0X3ZhbHVl',
+  'GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZUgAQgYKBGtpbmQiMwoJTGlzdFZhbHVlEiYKBnZhbHVlcxgBIAMoCzIW',
+  'Lmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSobCglOdWxsVmFsdWUSDgoKTlVMTF9WQUxVRRAAQn8KE2NvbS5nb29nbGUucHJvdG9idWZC',
+  'C1N0cnVjdFByb3RvUAFaL2dvb2dsZS5nb2xhbmcub3JnL3Byb3RvYnVmL3R5cGVzL2tub3duL3N0cnVjdHBi+AEBogIDR1BCqgIe',
+  'R29vZ2xlLlByb3RvYnVmLldlbGxLbm93blR5cGVzYgZwcm90bzM=',
+].join('');
+
+test('PROTOBUF: a base64 FileDescriptorProto is taken as the .proto text it describes', () => {
+  const parsed = parse(STRUCT_DESCRIPTOR);
+  assert.match(parsed.canonical, /^syntax = "proto3";\npackage google\.protobuf;\n/);
+  assert.match(parsed.canonical, /map<string, \.google\.protobuf\.Value> fields = 1;/);
+  assert.match(parsed.canonical, /oneof kind \{\n {4}\.google\.protobuf\.NullValue null_value = 1;/);
+  assert.match(parsed.canonical, /enum NullValue \{\n {2}NULL_VALUE = 0;\n\}/);
+  // The text parses to itself and is the same schema: the same id whichever form a client sends.
+  assert.equal(parse(parsed.canonical).canonical, parsed.canonical);
+  assert.deepEqual(compatibilityErrors(protobufFormat, 'FULL', parse(parsed.canonical), [parsed]), []);
+  // As a reference too (the Python serializer registers each import the same way).
+  const user = parse(proto3('import "google/protobuf/struct.proto";\nmessage User {\n  google.protobuf.Struct attributes = 1;\n}'), [
+    { name: 'google/protobuf/struct.proto', schema: STRUCT_DESCRIPTOR, references: [] },
+  ]);
+  assert.match(user.canonical, /google\.protobuf\.Struct attributes = 1;/);
+});
+
 test('PROTOBUF refuses bad schemas with InvalidSchemaError', () => {
   for (const text of ['message {', 'syntax = "proto3"; message M { Unknown u = 1; }', 'syntax = "proto3"; message M { int32 a = 1 }', 'syntax = "proto3"; message M { int32 a = 1; int32 b = 1; }', '\u0000']) {
     assert.throws(() => parse(text), InvalidSchemaError, text);
@@ -128,7 +158,7 @@ test('fuzz: random text and mutated schemas parse or throw InvalidSchemaError, n
   });
   const previous = parse(V1);
   fc.assert(
-    fc.property(fc.oneof(fc.string(), mutated, mutated), (text) => {
+    fc.property(fc.oneof(fc.string(), fc.base64String({ minLength: 4 }), mutated, mutated), (text) => {
       try {
         const parsed = parse(text);
         assert.equal(parse(parsed.canonical).canonical, parsed.canonical);

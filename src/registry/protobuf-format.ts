@@ -1,9 +1,11 @@
 import protobuf from 'protobufjs';
+import { protoTextOf } from './protobuf-descriptor.ts';
 import { protobufIncompatibilities } from './protobuf-diff.ts';
 import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type SchemaFormat } from './schema-type.ts';
 
 /**
- * PROTOBUF: protobufjs parses the .proto text. Each import is resolved from the references (by the
+ * PROTOBUF: protobufjs parses the .proto text (or the text of a base64 FileDescriptorProto,
+ * protobuf-descriptor.ts). Each import is resolved from the references (by the
  * reference's `name`, the path the import statement gives, as Confluent's clients register them),
  * Google's well-known types (google/protobuf/timestamp.proto, ...) from protobufjs' own copies,
  * as Confluent resolves them without references. A type that names no known type is refused.
@@ -63,14 +65,14 @@ function addImports(root: protobuf.Root, imports: readonly string[], references:
       let parsed: protobuf.IParserResult;
       try {
         // Parsed alone first, for its imports; then into the shared root once they are in.
-        parsed = protobuf.parse(reference.schema, new protobuf.Root(), { keepCase: true });
+        parsed = protobuf.parse(protoTextOf(reference.schema), new protobuf.Root(), { keepCase: true });
       } catch (error) {
         throw new InvalidSchemaError(`Invalid schema reference ${path}: ${messageOf(error)}`);
       }
       addImports(root, parsed.imports ?? [], reference.references, loaded);
       addImports(root, parsed.weakImports ?? [], reference.references, loaded);
       try {
-        protobuf.parse(reference.schema, root, { keepCase: true });
+        protobuf.parse(protoTextOf(reference.schema), root, { keepCase: true });
       } catch (error) {
         throw new InvalidSchemaError(`Invalid schema reference ${path}: ${messageOf(error)}`);
       }
@@ -105,8 +107,10 @@ export function loadProto(text: string, references: readonly ResolvedReference[]
 export const protobufFormat: SchemaFormat = {
   type: 'PROTOBUF',
   parse(schema, references, normalize): ParsedSchema {
-    loadProto(schema, references);
-    return { type: 'PROTOBUF', canonical: normalize ? normalizedText(schema) : schema.trim(), references };
+    // A base64 FileDescriptorProto is stored as the .proto text it describes, as Confluent does.
+    const text = protoTextOf(schema);
+    loadProto(text, references);
+    return { type: 'PROTOBUF', canonical: normalize ? normalizedText(text) : text.trim(), references };
   },
   readerIncompatibilities(reader, writer) {
     return protobufIncompatibilities(loadProto(reader.canonical, reader.references), loadProto(writer.canonical, writer.references));
