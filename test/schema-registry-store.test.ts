@@ -103,6 +103,25 @@ test('an existing schemas topic that is not compacted, or has more than one part
   await assert.rejects(start('_schemas_split'), /should have only 1 partition but has 2/);
 });
 
+test('with the cluster gone, reads are still answered and a write fails with a store error (50001/50002), not a hang', { timeout: 90_000 }, async () => {
+  const own = await startTestBroker({}, undefined, { silent: true });
+  const server = await startSchemaRegistryServer({ client: { bootstrapServers: [own.bootstrap] }, listener: 'http://127.0.0.1:0', storeTimeoutMs: 1_500 });
+  try {
+    const post = (subject: string) => fetch(`${server.url}/subjects/${subject}/versions`, {
+      method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: '"string"' }),
+    });
+    assert.equal((await post('before')).status, 200);
+    await own.close();
+    assert.deepEqual(await (await fetch(`${server.url}/subjects`)).json(), ['before']);
+    const failed = await post('during');
+    assert.equal(failed.status, 500);
+    // 50001 when the producer gives up on the broker first, 50002 when the store's timeout does.
+    assert.ok([50001, 50002].includes(((await failed.json()) as { error_code: number }).error_code));
+  } finally {
+    await server.close();
+  }
+});
+
 test('samsa schema-registry: runs as a process, serves the API, creates _schemas and stops on SIGTERM', { timeout: 60_000 }, async () => {
   const child = spawn(process.execPath, [
     join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'schema-registry', '--bootstrap-server', broker.bootstrap, '--listeners', 'http://127.0.0.1:0',

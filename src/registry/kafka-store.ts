@@ -43,7 +43,8 @@ export class KafkaStore {
     this.#admin = new Admin({ ...options.client, clientId });
     this.#producer = new Producer({
       ...options.client, clientId: `${clientId}-producer`, acks: 'all', lingerMs: 0, allowAutoTopicCreation: false,
-      maxBlockMs: this.#timeoutMs, deliveryTimeoutMs: Math.max(this.#timeoutMs, 30_000),
+      // A write is given up after the store's timeout: its batch must not outlive it (nor hold up close()).
+      maxBlockMs: this.#timeoutMs, deliveryTimeoutMs: this.#timeoutMs,
     });
     this.#consumer = new Consumer({ ...options.client, clientId: `${clientId}-reader`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
   }
@@ -134,26 +135,26 @@ export class KafkaStore {
   }
 
   /**
-   * Writes the records in order and waits until they have been read back, within the store's
-   * timeout (50002 otherwise: the write may still land, as in Confluent).
+   * Writes the records in order and waits until they have been read back, all within the store's
+   * timeout: 50001 when Kafka refuses the write, 50002 when the time runs out (the write may still
+   * land and be read later, as in Confluent).
    */
   async write(records: readonly RegistryRecord[]): Promise<void> {
     if (records.length === 0) return;
-    let metadata;
-    try {
-      metadata = await this.#producer.sendBatch(records.map((r) => ({
-        topic: this.topic, partition: 0, key: encodeKey(r.key), value: encodeValue(r),
-      })));
-    } catch (error) {
-      throw storeError(`Error while writing to ${this.topic}: ${(error as Error).message}`);
-    }
-    const last = Math.max(...metadata.map((m) => m.offset));
+    const sent = this.#producer.sendBatch(records.map((r) => ({
+      topic: this.topic, partition: 0, key: encodeKey(r.key), value: encodeValue(r),
+    }))).then(
+      (metadata) => this.waitUntilRead(Math.max(...metadata.map((m) => m.offset))),
+      (error: unknown) => { throw storeError(`Error while writing to ${this.topic}: ${(error as Error).message}`); },
+    );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(operationTimeout(`Write to the Kafka store timed out while waiting for offset ${last} to be read`)), this.#timeoutMs);
+      timer = setTimeout(() => reject(operationTimeout(`Write to the Kafka store timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
     });
+    // A send that fails after the timeout answered is already reported; it must not be an unhandled rejection.
+    sent.catch(() => {});
     try {
-      await Promise.race([this.waitUntilRead(last), timedOut]);
+      await Promise.race([sent, timedOut]);
     } finally {
       clearTimeout(timer);
     }
