@@ -99,6 +99,19 @@ test('register, list, get: identical schemas share an id across subjects, a re-r
   assert.deepEqual({ ...lookup.body, schema: undefined }, { subject: 'users-value', version: 1, id: id1, schema: undefined });
 });
 
+test('Avro identity without normalize: "name":"ns.N" and "name":"N","namespace":"ns" register as one version, one id', async () => {
+  const full = { schema: '{"type":"record","name":"spelled.Thing","fields":[{"name":"a","type":"int"}]}' };
+  const split = { schema: '{"fields":[{"type":"int","name":"a"}],"namespace":"spelled","name":"Thing","type":"record"}' };
+  const first = await call('POST', '/subjects/spellings-value/versions', full);
+  const second = await call('POST', '/subjects/spellings-value/versions', split);
+  assert.equal(first.status, 200);
+  assert.deepEqual(second.body, first.body);
+  assert.deepEqual((await call('GET', '/subjects/spellings-value/versions')).body, [1]);
+  const lookup = await call('POST', '/subjects/spellings-value', split);
+  assert.equal(lookup.body.id, first.body.id);
+  assert.equal(lookup.body.version, 1);
+});
+
 test('errors: Confluent status and error_code for each mistake', async () => {
   await expectError(call('GET', '/subjects/nobody/versions'), 404, 40401);
   await expectError(call('GET', '/subjects/nobody/versions/1'), 404, 40401);

@@ -104,6 +104,31 @@ test('AVRO canonical text: whitespace and key order do not make another schema; 
   assert.equal(parse('"string"').canonical, '"string"');
 });
 
+test('AVRO canonical text is Java\'s Schema.toString: a namespace key or a dotted name is one name, so one schema', () => {
+  const expected = '{"type":"record","name":"N","namespace":"ns","fields":[{"name":"e","type":{"type":"enum","name":"E","symbols":["A"]}},{"name":"again","type":"E"}]}';
+  const spellings = [
+    '{"type":"record","name":"N","namespace":"ns","fields":[{"name":"e","type":{"type":"enum","name":"E","symbols":["A"]}},{"name":"again","type":"E"}]}',
+    '{"type":"record","name":"ns.N","fields":[{"name":"e","type":{"type":"enum","name":"ns.E","symbols":["A"]}},{"name":"again","type":"ns.E"}]}',
+    '{"namespace":"ns","fields":[{"type":{"namespace":"ns","symbols":["A"],"name":"E","type":"enum"},"name":"e"},{"type":"E","name":"again","order":"ascending"}],"name":"N","type":"record"}',
+  ];
+  for (const text of spellings) assert.equal(parse(text).canonical, expected, text);
+  // A nested type in another namespace keeps its namespace key; one in none gets "" inside a named one.
+  assert.equal(
+    parse('{"type":"record","name":"a.R","fields":[{"name":"x","type":{"type":"fixed","name":"b.F","size":2}},{"name":"y","type":{"type":"fixed","name":"G","namespace":"","size":1}},{"name":"z","type":"b.F"}]}').canonical,
+    '{"type":"record","name":"R","namespace":"a","fields":[{"name":"x","type":{"type":"fixed","name":"F","namespace":"b","size":2}},{"name":"y","type":{"type":"fixed","name":"G","namespace":"","size":1}},{"name":"z","type":"b.F"}]}',
+  );
+  // Java's key order: custom properties after fields and before aliases; aliases relative to the namespace.
+  assert.equal(
+    parse('{"aliases":["ns.Old"],"connect.name":"ns.N","fields":[{"name":"d","type":{"logicalType":"date","type":"int"},"aliases":["old"],"doc":"day"}],"name":"N","namespace":"ns","type":"record"}').canonical,
+    '{"type":"record","name":"N","namespace":"ns","fields":[{"name":"d","type":{"type":"int","logicalType":"date"},"doc":"day","aliases":["old"]}],"connect.name":"ns.N","aliases":["Old"]}',
+  );
+  // A type from a reference is written as its name.
+  const address: ResolvedReference = { name: 'com.example.Address', schema: record([{ name: 'street', type: 'string' }], { name: 'Address' }), references: [] };
+  const withReference = (type: string) => parse(record([{ name: 'address', type }], { name: 'Order' }), [address]).canonical;
+  assert.equal(withReference('Address'), withReference('com.example.Address'));
+  assert.equal(JSON.parse(withReference('Address')).fields[0].type, 'Address');
+});
+
 test('AVRO normalize: full names, defaults kept, the same text for equivalent spellings', () => {
   const a = avroFormat.parse('{"type":"record","name":"User","namespace":"com.example","fields":[{"name":"id","type":{"type":"int"},"default":0}]}', [], true);
   const b = avroFormat.parse('{"name":"com.example.User","type":"record","fields":[{"type":"int","name":"id","default":0}]}', [], true);

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { javaSchemaText } from './avro-schema-text.ts';
 import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type SchemaFormat } from './schema-type.ts';
 
 /**
@@ -12,47 +13,15 @@ import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type Sch
  * - avsc stops at the first problem; Java lists all. A refusal here carries one message.
  * - avsc allows records, enums and fixed without a name; Java refuses them, so does this parser.
  *
- * Canonical text: without normalize, the schema as given re-serialized compactly, with the keys of
- * each type in the order Java's Schema.toString writes them (type, name, namespace, doc, ...), so two
- * texts that differ only in key order or whitespace are the same schema, as in Confluent. With
+ * Canonical text: without normalize, the schema as Java's Schema.toString writes it (avro-schema-text.ts),
+ * so two texts that differ only in key order, whitespace or the spelling of names are the same
+ * schema, as in Confluent. With
  * normalize, avsc's canonical form with attributes kept (full names, no namespace keys, primitive
  * types collapsed; defaults, order, aliases and doc kept, because Confluent's normalized form keeps
  * what changes resolution, and defaults do).
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-// Java's Schema.toString writes a named type's and a field's keys in these orders; other keys
-// (custom properties such as logicalType or connect.name) follow in the order given.
-const TYPE_KEY_ORDER = ['type', 'name', 'namespace', 'doc', 'fields', 'symbols', 'items', 'values', 'size', 'default', 'aliases'];
-const FIELD_KEY_ORDER = ['name', 'type', 'doc', 'default', 'order', 'aliases'];
-
-function orderKeys(value: { [key: string]: Json }, order: readonly string[], child: (key: string, v: Json) => Json): Json {
-  const out: { [key: string]: Json } = {};
-  for (const key of order) if (key in value) out[key] = child(key, value[key]!);
-  for (const key of Object.keys(value)) if (!(key in out)) out[key] = child(key, value[key]!);
-  return out;
-}
-
-/** Reorders keys (recursively through fields, items, values, unions) without changing meaning. */
-function compactSchema(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(compactSchema);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const keys = Object.keys(schema);
-  // {"type":"string"} is the primitive "string"; Java writes it bare.
-  if (keys.length === 1 && keys[0] === 'type' && typeof schema['type'] === 'string') return schema['type'];
-  return orderKeys(schema, TYPE_KEY_ORDER, (key, v) => {
-    if (key === 'type' || key === 'items' || key === 'values') return compactSchema(v);
-    if (key === 'fields' && Array.isArray(v)) {
-      return v.map((field) =>
-        field !== null && typeof field === 'object' && !Array.isArray(field)
-          ? orderKeys(field, FIELD_KEY_ORDER, (k, fv) => (k === 'type' ? compactSchema(fv) : fv))
-          : field,
-      );
-    }
-    return v;
-  });
-}
 
 function parseJson(text: string, what: string): Json {
   try {
@@ -83,12 +52,13 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function toType(schema: string, references: readonly ResolvedReference[]): { json: Json; type: avro.Type } {
+function toType(schema: string, references: readonly ResolvedReference[]): { json: Json; type: avro.Type; referencedNames: string[] } {
   const json = parseJson(schema, '');
   const registry: { [name: string]: avro.Type } = {};
   registerReferences(references, registry, new Set());
+  const referencedNames = Object.keys(registry);
   try {
-    return { json, type: avro.Type.forSchema(json as avro.Schema, { registry, noAnonymousTypes: true }) };
+    return { json, type: avro.Type.forSchema(json as avro.Schema, { registry, noAnonymousTypes: true }), referencedNames };
   } catch (error) {
     // avsc throws plain Errors (and, on pathological input, RangeError from deep recursion):
     // every one of them means the schema is not one Avro accepts.
@@ -146,8 +116,8 @@ function describe(message: string, reader: avro.Type, writer: avro.Type): string
 export const avroFormat: SchemaFormat = {
   type: 'AVRO',
   parse(schema, references, normalize): ParsedSchema {
-    const { json, type } = toType(schema, references);
-    const canonical = normalize ? JSON.stringify(type.schema({ exportAttrs: true })) : JSON.stringify(compactSchema(json));
+    const { json, type, referencedNames } = toType(schema, references);
+    const canonical = normalize ? JSON.stringify(type.schema({ exportAttrs: true })) : javaSchemaText(json, referencedNames);
     return { type: 'AVRO', canonical, references };
   },
   readerIncompatibilities(reader, writer) {

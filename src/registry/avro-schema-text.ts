@@ -1,0 +1,135 @@
+/**
+ * An Avro schema written as Java Avro's Schema.toString writes it, which is the text Confluent's
+ * registry compares (without normalize) to decide that two registrations are the same schema. So
+ * every spelling Java reads as one schema gets one text here, and one id:
+ * - names: a named type's name is split into name and namespace (`"name":"ns.N"` and
+ *   `"name":"N","namespace":"ns"` are one name); the namespace key is written only where it differs
+ *   from the enclosing one (`""` when a nameless namespace sits inside a named one);
+ * - a named type written a second time, or one defined by a reference, is written as its name,
+ *   short when it is in the enclosing namespace, full otherwise; aliases likewise, relative to
+ *   the type's own namespace;
+ * - keys in Java's order: record type, name, namespace, doc, fields, custom properties, aliases;
+ *   enum ... symbols, default, properties, aliases; fixed ... size, properties, aliases; field
+ *   name, type, doc, default, order (only when not "ascending"), aliases, properties; array and map
+ *   type, items/values, properties; a primitive with no properties is its bare name.
+ * The input has already been accepted by avsc, so its shape is a valid Avro schema.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
+// Java's Schema.SCHEMA_RESERVED and Field's reserved keys: everything else is a custom property.
+const SCHEMA_RESERVED = new Set(['doc', 'fields', 'items', 'name', 'namespace', 'size', 'symbols', 'values', 'type', 'aliases']);
+const FIELD_RESERVED = new Set(['default', 'doc', 'name', 'order', 'type', 'aliases']);
+
+interface Name {
+  name: string;
+  space: string | null;
+  full: string;
+}
+
+/** Java's Schema.Name: a dotted name carries its own namespace; "" means none. */
+function nameOf(name: string, space: string | null): Name {
+  const dot = name.lastIndexOf('.');
+  const ownSpace = dot >= 0 ? name.slice(0, dot) : space;
+  const short = dot >= 0 ? name.slice(dot + 1) : name;
+  const normalizedSpace = ownSpace === '' || ownSpace === null ? null : ownSpace;
+  return { name: short, space: normalizedSpace, full: normalizedSpace === null ? short : `${normalizedSpace}.${short}` };
+}
+
+/** Java's Name.getQualified: the short name within `space`, the full name elsewhere. */
+function qualified(name: Name, space: string | null): string {
+  return name.space === null || name.space === space ? name.name : name.full;
+}
+
+interface Names {
+  space: string | null;
+  readonly known: Set<string>;
+}
+
+function isObject(value: Json): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function props(schema: JsonObject, reserved: ReadonlySet<string>, out: JsonObject): void {
+  for (const [key, value] of Object.entries(schema)) if (!reserved.has(key)) out[key] = value;
+}
+
+/** A name used as a type: Java's Names.get looks in the enclosing namespace, then in none. */
+function reference(text: string, names: Names): string {
+  if (PRIMITIVES.has(text)) return text;
+  const inSpace = nameOf(text, names.space);
+  const name = names.known.has(inSpace.full) ? inSpace : nameOf(text, null);
+  return qualified(name, names.space);
+}
+
+function writeName(name: Name, names: Names, out: JsonObject): void {
+  out['name'] = name.name;
+  if (name.space !== null) {
+    if (name.space !== names.space) out['namespace'] = name.space;
+  } else if (names.space !== null) {
+    out['namespace'] = '';
+  }
+}
+
+function namedType(schema: JsonObject, type: string, names: Names): Json {
+  const given = typeof schema['namespace'] === 'string' ? schema['namespace'] : names.space;
+  const name = nameOf(String(schema['name']), given);
+  if (names.known.has(name.full)) return qualified(name, names.space);
+  names.known.add(name.full);
+  const out: JsonObject = { type };
+  writeName(name, names, out);
+  if (schema['doc'] !== undefined) out['doc'] = schema['doc'];
+  if (type === 'record' || type === 'error') {
+    const saved = names.space;
+    names.space = name.space;
+    out['fields'] = (Array.isArray(schema['fields']) ? schema['fields'] : []).map((field) => (isObject(field) ? writeField(field, names) : field));
+    names.space = saved;
+  } else if (type === 'enum') {
+    out['symbols'] = schema['symbols'] ?? [];
+    if (schema['default'] !== undefined) out['default'] = schema['default'];
+  } else {
+    out['size'] = schema['size'] ?? null;
+  }
+  props(schema, type === 'enum' ? new Set([...SCHEMA_RESERVED, 'default']) : SCHEMA_RESERVED, out);
+  if (Array.isArray(schema['aliases']) && schema['aliases'].length > 0) {
+    out['aliases'] = schema['aliases'].map((alias) => qualified(nameOf(String(alias), name.space), name.space));
+  }
+  return out;
+}
+
+function writeField(field: JsonObject, names: Names): Json {
+  const out: JsonObject = { name: field['name'] ?? null, type: write(field['type'] ?? null, names) };
+  if (field['doc'] !== undefined) out['doc'] = field['doc'];
+  if (field['default'] !== undefined) out['default'] = field['default'];
+  if (field['order'] !== undefined && field['order'] !== 'ascending') out['order'] = field['order'];
+  if (Array.isArray(field['aliases']) && field['aliases'].length > 0) out['aliases'] = field['aliases'];
+  props(field, FIELD_RESERVED, out);
+  return out;
+}
+
+function write(schema: Json, names: Names): Json {
+  if (typeof schema === 'string') return reference(schema, names);
+  if (Array.isArray(schema)) return schema.map((branch) => write(branch, names));
+  if (!isObject(schema)) return schema;
+  const type = schema['type'];
+  if (typeof type !== 'string') return write(type ?? null, names);
+  if (NAMED.has(type)) return namedType(schema, type, names);
+  if (type === 'array' || type === 'map') {
+    const key = type === 'array' ? 'items' : 'values';
+    const out: JsonObject = { type, [key]: write(schema[key] ?? null, names) };
+    props(schema, SCHEMA_RESERVED, out);
+    return out;
+  }
+  if (!PRIMITIVES.has(type)) return reference(type, names);
+  const out: JsonObject = { type };
+  props(schema, SCHEMA_RESERVED, out);
+  return Object.keys(out).length === 1 ? type : out;
+}
+
+/** `schema` as Java's Schema.toString(referencedSchemas, false) writes it. */
+export function javaSchemaText(schema: Json, referencedNames: Iterable<string>): string {
+  return JSON.stringify(write(schema, { space: null, known: new Set(referencedNames) }));
+}
