@@ -10,7 +10,9 @@ export const schemaRegistryUsage = `Usage: samsa schema-registry --bootstrap-ser
 Runs a schema registry with Confluent's REST API (subjects, versions, schemas by id, compatibility
 configs, modes, references) for AVRO, JSON and PROTOBUF schemas. Everything it knows is kept in the
 compacted topic _schemas (created if missing) and read back from it at start, so a restart loses
-nothing and every id stays the same.
+nothing and every id stays the same. Several instances share one registry: they elect a leader
+through Kafka's group protocol (group schema-registry, as Confluent's registry does); the leader
+writes, the others forward write requests to it and answer reads themselves.
 
 Options:
   --bootstrap-server <host:port[,...]>   the cluster (required)
@@ -18,11 +20,17 @@ Options:
   --command-config <file>      client properties: security.protocol, ssl.*, sasl.*, client.id, ...
   --topic <name>               kafkastore.topic (default _schemas)
   --replication-factor <n>     kafkastore.topic.replication.factor (default 3, at most the broker count)
+  --host-name <host>           host.name: the host other instances forward writes to (default: the
+                               --listeners host)
+  --leader-eligibility <bool>  leader.eligibility (default true): false never leads, only forwards writes
+  --group-id <id>              schema.registry.group.id (default schema-registry)
+  --session-timeout-ms <ms>    the election group's session timeout (default 10000)
 `;
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' }, 'command-config': { type: 'string' }, listeners: { type: 'string' },
-  topic: { type: 'string' }, 'replication-factor': { type: 'string' },
+  topic: { type: 'string' }, 'replication-factor': { type: 'string' }, 'host-name': { type: 'string' },
+  'leader-eligibility': { type: 'string' }, 'group-id': { type: 'string' }, 'session-timeout-ms': { type: 'string' },
 } as const;
 
 /** `samsa schema-registry`: runs until SIGINT or SIGTERM (or `waitForShutdown` resolves, for tests). */
@@ -41,6 +49,11 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
     throw new UsageError(`--listeners: ${(error as Error).message}`);
   }
   const replicationFactor = intOption(values, 'replication-factor', { min: 1 });
+  const sessionTimeoutMs = intOption(values, 'session-timeout-ms', { min: 1 });
+  const eligibility = stringOption(values, 'leader-eligibility')?.toLowerCase();
+  if (eligibility !== undefined && eligibility !== 'true' && eligibility !== 'false') throw new UsageError('--leader-eligibility takes true or false');
+  const hostName = stringOption(values, 'host-name');
+  const groupId = stringOption(values, 'group-id');
   const props = await clientProperties(stringOption(values, 'command-config'), [], '--command-config');
   const { options, unknown } = adminOptions({ bootstrapServers: servers, clientId: 'samsa-schema-registry' }, props);
   warnUnknownProperties(io, 'schema-registry', unknown);
@@ -49,6 +62,10 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
     client: { ...options, bootstrapServers: servers }, listener,
     ...(topic === undefined ? {} : { topic }),
     ...(replicationFactor === undefined ? {} : { replicationFactor }),
+    ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }),
+    ...(eligibility === undefined ? {} : { leaderEligibility: eligibility === 'true' }),
+    ...(hostName === undefined ? {} : { hostName }),
+    ...(groupId === undefined ? {} : { groupId }),
     log: (message) => io.stderr(`samsa schema-registry: ${message}\n`),
     logError: (message, error) => io.stderr(`samsa schema-registry: ${message}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`),
   });

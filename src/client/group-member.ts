@@ -7,7 +7,7 @@ import { KafkaClientError } from './errors.ts';
 import type { TopicPartition } from './topic-partition.ts';
 import { findCoordinator, type CommitMember } from './group-requests.ts';
 import {
-  coordinatorLost, isRetriableGroupError, minus, subscribedTopics, WakeableSleep, type GroupMemberHooks, type GroupMembership,
+  coordinatorLost, FENCED_GROUP_ERRORS, isRetriableGroupError, minus, subscribedTopics, WakeableSleep, type GroupMemberHooks, type GroupMembership,
 } from './group-membership.ts';
 
 export type { RebalanceListener } from './group-membership.ts';
@@ -24,8 +24,7 @@ export interface GroupMemberOptions {
   readonly rackId: string | null;
 }
 
-/** The member-id/generation reset errors: our membership is gone, what we own is lost. */
-const FENCED = new Set<number>([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
+const FENCED = FENCED_GROUP_ERRORS;
 
 /**
  * A consumer's membership in a classic group: JoinGroup, the leader's client-side assignment,

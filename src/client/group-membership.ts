@@ -39,6 +39,9 @@ export function minus<T extends TopicPartition>(a: readonly T[], b: readonly Top
   return a.filter((tp) => !drop.has(keyOf(tp)));
 }
 
+/** The member-id/generation reset errors: our membership is gone, and what it held with it. */
+export const FENCED_GROUP_ERRORS: ReadonlySet<number> = new Set<number>([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
+
 const COORDINATOR_MOVED = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
 /**

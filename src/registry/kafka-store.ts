@@ -135,6 +135,27 @@ export class KafkaStore {
   }
 
   /**
+   * Resolves once every record in the log now (to its high watermark, which holds every write a
+   * leader answered, acks=all) has been applied; 50002 after the store's timeout.
+   */
+  async waitUntilCaughtUp(): Promise<void> {
+    const [end] = await this.#admin.listOffsets([{ topic: this.topic, partition: 0, spec: 'latest' }]);
+    await this.#withinTimeout(this.waitUntilRead(end!.offset - 1), `Reading ${this.topic} to offset ${end!.offset}`);
+  }
+
+  async #withinTimeout(work: Promise<void>, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(operationTimeout(`${what} timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    try {
+      await Promise.race([work, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Writes the records in order and waits until they have been read back, all within the store's
    * timeout: 50001 when Kafka refuses the write, 50002 when the time runs out (the write may still
    * land and be read later, as in Confluent).
@@ -147,17 +168,9 @@ export class KafkaStore {
       (metadata) => this.waitUntilRead(Math.max(...metadata.map((m) => m.offset))),
       (error: unknown) => { throw storeError(`Error while writing to ${this.topic}: ${(error as Error).message}`); },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(operationTimeout(`Write to the Kafka store timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
     // A send that fails after the timeout answered is already reported; it must not be an unhandled rejection.
     sent.catch(() => {});
-    try {
-      await Promise.race([sent, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.#withinTimeout(sent, 'Write to the Kafka store');
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpError, RegistryError } from './registry-errors.ts';
+import type { Operation } from './registry-operations.ts';
+import type { RegistryState } from './registry-state.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
 
 /** What Confluent's registry answers with, and what it reads. */
@@ -15,6 +17,8 @@ export interface RegistryRequest {
   /** The JSON body; undefined for GET and DELETE or an empty body. */
   readonly body: unknown;
   readonly registry: SchemaRegistry;
+  /** Runs a write: on the leader, or by forwarding this very request to it (SchemaRegistry.execute). */
+  readonly write: <T>(operation: (state: RegistryState) => Operation<T>) => Promise<T>;
 }
 
 /** A route's answer: a JSON value, or raw text (GET .../schema answers the schema itself). */

@@ -72,31 +72,31 @@ function testCompatibility({ registry, params, query, body }: RegistryRequest): 
 
 export const configRoutes: RegistryRoutes = {
   'GET /config': getConfig,
-  'PUT /config': ({ registry, body }) => {
+  'PUT /config': ({ body, write }) => {
     const update = configUpdate(body);
-    return registry.execute((state) => setConfig(state, null, update));
+    return write((state) => setConfig(state, null, update));
   },
-  'DELETE /config': ({ registry }) => registry.execute((state) => deleteConfig(state, null)),
+  'DELETE /config': ({ write }) => write((state) => deleteConfig(state, null)),
   'GET /config/{subject}': getConfig,
-  'PUT /config/{subject}': ({ registry, params, body }) => {
+  'PUT /config/{subject}': ({ params, body, write }) => {
     const update = configUpdate(body);
-    return registry.execute((state) => setConfig(state, params.subject!, update));
+    return write((state) => setConfig(state, params.subject!, update));
   },
-  'DELETE /config/{subject}': ({ registry, params }) => registry.execute((state) => deleteConfig(state, params.subject!)),
+  'DELETE /config/{subject}': ({ params, write }) => write((state) => deleteConfig(state, params.subject!)),
 
   'GET /mode': getMode,
-  'PUT /mode': ({ registry, body, query }) => {
+  'PUT /mode': ({ body, query, write }) => {
     const mode = modeName(body);
-    return registry.execute((state) => setMode(state, null, mode, queryFlag(query, 'force')));
+    return write((state) => setMode(state, null, mode, queryFlag(query, 'force')));
   },
   'GET /mode/{subject}': getMode,
-  'PUT /mode/{subject}': ({ registry, params, body, query }) => {
+  'PUT /mode/{subject}': ({ params, body, query, write }) => {
     const mode = modeName(body);
-    return registry.execute((state) => setMode(state, params.subject!, mode, queryFlag(query, 'force')));
+    return write((state) => setMode(state, params.subject!, mode, queryFlag(query, 'force')));
   },
-  'DELETE /mode/{subject}': ({ registry, params }) => {
+  'DELETE /mode/{subject}': ({ registry, params, write }) => {
     if (registry.state.versions(params.subject!, true).length === 0 && registry.state.mode(params.subject!) === undefined) throw subjectNotFound(params.subject!);
-    return registry.execute((state) => deleteMode(state, params.subject!));
+    return write((state) => deleteMode(state, params.subject!));
   },
 
   'POST /compatibility/subjects/{subject}/versions/{version}': testCompatibility,

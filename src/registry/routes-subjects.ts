@@ -37,10 +37,10 @@ export const subjectRoutes: RegistryRoutes = {
     return versions.map((v) => v.version);
   },
 
-  'POST /subjects/{subject}/versions': async ({ registry, params, query, body }) => {
+  'POST /subjects/{subject}/versions': async ({ params, query, body, write }) => {
     const request = schemaRequestBody(body);
     const normalize = query.has('normalize') ? queryFlag(query, 'normalize') : undefined;
-    return registry.execute((state) => register(state, { subject: params.subject!, ...request, normalize }));
+    return write((state) => register(state, { subject: params.subject!, ...request, normalize }));
   },
 
   'GET /subjects/{subject}/versions/{version}': (request) => schemaEntity(getVersion(request)),
@@ -52,13 +52,13 @@ export const subjectRoutes: RegistryRoutes = {
     return request.registry.state.referencedBy(version.subject, version.version).map((v) => v.id);
   },
 
-  'DELETE /subjects/{subject}/versions/{version}': ({ registry, params, query }) => {
+  'DELETE /subjects/{subject}/versions/{version}': ({ params, query, write }) => {
     const version = versionParam(params.version!);
-    return registry.execute((state) => deleteVersion(state, params.subject!, version, queryFlag(query, 'permanent')));
+    return write((state) => deleteVersion(state, params.subject!, version, queryFlag(query, 'permanent')));
   },
 
-  'DELETE /subjects/{subject}': ({ registry, params, query }) =>
-    registry.execute((state) => deleteSubject(state, params.subject!, queryFlag(query, 'permanent'))),
+  'DELETE /subjects/{subject}': ({ params, query, write }) =>
+    write((state) => deleteSubject(state, params.subject!, queryFlag(query, 'permanent'))),
 
   /** Looks a schema up in a subject: the version it was registered as, or 40403. */
   'POST /subjects/{subject}': ({ registry, params, query, body }) => {

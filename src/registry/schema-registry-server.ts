@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FORWARDED_HEADER } from './leader-forwarding.ts';
 import { RegistryRouter, readJsonBody, registryErrorOf, send, sendError, type RegistryRoutes } from './registry-http.ts';
 import { configRoutes } from './routes-config.ts';
 import { schemaRoutes } from './routes-schemas.ts';
@@ -9,6 +10,11 @@ import { SchemaRegistry, type SchemaRegistryOptions } from './schema-registry.ts
 export interface SchemaRegistryServerOptions extends SchemaRegistryOptions {
   /** Confluent's `listeners`: one http://host:port (default http://127.0.0.1:8081; port 0 picks a free one). */
   readonly listener?: string;
+  /**
+   * Confluent's `host.name`: the host other instances forward writes to (default: the listener's
+   * host, so a registry on 0.0.0.0 must name itself).
+   */
+  readonly hostName?: string;
   /** Told of failures the API answered with 500, with their cause. */
   readonly logError?: (message: string, error: unknown) => void;
 }
@@ -61,7 +67,10 @@ export async function startSchemaRegistryServer(options: SchemaRegistryServerOpt
       const { handler, params } = router.find(method, url.pathname);
       const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readJsonBody(request);
       if (method === 'GET' || method === 'HEAD' || method === 'DELETE') request.resume();
-      const answer = await handler({ params, query: url.searchParams, body, registry });
+      const forwarded = request.headers[FORWARDED_HEADER] !== undefined;
+      const write = <T>(operation: Parameters<typeof registry.execute<T>>[0]): Promise<T> =>
+        registry.execute(operation, { method, path: url.pathname + url.search, body, forwarded });
+      const answer = await handler({ params, query: url.searchParams, body, registry, write });
       send(response, 200, answer);
     } catch (error) {
       const { error: registryError, internal } = registryErrorOf(error);
@@ -89,14 +98,19 @@ export async function startSchemaRegistryServer(options: SchemaRegistryServerOpt
   }
   const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    host, port: bound, url: `http://${urlHost}:${bound}`, registry,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      await registry.close();
-    },
+  const close = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    await registry.close();
   };
+  try {
+    // Joined once serving, as the identity carries the bound port; writes answer 50004 until then.
+    await registry.startElection(options.hostName ?? host, bound);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { host, port: bound, url: `http://${urlHost}:${bound}`, registry, close };
 }
 
