@@ -24,12 +24,15 @@ Options:
                                'user:sha256:<hex of SHA-256(password)>'; # starts a comment
   --metrics-url <url[,url]>    brokers' Prometheus /metrics, for the in and out rates (repeatable)
   --metrics-interval-ms <n>    how often to scrape them (default 5000)
+  --schema-registry <url[,url]>  a schema registry: keys and values in Confluent's wire format
+                               (Avro, JSON Schema, Protobuf) are shown decoded, with their schema id
 `;
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' }, 'command-config': { type: 'string' },
   port: { type: 'string' }, host: { type: 'string' }, 'read-only': { type: 'boolean' },
   'basic-auth-file': { type: 'string' }, 'metrics-url': { type: 'string', multiple: true }, 'metrics-interval-ms': { type: 'string' },
+  'schema-registry': { type: 'string' },
 } as const;
 
 /** `samsa console`: runs until SIGINT or SIGTERM (or `waitForShutdown` resolves, for tests). */
@@ -47,6 +50,10 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
   for (const url of metricsUrls) {
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--metrics-url takes http(s) URLs, not '${url}'`);
   }
+  const schemaRegistryUrls = (stringOption(values, 'schema-registry') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const url of schemaRegistryUrls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--schema-registry takes http(s) URLs, not '${url}'`);
+  }
   const props = await clientProperties(stringOption(values, 'command-config'), [], '--command-config');
   const { options, unknown } = adminOptions({ bootstrapServers: servers, clientId: 'samsa-console' }, props);
   warnUnknownProperties(io, 'console', unknown);
@@ -62,13 +69,14 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
   const readOnly = flag(values, 'read-only');
   const server = await startConsoleServer({
     client: { ...options, bootstrapServers: servers }, host: stringOption(values, 'host') ?? '127.0.0.1', port, readOnly, basicAuth,
-    metricsUrls, ...(metricsIntervalMs === undefined ? {} : { metricsIntervalMs }),
+    metricsUrls, ...(metricsIntervalMs === undefined ? {} : { metricsIntervalMs }), schemaRegistryUrls,
     log: {
       info: (message) => io.stderr(`samsa console: ${message}\n`),
       error: (message, error) => io.stderr(`samsa console: ${message}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`),
     },
   });
-  const notes = [readOnly ? 'read-only' : '', basicAuth !== null ? 'basic auth' : '', metricsUrls.length > 0 ? `metrics from ${metricsUrls.length} URL(s)` : ''].filter((n) => n !== '');
+  const notes = [readOnly ? 'read-only' : '', basicAuth !== null ? 'basic auth' : '', metricsUrls.length > 0 ? `metrics from ${metricsUrls.length} URL(s)` : '',
+    schemaRegistryUrls.length > 0 ? `schema registry ${schemaRegistryUrls.join(',')}` : ''].filter((n) => n !== '');
   io.stdout(`Samsa console at ${server.url}/ for ${servers.join(',')}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}\n`);
   const signal = await waitForShutdown();
   io.stderr(`samsa console: ${signal} received, shutting down\n`);

@@ -93,6 +93,17 @@ export interface RenderedBytes {
   readonly size: number;
   /** True when `data` shows only the first maxBytes bytes (query `maxBytes`, default 65536). */
   readonly truncated: boolean;
+  /**
+   * With `samsa console --schema-registry`: the bytes were in Confluent's wire format (magic byte 0,
+   * schema id) with a schema the registry knows, and `data` is the record decoded as JSON (encoding
+   * json): Avro in Avro's JSON encoding, JSON Schema as its JSON, Protobuf in its JSON mapping.
+   */
+  readonly schema?: RenderedSchema;
+}
+
+export interface RenderedSchema {
+  readonly id: number;
+  readonly type: 'AVRO' | 'JSON' | 'PROTOBUF';
 }
 
 // ---------------------------------------------------------------------------------------------

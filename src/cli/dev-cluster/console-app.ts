@@ -75,6 +75,8 @@ export interface ConsoleCommandInput {
   readonly propertiesFile: string;
   /** Every broker's /metrics, for the overview's rates. */
   readonly metricsUrls: readonly string[];
+  /** The dev cluster's schema registry, which the console decodes records with. */
+  readonly schemaRegistryUrl?: string;
 }
 
 /** The arguments of `samsa console` for the dev cluster. */
@@ -83,5 +85,6 @@ export function consoleCommandArgs(input: ConsoleCommandInput): string[] {
     'console', '--bootstrap-server', input.bootstrap, '--host', LOOPBACK, '--port', String(input.port),
     '--command-config', input.propertiesFile,
     ...(input.metricsUrls.length > 0 ? ['--metrics-url', input.metricsUrls.join(',')] : []),
+    ...(input.schemaRegistryUrl === undefined ? [] : ['--schema-registry', input.schemaRegistryUrl]),
   ];
 }

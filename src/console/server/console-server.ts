@@ -18,6 +18,7 @@ import { messageRoutes } from './routes-messages.ts';
 import { securityRoutes } from './routes-security.ts';
 import { tailRoutes } from './routes-tail.ts';
 import { topicRoutes } from './routes-topics.ts';
+import { SchemaDecoder } from './schema-decoder.ts';
 import { DEFAULT_STATIC_DIR, serveStatic } from './static-files.ts';
 
 export interface ConsoleServerOptions {
@@ -32,6 +33,8 @@ export interface ConsoleServerOptions {
   /** Brokers' Prometheus /metrics URLs, for the in and out rates. */
   readonly metricsUrls?: readonly string[];
   readonly metricsIntervalMs?: number;
+  /** A schema registry's URL(s): keys and values in Confluent's wire format are shown decoded. */
+  readonly schemaRegistryUrls?: readonly string[];
   /** How often watched groups' lag is sampled for the lag chart (default 10 s). */
   readonly lagSampleIntervalMs?: number;
   /** The built web app (default dist/console). */
@@ -90,6 +93,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const basicAuth = options.basicAuth ?? null;
   const context: ConsoleContext = {
     admin, clientOptions, readOnly: options.readOnly ?? false, metrics, log,
+    schemaDecoder: options.schemaRegistryUrls !== undefined && options.schemaRegistryUrls.length > 0 ? new SchemaDecoder(options.schemaRegistryUrls) : null,
     lagHistory: new LagHistoryStore(), tails: new Set(), maxTails: options.maxTails ?? 100,
     info: {
       version: packageVersion(), readOnly: options.readOnly ?? false, bootstrapServers: [...clientOptions.bootstrapServers],

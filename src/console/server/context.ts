@@ -2,6 +2,7 @@ import type { Admin, ClusterOptions, Producer } from '../../client/index.ts';
 import type { ConsoleInfo } from '../api-types.ts';
 import type { LagHistoryStore } from './lag-history.ts';
 import type { MetricsScraper } from './metrics-scraper.ts';
+import type { SchemaDecoder } from './schema-decoder.ts';
 
 /** Where the console writes what a person running it should know: failures it could not answer, start and stop. */
 export interface ConsoleLogger {
@@ -20,6 +21,8 @@ export interface ConsoleContext {
   /** The one producer for the produce endpoint, made on first use. */
   producer(): Producer;
   readonly metrics: MetricsScraper | null;
+  /** Decodes records in Confluent's wire format with the registry (--schema-registry); null without one. */
+  readonly schemaDecoder: SchemaDecoder | null;
   readonly lagHistory: LagHistoryStore;
   /** Open live tails: closed with the console, and counted against maxTails. */
   readonly tails: Set<{ close(): void }>;

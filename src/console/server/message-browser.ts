@@ -3,7 +3,7 @@ import { Consumer } from '../../client/index.ts';
 import type { BrowsePartitionState, BrowseResponse } from '../api-types.ts';
 import type { ConsoleContext } from './context.ts';
 import { badRequest } from './http-errors.ts';
-import { matches, messageOf, type MessageView } from './message-render.ts';
+import { decodedMessageOf, matches, type MessageView } from './message-render.ts';
 
 export interface BrowsePartition {
   readonly partition: number;
@@ -52,6 +52,14 @@ export function decodeCursor(cursor: string, topic: string): Map<number, number>
     out.set(entry[0] as number, entry[1] as number);
   }
   return out;
+}
+
+async function decodePage(context: ConsoleContext, records: readonly ConsumerRecord[], view: MessageView): Promise<BrowseResponse['messages']> {
+  const scope = context.schemaDecoder?.scope() ?? null;
+  const messages = [];
+  // One at a time: the first record of a schema id fetches it, the rest find it cached.
+  for (const record of records) messages.push(await decodedMessageOf(record, view, scope));
+  return messages;
 }
 
 function order(a: ConsumerRecord, b: ConsumerRecord): number {
@@ -130,7 +138,7 @@ export async function browse(context: ConsoleContext, plan: BrowsePlan, view: Me
   }));
   const more = partitions.some((p) => p.nextOffset < p.endOffset);
   return {
-    messages: taken.map((record) => messageOf(record, view)),
+    messages: await decodePage(context, taken, view),
     nextCursor: more ? encodeCursor(topic, partitions.map((p) => [p.partition, p.nextOffset] as const)) : null,
     scanned,
     partitions,

@@ -1,6 +1,7 @@
 import type { ConsumerRecord } from '../../client/index.ts';
 import type { ByteEncoding, ByteFormat, InputEncoding, Message, RenderedBytes } from '../api-types.ts';
 import { badRequest } from './http-errors.ts';
+import type { DecodeScope } from './schema-decoder.ts';
 import type { QueryParams } from './validate.ts';
 
 /** How a browse or tail shows and filters records: from the query both take. */
@@ -98,6 +99,21 @@ export function messageOf(record: ConsumerRecord, view: MessageView): Message {
     value: record.value === null ? null : renderBytes(record.value, view.valueFormat, view.maxBytes),
     headers: record.headers.map((h) => ({ key: h.key, value: h.value === null ? null : renderBytes(h.value, 'auto', view.maxBytes) })),
     sizeBytes,
+  };
+}
+
+/**
+ * messageOf, with a key or value in Confluent's wire format decoded by the registry when the view
+ * shows it as auto or json (text and hex show the bytes as they are, as asked).
+ */
+export async function decodedMessageOf(record: ConsumerRecord, view: MessageView, scope: DecodeScope | null): Promise<Message> {
+  const message = messageOf(record, view);
+  if (scope === null) return message;
+  const decodes = (format: ByteFormat): boolean => format === 'auto' || format === 'json';
+  return {
+    ...message,
+    key: decodes(view.keyFormat) ? await scope.render(record.key, message.key) : message.key,
+    value: decodes(view.valueFormat) ? await scope.render(record.value, message.value) : message.value,
   };
 }
 

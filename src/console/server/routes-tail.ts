@@ -1,7 +1,7 @@
 import { Consumer } from '../../client/index.ts';
 import type { TailEvents } from '../api-types.ts';
 import { ApiHttpError, apiErrorOf } from './http-errors.ts';
-import { matches, messageOf, messageView } from './message-render.ts';
+import { decodedMessageOf, matches, messageView } from './message-render.ts';
 import { STREAMED, type RouteHandlers } from './router.ts';
 import { partitionRanges } from './routes-messages.ts';
 import { describeTopic } from './routes-topics.ts';
@@ -51,8 +51,9 @@ export const tailRoutes = {
       for (const r of ranges) consumer.seek({ topic: params.topic, partition: r.partition }, r.endOffset);
       await send('ready', { partitions: ranges.map((r) => ({ partition: r.partition, offset: r.endOffset })) });
       while (open) {
+        const scope = context.schemaDecoder?.scope() ?? null;
         for (const record of await consumer.poll(1_000)) {
-          if (open && matches(record, view)) await send('message', messageOf(record, view));
+          if (open && matches(record, view)) await send('message', await decodedMessageOf(record, view, scope));
         }
       }
     } catch (error) {

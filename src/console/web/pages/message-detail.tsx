@@ -22,8 +22,8 @@ export function MessageDetail({ message, onClose }: { readonly message: Message;
         </button>
       </div>
       <div class="grid-2">
-        <ValueViewer label="Key" bytes={renderedToBytes(message.key)} testId="message-key" />
-        <ValueViewer label="Value" bytes={renderedToBytes(message.value)} testId="message-value" />
+        <ValueViewer label="Key" bytes={renderedToBytes(message.key)} schema={message.key?.schema} testId="message-key" />
+        <ValueViewer label="Value" bytes={renderedToBytes(message.value)} schema={message.value?.schema} testId="message-value" />
       </div>
       {message.headers.length > 0 ? (
         <>
