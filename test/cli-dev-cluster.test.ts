@@ -1,5 +1,5 @@
 /**
- * `samsa dev-cluster` as a user runs it: real processes (ZooKeeper, brokers and the console through
+ * `samsa dev-cluster` as a user runs it: real processes (ZooKeeper, brokers, the schema registry and the console through
  * bin/samsa), the bootstrap list on stdout, a cluster that carries a replicated topic, the console
  * over it, `--detach` then `dev-cluster stop`, and Ctrl-C stopping everything in the foreground.
  */
@@ -40,8 +40,10 @@ async function stateOf(dir: string): Promise<DevClusterState> {
 /** Every process of the state, each with the marker only it was started with. */
 function processesOf(dir: string, state: DevClusterState): Array<{ pid: number | null; marker: string }> {
   assert.ok(state.console !== undefined, 'dev-cluster.json has the console');
+  assert.ok(state.schemaRegistry !== undefined, 'dev-cluster.json has the schema registry');
   return [
     { pid: state.console.pid, marker: join(dir, 'console', 'console.properties') },
+    { pid: state.schemaRegistry.pid, marker: join(dir, 'schema-registry', 'schema-registry.properties') },
     ...state.brokers.map((b) => ({ pid: b.pid, marker: join(dir, `broker-${b.id}`, 'server.properties') })),
     { pid: state.zookeeper.pid, marker: join(dir, 'zookeeper', 'zoo.cfg') },
   ];
@@ -89,6 +91,19 @@ test('--detach starts ZooKeeper and three brokers that form one cluster; stop en
   assert.match(await app.text(), /<script type="module"[^>]* src="\/assets\/[^"]+\.js"/, 'the built web app, not the build hint');
   assert.match(await readFile(join(dir, 'console', 'console.log'), 'utf8'), new RegExp(`Samsa console at http://127\\.0\\.0\\.1:${state.console!.port}/ for ${bootstrap}`));
 
+  // The schema registry runs at the URL printed and kept, over these brokers: it lists and registers subjects.
+  const registryUrl = state.schemaRegistry!.url;
+  assert.match(registryUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.ok(started.stderr.includes(`schema registry: ${registryUrl} (pid ${state.schemaRegistry!.pid}, log ${join(dir, 'schema-registry', 'schema-registry.log')})`), started.stderr);
+  const registryHeaders = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+  assert.deepEqual(await (await fetch(`${registryUrl}/subjects`)).json(), []);
+  const registered = await fetch(`${registryUrl}/subjects/tryout-value/versions`, {
+    method: 'POST', headers: registryHeaders, body: JSON.stringify({ schema: '{"type":"record","name":"Tryout","fields":[{"name":"n","type":"int"}]}' }),
+  });
+  assert.equal(registered.status, 200);
+  assert.equal(typeof ((await registered.json()) as { id: unknown }).id, 'number');
+  assert.deepEqual(await (await fetch(`${registryUrl}/subjects`)).json(), ['tryout-value']);
+
   const again = await runCli(['dev-cluster', '--dir', dir, '--detach'], { timeoutMs: 60_000 });
   assert.equal(again.status, 1);
   assert.match(again.stderr, /a cluster already runs in .*samsa dev-cluster stop --dir/);
@@ -99,7 +114,7 @@ test('--detach starts ZooKeeper and three brokers that form one cluster; stop en
   assert.ok((await stateOf(dir)).brokers.every((b) => b.pid === null));
 });
 
-test('in the foreground, Ctrl-C stops the console, the brokers and ZooKeeper and exits 0', { timeout: 240_000 }, async () => {
+test('in the foreground, Ctrl-C stops the console, the schema registry, the brokers and ZooKeeper and exits 0', { timeout: 240_000 }, async () => {
   const dir = await freshDir();
   const child = spawn(SAMSA_BIN, ['dev-cluster', '--brokers', '2', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

@@ -1,7 +1,7 @@
 /**
  * `samsa dev-cluster`: the way a user tries a cluster. One command starts Apache ZooKeeper and N
  * brokers on loopback (each its own process, `bin/samsa broker` with a generated server.properties)
- * and the console over them (`bin/samsa console`), prints the bootstrap list on stdout (details on
+ * the schema registry and the console over them (`bin/samsa schema-registry`, `bin/samsa console`), prints the bootstrap list on stdout (details on
  * stderr, so `B=$(samsa dev-cluster --detach)` works) and stops everything on Ctrl-C. `--detach`
  * leaves them running, their pids in <dir>/dev-cluster.json, for `samsa dev-cluster stop`.
  */
@@ -17,8 +17,8 @@ import { flag, intOption, listOption, parseKeyValues, parseOptions, stringOption
 import { consoleCommandArgs, defaultConsoleAppPaths, ensureConsoleAppBuilt } from './dev-cluster/console-app.ts';
 import {
   bootstrapOf, brokerDir, brokerLogFile, brokerProperties, brokerPropertiesFile, CONSOLE_PROPERTIES, consoleDir, consoleLogFile, consolePropertiesFile,
-  consoleUrlOf, LOOPBACK, metricsUrlOf, readState, writeState, zookeeperDir,
-  type BrokerEntry, type DevClusterState,
+  consoleUrlOf, LOOPBACK, metricsUrlOf, readState, SCHEMA_REGISTRY_PROPERTIES, schemaRegistryDir, schemaRegistryLogFile, schemaRegistryPropertiesFile,
+  schemaRegistryUrlOf, writeState, zookeeperDir, type BrokerEntry, type DevClusterState,
 } from './dev-cluster/layout.ts';
 import {
   isOurProcess, logTail, spawnBroker, spawnSamsa, terminate, waitUntilAnswering, waitUntilServing, type SpawnedBroker, type SpawnedProcess,
@@ -31,8 +31,8 @@ Starts Apache ZooKeeper and a cluster of brokers on 127.0.0.1, each broker its o
 the bootstrap list (host:port,...) on stdout once every broker is registered. Ctrl-C stops them all.
 Data, logs and each broker's server.properties stay in --dir, so the next start finds its topics.
 Each broker serves Prometheus metrics at http://127.0.0.1:<port>/metrics, and the Samsa console
-(samsa console, reading those metrics) runs at http://127.0.0.1:<port>/; their URLs are printed at
-start. The console's web app is built first (npm run build:console) when it is not yet.
+(samsa console, reading those metrics) runs at http://127.0.0.1:<port>/, beside a schema registry
+(samsa schema-registry, its state in the topic _schemas); their URLs are printed at start. The console's web app is built first (npm run build:console) when it is not yet.
   --brokers <n>        how many brokers (ids 1..n; default 3)
   --dir <path>         where ZooKeeper, the brokers and the console keep their data and logs (default ./dev-cluster)
   --detach             leave the cluster running and return; stop it with 'samsa dev-cluster stop'
@@ -49,6 +49,7 @@ const OPTIONS = {
 const BROKER_STOP_GRACE_MS = 30_000;
 const ZOOKEEPER_STOP_GRACE_MS = 10_000;
 const CONSOLE_STOP_GRACE_MS = 10_000;
+const SCHEMA_REGISTRY_STOP_GRACE_MS = 10_000;
 
 export async function runDevClusterCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(args, OPTIONS, { allowPositionals: true });
@@ -84,6 +85,7 @@ interface Running {
   zookeeper: ZooKeeperServer | null;
   readonly brokers: Array<{ readonly id: number; readonly port: number; readonly metricsPort: number; readonly process: SpawnedBroker }>;
   console: { readonly port: number; readonly process: SpawnedProcess } | null;
+  schemaRegistry: { readonly port: number; readonly process: SpawnedProcess } | null;
 }
 
 async function startDevCluster(options: StartOptions, io: CliIo): Promise<number> {
@@ -94,7 +96,7 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
     return EXIT_FAILURE;
   }
   await mkdir(dir, { recursive: true });
-  const running: Running = { zookeeper: null, brokers: [], console: null };
+  const running: Running = { zookeeper: null, brokers: [], console: null, schemaRegistry: null };
   const lifetime = options.detach ? 'detached' : 'SIGTERM';
   const consoleApp = await ensureConsoleAppBuilt(defaultConsoleAppPaths(), io.stderr);
   try {
@@ -123,7 +125,9 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
     }
     const bootstrap = bootstrapOf(running.brokers);
     await waitForCluster(bootstrap, options.brokers, options.startTimeoutMs);
-    // The console reads the cluster the user gets, so it starts once every broker is in it.
+    // The registry and the console read the cluster the user gets, so they start once every broker is in it.
+    const registry = await startSchemaRegistry(running, { dir, port: await keptPort(previous?.schemaRegistry?.port), lifetime, timeoutMs: options.startTimeoutMs });
+    io.stderr(`schema registry: ${schemaRegistryUrlOf(registry.port)} (pid ${registry.process.pid}, log ${schemaRegistryLogFile(dir)})\n`);
     const consoleProcess = await startConsole(running, { dir, port: await keptPort(previous?.console?.port), lifetime, timeoutMs: options.startTimeoutMs });
     io.stderr(`console: ${consoleUrlOf(consoleProcess.port)} (pid ${consoleProcess.process.pid}, log ${consoleLogFile(dir)})\n`);
     if (consoleApp.outcome === 'missing') io.stderr(`samsa dev-cluster: ${consoleApp.message}\n`);
@@ -146,26 +150,53 @@ async function startDevCluster(options: StartOptions, io: CliIo): Promise<number
   return EXIT_OK;
 }
 
+interface ServiceOptions {
+  readonly dir: string;
+  readonly port: number;
+  readonly lifetime: 'detached' | 'SIGTERM';
+  readonly timeoutMs: number;
+}
+
 /**
  * `samsa console` over the running brokers, reading each one's /metrics; in `running` as soon as
  * it is spawned (so a failure stops it too), resolved once it answers.
  */
-async function startConsole(running: Running, options: { dir: string; port: number; lifetime: 'detached' | 'SIGTERM'; timeoutMs: number }): Promise<NonNullable<Running['console']>> {
+async function startConsole(running: Running, options: ServiceOptions): Promise<NonNullable<Running['console']>> {
   const { dir, port } = options;
   await mkdir(consoleDir(dir), { recursive: true });
   await writeFile(consolePropertiesFile(dir), CONSOLE_PROPERTIES);
   const args = consoleCommandArgs({
     bootstrap: bootstrapOf(running.brokers), port, propertiesFile: consolePropertiesFile(dir),
     metricsUrls: running.brokers.map((b) => `${metricsUrlOf(b.metricsPort)}/metrics`),
+    ...(running.schemaRegistry === null ? {} : { schemaRegistryUrl: schemaRegistryUrlOf(running.schemaRegistry.port) }),
   });
   const spawned = await spawnSamsa(args, { logFile: consoleLogFile(dir), lifetime: options.lifetime });
   running.console = { port, process: spawned };
-  try {
-    await waitUntilServing(`${consoleUrlOf(port)}api/info`, spawned.hasExited, options.timeoutMs);
-  } catch (error) {
-    throw new Error(`console: ${(error as Error).message}\n--- ${consoleLogFile(dir)} ---\n${await logTail(consoleLogFile(dir))}`);
-  }
+  await untilServing('console', `${consoleUrlOf(port)}api/info`, spawned, consoleLogFile(dir), options.timeoutMs);
   return running.console;
+}
+
+/** `samsa schema-registry` over the running brokers, in `running` as soon as it is spawned; resolved once it answers. */
+async function startSchemaRegistry(running: Running, options: ServiceOptions): Promise<NonNullable<Running['schemaRegistry']>> {
+  const { dir, port } = options;
+  await mkdir(schemaRegistryDir(dir), { recursive: true });
+  await writeFile(schemaRegistryPropertiesFile(dir), SCHEMA_REGISTRY_PROPERTIES);
+  const args = [
+    'schema-registry', '--bootstrap-server', bootstrapOf(running.brokers), '--listeners', schemaRegistryUrlOf(port),
+    '--command-config', schemaRegistryPropertiesFile(dir), '--replication-factor', String(Math.min(3, running.brokers.length)),
+  ];
+  const spawned = await spawnSamsa(args, { logFile: schemaRegistryLogFile(dir), lifetime: options.lifetime });
+  running.schemaRegistry = { port, process: spawned };
+  await untilServing('schema registry', `${schemaRegistryUrlOf(port)}/subjects`, spawned, schemaRegistryLogFile(dir), options.timeoutMs);
+  return running.schemaRegistry;
+}
+
+async function untilServing(what: string, url: string, spawned: SpawnedProcess, logFile: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitUntilServing(url, spawned.hasExited, timeoutMs);
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}\n--- ${logFile} ---\n${await logTail(logFile)}`);
+  }
 }
 
 /** The port an earlier run used, when still free (so the bootstrap list stays the same); else a new one. */
@@ -208,6 +239,7 @@ function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
   const watched = [
     ...running.brokers.map((b) => ({ what: `broker ${b.id}`, process: b.process, log: brokerLogFile(dir, b.id) })),
     ...(running.console === null ? [] : [{ what: 'the console', process: running.console.process, log: consoleLogFile(dir) }]),
+    ...(running.schemaRegistry === null ? [] : [{ what: 'the schema registry', process: running.schemaRegistry.process, log: schemaRegistryLogFile(dir) }]),
   ];
   for (const { what, process: child, log } of watched) {
     void child.exited.then(({ code, signal }) => {
@@ -219,9 +251,10 @@ function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       stopping = true;
-      io.stderr(`${signal} received: stopping the console, the brokers one by one, then ZooKeeper (again to kill them at once)\n`);
+      io.stderr(`${signal} received: stopping the console, the schema registry, the brokers one by one, then ZooKeeper (again to kill them at once)\n`);
       const force = (): void => {
         running.console?.process.child.kill('SIGKILL');
+        running.schemaRegistry?.process.child.kill('SIGKILL');
         for (const broker of running.brokers) broker.process.child.kill('SIGKILL');
         running.zookeeper?.stop().catch(() => {});
       };
@@ -235,12 +268,13 @@ function untilStopped(running: Running, dir: string, io: CliIo): Promise<void> {
 }
 
 /**
- * The console first (a client of the brokers, it would only log their going); then the brokers one
+ * The console and the registry first (clients of the brokers, they would only log their going); then the brokers one
  * at a time (each hands its leaderships to the others first: a controlled shutdown), last started
  * first; ZooKeeper last, as the brokers need it to shut down cleanly.
  */
 async function stopRunning(running: Running, io: CliIo): Promise<void> {
   if (running.console !== null) await stopChild('console', running.console.process, CONSOLE_STOP_GRACE_MS, io);
+  if (running.schemaRegistry !== null) await stopChild('schema registry', running.schemaRegistry.process, SCHEMA_REGISTRY_STOP_GRACE_MS, io);
   for (const broker of [...running.brokers].reverse()) await stopChild(`broker ${broker.id}`, broker.process, BROKER_STOP_GRACE_MS, io);
   await running.zookeeper?.stop();
 }
@@ -258,6 +292,7 @@ async function stopChild(what: string, child: SpawnedProcess, graceMs: number, i
 function stateOf(running: Running): DevClusterState {
   const brokers: BrokerEntry[] = running.brokers.map((b) => ({ id: b.id, port: b.port, metricsPort: b.metricsPort, pid: b.process.hasExited() ? null : b.process.pid }));
   const consoleProcess = running.console;
+  const registry = running.schemaRegistry;
   return {
     zookeeper: { port: running.zookeeper?.port ?? 0, pid: running.zookeeper?.pid ?? null },
     brokers,
@@ -265,14 +300,20 @@ function stateOf(running: Running): DevClusterState {
     ...(consoleProcess === null ? {} : {
       console: { port: consoleProcess.port, url: consoleUrlOf(consoleProcess.port), pid: consoleProcess.process.hasExited() ? null : consoleProcess.process.pid },
     }),
+    ...(registry === null ? {} : {
+      schemaRegistry: { port: registry.port, url: schemaRegistryUrlOf(registry.port), pid: registry.process.hasExited() ? null : registry.process.pid },
+    }),
   };
 }
 
 /** The processes of `state` still alive and still ours: each is checked by a path only it was given. */
 async function liveProcesses(dir: string, state: DevClusterState): Promise<Array<{ what: string; pid: number; marker: string; graceMs: number }>> {
-  // The console, brokers highest id first, ZooKeeper last: the order they are stopped in.
+  // The console, the registry, brokers highest id first, ZooKeeper last: the order they are stopped in.
   const candidates = [
     ...(state.console === undefined ? [] : [{ what: 'console', pid: state.console.pid, marker: consolePropertiesFile(dir), graceMs: CONSOLE_STOP_GRACE_MS }]),
+    ...(state.schemaRegistry === undefined ? [] : [{
+      what: 'schema registry', pid: state.schemaRegistry.pid, marker: schemaRegistryPropertiesFile(dir), graceMs: SCHEMA_REGISTRY_STOP_GRACE_MS,
+    }]),
     ...[...state.brokers].sort((a, b) => b.id - a.id).map((b) => ({ what: `broker ${b.id}`, pid: b.pid, marker: brokerPropertiesFile(dir, b.id), graceMs: BROKER_STOP_GRACE_MS })),
     { what: 'ZooKeeper', pid: state.zookeeper.pid, marker: join(zookeeperDir(dir), 'zoo.cfg'), graceMs: ZOOKEEPER_STOP_GRACE_MS },
   ];
@@ -299,6 +340,7 @@ async function stopDevCluster(dir: string, io: CliIo): Promise<number> {
   await writeState(dir, {
     ...state, zookeeper: { ...state.zookeeper, pid: null }, brokers: state.brokers.map((b) => ({ ...b, pid: null })),
     ...(state.console === undefined ? {} : { console: { ...state.console, pid: null } }),
+    ...(state.schemaRegistry === undefined ? {} : { schemaRegistry: { ...state.schemaRegistry, pid: null } }),
   });
   return EXIT_OK;
 }

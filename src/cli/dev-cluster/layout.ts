@@ -5,6 +5,7 @@
  *   <dir>/zookeeper/                  ZooKeeper's zoo.cfg, data and zookeeper.log
  *   <dir>/broker-<id>/server.properties, broker.log, data/   one broker each
  *   <dir>/console/console.properties, console.log             the console (samsa console)
+ *   <dir>/schema-registry/schema-registry.properties, schema-registry.log   the schema registry
  * The data survives a stop, so the next start finds its topics; the ports are kept when still free.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -28,11 +29,20 @@ export interface ConsoleEntry {
   readonly pid: number | null;
 }
 
+export interface SchemaRegistryEntry {
+  readonly port: number;
+  /** What serializers and `--schema-registry` take: http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly pid: number | null;
+}
+
 export interface DevClusterState {
   readonly zookeeper: { readonly port: number; readonly pid: number | null };
   readonly brokers: readonly BrokerEntry[];
   /** The console serving the cluster; absent in a state file of an older Samsa. */
   readonly console?: ConsoleEntry;
+  /** The schema registry (samsa schema-registry) over the cluster; absent in a state file of an older Samsa. */
+  readonly schemaRegistry?: SchemaRegistryEntry;
   /** The bootstrap list printed at start: every broker's host:port. */
   readonly bootstrap: string;
 }
@@ -60,6 +70,17 @@ export function consoleUrlOf(port: number): string {
 
 /** `samsa console --command-config` for the dev cluster: names its client in the brokers' logs. */
 export const CONSOLE_PROPERTIES = '# Written by samsa dev-cluster: the client properties of its console.\nclient.id=samsa-dev-cluster-console\n';
+
+export const schemaRegistryDir = (dir: string): string => join(dir, 'schema-registry');
+/** The registry's client properties: like the console's, the path that marks its process as this directory's. */
+export const schemaRegistryPropertiesFile = (dir: string): string => join(schemaRegistryDir(dir), 'schema-registry.properties');
+export const schemaRegistryLogFile = (dir: string): string => join(schemaRegistryDir(dir), 'schema-registry.log');
+export const SCHEMA_REGISTRY_PROPERTIES = '# Written by samsa dev-cluster: the client properties of its schema registry.\nclient.id=samsa-dev-cluster-schema-registry\n';
+
+/** The registry's address without a trailing slash, as Confluent's clients take schema.registry.url. */
+export function schemaRegistryUrlOf(port: number): string {
+  return `http://${LOOPBACK}:${port}`;
+}
 
 export function bootstrapOf(brokers: readonly { readonly port: number }[]): string {
   return brokers.map((b) => `${LOOPBACK}:${b.port}`).join(',');
