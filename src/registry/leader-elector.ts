@@ -73,6 +73,9 @@ export class LeaderElector {
       } catch (error) {
         if (!this.#running) return;
         if (!isRetriableGroupError(error)) throw error;
+        // Cut off from the coordinator, we cannot know whether the group has moved on without us:
+        // better no leader (writes answer 50004 until we rejoin) than two.
+        this.#options.onLeader(null);
         if (coordinatorLost(error)) this.#coordinatorId = null;
         this.#options.log(`leader election: ${error.message}, retrying`);
         await this.#sleeper.sleep(this.#cluster.retryBackoff.backoff(failures++));
