@@ -5,7 +5,7 @@
  * stderr, so `B=$(samsa dev-cluster --detach)` works) and stops everything on Ctrl-C. `--detach`
  * leaves them running, their pids in <dir>/dev-cluster.json, for `samsa dev-cluster stop`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -188,7 +188,20 @@ async function startSchemaRegistry(running: Running, options: ServiceOptions): P
   const spawned = await spawnSamsa(args, { logFile: schemaRegistryLogFile(dir), lifetime: options.lifetime });
   running.schemaRegistry = { port, process: spawned };
   await untilServing('schema registry', `${schemaRegistryUrlOf(port)}/subjects`, spawned, schemaRegistryLogFile(dir), options.timeoutMs);
+  // It serves reads before its leader election ends, and answers writes 50004 until then; the line
+  // it prints once the election has given it a leader is what says a user may register schemas.
+  await untilLogged('schema registry', /^Samsa schema registry at /m, spawned, schemaRegistryLogFile(dir), options.timeoutMs);
   return running.schemaRegistry;
+}
+
+async function untilLogged(what: string, line: RegExp, spawned: SpawnedProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!line.test(await readFile(logFile, 'utf8').catch(() => ''))) {
+    if (spawned.hasExited() || Date.now() > deadline) {
+      throw new Error(`${what}: ${spawned.hasExited() ? 'exited' : `not ready within ${timeoutMs} ms`}\n--- ${logFile} ---\n${await logTail(logFile)}`);
+    }
+    await sleep(100);
+  }
 }
 
 async function untilServing(what: string, url: string, spawned: SpawnedProcess, logFile: string, timeoutMs: number): Promise<void> {
