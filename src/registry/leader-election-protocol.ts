@@ -91,17 +91,18 @@ export function decodeAssignment(bytes: Buffer | null): LeaderAssignment {
 
 /**
  * The group leader's choice, as Confluent's SchemaRegistryCoordinator makes it: the eligible member
- * with the smallest member id (the coordinator's ids grow with join order, so usually the oldest),
- * and no leader at all when two members advertise the same URL, since forwarding could not tell
- * them apart. Every member gets the same assignment.
+ * with the smallest URL (compared as text), so every group leader picks the same one. When two
+ * members advertise the same URL the assignment carries DUPLICATE_URLS, and members take no leader
+ * from it: forwarding could not tell the two apart. Every member gets the same assignment.
  */
 export function assignLeader(members: ReadonlyArray<{ memberId: string; metadata: Buffer }>): Array<{ memberId: string; assignment: Buffer }> {
   const identities = members.map((m) => ({ memberId: m.memberId, identity: decodeIdentity(m.metadata) }));
   const urls = identities.flatMap((m) => (m.identity === null ? [] : [identityUrl(m.identity)]));
   const duplicate = new Set(urls).size !== urls.length;
   const eligible = identities.filter((m) => m.identity?.leaderEligibility === true)
-    .sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
-  const chosen = duplicate ? undefined : eligible[0];
+    .map((m) => ({ ...m, url: identityUrl(m.identity!) }))
+    .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  const chosen = eligible[0];
   const assignment = encodeAssignment({
     version: 1, error: duplicate ? DUPLICATE_URLS : NO_ERROR, leader: chosen?.memberId ?? null, leaderIdentity: chosen?.identity ?? null,
   });

@@ -6,7 +6,7 @@ import { coordinatorLost, FENCED_GROUP_ERRORS, isRetriableGroupError, WakeableSl
 import type { ClusterOptions } from '../client/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import {
-  assignLeader, decodeAssignment, DUPLICATE_URLS, encodeIdentity, identityUrl, PROTOCOL_NAME, PROTOCOL_TYPE,
+  assignLeader, decodeAssignment, DUPLICATE_URLS, encodeIdentity, identityUrl, NO_ERROR, PROTOCOL_NAME, PROTOCOL_TYPE,
   type SchemaRegistryIdentity,
 } from './leader-election-protocol.ts';
 
@@ -52,14 +52,25 @@ export class LeaderElector {
     this.#cluster = new Cluster({ ...options.client, clientId: `${options.client.clientId ?? 'samsa-schema-registry'}-leader-elector` });
   }
 
-  /** Joins the group; resolves at the first assignment, rejects on an error no retry can fix. */
-  start(): Promise<void> {
+  /**
+   * Joins the group; resolves at the first assignment, rejects on an error no retry can fix or
+   * after `initTimeoutMs` without one (Confluent's kafkastore.init.timeout.ms).
+   */
+  async start(initTimeoutMs: number): Promise<void> {
     this.#running = true;
     this.#loop = this.#run().catch((error: unknown) => {
       this.#firstAssignment.reject(error);
       this.#options.log(`leader election stopped: ${(error as Error).message}`);
     });
-    return this.#firstAssignment.promise;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Timed out waiting for join group to complete')), initTimeoutMs);
+    });
+    try {
+      await Promise.race([this.#firstAssignment.promise, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #run(): Promise<void> {
@@ -115,10 +126,16 @@ export class LeaderElector {
     if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) return;
     if (sync.errorCode !== ErrorCode.NONE) throw new KafkaClientError(sync.errorCode, `SyncGroup ${groupId}`);
     const assignment = decodeAssignment(sync.assignment);
-    if (assignment.error === DUPLICATE_URLS) {
-      this.#options.log('no leader: two registry instances in the group advertise the same URL (host name and port)');
+    if (assignment.error !== NO_ERROR) {
+      // As Confluent's: no leader from this assignment, and a start waiting for it fails.
+      const problem = new Error(assignment.error === DUPLICATE_URLS
+        ? 'The schema registry group contained multiple members advertising the same URL. Give each instance a unique, routable --host-name or --listeners.'
+        : `Unknown error ${assignment.error} returned from the schema registry coordination protocol`);
+      this.#options.log(problem.message);
+      this.#firstAssignment.reject(problem);
+      return;
     }
-    const leader = assignment.error !== 0 || assignment.leaderIdentity === null ? null
+    const leader = assignment.leaderIdentity === null ? null
       : { url: identityUrl(assignment.leaderIdentity), self: assignment.leader === this.#memberId };
     this.#options.log(leader === null ? 'no leader is eligible' : `leader is ${leader.url}${leader.self ? ' (this instance)' : ''}`);
     this.#options.onLeader(leader);

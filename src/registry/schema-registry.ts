@@ -18,6 +18,8 @@ export interface SchemaRegistryOptions {
   readonly groupId?: string;
   /** leader.eligibility (default true): false never leads, it only forwards writes. */
   readonly leaderEligibility?: boolean;
+  /** kafkastore.init.timeout.ms: how long start waits for the first election (default 60 s). */
+  readonly initTimeoutMs?: number;
   /** The group's session timeout (Confluent's 10 s): how long a dead leader goes unnoticed. */
   readonly sessionTimeoutMs?: number;
   readonly log?: (message: string) => void;
@@ -70,7 +72,7 @@ export class SchemaRegistry {
       onLeader: (leader) => this.#setLeader(leader),
       log: this.#log,
     });
-    await this.#elector.start();
+    await this.#elector.start(this.#options.initTimeoutMs ?? 60_000);
   }
 
   /** The leader's URL while one is known. */
