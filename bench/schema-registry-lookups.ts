@@ -8,11 +8,13 @@
  * (b) Our registry over HTTP, nothing cached on the caller's side: GET /schemas/ids/{id} and
  *     POST /subjects/{s} (is this schema registered?) against `samsa schema-registry` running as its
  *     own process (so the load generator does not share its event loop) over a broker process.
- *     `--concurrency` requests are kept in flight on keep-alive connections.
+ *     `--concurrency` requests are kept in flight on keep-alive connections (node:http's Agent,
+ *     fresh for each row).
  * Each row runs for `--seconds` and reports requests (or calls) per second.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SchemaRegistryClient, type RegistrySchema } from '../src/client/schema-registry/index.ts';
@@ -44,7 +46,25 @@ async function rate(concurrency: number, work: (n: number) => Promise<unknown>):
   return calls / ((performance.now() - start) / 1000);
 }
 
-async function startRegistryProcess(bootstrap: string): Promise<{ url: string; stop(): Promise<void> }> {
+/** One request on `agent`'s keep-alive connections; throws unless the registry answers 200. */
+function request(agent: Agent, baseUrl: string, method: string, path: string, body?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const headers = { accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }) };
+    const outgoing = httpRequest(`${baseUrl}${path}`, { method, agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        if (response.statusCode === 200) resolve();
+        else reject(new Error(`${method} ${path}: ${response.statusCode} ${Buffer.concat(chunks).toString()}`));
+      });
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function startRegistryProcess(bootstrap: string): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [SAMSA_BIN, 'schema-registry', '--bootstrap-server', bootstrap, '--listeners', 'http://127.0.0.1:0', '--replication-factor', '1'], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG_LEVEL: 'warn' },
   });
@@ -60,6 +80,7 @@ async function startRegistryProcess(bootstrap: string): Promise<{ url: string; s
   });
   return {
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -70,6 +91,10 @@ async function startRegistryProcess(bootstrap: string): Promise<{ url: string; s
 
 const format = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rows: string[][] = [];
+const row = (what: string, concurrency: number, perSecond: number): void => {
+  rows.push([what, String(concurrency), format(perSecond)]);
+  process.stderr.write(`${what}, ${concurrency} in flight: ${format(perSecond)}/s\n`);
+};
 
 await withBenchBroker('samsa-bench-registry-', {}, async (broker) => {
   const registry = await startRegistryProcess(broker.bootstrap);
@@ -78,10 +103,32 @@ await withBenchBroker('samsa-bench-registry-', {}, async (broker) => {
     const setup = new SchemaRegistryClient({ baseUrls: registry.url });
     for (let i = 0; i < schemaCount; i++) ids.push(await setup.register(subjectOf(i), schemaOf(i)));
 
+    const schemas = Array.from({ length: schemaCount }, (_, i) => schemaOf(i));
+    // (b) Over HTTP, uncached: each call is a request the registry answers from its state. Each row
+    // has keep-alive connections of its own (one per request in flight), so none left idle past the
+    // server's keep-alive timeout by an earlier row is reused.
+    const bodies = schemas.map((s) => JSON.stringify(s));
+    const getById = (agent: Agent) => (n: number) => request(agent, registry.url, 'GET', `/schemas/ids/${ids[n % schemaCount]}`);
+    const lookup = (agent: Agent) => (n: number) => request(agent, registry.url, 'POST', `/subjects/${subjectOf(n % schemaCount)}`, bodies[n % schemaCount]);
+    const httpRate = async (concurrency: number, work: (agent: Agent) => (n: number) => Promise<void>): Promise<number> => {
+      const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+      try {
+        return await rate(concurrency, work(agent));
+      } finally {
+        agent.destroy();
+      }
+    };
+    // Warm the registry's JIT before timing.
+    await httpRate(Math.max(...concurrencies), getById);
+    await httpRate(Math.max(...concurrencies), lookup);
+    for (const concurrency of concurrencies) {
+      row('HTTP GET /schemas/ids/{id}', concurrency, await httpRate(concurrency, getById));
+      row('HTTP POST /subjects/{s} (lookup)', concurrency, await httpRate(concurrency, lookup));
+    }
+
     // (a) A warm client: every id, registration and lookup asked once before timing.
     let httpRequests = 0;
     const client = new SchemaRegistryClient({ baseUrls: registry.url, fetch: (input, init) => { httpRequests++; return fetch(input, init); } });
-    const schemas = Array.from({ length: schemaCount }, (_, i) => schemaOf(i));
     for (let i = 0; i < schemaCount; i++) {
       await client.getSchemaById(ids[i]!);
       await client.register(subjectOf(i), schemas[i]!);
@@ -93,30 +140,11 @@ await withBenchBroker('samsa-bench-registry-', {}, async (broker) => {
       ['client register (serializer), cached', (n) => client.register(subjectOf(n % schemaCount), schemas[n % schemaCount]!)],
       ['client lookup (serializer, auto.register off), cached', (n) => client.lookup(subjectOf(n % schemaCount), schemas[n % schemaCount]!)],
     ];
-    for (const [what, work] of cached) rows.push([what, '1', format(await rate(1, work))]);
+    for (const [what, work] of cached) row(what, 1, await rate(1, work));
     if (httpRequests !== warm) throw new Error(`the warm client sent ${httpRequests - warm} HTTP requests while timed`);
-
-    // (b) Over HTTP, uncached: each call is a request the registry answers from its state.
-    const getById = async (n: number): Promise<void> => {
-      const response = await fetch(`${registry.url}/schemas/ids/${ids[n % schemaCount]}`, { headers: { accept: CONTENT_TYPE } });
-      if (response.status !== 200) throw new Error(`GET /schemas/ids: ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-    };
-    const bodies = schemas.map((s) => JSON.stringify(s));
-    const lookup = async (n: number): Promise<void> => {
-      const response = await fetch(`${registry.url}/subjects/${subjectOf(n % schemaCount)}`, {
-        method: 'POST', headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE }, body: bodies[n % schemaCount]!,
-      });
-      if (response.status !== 200) throw new Error(`POST /subjects: ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-    };
-    // Warm the connections and the registry's JIT before timing.
-    await rate(Math.max(...concurrencies), getById);
-    await rate(Math.max(...concurrencies), lookup);
-    for (const concurrency of concurrencies) {
-      rows.push(['HTTP GET /schemas/ids/{id}', String(concurrency), format(await rate(concurrency, getById))]);
-      rows.push(['HTTP POST /subjects/{s} (lookup)', String(concurrency), format(await rate(concurrency, lookup))]);
-    }
+  } catch (error) {
+    process.stderr.write(`--- samsa schema-registry output ---\n${registry.output()}\n`);
+    throw error;
   } finally {
     await registry.stop();
   }
