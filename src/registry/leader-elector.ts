@@ -46,6 +46,7 @@ export class LeaderElector {
   #running = false;
   #loop: Promise<void> | null = null;
   readonly #firstAssignment = Promise.withResolvers<void>();
+  #assigned = false;
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
@@ -83,12 +84,15 @@ export class LeaderElector {
         failures = 0;
       } catch (error) {
         if (!this.#running) return;
-        if (!isRetriableGroupError(error)) throw error;
+        // Before the first assignment an error no retry fixes (a session timeout the broker refuses,
+        // say) fails the start; after it, as Confluent's poll loop since its elector thread could die
+        // for good, everything is retried: an instance must not stay without a leader until restarted.
+        if (!this.#assigned && !isRetriableGroupError(error)) throw error;
         // Cut off from the coordinator, we cannot know whether the group has moved on without us:
         // better no leader (writes answer 50004 until we rejoin) than two.
         this.#options.onLeader(null);
-        if (coordinatorLost(error)) this.#coordinatorId = null;
-        this.#options.log(`leader election: ${error.message}, retrying`);
+        if (error instanceof KafkaClientError && coordinatorLost(error)) this.#coordinatorId = null;
+        this.#options.log(`leader election: ${(error as Error).message}, retrying`);
         await this.#sleeper.sleep(this.#cluster.retryBackoff.backoff(failures++));
       }
     }
@@ -139,6 +143,7 @@ export class LeaderElector {
       : { url: identityUrl(assignment.leaderIdentity), self: assignment.leader === this.#memberId };
     this.#options.log(leader === null ? 'no leader is eligible' : `leader is ${leader.url}${leader.self ? ' (this instance)' : ''}`);
     this.#options.onLeader(leader);
+    this.#assigned = true;
     this.#firstAssignment.resolve();
   }
 
