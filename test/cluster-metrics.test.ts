@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CLUSTER_WAIT_MS, startCluster, type TestCluster } from './helpers/cluster.ts';
 import { scrapeMetrics, type Scrape } from './helpers/prometheus-text.ts';
 import { waitFor } from './helpers/wait-for.ts';
+import { Producer } from '../src/client/index.ts';
 
 /**
  * Three broker processes, each serving /metrics: what a dashboard of the cluster adds up (one
@@ -113,4 +114,37 @@ test('a leader elected from outside the ISR counts as an unclean election on the
     return scraped.value(UNCLEAN_ELECTIONS) > 0 ? scraped : undefined;
   }, CLUSTER_WAIT_MS, { intervalMs: 200, what: 'the controller to count the unclean election' });
   assert.equal(page.value(UNCLEAN_ELECTIONS), 1);
+});
+
+test('consumer lag covers every committed partition, those led by other brokers too (the coordinator asks their leaders)', async () => {
+  for (const id of cluster.ids.filter((id) => !cluster.broker(id).running)) await cluster.start(id);
+  await cluster.waitForBrokers(cluster.ids);
+  // One replica per partition, each on another broker: the group's coordinator hosts at most one.
+  await cluster.createTopic({ topic: 'spread', replicaAssignment: cluster.ids.map((id, partition) => ({ partition, replicas: [id] })) });
+  for (let partition = 0; partition < cluster.ids.length; partition++) await cluster.waitForLeader('spread', partition);
+  const producer = new Producer({ bootstrapServers: cluster.runningBootstrapServers, acks: 'all', lingerMs: 1 });
+  try {
+    for (let partition = 0; partition < cluster.ids.length; partition++) {
+      for (let i = 0; i < 5; i++) await producer.send({ topic: 'spread', partition, key: null, value: Buffer.from(`record ${i}`) });
+    }
+  } finally {
+    await producer.close();
+  }
+  const admin = cluster.admin('lag-test');
+  try {
+    await admin.alterConsumerGroupOffsets('spread-readers', cluster.ids.map((_, partition) => ({ topic: 'spread', partition, offset: 2 })));
+  } finally {
+    await admin.close();
+  }
+  // Every partition's lag (5 written, 2 committed), reported once across the cluster: by the coordinator.
+  const lags = await waitFor(async () => {
+    const pages = await Promise.all(cluster.ids.map(scrapeBroker));
+    const found = cluster.ids.map((_, partition) => {
+      const labels = { consumergroup: 'spread-readers', topic: 'spread', partition: String(partition) };
+      const samples = pages.flatMap((page) => page.find('kafka_consumergroup_lag', labels));
+      return samples.length === 1 ? samples[0]!.value : NaN;
+    });
+    return found.every((lag) => lag === 3) ? found : undefined;
+  }, CLUSTER_WAIT_MS, { intervalMs: 200, what: 'the lag of every partition of spread' });
+  assert.deepEqual(lags, [3, 3, 3]);
 });

@@ -296,7 +296,7 @@ async function startWithMetadata(
     );
     for (const listener of listeners) await listener.listen();
     const connectionCounts = () => new Map(listeners.map((listener) => [listener.listenerName, listener.connections.size]));
-    metricsListener = await metrics?.serve({ context, connectionCounts }, config.metricsListener!, logger);
+    metricsListener = await metrics?.serve({ context, connectionCounts, sendToBroker: (brokerId, api, body) => verificationSender.send(brokerId, api, body) }, config.metricsListener!, logger);
   } catch (error) {
     await undoStart();
     throw error;

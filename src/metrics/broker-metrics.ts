@@ -7,7 +7,8 @@ import { registerClientQuotaMetrics } from './client-quota-metrics.ts';
 import { ControllerStats } from './controller-stats.ts';
 import { BrokerTopicMetrics } from './broker-topic-metrics.ts';
 import { PROM_CLIENT_EVENT_LOOP_PRECISION_MS, registerEventLoopMetrics } from './event-loop-metrics.ts';
-import { registerGroupMetrics } from './group-metrics.ts';
+import { committedPartitions, registerGroupMetrics } from './group-metrics.ts';
+import { remoteHighWatermarks, type RemoteHighWatermarks } from './remote-high-watermarks.ts';
 import { LOG_METRICS } from './kafka-metric-definitions.ts';
 import { HistogramData, histogramFamily, TIME_MS_BUCKETS } from './metric-families.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
@@ -37,6 +38,8 @@ export class BrokerMetrics {
   readonly #logFlushTime = new HistogramData(TIME_MS_BUCKETS);
   readonly #eventLoop: ELDHistogram;
   #state: BrokerState | undefined;
+  /** The leaders' high watermarks of committed partitions hosted elsewhere, asked at each scrape. */
+  #remoteHighWatermarks: RemoteHighWatermarks = new Map();
   #server: MetricsServer | undefined;
 
   constructor() {
@@ -48,7 +51,7 @@ export class BrokerMetrics {
     this.requests.register(registry);
     histogramFamily(registry, LOG_METRICS.logFlush, TIME_MS_BUCKETS, () => [{ labels: {}, data: this.#logFlushTime }]);
     registerBrokerStateMetrics(registry, () => this.#state);
-    registerGroupMetrics(registry, () => this.#state?.context);
+    registerGroupMetrics(registry, () => this.#state?.context, () => this.#remoteHighWatermarks);
     this.requestErrors.register(registry);
     this.controllerStats.register(registry);
     registerClientQuotaMetrics(registry, () => this.#state?.context);
@@ -68,6 +71,8 @@ export class BrokerMetrics {
   async scrape(): Promise<{ body: string; contentType: string }> {
     const context = this.#state?.context;
     if (context !== undefined) this.brokerTopics.forgetDeletedTopics((topic) => context.metadata.topic(topic) !== undefined);
+    const send = this.#state?.sendToBroker;
+    if (context !== undefined && send !== undefined) this.#remoteHighWatermarks = await remoteHighWatermarks(context, committedPartitions(context), send);
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
   }
 

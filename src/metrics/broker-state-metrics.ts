@@ -1,3 +1,4 @@
+import type { SendToBroker } from './remote-high-watermarks.ts';
 import type { Registry } from 'prom-client';
 import type { BrokerContext } from '../broker/broker-context.ts';
 import type { Partition } from '../broker/replica/partition.ts';
@@ -9,6 +10,8 @@ export interface BrokerState {
   readonly context: BrokerContext;
   /** Open client connections per listener name. */
   readonly connectionCounts: () => ReadonlyMap<string, number>;
+  /** Reaches the cluster's other brokers (consumer lag asks leaders for their high watermarks). */
+  readonly sendToBroker?: SendToBroker;
 }
 
 /** Kafka's BrokerState while a broker serves (RUNNING). */

@@ -3,6 +3,7 @@ import type { BrokerContext } from '../broker/broker-context.ts';
 import type { GroupCoordinatorShard } from '../broker/coordinator/group/group-coordinator-shard.ts';
 import { CONSUMER_LAG_METRICS, GROUP_METRICS } from './kafka-metric-definitions.ts';
 import { gaugeFamily, type Sample } from './metric-families.ts';
+import { partitionKey, type RemoteHighWatermarks } from './remote-high-watermarks.ts';
 
 const CLASSIC_STATES = ['PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty'] as const;
 const CONSUMER_STATES = ['Empty', 'Assigning', 'Reconciling', 'Stable', 'Dead'] as const;
@@ -47,22 +48,36 @@ interface PartitionLag {
   readonly lag: number;
 }
 
+/** Every partition a group whose coordinator is here has committed an offset for. */
+export function committedPartitions(context: BrokerContext | undefined): Array<{ topic: string; partition: number }> {
+  const committed: Array<{ topic: string; partition: number }> = [];
+  for (const shard of shards(context)) {
+    for (const group of shard.offsets.groupIds()) {
+      for (const [topic, partitions] of shard.offsets.groupOffsets(group)) {
+        for (const partition of partitions.keys()) committed.push({ topic, partition });
+      }
+    }
+  }
+  return committed;
+}
+
 /**
  * Consumer lag as kafka_exporter reports it, computed by the coordinator of each group from its
  * committed offsets: the partition's high watermark minus the committed offset (never below 0).
- * The high watermark is this broker's own replica's (a follower's trails its leader's by at most
- * one fetch); a partition this broker does not host is left out: its lag is reported by no broker.
+ * The high watermark is this broker's own replica's when it hosts the partition (a follower's
+ * trails its leader's by at most one fetch), else the leader's, asked at this scrape
+ * (remote-high-watermarks.ts); a partition whose leader did not answer is left out.
  */
-function partitionLags(context: BrokerContext | undefined): PartitionLag[] {
+function partitionLags(context: BrokerContext | undefined, remote: RemoteHighWatermarks): PartitionLag[] {
   const lags: PartitionLag[] = [];
   if (context === undefined) return lags;
   for (const shard of shards(context)) {
     for (const group of shard.offsets.groupIds()) {
       for (const [topic, partitions] of shard.offsets.groupOffsets(group)) {
         for (const [partition, offset] of partitions) {
-          const hosted = context.replicaManager.partition(topic, partition);
-          if (hosted === undefined) continue;
-          lags.push({ group, topic, partition, committed: offset.committedOffset, lag: Math.max(0, hosted.highWatermark - offset.committedOffset) });
+          const highWatermark = context.replicaManager.partition(topic, partition)?.highWatermark ?? remote.get(partitionKey(topic, partition));
+          if (highWatermark === undefined) continue;
+          lags.push({ group, topic, partition, committed: offset.committedOffset, lag: Math.max(0, highWatermark - offset.committedOffset) });
         }
       }
     }
@@ -83,7 +98,7 @@ function sums(lags: readonly PartitionLag[], value: (lag: PartitionLag) => numbe
 }
 
 /** Group counts by state (Kafka's GroupMetadataManager gauges and group coordinator metrics) and consumer lag. */
-export function registerGroupMetrics(registry: Registry, context: () => BrokerContext | undefined): void {
+export function registerGroupMetrics(registry: Registry, context: () => BrokerContext | undefined, remote: () => RemoteHighWatermarks): void {
   const classic = (state: (typeof CLASSIC_STATES)[number]) => (): Sample[] => [{ labels: {}, value: groupCounts(context()).classic.get(state) ?? 0 }];
   const definitions = GROUP_METRICS;
   gaugeFamily(registry, definitions.numGroups, () => [{ labels: {}, value: groupCounts(context()).classicTotal }]);
@@ -103,10 +118,10 @@ export function registerGroupMetrics(registry: Registry, context: () => BrokerCo
   });
 
   const perPartition = (value: (lag: PartitionLag) => number) => (): Sample[] =>
-    partitionLags(context()).map((lag) => ({ labels: { consumergroup: lag.group, topic: lag.topic, partition: lag.partition }, value: value(lag) }));
+    partitionLags(context(), remote()).map((lag) => ({ labels: { consumergroup: lag.group, topic: lag.topic, partition: lag.partition }, value: value(lag) }));
   const lagDefinitions = CONSUMER_LAG_METRICS;
   gaugeFamily(registry, lagDefinitions.lag, perPartition((lag) => lag.lag));
-  gaugeFamily(registry, lagDefinitions.lagSum, () => sums(partitionLags(context()), (lag) => lag.lag));
+  gaugeFamily(registry, lagDefinitions.lagSum, () => sums(partitionLags(context(), remote()), (lag) => lag.lag));
   gaugeFamily(registry, lagDefinitions.currentOffset, perPartition((lag) => lag.committed));
-  gaugeFamily(registry, lagDefinitions.currentOffsetSum, () => sums(partitionLags(context()), (lag) => lag.committed));
+  gaugeFamily(registry, lagDefinitions.currentOffsetSum, () => sums(partitionLags(context(), remote()), (lag) => lag.committed));
 }
