@@ -13,6 +13,8 @@ export type RemoteHighWatermarks = ReadonlyMap<string, number>;
 
 /** ListOffsets' latest offset for a consumer (READ_UNCOMMITTED): the high watermark. */
 const LATEST = -1n;
+/** How long a scrape waits for a leader's answer; its partitions are left out after that. */
+const LEADER_ANSWER_MS = 3000;
 
 /**
  * The high watermarks, asked of their leaders (ListOffsets, one request per leader), of the
@@ -36,14 +38,19 @@ export async function remoteHighWatermarks(context: BrokerContext, wanted: Itera
   const found = new Map<string, number>();
   await Promise.all([...byLeader].map(async ([leader, topics]) => {
     const request: ListOffsetsRequest = {
-      replicaId: -1, isolationLevel: 0, timeoutMs: 5000,
+      replicaId: -1, isolationLevel: 0, timeoutMs: LEADER_ANSWER_MS,
       topics: [...topics].map(([name, partitions]) => ({ name, partitions: partitions.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: LATEST })) })),
     };
     let response: ListOffsetsResponse;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      response = await send(leader, Apis.ListOffsets, request);
+      // A leader cut off must not hold the scrape past Prometheus' scrape timeout (10 s by default).
+      const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no answer in time')), LEADER_ANSWER_MS); });
+      response = await Promise.race([send(leader, Apis.ListOffsets, request), late]);
     } catch {
       return;
+    } finally {
+      clearTimeout(timer);
     }
     for (const topic of response.topics) {
       for (const answer of topic.partitions) {
