@@ -48,17 +48,20 @@ interface PartitionLag {
   readonly lag: number;
 }
 
-/** Every partition a group whose coordinator is here has committed an offset for. */
-export function committedPartitions(context: BrokerContext | undefined): Array<{ topic: string; partition: number }> {
-  const committed: Array<{ topic: string; partition: number }> = [];
+/** Every offset committed by a group whose coordinator is here. */
+function* committedOffsets(context: BrokerContext | undefined): Generator<{ group: string; topic: string; partition: number; committedOffset: number }> {
   for (const shard of shards(context)) {
     for (const group of shard.offsets.groupIds()) {
       for (const [topic, partitions] of shard.offsets.groupOffsets(group)) {
-        for (const partition of partitions.keys()) committed.push({ topic, partition });
+        for (const [partition, offset] of partitions) yield { group, topic, partition, committedOffset: offset.committedOffset };
       }
     }
   }
-  return committed;
+}
+
+/** Every partition a group whose coordinator is here has committed an offset for. */
+export function committedPartitions(context: BrokerContext | undefined): Array<{ topic: string; partition: number }> {
+  return [...committedOffsets(context)].map(({ topic, partition }) => ({ topic, partition }));
 }
 
 /**
@@ -71,16 +74,9 @@ export function committedPartitions(context: BrokerContext | undefined): Array<{
 function partitionLags(context: BrokerContext | undefined, remote: RemoteHighWatermarks): PartitionLag[] {
   const lags: PartitionLag[] = [];
   if (context === undefined) return lags;
-  for (const shard of shards(context)) {
-    for (const group of shard.offsets.groupIds()) {
-      for (const [topic, partitions] of shard.offsets.groupOffsets(group)) {
-        for (const [partition, offset] of partitions) {
-          const highWatermark = context.replicaManager.partition(topic, partition)?.highWatermark ?? remote.get(partitionKey(topic, partition));
-          if (highWatermark === undefined) continue;
-          lags.push({ group, topic, partition, committed: offset.committedOffset, lag: Math.max(0, highWatermark - offset.committedOffset) });
-        }
-      }
-    }
+  for (const { group, topic, partition, committedOffset } of committedOffsets(context)) {
+    const highWatermark = context.replicaManager.partition(topic, partition)?.highWatermark ?? remote.get(partitionKey(topic, partition));
+    if (highWatermark !== undefined) lags.push({ group, topic, partition, committed: committedOffset, lag: Math.max(0, highWatermark - committedOffset) });
   }
   return lags;
 }
