@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { avroFormat } from './avro-format.ts';
+import { jacksonNumberJson, javaDoubleText } from './avro-schema-text.ts';
 import { compatibilityErrors, type CompatibilityLevel } from './compatibility.ts';
 import { InvalidSchemaError, type ResolvedReference } from './schema-type.ts';
 
@@ -127,6 +128,70 @@ test('AVRO canonical text is Java\'s Schema.toString: a namespace key or a dotte
   const withReference = (type: string) => parse(record([{ name: 'address', type }], { name: 'Order' }), [address]).canonical;
   assert.equal(withReference('Address'), withReference('com.example.Address'));
   assert.equal(JSON.parse(withReference('Address')).fields[0].type, 'Address');
+});
+
+test('AVRO canonical text writes numbers as Java\'s Schema.toString does: a double literal as Double.toString, an integer literal as its digits', () => {
+  // Java Avro keeps a default as the Jackson node of its literal, whatever the field's type: 1.0 is a
+  // DoubleNode (written 1.0), 1 an IntNode (written 1), also on a double field.
+  const field = (type: unknown, literal: string) => parse(`{"type":"record","name":"R","fields":[{"name":"x","type":${JSON.stringify(type)},"default":${literal}}]}`).canonical;
+  const written = (type: unknown, literal: string) => /"default":(.*)\}\]\}$/.exec(field(type, literal))![1];
+  assert.equal(written('double', '1.0'), '1.0');
+  assert.equal(written('double', '1.00'), '1.0');
+  assert.equal(written('float', '2.50'), '2.5');
+  assert.equal(written('double', '-3.0'), '-3.0');
+  assert.equal(written('double', '0.0'), '0.0');
+  assert.equal(written('double', '-0.0'), '-0.0');
+  assert.equal(written('double', '1.5e3'), '1500.0');
+  assert.equal(written('double', '1E2'), '100.0');
+  assert.equal(written('double', '9999999.0'), '9999999.0');
+  assert.equal(written('double', '10000000.0'), '1.0E7');
+  assert.equal(written('double', '1e21'), '1.0E21');
+  assert.equal(written('float', '0.001'), '0.001');
+  assert.equal(written('float', '0.00001'), '1.0E-5');
+  assert.equal(written('double', '123456789012.5'), '1.234567890125E11');
+  assert.equal(written('double', '1'), '1');
+  assert.equal(written('double', '-0'), '0');
+  assert.equal(written('long', '4102444800000'), '4102444800000');
+  // Inside a record's, an array's and a map's default alike.
+  const inner = { type: 'record', name: 'P', fields: [{ name: 'lat', type: 'double' }, { name: 'n', type: 'int' }] };
+  assert.equal(written(inner, '{"lat":45.0,"n":3}'), '{"lat":45.0,"n":3}');
+  assert.equal(written({ type: 'array', items: 'double' }, '[1.0,2,2.5e-7]'), '[1.0,2,2.5E-7]');
+  assert.equal(written({ type: 'map', values: 'float' }, '{"a":8.0}'), '{"a":8.0}');
+  assert.equal(written(['double', 'null'], '7.0'), '7.0');
+  // Custom properties are nodes too; an integer beyond a double's precision keeps every digit (a BigIntegerNode).
+  assert.equal(
+    parse('{"type":"record","name":"R","fields":[{"name":"x","type":"int","x-scale":2.0}],"x-big":12345678901234567890}').canonical,
+    '{"type":"record","name":"R","fields":[{"name":"x","type":"int","x-scale":2.0}],"x-big":12345678901234567890}',
+  );
+  // Two literals Java tells apart are two schemas; two spellings of one double are one.
+  assert.notEqual(field('double', '1'), field('double', '1.0'));
+  assert.equal(field('double', '1.0'), field('double', '1e0'));
+  assert.equal(parse(field('double', '1e21')).canonical, field('double', '1e21'), 'the text parses to itself');
+});
+
+test('javaDoubleText is Java\'s Double.toString; jacksonNumberJson is how Jackson writes a literal back', () => {
+  // Java's outputs (JDK 19+, whose Double.toString digits are the shortest that read back).
+  const table: [number, string][] = [
+    [1, '1.0'], [-2.5, '-2.5'], [0.1, '0.1'], [12.5, '12.5'], [1024, '1024.0'], [0.001, '0.001'], [0.00099, '9.9E-4'],
+    [1e-7, '1.0E-7'], [9999999, '9999999.0'], [9999999.5, '9999999.5'], [1e7, '1.0E7'], [1e22, '1.0E22'], [1e100, '1.0E100'],
+    [1234567.125, '1234567.125'], [3.14159, '3.14159'], [0.007, '0.007'], [-0, '-0.0'], [0, '0.0'],
+    [5e-324, '4.9E-324'], [1.7976931348623157e308, '1.7976931348623157E308'], [2e23, '2.0E23'],
+  ];
+  for (const [value, text] of table) assert.equal(javaDoubleText(value), text, String(value));
+  assert.equal(jacksonNumberJson('12345678901234567890'), '12345678901234567890');
+  assert.equal(jacksonNumberJson('-0'), '0');
+  assert.equal(jacksonNumberJson('7'), '7');
+  assert.equal(jacksonNumberJson('7.10'), '7.1');
+  // Beyond a double: Jackson would write "Infinity", which avsc cannot read back as a default; the literal stays.
+  assert.equal(jacksonNumberJson('1e400'), '1e400');
+  // Every finite double: Java's shape (plain in [1e-3, 1e7), else d.dddE±n) and the same double read back.
+  fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+    const text = javaDoubleText(value);
+    assert.match(text, /^-?(\d+\.\d+|\d\.\d+E-?\d+)$/);
+    assert.ok(Object.is(Number(text.replace('E', 'e')), value), text);
+    const magnitude = Math.abs(value);
+    assert.equal(text.includes('E'), magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e7), text);
+  }), { numRuns: 2000 });
 });
 
 test('AVRO normalize: full names, defaults kept, the same text for equivalent spellings', () => {

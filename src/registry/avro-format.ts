@@ -52,13 +52,13 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function toType(schema: string, references: readonly ResolvedReference[]): { json: Json; type: avro.Type; referencedNames: string[] } {
+function toType(schema: string, references: readonly ResolvedReference[]): { type: avro.Type; referencedNames: string[] } {
   const json = parseJson(schema, '');
   const registry: { [name: string]: avro.Type } = {};
   registerReferences(references, registry, new Set());
   const referencedNames = Object.keys(registry);
   try {
-    return { json, type: avro.Type.forSchema(json as avro.Schema, { registry, noAnonymousTypes: true }), referencedNames };
+    return { type: avro.Type.forSchema(json as avro.Schema, { registry, noAnonymousTypes: true }), referencedNames };
   } catch (error) {
     // avsc throws plain Errors (and, on pathological input, RangeError from deep recursion):
     // every one of them means the schema is not one Avro accepts.
@@ -116,8 +116,8 @@ function describe(message: string, reader: avro.Type, writer: avro.Type): string
 export const avroFormat: SchemaFormat = {
   type: 'AVRO',
   parse(schema, references, normalize): ParsedSchema {
-    const { json, type, referencedNames } = toType(schema, references);
-    const canonical = normalize ? JSON.stringify(type.schema({ exportAttrs: true })) : javaSchemaText(json, referencedNames);
+    const { type, referencedNames } = toType(schema, references);
+    const canonical = normalize ? JSON.stringify(type.schema({ exportAttrs: true })) : javaSchemaText(schema, referencedNames);
     return { type: 'AVRO', canonical, references };
   },
   readerIncompatibilities(reader, writer) {

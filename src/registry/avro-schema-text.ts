@@ -11,7 +11,12 @@
  * - keys in Java's order: record type, name, namespace, doc, fields, custom properties, aliases;
  *   enum ... symbols, default, properties, aliases; fixed ... size, properties, aliases; field
  *   name, type, doc, default, order (only when not "ascending"), aliases, properties; array and map
- *   type, items/values, properties; a primitive with no properties is its bare name.
+ *   type, items/values, properties; a primitive with no properties is its bare name;
+ * - numbers (in defaults and properties) as Jackson writes back the node it read: Java Avro keeps
+ *   a default as the JsonNode of its text, whatever the field's type, so `"default":1` on a
+ *   double field stays `1` while `1.0` stays `1.0`, and `1e21` becomes `1.0E21` (see
+ *   jacksonNumberJson). JSON.parse would make `1` and `1.0` one number, and two schemas Java
+ *   tells apart one schema here.
  * The input has already been accepted by avsc, so its shape is a valid Avro schema.
  */
 
@@ -23,6 +28,8 @@ const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
 // Java's Schema.SCHEMA_RESERVED and Field's reserved keys: everything else is a custom property.
 const SCHEMA_RESERVED = new Set(['doc', 'fields', 'items', 'name', 'namespace', 'size', 'symbols', 'values', 'type', 'aliases']);
 const FIELD_RESERVED = new Set(['default', 'doc', 'name', 'order', 'type', 'aliases']);
+// Node 24 has ES2025's JSON.rawJSON and JSON.isRawJSON; TypeScript's lib does not declare them yet.
+const RAW_JSON = JSON as JSON & { rawJSON(text: string): Json; isRawJSON(value: unknown): boolean };
 
 interface Name {
   name: string;
@@ -50,7 +57,43 @@ interface Names {
 }
 
 function isObject(value: Json): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !RAW_JSON.isRawJSON(value);
+}
+
+/**
+ * A JSON number literal as Jackson writes back the node it parsed it into. An integer literal is an
+ * IntNode, LongNode or BigIntegerNode: its digits, exactly ("-0" is the int 0). A literal with a
+ * fraction or an exponent is a DoubleNode, written as Java's Double.toString writes the double.
+ * One that overflows a double stays as written: Jackson would write the string "Infinity", which
+ * Java Avro reads back as a double default but avsc does not, and the text must parse again.
+ */
+export function jacksonNumberJson(literal: string): string {
+  if (!/[.eE]/.test(literal)) return literal === '-0' ? '0' : literal;
+  const value = Number(literal);
+  return Number.isFinite(value) ? javaDoubleText(value) : literal;
+}
+
+/**
+ * Java's Double.toString (JDK 19 and later, whose digits are specified): the shortest decimal that
+ * reads back as the double, but two digits rather than one when a two-digit decimal is closer (so
+ * Double.MIN_VALUE is 4.9E-324); plain notation with at least one fractional digit when
+ * 10^-3 <= |d| < 10^7, else d.dddE±n.
+ */
+export function javaDoubleText(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const sign = value < 0 ? '-' : '';
+  const magnitude = Math.abs(value);
+  // toExponential() without digits gives the shortest round-tripping decimal; toExponential(1) the closest with two.
+  let text = magnitude.toExponential();
+  const twoDigits = magnitude.toExponential(1);
+  if (!text.includes('.') && Number(twoDigits) === magnitude) text = twoDigits;
+  const [mantissa = '', exponentText = '0'] = text.split('e');
+  const exponent = Number(exponentText);
+  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
+  if (exponent >= 7 || exponent < -3) return `${sign}${digits[0]}.${digits.slice(1) || '0'}E${exponent}`;
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const integer = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  return `${sign}${integer}.${digits.slice(exponent + 1) || '0'}`;
 }
 
 function props(schema: JsonObject, reserved: ReadonlySet<string>, out: JsonObject): void {
@@ -129,7 +172,11 @@ function write(schema: Json, names: Names): Json {
   return Object.keys(out).length === 1 ? type : out;
 }
 
-/** `schema` as Java's Schema.toString(referencedSchemas, false) writes it. */
-export function javaSchemaText(schema: Json, referencedNames: Iterable<string>): string {
+/** The schema `text` (valid JSON) as Java's Schema.toString(referencedSchemas, false) writes it. */
+export function javaSchemaText(text: string, referencedNames: Iterable<string>): string {
+  // Each number keeps its literal, written as Jackson would: the reviver sees its source text.
+  const schema = JSON.parse(text, (_key, value: Json, context?: { source?: string }) => (
+    typeof value === 'number' && context?.source !== undefined ? RAW_JSON.rawJSON(jacksonNumberJson(context.source)) : value
+  )) as Json;
   return JSON.stringify(write(schema, { space: null, known: new Set(referencedNames) }));
 }
