@@ -37,7 +37,6 @@ const ORDER_KEY = {
   type: 'record', name: 'OrderKey', namespace: 'shop',
   fields: [{ name: 'region', type: 'string' }, { name: 'number', type: 'long' }],
 };
-// A double's integral default (0) is printed 0.0 in the registry's schema text, as Java's Avro prints it.
 const ORDER = {
   type: 'record', name: 'Order', namespace: 'shop',
   fields: [
