@@ -59,8 +59,9 @@ command -v kcat >/dev/null 2>&1 || apt_install kcat
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || apt_install python3-confluent-kafka
 
 # The schema registry's Python client tests: confluent_kafka.schema_registry needs requests, its JSON
-# Schema serializer jsonschema, its Protobuf serializer protobuf. Its Avro serializer needs fastavro,
-# which Debian does not package: Avro payloads are written there with Apache's avro library.
+# Schema serializer jsonschema, its Protobuf serializer protobuf. Its new-style AvroSerializer needs
+# fastavro, which Debian does not package; its legacy Avro clients (confluent_kafka.avro: AvroProducer,
+# AvroConsumer) run on Apache's avro library, python3-avro.
 missing_python=()
 /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || missing_python+=(python3-requests)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing_python+=(python3-jsonschema)

@@ -4,9 +4,10 @@ Usage: schema_registry_client.py REGISTRY_URL NODE_SUBJECT NODE_PAYLOAD_HEX
 
 Registers and fetches Avro, JSON and Protobuf schemas, sets and reads compatibility, tests a
 change, and reads the error codes of a missing schema and an incompatible one; encodes a record in
-Confluent's wire format with Apache's avro library (fastavro, which confluent_kafka's AvroSerializer
-needs, is not packaged by Debian) and decodes the one the test's Node client wrote. Prints one JSON
-object with what it saw.
+Confluent's wire format with Apache's avro library (fastavro, which confluent_kafka's new-style
+AvroSerializer needs, is not packaged by Debian; the legacy confluent_kafka.avro clients, which use
+Apache's avro, are tested in avro_producer_consumer.py) and decodes the one the test's Node client
+wrote. Prints one JSON object with what it saw.
 """
 import io
 import json
