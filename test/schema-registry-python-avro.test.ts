@@ -116,6 +116,11 @@ interface PythonReport {
     set_compatibility: string;
     compatibility: string;
     missing_id: null;
+    missing_version: null[];
+    invalid_version: null[];
+    incompatible: string;
+    scratch_id: number;
+    scratch_deleted: number[];
   };
   consumed: { records: { partition: number; offset: number; key: unknown; value: unknown }[]; errors: string[] };
 }
@@ -183,7 +188,14 @@ test('python3-confluent-kafka AvroProducer\'s records are read by our AvroDeseri
     set_compatibility: 'FULL',
     compatibility: 'FULL',
     missing_id: null,
+    missing_version: [null, null, null],
+    invalid_version: [null, null, null],
+    incompatible: 'Incompatible Avro schema:409',
+    scratch_id: py.registry.scratch_id,
+    scratch_deleted: [1],
   });
+  assert.ok(py.registry.scratch_id > 0);
+  assert.equal((await fetch(`${server.url}/subjects/py-orders-scratch/versions`)).status, 404, 'the deleted subject is gone');
 
   // Python's AvroConsumer decoded exactly the records our AvroSerializer wrote, in order.
   assert.deepEqual(py.consumed, {

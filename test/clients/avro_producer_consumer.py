@@ -8,7 +8,8 @@ Apache's avro library (python3-avro) and runs. This script:
 - produces PY_RECORDS to PY_TOPIC with AvroProducer, which registers KEY_SCHEMA and VALUE_SCHEMA
   under PY_TOPIC-key and PY_TOPIC-value (TopicNameStrategy) in the registry;
 - asks the registry about them with CachedSchemaRegistryClient (latest version, the version and id
-  of a schema, compatibility of a changed schema, the subject's compatibility level);
+  of a schema, compatibility of a changed schema, the subject's compatibility level, a missing id
+  and version, an incompatible registration, a subject deleted);
 - reads NODE_COUNT records of NODE_TOPIC with AvroConsumer (group GROUP, from the earliest offset),
   which finds each record's writer schema by the id in its header.
 Prints one JSON object with what it saw. Gives up after DEADLINE_S, so a hang is an error, not a
@@ -19,7 +20,7 @@ import sys
 import time
 
 from confluent_kafka import KafkaError
-from confluent_kafka.avro import AvroConsumer, AvroProducer, CachedSchemaRegistryClient, loads
+from confluent_kafka.avro import AvroConsumer, AvroProducer, CachedSchemaRegistryClient, ClientError, loads
 
 DEADLINE_S = 60
 
@@ -58,6 +59,15 @@ def produce(key_schema, value_schema):
     return {'delivered': delivered, 'errors': errors, 'undelivered': remaining}
 
 
+def register_error(client, subject, schema_json):
+    """The start of the ClientError's message (its status) that register raises, or None."""
+    try:
+        client.register(subject, loads(json.dumps(schema_json)))
+    except ClientError as e:
+        return str(e).split(' message:')[0]
+    return None
+
+
 def ask_registry(value_schema):
     """What CachedSchemaRegistryClient (a fresh one: empty caches, so every call is a request) reads."""
     client = CachedSchemaRegistryClient({'url': registry_url})
@@ -77,6 +87,12 @@ def ask_registry(value_schema):
         'set_compatibility': client.update_compatibility('FULL', value_subject),
         'compatibility': client.get_compatibility(value_subject),
         'missing_id': client.get_by_id(2147483647),
+        'missing_version': list(client.get_by_version(value_subject, 99)),
+        'invalid_version': list(client.get_by_version(value_subject, 'first')),
+        'incompatible': register_error(client, value_subject, dict(json.loads(value_schema_text), fields=[
+            dict(f, type='string') if f['name'] == 'quantity' else f for f in fields])),
+        'scratch_id': client.register(py_topic + '-scratch', loads('"string"')),
+        'scratch_deleted': client.delete_subject(py_topic + '-scratch'),
     }
     client.close()
     return result
