@@ -83,6 +83,59 @@ test('records sent idempotently read back once each, in send order', async () =>
   assert.deepEqual(values, Array.from({ length: 200 }, (_, i) => String(i)));
 });
 
+test('sends that run out of delivery.timeout.ms while their answers are lost: none is written twice, and the ones acknowledged are in the log once each, in order', async () => {
+  const proxy = await startSwallowingProxy();
+  const behind = await startTestBroker({ 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` }, undefined, { silent: true });
+  proxy.targetPort = behind.port;
+  const bootstrapServers = [`127.0.0.1:${proxy.port}`];
+  const topic = 'lost-answers-expired';
+  try {
+    const setup = new Admin({ bootstrapServers });
+    await setup.createTopics([{ topic, numPartitions: 1 }]);
+    await setup.close();
+    const producer = new Producer({ bootstrapServers, requestTimeoutMs: 400, deliveryTimeoutMs: 1_500, retryBackoffMs: 50, lingerMs: 0, batchSize: 64 });
+    await producer.connect();
+    // Every answer is lost, so the broker holds each batch (written once, its retries found to be
+    // duplicates) while the producer knows of none. Sends keep coming, so that when the first ones
+    // run out of time, later batches (which the broker may hold as well) are still in flight.
+    proxy.swallowProduceResponses(Infinity);
+    const sends: Array<Promise<unknown>> = [];
+    let firstFailure = false;
+    for (let i = 0; !firstFailure || i % 10 !== 0; i++) {
+      const send = producer.send({ topic, value: String(i) });
+      send.catch(() => { firstFailure = true; });
+      sends.push(send);
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    proxy.stopSwallowing();
+    for (let i = sends.length, end = sends.length + 20; i < end; i++) sends.push(producer.send({ topic, value: String(i) }));
+    const settled = await Promise.allSettled(sends);
+    await producer.close();
+    const acknowledged = settled.flatMap((s, i) => s.status === 'fulfilled' ? [String(i)] : []);
+    const failed = settled.filter((s) => s.status === 'rejected');
+    assert.ok(failed.length > 0 && failed.every((s) => /delivery\.timeout\.ms/.test(String((s as PromiseRejectedResult).reason))), 'sends failed by running out of time');
+    assert.ok(acknowledged.length > 0, 'sends after the answers came back are acknowledged');
+
+    const reader = new Admin({ bootstrapServers });
+    const [end] = await reader.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
+    await reader.close();
+    const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
+    consumer.assign([{ topic, partition: 0 }]);
+    const values: string[] = [];
+    for (const deadline = Date.now() + 10_000; (consumer.position({ topic, partition: 0 }) ?? 0) < end!.offset && Date.now() < deadline;) {
+      values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
+    }
+    await consumer.close();
+    assert.deepEqual(values.filter((v, i) => values.indexOf(v) !== i), [], 'no record written twice');
+    assert.deepEqual(values.map(Number), [...values.map(Number)].sort((a, b) => a - b), 'the log keeps send order');
+    const inLog = new Set(values);
+    assert.deepEqual(acknowledged.filter((v) => !inLog.has(v)), [], 'every acknowledged send is in the log');
+  } finally {
+    await proxy.close();
+    await behind.close();
+  }
+});
+
 test('answers lost after the broker wrote the batch: the idempotent producer retries and each record is in the log once, in order; without idempotence they are written twice', async () => {
   const proxy = await startSwallowingProxy();
   const behind = await startTestBroker({ 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` }, undefined, { silent: true });

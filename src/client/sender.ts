@@ -98,11 +98,7 @@ export class Sender {
   #run(notifyIdle = true): void {
     const now = Date.now();
     const tm = this.#idempotence?.manager ?? null;
-    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) {
-      this.#fail(batch, this.#deliveryTimedOut(batch), false);
-      // Sent before: the broker may have it, so its partition takes no new sequence until that is known.
-      if (tm !== null && batch.attempts > 0 && batch.hasSequence) tm.markSequenceUnresolved(batch);
-    }
+    for (const batch of this.#accumulator.expire(now, this.#options.deliveryTimeoutMs)) this.#failOutOfTime(batch, this.#deliveryTimedOut(batch));
     if (tm !== null) this.#prepareIdempotence(tm);
     let missingLeader = false;
     const perPartitionLimit = this.#perPartitionLimit;
@@ -303,13 +299,27 @@ export class Sender {
     const retryAtMs = Date.now() + this.#options.retryBackoff.backoff(batch.attempts);
     // Out of time, not of retries: the application hears of the timeout (and why the last try failed).
     if (retryAtMs - batch.createdMs >= this.#options.deliveryTimeoutMs) {
-      this.#fail(batch, this.#deliveryTimedOut(batch, error), true);
+      this.#failOutOfTime(batch, this.#deliveryTimedOut(batch, error));
       return false;
     }
     batch.attempts++;
     batch.retryAtMs = retryAtMs;
     this.#accumulator.reenqueue(batch);
     return true;
+  }
+
+  /**
+   * A batch past delivery.timeout.ms. Once sent, the broker may have written it, so its sequences
+   * are neither given to the batches behind it nor is the epoch bumped for it (which would give
+   * new sequences to batches in flight that the broker may hold too: each a duplicate); its
+   * partition takes no new sequence until the batches in flight settle whether the broker has it
+   * (Java's markSequenceUnresolved). Java bumps the epoch when the time runs out on an error
+   * answer (a request timeout, a lost connection), which is how its idempotent producer can write
+   * a batch twice; ours treats every sent batch as the in-flight expiry does.
+   */
+  #failOutOfTime(batch: ProducerBatch, error: KafkaClientError): void {
+    this.#fail(batch, error, false);
+    if (batch.sent && batch.hasSequence) this.#idempotence?.manager.markSequenceUnresolved(batch);
   }
 
   #deliveryTimedOut(batch: ProducerBatch, lastError?: KafkaClientError): KafkaClientError {

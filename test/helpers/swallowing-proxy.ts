@@ -9,8 +9,10 @@ export interface SwallowingProxy {
   readonly port: number;
   /** Where connections go; set once the broker (which advertises this proxy) has started. */
   targetPort: number;
-  /** The next `count` Produce answers are dropped. */
+  /** The next `count` Produce answers are dropped (Infinity: all until stopSwallowing). */
   swallowProduceResponses(count: number): void;
+  /** Produce answers reach the client again. */
+  stopSwallowing(): void;
   /** Produce answers dropped so far. */
   readonly swallowed: number;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startSwallowingProxy(): Promise<SwallowingProxy> {
     port: (server.address() as { port: number }).port,
     targetPort: 0,
     swallowProduceResponses: (count) => { budget += count; },
+    stopSwallowing: () => { budget = 0; },
     get swallowed() { return swallowed; },
     close: async () => {
       for (const socket of sockets) socket.destroy();
