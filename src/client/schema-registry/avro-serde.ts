@@ -1,10 +1,13 @@
 /**
  * Avro serializer and deserializer in Confluent's wire format (avsc for the binary encoding). The
  * serializer encodes each record in place into a slab it keeps (see #encode); the deserializer
- * decodes in place after the header, resolving the writer's schema into the reader's when one is
- * given (Avro schema resolution), with one resolver per writer id.
+ * decodes in place after the header, with a reader compiled per writer id (avro-reader.ts) when no
+ * reader schema is given, else resolving the writer's schema into the reader's (Avro schema
+ * resolution) with one avsc resolver per writer id.
  */
 import avro from 'avsc';
+import { compileAvroReader, truncated } from './avro-reader.ts';
+import type { AvroBinaryReader } from './avro-reader.ts';
 import type { RegistrySchema, SchemaRegistryClient } from './registry-client.ts';
 import { ReaderResolver, WriterResolver } from './serde-core.ts';
 import type { ReferencedSchema, ResolvedSchema, SerializerOptions } from './serde-core.ts';
@@ -84,6 +87,8 @@ export class AvroSerializer {
 interface AvroReader {
   readonly type: AvroType;
   readonly resolver: Resolver | undefined;
+  /** The compiled reader when the record is read with its writer schema and that schema compiles. */
+  readonly read: AvroBinaryReader | undefined;
 }
 
 export class AvroDeserializer {
@@ -94,8 +99,8 @@ export class AvroDeserializer {
     this.#readers = new ReaderResolver<AvroReader>(client, (resolved) => {
       if (resolved.schemaType !== undefined && resolved.schemaType !== 'AVRO') throw new SerializationError(`schema is ${resolved.schemaType}, not AVRO`);
       const writerType = parseAvroSchema(resolved.schema, resolved.referenced, options.avroOptions);
-      if (readerType === undefined) return { type: writerType, resolver: undefined };
-      return { type: readerType, resolver: readerType.createResolver(writerType) };
+      if (readerType === undefined) return { type: writerType, resolver: undefined, read: compileAvroReader(writerType) };
+      return { type: readerType, resolver: readerType.createResolver(writerType), read: undefined };
     });
   }
 
@@ -114,8 +119,9 @@ export class AvroDeserializer {
 }
 
 function decode(reader: AvroReader, data: Buffer): unknown {
+  if (reader.read !== undefined) return reader.read(data, HEADER_SIZE);
   const { value, offset } = reader.type.decode(data, HEADER_SIZE, reader.resolver);
-  if (offset < 0) throw new SerializationError(`Avro payload truncated: ${data.length} bytes`);
+  if (offset < 0) throw truncated(data);
   return value;
 }
 
