@@ -114,7 +114,9 @@ function readVarint(bytes: Uint8Array, pos: number, cursor: Cursor): number {
     fk *= 128;
   } while (b >= 128);
   cursor.pos = pos;
-  return (f % 2 ? -(f + 1) : f) / 2;
+  // avsc's `f % 2` is fmod on a double, a C call: below 2^53 the parity is the first byte's low bit;
+  // above, every double is even (and Infinity or NaN give NaN, falsy too).
+  return ((f < 9007199254740992 ? n & 1 : 0) ? -(f + 1) : f) / 2;
 }
 
 function zigzag(n: number, pos: number, cursor: Cursor): number {
@@ -179,8 +181,8 @@ class ReaderCompiler {
     switch (type.typeName) {
       case 'null': return [`${target} = null;`];
       case 'boolean': return ['if (pos >= end) throw truncated(bytes);', `${target} = bytes[pos++] !== 0;`];
-      case 'int': return this.#varint(target, 'readVarint');
-      case 'long': return this.#varint(target, 'readLongVarint');
+      case 'int': return this.#varint(target, 'readVarint', 3);
+      case 'long': return this.#varint(target, 'readLongVarint', 3);
       case 'float': return ['if (pos + 4 > end) throw truncated(bytes);', `${target} = bytes.readFloatLE(pos);`, 'pos += 4;'];
       case 'double': return this.#double(target);
       case 'string': return this.#sized(target, 'decodeString');
@@ -216,12 +218,18 @@ class ReaderCompiler {
     return [...lines, `${target} = ${d}[0];`, 'pos += 8;'];
   }
 
-  /** A zig-zag varint: the one-byte case inline; past the end `bytes[pos]` is undefined, which the slow path reports. */
-  #varint(target: string, slowPath: string): string[] {
+  /**
+   * A zig-zag varint with its shortest cases inline (`inlineBytes`: 1 for indexes, 2 for lengths, 3
+   * for int and long values, which are often larger) and the rest in `slowPath`. Past the end
+   * `bytes[pos]` is undefined, which fails every `< 128`: the slow path reports the truncation.
+   */
+  #varint(target: string, slowPath: string, inlineBytes: 1 | 2 | 3): string[] {
+    const zigzag = `${target} = (b >> 1) ^ -(b & 1);`;
     return [
       'b = bytes[pos++];',
-      `if (b < 128) ${target} = (b >> 1) ^ -(b & 1);`,
-      `else if (bytes[pos] < 128) { b = (b & 127) | (bytes[pos++] << 7); ${target} = (b >> 1) ^ -(b & 1); }`,
+      `if (b < 128) ${zigzag}`,
+      ...inlineBytes >= 2 ? [`else if (bytes[pos] < 128) { b = (b & 127) | (bytes[pos++] << 7); ${zigzag} }`] : [],
+      ...inlineBytes >= 3 ? [`else if (bytes[pos + 1] < 128) { b = (b & 127) | ((bytes[pos] & 127) << 7) | (bytes[pos + 1] << 14); pos += 2; ${zigzag} }`] : [],
       `else { ${target} = ${slowPath}(bytes, pos - 1, c); pos = c.pos; }`,
     ];
   }
@@ -231,7 +239,7 @@ class ReaderCompiler {
     const length = this.#name('n');
     return [
       `let ${length};`,
-      ...this.#varint(length, 'readVarint'),
+      ...this.#varint(length, 'readVarint', 2),
       `if (!(${length} >= 0 && ${length} <= end - pos)) throw truncated(bytes);`,
       `${target} = ${make}(bytes, pos, ${length});`,
       `pos += ${length};`,
@@ -244,7 +252,7 @@ class ReaderCompiler {
     const name = this.#constant(type.name);
     return [
       `let ${index};`,
-      ...this.#varint(index, 'readVarint'),
+      ...this.#varint(index, 'readVarint', 1),
       `${target} = ${symbols}[${index}];`,
       `if (${target} === undefined) throw new Error('invalid ' + ${name} + ' enum index: ' + ${index});`,
     ];
@@ -253,7 +261,7 @@ class ReaderCompiler {
   /** An unwrapped union (avsc's default): the branch's value itself, null for the null branch. */
   #union(type: AvroTypeView, target: string): string[] {
     const index = this.#name('u');
-    const lines = [`let ${index};`, ...this.#varint(index, 'readVarint'), `switch (${index}) {`];
+    const lines = [`let ${index};`, ...this.#varint(index, 'readVarint', 1), `switch (${index}) {`];
     type.types!.forEach((branch, i) => {
       lines.push(`  case ${i}: {`, ...this.#read(branch, target).map((line) => `    ${line}`), '    break;', '  }');
     });
@@ -267,7 +275,7 @@ class ReaderCompiler {
    */
   #blockCount(count: string, itemsTakeBytes: boolean): string[] {
     return [
-      ...this.#varint(count, 'readVarint'),
+      ...this.#varint(count, 'readVarint', 2),
       `if (!${count}) break;`,
       `if (${count} < 0) {`,
       `  ${count} = -${count};`,
