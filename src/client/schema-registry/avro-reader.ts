@@ -4,8 +4,8 @@
  * schema). avsc's own decode walks a tree of type objects (a call per field through `_read`) and
  * makes every string with a C++ call; with it our deserializer could not go past avsc's speed, short
  * of the 2x @kafkajs/confluent-schema-registry that bench/schema-registry-serde.ts asks for. The
- * generated function reads straight from the bytes with the varints' one-byte case inline, and
- * makes short ASCII strings in JavaScript (avro-string.ts).
+ * generated function reads straight from the bytes, fields in local variables, the varints'
+ * shortest cases inline, and makes short ASCII strings in JavaScript (avro-string.ts).
  *
  * What must stay true: the values are avsc's, exactly (the same record objects, made by avsc's
  * record constructors; unions unwrapped as avsc's default; longs as numbers, with avsc's 'potential
@@ -13,6 +13,7 @@
  * a whole record throw (SerializationError 'Avro payload truncated', as avsc's decode reports them)
  * before anything is read past the end. Schemas with what is not compiled here (logical types,
  * wrapped unions, types a typeHook made) get no compiled reader: the caller decodes with avsc.
+ * As avsc, an array of values that take no bytes (nulls) is read for whatever count it declares.
  */
 import type avro from 'avsc';
 import { decodeAvroString } from './avro-string.ts';
