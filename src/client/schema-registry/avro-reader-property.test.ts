@@ -150,18 +150,22 @@ test("mutated bytes: avsc's value when avsc reads them, an Error when it does no
       mutated[Math.floor(random() * mutated.length)] = random() < 0.3 ? pick(random, [0x00, 0x7f, 0x80, 0xff]) : Math.floor(random() * 256);
     }
     let ours: { value: unknown } | undefined;
+    let truncation = false;
     try {
       ours = { value: read(mutated, 0) };
     } catch (error) {
       assert.ok(error instanceof Error);
+      truncation = error instanceof SerializationError;
     }
     if (ours !== undefined) {
       const theirs = avscDecode(type, mutated, 0);
       assert.ok(theirs, 'avsc reads what we read');
       assert.deepStrictEqual(ours.value, theirs.value);
-    } else if (!/"(array|map)"/.test(JSON.stringify(schema))) {
+    } else if (!truncation || !/"(array|map)"/.test(JSON.stringify(schema))) {
       // A mutated block count can send avsc's reader around a loop billions of times (it checks the
-      // end only at the end); ours refuses a count the bytes left cannot hold, so compare without them.
+      // end only at the end), where ours refuses a count the bytes left cannot hold: a truncation
+      // with arrays or maps is not replayed through avsc. Any other error comes after counts that
+      // passed that check, so avsc gets there too.
       assert.equal(avscDecode(type, mutated, 0), undefined, 'avsc refuses what we refuse');
     }
   }), { numRuns: 1000 });
