@@ -22,11 +22,11 @@ import { SerializationError } from './wire-format.ts';
 /** Decodes the Avro value that starts at `offset` in `bytes` (bytes after it are ignored, as avsc does). */
 export type AvroBinaryReader = (bytes: Buffer, offset: number) => unknown;
 
-/** The parts of avsc's type objects a reader is compiled from. */
-interface AvroTypeView {
+/** The parts of avsc's type objects a reader or writer is compiled from. */
+export interface AvroTypeView {
   readonly typeName: string;
   readonly name?: string;
-  readonly fields?: readonly { readonly type: AvroTypeView }[];
+  readonly fields?: readonly { readonly name: string; readonly type: AvroTypeView; defaultValue(): unknown }[];
   readonly recordConstructor?: unknown;
   readonly types?: readonly AvroTypeView[];
   readonly itemsType?: AvroTypeView;
@@ -46,8 +46,13 @@ const COMPILED_TYPES = new Set(['null', 'boolean', 'int', 'long', 'float', 'doub
 /** A reader for values written with `type`, or undefined when the schema holds a type not compiled here. */
 export function compileAvroReader(type: avro.Type): AvroBinaryReader | undefined {
   const root = type as unknown as AvroTypeView;
-  if (!compilable(root, new Set())) return undefined;
+  if (!isCompilableAvroType(root)) return undefined;
   return new ReaderCompiler().compile(root);
+}
+
+/** Whether the schema holds only types the compiled reader and writer handle as avsc does. */
+export function isCompilableAvroType(type: AvroTypeView): boolean {
+  return compilable(type, new Set());
 }
 
 function compilable(type: AvroTypeView, seen: Set<AvroTypeView>): boolean {

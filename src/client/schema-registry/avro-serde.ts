@@ -1,6 +1,7 @@
 /**
  * Avro serializer and deserializer in Confluent's wire format (avsc for the binary encoding). The
- * serializer encodes each record in place into a slab it keeps (see #encode); the deserializer
+ * serializer encodes each record in place into a slab it keeps (see #encode), with a writer
+ * compiled per schema (avro-writer.ts) and avsc for what that declines; the deserializer
  * decodes in place after the header, with a reader compiled per writer id (avro-reader.ts) when no
  * reader schema is given, else resolving the writer's schema into the reader's (Avro schema
  * resolution) with one avsc resolver per writer id.
@@ -8,6 +9,8 @@
 import avro from 'avsc';
 import { compileAvroReader, truncated } from './avro-reader.ts';
 import type { AvroBinaryReader } from './avro-reader.ts';
+import { compileAvroWriter } from './avro-writer.ts';
+import type { AvroBinaryWriter } from './avro-writer.ts';
 import type { RegistrySchema, SchemaRegistryClient } from './registry-client.ts';
 import { ReaderResolver, WriterResolver } from './serde-core.ts';
 import type { ReferencedSchema, ResolvedSchema, SerializerOptions } from './serde-core.ts';
@@ -40,16 +43,25 @@ export function parseAvroSchema(schema: string | object, referenced: readonly Re
 
 const SLAB_BYTES = 16 * 1024;
 
+interface AvroWriter {
+  readonly type: AvroType;
+  /** The compiled writer when the schema compiles (avro-writer.ts); avsc writes what it declines. */
+  readonly write: AvroBinaryWriter | undefined;
+}
+
 export class AvroSerializer {
-  readonly #writers: WriterResolver<AvroType>;
+  readonly #writers: WriterResolver<AvroWriter>;
   #slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
   #used = 0;
 
   constructor(client: SchemaRegistryClient, options: AvroSerializerOptions) {
     const text = typeof options.schema === 'string' ? options.schema : JSON.stringify(options.schema);
     const schema: RegistrySchema = { schema: text, schemaType: 'AVRO', references: options.references };
-    const parse = (resolved: ResolvedSchema) => parseAvroSchema(resolved.schema, resolved.referenced, options.avroOptions);
-    this.#writers = new WriterResolver<AvroType>(client, schema, recordNameOf(text), parse, options);
+    const parse = (resolved: ResolvedSchema): AvroWriter => {
+      const type = parseAvroSchema(resolved.schema, resolved.referenced, options.avroOptions);
+      return { type, write: compileAvroWriter(type) };
+    };
+    this.#writers = new WriterResolver<AvroWriter>(client, schema, recordNameOf(text), parse, options);
   }
 
   /** The record in Confluent's wire format, the schema registered or looked up on the topic's first record. */
@@ -62,17 +74,20 @@ export class AvroSerializer {
    * Encodes straight into a slab the serializer owns, as Buffer.allocUnsafe's pool does, and hands
    * out the record's slice of it: no copy and no allocation per record. A region once handed out is
    * never written again; a full slab is left to the records that hold it and a new one started.
+   * What the compiled writer declines (a value avsc would refuse, the slab's end) goes to avsc,
+   * which writes over whatever the compiled writer left in the unused part of the slab.
    */
-  #encode(header: Buffer, writer: AvroType, value: unknown): Buffer {
+  #encode(header: Buffer, writer: AvroWriter, value: unknown): Buffer {
     let slab = this.#slab;
     let start = this.#used;
-    let end = writer.encode(value, slab, start + HEADER_SIZE);
+    let end = writer.write === undefined ? -1 : writer.write(value, slab, start + HEADER_SIZE);
+    if (end < 0) end = writer.type.encode(value, slab, start + HEADER_SIZE);
     if (end < 0) {
       // avsc answers how far past the slab's end the record would reach.
       const size = slab.length - end - start;
       slab = this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
       start = 0;
-      end = writer.encode(value, slab, HEADER_SIZE);
+      end = writer.type.encode(value, slab, HEADER_SIZE);
     }
     slab[start] = header[0]!;
     slab[start + 1] = header[1]!;
