@@ -52,6 +52,10 @@ test(`SIGKILL of the partition leader, ${ROUNDS} rounds, idempotent producers: n
     }
     const { result, report } = run;
     t.diagnostic(result.stdout.trim());
+    // A stall or an anomaly is the cluster's story: the brokers' last warnings go with the report.
+    if (!report.ok || report.counts.failed > 0) {
+      for (const id of [1, 2, 3]) t.diagnostic(`--- broker ${id} ---\n${await cluster.logTail(id, 30)}`);
+    }
     assert.equal(report.faults.length, ROUNDS);
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);

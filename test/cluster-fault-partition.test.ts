@@ -85,6 +85,10 @@ test(`a leader cut off from the brokers and ZooKeeper, ${ROUNDS} rounds: no ackn
     for (const fault of report.faults) assert.equal(fault.exitCode, 0, `fault round ${fault.round} failed:\n${fault.output}`);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.deepEqual(report.counts.anomalies, { lost: 0, duplicate: 0, reorder: 0, 'wrong-offset': 0, 'inconsistent-read': 0 });
+    // Sends to a leader cut off fail; verify says with which errors, each counted.
+    assert.equal(Object.values(report.failures).reduce((a, b) => a + b, 0), report.counts.failed);
+    const mostCommon = Object.entries(report.failures).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    for (const [error, count] of mostCommon) assert.ok(result.stdout.includes(`failed ${count}x: ${error}\n`), error);
     for (const r of rounds) {
       assert.doesNotMatch(r.write, /^acknowledged/, `the isolated leader ${r.isolated} acknowledged an acks=all write: ${JSON.stringify(r)}`);
       assert.notEqual(r.newLeader, r.isolated);

@@ -58,6 +58,7 @@ test('a clean history: no anomaly; failed and unanswered sends counted, the pres
     attempted: 7, acknowledged: 5, failed: 1, unanswered: 1, indeterminate: 1, read: 7, foreign: 1,
     anomalies: { lost: 0, duplicate: 0, reorder: 0, 'wrong-offset': 0, 'inconsistent-read': 0 },
   });
+  assert.deepEqual(result.failures, { NOT_ENOUGH_REPLICAS: 1 }, 'the failed send counted under its error');
 });
 
 test('lost: an acknowledged record in neither read', () => {

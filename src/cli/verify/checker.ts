@@ -58,6 +58,8 @@ export interface CheckCounts {
 
 export interface CheckResult {
   readonly counts: CheckCounts;
+  /** How many sends failed with each error: why, when a fault made the cluster refuse or stall. */
+  readonly failures: Readonly<Record<string, number>>;
   readonly anomalies: readonly Anomaly[];
 }
 
@@ -159,6 +161,7 @@ export function check(history: History, reads: readonly TopicRead[]): CheckResul
   let failed = 0;
   let unanswered = 0;
   let indeterminate = 0;
+  const failures: Record<string, number> = {};
   const ackedPositions: Array<{ op: Operation; position: Position | null }> = [];
 
   for (const op of history.operations) {
@@ -166,8 +169,12 @@ export function check(history: History, reads: readonly TopicRead[]): CheckResul
     const positions = union(found.map((f) => f.positions.get(key)));
     const outcome = op.outcome;
     if (outcome.type !== 'ack') {
-      if (outcome.type === 'fail') failed++;
-      else unanswered++;
+      if (outcome.type === 'fail') {
+        failed++;
+        failures[outcome.error] = (failures[outcome.error] ?? 0) + 1;
+      } else {
+        unanswered++;
+      }
       if (positions.length > 0) indeterminate++;
       continue;
     }
@@ -208,6 +215,7 @@ export function check(history: History, reads: readonly TopicRead[]): CheckResul
       attempted: history.operations.length, acknowledged, failed, unanswered, indeterminate,
       read: found[0]?.total ?? 0, foreign: found[0]?.foreign ?? 0, anomalies: byKind,
     },
+    failures,
     anomalies,
   };
 }

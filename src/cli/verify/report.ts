@@ -23,6 +23,7 @@ export interface VerifyReport {
   readonly runId: string;
   readonly mode: VerifyMode;
   readonly counts: CheckResult['counts'];
+  readonly failures: CheckResult['failures'];
   readonly faults: readonly FaultRun[];
   readonly heal: FaultRun | null;
   readonly partitions: ReadonlyArray<{ readonly partition: number; readonly startOffset: number; readonly endOffset: number; readonly records: number }>;
@@ -35,7 +36,7 @@ export function buildReport(
   runId: string, mode: VerifyMode, result: CheckResult, faults: readonly FaultRun[], heal: FaultRun | null, firstRead: TopicRead, longestAckGapMs = 0,
 ): VerifyReport {
   return {
-    ok: result.anomalies.length === 0, runId, mode, counts: result.counts, faults, heal, longestAckGapMs,
+    ok: result.anomalies.length === 0, runId, mode, counts: result.counts, failures: result.failures, faults, heal, longestAckGapMs,
     partitions: firstRead.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, records: p.records.length })),
     anomalies: result.anomalies,
   };
@@ -60,6 +61,9 @@ export function summary(report: VerifyReport): string {
   const ordering = mode.ordering === 'sequential' ? 'sequential sends (each awaited)' : `pipelined sends (${mode.inFlight} in flight per producer)`;
   lines.push(`topic ${mode.topic}: ${mode.partitions} partitions, ${mode.producers} producers, ${ordering}, acks=${mode.acks}, enable.idempotence=${mode.idempotence}`);
   lines.push(`produced: ${counts.attempted} attempted, ${counts.acknowledged} acknowledged, ${counts.failed} failed, ${counts.unanswered} unanswered`);
+  const failures = Object.entries(report.failures).sort((a, b) => b[1] - a[1]);
+  for (const [error, count] of failures.slice(0, EXAMPLES)) lines.push(`  failed ${count}x: ${error}`);
+  if (failures.length > EXAMPLES) lines.push(`  ... and ${failures.length - EXAMPLES} more errors`);
   lines.push(`longest time without an acknowledgement: ${report.longestAckGapMs} ms`);
   if (report.faults.length > 0) {
     const failed = report.faults.filter((f) => f.exitCode !== 0).length;

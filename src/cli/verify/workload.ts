@@ -25,9 +25,9 @@ export interface WorkloadOptions {
   readonly producerOptions: ProducerOptions;
 }
 
-/** How a failed send is named in the history: Kafka's error name when the client has one. */
+/** How a failed send is named in the history: Kafka's error name and the client's detail (not which partition: sends failing alike count as one). */
 function errorText(error: unknown): string {
-  if (error instanceof KafkaClientError) return error.errorName;
+  if (error instanceof KafkaClientError) return error.message.slice(error.operation.length + 2);
   return error instanceof Error ? error.message : String(error);
 }
 
