@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleCommandArgs, defaultConsoleAppPaths, ensureConsoleAppBuilt } from './console-app.ts';
@@ -38,6 +38,23 @@ test('without a build, Vite builds the web app where the console serves it', asy
     const script = /src="\/assets\/([^"]+\.js)"/.exec(index);
     assert.ok(script !== null, index);
     assert.ok(existsSync(join(staticDir, 'assets', script[1]!)));
+  });
+});
+
+test('a build older than a source file is built again; without Vite the old build is served', async () => {
+  const paths = defaultConsoleAppPaths();
+  await withTempDir(async (dir) => {
+    const staticDir = join(dir, 'console');
+    await mkdir(staticDir);
+    await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>stale</title>');
+    await utimes(join(staticDir, 'index.html'), new Date(0), new Date(0));
+    assert.deepEqual(await ensureConsoleAppBuilt({ ...paths, staticDir, viteScript: null }, () => {}), { outcome: 'present' });
+    assert.match(await readFile(join(staticDir, 'index.html'), 'utf8'), /stale/);
+    const progress: string[] = [];
+    assert.deepEqual(await ensureConsoleAppBuilt({ ...paths, staticDir }, (line) => progress.push(line)), { outcome: 'built' });
+    assert.match(progress.join(''), /building the console's web app/);
+    assert.match(await readFile(join(staticDir, 'index.html'), 'utf8'), /src="\/assets\/[^"]+\.js"/);
+    assert.deepEqual(await ensureConsoleAppBuilt({ ...paths, staticDir }, () => {}), { outcome: 'present' }, 'fresh now');
   });
 });
 

@@ -5,7 +5,7 @@
  * `npm run build:console`. The npm package ships dist/console built, so it never builds there.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEFAULT_STATIC_DIR } from '../../console/server/static-files.ts';
@@ -41,15 +41,27 @@ export type ConsoleAppBuild =
   /** Not built and not buildable here: `message` says why and what to run. */
   | { readonly outcome: 'missing'; readonly message: string };
 
+/** The newest modification time of the web app's source files. */
+function newestSourceMtimeMs(webSources: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(webSources, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
 /**
  * Builds the web app into `paths.staticDir` (as `npm run build:console` does) unless it has an
- * index.html already. Never throws: without the app the console still serves its JSON API, and its
- * pages say how to build it.
+ * index.html already, newer than every source file where the sources and Vite are here (a checkout
+ * being edited gets its edits, not the app as it was when first built). Never throws: without the
+ * app the console still serves its JSON API, and its pages say how to build it.
  */
 export async function ensureConsoleAppBuilt(paths: ConsoleAppPaths, progress: (line: string) => void): Promise<ConsoleAppBuild> {
-  if (existsSync(join(paths.staticDir, 'index.html'))) return { outcome: 'present' };
+  const index = join(paths.staticDir, 'index.html');
+  const buildable = paths.viteScript !== null && existsSync(paths.webSources);
+  if (existsSync(index) && (!buildable || statSync(index).mtimeMs >= newestSourceMtimeMs(paths.webSources))) return { outcome: 'present' };
   const howTo = `run 'npm install && npm run build:console' in ${PACKAGE_ROOT}, then reload the console's page (its JSON API works meanwhile)`;
-  if (paths.viteScript === null || !existsSync(paths.webSources)) {
+  if (!buildable) {
     const why = paths.viteScript === null ? 'Vite is not installed' : `its sources (${paths.webSources}) are not here`;
     return { outcome: 'missing', message: `the console's web app is not built (${paths.staticDir}) and ${why}: ${howTo}` };
   }
