@@ -83,6 +83,21 @@ test('records sent idempotently read back once each, in send order', async () =>
   assert.deepEqual(values, Array.from({ length: 200 }, (_, i) => String(i)));
 });
 
+/** Every value in partition 0 of `topic`, from its start to its end offset now. */
+async function readPartitionZero(bootstrapServers: string[], topic: string): Promise<string[]> {
+  const reader = new Admin({ bootstrapServers });
+  const [end] = await reader.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
+  await reader.close();
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
+  consumer.assign([{ topic, partition: 0 }]);
+  const values: string[] = [];
+  for (const deadline = Date.now() + 10_000; (consumer.position({ topic, partition: 0 }) ?? 0) < end!.offset && Date.now() < deadline;) {
+    values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
+  }
+  await consumer.close();
+  return values;
+}
+
 test('sends that run out of delivery.timeout.ms while their answers are lost: none is written twice, and the ones acknowledged are in the log once each, in order', async () => {
   const proxy = await startSwallowingProxy();
   const behind = await startTestBroker({ 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` }, undefined, { silent: true });
@@ -116,16 +131,7 @@ test('sends that run out of delivery.timeout.ms while their answers are lost: no
     assert.ok(failed.length > 0 && failed.every((s) => /delivery\.timeout\.ms/.test(String((s as PromiseRejectedResult).reason))), 'sends failed by running out of time');
     assert.ok(acknowledged.length > 0, 'sends after the answers came back are acknowledged');
 
-    const reader = new Admin({ bootstrapServers });
-    const [end] = await reader.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
-    await reader.close();
-    const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
-    consumer.assign([{ topic, partition: 0 }]);
-    const values: string[] = [];
-    for (const deadline = Date.now() + 10_000; (consumer.position({ topic, partition: 0 }) ?? 0) < end!.offset && Date.now() < deadline;) {
-      values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
-    }
-    await consumer.close();
+    const values = await readPartitionZero(bootstrapServers, topic);
     assert.deepEqual(values.filter((v, i) => values.indexOf(v) !== i), [], 'no record written twice');
     assert.deepEqual(values.map(Number), [...values.map(Number)].sort((a, b) => a - b), 'the log keeps send order');
     const inLog = new Set(values);
@@ -156,17 +162,7 @@ test('answers lost after the broker wrote the batch: the idempotent producer ret
       else for (let i = 0; i < count; i++) offsets.push((await producer.send({ topic, value: String(i) })).offset);
       await producer.close();
       assert.equal(proxy.swallowed - before, 3, 'three answers never reached the producer');
-      const reader = new Admin({ bootstrapServers });
-      const [end] = await reader.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
-      await reader.close();
-      const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100 });
-      consumer.assign([{ topic, partition: 0 }]);
-      const values: string[] = [];
-      for (const deadline = Date.now() + 10_000; (consumer.position({ topic, partition: 0 }) ?? 0) < end!.offset && Date.now() < deadline;) {
-        values.push(...(await consumer.poll(200)).map((r) => r.value!.toString()));
-      }
-      await consumer.close();
-      return { offsets, values };
+      return { offsets, values: await readPartitionZero(bootstrapServers, topic) };
     };
     const idempotent = await run('lost-answers-idempotent', true);
     assert.deepEqual(idempotent.values, Array.from({ length: 10 }, (_, i) => String(i)), 'each record once, in send order');
