@@ -124,6 +124,27 @@ test('after a session expiry the broker registers again, with a new broker epoch
   assert.equal(stat?.ephemeralOwner, (await client.sessionCredentials()).sessionId);
 });
 
+test('a session that expires under the first registration (a start that held the event loop past the session timeout, as a long log recovery does): the broker registers with the new session', async () => {
+  const link = await proxy();
+  const client = await connect('/expiry-first', link);
+  const observer = await connect('/expiry-first');
+  await ensurePersistentPaths(client);
+  await client.create('/marker', Buffer.alloc(0), 'ephemeral');
+  const firstSession = (await client.sessionCredentials()).sessionId;
+  await link.cut();
+  await waitFor(async () => (await observer.exists('/marker')) === null, 30_000, { what: 'ZooKeeper to expire the session' });
+  // The registration is sent while the client does not know yet: it learns of the expiry only when it reconnects.
+  const registering = registerBroker({ client, registration: broker(4, 9096), sessionTimeoutMs: SESSION_TIMEOUT_MS });
+  await link.restore();
+  const registered = await registering;
+  closers.push(() => registered.close());
+  const stat = await observer.exists('/brokers/ids/4');
+  assert.equal(stat?.czxid, registered.brokerEpoch);
+  const { sessionId } = await client.sessionCredentials();
+  assert.notEqual(sessionId, firstSession);
+  assert.equal(stat?.ephemeralOwner, sessionId);
+});
+
 test('the live brokers view sees brokers join, leave and come back with a new epoch', async () => {
   const controllerClient = await connect('/live');
   await ensurePersistentPaths(controllerClient);

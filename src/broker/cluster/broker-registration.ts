@@ -9,7 +9,7 @@ import {
 import { PERSISTENT_PATHS, ZkPaths } from './zookeeper/zk-paths.ts';
 import type { ZooKeeperClient } from './zookeeper/zookeeper-client.ts';
 import { sessionIdHex } from './zookeeper/zookeeper-requests.ts';
-import { NodeExistsError, NoNodeError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
+import { NodeExistsError, NoNodeError, SessionExpiredError, ZooKeeperClientClosedError } from './zookeeper/zookeeper-errors.ts';
 
 /**
  * A broker's place in ZooKeeper, as Kafka's KafkaServer.startup and KafkaZkClient set it up:
@@ -89,7 +89,10 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
   #closed = false;
   /** Registrations run one at a time: a second expiry waits for the first re-registration. */
   #queue: Promise<void> = Promise.resolve();
-  readonly #onSession = (): void => { this.#queue = this.#queue.then(() => this.#reregister()); };
+  /** A new session re-registers a registered broker; the first registration retries by itself. */
+  readonly #onSession = (): void => {
+    if (this.#brokerEpoch >= 0n) this.#queue = this.#queue.then(() => this.#reregister());
+  };
 
   constructor(options: RegisterBrokerOptions) {
     super();
@@ -107,11 +110,24 @@ export class RegisteredBroker extends EventEmitter<RegisteredBrokerEvents> {
     return this.#brokerEpoch;
   }
 
-  /** @internal registerBroker's first registration; it also starts re-registering on new sessions. */
+  /**
+   * @internal registerBroker's first registration; it also starts re-registering on new sessions.
+   * A session that expires under it (a start that held the event loop longer than the session
+   * timeout, as recovering a large log after a crash does) fails the create, and it is made again
+   * on the new session the client opens: the broker starts rather than exits.
+   */
   async register(): Promise<void> {
     this.#options.client.on('session', this.#onSession);
     try {
-      await this.#create();
+      for (;;) {
+        try {
+          await this.#create();
+          return;
+        } catch (error) {
+          if (!(error instanceof SessionExpiredError)) throw error;
+          this.#logger.warn('the ZooKeeper session expired while registering; registering with the new session');
+        }
+      }
     } catch (error) {
       this.#options.client.off('session', this.#onSession);
       throw error;
