@@ -24,8 +24,9 @@ tap_file="$(mktemp -t samsa-test-XXXXXX.tap)"
 trap 'rm -f "$tap_file"' EXIT
 rc=0
 # --test-timeout fails a hung test instead of hanging CI; --test-force-exit stops a test file whose
-# leftover handles (a socket, a child process) would otherwise keep it alive after its tests end.
-node --test \
+# leftover handles (a socket, a child process) would otherwise keep it alive after its tests end, and
+# force-exit-drain.ts keeps that exit from losing the file's last results (nodejs/node#64833).
+node --import ./test/helpers/force-exit-drain.ts --test \
   --test-concurrency="${TEST_CONCURRENCY:-2}" \
   --test-timeout="${TEST_TIMEOUT_MS:-180000}" \
   --test-force-exit \
