@@ -16,6 +16,7 @@
  * As avsc, an array of values that take no bytes (nulls) is read for whatever count it declares.
  */
 import type avro from 'avsc';
+import { GeneratedSource } from './avro-generated-source.ts';
 import { decodeAvroString } from './avro-string.ts';
 import { SerializationError } from './wire-format.ts';
 
@@ -152,34 +153,26 @@ function copyBytes(bytes: Buffer, start: number, length: number): Buffer {
  * argument `k<n>`, never written into the source.
  */
 class ReaderCompiler {
-  readonly #constants: unknown[] = [];
-  readonly #recordFunctions = new Map<AvroTypeView, string>();
-  readonly #functions: string[] = [];
-  #names = 0;
+  readonly #source = new GeneratedSource();
 
   compile(root: AvroTypeView): AvroBinaryReader {
-    const entry = [
+    const cursor: Cursor = { pos: 0 };
+    return this.#source.build<AvroBinaryReader>([
       'return function readAvro(bytes, offset) {',
       '  const end = bytes.length;',
       '  let pos = offset, b = 0, value;',
       ...this.#read(root, 'value', true).map((line) => `  ${line}`),
       '  return value;',
       '};',
-    ];
-    const source = [...this.#functions, ...entry].join('\n');
-    const constantNames = this.#constants.map((_, i) => `k${i}`);
-    const factory = new Function('c', 'readVarint', 'readLongVarint', 'decodeString', 'copyBytes', 'truncated', ...constantNames, source);
-    const cursor: Cursor = { pos: 0 };
-    return factory(cursor, readVarint, readLongVarint, decodeAvroString, copyBytes, truncated, ...this.#constants) as AvroBinaryReader;
+    ], { c: cursor, readVarint, readLongVarint, decodeString: decodeAvroString, copyBytes, truncated });
   }
 
   #constant(value: unknown): string {
-    this.#constants.push(value);
-    return `k${this.#constants.length - 1}`;
+    return this.#source.constant(value);
   }
 
   #name(prefix: string): string {
-    return `${prefix}${this.#names++}`;
+    return this.#source.name(prefix);
   }
 
   /** Statements that read one value of `type` at `pos` into the declared variable `target`. */
@@ -340,20 +333,17 @@ class ReaderCompiler {
 
   /** The function reading a record of this type, written on first use (named before its body, for recursion). */
   #recordFunction(type: AvroTypeView): string {
-    const existing = this.#recordFunctions.get(type);
-    if (existing !== undefined) return existing;
-    const name = this.#name('read');
-    this.#recordFunctions.set(type, name);
-    const value = this.#name('r');
-    this.#functions.push([
-      `function ${name}(bytes) {`,
-      '  const end = bytes.length;',
-      `  let pos = c.pos, b = 0, ${value};`,
-      ...this.#recordFields(type, value).map((line) => `  ${line}`),
-      '  c.pos = pos;',
-      `  return ${value};`,
-      '}',
-    ].join('\n'));
-    return name;
+    return this.#source.recordFunction(type, 'read', (name) => {
+      const value = this.#name('r');
+      return [
+        `function ${name}(bytes) {`,
+        '  const end = bytes.length;',
+        `  let pos = c.pos, b = 0, ${value};`,
+        ...this.#recordFields(type, value).map((line) => `  ${line}`),
+        '  c.pos = pos;',
+        `  return ${value};`,
+        '}',
+      ];
+    });
   }
 }

@@ -16,6 +16,7 @@
 import type avro from 'avsc';
 import { isCompilableAvroType } from './avro-reader.ts';
 import type { AvroTypeView } from './avro-reader.ts';
+import { GeneratedSource } from './avro-generated-source.ts';
 
 /** Writes `value` at `offset` and answers where it ends; -1 when avsc must write it (see above). */
 export type AvroBinaryWriter = (value: unknown, bytes: Buffer, offset: number) => number;
@@ -136,33 +137,25 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * the spec's pattern) are the only schema text in the source, as in avsc's own generated writers.
  */
 class WriterCompiler {
-  readonly #constants: unknown[] = [];
-  readonly #recordFunctions = new Map<AvroTypeView, string>();
-  readonly #functions: string[] = [];
-  #names = 0;
+  readonly #source = new GeneratedSource();
 
   compile(root: AvroTypeView): AvroBinaryWriter {
-    const entry = [
+    return this.#source.build<AvroBinaryWriter>([
       'return function writeAvro(value, bytes, offset) {',
       '  const end = bytes.length;',
       '  let pos = offset;',
       ...this.#write(root, 'value', true).map((line) => `  ${line}`),
       '  return pos;',
       '};',
-    ];
-    const source = [...this.#functions, ...entry].join('\n');
-    const names = this.#constants.map((_, i) => `k${i}`);
-    const factory = new Function('writeVarint', 'writeString', 'valueBucket', ...names, source);
-    return factory(writeVarint, writeString, valueBucket, ...this.#constants) as AvroBinaryWriter;
+    ], { writeVarint, writeString, valueBucket });
   }
 
   #constant(value: unknown): string {
-    this.#constants.push(value);
-    return `k${this.#constants.length - 1}`;
+    return this.#source.constant(value);
   }
 
   #name(prefix: string): string {
-    return `${prefix}${this.#names++}`;
+    return this.#source.name(prefix);
   }
 
   /** Statements that write the value in variable `v` of `type` at `pos`, or return -1. */
@@ -286,17 +279,12 @@ class WriterCompiler {
   }
 
   #recordFunction(type: AvroTypeView): string {
-    const existing = this.#recordFunctions.get(type);
-    if (existing !== undefined) return existing;
-    const name = this.#name('write');
-    this.#recordFunctions.set(type, name);
-    this.#functions.push([
+    return this.#source.recordFunction(type, 'write', (name) => [
       `function ${name}(value, bytes, pos) {`,
       '  const end = bytes.length;',
       ...this.#recordFields(type, 'value').map((line) => `  ${line}`),
       '  return pos;',
       '}',
-    ].join('\n'));
-    return name;
+    ]);
   }
 }
