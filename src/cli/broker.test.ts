@@ -62,6 +62,35 @@ test('runBrokerCommand: starts with the merged config and closes on a signal', a
   assert.equal(deps.closed, 1);
 });
 
+test('runBrokerCommand: the signal is listened for before the start, so a Ctrl-C during it (or right after "broker started") stops the broker once started', async () => {
+  const started: BrokerConfigInput[] = [];
+  const fake = fakeDependencies(started);
+  let finishStart!: () => void;
+  const startGate = new Promise<void>((resolve) => { finishStart = resolve; });
+  let listening = false;
+  let signal!: (name: string) => void;
+  const deps: BrokerCommandDependencies = {
+    ...fake,
+    startBroker: async (config) => {
+      await startGate;
+      return fake.startBroker(config);
+    },
+    waitForShutdown: () => {
+      listening = true;
+      return new Promise((resolve) => { signal = resolve; });
+    },
+  };
+  const io = captureIo();
+  const run = runBrokerCommand(['--override', 'log.dirs=/tmp/x'], io, deps);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(listening, 'SIGINT is listened for while the broker starts');
+  signal('SIGINT');
+  finishStart();
+  assert.equal(await run, 0);
+  assert.equal(fake.closed, 1);
+  assert.match(io.err.join(''), /SIGINT received, shutting down/);
+});
+
 test('runBrokerCommand: a bad config is one stderr line naming the key, non-zero exit, nothing started', async () => {
   const started: BrokerConfigInput[] = [];
   for (const override of ['num.partitions=many', 'no.such.key=1', 'listeners=9092']) {

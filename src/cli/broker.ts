@@ -5,6 +5,7 @@ import type { BrokerConfigInput } from '../broker/config.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { reportEventLoopDelayOnSignal } from './event-loop-stats.ts';
+import { waitForSignal } from './wait-for-signal.ts';
 
 export const brokerUsage = `Usage: samsa broker [server.properties] [--config server.properties] [--override key=value ...]
 
@@ -108,6 +109,9 @@ export async function runBrokerCommand(
     throw error;
   }
 
+  // Listening before the start: a Ctrl-C right after "broker started" (or during the start) must be
+  // a clean shutdown, not the default action of a signal nobody listens to (death by SIGINT, 130).
+  const shutdown = dependencies.waitForShutdown();
   let broker: RunningBroker;
   try {
     broker = await dependencies.startBroker(input);
@@ -115,7 +119,7 @@ export async function runBrokerCommand(
     io.stderr(`samsa broker: failed to start: ${describe(error)}\n`);
     return EXIT_FAILURE;
   }
-  const signal = await dependencies.waitForShutdown();
+  const signal = await shutdown;
   io.stderr(`samsa broker: ${signal} received, shutting down\n`);
   try {
     await broker.close();
@@ -141,19 +145,6 @@ function defaultDependencies(): BrokerCommandDependencies {
       return { port: broker.port, close: async () => { await broker.close(); stopStats(); } };
     },
     readTextFile: (path) => readFile(path, 'utf8'),
-    waitForShutdown: () =>
-      new Promise((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          // A second signal while closing means "stop now".
-          const force = () => process.exit(EXIT_FAILURE);
-          process.once('SIGINT', force);
-          process.once('SIGTERM', force);
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      }),
+    waitForShutdown: waitForSignal,
   };
 }

@@ -67,6 +67,8 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
     }
   }
   const readOnly = flag(values, 'read-only');
+  // Listening before the start, so a Ctrl-C during it or right after the banner shuts down cleanly.
+  const shutdown = waitForShutdown();
   const server = await startConsoleServer({
     client: { ...options, bootstrapServers: servers }, host: stringOption(values, 'host') ?? '127.0.0.1', port, readOnly, basicAuth,
     metricsUrls, ...(metricsIntervalMs === undefined ? {} : { metricsIntervalMs }), schemaRegistryUrls,
@@ -78,7 +80,7 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
   const notes = [readOnly ? 'read-only' : '', basicAuth !== null ? 'basic auth' : '', metricsUrls.length > 0 ? `metrics from ${metricsUrls.length} URL(s)` : '',
     schemaRegistryUrls.length > 0 ? `schema registry ${schemaRegistryUrls.join(',')}` : ''].filter((n) => n !== '');
   io.stdout(`Samsa console at ${server.url}/ for ${servers.join(',')}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}\n`);
-  const signal = await waitForShutdown();
+  const signal = await shutdown;
   io.stderr(`samsa console: ${signal} received, shutting down\n`);
   await server.close();
   return EXIT_OK;

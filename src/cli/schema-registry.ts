@@ -58,6 +58,8 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
   const { options, unknown } = adminOptions({ bootstrapServers: servers, clientId: 'samsa-schema-registry' }, props);
   warnUnknownProperties(io, 'schema-registry', unknown);
   const topic = stringOption(values, 'topic');
+  // Listening before the start, so a Ctrl-C during it or right after the banner shuts down cleanly.
+  const shutdown = waitForShutdown();
   const server = await startSchemaRegistryServer({
     client: { ...options, bootstrapServers: servers }, listener,
     ...(topic === undefined ? {} : { topic }),
@@ -70,7 +72,7 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
     logError: (message, error) => io.stderr(`samsa schema-registry: ${message}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`),
   });
   io.stdout(`Samsa schema registry at ${server.url}/ for ${servers.join(',')}\n`);
-  const signal = await waitForShutdown();
+  const signal = await shutdown;
   io.stderr(`samsa schema-registry: ${signal} received, shutting down\n`);
   await server.close();
   return EXIT_OK;
