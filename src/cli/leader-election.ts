@@ -86,9 +86,8 @@ export function electionReport(electionType: ElectionType, results: readonly Par
   if (succeeded.length > 0) lines.push(`Successfully completed leader election (${type}) for partitions ${succeeded.map(partitionName).join(', ')}`);
   if (noop.length > 0) lines.push(`Valid replica already elected for partitions ${noop.map(partitionName).join(', ')}`);
   for (const r of failed) {
-    // The error without the operation the client prefixes: the line names the partition already.
-    const detail = r.error!.message.slice(r.error!.operation.length + 2);
-    lines.push(`Error completing leader election (${type}) for partition: ${partitionName(r)}: ${detail}`);
+    // The error's reason, not its operation: the line names the partition already.
+    lines.push(`Error completing leader election (${type}) for partition: ${partitionName(r)}: ${r.error!.reason}`);
   }
   return { text: lines.map((l) => `${l}\n`).join(''), failed: failed.length };
 }

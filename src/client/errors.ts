@@ -11,10 +11,14 @@ export class KafkaClientError extends Error {
   readonly retriable: boolean;
   /** What the client was doing, e.g. "Produce to orders-3 on broker 1". */
   readonly operation: string;
+  /** What went wrong without the operation: the error's name and the broker's or client's detail. */
+  readonly reason: string;
 
   constructor(code: number, operation: string, detail?: string | null, options?: { cause?: unknown; retriable?: boolean }) {
     const name = errorName(code);
-    super(`${operation}: ${name}${detail ? ` (${detail})` : ''}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    const reason = `${name}${detail ? ` (${detail})` : ''}`;
+    super(`${operation}: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
     this.name = 'KafkaClientError';
     this.code = code;
     this.errorName = name;

@@ -27,7 +27,7 @@ export interface WorkloadOptions {
 
 /** How a failed send is named in the history: Kafka's error name and the client's detail (not which partition: sends failing alike count as one). */
 function errorText(error: unknown): string {
-  if (error instanceof KafkaClientError) return error.message.slice(error.operation.length + 2);
+  if (error instanceof KafkaClientError) return error.reason;
   return error instanceof Error ? error.message : String(error);
 }
 
