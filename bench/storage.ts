@@ -57,7 +57,7 @@ function makeBatches(count = 64): Buffer[] {
   }))));
 }
 
-function openManager(dir: string): LogManager {
+async function openManager(dir: string): Promise<LogManager> {
   return LogManager.open({ logDirs: [dir], nodeId: 1, clusterId: 'storage-bench-cluster0' });
 }
 
@@ -130,7 +130,7 @@ export function dropPageCache(): boolean {
 async function runRole(role: string, dir: string, amount: number): Promise<void> {
   const print = (tag: string, value: unknown): void => { process.stdout.write(`${tag} ${JSON.stringify(value)}\n`); };
   if (role === 'write-unflushed' || role === 'write-clean') {
-    const manager = openManager(dir);
+    const manager = await openManager(dir);
     const log = manager.getOrCreateLog('bench-recovery', 0, logConfig());
     const { written } = appendBytes(log, amount);
     const result = { written, logEndOffset: log.logEndOffset };
@@ -144,7 +144,7 @@ async function runRole(role: string, dir: string, amount: number): Promise<void>
     return;
   }
   if (role === 'create-partitions') {
-    const manager = openManager(dir);
+    const manager = await openManager(dir);
     const batch = makeBatches(1)[0]!;
     for (let partition = 0; partition < amount; partition++) {
       manager.getOrCreateLog('bench-many', partition, logConfig()).appendAsLeader(batch, 0);
@@ -157,7 +157,7 @@ async function runRole(role: string, dir: string, amount: number): Promise<void>
     const rssBefore = rssMb();
     const fdsBefore = openFds();
     const start = process.hrtime.bigint();
-    const manager = openManager(dir);
+    const manager = await openManager(dir);
     const openSeconds = seconds(start);
     const logs = manager.allLogs();
     const endOffsets = logs.map((log) => log.logEndOffset);
@@ -243,7 +243,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
     rows.push(...diskRates(work, Math.min(512, Math.round(options.appendMb))));
 
     const appendDir = join(work, 'append');
-    let manager = openManager(appendDir);
+    let manager = await openManager(appendDir);
     let log = manager.getOrCreateLog('bench-append', 0, logConfig());
     const appended = appendBytes(log, options.appendMb * MB);
     const flushStart = process.hrtime.bigint();
@@ -262,7 +262,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Sto
         rows.push({ measure: `${name} (cold)`, value: 'n/a', detail: 'cannot drop the page cache (not root)' });
         continue;
       }
-      manager = openManager(appendDir);
+      manager = await openManager(appendDir);
       log = manager.getLog('bench-append', 0)!;
       const cold = await readAll(log, offLoop);
       rows.push({ measure: `${name} (cold, page cache dropped)`, value: `${(cold.read / MB / cold.seconds).toFixed(0)} MB/s`, detail: `${(cold.read / MB).toFixed(0)} MB` });

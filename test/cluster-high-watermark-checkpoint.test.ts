@@ -79,7 +79,7 @@ test('a restarted broker\'s partition starts from its checkpointed high watermar
   await two.close();
   // While broker 1 is down its log gets a tail no other replica has (what an old leader may have
   // appended but never seen replicated).
-  const logs = LogManager.open({ logDirs: [dataDirs.get(1)!], nodeId: 1, clusterId: one.clusterId });
+  const logs = await LogManager.open({ logDirs: [dataDirs.get(1)!], nodeId: 1, clusterId: one.clusterId });
   logs.getLog('hw', 0)!.appendAsLeader(batchOf(['unreplicated', 'tail']), leaderEpoch);
   await logs.closeAll();
 

@@ -124,7 +124,7 @@ async function startWithMetadata(
   const metrics = config.metricsListener === null ? undefined : new BrokerMetrics();
   // Built after the logs it hosts; the log manager asks it for high watermarks only when it writes their checkpoint.
   let replicaManager: ReplicaManager | undefined;
-  const logManager = LogManager.open({
+  const logManager = await LogManager.open({
     logDirs: config.logDirs,
     readBuffers,
     nodeId: config.nodeId,

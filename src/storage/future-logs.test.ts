@@ -15,8 +15,8 @@ function twoDirs(): string[] {
 }
 
 /** A log 't-0' in the first dir with `count` one-record batches, v0..v<count-1>. */
-function managerWithLog(logDirs: string[], count: number): { manager: LogManager; log: PartitionLog } {
-  const manager = LogManager.open({ logDirs, ...identity });
+async function managerWithLog(logDirs: string[], count: number): Promise<{ manager: LogManager; log: PartitionLog }> {
+  const manager = await LogManager.open({ logDirs, ...identity });
   const log = manager.createLog('t', 0);
   assert.equal(path.dirname(log.dir), logDirs[0]);
   for (let i = 0; i < count; i++) log.appendAsLeader(buildBatch({ records: [{ value: `v${i}` }] }), 0);
@@ -32,7 +32,7 @@ const values = (log: PartitionLog | undefined): string[] => readRecords(log?.rea
 
 test('a future log is swapped in with the log start offset and leader epochs; the old dir goes; a restart finds the log in the new dir', async () => {
   const logDirs = twoDirs();
-  const { manager, log } = managerWithLog(logDirs, 10);
+  const { manager, log } = await managerWithLog(logDirs, 10);
   log.maybeIncrementLogStartOffset(3, 'test');
   log.leaderEpochCache.assign(4, log.logEndOffset); // an epoch begun without a batch
   const future = manager.getOrCreateFutureLog('t', 0, logDirs[1]!);
@@ -50,7 +50,7 @@ test('a future log is swapped in with the log start offset and leader epochs; th
   assert.ok(log.isClosed);
   await manager.closeAll();
   assert.deepEqual(fs.readdirSync(logDirs[0]!).filter((name) => name.startsWith('t-0')), [], 'the old dir was removed');
-  const restarted = LogManager.open({ logDirs, ...identity });
+  const restarted = await LogManager.open({ logDirs, ...identity });
   assert.equal(restarted.logDirOf('t', 0), logDirs[1]);
   assert.equal(restarted.getLog('t', 0)?.logStartOffset, 3);
   assert.deepEqual(values(restarted.getLog('t', 0)), ['v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9']);
@@ -59,13 +59,13 @@ test('a future log is swapped in with the log start offset and leader epochs; th
 
 test('a crash during a copy: the future log is resumed at the next start, cut back to what its current log kept', async () => {
   const logDirs = twoDirs();
-  const { manager, log } = managerWithLog(logDirs, 10);
+  const { manager, log } = await managerWithLog(logDirs, 10);
   log.flush();
   const future = manager.getOrCreateFutureLog('t', 0, logDirs[1]!);
   copy(log, future, 6);
   future.flush();
   // The crash: nothing is closed, no clean shutdown marker is written.
-  const afterCrash = LogManager.open({ logDirs, ...identity });
+  const afterCrash = await LogManager.open({ logDirs, ...identity });
   assert.equal(afterCrash.logDirOf('t', 0), logDirs[0], 'the current log stays the log');
   assert.deepEqual(values(afterCrash.getLog('t', 0)), Array.from({ length: 10 }, (_, i) => `v${i}`));
   const resumed = afterCrash.getFutureLog('t', 0);
@@ -77,12 +77,12 @@ test('a crash during a copy: the future log is resumed at the next start, cut ba
 
   // A future ahead of its current log (whose unflushed tail a crash took) is cut back to it.
   const segment = path.join(logDirs[0]!, 't-0', '00000000000000000000.log');
-  const reopened = LogManager.open({ logDirs, ...identity });
+  const reopened = await LogManager.open({ logDirs, ...identity });
   const firstSeven = reopened.getLog('t', 0)!.read(0, 1 << 20, true, 7).records.length;
   await reopened.closeAll();
   fs.truncateSync(segment, firstSeven);
   fs.rmSync(path.join(logDirs[0]!, '.kafka_cleanshutdown'));
-  const cut = LogManager.open({ logDirs, ...identity });
+  const cut = await LogManager.open({ logDirs, ...identity });
   assert.equal(cut.getLog('t', 0)?.logEndOffset, 7);
   assert.equal(cut.getFutureLog('t', 0)?.log.logEndOffset, 7);
   await cut.closeAll();
@@ -90,7 +90,7 @@ test('a crash during a copy: the future log is resumed at the next start, cut ba
 
 test('a crash between the swap\'s renames: the complete future log becomes the log; a deleted log takes its future along', async () => {
   const logDirs = twoDirs();
-  const { manager, log } = managerWithLog(logDirs, 5);
+  const { manager, log } = await managerWithLog(logDirs, 5);
   const future = manager.getOrCreateFutureLog('t', 0, logDirs[1]!);
   copy(log, future, 5);
   await manager.closeAll();
@@ -98,7 +98,7 @@ test('a crash between the swap\'s renames: the complete future log becomes the l
   const futureName = fs.readdirSync(logDirs[1]!).find((name) => name.endsWith('-future'))!;
   const uuid = /^t-0\.([0-9a-f]+)-future$/.exec(futureName)![1];
   fs.renameSync(path.join(logDirs[0]!, 't-0'), path.join(logDirs[0]!, `t-0.${uuid}-delete`));
-  const restarted = LogManager.open({ logDirs, ...identity });
+  const restarted = await LogManager.open({ logDirs, ...identity });
   assert.equal(restarted.logDirOf('t', 0), logDirs[1]);
   assert.equal(restarted.getFutureLog('t', 0), undefined);
   assert.deepEqual(values(restarted.getLog('t', 0)), ['v0', 'v1', 'v2', 'v3', 'v4']);
@@ -109,7 +109,7 @@ test('a crash between the swap\'s renames: the complete future log becomes the l
   await restarted.deleteLog('t', 0);
   await restarted.closeAll();
   for (const dir of logDirs) assert.deepEqual(fs.readdirSync(dir).filter((name) => name.startsWith('t-0')), []);
-  const empty = LogManager.open({ logDirs, ...identity });
+  const empty = await LogManager.open({ logDirs, ...identity });
   assert.deepEqual(empty.allLogs(), []);
   await empty.closeAll();
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { syncDirectory } from './file-io.ts';
 import type { LogConfig } from './log-config.ts';
@@ -153,8 +154,12 @@ export class FutureLogs {
     return this.#host.removeInBackground(doomed);
   }
 
-  /** The futures found at start, once every log dir's current logs are open; `deleting` names the `-delete` dirs found. */
-  load(found: readonly FoundFutureLog[], deleting: ReadonlySet<string>): void {
+  /**
+   * The futures found at start, once every log dir's current logs are open; `deleting` names the
+   * `-delete` dirs found. The event loop gets a turn after each log opened, as in LogManager.open:
+   * an unclean stop makes each open a recovery.
+   */
+  async load(found: readonly FoundFutureLog[], deleting: ReadonlySet<string>): Promise<void> {
     for (const { name, uuid, ...options } of found) {
       const key = logDirName(options.topic, options.partition);
       const dir = path.join(options.logDir, name);
@@ -171,6 +176,7 @@ export class FutureLogs {
         if (log.logEndOffset > current.log.logEndOffset) log.truncateTo(current.log.logEndOffset);
       }
       // Otherwise its current log is in a dir that could not be read: the future is left as it is, unused.
+      await yieldToEventLoop();
     }
   }
 

@@ -74,7 +74,7 @@ test('ENOSPC in the middle of an append takes that log dir offline; no torn batc
   const logDirs = tempDirs(2);
   const io = faultyIo();
   const failures: string[] = [];
-  const manager = LogManager.open({ logDirs, ...identity, fileIo: io, onLogDirFailure: (dir) => failures.push(dir) });
+  const manager = await LogManager.open({ logDirs, ...identity, fileIo: io, onLogDirFailure: (dir) => failures.push(dir) });
   const a = manager.createLog('a', 0);
   const b = manager.createLog('b', 0);
   const c = manager.createLog('c', 0);
@@ -105,7 +105,7 @@ test('ENOSPC in the middle of an append takes that log dir offline; no torn batc
   assert.equal(fs.existsSync(path.join(path.dirname(onOther.dir), '.kafka_cleanshutdown')), true);
 
   // Space returns, the broker restarts: the dir is back with everything that was acknowledged.
-  const restarted = LogManager.open({ logDirs, ...identity });
+  const restarted = await LogManager.open({ logDirs, ...identity });
   assert.deepEqual(restarted.offlineLogDirs, []);
   assert.deepEqual(readRecords(restarted.getLog('a', 0)?.read(0, 1000).records ?? Buffer.alloc(0)).map((r) => r.value), ['before']);
   restarted.getLog('a', 0)?.appendAsLeader(batch('again'), 0);
@@ -115,7 +115,7 @@ test('ENOSPC in the middle of an append takes that log dir offline; no torn batc
 test('EIO on read takes the dir offline too', async () => {
   const logDirs = tempDirs(2);
   const io = faultyIo();
-  const manager = LogManager.open({ logDirs, ...identity, fileIo: io, maxOpenFiles: 2 });
+  const manager = await LogManager.open({ logDirs, ...identity, fileIo: io, maxOpenFiles: 2 });
   const a = manager.createLog('a', 0);
   const b = manager.createLog('b', 0);
   a.appendAsLeader(batch('x'), 0);
@@ -131,7 +131,7 @@ test('EIO on read takes the dir offline too', async () => {
 test('logDirsInfo: space from statfs and per-partition sizes; flush.messages=1: the append is durable once its fsync is done', async () => {
   const [logDir] = tempDirs(1);
   const io = faultyIo();
-  const manager = LogManager.open({ logDirs: [logDir], ...identity, fileIo: io });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity, fileIo: io });
   const log = manager.createLog('t', 3, logConfig({ flushMessages: 1 }));
   const before = io.fsyncs;
   const appended = log.appendAsLeader(batch('durable'), 0);
@@ -156,7 +156,7 @@ test('10,000 partitions: descriptors stay within the pool bound, every log reads
   const maxOpenFiles = 64;
   const baseline = openDescriptors();
   let peak = 0;
-  const manager = LogManager.open({ logDirs: [logDir], ...identity, maxOpenFiles });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity, maxOpenFiles });
   const config = logConfig({ maxIndexSize: 4096 });
   for (let p = 0; p < 10_000; p++) {
     const log = manager.createLog('many', p, config);
@@ -171,7 +171,7 @@ test('10,000 partitions: descriptors stay within the pool bound, every log reads
   assert.ok(manager.openFileCount <= maxOpenFiles);
   await manager.closeAll();
 
-  const reopened = LogManager.open({ logDirs: [logDir], ...identity, maxOpenFiles, configForTopic: () => config });
+  const reopened = await LogManager.open({ logDirs: [logDir], ...identity, maxOpenFiles, configForTopic: () => config });
   assert.equal(reopened.allLogs().length, 10_000);
   assert.ok(reopened.allLogs().every((log) => log.recoveredBatchesOnOpen === 0));
   for (let p = 0; p < 10_000; p++) {

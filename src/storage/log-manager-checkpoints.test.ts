@@ -24,7 +24,7 @@ function batch(): Buffer {
 test('a clean close writes every pending checkpoint before the clean shutdown marker', async (t) => {
   const dir = logDir();
   t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
-  const manager = LogManager.open({ logDirs: [dir], ...identity });
+  const manager = await LogManager.open({ logDirs: [dir], ...identity });
   for (let p = 0; p < 50; p++) {
     const log = manager.createLog('t', p, logConfig({}));
     log.appendAsLeader(batch(), 7);
@@ -47,7 +47,7 @@ test('a failed leader epoch checkpoint write takes the log dir offline: KAFKA_ST
   const dir = logDir();
   t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
   const failures: string[] = [];
-  const manager = LogManager.open({ logDirs: [dir], ...identity, onLogDirFailure: (failed) => failures.push(failed) });
+  const manager = await LogManager.open({ logDirs: [dir], ...identity, onLogDirFailure: (failed) => failures.push(failed) });
   const log = manager.createLog('t', 0, logConfig({}));
   // The temporary file cannot be created: the asynchronous write fails with EISDIR.
   fs.mkdirSync(path.join(log.dir, `${LEADER_EPOCH_CHECKPOINT}.async.tmp`));
@@ -65,7 +65,7 @@ test('replication-offset-checkpoint: the high watermarks given are written in Ka
   t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
   const highWatermarks = new Map([['t-0', 1], ['t-1', 2]]);
   const highWatermarkOf = (topic: string, partition: number) => highWatermarks.get(`${topic}-${partition}`);
-  const manager = LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
+  const manager = await LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
   for (let p = 0; p < 3; p++) manager.createLog('t', p, logConfig({})).appendAsLeader(batch(), 1);
   manager.checkpointHighWatermarks();
   await manager.flushCheckpoints();
@@ -78,7 +78,7 @@ test('replication-offset-checkpoint: the high watermarks given are written in Ka
   // At the next start the file's values are what the partitions begin from, and a log whose
   // partition is not open yet keeps its value through the checkpoints written meanwhile.
   highWatermarks.clear();
-  const reopened = LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
+  const reopened = await LogManager.open({ logDirs: [dir], ...identity, highWatermarkOf });
   assert.equal(reopened.checkpointedHighWatermark('t', 0), 1);
   assert.equal(reopened.checkpointedHighWatermark('t', 2), undefined);
   reopened.checkpointHighWatermarks();
@@ -94,7 +94,7 @@ test('replication-offset-checkpoint: the high watermarks given are written in Ka
 test('without high watermarks to keep (no replica manager), no replication-offset-checkpoint is written', async (t) => {
   const dir = logDir();
   t.after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
-  const manager = LogManager.open({ logDirs: [dir], ...identity });
+  const manager = await LogManager.open({ logDirs: [dir], ...identity });
   manager.createLog('t', 0, logConfig({})).appendAsLeader(batch(), 1);
   manager.checkpointHighWatermarks();
   await manager.closeAll();

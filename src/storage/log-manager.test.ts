@@ -26,7 +26,7 @@ test('partition dir names split at the last dash', () => {
 
 test('writes meta.properties, spreads partitions over log dirs, and reloads them', async () => {
   const logDirs = tempDirs(2);
-  const manager = LogManager.open({ logDirs, ...identity });
+  const manager = await LogManager.open({ logDirs, ...identity });
   for (const dir of logDirs) {
     const text = fs.readFileSync(path.join(dir, 'meta.properties'), 'utf8');
     assert.match(text, /^version=1$/m);
@@ -43,7 +43,7 @@ test('writes meta.properties, spreads partitions over log dirs, and reloads them
   assert.deepEqual(logDirs.map((dir) => fs.readdirSync(dir).filter((n) => n.startsWith('my-topic')).length), [2, 2]);
   await manager.closeAll();
 
-  const reloaded = LogManager.open({ logDirs, ...identity, configForTopic: () => config });
+  const reloaded = await LogManager.open({ logDirs, ...identity, configForTopic: () => config });
   assert.equal(reloaded.allLogs().length, 4);
   for (let p = 0; p < 4; p++) {
     const log = reloaded.getLog('my-topic', p);
@@ -56,7 +56,7 @@ test('writes meta.properties, spreads partitions over log dirs, and reloads them
 
 test('deleteLog renames the dir to <topic>-<partition>.<uuid>-delete, then removes it', async () => {
   const [logDir] = tempDirs(1);
-  const manager = LogManager.open({ logDirs: [logDir], ...identity, randomUUID: () => '1234-abcd' });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity, randomUUID: () => '1234-abcd' });
   manager.createLog('t', 0).appendAsLeader(buildBatch({ records: [{ value: 'x' }] }), 0);
   const removal = manager.deleteLog('t', 0);
   assert.equal(manager.getLog('t', 0), undefined);
@@ -69,7 +69,7 @@ test('deleteLog renames the dir to <topic>-<partition>.<uuid>-delete, then remov
   // Leftovers of an interrupted delete are removed at the next start.
   fs.mkdirSync(path.join(logDir, 't-1.ffff-delete'));
   await manager.closeAll();
-  const again = LogManager.open({ logDirs: [logDir], ...identity });
+  const again = await LogManager.open({ logDirs: [logDir], ...identity });
   await again.closeAll();
   assert.equal(fs.existsSync(path.join(logDir, 't-1.ffff-delete')), false);
   assert.deepEqual(again.allLogs(), []);
@@ -77,16 +77,16 @@ test('deleteLog renames the dir to <topic>-<partition>.<uuid>-delete, then remov
 
 test('a log dir of another cluster or node refuses to start', async () => {
   const [logDir] = tempDirs(1);
-  await LogManager.open({ logDirs: [logDir], ...identity }).closeAll();
-  assert.throws(() => LogManager.open({ logDirs: [logDir], nodeId: 1, clusterId: 'other' }),
+  await (await LogManager.open({ logDirs: [logDir], ...identity })).closeAll();
+  await assert.rejects(LogManager.open({ logDirs: [logDir], nodeId: 1, clusterId: 'other' }),
     (error: unknown) => error instanceof InconsistentClusterIdError && error.code === ErrorCode.INCONSISTENT_CLUSTER_ID);
-  assert.throws(() => LogManager.open({ logDirs: [logDir], nodeId: 2, clusterId: identity.clusterId }), /node id/);
+  await assert.rejects(LogManager.open({ logDirs: [logDir], nodeId: 2, clusterId: identity.clusterId }), /node id/);
 });
 
 test('flush.ms: flushDirtyLogs flushes logs whose last flush is old enough', async () => {
   const [logDir] = tempDirs(1);
   let now = 0;
-  const manager = LogManager.open({ logDirs: [logDir], ...identity, now: () => now });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity, now: () => now });
   const log = manager.createLog('t', 0, logConfig({ flushMs: 1000 }));
   log.appendAsLeader(buildBatch({ records: [{ value: 'x' }] }), 0);
   now = 999;
@@ -99,20 +99,20 @@ test('flush.ms: flushDirtyLogs flushes logs whose last flush is old enough', asy
 
 test('closeAll leaves .kafka_cleanshutdown; a start without it recovers torn tails', async () => {
   const [logDir] = tempDirs(1);
-  const manager = LogManager.open({ logDirs: [logDir], ...identity });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity });
   const log = manager.createLog('t', 0);
   for (let i = 0; i < 3; i++) log.appendAsLeader(buildBatch({ records: [{ value: `v${i}` }] }), 0);
   await manager.closeAll();
   assert.ok(fs.existsSync(path.join(logDir, '.kafka_cleanshutdown')));
 
-  const clean = LogManager.open({ logDirs: [logDir], ...identity });
+  const clean = await LogManager.open({ logDirs: [logDir], ...identity });
   assert.equal(fs.existsSync(path.join(logDir, '.kafka_cleanshutdown')), false, 'removed once logs may be written');
   assert.equal(clean.getLog('t', 0)?.logEndOffset, 3);
   clean.getLog('t', 0)?.close(); // a crash: no marker written
   const file = path.join(logDir, 't-0', '00000000000000000000.log');
   fs.truncateSync(file, fs.statSync(file).size - 5);
 
-  const recovered = LogManager.open({ logDirs: [logDir], ...identity });
+  const recovered = await LogManager.open({ logDirs: [logDir], ...identity });
   const reopened = recovered.getLog('t', 0);
   assert.equal(reopened?.logEndOffset, 2);
   assert.deepEqual(readRecords(reopened.read(0, 1000).records).map((r) => r.value), ['v0', 'v1']);

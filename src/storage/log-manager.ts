@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT } from './checkpoint-file.ts';
 import { FileIoError, ioError, StorageError } from './errors.ts';
 import { FileHandlePool } from './file-handle-pool.ts';
@@ -20,7 +21,6 @@ import { describeLogDirs, leastLoadedLogDir } from './log-dirs-info.ts';
 
 export type { LogDirInfo, LogManagerIntervals, LogManagerOptions } from './log-manager-types.ts';
 export { CLEAN_SHUTDOWN_FILE, parseTopicPartition } from './log-dir-names.ts';
-
 
 /**
  * Owns the log dirs and the partition logs in them. Each log dir holds `meta.properties` and one
@@ -128,8 +128,12 @@ export class LogManager {
     for (const logDir of this.logDirs) this.inLogDir(logDir, () => this.checkpoints.writer(logDir, REPLICATION_OFFSET_CHECKPOINT).changed());
   }
 
-  /** Checks or writes meta.properties in every log dir, then opens (and recovers) every partition log. */
-  static open(options: LogManagerOptions): LogManager {
+  /**
+   * Checks or writes meta.properties in every log dir, then opens (and recovers) every partition log,
+   * giving the event loop a turn after each: the broker's ZooKeeper pings and timers must run during
+   * a long recovery (Kafka recovers on threads of its own), or it costs the broker its session.
+   */
+  static async open(options: LogManagerOptions): Promise<LogManager> {
     if (options.logDirs.length === 0) throw new StorageError('log.dirs is empty');
     const manager = new LogManager(options);
     try {
@@ -137,14 +141,14 @@ export class LogManager {
       const deleting = new Set<string>();
       for (const logDir of manager.logDirs) {
         try {
-          manager.loadLogDir(logDir, futures, deleting);
+          await manager.loadLogDir(logDir, futures, deleting);
         } catch (error) {
           // A dir that cannot be read starts offline, as in Kafka; the broker needs one that works.
           if (!(error instanceof FileIoError) || manager.offline.size + 1 === manager.logDirs.length) throw error;
           manager.markLogDirOffline(logDir, error);
         }
       }
-      manager.futures.load(futures.filter(({ logDir }) => !manager.offline.has(logDir)), deleting);
+      await manager.futures.load(futures.filter(({ logDir }) => !manager.offline.has(logDir)), deleting);
     } catch (error) {
       for (const { log } of manager.entries()) log.close();
       throw error;
@@ -410,7 +414,7 @@ export class LogManager {
   }
 
   /** Opens the dir's current logs; its future logs and `-delete` dirs go to `futures` and `deleting` (FutureLogs.load). */
-  private loadLogDir(logDir: string, futures: FoundFutureLog[], deleting: Set<string>): void {
+  private async loadLogDir(logDir: string, futures: FoundFutureLog[], deleting: Set<string>): Promise<void> {
     const identity = { clusterId: this.options.clusterId, nodeId: this.options.nodeId };
     const scan = scanLogDir(logDir, identity, (topic) => this.options.configForTopic?.(topic) ?? this.defaultConfig);
     for (const name of scan.deleting) {
@@ -425,6 +429,7 @@ export class LogManager {
       this.logs.set(name, { log: this.openLog(opening, false), logDir });
       const highWatermark = scan.highWatermarks.get(name);
       if (highWatermark !== undefined) this.checkpointedHighWatermarks.set(name, highWatermark);
+      await yieldToEventLoop(); // see open()
     }
     // From here on the logs may be written: a crash before the next clean close must recover.
     if (scan.cleanShutdown) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildBatch, readRecords } from './batch-fixture.ts';
+import { nodeFileIo, type FileIo } from './file-handle-pool.ts';
 import { logConfig } from './log-config.ts';
 import { LogManager } from './log-manager.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -15,7 +16,7 @@ function logDir(): string {
   return path.join(tempDirSync('samsa-recovery-'), 'data');
 }
 
-function open(dir: string): LogManager {
+async function open(dir: string): Promise<LogManager> {
   return LogManager.open({ logDirs: [dir], ...identity, configForTopic: () => config });
 }
 
@@ -43,11 +44,11 @@ function segmentFile(log: PartitionLog, baseOffset: number, suffix = '.log'): st
 
 test('clean shutdown: the restart checks no batch at all', async () => {
   const dir = logDir();
-  const manager = open(dir);
+  const manager = await open(dir);
   fill(manager.createLog('t', 0, config), 30);
   await manager.closeAll();
   assert.match(fs.readFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), 'utf8'), /^0\n1\nt 0 60\n$/);
-  const reopened = open(dir);
+  const reopened = await open(dir);
   const log = reopened.getLog('t', 0) as PartitionLog;
   assert.equal(log.recoveredBatchesOnOpen, 0);
   assert.equal(log.recoveredSegmentsOnOpen, 0);
@@ -57,7 +58,7 @@ test('clean shutdown: the restart checks no batch at all', async () => {
 
 test('unclean stop: only segments from the recovery point on are checked', async () => {
   const dir = logDir();
-  const manager = open(dir);
+  const manager = await open(dir);
   const log = manager.createLog('t', 0, config);
   fill(log, 30);
   log.flush();
@@ -67,7 +68,7 @@ test('unclean stop: only segments from the recovery point on are checked', async
   const unflushed = log.segmentSummaries().filter((s) => s.nextOffset > 60).length;
   assert.ok(unflushed >= 2 && unflushed < log.segmentSummaries().length);
   log.close(); // kill -9: no marker
-  const reopened = open(dir);
+  const reopened = await open(dir);
   const again = reopened.getLog('t', 0) as PartitionLog;
   assert.equal(again.recoveredSegmentsOnOpen, unflushed, 'the segment holding the recovery point and all after it');
   assert.ok(again.recoveredBatchesOnOpen > 0 && again.recoveredBatchesOnOpen < 40);
@@ -77,7 +78,7 @@ test('unclean stop: only segments from the recovery point on are checked', async
 
 test('unclean stop, corrupt middle segment after the recovery point: cut there, later segments removed', async () => {
   const dir = logDir();
-  const manager = open(dir);
+  const manager = await open(dir);
   const log = manager.createLog('t', 0, config);
   fill(log, 40);
   const segments = log.segmentSummaries();
@@ -88,7 +89,7 @@ test('unclean stop, corrupt middle segment after the recovery point: cut there, 
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 30] ^= 0xff; // inside the last batch of the middle segment
   fs.writeFileSync(file, bytes);
-  const reopened = open(dir);
+  const reopened = await open(dir);
   const again = reopened.getLog('t', 0) as PartitionLog;
   assert.equal(again.logEndOffset, middle.nextOffset - 2);
   assert.deepEqual(again.segmentSummaries().map((s) => s.baseOffset), [segments[0].baseOffset, middle.baseOffset]);
@@ -101,7 +102,7 @@ test('unclean stop, corrupt middle segment after the recovery point: cut there, 
 
 test('missing or corrupt checkpoint files and a corrupt index: the start checks everything and never fails', async () => {
   const dir = logDir();
-  const manager = open(dir);
+  const manager = await open(dir);
   const log = manager.createLog('t', 0, config);
   fill(log, 30);
   log.maybeIncrementLogStartOffset(5, 'test');
@@ -110,11 +111,41 @@ test('missing or corrupt checkpoint files and a corrupt index: the start checks 
   fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), 'garbage\n');
   fs.rmSync(path.join(dir, 'log-start-offset-checkpoint'));
   fs.writeFileSync(segmentFile(log, 0, '.index'), Buffer.from('nonsense!'));
-  const reopened = open(dir);
+  const reopened = await open(dir);
   const again = reopened.getLog('t', 0) as PartitionLog;
   assert.equal(again.recoveredSegmentsOnOpen, again.segmentSummaries().length);
   assert.equal(again.logStartOffset, 0, 'without its checkpoint the start falls back to the first segment');
   assert.equal(fs.statSync(segmentFile(log, 0, '.index')).size % 8, 0);
   assert.equal(values(again).length, 60);
   await reopened.closeAll();
+});
+
+test('unclean stop: timers run between the logs being recovered, before the open settles (the broker\'s ZooKeeper pings go on)', async () => {
+  const dir = logDir();
+  const partitions = 4;
+  const manager = await open(dir);
+  // The partitions whose segment files the open has read so far, as each tick of the timer sees them.
+  const opened = new Set<string>();
+  const fileIo: FileIo = { ...nodeFileIo, open: (file) => { opened.add(path.basename(path.dirname(file))); return nodeFileIo.open(file); } };
+  let opening = false;
+  const openedAtTicks: number[] = [];
+  // Set before the writes below, so it is due by the time the open first gives the loop a turn.
+  const timer = setInterval(() => { if (opening) openedAtTicks.push(opened.size); }, 1);
+  try {
+    for (let p = 0; p < partitions; p++) fill(manager.createLog('t', p, config), 20);
+    for (const log of manager.allLogs()) log.close(); // kill -9: no marker, nothing flushed
+    opening = true;
+    const reopened = await LogManager.open({ logDirs: [dir], ...identity, configForTopic: () => config, fileIo })
+      .finally(() => { opening = false; });
+    assert.ok(openedAtTicks.length > 0, 'the timer ran while the logs were recovered');
+    assert.ok(openedAtTicks.some((count) => count > 0 && count < partitions), `a tick between two partitions' recoveries (ticks saw ${openedAtTicks.join(', ')} partitions opened)`);
+    for (let p = 0; p < partitions; p++) {
+      const log = reopened.getLog('t', p) as PartitionLog;
+      assert.ok(log.recoveredBatchesOnOpen > 0, `t-${p} was recovered`);
+      assert.deepEqual(values(log), Array.from({ length: 40 }, (_, i) => `v${i}`));
+    }
+    await reopened.closeAll();
+  } finally {
+    clearInterval(timer);
+  }
 });

@@ -137,7 +137,7 @@ test('logStartOffset survives a reopen through log-start-offset-checkpoint; left
   const logDir = path.join(tempDir(), 'd');
   const identity = { nodeId: 1, clusterId: 'MkU3OEVBNTcwNTJENDM2Qg' };
   const scheduler = new ManualScheduler();
-  const manager = LogManager.open({ logDirs: [logDir], ...identity, scheduler });
+  const manager = await LogManager.open({ logDirs: [logDir], ...identity, scheduler });
   const log = manager.createLog('t', 0, logConfig({ segmentBytes: 1000 }));
   fill(log, 12);
   log.maybeIncrementLogStartOffset(7, 'deleteRecords');
@@ -150,7 +150,7 @@ test('logStartOffset survives a reopen through log-start-offset-checkpoint; left
   // A crash: no close, the .deleted files are still there.
   log.close();
   fs.writeFileSync(path.join(log.dir, '00000000000000000000.log.deleted'), 'x');
-  const reopened = LogManager.open({ logDirs: [logDir], ...identity, scheduler });
+  const reopened = await LogManager.open({ logDirs: [logDir], ...identity, scheduler });
   assert.equal(reopened.getLog('t', 0)?.logStartOffset, start);
   assert.deepEqual(fs.readdirSync(log.dir).filter((n) => n.endsWith('.deleted')), []);
   await reopened.deleteLog('t', 0);

@@ -25,10 +25,10 @@ function manualTime(): Time & { advance(ms: number): void } {
 
 interface Sent { readonly request: AlterPartitionRequest; answer(response: AlterPartitionResponse): void; fail(error: Error): void }
 
-function harness(t: TestContext, options: Partial<ReplicaManagerOptions> & { configs?: Record<string, string> } = {}) {
+async function harness(t: TestContext, options: Partial<ReplicaManagerOptions> & { configs?: Record<string, string> } = {}) {
   const dir = tempDirSync('samsa-replica-manager-');
   const time = manualTime();
-  const logManager = LogManager.open({ logDirs: [dir], nodeId: 1, clusterId: 'test-cluster' });
+  const logManager = await LogManager.open({ logDirs: [dir], nodeId: 1, clusterId: 'test-cluster' });
   const sent: Sent[] = [];
   const fetcherCalls: string[] = [];
   const fetchers: FollowerFetchers = {
@@ -78,7 +78,7 @@ function accept(sent: Sent, partitionEpoch: number): void {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('acks=all is answered once every ISR member fetched past the append; consumers see only what all of them hold, followers read to the log end', async (t) => {
-  const { manager } = harness(t);
+  const { manager } = await harness(t);
   assert.equal(leaderAndIsr(manager, [state()]).get('orders-0'), ErrorCode.NONE);
   const partition = manager.leaderPartition('orders', 0);
   const append = manager.appendRecords('orders', 0, batch('a', 'b'), -1);
@@ -100,8 +100,8 @@ test('acks=all is answered once every ISR member fetched past the append; consum
   assert.equal(readRecords(partition.read(0, 10_000, true).records).length, 2);
 });
 
-test('acks=all with fewer in-sync replicas than min.insync.replicas writes nothing (NOT_ENOUGH_REPLICAS); acks=1 still appends', (t) => {
-  const { manager } = harness(t);
+test('acks=all with fewer in-sync replicas than min.insync.replicas writes nothing (NOT_ENOUGH_REPLICAS); acks=1 still appends', async (t) => {
+  const { manager } = await harness(t);
   leaderAndIsr(manager, [state({ isr: [1] })]);
   assert.throws(() => manager.appendRecords('orders', 0, batch('a'), -1), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.NOT_ENOUGH_REPLICAS);
   assert.equal(manager.leaderPartition('orders', 0).log.logEndOffset, 0);
@@ -109,7 +109,7 @@ test('acks=all with fewer in-sync replicas than min.insync.replicas writes nothi
 });
 
 test('a follower out of step for longer than replica.lag.time.max.ms is proposed out of the ISR; acks=all waits until the controller confirms, then completes', async (t) => {
-  const { manager, time, sent } = harness(t);
+  const { manager, time, sent } = await harness(t);
   leaderAndIsr(manager, [state()]);
   const partition = manager.leaderPartition('orders', 0);
   const append = manager.appendRecords('orders', 0, batch('a'), -1);
@@ -139,7 +139,7 @@ test('a follower out of step for longer than replica.lag.time.max.ms is proposed
 });
 
 test('a leader that cannot reach the controller keeps its ISR: acks=all writes time out instead of being acknowledged', async (t) => {
-  const { manager, time, sent } = harness(t);
+  const { manager, time, sent } = await harness(t);
   leaderAndIsr(manager, [state()]);
   const partition = manager.leaderPartition('orders', 0);
   time.advance(LAG_MS + 1);
@@ -154,7 +154,7 @@ test('a leader that cannot reach the controller keeps its ISR: acks=all writes t
 });
 
 test('a follower that catches up is proposed into the ISR; the high watermark waits for it from the proposal on', async (t) => {
-  const { manager, sent } = harness(t);
+  const { manager, sent } = await harness(t);
   leaderAndIsr(manager, [state({ isr: [1, 2] })]);
   const partition = manager.leaderPartition('orders', 0);
   manager.appendRecords('orders', 0, batch('a', 'b'), 1);
@@ -171,8 +171,8 @@ test('a follower that catches up is proposed into the ISR; the high watermark wa
   assert.deepEqual(partition.isr, [1, 2, 3]);
 });
 
-test('LeaderAndIsr: an older controller is refused whole; a partition epoch not newer is STALE_CONTROLLER_EPOCH; a replica list without this broker is UNKNOWN_TOPIC_OR_PARTITION', (t) => {
-  const { manager } = harness(t);
+test('LeaderAndIsr: an older controller is refused whole; a partition epoch not newer is STALE_CONTROLLER_EPOCH; a replica list without this broker is UNKNOWN_TOPIC_OR_PARTITION', async (t) => {
+  const { manager } = await harness(t);
   leaderAndIsr(manager, [state({ leaderEpoch: 3 })], 5);
   assert.throws(() => leaderAndIsr(manager, [state({ leaderEpoch: 4 })], 4), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.STALE_CONTROLLER_EPOCH);
   const errors = leaderAndIsr(manager, [
@@ -187,7 +187,7 @@ test('LeaderAndIsr: an older controller is refused whole; a partition epoch not 
 });
 
 test('becoming follower: fetchers pointed at the new leader, waiting produces answer NOT_LEADER_OR_FOLLOWER, listeners told; the fetcher writes the leader\'s batches', async (t) => {
-  const { manager, fetcherCalls } = harness(t);
+  const { manager, fetcherCalls } = await harness(t);
   const changes: unknown[] = [];
   manager.onLeadershipChange((change) => changes.push(change));
   leaderAndIsr(manager, [state()]);
@@ -217,7 +217,7 @@ test('becoming follower: fetchers pointed at the new leader, waiting produces an
 });
 
 test('StopReplica: an older controller is refused, an older leader epoch FENCED_LEADER_EPOCH; delete removes the partition and its log', async (t) => {
-  const { manager, dir, fetcherCalls } = harness(t);
+  const { manager, dir, fetcherCalls } = await harness(t);
   leaderAndIsr(manager, [state({ leader: 2, leaderEpoch: 4 }), state({ partition: 1, leaderEpoch: 4 })], 3);
   await assert.rejects(manager.stopReplicas(2, [{ topic: 'orders', partition: 0, leaderEpoch: 4, deletePartition: true }]),
     (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.STALE_CONTROLLER_EPOCH);
@@ -234,7 +234,7 @@ test('StopReplica: an older controller is refused, an older leader epoch FENCED_
 });
 
 test('clean shutdown handover: appends to movable partitions are refused, the followers get everything before the controller is asked, then the broker waits to be made a follower', async (t) => {
-  const { manager, time } = harness(t);
+  const { manager, time } = await harness(t);
   leaderAndIsr(manager, [state(), state({ partition: 1, isr: [1] })]);
   const moving = manager.leaderPartition('orders', 0);
   const waiting = manager.appendRecords('orders', 0, batch('a'), -1);

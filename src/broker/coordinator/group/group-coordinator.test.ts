@@ -54,7 +54,7 @@ async function openNode(dir: string, input: BrokerConfigInput = {}, cluster = br
     'offsets.topic.replication.factor': 1, 'offsets.commit.timeout.ms': 60_000, ...input,
   });
   const metadata = await LocalMetadataStore.open(dir, 'MkU3OEVBNTcwNTJENDM2Qg');
-  const logManager = LogManager.open({ logDirs: config.logDirs, nodeId: 0, clusterId: metadata.clusterId });
+  const logManager = await LogManager.open({ logDirs: config.logDirs, nodeId: 0, clusterId: metadata.clusterId });
   const replicaManager = new ReplicaManager(logManager, systemTime, {
     brokerId: 0,
     settingsFor: (topic) => partitionSettings(config, metadata.topic(topic)?.configs ?? {}),
