@@ -47,7 +47,8 @@ function fakeDependencies(started: BrokerConfigInput[], options: { failStart?: E
       if (options.file === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
       return options.file;
     },
-    waitForShutdown: async () => 'SIGTERM',
+    // A broker that started is sent SIGTERM; one that fails to start never sees a signal.
+    waitForShutdown: () => options.failStart ? new Promise<string>(() => {}) : Promise.resolve('SIGTERM'),
   };
   return deps;
 }
@@ -85,6 +86,9 @@ test('runBrokerCommand: the signal is listened for before the start, so a Ctrl-C
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(listening, 'SIGINT is listened for while the broker starts');
   signal('SIGINT');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.match(io.err.join(''), /SIGINT received, shutting down/, 'the signal is answered while the broker starts');
+  assert.equal(fake.closed, 0);
   finishStart();
   assert.equal(await run, 0);
   assert.equal(fake.closed, 1);

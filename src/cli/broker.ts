@@ -111,7 +111,12 @@ export async function runBrokerCommand(
 
   // Listening before the start: a Ctrl-C right after "broker started" (or during the start) must be
   // a clean shutdown, not the default action of a signal nobody listens to (death by SIGINT, 130).
-  const shutdown = dependencies.waitForShutdown();
+  // One during the start is answered at once and acted on once the broker has started; a second
+  // one exits at once (waitForSignal).
+  const shutdown = dependencies.waitForShutdown().then((signal) => {
+    io.stderr(`samsa broker: ${signal} received, shutting down\n`);
+    return signal;
+  });
   let broker: RunningBroker;
   try {
     broker = await dependencies.startBroker(input);
@@ -119,8 +124,7 @@ export async function runBrokerCommand(
     io.stderr(`samsa broker: failed to start: ${describe(error)}\n`);
     return EXIT_FAILURE;
   }
-  const signal = await shutdown;
-  io.stderr(`samsa broker: ${signal} received, shutting down\n`);
+  await shutdown;
   try {
     await broker.close();
   } catch (error) {
