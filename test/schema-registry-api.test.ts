@@ -4,6 +4,7 @@
  * lays it out; and a restart that rebuilds every id and version from that topic.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
@@ -67,6 +68,46 @@ test('GET / answers {} and the schema types', async () => {
   const types = await call('GET', '/schemas/types');
   assert.equal(types.contentType, CONTENT_TYPE);
   assert.deepEqual([...types.body].sort(), ['AVRO', 'JSON', 'PROTOBUF']);
+});
+
+test("GET /contexts answers Confluent's default context only", async () => {
+  const contexts = await call('GET', '/contexts');
+  assert.equal(contexts.status, 200);
+  assert.equal(contexts.contentType, CONTENT_TYPE);
+  assert.deepEqual(contexts.body, ['.']);
+});
+
+test("GET /v1/metadata/id names the broker's Kafka cluster id and the registry's group id", async () => {
+  const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
+  let clusterId: string;
+  try {
+    clusterId = (await admin.describeCluster()).clusterId;
+  } finally {
+    await admin.close();
+  }
+  assert.ok(clusterId.length > 0);
+  const metadata = await call('GET', '/v1/metadata/id');
+  assert.equal(metadata.status, 200);
+  assert.equal(metadata.contentType, CONTENT_TYPE);
+  assert.deepEqual(metadata.body, { scope: { path: [], clusters: { 'kafka-cluster': clusterId, 'schema-registry-cluster': 'schema-registry' } } });
+
+  // schema.registry.group.id names the registry cluster.
+  const named = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', groupId: 'billing-registry' });
+  try {
+    const answer = await (await fetch(`${named.url}/v1/metadata/id`)).json() as any;
+    assert.deepEqual(answer.scope.clusters, { 'kafka-cluster': clusterId, 'schema-registry-cluster': 'billing-registry' });
+  } finally {
+    await named.close();
+  }
+});
+
+test("GET /v1/metadata/version answers Samsa's package version", async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const answer = await call('GET', '/v1/metadata/version');
+  assert.equal(answer.status, 200);
+  assert.equal(answer.contentType, CONTENT_TYPE);
+  assert.deepEqual(answer.body, { version, commitId: 'unknown' });
+  assert.equal((await call('POST', '/v1/metadata/version', {})).status, 405);
 });
 
 test('register, list, get: identical schemas share an id across subjects, a re-registration adds no version', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../client/package-version.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 
@@ -98,11 +98,6 @@ function usage(): string {
   return `Usage: samsa <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'samsa <command> --help' for a command's options.\n`;
 }
 
-function version(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return packageJson.version;
-}
-
 /** Runs `samsa <command> ...`; resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [given, ...args] = argv;
@@ -112,7 +107,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout(`samsa ${version()}\n`);
+    io.stdout(`samsa ${packageVersion()}\n`);
     return EXIT_OK;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;

@@ -23,6 +23,7 @@ export { Cluster } from './cluster.ts';
 export { configSourceName } from './config-source.ts';
 export type { ConfigSourceName } from './config-source.ts';
 export { parseIsoDurationMs, parseResetDatetime } from './offset-reset-times.ts';
+export { packageVersion } from './package-version.ts';
 export type { BrokerNode, ClusterMetadata, ClusterOptions, ConnectionAttempt, PartitionMetadata, TopicMetadata, TrafficKind } from './cluster.ts';
 export { Connection } from './connection.ts';
 export { ClientSecurityConfigError, clientSecurityFromProperties } from './client-security.ts';

@@ -34,6 +34,7 @@ export class KafkaStore {
   #waiters: Array<{ offset: number; resolve: () => void }> = [];
   #closed = false;
   #reading: Promise<void> | null = null;
+  #kafkaClusterId: string | null = null;
 
   constructor(options: KafkaStoreOptions, apply: (record: RegistryRecord) => void) {
     this.#options = options;
@@ -53,8 +54,15 @@ export class KafkaStore {
     return this.#options.timeoutMs ?? 10_000;
   }
 
+  /** The id of the Kafka cluster the store is on, as DescribeCluster gave it at start (as Confluent's registry asks its admin client). */
+  get kafkaClusterId(): string {
+    if (this.#kafkaClusterId === null) throw new Error('the Kafka store is not started');
+    return this.#kafkaClusterId;
+  }
+
   /** Creates the topic if missing, then reads it to its end: the state is loaded when this resolves. */
   async start(): Promise<void> {
+    this.#kafkaClusterId = (await this.#admin.describeCluster()).clusterId;
     await this.#createTopicIfMissing();
     const tp = { topic: this.topic, partition: 0 };
     this.#consumer.assign([tp]);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { FORWARDED_HEADER } from './leader-forwarding.ts';
 import { RegistryRouter, readJsonBody, registryErrorOf, send, sendError, type RegistryRoutes } from './registry-http.ts';
 import { configRoutes } from './routes-config.ts';
+import { metadataRoutes } from './routes-metadata.ts';
 import { schemaRoutes } from './routes-schemas.ts';
 import { subjectRoutes } from './routes-subjects.ts';
 import { SchemaRegistry, type SchemaRegistryOptions } from './schema-registry.ts';
@@ -33,6 +34,7 @@ const ROUTES: RegistryRoutes = {
   ...subjectRoutes,
   ...schemaRoutes,
   ...configRoutes,
+  ...metadataRoutes,
 };
 
 /** The host and port of a listener URL; only http (TLS listeners are not built yet). */

@@ -66,13 +66,23 @@ export class SchemaRegistry {
     this.#identity = { version: 1, host, port, scheme, leaderEligibility: this.#options.leaderEligibility ?? true };
     this.#elector = new LeaderElector({
       client: this.#options.client,
-      groupId: this.#options.groupId ?? DEFAULT_GROUP_ID,
+      groupId: this.groupId,
       identity: this.#identity,
       sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 10_000,
       onLeader: (leader) => this.#setLeader(leader),
       log: this.#log,
     });
     await this.#elector.start(this.#options.initTimeoutMs ?? 60_000);
+  }
+
+  /** The Kafka cluster's id (/v1/metadata/id's kafka-cluster). */
+  get kafkaClusterId(): string {
+    return this.#store.kafkaClusterId;
+  }
+
+  /** schema.registry.group.id: the registry cluster's name (/v1/metadata/id's schema-registry-cluster). */
+  get groupId(): string {
+    return this.#options.groupId ?? DEFAULT_GROUP_ID;
   }
 
   /** The leader's URL while one is known. */

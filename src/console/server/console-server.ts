@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Admin, Producer, type ClusterOptions } from '../../client/index.ts';
+import { Admin, packageVersion, Producer, type ClusterOptions } from '../../client/index.ts';
 import type { ConsoleContext, ConsoleLogger } from './context.ts';
 import { BASIC_AUTH_CHALLENGE, type BasicAuth } from './basic-auth.ts';
 import { groupTotalLag } from './group-lag.ts';
@@ -66,14 +65,6 @@ const ACCESS: RouteAccessTable = {
   'GET /api/acls': 'read', 'POST /api/acls': 'write', 'DELETE /api/acls': 'write',
   'GET /api/users': 'read', 'PUT /api/users/:user': 'write', 'DELETE /api/users/:user': 'write',
 };
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const SILENT: ConsoleLogger = { info: () => {}, error: () => {} };
 
