@@ -13,14 +13,16 @@ import confluentSchemaRegistry from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
 import { Admin, Consumer, Producer } from '../src/client/index.ts';
 import type { ConsumerRecord } from '../src/client/index.ts';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
 import { runCli, runCliOk } from './helpers/run-cli.ts';
 import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import type { TestBroker } from './helpers/test-broker.ts';
 
 const { SchemaRegistry, SchemaType } = confluentSchemaRegistry;
 const { Kafka, logLevel } = kafkajs;
 
+let setup: RegistryOnBroker;
 let broker: TestBroker;
 let server: SchemaRegistryServer;
 let admin: Admin;
@@ -28,8 +30,8 @@ let b: string[];
 let tempDir: string;
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  server = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0' });
+  setup = await startRegistryOnBroker();
+  ({ broker, registry: server } = setup);
   admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   b = ['--bootstrap-server', broker.bootstrap];
   tempDir = await mkdtemp(join(tmpdir(), 'samsa-cli-registry-'));
@@ -37,9 +39,7 @@ before(async () => {
 
 after(async () => {
   await admin?.close();
-  await server?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await setup?.close();
   if (tempDir) await removeTempDir(tempDir);
 });
 

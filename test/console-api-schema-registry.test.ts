@@ -13,10 +13,11 @@ import {
 } from '../src/client/schema-registry/index.ts';
 import type { BrowseResponse, Message } from '../src/console/api-types.ts';
 import { startConsoleServer, type ConsoleServer } from '../src/console/server/console-server.ts';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import type { TestBroker } from './helpers/test-broker.ts';
 
+let setup: RegistryOnBroker;
 let broker: TestBroker;
 let registry: SchemaRegistryServer;
 let consoleServer: ConsoleServer;
@@ -28,8 +29,8 @@ const JSON_SCHEMA = { type: 'object', properties: { sku: { type: 'string' }, qty
 const PROTO = 'syntax = "proto3";\npackage shop;\nmessage Payment {\n  string payment_id = 1;\n  int64 cents = 2;\n}\n';
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  registry = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', replicationFactor: 1 });
+  setup = await startRegistryOnBroker({ replicationFactor: 1 });
+  ({ broker, registry } = setup);
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([{ topic: 'orders', numPartitions: 1 }]);
   await admin.close();
@@ -64,9 +65,7 @@ before(async () => {
 after(async () => {
   await consoleServer?.close();
   await plainConsole?.close();
-  await registry?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await setup?.close();
 });
 
 async function browse(server: ConsoleServer, query = ''): Promise<readonly Message[]> {

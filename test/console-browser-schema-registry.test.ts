@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { Admin, Producer } from '../src/client/index.ts';
 import { AvroSerializer, SchemaRegistryClient } from '../src/client/schema-registry/index.ts';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
 import { ensureConsoleBuilt, launchChromium, screenshot, startConsoleProcess, waitForText, type ConsoleProcess } from './helpers/console-browser.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import type { TestBroker } from './helpers/test-broker.ts';
 
+let setup: RegistryOnBroker;
 let broker: TestBroker;
 let registry: SchemaRegistryServer;
 let console_: ConsoleProcess;
@@ -27,8 +28,8 @@ const ORDER = {
 
 before(async () => {
   await ensureConsoleBuilt();
-  broker = await startTestBroker({}, undefined, { silent: true });
-  registry = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', replicationFactor: 1 });
+  setup = await startRegistryOnBroker({ replicationFactor: 1 });
+  ({ broker, registry } = setup);
   const admin = new Admin({ bootstrapServers: [broker.bootstrap] });
   await admin.createTopics([{ topic: 'avro-orders', numPartitions: 1 }]);
   await admin.close();
@@ -49,9 +50,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await console_?.close();
-  await registry?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await setup?.close();
 });
 
 test('messages: an Avro record in Confluent\'s wire format is shown decoded, with its schema id badge', async () => {

@@ -10,25 +10,22 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { Admin, Consumer } from '../src/client/index.ts';
 import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
-import { startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import type { TestBroker } from './helpers/test-broker.ts';
 
+let setup: RegistryOnBroker;
 let broker: TestBroker;
 let registry: SchemaRegistryServer;
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
-async function startRegistry(): Promise<SchemaRegistryServer> {
-  return startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0' });
-}
-
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  registry = await startRegistry();
+  setup = await startRegistryOnBroker();
+  ({ broker, registry } = setup);
 });
 
 after(async () => {
-  await registry.close();
-  await broker.close();
+  await setup?.close();
 });
 
 interface Answer {
@@ -371,8 +368,7 @@ test('a restarted registry rebuilds every subject, version, id, config and mode 
   };
   const before = await snapshot();
   assert.ok(before.subjects.length >= 6);
-  await registry.close();
-  registry = await startRegistry();
+  registry = await setup.restartRegistry();
   assert.deepEqual(await snapshot(), before);
   // Ids keep counting from where they were.
   const next = await call('POST', '/subjects/after-restart/versions', { schema: '{"type":"fixed","name":"H","size":16}' });

@@ -11,23 +11,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import confluentSchemaRegistry from '@kafkajs/confluent-schema-registry';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
-import { REPO_ROOT, startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import { REPO_ROOT } from './helpers/test-broker.ts';
 
 const { SchemaRegistry, SchemaType } = confluentSchemaRegistry;
 const run = promisify(execFile);
 
-let broker: TestBroker;
+let setup: RegistryOnBroker;
 let server: SchemaRegistryServer;
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  server = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0' });
+  setup = await startRegistryOnBroker();
+  server = setup.registry;
 });
 
 after(async () => {
-  await server.close();
-  await broker.close();
+  await setup?.close();
 });
 
 const ORDER = {

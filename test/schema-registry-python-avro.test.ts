@@ -13,24 +13,23 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Admin, Consumer, Producer, type ConsumerRecord } from '../src/client/index.ts';
 import { AvroDeserializer, AvroSerializer, readSchemaId, SchemaRegistryClient } from '../src/client/schema-registry/index.ts';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { REPO_ROOT, startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import { REPO_ROOT, type TestBroker } from './helpers/test-broker.ts';
 
 const run = promisify(execFile);
 
+let setup: RegistryOnBroker;
 let broker: TestBroker;
 let server: SchemaRegistryServer;
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  server = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', replicationFactor: 1 });
+  setup = await startRegistryOnBroker({ replicationFactor: 1 });
+  ({ broker, registry: server } = setup);
 });
 
 after(async () => {
-  await server?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await setup?.close();
 });
 
 const ORDER_KEY = {

@@ -10,24 +10,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { JsonSchemaDeserializer, JsonSchemaSerializer, readSchemaId, SchemaRegistryClient } from '../src/client/schema-registry/index.ts';
-import { startSchemaRegistryServer, type SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
-import { removeTempDir } from './helpers/temp-dir.ts';
-import { REPO_ROOT, startTestBroker, type TestBroker } from './helpers/test-broker.ts';
+import type { SchemaRegistryServer } from '../src/registry/schema-registry-server.ts';
+import { startRegistryOnBroker, type RegistryOnBroker } from './helpers/registry-on-broker.ts';
+import { REPO_ROOT } from './helpers/test-broker.ts';
 
 const run = promisify(execFile);
 
-let broker: TestBroker;
+let setup: RegistryOnBroker;
 let server: SchemaRegistryServer;
 
 before(async () => {
-  broker = await startTestBroker({}, undefined, { silent: true });
-  server = await startSchemaRegistryServer({ client: { bootstrapServers: [broker.bootstrap] }, listener: 'http://127.0.0.1:0', replicationFactor: 1 });
+  setup = await startRegistryOnBroker({ replicationFactor: 1 });
+  server = setup.registry;
 });
 
 after(async () => {
-  await server?.close();
-  await broker?.close();
-  if (broker) await removeTempDir(broker.dataDir);
+  await setup?.close();
 });
 
 // confluent_kafka's JSONSerializer refuses a schema without a title (it names the record by it).
