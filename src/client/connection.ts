@@ -9,8 +9,12 @@ import { Writer } from '../protocol/primitives/writer.ts';
 import { Apis, type ClientApi } from './apis.ts';
 import { KafkaClientError, networkError, unsupportedApi } from './errors.ts';
 import { FrameReader } from './frame-reader.ts';
+import { packageVersion } from './package-version.ts';
 import { usesSasl, usesTls, type ClientSecurity } from './client-security.ts';
 import { authenticate, type SaslSession } from './sasl-authentication.ts';
+
+/** Sent in ApiVersions v3+ (KIP-511), as Java's client sends its AppInfoParser version: brokers show it per connection. */
+const CLIENT_SOFTWARE_VERSION = packageVersion();
 
 export interface ConnectionOptions {
   readonly host: string;
@@ -132,7 +136,7 @@ export class Connection {
 
   async #negotiate(): Promise<void> {
     const api = Apis.ApiVersions;
-    let response = await this.send(api, { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0' }, { version: 3 });
+    let response = await this.send(api, { clientSoftwareName: 'samsa', clientSoftwareVersion: CLIENT_SOFTWARE_VERSION }, { version: 3 });
     if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) response = await this.send(api, {}, { version: 0 });
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaClientError(response.errorCode, `ApiVersions to ${this.label}`);
     this.#versions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
