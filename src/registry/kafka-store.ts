@@ -62,8 +62,9 @@ export class KafkaStore {
 
   /** Creates the topic if missing, then reads it to its end: the state is loaded when this resolves. */
   async start(): Promise<void> {
-    this.#kafkaClusterId = (await this.#admin.describeCluster()).clusterId;
-    await this.#createTopicIfMissing();
+    const cluster = await this.#admin.describeCluster();
+    this.#kafkaClusterId = cluster.clusterId;
+    await this.#createTopicIfMissing(cluster.brokers.length);
     const tp = { topic: this.topic, partition: 0 };
     this.#consumer.assign([tp]);
     await this.#consumer.seekToBeginning([tp]);
@@ -74,7 +75,8 @@ export class KafkaStore {
     this.#options.log(`read ${this.topic} to offset ${end!.offset}`);
   }
 
-  async #createTopicIfMissing(): Promise<void> {
+  /** `brokers`: how many the cluster has, bounding the replication factor of a topic created here. */
+  async #createTopicIfMissing(brokers: number): Promise<void> {
     const exists = (await this.#admin.listTopics({ includeInternal: true })).includes(this.topic);
     if (exists) {
       const [found] = await this.#admin.describeTopics([this.topic]);
@@ -89,7 +91,6 @@ export class KafkaStore {
       }
       return;
     }
-    const brokers = (await this.#admin.describeCluster()).brokers.length;
     const desired = this.#options.replicationFactor ?? 3;
     const replicationFactor = Math.max(1, Math.min(desired, brokers));
     if (replicationFactor < desired) {
