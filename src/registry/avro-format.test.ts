@@ -194,12 +194,11 @@ test('javaDoubleText is Java\'s Double.toString; jacksonNumberJson is how Jackso
   }), { numRuns: 2000 });
 });
 
-test('AVRO normalize: full names, defaults kept, the same text for equivalent spellings', () => {
+test('AVRO normalize: defaults kept, the same text for equivalent spellings, written as Java writes it', () => {
   const a = avroFormat.parse('{"type":"record","name":"User","namespace":"com.example","fields":[{"name":"id","type":{"type":"int"},"default":0}]}', [], true);
   const b = avroFormat.parse('{"name":"com.example.User","type":"record","fields":[{"type":"int","name":"id","default":0}]}', [], true);
   assert.equal(a.canonical, b.canonical);
-  assert.equal(JSON.parse(a.canonical).name, 'com.example.User');
-  assert.equal(JSON.parse(a.canonical).fields[0].default, 0);
+  assert.equal(a.canonical, '{"type":"record","name":"User","namespace":"com.example","fields":[{"name":"id","type":"int","default":0}]}');
   assert.equal(avroFormat.parse(a.canonical, [], true).canonical, a.canonical, 'normalizing is idempotent');
 });
 

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { normalizedSchemaText } from './avro-normalized-text.ts';
 import { javaSchemaText } from './avro-schema-text.ts';
 import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type SchemaFormat } from './schema-type.ts';
 
@@ -15,10 +16,9 @@ import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type Sch
  *
  * Canonical text: without normalize, the schema as Java's Schema.toString writes it (avro-schema-text.ts),
  * so two texts that differ only in key order, whitespace or the spelling of names are the same
- * schema, as in Confluent. With
- * normalize, avsc's canonical form with attributes kept (full names, no namespace keys, primitive
- * types collapsed; defaults, order, aliases and doc kept, because Confluent's normalized form keeps
- * what changes resolution, and defaults do).
+ * schema, as in Confluent. With normalize, the text Confluent's AvroSchema.normalize() leads to
+ * (avro-normalized-text.ts): custom properties sorted, defaults re-typed by their field's schema,
+ * aliases sorted, then written as Schema.toString writes it; doc, order, defaults and field order kept.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -117,7 +117,7 @@ export const avroFormat: SchemaFormat = {
   type: 'AVRO',
   parse(schema, references, normalize): ParsedSchema {
     const { type, referencedNames } = toType(schema, references);
-    const canonical = normalize ? JSON.stringify(type.schema({ exportAttrs: true })) : javaSchemaText(schema, referencedNames);
+    const canonical = normalize ? normalizedSchemaText(schema, referencedNames, namedTypes(type)) : javaSchemaText(schema, referencedNames);
     return { type: 'AVRO', canonical, references };
   },
   readerIncompatibilities(reader, writer) {

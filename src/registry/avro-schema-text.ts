@@ -20,25 +20,25 @@
  * The input has already been accepted by avsc, so its shape is a valid Avro schema.
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
-const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
-const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
+export const PRIMITIVES: ReadonlySet<string> = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+export const NAMED: ReadonlySet<string> = new Set(['record', 'error', 'enum', 'fixed']);
 // Java's Schema.SCHEMA_RESERVED and Field's reserved keys: everything else is a custom property.
-const SCHEMA_RESERVED = new Set(['doc', 'fields', 'items', 'name', 'namespace', 'size', 'symbols', 'values', 'type', 'aliases']);
-const FIELD_RESERVED = new Set(['default', 'doc', 'name', 'order', 'type', 'aliases']);
+export const SCHEMA_RESERVED: ReadonlySet<string> = new Set(['doc', 'fields', 'items', 'name', 'namespace', 'size', 'symbols', 'values', 'type', 'aliases']);
+export const FIELD_RESERVED: ReadonlySet<string> = new Set(['default', 'doc', 'name', 'order', 'type', 'aliases']);
 // Node 24 has ES2025's JSON.rawJSON and JSON.isRawJSON; TypeScript's lib does not declare them yet.
-const RAW_JSON = JSON as JSON & { rawJSON(text: string): Json; isRawJSON(value: unknown): boolean };
+export const RAW_JSON = JSON as JSON & { rawJSON(text: string): Json; isRawJSON(value: unknown): boolean };
 
-interface Name {
+export interface Name {
   name: string;
   space: string | null;
   full: string;
 }
 
 /** Java's Schema.Name: a dotted name carries its own namespace; "" means none. */
-function nameOf(name: string, space: string | null): Name {
+export function nameOf(name: string, space: string | null): Name {
   const dot = name.lastIndexOf('.');
   const ownSpace = dot >= 0 ? name.slice(0, dot) : space;
   const short = dot >= 0 ? name.slice(dot + 1) : name;
@@ -56,7 +56,7 @@ interface Names {
   readonly known: Set<string>;
 }
 
-function isObject(value: Json): value is JsonObject {
+export function isObject(value: Json): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !RAW_JSON.isRawJSON(value);
 }
 
@@ -101,11 +101,14 @@ function props(schema: JsonObject, reserved: ReadonlySet<string>, out: JsonObjec
 }
 
 /** A name used as a type: Java's Names.get looks in the enclosing namespace, then in none. */
+export function resolvedName(text: string, space: string | null, known: ReadonlySet<string>): Name {
+  const inSpace = nameOf(text, space);
+  return known.has(inSpace.full) ? inSpace : nameOf(text, null);
+}
+
 function reference(text: string, names: Names): string {
   if (PRIMITIVES.has(text)) return text;
-  const inSpace = nameOf(text, names.space);
-  const name = names.known.has(inSpace.full) ? inSpace : nameOf(text, null);
-  return qualified(name, names.space);
+  return qualified(resolvedName(text, names.space, names.known), names.space);
 }
 
 function writeName(name: Name, names: Names, out: JsonObject): void {
@@ -174,9 +177,12 @@ function write(schema: Json, names: Names): Json {
 
 /** The schema `text` (valid JSON) as Java's Schema.toString(referencedSchemas, false) writes it. */
 export function javaSchemaText(text: string, referencedNames: Iterable<string>): string {
-  // Each number keeps its literal, written as Jackson would: the reviver sees its source text.
-  const schema = JSON.parse(text, (_key, value: Json, context?: { source?: string }) => (
+  return JSON.stringify(write(parseSchemaJson(text), { space: null, known: new Set(referencedNames) }));
+}
+
+/** `text` parsed as Jackson reads it: each number keeps its literal (the reviver sees its source text), as Jackson writes it back. */
+export function parseSchemaJson(text: string): Json {
+  return JSON.parse(text, (_key, value: Json, context?: { source?: string }) => (
     typeof value === 'number' && context?.source !== undefined ? RAW_JSON.rawJSON(jacksonNumberJson(context.source)) : value
   )) as Json;
-  return JSON.stringify(write(schema, { space: null, known: new Set(referencedNames) }));
 }
