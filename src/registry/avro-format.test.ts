@@ -245,6 +245,9 @@ test('fuzz: random text and mutated schemas parse or throw InvalidSchemaError, n
         const parsed = parse(text);
         // What parses round-trips: its canonical text parses to itself.
         assert.equal(parse(parsed.canonical).canonical, parsed.canonical);
+        // Normalized likewise: normalizing the normalized text changes nothing.
+        const normalized = avroFormat.parse(text, [], true).canonical;
+        assert.equal(avroFormat.parse(normalized, [], true).canonical, normalized);
         avroFormat.readerIncompatibilities(parsed, parse(V1));
       } catch (error) {
         assert.ok(error instanceof InvalidSchemaError, String(error));

@@ -16,7 +16,8 @@ import {
  * - a field's default re-typed by the field's schema, as Avro's JacksonUtils.toObject does, then
  *   written by Jackson: `1` on a double field is `1.0`, on a float field what Float.toString
  *   prints; objects (records, maps) sorted by key; a union takes its first non-null branch that
- *   fits; a default no branch fits is dropped, as Java drops it;
+ *   fits. A default Java cannot type (1.0 on an int, which avsc accepts) would be dropped there,
+ *   but Confluent refuses such a schema before it normalizes, so it is kept here as given;
  * - aliases sorted (by full name for named types), each once; an empty doc on a named type dropped;
  * - names written in full without a namespace key, and an "error" written as a "record"; read
  *   again, a name without a namespace inside a namespaced type lands in the enclosing namespace,
@@ -252,8 +253,7 @@ function buildField(field: JsonObject, record: avro.Type | undefined, walk: Walk
     const fieldType = record?.typeName === 'record' || record?.typeName === 'error'
       ? (record as avro.types.RecordType).fields.find((f) => f.name === field['name'])?.type ?? null
       : null;
-    const value = javaValue(field['default'], fieldType);
-    if (value !== undefined) out['default'] = value;
+    out['default'] = javaValue(field['default'], fieldType) ?? field['default'];
   }
   writeProperties(field, FIELD_RESERVED, [], out);
   return out;
