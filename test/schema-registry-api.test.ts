@@ -306,6 +306,23 @@ test('normalize: ?normalize=true (or the subject config) registers and looks up 
   assert.deepEqual((await call('GET', '/config/normalized?defaultToGlobal=true')).body, { compatibilityLevel: 'BACKWARD', normalize: true });
 });
 
+test('normalize: two spellings of one Avro schema get one id, and the id answers with the text Confluent\'s registry stores', async () => {
+  // Properties in another order, a namespace key against a dotted name, 1 against 1.0 on a double.
+  const one = '{"type":"record","name":"Reading","namespace":"iot","fields":[{"name":"value","type":"double","default":1,"unit":"C","scale":1}],"source":"a","kind":{"b":1,"a":2}}';
+  const other = '{"kind":{"a":2,"b":1},"source":"a","fields":[{"scale":1,"unit":"C","default":1.0,"type":"double","name":"value"}],"name":"iot.Reading","type":"record"}';
+  const expected = '{"type":"record","name":"Reading","namespace":"iot","fields":[{"name":"value","type":"double","default":1.0,"scale":1,"unit":"C"}],"kind":{"a":2,"b":1},"source":"a"}';
+  // As given, they are two schemas.
+  const first = (await call('POST', '/subjects/avro-normalized/versions', { schema: one })).body.id;
+  const second = (await call('POST', '/subjects/avro-normalized-other/versions', { schema: other })).body.id;
+  assert.notEqual(first, second);
+  // Normalized, one schema with one id.
+  const { id } = (await call('POST', '/subjects/avro-normalized-n/versions?normalize=true', { schema: one })).body;
+  assert.deepEqual((await call('POST', '/subjects/avro-normalized-n/versions?normalize=true', { schema: other })).body, { id });
+  assert.deepEqual((await call('GET', '/subjects/avro-normalized-n/versions')).body, [1]);
+  assert.equal((await call('GET', `/schemas/ids/${id}`)).body.schema, expected);
+  assert.equal((await call('POST', '/subjects/avro-normalized-n?normalize=true', { schema: other })).body.schema, expected);
+});
+
 test('fuzz: random bodies, paths and versions get Confluent errors (4xx), never a 500 or a dropped connection', async () => {
   const json = fc.jsonValue({ maxDepth: 3 });
   const body = fc.oneof(
