@@ -306,6 +306,24 @@ test('normalize: ?normalize=true (or the subject config) registers and looks up 
   assert.deepEqual((await call('GET', '/config/normalized?defaultToGlobal=true')).body, { compatibilityLevel: 'BACKWARD', normalize: true });
 });
 
+test('normalize: references listed in another order, or twice, are the same schema, stored in Confluent\'s order (subject, then version)', async () => {
+  const zone = '{"type":"record","name":"Zone","namespace":"refs","fields":[{"name":"code","type":"string"}]}';
+  const city = '{"type":"record","name":"City","namespace":"refs","fields":[{"name":"name","type":"string"}]}';
+  await call('POST', '/subjects/ref-zone/versions', { schema: zone });
+  await call('POST', '/subjects/ref-city/versions', { schema: city });
+  const place = '{"type":"record","name":"Place","namespace":"refs","fields":[{"name":"zone","type":"refs.Zone"},{"name":"city","type":"refs.City"}]}';
+  const zoneRef = { name: 'refs.Zone', subject: 'ref-zone', version: 1 };
+  const cityRef = { name: 'refs.City', subject: 'ref-city', version: 1 };
+  const { id } = (await call('POST', '/subjects/place/versions?normalize=true', { schema: place, references: [zoneRef, cityRef] })).body;
+  // Stored sorted by subject: ref-city before ref-zone.
+  assert.deepEqual((await call('GET', `/schemas/ids/${id}`)).body.references, [cityRef, zoneRef]);
+  assert.deepEqual((await call('POST', '/subjects/place/versions?normalize=true', { schema: place, references: [cityRef, zoneRef, cityRef] })).body, { id });
+  assert.equal((await call('POST', '/subjects/place?normalize=true', { schema: place, references: [zoneRef, cityRef] })).body.id, id);
+  assert.deepEqual((await call('GET', '/subjects/place/versions')).body, [1]);
+  // Without normalize the order is part of the schema, as in Confluent.
+  await expectError(call('POST', '/subjects/place', { schema: place, references: [zoneRef, cityRef] }), 404, 40403);
+});
+
 test('normalize: two spellings of one Avro schema get one id, and the id answers with the text Confluent\'s registry stores', async () => {
   // Properties in another order, a namespace key against a dotted name, 1 against 1.0 on a double.
   const one = '{"type":"record","name":"Reading","namespace":"iot","fields":[{"name":"value","type":"double","default":1,"unit":"C","scale":1}],"source":"a","kind":{"b":1,"a":2}}';

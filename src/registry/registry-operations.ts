@@ -5,7 +5,7 @@ import {
   subjectSoftDeleted, versionNotFound, versionNotSoftDeleted, versionSoftDeleted,
 } from './registry-errors.ts';
 import type { RegistryState } from './registry-state.ts';
-import { parseSchema, parseStored, sameSchema } from './schema-parsing.ts';
+import { normalizedReferences, parseSchema, parseStored, sameSchema } from './schema-parsing.ts';
 import type { ParsedSchema, SchemaReference, SchemaTypeName } from './schema-type.ts';
 import type { ConfigValue, ModeName, RegistryRecord, SchemaValue } from './schemas-records.ts';
 
@@ -57,9 +57,11 @@ export function register(state: RegistryState, request: RegisterRequest): Operat
   }
   const normalize = request.normalize ?? state.normalizeOf(subject);
   const candidate = parseSchema(state, request.schemaType, request.schema, request.references, normalize);
+  // Normalized, the references are compared and stored in Confluent's order, each once (parsed as given).
+  const references = normalize ? normalizedReferences(request.references) : request.references;
   const all = state.versions(subject, true);
   const live = all.filter((v) => !v.deleted);
-  const existing = live.find((v) => sameSchema(state, v, candidate, request.references, normalize));
+  const existing = live.find((v) => sameSchema(state, v, candidate, references, normalize));
   if (existing !== undefined && (request.id === undefined || request.id === existing.id)) return { records: [], response: { id: existing.id } };
 
   if (!importing) {
@@ -67,11 +69,11 @@ export function register(state: RegistryState, request: RegisterRequest): Operat
     const errors = compatibilityErrors(schemaFormat(request.schemaType), level, candidate, parsedVersions(state, live));
     if (errors.length > 0) throw incompatibleSchema(incompatibleMessage(subject, errors, level));
   }
-  const sameId = state.idOf(candidate.type, candidate.canonical, request.references);
+  const sameId = state.idOf(candidate.type, candidate.canonical, references);
   let id: number;
   if (request.id !== undefined) {
     const taken = state.schemaById(request.id);
-    if (taken !== undefined && !sameSchema(state, taken, candidate, request.references, normalize)) {
+    if (taken !== undefined && !sameSchema(state, taken, candidate, references, normalize)) {
       throw idDoesNotMatch(`Overwrite new schema with id ${request.id} is not permitted.`);
     }
     id = request.id;
@@ -83,7 +85,7 @@ export function register(state: RegistryState, request: RegisterRequest): Operat
     throw idDoesNotMatch(`Version ${version} of subject ${subject} already exists`);
   }
   const value: SchemaValue = {
-    subject, version, id, schemaType: candidate.type, schema: candidate.canonical, references: request.references, deleted: false,
+    subject, version, id, schemaType: candidate.type, schema: candidate.canonical, references, deleted: false,
   };
   return { records: [{ key: { keytype: 'SCHEMA', subject, version }, value }], response: { id } };
 }

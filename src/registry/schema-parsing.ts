@@ -56,7 +56,9 @@ export function sameSchema(
   stored: { schemaType: SchemaTypeName; schema: string; references: readonly SchemaReference[] },
   candidate: ParsedSchema, candidateReferences: readonly SchemaReference[], normalize: boolean,
 ): boolean {
-  if (stored.schemaType !== candidate.type || !sameReferences(stored.references, candidateReferences)) return false;
+  if (stored.schemaType !== candidate.type) return false;
+  const references = (list: readonly SchemaReference[]) => normalize ? normalizedReferences(list) : list;
+  if (!sameReferences(references(stored.references), references(candidateReferences))) return false;
   if (stored.schema === candidate.canonical) return true;
   // Stored by another registry (or before normalize was asked for): compare in this one's canonical form.
   try {
@@ -64,6 +66,16 @@ export function sameSchema(
   } catch {
     return false;
   }
+}
+
+/**
+ * References as Confluent's normalize() leaves them: sorted by subject, then version (its
+ * SchemaReference order; the sort is stable, so names do not reorder), each one once. The order a
+ * client lists references in then makes no other schema.
+ */
+export function normalizedReferences(references: readonly SchemaReference[]): readonly SchemaReference[] {
+  const sorted = [...references].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version));
+  return sorted.filter((r, i) => sorted.findIndex((o) => o.name === r.name && o.subject === r.subject && o.version === r.version) === i);
 }
 
 function sameReferences(a: readonly SchemaReference[], b: readonly SchemaReference[]): boolean {
