@@ -5,7 +5,7 @@ import type { BrokerConfigInput } from '../broker/config.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { reportEventLoopDelayOnSignal } from './event-loop-stats.ts';
-import { waitForSignal } from './wait-for-signal.ts';
+import { announcedShutdown, waitForSignal } from './wait-for-signal.ts';
 
 export const brokerUsage = `Usage: samsa broker [server.properties] [--config server.properties] [--override key=value ...]
 
@@ -109,14 +109,8 @@ export async function runBrokerCommand(
     throw error;
   }
 
-  // Listening before the start: a Ctrl-C right after "broker started" (or during the start) must be
-  // a clean shutdown, not the default action of a signal nobody listens to (death by SIGINT, 130).
-  // One during the start is answered at once and acted on once the broker has started; a second
-  // one exits at once (waitForSignal).
-  const shutdown = dependencies.waitForShutdown().then((signal) => {
-    io.stderr(`samsa broker: ${signal} received, shutting down\n`);
-    return signal;
-  });
+  // A signal during the start is acted on once the broker has started; a second one exits at once.
+  const shutdown = announcedShutdown('broker', io, dependencies.waitForShutdown);
   let broker: RunningBroker;
   try {
     broker = await dependencies.startBroker(input);

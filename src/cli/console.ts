@@ -3,7 +3,7 @@ import { startConsoleServer } from '../console/server/console-server.ts';
 import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { adminOptions, warnUnknownProperties } from './client-properties.ts';
-import { waitForSignal } from './wait-for-signal.ts';
+import { announcedShutdown, waitForSignal } from './wait-for-signal.ts';
 import { bootstrapServers, clientProperties, flag, intOption, listOption, parseOptions, stringOption } from './cli-options.ts';
 
 export const consoleUsage = `Usage: samsa console --bootstrap-server <host:port> [options]
@@ -67,8 +67,7 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
     }
   }
   const readOnly = flag(values, 'read-only');
-  // Listening before the start, so a Ctrl-C during it or right after the banner shuts down cleanly.
-  const shutdown = waitForShutdown();
+  const shutdown = announcedShutdown('console', io, waitForShutdown);
   const server = await startConsoleServer({
     client: { ...options, bootstrapServers: servers }, host: stringOption(values, 'host') ?? '127.0.0.1', port, readOnly, basicAuth,
     metricsUrls, ...(metricsIntervalMs === undefined ? {} : { metricsIntervalMs }), schemaRegistryUrls,
@@ -80,8 +79,7 @@ export async function runConsoleCommand(args: readonly string[], io: CliIo, wait
   const notes = [readOnly ? 'read-only' : '', basicAuth !== null ? 'basic auth' : '', metricsUrls.length > 0 ? `metrics from ${metricsUrls.length} URL(s)` : '',
     schemaRegistryUrls.length > 0 ? `schema registry ${schemaRegistryUrls.join(',')}` : ''].filter((n) => n !== '');
   io.stdout(`Samsa console at ${server.url}/ for ${servers.join(',')}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}\n`);
-  const signal = await shutdown;
-  io.stderr(`samsa console: ${signal} received, shutting down\n`);
+  await shutdown;
   await server.close();
   return EXIT_OK;
 }

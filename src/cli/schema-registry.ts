@@ -3,7 +3,7 @@ import { EXIT_OK, UsageError } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { adminOptions, warnUnknownProperties } from './client-properties.ts';
 import { bootstrapServers, clientProperties, flag, intOption, parseOptions, stringOption } from './cli-options.ts';
-import { waitForSignal } from './wait-for-signal.ts';
+import { announcedShutdown, waitForSignal } from './wait-for-signal.ts';
 
 export const schemaRegistryUsage = `Usage: samsa schema-registry --bootstrap-server <host:port> [options]
 
@@ -58,8 +58,7 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
   const { options, unknown } = adminOptions({ bootstrapServers: servers, clientId: 'samsa-schema-registry' }, props);
   warnUnknownProperties(io, 'schema-registry', unknown);
   const topic = stringOption(values, 'topic');
-  // Listening before the start, so a Ctrl-C during it or right after the banner shuts down cleanly.
-  const shutdown = waitForShutdown();
+  const shutdown = announcedShutdown('schema-registry', io, waitForShutdown);
   const server = await startSchemaRegistryServer({
     client: { ...options, bootstrapServers: servers }, listener,
     ...(topic === undefined ? {} : { topic }),
@@ -72,8 +71,7 @@ export async function runSchemaRegistryCommand(args: readonly string[], io: CliI
     logError: (message, error) => io.stderr(`samsa schema-registry: ${message}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`),
   });
   io.stdout(`Samsa schema registry at ${server.url}/ for ${servers.join(',')}\n`);
-  const signal = await shutdown;
-  io.stderr(`samsa schema-registry: ${signal} received, shutting down\n`);
+  await shutdown;
   await server.close();
   return EXIT_OK;
 }

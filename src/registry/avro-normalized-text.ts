@@ -187,7 +187,7 @@ function logicalKeys(schema: JsonObject, type: string, fullName: string | undefi
 
 /** The custom properties of `schema` into `out`: `first` keys first, then the rest in key order. */
 function writeProperties(schema: JsonObject, reserved: ReadonlySet<string>, first: readonly string[], out: JsonObject): void {
-  const keys = Object.keys(schema).filter((key) => !reserved.has(key)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(schema).filter((key) => !reserved.has(key)).sort();
   for (const key of new Set([...first, ...keys])) out[key] = javaValue(schema[key] ?? null, null) ?? schema[key] ?? null;
 }
 
@@ -195,7 +195,7 @@ function writeProperties(schema: JsonObject, reserved: ReadonlySet<string>, firs
 function sortedAliases(aliases: Json | undefined, space: string | null | undefined): string[] | undefined {
   if (!Array.isArray(aliases) || aliases.length === 0) return undefined;
   const full = aliases.map((alias) => (space === undefined ? String(alias) : nameOf(String(alias), space).full));
-  return [...new Set(full)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(full)].sort(); // UTF-16 code unit order, Java's String order
 }
 
 function build(schema: Json, walk: Walk): Json {

@@ -3,6 +3,7 @@ import type { RegistryRoutes } from './registry-http.ts';
 
 /** Confluent's name of the default context, the only one Samsa's registry has (subjects are not qualified by a context). */
 const DEFAULT_CONTEXT = '.';
+const VERSION = Object.freeze({ version: packageVersion(), commitId: 'unknown' });
 
 /**
  * What tools ask a registry about itself, as Confluent's ContextsResource and ServerMetadataResource
@@ -16,5 +17,5 @@ export const metadataRoutes: RegistryRoutes = {
     scope: { path: [], clusters: { 'kafka-cluster': registry.kafkaClusterId, 'schema-registry-cluster': registry.groupId } },
   }),
 
-  'GET /v1/metadata/version': () => ({ version: packageVersion(), commitId: 'unknown' }),
+  'GET /v1/metadata/version': () => VERSION,
 };
